@@ -1,0 +1,47 @@
+"""Sampling parameters and their validation."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+# The Codex paper stops sampling at these (section 3.3): they mark the end of a function body.
+CODEX_STOPS: tuple[str, ...] = ("\nclass", "\ndef", "\n#", "\nif", "\nprint")
+MODES = ("auto", "completion", "instruct")
+MAX_SAMPLES = 1000
+
+
+class InvalidParams(ValueError):
+    """A user-facing parameter error; the message is one plain sentence."""
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    n: int = 1
+    temperature: float = 0.8  # 0 means greedy
+    top_p: float = 0.95
+    top_k: int = 0  # 0 disables top-k
+    max_new_tokens: int = 128
+    seed: int | None = 0
+    stop: tuple[str, ...] = field(default=CODEX_STOPS)
+    mode: str = "auto"
+    top_alternatives: int = 5  # alternatives kept per token for the probability view
+
+    def validated(self) -> "SamplingParams":
+        if not isinstance(self.n, int) or not 1 <= self.n <= MAX_SAMPLES:
+            raise InvalidParams(f"n must be between 1 and {MAX_SAMPLES}, got {self.n}")
+        if self.temperature < 0:
+            raise InvalidParams(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise InvalidParams(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.top_k < 0:
+            raise InvalidParams(f"top_k must be >= 0 (0 disables it), got {self.top_k}")
+        if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:
+            raise InvalidParams(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.mode not in MODES:
+            raise InvalidParams(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if any(not s for s in self.stop):
+            raise InvalidParams("stop sequences must not be empty strings")
+        return replace(self, stop=tuple(self.stop))
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
