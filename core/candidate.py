@@ -60,10 +60,12 @@ class Candidate:
 
 @dataclass
 class TokenDelta:
-    """Streaming event: new raw text for candidate `index`."""
+    """Streaming event: new raw text for candidate `index`. With `reset`, the text replaces
+    what was streamed so far (the row restarted after an out-of-memory retry)."""
 
     index: int
     text: str
+    reset: bool = False
 
 
 @dataclass

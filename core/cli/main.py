@@ -1,0 +1,46 @@
+"""Entry point of `codesynth`. Sub-commands live in their own modules and import heavy
+libraries (torch, transformers) only when they run, so `--help` and `--version` stay instant."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from core import __version__
+
+# Each module defines register(subparsers); the parser it adds sets `func(args) -> int`.
+COMMAND_MODULES = (
+    "core.cli.model_cmd",
+    "core.cli.generate_cmd",
+    "core.cli.check_cmd",
+)
+
+
+class UserError(Exception):
+    """Bad input from the user: printed as one line, exit status 2, never a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codesynth", description="Code synthesis after the Codex paper.")
+    parser.add_argument("--version", action="version", version=f"codesynth {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("codesynth: interrupted", file=sys.stderr)
+        return 130
+    except (UserError, ValueError, FileNotFoundError) as exc:
+        # ValueError covers InvalidParams and ModelLoadError: their messages are written for users.
+        print(f"codesynth: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""The resident model and the one way to sample from it: `stream` (events) and `generate` (list).
+
+Rows are decoded by `core.sampler`; this module turns token steps into text, stop decisions and
+Candidates, splits large requests into chunks that fit memory, and retries smaller on OOM.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterator
+
+import torch
+
+from core import instruct, loader, sampler, stopping
+from core.candidate import Candidate, CandidateDone, TokenDelta
+from core.device import free_memory_bytes, is_out_of_memory, release_cached_memory
+from core.loader import ModelInfo, ModelLoadError  # noqa: F401  (re-exported for callers)
+from core.params import InvalidParams, SamplingParams
+
+# On CPU a step is compute-bound past ~64 rows: bigger chunks gain nothing and delay the first
+# finished candidates. On a GPU, memory is the only limit.
+MAX_CHUNK = {"cpu": 64}
+DEFAULT_MAX_CHUNK = 256
+
+
+class GenerationOOM(RuntimeError):
+    """Out of memory even with one row at a time."""
+
+
+@dataclass
+class _Row:
+    """A row's running state while it decodes."""
+
+    ids: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    top: list[tuple[list[int], list[float]]] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)  # decoded text length after each token
+    text: str = ""
+    streamed: int = 0
+    cut: int | None = None
+    finish: str | None = None
+
+
+class Engine:
+    def __init__(self, model, tokenizer, info: ModelInfo):
+        self.model, self.tokenizer, self.info = model, tokenizer, info
+        self._lock = threading.Lock()  # one request at a time on the resident model
+        eos = model.generation_config.eos_token_id if model.generation_config else None
+        eos = eos if isinstance(eos, list) else [eos]
+        self.eos_ids = {i for i in [*eos, tokenizer.eos_token_id] if i is not None}
+
+    @classmethod
+    def load(cls, spec: str = "default", progress: Callable[[str], None] = print, dtype=None) -> "Engine":
+        return cls(*loader.load(spec, progress, dtype))
+
+    def resolve_mode(self, mode: str) -> str:
+        if mode == "auto":
+            return "instruct" if self.info.has_chat_template else "completion"
+        if mode == "instruct" and not self.info.has_chat_template:
+            raise InvalidParams(f"{self.info.name} has no chat template; use completion mode")
+        return mode
+
+    # -- sampling -----------------------------------------------------------------------------
+
+    def generate(self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None) -> list[Candidate]:
+        done = [e.candidate for e in self.stream(prompt, params, cancel) if isinstance(e, CandidateDone)]
+        return sorted(done, key=lambda c: c.index)
+
+    def stream(
+        self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None
+    ) -> Iterator[TokenDelta | CandidateDone]:
+        params = params.validated()
+        if not prompt.strip():
+            raise InvalidParams("the prompt is empty")
+        mode = self.resolve_mode(params.mode)
+        model_text = instruct.chat_prompt(self.tokenizer, prompt) if mode == "instruct" else prompt
+        prompt_ids = self.tokenizer(model_text, add_special_tokens=mode == "completion")["input_ids"]
+        seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(4), "little")
+        # Greedy rows are identical by definition: decode one, so batch size cannot change them.
+        rows = [0] if params.greedy else list(range(params.n))
+        with self._lock:
+            yield from self._stream_rows(prompt, prompt_ids, rows, params, mode, seed, cancel)
+
+    def _stream_rows(self, prompt, prompt_ids, rows, params, mode, seed, cancel):
+        started = time.perf_counter()
+        state = {r: _Row() for r in rows}
+        copies = params.n if params.greedy else 1
+        prefill = sampler.prefill_prompt(self.model, prompt_ids, params.max_new_tokens)
+        chunk = self._rows_that_fit(len(prompt_ids) + params.max_new_tokens)
+        pending = list(rows)
+        while pending:
+            batch, pending = pending[:chunk], pending[chunk:]
+            try:
+                steps = sampler.decode(self.model, prefill, batch, params, seed, lambda r, _t: state[r].finish is not None, cancel)
+                for step in steps:
+                    yield from self._advance(step, state, params, mode, prompt, started, copies)
+            except Exception as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                release_cached_memory(self.model.device)
+                if chunk == 1:
+                    raise GenerationOOM(
+                        "out of memory even for one sample: lower max new tokens or load a smaller model"
+                    ) from None
+                chunk = max(1, chunk // 2)
+                # Rows of the failed chunk start again with the same seeds, so they produce the same text.
+                restart = [r for r in batch if state[r].finish is None]
+                for r in restart:
+                    state[r] = _Row()
+                    yield from (TokenDelta(r + i, "", reset=True) for i in range(copies))
+                pending = restart + pending
+                continue
+            # Rows the loop left unfinished hit the token limit or were cancelled.
+            for r in batch:
+                if state[r].finish is None:
+                    state[r].finish = "cancelled" if cancel is not None and cancel.is_set() else "length"
+                    yield from self._finish(r, state[r], prompt, mode, started, copies)
+            if cancel is not None and cancel.is_set():
+                for r in pending:
+                    state[r].finish = "cancelled"
+                    yield from self._finish(r, state[r], prompt, mode, started, copies)
+                return
+
+    def _advance(self, step: sampler.Step, state, params, mode, prompt, started, copies):
+        for row, tok, lp, top_ids, top_lps in zip(step.rows, step.tokens, step.logprobs, step.top_ids, step.top_logprobs):
+            st = state[row]
+            if tok in self.eos_ids:
+                st.finish = "eos"
+            else:
+                st.ids.append(tok)
+                st.logprobs.append(lp)
+                st.top.append((top_ids, top_lps))
+                previous = len(st.text)
+                st.text = self.tokenizer.decode(st.ids, skip_special_tokens=True)
+                st.lengths.append(len(st.text))
+                st.cut = self._stop_index(st.text, previous, params, mode)
+                if st.cut is not None:
+                    st.finish = "stop"
+                elif len(st.ids) >= params.max_new_tokens:
+                    st.finish = "length"
+            # A trailing U+FFFD is half a multi-byte character: hold it back until it completes.
+            visible = st.text[: st.cut] if st.cut is not None else st.text.rstrip("\ufffd")
+            if len(visible) > st.streamed:
+                delta = visible[st.streamed :]
+                st.streamed = len(visible)
+                yield from (TokenDelta(row + i, delta) for i in range(copies))
+            if st.finish is not None:
+                yield from self._finish(row, st, prompt, mode, started, copies)
+
+    def _stop_index(self, text: str, previous: int, params, mode) -> int | None:
+        if mode == "instruct":
+            end = stopping.find_block_end(instruct.PRIMER + text)
+            return None if end is None else end - len(instruct.PRIMER)
+        longest = max((len(s) for s in params.stop), default=0)
+        # Only the tail can hold a new match; earlier text was checked at previous steps.
+        return stopping.find_stop(text, params.stop, max(0, previous - longest + 1))
+
+    def _finish(self, row: int, st: _Row, prompt: str, mode: str, started: float, copies: int):
+        keep = stopping.tokens_covering(st.lengths, st.cut) if st.cut is not None else len(st.ids)
+        ids = st.ids[:keep]
+        raw = st.text[: st.cut] if st.cut is not None else st.text
+        piece = self.tokenizer.decode
+        candidate = Candidate(
+            index=row,
+            text=instruct.completion_from_reply(prompt, raw) if mode == "instruct" else raw,
+            raw_text=raw,
+            token_ids=ids,
+            token_logprobs=st.logprobs[:keep],
+            finish_reason=st.finish,
+            elapsed_s=time.perf_counter() - started,
+            tokens=[piece([i]) for i in ids],
+            top_logprobs=[[(piece([i]), lp) for i, lp in zip(*alts)] for alts in st.top[:keep]],
+        )
+        for i in range(copies):
+            yield CandidateDone(replace(candidate, index=row + i))
+
+    def _rows_that_fit(self, seq_len: int) -> int:
+        cfg = self.model.config.get_text_config()
+        heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
+        head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+        itemsize = next(self.model.parameters()).element_size()
+        kv = 2 * cfg.num_hidden_layers * heads * head_dim * seq_len * itemsize
+        logits = 4 * cfg.vocab_size * 4  # float32 logits, log-probs, probs and a top-k copy
+        device = self.model.device
+        budget = free_memory_bytes(device) // 2
+        return int(max(1, min(budget // (kv + logits), MAX_CHUNK.get(device.type, DEFAULT_MAX_CHUNK))))
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def score(self, context: str, continuation: str) -> list[float]:
+        """Raw log-prob of each token of `continuation` given `context`, by one teacher-forced pass."""
+        ctx = self.tokenizer(context)["input_ids"]
+        cont = self.tokenizer(continuation, add_special_tokens=False)["input_ids"]
+        if not cont:
+            return []
+        with self._lock:
+            ids = torch.tensor([ctx + cont], device=self.model.device)
+            logits = self.model(ids).logits[0, len(ctx) - 1 : -1].float()
+        logprobs = torch.log_softmax(logits, dim=-1)
+        return logprobs.gather(-1, torch.tensor(cont, device=logits.device)[:, None]).squeeze(-1).tolist()

@@ -1,0 +1,88 @@
+"""Instruct mode: ask a chat model for the function, then turn its code block back into a
+completion of the user's prompt, so that prompt + completion is a program as in completion mode."""
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+
+from core.stopping import FENCE
+
+SYSTEM = "You are an expert Python programmer. You answer with correct, complete Python code."
+REQUEST = (
+    "Complete the following Python function. Answer with the whole function in one "
+    "```python code block.\n\n```python\n{prompt}\n```"
+)
+# The assistant's reply is primed with an opening fence: small instruct models then write code
+# at once instead of prose.
+PRIMER = FENCE + "python\n"
+
+_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
+
+
+def chat_prompt(tokenizer, prompt: str) -> str:
+    messages = [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": REQUEST.format(prompt=prompt.strip("\n"))},
+    ]
+    text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    return text + PRIMER
+
+
+def target_function(prompt: str) -> tuple[str, str] | None:
+    """(indent, name) of the last function defined in the prompt: the one to complete."""
+    matches = list(_DEF.finditer(prompt))
+    return (matches[-1].group(1), matches[-1].group(2)) if matches else None
+
+
+def extract_code(reply: str) -> str:
+    """The first fenced code block of a reply (the primer's fence included), else the reply."""
+    text = PRIMER + reply if not reply.lstrip().startswith(FENCE) else reply
+    start = text.find(FENCE)
+    body_start = text.find("\n", start) + 1
+    end = text.find("\n" + FENCE, body_start - 1)
+    return text[body_start:] if end < 0 else text[body_start : end + 1]
+
+
+def _parseable(code: str) -> ast.Module | None:
+    # A reply cut by the token limit often ends mid-statement; drop lines until it parses.
+    lines = code.splitlines()
+    while lines:
+        try:
+            return ast.parse("\n".join(lines))
+        except SyntaxError:
+            lines.pop()
+    return None
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def completion_from_reply(prompt: str, reply: str) -> str:
+    """The text to append to `prompt`: the body of the model's version of the target function
+    (its docstring dropped, since the prompt has one), then any helpers or imports it wrote."""
+    code = extract_code(reply)
+    target = target_function(prompt)
+    tree = _parseable(code)
+    if tree is None or target is None:
+        return textwrap.indent(textwrap.dedent(code), "    ") if target else code
+    indent, name = target
+    lines = code.splitlines()
+    func = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
+    if func is None:
+        # The model wrote only a body (or unrelated code): indent it under the prompt's def.
+        return textwrap.indent(textwrap.dedent("\n".join(lines[: tree.body[-1].end_lineno])), indent + "    ") + "\n"
+    stmts = [s for i, s in enumerate(func.body) if not (i == 0 and _is_docstring(s))]
+    if not stmts:
+        return indent + "    pass\n"
+    body = textwrap.dedent("\n".join(lines[stmts[0].lineno - 1 : func.end_lineno]))
+    parts = [textwrap.indent(body, indent + "    ")]
+    prompt_defs = {m.group(2) for m in _DEF.finditer(prompt)}
+    for node in tree.body:
+        if node is func or (isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in prompt_defs):
+            continue
+        # Imports and helpers the body relies on run at module level after the function is defined,
+        # which is before any test calls it.
+        parts.append("\n".join(lines[node.lineno - 1 : node.end_lineno]))
+    return "\n".join(parts) + "\n"

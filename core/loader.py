@@ -1,0 +1,115 @@
+"""Load a causal LM and its tokenizer from the default model, a local HF folder or a GGUF file,
+turning every failure into a one-sentence reason a user can act on."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from core import model_store
+from core.device import pick_device, pick_dtype
+
+
+class ModelLoadError(ValueError):
+    """The model could not be loaded; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: str
+    device: str
+    dtype: str
+    n_params: int
+    memory_bytes: int
+    has_chat_template: bool
+    architecture: str
+
+    def describe(self) -> str:
+        return (
+            f"{self.name} ({self.architecture}, {self.n_params / 1e6:.0f}M params) on {self.device}, "
+            f"{self.dtype}, {self.memory_bytes / 2**20:.0f} MiB"
+        )
+
+
+def resolve(spec: str, progress: Callable[[str], None] = print) -> Path:
+    """The HF folder to load for `spec`: "default", a folder, or a .gguf file (converted once)."""
+    if spec in ("", "default"):
+        return model_store.install_default(progress)
+    path = Path(spec).expanduser()
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise ModelLoadError(f"GGUF file not found: {path}")
+        target = model_store.converted_gguf_dir(path)
+        if not model_store.is_installed(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                model_store.convert_gguf(path, target, progress)
+            except Exception as exc:  # gguf raises many types for a bad file
+                raise ModelLoadError(f"cannot read GGUF file {path}: {exc}") from None
+        return target
+    if not path.exists():
+        if "/" in spec and not spec.startswith((".", "/", "~")) and spec.count("/") == 1:
+            raise ModelLoadError(
+                f"'{spec}' looks like a model hub name, which is not available offline; "
+                "give a local folder or GGUF file"
+            )
+        raise ModelLoadError(f"model folder not found: {path}")
+    if not path.is_dir():
+        raise ModelLoadError(f"{path} is neither a model folder nor a .gguf file")
+    return path
+
+
+def _check_config(folder: Path) -> str:
+    config = folder / "config.json"
+    if not config.is_file():
+        raise ModelLoadError(f"{folder} has no config.json: it is not a Hugging Face model folder")
+    try:
+        data = json.loads(config.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelLoadError(f"config.json in {folder} is corrupt ({exc})") from None
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"config.json in {folder} is corrupt (not a JSON object)")
+    return str(data.get("model_type", "?"))
+
+
+def load(spec: str, progress: Callable[[str], None] = print, dtype=None):
+    """Returns (model, tokenizer, ModelInfo); the model is in eval mode on the best device,
+    in the fastest precision it supports unless `dtype` is given."""
+    folder = resolve(spec, progress)
+    model_type = _check_config(folder)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = pick_device()
+    dtype = dtype or pick_dtype(device)
+    progress(f"loading {folder.name} on {device.type} ({str(dtype).removeprefix('torch.')})")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
+    except (ValueError, KeyError) as exc:
+        if model_type in str(exc) or "does not recognize" in str(exc) or "Unrecognized" in str(exc):
+            raise ModelLoadError(
+                f"unknown architecture '{model_type}' in {folder}/config.json: this transformers version cannot load it"
+            ) from None
+        raise ModelLoadError(f"cannot load the model in {folder}: {exc}") from None
+    except OSError as exc:
+        raise ModelLoadError(f"cannot load the model in {folder}: {exc}") from None
+    except Exception as exc:  # safetensors raises its own error type for corrupt files
+        raise ModelLoadError(f"the weights in {folder} are corrupt or unreadable: {exc}") from None
+    model.to(device).eval()
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    n_params = sum(p.numel() for p in model.parameters())
+    memory = sum(p.numel() * p.element_size() for p in model.parameters())
+    info = ModelInfo(
+        name="default (SmolLM2-135M-Instruct)" if folder == model_store.default_model_dir() else folder.name,
+        path=str(folder),
+        device=str(device),
+        dtype=str(dtype).removeprefix("torch."),
+        n_params=n_params,
+        memory_bytes=memory,
+        has_chat_template=bool(getattr(tokenizer, "chat_template", None)),
+        architecture=model_type,
+    )
+    return model, tokenizer, info

@@ -1,0 +1,84 @@
+"""The evaluation figures, written once for the HTML report and the GUI.
+
+Each function takes plain data and returns a `matplotlib.figure.Figure` built without
+pyplot, so no backend is chosen here: the report saves it through Agg, and the GUI puts
+the same object on a Qt canvas (FigureCanvasQTAgg(figure)).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+# Colours after the Codex paper's Figure 7.
+HEURISTIC_STYLE = {
+    "oracle": ("Oracle (the tests)", "black"),
+    "back_translation": ("Back-translation", "tab:orange"),
+    "mean_logprob": ("Mean token log-prob", "tab:red"),
+    "sum_logprob": ("Sum log-prob", "tab:purple"),
+    "random": ("Random", "tab:blue"),
+}
+
+
+def _figure(ncols: int = 1) -> tuple[Figure, list]:
+    fig = Figure(figsize=(5.5 * ncols, 4.0), layout="constrained")
+    return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+
+
+def pass_at_k_vs_k(pass_at_k: Mapping[float, Mapping[int, float]]) -> Figure:
+    """Figure 6 style: pass@k against k (log scale), one line per temperature."""
+    fig, (ax,) = _figure()
+    for temperature, by_k in sorted(pass_at_k.items()):
+        ks = sorted(by_k)
+        ax.plot(ks, [100 * by_k[k] for k in ks], marker="o", label=f"T = {temperature:g}")
+    ax.set_xscale("log")
+    ax.set(xlabel="k (samples)", ylabel="pass@k (%)", title="pass@k against k")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def pass_at_k_vs_temperature(pass_at_k: Mapping[float, Mapping[int, float]]) -> Figure:
+    """Figure 5 style: pass@k against sampling temperature, one line per k."""
+    fig, (ax,) = _figure()
+    temperatures = sorted(pass_at_k)
+    for k in sorted({k for by_k in pass_at_k.values() for k in by_k}):
+        points = [(t, 100 * pass_at_k[t][k]) for t in temperatures if k in pass_at_k[t]]
+        ax.plot(*zip(*points), marker="o", label=f"pass@{k}")
+    ax.set(xlabel="sampling temperature", ylabel="pass@k (%)", title="pass@k against temperature")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def ranking_curves(curves: Mapping[float, Mapping[str, Sequence[float]]]) -> Figure:
+    """Figure 7 style: pass rate of the top-ranked of k samples, one panel per temperature."""
+    fig, axes = _figure(max(1, len(curves)))
+    for ax, (temperature, by_heuristic) in zip(axes, sorted(curves.items())):
+        for heuristic, (label, colour) in HEURISTIC_STYLE.items():
+            if heuristic in by_heuristic:
+                values = by_heuristic[heuristic]
+                ax.plot(np.arange(1, len(values) + 1), 100 * np.asarray(values), label=label, color=colour)
+        ax.set_xscale("log")
+        ax.set(xlabel="k (samples to choose from)", ylabel="pass rate of the chosen sample (%)",
+               title=f"Choosing one sample, T = {temperature:g}")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize="small")
+    return fig
+
+
+def logprob_distribution(passing: Sequence[float], failing: Sequence[float]) -> Figure:
+    """Histogram of the mean token log-prob of passing and of failing candidates."""
+    fig, (ax,) = _figure()
+    finite = [np.asarray([v for v in values if np.isfinite(v)]) for values in (passing, failing)]
+    pooled = np.concatenate(finite)
+    bins = np.histogram_bin_edges(pooled, bins=30) if pooled.size else 10
+    for values, label, colour in zip(finite, ("passing", "failing"), ("tab:green", "tab:red")):
+        if values.size:
+            ax.hist(values, bins=bins, density=True, alpha=0.5, color=colour, label=f"{label} ({values.size})")
+    ax.set(xlabel="mean token log-prob", ylabel="density", title="Mean log-prob of passing and failing samples")
+    ax.grid(True, alpha=0.3)
+    if pooled.size:
+        ax.legend()
+    return fig

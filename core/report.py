@@ -1,0 +1,127 @@
+"""The report of a finished evaluation run: figures (PNG and SVG) and one self-contained
+HTML page, built from the run directory's summary.json, samples.jsonl and results.jsonl."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from core import plots
+from core.evaluate import RESULTS, SAMPLES, SUMMARY, read_rows, sample_key
+
+REPORT = "report.html"
+
+
+def load_run(run_dir: str | Path) -> tuple[dict, list[dict], dict]:
+    """(summary, samples, verdicts by sample key) of a run directory."""
+    run = Path(run_dir)
+    if not (run / SUMMARY).exists():
+        raise FileNotFoundError(f"{run} has no {SUMMARY}: run `codesynth eval --out {run}` to finish it first")
+    summary = json.loads((run / SUMMARY).read_text())
+    results = {sample_key(r): r for r in read_rows(run / RESULTS)}
+    return summary, read_rows(run / SAMPLES), results
+
+
+def pass_at_k_by_temperature(summary: Mapping) -> dict[float, dict[int, float]]:
+    return {float(t): {int(name.removeprefix("pass@")): v for name, v in by_k.items()}
+            for t, by_k in summary["pass_at_k"].items()}
+
+
+def mean_logprobs_by_verdict(samples: list[dict], results: Mapping) -> tuple[list[float], list[float]]:
+    passing, failing = [], []
+    for row in samples:
+        verdict = results.get(sample_key(row))
+        if verdict is not None and row.get("mean_logprob") is not None:
+            (passing if verdict["passed"] else failing).append(row["mean_logprob"])
+    return passing, failing
+
+
+def figures(summary: Mapping, samples: list[dict], results: Mapping) -> dict[str, Figure]:
+    table = pass_at_k_by_temperature(summary)
+    return {
+        "pass_at_k_vs_k": plots.pass_at_k_vs_k(table),
+        "pass_at_k_vs_temperature": plots.pass_at_k_vs_temperature(table),
+        "ranking": plots.ranking_curves({float(t): c for t, c in summary["ranking"].items()}),
+        "logprob_distribution": plots.logprob_distribution(*mean_logprobs_by_verdict(samples, results)),
+    }
+
+
+def format_table(summary: Mapping) -> str:
+    """The plain-text pass@k table printed at the end of `codesynth eval`."""
+    names = [f"pass@{k}" for k in summary["ks"]]
+    header = ["T", *names, "distinct/samples"]
+    lines = []
+    for t, by_k in summary["pass_at_k"].items():
+        d = summary["distinct_programs"][t]
+        lines.append([t, *(f"{100 * by_k[name]:.2f}%" for name in names), f"{d['distinct']}/{d['samples']}"])
+    widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
+    return "\n".join("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths)) for row in [header, *lines])
+
+
+def _html_table(header: list[str], rows: list[list]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.2f}%"
+
+
+def render_html(summary: Mapping, images: Mapping[str, str]) -> str:
+    """The report page; `images` maps figure names to PNG data already base64-encoded."""
+    names = [f"pass@{k}" for k in summary["ks"]]
+    config = summary["config"]
+    passk_rows = [[t, *(_percent(by_k[n]) for n in names)] for t, by_k in summary["pass_at_k"].items()]
+    distinct_rows = [[t, d["samples"], d["distinct"], d["distinct_passing"], f"{d['mean_distinct_per_problem']:.1f}"]
+                     for t, d in summary["distinct_programs"].items()]
+    problem_rows = [[p["task_id"], f"{p['temperature']:g}", p["n"], p["passed"],
+                     *(_percent(p["pass_at_k"][n]) for n in names), p["distinct"]] for p in summary["per_problem"]]
+    figure_html = "".join(f'<figure><img alt="{name}" src="data:image/png;base64,{data}"></figure>'
+                          for name, data in images.items())
+    settings = [[key, ", ".join(map(str, value)) if isinstance(value, list) else value]
+                for key, value in config.items() if key not in ("task_ids", "problems_sha256")]
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>CodeSynth evaluation report</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+th, td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }}
+th {{ background: #f0f0f0; }}
+td:first-child {{ text-align: left; }}
+figure {{ display: inline-block; margin: 0.5em; }}
+img {{ max-width: 100%; }}
+</style></head><body>
+<h1>Evaluation report</h1>
+<p>{summary["num_problems"]} problems from {html.escape(str(config["problems"]))}, model
+{html.escape(str(config["model"]))}, n = {config["n"]} samples per problem and temperature.</p>
+<h2>Settings</h2>{_html_table(["setting", "value"], settings)}
+<h2>pass@k</h2>{_html_table(["temperature", *names], passk_rows)}
+<h2>Distinct programs</h2>
+{_html_table(["temperature", "samples", "distinct", "distinct passing", "distinct per problem"], distinct_rows)}
+<h2>Figures</h2>{figure_html}
+<h2>Per problem</h2>{_html_table(["task", "temperature", "n", "passed", *names, "distinct"], problem_rows)}
+</body></html>
+"""
+
+
+def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path:
+    """Write report.html, with every figure as PNG and SVG beside it; return the page's path."""
+    summary, samples, results = load_run(run_dir)
+    out = Path(out_dir) if out_dir is not None else Path(run_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    images = {}
+    for name, fig in figures(summary, samples, results).items():
+        fig.savefig(out / f"{name}.svg")
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=110)
+        (out / f"{name}.png").write_bytes(png.getvalue())
+        images[name] = base64.b64encode(png.getvalue()).decode()
+    page = out / REPORT
+    page.write_text(render_html(summary, images))
+    return page

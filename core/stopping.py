@@ -1,0 +1,32 @@
+"""Where a sample ends: stop strings on decoded text (completion mode) or a closed code block
+(instruct mode). Pure functions on strings; the engine calls them after every token."""
+from __future__ import annotations
+
+FENCE = "```"
+
+
+def find_stop(text: str, stops: tuple[str, ...], start: int = 0) -> int | None:
+    """Index where the earliest stop string begins at or after `start`, else None."""
+    hits = [i for i in (text.find(s, start) for s in stops) if i >= 0]
+    return min(hits) if hits else None
+
+
+def find_block_end(text: str) -> int | None:
+    """Index just past the fence that closes the first fenced code block, else None."""
+    opening = text.find(FENCE)
+    if opening < 0:
+        return None
+    body_start = text.find("\n", opening)
+    if body_start < 0:
+        return None
+    closing = text.find("\n" + FENCE, body_start)
+    return None if closing < 0 else closing + 1 + len(FENCE)
+
+
+def tokens_covering(prefix_lengths: list[int], cut: int) -> int:
+    """How many tokens are needed for the decoded text to reach `cut` characters, given the
+    decoded length after each token. Tokens lying wholly inside the stop string are dropped."""
+    for count, length in enumerate(prefix_lengths, start=1):
+        if length >= cut:
+            return count
+    return len(prefix_lengths)

@@ -1,0 +1,119 @@
+"""Plain-data codec and length-prefixed framing.
+
+Values cross from the candidate process to the judge process as *data only*:
+None, bool, int, float, complex, str, bytes and (nested) list, tuple, set,
+frozenset, dict. Exact types are required, so a subclass with a rigged
+``__eq__`` (the "AlwaysEqual" trick) cannot cross. Decoding uses ``json.loads``
+plus a tag walk: it never creates objects other than those types.
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+MAX_FRAME = 16 << 20  # bytes; a bigger frame from a child is a protocol error
+MAX_DEPTH = 200
+_HEADER = struct.Struct("<I")
+
+
+class CodecError(Exception):
+    """A value that cannot cross, or a malformed frame."""
+
+
+def to_plain(value, depth: int = 0):
+    if depth > MAX_DEPTH:
+        raise CodecError("value nested too deeply")
+    kind = type(value)
+    if value is None or kind in (bool, str):
+        return value
+    if kind is int:
+        return value if -(1 << 62) < value < (1 << 62) else ["I", hex(value)]
+    if kind is float:
+        return ["F", value.hex()]  # exact, and NaN/inf survive
+    if kind is complex:
+        return ["C", value.real.hex(), value.imag.hex()]
+    if kind is bytes:
+        return ["B", value.hex()]
+    tag = {list: "l", tuple: "t", set: "s", frozenset: "f"}.get(kind)
+    if tag:
+        return [tag, [to_plain(v, depth + 1) for v in value]]
+    if kind is dict:
+        return ["d", [[to_plain(k, depth + 1), to_plain(v, depth + 1)] for k, v in value.items()]]
+    raise CodecError(f"values of type {kind.__name__} cannot leave the sandbox (plain data only)")
+
+
+def from_plain(obj, depth: int = 0):
+    if depth > MAX_DEPTH:
+        raise CodecError("value nested too deeply")
+    if obj is None or type(obj) in (bool, str, int):
+        return obj
+    if type(obj) is not list or not obj or type(obj[0]) is not str:
+        raise CodecError("malformed value")
+    tag, rest = obj[0], obj[1:]
+    try:
+        if tag == "I":
+            return int(rest[0], 16)
+        if tag == "F":
+            return float.fromhex(rest[0])
+        if tag == "C":
+            return complex(float.fromhex(rest[0]), float.fromhex(rest[1]))
+        if tag == "B":
+            return bytes.fromhex(rest[0])
+        items = rest[0]
+        if type(items) is not list:
+            raise CodecError("malformed value")
+        if tag == "d":
+            return {from_plain(k, depth + 1): from_plain(v, depth + 1) for k, v in items}
+        ctor = {"l": list, "t": tuple, "s": set, "f": frozenset}[tag]
+        return ctor(from_plain(v, depth + 1) for v in items)
+    except CodecError:
+        raise
+    except Exception as exc:  # KeyError, TypeError (unhashable key), ValueError...
+        raise CodecError(f"malformed value: {type(exc).__name__}") from None
+
+
+def dumps(obj) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def loads(data: bytes):
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise CodecError(f"malformed frame: {type(exc).__name__}") from None
+
+
+def write_frame(fd: int, obj) -> None:
+    data = dumps(obj)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_exact(fd: int, n: int) -> bytes | None:
+    """n bytes, or None on EOF before the first byte; a short read mid-frame is an error."""
+    chunks, got = [], 0
+    while got < n:
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            if got == 0:
+                return None
+            raise CodecError("truncated frame")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int):
+    """The next decoded frame, or None on a clean EOF."""
+    head = read_exact(fd, _HEADER.size)
+    if head is None:
+        return None
+    (size,) = _HEADER.unpack(head)
+    if size > MAX_FRAME:
+        raise CodecError(f"frame of {size} bytes is over the limit")
+    body = read_exact(fd, size)
+    if body is None:
+        raise CodecError("truncated frame")
+    return loads(body)
