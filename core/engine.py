@@ -87,7 +87,15 @@ class Engine:
         started = time.perf_counter()
         state = {r: _Row() for r in rows}
         copies = params.n if params.greedy else 1
-        prefill = sampler.prefill_prompt(self.model, prompt_ids, params.max_new_tokens)
+        try:
+            prefill = sampler.prefill_prompt(self.model, prompt_ids, params.max_new_tokens)
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+            release_cached_memory(self.model.device)
+            raise GenerationOOM(
+                f"out of memory while reading the prompt ({len(prompt_ids)} tokens): shorten it or load a smaller model"
+            ) from None
         chunk = self._rows_that_fit(len(prompt_ids) + params.max_new_tokens)
         pending = list(rows)
         while pending:
@@ -140,14 +148,18 @@ class Engine:
                     st.finish = "stop"
                 elif len(st.ids) >= params.max_new_tokens:
                     st.finish = "length"
-            # A trailing U+FFFD is half a multi-byte character: hold it back until it completes.
-            visible = st.text[: st.cut] if st.cut is not None else st.text.rstrip("\ufffd")
-            if len(visible) > st.streamed:
-                delta = visible[st.streamed :]
-                st.streamed = len(visible)
-                yield from (TokenDelta(row + i, delta) for i in range(copies))
             if st.finish is not None:
                 yield from self._finish(row, st, prompt, mode, started, copies)
+            else:
+                # A trailing U+FFFD is half a multi-byte character: hold it back until it completes.
+                yield from self._flush(row, st, st.text.rstrip("\ufffd"), copies)
+
+    @staticmethod
+    def _flush(row: int, st: _Row, visible: str, copies: int):
+        if len(visible) > st.streamed:
+            delta = visible[st.streamed :]
+            st.streamed = len(visible)
+            yield from (TokenDelta(row + i, delta) for i in range(copies))
 
     def _stop_index(self, text: str, previous: int, params, mode) -> int | None:
         if mode == "instruct":
@@ -161,6 +173,7 @@ class Engine:
         keep = stopping.tokens_covering(st.lengths, st.cut) if st.cut is not None else len(st.ids)
         ids = st.ids[:keep]
         raw = st.text[: st.cut] if st.cut is not None else st.text
+        yield from self._flush(row, st, raw, copies)
         piece = self.tokenizer.decode
         candidate = Candidate(
             index=row,

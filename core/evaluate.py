@@ -163,7 +163,10 @@ class _Tester:
             self.pending[self.pool.submit(program, timeout_s=self.config.timeout_s)] = row
 
     def collect(self, wait: bool) -> None:
-        done = cf.wait(self.pending)[0] if wait else [f for f in self.pending if f.done()]
+        if wait:
+            cf.wait(self.pending)
+        # In submission order, so the results file reads like the samples file.
+        done = [f for f in self.pending if f.done()]
         verdicts = []
         for fut in done:
             row = self.pending.pop(fut)

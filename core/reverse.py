@@ -32,11 +32,16 @@ def strip_docstring(prompt: str, entry_point: str) -> tuple[str, str]:
         raise ValueError(f"the prompt has no docstring for function {entry_point}")
     lines = prompt.splitlines(keepends=True)
     first, last = doc.lineno - 1, doc.end_lineno
+    literal = ast.get_source_segment(prompt, doc)
     # Whole lines are cut, so a docstring sharing its line with code is refused rather than
     # cut mid-line.
-    if "".join(lines[first:last]).strip() != ast.get_source_segment(prompt, doc).strip():
+    if "".join(lines[first:last]).strip() != literal.strip():
         raise ValueError(f"the docstring of {entry_point} shares a line with code")
-    return "".join(lines[:first] + lines[last:]), inspect.cleandoc(doc.value.value)
+    # The model reads source text, so the docstring is kept as written (escapes and all),
+    # without its quotes and common indentation.
+    body = literal.lstrip("rRuU")
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    return "".join(lines[:first] + lines[last:]), inspect.cleandoc(body[len(quote):-len(quote)])
 
 
 def reverse_prompt(code: str, entry_point: str) -> str:
@@ -44,7 +49,13 @@ def reverse_prompt(code: str, entry_point: str) -> str:
     return f'{code.rstrip()}\n\n\n{entry_point}.__doc__ = {DOC_CLOSE}'
 
 
+def docstring_continuation(docstring: str) -> str:
+    """What the model should write after the reverse prompt: the docstring and its closing quotes
+    (on their own line, as multi-line docstrings end and so that a final quote cannot merge)."""
+    return f"{docstring}\n{DOC_CLOSE}"
+
+
 def back_translation_logprob(engine, prompt: str, completion: str, entry_point: str) -> float:
     """log P(prompt's docstring | prompt without it + completion), teacher-forced by `engine`."""
     code, docstring = strip_docstring(prompt, entry_point)
-    return float(sum(engine.score(reverse_prompt(code + completion, entry_point), docstring + DOC_CLOSE)))
+    return float(sum(engine.score(reverse_prompt(code + completion, entry_point), docstring_continuation(docstring))))

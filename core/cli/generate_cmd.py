@@ -1,0 +1,142 @@
+"""`codesynth generate`: n candidates for one prompt, ranked by mean log-prob, optionally tested."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from core.params import CODEX_STOPS, MODES, SamplingParams
+
+
+def register(sub) -> None:
+    p = sub.add_parser("generate", help="sample candidates for a prompt (signature + docstring)")
+    p.add_argument("prompt", nargs="?", help="prompt file, or - for standard input")
+    p.add_argument("--task", help="take prompt and tests from a HumanEval task, e.g. HumanEval/0")
+    p.add_argument("--tests", type=Path, help="file with a check(candidate) function or plain asserts")
+    p.add_argument("--entry-point", help="name of the function under test (default: the prompt's last def)")
+    p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("-n", type=int, default=10, help="number of candidates (1-1000)")
+    p.add_argument("--temperature", type=float, default=0.8, help="0 means greedy")
+    p.add_argument("--top-p", type=float, default=0.95)
+    p.add_argument("--top-k", type=int, default=0, help="0 disables top-k")
+    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--stop", action="append", help=f"stop sequence (repeatable; default: {CODEX_STOPS!r})")
+    p.add_argument("--mode", choices=MODES, default="auto", help="auto: instruct if the model has a chat template")
+    p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    p.add_argument("--out", type=Path, help="write JSONL here instead of standard output")
+    p.set_defaults(func=run)
+
+
+def read_prompt(args) -> tuple[str, str, str | None, str | None]:
+    """(task_id, prompt, tests, entry_point) from --task, a file or standard input."""
+    from core.cli.main import UserError
+
+    if args.task:
+        from core.problems import load_problems
+
+        problems = load_problems()
+        if args.task not in problems:
+            raise UserError(f"unknown task id {args.task!r}")
+        p = problems[args.task]
+        return args.task, p["prompt"], p["test"], p["entry_point"]
+    if not args.prompt:
+        raise UserError("give a prompt file, - for standard input, or --task")
+    if args.prompt == "-":
+        data, name = sys.stdin.buffer.read(), "stdin"
+    else:
+        path = Path(args.prompt)
+        if not path.is_file():
+            raise UserError(f"prompt file not found: {path}")
+        data, name = path.read_bytes(), path.stem
+    try:
+        prompt = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"the prompt is not valid UTF-8 (byte {exc.start})") from None
+    tests = None
+    if args.tests:
+        if not args.tests.is_file():
+            raise UserError(f"tests file not found: {args.tests}")
+        tests = args.tests.read_text(encoding="utf-8")
+    return name, prompt, tests, args.entry_point
+
+
+def run(args) -> int:
+    from core.engine import Engine
+    from core.candidate import CandidateDone
+    from core.instruct import target_function
+
+    task_id, prompt, tests, entry_point = read_prompt(args)
+    params = SamplingParams(
+        n=args.n, temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
+        max_new_tokens=args.max_new_tokens, seed=args.seed,
+        stop=tuple(args.stop) if args.stop else CODEX_STOPS, mode=args.mode,
+    ).validated()
+    if not prompt.strip():
+        from core.cli.main import UserError
+
+        raise UserError("the prompt is empty")
+    quiet = args.format == "jsonl"
+    engine = Engine.load(args.model, progress=(lambda _m: None) if quiet else _log)
+    started, done = time.perf_counter(), []
+    for event in engine.stream(prompt, params):
+        if isinstance(event, CandidateDone):
+            done.append(event.candidate)
+            if not quiet:
+                _progress_bar(len(done), params.n, sum(len(c.token_ids) for c in done), time.perf_counter() - started)
+    ranked = sorted(done, key=lambda c: c.mean_logprob, reverse=True)
+    verdicts = {}
+    if tests is not None:
+        entry = entry_point or (target_function(prompt) or ("", ""))[1]
+        verdicts = _test_candidates(prompt, ranked, tests, entry)
+    rows = [_row(task_id, rank, c, verdicts.get(c.index)) for rank, c in enumerate(ranked, start=1)]
+    if args.format == "table":
+        _print_table(rows, engine.info.describe(), time.perf_counter() - started)
+    out = args.out.open("w", encoding="utf-8") if args.out else (None if args.format == "table" else sys.stdout)
+    if out is not None:
+        for row in rows:
+            out.write(json.dumps(row) + "\n")
+        if args.out:
+            out.close()
+    return 0
+
+
+def _test_candidates(prompt, ranked, tests, entry_point) -> dict:
+    from sandbox import Program, SandboxPool
+
+    with SandboxPool() as pool:
+        futures = {c.index: pool.submit(Program(prompt, c.text, tests, entry_point)) for c in ranked}
+        return {i: f.result() for i, f in futures.items()}
+
+
+def _row(task_id, rank, cand, verdict) -> dict:
+    row = {"task_id": task_id, "completion": cand.text, "rank": rank, **cand.to_json()}
+    if verdict is not None:
+        row.update(passed=verdict.passed, result=verdict.human_eval_result, tests_passed=verdict.cases_passed, tests_total=len(verdict.cases))
+    return row
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _progress_bar(finished: int, total: int, tokens: int, elapsed: float) -> None:
+    width = 30
+    filled = width * finished // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {finished}/{total} candidates, "
+                     f"{tokens / max(elapsed, 1e-9):.0f} tokens/s, {elapsed:.1f}s")
+    if finished == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _print_table(rows, model: str, elapsed: float) -> None:
+    print(f"model: {model}   time: {elapsed:.1f}s")
+    print(f"{'rank':>4} {'mean lp':>8} {'tokens':>6} {'finish':>9} {'tests':>14}  first line")
+    for r in rows:
+        tests = "" if "passed" not in r else (
+            f"passed {r['tests_passed']}/{r['tests_total']}" if r["passed"] else r["result"][:14])
+        first = next((line.strip() for line in r["completion"].splitlines() if line.strip()), "")
+        mean = "-inf" if r["mean_logprob"] is None else f"{r['mean_logprob']:.3f}"
+        print(f"{r['rank']:>4} {mean:>8} {r['num_tokens']:>6} {r['finish_reason']:>9} {tests:>14}  {first[:60]}")

@@ -1,0 +1,21 @@
+"""`codesynth report DIR`: the HTML report (with PNG and SVG figures) of an evaluation run."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="write an HTML report with figures for a `codesynth eval` run")
+    p.add_argument("run_dir", type=Path, help="the --out directory of `codesynth eval`")
+    p.add_argument("--out", type=Path, default=None, help="where to write the report (default: the run directory)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from core.cli.main import UserError
+    from core.report import write_report
+
+    if not args.run_dir.is_dir():
+        raise UserError(f"not a run directory: {args.run_dir}")
+    print(write_report(args.run_dir, args.out))
+    return 0

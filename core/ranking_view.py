@@ -1,0 +1,40 @@
+"""The order the app lists a problem's candidates in, and which of them are the same program.
+
+Unlike `core.ranking` (curves over many problems), this orders one live list: candidates
+arrive one at a time, so every key must be stable as others join.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+
+from core.candidate import Candidate
+
+RANKINGS = {"mean_logprob": "mean log-prob", "sum_logprob": "sum log-prob", "random": "random"}
+
+
+def _random_key(seed: int, candidate: Candidate) -> float:
+    # Keyed by index, not by position, so a candidate keeps its place when others arrive.
+    return random.Random(f"{seed}:{candidate.index}").random()
+
+
+def rank(candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 0) -> list[Candidate]:
+    """Best first; ties keep request order."""
+    if by not in RANKINGS:
+        raise ValueError(f"unknown ranking {by!r}; choose one of {', '.join(RANKINGS)}")
+    if by == "random":
+        return sorted(candidates, key=lambda c: _random_key(seed, c))
+    return sorted(candidates, key=lambda c: (-getattr(c, by), c.index))
+
+
+def program_key(completion: str) -> str:
+    """Completions that differ only in trailing whitespace run identically, so they share a key."""
+    return "\n".join(line.rstrip() for line in completion.rstrip().splitlines())
+
+
+def group_duplicates(ranked: Sequence[Candidate]) -> list[list[Candidate]]:
+    """Identical programs grouped, each group led by its best-ranked member, groups in rank order."""
+    groups: dict[str, list[Candidate]] = {}
+    for candidate in ranked:
+        groups.setdefault(program_key(candidate.text), []).append(candidate)
+    return list(groups.values())

@@ -1,0 +1,1 @@
+"""CodeSynth Studio: the PySide6 desktop app. It only calls the `core` and `sandbox` APIs."""

@@ -1,0 +1,65 @@
+"""The selected candidate: its code with the probability heat overlay, its test outcome
+(the failing assertion and the output), and the actions on it."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QSplitter, QToolButton, QVBoxLayout, QWidget
+
+from desktop_app.candidates_model import DONE, Entry, badge
+from desktop_app.token_heat_view import TokenHeatView
+
+
+def outcome_text(entry: Entry) -> str:
+    if entry.test != DONE:
+        return f"Tests: {badge(entry)}"
+    r = entry.result
+    lines = [f"Tests: {badge(entry)} — {r.human_eval_result} ({r.wall_ms:.0f} ms)"]
+    failing = [case for case in r.cases if case.status != "pass"]
+    if failing:
+        first = failing[0]
+        where = f"line {first.line}: " if first.line else ""
+        lines += ["", f"First failing case ({first.status}): {where}{first.name}"]
+        if first.message:
+            lines.append(f"    {first.message}")
+        if len(failing) > 1:
+            lines.append(f"…and {len(failing) - 1} more failing case(s)")
+    for title, tail in (("stdout", r.stdout_tail), ("stderr", r.stderr_tail)):
+        if tail.strip():
+            lines += ["", f"--- {title} ---", tail.rstrip()]
+    return "\n".join(lines)
+
+
+class CandidateDetails(QWidget):
+    def __init__(self, actions, parent=None):
+        super().__init__(parent)
+        self.title = QLabel("Select a candidate to see its tokens and test results.", self)
+        self.heat = TokenHeatView(self)
+        self.outcome = QPlainTextEdit(self, readOnly=True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.title, 1)
+        for action in actions:
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            buttons.addWidget(button)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.heat)
+        split.addWidget(self.outcome)
+        split.setSizes([300, 120])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(split)
+
+    def show_entry(self, prompt: str, entry: Entry | None) -> None:
+        if entry is None or entry.candidate is None:
+            self.title.setText("Select a finished candidate to see its tokens and test results.")
+            self.heat.clear()
+            self.heat.candidate = None
+            self.outcome.clear()
+            return
+        c = entry.candidate
+        copies = f", {entry.copies} identical samples" if entry.copies > 1 else ""
+        self.title.setText(f"Candidate #{c.index} — rank {entry.rank}, mean log-prob {c.mean_logprob:.3f}, "
+                           f"{len(c.token_ids)} tokens, finished by {c.finish_reason}{copies}")
+        self.heat.show_candidate(prompt, c)
+        self.outcome.setPlainText(outcome_text(entry))

@@ -1,0 +1,196 @@
+"""The candidates table: one source row per sample, in arrival order. Rank, duplicate groups
+and test state are recomputed as candidates finish; a proxy sorts by rank and hides duplicates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor
+
+from core.candidate import Candidate, CandidateDone, TokenDelta
+from core.ranking_view import group_duplicates, rank
+from desktop_app import theme
+
+COLUMNS = ("Rank", "Mean log-prob", "Sum log-prob", "Tests", "Tokens", "Time", "Copies", "Program")
+RANK, MEAN, SUM, TESTS, TOKENS, TIME, COPIES, PROGRAM = range(len(COLUMNS))
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+HIDDEN_ROLE = Qt.ItemDataRole.UserRole + 2
+UNRANKED = 1 << 20  # rows still streaming sort after every ranked row
+
+GENERATING, NO_TESTS, QUEUED, RUNNING, DONE, NOT_TESTED = (
+    "generating", "no tests", "queued", "running", "done", "not tested")
+
+
+@dataclass
+class Entry:
+    index: int
+    text: str = ""  # streamed raw text so far
+    deltas: int = 0
+    candidate: Candidate | None = None
+    test: str = GENERATING
+    result: object = None  # sandbox.RunResult
+    rank: int | None = None
+    copies: int = 1
+    duplicate: bool = False  # a better-ranked identical program stands for it
+
+
+def badge(entry: Entry) -> str:
+    if entry.test != DONE:
+        return entry.test
+    r = entry.result
+    total = len(r.cases)
+    if r.status == "pass":
+        return f"passed {r.n_passed}/{total}"
+    if r.status == "fail":
+        return f"failed {total - r.n_passed}/{total}"
+    return {"timeout": "timeout", "error": "error", "crash": "crash", "memory_limit": "crash (memory)",
+            "sandbox_error": "sandbox error"}.get(r.status, r.status)
+
+
+def _badge_colour(entry: Entry) -> str | None:
+    if entry.test == DONE:
+        return theme.PASS if entry.result.passed else theme.FAIL
+    return {RUNNING: theme.RUNNING, QUEUED: theme.QUEUED}.get(entry.test)
+
+
+class CandidatesModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.entries: list[Entry] = []
+        self._rows: dict[int, int] = {}  # candidate index -> row
+        self.ranking, self.seed = "mean_logprob", 0
+
+    def clear(self, seed: int = 0) -> None:
+        self.beginResetModel()
+        self.entries, self._rows, self.seed = [], {}, seed
+        self.endResetModel()
+
+    def entry(self, index: int) -> Entry:
+        return self.entries[self._rows[index]]
+
+    def finished(self) -> list[Candidate]:
+        return [e.candidate for e in self.entries if e.candidate is not None]
+
+    def _row_for(self, index: int) -> int:
+        row = self._rows.get(index)
+        if row is None:
+            row = len(self.entries)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self.entries.append(Entry(index))
+            self._rows[index] = row
+            self.endInsertRows()
+        return row
+
+    def apply(self, events) -> list[Candidate]:
+        """Applies a batch of stream events; returns the candidates it finished."""
+        changed, done = set(), []
+        for event in events:
+            if isinstance(event, TokenDelta):
+                row = self._row_for(event.index)
+                entry = self.entries[row]
+                entry.text = event.text if event.reset else entry.text + event.text
+                entry.deltas = 0 if event.reset else entry.deltas + 1
+            elif isinstance(event, CandidateDone):
+                row = self._row_for(event.candidate.index)
+                entry = self.entries[row]
+                entry.candidate, entry.text = event.candidate, event.candidate.raw_text
+                done.append(event.candidate)
+            changed.add(row)
+        if changed:
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1))
+        if done:
+            self.rerank()
+        return done
+
+    def set_test(self, index: int, state: str, result=None) -> None:
+        row = self._rows[index]
+        self.entries[row].test, self.entries[row].result = state, result
+        self.dataChanged.emit(self.index(row, TESTS), self.index(row, TESTS))
+
+    def set_ranking(self, ranking: str) -> None:
+        self.ranking = ranking
+        self.rerank()
+
+    def rerank(self) -> None:
+        ranked = rank(self.finished(), self.ranking, self.seed)
+        for position, group in enumerate(group_duplicates(ranked), start=1):
+            for member in group:
+                entry = self.entry(member.index)
+                entry.rank, entry.copies, entry.duplicate = position, len(group), member is not group[0]
+        if self.entries:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.entries) - 1, len(COLUMNS) - 1))
+
+    # -- Qt model --------------------------------------------------------------------------------
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        entry, column = self.entries[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(entry, column)
+        if role == SORT_ROLE:
+            return self._sort_key(entry, column)
+        if role == HIDDEN_ROLE:
+            return entry.duplicate
+        if role == Qt.ItemDataRole.UserRole:
+            return entry.index
+        if column == TESTS and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            colour = _badge_colour(entry)
+            if colour is None:
+                return None
+            return QColor(colour) if role == Qt.ItemDataRole.BackgroundRole else QColor("white")
+        if role == Qt.ItemDataRole.ToolTipRole and column == TESTS and entry.result is not None:
+            return entry.result.human_eval_result
+        if role == Qt.ItemDataRole.TextAlignmentRole and column != PROGRAM:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    @staticmethod
+    def _display(entry: Entry, column: int):
+        c = entry.candidate
+        if column == RANK:
+            return str(entry.rank) if entry.rank is not None else "…"
+        if column == TESTS:
+            return badge(entry)
+        if column == PROGRAM:
+            text = c.text if c is not None else entry.text
+            return " ⏎ ".join(line.strip() for line in text.strip().splitlines())[:200]
+        if c is None:
+            return str(entry.deltas) if column == TOKENS else ""
+        return {MEAN: f"{c.mean_logprob:.3f}", SUM: f"{c.sum_logprob:.2f}", TOKENS: str(len(c.token_ids)),
+                TIME: f"{c.elapsed_s:.1f} s", COPIES: f"×{entry.copies}" if entry.copies > 1 else ""}.get(column)
+
+    @staticmethod
+    def _sort_key(entry: Entry, column: int):
+        c = entry.candidate
+        if column == TESTS:
+            return badge(entry)
+        if column == RANK or c is None:
+            return entry.rank if entry.rank is not None else UNRANKED + entry.index
+        return {MEAN: -c.mean_logprob, SUM: -c.sum_logprob, TOKENS: len(c.token_ids),
+                TIME: c.elapsed_s, COPIES: -entry.copies, PROGRAM: str(entry.index)}[column]
+
+
+class RankedProxy(QSortFilterProxyModel):
+    """Rank order, one row per distinct program."""
+
+    def __init__(self, source: CandidatesModel, parent=None):
+        super().__init__(parent)
+        self.setSourceModel(source)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+        self.sort(RANK, Qt.SortOrder.AscendingOrder)
+
+    def filterAcceptsRow(self, row, parent) -> bool:
+        return not self.sourceModel().index(row, 0, parent).data(HIDDEN_ROLE)

@@ -1,0 +1,96 @@
+"""One press of Generate: streams candidates into the table and sends each distinct finished
+program to the sandbox once; identical programs share its result."""
+from __future__ import annotations
+
+import itertools
+import time
+
+from PySide6.QtCore import QObject, Signal
+
+from core.ranking_view import program_key
+from desktop_app.candidates_model import DONE, NO_TESTS, NOT_TESTED, QUEUED, RUNNING, CandidatesModel
+
+_run_ids = itertools.count(1)
+
+
+class GenerationRun(QObject):
+    changed = Signal()  # something the summary shows changed
+    tests_done = Signal()
+
+    def __init__(self, model: CandidatesModel, sandbox, prompt: str, tests: str, entry_point: str | None,
+                 parent=None):
+        super().__init__(parent)
+        self.model, self.sandbox = model, sandbox
+        self.prompt, self.tests, self.entry_point = prompt, tests, entry_point
+        self.id = next(_run_ids)
+        self.generating = True
+        self.started = time.monotonic()
+        self.deltas = 0
+        self._members: dict[str, list[int]] = {}  # program key -> candidate indices
+        self._results: dict[str, object] = {}
+        sandbox.running.connect(self._on_running)
+        sandbox.finished.connect(self._on_result)
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.deltas / max(1e-6, time.monotonic() - self.started)
+
+    @property
+    def pending_tests(self) -> int:
+        return sum(1 for key in self._members if key not in self._results) if self.tests.strip() else 0
+
+    def on_events(self, events) -> None:
+        self.deltas += sum(1 for e in events if not hasattr(e, "candidate"))
+        for candidate in self.model.apply(events):
+            self._test(candidate)
+        self.changed.emit()
+
+    def end_generation(self) -> None:
+        self.generating = False
+        self._maybe_done()
+
+    def _test(self, candidate) -> None:
+        if not self.tests.strip():
+            self.model.set_test(candidate.index, NO_TESTS)
+            return
+        if self.sandbox.pool is None:
+            self.model.set_test(candidate.index, NOT_TESTED)
+            return
+        key = program_key(candidate.text)
+        members = self._members.setdefault(key, [])
+        members.append(candidate.index)
+        if key in self._results:
+            self.model.set_test(candidate.index, DONE, self._results[key])
+        elif len(members) == 1:
+            from sandbox import Program
+
+            self.model.set_test(candidate.index, QUEUED)
+            self.sandbox.submit((self.id, key), Program(self.prompt, candidate.text, self.tests, self.entry_point))
+        else:
+            self.model.set_test(candidate.index, self.model.entry(members[0]).test)
+
+    def _on_running(self, key) -> None:
+        run_id, program = key
+        if run_id == self.id:
+            for index in self._members[program]:
+                self.model.set_test(index, RUNNING)
+
+    def _on_result(self, key, result) -> None:
+        run_id, program = key
+        if run_id != self.id:
+            return
+        self._results[program] = result
+        for index in self._members[program]:
+            self.model.set_test(index, DONE, result)
+        self.changed.emit()
+        self._maybe_done()
+
+    def _maybe_done(self) -> None:
+        if not self.generating and self.pending_tests == 0:
+            self.tests_done.emit()
+
+    def abandon(self) -> None:
+        """Stops waiting for this run's tests (a new run started or the window closes)."""
+        self.sandbox.cancel([(self.id, key) for key in self._members if key not in self._results])
+        self.sandbox.running.disconnect(self._on_running)
+        self.sandbox.finished.disconnect(self._on_result)

@@ -1,0 +1,103 @@
+"""Choosing the model (default, local folder, GGUF file), its load progress, and what it runs on."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from desktop_app import theme
+
+DEFAULT = "default"
+FOLDER, GGUF, SERVER = "<folder>", "<gguf>", "<server>"
+MAX_RECENT = 8
+
+
+class ModelBar(QWidget):
+    load_requested = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.choice = QComboBox(self)
+        self.choice.setMinimumContentsLength(28)
+        self.load_button = QPushButton("Load", self)
+        self.load_button.setToolTip("Load the chosen model (Ctrl+L)")
+        self.progress = QProgressBar(self, maximum=0, textVisible=False)
+        self.progress.setFixedWidth(120)
+        self.progress.hide()
+        self.status = QLabel("No model loaded", self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(QLabel("Model:", self))
+        layout.addWidget(self.choice)
+        layout.addWidget(self.load_button)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status, 1)
+        self._recent: list[str] = []
+        self._fill()
+        self.load_button.clicked.connect(self.request_load)
+        self.choice.activated.connect(self._chosen)
+
+    def _fill(self, current: str = DEFAULT) -> None:
+        self.choice.clear()
+        self.choice.addItem("Default model (SmolLM2-135M-Instruct)", DEFAULT)
+        for path in self._recent:
+            self.choice.addItem(path, path)
+        self.choice.addItem("Local folder…", FOLDER)
+        self.choice.addItem("GGUF file…", GGUF)
+        self.choice.addItem("Server URL (needs the remote backend)", SERVER)
+        self.choice.model().item(self.choice.count() - 1).setEnabled(False)
+        self.choice.setCurrentIndex(max(0, self.choice.findData(current)))
+
+    def set_spec(self, spec: str) -> None:
+        if spec != DEFAULT and spec not in self._recent:
+            self._recent = [spec, *self._recent][:MAX_RECENT]
+        self._fill(spec)
+
+    def spec(self) -> str:
+        return self.choice.currentData()
+
+    def _chosen(self, _index: int) -> None:
+        kind = self.choice.currentData()
+        if kind == FOLDER:
+            path = QFileDialog.getExistingDirectory(self, "Hugging Face model folder")
+        elif kind == GGUF:
+            path, _ = QFileDialog.getOpenFileName(self, "GGUF model file", "", "GGUF files (*.gguf)")
+        else:
+            return
+        if path:
+            self.set_spec(path)
+            self.request_load()
+        else:
+            self._fill(self._recent[0] if self._recent else DEFAULT)
+
+    def request_load(self) -> None:
+        self.load_requested.emit(self.spec())
+
+    # -- state shown -----------------------------------------------------------------------------
+
+    def show_loading(self, message: str) -> None:
+        self.progress.show()
+        self.load_button.setEnabled(False)
+        self.status.setStyleSheet("")
+        self.status.setText(message)
+
+    def show_loaded(self, info) -> None:
+        self.progress.hide()
+        self.load_button.setEnabled(True)
+        self.status.setStyleSheet("")
+        self.status.setText(f"{info.name} · {info.device} · {info.dtype} · {info.memory_bytes / 2**20:.0f} MiB")
+        self.status.setToolTip(info.describe())
+
+    def show_failed(self, message: str) -> None:
+        self.progress.hide()
+        self.load_button.setEnabled(True)
+        self.status.setStyleSheet(f"color: {theme.FAIL}")
+        self.status.setText(message)
+        self.status.setToolTip(message)
+
+    def save(self, settings) -> None:
+        settings.setValue("model/recent", self._recent)
+        settings.setValue("model/spec", self.spec())
+
+    def restore(self, settings) -> None:
+        self._recent = [str(p) for p in settings.value("model/recent", [], type=list)][:MAX_RECENT]
+        self._fill(str(settings.value("model/spec", DEFAULT)))

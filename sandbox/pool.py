@@ -1,0 +1,250 @@
+"""SandboxPool: in-process API over a set of worker processes.
+
+Each worker is a fresh interpreter started with subprocess (the app has threads, so it
+never forks itself), one per core by default, driven by one thread of this pool. That
+thread also starts the worker, because bubblewrap's --die-with-parent is tied to the
+thread that spawned it. A worker that dies or stops answering is killed (with its whole
+PID namespace when namespaces are on) and replaced; the run it had is reported as a
+crash or a timeout and the pool goes on.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import queue
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import Future
+from concurrent.futures._base import CANCELLED_AND_NOTIFIED, RUNNING
+
+from sandbox import codec, layers as layers_mod
+from sandbox.layers import SandboxUnavailable
+from sandbox.program import Program
+from sandbox.results import CRASH, TIMEOUT, RunResult
+
+WORKER_GRACE_S = 10.0  # beyond the run's own timeout, before a silent worker counts as hung
+START_TIMEOUT_S = 60.0
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from sandbox.worker import main; main()"
+
+
+class RunFuture(Future):
+    """A Future whose cancel() also stops a run in progress (the candidate is killed)."""
+
+    _abort = None
+
+    def cancel(self) -> bool:
+        if super().cancel():
+            return True
+        with self._condition:
+            if self._state != RUNNING:
+                return False
+            self._state = CANCELLED_AND_NOTIFIED
+            for waiter in self._waiters:
+                waiter.add_cancelled(self)
+            self._condition.notify_all()
+        if self._abort is not None:
+            self._abort()
+        self._invoke_callbacks()
+        return True
+
+
+class _Slot:
+    """One worker process and the thread that feeds it."""
+
+    def __init__(self, pool: "SandboxPool", index: int):
+        self.pool, self.index = pool, index
+        self.proc: subprocess.Popen | None = None
+        self.layers: dict | None = None
+        self.error: BaseException | None = None
+        self.current: RunFuture | None = None
+        self.ready = threading.Event()
+        self._write_lock = threading.Lock()
+        self._job_root = None
+        self.thread = threading.Thread(target=self._loop, name=f"sandbox-slot-{index}", daemon=True)
+        self.thread.start()
+
+    # -- worker process --
+    def _spawn(self) -> None:
+        pool = self.pool
+        config = {"landlock": pool._found["landlock"], "seccomp": pool._found["seccomp"],
+                  "read_paths": layers_mod.read_paths(), "ppid": None}
+        if pool._found["namespaces"]:
+            config["job_root"] = "/tmp/jobs"
+            prefix = layers_mod.bwrap_argv(shutil.which("bwrap")) + ["--"]
+            env = None
+        else:
+            self._job_root = tempfile.mkdtemp(prefix="codesynth-sbx-")
+            config["job_root"], config["ppid"] = self._job_root, os.getpid()
+            prefix, env = [], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        argv = prefix + [sys.executable, "-I", "-c", _BOOT, layers_mod.PACKAGE_ROOT, codec.dumps(config).decode()]
+        stderr = None if os.environ.get("CODESYNTH_SANDBOX_DEBUG") else subprocess.DEVNULL
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                                     env=env, start_new_session=True, close_fds=True)
+        hello = self._read(START_TIMEOUT_S)
+        if not isinstance(hello, dict) or "hello" not in hello:
+            self._kill()
+            raise SandboxUnavailable(f"sandbox worker failed to start (got {hello!r})")
+        self.layers = dict(hello["hello"], namespaces=pool._found["namespaces"])
+
+    def _kill(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # bwrap, hence its PID namespace, or the bare worker
+        except OSError:
+            pass
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        proc.wait()
+        if self._job_root:
+            shutil.rmtree(self._job_root, ignore_errors=True)
+            self._job_root = None
+
+    def _send(self, obj) -> None:
+        with self._write_lock:
+            if self.proc is not None:
+                codec.write_frame(self.proc.stdin.fileno(), obj)
+
+    def _read(self, timeout: float):
+        fd = self.proc.stdout.fileno()
+        if not select.select([fd], [], [], timeout)[0]:
+            raise TimeoutError
+        return codec.read_frame(fd)
+
+    # -- jobs --
+    def _loop(self) -> None:
+        try:
+            self._spawn()
+        except BaseException as exc:  # noqa: BLE001 - reported by the pool constructor
+            self.error = exc
+            self.ready.set()
+            return
+        self.ready.set()
+        while True:
+            item = self.pool._queue.get()
+            if item is None:
+                break
+            fut, program, timeout_s, memory_mb = item
+            if not fut.set_running_or_notify_cancel():
+                continue
+            self.current = fut
+            result = self._run(fut, program, timeout_s, memory_mb)
+            self.current = None
+            if not fut.cancelled():
+                fut.set_result(result)
+        self._kill()
+
+    def _run(self, fut: RunFuture, program: Program, timeout_s: float, memory_mb: int) -> RunResult:
+        run_id = next(self.pool._ids)
+        try:
+            if self.proc is None:
+                self._spawn()
+            fut._abort = lambda: self._send({"op": "abort", "id": run_id})
+            self._send({"op": "run", "id": run_id, "timeout_s": timeout_s, "memory_mb": memory_mb,
+                        "program": {"prompt": program.prompt, "completion": program.completion,
+                                    "tests": program.tests, "entry_point": program.entry_point}})
+            while True:
+                reply = self._read(timeout_s + WORKER_GRACE_S)
+                if reply is None:
+                    raise EOFError
+                if reply.get("id") == run_id:
+                    return RunResult.from_json(reply["result"])
+        except TimeoutError:
+            self._kill()
+            return RunResult(TIMEOUT, human_eval_result="timed out",
+                             stderr_tail="sandbox worker stopped answering; it was replaced")
+        except (EOFError, OSError, codec.CodecError, KeyError, TypeError, SandboxUnavailable) as exc:
+            code = self.proc.poll() if self.proc else None
+            self._kill()
+            why = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"status {code}"
+            return RunResult(CRASH, human_eval_result="failed: sandbox worker crashed",
+                             stderr_tail=f"sandbox worker died ({why}, {type(exc).__name__}); it was replaced")
+
+
+class SandboxPool:
+    """Runs Programs in isolated worker processes. See sandbox/README.md for the model."""
+
+    def __init__(self, workers: int | None = None, *, memory_mb: int = 1024,
+                 unsafe_allow_unisolated: bool = False, use_namespaces: bool = True):
+        if platform.system() != "Linux":
+            raise SandboxUnavailable(layers_mod.explain({}))
+        found = layers_mod.detect()
+        if not use_namespaces:
+            found["namespaces"] = False
+        if not (found["namespaces"] or found["landlock"]) and not unsafe_allow_unisolated:
+            raise SandboxUnavailable(layers_mod.explain(found))
+        self._found, self.memory_mb = found, memory_mb
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._ids = itertools.count(1)
+        self._closed = False
+        n = workers or os.cpu_count() or 1
+        self._slots = [_Slot(self, i) for i in range(n)]
+        for slot in self._slots:
+            slot.ready.wait()
+        errors = [s.error for s in self._slots if s.error]
+        if errors:
+            self.close()
+            raise errors[0]
+        self.layers = dict(self._slots[0].layers, unsafe=not (found["namespaces"] or found["landlock"]))
+
+    @property
+    def worker_pids(self) -> list[int]:
+        return [s.proc.pid for s in self._slots if s.proc is not None]
+
+    def submit(self, program: Program, timeout_s: float = 3.0, memory_mb: int | None = None) -> RunFuture:
+        if self._closed:
+            raise RuntimeError("SandboxPool is closed")
+        program.validate()
+        if not 0 < timeout_s <= 3600:
+            raise ValueError("timeout_s must be in (0, 3600]")
+        fut = RunFuture()
+        self._queue.put((fut, program, float(timeout_s), int(memory_mb or self.memory_mb)))
+        return fut
+
+    def map(self, programs, timeout_s: float = 3.0) -> list[RunResult]:
+        futures = [self.submit(p, timeout_s) for p in programs]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        """Stops every worker; queued runs are cancelled. Leaves no process behind."""
+        if self._closed:
+            return
+        self._closed = True
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[0].cancel()
+        for _ in self._slots:
+            self._queue.put(None)
+        for slot in self._slots:
+            current = slot.current
+            if current is not None:
+                current.cancel()  # stops the run in the worker at once
+        for slot in self._slots:
+            slot.thread.join(timeout=30)
+            slot._kill()
+
+    def __enter__(self) -> "SandboxPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

@@ -1,0 +1,111 @@
+"""Turn what the worker observed into a RunResult dict (pure).
+
+Inputs: the judge's events, whether the deadline hit, the judge's wait status and the
+candidate's wait status from the zygote. Nothing the candidate prints is read here.
+"""
+from __future__ import annotations
+
+import os
+import signal
+
+from sandbox.results import CRASH, ERROR, PASS, SANDBOX_ERROR, TIMEOUT
+
+LOST = "lost"
+
+
+def _signame(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"
+
+
+def _candidate_fate(cand: dict | None, timed_out: bool) -> tuple[str, str]:
+    """Status and message for cases whose candidate process vanished mid-call."""
+    if cand is None:
+        return CRASH, "candidate process lost"
+    status = cand.get("status", 0)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if cand.get("reason") == "deadline" or timed_out or sig == signal.SIGXCPU:
+            return TIMEOUT, f"time limit exceeded ({_signame(sig)})"
+        return CRASH, f"candidate killed by {_signame(sig)}"
+    return ERROR, f"candidate process exited with status {os.WEXITSTATUS(status)} before the tests finished"
+
+
+def _judge_fate(judge_status: int | None) -> tuple[str, str]:
+    if judge_status is None:
+        return SANDBOX_ERROR, "judge did not finish"
+    if os.WIFSIGNALED(judge_status):
+        sig = os.WTERMSIG(judge_status)
+        if sig in (signal.SIGXCPU, signal.SIGKILL):
+            return TIMEOUT, f"tests exceeded the time limit ({_signame(sig)})"
+        return CRASH, f"tests killed by {_signame(sig)}"
+    return SANDBOX_ERROR, f"judge exited with status {os.WEXITSTATUS(judge_status)}"
+
+
+def assemble(cases, state: dict) -> dict:
+    n, results, order, abort, done = len(cases), {}, [], None, False
+    for ev in state["events"]:
+        if not isinstance(ev, list) or not ev:
+            continue
+        if ev[0] == "case" and len(ev) == 5 and type(ev[1]) is int and 0 <= ev[1] < n:
+            results[ev[1]] = [str(x) for x in ev[2:]]
+            if ev[2] != PASS and ev[1] not in order:
+                order.append(ev[1])
+        elif ev[0] == "abort" and len(ev) == 5 and abort is None:
+            abort = [ev[1] if type(ev[1]) is int else 0] + [str(x) for x in ev[2:]]
+            order.append("abort")
+        elif ev[0] == "done":
+            done = True
+    timed_out = state.get("timed_out", False)
+    fate = _candidate_fate(state.get("cand"), timed_out)
+
+    def resolve(status, message, he):
+        if status == LOST:
+            status, message = fate
+            he = message
+        return status, message, he
+
+    if abort is not None:
+        abort[1:] = resolve(*abort[1:])
+    out = []
+    for case in cases:
+        if case.index in results:
+            status, message, he = resolve(*results[case.index])
+        elif state.get("aborted"):
+            status, message, he = SANDBOX_ERROR, "cancelled", "cancelled"
+        elif timed_out:
+            status, message, he = TIMEOUT, "not finished within the time limit", ""
+        elif abort is not None:
+            status, message, he = abort[1], f"not run: the tests stopped at line {abort[0]}: {abort[2]}", abort[3]
+        elif done:
+            status, message, he = PASS, "not reached", ""
+        else:
+            status, message = _judge_fate(state.get("judge_status"))
+            he = message
+        out.append({"index": case.index, "name": case.name, "line": case.line, "status": status,
+                    "message": message, "he": he})
+    first = None
+    for key in order:
+        first = (abort[1], abort[3]) if key == "abort" else (out[key]["status"], out[key]["he"])
+        break
+    if first is None:
+        pending = [(c["status"], c["he"]) for c in out if c["status"] != PASS]
+        if pending:
+            first = pending[0]
+        elif not done:
+            first = (TIMEOUT, "") if timed_out else (_judge_fate(state.get("judge_status"))[0], "judge failed")
+    status = first[0] if first else PASS
+    he = "passed" if status == PASS else "timed out" if status == TIMEOUT else f"failed: {first[1]}"
+    for c in out:
+        del c["he"]
+    cand = state.get("cand") or {}
+    return {"status": status, "cases": out, "human_eval_result": he,
+            "stdout_tail": state.get("stdout_tail", ""), "stderr_tail": state.get("stderr_tail", ""),
+            "wall_ms": round(state.get("wall_ms", 0.0), 3), "peak_rss_kb": int(cand.get("maxrss", 0) or 0)}
+
+
+def sandbox_failure(message: str) -> dict:
+    return {"status": SANDBOX_ERROR, "cases": [], "human_eval_result": f"failed: {message}",
+            "stdout_tail": "", "stderr_tail": message, "wall_ms": 0.0, "peak_rss_kb": 0}

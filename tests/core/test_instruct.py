@@ -1,0 +1,51 @@
+"""Turning a chat model's reply back into a completion of the user's prompt."""
+import ast
+
+from core.instruct import completion_from_reply, extract_code, target_function
+from core.stopping import find_block_end, find_stop, tokens_covering
+
+PROMPT = 'from typing import List\n\n\ndef evens(xs: List[int]) -> List[int]:\n    """Keep the even numbers."""\n'
+
+
+def program(reply):
+    return PROMPT + completion_from_reply(PROMPT, reply)
+
+
+def run(source):
+    namespace = {}
+    exec(compile(source, "<candidate>", "exec"), namespace)  # trusted literals of this test only
+    return namespace["evens"]([1, 2, 3, 4])
+
+
+def test_full_function_with_docstring_and_helper():
+    reply = (
+        "def evens(xs):\n    \"\"\"Evens.\"\"\"\n    return [x for x in xs if is_even(x)]\n\n"
+        "def is_even(x):\n    return x % 2 == 0\n```\nThis keeps evens."
+    )
+    assert run(program(reply)) == [2, 4]
+
+
+def test_body_only_reply_is_indented_under_the_prompt():
+    assert run(program("return [x for x in xs if x % 2 == 0]\n```")) == [2, 4]
+
+
+def test_reply_cut_mid_statement_keeps_what_parses():
+    reply = "import math\ndef evens(xs):\n    out = [x for x in xs if x % 2 == 0]\n    return out\nprint(evens([1, 2]"
+    source = program(reply)
+    ast.parse(source)
+    assert run(source) == [2, 4]
+
+
+def test_extract_code_and_target():
+    assert extract_code("x = 1\n```\nprose") == "x = 1\n"
+    assert target_function(PROMPT) == ("", "evens")
+    assert target_function("class A:\n    def m(self):\n") == ("    ", "m")
+
+
+def test_stop_helpers():
+    assert find_stop("    return x\ndef g", ("\ndef", "\nif")) == 12
+    assert find_stop("abc", ("\ndef",)) is None
+    assert find_block_end("```python\nx = 1\n```\nmore") == len("```python\nx = 1\n```")
+    assert find_block_end("```python\nx = 1\n") is None
+    assert tokens_covering([2, 5, 9, 12], 6) == 3
+    assert tokens_covering([2, 5], 0) == 1

