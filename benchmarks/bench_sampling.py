@@ -12,8 +12,6 @@ Tokens counted for every method are the real completion tokens, up to the stop s
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import platform
 import time
 
@@ -21,7 +19,7 @@ import torch
 
 from core.engine import Engine
 from core.params import CODEX_STOPS, SamplingParams
-from core.problems import humaneval_path
+from core.problems import load_problems
 from core.stopping import find_stop, tokens_covering
 
 N, MAX_NEW, TEMPERATURE, TOP_P = 20, 128, 0.8, 0.95
@@ -75,8 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="2 prompts instead of 10")
     args = parser.parse_args()
-    with gzip.open(humaneval_path(), "rt") as f:
-        problems = [json.loads(line) for line in f][: 2 if args.quick else 10]
+    problems = list(load_problems().values())[: 2 if args.quick else 10]
     engine = Engine.load("default", progress=lambda _m: None)
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; model: {engine.info.describe()}")
     run_ours(engine, "def warm_up():\n", 0, 2)  # first-call allocations

@@ -82,9 +82,8 @@ def sample_key(row: Mapping) -> tuple[float, str, int]:
     return (float(row["temperature"]), row["task_id"], int(row["index"]))
 
 
-def prepare_run_dir(out: Path, config: EvalConfig) -> None:
-    """Create the run directory, or check that the run already in it is this one."""
-    out.mkdir(parents=True, exist_ok=True)
+def check_run_dir(out: Path, config: EvalConfig) -> None:
+    """Refuse a directory that holds another run: mixing runs would corrupt both."""
     path = out / CONFIG
     if path.exists():
         existing = EvalConfig.from_json(json.loads(path.read_text()))
@@ -93,10 +92,16 @@ def prepare_run_dir(out: Path, config: EvalConfig) -> None:
                              for name in config.to_json() if getattr(existing, name) != getattr(config, name))
             raise RunMismatch(f"{out} holds a run with a different configuration: {diff}; "
                               "use another output directory or the same options")
-        return
-    if (out / SAMPLES).exists():
+    elif (out / SAMPLES).exists():
         raise RunMismatch(f"{out} holds samples but no {CONFIG}; use an empty output directory")
-    write_json_atomic(path, config.to_json())
+
+
+def prepare_run_dir(out: Path, config: EvalConfig) -> None:
+    """Create the run directory for `config`, or check that the run already in it is this one."""
+    check_run_dir(out, config)
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / CONFIG).exists():
+        write_json_atomic(out / CONFIG, config.to_json())
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

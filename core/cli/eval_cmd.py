@@ -81,19 +81,23 @@ def build_config(args, problems: dict[str, dict]):
 
 
 def run(args) -> int:
-    from tqdm import tqdm
-
-    from core.engine import Engine
-    from core.evaluate import prepare_run_dir, run_eval
+    from core.evaluate import check_run_dir
     from core.problems import load_problems
-    from core.report import format_table
-    from sandbox import SandboxPool
 
     problems = select_problems(load_problems(None if args.problems == "humaneval" else args.problems),
                                args.select, args.limit)
     config, ks = build_config(args, problems)
-    # Refuse a mismatched run directory before spending time on the model.
-    prepare_run_dir(args.out, config)
+    # Refuse a mismatched run directory before spending time on the model (nor leave a config
+    # behind if the model then fails to load).
+    check_run_dir(args.out, config)
+
+    from tqdm import tqdm
+
+    from core.engine import Engine
+    from core.evaluate import run_eval
+    from core.report import format_table
+    from sandbox import SandboxPool
+
     engine = Engine.load(args.model, progress=lambda msg: print(msg, file=sys.stderr))
     pool = SandboxPool(workers=args.workers)
     bar = tqdm(total=len(config.task_ids) * len(config.temperatures) * config.n, unit="sample", desc="tested",

@@ -113,7 +113,7 @@ def _test_candidates(prompt, ranked, tests, entry_point) -> dict:
 def _row(task_id, rank, cand, verdict) -> dict:
     row = {"task_id": task_id, "completion": cand.text, "rank": rank, **cand.to_json()}
     if verdict is not None:
-        row.update(passed=verdict.passed, result=verdict.human_eval_result, tests_passed=verdict.cases_passed, tests_total=len(verdict.cases))
+        row.update(passed=verdict.passed, result=verdict.human_eval_result, tests_passed=verdict.n_passed, tests_total=len(verdict.cases))
     return row
 
 

@@ -1,7 +1,5 @@
 """Integration: the embedded default model (SmolLM2-135M-Instruct) on HumanEval/0, both modes."""
 import ast
-import gzip
-import json
 import math
 import subprocess
 import sys
@@ -11,20 +9,14 @@ import pytest
 
 from core import model_store
 from core.params import CODEX_STOPS, SamplingParams
+from core.problems import load_problems
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def humaneval0():
-    with gzip.open(model_store_humaneval(), "rt") as f:
-        return json.loads(f.readline())
-
-
-def model_store_humaneval():
-    from core.problems import humaneval_path
-
-    return humaneval_path()
+    return load_problems()["HumanEval/0"]
 
 
 def test_install_default_is_idempotent_and_fast_the_second_time():

@@ -1,0 +1,168 @@
+"""Tests from examples, for people who don't program: a table of inputs and expected outputs
+plus a plain description becomes a signature, a docstring with doctests, and a check function.
+
+Cells are parsed with `ast.literal_eval` (never `eval`); what is not a literal is plain text.
+"""
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from dataclasses import dataclass
+
+_LITERAL_START = tuple("[({'\"")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_STOPWORDS = {"a", "an", "the", "of", "to", "in", "and", "or", "for", "from", "into", "by", "with", "that", "which",
+              "given", "return", "returns", "it", "is", "its", "as", "on", "each", "every", "if", "then", "me"}
+
+
+class CellError(ValueError):
+    def __init__(self, row: int, column: str, reason: str):
+        super().__init__(f"row {row + 1}, column {column!r}: {reason}")
+        self.row, self.column, self.reason = row, column, reason
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str  # what the user wrote
+    value: object
+
+    @property
+    def decimals(self) -> int | None:
+        """Decimal places the user wrote for a float, which sets how exact a match must be."""
+        text = self.text.strip().lower()
+        if isinstance(self.value, float) and "." in text and "e" not in text:
+            return len(text.split(".")[1])
+        return None
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    params: list[str]
+    param_types: list[str]
+    return_type: str
+    description: str
+    rows: list[tuple[list[Cell], Cell]]
+
+    @property
+    def prompt(self) -> str:
+        args = ", ".join(f"{p}: {t}" for p, t in zip(self.params, self.param_types))
+        doctests = "\n".join(
+            f"    >>> {self.name}({', '.join(repr(c.value) for c in inputs)})\n    {expected.value!r}"
+            for inputs, expected in self.rows
+        )
+        return f'def {self.name}({args}) -> {self.return_type}:\n    """{self.description.strip()}\n\n{doctests}\n    """\n'
+
+    @property
+    def tests(self) -> str:
+        lines = ["import math", "", "", "def check(candidate):"]
+        for inputs, expected in self.rows:
+            call = f"candidate({', '.join(repr(c.value) for c in inputs)})"
+            shown = ", ".join(c.text.strip() for c in inputs)
+            # One assert per example, so each is reported on its own; its message carries the
+            # returned value, so a failed example can be explained in words.
+            if expected.decimals is not None:
+                tolerance = 0.5 * 10 ** -expected.decimals
+                cond = f"isinstance(got := {call}, (int, float)) and math.isclose(got, {expected.value!r}, abs_tol={tolerance!r})"
+            else:
+                cond = f"(got := {call}) == {expected.value!r}"
+            message = f"{('for ' + shown)!r} + ' it returned ' + repr(got) + ', expected ' + {expected.text.strip()!r}"
+            lines.append(f"    assert {cond}, {message}")
+        return "\n".join(lines) + "\n"
+
+
+def parse_cell(text: str, row: int, column: str) -> Cell:
+    stripped = text.strip()
+    if not stripped:
+        raise CellError(row, column, "the cell is empty; write a value, or '' for empty text")
+    if _THOUSANDS.match(stripped):
+        # literal_eval would read "1,234.5" as the tuple (1, 234.5).
+        raise CellError(row, column, "write numbers without thousands separators, e.g. 1234.5")
+    try:
+        return Cell(text, ast.literal_eval(stripped))
+    except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+        if stripped.startswith(_LITERAL_START):
+            kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
+            raise CellError(row, column, f"looks like a {kind} but is not valid ({exc.__class__.__name__}: {exc})") from None
+        return Cell(text, stripped)  # plain text
+
+
+def type_name(values: list) -> str:
+    """A type annotation covering all values (int and float together are float)."""
+    kinds = {type(v) for v in values}
+    if kinds == {bool}:
+        return "bool"
+    if kinds <= {int, float} and bool not in kinds:
+        return "float" if float in kinds else "int"
+    if len(kinds) > 1:
+        return "object"
+    kind = kinds.pop()
+    if kind in (list, set, tuple):
+        inner = [x for v in values for x in v]
+        element = type_name(inner) if inner else "object"
+        return f"{kind.__name__}[{element}, ...]" if kind is tuple else f"{kind.__name__}[{element}]"
+    if kind is dict:
+        keys = [k for v in values for k in v]
+        vals = [x for v in values for x in v.values()]
+        return f"dict[{type_name(keys) if keys else 'object'}, {type_name(vals) if vals else 'object'}]"
+    return {str: "str", type(None): "None"}.get(kind, "object")
+
+
+def function_name(description: str) -> str:
+    words = [w for w in re.findall(r"[a-z][a-z0-9]*", description.lower()) if w not in _STOPWORDS]
+    name = "_".join(words[:4]) or "solve"
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def build_spec(header: list[str], rows: list[list[str]], description: str, name: str | None = None) -> Spec:
+    """`header` names the parameters; its last column, `expected`, is the output."""
+    if not header or header[-1].strip().lower() != "expected":
+        raise ValueError("the last column must be named 'expected' (the output for each row)")
+    params = [h.strip() for h in header[:-1]] or []
+    if not params:
+        raise ValueError("add at least one input column before 'expected'")
+    for p in params:
+        if not p.isidentifier() or keyword.iskeyword(p):
+            raise ValueError(f"column name {p!r} is not usable as a parameter name (use letters, digits and _)")
+    if not rows:
+        raise ValueError("add at least one example row")
+    errors, parsed = [], []
+    for r, cells in enumerate(rows):
+        if len(cells) != len(header):
+            errors.append(CellError(r, "-", f"has {len(cells)} cells, expected {len(header)}"))
+            continue
+        try:
+            values = [parse_cell(text, r, col) for text, col in zip(cells, header)]
+        except CellError as exc:
+            errors.append(exc)
+            continue
+        parsed.append((values[:-1], values[-1]))
+    if errors:
+        raise ExamplesError(errors)
+    columns = list(zip(*[inputs for inputs, _ in parsed]))
+    return Spec(
+        name=name or function_name(description),
+        params=params,
+        param_types=[type_name([c.value for c in col]) for col in columns],
+        return_type=type_name([expected.value for _, expected in parsed]),
+        description=description.strip() or "Compute the output for the given inputs.",
+        rows=parsed,
+    )
+
+
+class ExamplesError(ValueError):
+    """Every bad cell, each with its row, column and reason."""
+
+    def __init__(self, errors: list[CellError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def explain(spec: Spec, failures: dict[int, str]) -> str:
+    """One sentence a non-programmer understands, e.g. "3 of 4 examples right; for 2024 it returned
+    False, expected True". `failures` maps example row -> the failed assertion's message."""
+    total = len(spec.rows)
+    right = total - len(failures)
+    text = f"{right} of {total} examples right"
+    return text if not failures else text + "; " + "; ".join(failures[i] for i in sorted(failures))

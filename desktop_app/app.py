@@ -1,0 +1,54 @@
+"""`codesynth-studio`: starts the desktop app. torch is never imported here: the model lives in
+the engine process, started once the window is up."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+APP_NAME, ORG_NAME = "CodeSynth Studio", "CodeSynth"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="codesynth-studio", description="Desktop code synthesis workbench.")
+    parser.add_argument("--model", help="model to load at start: 'default', a Hugging Face folder or a .gguf file")
+    parser.add_argument("--color-scheme", choices=("auto", "light", "dark"), default="auto")
+    parser.add_argument("--exit-when-shown", action="store_true",
+                        help="print the milliseconds until the window was shown, then quit (for benchmarks)")
+    return parser.parse_args(argv)
+
+
+def configure(app, color_scheme: str = "auto") -> None:
+    from PySide6.QtCore import Qt
+
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setStyle("Fusion")  # renders the same, light or dark, on every desktop
+    if color_scheme != "auto":
+        scheme = Qt.ColorScheme.Dark if color_scheme == "dark" else Qt.ColorScheme.Light
+        app.styleHints().setColorScheme(scheme)
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    args = parse_args(argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.main_window import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    configure(app, args.color_scheme)
+    window = MainWindow(model_spec=args.model)
+    window.show()
+    if args.exit_when_shown:
+        def report() -> None:
+            print(f"shown_ms={(time.perf_counter() - started) * 1000:.0f}", flush=True)
+            window.close()
+
+        QTimer.singleShot(0, report)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

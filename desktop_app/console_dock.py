@@ -1,0 +1,68 @@
+"""A Jupyter console on a kernel jailed in the sandbox, with the selected candidate defined.
+
+qtconsole is imported and the kernel started only when the dock is first shown, so neither
+slows the start of the app.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QLabel
+
+BANNER = ("Sandboxed Python (no network, no host files). The selected candidate is defined as\n"
+          "`candidate`; its source is in `source`.\n")
+
+
+class ConsoleDock(QDockWidget):
+    def __init__(self, parent=None):
+        super().__init__("Console", parent)
+        self.setObjectName("console_dock")
+        self.kernel = self.client = self.console = None
+        self._pending: str | None = None
+        self.setWidget(QLabel("The console starts when this panel is first shown.", self))
+        self.visibilityChanged.connect(lambda visible: visible and self.start())
+
+    def start(self) -> None:
+        if self.console is not None:
+            return
+        from qtconsole.client import QtKernelClient
+        from qtconsole.rich_jupyter_widget import RichJupyterWidget
+
+        from sandbox import SandboxUnavailable
+        from sandbox.kernel import SandboxedKernel
+
+        self.kernel = SandboxedKernel()
+        try:
+            connection_file = self.kernel.start()
+        except SandboxUnavailable as exc:
+            self.kernel = None
+            self.widget().setText(f"The console is unavailable: {exc}")
+            self.widget().setWordWrap(True)
+            return
+        self.client = QtKernelClient(connection_file=connection_file)
+        self.client.load_connection_file()
+        self.client.start_channels()
+        self.console = RichJupyterWidget(self)
+        self.console.banner = BANNER
+        self.console.kernel_client = self.client
+        self.console.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setWidget(self.console)
+        if self._pending is not None:
+            self.console.execute(self._pending, hidden=True)
+
+    def define_candidate(self, prompt: str, completion: str, entry_point: str | None) -> None:
+        """Runs the candidate's source in the kernel; the code is untrusted, hence the jail."""
+        source = prompt + completion
+        code = f"source = {source!r}\nexec(source, globals())\n"
+        if entry_point:
+            code += f"candidate = {entry_point}\n"
+        self._pending = code
+        if self.console is not None:
+            self.console.execute(code, hidden=True)
+
+    def shutdown(self) -> None:
+        if self.client is not None:
+            self.client.stop_channels()
+            self.client = None
+        if self.kernel is not None:
+            self.kernel.stop()
+            self.kernel = None

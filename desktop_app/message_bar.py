@@ -1,0 +1,42 @@
+"""An inline message above the editors: errors never open a modal dialog, so typing goes on and
+nothing the user wrote is lost."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+from desktop_app import theme
+
+
+class MessageBar(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        close = QToolButton(self, text="✕", autoRaise=True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.clear)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.kind = ""
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+    def _show(self, kind: str, text: str, colour: str) -> None:
+        self.kind = kind
+        self.label.setText(text)
+        self.setStyleSheet(f"MessageBar {{ border: 1px solid {colour}; border-radius: 3px }} QLabel {{ color: {colour} }}")
+        self.show()
+
+    def error(self, text: str) -> None:
+        self._show("error", text, theme.FAIL)
+
+    def info(self, text: str) -> None:
+        self._show("info", text, theme.QUEUED)
+
+    def clear(self) -> None:
+        self.kind = ""
+        self.hide()

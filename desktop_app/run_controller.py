@@ -1,0 +1,104 @@
+"""What Generate, Stop and Load do: checks the user's input, drives the engine process and the
+sandbox, and reports every problem as one plain message."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from core.entry_point import entry_point
+from core.params import InvalidParams
+from desktop_app.candidates_model import CandidatesModel
+from desktop_app.engine_client import GENERATING, IDLE, LOADING, EngineClient
+from desktop_app.generation_run import GenerationRun
+from desktop_app.sandbox_client import SandboxClient
+from desktop_app.tests_editor import syntax_problem
+
+
+class RunController(QObject):
+    error = Signal(str)
+    info = Signal(str)
+    busy_changed = Signal(bool)
+    run_changed = Signal()  # the current run's summary may have changed
+    run_finished = Signal()  # generation ended and every test result is in
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = CandidatesModel(self)
+        self.engine = EngineClient(self)
+        self.sandbox = SandboxClient(self)
+        self.run: GenerationRun | None = None
+        self.engine.state_changed.connect(lambda state: self.busy_changed.emit(state != IDLE))
+        self.engine.events.connect(self._on_events)
+        self.engine.generated.connect(self._on_generated)
+        self.engine.generate_failed.connect(self._on_generate_failed)
+
+    def start_sandbox(self) -> None:
+        self.sandbox.start()
+
+    def load(self, spec: str) -> None:
+        if self.engine.state == GENERATING:
+            self.error.emit("Stop the running generation before loading another model.")
+            return
+        self.engine.load(spec)
+
+    def generate(self, prompt: str, tests: str, params_source) -> bool:
+        """Starts a run, or emits why it cannot start. `params_source()` returns SamplingParams."""
+        problem = self._refusal(prompt, tests)
+        if problem is None:
+            try:
+                params = params_source()
+            except InvalidParams as exc:
+                problem = f"Invalid parameter: {exc}."
+        if problem is not None:
+            self.error.emit(problem)
+            return False
+        if tests.strip() and self.sandbox.pool is None:
+            why = self.sandbox.error or "it is still starting"
+            self.info.emit(f"The sandbox is unavailable ({why}): candidates will not be tested.")
+        if self.run is not None:
+            self.run.abandon()
+        self.model.clear(seed=params.seed or 0)
+        self.run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), self)
+        self.run.changed.connect(self.run_changed)
+        self.run.tests_done.connect(self.run_finished)
+        self.engine.generate(prompt, params)
+        self.run_changed.emit()
+        return True
+
+    def _refusal(self, prompt: str, tests: str) -> str | None:
+        if self.engine.state == GENERATING:
+            return "A generation is already running: press Stop (Esc) first."
+        if not prompt.strip():
+            return "The prompt is empty: write a function signature and docstring, then press Ctrl+Enter."
+        problem = syntax_problem(tests) if tests.strip() else None
+        if problem is not None:
+            return problem[1]
+        if tests.strip() and entry_point(prompt) is None:
+            return "The prompt defines no function for the tests to call: start it with `def name(...):`."
+        if self.engine.state == LOADING:
+            return "The model is still loading: press Generate again when it is ready."
+        if self.engine.info is None:
+            return "No model is loaded: choose one in the model bar and press Load."
+        return None
+
+    def stop(self) -> None:
+        self.engine.stop()
+
+    def _on_events(self, events) -> None:
+        if self.run is not None:
+            self.run.on_events(events)
+
+    def _on_generated(self) -> None:
+        if self.run is not None:
+            self.run.end_generation()
+
+    def _on_generate_failed(self, message: str) -> None:
+        self.error.emit(message)
+        self._on_generated()
+
+    def shutdown(self) -> None:
+        """Ends the engine process and the sandbox workers: no process outlives the window."""
+        if self.run is not None:
+            self.run.abandon()
+            self.run = None
+        self.engine.shutdown()
+        self.sandbox.close()

@@ -1,0 +1,94 @@
+"""Examples table -> signature, docstring with doctests, and tests; bad cells get reasons."""
+import doctest
+
+import pytest
+
+from core.examples import ExamplesError, build_spec, explain, function_name, parse_cell, type_name
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [("42", 42), ("3.5", 3.5), ("True", True), ("None", None), ("[1, 2]", [1, 2]), ("'hi'", "hi"),
+     ("hello world", "hello world"), ("  spaced  ", "spaced"), ("{'a': 1}", {"a": 1}), ("(1,)", (1,)), ("-7", -7)],
+)
+def test_cells_are_literals_or_plain_text(text, value):
+    assert parse_cell(text, 0, "x").value == value
+
+
+@pytest.mark.parametrize(
+    "text,reason",
+    [("", "the cell is empty"), ("   ", "the cell is empty"), ("[1, 2", "looks like a list but is not valid"),
+     ("{'a': }", "looks like a dict or set but is not valid"), ("'unclosed", "looks like a text but is not valid"),
+     ("(1, 2", "looks like a tuple but is not valid"), ("1,234.5", "without thousands separators"),
+     ("__import__('os').system('x')", None)],
+)
+def test_bad_cells(text, reason):
+    if reason is None:
+        # Not a literal: kept as plain text, never evaluated.
+        assert parse_cell(text, 0, "x").value == text
+        return
+    with pytest.raises(ValueError, match=reason):
+        parse_cell(text, 2, "year")
+
+
+def test_all_bad_cells_reported_with_row_and_column():
+    with pytest.raises(ExamplesError) as info:
+        build_spec(["a", "b", "expected"], [["1", "[", "2"], ["", "2", "3"], ["1", "2"]], "add")
+    messages = [str(e) for e in info.value.errors]
+    assert messages[0].startswith("row 1, column 'b'")
+    assert messages[1].startswith("row 2, column 'a'")
+    assert "has 2 cells, expected 3" in messages[2]
+
+
+@pytest.mark.parametrize(
+    "values,expected",
+    [([1, 2], "int"), ([1, 2.5], "float"), ([True, False], "bool"), (["a"], "str"), ([[1], [2, 3]], "list[int]"),
+     ([{"a": 1}], "dict[str, int]"), ([1, "a"], "object"), ([(1, "a")], "tuple[object, ...]"), ([[]], "list[object]")],
+)
+def test_type_inference(values, expected):
+    assert type_name(values) == expected
+
+
+def test_header_and_name_errors():
+    with pytest.raises(ValueError, match="last column must be named 'expected'"):
+        build_spec(["a", "out"], [["1", "2"]], "x")
+    with pytest.raises(ValueError, match="not usable as a parameter name"):
+        build_spec(["my value", "expected"], [["1", "2"]], "x")
+    with pytest.raises(ValueError, match="at least one example row"):
+        build_spec(["a", "expected"], [], "x")
+    assert function_name("Convert Celsius to Fahrenheit") == "convert_celsius_fahrenheit"
+    assert function_name("") == "solve"
+
+
+LEAP = (["year", "expected"], [["2024", "True"], ["1900", "False"], ["2000", "True"], ["2023", "False"]])
+
+
+def test_prompt_is_valid_python_with_runnable_doctests():
+    spec = build_spec(*LEAP, "Tell whether a year is a leap year")
+    assert spec.prompt.startswith("def tell_whether_year_leap(year: int) -> bool:")
+    namespace = {}
+    exec(spec.prompt + "    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)\n", namespace)
+    func = namespace[spec.name]
+    results = doctest.DocTestRunner().run(doctest.DocTestFinder().find(func, globs={spec.name: func})[0])
+    assert results.failed == 0 and results.attempted == 4
+
+
+def test_tests_accept_right_and_explain_wrong_answers():
+    spec = build_spec(*LEAP, "leap year")
+    namespace = {}
+    exec(spec.tests, namespace)
+    namespace["check"](lambda y: y % 4 == 0 and (y % 100 != 0 or y % 400 == 0))
+    with pytest.raises(AssertionError, match="for 1900 it returned True, expected False"):
+        namespace["check"](lambda y: y % 4 == 0)
+    assert explain(spec, {1: "for 1900 it returned True, expected False"}) == (
+        "3 of 4 examples right; for 1900 it returned True, expected False")
+
+
+def test_rounded_money_values_match_to_the_written_precision():
+    spec = build_spec(["price", "rate", "expected"], [["19.99", "0.2", "23.99"], ["10", "0.075", "10.75"]], "price with tax")
+    namespace = {}
+    exec(spec.tests, namespace)
+    namespace["check"](lambda price, rate: price * (1 + rate))  # 23.988 rounds to 23.99
+    with pytest.raises(AssertionError, match="expected 23.99"):
+        namespace["check"](lambda price, rate: price + rate)
+    assert spec.param_types == ["float", "float"] and spec.return_type == "float"

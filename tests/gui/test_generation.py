@@ -1,0 +1,104 @@
+"""A real generation in the real window: typed prompt and tests, streamed candidates, sandbox
+badges, ranking, duplicates, Stop."""
+import math
+
+from PySide6.QtCore import Qt
+
+from desktop_app.candidates_model import DONE, TESTS
+from tests.gui.conftest import generate_and_wait
+
+PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
+TESTS_SRC = "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(0, 0) == 0\n"
+FINAL_BADGES = ("passed", "failed", "timeout", "error", "crash")
+
+
+def type_inputs(qtbot, window, prompt=PROMPT, tests=TESTS_SRC):
+    for editor, text in ((window.prompt_editor, prompt), (window.tests_editor.editor, tests)):
+        editor.clear()
+        editor.setFocus()
+        # Typed line by line: auto-indent copies indentation, so each line goes in stripped.
+        qtbot.keyClicks(editor, text)
+
+
+def test_generate_ranks_and_tests_candidates(qtbot, tiny_window):
+    w = tiny_window
+    w.prompt_editor.setPlainText("")
+    w.tests_editor.setPlainText("")
+    qtbot.keyClicks(w.prompt_editor, "def add(a, b):")
+    qtbot.keyClick(w.prompt_editor, Qt.Key.Key_Return)
+    assert w.prompt_editor.toPlainText().endswith("\n    ")  # auto-indent after a colon
+    qtbot.keyClicks(w.prompt_editor, '"""Return a + b."""\n')
+    w.tests_editor.setPlainText(TESTS_SRC)
+    w.controls.samples.setValue(8)
+    w.controls.max_new_tokens.setValue(24)
+    w.controls.temperature.setValue(1.0)
+    seen_rows = []
+    w.model.rowsInserted.connect(lambda *_: seen_rows.append(w.model.rowCount()))
+    generate_and_wait(qtbot, w)
+
+    assert seen_rows and seen_rows[0] < 8 or len(seen_rows) == 8  # rows arrive as candidates stream
+    finished = w.model.finished()
+    assert len(finished) == 8
+    entries = [w.model.entry(c.index) for c in finished]
+    assert all(e.test == DONE for e in entries)
+    shown = w.view.ranked_indices()
+    badges = [w.view.proxy.index(r, TESTS).data() for r in range(w.view.proxy.rowCount())]
+    assert all(b.startswith(FINAL_BADGES) for b in badges), badges
+    means = [w.model.entry(i).candidate.mean_logprob for i in shown]
+    assert means == sorted(means, reverse=True)
+    # Every candidate is shown or stands behind an identical, better-ranked one.
+    assert sum(w.model.entry(i).copies for i in shown) == 8
+    assert "pass@1" in w.summary.text() and "pass@5" in w.summary.text() and "pass@8" in w.summary.text()
+    assert "distinct programs" in w.summary.text()
+
+
+def test_selecting_shows_heat_and_outcome(qtbot, tiny_window):
+    w = tiny_window
+    if not w.model.finished():
+        w.prompt_editor.setPlainText(PROMPT)
+        w.tests_editor.setPlainText(TESTS_SRC)
+        generate_and_wait(qtbot, w)
+    w.view.selectRow(0)
+    entry = w.model.entry(w.view.current_index())
+    heat = w.details.heat
+    assert heat.toPlainText().startswith(PROMPT)
+    first_token = heat.token_at(len(PROMPT))
+    assert first_token == 0
+    tip = heat.tooltip_for(0)
+    assert f"p={math.exp(entry.candidate.token_logprobs[0]):.3f}" in tip and "Top alternatives" in tip
+    assert "Tests:" in w.details.outcome.toPlainText()
+    w.use_in_editor()
+    assert w.prompt_editor.toPlainText() == PROMPT + entry.candidate.text
+    w.prompt_editor.undo()
+    assert w.prompt_editor.toPlainText() == PROMPT
+
+
+def test_ranking_switch(qtbot, tiny_window):
+    w = tiny_window
+    if not w.model.finished():
+        generate_and_wait(qtbot, w)
+    w.set_ranking("sum_logprob")
+    sums = [w.model.entry(i).candidate.sum_logprob for i in w.view.ranked_indices()]
+    assert sums == sorted(sums, reverse=True)
+    w.set_ranking("random")
+    assert sorted(w.view.ranked_indices()) == sorted(w.view.ranked_indices())
+    w.set_ranking("mean_logprob")
+
+
+def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
+    w = tiny_window
+    w.prompt_editor.setPlainText(PROMPT)
+    w.tests_editor.setPlainText(TESTS_SRC)
+    w.controls.samples.setValue(16)
+    w.controls.max_new_tokens.setValue(1000)
+    w.controls.stops.setPlainText("")  # nothing ends a sample early
+    w.generate()
+    qtbot.waitUntil(lambda: any(e.deltas > 3 for e in w.model.entries), timeout=60000)
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w.controller.engine.state == "idle", timeout=30000)
+    finished = w.model.finished()
+    assert len(finished) == 16
+    assert all(c.finish_reason == "cancelled" for c in finished)
+    assert all(len(c.token_ids) < 1000 and c.token_ids for c in finished)
+    assert w.generate_action.isEnabled()
+    w.controls.stops.setPlainText("\\ndef\\n\\nclass")
