@@ -5,9 +5,9 @@ completion and instruct mode, beside the Codex paper's Table 1 rows for its smal
     .venv/bin/python benchmarks/bench_humaneval.py --limit 164      # the full set (hours on CPU)
 
 Each mode is a normal `codesynth eval` run directory under --out (so an interrupted
-benchmark resumes). With --compare-pipeline the first mode is also run with pipelining off,
-in fresh directories, to measure what overlapping generation and testing saves.
-Prints a Markdown table and writes bench.json under --out.
+benchmark resumes). --compare-pipeline instead runs the first mode twice in fresh
+directories, with and without pipelining, to measure what overlapping generation and
+testing saves. Prints a Markdown table and writes bench.json (or bench-pipeline.json) under --out.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import argparse
 import json
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def parse_args(argv=None):
     p.add_argument("--back-translation", action="store_true",
                    help="also score back-translation (one extra forward pass per sample)")
     p.add_argument("--compare-pipeline", action="store_true")
-    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "humaneval")
+    p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "codesynth-bench" / "humaneval")
     args = p.parse_args(argv)
     if args.quick:
         args.limit = min(args.limit, 10)
@@ -57,6 +58,30 @@ def run_mode(engine, pool, problems, args, mode: str, out: Path, pipelined: bool
     print(file=sys.stderr)
     summary["wall_s"] = time.perf_counter() - started
     return summary
+
+
+def table_rows(summary: dict, mode: str, num_problems: int) -> list[dict]:
+    # Throughput only means something for a run that was not resumed: every problem at every T.
+    fresh = summary["last_invocation"]["generated_samples"] == num_problems * summary["config"]["n"] * len(
+        summary["pass_at_k"])
+    per_hour = num_problems / (summary["wall_s"] / 3600) if fresh else float("nan")
+    return [{"mode": mode, "T": float(t), "pass@1": 100 * by_k["pass@1"],
+             "pass@10": 100 * by_k["pass@10"] if "pass@10" in by_k else None,
+             "gain": ranking_gain(summary["ranking"][t]), "problems_per_hour": per_hour}
+            for t, by_k in summary["pass_at_k"].items()]
+
+
+def compare_pipeline(engine, pool, problems, args) -> dict:
+    """The same fresh run twice: generation overlapping the tests, then each batch tested before the next."""
+    mode = args.modes.split(",")[0]
+    timings = {"mode": mode}
+    for pipelined in (True, False):
+        out = args.out / f"pipeline-{'on' if pipelined else 'off'}"
+        shutil.rmtree(out, ignore_errors=True)
+        key = "pipelined_s" if pipelined else "generate_then_test_s"
+        timings[key] = run_mode(engine, pool, problems, args, mode, out, pipelined=pipelined)["wall_s"]
+    timings["saved_fraction"] = 1 - timings["pipelined_s"] / timings["generate_then_test_s"]
+    return timings
 
 
 def ranking_gain(curves: dict) -> float:
@@ -88,37 +113,24 @@ def main(argv=None) -> int:
     pool = SandboxPool()
     rows, report = [], {"model": engine.info.describe(), "problems": len(problems), "n": args.n, "modes": {}}
     try:
-        for mode in args.modes.split(","):
-            summary = run_mode(engine, pool, problems, args, mode, args.out / mode)
-            fresh = summary["last_invocation"]["generated_samples"] == len(problems) * args.n * len(summary["pass_at_k"])
-            hours = summary["wall_s"] / 3600
-            report["modes"][mode] = {"pass_at_k": summary["pass_at_k"], "wall_s": summary["wall_s"], "fresh": fresh,
-                                     "distinct_programs": summary["distinct_programs"]}
-            for t, by_k in summary["pass_at_k"].items():
-                rows.append({"mode": mode, "T": float(t), "pass@1": 100 * by_k["pass@1"],
-                             "pass@10": 100 * by_k["pass@10"] if "pass@10" in by_k else None,
-                             "gain": ranking_gain(summary["ranking"][t]),
-                             # Only meaningful for a run that was not resumed: then it is every problem at every T.
-                             "problems_per_hour": len(problems) / hours if fresh else float("nan")})
         if args.compare_pipeline:
-            mode = args.modes.split(",")[0]
-            timings = {}
-            for pipelined in (True, False):
-                out = args.out / f"pipeline-{'on' if pipelined else 'off'}"
-                shutil.rmtree(out, ignore_errors=True)
-                timings["pipelined_s" if pipelined else "generate_then_test_s"] = run_mode(
-                    engine, pool, problems, args, mode, out, pipelined=pipelined)["wall_s"]
-            timings["saved_fraction"] = 1 - timings["pipelined_s"] / timings["generate_then_test_s"]
-            report["pipeline"] = {"mode": mode, **timings}
+            report["pipeline"] = compare_pipeline(engine, pool, problems, args)
+        else:
+            for mode in args.modes.split(","):
+                summary = run_mode(engine, pool, problems, args, mode, args.out / mode)
+                report["modes"][mode] = {key: summary[key] for key in ("pass_at_k", "wall_s", "distinct_programs")}
+                report["modes"][mode]["mean_logprob_gain_points"] = {t: ranking_gain(c) for t, c in summary["ranking"].items()}
+                rows += table_rows(summary, mode, len(problems))
     finally:
         pool.close()
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench.json").write_text(json.dumps(report, indent=1))
-    print(markdown(rows, engine.info, args))
+    (args.out / ("bench-pipeline.json" if args.compare_pipeline else "bench.json")).write_text(json.dumps(report, indent=1))
+    if rows:
+        print(markdown(rows, engine.info, args))
     if "pipeline" in report:
         pl = report["pipeline"]
-        print(f"\npipelined {pl['pipelined_s']:.0f} s vs generate-then-test {pl['generate_then_test_s']:.0f} s "
-              f"({100 * pl['saved_fraction']:.0f}% saved), {pl['mode']} mode, {len(problems)} problems")
+        print(f"pipelined {pl['pipelined_s']:.0f} s vs generate-then-test {pl['generate_then_test_s']:.0f} s "
+              f"({100 * pl['saved_fraction']:.1f}% saved), {pl['mode']} mode, {len(problems)} problems")
     return 0
 
 

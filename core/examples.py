@@ -159,10 +159,29 @@ class ExamplesError(ValueError):
         self.errors = errors
 
 
-def explain(spec: Spec, failures: dict[int, str]) -> str:
-    """One sentence a non-programmer understands, e.g. "3 of 4 examples right; for 2024 it returned
-    False, expected True". `failures` maps example row -> the failed assertion's message."""
-    total = len(spec.rows)
-    right = total - len(failures)
-    text = f"{right} of {total} examples right"
-    return text if not failures else text + "; " + "; ".join(failures[i] for i in sorted(failures))
+def example_verdicts(spec: Spec, cases) -> list[str | None]:
+    """Per example row: None when right, else what went wrong in plain words. `cases` are the
+    sandbox's per-assert results, one per example in row order (see Spec.tests)."""
+    out: list[str | None] = []
+    for row, (inputs, _expected) in enumerate(spec.rows):
+        case = cases[row] if row < len(cases) else None
+        shown = ", ".join(c.text.strip() for c in inputs)
+        if case is None:
+            out.append(f"for {shown} it was not tried (an earlier problem stopped the run)")
+        elif case.status == "pass":
+            out.append(None)
+        elif case.status == "fail" and "it returned" in case.message:
+            out.append(case.message[case.message.index("for ") :] if "for " in case.message else case.message)
+        elif case.status == "timeout":
+            out.append(f"for {shown} it took too long (timed out)")
+        else:
+            out.append(f"for {shown} it failed: {case.message or case.status}")
+    return out
+
+
+def explain(spec: Spec, verdicts: list[str | None]) -> str:
+    """One sentence a non-programmer understands, e.g. "3 of 4 examples right; for 2024 it
+    returned False, expected True"."""
+    wrong = [v for v in verdicts if v is not None]
+    text = f"{len(verdicts) - len(wrong)} of {len(verdicts)} examples right"
+    return text if not wrong else text + "; " + "; ".join(wrong)

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "core.cli.model_cmd",
     "core.cli.generate_cmd",
     "core.cli.check_cmd",
+    "core.cli.examples_cmd",
     "core.cli.eval_cmd",
     "core.cli.report_cmd",
 )

@@ -1,0 +1,85 @@
+"""`codesynth from-examples`: a working function from a table of inputs and expected outputs."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+from core.params import MODES
+
+
+def register(sub) -> None:
+    p = sub.add_parser("from-examples", help="derive prompt and tests from examples, generate, and test")
+    p.add_argument("examples", type=Path, help="CSV (header names the parameters; last column 'expected') or JSON")
+    p.add_argument("--description", default="", help="what the function does, in plain words")
+    p.add_argument("--name", help="function name (default: derived from the description)")
+    p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("-n", type=int, default=10, help="number of candidates")
+    p.add_argument("--temperature", type=float, default=0.8)
+    p.add_argument("--max-new-tokens", type=int, default=160)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--mode", choices=MODES, default="auto")
+    p.set_defaults(func=run)
+
+
+def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
+    """(header, rows of cell texts, description found in the file)."""
+    from core.cli.main import UserError
+
+    if not path.is_file():
+        raise UserError(f"examples file not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path} is not valid JSON: {exc}") from None
+        description = data.get("description", "") if isinstance(data, dict) else ""
+        rows = data.get("examples", []) if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and "expected" in r for r in rows):
+            raise UserError(f"{path}: expected a list of objects, each with the inputs and an 'expected' value")
+        header = [k for k in rows[0] if k != "expected"] + ["expected"]
+        # JSON values are already typed: their Python repr reads back through literal_eval.
+        return header, [[repr(r.get(k)) for k in header] for r in rows], description
+    rows = [r for r in csv.reader(text.splitlines()) if any(cell.strip() for cell in r)]
+    if not rows:
+        raise UserError(f"{path} is empty")
+    return rows[0], rows[1:], ""
+
+
+def run(args) -> int:
+    from core.cli.main import UserError
+    from core.engine import Engine
+    from core.examples import ExamplesError, build_spec, example_verdicts, explain
+    from core.params import SamplingParams
+    from sandbox import Program, SandboxPool
+
+    header, rows, file_description = read_table(args.examples)
+    try:
+        spec = build_spec(header, rows, args.description or file_description, args.name)
+    except ExamplesError as exc:
+        raise UserError("bad examples: " + "; ".join(str(e) for e in exc.errors)) from None
+    params = SamplingParams(n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
+                            seed=args.seed, mode=args.mode).validated()
+    print("Derived prompt:\n")
+    print(spec.prompt)
+    engine = Engine.load(args.model, progress=lambda m: print(m, file=sys.stderr))
+    candidates = engine.generate(spec.prompt, params)
+    with SandboxPool() as pool:
+        futures = [pool.submit(Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
+        verdicts = [example_verdicts(spec, f.result().cases) for f in futures]
+    # Most examples right first; among equals, the model's own confidence.
+    order = sorted(range(len(candidates)), key=lambda i: (-verdicts[i].count(None), -candidates[i].mean_logprob))
+    best = order[0]
+    print(f"Best of {len(candidates)} candidates: {explain(spec, verdicts[best])}\n")
+    print(spec.prompt + candidates[best].text)
+    print("Per example:")
+    for (inputs, expected), verdict in zip(spec.rows, verdicts[best]):
+        shown = ", ".join(c.text.strip() for c in inputs)
+        print(f"  {'right' if verdict is None else 'WRONG'}: {spec.name}({shown}) -> expected {expected.text.strip()}"
+              + ("" if verdict is None else f"; {verdict}"))
+    print("\nAll candidates:")
+    for i in order:
+        print(f"  #{i:<3} mean log-prob {candidates[i].mean_logprob:7.3f}  {explain(spec, verdicts[i])}")
+    return 0
