@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -155,44 +156,56 @@ def _has_docstring(problem: Mapping) -> bool:
 
 
 class _Tester:
-    """Sandbox submissions in flight; verdicts are written from the caller's thread only."""
+    """Sandbox submissions in flight. Each verdict is appended as soon as its test ends, from
+    the pool's thread, so a kill loses at most the tests still running."""
 
     def __init__(self, pool, problems, config: EvalConfig, fh, results: dict, progress: Callable[[], None]):
         self.pool, self.problems, self.config, self.fh = pool, problems, config, fh
         self.results, self.progress = results, progress
         self.pending: dict[cf.Future, dict] = {}
+        self.errors: list[BaseException] = []
+        self.lock = threading.Lock()
+        self.stopped = False
 
     def submit(self, rows: list[dict]) -> None:
         for row in rows:
             program = Program.from_problem(self.problems[row["task_id"]], row["completion"])
-            self.pending[self.pool.submit(program, timeout_s=self.config.timeout_s)] = row
+            fut = self.pool.submit(program, timeout_s=self.config.timeout_s)
+            with self.lock:
+                self.pending[fut] = row
+            fut.add_done_callback(self._record)
 
-    def collect(self, wait: bool) -> None:
-        if wait:
-            cf.wait(self.pending)
-        # In submission order, so the results file reads like the samples file.
-        done = [f for f in self.pending if f.done()]
-        verdicts = []
-        for fut in done:
+    def _record(self, fut: cf.Future) -> None:
+        with self.lock:
             row = self.pending.pop(fut)
+            if self.stopped or fut.cancelled():
+                return
+            if fut.exception() is not None:
+                self.errors.append(fut.exception())
+                return
             res = fut.result()
-            verdicts.append({"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
-                             "completion_id": row["index"], "passed": bool(res.passed),
-                             "result": res.human_eval_result, "status": res.status, "wall_ms": res.wall_ms})
-        if verdicts:
-            append_rows(self.fh, verdicts)
-            self.results.update((sample_key(v), v) for v in verdicts)
-            self.progress()
+            verdict = {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
+                       "completion_id": row["index"], "passed": bool(res.passed), "result": res.human_eval_result,
+                       "status": res.status, "wall_ms": res.wall_ms}
+            append_rows(self.fh, [verdict])
+            self.results[sample_key(verdict)] = verdict
+        self.progress()
+
+    def wait(self) -> None:
+        """Block until every submitted test has its verdict; re-raise a sandbox failure."""
+        with self.lock:
+            pending = list(self.pending)
+        cf.wait(pending)
+        if self.errors:
+            raise self.errors[0]
 
     def stop(self) -> None:
-        """Keep the verdicts that are in, drop the rest: their samples are on disk for next time."""
-        for fut in self.pending:
+        """Keep the verdicts that are in and drop the rest: their samples are on disk for next time."""
+        with self.lock:
+            self.stopped = True
+            pending = list(self.pending)
+        for fut in pending:
             fut.cancel()
-        self.pending = {f: row for f, row in self.pending.items()
-                        if f.done() and not f.cancelled() and f.exception() is None}
-        self.collect(wait=False)
-
-
 def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Mapping], ks: list[int], engine, pool,
              *, pipelined: bool = True, progress: Callable[[int, int], None] | None = None) -> dict:
     """Run (or resume) the evaluation in `out_dir` and return the summary it writes there.
@@ -229,8 +242,9 @@ def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Map
                     samples.update((sample_key(r), r) for r in rows)
                     generated += len(rows)
                     tester.submit(rows)
-                    tester.collect(wait=not pipelined)
-            tester.collect(wait=True)
+                    if not pipelined:
+                        tester.wait()
+            tester.wait()
         finally:
             tester.stop()
     summary = summarize(config, ks, list(samples.values()), results)

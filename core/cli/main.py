@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "core.cli.generate_cmd",
     "core.cli.check_cmd",
     "core.cli.examples_cmd",
+    "core.cli.docstring_cmd",
     "core.cli.eval_cmd",
     "core.cli.report_cmd",
 )

@@ -38,7 +38,7 @@ def generate_and_wait(qtbot, window, timeout_s: float = 120):
     finished = []
     window.controller.run_finished.connect(lambda: finished.append(True))
     window.generate()
-    qtbot.waitUntil(lambda: finished, timeout=int(timeout_s * 1000))
+    qtbot.waitUntil(lambda: bool(finished), timeout=int(timeout_s * 1000))
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,6 @@ TESTS_SRC = "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert 
 FINAL_BADGES = ("passed", "failed", "timeout", "error", "crash")
 
 
-def type_inputs(qtbot, window, prompt=PROMPT, tests=TESTS_SRC):
-    for editor, text in ((window.prompt_editor, prompt), (window.tests_editor.editor, tests)):
-        editor.clear()
-        editor.setFocus()
-        # Typed line by line: auto-indent copies indentation, so each line goes in stripped.
-        qtbot.keyClicks(editor, text)
-
-
 def test_generate_ranks_and_tests_candidates(qtbot, tiny_window):
     w = tiny_window
     w.prompt_editor.setPlainText("")
@@ -27,7 +19,10 @@ def test_generate_ranks_and_tests_candidates(qtbot, tiny_window):
     qtbot.keyClicks(w.prompt_editor, "def add(a, b):")
     qtbot.keyClick(w.prompt_editor, Qt.Key.Key_Return)
     assert w.prompt_editor.toPlainText().endswith("\n    ")  # auto-indent after a colon
-    qtbot.keyClicks(w.prompt_editor, '"""Return a + b."""\n')
+    qtbot.keyClicks(w.prompt_editor, '"""Return a + b."""')
+    qtbot.keyClick(w.prompt_editor, Qt.Key.Key_Return)
+    assert w.prompt_editor.toPlainText() == PROMPT + "    "
+    qtbot.keyClick(w.prompt_editor, Qt.Key.Key_Backspace)
     w.tests_editor.setPlainText(TESTS_SRC)
     w.controls.samples.setValue(8)
     w.controls.max_new_tokens.setValue(24)

@@ -1,0 +1,68 @@
+"""`codesynth docstring FILE.py`: ranked docstring candidates for each function (Codex-D)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from core.params import MODES
+
+
+def register(sub) -> None:
+    p = sub.add_parser("docstring", help="write docstrings for the functions of a file, ranked and back-translated")
+    p.add_argument("file", type=Path)
+    p.add_argument("-n", type=int, default=5, help="docstring candidates per function")
+    p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("--mode", choices=MODES, default="auto")
+    p.add_argument("--temperature", type=float, default=0.8)
+    p.add_argument("--max-new-tokens", type=int, default=96)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tests", type=Path, help="tests whose calls give inputs for the back-translation check")
+    p.add_argument("--back-translation-samples", type=int, default=5,
+                   help="programs written from each docstring and compared with the original (0 disables)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from core.cli.main import UserError
+    from core.docstrings import back_translation_score, example_inputs, functions_in, generate_docstrings
+    from core.engine import Engine
+    from core.params import SamplingParams
+
+    if not args.file.is_file():
+        raise UserError(f"file not found: {args.file}")
+    try:
+        functions = functions_in(args.file.read_text(encoding="utf-8"))
+    except SyntaxError as exc:
+        raise UserError(f"{args.file} is not valid Python (line {exc.lineno}: {exc.msg})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{args.file} is not valid UTF-8") from None
+    if not functions:
+        raise UserError(f"{args.file} defines no top-level function")
+    tests = args.tests.read_text(encoding="utf-8") if args.tests else ""
+    params = SamplingParams(n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
+                            seed=args.seed, mode=args.mode).validated()
+    engine = Engine.load(args.model, progress=lambda m: print(m, file=sys.stderr))
+    pool = None
+    if args.back_translation_samples > 0:
+        from sandbox import SandboxPool
+
+        pool = SandboxPool()
+    try:
+        for func in functions:
+            print(f"\n== {func.name}")
+            inputs = example_inputs(func, tests)
+            docs = generate_docstrings(engine, func, params)
+            for rank, doc in enumerate(docs, start=1):
+                score = ""
+                if pool is not None and inputs and not doc.copies_code:
+                    bt = back_translation_score(engine, pool, func, doc.text, inputs, params, args.back_translation_samples)
+                    score = f"  back-translation {bt:.0%}"
+                flag = "  [copies the code: counts as a failure]" if doc.copies_code else ""
+                print(f"#{rank} mean log-prob {doc.candidate.mean_logprob:.3f}{score}{flag}")
+                print("    " + doc.text.replace("\n", "\n    "))
+            if pool is not None and not inputs:
+                print("(no back-translation check: no doctests or --tests calls give inputs)")
+    finally:
+        if pool is not None:
+            pool.close()
+    return 0
