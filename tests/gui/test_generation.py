@@ -22,7 +22,8 @@ def test_generate_ranks_and_tests_candidates(qtbot, tiny_window):
     qtbot.keyClicks(w.prompt_editor, '"""Return a + b."""')
     qtbot.keyClick(w.prompt_editor, Qt.Key.Key_Return)
     assert w.prompt_editor.toPlainText() == PROMPT + "    "
-    qtbot.keyClick(w.prompt_editor, Qt.Key.Key_Backspace)
+    for _ in range(4):
+        qtbot.keyClick(w.prompt_editor, Qt.Key.Key_Backspace)
     w.tests_editor.setPlainText(TESTS_SRC)
     w.controls.samples.setValue(8)
     w.controls.max_new_tokens.setValue(24)

@@ -1,0 +1,45 @@
+"""The shipped example prompts (resources/examples/*.json) for the three kinds of users:
+classic programming tasks, examples-only tasks for non-programmers, and sampling-lab demos."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.examples import build_spec
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+GROUPS = ("classic", "examples", "lab")
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    id: str
+    title: str
+    kind: str  # one of GROUPS
+    prompt: str
+    tests: str
+    entry_point: str
+    solution: str  # reference completion, checked by the test suite to pass the tests
+    description: str = ""
+    table: tuple[list[str], list[list[str]]] | None = None  # examples-kind: header and rows
+    sweep: dict = field(default_factory=dict)  # lab-kind: temperatures, n, max_new_tokens
+
+
+def load_library(folder: Path = RESOURCES / "examples") -> list[LibraryEntry]:
+    entries = []
+    for group in GROUPS:
+        for item in json.loads((folder / f"{group}.json").read_text(encoding="utf-8")):
+            if item["kind"] == "examples":
+                # Examples-only tasks hold just the table: prompt and tests are derived, as in the app.
+                spec = build_spec(item["header"], item["rows"], item["description"])
+                prompt, tests, entry = spec.prompt, spec.tests, spec.name
+            else:
+                prompt, tests = item["prompt"], item["tests"]
+                entry = prompt.split("def ")[-1].split("(")[0]
+            entries.append(LibraryEntry(
+                id=item["id"], title=item["title"], kind=item["kind"], prompt=prompt, tests=tests, entry_point=entry,
+                solution=item["solution"], description=item.get("description", ""),
+                table=(item["header"], item["rows"]) if "header" in item else None, sweep=item.get("sweep", {}),
+            ))
+    return entries

@@ -1,0 +1,30 @@
+"""Every shipped example has tests, and its reference solution passes them in the real sandbox."""
+import pytest
+
+from core.example_library import GROUPS, load_library
+from sandbox import Program, SandboxPool
+
+LIBRARY = load_library()
+
+
+def test_library_covers_the_three_kinds_of_users():
+    assert {e.kind for e in LIBRARY} == set(GROUPS)
+    assert len({e.id for e in LIBRARY}) == len(LIBRARY)
+    for entry in LIBRARY:
+        assert "def check(candidate):" in entry.tests and "assert" in entry.tests
+        if entry.kind == "lab":
+            assert entry.sweep["temperatures"] and entry.sweep["n"] >= 2
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with SandboxPool(workers=1) as p:
+        yield p
+
+
+@pytest.mark.parametrize("entry", LIBRARY, ids=[e.id for e in LIBRARY])
+def test_reference_solution_passes_and_a_wrong_one_fails(entry, pool):
+    right = pool.submit(Program(entry.prompt, entry.solution, entry.tests, entry.entry_point)).result()
+    assert right.passed, (right.status, right.cases)
+    wrong = pool.submit(Program(entry.prompt, "    return None\n", entry.tests, entry.entry_point)).result()
+    assert not wrong.passed
