@@ -87,7 +87,11 @@ def check_run_dir(out: Path, config: EvalConfig) -> None:
     """Refuse a directory that holds another run: mixing runs would corrupt both."""
     path = out / CONFIG
     if path.exists():
-        existing = EvalConfig.from_json(json.loads(path.read_text()))
+        try:
+            existing = EvalConfig.from_json(json.loads(path.read_text()))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise RunMismatch(f"{path} is not a configuration this version can read ({exc}); "
+                              "use another output directory") from None
         if existing != config:
             diff = ", ".join(f"{name} ({getattr(existing, name)!r} there, {getattr(config, name)!r} now)"
                              for name in config.to_json() if getattr(existing, name) != getattr(config, name))
@@ -206,6 +210,8 @@ class _Tester:
             pending = list(self.pending)
         for fut in pending:
             fut.cancel()
+
+
 def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Mapping], ks: list[int], engine, pool,
              *, pipelined: bool = True, progress: Callable[[int, int], None] | None = None) -> dict:
     """Run (or resume) the evaluation in `out_dir` and return the summary it writes there.

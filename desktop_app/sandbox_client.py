@@ -39,7 +39,7 @@ class SandboxClient(QObject):
         self._poll = QTimer(self, interval=100, timeout=self._check_running)
 
     def start(self) -> None:
-        worker = _create_pool(self._closed)
+        worker = _create_pool(self._closed, _ignore_errors=True)  # errors are reported by _on_error
         worker.returned.connect(self._on_pool)
         worker.errored.connect(self._on_error)
         worker.start()

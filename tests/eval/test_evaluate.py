@@ -104,6 +104,13 @@ def test_refuses_a_different_run(tmp_path, three_problems):
                  FakeEngine(three_problems), FakePool(three_problems))
 
 
+def test_refuses_an_unreadable_config(tmp_path, three_problems):
+    (tmp_path / "config.json").write_text('{"problems": "humaneval", "colour": "blue"}')
+    with pytest.raises(RunMismatch, match="not a configuration this version can read"):
+        run_eval(tmp_path, make_config(three_problems), three_problems, [1], FakeEngine(three_problems),
+                 FakePool(three_problems))
+
+
 def test_refuses_samples_without_config(tmp_path, three_problems):
     (tmp_path / SAMPLES).write_text('{"task_id": "HumanEval/0", "completion": ""}\n')
     with pytest.raises(RunMismatch, match="no config.json"):

@@ -41,9 +41,9 @@ def generate_and_wait(qtbot, window, timeout_s: float = 120):
     qtbot.waitUntil(lambda: bool(finished), timeout=int(timeout_s * 1000))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tiny_window(tiny_model_dir, qapp):
-    """One window for a module: the engine process takes seconds to import torch."""
+    """One window shared by the tests: its engine process takes seconds to import torch."""
     from pytestqt.qtbot import QtBot
 
     window = open_window(QtBot(None), str(tiny_model_dir))

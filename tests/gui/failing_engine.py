@@ -1,0 +1,15 @@
+"""An engine process whose generation runs out of memory after a first token, the way a real
+GenerationOOM surfaces mid-run (a real one needs more memory than a test machine can spare)."""
+from desktop_app import engine_process
+
+
+def serve(conn, cancel):
+    from core import engine
+    from core.candidate import TokenDelta
+
+    def stream(self, prompt, params, cancel=None):
+        yield TokenDelta(0, "    return")
+        raise engine.GenerationOOM("out of memory even for one sample: lower max new tokens or load a smaller model")
+
+    engine.Engine.stream = stream
+    engine_process.serve(conn, cancel)
