@@ -20,6 +20,8 @@ def main() -> None:
         renderer.render(painter)
         painter.end()
         image.save(str(ICONS / f"codesynth-{size}.png"))
+        if size == 256:
+            image.save(str(ICONS / "codesynth.ico"))  # Windows shortcuts take .ico, not PNG
 
 
 if __name__ == "__main__":
