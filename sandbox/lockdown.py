@@ -8,7 +8,7 @@ import math
 import os
 import resource
 
-from sandbox import landlock
+from sandbox import landlock, seccomp_filter
 
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -21,7 +21,7 @@ class Guard:
     """Built once in the worker, before any job: opens the read-only roots and compiles
     the seccomp filter, so that forked children only have to apply them."""
 
-    def __init__(self, landlock_abi: int, seccomp: bool, read_paths: list[str]):
+    def __init__(self, landlock_abi: int, bpf: bytes | None, read_paths: list[str]):
         self.abi = landlock_abi
         self.read_fds = [os.open(p, os.O_PATH | os.O_CLOEXEC) for p in read_paths if os.path.isdir(p)]
         self.file_fds = {}
@@ -29,17 +29,14 @@ class Guard:
                            ("/dev/urandom", landlock.READ_FILE)):
             if os.path.exists(path):
                 self.file_fds[os.open(path, os.O_PATH | os.O_CLOEXEC)] = mask
-        self.filter = None
-        if seccomp:
-            from sandbox import seccomp_filter
-            self.filter = seccomp_filter.build()
+        self.bpf = bpf
 
     @property
     def layers(self) -> dict:
-        return {"landlock": self.abi, "seccomp": self.filter is not None, "rlimits": True}
+        return {"landlock": self.abi, "seccomp": self.bpf is not None, "rlimits": True}
 
     def apply(self, *, write_dir: str | None, stdout_fd: int, stderr_fd: int, keep: list[int],
-              cpu_s: float, memory_mb: int) -> list[int]:
+              cpu_s: float | None, memory_mb: int) -> list[int]:
         """Harden the calling child. Returns the new numbers of `keep` (3, 4, ...)."""
         os.setpgid(0, 0)
         _libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)  # SIGKILL if our forking parent dies
@@ -49,8 +46,8 @@ class Guard:
             landlock.restrict(self.abi, self.read_fds, write_fds, self.file_fds)
         kept = install_fds(stdout_fd, stderr_fd, keep)
         set_limits(cpu_s, memory_mb)
-        if self.filter is not None:
-            self.filter.load()
+        if self.bpf is not None:
+            seccomp_filter.load(self.bpf)
         return kept
 
 
@@ -69,14 +66,17 @@ def install_fds(stdout_fd: int, stderr_fd: int, keep: list[int]) -> list[int]:
     return list(range(3, 3 + len(keep)))
 
 
-def set_limits(cpu_s: float, memory_mb: int) -> None:
-    cpu = max(1, math.ceil(cpu_s)) + 1
-    limits = {
-        resource.RLIMIT_CPU: (cpu, cpu + 1),  # soft: SIGXCPU, hard: SIGKILL
+def set_limits(cpu_s: float | None, memory_mb: int) -> None:
+    """cpu_s None: no CPU limit (the long-lived judge; its runs are bounded by wall deadlines)."""
+    limits = {}
+    if cpu_s is not None:
+        cpu = max(1, math.ceil(cpu_s)) + 1
+        limits[resource.RLIMIT_CPU] = (cpu, cpu + 1)  # soft: SIGXCPU, hard: SIGKILL
+    limits.update({
         resource.RLIMIT_AS: (memory_mb << 20, memory_mb << 20),
         resource.RLIMIT_FSIZE: (FSIZE_BYTES, FSIZE_BYTES),
         resource.RLIMIT_NOFILE: (NOFILE, NOFILE),
         resource.RLIMIT_CORE: (0, 0),
-    }
+    })
     for which, value in limits.items():
         resource.setrlimit(which, value)

@@ -151,6 +151,8 @@ def test_close_mid_run_leaves_no_process(qtbot, tiny_model_dir):
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=30000)
     pids = [window.controller.engine.pid, window.console.kernel.process.pid, *window.controller.sandbox.pool.worker_pids]
     descendants = {p.pid for pid in pids for p in psutil.Process(pid).children(recursive=True)} | set(pids)
+    procs = [psutil.Process(p) for p in descendants]
     window.close()
-    alive = [p for p in descendants if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
-    assert alive == []
+    # Killed processes take a moment to be reaped by their (possibly namespaced) parents.
+    _gone, alive = psutil.wait_procs(procs, timeout=5)
+    assert [(p.pid, p.name(), p.status()) for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []

@@ -1,0 +1,110 @@
+"""The sampling lab: a temperature sweep on one problem, summarized live with the same estimators
+and figures as `codesynth eval` and `codesynth report` (core.passk, core.ranking, core.plots)."""
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+from core.candidate import CandidateDone
+from core.evaluate import normalized_program
+from core.params import SamplingParams
+from core.passk import pass_at_k
+from core.ranking import HEURISTICS, heuristic_scores, top1_curve
+
+# A sweep for a talk: five temperatures, ten samples each; about a minute on 2 CPU cores.
+DEMO = {"temperatures": (0.2, 0.4, 0.6, 0.8, 1.0), "n": 10, "max_new_tokens": 96}
+
+
+@dataclass
+class LabSample:
+    temperature: float
+    index: int
+    completion: str
+    mean_logprob: float | None
+    sum_logprob: float
+    passed: bool | None = None  # None until the sandbox answers
+    result: str = ""
+
+
+@dataclass
+class Sweep:
+    temperatures: tuple[float, ...]
+    n: int
+    samples: list[LabSample] = field(default_factory=list)
+
+    def at(self, temperature: float) -> list[LabSample]:
+        return [s for s in self.samples if s.temperature == temperature]
+
+    @property
+    def done(self) -> bool:
+        return len(self.samples) == self.n * len(self.temperatures) and all(s.passed is not None for s in self.samples)
+
+    def summary(self, ks: tuple[int, ...] = (1, 5, 10)) -> dict:
+        """What the plots show, from the samples tested so far."""
+        out = {"pass_at_k": {}, "distinct_programs": {}, "ranking": {}, "logprobs": {"passing": [], "failing": []}}
+        for t in self.temperatures:
+            tested = [s for s in self.at(t) if s.passed is not None]
+            out["distinct_programs"][t] = len({normalized_program(s.completion) for s in self.at(t)})
+            if not tested:
+                continue
+            c = sum(s.passed for s in tested)
+            out["pass_at_k"][t] = {k: pass_at_k(len(tested), c, k) for k in ks if k <= len(tested)}
+            rows = [{"mean_logprob": s.mean_logprob, "sum_logprob": s.sum_logprob} for s in tested]
+            passed = [s.passed for s in tested]
+            out["ranking"][t] = {h: top1_curve(scores, passed).tolist() for h in HEURISTICS
+                                 if (scores := heuristic_scores(rows, passed, h)) is not None}
+            for s in tested:
+                if s.mean_logprob is not None:
+                    out["logprobs"]["passing" if s.passed else "failing"].append(s.mean_logprob)
+        return out
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["temperature", "index", "mean_logprob", "sum_logprob", "passed", "result", "completion"])
+        for s in sorted(self.samples, key=lambda s: (s.temperature, s.index)):
+            writer.writerow([s.temperature, s.index, s.mean_logprob, s.sum_logprob, s.passed, s.result, s.completion])
+        return buf.getvalue()
+
+
+def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatures: tuple[float, ...], n: int,
+              params: SamplingParams, cancel: threading.Event | None = None) -> Iterator[Sweep]:
+    """Yield the sweep each time a candidate arrives or a test verdict comes back. The sandbox tests
+    one temperature's candidates while the engine samples the next."""
+    from sandbox import Program
+
+    sweep = Sweep(tuple(temperatures), n)
+    pending = []
+    for temperature in temperatures:
+        for event in engine.stream(prompt, replace(params, n=n, temperature=temperature), cancel):
+            if isinstance(event, CandidateDone):
+                c = event.candidate
+                sample = LabSample(temperature, c.index, c.text, c.mean_logprob if c.token_ids else None, c.sum_logprob)
+                sweep.samples.append(sample)
+                pending.append((sample, pool.submit(Program(prompt, c.text, tests, entry_point))))
+                yield sweep
+            still = _collect(pending)
+            if len(still) < len(pending):
+                yield sweep
+            pending = still
+        if cancel is not None and cancel.is_set():
+            break
+    for sample, future in pending:
+        verdict = future.result()
+        sample.passed, sample.result = verdict.passed, verdict.human_eval_result
+        yield sweep
+
+
+def _collect(pending):
+    """Record the verdicts that have arrived; return the runs still in flight."""
+    still = []
+    for sample, future in pending:
+        if future.done():
+            verdict = future.result()
+            sample.passed, sample.result = verdict.passed, verdict.human_eval_result
+        else:
+            still.append((sample, future))
+    return still
