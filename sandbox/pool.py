@@ -9,6 +9,7 @@ crash or a timeout and the pool goes on.
 """
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import platform
@@ -23,7 +24,7 @@ import threading
 from concurrent.futures import Future
 from concurrent.futures._base import CANCELLED_AND_NOTIFIED, RUNNING
 
-from sandbox import codec, layers as layers_mod
+from sandbox import codec, layers as layers_mod, seccomp_filter
 from sandbox.layers import SandboxUnavailable
 from sandbox.program import Program
 from sandbox.results import CRASH, TIMEOUT, RunResult
@@ -72,7 +73,7 @@ class _Slot:
     # -- worker process --
     def _spawn(self) -> None:
         pool = self.pool
-        config = {"landlock": pool._found["landlock"], "seccomp": pool._found["seccomp"],
+        config = {"landlock": pool._found["landlock"], "bpf": pool._bpf, "memory_mb": pool.memory_mb,
                   "read_paths": layers_mod.read_paths(), "ppid": None}
         if pool._found["namespaces"]:
             config["job_root"] = "/tmp/jobs"
@@ -184,6 +185,7 @@ class SandboxPool:
         if not (found["namespaces"] or found["landlock"]) and not unsafe_allow_unisolated:
             raise SandboxUnavailable(layers_mod.explain(found))
         self._found, self.memory_mb = found, memory_mb
+        self._bpf = base64.b64encode(seccomp_filter.bpf_program()).decode() if found["seccomp"] else None
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._ids = itertools.count(1)
         self._closed = False

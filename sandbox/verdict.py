@@ -33,22 +33,31 @@ def _candidate_fate(cand: dict | None, timed_out: bool) -> tuple[str, str]:
     return ERROR, f"candidate process exited with status {os.WEXITSTATUS(status)} before the tests finished"
 
 
-def _judge_fate(judge_status: int | None) -> tuple[str, str]:
-    if judge_status is None:
-        return SANDBOX_ERROR, "judge did not finish"
-    if os.WIFSIGNALED(judge_status):
-        sig = os.WTERMSIG(judge_status)
-        if sig in (signal.SIGXCPU, signal.SIGKILL):
-            return TIMEOUT, f"tests exceeded the time limit ({_signame(sig)})"
-        return CRASH, f"tests killed by {_signame(sig)}"
-    return SANDBOX_ERROR, f"judge exited with status {os.WEXITSTATUS(judge_status)}"
+def _judge_fate(state: dict) -> tuple[str, str]:
+    if state.get("timed_out"):
+        return TIMEOUT, "the tests did not finish within the time limit"
+    return SANDBOX_ERROR, "the judge process died (the tests may have run it out of memory)"
 
 
-def assemble(cases, state: dict) -> dict:
-    n, results, order, abort, done = len(cases), {}, [], None, False
+class _Case:
+    def __init__(self, index, name, line):
+        self.index, self.name, self.line = int(index), str(name), int(line)
+
+
+def assemble(state: dict) -> dict:
+    cases, results, order, abort, done = [], {}, [], None, False
     for ev in state["events"]:
         if not isinstance(ev, list) or not ev:
             continue
+        if ev[0] == "bad_tests":
+            return sandbox_failure(str(ev[1:2]))
+        if ev[0] == "plan" and len(ev) == 2 and not cases:
+            try:
+                cases = [_Case(*c) for c in ev[1]]
+            except (TypeError, ValueError):
+                return sandbox_failure("the judge sent a malformed plan")
+            continue
+        n = len(cases)
         if ev[0] == "case" and len(ev) == 5 and type(ev[1]) is int and 0 <= ev[1] < n:
             results[ev[1]] = [str(x) for x in ev[2:]]
             if ev[2] != PASS and ev[1] not in order:
@@ -82,7 +91,7 @@ def assemble(cases, state: dict) -> dict:
         elif done:
             status, message, he = PASS, "not reached", ""
         else:
-            status, message = _judge_fate(state.get("judge_status"))
+            status, message = _judge_fate(state)
             he = message
         out.append({"index": case.index, "name": case.name, "line": case.line, "status": status,
                     "message": message, "he": he})
@@ -95,7 +104,7 @@ def assemble(cases, state: dict) -> dict:
         if pending:
             first = pending[0]
         elif not done:
-            first = (TIMEOUT, "") if timed_out else (_judge_fate(state.get("judge_status"))[0], "judge failed")
+            first = _judge_fate(state)
     status = first[0] if first else PASS
     he = "passed" if status == PASS else "timed out" if status == TIMEOUT else f"failed: {first[1]}"
     for c in out:

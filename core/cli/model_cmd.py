@@ -49,13 +49,20 @@ def _list(args) -> int:
             from core.cli.main import UserError
 
             raise UserError(f"not a folder: {d}")
+    from core.device import pick_device, pick_dtype
+
     models = model_store.local_models(args.dir)
     if not models:
         print("no models installed; run: codesynth model install-default")
+        return 0
+    device = pick_device()
+    print(f"models load on {device.type} in {str(pick_dtype(device)).removeprefix('torch.')}")
+    print(f"{'name':34s} {'kind':9s} {'params':>8s} {'stored as':>9s} {'size':>9s}  path")
     for path in models:
         kind = "gguf" if path.suffix == ".gguf" else "hf-folder"
         label = "default" if path == model_store.default_model_dir() else path.name
-        print(f"{label:40s} {kind:9s} {path}")
+        d = model_store.describe(path)
+        print(f"{label[:34]:34s} {kind:9s} {d['n_params'] / 1e6:7.0f}M {d['dtype']:>9s} {d['bytes'] / 2**20:6.0f} MiB  {path}")
     return 0
 
 

@@ -62,7 +62,13 @@ def test_instruct_mode_on_humaneval0_gives_programs_that_parse(default_engine, h
 
 def test_cli_model_list_and_info():
     listed = subprocess.run([sys.executable, "-m", "core.cli.main", "model", "list"], capture_output=True, text=True, timeout=60)
-    assert listed.returncode == 0 and "default" in listed.stdout and str(model_store.default_model_dir()) in listed.stdout
+    assert listed.returncode == 0 and str(model_store.default_model_dir()) in listed.stdout
+    default_line = next(line for line in listed.stdout.splitlines() if line.startswith("default"))
+    assert "135M" in default_line and "bf16" in default_line and "MiB" in default_line
+    gguf = model_store.shipped_gguf()
+    with_gguf = subprocess.run([sys.executable, "-m", "core.cli.main", "model", "list", "--dir", str(gguf.parent)],
+                               capture_output=True, text=True, timeout=60)
+    assert any(gguf.name in line and "Q4_1" in line and "135M" in line for line in with_gguf.stdout.splitlines())
     info = subprocess.run([sys.executable, "-m", "core.cli.main", "model", "info"], capture_output=True, text=True, timeout=120)
     assert info.returncode == 0, info.stderr
     assert "n_params" in info.stdout and "device" in info.stdout and "memory_bytes" in info.stdout

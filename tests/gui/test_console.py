@@ -24,7 +24,10 @@ def test_console_kernel_is_jailed_and_defines_candidate(qtbot, tiny_window):
         f"print('repo', os.path.exists({PACKAGE_ROOT + '/core'!r}), os.path.exists(os.path.expanduser('~/.bashrc')))\n"
         "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\nexcept OSError as e:\n    print('net', e.errno)\n"
     )
-    qtbot.waitUntil(lambda: "net " in output.toPlainText(), timeout=30000)
+    try:
+        qtbot.waitUntil(lambda: "net " in output.toPlainText(), timeout=30000)
+    finally:
+        print("OUT", output.toPlainText())
     text = output.toPlainText()
     assert "defined add True" in text
     assert "repo False False" in text

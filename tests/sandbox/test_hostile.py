@@ -1,0 +1,520 @@
+"""Hostile candidates against the real sandbox. Most follow one pattern: the check only
+passes if the attack worked, so "contained" means "did not pass", plus a host-side check.
+Runs as root and, through test_unprivileged.py, again as an unprivileged user."""
+import os
+import select
+import socket
+import textwrap
+import time
+import uuid
+
+import psutil
+import pytest
+
+from sandbox import SandboxPool
+from sbx_helpers import program
+
+pytestmark = pytest.mark.slow
+WANT = "def check(candidate):\n    assert candidate() == {!r}\n"
+
+
+def run(pool, code, tests, timeout_s=2.0, **kw):
+    return pool.submit(program(textwrap.dedent(code), tests, **kw), timeout_s=timeout_s).result(timeout=60)
+
+
+def test_layers_are_all_on(pool):
+    assert pool.layers["namespaces"] and pool.layers["landlock"] and pool.layers["seccomp"]
+
+
+# ---- network ---------------------------------------------------------------------------
+
+def test_tcp_to_host_listener(pool):
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        srv.setblocking(False)
+        port = srv.getsockname()[1]
+        res = run(pool, f"""
+            import socket
+            def f():
+                s = socket.create_connection(("127.0.0.1", {port}), timeout=1)
+                s.sendall(b"hello")
+                return "connected"
+            """, WANT.format("connected"))
+        assert not res.passed
+        assert not select.select([srv], [], [], 0.2)[0], "the candidate reached the host listener"
+
+
+def test_udp_to_host_listener(pool):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as srv:
+        srv.bind(("127.0.0.1", 0))
+        port = srv.getsockname()[1]
+        res = run(pool, f"""
+            import socket
+            def f():
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.sendto(b"leak", ("127.0.0.1", {port}))
+                return "sent"
+            """, WANT.format("sent"))
+        assert not res.passed
+        assert not select.select([srv], [], [], 0.2)[0], "a datagram reached the host"
+
+
+def test_dns(pool):
+    res = run(pool, """
+        import socket
+        def f():
+            return socket.getaddrinfo("localhost", 80)[0][4][0]
+        """, WANT.format("127.0.0.1"))
+    assert not res.passed
+
+
+# ---- files -----------------------------------------------------------------------------
+
+@pytest.fixture
+def host_dir(tmp_path):
+    os.chmod(tmp_path, 0o777)
+    for parent in list(tmp_path.parents)[:3]:
+        try:
+            os.chmod(parent, os.stat(parent).st_mode | 0o011)
+        except PermissionError:
+            pass
+    return tmp_path
+
+
+def test_read_secret_file(pool, host_dir):
+    secret = uuid.uuid4().hex
+    path = host_dir / "secret.txt"
+    path.write_text(secret)
+    os.chmod(path, 0o644)
+    res = run(pool, f"def f():\n    return open({str(path)!r}).read()\n", WANT.format(secret))
+    assert not res.passed
+
+
+def test_read_parent_environ(pool, monkeypatch):
+    marker = "CS_SECRET_" + uuid.uuid4().hex
+    monkeypatch.setenv("CS_SECRET_TOKEN", marker)
+    res = run(pool, f"""
+        import os
+        def f():
+            found = [os.environ.get("CS_SECRET_TOKEN", "")]
+            for pid in ({os.getpid()}, os.getppid(), 1, 2):
+                try:
+                    found.append(open(f"/proc/{{pid}}/environ", "rb").read().decode(errors="replace"))
+                except OSError:
+                    pass
+            return any({marker!r} in x for x in found)
+        """, WANT.format(True))
+    assert not res.passed
+    # and the workers' own environment was cleared
+    for pid in pool.worker_pids:
+        for child in psutil.Process(pid).children(recursive=True):
+            try:
+                assert "CS_SECRET_TOKEN" not in child.environ()
+            except (psutil.AccessDenied, psutil.NoSuchProcess):
+                pass
+
+
+def test_write_outside(pool, host_dir):
+    target = host_dir / "pwned.txt"
+    res = run(pool, f"""
+        def f():
+            for p in ({str(target)!r}, "/tmp/cs_pwned", "/usr/cs_pwned"):
+                try:
+                    open(p, "w").write("x")
+                except OSError:
+                    pass
+            return "wrote"
+        """, WANT.format("wrote"))
+    assert res.status in ("pass", "fail")  # the function itself may return fine...
+    assert not target.exists()  # ...but nothing reached the host
+    assert not os.path.exists("/tmp/cs_pwned")
+
+
+def test_delete_outside(pool, host_dir):
+    victim = host_dir / "victim.txt"
+    victim.write_text("keep me")
+    os.chmod(victim, 0o666)
+    res = run(pool, f"""
+        import os, shutil
+        def f():
+            shutil.rmtree({str(host_dir)!r}, ignore_errors=True)
+            os.remove({str(victim)!r})
+            return "deleted"
+        """, WANT.format("deleted"))
+    assert not res.passed
+    assert victim.read_text() == "keep me"
+
+
+def test_job_dir_is_writable(pool):
+    res = run(pool, """
+        import os
+        def f():
+            with open("scratch.txt", "w") as fh:
+                fh.write("ok")
+            return open("scratch.txt").read()
+        """, WANT.format("ok"))
+    assert res.passed, res
+
+
+# ---- resources -------------------------------------------------------------------------
+
+def _descendants():
+    return {p.pid for w in psutil.Process().children() for p in [w, *w.children(recursive=True)]}
+
+
+def test_fork_sleepers(pool):
+    before = len(psutil.pids())
+    res = run(pool, """
+        import os, time
+        def f():
+            n = 0
+            for _ in range(200):
+                try:
+                    if os.fork() == 0:
+                        time.sleep(60)
+                        os._exit(0)
+                    n += 1
+                except OSError:
+                    pass
+            return n
+        """, WANT.format(200))
+    assert not res.passed
+    assert len(psutil.pids()) < before + 20
+
+
+def test_thread_bomb(pool):
+    res = run(pool, """
+        import threading, time
+        def f():
+            n = 0
+            try:
+                while n < 100000:
+                    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+                    n += 1
+            except Exception:
+                pass
+            return n
+        """, WANT.format(100000), timeout_s=3)
+    assert not res.passed
+    assert run(pool, "def f():\n    return 1\n", WANT.format(1)).passed  # the pool goes on
+
+
+def test_memory_bomb(pool):
+    res = run(pool, "def f():\n    x = bytearray(8 << 30)\n    return len(x)\n", WANT.format(8 << 30))
+    assert res.status == "memory_limit", res
+
+
+def test_memory_bomb_gradual(pool):
+    res = run(pool, """
+        def f():
+            hog = []
+            while True:
+                hog.append(bytearray(64 << 20))
+        """, WANT.format(None), timeout_s=5)
+    assert res.status in ("memory_limit", "crash"), res
+
+
+def test_disk_fill(pool):
+    res = run(pool, """
+        def f():
+            with open("big.bin", "wb") as fh:
+                for _ in range(1024):
+                    fh.write(b"x" * (1 << 20))
+            return "filled"
+        """, WANT.format("filled"), timeout_s=5)
+    assert not res.passed
+    assert "File too large" in res.cases[0].message or res.status != "pass"
+
+
+def test_gigabyte_of_stdout(pool):
+    t0 = time.monotonic()
+    res = run(pool, """
+        import sys
+        def f():
+            chunk = "y" * (1 << 20)
+            for _ in range(1024):
+                sys.stdout.write(chunk)
+            return "done"
+        """, WANT.format("nope"), timeout_s=3)
+    assert not res.passed
+    assert len(res.stdout_tail) <= 4096
+    assert time.monotonic() - t0 < 20
+
+
+def test_infinite_loop(pool):
+    t0 = time.monotonic()
+    res = run(pool, "def f():\n    while True:\n        pass\n", WANT.format(1), timeout_s=1)
+    assert res.status == "timeout" and res.human_eval_result == "timed out"
+    assert time.monotonic() - t0 < 8
+
+
+def test_sleep_past_deadline(pool):
+    res = run(pool, "import time\ndef f():\n    time.sleep(30)\n    return 1\n", WANT.format(1), timeout_s=1)
+    assert res.status == "timeout"
+    assert res.wall_ms < 5000
+
+
+def test_ignores_sigterm(pool):
+    res = run(pool, """
+        import signal
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        def f():
+            while True:
+                pass
+        """, WANT.format(1), timeout_s=1)
+    assert res.status == "timeout"
+
+
+# ---- crashes and signals ---------------------------------------------------------------
+
+def test_segfault_by_c_recursion(pool):
+    res = run(pool, """
+        import sys
+        sys.setrecursionlimit(10**7)
+        def g(n):
+            return g(n + 1) + 1
+        def f():
+            return g(0)
+        """, WANT.format(1), timeout_s=5)
+    assert res.status == "crash", res
+    assert "SIGSEGV" in res.cases[0].message
+
+
+def test_kill_parent(pool):
+    res = run(pool, """
+        import os, signal
+        def f():
+            for pid in (os.getppid(), 1):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            return "killed"
+        """, WANT.format("nope"))
+    assert res.status == "fail"
+    assert run(pool, "def f():\n    return 1\n", WANT.format(1)).passed
+
+
+def test_setsid_orphan_holding_pipes(pool):
+    res = run(pool, """
+        import os, time
+        def f():
+            try:
+                os.setsid()
+            except OSError:
+                pass
+            try:
+                if os.fork() == 0:
+                    time.sleep(120)
+                    os._exit(0)
+            except OSError:
+                return "no fork"
+            return "orphaned"
+        """, WANT.format("orphaned"), timeout_s=2)
+    assert not res.passed
+    assert res.wall_ms < 3000
+
+
+def test_kill_minus_one(pool):
+    if os.geteuid() == 0 and not pool.layers["namespaces"]:
+        pytest.skip("kill(-1) is only tried as an unprivileged user or inside a PID namespace")
+    res = run(pool, """
+        import os, signal
+        def f():
+            os.kill(-1, signal.SIGKILL)
+            return "killed all"
+        """, WANT.format("killed all"))
+    assert not res.passed
+    assert run(pool, "def f():\n    return 1\n", WANT.format(1)).passed
+
+
+# ---- evasion ---------------------------------------------------------------------------
+
+def test_fd_tampering(pool):
+    res = run(pool, """
+        import json, os, struct
+        def frame(obj):
+            data = json.dumps(obj).encode()
+            return struct.pack("<I", len(data)) + data
+        def f():
+            fakes = [frame(["ok", True]), frame(["ready"]), frame({"id": 1, "ev": ["case", 0, "pass", "", ""]}),
+                     frame({"id": 1, "ev": ["done"]}), b"passed\\n"]
+            for fd in range(0, 64):
+                for fake in fakes:
+                    try:
+                        os.write(fd, fake)
+                    except OSError:
+                        pass
+            return 0
+        """, WANT.format(42))
+    assert not res.passed
+    assert all(c.status != "pass" for c in res.cases)
+
+
+def test_ctypes_syscalls(pool):
+    res = run(pool, """
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        def f():
+            got = []
+            got.append(libc.syscall(41, 2, 1, 0))   # socket(AF_INET, SOCK_STREAM)
+            got.append(libc.syscall(57))             # fork
+            got.append(libc.syscall(59, b"/bin/sh", None, None))  # execve
+            got.append(libc.syscall(62, 1, 9))       # kill(1, SIGKILL)
+            got.append(libc.syscall(425, 8, 0))      # io_uring_setup
+            return [g >= 0 for g in got]
+        """, WANT.format([True] * 5))
+    assert res.status == "fail", res
+
+
+def test_posix_bypass(pool):
+    res = run(pool, """
+        import posix
+        def f():
+            try:
+                return posix.system("echo pwned > /tmp/cs_posix_pwned")
+            except Exception:
+                return -1
+        """, WANT.format(0))
+    assert not res.passed
+    assert not os.path.exists("/tmp/cs_posix_pwned")
+
+
+def test_subprocess(pool):
+    res = run(pool, """
+        import subprocess
+        def f():
+            return subprocess.run(["id"], capture_output=True).returncode
+        """, WANT.format(0))
+    assert not res.passed
+
+
+def test_sys_modules_tricks(pool):
+    res = run(pool, """
+        import sys, builtins
+        class Liar:
+            def __getattr__(self, name):
+                return lambda *a, **k: True
+        sys.modules["os"] = Liar()
+        sys.modules["json"] = Liar()
+        builtins.AssertionError = type("Nope", (Exception,), {})
+        builtins.bool = lambda *_: True
+        def f():
+            return 0
+        """, WANT.format(1))
+    assert res.status == "fail"
+
+
+def test_reading_stdin(pool):
+    t0 = time.monotonic()
+    res = run(pool, "import sys\ndef f():\n    return sys.stdin.read()\n", WANT.format("x"))
+    assert res.status == "fail" and time.monotonic() - t0 < 5
+
+
+def test_exec_of_shell(pool):
+    res = run(pool, "import os\ndef f():\n    os.execv('/bin/sh', ['sh', '-c', 'true'])\n", WANT.format(None))
+    assert res.status == "error"
+
+
+# ---- verdict forgeries -----------------------------------------------------------------
+
+TWO_CASES = "def check(candidate):\n    assert candidate() == 1\n    assert candidate() == 2\n"
+
+
+def test_exit_zero_at_import(pool):
+    res = run(pool, "import os\nos._exit(0)\ndef f():\n    return 0\n", TWO_CASES)
+    assert not res.passed and res.n_passed == 0
+
+
+def test_exit_zero_in_call(pool):
+    res = run(pool, "import os\ndef f():\n    os._exit(0)\n", TWO_CASES)
+    assert not res.passed and res.status == "error"
+
+
+def test_system_exit_zero(pool):
+    res = run(pool, "raise SystemExit(0)\ndef f():\n    return 0\n", TWO_CASES)
+    assert not res.passed
+    res = run(pool, "def f():\n    raise SystemExit(0)\n", TWO_CASES)
+    assert not res.passed and res.n_passed == 0
+
+
+def test_patch_check_and_builtins_through_frames(pool):
+    res = run(pool, """
+        import builtins, gc, sys
+        def f():
+            frame = sys._getframe()
+            while frame is not None:
+                for scope in (frame.f_globals, frame.f_locals):
+                    if "check" in scope:
+                        scope["check"] = lambda c: None
+                    if "candidate" in scope:
+                        scope["candidate"] = lambda *a: 1
+                frame = frame.f_back
+            for obj in gc.get_objects():
+                if callable(obj) and getattr(obj, "__name__", "") in ("check", "run", "case_hook"):
+                    try:
+                        obj.__code__ = (lambda *a, **k: None).__code__
+                    except Exception:
+                        pass
+            builtins.__build_class__ = None
+            return 0
+        """, TWO_CASES)
+    assert not res.passed and res.n_passed == 0
+
+
+def test_settrace_skips_asserts(pool):
+    res = run(pool, """
+        import sys
+        def tracer(frame, event, arg):
+            if event == "line" and "assert" in str(frame.f_code.co_filename) + str(frame.f_code.co_name):
+                frame.f_lineno = frame.f_lineno + 1
+            return tracer
+        sys.settrace(tracer)
+        import threading
+        threading.settrace(tracer)
+        def f():
+            sys.settrace(tracer)
+            sys.setprofile(lambda *a: None)
+            return 0
+        """, TWO_CASES)
+    assert not res.passed and res.n_passed == 0
+
+
+def test_always_equal_object(pool):
+    res = run(pool, """
+        class Eq(int):
+            def __eq__(self, other):
+                return True
+            __hash__ = int.__hash__
+        def f():
+            return Eq(0)
+        """, TWO_CASES)
+    assert not res.passed and res.n_passed == 0
+
+
+def test_fake_verdict_on_stdout(pool):
+    res = run(pool, """
+        import sys
+        def f():
+            print("passed")
+            print('{"passed": true, "result": "passed"}')
+            sys.stderr.write("passed\\n")
+            return 0
+        """, TWO_CASES)
+    assert not res.passed and "passed" in res.stdout_tail
+
+
+def test_cannot_find_expected_values_in_memory(pool):
+    secret = uuid.uuid4().hex
+    res = run(pool, """
+        import gc
+        def f():
+            for obj in gc.get_objects():
+                for value in (getattr(obj, "co_consts", ()) or ()):
+                    if isinstance(value, str) and len(value) == 32 and "assert" not in value:
+                        return value
+            return None
+        """, WANT.format(secret))
+    assert not res.passed
+
