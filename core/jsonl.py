@@ -14,8 +14,8 @@ class JsonlError(ValueError):
         self.path, self.lineno, self.reason = path, lineno, reason
 
 
-def _open(path: str, mode: str):
-    if path.endswith(".gz"):
+def _open(path: str, mode: str, gz: bool | None = None):
+    if path.endswith(".gz") if gz is None else gz:
         return gzip.open(path, mode + "t", encoding="utf-8")
     return open(path, mode, encoding="utf-8")
 
@@ -23,6 +23,12 @@ def _open(path: str, mode: str):
 def iter_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) -> Iterator[dict]:
     """Yield each object. A malformed line calls on_error (default: raise) and is skipped.
     A missing file raises FileNotFoundError with the path in its message."""
+    for _, obj in iter_numbered(path, on_error):
+        yield obj
+
+
+def iter_numbered(path: str, on_error: Callable[[JsonlError], None] | None = None) -> Iterator[tuple[int, dict]]:
+    """Like iter_jsonl, with the 1-based line number of each object."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path}")
     with _open(path, "r") as f:
@@ -39,7 +45,7 @@ def iter_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) 
                     raise err from None
                 on_error(err)
                 continue
-            yield obj
+            yield lineno, obj
 
 
 def read_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) -> list[dict]:
@@ -49,7 +55,7 @@ def read_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) 
 def write_jsonl(path: str, rows: Iterable[dict]) -> int:
     """Write rows (atomically: a temp file then rename). Returns the number of rows."""
     tmp, n = f"{path}.tmp{os.getpid()}", 0
-    with _open(tmp, "w") as f:
+    with _open(tmp, "w", gz=path.endswith(".gz")) as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
             n += 1

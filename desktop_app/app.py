@@ -21,18 +21,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def configure(app, color_scheme: str = "auto") -> None:
     from PySide6.QtCore import Qt
 
+    from desktop_app import pyside_refcount_fix
+
+    pyside_refcount_fix.install()
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setStyle("Fusion")  # renders the same, light or dark, on every desktop
     if color_scheme != "auto":
+        from desktop_app import theme
+
         scheme = Qt.ColorScheme.Dark if color_scheme == "dark" else Qt.ColorScheme.Light
         app.styleHints().setColorScheme(scheme)
+        if (color_scheme == "dark") != theme.is_dark():
+            app.setPalette(theme.dark_palette() if color_scheme == "dark" else app.style().standardPalette())
 
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.main_window import MainWindow
@@ -47,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
 
         QTimer.singleShot(0, report)
-    return app.exec()
+    code = app.exec()
+    # Workers still starting the sandbox or reading the engine's pipe end on their own once the
+    # window has closed both; wait for them so none runs while the interpreter shuts down.
+    QThreadPool.globalInstance().waitForDone(60_000)
+    return code
 
 
 if __name__ == "__main__":

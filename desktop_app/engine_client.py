@@ -28,6 +28,7 @@ class EngineClient(QObject):
     progress = Signal(str)
     loaded = Signal(object)  # core.loader.ModelInfo
     load_failed = Signal(str)
+    load_stopped = Signal()
     events = Signal(list)  # TokenDelta | CandidateDone, batched by the engine process
     generated = Signal()
     generate_failed = Signal(str)
@@ -82,18 +83,18 @@ class EngineClient(QObject):
             self._end_process()
             self.info = None
             self._set_state(IDLE)
-            self.load_failed.emit("Model load stopped. No model is loaded: choose one to load it again.")
+            self.load_stopped.emit()
 
     def shutdown(self) -> None:
         if self._process is None:
             return
-        if self._cancel is not None:
+        if self.state != LOADING:  # a load cannot be interrupted: no point waiting for it
             self._cancel.set()
-        try:
-            self._conn.send(("quit",))
-        except OSError:
-            pass
-        self._process.join(timeout=5)
+            try:
+                self._conn.send(("quit",))
+            except OSError:
+                pass
+            self._process.join(timeout=5)
         self._end_process()
 
     def _end_process(self) -> None:

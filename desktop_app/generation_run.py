@@ -25,6 +25,7 @@ class GenerationRun(QObject):
         self.id = next(_run_ids)
         self.generating = True
         self.started = time.monotonic()
+        self.ended: float | None = None
         self.deltas = 0
         self._members: dict[str, list[int]] = {}  # program key -> candidate indices
         self._results: dict[str, object] = {}
@@ -33,7 +34,7 @@ class GenerationRun(QObject):
 
     @property
     def tokens_per_s(self) -> float:
-        return self.deltas / max(1e-6, time.monotonic() - self.started)
+        return self.deltas / max(1e-6, (self.ended or time.monotonic()) - self.started)
 
     @property
     def pending_tests(self) -> int:
@@ -47,6 +48,7 @@ class GenerationRun(QObject):
 
     def end_generation(self) -> None:
         self.generating = False
+        self.ended = time.monotonic()
         self._maybe_done()
 
     def _test(self, candidate) -> None:

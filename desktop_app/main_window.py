@@ -2,14 +2,11 @@
 dock and the status bar, with every action in a menu and on a shortcut."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
                                QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
-from core.entry_point import entry_point
 from core.ranking_view import RANKINGS
 from desktop_app.candidate_details import CandidateDetails, outcome_text
 from desktop_app.candidates_view import CandidatesView
@@ -18,14 +15,13 @@ from desktop_app.console_dock import ConsoleDock
 from desktop_app.controls_panel import PRESETS, ControlsPanel
 from desktop_app.message_bar import MessageBar
 from desktop_app.model_bar import FOLDER, GGUF, ModelBar
-from desktop_app.problem_browser import ProblemBrowser
+from desktop_app.prompt_files import PY_FILTER, PromptFiles
 from desktop_app.recent_files import RecentFilesMenu
 from desktop_app.run_controller import RunController
 from desktop_app.status_bar import StatusBar
 from desktop_app.summary_panel import SummaryPanel
 from desktop_app.tests_editor import TestsEditor
 
-PY_FILTER = "Python files (*.py);;All files (*)"
 PROMPT_PLACEHOLDER = 'def add(a, b):\n    """Return the sum of a and b."""\n'
 
 
@@ -38,7 +34,7 @@ def _titled(title: str, widget: QWidget) -> QWidget:
     return box
 
 
-class MainWindow(QMainWindow):
+class MainWindow(PromptFiles, QMainWindow):
     def __init__(self, model_spec: str | None = None):
         super().__init__()
         self.setWindowTitle("CodeSynth Studio")
@@ -190,6 +186,7 @@ class MainWindow(QMainWindow):
         c.engine.progress.connect(self.model_bar.show_loading)
         c.engine.loaded.connect(self._on_loaded)
         c.engine.load_failed.connect(self._on_load_failed)
+        c.engine.load_stopped.connect(self._on_load_stopped)
         c.engine.device_stats.connect(self.status.show_gpu)
         c.sandbox.ready.connect(self.status.show_sandbox)
         c.sandbox.unavailable.connect(lambda why: self.status.show_sandbox(None, why))
@@ -206,9 +203,9 @@ class MainWindow(QMainWindow):
     # -- model -----------------------------------------------------------------------------------
 
     def load_model(self, spec: str) -> None:
-        self.model_bar.set_spec(spec)
-        self.model_bar.show_loading(f"Loading {spec}…")
-        self.controller.load(spec)
+        if self.controller.load(spec):
+            self.model_bar.set_spec(spec)
+            self.model_bar.show_loading(f"Loading {spec}…")
 
     def _on_loaded(self, info) -> None:
         self.model_bar.show_loaded(info)
@@ -219,6 +216,11 @@ class MainWindow(QMainWindow):
         self.message.error(f"The model could not be loaded: {message}")
         if self.controller.engine.info is not None:
             self.model_bar.show_loaded(self.controller.engine.info)
+
+    def _on_load_stopped(self) -> None:
+        message = "Model load stopped. No model is loaded: choose one and press Load (Ctrl+L)."
+        self.model_bar.show_failed(message)
+        self.message.info(message)
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -284,78 +286,6 @@ class MainWindow(QMainWindow):
             cursor = self.prompt_editor.textCursor()
             cursor.select(cursor.SelectionType.Document)
             cursor.insertText(text)
-
-    # -- files -----------------------------------------------------------------------------------
-
-    def _read(self, path: str) -> str | None:
-        try:
-            return Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.message.error(f"Cannot open {path}: {exc}")
-            return None
-
-    def _write(self, path: str, text: str) -> bool:
-        try:
-            Path(path).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            self.message.error(f"Cannot save {path}: {exc}")
-            return False
-        self.status.showMessage(f"Saved {path}", 3000)
-        return True
-
-    def open_prompt(self, path: str | None = None) -> None:
-        path = path or QFileDialog.getOpenFileName(self, "Open prompt", "", PY_FILTER)[0]
-        text = self._read(path) if path else None
-        if text is not None:
-            self.prompt_editor.setPlainText(text)
-            self.prompt_path = path
-            self.recent_menu.add(path)
-            self.setWindowTitle(f"CodeSynth Studio — {Path(path).name}")
-
-    def save_prompt(self) -> None:
-        if self.prompt_path is None:
-            self.save_prompt_as()
-        else:
-            self._write(self.prompt_path, self.prompt_editor.toPlainText())
-
-    def save_prompt_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save prompt", "prompt.py", PY_FILTER)
-        if path and self._write(path, self.prompt_editor.toPlainText()):
-            self.prompt_path = path
-            self.recent_menu.add(path)
-
-    def open_tests(self, path: str | None = None) -> None:
-        path = path or QFileDialog.getOpenFileName(self, "Open tests", "", PY_FILTER)[0]
-        text = self._read(path) if path else None
-        if text is not None:
-            self.tests_editor.setPlainText(text)
-
-    def save_tests_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save tests", "tests.py", PY_FILTER)
-        if path:
-            self._write(path, self.tests_editor.text())
-
-    def browse_problems(self) -> None:
-        from core.problems import load_problems
-
-        try:
-            problems = load_problems()
-        except (OSError, ValueError) as exc:
-            self.message.error(f"Cannot read HumanEval: {exc}")
-            return
-        dialog = ProblemBrowser(problems, self)
-        if dialog.exec():
-            self.load_problem(dialog.selected())
-
-    def load_problem(self, problem: dict | None) -> None:
-        if problem is None:
-            return
-        self.prompt_editor.setPlainText(problem["prompt"])
-        self.tests_editor.setPlainText(problem["test"])
-        self.prompt_path = None
-        self.setWindowTitle(f"CodeSynth Studio — {problem['task_id']}")
-        if entry_point(problem["prompt"]) != problem["entry_point"]:
-            self.message.info(f"Tests call {problem['entry_point']}, but the prompt ends with another function.")
 
     def about(self) -> None:
         QMessageBox.about(self, "CodeSynth Studio", "Sample, rank and test code candidates, after the Codex paper.")

@@ -34,11 +34,12 @@ class RunController(QObject):
     def start_sandbox(self) -> None:
         self.sandbox.start()
 
-    def load(self, spec: str) -> None:
-        if self.engine.state == GENERATING:
-            self.error.emit("Stop the running generation before loading another model.")
-            return
+    def load(self, spec: str) -> bool:
+        if self.engine.state != IDLE:
+            self.error.emit(f"The model is busy {self.engine.state}: press Stop (Esc) before loading another one.")
+            return False
         self.engine.load(spec)
+        return True
 
     def generate(self, prompt: str, tests: str, params_source) -> bool:
         """Starts a run, or emits why it cannot start. `params_source()` returns SamplingParams."""

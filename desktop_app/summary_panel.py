@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
-from core.passk import pass_at_k
 from core.ranking_view import group_duplicates
 from desktop_app.candidates_model import DONE, CandidatesModel
 
@@ -15,6 +14,8 @@ def summary_text(model: CandidatesModel) -> str:
     finished = model.finished()
     if not finished:
         return "No candidates yet."
+    from core.passk import pass_at_k  # numpy: imported at the first result, not at start-up
+
     tested = [model.entry(c.index) for c in finished if model.entry(c.index).test == DONE]
     parts = []
     if tested:

@@ -1,8 +1,18 @@
-"""Isolated execution of untrusted candidates (no Qt). See sandbox/README.md."""
-from sandbox.layers import SandboxUnavailable
-from sandbox.pool import RunFuture, SandboxPool
-from sandbox.program import Program
-from sandbox.results import STATUSES, RunResult, TestCaseResult
+"""Isolated execution of untrusted candidates (no Qt). See sandbox/README.md.
 
-__all__ = ["SandboxPool", "RunFuture", "Program", "RunResult", "TestCaseResult", "SandboxUnavailable",
-           "STATUSES"]
+Names are loaded on first use (PEP 562): the worker process imports sandbox.worker
+without pulling in the pool's threads and futures, which keeps its forks cheap."""
+import importlib
+
+_EXPORTS = {
+    "SandboxPool": "sandbox.pool", "RunFuture": "sandbox.pool", "SandboxUnavailable": "sandbox.layers",
+    "Program": "sandbox.program", "RunResult": "sandbox.results", "TestCaseResult": "sandbox.results",
+    "STATUSES": "sandbox.status",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'sandbox' has no attribute {name!r}")

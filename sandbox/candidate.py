@@ -7,6 +7,7 @@ return value to check, so nothing this process does can turn into a "pass".
 from __future__ import annotations
 
 import os
+import resource
 import sys
 
 from sandbox import codec
@@ -48,6 +49,8 @@ def serve(source: str, entry_point: str, req_fd: int, resp_fd: int) -> None:
         except BaseException as exc:  # noqa: BLE001
             reply = ["exc", type(exc).__name__, _text(exc)]
         _flush()
+        # Peak RSS rides along for display only; no verdict depends on it.
+        reply.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         codec.write_frame(resp_fd, reply)
 
 

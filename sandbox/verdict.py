@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import signal
 
-from sandbox.results import CRASH, ERROR, PASS, SANDBOX_ERROR, TIMEOUT
+from sandbox.status import CRASH, ERROR, PASS, SANDBOX_ERROR, TIMEOUT
 
 LOST = "lost"
 
@@ -45,7 +45,7 @@ class _Case:
 
 
 def assemble(state: dict) -> dict:
-    cases, results, order, abort, done = [], {}, [], None, False
+    cases, results, order, abort, done, reported_rss = [], {}, [], None, False, 0
     for ev in state["events"]:
         if not isinstance(ev, list) or not ev:
             continue
@@ -67,6 +67,8 @@ def assemble(state: dict) -> dict:
             order.append("abort")
         elif ev[0] == "done":
             done = True
+        elif ev[0] == "rss" and len(ev) == 2 and type(ev[1]) is int:
+            reported_rss = ev[1]
     timed_out = state.get("timed_out", False)
     fate = _candidate_fate(state.get("cand"), timed_out)
 
@@ -112,7 +114,8 @@ def assemble(state: dict) -> dict:
     cand = state.get("cand") or {}
     return {"status": status, "cases": out, "human_eval_result": he,
             "stdout_tail": state.get("stdout_tail", ""), "stderr_tail": state.get("stderr_tail", ""),
-            "wall_ms": round(state.get("wall_ms", 0.0), 3), "peak_rss_kb": int(cand.get("maxrss", 0) or 0)}
+            "wall_ms": round(state.get("wall_ms", 0.0), 3),
+            "peak_rss_kb": int(cand.get("maxrss", 0) or reported_rss)}
 
 
 def sandbox_failure(message: str) -> dict:

@@ -4,8 +4,9 @@ as length-prefixed JSON frames.
 
 It keeps two long-lived children, both locked down:
   * the zygote, forked at start-up before the worker has seen any job, forks one
-    candidate process per run. Candidates therefore inherit no test source and no
-    expected values, not even from earlier runs, to read out of memory;
+    candidate process per run (one run ahead, half locked down, so no run waits for a
+    fork). Candidates therefore inherit no test source and no expected values, not even
+    from earlier runs, to read out of memory;
   * the judge, which runs the tests and calls the candidate over two pipes.
 The worker alone assembles the verdict, from the judge's events and the candidate's
 wait status as seen by the zygote. Nothing the candidate writes is parsed here.
@@ -15,8 +16,8 @@ from __future__ import annotations
 import base64
 import ctypes
 import os
+import resource
 import select
-import shutil
 import signal
 import socket
 import sys
@@ -53,33 +54,88 @@ def _reap(pid: int) -> None:
 # ---- zygote -------------------------------------------------------------------------
 
 def zygote_loop(sock: socket.socket, guard: Guard) -> None:
+    """Keeps one candidate forked and half locked down ahead of time, so a run does not
+    wait for a fork: the job and its pipes are handed to it over a socketpair."""
+    pending: list = []  # a next run that arrived while the last candidate was being reaped
+    spare = _prefork(sock, guard)
     while True:
-        job, fds = channel.recv_msg(sock)
+        job, fds = pending.pop(0) if pending else channel.recv_msg(sock)
         if job is None:
             return
         if job.get("op") != "run" or len(fds) != 4:
             for fd in fds:
                 os.close(fd)
             continue  # a late "kill" for a run that is already over
-        pid = os.fork()
-        if pid == 0:
-            _candidate_child(sock, guard, job, fds)
+        pid, handoff = spare
         try:
-            os.setpgid(pid, pid)
+            channel.send_msg(handoff, job, fds)
         except OSError:
-            pass
+            pass  # the spare died; _watch reports how
+        handoff.close()
         for fd in fds:
             os.close(fd)
-        status, rusage, reason = _watch(pid, sock, job["id"], job["deadline"])
+        status, rusage, reason = _watch(pid, sock, job["id"], job["deadline"], pending)
+        _empty(job["job_dir"])  # before the next candidate can run
         channel.send_msg(sock, {"id": job["id"], "status": status, "maxrss": rusage.ru_maxrss, "reason": reason})
+        spare = _prefork(sock, guard)
 
 
-def _candidate_child(sock, guard: Guard, job: dict, fds: list[int]) -> None:
-    req_r, resp_w, out_w, err_w = fds
-    try:
+def _prefork(sock: socket.socket, guard: Guard):
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
         sock.close()
-        req, resp = guard.apply(write_dir=job["job_dir"], stdout_fd=out_w, stderr_fd=err_w,
-                                keep=[req_r, resp_w], cpu_s=job["cpu_s"], memory_mb=job["memory_mb"])
+        _candidate_child(theirs, guard)
+    theirs.close()
+    try:
+        os.setpgid(pid, pid)
+    except OSError:
+        pass
+    return pid, ours
+
+
+_WARM_UP = compile('''
+from typing import List
+def warm_up(xs: List[int], n: int = 3) -> List[int]:
+    """A stand-in for a candidate: exercises the compiler and the codec once."""
+    return sorted({x * n for x in xs if x % 2 == 0})
+''', "<warm-up>", "exec")
+
+
+def _warm_up() -> None:
+    """Touch, while idle, the memory a run will touch, so that its copy-on-write faults
+    (expensive in a VM) happen before the job arrives rather than during it."""
+    ns: dict = {}
+    exec(compile(open(candidate.__file__).read(), "<warm-up>", "exec"), {"__name__": "warm"})
+    exec(_WARM_UP, ns)
+    r, w = os.pipe()
+    try:
+        for _ in range(2):
+            codec.write_frame(w, [codec.to_plain([list(range(50)), 2]), codec.to_plain({"n": 2.5, "s": "x"})])
+            request = codec.read_frame(r)
+            args, kwargs = codec.from_plain(request[0]), codec.from_plain(request[1])
+            codec.write_frame(w, ["ok", codec.to_plain(ns["warm_up"](*args)), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss])
+            codec.read_frame(r)
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
+    try:
+        guard.prepare(writable=True)
+        try:
+            _warm_up()
+        except Exception:  # noqa: BLE001 - only an optimisation
+            pass
+        job, fds = channel.recv_msg(handoff)
+        if job is None:
+            os._exit(0)
+        handoff.detach()  # closed with every other stray fd by seal()
+        req_r, resp_w, out_w, err_w = fds
+        req, resp = guard.seal(stdout_fd=out_w, stderr_fd=err_w, keep=[req_r, resp_w],
+                               cpu_s=job["cpu_s"], memory_mb=job["memory_mb"])
         os.chdir(job["job_dir"])
     except BaseException as exc:  # noqa: BLE001
         os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
@@ -87,7 +143,7 @@ def _candidate_child(sock, guard: Guard, job: dict, fds: list[int]) -> None:
     candidate.main_in_child(job["source"], job["entry_point"], req, resp)
 
 
-def _watch(pid: int, sock: socket.socket, run_id, deadline: float):
+def _watch(pid: int, sock: socket.socket, run_id, deadline: float, pending: list):
     """Wait for the candidate; kill its group at the deadline or when the worker asks."""
     pidfd, reason = os.pidfd_open(pid), ""
     try:
@@ -98,6 +154,9 @@ def _watch(pid: int, sock: socket.socket, run_id, deadline: float):
                 break
             if sock in ready:
                 msg, fds = channel.recv_msg(sock)
+                if msg is not None and msg.get("op") == "run":
+                    pending.append((msg, fds))
+                    continue
                 for fd in fds:
                     os.close(fd)
                 if msg is not None and (msg.get("op") != "kill" or msg.get("id") != run_id):
@@ -119,10 +178,11 @@ class Worker:
     def __init__(self, config: dict, proto_in: int, proto_out: int):
         self.proto_in, self.proto_out = proto_in, proto_out
         self.judge = self.jsock = None
-        self.job_root = config["job_root"]
-        os.makedirs(self.job_root, mode=0o700, exist_ok=True)
+        self.queued: list[dict] = []
+        self.job_dir = os.path.join(config["job_root"], "job")
+        os.makedirs(self.job_dir, mode=0o700, exist_ok=True)
         bpf = base64.b64decode(config["bpf"]) if config.get("bpf") else None
-        self.guard = Guard(config["landlock"], bpf, config["read_paths"])
+        self.guard = Guard(config["landlock"], bpf, config["read_paths"], self.job_dir)
         self.memory_mb = int(config.get("memory_mb", 1024))
         self.zygote, self.zsock = self._fork_child(lambda sock: zygote_loop(sock, self.guard))
         self._start_judge()
@@ -148,7 +208,7 @@ class Worker:
 
         def body(sock):
             null = os.open(os.devnull, os.O_WRONLY)
-            sock_fd = self.guard.apply(write_dir=None, stdout_fd=null, stderr_fd=null, keep=[sock.detach()],
+            sock_fd = self.guard.apply(writable=False, stdout_fd=null, stderr_fd=null, keep=[sock.detach()],
                                        cpu_s=None, memory_mb=self.memory_mb)[0]
             judge.Server(socket.socket(fileno=sock_fd)).serve()
 
@@ -163,7 +223,7 @@ class Worker:
     def serve(self) -> None:
         codec.write_frame(self.proto_out, {"hello": self.guard.layers, "pid": os.getpid()})
         while True:
-            msg = codec.read_frame(self.proto_in)
+            msg = self.queued.pop(0) if self.queued else codec.read_frame(self.proto_in)
             if msg is None:
                 return
             if msg.get("op") == "run":
@@ -176,8 +236,7 @@ class Worker:
         prog, timeout, run_id = msg["program"], float(msg["timeout_s"]), msg["id"]
         memory_mb = int(msg.get("memory_mb", self.memory_mb))
         deadline = t0 + timeout
-        job_dir = os.path.join(self.job_root, f"run{run_id}")
-        os.mkdir(job_dir, 0o700)
+        job_dir = self.job_dir
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -198,7 +257,6 @@ class Worker:
             os.close(out_r)
             os.close(err_r)
             self._sweep_orphans()
-            shutil.rmtree(job_dir, ignore_errors=True)
         state["wall_ms"] = (time.monotonic() - t0) * 1000
         return verdict.assemble(state)
 
@@ -209,7 +267,7 @@ class Worker:
             os.set_blocking(fd, False)
         open_tails = [out_r, err_r]
         judge_end, hard_end = deadline + JUDGE_GRACE_S, deadline + JUDGE_GRACE_S + 5.0
-        while not state["judge_done"] or state["cand"] is None:
+        while not state["judge_done"] or (state["cand"] is None and _needs_fate(state)):
             now = time.monotonic()
             if now >= hard_end:
                 raise RuntimeError("the candidate did not go away after its deadline")
@@ -254,9 +312,10 @@ class Worker:
             return
         if msg.get("id") != run_id:
             return
-        event = msg.get("ev")
-        state["events"].append(event)
-        if isinstance(event, list) and event and event[0] in ("done", "bad_tests"):
+        events = msg.get("evs")
+        events = events if isinstance(events, list) else []
+        state["events"].extend(events)
+        if any(isinstance(e, list) and e and e[0] in ("done", "bad_tests") for e in events):
             state["judge_done"] = True
             channel.send_msg(self.zsock, {"op": "kill", "id": run_id})  # the candidate is no longer needed
 
@@ -264,10 +323,16 @@ class Worker:
         msg = codec.read_frame(self.proto_in)
         if msg is None:
             raise SystemExit(0)
-        if msg.get("op") == "abort" and msg.get("id") == run_id and not state["judge_done"]:
+        if msg.get("op") == "run":
+            self.queued.append(msg)  # sent ahead by the pool
+        elif msg.get("op") == "abort" and msg.get("id") == run_id and not state["judge_done"]:
             state["aborted"] = state["judge_done"] = True
             channel.send_msg(self.zsock, {"op": "kill", "id": run_id})
             self._restart_judge()
+        elif msg.get("op") == "abort":
+            for queued in [m for m in self.queued if m.get("id") == msg.get("id")]:
+                self.queued.remove(queued)
+                codec.write_frame(self.proto_out, {"id": queued["id"], "result": verdict.sandbox_failure("cancelled")})
 
     def _sweep_orphans(self) -> None:
         """Kill whatever was re-parented to us (we are a subreaper): e.g. a setsid'd
@@ -281,6 +346,38 @@ class Worker:
             if pid not in (self.zygote, self.judge):
                 _kill_group(pid)
                 _reap(pid)
+
+
+def _needs_fate(state: dict) -> bool:
+    """Whether the verdict depends on how the candidate ended (its wait status from the
+    zygote). When it does not, the reply goes out without waiting for the reaping: the
+    zygote empties the job dir and reaps before it forks the next candidate anyway."""
+    if state["timed_out"] or state["aborted"] or state.get("judge_lost"):
+        return True
+    return any(isinstance(e, list) and len(e) > 2 and e[0] in ("case", "abort") and "lost" in e[1:3]
+               for e in state["events"])
+
+
+def _empty(path: str) -> None:
+    """Remove what the last run left in the job dir, keeping the dir (its inode is in the ruleset)."""
+    with os.scandir(path) as entries:
+        for entry in entries:
+            _remove(entry.path, entry.is_dir(follow_symlinks=False))
+
+
+def _remove(path: str, is_dir: bool) -> None:
+    # Not shutil.rmtree: shutil pulls in bz2 and lzma, and every module makes forks dearer.
+    try:
+        if not is_dir:
+            os.unlink(path)
+            return
+        os.chmod(path, 0o700)  # a candidate may have locked it
+        with os.scandir(path) as entries:
+            for entry in entries:
+                _remove(entry.path, entry.is_dir(follow_symlinks=False))
+        os.rmdir(path)
+    except OSError:
+        pass
 
 
 def _drain(fd: int, tail: bytearray, watching: list) -> None:
@@ -315,6 +412,9 @@ def main() -> None:
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     for name in PRELOAD:
         __import__(name)
+    sys.path.extend(config.get("site_paths", []))  # packages, without running .pth hooks
+    import gc
+    gc.freeze()  # forked children's collections skip what we loaded: fewer pages copied
     worker = Worker(config, proto_in, proto_out)
     try:
         worker.serve()

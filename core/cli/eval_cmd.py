@@ -100,11 +100,14 @@ def run(args) -> int:
 
     engine = Engine.load(args.model, progress=lambda msg: print(msg, file=sys.stderr))
     pool = SandboxPool(workers=args.workers)
-    bar = tqdm(total=len(config.task_ids) * len(config.temperatures) * config.n, unit="sample", desc="tested",
-               file=sys.stderr, dynamic_ncols=True)
+    bars = []
 
     def progress(done: int, total: int) -> None:
-        bar.update(done - bar.n)
+        # Started at what a resumed run already has, so the ETA counts only this run's pace.
+        if not bars:
+            bars.append(tqdm(total=total, initial=done, unit="sample", desc="tested", file=sys.stderr,
+                             dynamic_ncols=True))
+        bars[0].update(done - bars[0].n)
 
     try:
         summary = run_eval(args.out, config, problems, ks, engine, pool, pipelined=not args.no_pipeline,
@@ -113,7 +116,8 @@ def run(args) -> int:
         print(f"\nstopped; run the same command again to resume from {args.out}", file=sys.stderr)
         raise
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
         pool.close()
     print(format_table(summary))
     print(f"results in {args.out}; report: codesynth report {args.out}")

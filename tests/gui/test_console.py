@@ -5,6 +5,11 @@ from tests.gui.conftest import generate_and_wait
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n    return a + b\n'
 
 
+def printed(output, marker: str) -> list[str]:
+    """Output lines starting with marker (the echoed input contains it quoted, never at a line start)."""
+    return [line for line in output.toPlainText().splitlines() if line.startswith(marker)]
+
+
 def test_console_kernel_is_jailed_and_defines_candidate(qtbot, tiny_window):
     w = tiny_window
     w.prompt_editor.setPlainText(PROMPT)
@@ -16,19 +21,20 @@ def test_console_kernel_is_jailed_and_defines_candidate(qtbot, tiny_window):
     w.console.show()
     qtbot.waitUntil(lambda: w.console.console is not None, timeout=10000)
     w.view.selectRow(0)
+    expected = PROMPT + w.model.entry(0).candidate.text
     console = w.console.console
     output = console._control
+    console.execute(f"print('SEL=' + str(source == {expected!r}))")
+    qtbot.waitUntil(lambda: bool(printed(output, "SEL=")), timeout=30000)
+    assert printed(output, "SEL=") == ["SEL=True"]
+    w.console.define_candidate(PROMPT, "", "add")
     console.execute(
         "import os, socket\n"
-        "print('defined', candidate.__name__, 'source' in globals())\n"
-        f"print('repo', os.path.exists({PACKAGE_ROOT + '/core'!r}), os.path.exists(os.path.expanduser('~/.bashrc')))\n"
-        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\nexcept OSError as e:\n    print('net', e.errno)\n"
+        "print('DEF=' + str(candidate(1, 2)))\n"
+        f"print('REPO=', os.path.exists({PACKAGE_ROOT + '/core'!r}), os.path.exists(os.path.expanduser('~/.bashrc')))\n"
+        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\nexcept OSError as e:\n    print('NET=', e.errno)\n"
     )
-    try:
-        qtbot.waitUntil(lambda: "net " in output.toPlainText(), timeout=30000)
-    finally:
-        print("OUT", output.toPlainText())
-    text = output.toPlainText()
-    assert "defined add True" in text
-    assert "repo False False" in text
+    qtbot.waitUntil(lambda: bool(printed(output, "NET=")), timeout=30000)
+    assert printed(output, "DEF=") == ["DEF=3"]
+    assert printed(output, "REPO=") == ["REPO= False False"]
     w.console.hide()

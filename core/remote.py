@@ -1,0 +1,388 @@
+"""The remote backend: sampling from an OpenAI-compatible server (vLLM, llama.cpp, ...) with the
+same events and Candidates as the local engine, so the GUI, the CLI, eval and the sampling lab
+work unchanged.
+
+Completion mode uses /v1/completions with the paper's stop strings; instruct mode uses
+/v1/chat/completions and cuts the reply at the end of its first code block. Candidates are
+spread over requests of `samples_per_request` samples each, at most `max_in_flight` at a time,
+and streamed (SSE) so that candidates appear live.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterator
+
+from core import instruct, stopping
+from core.candidate import Candidate, CandidateDone, TokenDelta
+from core.loader import ModelInfo
+from core.params import InvalidParams, SamplingParams
+from core.remote_http import (Aborted, AuthFailed, Call, Endpoint, MalformedResponse, ModelNotFound, RemoteError,
+                              ServerFailed, Transport)
+from core.secrets import api_key
+
+# OpenAI responses carry token text, not ids; the ids of a remote candidate are this placeholder,
+# one per token, so that len(token_ids) still counts its tokens.
+UNKNOWN_TOKEN_ID = -1
+NO_LOGPROBS_NOTICE = ("the server returns no token log-probs: candidates cannot be ranked by mean log-prob and "
+                      "keep the order they were sampled in, which is a random ranking")
+
+
+class ScoringUnsupported(RemoteError, NotImplementedError):
+    """The server cannot return log-probs of a given text (no echo with logprobs)."""
+
+
+@dataclass(frozen=True)
+class RemoteInfo(ModelInfo):
+    url: str = ""
+    logprobs: bool = True  # the server returned token log-probs in the connection probe
+
+    def describe(self) -> str:
+        notes = [] if self.logprobs else ["no log-probs: random ranking"]
+        notes.append("chat" if self.has_chat_template else "no chat template")
+        return f"{self.name} on {self.url} ({self.architecture}; {', '.join(notes)})"
+
+
+@dataclass
+class _Row:
+    text: str = ""  # everything the server sent for this sample (instruct: the whole reply)
+    pieces: list[str] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    top: list[list[tuple[str, float]]] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)  # text length after each token piece
+    start: int = 0  # instruct: where the code block's body begins in `text`
+    cut: int | None = None
+    streamed: int = 0
+    missing_logprobs: bool = False
+    finish: str | None = None
+    server_done: bool = False  # the server sent this sample's finish_reason
+
+
+@dataclass(eq=False)
+class _Request:
+    first: int  # row of the request's choice 0
+    count: int
+    body: dict
+    call: Call = field(default_factory=Call)
+
+
+def _row_seed(seed: int, row: int) -> int:
+    # Hashed, not seed + row: runs with seeds 0 and 1 would otherwise share all but one sample.
+    return int.from_bytes(hashlib.blake2b(f"{seed}:{row}".encode(), digest_size=4).digest(), "little") >> 1
+
+
+def chat_messages(prompt: str) -> list[dict]:
+    return [{"role": "system", "content": instruct.SYSTEM},
+            {"role": "user", "content": instruct.REQUEST.format(prompt=prompt.strip("\n"))}]
+
+
+class RemoteBackend:
+    def __init__(self, transport: Transport, info: RemoteInfo, max_in_flight: int = 4, samples_per_request: int = 1):
+        if max_in_flight < 1 or samples_per_request < 1:
+            raise InvalidParams("max_in_flight and samples_per_request must be at least 1")
+        self.transport, self.info = transport, info
+        self.max_in_flight, self.samples_per_request = max_in_flight, samples_per_request
+
+    @classmethod
+    def connect(cls, url: str, served_model: str | None = None, progress: Callable[[str], None] = print,
+                max_in_flight: int = 4, samples_per_request: int = 1, **endpoint_options) -> "RemoteBackend":
+        """Connect and probe: model list, a one-token completion (are log-probs returned?) and a
+        one-token chat (is there a chat template?). This is also the GUI's connection test."""
+        endpoint = Endpoint.from_url(url, **endpoint_options)
+        transport = Transport(replace(endpoint, api_key=api_key(endpoint.base)))
+        progress(f"connecting to {endpoint.base}")
+        name = _pick_model(transport, served_model)
+        probe = transport.post_json("/completions", {"model": name, "prompt": "def", "max_tokens": 1,
+                                                     "temperature": 0, "logprobs": 1}, retry_connect=False)
+        logprobs = _probe_has_logprobs(probe, endpoint.base)
+        info = RemoteInfo(name=name, path=endpoint.base, device="remote", dtype="server", n_params=0,
+                          memory_bytes=0, has_chat_template=_has_chat(transport, name),
+                          architecture="OpenAI-compatible server", url=endpoint.base, logprobs=logprobs)
+        if not logprobs:
+            progress(f"notice: {NO_LOGPROBS_NOTICE}")
+        progress(f"connected: {info.describe()}")
+        return cls(transport, info, max_in_flight, samples_per_request)
+
+    def resolve_mode(self, mode: str) -> str:
+        if mode == "auto":
+            return "instruct" if self.info.has_chat_template else "completion"
+        if mode == "instruct" and not self.info.has_chat_template:
+            raise InvalidParams(f"{self.info.name} has no chat template on the server; use completion mode")
+        return mode
+
+    # -- sampling -----------------------------------------------------------------------------
+
+    def generate(self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None) -> list[Candidate]:
+        done = [e.candidate for e in self.stream(prompt, params, cancel) if isinstance(e, CandidateDone)]
+        return sorted(done, key=lambda c: c.index)
+
+    def stream(self, prompt: str, params: SamplingParams,
+               cancel: threading.Event | None = None) -> Iterator[TokenDelta | CandidateDone]:
+        params = params.validated()
+        if not prompt.strip():
+            raise InvalidParams("the prompt is empty")
+        mode = self.resolve_mode(params.mode)
+        seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(4), "little")
+        # Greedy samples are identical: ask for one and copy it, as the local engine does.
+        count = 1 if params.greedy else params.n
+        copies = params.n if params.greedy else 1
+        step = self.samples_per_request
+        requests = [_Request(first, min(step, count - first), self._body(prompt, params, mode, min(step, count - first),
+                                                                         _row_seed(seed, first)))
+                    for first in range(0, count, step)]
+        return self._run(prompt, params, mode, requests, copies, cancel)
+
+    def _body(self, prompt: str, params: SamplingParams, mode: str, n: int, seed: int) -> dict:
+        alternatives = max(1, params.top_alternatives)
+        body = {"model": self.info.name, "n": n, "max_tokens": params.max_new_tokens, "temperature": params.temperature,
+                "top_p": params.top_p, "seed": seed, "stream": True,
+                # Extensions that vLLM and llama.cpp accept: without them llama.cpp samples with its
+                # own defaults (top_k 40, min_p 0.05), not the paper's temperature + nucleus sampling.
+                "top_k": params.top_k, "min_p": 0.0, "repeat_penalty": 1.0}
+        if mode == "instruct":
+            return {**body, "messages": chat_messages(prompt), "logprobs": True, "top_logprobs": alternatives}
+        return {**body, "prompt": prompt, "stop": list(params.stop), "logprobs": alternatives}
+
+    def _run(self, prompt, params, mode, requests, copies, cancel) -> Iterator[TokenDelta | CandidateDone]:
+        started = time.perf_counter()
+        state = {r.first + i: _Row() for r in requests for i in range(r.count)}
+        events: queue.Queue = queue.Queue()
+        path = "/chat/completions" if mode == "instruct" else "/completions"
+        pool = cf.ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="remote")
+        for req in requests:
+            pool.submit(self._request_worker, path, req, events)
+        active = set(requests)
+        try:
+            while active and not (cancel is not None and cancel.is_set()):
+                try:
+                    kind, req, *payload = events.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                if kind == "error":
+                    raise payload[0]
+                rows = range(req.first, req.first + req.count)
+                if kind == "reset":
+                    for r in rows:
+                        if state[r].finish is None:
+                            state[r] = _Row()
+                            yield from (TokenDelta(r + i, "", reset=True) for i in range(copies))
+                elif kind == "chunk":
+                    yield from self._on_chunk(req, payload[0], state, params, mode, prompt, started, copies)
+                    if all(state[r].finish is not None for r in rows) and not all(state[r].server_done for r in rows):
+                        req.call.abort()  # the client cut a sample the server would continue: free the server
+                else:  # "end"
+                    active.discard(req)
+                    for r in rows:
+                        if state[r].finish is None:
+                            state[r].finish = "length"
+                            yield from self._finish(r, state[r], prompt, mode, started, copies)
+            for r, st in state.items():
+                if st.finish is None:
+                    st.finish = "cancelled"
+                    yield from self._finish(r, st, prompt, mode, started, copies)
+        finally:
+            for req in requests:
+                req.call.abort()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _request_worker(self, path: str, req: _Request, events: queue.Queue) -> None:
+        try:
+            for event in self.transport.stream(path, req.body, req.call, on_retry=lambda: events.put(("reset", req))):
+                events.put(("chunk", req, event))
+            events.put(("end", req))
+        except Aborted:
+            events.put(("end", req))
+        except Exception as exc:  # handed to the consuming thread, which raises it
+            events.put(("error", req, exc))
+
+    # -- turning chunks into rows -------------------------------------------------------------
+
+    def _on_chunk(self, req: _Request, event: dict, state, params, mode, prompt, started, copies):
+        choices = event.get("choices")
+        if not isinstance(choices, list):
+            raise MalformedResponse(f"{self.info.url} sent a stream event without choices: {str(event)[:120]!r}")
+        for choice in choices:
+            index = choice.get("index", 0) if isinstance(choice, dict) else None
+            if not isinstance(index, int) or not 0 <= index < req.count:
+                raise MalformedResponse(f"{self.info.url} sent a choice with index {index!r} for a request of "
+                                        f"{req.count} samples")
+            row = req.first + index
+            st = state[row]
+            if st.finish is not None:
+                continue
+            text, tokens = _parse_choice(choice, mode, self.info.url)
+            yield from self._append(row, st, text, tokens, params, mode, copies)
+            st.server_done = bool(choice.get("finish_reason"))
+            if st.cut is not None:
+                st.finish = "stop"
+            elif st.server_done:
+                st.finish = _finish_reason(choice, mode)
+            if st.finish is not None:
+                yield from self._finish(row, st, prompt, mode, started, copies)
+
+    def _append(self, row: int, st: _Row, text: str, tokens, params: SamplingParams, mode: str, copies: int):
+        if tokens is None:
+            st.missing_logprobs = True
+        for piece, logprob, top in tokens or ():
+            st.pieces.append(piece)
+            st.logprobs.append(logprob)
+            st.top.append(top[: params.top_alternatives])
+            st.lengths.append((st.lengths[-1] if st.lengths else 0) + len(piece))
+        previous = len(st.text)
+        st.text += text
+        if mode == "instruct":
+            start = _body_start(st.text)
+            if start != st.start:
+                # The reply opened its code block after some prose: the live text restarts at the code.
+                st.start, st.streamed = start, 0
+                yield from (TokenDelta(row + i, "", reset=True) for i in range(copies))
+            end = stopping.find_block_end(st.text)
+            st.cut = end
+        else:
+            longest = max((len(s) for s in params.stop), default=0)
+            st.cut = stopping.find_stop(st.text, params.stop, max(0, previous - longest + 1))
+        if st.cut is None:
+            # A trailing U+FFFD is half a multi-byte character: hold it back until it completes.
+            yield from self._flush(row, st, st.text[st.start:].rstrip("\ufffd"), copies)
+
+    @staticmethod
+    def _flush(row: int, st: _Row, visible: str, copies: int):
+        if len(visible) > st.streamed:
+            delta = visible[st.streamed:]
+            st.streamed = len(visible)
+            yield from (TokenDelta(row + i, delta) for i in range(copies))
+
+    def _finish(self, row: int, st: _Row, prompt: str, mode: str, started: float, copies: int):
+        cut = st.cut if st.cut is not None else len(st.text)
+        raw = st.text[st.start:cut]
+        yield from self._flush(row, st, raw, copies)
+        # Servers that strip a stop string may still report its tokens: keep the tokens that
+        # cover the kept text, and (instruct) drop those wholly inside prose before the code.
+        keep = stopping.tokens_covering(st.lengths, cut) if st.lengths else 0
+        first = min(keep, sum(1 for end in st.lengths if end <= st.start))
+        logprobs = [] if st.missing_logprobs else st.logprobs[first:keep]
+        pieces = [] if st.missing_logprobs else st.pieces[first:keep]
+        candidate = Candidate(
+            index=row,
+            text=instruct.completion_from_reply(prompt, raw) if mode == "instruct" else raw,
+            raw_text=raw,
+            token_ids=[UNKNOWN_TOKEN_ID] * len(pieces),
+            token_logprobs=logprobs,
+            finish_reason=st.finish,
+            elapsed_s=time.perf_counter() - started,
+            tokens=pieces,
+            top_logprobs=[] if st.missing_logprobs else st.top[first:keep],
+        )
+        for i in range(copies):
+            yield CandidateDone(replace(candidate, index=row + i))
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    def score(self, context: str, continuation: str) -> list[float]:
+        """Log-probs of the tokens of `continuation` after `context`, from the server's log-probs
+        of an echoed prompt (the text is tokenized as a whole, so a token spanning the boundary
+        counts as part of the continuation)."""
+        if not continuation:
+            return []
+        text = context + continuation
+        reply = self.transport.post_json("/completions", {
+            "model": self.info.name, "prompt": text, "max_tokens": 1, "temperature": 0, "echo": True, "logprobs": 1})
+        choice = (reply.get("choices") or [{}])[0]
+        lp = choice.get("logprobs") if isinstance(choice, dict) else None
+        if not isinstance(lp, dict) or not lp.get("text_offset") or lp.get("token_logprobs") is None:
+            raise ScoringUnsupported(f"{self.info.url} does not return log-probs of the prompt (echo with logprobs), "
+                                     "so it cannot score a given text: turn back-translation off")
+        scores = []
+        for piece, logprob, offset in zip(lp.get("tokens") or [], lp["token_logprobs"], lp["text_offset"]):
+            if offset < len(text) and offset + len(piece) > len(context):
+                if logprob is None:
+                    raise ScoringUnsupported(f"{self.info.url} returned no log-prob for a prompt token")
+                scores.append(float(logprob))
+        return scores
+
+
+# -- responses ----------------------------------------------------------------------------------
+
+def _parse_choice(choice: dict, mode: str, url: str) -> tuple[str, list | None]:
+    """(new text, [(piece, logprob, top alternatives)] or None where the server sent no log-probs)."""
+    lp = choice.get("logprobs")
+    try:
+        if mode == "instruct":
+            text = (choice.get("delta") or {}).get("content") or ""
+            if not isinstance(lp, dict) or lp.get("content") is None:
+                return text, None if text else []
+            return text, [(t["token"], float(t["logprob"]),
+                           [(a["token"], float(a["logprob"])) for a in t.get("top_logprobs") or []])
+                          for t in lp["content"]]
+        text = choice.get("text") or ""
+        if not isinstance(lp, dict) or lp.get("token_logprobs") is None:
+            return text, None if text else []
+        tops = lp.get("top_logprobs") or [None] * len(lp["tokens"])
+        return text, [(piece, float(logprob), sorted(((p, float(v)) for p, v in (top or {}).items()),
+                                                      key=lambda a: -a[1]))
+                      for piece, logprob, top in zip(lp["tokens"], lp["token_logprobs"], tops)]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise MalformedResponse(f"{url} sent log-probs in an unexpected shape: {str(lp)[:120]!r}") from None
+
+
+def _finish_reason(choice: dict, mode: str) -> str:
+    reason = choice["finish_reason"]
+    if reason == "length":
+        return "length"
+    # The client cuts instruct replies itself, so a server stop there is the end-of-sequence
+    # token; vLLM also says which stop string hit, and null for end-of-sequence.
+    if mode == "instruct" or ("stop_reason" in choice and choice["stop_reason"] is None):
+        return "eos"
+    return "stop"
+
+
+def _body_start(reply: str) -> int:
+    """Where the code of the reply's first fenced block begins (0 while there is no fence line)."""
+    opening = reply.find(stopping.FENCE)
+    newline = reply.find("\n", opening) if opening >= 0 else -1
+    return newline + 1 if newline >= 0 else 0
+
+
+def _pick_model(transport: Transport, served_model: str | None) -> str:
+    try:
+        listing = transport.get_json("/models", retry_connect=False)
+    except ServerFailed as exc:
+        if exc.status != 404:
+            raise
+        if served_model is None:
+            raise RemoteError(f"{transport.endpoint.base} does not list its models: name one with --served-model")
+        return served_model
+    models = [m.get("id") for m in listing.get("data") or [] if isinstance(m, dict) and m.get("id")]
+    if served_model is None:
+        if len(models) != 1:
+            raise ModelNotFound(f"{transport.endpoint.base} serves {len(models)} models "
+                                f"({', '.join(models) or 'none'}): choose one with --served-model")
+        return models[0]
+    if models and served_model not in models:
+        raise ModelNotFound(f"{transport.endpoint.base} does not serve {served_model!r}; it serves "
+                            f"{', '.join(models)}")
+    return served_model
+
+
+def _probe_has_logprobs(reply: dict, base: str) -> bool:
+    choices = reply.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise MalformedResponse(f"{base}/completions answered without choices: {str(reply)[:120]!r}")
+    lp = choices[0].get("logprobs")
+    return isinstance(lp, dict) and bool(lp.get("token_logprobs"))
+
+
+def _has_chat(transport: Transport, name: str) -> bool:
+    try:
+        transport.post_json("/chat/completions", {"model": name, "max_tokens": 1, "temperature": 0,
+                                                  "messages": [{"role": "user", "content": "Hi"}]})
+    except AuthFailed:
+        raise
+    except ServerFailed:
+        return False  # a base model without a chat template is refused (vLLM: 400)
+    return True

@@ -1,0 +1,139 @@
+"""Screenshots for the README: starts Xvfb, runs the app on it, drives a generation on a
+HumanEval problem and saves docs/screenshots/*.png (light and dark).
+
+Usage: .venv/bin/python installer/screenshots.py [--model default] [-n 10] [--task HumanEval/0]
+Needs Xvfb and the xcb libraries (installer/bootstrap.sh installs them).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIZE = (1600, 1000)
+
+
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    if not shutil.which("Xvfb"):
+        raise SystemExit("Xvfb is not installed: sudo apt-get install -y xvfb (or run installer/bootstrap.sh)")
+    for number in range(99, 120):
+        if os.path.exists(f"/tmp/.X11-unix/X{number}") or os.path.exists(f"/tmp/.X{number}-lock"):
+            continue
+        proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if os.path.exists(f"/tmp/.X11-unix/X{number}"):
+                return proc, f":{number}"
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        proc.kill()
+    raise SystemExit("could not start Xvfb on displays :99-:119")
+
+
+def wait_for(app, condition, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for the app")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def settle(app, seconds: float = 0.5) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def shoot(args) -> None:
+    """Runs in the child process, on the Xvfb display."""
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    from core.problems import load_problems
+    from desktop_app.app import configure
+    from desktop_app.main_window import MainWindow
+    from desktop_app.problem_browser import ProblemBrowser
+
+    app = QApplication([sys.argv[0]])
+    configure(app, args.shoot)
+    window = MainWindow(model_spec=args.model)
+    window.setGeometry(0, 0, *SIZE)
+    window.show()
+    wait_for(app, lambda: window.controller.engine.state == "idle" and window.controller.sandbox.pool is not None, 600)
+    problems = load_problems()
+    window.load_problem(problems[args.task])
+    window.controls.apply_preset("pass@1 (T=0.2)")
+    window.controls.samples.setValue(args.n)
+    window.controls.temperature.setValue(args.temperature)
+    done = []
+    window.controller.run_finished.connect(lambda: done.append(True))
+    window.generate()
+    wait_for(app, lambda: bool(done), 1800)
+    window.view.selectRow(0)
+    settle(app)
+    screen = app.primaryScreen()
+
+    def save(name: str) -> None:
+        settle(app, 0.3)
+        path = os.path.join(args.out, f"{name}-{args.shoot}.png")
+        screen.grabWindow(0, 0, 0, *SIZE).save(path)
+        print(path)
+
+    save("studio")
+    heat = window.details.heat
+    if heat._starts:
+        cursor = heat.textCursor()
+        cursor.setPosition(heat._starts[min(3, len(heat._starts) - 1)] + 1)
+        where = heat.viewport().mapToGlobal(heat.cursorRect(cursor).center())
+        QToolTip.showText(where, heat.tooltip_for(heat.token_at(cursor.position())), heat)
+        save("token-probabilities")
+        QToolTip.hideText()
+    window.console.show()
+    wait_for(app, lambda: window.console.console is not None, 60)
+    window.console.console.execute("candidate")
+    settle(app, 3)
+    save("console")
+    window.console.hide()
+    browser = ProblemBrowser(problems, window)
+    browser.search.setText("palindrome")
+    browser.show()
+    browser.move(window.geometry().center() - browser.rect().center())
+    save("problem-browser")
+    browser.close()
+    window.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="default")
+    parser.add_argument("-n", type=int, default=10)
+    parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--task", default="HumanEval/0")
+    parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
+    parser.add_argument("--shoot", choices=("light", "dark"), help=argparse.SUPPRESS)  # the child's role
+    args = parser.parse_args()
+    if args.shoot:
+        shoot(args)
+        return
+    os.makedirs(args.out, exist_ok=True)
+    xvfb, display = start_xvfb()
+    try:
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb",
+                   XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="screenshots-settings-"))
+        for scheme in ("light", "dark"):
+            subprocess.run([sys.executable, os.path.abspath(__file__), *sys.argv[1:], "--shoot", scheme],
+                           cwd=ROOT, env=env, check=True)
+    finally:
+        xvfb.kill()
+        xvfb.wait()
+
+
+if __name__ == "__main__":
+    main()

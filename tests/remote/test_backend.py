@@ -1,0 +1,44 @@
+"""`open_backend` picks the implementation; both satisfy the one interface."""
+from __future__ import annotations
+
+import pytest
+
+from core.backend import Backend, is_server_url, open_backend
+from core.engine import Engine
+from core.params import InvalidParams, SamplingParams
+from core.remote import RemoteBackend
+from core.remote_http import RemoteError
+from tests.remote.fake_openai import FakeOpenAI
+
+
+def test_server_urls():
+    assert is_server_url("http://127.0.0.1:8000/v1") and is_server_url(" HTTPS://gpu/v1")
+    assert is_server_url("ftp://host")
+    assert not is_server_url("default") and not is_server_url("/models/x.gguf")
+
+
+def test_url_opens_the_remote_client():
+    messages = []
+    with FakeOpenAI() as fake:
+        backend = open_backend(fake.url, "fake-model", progress=messages.append, max_in_flight=2)
+        assert isinstance(backend, RemoteBackend) and isinstance(backend, Backend)
+        assert backend.max_in_flight == 2 and backend.info.name == "fake-model"
+        assert messages[-1] == f"connected: {backend.info.describe()}"
+        assert backend.generate("def f():\n", SamplingParams(mode="completion"))[0].token_logprobs
+
+
+def test_path_opens_the_local_engine(tiny_model_dir):
+    backend = open_backend(str(tiny_model_dir), progress=lambda _m: None)
+    assert isinstance(backend, Engine) and isinstance(backend, Backend)
+    with pytest.raises(InvalidParams, match="applies only to a server URL"):
+        open_backend(str(tiny_model_dir), "some-model", progress=lambda _m: None)
+
+
+@pytest.mark.parametrize("url, message", [
+    ("ftp://host/v1", "not a server URL"),
+    ("http:///v1", "not a server URL"),
+    ("http://user:secret@host:1/v1", "not in the URL"),
+])
+def test_bad_urls(url, message):
+    with pytest.raises(RemoteError, match=message):
+        open_backend(url)

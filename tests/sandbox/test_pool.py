@@ -1,0 +1,217 @@
+"""The pool's API and fault handling, on the real sandbox."""
+import os
+import signal
+import threading
+import time
+
+import psutil
+import pytest
+
+from sandbox import Program, RunResult, SandboxPool, SandboxUnavailable, pool as pool_mod
+from sbx_helpers import program
+
+NINE = """
+def check(candidate):
+    assert candidate(1) == 2
+    assert candidate(2) == 3
+    assert candidate(3) == 4, "three"
+    for x in range(10):
+        assert candidate(x) == x + 1
+    assert candidate(-1) == 0
+    assert isinstance(candidate(0), int)
+    assert candidate(100) == 101
+    assert candidate(5) == 999, "deliberately wrong"
+    assert candidate(7) == 8
+"""
+
+
+def test_per_case_results(pool):
+    res = pool.submit(program("def f(x):\n    return x + 1\n", NINE)).result()
+    assert isinstance(res, RunResult)
+    assert len(res.cases) == 9 and res.n_passed == 8
+    bad = [c for c in res.cases if c.status != "pass"]
+    assert [(c.status, c.line, c.message) for c in bad] == [("fail", 11, "AssertionError: deliberately wrong")]
+    assert bad[0].name == 'assert candidate(5) == 999, "deliberately wrong"'
+    assert res.status == "fail" and not res.passed
+    assert res.human_eval_result == "failed: deliberately wrong"
+    assert res.wall_ms > 0 and res.peak_rss_kb > 0
+
+
+def test_passing_run_and_outputs(pool):
+    code = "import sys\ndef f(x):\n    print('out', x)\n    print('err', x, file=sys.stderr)\n    return x + 1\n"
+    res = pool.submit(program(code, "def check(candidate):\n    assert candidate(41) == 42\n")).result()
+    assert res.passed and res.human_eval_result == "passed"
+    assert "out 41" in res.stdout_tail and "err 41" in res.stderr_tail
+
+
+def test_error_status_names_exception(pool):
+    code = "def f(x):\n    raise KeyError('nope')\n"
+    res = pool.submit(program(code, "def check(candidate):\n    assert candidate(1) == 1\n")).result()
+    assert res.status == "error"
+    assert res.cases[0].message == "KeyError: 'nope'"
+    assert res.human_eval_result == "failed: 'nope'"
+
+
+def test_builtin_exceptions_keep_their_type(pool):
+    tests = "def check(candidate):\n    try:\n        candidate(-1)\n    except ValueError:\n        pass\n    else:\n        assert False\n    assert candidate(1) == 1\n"
+    res = pool.submit(program("def f(x):\n    if x < 0:\n        raise ValueError('neg')\n    return x\n", tests)).result()
+    assert res.passed, res
+
+
+def test_syntax_error_like_human_eval(pool):
+    res = pool.submit(program("def f(x):\n    return (\n", "def check(candidate):\n    assert candidate(1)\n")).result()
+    assert res.status == "error" and res.human_eval_result.startswith("failed: ")
+    assert "SyntaxError" in res.cases[0].message
+
+
+def test_abort_outside_an_assert(pool):
+    tests = "def check(candidate):\n    assert candidate(1) == 1\n    y = candidate('boom') + 1\n    assert y == 2\n"
+    res = pool.submit(program("def f(x):\n    return x\n", tests)).result()
+    assert [c.status for c in res.cases] == ["pass", "error"]
+    assert "line 3" in res.cases[1].message
+    assert res.human_eval_result.startswith("failed: ")
+
+
+def test_test_functions_and_module_asserts(pool):
+    tests = "def test_a():\n    assert f(1) == 1\n\ndef test_b():\n    assert f(2) == 3\n"
+    res = pool.submit(program("def f(x):\n    return x\n", tests)).result()
+    assert [(c.name, c.status) for c in res.cases] == [("test_a", "pass"), ("test_b", "fail")]
+    assert res.cases[1].message == "line 5: assert f(2) == 3"
+    res = pool.submit(program("def f(x):\n    return x\n", "assert f(1) == 1\nassert f(2) == 2\n")).result()
+    assert res.passed and len(res.cases) == 2
+
+
+def test_uncompilable_tests_are_sandbox_errors(pool):
+    res = pool.submit(program("def f():\n    return 1\n", "def check(candidate:\n")).result()
+    assert res.status == "sandbox_error"
+
+
+def test_prompt_helpers_come_from_the_prompt(pool):
+    # the candidate redefines the helper the tests rely on; the tests keep the prompt's
+    prompt = "def helper(x):\n    return x * 2\n\ndef f(x):\n"
+    code = "    return 0\n\ndef helper(x):\n    return 0\n"
+    res = pool.submit(Program(prompt, code, "def check(candidate):\n    assert helper(candidate(3)) == 0\n", "f")).result()
+    assert res.passed  # helper(0) == 0 with the prompt's helper too...
+    res = pool.submit(Program(prompt, code, "def check(candidate):\n    assert helper(3) == 0\n", "f")).result()
+    assert not res.passed  # ...but the candidate's helper is not what the tests call
+
+
+def test_callback_and_concurrency(pool):
+    done = threading.Event()
+    seen = []
+    fut = pool.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n"))
+    fut.add_done_callback(lambda f: (seen.append(f.result().status), done.set()))
+    assert done.wait(30) and seen == ["pass"]
+
+
+def test_cancel_pending_and_running(pool):
+    slow = program("import time\ndef f():\n    time.sleep(20)\n", "def check(candidate):\n    assert candidate()\n")
+    futs = [pool.submit(slow, timeout_s=30) for _ in range(4)]
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    assert all(f.cancel() for f in futs)
+    assert all(f.cancelled() for f in futs)
+    ok = pool.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n"))
+    assert ok.result(timeout=15).passed
+    assert time.monotonic() - t0 < 10
+
+
+def test_bad_programs_are_rejected(pool):
+    with pytest.raises(ValueError):
+        pool.submit(Program("", "", "", "not an identifier"))
+    with pytest.raises(ValueError):
+        pool.submit(program("def f():\n    pass\n", ""), timeout_s=0)
+
+
+def _worker_python(pool):
+    for pid in pool.worker_pids:
+        for proc in psutil.Process(pid).children(recursive=True):
+            if "sandbox.worker" in " ".join(proc.cmdline()):
+                return proc
+    raise AssertionError("no worker process found")
+
+
+def test_worker_crash_is_reported_and_replaced():
+    with SandboxPool(workers=1) as p:
+        fut = p.submit(program("import time\ndef f():\n    time.sleep(5)\n", "def check(candidate):\n    assert candidate()\n"), timeout_s=10)
+        time.sleep(1.0)
+        _worker_python(p).kill()
+        res = fut.result(timeout=30)
+        assert res.status == "crash"
+        again = p.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n"))
+        assert again.result(timeout=30).passed
+
+
+def test_worker_hang_is_reported_and_replaced(monkeypatch):
+    monkeypatch.setattr(pool_mod, "WORKER_GRACE_S", 1.0)
+    with SandboxPool(workers=1) as p:
+        fut = p.submit(program("import time\ndef f():\n    time.sleep(5)\n", "def check(candidate):\n    assert candidate()\n"), timeout_s=1)
+        time.sleep(0.5)
+        _worker_python(p).send_signal(signal.SIGSTOP)
+        res = fut.result(timeout=30)
+        assert res.status == "timeout"
+        again = p.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n"))
+        assert again.result(timeout=30).passed
+
+
+def test_close_leaves_no_process_behind():
+    p = SandboxPool(workers=2)
+    p.submit(program("import time\ndef f():\n    time.sleep(30)\n", "def check(candidate):\n    assert candidate()\n"), timeout_s=30)
+    time.sleep(1.0)
+    procs = [psutil.Process(pid) for pid in p.worker_pids]
+    procs += [c for w in list(procs) for c in w.children(recursive=True)]
+    assert len(procs) >= 8  # bwrap x2, init x2, worker, zygote, judge, candidate...
+    p.close()
+    gone, alive = psutil.wait_procs(procs, timeout=10)
+    assert not alive
+
+
+def test_refuses_without_namespaces_or_landlock(monkeypatch):
+    from sandbox import layers
+    monkeypatch.setattr(layers, "detect", lambda: {"namespaces": False, "landlock": 0, "seccomp": True, "rlimits": True})
+    with pytest.raises(SandboxUnavailable) as err:
+        SandboxPool(workers=1)
+    assert "bubblewrap" in str(err.value) and "unsafe_allow_unisolated" in str(err.value)
+    with SandboxPool(workers=1, unsafe_allow_unisolated=True) as p:
+        assert p.layers["unsafe"] and not p.layers["namespaces"] and not p.layers["landlock"]
+        res = p.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n")).result()
+        assert res.passed
+
+
+def test_other_platforms_are_refused(monkeypatch):
+    import platform
+    monkeypatch.setattr(platform, "system", lambda: "Darwin")
+    with pytest.raises(SandboxUnavailable, match="sandbox-exec"):
+        SandboxPool(workers=1)
+    monkeypatch.setattr(platform, "system", lambda: "Windows")
+    with pytest.raises(SandboxUnavailable, match="Job Object"):
+        SandboxPool(workers=1)
+
+
+def test_landlock_tier_without_namespaces(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s3cret")
+    os.chmod(tmp_path, 0o755)
+    with SandboxPool(workers=1, use_namespaces=False) as p:
+        assert not p.layers["namespaces"] and p.layers["landlock"] and p.layers["seccomp"]
+        read = program(f"def f():\n    return open({str(secret)!r}).read()\n", "def check(candidate):\n    assert candidate() == 's3cret'\n")
+        assert not p.submit(read).result().passed
+        net = program("import socket\ndef f():\n    socket.socket()\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n")
+        assert p.submit(net).result().status == "error"
+        assert p.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n")).result().passed
+
+
+def test_threads_imports_and_job_dir_work(pool):
+    code = """
+import threading, json, os, fractions
+def f():
+    out = []
+    t = threading.Thread(target=lambda: out.append(sum(range(10))))
+    t.start()
+    t.join()
+    with open("note.txt", "w") as fh:
+        fh.write("x")
+    return [out[0], os.path.getsize("note.txt"), str(fractions.Fraction(1, 3)), json.loads("[1]")]
+"""
+    res = pool.submit(program(code, "def check(candidate):\n    assert candidate() == [45, 1, '1/3', [1]]\n")).result()
+    assert res.passed, res

@@ -1,0 +1,89 @@
+"""Pure parts of the sandbox: case planning, the plain-data codec, verdict assembly."""
+import math
+import os
+import signal
+
+import pytest
+
+from sandbox import codec, verdict
+from sandbox.cases import plan
+
+
+def test_plan_check_asserts():
+    p = plan("import math\ndef check(candidate):\n    assert candidate(1) == 1\n    for i in range(3):\n"
+             "        assert candidate(i) == i, 'msg'\n    def inner():\n        assert False\n")
+    assert p.mode == "check"
+    assert [(c.index, c.name, c.line) for c in p.cases] == [
+        (0, "assert candidate(1) == 1", 3), (1, "assert candidate(i) == i, 'msg'", 5)]
+
+
+def test_plan_functions_and_module():
+    assert plan("def test_x():\n    pass\ndef helper():\n    pass\n").mode == "functions"
+    p = plan("assert f(1) == 1\nx = 2\nassert f(x) == 2\n")
+    assert p.mode == "module" and [c.line for c in p.cases] == [1, 3]
+    with pytest.raises(SyntaxError):
+        plan("def check(:\n")
+
+
+@pytest.mark.parametrize("value", [None, True, 0, -5, 1 << 80, 1.5, math.inf, "é", b"\x00\xff", 3 + 4j,
+                                   [1, [2, (3, {4})]], (), {"a": [1.0]}, {(1, 2): frozenset({3})}])
+def test_codec_round_trip(value):
+    assert codec.from_plain(codec.loads(codec.dumps(codec.to_plain(value)))) == value
+    assert type(codec.from_plain(codec.to_plain(value))) is type(value)
+
+
+def test_codec_nan_and_rejections():
+    assert math.isnan(codec.from_plain(codec.to_plain(float("nan"))))
+
+    class Eq(int):
+        def __eq__(self, other):
+            return True
+
+    for bad in (Eq(1), object(), [lambda: 0], iter([1])):
+        with pytest.raises(codec.CodecError):
+            codec.to_plain(bad)
+    for bad in (["x", 1], [], {"a": 1}, ["d", [[["l", []], 1]]], ["l", "notalist"], 1.5):
+        with pytest.raises(codec.CodecError):
+            codec.from_plain(bad)
+    deep = "[" * 100000 + "]" * 100000
+    with pytest.raises(codec.CodecError):
+        codec.from_plain(codec.loads(deep.encode()))
+
+
+def test_frames_over_pipe():
+    r, w = os.pipe()
+    codec.write_frame(w, {"a": 1})
+    os.close(w)
+    assert codec.read_frame(r) == {"a": 1} and codec.read_frame(r) is None
+    os.close(r)
+
+
+PLAN = ["plan", [[0, "assert a", 2], [1, "assert b", 3], [2, "assert c", 4]]]
+
+
+def _state(*events, **kw):
+    return {"events": [PLAN, *events], **kw}
+
+
+def test_verdict_order_and_lost_candidate():
+    crashed = {"status": signal.SIGSEGV, "maxrss": 10, "reason": "stopped"}
+    out = verdict.assemble(_state(["case", 0, "pass", "", ""], ["case", 1, "lost", "gone", "gone"],
+                                  ["case", 2, "lost", "gone", "gone"], ["done"], cand=crashed))
+    assert out["status"] == "crash" and [c["status"] for c in out["cases"]] == ["pass", "crash", "crash"]
+    assert "SIGSEGV" in out["cases"][1]["message"] and out["peak_rss_kb"] == 10
+    exited = {"status": 0, "maxrss": 1, "reason": ""}
+    out = verdict.assemble(_state(["case", 0, "lost", "gone", "gone"], ["done"], cand=exited))
+    assert out["status"] == "error" and "exited with status 0" in out["cases"][0]["message"]
+    assert out["cases"][1]["status"] == "pass"  # never reached (e.g. in a branch) is not a failure
+
+
+def test_verdict_needs_done_and_reports_timeouts():
+    out = verdict.assemble(_state(["case", 0, "pass", "", ""], timed_out=True, cand={"status": 9, "reason": "deadline"}))
+    assert out["status"] == "timeout" and out["human_eval_result"] == "timed out"
+    assert [c["status"] for c in out["cases"]] == ["pass", "timeout", "timeout"]
+    out = verdict.assemble(_state(["case", 0, "pass", "", ""], ["case", 1, "pass", "", ""], ["case", 2, "pass", "", ""],
+                                  cand={"status": 0}))
+    assert out["status"] != "pass"  # no "done" from the judge: no pass
+    out = verdict.assemble(_state(["case", 0, "fail", "AssertionError: x", "x"], ["abort", 3, "error", "E: y", "y"],
+                                  ["done"], cand={"status": 0}))
+    assert out["human_eval_result"] == "failed: x" and out["cases"][2]["status"] == "error"
