@@ -31,7 +31,7 @@ def _warn(message: str) -> None:
 
 
 def _load(args):
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
     from core.jsonl import iter_numbered
     from core.problems import load_problems
 
@@ -70,7 +70,7 @@ def _load(args):
 
 
 def run(args) -> int:
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
     from core.jsonl import write_jsonl
     from sandbox import Program, SandboxPool, SandboxUnavailable
 

@@ -23,7 +23,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
     from core.docstrings import back_translation_score, example_inputs, functions_in, generate_docstrings
     from core.engine import Engine
     from core.params import SamplingParams

@@ -31,7 +31,7 @@ def register(sub) -> None:
 
 
 def parse_list(text: str, kind, what: str) -> list:
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
 
     try:
         values = [kind(part) for part in text.split(",") if part.strip()]
@@ -43,7 +43,7 @@ def parse_list(text: str, kind, what: str) -> list:
 
 
 def select_problems(problems: dict[str, dict], select: str, limit: int | None) -> dict[str, dict]:
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
 
     ids = [t.strip() for t in select.split(",") if t.strip()] or list(problems)
     unknown = [t for t in ids if t not in problems]
@@ -59,7 +59,7 @@ def select_problems(problems: dict[str, dict], select: str, limit: int | None) -
 
 def build_config(args, problems: dict[str, dict]):
     """The run's configuration from the command line, checked before any model is loaded."""
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
     from core.evaluate import EvalConfig, check_ks, problems_digest
 
     temperatures = parse_list(args.temperatures, float, "--temperatures")

@@ -25,7 +25,7 @@ def register(sub) -> None:
 
 def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
     """(header, rows of cell texts, description found in the file)."""
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
 
     if not path.is_file():
         raise UserError(f"examples file not found: {path}")
@@ -49,7 +49,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
 
 
 def run(args) -> int:
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
     from core.engine import Engine
     from core.examples import ExamplesError, build_spec, example_verdicts, explain
     from core.params import SamplingParams

@@ -31,7 +31,7 @@ def register(sub) -> None:
 
 def read_prompt(args) -> tuple[str, str, str | None, str | None]:
     """(task_id, prompt, tests, entry_point) from --task, a file or standard input."""
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
 
     if args.task:
         from core.problems import load_problems
@@ -74,7 +74,7 @@ def run(args) -> int:
         stop=tuple(args.stop) if args.stop else CODEX_STOPS, mode=args.mode,
     ).validated()
     if not prompt.strip():
-        from core.cli.main import UserError
+        from core.cli.errors import UserError
 
         raise UserError("the prompt is empty")
     quiet = args.format == "jsonl"

@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from core import __version__
+from core.cli.errors import UserError
 
 # Each module defines register(subparsers); the parser it adds sets `func(args) -> int`.
 COMMAND_MODULES = (
@@ -18,10 +19,6 @@ COMMAND_MODULES = (
     "core.cli.eval_cmd",
     "core.cli.report_cmd",
 )
-
-
-class UserError(Exception):
-    """Bad input from the user: printed as one line, exit status 2, never a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,7 +46,7 @@ def _list(args) -> int:
 
     for d in args.dir:
         if not d.is_dir():
-            from core.cli.main import UserError
+            from core.cli.errors import UserError
 
             raise UserError(f"not a folder: {d}")
     from core.device import pick_device, pick_dtype

@@ -12,7 +12,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from core.cli.main import UserError
+    from core.cli.errors import UserError
     from core.report import write_report
 
     if not args.run_dir.is_dir():
