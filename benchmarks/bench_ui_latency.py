@@ -108,7 +108,8 @@ def generation_stalls(spec: str, n: int) -> dict:
     wait_for(app, lambda: bool(done), 1800)
     run = probe.stop()
     elapsed = time.perf_counter() - started
-    result = {"load_max": load[0], "load_p99": load[1], "load_s": load_s, "max": run[0], "p99": run[1],
+    over_50 = sum(stall > 50 for stall in probe.stalls)
+    result = {"over_50": over_50, "load_max": load[0], "load_p99": load[1], "load_s": load_s, "max": run[0], "p99": run[1],
               "run_s": elapsed, "ticks": len(probe.stalls), "summary": window.summary.text()}
     window.close()
     return result
@@ -126,7 +127,8 @@ def main() -> None:
     print(f"startup_ms={wall:.0f}", flush=True)
     r = generation_stalls(args.model, args.n)
     print(f"model load ({args.model}, {r['load_s']:.1f} s): max stall {r['load_max']:.1f} ms, p99 {r['load_p99']:.1f} ms")
-    print(f"generation of {args.n} samples with tests: {r['run_s']:.1f} s, {r['ticks']} probe ticks; {r['summary']}")
+    print(f"generation of {args.n} samples with tests: {r['run_s']:.1f} s, {r['ticks']} probe ticks, "
+          f"{r['over_50']} stalls over 50 ms; {r['summary']}")
     print(f"max_stall_ms={r['max']:.1f} p99_stall_ms={r['p99']:.1f}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from desktop_app.candidates_model import PROGRAM, CandidatesModel, RankedProxy
+from desktop_app.candidates_model import COLUMNS, PROGRAM, TESTS, CandidatesModel, RankedProxy
 
 
 class CandidatesView(QTableView):
@@ -20,9 +20,13 @@ class CandidatesView(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.verticalHeader().hide()
         self.setAlternatingRowColors(True)
+        # Fixed widths: sizing columns to their contents would measure every row on every update.
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(PROGRAM, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        digit = self.fontMetrics().horizontalAdvance("0")
+        for column, title in enumerate(COLUMNS[:PROGRAM]):
+            self.setColumnWidth(column, digit * max(len(title) + 3, 10 if column == TESTS else 0))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.addActions(actions)
         self.selectionModel().currentRowChanged.connect(self._current_changed)

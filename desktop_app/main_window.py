@@ -15,6 +15,7 @@ from desktop_app.console_dock import ConsoleDock
 from desktop_app.controls_panel import PRESETS, ControlsPanel
 from desktop_app.message_bar import MessageBar
 from desktop_app.model_bar import FOLDER, GGUF, ModelBar
+from desktop_app.preload import preload_modules
 from desktop_app.prompt_files import PY_FILTER, PromptFiles
 from desktop_app.recent_files import RecentFilesMenu
 from desktop_app.run_controller import RunController
@@ -197,6 +198,7 @@ class MainWindow(PromptFiles, QMainWindow):
         self.recent_menu.open_requested.connect(self.open_prompt)
 
     def _start_services(self) -> None:
+        preload_modules().start()
         self.controller.start_sandbox()
         self.load_model(self._model_spec or self.model_bar.spec())
 

@@ -79,12 +79,17 @@ def run(args) -> int:
         raise UserError("the prompt is empty")
     quiet = args.format == "jsonl"
     engine = Engine.load(args.model, progress=(lambda _m: None) if quiet else _log)
-    started, done = time.perf_counter(), []
+    started, done, deltas, shown = time.perf_counter(), [], 0, 0.0
     for event in engine.stream(prompt, params):
         if isinstance(event, CandidateDone):
             done.append(event.candidate)
-            if not quiet:
-                _progress_bar(len(done), params.n, sum(len(c.token_ids) for c in done), time.perf_counter() - started)
+        else:
+            deltas += 1
+        now = time.perf_counter()
+        # Redraw at most ten times a second, and always when a candidate finishes.
+        if not quiet and (isinstance(event, CandidateDone) or now - shown > 0.1):
+            shown = now
+            _progress_bar(len(done), params.n, deltas, now - started)
     ranked = sorted(done, key=lambda c: c.mean_logprob, reverse=True)
     verdicts = {}
     if tests is not None:
@@ -113,7 +118,8 @@ def _test_candidates(prompt, ranked, tests, entry_point) -> dict:
 def _row(task_id, rank, cand, verdict) -> dict:
     row = {"task_id": task_id, "completion": cand.text, "rank": rank, **cand.to_json()}
     if verdict is not None:
-        row.update(passed=verdict.passed, result=verdict.human_eval_result, tests_passed=verdict.n_passed, tests_total=len(verdict.cases))
+        row.update(passed=verdict.passed, result=verdict.human_eval_result, status=verdict.status,
+                   tests_passed=verdict.n_passed, tests_total=len(verdict.cases))
     return row
 
 
@@ -125,7 +131,7 @@ def _progress_bar(finished: int, total: int, tokens: int, elapsed: float) -> Non
     width = 30
     filled = width * finished // total
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {finished}/{total} candidates, "
-                     f"{tokens / max(elapsed, 1e-9):.0f} tokens/s, {elapsed:.1f}s")
+                     f"~{tokens / max(elapsed, 1e-9):.0f} tokens/s, {elapsed:.1f}s ")
     if finished == total:
         sys.stderr.write("\n")
     sys.stderr.flush()
@@ -136,7 +142,8 @@ def _print_table(rows, model: str, elapsed: float) -> None:
     print(f"{'rank':>4} {'mean lp':>8} {'tokens':>6} {'finish':>9} {'tests':>14}  first line")
     for r in rows:
         tests = "" if "passed" not in r else (
-            f"passed {r['tests_passed']}/{r['tests_total']}" if r["passed"] else r["result"][:14])
+            f"{'passed' if r['passed'] else 'failed'} {r['tests_passed']}/{r['tests_total']}"
+            if r["status"] in ("pass", "fail") else r["status"])
         first = next((line.strip() for line in r["completion"].splitlines() if line.strip()), "")
         mean = "-inf" if r["mean_logprob"] is None else f"{r['mean_logprob']:.3f}"
         print(f"{r['rank']:>4} {mean:>8} {r['num_tokens']:>6} {r['finish_reason']:>9} {tests:>14}  {first[:60]}")

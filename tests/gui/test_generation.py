@@ -90,6 +90,8 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     w.controls.stops.setPlainText("")  # nothing ends a sample early
     w.generate()
     qtbot.waitUntil(lambda: any(e.deltas > 3 for e in w.model.entries), timeout=60000)
+    w.activateWindow()  # other tests' windows may have been active: Esc is a window shortcut
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
     qtbot.keyClick(w, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: w.controller.engine.state == "idle", timeout=30000)
     finished = w.model.finished()
