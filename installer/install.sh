@@ -26,7 +26,12 @@ uninstall() {
   else
     rmdir "$APP_HOME" 2>/dev/null || echo "Kept your saved sessions in $APP_HOME (uninstall --purge removes them)."
   fi
-  command -v update-desktop-database >/dev/null && update-desktop-database "$DATA/applications" 2>/dev/null || true
+  # The desktop database was (re)built for our entry: rebuild it, or drop it when ours was the only one.
+  if ls "$DATA/applications"/*.desktop >/dev/null 2>&1; then
+    command -v update-desktop-database >/dev/null && update-desktop-database "$DATA/applications" 2>/dev/null || true
+  else
+    rm -f "$DATA/applications/mimeinfo.cache"
+  fi
   step "Done"
 }
 

@@ -42,12 +42,14 @@ def bwrap_argv(bwrap: str) -> list[str]:
             argv += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             argv += ["--ro-bind", top, top]
+    # The tmpfs comes before the Python binds: a checkout or venv under /tmp would otherwise be
+    # hidden by it.
+    argv += ["--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     for path in python_paths():
         argv += ["--ro-bind", path, path]
     if os.path.exists("/etc/ld.so.cache"):
         argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-             "--chdir", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
     return argv
 
 

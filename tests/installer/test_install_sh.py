@@ -29,6 +29,9 @@ def installed(tmp_path_factory):
         subprocess.run(f"git -C {REPO} ls-files -z --cached --others --exclude-standard | xargs -0 -I{{}} cp --parents {{}} {clone}",
                        shell=True, check=True, cwd=REPO)
     env = {"HOME": str(home), "PATH": os.environ["PATH"], "LANG": "C.UTF-8",
+           # The host's toolchain proxies on PATH (rustup) write their own settings into HOME.
+           "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
+           "CARGO_HOME": os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")),
            # Reuse the machine's download cache so the test measures the installer, not the network.
            "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))}
     first = subprocess.run(["bash", str(clone / "installer" / "install.sh")], env=env, capture_output=True, text=True, timeout=1500)
