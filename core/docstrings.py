@@ -9,7 +9,7 @@ import textwrap
 from dataclasses import dataclass, replace
 
 from core.candidate import Candidate
-from core.params import SamplingParams
+from core.params import InvalidParams, SamplingParams
 from core.reverse import DOC_CLOSE, reverse_prompt
 
 INSTRUCT_REQUEST = (
@@ -61,6 +61,8 @@ def functions_in(source: str) -> list[Function]:
 def prompt_for(engine, func: Function, mode: str) -> str:
     """The context after which the model writes the docstring, ending with opening quotes."""
     if mode == "instruct":
+        if getattr(engine, "tokenizer", None) is None:
+            raise InvalidParams("instruct-mode docstrings need a local model's chat template; use --mode completion with a server")
         messages = [{"role": "user", "content": INSTRUCT_REQUEST.format(code=func.code.rstrip())}]
         return engine.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False) + DOC_CLOSE
     return reverse_prompt(func.code, func.name)

@@ -12,6 +12,7 @@ def register(sub) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("-n", type=int, default=5, help="docstring candidates per function")
     p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--temperature", type=float, default=0.8)
     p.add_argument("--max-new-tokens", type=int, default=96)
@@ -25,7 +26,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from core.cli.errors import UserError
     from core.docstrings import back_translation_score, example_inputs, functions_in, generate_docstrings
-    from core.engine import Engine
+    from core.backend import open_backend
     from core.params import SamplingParams
 
     if not args.file.is_file():
@@ -41,7 +42,7 @@ def run(args) -> int:
     tests = args.tests.read_text(encoding="utf-8") if args.tests else ""
     params = SamplingParams(n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
                             seed=args.seed, mode=args.mode).validated()
-    engine = Engine.load(args.model, progress=lambda m: print(m, file=sys.stderr))
+    engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
     pool = None
     if args.back_translation_samples > 0:
         from sandbox import SandboxPool

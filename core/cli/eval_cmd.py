@@ -18,6 +18,7 @@ def register(sub) -> None:
     p.add_argument("--k", default=None, help="comma-separated k for pass@k (default: those of 1,10,100 not above n)")
     p.add_argument("--mode", default="auto", choices=("auto", "completion", "instruct"))
     p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
@@ -93,12 +94,12 @@ def run(args) -> int:
 
     from tqdm import tqdm
 
-    from core.engine import Engine
+    from core.backend import open_backend
     from core.evaluate import run_eval
     from core.report import format_table
     from sandbox import SandboxPool
 
-    engine = Engine.load(args.model, progress=lambda msg: print(msg, file=sys.stderr))
+    engine = open_backend(args.model, args.served_model, progress=lambda msg: print(msg, file=sys.stderr))
     pool = SandboxPool(workers=args.workers)
     bars = []
 

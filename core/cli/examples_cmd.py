@@ -15,6 +15,7 @@ def register(sub) -> None:
     p.add_argument("--description", default="", help="what the function does, in plain words")
     p.add_argument("--name", help="function name (default: derived from the description)")
     p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("-n", type=int, default=10, help="number of candidates")
     p.add_argument("--temperature", type=float, default=0.8)
     p.add_argument("--max-new-tokens", type=int, default=160)
@@ -50,7 +51,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
 
 def run(args) -> int:
     from core.cli.errors import UserError
-    from core.engine import Engine
+    from core.backend import open_backend
     from core.examples import ExamplesError, build_spec, example_verdicts, explain
     from core.params import SamplingParams
     from sandbox import Program, SandboxPool
@@ -64,7 +65,7 @@ def run(args) -> int:
                             seed=args.seed, mode=args.mode).validated()
     print("Derived prompt:\n")
     print(spec.prompt)
-    engine = Engine.load(args.model, progress=lambda m: print(m, file=sys.stderr))
+    engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
     candidates = engine.generate(spec.prompt, params)
     with SandboxPool() as pool:
         futures = [pool.submit(Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]

@@ -15,7 +15,8 @@ def register(sub) -> None:
     p.add_argument("--task", help="take prompt and tests from a HumanEval task, e.g. HumanEval/0")
     p.add_argument("--tests", type=Path, help="file with a check(candidate) function or plain asserts")
     p.add_argument("--entry-point", help="name of the function under test (default: the prompt's last def)")
-    p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("--model", default="default", help="default | HF folder | .gguf file | server URL (http://host:port/v1)")
+    p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("-n", type=int, default=10, help="number of candidates (1-1000)")
     p.add_argument("--temperature", type=float, default=0.8, help="0 means greedy")
     p.add_argument("--top-p", type=float, default=0.95)
@@ -63,7 +64,7 @@ def read_prompt(args) -> tuple[str, str, str | None, str | None]:
 
 
 def run(args) -> int:
-    from core.engine import Engine
+    from core.backend import open_backend
     from core.candidate import CandidateDone
     from core.instruct import target_function
 
@@ -78,7 +79,7 @@ def run(args) -> int:
 
         raise UserError("the prompt is empty")
     quiet = args.format == "jsonl"
-    engine = Engine.load(args.model, progress=(lambda _m: None) if quiet else _log)
+    engine = open_backend(args.model, args.served_model, progress=(lambda _m: None) if quiet else _log)
     started, done, deltas, shown = time.perf_counter(), [], 0, 0.0
     for event in engine.stream(prompt, params):
         if isinstance(event, CandidateDone):
