@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 import torch
 
 from core import instruct, loader, sampler, stopping
+from core.sampling_backend import SamplingBackend
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.device import free_memory_bytes, is_out_of_memory, release_cached_memory
 from core.loader import ModelInfo, ModelLoadError  # noqa: F401  (re-exported for callers)
@@ -43,7 +44,7 @@ class _Row:
     finish: str | None = None
 
 
-class Engine:
+class Engine(SamplingBackend):
     def __init__(self, model, tokenizer, info: ModelInfo):
         self.model, self.tokenizer, self.info = model, tokenizer, info
         self._lock = threading.Lock()  # one request at a time on the resident model
@@ -55,18 +56,7 @@ class Engine:
     def load(cls, spec: str = "default", progress: Callable[[str], None] = print, dtype=None) -> "Engine":
         return cls(*loader.load(spec, progress, dtype))
 
-    def resolve_mode(self, mode: str) -> str:
-        if mode == "auto":
-            return "instruct" if self.info.has_chat_template else "completion"
-        if mode == "instruct" and not self.info.has_chat_template:
-            raise InvalidParams(f"{self.info.name} has no chat template; use completion mode")
-        return mode
-
     # -- sampling -----------------------------------------------------------------------------
-
-    def generate(self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None) -> list[Candidate]:
-        done = [e.candidate for e in self.stream(prompt, params, cancel) if isinstance(e, CandidateDone)]
-        return sorted(done, key=lambda c: c.index)
 
     def stream(
         self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None

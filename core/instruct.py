@@ -20,12 +20,16 @@ PRIMER = FENCE + "python\n"
 _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
 
 
-def chat_prompt(tokenizer, prompt: str) -> str:
-    messages = [
+def chat_messages(prompt: str) -> list[dict]:
+    """The request for the function, as chat messages (local chat templates and servers alike)."""
+    return [
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": REQUEST.format(prompt=prompt.strip("\n"))},
     ]
-    text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+def chat_prompt(tokenizer, prompt: str) -> str:
+    text = tokenizer.apply_chat_template(chat_messages(prompt), add_generation_prompt=True, tokenize=False)
     return text + PRIMER
 
 

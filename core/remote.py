@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 from core import instruct, stopping
+from core.sampling_backend import SamplingBackend
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.loader import ModelInfo
 from core.params import InvalidParams, SamplingParams
@@ -83,12 +84,7 @@ def _row_seed(seed: int, row: int) -> int:
     return int.from_bytes(hashlib.blake2b(f"{seed}:{row}".encode(), digest_size=4).digest(), "little") >> 1
 
 
-def chat_messages(prompt: str) -> list[dict]:
-    return [{"role": "system", "content": instruct.SYSTEM},
-            {"role": "user", "content": instruct.REQUEST.format(prompt=prompt.strip("\n"))}]
-
-
-class RemoteBackend:
+class RemoteBackend(SamplingBackend):
     def __init__(self, transport: Transport, info: RemoteInfo, max_in_flight: int = 4, samples_per_request: int = 1):
         if max_in_flight < 1 or samples_per_request < 1:
             raise InvalidParams("max_in_flight and samples_per_request must be at least 1")
@@ -119,18 +115,7 @@ class RemoteBackend:
         progress(f"connected: {backend.info.describe()}")
         return backend
 
-    def resolve_mode(self, mode: str) -> str:
-        if mode == "auto":
-            return "instruct" if self.info.has_chat_template else "completion"
-        if mode == "instruct" and not self.info.has_chat_template:
-            raise InvalidParams(f"{self.info.name} has no chat template on the server; use completion mode")
-        return mode
-
     # -- sampling -----------------------------------------------------------------------------
-
-    def generate(self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None) -> list[Candidate]:
-        done = [e.candidate for e in self.stream(prompt, params, cancel) if isinstance(e, CandidateDone)]
-        return sorted(done, key=lambda c: c.index)
 
     def stream(self, prompt: str, params: SamplingParams,
                cancel: threading.Event | None = None) -> Iterator[TokenDelta | CandidateDone]:
@@ -156,7 +141,7 @@ class RemoteBackend:
                 # own defaults (top_k 40, min_p 0.05), not the paper's temperature + nucleus sampling.
                 "top_k": params.top_k, "min_p": 0.0, "repeat_penalty": 1.0}
         if mode == "instruct":
-            return {**body, "messages": chat_messages(prompt), "logprobs": True, "top_logprobs": alternatives}
+            return {**body, "messages": instruct.chat_messages(prompt), "logprobs": True, "top_logprobs": alternatives}
         return {**body, "prompt": prompt, "stop": list(params.stop), "logprobs": alternatives}
 
     def _run(self, prompt, params, mode, requests, copies, cancel) -> Iterator[TokenDelta | CandidateDone]:

@@ -1,0 +1,23 @@
+"""What every backend shares once it can `stream`: mode resolution and the list-returning
+`generate`. The local engine and the remote client both build on it."""
+from __future__ import annotations
+
+import threading
+
+from core.candidate import Candidate, CandidateDone
+from core.params import InvalidParams, SamplingParams
+
+
+class SamplingBackend:
+    """Subclasses set `info` (a ModelInfo) and define `stream(prompt, params, cancel)`."""
+
+    def resolve_mode(self, mode: str) -> str:
+        if mode == "auto":
+            return "instruct" if self.info.has_chat_template else "completion"
+        if mode == "instruct" and not self.info.has_chat_template:
+            raise InvalidParams(f"{self.info.name} has no chat template; use completion mode")
+        return mode
+
+    def generate(self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None) -> list[Candidate]:
+        done = [e.candidate for e in self.stream(prompt, params, cancel) if isinstance(e, CandidateDone)]
+        return sorted(done, key=lambda c: c.index)
