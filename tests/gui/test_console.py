@@ -19,7 +19,8 @@ def test_console_kernel_is_jailed_and_defines_candidate(qtbot, tiny_window):
     generate_and_wait(qtbot, w)
     assert w.model.entry(0).test == "no tests"
     w.console.show()
-    qtbot.waitUntil(lambda: w.console.console is not None, timeout=10000)
+    # Starting the jailed kernel (bwrap, then ipykernel imports) takes seconds, more on a loaded machine.
+    qtbot.waitUntil(lambda: w.console.console is not None, timeout=60000)
     w.view.selectRow(0)
     expected = PROMPT + w.model.entry(0).candidate.text
     console = w.console.console

@@ -146,7 +146,7 @@ def test_close_mid_run_leaves_no_process(qtbot, tiny_model_dir):
     window.controls.max_new_tokens.setValue(2000)
     window.controls.stops.setPlainText("")
     window.console.show()
-    qtbot.waitUntil(lambda: window.console.kernel is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.console.kernel is not None, timeout=60000)
     window.generate()
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=30000)
     pids = [window.controller.engine.pid, window.console.kernel.process.pid, *window.controller.sandbox.pool.worker_pids]
