@@ -144,13 +144,6 @@ class Engine(SamplingBackend):
                 # A trailing U+FFFD is half a multi-byte character: hold it back until it completes.
                 yield from self._flush(row, st, st.text.rstrip("\ufffd"), copies)
 
-    @staticmethod
-    def _flush(row: int, st: _Row, visible: str, copies: int):
-        if len(visible) > st.streamed:
-            delta = visible[st.streamed :]
-            st.streamed = len(visible)
-            yield from (TokenDelta(row + i, delta) for i in range(copies))
-
     def _stop_index(self, text: str, previous: int, params, mode) -> int | None:
         if mode == "instruct":
             end = stopping.find_block_end(instruct.PRIMER + text)

@@ -246,13 +246,6 @@ class RemoteBackend(SamplingBackend):
             # A trailing U+FFFD is half a multi-byte character: hold it back until it completes.
             yield from self._flush(row, st, st.text[st.start:].rstrip("\ufffd"), copies)
 
-    @staticmethod
-    def _flush(row: int, st: _Row, visible: str, copies: int):
-        if len(visible) > st.streamed:
-            delta = visible[st.streamed:]
-            st.streamed = len(visible)
-            yield from (TokenDelta(row + i, delta) for i in range(copies))
-
     def _finish(self, row: int, st: _Row, prompt: str, mode: str, started: float, copies: int):
         cut = st.cut if st.cut is not None else len(st.text)
         raw = st.text[st.start:cut]

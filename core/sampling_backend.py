@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from core.candidate import Candidate, CandidateDone
+from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.params import InvalidParams, SamplingParams
 
 
@@ -21,3 +21,12 @@ class SamplingBackend:
     def generate(self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None) -> list[Candidate]:
         done = [e.candidate for e in self.stream(prompt, params, cancel) if isinstance(e, CandidateDone)]
         return sorted(done, key=lambda c: c.index)
+
+    @staticmethod
+    def _flush(row: int, st, visible: str, copies: int):
+        """Stream what of `visible` the row has not streamed yet (`st.streamed` counts it), to
+        each of the `copies` candidates the row stands for."""
+        if len(visible) > st.streamed:
+            delta = visible[st.streamed :]
+            st.streamed = len(visible)
+            yield from (TokenDelta(row + i, delta) for i in range(copies))
