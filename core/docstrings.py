@@ -4,13 +4,20 @@ original function, which serves as the oracle on inputs taken from its doctests 
 from __future__ import annotations
 
 import ast
+import concurrent.futures as cf
 import doctest
-import textwrap
+import inspect
+import io
+import threading
+import tokenize
 from dataclasses import dataclass, replace
+from typing import Iterator
 
 from core.candidate import Candidate
 from core.params import InvalidParams, SamplingParams
 from core.reverse import DOC_CLOSE, reverse_prompt
+
+CANCEL_POLL_S = 0.1
 
 INSTRUCT_REQUEST = (
     "Write the docstring for this Python function: what it does, its arguments and what it returns. "
@@ -78,12 +85,13 @@ def copies_code(docstring: str, body: str) -> bool:
     return sum(" ".join(line.split()) in flat for line in lines) * 2 >= len(lines)
 
 
-def generate_docstrings(engine, func: Function, params: SamplingParams) -> list[DocstringCandidate]:
-    """n docstrings for `func`, best mean log-prob first."""
+def generate_docstrings(engine, func: Function, params: SamplingParams,
+                        cancel: threading.Event | None = None) -> list[DocstringCandidate]:
+    """n docstrings for `func`, best mean log-prob first, each as Python reads it (inspect.cleandoc)."""
     mode = engine.resolve_mode(params.mode)
     raw = replace(params, mode="completion", stop=(DOC_CLOSE,))  # the prompt is already built for the mode
-    cands = engine.generate(prompt_for(engine, func, mode), raw)
-    docs = [DocstringCandidate(textwrap.dedent(c.text).strip(), c, copies_code(c.text, func.body)) for c in cands]
+    cands = engine.generate(prompt_for(engine, func, mode), raw, cancel)
+    docs = [DocstringCandidate(inspect.cleandoc(c.text).strip(), c, copies_code(c.text, func.body)) for c in cands]
     return sorted(docs, key=lambda d: d.candidate.mean_logprob, reverse=True)
 
 
@@ -115,17 +123,123 @@ def oracle_tests(func: Function, inputs: list[str]) -> str:
 
 
 def forward_prompt(func: Function, docstring: str) -> str:
-    quoted = textwrap.indent(docstring.strip(), func.indent)
-    return f'{func.header}{func.indent}"""{quoted.lstrip()}\n{func.indent}"""\n'
+    return func.header + docstring_literal(docstring.strip(), func.indent)
 
 
 def back_translation_score(engine, pool, func: Function, docstring: str, inputs: list[str], params: SamplingParams,
-                           samples: int = 5) -> float:
-    """Share of programs written from signature + docstring that agree with the original."""
+                           samples: int = 5, cancel: threading.Event | None = None) -> float | None:
+    """Share of programs written from signature + docstring that agree with the original; None when
+    `cancel` was set before the share was known."""
     from sandbox import Program
 
     prompt = forward_prompt(func, docstring)
-    cands = engine.generate(prompt, replace(params, n=samples))
+    cands = engine.generate(prompt, replace(params, n=samples), cancel)
     tests = oracle_tests(func, inputs)
-    results = [pool.submit(Program(prompt, c.text, tests, func.name)) for c in cands]
-    return sum(f.result().passed for f in results) / len(results)
+    futures = [pool.submit(Program(prompt, c.text, tests, func.name)) for c in cands]
+    pending = set(futures)
+    while pending:
+        if cancel is not None and cancel.is_set():
+            for future in pending:
+                future.cancel()
+            return None
+        # A program may run up to its timeout: wait in slices so that a cancel is seen promptly.
+        pending = cf.wait(pending, timeout=CANCEL_POLL_S).not_done
+    return sum(f.result().passed for f in futures) / len(futures)
+
+
+def scored_docstrings(engine, pool, func: Function, inputs: list[str], params: SamplingParams, samples: int,
+                      cancel: threading.Event | None = None) -> Iterator[list[DocstringCandidate]]:
+    """The ranked docstrings as soon as they are written, then again after each back-translation
+    score. A docstring that copies the code is a failure and gets no score; so does every one when
+    `pool` is None, `inputs` is empty or `samples` is 0. Stops early, without a last list, on `cancel`."""
+    docs = generate_docstrings(engine, func, params, cancel)
+    if cancel is not None and cancel.is_set():
+        return  # truncated docstrings would be ranked as if they were finished
+    yield docs
+    if pool is None or not inputs or samples < 1:
+        return
+    for i, doc in enumerate(docs):
+        if doc.copies_code:
+            continue
+        score = back_translation_score(engine, pool, func, doc.text, inputs, params, samples, cancel)
+        if score is None:
+            return
+        docs = [*docs[:i], replace(doc, back_translation=score), *docs[i + 1 :]]
+        yield docs
+
+
+# -- putting a docstring into the code -------------------------------------------------------------
+
+
+def docstring_literal(docstring: str, indent: str) -> str:
+    """The lines of a triple-quoted string statement at `indent` that ast.get_docstring reads as
+    `docstring` (a cleandoc'ed text): escapes keep backslashes, control characters and quotes as
+    they are."""
+    body = "".join("\\\\" if c == "\\" else c if c == "\n" or c.isprintable() else c.encode("unicode_escape").decode()
+                   for c in docstring)
+    if '"""' in body or body.endswith('"'):
+        body = body.replace('"', '\\"')
+    first, *rest = body.split("\n")
+    if not rest:
+        return f'{indent}"""{first}"""\n'
+    more = "".join(f"{indent}{line}\n" if line else "\n" for line in rest)
+    return f'{indent}"""{first}\n{more}{indent}"""\n'
+
+
+def docstring_edit(source: str, name: str, docstring: str) -> tuple[int, int, str]:
+    """How to give the function `name` (top-level first, else the first nested one) the docstring
+    `docstring`, replacing its own: replace lines [first, end) (0-based, split at "\\n") by the
+    returned text. A one-line def is split over lines. Raises SyntaxError for code that does not
+    parse and LookupError when no function has that name."""
+    tree = ast.parse(source)
+    functions = (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    node = next((n for n in functions if n.name == name), None)
+    if node is None:
+        raise LookupError(f"no function named {name}")
+    lines = source.split("\n")
+    colon_row, colon_col = _header_colon(source, node)
+    first_stmt = node.body[0]
+    old = first_stmt if ast.get_docstring(node, clean=False) is not None else None
+    one_line = first_stmt.lineno - 1 == colon_row
+    if one_line:
+        indent = _indent_of(lines[node.lineno - 1]) + "    "
+        head, first = lines[colon_row][: colon_col + 1] + "\n", colon_row
+    else:
+        indent = _indent_of(lines[first_stmt.lineno - 1])
+        head, first = "", old.lineno - 1 if old else colon_row + 1
+    if old is not None:
+        end_line = lines[old.end_lineno - 1]
+        rest = end_line[len(end_line.encode()[: old.end_col_offset].decode()) :].strip()
+        rest, end = rest.removeprefix(";").strip(), old.end_lineno
+    elif one_line:
+        rest, end = lines[colon_row][colon_col + 1 :].strip(), colon_row + 1
+    else:
+        rest, end = "", first
+    return first, end, head + docstring_literal(docstring, indent) + (f"{indent}{rest}\n" if rest else "")
+
+
+def insert_docstring(source: str, name: str, docstring: str) -> str:
+    """`source` with `docstring` as the docstring of function `name` (see docstring_edit)."""
+    first, end, text = docstring_edit(source, name, docstring)
+    lines = source.split("\n")
+    return "".join(f"{line}\n" for line in lines[:first]) + text + "\n".join(lines[end:])
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _header_colon(source: str, node: ast.AST) -> tuple[int, int]:
+    """(0-based row, column) of the colon that ends the `def` header of `node`: the first one
+    outside brackets, as annotations and lambdas in defaults have colons too."""
+    depth, started = 0, False
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.start[0] < node.lineno:
+            continue
+        if tok.type == tokenize.NAME and tok.string == "def":
+            started = True
+        elif started and tok.type == tokenize.OP:
+            depth += (tok.string in "([{") - (tok.string in ")]}")
+            if tok.string == ":" and depth == 0:
+                return tok.start[0] - 1, tok.start[1]
+    raise LookupError(f"no header for function {node.name}")  # unreachable for code that parsed

@@ -8,10 +8,20 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _LITERAL_START = tuple("[({'\"")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# Rounded expected values (money, conversions) match to the decimals the user wrote.
+_CLOSE = """import math
+
+
+def close(got, expected, tolerance):
+    return isinstance(got, (int, float)) and math.isclose(got, expected, abs_tol=tolerance)
+
+
+"""
 _STOPWORDS = {"a", "an", "the", "of", "to", "in", "and", "or", "for", "from", "into", "by", "with", "that", "which",
               "given", "return", "returns", "it", "is", "its", "as", "on", "each", "every", "if", "then", "me"}
 
@@ -56,20 +66,24 @@ class Spec:
 
     @property
     def tests(self) -> str:
-        lines = ["import math", "", "", "def check(candidate):"]
+        lines = ["def check(candidate):"]
+        rounded = False
         for inputs, expected in self.rows:
             call = f"candidate({', '.join(repr(c.value) for c in inputs)})"
             shown = ", ".join(c.text.strip() for c in inputs)
             # One assert per example, so each is reported on its own; its message carries the
-            # returned value, so a failed example can be explained in words.
+            # returned value, so a failed example can be explained in words. The message calls
+            # again rather than reusing a name bound in the condition: the sandbox runs the
+            # condition and the message as separate lambdas, so a `:=` there would not reach it.
             if expected.decimals is not None:
-                tolerance = 0.5 * 10 ** -expected.decimals
-                cond = f"isinstance(got := {call}, (int, float)) and math.isclose(got, {expected.value!r}, abs_tol={tolerance!r})"
+                rounded = True
+                cond = f"close({call}, {expected.value!r}, {0.5 * 10 ** -expected.decimals!r})"
             else:
-                cond = f"(got := {call}) == {expected.value!r}"
-            message = f"{('for ' + shown)!r} + ' it returned ' + repr(got) + ', expected ' + {expected.text.strip()!r}"
+                cond = f"{call} == {expected.value!r}"
+            message = (f"{('for ' + shown + ' it returned ')!r} + repr({call}) + "
+                       f"{(', expected ' + expected.text.strip())!r}")
             lines.append(f"    assert {cond}, {message}")
-        return "\n".join(lines) + "\n"
+        return (_CLOSE if rounded else "") + "\n".join(lines) + "\n"
 
 
 def parse_cell(text: str, row: int, column: str) -> Cell:
@@ -125,6 +139,10 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
     for p in params:
         if not p.isidentifier() or keyword.iskeyword(p):
             raise ValueError(f"column name {p!r} is not usable as a parameter name (use letters, digits and _)")
+        if params.count(p) > 1:
+            raise ValueError(f"column name {p!r} is used twice: give each input column its own name")
+    if name and (not name.isidentifier() or keyword.iskeyword(name)):
+        raise ValueError(f"function name {name!r} is not usable (use letters, digits and _, not starting with a digit)")
     if not rows:
         raise ValueError("add at least one example row")
     errors, parsed = [], []
@@ -185,3 +203,15 @@ def explain(spec: Spec, verdicts: list[str | None]) -> str:
     wrong = [v for v in verdicts if v is not None]
     text = f"{len(verdicts) - len(wrong)} of {len(verdicts)} examples right"
     return text if not wrong else text + "; " + "; ".join(wrong)
+
+
+def best_first(verdicts: Sequence[list[str | None] | None], mean_logprobs: Sequence[float | None]) -> list[int]:
+    """Candidate positions, best first: most examples right; among equals, the model's own
+    confidence (higher mean log-prob; None, an empty completion, is least). A candidate not
+    tested yet (verdicts None) comes after every tested one."""
+    def key(i: int) -> tuple[int, float]:
+        right = -1 if verdicts[i] is None else verdicts[i].count(None)
+        confidence = float("-inf") if mean_logprobs[i] is None else mean_logprobs[i]
+        return -right, -confidence
+
+    return sorted(range(len(verdicts)), key=key)

@@ -52,6 +52,23 @@ def pass_at_k_vs_temperature(pass_at_k: Mapping[float, Mapping[int, float]]) -> 
     return fig
 
 
+def distinct_programs_vs_temperature(counts: Mapping[float, Mapping[str, int]]) -> Figure:
+    """Distinct programs among the samples against temperature, with the distinct passing ones and
+    the number of samples (every sample different) for scale. `counts[t]` holds "samples",
+    "distinct" and "distinct_passing", as in the summaries of `codesynth eval` and the lab."""
+    fig, (ax,) = _figure()
+    temperatures = sorted(counts)
+    for key, label, style in (("samples", "samples (all different)", dict(color="grey", linestyle="--")),
+                              ("distinct", "distinct programs", dict(color="tab:blue", marker="o")),
+                              ("distinct_passing", "distinct passing programs", dict(color="tab:green", marker="o"))):
+        ax.plot(temperatures, [counts[t][key] for t in temperatures], label=label, **style)
+    ax.set(xlabel="sampling temperature", ylabel="programs", title="Distinct programs against temperature")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return fig
+
+
 def ranking_curves(curves: Mapping[float, Mapping[str, Sequence[float]]]) -> Figure:
     """Figure 7 style: pass rate of the top-ranked of k samples, one panel per temperature."""
     fig, axes = _figure(max(1, len(curves)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from concurrent import futures
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -16,6 +17,33 @@ from core.ranking import HEURISTICS, heuristic_scores, top1_curve
 
 # A sweep for a talk: five temperatures, ten samples each; about a minute on 2 CPU cores.
 DEMO = {"temperatures": (0.2, 0.4, 0.6, 0.8, 1.0), "n": 10, "max_new_tokens": 96}
+MAX_TEMPERATURE = 2.0
+
+
+def parse_temperatures(text: str) -> tuple[float, ...]:
+    """The temperatures of a comma-separated list, or ValueError with a message for the user."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise ValueError("Enter at least one temperature, separated by commas: e.g. 0.2, 0.6, 1.0.")
+    temperatures = []
+    for part in parts:
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError(f"Temperatures: “{part}” is not a number; write them like 0.2, 0.6, 1.0.") from None
+        if not 0 <= value <= MAX_TEMPERATURE:
+            raise ValueError(f"Temperatures must be between 0 and {MAX_TEMPERATURE:g}; {part} is not.")
+        if value in temperatures:
+            raise ValueError(f"Temperatures: {value:g} is listed twice.")
+        temperatures.append(value)
+    return tuple(temperatures)
+
+
+def curve_ks(n: int) -> tuple[int, ...]:
+    """The k of a pass@k curve up to n: every k up to 20, about 20 log-spaced ones beyond."""
+    if n <= 20:
+        return tuple(range(1, n + 1))
+    return tuple(sorted({round(n ** (i / 19)) for i in range(20)}))
 
 
 @dataclass
@@ -42,12 +70,18 @@ class Sweep:
     def done(self) -> bool:
         return len(self.samples) == self.n * len(self.temperatures) and all(s.passed is not None for s in self.samples)
 
-    def summary(self, ks: tuple[int, ...] = (1, 5, 10)) -> dict:
-        """What the plots show, from the samples tested so far."""
+    def summary(self, ks: tuple[int, ...] | None = None) -> dict:
+        """What the plots show, from the samples tested so far; pass@k for `ks` (default: curve_ks(n)).
+        Distinct programs count every sample, as `codesynth eval` does, and the passing ones."""
+        ks = curve_ks(self.n) if ks is None else ks
         out = {"pass_at_k": {}, "distinct_programs": {}, "ranking": {}, "logprobs": {"passing": [], "failing": []}}
         for t in self.temperatures:
             tested = [s for s in self.at(t) if s.passed is not None]
-            out["distinct_programs"][t] = len({normalized_program(s.completion) for s in self.at(t)})
+            out["distinct_programs"][t] = {
+                "samples": len(self.at(t)),
+                "distinct": len({normalized_program(s.completion) for s in self.at(t)}),
+                "distinct_passing": len({normalized_program(s.completion) for s in self.at(t) if s.passed}),
+            }
             if not tested:
                 continue
             c = sum(s.passed for s in tested)
@@ -73,13 +107,17 @@ class Sweep:
 def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatures: tuple[float, ...], n: int,
               params: SamplingParams, cancel: threading.Event | None = None) -> Iterator[Sweep]:
     """Yield the sweep each time a candidate arrives or a test verdict comes back. The sandbox tests
-    one temperature's candidates while the engine samples the next."""
+    one temperature's candidates while the engine samples the next. After `cancel`, the runs still
+    queued are cancelled and their samples stay untested."""
     from sandbox import Program
 
     sweep = Sweep(tuple(temperatures), n)
     pending = []
+    params = replace(params, n=n, top_alternatives=0)  # the lab shows no token's alternatives: not worth computing
     for temperature in temperatures:
-        for event in engine.stream(prompt, replace(params, n=n, temperature=temperature), cancel):
+        if cancel is not None and cancel.is_set():
+            break
+        for event in engine.stream(prompt, replace(params, temperature=temperature), cancel):
             if isinstance(event, CandidateDone):
                 c = event.candidate
                 sample = LabSample(temperature, c.index, c.text, c.mean_logprob if c.token_ids else None, c.sum_logprob)
@@ -90,11 +128,15 @@ def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatu
             if len(still) < len(pending):
                 yield sweep
             pending = still
-        if cancel is not None and cancel.is_set():
-            break
-    for sample, future in pending:
-        verdict = future.result()
-        sample.passed, sample.result = verdict.passed, verdict.human_eval_result
+    while pending and not (cancel is not None and cancel.is_set()):
+        futures.wait([future for _, future in pending], timeout=0.2, return_when=futures.FIRST_COMPLETED)
+        still = _collect(pending)
+        if len(still) < len(pending):
+            yield sweep
+        pending = still
+    if pending:  # stopped: the runs still queued are cancelled
+        for _, future in pending:
+            future.cancel()
         yield sweep
 
 

@@ -107,6 +107,21 @@ class ControlsPanel(QWidget):
             mode=self.mode.currentData(),
         ).validated()
 
+    def set_params(self, values: dict) -> None:
+        """Shows saved parameters (a SamplingParams as a dict, from a session)."""
+        for name, key in (("samples", "n"), ("top_k", "top_k"), ("max_new_tokens", "max_new_tokens")):
+            if values.get(key) is not None:
+                getattr(self, name).setValue(int(values[key]))
+        for name in ("top_p", "temperature"):
+            if values.get(name) is not None:
+                getattr(self, name).setValue(float(values[name]))
+        self.random_seed.setChecked(values.get("seed") is None)
+        if values.get("seed") is not None:
+            self.seed.setValue(int(values["seed"]))
+        if values.get("stop") is not None:
+            self.stops.setPlainText("\n".join(_escape(stop) for stop in values["stop"]))
+        self.mode.setCurrentIndex(max(0, self.mode.findData(values.get("mode", "auto"))))
+
     # -- persistence ---------------------------------------------------------------------------
 
     def save(self, settings) -> None:

@@ -11,7 +11,7 @@ from superqt.utils import thread_worker
 
 from desktop_app import engine_process
 
-IDLE, LOADING, GENERATING = "idle", "loading", "generating"
+IDLE, LOADING, GENERATING, WORKING, TESTING = "idle", "loading", "generating", "working", "testing a connection"
 
 
 @thread_worker
@@ -32,6 +32,10 @@ class EngineClient(QObject):
     events = Signal(list)  # TokenDelta | CandidateDone, batched by the engine process
     generated = Signal()
     generate_failed = Signal(str)
+    job_update = Signal(object)  # the running job's latest snapshot (desktop_app.jobs)
+    job_done = Signal()
+    job_failed = Signal(str)
+    probe_result = Signal(bool, str)  # connection test: ok, what was found or what went wrong
     device_stats = Signal(object)  # dict for a GPU, None on CPU
     state_changed = Signal(str)
 
@@ -64,20 +68,33 @@ class EngineClient(QObject):
         self.state = state
         self.state_changed.emit(state)
 
-    def load(self, spec: str) -> None:
+    def load(self, spec: str, served_model: str | None = None) -> None:
         self._ensure_process()
         self._set_state(LOADING)
-        self._conn.send(("load", spec))
+        self._conn.send(("load", spec, served_model))
 
     def generate(self, prompt: str, params) -> None:
         self._ensure_process()
         self._set_state(GENERATING)
         self._conn.send(("generate", prompt, params))
 
+    def probe(self, url: str, served_model: str | None = None) -> None:
+        """Tests a server connection in the engine process, which already holds the HTTP client,
+        so the GUI never imports it."""
+        self._ensure_process()
+        self._set_state(TESTING)
+        self._conn.send(("probe", url, served_model))
+
+    def run_job(self, name: str, /, **kwargs) -> None:
+        """Starts one of `desktop_app.jobs`; its snapshots arrive as `job_update`."""
+        self._ensure_process()
+        self._set_state(WORKING)
+        self._conn.send(("job", name, kwargs))
+
     def stop(self) -> None:
         """Generation stops within one decoding step; a load cannot be interrupted, so the
         process that runs it is ended (and with it any model it held)."""
-        if self.state == GENERATING:
+        if self.state in (GENERATING, WORKING):
             self._cancel.set()
         elif self.state == LOADING:
             self._end_process()
@@ -113,7 +130,10 @@ class EngineClient(QObject):
         self._process, self.info = None, None
         state, self.state = self.state, IDLE
         message = f"The model process stopped unexpectedly (exit code {code}). Load the model again."
-        (self.load_failed if state == LOADING else self.generate_failed).emit(message)
+        if state == TESTING:
+            self.probe_result.emit(False, message)
+        else:
+            {LOADING: self.load_failed, WORKING: self.job_failed}.get(state, self.generate_failed).emit(message)
         self.state_changed.emit(IDLE)
 
     def _dispatch(self, reply) -> None:
@@ -137,3 +157,14 @@ class EngineClient(QObject):
         elif kind == "generate_failed":
             self._set_state(IDLE)
             self.generate_failed.emit(payload)
+        elif kind == "probe_result":
+            self._set_state(IDLE)
+            self.probe_result.emit(*payload)
+        elif kind == "job_update":
+            self.job_update.emit(payload)
+        elif kind == "job_done":
+            self._set_state(IDLE)
+            self.job_done.emit()
+        elif kind == "job_failed":
+            self._set_state(IDLE)
+            self.job_failed.emit(payload)

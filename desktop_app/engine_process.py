@@ -1,4 +1,5 @@
-"""The child process that holds the model. Qt-free: it only calls `core.engine`.
+"""The child process that holds the model. Qt-free: it only calls `core` and the jobs in
+`desktop_app.jobs`.
 
 The model runs in its own process so that importing torch and decoding never take the GUI's
 interpreter lock: the window stays responsive, and Stop during a load can end the load at once.
@@ -11,6 +12,7 @@ import threading
 import time
 
 BATCH_S = 0.05  # one message per 50 ms, so the GUI sees at most 20 batches a second
+JOB_UPDATE_S = 0.25  # a job's snapshots are whole states: the GUI needs only the latest
 
 
 def _gpu_stats(device: str) -> dict | None:
@@ -26,12 +28,15 @@ def _gpu_stats(device: str) -> dict | None:
     return {"used_bytes": total - free, "total_bytes": total, "utilisation": utilisation}
 
 
-def _load(conn, spec: str):
-    from core.engine import Engine, ModelLoadError
+def _load(conn, spec: str, served_model: str | None = None):
+    from core.backend import open_backend
+    from core.engine import ModelLoadError
+    from core.params import InvalidParams
+    from core.remote import RemoteError
 
     try:
-        engine = Engine.load(spec, progress=lambda msg: conn.send(("progress", str(msg))))
-    except ModelLoadError as exc:
+        engine = open_backend(spec, served_model, progress=lambda msg: conn.send(("progress", str(msg))))
+    except (ModelLoadError, InvalidParams, RemoteError) as exc:
         conn.send(("load_failed", str(exc)))
         return None
     except Exception as exc:  # noqa: BLE001 - any other failure still has to reach the user
@@ -71,11 +76,67 @@ def _generate(conn, engine, prompt: str, params, cancel: threading.Event) -> Non
     conn.send(("generated", None))
 
 
+def _probe(conn, url: str, served_model: str | None) -> None:
+    """The model bar's connection test: connect and probe a server without replacing the model."""
+    from core.params import InvalidParams
+    from core.remote import RemoteBackend, RemoteError
+
+    notices = []
+    try:
+        backend = RemoteBackend.connect(url, served_model, progress=notices.append)
+    except (RemoteError, InvalidParams) as exc:
+        conn.send(("probe_result", (False, str(exc))))
+        return
+    details = [n.removeprefix("notice: ") for n in notices if n.startswith("notice: ")]
+    conn.send(("probe_result", (True, " ".join([f"Connected: {backend.info.describe()}.", *details]))))
+
+
+def _job(conn, engine, pools: dict, name: str, kwargs: dict, cancel: threading.Event) -> None:
+    """Sends the job's latest snapshot at most every JOB_UPDATE_S, and always its last one."""
+    from desktop_app.jobs import JobError, run_job
+
+    latest, last_send = None, 0.0
+    try:
+        for latest in run_job(name, engine, lambda: _pool(pools), cancel, kwargs):
+            now = time.monotonic()
+            if now - last_send >= JOB_UPDATE_S:
+                conn.send(("job_update", latest))
+                latest, last_send = None, now
+    except JobError as exc:
+        conn.send(("job_failed", str(exc)))
+        return
+    except Exception as exc:  # noqa: BLE001 - any other failure still has to reach the user
+        conn.send(("job_failed", f"{type(exc).__name__}: {exc}"))
+        return
+    finally:
+        if latest is not None:
+            conn.send(("job_update", latest))
+    conn.send(("job_done", None))
+
+
+def _pool(pools: dict):
+    """The jobs' own sandbox workers, started on first use: the GUI's pool lives in another process."""
+    if "pool" not in pools:
+        from sandbox import SandboxPool
+
+        pools["pool"] = SandboxPool(workers=1)
+    return pools["pool"]
+
+
 def serve(conn, cancel) -> None:
     """Runs until the pipe closes or ("quit",) arrives."""
     # Decoding is batch work and keeps every core busy; at a lower priority it leaves a core to
     # the GUI whenever the GUI needs one, instead of sharing time slices with it.
     os.nice(5)
+    pools: dict = {}
+    try:
+        _serve(conn, cancel, pools)
+    finally:
+        if "pool" in pools:
+            pools["pool"].close()
+
+
+def _serve(conn, cancel, pools: dict) -> None:
     engine = None
     while True:
         try:
@@ -92,3 +153,11 @@ def serve(conn, cancel) -> None:
                 continue
             cancel.clear()
             _generate(conn, engine, *args, cancel)
+        elif command == "probe":
+            _probe(conn, *args)
+        elif command == "job":
+            if engine is None:
+                conn.send(("job_failed", "No model is loaded: choose one in the model bar."))
+                continue
+            cancel.clear()
+            _job(conn, engine, pools, *args, cancel)

@@ -15,6 +15,8 @@ _run_ids = itertools.count(1)
 
 class GenerationRun(QObject):
     changed = Signal()  # something the summary shows changed
+    candidate_finished = Signal(object)  # core.candidate.Candidate
+    tested = Signal(int, object)  # candidate index, sandbox.RunResult
     tests_done = Signal()
 
     def __init__(self, model: CandidatesModel, sandbox, prompt: str, tests: str, entry_point: str | None,
@@ -43,6 +45,7 @@ class GenerationRun(QObject):
     def on_events(self, events) -> None:
         self.deltas += sum(1 for e in events if not hasattr(e, "candidate"))
         for candidate in self.model.apply(events):
+            self.candidate_finished.emit(candidate)
             self._test(candidate)
         self.changed.emit()
 
@@ -62,7 +65,7 @@ class GenerationRun(QObject):
         members = self._members.setdefault(key, [])
         members.append(candidate.index)
         if key in self._results:
-            self.model.set_test(candidate.index, DONE, self._results[key])
+            self._set_result(candidate.index, self._results[key])
         elif len(members) == 1:
             from sandbox import Program
 
@@ -83,9 +86,13 @@ class GenerationRun(QObject):
             return
         self._results[program] = result
         for index in self._members[program]:
-            self.model.set_test(index, DONE, result)
+            self._set_result(index, result)
         self.changed.emit()
         self._maybe_done()
+
+    def _set_result(self, index: int, result) -> None:
+        self.model.set_test(index, DONE, result)
+        self.tested.emit(index, result)
 
     def _maybe_done(self) -> None:
         if not self.generating and self.pending_tests == 0:

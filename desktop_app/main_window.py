@@ -2,26 +2,45 @@
 dock and the status bar, with every action in a menu and on a shortcut."""
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget)
+                               QScrollArea, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
+from core.model_store import data_dir
 from core.ranking_view import RANKINGS
+from core.jsonl import write_jsonl
+from core.session_store import SessionStore
+from desktop_app.about_dialog import open_usage, show_about
 from desktop_app.candidate_details import CandidateDetails, outcome_text
 from desktop_app.candidates_view import CandidatesView
 from desktop_app.code_editor import CodeEditor
 from desktop_app.console_dock import ConsoleDock
 from desktop_app.controls_panel import PRESETS, ControlsPanel
+from desktop_app.docstrings_tab import DocstringsTab
+from desktop_app.examples_menu import ExamplesMenu
+from desktop_app.examples_tab import ExamplesTab
+from desktop_app.first_run import FirstRun
+from desktop_app.history_dock import HistoryDock
+from desktop_app.job_runner import JobRunner
+from desktop_app.lab_tab import LabTab
 from desktop_app.message_bar import MessageBar
 from desktop_app.model_bar import FOLDER, GGUF, ModelBar
 from desktop_app.preload import preload_modules
 from desktop_app.prompt_files import PY_FILTER, PromptFiles
 from desktop_app.recent_files import RecentFilesMenu
 from desktop_app.run_controller import RunController
+from desktop_app.server_dialog import ServerDialog
 from desktop_app.status_bar import StatusBar
 from desktop_app.summary_panel import SummaryPanel
 from desktop_app.tests_editor import TestsEditor
+from desktop_app.workbench_recorder import STOPPED, WorkbenchRecorder
+
+def sessions_path():
+    return data_dir() / "sessions.sqlite"
+
 
 PROMPT_PLACEHOLDER = 'def add(a, b):\n    """Return the sum of a and b."""\n'
 
@@ -39,10 +58,16 @@ class MainWindow(PromptFiles, QMainWindow):
     def __init__(self, model_spec: str | None = None):
         super().__init__()
         self.setWindowTitle("CodeSynth Studio")
+        self.store = SessionStore(sessions_path())
         self.controller = RunController(self)
         self.model = self.controller.model
+        self.jobs = JobRunner(self.controller, self.store, self)
+        self.recorder = WorkbenchRecorder(self.controller, self.store, self)
+        self.first_run = FirstRun(self)
         self.prompt_path: str | None = None
         self._model_spec = model_spec
+        self._closed = False
+        self.sandbox_report = ""
         self._make_actions()
         self._make_widgets()
         self._make_menus()
@@ -79,6 +104,7 @@ class MainWindow(PromptFiles, QMainWindow):
         self.load_action = a("&Load model", "Ctrl+L", lambda: self.model_bar.request_load())
         self.folder_action = a("Load model &folder…", "Ctrl+Shift+L", lambda: self.model_bar.choose(FOLDER))
         self.gguf_action = a("Load &GGUF file…", "Ctrl+Shift+G", lambda: self.model_bar.choose(GGUF))
+        self.server_action = a("Connect to a &server…", "Ctrl+Shift+K", self.choose_server)
         self.copy_action = a("&Copy candidate", "Ctrl+Shift+C", self.copy_candidate)
         self.save_candidate_action = a("Save candidate…", "Ctrl+Shift+E", self.save_candidate)
         self.use_action = a("&Use in editor", "Ctrl+U", self.use_in_editor, "Put the whole function in the prompt editor")
@@ -89,7 +115,11 @@ class MainWindow(PromptFiles, QMainWindow):
             action.setData(key)
             self.ranking_group.addAction(action)
         self.ranking_group.actions()[0].setChecked(True)
-        self.about_action = a("&About CodeSynth Studio", QKeySequence.StandardKey.HelpContents, self.about)
+        self.import_session_action = a("&Import session…", "Ctrl+Shift+I", self.import_session)
+        self.about_action = a("&About CodeSynth Studio", "Ctrl+Shift+F1", self.about)
+        self.usage_action = a("&Usage guide", QKeySequence.StandardKey.HelpContents, open_usage,
+                              "Open the README's usage section")
+        self.tour_action = a("Guided &tour", "Ctrl+Shift+T", lambda: self.first_run.tour())
 
     def _make_widgets(self) -> None:
         self.message = MessageBar(self)
@@ -124,10 +154,18 @@ class MainWindow(PromptFiles, QMainWindow):
         self.splitter.addWidget(editors)
         self.splitter.addWidget(right)
         self.splitter.setSizes([500, 700])
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.splitter, "&Workbench")
+        self.job_tabs = {}
+        for tab_class in (DocstringsTab, ExamplesTab, LabTab):
+            tab = tab_class(self.jobs, self.controls_params, self)
+            self.job_tabs[tab.kind] = tab
+            self.tabs.addTab(tab, tab.title)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addWidget(self.message)
-        layout.addWidget(self.splitter)
+        layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self._splitters = {"editors": editors, "results": results, "main": self.splitter}
 
@@ -143,6 +181,10 @@ class MainWindow(PromptFiles, QMainWindow):
         scroll.setWidget(self.controls)
         self.controls_dock.setWidget(scroll)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
+        self.history = HistoryDock(self.store, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.history)
+        self.tabifyDockWidget(self.controls_dock, self.history)
+        self.controls_dock.raise_()
         self.console = ConsoleDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.console)
         self.console.hide()
@@ -156,8 +198,13 @@ class MainWindow(PromptFiles, QMainWindow):
         file_menu.addActions([self.open_prompt_action, self.save_prompt_action, self.save_prompt_as_action])
         file_menu.addSeparator()
         file_menu.addActions([self.open_tests_action, self.save_tests_action, self.browse_action])
+        self.examples_menu = ExamplesMenu(self)
+        self.examples_menu.chosen.connect(self.load_example)
+        file_menu.addMenu(self.examples_menu)
         self.recent_menu = RecentFilesMenu(self)
         file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_session_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = bar.addMenu("&Run")
@@ -165,17 +212,17 @@ class MainWindow(PromptFiles, QMainWindow):
         run_menu.addSeparator()
         run_menu.addActions(self.preset_actions)
         model_menu = bar.addMenu("&Model")
-        model_menu.addActions([self.load_action, self.folder_action, self.gguf_action])
+        model_menu.addActions([self.load_action, self.folder_action, self.gguf_action, self.server_action])
         candidates_menu = bar.addMenu("&Candidates")
         candidates_menu.addActions([self.copy_action, self.save_candidate_action, self.use_action])
         candidates_menu.addSeparator()
         candidates_menu.addActions(self.ranking_group.actions())
         view_menu = bar.addMenu("&View")
-        for dock, keys in ((self.controls_dock, "Ctrl+Shift+P"), (self.console, "Ctrl+J")):
+        for dock, keys in ((self.controls_dock, "Ctrl+Shift+P"), (self.history, "Ctrl+H"), (self.console, "Ctrl+J")):
             toggle = dock.toggleViewAction()
             toggle.setShortcut(QKeySequence(keys))
             view_menu.addAction(toggle)
-        bar.addMenu("&Help").addAction(self.about_action)
+        bar.addMenu("&Help").addActions([self.usage_action, self.tour_action, self.about_action])
 
     def _connect(self) -> None:
         c = self.controller
@@ -192,22 +239,46 @@ class MainWindow(PromptFiles, QMainWindow):
         c.sandbox.ready.connect(self.status.show_sandbox)
         c.sandbox.unavailable.connect(lambda why: self.status.show_sandbox(None, why))
         self.model_bar.load_requested.connect(self.load_model)
+        self.model_bar.server_requested.connect(self.choose_server)
         self.view.selected.connect(self._show_candidate)
         self.prompt_editor.file_dropped.connect(self.open_prompt)
         self.tests_editor.editor.file_dropped.connect(self.open_tests)
         self.recent_menu.open_requested.connect(self.open_prompt)
+        self.recorder.session_saved.connect(self.history.schedule_refresh)
+        self.jobs.session_saved.connect(self.history.schedule_refresh)
+        self.history.open_requested.connect(self.open_session)
+        self.history.export_requested.connect(self.export_session)
+        self.job_tabs["examples"].use_requested.connect(self.use_function)
+        # What the user types is saved a second after they stop typing, so a kill loses nothing.
+        self._draft_timer = QTimer(self, singleShot=True, interval=1000, timeout=self._save_drafts)
+        self.prompt_editor.textChanged.connect(self._draft_timer.start)
+        self.tests_editor.editor.textChanged.connect(self._draft_timer.start)
 
     def _start_services(self) -> None:
+        if self._closed:  # closed before the event loop got here
+            return
+        self.first_run.start()
+        self._offer_recovery()  # after the welcome: an interrupted run matters more
         preload_modules().start()
         self.controller.start_sandbox()
         self.load_model(self._model_spec or self.model_bar.spec())
 
     # -- model -----------------------------------------------------------------------------------
 
-    def load_model(self, spec: str) -> None:
-        if self.controller.load(spec):
-            self.model_bar.set_spec(spec)
+    def load_model(self, spec: str, served_model: str | None = None) -> None:
+        served_model = served_model or self.model_bar.served_model(spec)
+        if self.controller.load(spec, served_model):
+            self.model_bar.set_spec(spec, served_model)
             self.model_bar.show_loading(f"Loading {spec}…")
+
+    def choose_server(self) -> ServerDialog:
+        """Opens the server dialog (non-modal, so tests and the window stay live); Connect loads."""
+        spec = self.model_bar.spec()
+        url = spec if "://" in spec else ""
+        dialog = ServerDialog(self.controller.engine, url, self.model_bar.served_model(url) or "", self)
+        dialog.accepted.connect(lambda: self.load_model(*dialog.values()))
+        dialog.open()
+        return dialog
 
     def _on_loaded(self, info) -> None:
         self.model_bar.show_loaded(info)
@@ -226,8 +297,16 @@ class MainWindow(PromptFiles, QMainWindow):
 
     # -- running ---------------------------------------------------------------------------------
 
+    def controls_params(self):
+        return self.controls.params()
+
     def generate(self) -> None:
+        """Ctrl+Enter: the Workbench generates; the other tabs run their own job."""
         self.message.clear()
+        tab = self.tabs.currentWidget()
+        if tab is not self.splitter:
+            tab.run()
+            return
         self.details.show_entry("", None)
         self.controller.generate(self.prompt_editor.toPlainText(), self.tests_editor.text(), self.controls.params)
 
@@ -284,13 +363,93 @@ class MainWindow(PromptFiles, QMainWindow):
     def use_in_editor(self) -> None:
         text = self._whole_function()
         if text is not None:
-            # Through the cursor, not setPlainText, so Undo brings the old prompt back.
-            cursor = self.prompt_editor.textCursor()
-            cursor.select(cursor.SelectionType.Document)
-            cursor.insertText(text)
+            self._replace_text(self.prompt_editor, text)
 
-    def about(self) -> None:
-        QMessageBox.about(self, "CodeSynth Studio", "Sample, rank and test code candidates, after the Codex paper.")
+    # -- sessions --------------------------------------------------------------------------------
+
+    def _offer_recovery(self) -> None:
+        if self.store.notice:
+            self.message.info(self.store.notice)
+            return
+        interrupted = self.store.interrupted()
+        for row in interrupted:
+            self.store.update(row.id, state="interrupted")
+        if interrupted:
+            row = interrupted[0]
+            saved = len(self.store.candidates(row.id))
+            detail = f" with {saved} finished candidate{'s' * (saved != 1)}" if row.kind == "workbench" else ""
+            self.message.offer(f"The run “{row.name}” was interrupted when the app last stopped. It was saved{detail}.",
+                               "Reopen it", lambda: self.open_session(row.id))
+            self.history.refresh()
+
+    def open_session(self, sid: int) -> None:
+        row = self.store.get(sid)
+        if row.kind in self.job_tabs:
+            tab = self.job_tabs[row.kind]
+            if tab.running:
+                self.message.error(f"{tab.title} is running: press Stop (Esc) before reopening a past run there.")
+                return
+            document = self.store.document(sid, row.kind)
+            if document is not None:
+                tab.restore(document)
+            self.tabs.setCurrentWidget(tab)
+            return
+        if self.controller.engine.state == "generating":
+            self.message.error("A generation is running: press Stop (Esc) before reopening a past run.")
+            return
+        self._replace_text(self.prompt_editor, row.prompt)
+        self._replace_text(self.tests_editor.editor, row.tests)
+        self.controls.set_params(row.params)
+        self.controller.show_saved(row.prompt, row.tests, self.store.candidates(sid), self.store.results(sid),
+                                   row.params.get("seed") or 0)
+        self.tabs.setCurrentWidget(self.splitter)
+
+    def export_session(self, sid: int, kind: str, path: str | None = None) -> None:
+        row = self.store.get(sid)
+        if path is None:
+            suffix, filter_ = (".json", "Session (*.json)") if kind == "json" else (".jsonl", "Samples (*.jsonl)")
+            path, _ = QFileDialog.getSaveFileName(self, "Export", row.name + suffix, filter_)
+            if not path:
+                return
+        if kind == "json":
+            self._write(path, json.dumps(self.store.export_json(sid), indent=1))
+        else:
+            write_jsonl(path, self.store.export_samples(sid, row.name))
+
+    def import_session(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import session", "", "Session (*.json)")
+            if not path:
+                return
+        try:
+            with open(path, encoding="utf-8") as f:
+                sid = self.store.import_json(json.load(f))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self.message.error(f"{path} could not be imported: {exc}")
+            return
+        self.history.refresh()
+        self.open_session(sid)
+
+    def use_function(self, text: str) -> None:
+        """A function taken from another tab becomes the Workbench prompt."""
+        self._replace_text(self.prompt_editor, text)
+        self.tabs.setCurrentWidget(self.splitter)
+
+    def about(self):
+        return show_about(self, self.controller.engine.info)
+
+    def load_example(self, entry) -> None:
+        """A shipped example's prompt and tests into the Workbench editors (Undo brings the old back)."""
+        self.tabs.setCurrentWidget(self.splitter)
+        self._replace_text(self.prompt_editor, entry.prompt)
+        self._replace_text(self.tests_editor.editor, entry.tests)
+
+    @staticmethod
+    def _replace_text(editor, text: str) -> None:
+        # Through the cursor, not setPlainText, so Undo brings the old text back.
+        cursor = editor.textCursor()
+        cursor.select(cursor.SelectionType.Document)
+        cursor.insertText(text)
 
     # -- persistence -----------------------------------------------------------------------------
 
@@ -310,6 +469,12 @@ class MainWindow(PromptFiles, QMainWindow):
         self.tests_editor.setPlainText(str(s.value("editors/tests", "")))
         self.set_ranking(str(s.value("ranking", "mean_logprob")))
 
+    def _save_drafts(self) -> None:
+        s = QSettings()
+        s.setValue("editors/prompt", self.prompt_editor.toPlainText())
+        s.setValue("editors/tests", self.tests_editor.text())
+        s.sync()
+
     def _save(self) -> None:
         s = QSettings()
         s.setValue("window/geometry", self.saveGeometry())
@@ -323,7 +488,12 @@ class MainWindow(PromptFiles, QMainWindow):
         s.setValue("ranking", self.model.ranking)
 
     def closeEvent(self, event) -> None:
+        self._closed = True
         self._save()
         self.console.shutdown()
+        self.recorder.finish(STOPPED)
+        self.jobs.finish(STOPPED)
         self.controller.shutdown()
+        self.history.detach()
+        self.store.close()
         super().closeEvent(event)

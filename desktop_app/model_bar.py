@@ -1,4 +1,5 @@
-"""Choosing the model (default, local folder, GGUF file), its load progress, and what it runs on."""
+"""Choosing the model (default, local folder, GGUF file, or an OpenAI-compatible server), its load
+progress, and what it runs on."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -13,6 +14,7 @@ MAX_RECENT = 8
 
 class ModelBar(QWidget):
     load_requested = Signal(str)
+    server_requested = Signal()  # the window opens the ServerDialog, which needs the engine
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -32,6 +34,7 @@ class ModelBar(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status, 1)
         self._recent: list[str] = []
+        self.served_models: dict[str, str] = {}  # server URL -> served model name
         self._fill()
         self.load_button.clicked.connect(self.request_load)
         self.choice.activated.connect(self._chosen)
@@ -43,14 +46,18 @@ class ModelBar(QWidget):
             self.choice.addItem(path, path)
         self.choice.addItem("Local folder…", FOLDER)
         self.choice.addItem("GGUF file…", GGUF)
-        self.choice.addItem("Server URL (needs the remote backend)", SERVER)
-        self.choice.model().item(self.choice.count() - 1).setEnabled(False)
+        self.choice.addItem("Server URL…", SERVER)
         self.choice.setCurrentIndex(max(0, self.choice.findData(current)))
 
-    def set_spec(self, spec: str) -> None:
+    def set_spec(self, spec: str, served_model: str | None = None) -> None:
         if spec != DEFAULT and spec not in self._recent:
             self._recent = [spec, *self._recent][:MAX_RECENT]
+        if served_model:
+            self.served_models[spec] = served_model
         self._fill(spec)
+
+    def served_model(self, spec: str) -> str | None:
+        return self.served_models.get(spec)
 
     def spec(self) -> str:
         return self.choice.currentData()
@@ -64,6 +71,10 @@ class ModelBar(QWidget):
             path = QFileDialog.getExistingDirectory(self, "Hugging Face model folder")
         elif kind == GGUF:
             path, _ = QFileDialog.getOpenFileName(self, "GGUF model file", "", "GGUF files (*.gguf)")
+        elif kind == SERVER:
+            self._fill(self._recent[0] if self._recent else DEFAULT)
+            self.server_requested.emit()
+            return
         else:
             return
         if path:
@@ -100,7 +111,9 @@ class ModelBar(QWidget):
     def save(self, settings) -> None:
         settings.setValue("model/recent", self._recent)
         settings.setValue("model/spec", self.spec())
+        settings.setValue("model/served_models", self.served_models)
 
     def restore(self, settings) -> None:
         self._recent = [str(p) for p in settings.value("model/recent", [], type=list)][:MAX_RECENT]
+        self.served_models = dict(settings.value("model/served_models", {}) or {})
         self._fill(str(settings.value("model/spec", DEFAULT)))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from core.candidate import CandidateDone
 from core.entry_point import entry_point
 from core.params import InvalidParams
-from desktop_app.candidates_model import CandidatesModel
-from desktop_app.engine_client import GENERATING, IDLE, LOADING, EngineClient
+from desktop_app.candidates_model import DONE, NOT_TESTED, CandidatesModel
+from desktop_app.engine_client import GENERATING, IDLE, LOADING, TESTING, WORKING, EngineClient
 from desktop_app.generation_run import GenerationRun
 from desktop_app.sandbox_client import SandboxClient
 from desktop_app.tests_editor import syntax_problem
@@ -19,6 +20,7 @@ class RunController(QObject):
     busy_changed = Signal(bool)
     run_changed = Signal()  # the current run's summary may have changed
     run_finished = Signal()  # generation ended and every test result is in
+    run_started = Signal(object, object)  # GenerationRun, SamplingParams
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -34,11 +36,11 @@ class RunController(QObject):
     def start_sandbox(self) -> None:
         self.sandbox.start()
 
-    def load(self, spec: str) -> bool:
+    def load(self, spec: str, served_model: str | None = None) -> bool:
         if self.engine.state != IDLE:
             self.error.emit(f"The model is busy {self.engine.state}: press Stop (Esc) before loading another one.")
             return False
-        self.engine.load(spec)
+        self.engine.load(spec, served_model)
         return True
 
     def generate(self, prompt: str, tests: str, params_source) -> bool:
@@ -61,13 +63,31 @@ class RunController(QObject):
         self.run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), self)
         self.run.changed.connect(self.run_changed)
         self.run.tests_done.connect(self.run_finished)
+        self.run_started.emit(self.run, params)
         self.engine.generate(prompt, params)
         self.run_changed.emit()
         return True
 
+    def show_saved(self, prompt: str, tests: str, candidates, results: dict, seed: int) -> None:
+        """Shows a past run's candidates and verdicts (from the session store) as the current run."""
+        from sandbox.results import RunResult
+
+        if self.run is not None:
+            self.run.abandon()
+        self.model.clear(seed=seed)
+        self.run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), self)
+        self.run.changed.connect(self.run_changed)
+        self.model.apply([CandidateDone(c) for c in candidates])
+        for c in candidates:
+            saved = results.get(c.index)
+            if saved is None:
+                self.model.set_test(c.index, NOT_TESTED)
+            else:
+                self.model.set_test(c.index, DONE, RunResult.from_json(saved))
+        self.run.end_generation()
+        self.run_changed.emit()
+
     def _refusal(self, prompt: str, tests: str) -> str | None:
-        if self.engine.state == GENERATING:
-            return "A generation is already running: press Stop (Esc) first."
         if not prompt.strip():
             return "The prompt is empty: write a function signature and docstring, then press Ctrl+Enter."
         problem = syntax_problem(tests) if tests.strip() else None
@@ -75,6 +95,14 @@ class RunController(QObject):
             return problem[1]
         if tests.strip() and entry_point(prompt) is None:
             return "The prompt defines no function for the tests to call: start it with `def name(...):`."
+        return self.engine_refusal()
+
+    def engine_refusal(self) -> str | None:
+        """Why the engine cannot take work now, or None."""
+        if self.engine.state in (GENERATING, WORKING):
+            return "The model is busy: press Stop (Esc) first."
+        if self.engine.state == TESTING:
+            return "A server connection is being tested: try again in a moment."
         if self.engine.state == LOADING:
             return "The model is still loading: press Generate again when it is ready."
         if self.engine.info is None:

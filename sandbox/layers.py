@@ -90,3 +90,27 @@ def explain(found: dict) -> str:
             "on Ubuntu 23.10+ also kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile "
             "for bwrap); or boot a Linux >= 5.13 kernel with Landlock enabled (lsm=landlock,...). "
             f"To run anyway, without isolation, pass {UNSAFE_SETTING}=True: safety is lost.")
+
+
+# What each layer does, in plain words, and how to get it where it is missing.
+LAYER_HELP = {
+    "namespaces": ("a separate system view: no network, read-only system files, its own processes",
+                   "install bubblewrap (sudo apt install bubblewrap) and allow unprivileged user namespaces"),
+    "landlock": ("file-access rules enforced by the kernel: it writes only to its own folder",
+                 "use a Linux kernel 5.13 or newer with Landlock enabled"),
+    "seccomp": ("a system-call filter: no new programs, no sockets, no debugging of other processes",
+                "pip install pyseccomp (needs libseccomp: sudo apt install libseccomp2)"),
+    "rlimits": ("limits on CPU time, memory, file size and open files", "runs only on Linux"),
+}
+
+
+def plain_report(layers: dict) -> str:
+    """Which protections generated code runs under, and what to install for a missing one."""
+    if layers.get("unsafe"):
+        return "Generated code runs WITHOUT isolation (you chose this setting): it can harm this computer."
+    active = [what for key, (what, _fix) in LAYER_HELP.items() if layers.get(key)]
+    missing = [f"{key} ({fix})" for key, (_what, fix) in LAYER_HELP.items() if not layers.get(key)]
+    text = "Generated code runs in the sandbox with " + "; ".join(active) + "."
+    if missing:
+        text += " Missing, and how to add it: " + "; ".join(missing) + "."
+    return text

@@ -25,7 +25,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from core.cli.errors import UserError
-    from core.docstrings import back_translation_score, example_inputs, functions_in, generate_docstrings
+    from core.docstrings import example_inputs, functions_in, scored_docstrings
     from core.backend import open_backend
     from core.params import SamplingParams
 
@@ -52,12 +52,9 @@ def run(args) -> int:
         for func in functions:
             print(f"\n== {func.name}")
             inputs = example_inputs(func, tests)
-            docs = generate_docstrings(engine, func, params)
+            *_, docs = scored_docstrings(engine, pool, func, inputs, params, args.back_translation_samples)
             for rank, doc in enumerate(docs, start=1):
-                score = ""
-                if pool is not None and inputs and not doc.copies_code:
-                    bt = back_translation_score(engine, pool, func, doc.text, inputs, params, args.back_translation_samples)
-                    score = f"  back-translation {bt:.0%}"
+                score = "" if doc.back_translation is None else f"  back-translation {doc.back_translation:.0%}"
                 flag = "  [copies the code: counts as a failure]" if doc.copies_code else ""
                 print(f"#{rank} mean log-prob {doc.candidate.mean_logprob:.3f}{score}{flag}")
                 print("    " + doc.text.replace("\n", "\n    "))

@@ -52,7 +52,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
 def run(args) -> int:
     from core.cli.errors import UserError
     from core.backend import open_backend
-    from core.examples import ExamplesError, build_spec, example_verdicts, explain
+    from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
     from sandbox import Program, SandboxPool
 
@@ -70,8 +70,7 @@ def run(args) -> int:
     with SandboxPool() as pool:
         futures = [pool.submit(Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
         verdicts = [example_verdicts(spec, f.result().cases) for f in futures]
-    # Most examples right first; among equals, the model's own confidence.
-    order = sorted(range(len(candidates)), key=lambda i: (-verdicts[i].count(None), -candidates[i].mean_logprob))
+    order = best_first(verdicts, [c.mean_logprob for c in candidates])
     best = order[0]
     print(f"Best of {len(candidates)} candidates: {explain(spec, verdicts[best])}\n")
     print(spec.prompt + candidates[best].text)

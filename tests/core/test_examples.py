@@ -3,7 +3,7 @@ import doctest
 
 import pytest
 
-from core.examples import ExamplesError, build_spec, explain, function_name, parse_cell, type_name
+from core.examples import ExamplesError, best_first, build_spec, explain, function_name, parse_cell, type_name
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,21 @@ def test_rounded_money_values_match_to_the_written_precision():
     with pytest.raises(AssertionError, match="expected 23.99"):
         namespace["check"](lambda price, rate: price + rate)
     assert spec.param_types == ["float", "float"] and spec.return_type == "float"
+
+
+def test_best_first_ranks_examples_right_then_confidence():
+    right2, right1 = [None, None, "for 3 it returned 4, expected 9"], [None, "x", "y"]
+    verdicts = [right1, right2, None, right2, right1]
+    logprobs = [-0.1, -2.0, 0.0, -0.5, None]
+    # Most right first; among equals the higher mean log-prob; untested last whatever its log-prob.
+    assert best_first(verdicts, logprobs) == [3, 1, 0, 4, 2]
+    assert best_first([], []) == []
+    assert best_first([right1, right1], [-1.0, -1.0]) == [0, 1]  # full ties keep generation order
+
+
+def test_duplicate_columns_and_bad_function_names_are_refused():
+    with pytest.raises(ValueError, match="column name 'a' is used twice"):
+        build_spec(["a", "a", "expected"], [["1", "2", "3"]], "add")
+    with pytest.raises(ValueError, match="function name '2x' is not usable"):
+        build_spec(["a", "expected"], [["1", "2"]], "double", name="2x")
+    assert build_spec(["a", "expected"], [["1", "2"]], "double", name="twice").name == "twice"

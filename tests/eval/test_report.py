@@ -32,6 +32,10 @@ def test_figures_are_plain_figures_with_the_expected_lines():
     assert [line.get_label() for line in curves.axes[0].get_lines()] == ["Oracle (the tests)", "Random"]
     hist = plots.logprob_distribution([-0.2, -0.3, float("-inf")], [])
     assert len(hist.axes[0].patches) > 0
+    distinct = plots.distinct_programs_vs_temperature({0.8: {"samples": 6, "distinct": 5, "distinct_passing": 1},
+                                                       0.2: {"samples": 6, "distinct": 2, "distinct_passing": 1}})
+    assert [list(line.get_ydata()) for line in distinct.axes[0].get_lines()] == [[6, 6], [2, 5], [1, 1]]
+    assert list(distinct.axes[0].get_lines()[0].get_xdata()) == [0.2, 0.8]
 
 
 def test_plot_modules_pick_no_backend():

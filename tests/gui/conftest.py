@@ -23,6 +23,16 @@ def isolated_settings(tmp_path_factory, qapp):
     configure(qapp)
 
 
+@pytest.fixture(autouse=True)
+def isolated_sessions(tmp_path, monkeypatch):
+    """Each test's windows keep their sessions in its own database."""
+    from desktop_app import main_window
+
+    path = tmp_path / "sessions.sqlite"
+    monkeypatch.setattr(main_window, "sessions_path", lambda: path)
+    return path
+
+
 def open_window(qtbot, spec: str, timeout_s: float = 120):
     """A shown window with `spec` loaded (or its load finished, failed or not)."""
     from desktop_app.main_window import MainWindow
@@ -42,11 +52,30 @@ def generate_and_wait(qtbot, window, timeout_s: float = 120):
 
 
 @pytest.fixture(scope="session")
-def tiny_window(tiny_model_dir, qapp):
+def tiny_window(tiny_model_dir, qapp, tmp_path_factory):
     """One window shared by the tests: its engine process takes seconds to import torch."""
     from pytestqt.qtbot import QtBot
 
-    window = open_window(QtBot(None), str(tiny_model_dir))
+    from desktop_app import main_window
+
+    # Session fixtures are set up before the per-test `isolated_sessions`: patch for this one too.
+    path = tmp_path_factory.mktemp("shared_window") / "sessions.sqlite"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(main_window, "sessions_path", lambda: path)
+        window = open_window(QtBot(None), str(tiny_model_dir))
     assert window.controller.engine.info is not None, window.model_bar.status.text()
     yield window
     window.close()
+
+
+def run_tab_and_wait(qtbot, window, tab, timeout_s: float = 180):
+    """Presses Ctrl+Enter on `tab` and waits until its job has ended (done, failed or stopped)."""
+    ended = []
+    window.controller.engine.job_done.connect(lambda: ended.append("done"))
+    window.controller.engine.job_failed.connect(lambda message: ended.append(message))
+    window.tabs.setCurrentWidget(tab)
+    window.generate()
+    if window.jobs.owner is not tab:  # refused: the reason is in the message bar
+        return window.message.text()
+    qtbot.waitUntil(lambda: bool(ended) and window.jobs.owner is None, timeout=int(timeout_s * 1000))
+    return ended[0]

@@ -13,10 +13,6 @@ from tests.remote.llama_server import LlamaServer, install_llama_server
 REQUIRE = "CODESYNTH_REQUIRE_LLAMA_SERVER"
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "llama_server: runs against llama-cpp-python's OpenAI-compatible server")
-
-
 def _gguf():
     from core import model_store
 

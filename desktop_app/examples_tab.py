@@ -1,0 +1,321 @@
+"""From examples: a table of inputs and expected outputs plus a plain description becomes a
+function to complete and its tests (shown, editable); Generate writes n functions, tests each
+one, and lists them best first with what each got right, in words."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from core.entry_point import entry_point
+from core.example_library import load_library
+from core.examples import ExamplesError, Spec, build_spec, function_name
+from core.params import InvalidParams
+from desktop_app import theme
+from desktop_app.code_editor import CodeEditor
+from desktop_app.examples_table import ExamplesTable
+from desktop_app.job_tab import JobTab
+from desktop_app.prompt_files import PY_FILTER
+from desktop_app.tests_editor import TestsEditor, syntax_problem
+
+DERIVE_DELAY_MS = 300  # rebuild the derived texts after a pause in typing, not on every key
+HAND_EDITED = ("You changed the function or the tests by hand, so they no longer follow the table. "
+               "Press Re-derive to rebuild them from it.")
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:].rstrip(".") + "."
+
+
+def _titled(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(QLabel(f"<b>{title}</b>"))
+    layout.addWidget(widget)
+    return box
+
+
+class ExamplesTab(JobTab):
+    kind = "examples"
+    title = "From examples"
+    use_requested = Signal(str)  # the whole chosen function, for the Workbench editor
+
+    def __init__(self, jobs, params, parent=None):
+        super().__init__(jobs, params, parent)
+        self.spec: Spec | None = None  # the table's spec, None while the table has problems
+        self.snapshot: dict | None = None  # the latest job snapshot shown
+        self.hand_edited = False
+        self._deriving = False
+        self.library = [e for e in load_library() if e.kind == "examples"]
+        self._make_widgets()
+        self._debounce = QTimer(self, singleShot=True, interval=DERIVE_DELAY_MS, timeout=self.derive)
+        self.table.changed.connect(self._debounce.start)
+        self.table.notice.connect(lambda text: self.jobs.controller.info.emit(text))
+        self.description.textChanged.connect(self._debounce.start)
+        self.name_edit.textChanged.connect(self._debounce.start)
+        self.prompt_editor.textChanged.connect(self._on_hand_edit)
+        self.tests_editor.editor.textChanged.connect(self._on_hand_edit)
+        self.derive()
+
+    def _make_widgets(self) -> None:
+        self.library_box = QComboBox(self)
+        self.library_box.addItem("Start from an example…", None)
+        for entry in self.library:
+            self.library_box.addItem(entry.title, entry.id)
+        self.library_box.activated.connect(lambda i: self.load_entry(self.library_box.itemData(i)))
+        self.description = QLineEdit(self, placeholderText="e.g. Convert a temperature in Celsius to Fahrenheit")
+        self.name_edit = QLineEdit(self)
+        self.table = ExamplesTable(self)
+        self.prompt_editor = CodeEditor(self)
+        self.tests_editor = TestsEditor(self)
+        self.edited_note = QLabel(HAND_EDITED, self, wordWrap=True)
+        self.edited_note.setStyleSheet(f"color: {theme.RUNNING}")
+        self.rederive_button = QPushButton("Re-derive", self, clicked=self.rederive)
+        self.rederive_button.setToolTip("Rebuild the function and the tests from the table, dropping hand edits")
+        self.generate_button = QPushButton("Generate (Ctrl+Enter)", self, clicked=self.run)
+        self.status = QLabel("Fill in the table, then press Generate.", self, wordWrap=True)
+        self.candidates = QListWidget(self)
+        self.candidates.currentRowChanged.connect(lambda _row: self._show_selected())
+        self.function_view = CodeEditor(self)
+        self.function_view.setReadOnly(True)
+        self.use_button = QPushButton("Use this function", self, clicked=self.use_function)
+        self.use_button.setToolTip("Copy the whole function to the clipboard and offer it to the Workbench")
+        self.save_button = QPushButton("Save as…", self, clicked=lambda: self.save_function())
+
+        form = QFormLayout()
+        form.addRow("Library:", self.library_box)
+        form.addRow("What the function does:", self.description)
+        form.addRow("Function name (optional):", self.name_edit)
+        note = QHBoxLayout()
+        note.addWidget(self.edited_note, 1)
+        note.addStretch()  # keeps the button its own size while the note is hidden
+        note.addWidget(self.rederive_button)
+        inputs = QWidget(self)
+        layout = QVBoxLayout(inputs)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.table, 2)
+        derived = QSplitter(Qt.Orientation.Vertical, self)
+        derived.addWidget(_titled("Function to write (from the table)", self.prompt_editor))
+        derived.addWidget(_titled("Tests (one per example)", self.tests_editor))
+        layout.addWidget(derived, 3)
+        layout.addLayout(note)
+
+        results = QWidget(self)
+        right = QVBoxLayout(results)
+        right.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.generate_button)
+        top.addWidget(self.status, 1)
+        right.addLayout(top)
+        right.addWidget(_titled("Candidates, best first", self.candidates), 1)
+        right.addWidget(_titled("Selected function", self.function_view), 2)
+        actions = QHBoxLayout()
+        actions.addWidget(self.use_button)
+        actions.addWidget(self.save_button)
+        actions.addStretch(1)
+        right.addLayout(actions)
+
+        splitter = QSplitter(self)
+        splitter.addWidget(inputs)
+        splitter.addWidget(results)
+        splitter.setSizes([600, 600])
+        outer = QVBoxLayout(self)
+        outer.addWidget(splitter)
+        self._show_note()
+
+    # -- deriving the function and tests ---------------------------------------------------------
+
+    def derive(self) -> None:
+        """Rebuilds the spec from the table, marks its problems, and refreshes the derived texts
+        unless the user edited them by hand."""
+        self._debounce.stop()
+        self.spec, problems, cells = None, [], []
+        name = self.name_edit.text().strip() or None
+        try:
+            self.spec = build_spec(self.table.header(), self.table.rows(), self.description.text(), name)
+        except ExamplesError as exc:
+            cells = exc.errors
+        except ValueError as exc:
+            problems = [_sentence(str(exc))]
+        # A table with nothing typed in it yet is not a mistake: Generate says what to do.
+        self.table.show_problems(problems if self.table.rows() else [], cells)
+        self.name_edit.setPlaceholderText(f"default: {function_name(self.description.text())}")
+        if self.spec is not None and not self.hand_edited:
+            self._set_derived(self.spec.prompt, self.spec.tests)
+
+    def rederive(self) -> None:
+        self.hand_edited = False
+        self._show_note()
+        self.derive()
+
+    def _set_derived(self, prompt: str, tests: str) -> None:
+        self._deriving = True
+        try:
+            if self.prompt_editor.toPlainText() != prompt:
+                self.prompt_editor.setPlainText(prompt)
+            if self.tests_editor.text() != tests:
+                self.tests_editor.setPlainText(tests)
+        finally:
+            self._deriving = False
+
+    def _on_hand_edit(self) -> None:
+        if not self._deriving and not self.hand_edited:
+            self.hand_edited = True
+            self._show_note()
+
+    def _show_note(self) -> None:
+        self.edited_note.setVisible(self.hand_edited)
+
+    def load_entry(self, entry_id: str | None) -> None:
+        """Puts a shipped examples task in the table; the derived texts follow it again."""
+        entry = next((e for e in self.library if e.id == entry_id), None)
+        if entry is None:
+            return
+        self.description.setText(entry.description)
+        self.name_edit.clear()
+        self.table.set_table(*entry.table)
+        self.rederive()
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def _refusal(self) -> str | None:
+        if not self.table.rows():
+            return "Write at least one example in the table: its inputs and the expected output."
+        if self.spec is None:
+            return "Fix the examples table first: " + self.table.problem_text().replace("\n", "; ")
+        prompt, tests = self.prompt_editor.toPlainText(), self.tests_editor.text()
+        if not prompt.strip() or entry_point(prompt) is None:
+            return "The function text defines no function: press Re-derive to rebuild it from the table."
+        if not tests.strip():
+            return "The tests are empty: press Re-derive to rebuild them from the table."
+        problem = syntax_problem(tests)
+        return problem[1] if problem else None
+
+    def run(self) -> None:
+        self.derive()  # a pending rebuild, so the job gets what the table says now
+        problem = self._refusal()
+        if problem is None:
+            try:
+                params = self.params()
+            except InvalidParams as exc:
+                problem = f"Invalid parameter: {exc}."
+        if problem is not None:
+            self.jobs.controller.error.emit(problem)
+            return
+        prompt = self.prompt_editor.toPlainText()
+        name = entry_point(prompt)
+        self.jobs.start(self, f"From examples: {name}", prompt=prompt, tests=self.tests_editor.text(),
+                        entry_point=name, header=self.table.header(), rows=self.table.rows(),
+                        description=self.description.text(), params=params)
+
+    def show_snapshot(self, snapshot: dict) -> None:
+        self.snapshot = snapshot
+        chosen = self.selected()
+        self.candidates.blockSignals(True)
+        self.candidates.clear()
+        for rank, candidate in enumerate(snapshot["candidates"], start=1):
+            item = QListWidgetItem(f"{rank}. {self._verdict_text(candidate)}")
+            verdicts = candidate["verdicts"]
+            if verdicts is not None:
+                right = verdicts.count(None)
+                if right in (0, len(verdicts)):
+                    item.setForeground(QColor(theme.PASS if right else theme.FAIL))
+            self.candidates.addItem(item)
+        indices = [c["index"] for c in snapshot["candidates"]]
+        row = indices.index(chosen["index"]) if chosen is not None and chosen["index"] in indices else 0
+        self.candidates.setCurrentRow(row if indices else -1)
+        self.candidates.blockSignals(False)
+        self._show_selected()
+        self._show_status()
+
+    def _verdict_text(self, candidate: dict) -> str:
+        if candidate["explanation"] is not None:
+            return candidate["explanation"]
+        if candidate["finish_reason"] == "cancelled":
+            return "stopped before it was finished; not tested"
+        return "being tested…" if self.running else "not tested (stopped)"
+
+    def _show_status(self) -> None:
+        s = self.snapshot
+        if s is None:
+            return
+        found, tested = s["candidates"], [c for c in s["candidates"] if c["verdicts"] is not None]
+        every = sum(c["verdicts"].count(None) == len(c["verdicts"]) for c in tested)
+        if self.running:
+            text = f"Writing and testing: {len(found)} of {s['n']} written, {len(tested)} tested…"
+        else:
+            text = f"{every} of {len(found)} candidates get all {s['examples']} examples right."
+            if s["state"] != "done":
+                text = f"Stopped after {len(found)} of {s['n']} candidates. " + text
+        self.status.setText(text)
+
+    def job_ended(self, ok: bool) -> None:
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)  # "being tested…" becomes "not tested" after a stop
+
+    # -- the chosen function -----------------------------------------------------------------------
+
+    def selected(self) -> dict | None:
+        row = self.candidates.currentRow()
+        found = self.snapshot["candidates"] if self.snapshot else []
+        return found[row] if 0 <= row < len(found) else None
+
+    def whole_function(self) -> str | None:
+        candidate = self.selected()
+        return None if candidate is None else self.snapshot["prompt"] + candidate["completion"]
+
+    def _show_selected(self) -> None:
+        text = self.whole_function()
+        self.function_view.setPlainText(text or "")
+        self.use_button.setEnabled(text is not None)
+        self.save_button.setEnabled(text is not None)
+
+    def use_function(self) -> None:
+        text = self.whole_function()
+        if text is None:
+            self.jobs.controller.info.emit("Choose a candidate in the list first.")
+            return
+        QGuiApplication.clipboard().setText(text)
+        self.use_requested.emit(text)
+        self.jobs.controller.info.emit("The function is copied to the clipboard.")
+
+    def save_function(self, path: str | None = None) -> bool:
+        text = self.whole_function()
+        if text is None:
+            self.jobs.controller.info.emit("Choose a candidate in the list first.")
+            return False
+        path = path or QFileDialog.getSaveFileName(self, "Save function", f"{self.snapshot['name']}.py", PY_FILTER)[0]
+        if not path:
+            return False
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.jobs.controller.error.emit(f"Cannot save {path}: {exc}")
+            return False
+        return True
+
+    # -- the session document ----------------------------------------------------------------------
+
+    def document(self) -> dict:
+        return {"header": self.table.header(), "cells": self.table.cells(), "description": self.description.text(),
+                "name": self.name_edit.text(), "prompt": self.prompt_editor.toPlainText(),
+                "tests": self.tests_editor.text(), "hand_edited": self.hand_edited, "snapshot": self.snapshot}
+
+    def restore(self, document: dict) -> None:
+        self.description.setText(document.get("description", ""))
+        self.name_edit.setText(document.get("name", ""))
+        self.table.set_table(document["header"], document["cells"])
+        self._set_derived(document.get("prompt", ""), document.get("tests", ""))
+        self.hand_edited = bool(document.get("hand_edited"))
+        self._show_note()
+        self.derive()
+        self.snapshot = None
+        self.candidates.clear()
+        self.status.setText("Fill in the table, then press Generate.")
+        if document.get("snapshot") is not None:
+            self.show_snapshot(document["snapshot"])

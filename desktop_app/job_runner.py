@@ -1,0 +1,62 @@
+"""Runs one tab's job in the engine process, routes its snapshots back to that tab, and saves the
+tab's document to the session store as each snapshot arrives, so a kill loses at most the last
+quarter second."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from core.session_store import RUNNING
+
+
+class JobRunner(QObject):
+    session_saved = Signal()  # the history list may have changed
+
+    def __init__(self, controller, store, parent=None):
+        super().__init__(parent)
+        self.controller, self.store = controller, store
+        self.owner = None  # the JobTab whose job runs
+        self.session_id: int | None = None
+        engine = controller.engine
+        engine.job_update.connect(self._on_update)
+        engine.job_done.connect(lambda: self._end("done"))
+        engine.job_failed.connect(self._on_failed)
+
+    def start(self, owner, session_name: str, **kwargs) -> bool:
+        """Starts `owner.kind`'s job, or emits why it cannot start."""
+        problem = self.controller.engine_refusal()
+        if problem is not None:
+            self.controller.error.emit(problem)
+            return False
+        self.owner = owner
+        self.session_id = self.store.create(session_name, owner.kind, model=self.controller.engine.info.name)
+        self.store.update(self.session_id, state=RUNNING)
+        self._save()
+        self.controller.engine.run_job(owner.kind, **kwargs)
+        return True
+
+    def _save(self) -> None:
+        self.store.put_document(self.session_id, self.owner.kind, self.owner.document())
+        self.store.update(self.session_id, state=self.store.get(self.session_id).state)  # bumps `updated`
+        self.session_saved.emit()
+
+    def _on_update(self, snapshot: dict) -> None:
+        if self.owner is not None:
+            self.owner.show_snapshot(snapshot)
+            self._save()
+
+    def _on_failed(self, message: str) -> None:
+        self.controller.error.emit(message)
+        self._end("failed")
+
+    def finish(self, state: str) -> None:
+        """The window closes mid-job: the session is kept as it stands, marked `state`."""
+        if self.owner is not None:
+            self._end(state)
+
+    def _end(self, state: str) -> None:
+        owner, self.owner = self.owner, None
+        if owner is None:
+            return
+        self.store.update(self.session_id, state=state)
+        self.session_saved.emit()
+        owner.job_ended(state == "done")

@@ -1,0 +1,75 @@
+"""The From-examples job: samples n functions for the derived prompt, tests each one in the
+sandbox as soon as it is written, and explains per example what it got right, best first."""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import threading
+from typing import Callable, Iterator
+
+from core.candidate import Candidate, CandidateDone
+from core.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
+from core.params import SamplingParams
+from desktop_app.jobs import JobError
+
+POLL_S = 0.1  # how often a wait for the sandbox looks at `cancel`
+
+
+def spec_of(header: list[str], rows: list[list[str]], description: str, name: str) -> Spec:
+    """The table's Spec; its rows say which example each test case checks."""
+    try:
+        return build_spec(header, rows, description, name or None)
+    except ExamplesError as exc:
+        raise JobError("Some examples are not valid: " + "; ".join(str(e) for e in exc.errors)) from None
+    except ValueError as exc:
+        raise JobError(f"The examples table is not usable: {exc}.") from None
+
+
+def candidate_row(candidate: Candidate) -> dict:
+    return {"index": candidate.index, "completion": candidate.text, "finish_reason": candidate.finish_reason,
+            "mean_logprob": candidate.mean_logprob if candidate.token_logprobs else None,
+            "verdicts": None, "explanation": None}
+
+
+def snapshot(prompt: str, name: str, spec: Spec, n: int, rows: list[dict], state: str) -> dict:
+    """The whole state, candidates best first. `state`: generating, testing, done or stopped."""
+    order = best_first([r["verdicts"] for r in rows], [r["mean_logprob"] for r in rows])
+    return {"prompt": prompt, "name": name, "examples": len(spec.rows), "n": n, "state": state,
+            "candidates": [dict(rows[i]) for i in order]}
+
+
+def run(backend, pool: Callable[[], object], cancel: threading.Event, prompt: str, tests: str, entry_point: str,
+        header: list[str], rows: list[list[str]], description: str, params: SamplingParams) -> Iterator[dict]:
+    """`prompt` and `tests` are the derived texts as the user sees them (maybe edited by hand);
+    `entry_point` is the function the tests call. The table gives each test case its example."""
+    from sandbox import Program
+
+    spec = spec_of(header, rows, description, entry_point)
+    params = params.validated()
+    sandbox = pool()
+    found: list[dict] = []
+    testing: dict[cf.Future, dict] = {}
+
+    def collect(done) -> None:
+        for future in done:
+            row = testing.pop(future)
+            row["verdicts"] = example_verdicts(spec, future.result().cases)
+            row["explanation"] = explain(spec, row["verdicts"])
+
+    yield snapshot(prompt, entry_point, spec, params.n, found, "generating")
+    for event in backend.stream(prompt, params, cancel):
+        finished = [f for f in testing if f.done()]
+        collect(finished)
+        if isinstance(event, CandidateDone):
+            found.append(candidate_row(event.candidate))
+            if event.candidate.finish_reason != "cancelled":
+                testing[sandbox.submit(Program(prompt, event.candidate.text, tests, entry_point))] = found[-1]
+        if finished or isinstance(event, CandidateDone):
+            yield snapshot(prompt, entry_point, spec, params.n, found, "generating")
+    while testing and not cancel.is_set():
+        done, _ = cf.wait(testing, timeout=POLL_S, return_when=cf.FIRST_COMPLETED)
+        collect(done)
+        if done:
+            yield snapshot(prompt, entry_point, spec, params.n, found, "testing")
+    for future in testing:
+        future.cancel()
+    yield snapshot(prompt, entry_point, spec, params.n, found, "stopped" if cancel.is_set() else "done")

@@ -1,0 +1,83 @@
+"""The model bar's "Server URL…" choice: an OpenAI-compatible server (vLLM, llama.cpp), its served
+model, an optional API key kept only in the OS keyring, and a connection test."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton,
+                               QVBoxLayout)
+
+from core.secrets import ENV_VAR, KeyringUnavailable, store_api_key
+from desktop_app import theme
+
+
+class ServerDialog(QDialog):
+    def __init__(self, engine, url: str = "", served_model: str = "", parent=None):
+        """`engine` is the EngineClient: the test runs in the engine process."""
+        super().__init__(parent)
+        self.setWindowTitle("Connect to a server")
+        self.engine = engine
+        self.url = QLineEdit(url or "http://127.0.0.1:8000/v1", self)
+        self.served_model = QLineEdit(served_model, self, placeholderText="the server's only model")
+        self.key = QLineEdit(self, placeholderText=f"none, or set {ENV_VAR}")
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setToolTip("Kept in the system keyring, never in settings, sessions or exports.")
+        self.test_button = QPushButton("Test connection", self)
+        self.result = QLabel(self, wordWrap=True)
+        form = QFormLayout()
+        form.addRow("Server URL", self.url)
+        form.addRow("Served model", self.served_model)
+        form.addRow("API key", self.key)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.test_button)
+        layout.addWidget(self.result)
+        layout.addWidget(buttons)
+        self.test_button.clicked.connect(self.test)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        engine.probe_result.connect(self._show_result)
+
+    def values(self) -> tuple[str, str | None]:
+        return self.url.text().strip(), self.served_model.text().strip() or None
+
+    def _save_key(self) -> bool:
+        key = self.key.text().strip()
+        if not key:
+            return True
+        try:
+            store_api_key(self.url.text().strip(), key)
+        except KeyringUnavailable as exc:
+            self._show_result(False, str(exc))
+            return False
+        return True
+
+    def test(self) -> None:
+        url, served = self.values()
+        if "://" not in url:
+            self._show_result(False, "Write the server's address, e.g. http://127.0.0.1:8000/v1.")
+            return
+        if self.engine.state != "idle":
+            self._show_result(False, f"The model is busy {self.engine.state}: try when it is idle.")
+            return
+        if not self._save_key():
+            return
+        self.test_button.setEnabled(False)
+        self.result.setStyleSheet("")
+        self.result.setText(f"Connecting to {url}…")
+        self.engine.probe(url, served)
+
+    def _show_result(self, ok: bool, message: str) -> None:
+        self.test_button.setEnabled(True)
+        self.result.setStyleSheet(f"color: {theme.PASS if ok else theme.FAIL}")
+        self.result.setText(message)
+
+    def _accept(self) -> None:
+        if "://" not in self.values()[0]:
+            self._show_result(False, "Write the server's address, e.g. http://127.0.0.1:8000/v1.")
+        elif self._save_key():
+            self.accept()
+
+    def done(self, result: int) -> None:
+        self.engine.probe_result.disconnect(self._show_result)
+        super().done(result)
