@@ -46,6 +46,8 @@ def figures(summary: Mapping, samples: list[dict], results: Mapping) -> dict[str
     return {
         "pass_at_k_vs_k": plots.pass_at_k_vs_k(table),
         "pass_at_k_vs_temperature": plots.pass_at_k_vs_temperature(table),
+        "distinct_programs": plots.distinct_programs_vs_temperature(
+            {float(t): d for t, d in summary["distinct_programs"].items()}),
         "ranking": plots.ranking_curves({float(t): c for t, c in summary["ranking"].items()}),
         "logprob_distribution": plots.logprob_distribution(*mean_logprobs_by_verdict(samples, results)),
     }

@@ -1,15 +1,18 @@
 """A Jupyter console on a kernel jailed in the sandbox, with the selected candidate defined.
 
 qtconsole is imported and the kernel started only when the dock is first shown, so neither
-slows the start of the app.
+slows the start of the app. The console appears once the kernel has answered on both its request
+and its output channels: ZeroMQ drops output published before the subscription is connected (its
+"slow joiner"), so a first command sent any earlier could run and show nothing.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel
 
 from desktop_app import theme
 
+PROBE_MS = 250
 BANNER = ("Sandboxed Python (no network, no host files). The selected candidate is defined as\n"
           "`candidate`; its source is in `source`.\n")
 
@@ -20,14 +23,14 @@ class ConsoleDock(QDockWidget):
         self.setObjectName("console_dock")
         self.kernel = self.client = self.console = None
         self._pending: str | None = None
+        self._probe = QTimer(self, interval=PROBE_MS)
         self.setWidget(QLabel("The console starts when this panel is first shown.", self))
         self.visibilityChanged.connect(lambda visible: visible and self.start())
 
     def start(self) -> None:
-        if self.console is not None:
+        if self.kernel is not None:
             return
         from qtconsole.client import QtKernelClient
-        from qtconsole.rich_jupyter_widget import RichJupyterWidget
 
         from sandbox import SandboxUnavailable
         from sandbox.kernel import SandboxedKernel
@@ -40,9 +43,31 @@ class ConsoleDock(QDockWidget):
             self.widget().setText(f"The console is unavailable: {exc}")
             self.widget().setWordWrap(True)
             return
+        self.widget().setText("Starting the sandboxed Python kernel…")
         self.client = QtKernelClient(connection_file=connection_file)
         self.client.load_connection_file()
         self.client.start_channels()
+        self.client.iopub_channel.message_received.connect(self._on_output)
+        self._probe.timeout.connect(self._ask)
+        self._probe.start()
+
+    def _ask(self) -> None:
+        if not self.kernel.is_alive():
+            self._probe.stop()
+            self.widget().setText("The console's kernel stopped while starting. Hide and show this panel to retry.")
+            self.shutdown()
+            return
+        self.client.kernel_info()
+
+    def _on_output(self, msg: dict) -> None:
+        """Any output message proves the subscription works: each probe makes the kernel publish
+        its busy and idle status."""
+        if self.console is not None or msg.get("header", {}).get("msg_type") != "status":
+            return
+        self._probe.stop()
+        self.client.iopub_channel.message_received.disconnect(self._on_output)
+        from qtconsole.rich_jupyter_widget import RichJupyterWidget
+
         self.console = RichJupyterWidget(self)
         self.console.banner = BANNER
         if theme.is_dark():
@@ -64,6 +89,7 @@ class ConsoleDock(QDockWidget):
             self.console.execute(code, hidden=True)
 
     def shutdown(self) -> None:
+        self._probe.stop()
         if self.client is not None:
             self.client.stop_channels()
             self.client = None

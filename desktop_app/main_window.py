@@ -249,6 +249,8 @@ class MainWindow(PromptFiles, QMainWindow):
         self.history.open_requested.connect(self.open_session)
         self.history.export_requested.connect(self.export_session)
         self.job_tabs["examples"].use_requested.connect(self.use_function)
+        lab = self.job_tabs["sweep"]
+        lab.problem_requested.connect(lambda: lab.set_problem(self.prompt_editor.toPlainText(), self.tests_editor.text()))
         # What the user types is saved a second after they stop typing, so a kill loses nothing.
         self._draft_timer = QTimer(self, singleShot=True, interval=1000, timeout=self._save_drafts)
         self.prompt_editor.textChanged.connect(self._draft_timer.start)

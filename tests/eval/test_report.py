@@ -51,7 +51,7 @@ def test_report_of_a_run(finished_run):
     page = write_report(run_dir)
     assert page == run_dir / REPORT
     text = page.read_text()
-    for name in ("pass_at_k_vs_k", "pass_at_k_vs_temperature", "ranking", "logprob_distribution"):
+    for name in ("pass_at_k_vs_k", "pass_at_k_vs_temperature", "distinct_programs", "ranking", "logprob_distribution"):
         assert (run_dir / f"{name}.png").stat().st_size > 1000
         assert (run_dir / f"{name}.svg").read_text().lstrip().startswith("<?xml")
         assert f'alt="{name}" src="data:image/png;base64,' in text

@@ -47,6 +47,7 @@ def open_window(qtbot, spec: str, timeout_s: float = 120):
 def generate_and_wait(qtbot, window, timeout_s: float = 120):
     finished = []
     window.controller.run_finished.connect(lambda: finished.append(True))
+    window.tabs.setCurrentWidget(window.splitter)
     window.generate()
     qtbot.waitUntil(lambda: bool(finished), timeout=int(timeout_s * 1000))
 

@@ -1,6 +1,4 @@
 """The console dock runs a Jupyter kernel inside the sandbox, with the selected candidate defined."""
-import pytest
-
 from sandbox.layers import PACKAGE_ROOT
 from tests.gui.conftest import generate_and_wait
 
@@ -12,8 +10,6 @@ def printed(output, marker: str) -> list[str]:
     return [line for line in output.toPlainText().splitlines() if line.startswith(marker)]
 
 
-@pytest.mark.skip(reason="intermittent: in about 1 run of 2 the jailed kernel never answers the first execute "
-                         "(seen 2026-11-25, quiet machine too); issue 5 stays open until it is fixed")
 def test_console_kernel_is_jailed_and_defines_candidate(qtbot, tiny_window):
     w = tiny_window
     w.prompt_editor.setPlainText(PROMPT)

@@ -16,6 +16,7 @@ TESTS_SRC = "def check(candidate):\n    assert candidate(1, 2) == 3\n"
 
 @pytest.fixture
 def w(tiny_window):
+    tiny_window.tabs.setCurrentWidget(tiny_window.splitter)
     tiny_window.message.clear()
     tiny_window.prompt_editor.setPlainText(PROMPT)
     tiny_window.tests_editor.setPlainText(TESTS_SRC)
