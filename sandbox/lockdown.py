@@ -4,6 +4,7 @@ would forbid nothing earlier steps need but must cover everything after)."""
 from __future__ import annotations
 
 import ctypes
+import fcntl  # here, not in install_fds: a module imported after the fork costs every run its import
 import math
 import os
 import resource
@@ -72,8 +73,6 @@ class Guard:
 
 def install_fds(stdout_fd: int, stderr_fd: int, keep: list[int]) -> list[int]:
     """0 = /dev/null, 1 and 2 = capture pipes, 3.. = keep; every other fd is closed."""
-    import fcntl
-
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 512) for fd in [stdout_fd, stderr_fd, *keep]]
     null = os.open("/dev/null", os.O_RDWR)
     os.dup2(null, 0)

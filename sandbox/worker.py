@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import ctypes
 import os
-import resource
 import select
 import signal
 import socket
@@ -95,40 +94,9 @@ def _prefork(sock: socket.socket, guard: Guard):
     return pid, ours
 
 
-_WARM_UP = compile('''
-from typing import List
-def warm_up(xs: List[int], n: int = 3) -> List[int]:
-    """A stand-in for a candidate: exercises the compiler and the codec once."""
-    return sorted({x * n for x in xs if x % 2 == 0})
-''', "<warm-up>", "exec")
-
-
-def _warm_up() -> None:
-    """Touch, while idle, the memory a run will touch, so that its copy-on-write faults
-    (expensive in a VM) happen before the job arrives rather than during it."""
-    ns: dict = {}
-    exec(compile(open(candidate.__file__).read(), "<warm-up>", "exec"), {"__name__": "warm"})
-    exec(_WARM_UP, ns)
-    r, w = os.pipe()
-    try:
-        for _ in range(2):
-            codec.write_frame(w, [codec.to_plain([list(range(50)), 2]), codec.to_plain({"n": 2.5, "s": "x"})])
-            request = codec.read_frame(r)
-            args, kwargs = codec.from_plain(request[0]), codec.from_plain(request[1])
-            codec.write_frame(w, ["ok", codec.to_plain(ns["warm_up"](*args)), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss])
-            codec.read_frame(r)
-    finally:
-        os.close(r)
-        os.close(w)
-
-
 def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
     try:
         guard.prepare(writable=True)
-        try:
-            _warm_up()
-        except Exception:  # noqa: BLE001 - only an optimisation
-            pass
         job, fds = channel.recv_msg(handoff)
         if job is None:
             os._exit(0)
