@@ -2,16 +2,13 @@
 dock and the status bar, with every action in a menu and on a shortcut."""
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QScrollArea, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from core.model_store import data_dir
 from core.ranking_view import RANKINGS
-from core.jsonl import write_jsonl
 from core.session_store import SessionStore
 from desktop_app.about_dialog import open_usage, show_about
 from desktop_app.candidate_details import CandidateDetails, outcome_text
@@ -33,6 +30,7 @@ from desktop_app.prompt_files import PY_FILTER, PromptFiles
 from desktop_app.recent_files import RecentFilesMenu
 from desktop_app.run_controller import RunController
 from desktop_app.server_dialog import ServerDialog
+from desktop_app.session_actions import SessionActions
 from desktop_app.status_bar import StatusBar
 from desktop_app.summary_panel import SummaryPanel
 from desktop_app.tests_editor import TestsEditor
@@ -54,7 +52,7 @@ def _titled(title: str, widget: QWidget) -> QWidget:
     return box
 
 
-class MainWindow(PromptFiles, QMainWindow):
+class MainWindow(PromptFiles, SessionActions, QMainWindow):
     def __init__(self, model_spec: str | None = None):
         super().__init__()
         self.setWindowTitle("CodeSynth Studio")
@@ -366,71 +364,6 @@ class MainWindow(PromptFiles, QMainWindow):
         text = self._whole_function()
         if text is not None:
             self._replace_text(self.prompt_editor, text)
-
-    # -- sessions --------------------------------------------------------------------------------
-
-    def _offer_recovery(self) -> None:
-        if self.store.notice:
-            self.message.info(self.store.notice)
-            return
-        interrupted = self.store.interrupted()
-        for row in interrupted:
-            self.store.update(row.id, state="interrupted")
-        if interrupted:
-            row = interrupted[0]
-            saved = len(self.store.candidates(row.id))
-            detail = f" with {saved} finished candidate{'s' * (saved != 1)}" if row.kind == "workbench" else ""
-            self.message.offer(f"The run “{row.name}” was interrupted when the app last stopped. It was saved{detail}.",
-                               "Reopen it", lambda: self.open_session(row.id))
-            self.history.refresh()
-
-    def open_session(self, sid: int) -> None:
-        row = self.store.get(sid)
-        if row.kind in self.job_tabs:
-            tab = self.job_tabs[row.kind]
-            if tab.running:
-                self.message.error(f"{tab.title} is running: press Stop (Esc) before reopening a past run there.")
-                return
-            document = self.store.document(sid, row.kind)
-            if document is not None:
-                tab.restore(document)
-            self.tabs.setCurrentWidget(tab)
-            return
-        if self.controller.engine.state == "generating":
-            self.message.error("A generation is running: press Stop (Esc) before reopening a past run.")
-            return
-        self._replace_text(self.prompt_editor, row.prompt)
-        self._replace_text(self.tests_editor.editor, row.tests)
-        self.controls.set_params(row.params)
-        self.controller.show_saved(row.prompt, row.tests, self.store.candidates(sid), self.store.results(sid),
-                                   row.params.get("seed") or 0)
-        self.tabs.setCurrentWidget(self.splitter)
-
-    def export_session(self, sid: int, kind: str, path: str | None = None) -> None:
-        row = self.store.get(sid)
-        if path is None:
-            suffix, filter_ = (".json", "Session (*.json)") if kind == "json" else (".jsonl", "Samples (*.jsonl)")
-            path, _ = QFileDialog.getSaveFileName(self, "Export", row.name + suffix, filter_)
-            if not path:
-                return
-        if kind == "json":
-            self._write(path, json.dumps(self.store.export_json(sid), indent=1))
-        else:
-            write_jsonl(path, self.store.export_samples(sid, row.name))
-
-    def import_session(self, path: str | None = None) -> None:
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import session", "", "Session (*.json)")
-            if not path:
-                return
-        try:
-            with open(path, encoding="utf-8") as f:
-                sid = self.store.import_json(json.load(f))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            self.message.error(f"{path} could not be imported: {exc}")
-            return
-        self.history.refresh()
-        self.open_session(sid)
 
     def use_function(self, text: str) -> None:
         """A function taken from another tab becomes the Workbench prompt."""

@@ -100,6 +100,9 @@ def run(args) -> int:
     from sandbox import SandboxPool
 
     engine = open_backend(args.model, args.served_model, progress=lambda msg: print(msg, file=sys.stderr))
+    if config.back_translation and not getattr(engine.info, "scoring", True):
+        print("notice: the back-translation ranking is left out: this server cannot score given text",
+              file=sys.stderr)
     pool = SandboxPool(workers=args.workers)
     bars = []
 

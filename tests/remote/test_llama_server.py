@@ -109,6 +109,17 @@ def test_echo_misalignment_is_detected(backend, default_engine):
             backend.score(context, continuation)
 
 
+def test_eval_rows_leave_out_back_translation_where_the_server_cannot_score(backend):
+    from core.evaluate import EvalConfig, sample_rows
+
+    config = EvalConfig(problems="humaneval", problems_sha256="x", task_ids=("HumanEval/0",), n=2, temperatures=(0.8,),
+                        mode="completion", model=backend.info.path, max_new_tokens=16, back_translation=True)
+    problem = {"task_id": "HumanEval/0", "prompt": HUMANEVAL_0, "entry_point": "has_close_elements"}
+    rows = sample_rows(backend, problem, 0.8, config)
+    assert len(rows) == 2
+    assert all(("back_translation_logprob" in row) == backend.info.scoring for row in rows)
+
+
 def test_instruct_mode_through_chat(backend):
     params = SamplingParams(n=2, temperature=0.2, max_new_tokens=64, seed=0, mode="instruct")
     for c in backend.generate(HUMANEVAL_0, params):

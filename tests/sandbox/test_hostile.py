@@ -11,7 +11,6 @@ import uuid
 import psutil
 import pytest
 
-from sandbox import SandboxPool
 from sbx_helpers import program
 
 pytestmark = pytest.mark.slow
