@@ -13,6 +13,14 @@ from desktop_app import theme
 INDENT = " " * 4
 
 
+def replace_all(editor, text: str) -> None:
+    """Replaces a QPlainTextEdit's whole text through its cursor, so Undo brings back what it held
+    (setPlainText would clear the undo history)."""
+    cursor = editor.textCursor()
+    cursor.select(cursor.SelectionType.Document)
+    cursor.insertText(text)
+
+
 class _LineNumbers(QWidget):
     def __init__(self, editor: "CodeEditor"):
         super().__init__(editor)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
 from core.docstrings import docstring_edit, functions_in
 from core.params import InvalidParams
 from desktop_app import theme
-from desktop_app.code_editor import CodeEditor
+from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.job_tab import JobTab
 from desktop_app.jobs.docstrings_job import COPIES_CODE, NO_INPUTS, OFF, PENDING, SCORED, STOPPED
 from desktop_app.prompt_files import PY_FILTER
@@ -33,13 +33,6 @@ def score_text(row: dict, running: bool) -> str:
         return f"{row['score']:.0%}"
     # A pending score of a job that has ended (failed, or the app was killed) will not come.
     return SCORE_TEXT[STOPPED if row["status"] == PENDING and not running else row["status"]]
-
-
-def _replace_all(editor: QPlainTextEdit, text: str) -> None:
-    """Through the cursor, so Undo brings back what the editor held."""
-    cursor = editor.textCursor()
-    cursor.select(QTextCursor.SelectionType.Document)
-    cursor.insertText(text)
 
 
 class DocstringsTab(JobTab):
@@ -165,7 +158,7 @@ class DocstringsTab(JobTab):
         except (OSError, UnicodeDecodeError) as exc:
             self._error(f"Could not open {path}: {exc}")
             return
-        _replace_all(self.code, text)
+        replace_all(self.code, text)
         self.refresh_functions()
 
     def save_code(self, path: str | None = None) -> None:
@@ -287,8 +280,8 @@ class DocstringsTab(JobTab):
                 "function": self.function_box.currentText(), "samples": self.samples.value(), "snapshot": self.snapshot}
 
     def restore(self, document: dict) -> None:
-        _replace_all(self.code, document["code"])
-        _replace_all(self.tests.editor, document["tests"])
+        replace_all(self.code, document["code"])
+        replace_all(self.tests.editor, document["tests"])
         self.refresh_functions()
         self.function_box.setCurrentText(document["function"])
         self.samples.setValue(document["samples"])

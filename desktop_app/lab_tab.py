@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 from core.entry_point import entry_point
 from core.example_library import load_library
 from core.params import InvalidParams
-from desktop_app.code_editor import CodeEditor
+from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.job_tab import JobTab
 from desktop_app.jobs.sweep_job import PLOTS
 from desktop_app.lab_plots import PlotGrid
@@ -29,13 +29,6 @@ PLACEHOLDERS = dict(zip(PLOTS, (
     "Ranking: mean and sum log-prob against random and the oracle, at the hottest temperature tested",
 )))
 IDLE_TEXT = "No sweep yet: write or load a problem and press Run sweep (Ctrl+Enter), or Demo preset."
-
-
-def _replace_text(editor, text: str) -> None:
-    """Through the cursor, so Undo brings back what the editor held."""
-    cursor = editor.textCursor()
-    cursor.select(cursor.SelectionType.Document)
-    cursor.insertText(text)
 
 
 def _percent(value: float | None) -> str:
@@ -133,8 +126,8 @@ class LabTab(JobTab):
     # -- inputs ------------------------------------------------------------------------------------
 
     def set_problem(self, prompt: str, tests: str) -> None:
-        _replace_text(self.prompt_editor, prompt)
-        _replace_text(self.tests_editor.editor, tests)
+        replace_all(self.prompt_editor, prompt)
+        replace_all(self.tests_editor.editor, tests)
         self.tests_editor.check()
         self.examples.setCurrentIndex(0)
 

@@ -13,7 +13,7 @@ from core.session_store import SessionStore
 from desktop_app.about_dialog import open_usage, show_about
 from desktop_app.candidate_details import CandidateDetails, outcome_text
 from desktop_app.candidates_view import CandidatesView
-from desktop_app.code_editor import CodeEditor
+from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.console_dock import ConsoleDock
 from desktop_app.controls_panel import PRESETS, ControlsPanel
 from desktop_app.docstrings_tab import DocstringsTab
@@ -363,11 +363,11 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
     def use_in_editor(self) -> None:
         text = self._whole_function()
         if text is not None:
-            self._replace_text(self.prompt_editor, text)
+            replace_all(self.prompt_editor, text)
 
     def use_function(self, text: str) -> None:
         """A function taken from another tab becomes the Workbench prompt."""
-        self._replace_text(self.prompt_editor, text)
+        replace_all(self.prompt_editor, text)
         self.tabs.setCurrentWidget(self.splitter)
 
     def about(self):
@@ -376,15 +376,8 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
     def load_example(self, entry) -> None:
         """A shipped example's prompt and tests into the Workbench editors (Undo brings the old back)."""
         self.tabs.setCurrentWidget(self.splitter)
-        self._replace_text(self.prompt_editor, entry.prompt)
-        self._replace_text(self.tests_editor.editor, entry.tests)
-
-    @staticmethod
-    def _replace_text(editor, text: str) -> None:
-        # Through the cursor, not setPlainText, so Undo brings the old text back.
-        cursor = editor.textCursor()
-        cursor.select(cursor.SelectionType.Document)
-        cursor.insertText(text)
+        replace_all(self.prompt_editor, entry.prompt)
+        replace_all(self.tests_editor.editor, entry.tests)
 
     # -- persistence -----------------------------------------------------------------------------
 

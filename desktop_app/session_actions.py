@@ -8,6 +8,7 @@ import json
 from PySide6.QtWidgets import QFileDialog
 
 from core.jsonl import write_jsonl
+from desktop_app.code_editor import replace_all
 
 
 class SessionActions:
@@ -41,8 +42,8 @@ class SessionActions:
         if self.controller.engine.state == "generating":
             self.message.error("A generation is running: press Stop (Esc) before reopening a past run.")
             return
-        self._replace_text(self.prompt_editor, row.prompt)
-        self._replace_text(self.tests_editor.editor, row.tests)
+        replace_all(self.prompt_editor, row.prompt)
+        replace_all(self.tests_editor.editor, row.tests)
         self.controls.set_params(row.params)
         self.controller.show_saved(row.prompt, row.tests, self.store.candidates(sid), self.store.results(sid),
                                    row.params.get("seed") or 0)
