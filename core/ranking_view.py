@@ -6,11 +6,12 @@ arrive one at a time, so every key must be stable as others join.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from core.candidate import Candidate
 
-RANKINGS = {"mean_logprob": "mean log-prob", "sum_logprob": "sum log-prob", "random": "random"}
+RANKINGS = {"mean_logprob": "mean log-prob", "sum_logprob": "sum log-prob", "random": "random",
+            "back_translation": "back-translation"}
 
 
 def _random_key(seed: int, candidate: Candidate) -> float:
@@ -18,12 +19,18 @@ def _random_key(seed: int, candidate: Candidate) -> float:
     return random.Random(f"{seed}:{candidate.index}").random()
 
 
-def rank(candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 0) -> list[Candidate]:
-    """Best first; ties keep request order."""
+def rank(candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 0,
+         back_translation: Mapping[int, float] | None = None) -> list[Candidate]:
+    """Best first; ties keep request order. `back_translation` maps candidate index to its
+    back-translation log-prob (core.reverse); candidates not scored yet follow the scored ones,
+    by mean log-prob."""
     if by not in RANKINGS:
         raise ValueError(f"unknown ranking {by!r}; choose one of {', '.join(RANKINGS)}")
     if by == "random":
         return sorted(candidates, key=lambda c: _random_key(seed, c))
+    if by == "back_translation":
+        scores = back_translation or {}
+        return sorted(candidates, key=lambda c: (c.index not in scores, -scores.get(c.index, c.mean_logprob), c.index))
     return sorted(candidates, key=lambda c: (-getattr(c, by), c.index))
 
 

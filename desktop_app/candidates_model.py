@@ -59,10 +59,12 @@ class CandidatesModel(QAbstractTableModel):
         self.entries: list[Entry] = []
         self._rows: dict[int, int] = {}  # candidate index -> row
         self.ranking, self.seed = "mean_logprob", 0
+        self.back_translation: dict[int, float] = {}  # candidate index -> log-prob, when asked for
 
     def clear(self, seed: int = 0) -> None:
         self.beginResetModel()
         self.entries, self._rows, self.seed = [], {}, seed
+        self.back_translation = {}
         self.endResetModel()
 
     def entry(self, index: int) -> Entry:
@@ -107,12 +109,16 @@ class CandidatesModel(QAbstractTableModel):
         self.entries[row].test, self.entries[row].result = state, result
         self.dataChanged.emit(self.index(row, TESTS), self.index(row, TESTS))
 
+    def set_back_translation(self, scores: dict[int, float]) -> None:
+        self.back_translation.update(scores)
+        self.rerank()
+
     def set_ranking(self, ranking: str) -> None:
         self.ranking = ranking
         self.rerank()
 
     def rerank(self) -> None:
-        ranked = rank(self.finished(), self.ranking, self.seed)
+        ranked = rank(self.finished(), self.ranking, self.seed, self.back_translation)
         for position, group in enumerate(group_duplicates(ranked), start=1):
             for member in group:
                 entry = self.entry(member.index)

@@ -11,6 +11,7 @@ from core.model_store import data_dir
 from core.ranking_view import RANKINGS
 from core.session_store import SessionStore
 from desktop_app.about_dialog import open_usage, show_about
+from desktop_app.back_translation_ranker import BackTranslationRanker
 from desktop_app.candidate_details import CandidateDetails, outcome_text
 from desktop_app.candidates_view import CandidatesView
 from desktop_app.code_editor import CodeEditor, replace_all
@@ -62,6 +63,7 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         self.jobs = JobRunner(self.controller, self.store, self)
         self.recorder = WorkbenchRecorder(self.controller, self.store, self)
         self.first_run = FirstRun(self)
+        self.back_translation = BackTranslationRanker(self.controller, self)
         self.prompt_path: str | None = None
         self._model_spec = model_spec
         self._closed = False
@@ -322,6 +324,7 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
 
     def set_ranking(self, key: str) -> None:
         self.model.set_ranking(key)
+        self.back_translation.request()
         self.ranking_box.setCurrentIndex(self.ranking_box.findData(key))
         next(a for a in self.ranking_group.actions() if a.data() == key).setChecked(True)
 

@@ -14,7 +14,7 @@ import threading
 from typing import Callable, Iterator
 
 JOBS = {"sweep": "desktop_app.jobs.sweep_job", "docstrings": "desktop_app.jobs.docstrings_job",
-        "examples": "desktop_app.jobs.examples_job"}
+        "examples": "desktop_app.jobs.examples_job", "back_translation": "desktop_app.jobs.back_translation_job"}
 
 
 class JobError(Exception):

@@ -4,6 +4,7 @@ import math
 
 from PySide6.QtCore import Qt
 
+from core.ranking_view import group_duplicates, rank
 from desktop_app.candidates_model import DONE, TESTS
 from tests.gui.conftest import generate_and_wait
 
@@ -77,7 +78,30 @@ def test_ranking_switch(qtbot, tiny_window):
     sums = [w.model.entry(i).candidate.sum_logprob for i in w.view.ranked_indices()]
     assert sums == sorted(sums, reverse=True)
     w.set_ranking("random")
-    assert sorted(w.view.ranked_indices()) == sorted(w.view.ranked_indices())
+    leaders = [group[0].index for group in group_duplicates(rank(w.model.finished(), "random", w.model.seed))]
+    assert w.view.ranked_indices() == leaders
+    w.set_ranking("mean_logprob")
+
+
+def test_back_translation_ranking(qtbot, tiny_window):
+    w = tiny_window
+    w.prompt_editor.setPlainText(PROMPT)
+    w.tests_editor.setPlainText(TESTS_SRC)
+    w.controls.samples.setValue(4)
+    w.controls.max_new_tokens.setValue(12)
+    generate_and_wait(qtbot, w)
+    next(a for a in w.ranking_group.actions() if a.data() == "back_translation").trigger()
+    qtbot.waitUntil(lambda: len(w.model.back_translation) == 4 and w.controller.engine.state == "idle",
+                    timeout=60_000)
+    scores = w.model.back_translation
+    shown = w.view.ranked_indices()
+    assert all(score < 0 for score in scores.values())
+    assert [scores[i] for i in shown] == sorted((scores[i] for i in shown), reverse=True)
+    # A prompt without a docstring cannot be back-translated: said plainly, the table unchanged.
+    w.prompt_editor.setPlainText("def add(a, b):\n")
+    generate_and_wait(qtbot, w)
+    qtbot.waitUntil(lambda: "needs a docstring" in w.message.text(), timeout=30_000)
+    assert w.model.back_translation == {} and len(w.model.finished()) == 4
     w.set_ranking("mean_logprob")
 
 

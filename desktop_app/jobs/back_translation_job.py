@@ -1,0 +1,23 @@
+"""The Workbench's back-translation ranking (the paper's Figure 7 heuristic): for each finished
+candidate, the log-prob of the prompt's docstring given the candidate's code, computed by the
+model that wrote it (core.reverse, the same code as `codesynth eval`). Qt-free."""
+from __future__ import annotations
+
+from core.reverse import back_translation_logprob, strip_docstring
+from desktop_app.jobs import JobError
+
+
+def run(backend, pool, cancel, prompt: str, entry_point: str, completions: dict[int, str]):
+    try:
+        strip_docstring(prompt, entry_point)
+    except ValueError:
+        raise JobError("Back-translation ranking needs a docstring in the prompt: the model is scored on "
+                       "writing it back from each candidate's code.") from None
+    if not getattr(backend.info, "scoring", True):
+        raise JobError("This server cannot score given text, so back-translation ranking is unavailable.")
+    scores: dict[int, float] = {}
+    for index, completion in completions.items():
+        if cancel.is_set():
+            break
+        scores[index] = back_translation_logprob(backend, prompt, completion, entry_point)
+        yield {"scores": dict(scores)}

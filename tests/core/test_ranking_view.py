@@ -1,0 +1,31 @@
+"""The order of one live candidate list: every key stays put as candidates arrive."""
+import pytest
+
+from core.candidate import Candidate
+from core.ranking_view import group_duplicates, rank
+
+
+def cand(index: int, logprobs: list[float], text: str = "    return 1\n") -> Candidate:
+    return Candidate(index=index, text=text, raw_text=text, token_ids=list(range(len(logprobs))),
+                     token_logprobs=logprobs, finish_reason="stop")
+
+
+def test_back_translation_ranks_scored_candidates_first_then_by_mean_logprob():
+    a, b, c, d = cand(0, [-1.0]), cand(1, [-0.1]), cand(2, [-2.0]), cand(3, [-0.5])
+    scores = {2: -3.0, 0: -7.0}
+    assert [x.index for x in rank([a, b, c, d], "back_translation", back_translation=scores)] == [2, 0, 1, 3]
+    assert [x.index for x in rank([a, b, c, d], "back_translation")] == [1, 3, 0, 2]  # none scored yet
+
+
+def test_random_order_is_stable_as_candidates_arrive_and_duplicates_group():
+    first = [cand(i, [-1.0], f"    return {i % 2}\n") for i in range(4)]
+    later = first + [cand(i, [-1.0]) for i in range(4, 8)]
+    order = [c.index for c in rank(first, "random", seed=3)]
+    assert [c.index for c in rank(later, "random", seed=3) if c.index < 4] == order
+    groups = group_duplicates(rank(first, "mean_logprob"))
+    assert [[c.index for c in g] for g in groups] == [[0, 2], [1, 3]]
+
+
+def test_unknown_ranking_is_refused():
+    with pytest.raises(ValueError, match="unknown ranking"):
+        rank([], "best")
