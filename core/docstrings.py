@@ -75,13 +75,17 @@ def prompt_for(engine, func: Function, mode: str) -> str:
     return reverse_prompt(func.code, func.name)
 
 
-def copies_code(docstring: str, body: str) -> bool:
-    """The paper counts a docstring that restates the body as a failure: flag one that contains
-    at least half of the body's non-trivial lines verbatim."""
+def copies_code(docstring: str, body: str, signature: str = "") -> bool:
+    """The paper counts a docstring that restates the code as a failure: flag one that contains
+    at least half of the body's non-trivial lines verbatim, or that opens by repeating the `def`
+    line (`signature`: the function's header), which small models often do."""
+    flat = " ".join(docstring.split())
+    def_line = next((" ".join(line.split()) for line in signature.splitlines() if line.strip().startswith("def ")), "")
+    if def_line and flat.startswith(def_line.rstrip(":")):
+        return True
     lines = [line.strip() for line in body.splitlines() if len(line.strip()) >= 8]
     if not lines:
         return False
-    flat = " ".join(docstring.split())
     return sum(" ".join(line.split()) in flat for line in lines) * 2 >= len(lines)
 
 
@@ -91,7 +95,7 @@ def generate_docstrings(engine, func: Function, params: SamplingParams,
     mode = engine.resolve_mode(params.mode)
     raw = replace(params, mode="completion", stop=(DOC_CLOSE,))  # the prompt is already built for the mode
     cands = engine.generate(prompt_for(engine, func, mode), raw, cancel)
-    docs = [DocstringCandidate(inspect.cleandoc(c.text).strip(), c, copies_code(c.text, func.body)) for c in cands]
+    docs = [DocstringCandidate(inspect.cleandoc(c.text).strip(), c, copies_code(c.text, func.body, func.header)) for c in cands]
     return sorted(docs, key=lambda d: d.candidate.mean_logprob, reverse=True)
 
 

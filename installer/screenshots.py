@@ -1,5 +1,6 @@
 """Screenshots for the README: starts Xvfb, runs the app on it, drives a generation on a
-HumanEval problem and saves docs/screenshots/*.png (light and dark).
+HumanEval problem, then the Sampling lab's Demo, a From-examples task and a Docstrings run, and
+saves docs/screenshots/*.png (light and dark).
 
 Usage: .venv/bin/python installer/screenshots.py [--model default] [-n 10] [--task HumanEval/0]
 Needs Xvfb and the xcb libraries (installer/bootstrap.sh installs them).
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = (1600, 1000)
@@ -58,11 +60,17 @@ def shoot(args) -> None:
 
     from core.problems import load_problems
     from desktop_app.app import configure
+    from PySide6.QtCore import QSettings
+
+    from desktop_app import main_window
+    from desktop_app.first_run import DONE_KEY
     from desktop_app.main_window import MainWindow
     from desktop_app.problem_browser import ProblemBrowser
 
     app = QApplication([sys.argv[0]])
     configure(app, args.shoot)
+    QSettings().setValue(DONE_KEY, True)  # no welcome bar in the pictures
+    main_window.sessions_path = lambda: Path(args.settings_dir) / "sessions.sqlite"  # not the user's history
     window = MainWindow(model_spec=args.model)
     window.setGeometry(0, 0, *SIZE)
     window.show()
@@ -107,7 +115,32 @@ def shoot(args) -> None:
     browser.move(window.geometry().center() - browser.rect().center())
     save("problem-browser")
     browser.close()
+    shoot_tabs(app, window, save)
     window.close()
+
+
+def shoot_tabs(app, window, save) -> None:
+    """The Sampling lab's Demo preset, a From-examples task and a Docstrings run."""
+    from core.example_library import load_library
+
+    def run_and_save(tab, start, name: str) -> None:
+        window.tabs.setCurrentWidget(tab)
+        start()
+        wait_for(app, lambda: window.jobs.owner is None, 900)
+        window.message.clear()
+        save(name)
+
+    window.controls.samples.setValue(5)
+    tabs = window.job_tabs
+    run_and_save(tabs["sweep"], tabs["sweep"].run_demo, "sampling-lab")
+    run_and_save(tabs["examples"], lambda: (tabs["examples"].load_entry("examples/km_to_miles"),
+                                           tabs["examples"].run()), "from-examples")
+    classic = next(e for e in load_library() if e.kind == "classic")
+    docstrings = tabs["docstrings"]
+    docstrings.code.setPlainText(classic.prompt.split('"""')[0].rstrip() + "\n" + classic.solution)
+    docstrings.tests.setPlainText(classic.tests)  # calls that give back-translation its inputs
+    docstrings.refresh_functions()
+    run_and_save(docstrings, docstrings.run, "docstrings")
 
 
 def main() -> None:
@@ -118,6 +151,7 @@ def main() -> None:
     parser.add_argument("--task", default="HumanEval/0")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
     parser.add_argument("--shoot", choices=("light", "dark"), help=argparse.SUPPRESS)  # the child's role
+    parser.add_argument("--settings-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.shoot:
         shoot(args)
@@ -125,11 +159,11 @@ def main() -> None:
     os.makedirs(args.out, exist_ok=True)
     xvfb, display = start_xvfb()
     try:
-        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb",
-                   XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="screenshots-settings-"))
+        settings = tempfile.mkdtemp(prefix="screenshots-settings-")
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=settings)
         for scheme in ("light", "dark"):
-            subprocess.run([sys.executable, os.path.abspath(__file__), *sys.argv[1:], "--shoot", scheme],
-                           cwd=ROOT, env=env, check=True)
+            subprocess.run([sys.executable, os.path.abspath(__file__), *sys.argv[1:], "--shoot", scheme,
+                            "--settings-dir", settings], cwd=ROOT, env=env, check=True)
     finally:
         xvfb.kill()
         xvfb.wait()

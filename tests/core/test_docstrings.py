@@ -60,6 +60,10 @@ def test_copies_code():
     assert copies_code("Computes total = a + b then return total * 2", body)
     assert not copies_code("Twice the sum of a and b.", body)
     assert not copies_code("anything", "    pass\n")
+    header = "from typing import List\n\n@cache\ndef total(a: int, b: int) -> int:\n"
+    assert copies_code("def total(a: int, b: int) -> int:", body, header)  # the def line echoed back
+    assert copies_code("def total(a: int,  b: int) -> int\n\nMore.", body, header)
+    assert not copies_code("Returns the total of a and b; see def total.", body, header)
 
 
 def test_example_inputs_from_doctests_and_tests():
