@@ -68,28 +68,28 @@ class EngineClient(QObject):
         self.state = state
         self.state_changed.emit(state)
 
-    def load(self, spec: str, served_model: str | None = None) -> None:
+    def _command(self, state: str, *message) -> None:
         self._ensure_process()
-        self._set_state(LOADING)
-        self._conn.send(("load", spec, served_model))
+        self._set_state(state)
+        try:
+            self._conn.send(message)
+        except OSError:
+            pass  # the process died at once: its reader reports that, with the exit code
+
+    def load(self, spec: str, served_model: str | None = None) -> None:
+        self._command(LOADING, "load", spec, served_model)
 
     def generate(self, prompt: str, params) -> None:
-        self._ensure_process()
-        self._set_state(GENERATING)
-        self._conn.send(("generate", prompt, params))
+        self._command(GENERATING, "generate", prompt, params)
 
     def probe(self, url: str, served_model: str | None = None) -> None:
         """Tests a server connection in the engine process, which already holds the HTTP client,
         so the GUI never imports it."""
-        self._ensure_process()
-        self._set_state(TESTING)
-        self._conn.send(("probe", url, served_model))
+        self._command(TESTING, "probe", url, served_model)
 
     def run_job(self, name: str, /, **kwargs) -> None:
         """Starts one of `desktop_app.jobs`; its snapshots arrive as `job_update`."""
-        self._ensure_process()
-        self._set_state(WORKING)
-        self._conn.send(("job", name, kwargs))
+        self._command(WORKING, "job", name, kwargs)
 
     def stop(self) -> None:
         """Generation stops within one decoding step; a load cannot be interrupted, so the

@@ -13,3 +13,10 @@ def serve(conn, cancel):
 
     engine.Engine.stream = stream
     engine_process.serve(conn, cancel)
+
+
+def die_at_once(conn, cancel):
+    """An engine process that exits before reading a command (a broken install, a killed child)."""
+    import os
+
+    os._exit(3)

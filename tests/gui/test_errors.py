@@ -96,6 +96,16 @@ def test_out_of_memory_during_generation(qtbot, monkeypatch, tiny_model_dir):
         window.close()
 
 
+def test_engine_process_that_dies_at_once(qtbot, monkeypatch, tiny_model_dir):
+    monkeypatch.setattr(engine_client, "engine_process", types.SimpleNamespace(serve=failing_engine.die_at_once))
+    window = open_window(qtbot, str(tiny_model_dir))
+    try:
+        assert "model process stopped unexpectedly (exit code 3)" in window.model_bar.status.text()
+        assert window.controller.engine.state == "idle" and window.load_action.isEnabled()
+    finally:
+        window.close()
+
+
 def test_sandbox_unavailable(qtbot, monkeypatch, tiny_model_dir):
     def unavailable(*_args, **_kwargs):
         raise sandbox.SandboxUnavailable("Refusing to run untrusted code: no isolation layer works here")
