@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 from core.entry_point import entry_point
 from core.example_library import load_library
 from core.params import InvalidParams
+from desktop_app import theme
 from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.job_tab import JobTab
 from desktop_app.jobs.sweep_job import PLOTS
@@ -185,7 +186,8 @@ class LabTab(JobTab):
         name, n = entry_point(prompt), self.samples.value()
         previous, self._snapshot = self._snapshot, None  # the new session starts with the inputs alone
         started = self.jobs.start(self, f"Sweep of {name} at T = {self.temperatures.text()}", prompt=prompt,
-                                  tests=tests, entry_point=name, temperatures=temperatures, n=n, params=params)
+                                  tests=tests, entry_point=name, temperatures=temperatures, n=n, params=params,
+                                  dark=theme.is_dark())
         if not started:
             self._snapshot = previous
             return

@@ -18,10 +18,12 @@ DPI = 120  # 660 x 480 pixels: the GUI scales it down to its grid cell, which ke
 PLOTS = ("pass_at_k_vs_k", "distinct_programs", "logprob_distribution", "ranking")
 
 
-def run(backend, pool, cancel, prompt: str, tests: str, entry_point: str, temperatures, n: int, params):
+def run(backend, pool, cancel, prompt: str, tests: str, entry_point: str, temperatures, n: int, params,
+        dark: bool = False):
+    """`dark`: draw the figures in matplotlib's dark style, to sit in a dark window."""
     from core.sweep import run_sweep
 
-    renderer = _Renderer()
+    renderer = _Renderer(dark)
     sweep = None
     for sweep in run_sweep(backend, pool(), prompt, tests, entry_point, tuple(temperatures), n, params, cancel):
         summary = sweep.summary()
@@ -77,7 +79,8 @@ def _figures(summary: dict) -> dict:
 
 
 class _Renderer:
-    def __init__(self):
+    def __init__(self, dark: bool = False):
+        self.style = "dark_background" if dark else "default"
         self.pngs: dict[str, bytes] = {}
         self._drawn: dict[str, dict] = {}
         self._next = 0.0
@@ -86,10 +89,13 @@ class _Renderer:
         started = time.monotonic()
         if not force and started < self._next:
             return
+        from matplotlib import style
+
         for name, (draw, data) in _figures(summary).items():
             if data and self._drawn.get(name) != data:
                 buf = io.BytesIO()
-                draw(data).savefig(buf, format="png", dpi=DPI)
+                with style.context(self.style):
+                    draw(data).savefig(buf, format="png", dpi=DPI)
                 self.pngs[name], self._drawn[name] = buf.getvalue(), data
         ended = time.monotonic()
         cost = ended - started

@@ -80,3 +80,14 @@ def test_figures_are_redrawn_at_most_once_a_second_and_always_when_forced():
     assert renderer.pngs == {"distinct_programs": drawn}
     renderer.update(second.summary(), force=True)
     assert set(renderer.pngs) == set(sweep_job.PLOTS) and renderer.pngs["distinct_programs"] != drawn
+
+
+def test_dark_windows_get_figures_drawn_on_a_dark_background():
+    from PIL import Image
+
+    sweep = Sweep((0.5,), 2)
+    light, dark = sweep_job._Renderer(), sweep_job._Renderer(dark=True)
+    for renderer in (light, dark):
+        renderer.update(sweep.summary(), force=True)
+    corner = [Image.open(io.BytesIO(r.pngs["distinct_programs"])).convert("L").getpixel((2, 2)) for r in (light, dark)]
+    assert corner[0] > 200 and corner[1] < 50
