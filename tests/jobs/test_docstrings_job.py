@@ -66,7 +66,7 @@ def test_docstrings_come_first_with_scores_pending_then_each_score(tiny_engine, 
 def test_a_docstring_that_copies_the_code_is_a_failure_and_is_not_back_translated(tiny_engine, pool, monkeypatch):
     # The tiny model writes random text, so the judgement is made to flag the first sample as a copy.
     flags = iter([True, False, False])
-    monkeypatch.setattr(docstrings, "copies_code", lambda _text, _body: next(flags))
+    monkeypatch.setattr(docstrings, "copies_code", lambda _text, _body, _signature="": next(flags))
     last = list(job(tiny_engine, pool))[-1]
     copies = [d for d in last["docstrings"] if d["copies_code"]]
     assert len(copies) == 1 and copies[0]["status"] == COPIES_CODE and copies[0]["score"] is None
