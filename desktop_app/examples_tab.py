@@ -20,6 +20,7 @@ from desktop_app.examples_table import ExamplesTable
 from desktop_app.job_tab import JobTab
 from desktop_app.prompt_files import PY_FILTER
 from desktop_app.tests_editor import TestsEditor, syntax_problem
+from desktop_app.titled import titled
 
 DERIVE_DELAY_MS = 300  # rebuild the derived texts after a pause in typing, not on every key
 HAND_EDITED = ("You changed the function or the tests by hand, so they no longer follow the table. "
@@ -28,15 +29,6 @@ HAND_EDITED = ("You changed the function or the tests by hand, so they no longer
 
 def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:].rstrip(".") + "."
-
-
-def _titled(title: str, widget: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(QLabel(f"<b>{title}</b>"))
-    layout.addWidget(widget)
-    return box
 
 
 class ExamplesTab(JobTab):
@@ -100,8 +92,8 @@ class ExamplesTab(JobTab):
         layout.addLayout(form)
         layout.addWidget(self.table, 2)
         derived = QSplitter(Qt.Orientation.Vertical, self)
-        derived.addWidget(_titled("Function to write (from the table)", self.prompt_editor))
-        derived.addWidget(_titled("Tests (one per example)", self.tests_editor))
+        derived.addWidget(titled("Function to write (from the table)", self.prompt_editor))
+        derived.addWidget(titled("Tests (one per example)", self.tests_editor))
         layout.addWidget(derived, 3)
         layout.addLayout(note)
 
@@ -112,8 +104,8 @@ class ExamplesTab(JobTab):
         top.addWidget(self.generate_button)
         top.addWidget(self.status, 1)
         right.addLayout(top)
-        right.addWidget(_titled("Candidates, best first", self.candidates), 1)
-        right.addWidget(_titled("Selected function", self.function_view), 2)
+        right.addWidget(titled("Candidates, best first", self.candidates), 1)
+        right.addWidget(titled("Selected function", self.function_view), 2)
         actions = QHBoxLayout()
         actions.addWidget(self.use_button)
         actions.addWidget(self.save_button)

@@ -35,6 +35,7 @@ from desktop_app.session_actions import SessionActions
 from desktop_app.status_bar import StatusBar
 from desktop_app.summary_panel import SummaryPanel
 from desktop_app.tests_editor import TestsEditor
+from desktop_app.titled import titled
 from desktop_app.workbench_recorder import STOPPED, WorkbenchRecorder
 
 def sessions_path():
@@ -42,15 +43,6 @@ def sessions_path():
 
 
 PROMPT_PLACEHOLDER = 'def add(a, b):\n    """Return the sum of a and b."""\n'
-
-
-def _titled(title: str, widget: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(QLabel(f"<b>{title}</b>"))
-    layout.addWidget(widget)
-    return box
 
 
 class MainWindow(PromptFiles, SessionActions, QMainWindow):
@@ -128,8 +120,8 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         self.prompt_editor.setAcceptDrops(True)
         self.tests_editor = TestsEditor(self)
         editors = QSplitter(Qt.Orientation.Vertical, self)
-        editors.addWidget(_titled("Prompt", self.prompt_editor))
-        editors.addWidget(_titled("Tests", self.tests_editor))
+        editors.addWidget(titled("Prompt", self.prompt_editor))
+        editors.addWidget(titled("Tests", self.tests_editor))
         self.summary = SummaryPanel(self)
         self.ranking_box = QComboBox(self)
         for key, label in RANKINGS.items():
