@@ -57,11 +57,7 @@ class RunController(QObject):
         if tests.strip() and self.sandbox.pool is None:
             why = self.sandbox.error or "it is still starting"
             self.info.emit(f"The sandbox is unavailable ({why}): candidates will not be tested.")
-        if self.run is not None:
-            self.run.abandon()
-        self.model.clear(seed=params.seed or 0)
-        self.run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), self)
-        self.run.changed.connect(self.run_changed)
+        self._new_run(prompt, tests, params.seed or 0)
         self.run.tests_done.connect(self.run_finished)
         self.run_started.emit(self.run, params)
         self.engine.generate(prompt, params)
@@ -72,11 +68,7 @@ class RunController(QObject):
         """Shows a past run's candidates and verdicts (from the session store) as the current run."""
         from sandbox.results import RunResult
 
-        if self.run is not None:
-            self.run.abandon()
-        self.model.clear(seed=seed)
-        self.run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), self)
-        self.run.changed.connect(self.run_changed)
+        self._new_run(prompt, tests, seed)
         self.model.apply([CandidateDone(c) for c in candidates])
         for c in candidates:
             saved = results.get(c.index)
@@ -86,6 +78,14 @@ class RunController(QObject):
                 self.model.set_test(c.index, DONE, RunResult.from_json(saved))
         self.run.end_generation()
         self.run_changed.emit()
+
+    def _new_run(self, prompt: str, tests: str, seed: int) -> None:
+        """Replaces the current run (its pending tests are dropped) with an empty one."""
+        if self.run is not None:
+            self.run.abandon()
+        self.model.clear(seed=seed)
+        self.run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), self)
+        self.run.changed.connect(self.run_changed)
 
     def _refusal(self, prompt: str, tests: str) -> str | None:
         if not prompt.strip():
