@@ -115,11 +115,13 @@ class SessionStore:
 
     # -- sessions -----------------------------------------------------------------------------
 
-    def create(self, name: str, kind: str = "workbench", prompt: str = "", tests: str = "", params: dict | None = None, model: str = "") -> int:
+    def create(self, name: str, kind: str = "workbench", prompt: str = "", tests: str = "", params: dict | None = None,
+               model: str = "", state: str = "draft") -> int:
         now = time.time()
         cur = self.db.execute(
-            "INSERT INTO sessions (name, kind, created, updated, prompt, tests, params, model) VALUES (?,?,?,?,?,?,?,?)",
-            (name, kind, now, now, prompt, tests, json.dumps(params or {}), model),
+            "INSERT INTO sessions (name, kind, created, updated, state, prompt, tests, params, model)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (name, kind, now, now, state, prompt, tests, json.dumps(params or {}), model),
         )
         return cur.lastrowid
 
@@ -173,6 +175,7 @@ class SessionStore:
     def put_document(self, session_id: int, kind: str, data) -> None:
         """Examples tables, docstrings, sweeps: one JSON document per kind and session."""
         self.db.execute("INSERT OR REPLACE INTO documents VALUES (?,?,?)", (session_id, kind, json.dumps(data)))
+        self.db.execute("UPDATE sessions SET updated=? WHERE id=?", (time.time(), session_id))
 
     def document(self, session_id: int, kind: str):
         row = self.db.execute("SELECT data FROM documents WHERE session_id=? AND kind=?", (session_id, kind)).fetchone()
@@ -198,8 +201,8 @@ class SessionStore:
         s = data["session"]
         with self.db:
             self.db.execute("BEGIN")
-            sid = self.create(s["name"], s["kind"], s["prompt"], s["tests"], s["params"], s["model"])
-            self.update(sid, state="done" if s["state"] == RUNNING else s["state"])
+            sid = self.create(s["name"], s["kind"], s["prompt"], s["tests"], s["params"], s["model"],
+                              state="done" if s["state"] == RUNNING else s["state"])
             for row in data["candidates"]:
                 self.add_candidate(sid, Candidate.from_json(row))
             for idx, res in data["results"].items():

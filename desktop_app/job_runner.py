@@ -28,15 +28,14 @@ class JobRunner(QObject):
             self.controller.error.emit(problem)
             return False
         self.owner = owner
-        self.session_id = self.store.create(session_name, owner.kind, model=self.controller.engine.info.name)
-        self.store.update(self.session_id, state=RUNNING)
+        self.session_id = self.store.create(session_name, owner.kind, model=self.controller.engine.info.name,
+                                            state=RUNNING)
         self._save()
         self.controller.engine.run_job(owner.kind, **kwargs)
         return True
 
     def _save(self) -> None:
         self.store.put_document(self.session_id, self.owner.kind, self.owner.document())
-        self.store.update(self.session_id, state=self.store.get(self.session_id).state)  # bumps `updated`
         self.session_saved.emit()
 
     def _on_update(self, snapshot: dict) -> None:

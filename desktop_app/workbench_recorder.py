@@ -30,8 +30,7 @@ class WorkbenchRecorder(QObject):
         self.finish(STOPPED)  # a run still open was replaced by this one
         info = self.controller.engine.info
         sid = self.store.create(session_name(run.prompt), "workbench", run.prompt, run.tests, asdict(params),
-                                info.name if info is not None else "")
-        self.store.update(sid, state=RUNNING)
+                                info.name if info is not None else "", state=RUNNING)
         self.session_id = sid
         run.candidate_finished.connect(lambda c: self._add_candidate(sid, c))
         run.tested.connect(lambda index, result: self._add_result(sid, index, result))

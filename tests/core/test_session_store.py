@@ -129,3 +129,13 @@ def test_kill_9_mid_generation_keeps_every_completed_candidate(tmp_path, tiny_mo
     saved = {c.index for c in store.candidates(interrupted.id)}
     assert set(completed) <= saved
     assert len(saved) < 64, "the run was meant to be killed mid-generation"
+
+
+def test_created_in_a_state_and_a_new_document_counts_as_activity(tmp_path):
+    store = SessionStore(tmp_path / "s.db")
+    sid = store.create("sweep", kind="sweep", state="running")
+    assert [s.id for s in store.interrupted()] == [sid]
+    before = store.get(sid).updated
+    time.sleep(0.01)
+    store.put_document(sid, "sweep", {"samples": []})
+    assert store.get(sid).updated > before  # the History list sorts a live job to the top
