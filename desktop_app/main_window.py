@@ -406,9 +406,8 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
             s.setValue(f"window/{name}", splitter.saveState())
         self.controls.save(s)
         self.model_bar.save(s)
-        s.setValue("editors/prompt", self.prompt_editor.toPlainText())
-        s.setValue("editors/tests", self.tests_editor.text())
         s.setValue("ranking", self.model.ranking)
+        self._save_drafts()
 
     def closeEvent(self, event) -> None:
         self._closed = True

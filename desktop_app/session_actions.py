@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from core.jsonl import write_jsonl
 from desktop_app.code_editor import replace_all
+from desktop_app.engine_client import GENERATING
 
 
 class SessionActions:
@@ -39,7 +40,7 @@ class SessionActions:
                 tab.restore(document)
             self.tabs.setCurrentWidget(tab)
             return
-        if self.controller.engine.state == "generating":
+        if self.controller.engine.state == GENERATING:
             self.message.error("A generation is running: press Stop (Esc) before reopening a past run.")
             return
         replace_all(self.prompt_editor, row.prompt)
