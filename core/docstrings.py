@@ -4,7 +4,6 @@ original function, which serves as the oracle on inputs taken from its doctests 
 from __future__ import annotations
 
 import ast
-import concurrent.futures as cf
 import doctest
 import inspect
 import io
@@ -16,8 +15,6 @@ from typing import Iterator
 from core.candidate import Candidate
 from core.params import InvalidParams, SamplingParams
 from core.reverse import DOC_CLOSE, reverse_prompt
-
-CANCEL_POLL_S = 0.1
 
 INSTRUCT_REQUEST = (
     "Write the docstring for this Python function: what it does, its arguments and what it returns. "
@@ -134,20 +131,16 @@ def back_translation_score(engine, pool, func: Function, docstring: str, inputs:
                            samples: int = 5, cancel: threading.Event | None = None) -> float | None:
     """Share of programs written from signature + docstring that agree with the original; None when
     `cancel` was set before the share was known."""
-    from sandbox import Program
+    from sandbox import Program, as_finished
 
     prompt = forward_prompt(func, docstring)
     cands = engine.generate(prompt, replace(params, n=samples), cancel)
     tests = oracle_tests(func, inputs)
     futures = [pool.submit(Program(prompt, c.text, tests, func.name)) for c in cands]
-    pending = set(futures)
-    while pending:
-        if cancel is not None and cancel.is_set():
-            for future in pending:
-                future.cancel()
-            return None
-        # A program may run up to its timeout: wait in slices so that a cancel is seen promptly.
-        pending = cf.wait(pending, timeout=CANCEL_POLL_S).not_done
+    for _ in as_finished(futures, cancel):
+        pass
+    if not all(f.done() and not f.cancelled() for f in futures):
+        return None  # stopped before every program had run
     return sum(f.result().passed for f in futures) / len(futures)
 
 

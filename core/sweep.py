@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from concurrent import futures
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -109,7 +108,7 @@ def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatu
     """Yield the sweep each time a candidate arrives or a test verdict comes back. The sandbox tests
     one temperature's candidates while the engine samples the next. After `cancel`, the runs still
     queued are cancelled and their samples stay untested."""
-    from sandbox import Program
+    from sandbox import Program, as_finished
 
     sweep = Sweep(tuple(temperatures), n)
     pending = []
@@ -128,15 +127,10 @@ def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatu
             if len(still) < len(pending):
                 yield sweep
             pending = still
-    while pending and not (cancel is not None and cancel.is_set()):
-        futures.wait([future for _, future in pending], timeout=0.2, return_when=futures.FIRST_COMPLETED)
-        still = _collect(pending)
-        if len(still) < len(pending):
-            yield sweep
-        pending = still
-    if pending:  # stopped: the runs still queued are cancelled
-        for _, future in pending:
-            future.cancel()
+    for _ in as_finished([future for _, future in pending], cancel):
+        pending = _collect(pending)
+        yield sweep
+    if pending:  # stopped: as_finished cancelled the runs still queued
         yield sweep
 
 

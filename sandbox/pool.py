@@ -21,7 +21,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import Iterable, Iterator
 from concurrent.futures._base import CANCELLED_AND_NOTIFIED, RUNNING
 
 from sandbox import codec, layers as layers_mod, seccomp_filter
@@ -199,6 +200,22 @@ class _Slot:
         for run_id, item in list(self.inflight.items()):
             del self.inflight[run_id]
             self._start(run_id, item)
+
+
+def as_finished(runs: Iterable[Future], cancel: threading.Event | None = None,
+                poll_s: float = 0.1) -> Iterator[list[Future]]:
+    """Yields the runs in batches as they finish. A run may last up to its timeout, so the waits are
+    slices of `poll_s` in which a set `cancel` is seen: the runs not finished then are cancelled
+    and the iteration ends."""
+    pending = set(runs)
+    while pending:
+        if cancel is not None and cancel.is_set():
+            for run in pending:
+                run.cancel()
+            return
+        done, pending = wait(pending, timeout=poll_s, return_when=FIRST_COMPLETED)
+        if done:
+            yield list(done)
 
 
 class SandboxPool:

@@ -2,16 +2,14 @@
 sandbox as soon as it is written, and explains per example what it got right, best first."""
 from __future__ import annotations
 
-import concurrent.futures as cf
 import threading
+from concurrent.futures import Future
 from typing import Callable, Iterator
 
 from core.candidate import Candidate, CandidateDone
 from core.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
 from core.params import SamplingParams
 from desktop_app.jobs import JobError
-
-POLL_S = 0.1  # how often a wait for the sandbox looks at `cancel`
 
 
 def spec_of(header: list[str], rows: list[list[str]], description: str, name: str) -> Spec:
@@ -41,13 +39,13 @@ def run(backend, pool: Callable[[], object], cancel: threading.Event, prompt: st
         header: list[str], rows: list[list[str]], description: str, params: SamplingParams) -> Iterator[dict]:
     """`prompt` and `tests` are the derived texts as the user sees them (maybe edited by hand);
     `entry_point` is the function the tests call. The table gives each test case its example."""
-    from sandbox import Program
+    from sandbox import Program, as_finished
 
     spec = spec_of(header, rows, description, entry_point)
     params = params.validated()
     sandbox = pool()
     found: list[dict] = []
-    testing: dict[cf.Future, dict] = {}
+    testing: dict[Future, dict] = {}
 
     def collect(done) -> None:
         for future in done:
@@ -65,11 +63,9 @@ def run(backend, pool: Callable[[], object], cancel: threading.Event, prompt: st
                 testing[sandbox.submit(Program(prompt, event.candidate.text, tests, entry_point))] = found[-1]
         if finished or isinstance(event, CandidateDone):
             yield snapshot(prompt, entry_point, spec, params.n, found, "generating")
-    while testing and not cancel.is_set():
-        done, _ = cf.wait(testing, timeout=POLL_S, return_when=cf.FIRST_COMPLETED)
+    for done in as_finished(list(testing), cancel):
         collect(done)
-        if done:
-            yield snapshot(prompt, entry_point, spec, params.n, found, "testing")
-    for future in testing:
+        yield snapshot(prompt, entry_point, spec, params.n, found, "testing")
+    for future in testing:  # stopped: as_finished cancelled those it waited for, these are the rest
         future.cancel()
     yield snapshot(prompt, entry_point, spec, params.n, found, "stopped" if cancel.is_set() else "done")

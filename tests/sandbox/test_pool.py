@@ -215,3 +215,17 @@ def f():
 """
     res = pool.submit(program(code, "def check(candidate):\n    assert candidate() == [45, 1, '1/3', [1]]\n")).result()
     assert res.passed, res
+
+
+def test_as_finished_yields_every_run_once_and_a_cancel_drops_the_queued_ones(pool):
+    from sandbox import as_finished
+
+    quick = [pool.submit(program("def f():\n    return 1\n", "assert f() == 1\n")) for _ in range(4)]
+    seen = [run for batch in as_finished(quick) for run in batch]
+    assert sorted(map(id, seen)) == sorted(map(id, quick)) and all(r.result().passed for r in seen)
+
+    cancel = threading.Event()
+    cancel.set()
+    slow = [pool.submit(program("import time\ndef f():\n    time.sleep(2)\n", "f()\n"), timeout_s=3) for _ in range(6)]
+    assert list(as_finished(slow, cancel)) == []
+    assert any(r.cancelled() for r in slow)  # the queued runs were dropped, not waited for
