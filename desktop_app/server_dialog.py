@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
 
 from core.secrets import ENV_VAR, KeyringUnavailable, store_api_key
 from desktop_app import theme
+from desktop_app.engine_client import IDLE
 
 
 class ServerDialog(QDialog):
@@ -52,12 +53,18 @@ class ServerDialog(QDialog):
             return False
         return True
 
+    def _has_address(self) -> bool:
+        # The rule of core.backend.is_server_url, which the GUI cannot import without torch.
+        if "://" in self.values()[0]:
+            return True
+        self._show_result(False, "Write the server's address, e.g. http://127.0.0.1:8000/v1.")
+        return False
+
     def test(self) -> None:
         url, served = self.values()
-        if "://" not in url:
-            self._show_result(False, "Write the server's address, e.g. http://127.0.0.1:8000/v1.")
+        if not self._has_address():
             return
-        if self.engine.state != "idle":
+        if self.engine.state != IDLE:
             self._show_result(False, f"The model is busy {self.engine.state}: try when it is idle.")
             return
         if not self._save_key():
@@ -73,9 +80,7 @@ class ServerDialog(QDialog):
         self.result.setText(message)
 
     def _accept(self) -> None:
-        if "://" not in self.values()[0]:
-            self._show_result(False, "Write the server's address, e.g. http://127.0.0.1:8000/v1.")
-        elif self._save_key():
+        if self._has_address() and self._save_key():
             self.accept()
 
     def done(self, result: int) -> None:
