@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from desktop_app.engine_client import GENERATING
+
 BACK_TRANSLATION = "back_translation"
 
 
@@ -29,7 +31,7 @@ class BackTranslationRanker(QObject):
         if c.run.entry_point is None:
             c.info.emit("Back-translation ranking needs a prompt that defines a function with a docstring.")
             return
-        if c.engine.state == "generating":
+        if c.engine.state == GENERATING:
             return  # asked again when the generation ends
         problem = c.engine_refusal()
         if problem is not None:
