@@ -1,4 +1,6 @@
 """The console dock runs a Jupyter kernel inside the sandbox, with the selected candidate defined."""
+import re
+
 from sandbox.layers import PACKAGE_ROOT
 from tests.gui.conftest import generate_and_wait
 
@@ -6,8 +8,10 @@ PROMPT = 'def add(a, b):\n    """Return a + b."""\n    return a + b\n'
 
 
 def printed(output, marker: str) -> list[str]:
-    """Output lines starting with marker (the echoed input contains it quoted, never at a line start)."""
-    return [line for line in output.toPlainText().splitlines() if line.startswith(marker)]
+    """What the kernel printed after `marker`, wherever it landed: qtconsole may put output that
+    arrives while it echoes the input on the same line as that echo. The code below builds each
+    marker from two literals ('DE' 'F='), so the echoed source never contains it."""
+    return re.findall(re.escape(marker) + r"[^\n]*", output.toPlainText())
 
 
 def test_console_kernel_is_jailed_and_defines_candidate(qtbot, tiny_window):
@@ -25,17 +29,17 @@ def test_console_kernel_is_jailed_and_defines_candidate(qtbot, tiny_window):
     expected = PROMPT + w.model.entry(0).candidate.text
     console = w.console.console
     output = console._control
-    console.execute(f"print('SEL=' + str(source == {expected!r}))")
+    console.execute(f"print('SE' 'L=' + str(source == {expected!r}))")
     qtbot.waitUntil(lambda: bool(printed(output, "SEL=")), timeout=90000)
     assert printed(output, "SEL=") == ["SEL=True"]
     w.console.define_candidate(PROMPT, "", "add")
     console.execute(
         "import os, socket\n"
-        "print('DEF=' + str(candidate(1, 2)))\n"
-        f"print('REPO=', os.path.exists({PACKAGE_ROOT + '/core'!r}), os.path.exists(os.path.expanduser('~/.bashrc')))\n"
-        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\nexcept OSError as e:\n    print('NET=', e.errno)\n"
+        "print('DE' 'F=' + str(candidate(1, 2)))\n"
+        f"print('RE' 'PO=', os.path.exists({PACKAGE_ROOT + '/core'!r}), os.path.exists(os.path.expanduser('~/.bashrc')))\n"
+        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\nexcept OSError as e:\n    print('NE' 'T=', e.errno)\n"
     )
     qtbot.waitUntil(lambda: bool(printed(output, "NET=")), timeout=90000)
-    assert printed(output, "DEF=") == ["DEF=3"]
-    assert printed(output, "REPO=") == ["REPO= False False"]
+    assert printed(output, "DEF=") == ["DEF=3"], output.toPlainText()
+    assert printed(output, "REPO=") == ["REPO= False False"], output.toPlainText()
     w.console.hide()
