@@ -5,6 +5,9 @@ paper's stop strings, the same seeds, completion mode. Compared in one run:
   ours        Engine.generate: one prefill, rows leave the batch when they stop
   (a) hf      model.generate(num_return_sequences=20, stop_strings=...)
   (b) seq     20 sequential single-sample model.generate calls
+  ours_plain  our engine on the model as transformers loads it (linears not packed)
+  ours_1      our engine, n=1 (single stream)
+(a) and (b) run on the unpacked model, as plain transformers would.
 Tokens counted for every method are the real completion tokens, up to the stop string or EOS.
 
     .venv/bin/python benchmarks/bench_sampling.py [--quick]
@@ -17,6 +20,7 @@ import time
 
 import torch
 
+from core import loader
 from core.engine import Engine
 from core.params import CODEX_STOPS, SamplingParams
 from core.problems import load_problems
@@ -75,15 +79,18 @@ def main() -> None:
     args = parser.parse_args()
     problems = list(load_problems().values())[: 2 if args.quick else 10]
     engine = Engine.load("default", progress=lambda _m: None)
+    plain = Engine(*loader.load("default", progress=lambda _m: None, pack_weights=False))
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; model: {engine.info.describe()}")
-    run_ours(engine, "def warm_up():\n", 0, 2)  # first-call allocations
-    totals = {"ours": [0.0, 0], "hf": [0.0, 0], "seq": [0.0, 0], "ours_1": [0.0, 0]}
+    for warm in (engine, plain):
+        run_ours(warm, "def warm_up():\n", 0, 2)  # first-call allocations
+    totals = {"ours": [0.0, 0], "hf": [0.0, 0], "seq": [0.0, 0], "ours_plain": [0.0, 0], "ours_1": [0.0, 0]}
     for seed, problem in enumerate(problems):
         prompt = problem["prompt"]
         for name, result in (
             ("ours", run_ours(engine, prompt, seed, N)),
-            ("hf", run_hf(engine, prompt, seed, N, 1)),
-            ("seq", run_hf(engine, prompt, seed, 1, N)),
+            ("hf", run_hf(plain, prompt, seed, N, 1)),
+            ("seq", run_hf(plain, prompt, seed, 1, N)),
+            ("ours_plain", run_ours(plain, prompt, seed, N)),
             ("ours_1", run_ours(engine, prompt, seed, 1)),
         ):
             totals[name][0] += result[0]
@@ -101,6 +108,7 @@ def main() -> None:
     ratio_hf = totals["hf"][0] / totals["ours"][0]
     ratio_seq = totals["seq"][0] / totals["ours"][0]
     print(f"ratio_vs_hf={ratio_hf:.2f} ratio_vs_sequential={ratio_seq:.2f} "
+          f"packing_speedup={totals['ours_plain'][0] / totals['ours'][0]:.2f} "
           f"ours_tok_s={totals['ours'][1] / totals['ours'][0]:.1f} hf_tok_s={totals['hf'][1] / totals['hf'][0]:.1f} "
           f"seq_tok_s={totals['seq'][1] / totals['seq'][0]:.1f} single_stream_tok_s={single:.1f} decode_limit_ms={limit_ms:.1f}")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from core import model_store
+from core import model_store, packed_linear
 from core.device import pick_device, pick_dtype
 
 
@@ -74,9 +74,10 @@ def _check_config(folder: Path) -> str:
     return str(data.get("model_type", "?"))
 
 
-def load(spec: str, progress: Callable[[str], None] = print, dtype=None):
+def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_weights: bool = True):
     """Returns (model, tokenizer, ModelInfo); the model is in eval mode on the best device,
-    in the fastest precision it supports unless `dtype` is given."""
+    in the fastest precision it supports unless `dtype` is given. With `pack_weights`, its
+    linear layers are packed for the CPU's bf16 kernels where that applies (inference only)."""
     folder = resolve(spec, progress)
     model_type = _check_config(folder)
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -112,4 +113,6 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None):
         has_chat_template=bool(getattr(tokenizer, "chat_template", None)),
         architecture=model_type,
     )
+    if pack_weights and packed_linear.available(model):
+        packed_linear.pack_linears(model)
     return model, tokenizer, info

@@ -1,0 +1,48 @@
+"""Packed bf16 linears must change speed only: the same logits, bit for bit, at every batch size."""
+import pytest
+import torch
+
+from core import loader, packed_linear
+from core.problems import load_problems
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="this CPU has no native bf16 kernels to pack for"),
+]
+
+
+@pytest.fixture(scope="module")
+def plain_and_packed():
+    plain, tok, _ = loader.load("default", progress=lambda _m: None, pack_weights=False)
+    packed, _, _ = loader.load("default", progress=lambda _m: None)
+    return plain, packed, tok
+
+
+def test_every_linear_is_packed(plain_and_packed):
+    plain, packed, _ = plain_and_packed
+    linears = sum(type(m) is torch.nn.Linear for m in plain.modules())
+    assert linears == 30 * 7 + 1  # q, k, v, o, gate, up, down per layer, and the output head
+    assert not any(type(m) is torch.nn.Linear for m in packed.modules())
+    assert sum(type(m) is packed_linear.PackedLinear for m in packed.modules()) == linears
+
+
+@torch.inference_mode()
+def test_packed_logits_equal_plain_transformers(plain_and_packed):
+    plain, packed, tok = plain_and_packed
+    ids = torch.tensor([tok(load_problems()["HumanEval/0"]["prompt"]).input_ids])
+    assert torch.equal(plain(ids).logits, packed(ids).logits)
+
+
+@torch.inference_mode()
+def test_packed_rows_do_not_depend_on_batch_size(plain_and_packed):
+    _, packed, tok = plain_and_packed
+    rows = [tok(text).input_ids[:4] for text in ("def add(a, b):", "import os\nimport sys", "class Stack(list):")]
+    assert all(len(row) == 4 for row in rows)
+    batch = packed(torch.tensor(rows)).logits
+    for i, row in enumerate(rows):
+        assert torch.equal(packed(torch.tensor([row])).logits[0], batch[i])
+
+
+def test_float32_models_are_left_alone(tiny_engine):
+    assert not packed_linear.available(tiny_engine.model)
+    assert not any(isinstance(m, packed_linear.PackedLinear) for m in tiny_engine.model.modules())
