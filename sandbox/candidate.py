@@ -6,11 +6,16 @@ return value to check, so nothing this process does can turn into a "pass".
 """
 from __future__ import annotations
 
+import base64
+import marshal
 import os
 import resource
 import sys
 
 from sandbox import codec
+
+FILENAME = "<candidate>"
+MAX_PRECOMPILED_CHARS = 1 << 17  # bigger sources are compiled by the candidate, under its rlimits
 
 
 def _text(exc: BaseException) -> str:
@@ -28,10 +33,28 @@ def _flush() -> None:
             pass
 
 
-def serve(source: str, entry_point: str, req_fd: int, resp_fd: int) -> None:
+def precompiled(source: str) -> str | None:
+    """The code object of `source`, marshalled, for the worker to send with the job.
+
+    Compiling in a freshly forked candidate costs about 1.5 ms of CPU, nearly all of it
+    copy-on-write faults on the compiler's memory; the worker, warm, compiles the same source
+    in 20 µs (measured). Compiling runs no code. None when it does not compile: the candidate
+    then compiles the source itself and reports the error, exactly as before."""
+    if len(source) > MAX_PRECOMPILED_CHARS:
+        return None
+    try:
+        code = compile(source, FILENAME, "exec", dont_inherit=True)
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL bytes), RecursionError, ...
+        return None
+    return base64.b64encode(marshal.dumps(code)).decode("ascii")
+
+
+def serve(source: str | None, code: str | None, entry_point: str, req_fd: int, resp_fd: int) -> None:
     ns = {"__name__": "__candidate__"}
     try:
-        exec(compile(source, "<candidate>", "exec"), ns)
+        # dont_inherit: this module's __future__ imports must not change how the model's code runs.
+        program = marshal.loads(base64.b64decode(code)) if code else compile(source, FILENAME, "exec", dont_inherit=True)
+        exec(program, ns)
         fn = ns[entry_point]
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a failure too
         _flush()
@@ -54,10 +77,10 @@ def serve(source: str, entry_point: str, req_fd: int, resp_fd: int) -> None:
         codec.write_frame(resp_fd, reply)
 
 
-def main_in_child(source: str, entry_point: str, req_fd: int, resp_fd: int) -> None:
+def main_in_child(source: str | None, code: str | None, entry_point: str, req_fd: int, resp_fd: int) -> None:
     """Entry in the forked candidate; never returns."""
     try:
-        serve(source, entry_point, req_fd, resp_fd)
+        serve(source, code, entry_point, req_fd, resp_fd)
     except BaseException:  # noqa: BLE001
         pass
     _flush()

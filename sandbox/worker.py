@@ -108,7 +108,7 @@ def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
     except BaseException as exc:  # noqa: BLE001
         os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
         os._exit(71)
-    candidate.main_in_child(job["source"], job["entry_point"], req, resp)
+    candidate.main_in_child(job["source"], job.get("code"), job["entry_point"], req, resp)
 
 
 def _watch(pid: int, sock: socket.socket, run_id, deadline: float, pending: list):
@@ -202,6 +202,7 @@ class Worker:
     def run(self, msg: dict) -> dict:
         t0 = time.monotonic()
         prog, timeout, run_id = msg["program"], float(msg["timeout_s"]), msg["id"]
+        source = prog["prompt"] + prog["completion"]
         memory_mb = int(msg.get("memory_mb", self.memory_mb))
         deadline = t0 + timeout
         job_dir = self.job_dir
@@ -210,8 +211,9 @@ class Worker:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            channel.send_msg(self.zsock, {"op": "run", "id": run_id, "source": prog["prompt"] + prog["completion"],
-                                          "entry_point": prog["entry_point"], "job_dir": job_dir,
+            code = candidate.precompiled(source)
+            channel.send_msg(self.zsock, {"op": "run", "id": run_id, "source": None if code else source,
+                                          "code": code, "entry_point": prog["entry_point"], "job_dir": job_dir,
                                           "deadline": deadline, "cpu_s": timeout, "memory_mb": memory_mb},
                              [req_r, resp_w, out_w, err_w])
             channel.send_msg(self.jsock, {"op": "run", "id": run_id, "prompt": prog["prompt"], "tests": prog["tests"],

