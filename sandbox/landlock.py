@@ -4,6 +4,8 @@ inodes of directories opened with O_PATH, so they survive symlinks and bind moun
 from __future__ import annotations
 
 import ctypes
+
+from sandbox.libc import libc
 import os
 import struct
 
@@ -20,9 +22,6 @@ SCOPE_ABSTRACT_UNIX, SCOPE_SIGNAL = 1, 2
 
 READ_ONLY = EXECUTE | READ_FILE | READ_DIR
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
-_libc.prctl.restype = ctypes.c_int
 
 
 class LandlockError(OSError):
@@ -40,7 +39,7 @@ def abi_version() -> int:
     """0 when the kernel (or the architecture) has no Landlock."""
     if os.uname().sysname != "Linux" or os.uname().machine not in ("x86_64", "aarch64"):
         return 0
-    ret = _libc.syscall(ctypes.c_long(_CREATE), None, ctypes.c_size_t(0), ctypes.c_uint32(_VERSION_FLAG))
+    ret = libc.syscall(ctypes.c_long(_CREATE), None, ctypes.c_size_t(0), ctypes.c_uint32(_VERSION_FLAG))
     return max(int(ret), 0)
 
 
@@ -64,19 +63,19 @@ def ruleset(abi: int, read_fds: list[int], write_fds: list[int], file_fds: dict[
     scoped = SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL if abi >= 6 else 0
     size = 24 if abi >= 6 else 16
     buf = ctypes.create_string_buffer(struct.pack("<QQQ", handled_fs, handled_net, scoped)[:size], size)
-    fd = _check(_libc.syscall(ctypes.c_long(_CREATE), buf, ctypes.c_size_t(size), ctypes.c_uint32(0)),
+    fd = _check(libc.syscall(ctypes.c_long(_CREATE), buf, ctypes.c_size_t(size), ctypes.c_uint32(0)),
                 "landlock_create_ruleset")
     rules = [(d, READ_ONLY) for d in read_fds] + [(d, handled_fs) for d in write_fds]
     rules += [(f, _file_rights(mask)) for f, mask in file_fds.items()]
     for parent, mask in rules:
         rule = ctypes.create_string_buffer(struct.pack("<Qi", mask & handled_fs, parent), 12)
-        _check(_libc.syscall(ctypes.c_long(_ADD_RULE), ctypes.c_int(fd), ctypes.c_int(_RULE_PATH_BENEATH),
+        _check(libc.syscall(ctypes.c_long(_ADD_RULE), ctypes.c_int(fd), ctypes.c_int(_RULE_PATH_BENEATH),
                              rule, ctypes.c_uint32(0)), "landlock_add_rule")
     return fd
 
 
 def restrict_self(ruleset_fd: int) -> None:
     """Enforce the ruleset on the calling process and all it may start, for good."""
-    _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
-    _check(_libc.syscall(ctypes.c_long(_RESTRICT), ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)),
+    _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+    _check(libc.syscall(ctypes.c_long(_RESTRICT), ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)),
            "landlock_restrict_self")

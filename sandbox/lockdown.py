@@ -3,16 +3,15 @@ own process group, not dumpable, Landlock, fd hygiene, rlimits, seccomp (last, s
 would forbid nothing earlier steps need but must cover everything after)."""
 from __future__ import annotations
 
-import ctypes
 import fcntl  # here, not in install_fds: a module imported after the fork costs every run its import
 import math
 import os
 import resource
 
+from sandbox.libc import libc
 from sandbox import landlock, seccomp_filter
 
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4
-_libc = ctypes.CDLL(None, use_errno=True)
 
 FSIZE_BYTES = 16 << 20
 NOFILE = 64
@@ -28,7 +27,8 @@ class Guard:
     ruleset be built once instead of per run."""
 
     def __init__(self, landlock_abi: int, bpf: bytes | None, read_paths: list[str], job_dir: str):
-        self.abi, self.bpf = landlock_abi, bpf
+        self.abi = landlock_abi
+        self.seccomp = seccomp_filter.Loadable(bpf) if bpf is not None else None
         self.rulesets = {}
         if landlock_abi:
             opened = [os.open(p, os.O_PATH | os.O_CLOEXEC) for p in read_paths if os.path.isdir(p)]
@@ -45,7 +45,7 @@ class Guard:
 
     @property
     def layers(self) -> dict:
-        return {"landlock": self.abi, "seccomp": self.bpf is not None, "rlimits": True}
+        return {"landlock": self.abi, "seccomp": self.seccomp is not None, "rlimits": True}
 
     def apply(self, *, writable: bool, stdout_fd: int, stderr_fd: int, keep: list[int],
               cpu_s: float | None, memory_mb: int) -> list[int]:
@@ -57,8 +57,8 @@ class Guard:
     def prepare(self, writable: bool) -> None:
         """The part that needs no job: done ahead of time by a pre-forked candidate."""
         os.setpgid(0, 0)
-        _libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)  # SIGKILL if our forking parent dies
-        _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)  # SIGKILL if our forking parent dies
+        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
         if self.rulesets:
             landlock.restrict_self(self.rulesets[writable])
 
@@ -66,8 +66,8 @@ class Guard:
              memory_mb: int) -> list[int]:
         kept = install_fds(stdout_fd, stderr_fd, keep)
         set_limits(cpu_s, memory_mb)
-        if self.bpf is not None:
-            seccomp_filter.load(self.bpf)
+        if self.seccomp is not None:
+            seccomp_filter.load(self.seccomp)
         return kept
 
 

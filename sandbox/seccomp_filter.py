@@ -8,6 +8,8 @@ sees an ordinary OSError instead of being killed, and the test verdict stays rea
 from __future__ import annotations
 
 import ctypes
+
+from sandbox.libc import libc
 import errno
 import os
 
@@ -77,15 +79,22 @@ def bpf_program() -> bytes:
 _PR_SET_NO_NEW_PRIVS = 38
 _SYS_SECCOMP = {"x86_64": 317, "aarch64": 277}.get(os.uname().machine)
 _SET_MODE_FILTER, _FLAG_SPEC_ALLOW = 1, 4
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
 
 
 class _FProg(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def load(program: bytes) -> None:
+class Loadable:
+    """The filter in the struct the kernel reads, built before the fork, so that each child
+    only makes the two calls of load()."""
+
+    def __init__(self, program: bytes):
+        self._buf = ctypes.create_string_buffer(program, len(program))
+        self.prog = _FProg(len(program) // 8, ctypes.addressof(self._buf))
+
+
+def load(filt: Loadable) -> None:
     """Install the filter on the calling (single-threaded) process, for good.
 
     SPEC_ALLOW: by default the kernel also turns on speculative-store-bypass and
@@ -93,15 +102,13 @@ def load(program: bytes) -> None:
     here. They protect secrets inside the filtered process from that process; ours
     holds none (the candidate is alone in its address space, the judge runs no
     untrusted code), so we keep the speed."""
-    buf = ctypes.create_string_buffer(program, len(program))
-    prog = _FProg(len(program) // 8, ctypes.addressof(buf))
-    if _libc.prctl(ctypes.c_int(_PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1), ctypes.c_ulong(0),
+    if libc.prctl(ctypes.c_int(_PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1), ctypes.c_ulong(0),
                    ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"prctl(NO_NEW_PRIVS): {os.strerror(err)}")
     for flags in (_FLAG_SPEC_ALLOW, 0):  # kernels before 4.17 do not know SPEC_ALLOW
-        if _libc.syscall(ctypes.c_long(_SYS_SECCOMP), ctypes.c_ulong(_SET_MODE_FILTER), ctypes.c_ulong(flags),
-                         ctypes.byref(prog)) == 0:
+        if libc.syscall(ctypes.c_long(_SYS_SECCOMP), ctypes.c_ulong(_SET_MODE_FILTER), ctypes.c_ulong(flags),
+                         ctypes.byref(filt.prog)) == 0:
             return
     err = ctypes.get_errno()
     raise OSError(err, f"seccomp: {os.strerror(err)}")

@@ -14,7 +14,6 @@ wait status as seen by the zygote. Nothing the candidate writes is parsed here.
 from __future__ import annotations
 
 import base64
-import ctypes
 import os
 import select
 import signal
@@ -22,6 +21,7 @@ import socket
 import sys
 import time
 
+from sandbox.libc import libc
 from sandbox import candidate, channel, codec, verdict
 from sandbox.lockdown import Guard
 
@@ -32,7 +32,6 @@ PRELOAD = ("math", "re", "string", "itertools", "collections", "functools", "hea
 TAIL_BYTES = 4096
 JUDGE_GRACE_S = 1.0
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
-_libc = ctypes.CDLL(None)
 
 
 def _kill_group(pid: int) -> None:
@@ -374,11 +373,11 @@ def main() -> None:
     os.dup2(null, 0)
     os.dup2(null, 1)
     if config.get("ppid"):  # no PID namespace to vanish with: die with the pool instead
-        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != config["ppid"]:
             os._exit(0)
-    _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no /proc/<worker>/mem for anyone
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no /proc/<worker>/mem for anyone
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     for name in PRELOAD:
         __import__(name)
