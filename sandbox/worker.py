@@ -368,6 +368,8 @@ def _drain(fd: int, tail: bytearray, watching: list) -> None:
 
 def main() -> None:
     config = codec.loads(sys.argv[2].encode())
+    if config.get("cpu") is not None:  # the zygote, the judge and every candidate inherit it
+        os.sched_setaffinity(0, {config["cpu"]})
     proto_in, proto_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)

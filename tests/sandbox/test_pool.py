@@ -245,3 +245,24 @@ def test_as_finished_yields_every_run_once_and_a_cancel_drops_the_queued_ones(po
     slow = [pool.submit(program("import time\ndef f():\n    time.sleep(2)\n", "f()\n"), timeout_s=3) for _ in range(6)]
     assert list(as_finished(slow, cancel)) == []
     assert any(r.cancelled() for r in slow)  # the queued runs were dropped, not waited for
+
+
+def test_each_worker_keeps_its_runs_on_one_cpu():
+    """With a worker per CPU, a worker's judge and candidates share its CPU (see pool._worker_cpus);
+    with fewer workers than CPUs nothing is pinned."""
+    cpus = sorted(os.sched_getaffinity(0))
+    code = "import os\ndef f(x):\n    return sorted(os.sched_getaffinity(0))\n"
+    with SandboxPool(len(cpus)) as pool:
+        seen = set()
+        for pid in pool.worker_pids:
+            pythons = [p for p in psutil.Process(pid).children(recursive=True) if p.name().startswith("python")]
+            affinities = {tuple(p.cpu_affinity()) for p in pythons}
+            assert len(pythons) >= 3 and len(affinities) == 1  # worker, zygote, judge (and a spare candidate)
+            seen |= affinities
+        assert seen == {(c,) for c in cpus}
+        tests = "def check(candidate):\n    assert len(candidate(0)) == 1, candidate(0)\n"
+        assert all(r.passed for r in pool.map([program(code, tests)] * 4))
+    if len(cpus) > 1:
+        with SandboxPool(len(cpus) - 1) as pool:
+            tests = f"def check(candidate):\n    assert candidate(0) == {cpus}, candidate(0)\n"
+            assert pool.submit(program(code, tests)).result().passed
