@@ -103,6 +103,8 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
         tokenizer.pad_token = tokenizer.eos_token
     n_params = sum(p.numel() for p in model.parameters())
     memory = sum(p.numel() * p.element_size() for p in model.parameters())
+    if pack_weights and packed_linear.available(model):
+        memory += packed_linear.pack_linears(model)
     info = ModelInfo(
         name="default (SmolLM2-135M-Instruct)" if folder == model_store.default_model_dir() else folder.name,
         path=str(folder),
@@ -113,6 +115,4 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
         has_chat_template=bool(getattr(tokenizer, "chat_template", None)),
         architecture=model_type,
     )
-    if pack_weights and packed_linear.available(model):
-        packed_linear.pack_linears(model)
     return model, tokenizer, info

@@ -43,12 +43,13 @@ class PackedLinear(torch.nn.Module):
 
 
 def pack_linears(model: torch.nn.Module) -> int:
-    """Replace every `nn.Linear` in `model` by a PackedLinear; returns how many were replaced.
-    A tied output head gets its own packed copy; the embedding keeps the original."""
-    replaced = 0
+    """Replace every `nn.Linear` in `model` by a PackedLinear. Returns the bytes this adds: a
+    weight shared with another module (a tied output head and input embedding) is packed as a
+    copy, and the other module keeps the original."""
+    weights = {}
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
             if type(child) is torch.nn.Linear:
+                weights[child.weight.data_ptr()] = child.weight.numel() * child.weight.element_size()
                 setattr(parent, name, PackedLinear(child))
-                replaced += 1
-    return replaced
+    return sum(weights.get(p.data_ptr(), 0) for p in model.parameters())
