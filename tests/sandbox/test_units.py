@@ -17,6 +17,15 @@ def test_plan_check_asserts():
         (0, "assert candidate(1) == 1", 3), (1, "assert candidate(i) == i, 'msg'", 5)]
 
 
+def test_plan_labels_multiline_crlf_and_unicode_asserts():
+    src = ("def check(candidate):\r\n    assert candidate('é') == \\\r\n      'ü', 'x'\r\n"
+           "    assert (candidate(1)\n == [1,\n 2])\n")
+    p = plan(src)
+    assert [(c.name, c.line) for c in p.cases] == [("assert candidate('é') == \\ 'ü', 'x'", 2),
+                                                   ("assert (candidate(1) == [1, 2])", 4)]
+    compile(p.tree, "<tests>", "exec")  # the rewritten asserts carry locations
+
+
 def test_plan_functions_and_module():
     assert plan("def test_x():\n    pass\ndef helper():\n    pass\n").mode == "functions"
     p = plan("assert f(1) == 1\nx = 2\nassert f(x) == 2\n")
