@@ -4,10 +4,10 @@ inodes of directories opened with O_PATH, so they survive symlinks and bind moun
 from __future__ import annotations
 
 import ctypes
-
-from sandbox.libc import libc
 import os
 import struct
+
+from sandbox.libc import libc
 
 # x86_64 and aarch64 share the generic syscall numbers for these.
 _CREATE, _ADD_RULE, _RESTRICT = 444, 445, 446

@@ -8,8 +8,8 @@ import math
 import os
 import resource
 
-from sandbox.libc import libc
 from sandbox import landlock, seccomp_filter
+from sandbox.libc import libc
 
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4
 

@@ -8,10 +8,10 @@ sees an ordinary OSError instead of being killed, and the test verdict stays rea
 from __future__ import annotations
 
 import ctypes
-
-from sandbox.libc import libc
 import errno
 import os
+
+from sandbox.libc import libc
 
 CLONE_THREAD = 0x00010000
 

@@ -21,8 +21,8 @@ import socket
 import sys
 import time
 
-from sandbox.libc import libc
 from sandbox import candidate, channel, codec, verdict
+from sandbox.libc import libc
 from sandbox.lockdown import Guard
 
 # Imported once here so each candidate does not pay for them; kept small because the
