@@ -369,7 +369,10 @@ def _drain(fd: int, tail: bytearray, watching: list) -> None:
 def main() -> None:
     config = codec.loads(sys.argv[2].encode())
     if config.get("cpu") is not None:  # the zygote, the judge and every candidate inherit it
-        os.sched_setaffinity(0, {config["cpu"]})
+        try:
+            os.sched_setaffinity(0, {config["cpu"]})
+        except OSError:
+            pass  # a speed-up only: e.g. a cpuset changed since the pool looked
     proto_in, proto_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
