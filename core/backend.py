@@ -9,6 +9,7 @@ from typing import Callable, Iterator, Protocol, runtime_checkable
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.engine import Engine
 from core.loader import ModelInfo
+from core.model_spec import is_server_url
 from core.params import InvalidParams, SamplingParams
 from core.remote import RemoteBackend
 
@@ -30,11 +31,6 @@ class Backend(Protocol):
 
     def score(self, context: str, continuation: str) -> list[float]:
         """Log-prob of each token of `continuation` after `context` (teacher-forced)."""
-
-
-def is_server_url(spec: str) -> bool:
-    # Any scheme counts, so that "ftp://..." is refused as a URL rather than looked up as a folder.
-    return "://" in spec
 
 
 def open_backend(spec: str, served_model: str | None = None, progress: Callable[[str], None] = print,

@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QScrollArea, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
+from core.model_spec import is_server_url
 from core.model_store import data_dir
 from core.ranking_view import RANKINGS
 from core.session_store import SessionStore
@@ -268,7 +269,7 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
     def choose_server(self) -> ServerDialog:
         """Opens the server dialog (non-modal, so tests and the window stay live); Connect loads."""
         spec = self.model_bar.spec()
-        url = spec if "://" in spec else ""
+        url = spec if is_server_url(spec) else ""
         dialog = ServerDialog(self.controller.engine, url, self.model_bar.served_model(url) or "", self)
         dialog.accepted.connect(lambda: self.load_model(*dialog.values()))
         dialog.open()

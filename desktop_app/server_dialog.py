@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton,
                                QVBoxLayout)
 
+from core.model_spec import is_server_url
 from core.secrets import ENV_VAR, KeyringUnavailable, store_api_key
 from desktop_app import theme
 from desktop_app.engine_client import IDLE
@@ -54,8 +55,7 @@ class ServerDialog(QDialog):
         return True
 
     def _has_address(self) -> bool:
-        # The rule of core.backend.is_server_url, which the GUI cannot import without torch.
-        if "://" in self.values()[0]:
+        if is_server_url(self.values()[0]):
             return True
         self._show_result(False, "Write the server's address, e.g. http://127.0.0.1:8000/v1.")
         return False

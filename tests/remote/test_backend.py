@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.backend import Backend, is_server_url, open_backend
+from core.backend import Backend, open_backend
+from core.model_spec import is_server_url
 from core.engine import Engine
 from core.params import InvalidParams, SamplingParams
 from core.remote import RemoteBackend
