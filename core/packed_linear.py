@@ -3,10 +3,10 @@
 `torch.nn.functional.linear` in bf16 on a CPU hands the weight to oneDNN, which re-lays it out
 into its blocked format on every call. Decoding calls each of a small model's ~200 linears once
 per token, so that reorder costs as much as the product itself at batch 1. Packing once at load
-time keeps the same kernel and the same arithmetic (results are bit-identical, measured) and
-makes a decoding step about 1.25x faster on the default model (BENCHMARKS.md). This is what
-torch.compile's freezing pass does with these ops; we apply it without compiling, which took
-two minutes here and made decoding slower.
+time keeps the same kernel and the same arithmetic (results are bit-identical, tested) and
+makes decoding the default model 1.2-1.3x faster (BENCHMARKS.md). torch.compile's freezing pass
+does the same with these ops; we do it without compiling, which took 1.5-2 minutes per batch
+size here and made batched steps slower.
 """
 from __future__ import annotations
 

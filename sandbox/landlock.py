@@ -23,7 +23,6 @@ SCOPE_ABSTRACT_UNIX, SCOPE_SIGNAL = 1, 2
 READ_ONLY = EXECUTE | READ_FILE | READ_DIR
 
 
-
 class LandlockError(OSError):
     pass
 
