@@ -58,7 +58,7 @@ def bench_ours(problems: dict, passes: int, workers: int | None) -> dict:
     me0 = resource.getrusage(resource.RUSAGE_SELF)
     with SandboxPool(workers) as pool:
         tree0 = tree_cpu_s(pool.worker_pids)
-        layers = pool.layers
+        layers, n_workers = pool.layers, len(pool.worker_pids)
         t0 = time.perf_counter()
         cold = pool.map(programs)  # first sight of every problem: tests not yet compiled
         cold_s = time.perf_counter() - t0
@@ -70,7 +70,7 @@ def bench_ours(problems: dict, passes: int, workers: int | None) -> dict:
         cpu = tree_cpu_s(pool.worker_pids) - tree0 + (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
     bad = [r.human_eval_result for r in cold + results if not r.passed]
     walls = [r.wall_ms for r in cold + results]
-    return {"layers": layers, "workers": workers or os.cpu_count(), "runs": len(cold) + len(results),
+    return {"layers": layers, "workers": n_workers, "runs": len(cold) + len(results),
             "cold_runs_per_s": len(cold) / cold_s, "warm_runs_per_s": len(results) / warm_s,
             "runs_per_s": (len(cold) + len(results)) / (cold_s + warm_s),
             "p50_ms": percentile(walls, 0.5), "p99_ms": percentile(walls, 0.99), "not_passed": len(bad),

@@ -250,7 +250,7 @@ class SandboxPool:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._ids = itertools.count(1)
         self._closed = False
-        n = workers or os.cpu_count() or 1
+        n = workers or len(os.sched_getaffinity(0))  # one per core this process may use
         self._cpus = _worker_cpus(n)
         self._slots = [_Slot(self, i) for i in range(n)]
         for slot in self._slots:
