@@ -145,7 +145,7 @@ def sample_rows(engine, problem: Mapping, temperature: float, config: EvalConfig
         row.update((key, value) for key, value in cand.to_json().items() if key not in DROPPED_FIELDS)
         rows.append(row)
     # A server that cannot score given text (core.remote) gives no back-translation ranking.
-    if config.back_translation and getattr(getattr(engine, "info", None), "scoring", True) and _has_docstring(problem):
+    if config.back_translation and getattr(engine.info, "scoring", True) and _has_docstring(problem):
         for row in rows:
             row["back_translation_logprob"] = back_translation_logprob(
                 engine, problem["prompt"], row["completion"], problem["entry_point"])

