@@ -63,9 +63,7 @@ def run(backend, pool: Callable[[], object], cancel: threading.Event, prompt: st
                 testing[sandbox.submit(Program(prompt, event.candidate.text, tests, entry_point))] = found[-1]
         if finished or isinstance(event, CandidateDone):
             yield snapshot(prompt, entry_point, spec, params.n, found, "generating")
-    for done in as_finished(list(testing), cancel):
+    for done in as_finished(list(testing), cancel):  # after a Stop it cancels the runs not finished
         collect(done)
         yield snapshot(prompt, entry_point, spec, params.n, found, "testing")
-    for future in testing:  # stopped: as_finished cancelled those it waited for, these are the rest
-        future.cancel()
     yield snapshot(prompt, entry_point, spec, params.n, found, "stopped" if cancel.is_set() else "done")
