@@ -5,7 +5,8 @@ without pulling in the pool's threads and futures, which keeps its forks cheap."
 import importlib
 
 _EXPORTS = {
-    "SandboxPool": "sandbox.pool", "RunFuture": "sandbox.pool", "as_finished": "sandbox.pool", "SandboxUnavailable": "sandbox.layers",
+    "SandboxPool": "sandbox.pool", "RunFuture": "sandbox.pool", "as_finished": "sandbox.pool",
+    "SandboxUnavailable": "sandbox.layers",
     "Program": "sandbox.program", "RunResult": "sandbox.results", "TestCaseResult": "sandbox.results",
     "STATUSES": "sandbox.status",
 }
