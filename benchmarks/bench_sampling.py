@@ -2,12 +2,13 @@
 
 Setup (issue 2): prompts of HumanEval/0-9, n=20, max_new_tokens=128, T=0.8, top_p=0.95, the
 paper's stop strings, the same seeds, completion mode. Compared in one run:
-  ours        Engine.generate: one prefill, rows leave the batch when they stop
-  (a) hf      model.generate(num_return_sequences=20, stop_strings=...)
-  (b) seq     20 sequential single-sample model.generate calls
-  ours_plain  our engine on the model as transformers loads it (linears not packed)
-  ours_1      our engine, n=1 (single stream)
-(a) and (b) run on the unpacked model, as plain transformers would.
+  ours          Engine.generate: one prefill, rows leave the batch when they stop
+  (a) hf        model.generate(num_return_sequences=20, stop_strings=...)
+  (b) seq       20 sequential single-sample model.generate calls
+  ours_modules  our engine through transformers' own forward (linears packed, not fused)
+  ours_unpacked our engine on the fused path with linears not packed
+  ours_1        our engine, n=1 (single stream)
+(a) and (b) run on the model as transformers loads it, as plain transformers would.
 Tokens counted for every method are the real completion tokens, up to the stop string or EOS.
 
     .venv/bin/python benchmarks/bench_sampling.py [--quick]
@@ -43,8 +44,7 @@ def real_tokens(tokenizer, rows: list[list[int]]) -> int:
     return total
 
 
-def run_hf(engine: Engine, prompt: str, seed: int, sequences: int, calls: int) -> tuple[float, int]:
-    model, tok = engine.model, engine.tokenizer
+def run_hf(model, tok, prompt: str, seed: int, sequences: int, calls: int) -> tuple[float, int]:
     inputs = tok(prompt, return_tensors="pt").to(model.device)
     started, produced = time.perf_counter(), 0
     for call in range(calls):
@@ -78,28 +78,34 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 prompts instead of 10")
     args = parser.parse_args()
     problems = list(load_problems().values())[: 2 if args.quick else 10]
-    engine = Engine.load("default", progress=lambda _m: None)
-    plain = Engine(*loader.load("default", progress=lambda _m: None, pack_weights=False))
+    def load(**how):
+        return loader.load("default", progress=lambda _m: None, **how)
+
+    engine = Engine(*load())
+    modules = Engine(*load(fuse=False))
+    unpacked = Engine(*load(pack_weights=False))
+    plain, tok, plain_info = load(pack_weights=False, fuse=False)
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; model: {engine.info.describe()}")
-    for warm in (engine, plain):
+    for warm in (engine, modules, unpacked):
         run_ours(warm, "def warm_up():\n", 0, 2)  # first-call allocations
-    totals = {"ours": [0.0, 0], "hf": [0.0, 0], "seq": [0.0, 0], "ours_plain": [0.0, 0], "ours_1": [0.0, 0]}
+    totals = {name: [0.0, 0] for name in ("ours", "hf", "seq", "ours_modules", "ours_unpacked", "ours_1")}
     for seed, problem in enumerate(problems):
         prompt = problem["prompt"]
         for name, result in (
             ("ours", run_ours(engine, prompt, seed, N)),
-            ("hf", run_hf(plain, prompt, seed, N, 1)),
-            ("seq", run_hf(plain, prompt, seed, 1, N)),
-            ("ours_plain", run_ours(plain, prompt, seed, N)),
+            ("hf", run_hf(plain.model, tok, prompt, seed, N, 1)),
+            ("seq", run_hf(plain.model, tok, prompt, seed, 1, N)),
+            ("ours_modules", run_ours(modules, prompt, seed, N)),
+            ("ours_unpacked", run_ours(unpacked, prompt, seed, N)),
             ("ours_1", run_ours(engine, prompt, seed, 1)),
         ):
             totals[name][0] += result[0]
             totals[name][1] += result[1]
-            print(f"{problem['task_id']:14s} {name:7s} {result[0]:7.1f}s {result[1]:5d} tokens {result[1] / result[0]:6.1f} tok/s", flush=True)
-    print("\nmethod   wall_s  tokens  tokens/s")
+            print(f"{problem['task_id']:14s} {name:13s} {result[0]:7.1f}s {result[1]:5d} tokens {result[1] / result[0]:6.1f} tok/s", flush=True)
+    print("\nmethod         wall_s  tokens  tokens/s")
     for name, (wall, tokens) in totals.items():
-        print(f"{name:7s} {wall:7.1f} {tokens:7d} {tokens / wall:9.1f}")
-    weight_bytes = plain.info.memory_bytes  # read once per step (the packed engine also holds a copy of the tied head)
+        print(f"{name:13s} {wall:7.1f} {tokens:7d} {tokens / wall:9.1f}")
+    weight_bytes = plain_info.memory_bytes  # read once per step (the packed engine also holds a copy of the tied head)
     bandwidth = read_bandwidth_gbs()
     limit_ms = weight_bytes / (bandwidth * 1e9) * 1000
     single = totals["ours_1"][1] / totals["ours_1"][0]
@@ -108,7 +114,8 @@ def main() -> None:
     ratio_hf = totals["hf"][0] / totals["ours"][0]
     ratio_seq = totals["seq"][0] / totals["ours"][0]
     print(f"ratio_vs_hf={ratio_hf:.2f} ratio_vs_sequential={ratio_seq:.2f} "
-          f"packing_speedup={totals['ours_plain'][0] / totals['ours'][0]:.2f} "
+          f"fusion_speedup={totals['ours_modules'][0] / totals['ours'][0]:.2f} "
+          f"packing_speedup={totals['ours_unpacked'][0] / totals['ours'][0]:.2f} "
           f"ours_tok_s={totals['ours'][1] / totals['ours'][0]:.1f} hf_tok_s={totals['hf'][1] / totals['hf'][0]:.1f} "
           f"seq_tok_s={totals['seq'][1] / totals['seq'][0]:.1f} single_stream_tok_s={single:.1f} decode_limit_ms={limit_ms:.1f}")
 

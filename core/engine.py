@@ -45,10 +45,12 @@ class _Row:
 
 
 class Engine(SamplingBackend):
-    def __init__(self, model, tokenizer, info: ModelInfo):
-        self.model, self.tokenizer, self.info = model, tokenizer, info
+    def __init__(self, runner, tokenizer, info: ModelInfo):
+        """`runner`: how the model runs (core.runner); `self.model` is its transformers model."""
+        self.runner, self.model, self.tokenizer, self.info = runner, runner.model, tokenizer, info
         self._lock = threading.Lock()  # one request at a time on the resident model
-        eos = model.generation_config.eos_token_id if model.generation_config else None
+        config = runner.model.generation_config
+        eos = config.eos_token_id if config else None
         eos = eos if isinstance(eos, list) else [eos]
         self.eos_ids = {i for i in [*eos, tokenizer.eos_token_id] if i is not None}
 
@@ -78,7 +80,7 @@ class Engine(SamplingBackend):
         state = {r: _Row() for r in rows}
         copies = params.n if params.greedy else 1
         try:
-            prefill = sampler.prefill_prompt(self.model, prompt_ids, params.max_new_tokens)
+            prefill = sampler.prefill_prompt(self.runner, prompt_ids, params.max_new_tokens)
         except Exception as exc:
             if not is_out_of_memory(exc):
                 raise
@@ -91,7 +93,7 @@ class Engine(SamplingBackend):
         while pending:
             batch, pending = pending[:chunk], pending[chunk:]
             try:
-                steps = sampler.decode(self.model, prefill, batch, params, seed, lambda r, _t: state[r].finish is not None, cancel)
+                steps = sampler.decode(self.runner, prefill, batch, params, seed, lambda r, _t: state[r].finish is not None, cancel)
                 for step in steps:
                     yield from self._advance(step, state, params, mode, prompt, started, copies)
             except Exception as exc:
@@ -193,7 +195,6 @@ class Engine(SamplingBackend):
         if not cont:
             return []
         with self._lock:
-            ids = torch.tensor([ctx + cont], device=self.model.device)
-            logits = self.model(ids).logits[0, len(ctx) - 1 : -1].float()
+            logits = self.runner.logits(ctx + cont)[len(ctx) - 1 : -1].float()
         logprobs = torch.log_softmax(logits, dim=-1)
         return logprobs.gather(-1, torch.tensor(cont, device=logits.device)[:, None]).squeeze(-1).tolist()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from core import model_store, packed_linear
+from core import model_store, runner as runners
 from core.device import pick_device, pick_dtype
 
 
@@ -74,10 +74,10 @@ def _check_config(folder: Path) -> str:
     return str(data.get("model_type", "?"))
 
 
-def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_weights: bool = True):
-    """Returns (model, tokenizer, ModelInfo); the model is in eval mode on the best device,
-    in the fastest precision it supports unless `dtype` is given. With `pack_weights`, its
-    linear layers are packed for the CPU's bf16 kernels where that applies (inference only)."""
+def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_weights: bool = True, fuse: bool = True):
+    """Returns (runner, tokenizer, ModelInfo): the model (`runner.model`) is in eval mode on the
+    best device, in the fastest precision it supports unless `dtype` is given. `pack_weights`
+    and `fuse` choose how it runs (core.runner); both are for inference only."""
     folder = resolve(spec, progress)
     model_type = _check_config(folder)
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -103,16 +103,15 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
         tokenizer.pad_token = tokenizer.eos_token
     n_params = sum(p.numel() for p in model.parameters())
     memory = sum(p.numel() * p.element_size() for p in model.parameters())
-    if pack_weights and packed_linear.available(model):
-        memory += packed_linear.pack_linears(model)
+    runner = runners.build(model, pack=pack_weights, fuse=fuse)
     info = ModelInfo(
         name="default (SmolLM2-135M-Instruct)" if folder == model_store.default_model_dir() else folder.name,
         path=str(folder),
         device=str(device),
         dtype=str(dtype).removeprefix("torch."),
         n_params=n_params,
-        memory_bytes=memory,
+        memory_bytes=memory + runner.extra_bytes,
         has_chat_template=bool(getattr(tokenizer, "chat_template", None)),
         architecture=model_type,
     )
-    return model, tokenizer, info
+    return runner, tokenizer, info

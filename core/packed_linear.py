@@ -28,14 +28,14 @@ def available(model: torch.nn.Module) -> bool:
 
 
 class PackedLinear(torch.nn.Module):
-    """An inference-only stand-in for one `nn.Linear`; its weight is no longer a Parameter."""
+    """An inference-only linear layer (`x @ weight.T + bias`); its weight is no longer a Parameter."""
 
-    def __init__(self, linear: torch.nn.Linear):
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None = None):
         super().__init__()
-        self.in_features, self.out_features = linear.in_features, linear.out_features
+        self.out_features, self.in_features = weight.shape
         # The batch-size hint only picks a blocking; any batch size runs on the packed weight.
-        self.packed = torch.ops.mkldnn._reorder_linear_weight(linear.weight.detach(), 1)
-        self.bias = None if linear.bias is None else linear.bias.detach()
+        self.packed = torch.ops.mkldnn._reorder_linear_weight(weight.detach(), 1)
+        self.bias = None if bias is None else bias.detach()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         flat = torch.ops.mkldnn._linear_pointwise(x.reshape(-1, self.in_features), self.packed, self.bias, "none", [], "")
@@ -51,5 +51,5 @@ def pack_linears(model: torch.nn.Module) -> int:
         for name, child in list(parent.named_children()):
             if type(child) is torch.nn.Linear:
                 weights[child.weight.data_ptr()] = child.weight.numel() * child.weight.element_size()
-                setattr(parent, name, PackedLinear(child))
+                setattr(parent, name, PackedLinear(child.weight, child.bias))
     return sum(weights.get(p.data_ptr(), 0) for p in model.parameters())

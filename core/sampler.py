@@ -11,8 +11,6 @@ from typing import Callable, Iterator
 
 import torch
 
-from core import kv_cache
-
 # Rows whose nucleus fits in the top NUCLEUS_WINDOW tokens skip the full-vocabulary sort
 # (40 ms a step for 20 rows on 2 CPU cores, measured); the rest fall back to it.
 NUCLEUS_WINDOW = 256
@@ -62,7 +60,7 @@ def nucleus_sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: 
 
 @torch.inference_mode()
 def decode(
-    model,
+    runner,
     prefill: tuple,
     rows: list[int],
     params,
@@ -72,11 +70,11 @@ def decode(
 ) -> Iterator[Step]:
     """Yield one Step per decoding position for `rows`, starting from `prefill` (made once per
     request by `prefill_prompt`, shared by all its chunks). After each step, `finished(row, token)`
-    says whether that row is done; done rows leave the batch."""
-    device = model.device
+    says whether that row is done; done rows leave the batch. `runner`: core.runner."""
+    device = runner.device
     cache_1, first_logits = prefill
     # 1. Every row starts from the prompt's cache and next-token distribution.
-    cache = kv_cache.fan_out(cache_1, len(rows))
+    cache = runner.fan_out(cache_1, len(rows))
     logits = first_logits.expand(len(rows), -1)
     generators = {row: row_generator(seed, row) for row in rows}
     active = list(rows)
@@ -99,17 +97,14 @@ def decode(
             return
         if len(keep) < len(active):
             keep_t = torch.tensor(keep, device=device)
-            kv_cache.keep_rows(cache, keep_t)
+            runner.keep_rows(cache, keep_t)
             tokens = tokens.index_select(0, keep_t)
             active = [active[i] for i in keep]
         # 5. Feed only the new tokens: the cache already holds everything before them.
-        logits = model(tokens.unsqueeze(-1), cache=cache, use_cache=True).logits[:, -1]
+        logits = runner.step(cache, tokens)
 
 
 @torch.inference_mode()
-def prefill_prompt(model, prompt_ids: list[int], max_new_tokens: int) -> tuple:
+def prefill_prompt(runner, prompt_ids: list[int], max_new_tokens: int) -> tuple:
     """Run the prompt through the model once; returns (one-row cache, next-token logits)."""
-    cache = kv_cache.new_cache(model, len(prompt_ids) + max_new_tokens)
-    ids = torch.tensor([prompt_ids], device=model.device)
-    logits = model(ids, cache=cache, use_cache=True).logits[:, -1]
-    return cache, logits
+    return runner.prefill(prompt_ids, len(prompt_ids) + max_new_tokens)

@@ -20,6 +20,12 @@ def tiny_chat_model_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tiny_llama_dir(tmp_path_factory):
+    """A tiny random Llama (grouped-query attention, tied head): runs on core.fused_llama."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-llama"), architecture="llama")
+
+
+@pytest.fixture(scope="session")
 def tiny_engine(tiny_model_dir):
     import torch
 

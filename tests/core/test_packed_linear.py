@@ -11,21 +11,28 @@ pytestmark = [
 ]
 
 
+def load(**how):
+    # Through transformers' own forward (not fused), where packing replaces each nn.Linear.
+    return loader.load("default", progress=lambda _m: None, fuse=False, **how)
+
+
 @pytest.fixture(scope="module")
 def plain_and_packed():
-    plain, tok, _ = loader.load("default", progress=lambda _m: None, pack_weights=False)
-    packed, _, _ = loader.load("default", progress=lambda _m: None)
-    return plain, packed, tok
+    plain, tok, _ = load(pack_weights=False)
+    packed, _, _ = load()
+    return plain.model, packed.model, tok
 
 
 def test_every_linear_is_packed(plain_and_packed):
     plain, packed, _ = plain_and_packed
-    _, _, plain_info = loader.load("default", progress=lambda _m: None, pack_weights=False)
-    _, _, packed_info = loader.load("default", progress=lambda _m: None)
+    _, _, plain_info = load(pack_weights=False)
+    _, _, packed_info = load()
+    _, _, fused_info = loader.load("default", progress=lambda _m: None)
     head = plain.lm_head.weight
     # The head is tied to the input embedding, which keeps the original: its packed copy is extra memory.
     assert head.data_ptr() == plain.get_input_embeddings().weight.data_ptr()
     assert packed_info.memory_bytes == plain_info.memory_bytes + head.numel() * head.element_size()
+    assert fused_info.memory_bytes == packed_info.memory_bytes  # the fused path packs the same weights, merged
     assert packed_info.n_params == plain_info.n_params
     linears = sum(type(m) is torch.nn.Linear for m in plain.modules())
     assert linears == 30 * 7 + 1  # q, k, v, o, gate, up, down per layer, and the output head

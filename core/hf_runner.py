@@ -1,0 +1,55 @@
+"""Runs any transformers causal LM through its own forward, with a preallocated KV cache whose
+rows can be duplicated and dropped.
+
+transformers' DynamicCache grows by `torch.cat` every step (a third of decode time on CPU,
+measured). A static cache writes in place; the causal mask hides the unwritten tail. We add
+the two batch operations the sampler needs: fan one prefilled prompt out to n rows, and drop
+rows that have finished so no compute is spent on them.
+"""
+from __future__ import annotations
+
+import copy
+
+import torch
+from transformers import StaticCache
+
+from core import packed_linear
+
+
+class HFRunner:
+    def __init__(self, model, pack: bool):
+        """`pack`: replace the model's linear layers by packed ones (core.packed_linear)."""
+        self.model, self.device = model, model.device
+        self.extra_bytes = packed_linear.pack_linears(model) if pack else 0
+
+    def prefill(self, ids: list[int], capacity: int) -> tuple[StaticCache, torch.Tensor]:
+        """A one-row cache holding `ids` (room for `capacity` tokens) and the next-token logits."""
+        cache = StaticCache(config=self.model.config, max_cache_len=capacity)
+        logits = self.model(torch.tensor([ids], device=self.device), cache=cache, use_cache=True).logits[:, -1]
+        return cache, logits
+
+    def step(self, cache: StaticCache, tokens: torch.Tensor) -> torch.Tensor:
+        """Feed one new token per row; the cache already holds everything before it."""
+        return self.model(tokens.unsqueeze(-1), cache=cache, use_cache=True).logits[:, -1]
+
+    def logits(self, ids: list[int]) -> torch.Tensor:
+        """Teacher-forced logits at every position of `ids`."""
+        return self.model(torch.tensor([ids], device=self.device)).logits[0]
+
+    @staticmethod
+    def fan_out(prefilled: StaticCache, rows: int) -> StaticCache:
+        """A copy of a one-row cache, repeated to `rows` rows; the original stays reusable."""
+        cache = copy.copy(prefilled)
+        cache.layers = [copy.copy(layer) for layer in prefilled.layers]
+        for layer in cache.layers:
+            layer.keys = layer.keys.expand(rows, *layer.keys.shape[1:]).clone()
+            layer.values = layer.values.expand(rows, *layer.values.shape[1:]).clone()
+            layer.cumulative_length = layer.cumulative_length.clone()
+        return cache
+
+    @staticmethod
+    def keep_rows(cache: StaticCache, keep: torch.Tensor) -> None:
+        """Drop every row not in `keep` (row positions in the current batch)."""
+        for layer in cache.layers:
+            layer.keys = layer.keys.index_select(0, keep)
+            layer.values = layer.values.index_select(0, keep)

@@ -1,0 +1,111 @@
+"""The fused Llama-family path (core.fused_llama) must give transformers' numbers, only faster:
+the same logits for a prompt, the same decode steps as teacher forcing, candidates whose
+log-probs an independent forward pass reproduces."""
+from dataclasses import replace
+
+import pytest
+import torch
+
+from core import loader
+from core.engine import Engine
+from core.fused_llama import FusedLlama
+from core.hf_runner import HFRunner
+from core.params import SamplingParams
+from core.problems import load_problems
+from tests.tiny_model import build_tiny_model
+
+PROMPT = "def add(a, b):\n    return"
+FP32 = dict(progress=lambda _m: None, dtype=torch.float32)
+
+
+def load_pair(folder, **how):
+    """(fused runner, transformers' own forward on the same weights, tokenizer)."""
+    fused, tok, _ = loader.load(str(folder), **how)
+    reference, _, _ = loader.load(str(folder), fuse=False, **how)
+    return fused, reference, tok
+
+
+def test_llama_family_runs_fused_and_other_models_do_not(tmp_path, tiny_llama_dir, tiny_model_dir):
+    assert isinstance(loader.load(str(tiny_llama_dir), **FP32)[0], FusedLlama)
+    assert isinstance(loader.load(str(build_tiny_model(tmp_path / "qwen2", architecture="qwen2")), **FP32)[0], FusedLlama)
+    assert isinstance(loader.load(str(tiny_model_dir), **FP32)[0], HFRunner)  # GPT-2
+    # A sliding window masks differently from full attention: transformers' forward keeps it.
+    assert isinstance(loader.load(str(build_tiny_model(tmp_path / "mistral", architecture="mistral")), **FP32)[0], HFRunner)
+    assert isinstance(loader.load(str(tiny_llama_dir), fuse=False, **FP32)[0], HFRunner)
+
+
+@pytest.mark.parametrize("architecture", ["llama", "qwen2"])
+@torch.inference_mode()
+def test_prompt_and_decode_steps_match_transformers(tmp_path, architecture):
+    fused, reference, tok = load_pair(build_tiny_model(tmp_path / architecture, architecture=architecture), **FP32)
+    ids = tok(PROMPT).input_ids
+
+    def expected(seq):
+        return reference.logits(seq)[-1]
+
+    assert torch.allclose(fused.logits(ids), reference.logits(ids), atol=1e-5)
+    prompt_cache, last = fused.prefill(ids, len(ids) + 4)
+    assert torch.allclose(last[0], expected(ids), atol=1e-5)
+    cache = fused.fan_out(prompt_cache, 3)
+    seqs = [ids + [t] for t in (5, 6, 7)]
+    logits = fused.step(cache, torch.tensor([5, 6, 7]))
+    for row, seq in enumerate(seqs):
+        assert torch.allclose(logits[row], expected(seq), atol=1e-4)
+    fused.keep_rows(cache, torch.tensor([0, 2]))
+    seqs = [seqs[0] + [8], seqs[2] + [9]]
+    logits = fused.step(cache, torch.tensor([8, 9]))
+    for row, seq in enumerate(seqs):
+        assert torch.allclose(logits[row], expected(seq), atol=1e-4)
+    # The prompt's cache is shared by every chunk of a request, so stepping a fan-out must leave it as it was.
+    again = fused.step(fused.fan_out(prompt_cache, 1), torch.tensor([6]))
+    assert torch.allclose(again[0], expected(ids + [6]), atol=1e-4)
+
+
+def test_the_fused_models_own_forward_refuses_to_run(tiny_llama_dir):
+    fused, _, _ = loader.load(str(tiny_llama_dir), **FP32)
+    with pytest.raises(RuntimeError, match="fused"):
+        fused.model(torch.tensor([[1, 2, 3]]))
+
+
+@torch.inference_mode()
+def test_candidates_match_teacher_forcing_and_greedy_matches_generate(tiny_llama_dir):
+    fused, reference, tok = load_pair(tiny_llama_dir, **FP32)
+    engine = Engine(fused, tok, loader.load(str(tiny_llama_dir), **FP32)[2])
+    ids = tok(PROMPT).input_ids
+    params = SamplingParams(n=6, temperature=0.9, top_p=0.95, max_new_tokens=20, seed=3, mode="completion", stop=())
+    cands = engine.generate(PROMPT, params)
+    assert len({tuple(c.token_ids) for c in cands}) > 1
+    for cand in cands:
+        full = torch.tensor(ids + cand.token_ids)
+        raw = torch.log_softmax(reference.logits(full.tolist()).float(), -1)[len(ids) - 1 : -1]
+        assert torch.allclose(torch.tensor(cand.token_logprobs), raw.gather(-1, full[len(ids):, None]).squeeze(-1), atol=1e-3)
+    assert [c.token_ids for c in engine.generate(PROMPT, replace(params, n=3))] == [c.token_ids for c in cands[:3]]
+    greedy = engine.generate(PROMPT, SamplingParams(n=1, temperature=0, max_new_tokens=20, mode="completion", stop=()))[0]
+    hf = reference.model.generate(torch.tensor([ids]), do_sample=False, max_new_tokens=20, pad_token_id=0)[0, len(ids):].tolist()
+    eos = tok.eos_token_id
+    assert greedy.token_ids == (hf[: hf.index(eos)] if eos in hf else hf)
+    assert engine.score(PROMPT, greedy.text) == pytest.approx(greedy.token_logprobs, abs=1e-3)
+
+
+@pytest.mark.integration
+@torch.inference_mode()
+def test_default_model_prompt_logits_are_bit_identical_to_transformers():
+    fused, reference, tok = load_pair("default", progress=lambda _m: None)
+    ids = tok(load_problems()["HumanEval/0"]["prompt"]).input_ids
+    assert isinstance(fused, FusedLlama)
+    assert torch.equal(fused.logits(ids), reference.model(torch.tensor([ids])).logits[0])
+
+
+@pytest.mark.integration
+@torch.inference_mode()
+def test_default_model_decode_steps_match_teacher_forcing_in_float32():
+    fused, reference, tok = load_pair("default", **FP32)
+    ids = tok(load_problems()["HumanEval/2"]["prompt"]).input_ids
+    cache = fused.fan_out(fused.prefill(ids, len(ids) + 3)[0], 2)
+    seqs = [list(ids), list(ids)]
+    for tokens in ([1000, 2000], [3000, 4000], [5000, 6000]):
+        logits = fused.step(cache, torch.tensor(tokens))
+        for row, token in enumerate(tokens):
+            seqs[row].append(token)
+            expected = torch.log_softmax(reference.logits(seqs[row])[-1], -1)
+            assert torch.allclose(torch.log_softmax(logits[row], -1), expected, atol=1e-3)
