@@ -11,9 +11,11 @@ from typing import Callable, Iterator
 
 import torch
 
-# Rows whose nucleus fits in the top NUCLEUS_WINDOW tokens skip the full-vocabulary sort
-# (40 ms a step for 20 rows on 2 CPU cores, measured); the rest fall back to it.
-NUCLEUS_WINDOW = 256
+# A row's nucleus is looked for among its top 64 tokens, then its top 1,024, then the whole
+# vocabulary. Measured on HumanEval prompts at T=0.8, top_p=0.95: 2.2% of rows need more than 64
+# tokens, 0.4% more than 256, none more than 1,024; a full sort costs 3.4 ms a row on 2 CPU
+# cores, topk(64) 0.03-0.1 ms. Each row is widened on its own, so no row pays for another.
+NUCLEUS_WINDOWS = (64, 1024)
 
 
 @dataclass
@@ -35,21 +37,37 @@ def row_generator(seed: int, row: int) -> torch.Generator:
 
 def nucleus_sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: float, uniforms: torch.Tensor) -> torch.Tensor:
     """Draw one token per row by inverse-CDF sampling from the tempered, top-k/top-p filtered
-    distribution. `uniforms` holds one U(0,1) draw per row, so each row controls its own stream."""
+    distribution. `uniforms` holds one U(0,1) draw per row, so each row controls its own stream.
+    A row's token depends on its own logits and uniform only, never on the other rows."""
     probs = torch.softmax(logits / temperature, dim=-1)
     vocab = probs.shape[-1]
-    if top_k or top_p < 1.0:
-        limit = min(top_k or vocab, vocab)
-        window = min(limit, NUCLEUS_WINDOW)
-        cand_probs, cand_ids = probs.topk(window, dim=-1)  # sorted, most likely first
-        if window < limit and (top_p == 1.0 or bool((cand_probs.sum(-1) < top_p).any())):
-            cand_probs, cand_ids = probs.topk(limit, dim=-1)
-        if top_p < 1.0:
-            # The nucleus: the smallest prefix whose mass reaches top_p (the first token always stays).
-            mass_before = cand_probs.cumsum(-1) - cand_probs
-            cand_probs = cand_probs.masked_fill(mass_before >= top_p, 0.0)
-    else:
-        cand_probs, cand_ids = probs, None
+    if not top_k and top_p == 1.0:
+        return _draw(probs, None, top_p, uniforms)
+    limit = min(top_k or vocab, vocab)
+    # Without top_p a narrower window can never be enough: go straight to the top_k tokens.
+    widths = [w for w in NUCLEUS_WINDOWS if w < limit] if top_p < 1.0 else []
+    tokens = torch.empty(len(probs), dtype=torch.long, device=probs.device)
+    todo = torch.arange(len(probs), device=probs.device)
+    uniforms = uniforms.to(probs.device)
+    for width in (*widths, limit):
+        rows = probs if len(todo) == len(probs) else probs.index_select(0, todo)
+        cand_probs, cand_ids = rows.topk(width, dim=-1)  # sorted, most likely first
+        fits = cand_probs.sum(-1) >= top_p if width < limit else torch.ones_like(todo, dtype=torch.bool)
+        if bool(fits.any()):
+            tokens[todo[fits]] = _draw(cand_probs[fits], cand_ids[fits], top_p, uniforms[todo[fits]])
+        todo = todo[~fits]
+        if not len(todo):
+            break
+    return tokens
+
+
+def _draw(cand_probs: torch.Tensor, cand_ids: torch.Tensor | None, top_p: float, uniforms: torch.Tensor) -> torch.Tensor:
+    """Inverse-CDF draw from each row's candidates (sorted, most likely first, when top_p < 1);
+    `cand_ids` maps candidate positions to token ids (None: positions are the ids)."""
+    if top_p < 1.0:
+        # The nucleus: the smallest prefix whose mass reaches top_p (the first token always stays).
+        mass_before = cand_probs.cumsum(-1) - cand_probs
+        cand_probs = cand_probs.masked_fill(mass_before >= top_p, 0.0)
     cdf = cand_probs.cumsum(-1)
     target = (uniforms.to(cdf.device) * cdf[:, -1]).unsqueeze(-1)
     pick = torch.searchsorted(cdf, target, right=True).clamp_(max=cdf.shape[-1] - 1)
@@ -79,14 +97,15 @@ def decode(
     generators = {row: row_generator(seed, row) for row in rows}
     active = list(rows)
     for position in range(params.max_new_tokens):
+        logits = logits.float()
         # 2. Ranking uses the model's own distribution, before temperature and top-p reshape it.
-        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        logprobs = torch.log_softmax(logits, dim=-1)
         # 3. Choose each active row's next token.
         if params.greedy:
             tokens = logits.argmax(dim=-1)
         else:
             uniforms = torch.cat([torch.rand(1, generator=generators[row]) for row in active])
-            tokens = nucleus_sample(logits.float(), params.temperature, params.top_k, params.top_p, uniforms)
+            tokens = nucleus_sample(logits, params.temperature, params.top_k, params.top_p, uniforms)
         chosen = logprobs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
         top_lp, top_ids = logprobs.topk(params.top_alternatives, dim=-1)
         token_list = tokens.tolist()

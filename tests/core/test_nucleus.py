@@ -1,0 +1,72 @@
+"""Nucleus sampling (core.sampler.nucleus_sample) against the textbook procedure: sort the whole
+vocabulary, cut to top_k and to the nucleus, invert the CDF."""
+import torch
+
+from core import sampler
+
+VOCAB = 8192
+UNIFORMS = torch.linspace(0.0005, 0.9995, 300)
+
+
+def reference(logits, temperature, top_k, top_p, uniform_per_row):
+    out = []
+    for row, u in zip(torch.softmax(logits / temperature, -1), uniform_per_row):
+        p, ids = row.sort(descending=True)
+        if top_k:
+            p, ids = p[:top_k], ids[:top_k]
+        keep = (p.cumsum(0) - p) < top_p
+        p, ids = p[keep], ids[keep]
+        cdf = p.cumsum(0)
+        out.append(int(ids[int(torch.searchsorted(cdf, u * cdf[-1], right=True).clamp(max=len(p) - 1))]))
+    return out
+
+
+def rows_needing_each_window():
+    """Logits whose 0.95-nucleus holds about 4, 300 and 7,000 tokens: the first window, the
+    second, the whole vocabulary. Token ids are shuffled so that rank is not id."""
+    gen = torch.Generator().manual_seed(0)
+    rows = []
+    for slope in (1.0, 0.01, 0.0002):
+        rank_logits = -torch.arange(VOCAB, dtype=torch.float32) * slope
+        rows.append(rank_logits[torch.argsort(torch.randperm(VOCAB, generator=gen))])
+    return torch.stack(rows)
+
+
+def nucleus_sizes(logits, top_p):
+    p = torch.softmax(logits, -1).sort(-1, descending=True).values
+    return ((p.cumsum(-1) - p) < top_p).sum(-1).tolist()
+
+
+def test_every_window_draws_what_a_full_sort_draws_and_rows_do_not_affect_each_other():
+    logits = rows_needing_each_window()
+    small, medium, large = nucleus_sizes(logits, 0.95)
+    assert small <= sampler.NUCLEUS_WINDOWS[0] < medium <= sampler.NUCLEUS_WINDOWS[1] < large
+    for u in UNIFORMS.tolist():
+        uniforms = torch.full((3,), u)
+        batched = sampler.nucleus_sample(logits, 1.0, 0, 0.95, uniforms).tolist()
+        assert batched == reference(logits, 1.0, 0, 0.95, uniforms)
+        alone = [sampler.nucleus_sample(logits[i : i + 1], 1.0, 0, 0.95, uniforms[:1]).item() for i in range(3)]
+        assert alone == batched
+
+
+def test_top_k_alone_and_with_top_p():
+    logits = rows_needing_each_window()
+    for top_k, top_p in ((5, 1.0), (2000, 0.95), (50, 0.95)):
+        seen = set()
+        for u in UNIFORMS.tolist():
+            uniforms = torch.full((3,), u)
+            drawn = sampler.nucleus_sample(logits, 0.7, top_k, top_p, uniforms).tolist()
+            assert drawn == reference(logits, 0.7, top_k, top_p, uniforms)
+            seen.update(drawn)
+        allowed = set(logits.topk(top_k, -1).indices.flatten().tolist())
+        assert seen <= allowed
+
+
+def test_draws_follow_the_renormalised_nucleus():
+    # 0.5, 0.3, 0.15 reach top_p=0.9 (mass before the third is 0.8): those three are the nucleus.
+    probs = torch.tensor([0.5, 0.3, 0.15, 0.04] + [0.01 / 96] * 96)
+    drawn = sampler.nucleus_sample(probs.log().expand(len(UNIFORMS), -1), 1.0, 0, 0.9, UNIFORMS)
+    counts = torch.bincount(drawn, minlength=100)
+    assert counts[3:].sum() == 0
+    expected = torch.tensor([0.5, 0.3, 0.15]) / 0.95 * len(UNIFORMS)
+    assert (counts[:3] - expected).abs().max() <= 1
