@@ -1,16 +1,16 @@
 """A lean forward pass for Llama-family models (Llama, Mistral, Qwen2), which most local code
 models are: the same arithmetic as transformers' modules, with less around it.
 
-Decoding runs every layer once per token. At batch 1 on a CPU, transformers' forward spent about
-a quarter of each step outside the matrix products (a mask over the whole static cache, the
-cache's bookkeeping, module calls), and three small q/k/v products plus two MLP input products
-stream worse from memory than one large one (measured: BENCHMARKS.md). So the projections that
-read the same input are fused (q|k|v, gate|up), the cache keeps a fill length instead of a
-mask, and a step is one loop over the layers. The norms, the rotary embedding and the activation
-are the model's own modules, so a prompt's logits are bit-identical to transformers' (tested).
+Decoding runs every layer once per token. On a CPU, transformers' forward spent about 45% of a
+batch-1 step outside the matrix products, and its attention, which repeats the KV heads of a
+grouped-query model, took most of a batch-20 step at 300 cached positions (measured:
+BENCHMARKS.md). Here the projections that read the same input are fused (q|k|v, gate|up), the
+cache keeps a fill length instead of a mask, the query heads that share a KV head attend to it
+together, and a step is one loop over the layers. The norms, rotary tables and activation are
+the model's own modules, so a prompt's logits are bit-identical to transformers' (tested).
 
-The fused matrices take the projections' place: the model keeps its embedding, norms and head,
-but its own forward no longer runs (it would need the weights twice).
+The fused matrices take the projections' place: the model keeps its embedding and norms, but its
+own forward no longer runs (it would need the weights twice).
 """
 from __future__ import annotations
 
@@ -44,12 +44,15 @@ def supports(model) -> bool:
 class _Moved(torch.nn.Module):
     """Left where a projection was: its weight now lives in one of FusedLlama's fused matrices."""
 
-    def forward(self, *_args):
+    def forward(self, *_args, **_kwargs):
         raise RuntimeError("this model's projections were fused for decoding; run it through core.fused_llama.FusedLlama")
 
 
 def _linear(linears: list[torch.nn.Linear], pack: bool):
     """One linear layer computing all of `linears` side by side."""
+    if len(linears) == 1 and not pack:  # nothing to merge: the weight is used where it is
+        weight, bias = linears[0].weight.detach(), linears[0].bias
+        return lambda x: F.linear(x, weight, bias)
     weight = torch.cat([lin.weight.detach() for lin in linears])
     biases = [lin.bias for lin in linears]
     bias = None if all(b is None for b in biases) else torch.cat(
@@ -94,8 +97,10 @@ class FusedLlama:
         head = model.lm_head
         tied = head.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
         self.head = _linear([head], pack)
-        # A packed head is a copy; a tied one leaves the original to the input embedding.
+        # A packed head is a copy: an untied original is dropped, a tied one stays with the input embedding.
         self.extra_bytes = head.weight.numel() * head.weight.element_size() if pack and tied else 0
+        if pack and not tied:
+            model.lm_head = _Moved()
 
     def prefill(self, ids: list[int], capacity: int) -> tuple[Cache, torch.Tensor]:
         """A one-row cache holding `ids` (room for `capacity` tokens) and the next-token logits."""
@@ -162,8 +167,8 @@ class FusedLlama:
             out = F.scaled_dot_product_attention(q, keys, values, is_causal=True, scale=scale, enable_gqa=True)
             return out.transpose(1, 2).reshape(rows, new, -1)
         # One new token sees every filled position, so no mask: the query heads that share a KV head
-        # can stand in for query positions. Same numbers as enable_gqa, 4-7x faster on a CPU at 300
-        # positions, where transformers' repeat-the-KV-heads attention took most of a batch-20 step.
+        # can stand in for query positions of it. The same numbers as enable_gqa, 4-7x faster on a
+        # CPU at 300 positions (measured), and no copy of the KV heads as transformers makes.
         grouped = q.reshape(rows, self.kv_heads, heads // self.kv_heads, self.head_dim)
         out = F.scaled_dot_product_attention(grouped, keys, values, scale=scale)
         return out.reshape(rows, 1, -1)

@@ -109,3 +109,20 @@ def test_default_model_decode_steps_match_teacher_forcing_in_float32():
             seqs[row].append(token)
             expected = torch.log_softmax(reference.logits(seqs[row])[-1], -1)
             assert torch.allclose(torch.log_softmax(logits[row], -1), expected, atol=1e-3)
+
+
+@pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="this CPU has no native bf16 kernels to pack for")
+@torch.inference_mode()
+def test_packed_bf16_keeps_one_copy_of_each_weight_but_a_tied_head(tmp_path, tiny_llama_dir):
+    bf16 = dict(progress=lambda _m: None, dtype=torch.bfloat16)
+    for folder, tied in ((tiny_llama_dir, True), (build_tiny_model(tmp_path / "qwen2", architecture="qwen2"), False)):
+        fused, tok, info = loader.load(str(folder), **bf16)
+        reference, _, plain_info = loader.load(str(folder), fuse=False, pack_weights=False, **bf16)
+        head = reference.model.lm_head.weight
+        assert info.memory_bytes == plain_info.memory_bytes + (head.numel() * head.element_size() if tied else 0)
+        if tied:  # the input embedding keeps the original, the head runs on a packed copy
+            assert fused.model.lm_head.weight.data_ptr() == fused.model.get_input_embeddings().weight.data_ptr()
+        else:  # the packed copy replaces the original
+            assert not hasattr(fused.model.lm_head, "weight")
+        ids = tok(PROMPT).input_ids
+        assert torch.equal(fused.logits(ids), reference.logits(ids))
