@@ -1,6 +1,7 @@
 """How the engine runs a model: the fused path for Llama-family models, transformers' own forward
 for every other architecture. Both offer the same five calls (prefill, step, logits, fan_out,
-keep_rows) and give the same numbers (tested); the fused one is faster (BENCHMARKS.md)."""
+keep_rows) and give the same numbers up to rounding (tested); the fused one is faster
+(BENCHMARKS.md)."""
 from __future__ import annotations
 
 from core import fused_llama, packed_linear
