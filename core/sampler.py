@@ -31,7 +31,8 @@ class Step:
 
 def row_generator(seed: int, row: int) -> torch.Generator:
     # Row i's randomness depends only on (seed, i): the same seed gives the same candidates
-    # whatever the batch size, the chunking, or which other rows finished first.
+    # whatever the batch size, the chunking, or which other rows finished first (up to the
+    # rounding of kernels whose results depend on the batch size; README, How sampling works).
     return torch.Generator(device="cpu").manual_seed((seed * 1_000_003 + row) % (2**63))
 
 
