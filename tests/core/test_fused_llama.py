@@ -69,8 +69,8 @@ def test_the_fused_models_own_forward_refuses_to_run(tiny_llama_dir):
 
 @torch.inference_mode()
 def test_candidates_match_teacher_forcing_and_greedy_matches_generate(tiny_llama_dir):
-    fused, reference, tok = load_pair(tiny_llama_dir, **FP32)
-    engine = Engine(fused, tok, loader.load(str(tiny_llama_dir), **FP32)[2])
+    engine = Engine(*loader.load(str(tiny_llama_dir), **FP32))
+    reference, tok = loader.load(str(tiny_llama_dir), fuse=False, **FP32)[:2]
     ids = tok(PROMPT).input_ids
     params = SamplingParams(n=6, temperature=0.9, top_p=0.95, max_new_tokens=20, seed=3, mode="completion", stop=())
     cands = engine.generate(PROMPT, params)
