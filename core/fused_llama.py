@@ -32,7 +32,11 @@ def supports(model) -> bool:
     config = model.config
     if config.model_type not in ARCHITECTURES or not hasattr(model, "lm_head"):
         return False
+    if not all(hasattr(model.model, name) for name in ("layers", "rotary_emb", "norm")):
+        return False  # a layout from another transformers version: its own forward knows it
     layers = model.model.layers
+    if not all(hasattr(layer.mlp, "act_fn") for layer in layers):
+        return False
     windows = [getattr(layer.self_attn, "sliding_window", None) for layer in layers]
     if config.model_type == "mistral":  # Mistral masks by config.sliding_window in every layer
         windows.append(getattr(config, "sliding_window", None))
