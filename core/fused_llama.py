@@ -98,8 +98,10 @@ class FusedLlama:
         self.kv_heads = config.num_key_value_heads
         self.rotate_half = sys.modules[type(model.model.layers[0].self_attn).__module__].rotate_half
         self.layers = [_Layer(layer, pack) for layer in model.model.layers]
+        # The model's own modules around the layers, looked up once rather than on every step.
+        self.embed, self.rotary, self.final_norm = model.get_input_embeddings(), model.model.rotary_emb, model.model.norm
         head = model.lm_head
-        tied = head.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
+        tied = head.weight.data_ptr() == self.embed.weight.data_ptr()
         self.head = _linear([head], pack)
         # A packed head is a copy: an untied original is dropped, a tied one stays with the input embedding.
         self.extra_bytes = head.weight.numel() * head.weight.element_size() if pack and tied else 0
@@ -121,7 +123,7 @@ class FusedLlama:
 
     def _empty_cache(self, capacity: int) -> Cache:
         shape = (1, self.kv_heads, capacity, self.head_dim)
-        dtype = self.model.get_input_embeddings().weight.dtype
+        dtype = self.embed.weight.dtype
         return Cache([torch.zeros(shape, dtype=dtype, device=self.device) for _ in self.layers],
                      [torch.zeros(shape, dtype=dtype, device=self.device) for _ in self.layers], 0)
 
@@ -146,8 +148,8 @@ class FusedLlama:
         start, end = cache.length, cache.length + new
         # A causal mask for several new tokens is only right when nothing precedes them.
         assert new == 1 or start == 0, "several tokens are fed only as a prompt"
-        x = self.model.get_input_embeddings()(ids)
-        cos, sin = self.model.model.rotary_emb(x, torch.arange(start, end, device=self.device).unsqueeze(0))
+        x = self.embed(ids)
+        cos, sin = self.rotary(x, torch.arange(start, end, device=self.device).unsqueeze(0))
         cos, sin = cos.unsqueeze(2), sin.unsqueeze(2)  # broadcast over heads in (rows, new, heads, head_dim)
         for layer, keys, values in zip(self.layers, cache.keys, cache.values):
             qkv = layer.qkv(layer.norm_in(x)).view(rows, new, -1, self.head_dim)
@@ -161,7 +163,7 @@ class FusedLlama:
             gate, up = layer.gate_up(layer.norm_mid(x)).chunk(2, dim=-1)
             x = x + layer.down(layer.act(gate) * up)
         cache.length = end
-        return self.model.model.norm(x)
+        return self.final_norm(x)
 
     def _attend(self, q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: float) -> torch.Tensor:
         """Attention of the new positions in `q` (rows, heads, new, head_dim) over the filled cache;

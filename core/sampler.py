@@ -41,6 +41,7 @@ def nucleus_sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: 
     distribution. `uniforms` holds one U(0,1) draw per row, so each row controls its own stream.
     A row's token depends on its own logits and uniform only, never on the other rows."""
     probs = torch.softmax(logits / temperature, dim=-1)
+    uniforms = uniforms.to(probs.device)
     vocab = probs.shape[-1]
     if not top_k and top_p == 1.0:
         return _draw(probs, None, top_p, uniforms)
@@ -49,13 +50,13 @@ def nucleus_sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: 
     widths = [w for w in NUCLEUS_WINDOWS if w < limit] if top_p < 1.0 else []
     tokens = torch.empty(len(probs), dtype=torch.long, device=probs.device)
     todo = torch.arange(len(probs), device=probs.device)
-    uniforms = uniforms.to(probs.device)
     for width in (*widths, limit):
         rows = probs if len(todo) == len(probs) else probs.index_select(0, todo)
         cand_probs, cand_ids = rows.topk(width, dim=-1)  # sorted, most likely first
         fits = cand_probs.sum(-1) >= top_p if width < limit else torch.ones_like(todo, dtype=torch.bool)
-        if bool(fits.any()):
-            tokens[todo[fits]] = _draw(cand_probs[fits], cand_ids[fits], top_p, uniforms[todo[fits]])
+        done = todo[fits]
+        if len(done):
+            tokens[done] = _draw(cand_probs[fits], cand_ids[fits], top_p, uniforms[done])
         todo = todo[~fits]
         if not len(todo):
             break
@@ -70,7 +71,7 @@ def _draw(cand_probs: torch.Tensor, cand_ids: torch.Tensor | None, top_p: float,
         mass_before = cand_probs.cumsum(-1) - cand_probs
         cand_probs = cand_probs.masked_fill(mass_before >= top_p, 0.0)
     cdf = cand_probs.cumsum(-1)
-    target = (uniforms.to(cdf.device) * cdf[:, -1]).unsqueeze(-1)
+    target = (uniforms * cdf[:, -1]).unsqueeze(-1)
     pick = torch.searchsorted(cdf, target, right=True).clamp_(max=cdf.shape[-1] - 1)
     # Float rounding can land the pick on a zero-probability tail entry; step back to a real one.
     pick = torch.where(cand_probs.gather(-1, pick) > 0, pick, (cand_probs > 0).sum(-1, keepdim=True) - 1)
