@@ -18,22 +18,28 @@ def send_msg(sock: socket.socket, obj, fds=()) -> None:
 def recv_msg(sock: socket.socket):
     """(message, fds); (None, []) at EOF."""
     header, anc, _, _ = sock.recvmsg(4, socket.CMSG_SPACE(16 * 4))
-    fds = array("i")
-    for level, kind, payload in anc:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+    fds = received_fds(anc)
     if not header:
-        return None, list(fds)
+        return None, fds
     while len(header) < 4:
         more = sock.recv(4 - len(header))
         if not more:
-            return None, list(fds)
+            return None, fds
         header += more
     size, chunks = int.from_bytes(header, "little"), []
     while size:
         chunk = sock.recv(min(size, 1 << 20))
         if not chunk:
-            return None, list(fds)
+            return None, fds
         chunks.append(chunk)
         size -= len(chunk)
-    return codec.loads(b"".join(chunks)), list(fds)
+    return codec.loads(b"".join(chunks)), fds
+
+
+def received_fds(ancillary) -> list[int]:
+    """The file descriptors in a recvmsg's ancillary data."""
+    fds = array("i")
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+    return list(fds)

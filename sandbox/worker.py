@@ -5,8 +5,9 @@ as length-prefixed JSON frames.
 It keeps two long-lived children, both locked down:
   * the zygote, forked at start-up before the worker has seen any job, forks one
     candidate process per run (one run ahead, half locked down, so no run waits for a
-    fork). Candidates therefore inherit no test source and no expected values, not even
-    from earlier runs, to read out of memory;
+    fork) and reaps it. Candidates therefore inherit no test source and no expected
+    values, not even from earlier runs, to read out of memory. The worker hands each job
+    to the waiting candidate itself and tells the zygote when to kill it;
   * the judge, which runs the tests and calls the candidate over two pipes.
 The worker alone assembles the verdict, from the judge's events and the candidate's
 wait status as seen by the zygote. Nothing the candidate writes is parsed here.
@@ -18,8 +19,10 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 import time
+from array import array
 
 from sandbox import candidate, channel, codec, verdict
 from sandbox.libc import libc
@@ -50,32 +53,23 @@ def _reap(pid: int) -> None:
 
 
 # ---- zygote -------------------------------------------------------------------------
+# The zygote shares every page with its spare candidate, so each page it writes after a fork
+# is copied: it only forks and reaps, and speaks in fixed-size packets (SOCK_SEQPACKET).
+# The worker, which never forks after start-up, hands the job over and decides when to kill.
+SPARE = struct.Struct("<i")  # zygote -> worker: a spare's pid; its handoff socket rides along
+FATE = struct.Struct("<iiq")  # zygote -> worker: pid, wait status, peak RSS in KiB
+KILL = struct.Struct("<i")  # worker -> zygote: kill this candidate's process group
+
 
 def zygote_loop(sock: socket.socket, guard: Guard) -> None:
-    """Keeps one candidate forked and half locked down ahead of time, so a run does not
-    wait for a fork: the job and its pipes are handed to it over a socketpair."""
-    pending: list = []  # a next run that arrived while the last candidate was being reaped
-    spare = _prefork(sock, guard)
+    """Keeps one candidate forked and half locked down ahead of its job, so a run does not
+    wait for a fork; reports how it ended."""
     while True:
-        job, fds = pending.pop(0) if pending else channel.recv_msg(sock)
-        if job is None:
-            return
-        if job.get("op") != "run" or len(fds) != 4:
-            for fd in fds:
-                os.close(fd)
-            continue  # a late "kill" for a run that is already over
-        pid, handoff = spare
-        try:
-            channel.send_msg(handoff, job, fds)
-        except OSError:
-            pass  # the spare died; _watch reports how
+        pid, handoff = _prefork(sock, guard)
+        sock.sendmsg([SPARE.pack(pid)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array("i", [handoff.fileno()]))])
         handoff.close()
-        for fd in fds:
-            os.close(fd)
-        status, rusage, reason = _watch(pid, sock, job["id"], job["deadline"], pending)
-        _empty(job["job_dir"])  # before the next candidate can run
-        channel.send_msg(sock, {"id": job["id"], "status": status, "maxrss": rusage.ru_maxrss, "reason": reason})
-        spare = _prefork(sock, guard)
+        status, rusage = _wait(pid, sock)
+        sock.send(FATE.pack(pid, status, rusage.ru_maxrss))
 
 
 def _prefork(sock: socket.socket, guard: Guard):
@@ -110,33 +104,21 @@ def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
     candidate.main_in_child(job["source"], job.get("code"), job["entry_point"], req, resp)
 
 
-def _watch(pid: int, sock: socket.socket, run_id, deadline: float, pending: list):
-    """Wait for the candidate; kill its group at the deadline or when the worker asks."""
-    pidfd, reason = os.pidfd_open(pid), ""
+def _wait(pid: int, sock: socket.socket):
+    """Reap the candidate; kill its group first when the worker asks (or is gone)."""
+    pidfd = os.pidfd_open(pid)
     try:
-        while True:
-            left = deadline - time.monotonic()
-            ready = select.select([pidfd, sock], [], [], left)[0] if left > 0 else []
-            if pidfd in ready:
-                break
-            if sock in ready:
-                msg, fds = channel.recv_msg(sock)
-                if msg is not None and msg.get("op") == "run":
-                    pending.append((msg, fds))
-                    continue
-                for fd in fds:
-                    os.close(fd)
-                if msg is not None and (msg.get("op") != "kill" or msg.get("id") != run_id):
-                    continue
-                reason = "stopped" if msg is not None else "worker gone"
-            else:
-                reason = "deadline"
-            _kill_group(pid)
-            break
+        while pidfd not in select.select([pidfd, sock], [], [])[0]:
+            packet = sock.recv(KILL.size)
+            if not packet:  # the worker is gone
+                _kill_group(pid)
+                os._exit(0)
+            if KILL.unpack(packet)[0] == pid:  # not a late kill for an earlier run
+                _kill_group(pid)
     finally:
         os.close(pidfd)
     _, status, rusage = os.wait4(pid, 0)
-    return status, rusage, reason
+    return status, rusage
 
 
 # ---- worker -------------------------------------------------------------------------
@@ -144,18 +126,18 @@ def _watch(pid: int, sock: socket.socket, run_id, deadline: float, pending: list
 class Worker:
     def __init__(self, config: dict, proto_in: int, proto_out: int):
         self.proto_in, self.proto_out = proto_in, proto_out
-        self.judge = self.jsock = None
+        self.judge = self.jsock = self.spare = None
         self.queued: list[dict] = []
         self.job_dir = os.path.join(config["job_root"], "job")
         os.makedirs(self.job_dir, mode=0o700, exist_ok=True)
         bpf = base64.b64decode(config["bpf"]) if config.get("bpf") else None
         self.guard = Guard(config["landlock"], bpf, config["read_paths"], self.job_dir)
         self.memory_mb = int(config.get("memory_mb", 1024))
-        self.zygote, self.zsock = self._fork_child(lambda sock: zygote_loop(sock, self.guard))
+        self.zygote, self.zsock = self._fork_child(lambda sock: zygote_loop(sock, self.guard), socket.SOCK_SEQPACKET)
         self._start_judge()
 
-    def _fork_child(self, body):
-        parent_sock, child_sock = socket.socketpair()
+    def _fork_child(self, body, kind=socket.SOCK_STREAM):
+        parent_sock, child_sock = socket.socketpair(type=kind)
         pid = os.fork()
         if pid == 0:
             code = 0
@@ -211,17 +193,23 @@ class Worker:
         err_r, err_w = os.pipe()
         try:
             code = candidate.precompiled(source)
-            channel.send_msg(self.zsock, {"op": "run", "id": run_id, "source": None if code else source,
-                                          "code": code, "entry_point": prog["entry_point"], "job_dir": job_dir,
-                                          "deadline": deadline, "cpu_s": timeout, "memory_mb": memory_mb},
-                             [req_r, resp_w, out_w, err_w])
+            pid, handoff = self._take_spare()
+            _empty(job_dir)  # the last candidate is reaped: its fate came before this spare
+            try:
+                channel.send_msg(handoff, {"source": None if code else source, "code": code,
+                                           "entry_point": prog["entry_point"], "job_dir": job_dir,
+                                           "cpu_s": timeout, "memory_mb": memory_mb}, [req_r, resp_w, out_w, err_w])
+            except OSError:
+                pass  # the spare died; the zygote reports how
+            finally:
+                handoff.close()
             channel.send_msg(self.jsock, {"op": "run", "id": run_id, "prompt": prog["prompt"], "tests": prog["tests"],
                                           "entry_point": prog["entry_point"]}, [req_w, resp_r])
         finally:
             for fd in (req_r, req_w, resp_r, resp_w, out_w, err_w):
                 os.close(fd)
         try:
-            state = self._collect(run_id, out_r, err_r, deadline)
+            state = self._collect(run_id, pid, out_r, err_r, deadline)
         finally:
             os.close(out_r)
             os.close(err_r)
@@ -229,9 +217,36 @@ class Worker:
         state["wall_ms"] = (time.monotonic() - t0) * 1000
         return verdict.assemble(state)
 
-    def _collect(self, run_id, out_r: int, err_r: int, deadline: float) -> dict:
+    def _take_spare(self):
+        while self.spare is None:
+            self._zygote_message(None)
+        spare, self.spare = self.spare, None
+        return spare
+
+    def _zygote_message(self, state: dict | None) -> None:
+        """A spare announced, or how a candidate ended (kept when it is the current run's)."""
+        packet, anc, _, _ = self.zsock.recvmsg(FATE.size, socket.CMSG_SPACE(4))
+        fds = channel.received_fds(anc)
+        if not packet:
+            raise RuntimeError("zygote died")
+        if len(packet) == SPARE.size and len(fds) == 1:
+            self.spare = (SPARE.unpack(packet)[0], socket.socket(fileno=fds[0]))
+            return
+        for fd in fds:
+            os.close(fd)
+        pid, status, maxrss = FATE.unpack(packet)
+        if state is not None and pid == state["pid"]:
+            state["cand"] = {"status": status, "maxrss": maxrss, "reason": "deadline" if state["deadline_kill"] else ""}
+
+    def _kill(self, state: dict, at_deadline: bool = False) -> None:
+        if not state["killed"]:
+            state["killed"], state["deadline_kill"] = True, at_deadline
+            self.zsock.send(KILL.pack(state["pid"]))
+
+    def _collect(self, run_id, pid: int, out_r: int, err_r: int, deadline: float) -> dict:
         tails = {out_r: bytearray(), err_r: bytearray()}
-        state = {"events": [], "timed_out": False, "aborted": False, "judge_done": False, "cand": None}
+        state = {"events": [], "timed_out": False, "aborted": False, "judge_done": False, "cand": None,
+                 "pid": pid, "killed": False, "deadline_kill": False}
         for fd in tails:
             os.set_blocking(fd, False)
         open_tails = [out_r, err_r]
@@ -240,13 +255,16 @@ class Worker:
             now = time.monotonic()
             if now >= hard_end:
                 raise RuntimeError("the candidate did not go away after its deadline")
+            if now >= deadline:
+                self._kill(state, at_deadline=True)
             if not state["judge_done"] and now >= judge_end:
                 # Tests that hang without calling the candidate: replace the judge.
                 state["timed_out"] = state["judge_done"] = True
-                channel.send_msg(self.zsock, {"op": "kill", "id": run_id})
                 self._restart_judge()
                 continue
             until = judge_end if not state["judge_done"] else hard_end
+            if not state["killed"]:
+                until = min(until, deadline)
             watching = [self.jsock, self.zsock, self.proto_in, *open_tails]
             for fd in select.select(watching, [], [], until - now)[0]:
                 if fd in tails:
@@ -254,13 +272,7 @@ class Worker:
                 elif fd is self.jsock:
                     self._judge_event(run_id, state)
                 elif fd is self.zsock:
-                    reply, fds = channel.recv_msg(self.zsock)
-                    for extra in fds:
-                        os.close(extra)
-                    if reply is None:
-                        raise RuntimeError("zygote died")
-                    if reply.get("id") == run_id:
-                        state["cand"] = reply
+                    self._zygote_message(state)
                 elif fd == self.proto_in:
                     self._pool_message(run_id, state)
         for fd in tails:
@@ -276,7 +288,7 @@ class Worker:
         if msg is None:  # the judge died (e.g. the tests ran it out of memory)
             state["judge_done"] = True
             state["judge_lost"] = True
-            channel.send_msg(self.zsock, {"op": "kill", "id": run_id})
+            self._kill(state)
             self._restart_judge()
             return
         if msg.get("id") != run_id:
@@ -286,7 +298,7 @@ class Worker:
         state["events"].extend(events)
         if any(isinstance(e, list) and e and e[0] in ("done", "bad_tests") for e in events):
             state["judge_done"] = True
-            channel.send_msg(self.zsock, {"op": "kill", "id": run_id})  # the candidate is no longer needed
+            self._kill(state)  # the candidate is no longer needed
 
     def _pool_message(self, run_id, state: dict) -> None:
         msg = codec.read_frame(self.proto_in)
@@ -296,7 +308,7 @@ class Worker:
             self.queued.append(msg)  # sent ahead by the pool
         elif msg.get("op") == "abort" and msg.get("id") == run_id and not state["judge_done"]:
             state["aborted"] = state["judge_done"] = True
-            channel.send_msg(self.zsock, {"op": "kill", "id": run_id})
+            self._kill(state)
             self._restart_judge()
         elif msg.get("op") == "abort":
             for queued in [m for m in self.queued if m.get("id") == msg.get("id")]:
