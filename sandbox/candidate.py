@@ -6,16 +6,17 @@ return value to check, so nothing this process does can turn into a "pass".
 """
 from __future__ import annotations
 
-import base64
-import marshal
 import os
 import resource
 import sys
+from types import CodeType
 
 from sandbox import codec
 
 FILENAME = "<candidate>"
 MAX_PRECOMPILED_CHARS = 1 << 17  # bigger sources are compiled by the candidate, under its rlimits
+# Encoded once in the zygote: encoding it in each candidate touched the JSON encoder's pages.
+READY = codec.frame(["ready"])
 
 
 def _text(exc: BaseException) -> str:
@@ -33,27 +34,27 @@ def _flush() -> None:
             pass
 
 
-def precompiled(source: str) -> str | None:
-    """The code object of `source`, marshalled, for the worker to send with the job.
+def precompiled(source: str) -> CodeType | str:
+    """The code object of `source`, for the worker to send (marshalled) with the job.
 
     Compiling in a freshly forked candidate cost about 1.1 ms of CPU per run, nearly all of it
     copy-on-write faults on the compiler's memory; the worker, warm, compiles the same source
-    in 20 µs (measured). Compiling runs no code. None when it does not compile: the candidate
-    then compiles the source itself and reports the error, exactly as before."""
+    in 20 µs (measured). Compiling runs no code. The source itself when it does not compile:
+    the candidate then compiles it and reports the error, exactly as before."""
     if len(source) > MAX_PRECOMPILED_CHARS:
-        return None
-    try:
-        code = compile(source, FILENAME, "exec", dont_inherit=True)
-    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL bytes), RecursionError, ...
-        return None
-    return base64.b64encode(marshal.dumps(code)).decode("ascii")
-
-
-def serve(source: str | None, code: str | None, entry_point: str, req_fd: int, resp_fd: int) -> None:
-    ns = {"__name__": "__candidate__"}
+        return source
     try:
         # dont_inherit: this module's __future__ imports must not change how the model's code runs.
-        program = marshal.loads(base64.b64decode(code)) if code else compile(source, FILENAME, "exec", dont_inherit=True)
+        return compile(source, FILENAME, "exec", dont_inherit=True)
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL bytes), RecursionError, ...
+        return source
+
+
+def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) -> None:
+    ns = {"__name__": "__candidate__"}
+    try:
+        if isinstance(program, str):
+            program = compile(program, FILENAME, "exec", dont_inherit=True)
         exec(program, ns)
         fn = ns[entry_point]
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a failure too
@@ -61,7 +62,7 @@ def serve(source: str | None, code: str | None, entry_point: str, req_fd: int, r
         codec.write_frame(resp_fd, ["exc", type(exc).__name__, _text(exc)])
         return
     _flush()
-    codec.write_frame(resp_fd, ["ready"])
+    os.write(resp_fd, READY)
     while True:
         request = codec.read_frame(req_fd)
         if request is None:
@@ -77,10 +78,10 @@ def serve(source: str | None, code: str | None, entry_point: str, req_fd: int, r
         codec.write_frame(resp_fd, reply)
 
 
-def main_in_child(source: str | None, code: str | None, entry_point: str, req_fd: int, resp_fd: int) -> None:
+def main_in_child(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) -> None:
     """Entry in the forked candidate; never returns."""
     try:
-        serve(source, code, entry_point, req_fd, resp_fd)
+        serve(program, entry_point, req_fd, resp_fd)
     except BaseException:  # noqa: BLE001
         pass
     _flush()

@@ -1,5 +1,5 @@
 """Messages with attached file descriptors over a unix socketpair between the worker
-and its long-lived children (zygote, judge): 4-byte length, JSON body, fds on the header."""
+and its children: 4-byte length, body (JSON, or bytes as they are), fds on the header."""
 from __future__ import annotations
 
 import socket
@@ -9,7 +9,10 @@ from sandbox import codec
 
 
 def send_msg(sock: socket.socket, obj, fds=()) -> None:
-    data = codec.dumps(obj)
+    send_bytes(sock, codec.dumps(obj), fds)
+
+
+def send_bytes(sock: socket.socket, data: bytes, fds=()) -> None:
     anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array("i", fds))] if fds else []
     sock.sendmsg([len(data).to_bytes(4, "little")], anc)
     sock.sendall(data)
@@ -17,6 +20,12 @@ def send_msg(sock: socket.socket, obj, fds=()) -> None:
 
 def recv_msg(sock: socket.socket):
     """(message, fds); (None, []) at EOF."""
+    data, fds = recv_bytes(sock)
+    return (None if data is None else codec.loads(data)), fds
+
+
+def recv_bytes(sock: socket.socket):
+    """(body, fds); (None, []) at EOF."""
     header, anc, _, _ = sock.recvmsg(4, socket.CMSG_SPACE(16 * 4))
     fds = received_fds(anc)
     if not header:
@@ -33,7 +42,7 @@ def recv_msg(sock: socket.socket):
             return None, fds
         chunks.append(chunk)
         size -= len(chunk)
-    return codec.loads(b"".join(chunks)), fds
+    return b"".join(chunks), fds
 
 
 def received_fds(ancillary) -> list[int]:

@@ -84,9 +84,13 @@ def loads(data: bytes):
         raise CodecError(f"malformed frame: {type(exc).__name__}") from None
 
 
-def write_frame(fd: int, obj) -> None:
+def frame(obj) -> bytes:
     data = dumps(obj)
-    view = memoryview(_HEADER.pack(len(data)) + data)
+    return _HEADER.pack(len(data)) + data
+
+
+def write_frame(fd: int, obj) -> None:
+    view = memoryview(frame(obj))
     while view:
         view = view[os.write(fd, view):]
 

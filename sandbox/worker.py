@@ -15,6 +15,7 @@ wait status as seen by the zygote. Nothing the candidate writes is parsed here.
 from __future__ import annotations
 
 import base64
+import marshal
 import os
 import select
 import signal
@@ -90,9 +91,10 @@ def _prefork(sock: socket.socket, guard: Guard):
 def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
     try:
         guard.prepare(writable=True)
-        job, fds = channel.recv_msg(handoff)
-        if job is None:
+        data, fds = channel.recv_bytes(handoff)
+        if data is None:
             os._exit(0)
+        job = marshal.loads(data)  # from the worker, which this process trusts until the job runs
         handoff.detach()  # closed with every other stray fd by seal()
         req_r, resp_w, out_w, err_w = fds
         req, resp = guard.seal(stdout_fd=out_w, stderr_fd=err_w, keep=[req_r, resp_w],
@@ -101,7 +103,7 @@ def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
     except BaseException as exc:  # noqa: BLE001
         os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
         os._exit(71)
-    candidate.main_in_child(job["source"], job.get("code"), job["entry_point"], req, resp)
+    candidate.main_in_child(job["program"], job["entry_point"], req, resp)
 
 
 def _wait(pid: int, sock: socket.socket):
@@ -192,13 +194,12 @@ class Worker:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            code = candidate.precompiled(source)
+            job = marshal.dumps({"program": candidate.precompiled(source), "entry_point": prog["entry_point"],
+                                 "job_dir": job_dir, "cpu_s": timeout, "memory_mb": memory_mb})
             pid, handoff = self._take_spare()
             _empty(job_dir)  # the last candidate is reaped: its fate came before this spare
             try:
-                channel.send_msg(handoff, {"source": None if code else source, "code": code,
-                                           "entry_point": prog["entry_point"], "job_dir": job_dir,
-                                           "cpu_s": timeout, "memory_mb": memory_mb}, [req_r, resp_w, out_w, err_w])
+                channel.send_bytes(handoff, job, [req_r, resp_w, out_w, err_w])
             except OSError:
                 pass  # the spare died; the zygote reports how
             finally:
