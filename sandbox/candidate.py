@@ -15,8 +15,6 @@ from sandbox import codec
 
 FILENAME = "<candidate>"
 MAX_PRECOMPILED_CHARS = 1 << 17  # bigger sources are compiled by the candidate, under its rlimits
-# Encoded once in the zygote: encoding it in each candidate touched the JSON encoder's pages.
-READY = codec.frame(["ready"])
 
 
 def _text(exc: BaseException) -> str:
@@ -62,7 +60,7 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         codec.write_frame(resp_fd, ["exc", type(exc).__name__, _text(exc)])
         return
     _flush()
-    os.write(resp_fd, READY)
+    codec.write_frame(resp_fd, ["ready"])
     while True:
         request = codec.read_frame(req_fd)
         if request is None:

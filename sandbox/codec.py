@@ -84,13 +84,9 @@ def loads(data: bytes):
         raise CodecError(f"malformed frame: {type(exc).__name__}") from None
 
 
-def frame(obj) -> bytes:
-    data = dumps(obj)
-    return _HEADER.pack(len(data)) + data
-
-
 def write_frame(fd: int, obj) -> None:
-    view = memoryview(frame(obj))
+    data = dumps(obj)
+    view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
         view = view[os.write(fd, view):]
 
