@@ -93,7 +93,8 @@ class Engine(SamplingBackend):
         while pending:
             batch, pending = pending[:chunk], pending[chunk:]
             try:
-                steps = sampler.decode(self.runner, prefill, batch, params, seed, lambda r, _t: state[r].finish is not None, cancel)
+                steps = sampler.decode(self.runner, prefill, batch, params, seed,
+                                       lambda r, _t: state[r].finish is not None, cancel, prompt_ids)
                 for step in steps:
                     yield from self._advance(step, state, params, mode, prompt, started, copies)
             except Exception as exc:

@@ -117,6 +117,15 @@ class FusedLlama:
         """Feed one new token per row; the cache already holds everything before it."""
         return self.head(self._forward(tokens.unsqueeze(-1), cache)[:, -1])
 
+    def extend(self, cache: Cache, ids: list[int]) -> torch.Tensor:
+        """Feed several tokens to a one-row cache; returns the logits after each of them."""
+        return self.head(self._forward(torch.tensor([ids], device=self.device), cache)[0])
+
+    @staticmethod
+    def rewind(cache: Cache, length: int) -> None:
+        """Forget the positions from `length` on; decoding writes over them."""
+        cache.length = length
+
     def logits(self, ids: list[int]) -> torch.Tensor:
         """Teacher-forced logits at every position of `ids`."""
         return self.head(self._forward(torch.tensor([ids], device=self.device), self._empty_cache(len(ids)))[0])
@@ -146,8 +155,6 @@ class FusedLlama:
         which need it at one position or all."""
         rows, new = ids.shape
         start, end = cache.length, cache.length + new
-        # A causal mask for several new tokens is only right when nothing precedes them.
-        assert new == 1 or start == 0, "several tokens are fed only as a prompt"
         x = self.embed(ids)
         cos, sin = self.rotary(x, torch.arange(start, end, device=self.device).unsqueeze(0))
         cos, sin = cos.unsqueeze(2), sin.unsqueeze(2)  # broadcast over heads in (rows, new, heads, head_dim)
@@ -170,7 +177,12 @@ class FusedLlama:
         returns (rows, new, heads * head_dim)."""
         rows, heads, new, _ = q.shape
         if new > 1:
-            out = F.scaled_dot_product_attention(q, keys, values, is_causal=True, scale=scale, enable_gqa=True)
+            filled = keys.shape[2]
+            # Each new position sees the filled cache and the new positions up to itself. sdpa's own
+            # causal mask aligns the first query with the first key: right only for a prompt.
+            mask = None if filled == new else torch.ones(new, filled, dtype=torch.bool, device=q.device).tril(filled - new)
+            out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, is_causal=mask is None, scale=scale,
+                                                 enable_gqa=True)
             return out.transpose(1, 2).reshape(rows, new, -1)
         # One new token sees every filled position, so no mask: the query heads that share a KV head
         # can stand in for query positions of it. The same numbers as enable_gqa, 4-7x faster on a

@@ -126,3 +126,42 @@ def test_packed_bf16_keeps_one_copy_of_each_weight_but_a_tied_head(tmp_path, tin
             assert not hasattr(fused.model.lm_head, "weight")
         ids = tok(PROMPT).input_ids
         assert torch.equal(fused.logits(ids), reference.logits(ids))
+
+
+@torch.inference_mode()
+def test_several_tokens_after_a_cache_and_a_rewind_match_teacher_forcing(tiny_llama_dir):
+    # Speculative decoding (core.sampler._alone) feeds a guess of several tokens after the cache,
+    # then forgets the positions after the last right guess.
+    fused, reference, tok = load_pair(tiny_llama_dir, **FP32)
+    ids = tok(PROMPT).input_ids
+    cache = fused.fan_out(fused.prefill(ids, len(ids) + 8)[0], 1)
+    fused.step(cache, torch.tensor([5]))
+    logits = fused.extend(cache, [6, 7, 8])
+    assert torch.allclose(logits, reference.logits(ids + [5, 6, 7, 8])[-3:], atol=1e-4)
+    fused.rewind(cache, len(ids) + 2)  # keeps 5 and 6
+    logits = fused.extend(cache, [9, 10])
+    assert torch.allclose(logits, reference.logits(ids + [5, 6, 9, 10])[-2:], atol=1e-4)
+
+
+@torch.inference_mode()
+def test_the_last_row_checks_guesses_in_one_pass_and_writes_what_plain_decoding_writes(tiny_llama_dir, monkeypatch):
+    from core import sampler
+
+    engine = Engine(*loader.load(str(tiny_llama_dir), **FP32))
+    fed = []
+    extend = engine.runner.extend
+    monkeypatch.setattr(engine.runner, "extend", lambda cache, ids: fed.append(len(ids)) or extend(cache, ids))
+    # A random tiny model repeats itself, so guesses from its own text come true.
+    greedy = SamplingParams(n=1, temperature=0, max_new_tokens=40, mode="completion", stop=())
+    sampled = SamplingParams(n=5, temperature=0.9, top_p=0.95, max_new_tokens=30, seed=7, mode="completion", stop=())
+    fast = [engine.generate(PROMPT, greedy)]
+    # The first token comes from the prompt's pass; fewer passes than the other 39 means guesses came true.
+    assert len(fast[0][0].token_ids) == 40 and len(fed) < 39 and max(fed) > 1
+    fast.append(engine.generate(PROMPT, sampled))
+    decode = sampler.decode
+    monkeypatch.setattr(sampler, "decode", lambda *args: decode(*args[:7]))  # without the prompt: plain
+    plain = [engine.generate(PROMPT, p) for p in (greedy, sampled)]
+    for got, want in zip(fast, plain):
+        assert [c.token_ids for c in got] == [c.token_ids for c in want]
+        for a, b in zip(got, want):
+            assert a.token_logprobs == pytest.approx(b.token_logprobs, abs=1e-4)
