@@ -133,6 +133,7 @@ def decode(
 
 
 def _choose(logits: torch.Tensor, rows: list[int], generators: dict, params) -> tuple[torch.Tensor, Step]:
+    """Each row's next token from its logits (one row of logits per row), and the Step reporting it."""
     logits = logits.float()
     # Ranking uses the model's own distribution, before temperature and top-p reshape it.
     logprobs = torch.log_softmax(logits, dim=-1)
@@ -159,7 +160,7 @@ def _alone(runner, cache, row: int, token: int, generators: dict, params, finish
         start = cache.length
         logits = runner.extend(cache, [token, *guess])  # the distribution after each fed token
         for j in range(len(guess) + 1):
-            tokens, step = _choose(logits[j: j + 1], [row], generators, params)
+            _, step = _choose(logits[j: j + 1], [row], generators, params)
             yield step
             token, left = step.tokens[0], left - 1
             drafts.grow(len(drafts.texts) - 1, [token])
