@@ -122,9 +122,9 @@ class FusedLlama:
         return self.head(self._forward(torch.tensor([ids], device=self.device), cache)[0])
 
     @staticmethod
-    def rewind(cache: Cache, length: int) -> None:
-        """Forget the positions from `length` on; decoding writes over them."""
-        cache.length = length
+    def rewind(cache: Cache, positions: int) -> None:
+        """Forget the last `positions` positions fed; decoding writes over them."""
+        cache.length -= positions
 
     def logits(self, ids: list[int]) -> torch.Tensor:
         """Teacher-forced logits at every position of `ids`."""

@@ -104,14 +104,16 @@ def decode(
     cache = runner.fan_out(cache_1, len(rows))
     logits = first_logits.expand(len(rows), -1)
     generators = {row: row_generator(seed, row) for row in rows}
-    written = {row: [] for row in rows}
+    # What each row wrote, kept only where the last row left can check guesses (see `_alone`).
+    written = {row: [] for row in rows} if context is not None and hasattr(runner, "extend") else None
     active = list(rows)
     for position in range(params.max_new_tokens):
         # 2-3. Each active row's next token, with its raw log-prob.
         tokens, step = _choose(logits, active, generators, params)
         yield step
-        for row, tok in zip(active, step.tokens):
-            written[row].append(tok)
+        if written is not None:
+            for row, tok in zip(active, step.tokens):
+                written[row].append(tok)
         # 4. Finished rows (stop string, end of text) leave the batch.
         keep = [i for i, (row, tok) in enumerate(zip(active, step.tokens)) if not finished(row, tok)]
         if not keep or position == params.max_new_tokens - 1 or (cancel is not None and cancel.is_set()):
@@ -121,12 +123,12 @@ def decode(
             runner.keep_rows(cache, keep_t)
             tokens = tokens.index_select(0, keep_t)
             active = [active[i] for i in keep]
-        if len(active) == 1 and context is not None and hasattr(runner, "extend"):
+        if len(active) == 1 and written is not None:
             row = active[0]
-            others = [w for r, w in written.items() if r != row]
-            drafts = NgramDrafts([*others, context + written[row]])
+            drafts = NgramDrafts([w for r, w in written.items() if r != row])
+            own = drafts.add(context + written[row])
             yield from _alone(runner, cache, row, tokens.item(), generators, params, finished, cancel,
-                              params.max_new_tokens - position - 1, drafts)
+                              params.max_new_tokens - position - 1, drafts, own)
             return
         # 5. Feed only the new tokens: the cache already holds everything before them.
         logits = runner.step(cache, tokens)
@@ -148,27 +150,26 @@ def _choose(logits: torch.Tensor, rows: list[int], generators: dict, params) -> 
 
 
 def _alone(runner, cache, row: int, token: int, generators: dict, params, finished, cancel, left: int,
-           drafts: NgramDrafts) -> Iterator[Step]:
+           drafts: NgramDrafts, own: int) -> Iterator[Step]:
     """The last row of a batch, with several tokens checked per forward pass (speculative decoding
     with guesses from `drafts`): at batch 1 the CPU streams the weights once for them all. Each
     position's token is still drawn from the row's own distribution with the row's next uniform,
     and a guess only saves the pass that would have computed that distribution, so the text is
-    the one plain decoding gives (up to the rounding of a pass over several tokens)."""
-    own = drafts.texts[-1]
+    the one plain decoding gives (up to the rounding of a pass over several tokens). `own`: the
+    row's text (prompt and tokens so far) in `drafts`."""
     while True:
-        guess = drafts.propose(own, min(DRAFT_TOKENS, left - 1))
-        start = cache.length
+        guess = drafts.propose(drafts.texts[own], min(DRAFT_TOKENS, left - 1))
         logits = runner.extend(cache, [token, *guess])  # the distribution after each fed token
         for j in range(len(guess) + 1):
             _, step = _choose(logits[j: j + 1], [row], generators, params)
             yield step
             token, left = step.tokens[0], left - 1
-            drafts.grow(len(drafts.texts) - 1, [token])
+            drafts.grow(own, [token])
             if finished(row, token) or not left or (cancel is not None and cancel.is_set()):
                 return
             if j == len(guess) or token != guess[j]:
                 break
-        runner.rewind(cache, start + j + 1)  # keep what was fed up to the last right guess
+        runner.rewind(cache, len(guess) - j)  # forget the guesses after the last right one
 
 
 @torch.inference_mode()
