@@ -1,4 +1,5 @@
 """Pure parts of the sandbox: case planning, the plain-data codec, verdict assembly."""
+import json
 import math
 import os
 import signal
@@ -71,6 +72,20 @@ def test_codec_nan_and_rejections():
     deep = "[" * 100000 + "]" * 100000
     with pytest.raises(codec.CodecError):
         codec.from_plain(codec.loads(deep.encode()))
+
+
+@pytest.mark.parametrize("frame", [b"", b"x", b"[1,", b"[1] [2]", b"[1]x", b" [1]", b"\xff", b'"\xc3"', b"{1:2}"])
+def test_codec_rejects_malformed_frames(frame):
+    with pytest.raises(codec.CodecError):
+        codec.loads(frame)
+
+
+def test_codec_frames_are_compact_json():
+    frame = codec.dumps({"evs": [["case", 0, "pass", "é", 1.5]], "n": None})
+    assert frame == b'{"evs":[["case",0,"pass","\\u00e9",1.5]],"n":null}'
+    assert codec.loads(frame) == json.loads(frame)
+    with pytest.raises(TypeError):
+        codec.dumps({"a": object()})
 
 
 def test_frames_over_pipe():
