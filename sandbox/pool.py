@@ -97,10 +97,18 @@ class _Slot:
             raise SandboxUnavailable(f"sandbox worker failed to start (got {hello!r})")
         self.layers = dict(hello["hello"], namespaces=pool._found["namespaces"])
 
-    def _kill(self) -> None:
+    def _kill(self, grace_s: float = 0.0) -> None:
+        """grace_s: time for the worker to clean up after an end-of-input (a worker without a
+        PID namespace sweeps up what its candidates left running)."""
         proc, self.proc = self.proc, None
         if proc is None:
             return
+        if grace_s and not self.pool._found["namespaces"]:
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=grace_s)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # bwrap, hence its PID namespace, or the bare worker
         except OSError:
@@ -155,7 +163,7 @@ class _Slot:
                     break
                 continue
             self._collect_one()
-        self._kill()
+        self._kill(grace_s=2.0)
 
     def _start(self, run_id: int, item) -> None:
         fut, program, timeout_s, memory_mb = item

@@ -137,6 +137,10 @@ class Worker:
         self.memory_mb = int(config.get("memory_mb", 1024))
         self.zygote, self.zsock = self._fork_child(lambda sock: zygote_loop(sock, self.guard), socket.SOCK_SEQPACKET)
         self._start_judge()
+        try:  # kept open: re-reading it costs 0.5 µs, opening it 11 µs (measured)
+            self.children = os.open(f"/proc/self/task/{os.getpid()}/children", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            self.children = None  # no /proc: nothing to sweep with
 
     def _fork_child(self, body, kind=socket.SOCK_STREAM):
         parent_sock, child_sock = socket.socketpair(type=kind)
@@ -197,7 +201,10 @@ class Worker:
             job = marshal.dumps({"program": candidate.precompiled(source), "entry_point": prog["entry_point"],
                                  "job_dir": job_dir, "cpu_s": timeout, "memory_mb": memory_mb})
             pid, handoff = self._take_spare()
-            _empty(job_dir)  # the last candidate is reaped: its fate came before this spare
+            # The last candidate is reaped (its fate came before this spare): its files can go,
+            # and whatever it left running has been re-parented to us.
+            _empty(job_dir)
+            self._sweep_orphans()
             try:
                 channel.send_bytes(handoff, job, [req_r, resp_w, out_w, err_w])
             except OSError:
@@ -214,7 +221,6 @@ class Worker:
         finally:
             os.close(out_r)
             os.close(err_r)
-            self._sweep_orphans()
         state["wall_ms"] = (time.monotonic() - t0) * 1000
         return verdict.assemble(state)
 
@@ -316,18 +322,25 @@ class Worker:
                 self.queued.remove(queued)
                 codec.write_frame(self.proto_out, {"id": queued["id"], "result": verdict.sandbox_failure("cancelled")})
 
-    def _sweep_orphans(self) -> None:
+    def _sweep_orphans(self, keep=None) -> None:
         """Kill whatever was re-parented to us (we are a subreaper): e.g. a setsid'd
-        grandchild in a tier without seccomp. The zygote and judge are our only children."""
-        try:
-            with open(f"/proc/self/task/{os.getpid()}/children") as f:
-                pids = [int(p) for p in f.read().split()]
-        except OSError:
+        grandchild in a tier without seccomp. The zygote and judge are our own children."""
+        if self.children is None:
             return
-        for pid in pids:
-            if pid not in (self.zygote, self.judge):
+        keep = (self.zygote, self.judge) if keep is None else keep
+        for _ in range(100):  # a killed orphan's own children come to us in turn
+            pids = [pid for pid in map(int, os.pread(self.children, 1 << 16, 0).split()) if pid not in keep]
+            if not pids:
+                return
+            for pid in pids:
                 _kill_group(pid)
                 _reap(pid)
+
+    def close(self) -> None:
+        """Leave nothing behind: the zygote (its candidates die with it), the judge, orphans."""
+        for pid in (self.zygote, self.judge):
+            _kill_group(pid)
+        self._sweep_orphans(keep=())
 
 
 def _needs_fate(state: dict) -> bool:
@@ -406,8 +419,7 @@ def main() -> None:
     try:
         worker.serve()
     finally:
-        for pid in (worker.zygote, worker.judge):
-            _kill_group(pid)
+        worker.close()
 
 
 if __name__ == "__main__":

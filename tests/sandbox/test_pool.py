@@ -194,6 +194,23 @@ def test_refuses_without_namespaces_or_landlock(monkeypatch):
         assert res.passed
 
 
+def test_orphans_are_killed_after_each_run_where_processes_can_be_made(monkeypatch):
+    # Without seccomp (and without a PID namespace to vanish with) a candidate can leave a
+    # setsid'd grandchild behind; the worker, its subreaper, kills it once the run is over.
+    from sandbox import layers
+    found = dict(layers.detect(), namespaces=False, seccomp=False)
+    monkeypatch.setattr(layers, "detect", lambda: found)
+    with SandboxPool(workers=1, use_namespaces=False, unsafe_allow_unisolated=True) as p:
+        assert not p.layers["seccomp"]
+        code = ("import os, time\ndef f():\n    pid = os.fork()\n    if pid == 0:\n        os.setsid()\n"
+                "        time.sleep(60)\n        os._exit(0)\n    return pid\n")
+        tests = "def check(candidate):\n    pid = candidate()\n    assert pid == -1, pid\n"
+        messages = [p.submit(program(code, tests)).result().cases[0].message for _ in range(2)]
+    orphans = [int(m.split()[-1]) for m in messages]
+    time.sleep(0.2)
+    assert orphans and not [pid for pid in orphans if psutil.pid_exists(pid)]
+
+
 def test_other_platforms_are_refused(monkeypatch):
     import platform
     monkeypatch.setattr(platform, "system", lambda: "Darwin")
