@@ -1,8 +1,10 @@
 """Nucleus sampling (core.sampler.nucleus_sample) against the textbook procedure: sort the whole
 vocabulary, cut to top_k and to the nucleus, invert the CDF."""
+import pytest
 import torch
 
 from core import sampler
+from core.params import SamplingParams
 
 VOCAB = 8192
 UNIFORMS = torch.linspace(0.0005, 0.9995, 300)
@@ -43,9 +45,9 @@ def test_every_window_draws_what_a_full_sort_draws_and_rows_do_not_affect_each_o
     assert small <= sampler.NUCLEUS_WINDOWS[0] < medium <= sampler.NUCLEUS_WINDOWS[1] < large
     for u in UNIFORMS.tolist():
         uniforms = torch.full((3,), u)
-        batched = sampler.nucleus_sample(logits, 1.0, 0, 0.95, uniforms).tolist()
+        batched = sampler.nucleus_sample(logits, 1.0, 0, 0.95, uniforms)[0].tolist()
         assert batched == reference(logits, 1.0, 0, 0.95, uniforms)
-        alone = [sampler.nucleus_sample(logits[i : i + 1], 1.0, 0, 0.95, uniforms[:1]).item() for i in range(3)]
+        alone = [sampler.nucleus_sample(logits[i : i + 1], 1.0, 0, 0.95, uniforms[:1])[0].item() for i in range(3)]
         assert alone == batched
 
 
@@ -55,7 +57,7 @@ def test_top_k_alone_and_with_top_p():
         seen = set()
         for u in UNIFORMS.tolist():
             uniforms = torch.full((3,), u)
-            drawn = sampler.nucleus_sample(logits, 0.7, top_k, top_p, uniforms).tolist()
+            drawn = sampler.nucleus_sample(logits, 0.7, top_k, top_p, uniforms)[0].tolist()
             assert drawn == reference(logits, 0.7, top_k, top_p, uniforms)
             seen.update(drawn)
         allowed = set(logits.topk(top_k, -1).indices.flatten().tolist())
@@ -65,8 +67,20 @@ def test_top_k_alone_and_with_top_p():
 def test_draws_follow_the_renormalised_nucleus():
     # 0.5, 0.3, 0.15 reach top_p=0.9 (mass before the third is 0.8): those three are the nucleus.
     probs = torch.tensor([0.5, 0.3, 0.15, 0.04] + [0.01 / 96] * 96)
-    drawn = sampler.nucleus_sample(probs.log().expand(len(UNIFORMS), -1), 1.0, 0, 0.9, UNIFORMS)
+    drawn, _ = sampler.nucleus_sample(probs.log().expand(len(UNIFORMS), -1), 1.0, 0, 0.9, UNIFORMS)
     counts = torch.bincount(drawn, minlength=100)
     assert counts[3:].sum() == 0
     expected = torch.tensor([0.5, 0.3, 0.15]) / 0.95 * len(UNIFORMS)
     assert (counts[:3] - expected).abs().max() <= 1
+
+
+@pytest.mark.parametrize("temperature, top_k, top_p", [(0.8, 0, 0.95), (0.7, 3, 1.0), (0.7, 2000, 0.95),
+                                                       (1.0, 0, 1.0), (0.0, 0, 0.95)])
+def test_alternatives_are_the_likeliest_tokens_however_sampling_is_set(temperature, top_k, top_p):
+    logits = rows_needing_each_window()
+    generators = {row: sampler.row_generator(0, row) for row in range(3)}
+    params = SamplingParams(temperature=temperature, top_k=top_k, top_p=top_p, top_alternatives=5)
+    _, step = sampler._choose(logits, [0, 1, 2], generators, params)
+    expected = torch.log_softmax(logits, -1).topk(5, dim=-1)
+    assert step.top_ids == expected.indices.tolist()
+    assert torch.allclose(torch.tensor(step.top_logprobs), expected.values)
