@@ -155,7 +155,7 @@ def _choose(logits: torch.Tensor, rows: list[int], generators: dict, params) -> 
     alternatives = params.top_alternatives
     if likeliest is not None and likeliest.shape[-1] >= alternatives:
         # Tempering and softmax keep the order of the logits: the sampler's window already holds
-        # them (a second search of the vocabulary was 13% of the time between steps).
+        # them. A second search of the vocabulary cost 8% of this function at 1 row, 11% at 20.
         top_ids = likeliest[:, :alternatives]
         top_lp = logprobs.gather(-1, top_ids)
     else:
