@@ -100,7 +100,8 @@ class _Slot:
     def _kill(self, grace_s: float = 0.0) -> None:
         """grace_s: time for the worker to clean up after an end-of-input (a worker without a
         PID namespace sweeps up what its candidates left running)."""
-        proc, self.proc = self.proc, None
+        with self._write_lock:  # no _send is halfway through writing to it
+            proc, self.proc = self.proc, None
         if proc is None:
             return
         if grace_s and not self.pool._found["namespaces"]:
@@ -124,9 +125,15 @@ class _Slot:
             self._job_root = None
 
     def _send(self, obj) -> None:
+        """Best effort: a worker that cannot be written to is found gone by _collect_one, which
+        reports its runs and starts another, so that a cancel never fails on a dying worker."""
         with self._write_lock:
-            if self.proc is not None:
+            if self.proc is None:
+                return
+            try:
                 codec.write_frame(self.proc.stdin.fileno(), obj)
+            except (OSError, ValueError):  # its pipe broken by its death, or closed by _kill
+                pass
 
     def _read(self, timeout: float):
         fd = self.proc.stdout.fileno()
@@ -176,7 +183,7 @@ class _Slot:
                         "program": {"prompt": program.prompt, "completion": program.completion,
                                     "tests": program.tests, "entry_point": program.entry_point}})
         except (OSError, SandboxUnavailable):
-            pass  # _collect_one finds the worker gone and reports it
+            pass  # the worker did not start: _collect_one finds it gone and reports it
 
     def _finish(self, run_id: int, result: RunResult) -> None:
         fut = self.inflight.pop(run_id)[0]

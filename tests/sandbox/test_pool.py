@@ -132,6 +132,25 @@ def test_cancel_pending_and_running(pool):
     assert time.monotonic() - t0 < 10
 
 
+def test_cancel_does_not_fail_when_the_worker_cannot_be_written_to(monkeypatch):
+    # e.g. the user cancels just as the worker dies or the pool closes: the run is dropped anyway.
+    slow = program("import time\ndef f():\n    time.sleep(20)\n", "def check(candidate):\n    assert candidate()\n")
+    with SandboxPool(workers=1) as p:
+        fut = p.submit(slow, timeout_s=3)
+        deadline = time.monotonic() + 30
+        while not fut.running() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+        def broken_pipe(fd, obj):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        monkeypatch.setattr(pool_mod.codec, "write_frame", broken_pipe)
+        assert fut.cancel() and fut.cancelled()
+        monkeypatch.undo()
+        ok = p.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n"))
+        assert ok.result(timeout=30).passed
+
+
 def test_bad_programs_are_rejected(pool):
     with pytest.raises(ValueError):
         pool.submit(Program("", "", "", "not an identifier"))
