@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 APP_NAME, ORG_NAME = "CodeSynth Studio", "CodeSynth"
+# The installer's desktop entry (installer/install.sh) and the icons it installs, 16 to 512 px.
+DESKTOP_FILE = "codesynth-studio"
+ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -20,12 +24,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def configure(app, color_scheme: str = "auto") -> None:
     from PySide6.QtCore import Qt
+    from PySide6.QtGui import QIcon
 
     from desktop_app import pyside_refcount_fix
 
     pyside_refcount_fix.install()
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
+    # Started from a terminal too, the window has the app's icon, and desktops that match
+    # windows to their entry (Wayland) find the installed one.
+    app.setDesktopFileName(DESKTOP_FILE)
+    icon = QIcon()
+    for png in sorted(ICONS.glob("codesynth-*.png")):
+        icon.addFile(str(png))
+    app.setWindowIcon(icon)
     app.setStyle("Fusion")  # renders the same, light or dark, on every desktop
     if color_scheme != "auto":
         from desktop_app import theme

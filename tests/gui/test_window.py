@@ -27,6 +27,18 @@ def test_every_menu_action_has_a_shortcut(tiny_window):
     assert len(shortcuts) == len(set(shortcuts))
 
 
+def test_window_has_the_app_icon_at_every_installed_size(tiny_window):
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QApplication
+
+    icon = tiny_window.windowIcon()
+    assert not icon.isNull()
+    sizes = {size.width() for size in icon.availableSizes()}
+    assert {16, 32, 48, 256, 512} <= sizes
+    assert not icon.pixmap(QSize(64, 64)).isNull()
+    assert QApplication.desktopFileName() == "codesynth-studio"  # the installer's desktop entry
+
+
 def test_settings_persist(qtbot, tmp_path):
     first = MainWindow(model_spec=str(tmp_path / "missing"))
     first.controls.samples.setValue(37)
