@@ -100,8 +100,8 @@ class _Slot:
     def _kill(self, grace_s: float = 0.0) -> None:
         """grace_s: time for the worker to clean up after an end-of-input (a worker without a
         PID namespace sweeps up what its candidates left running)."""
-        with self._write_lock:  # no _send is halfway through writing to it
-            proc, self.proc = self.proc, None
+        # Not under the write lock: a _send blocked on a hung worker only ends once it is killed.
+        proc, self.proc = self.proc, None
         if proc is None:
             return
         if grace_s and not self.pool._found["namespaces"]:
@@ -128,10 +128,11 @@ class _Slot:
         """Best effort: a worker that cannot be written to is found gone by _collect_one, which
         reports its runs and starts another, so that a cancel never fails on a dying worker."""
         with self._write_lock:
-            if self.proc is None:
+            proc = self.proc
+            if proc is None:
                 return
             try:
-                codec.write_frame(self.proc.stdin.fileno(), obj)
+                codec.write_frame(proc.stdin.fileno(), obj)
             except (OSError, ValueError):  # its pipe broken by its death, or closed by _kill
                 pass
 
