@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 APP_NAME, ORG_NAME = "CodeSynth Studio", "CodeSynth"
-# The installer's desktop entry (installer/install.sh) and the icons it installs, 16 to 512 px.
-DESKTOP_FILE = "codesynth-studio"
-ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
+DESKTOP_FILE = "codesynth-studio"  # the installer's desktop entry (installer/install.sh)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,6 +23,7 @@ def configure(app, color_scheme: str = "auto") -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QIcon
 
+    from core.example_library import RESOURCES
     from desktop_app import pyside_refcount_fix
 
     pyside_refcount_fix.install()
@@ -35,7 +33,7 @@ def configure(app, color_scheme: str = "auto") -> None:
     # windows to their entry (Wayland) find the installed one.
     app.setDesktopFileName(DESKTOP_FILE)
     icon = QIcon()
-    for png in sorted(ICONS.glob("codesynth-*.png")):
+    for png in sorted((RESOURCES / "icons").glob("codesynth-*.png")):  # 16 to 512 px
         icon.addFile(str(png))
     app.setWindowIcon(icon)
     app.setStyle("Fusion")  # renders the same, light or dark, on every desktop
