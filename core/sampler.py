@@ -52,19 +52,20 @@ def nucleus_sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: 
     probs = torch.softmax(logits / temperature, dim=-1)
     uniforms = uniforms.to(probs.device)
     vocab = probs.shape[-1]
-    if not top_k and top_p == 1.0:
+    if top_k and top_k < vocab:
+        cand_probs, cand_ids = probs.topk(top_k, dim=-1)  # sorted, most likely first
+        # As transformers and vLLM do: the nucleus is taken from the top k renormalised.
+        return _draw(cand_probs / cand_probs.sum(-1, keepdim=True), cand_ids, top_p, uniforms), cand_ids
+    if top_p == 1.0:
         return _draw(probs, None, top_p, uniforms), None
-    limit = min(top_k or vocab, vocab)
-    # Without top_p a narrower window can never be enough: go straight to the top_k tokens.
-    widths = [w for w in NUCLEUS_WINDOWS if w < limit] if top_p < 1.0 else []
     tokens = torch.empty(len(probs), dtype=torch.long, device=probs.device)
     todo = torch.arange(len(probs), device=probs.device)
     likeliest = None
-    for width in (*widths, limit):
+    for width in (*[w for w in NUCLEUS_WINDOWS if w < vocab], vocab):
         rows = probs if len(todo) == len(probs) else probs.index_select(0, todo)
         cand_probs, cand_ids = rows.topk(width, dim=-1)  # sorted, most likely first
+        fits = cand_probs.sum(-1) >= top_p if width < vocab else torch.ones_like(todo, dtype=torch.bool)
         likeliest = cand_ids if likeliest is None else likeliest
-        fits = cand_probs.sum(-1) >= top_p if width < limit else torch.ones_like(todo, dtype=torch.bool)
         done = todo[fits]
         if len(done):
             tokens[done] = _draw(cand_probs[fits], cand_ids[fits], top_p, uniforms[done])

