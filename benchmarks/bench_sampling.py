@@ -3,12 +3,14 @@
 Setup (issue 2): prompts of HumanEval/0-9, n=20, max_new_tokens=128, T=0.8, top_p=0.95, the
 paper's stop strings, the same seeds, completion mode. Compared in one run:
   ours          Engine.generate: one prefill, rows leave the batch when they stop
-  (a) hf        model.generate(num_return_sequences=20, stop_strings=...)
+  (a) hf        model.generate(num_return_sequences=20)
   (b) seq       20 sequential single-sample model.generate calls
   ours_modules  our engine through transformers' own forward (linears packed, not fused)
   ours_unpacked our engine on the fused path with linears not packed
   ours_1        our engine, n=1 (single stream)
-(a) and (b) run on the model as transformers loads it, as plain transformers would.
+(a) and (b) run on the model as transformers loads it, as plain transformers would. They sample
+and stop by the same rules as ours and with the same random draws (SameDraws, CompletionStops),
+so every method writes the same candidates up to rounding: the wall times compare the same work.
 Tokens counted for every method are the real completion tokens, up to the stop string or EOS.
 
     .venv/bin/python benchmarks/bench_sampling.py [--quick]
@@ -20,48 +22,88 @@ import platform
 import time
 
 import torch
+from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from core import loader
 from core.engine import Engine
 from core.params import CODEX_STOPS, SamplingParams
 from core.problems import load_problems
+from core.sampler import nucleus_sample, row_generator
 from core.stopping import find_stop, tokens_covering
 
 N, MAX_NEW, TEMPERATURE, TOP_P = 20, 128, 0.8, 0.95
 
 
-def real_tokens(tokenizer, rows: list[list[int]]) -> int:
-    """Tokens of each row up to its stop string or EOS, as the engine keeps them."""
-    total = 0
-    for ids in rows:
-        ids = [t for t in ids if t != tokenizer.pad_token_id]
-        if tokenizer.eos_token_id in ids:
-            ids = ids[: ids.index(tokenizer.eos_token_id)]
-        lengths = [len(tokenizer.decode(ids[: i + 1], skip_special_tokens=True)) for i in range(len(ids))]
-        text = tokenizer.decode(ids, skip_special_tokens=True)
-        cut = find_stop(text, CODEX_STOPS)
-        total += tokens_covering(lengths, cut) if cut is not None else len(ids)
-    return total
+def completion(tokenizer, ids: list[int]) -> tuple[str, int]:
+    """A generated row as the engine keeps it: its text up to the stop string or EOS, and the
+    tokens that text takes."""
+    if tokenizer.eos_token_id in ids:
+        ids = ids[: ids.index(tokenizer.eos_token_id)]
+    lengths = [len(tokenizer.decode(ids[: i + 1], skip_special_tokens=True)) for i in range(len(ids))]
+    text = tokenizer.decode(ids, skip_special_tokens=True)
+    cut = find_stop(text, CODEX_STOPS)
+    return (text, len(ids)) if cut is None else (text[:cut], tokens_covering(lengths, cut))
 
 
-def run_hf(model, tok, prompt: str, seed: int, sequences: int, calls: int) -> tuple[float, int]:
+class SameDraws(LogitsProcessor):
+    """generate draws each row's token as our engine does: from the model's raw logits, with the
+    row's own uniforms (core.sampler.row_generator) through core.sampler.nucleus_sample. With the
+    same seed, every method then writes the same candidates (up to the rounding of its forward
+    pass), so they are timed on the same work rather than on different samples of it. generate
+    still runs its own warpers and draw on what this returns; the time spent here is not counted."""
+
+    def __init__(self, seed: int, rows: range):
+        self.generators = [row_generator(seed, row) for row in rows]
+        self.seconds = 0.0
+
+    def __call__(self, input_ids, scores):
+        started = time.perf_counter()
+        uniforms = torch.cat([torch.rand(1, generator=g) for g in self.generators])
+        tokens, _ = nucleus_sample(scores, TEMPERATURE, 0, TOP_P, uniforms)
+        forced = torch.full_like(scores, -torch.inf).scatter_(1, tokens.unsqueeze(1).to(scores.device), 0.0)
+        self.seconds += time.perf_counter() - started
+        return forced
+
+
+class CompletionStops(StoppingCriteria):
+    """The stop strings looked for in each row's completion, as our engine, the Codex API and
+    bigcode's evaluation harness do. generate's own `stop_strings` also match across the end of
+    the prompt: after the docstring's closing newline, a completion that starts with `def` or `#`
+    stops at once there (it does in neither the engine nor the API; a comment at column 0 can
+    still be followed by the body)."""
+
+    def __init__(self, tokenizer, prompt_tokens: int):
+        self.tokenizer, self.prompt_tokens = tokenizer, prompt_tokens
+
+    def __call__(self, input_ids, scores, **kwargs):
+        texts = self.tokenizer.batch_decode(input_ids[:, self.prompt_tokens:], skip_special_tokens=True)
+        return torch.tensor([find_stop(t, CODEX_STOPS) is not None for t in texts], device=input_ids.device)
+
+
+def run_hf(model, tok, prompt: str, seed: int, sequences: int, calls: int) -> tuple[float, list[str], int]:
+    """Wall time (without SameDraws' own), each row's completion and their tokens."""
     inputs = tok(prompt, return_tensors="pt").to(model.device)
-    started, produced = time.perf_counter(), 0
+    prompt_tokens = inputs["input_ids"].shape[1]
+    wall, rows = 0.0, []
     for call in range(calls):
-        torch.manual_seed(seed * 1000 + call)
+        draws = SameDraws(seed, range(call, call + sequences))
+        started = time.perf_counter()
         out = model.generate(
-            **inputs, do_sample=True, temperature=TEMPERATURE, top_p=TOP_P, max_new_tokens=MAX_NEW,
-            num_return_sequences=sequences, stop_strings=list(CODEX_STOPS), tokenizer=tok, pad_token_id=tok.pad_token_id,
+            **inputs, do_sample=True, temperature=TEMPERATURE, top_p=TOP_P, top_k=0, max_new_tokens=MAX_NEW,
+            num_return_sequences=sequences, pad_token_id=tok.pad_token_id, logits_processor=LogitsProcessorList([draws]),
+            stopping_criteria=StoppingCriteriaList([CompletionStops(tok, prompt_tokens)]),
         )
-        produced += real_tokens(tok, out[:, inputs["input_ids"].shape[1]:].tolist())
-    return time.perf_counter() - started, produced
+        wall += time.perf_counter() - started - draws.seconds
+        rows += [completion(tok, ids) for ids in out[:, prompt_tokens:].tolist()]
+    return wall, [text for text, _ in rows], sum(tokens for _, tokens in rows)
 
 
-def run_ours(engine: Engine, prompt: str, seed: int, n: int) -> tuple[float, int]:
+def run_ours(engine: Engine, prompt: str, seed: int, n: int) -> tuple[float, list[str], int]:
     started = time.perf_counter()
     cands = engine.generate(prompt, SamplingParams(n=n, temperature=TEMPERATURE, top_p=TOP_P, max_new_tokens=MAX_NEW,
                                                    seed=seed, mode="completion", top_alternatives=0))
-    return time.perf_counter() - started, sum(len(c.token_ids) for c in cands)
+    texts = [c.raw_text for c in sorted(cands, key=lambda c: c.index)]
+    return time.perf_counter() - started, texts, sum(len(c.token_ids) for c in cands)
 
 
 def read_bandwidth_gbs() -> float:
@@ -88,23 +130,26 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; model: {engine.info.describe()}")
     for warm in (engine, modules, unpacked):
         run_ours(warm, "def warm_up():\n", 0, 2)  # first-call allocations
-    totals = {name: [0.0, 0] for name in ("ours", "hf", "seq", "ours_modules", "ours_unpacked", "ours_1")}
+    totals = {name: [0.0, 0, 0] for name in ("ours", "hf", "seq", "ours_modules", "ours_unpacked", "ours_1")}
     for seed, problem in enumerate(problems):
         prompt = problem["prompt"]
-        for name, result in (
-            ("ours", run_ours(engine, prompt, seed, N)),
+        ours = run_ours(engine, prompt, seed, N)
+        for name, (wall, texts, tokens) in (
+            ("ours", ours),
             ("hf", run_hf(plain.model, tok, prompt, seed, N, 1)),
             ("seq", run_hf(plain.model, tok, prompt, seed, 1, N)),
             ("ours_modules", run_ours(modules, prompt, seed, N)),
             ("ours_unpacked", run_ours(unpacked, prompt, seed, N)),
             ("ours_1", run_ours(engine, prompt, seed, 1)),
         ):
-            totals[name][0] += result[0]
-            totals[name][1] += result[1]
-            print(f"{problem['task_id']:14s} {name:13s} {result[0]:7.1f}s {result[1]:5d} tokens {result[1] / result[0]:6.1f} tok/s", flush=True)
-    print("\nmethod         wall_s  tokens  tokens/s")
-    for name, (wall, tokens) in totals.items():
-        print(f"{name:13s} {wall:7.1f} {tokens:7d} {tokens / wall:9.1f}")
+            same = sum(a == b for a, b in zip(texts, ours[1]))  # row i against our row i
+            for i, value in enumerate((wall, tokens, same)):
+                totals[name][i] += value
+            print(f"{problem['task_id']:14s} {name:13s} {wall:7.1f}s {tokens:5d} tokens {tokens / wall:6.1f} tok/s"
+                  f" {same:2d}/{len(texts)} candidates as ours", flush=True)
+    print("\nmethod         wall_s  tokens  tokens/s  candidates as ours")
+    for name, (wall, tokens, same) in totals.items():
+        print(f"{name:13s} {wall:7.1f} {tokens:7d} {tokens / wall:9.1f}  {same}")
     weight_bytes = plain_info.memory_bytes  # read once per step (the packed engine also holds a copy of the tied head)
     bandwidth = read_bandwidth_gbs()
     limit_ms = weight_bytes / (bandwidth * 1e9) * 1000
@@ -117,7 +162,8 @@ def main() -> None:
           f"fusion_speedup={totals['ours_modules'][0] / totals['ours'][0]:.2f} "
           f"packing_speedup={totals['ours_unpacked'][0] / totals['ours'][0]:.2f} "
           f"ours_tok_s={totals['ours'][1] / totals['ours'][0]:.1f} hf_tok_s={totals['hf'][1] / totals['hf'][0]:.1f} "
-          f"seq_tok_s={totals['seq'][1] / totals['seq'][0]:.1f} single_stream_tok_s={single:.1f} decode_limit_ms={limit_ms:.1f}")
+          f"seq_tok_s={totals['seq'][1] / totals['seq'][0]:.1f} single_stream_tok_s={single:.1f} decode_limit_ms={limit_ms:.1f} "
+          f"same_candidates_hf={totals['hf'][2]} same_candidates_seq={totals['seq'][2]}")
 
 
 if __name__ == "__main__":
