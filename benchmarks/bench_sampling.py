@@ -66,11 +66,10 @@ class SameDraws(LogitsProcessor):
 
 
 class CompletionStops(StoppingCriteria):
-    """The stop strings looked for in each row's completion, as our engine, the Codex API and
-    bigcode's evaluation harness do. generate's own `stop_strings` also match across the end of
-    the prompt: after the docstring's closing newline, a completion that starts with `def` or `#`
-    stops at once there (it does in neither the engine nor the API; a comment at column 0 can
-    still be followed by the body)."""
+    """The stop strings looked for in each row's completion, as our engine, bigcode's evaluation
+    harness and evalplus do. generate's own `stop_strings` also match across the end of the
+    prompt: after the docstring's closing newline, a completion that starts with `def` or `#`
+    would stop at once (a comment at column 0 can still be followed by the body)."""
 
     def __init__(self, tokenizer, prompt_tokens: int):
         self.tokenizer, self.prompt_tokens = tokenizer, prompt_tokens
