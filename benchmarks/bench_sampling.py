@@ -28,7 +28,7 @@ from core import loader
 from core.engine import Engine
 from core.params import CODEX_STOPS, SamplingParams
 from core.problems import load_problems
-from core.sampler import nucleus_sample, row_generator
+from core.sampler import next_uniforms, nucleus_sample, row_generator
 from core.stopping import find_stop, tokens_covering
 
 N, MAX_NEW, TEMPERATURE, TOP_P = 20, 128, 0.8, 0.95
@@ -47,7 +47,7 @@ def completion(tokenizer, ids: list[int]) -> tuple[str, int]:
 
 class SameDraws(LogitsProcessor):
     """generate draws each row's token as our engine does: from the model's raw logits, with the
-    row's own uniforms (core.sampler.row_generator) through core.sampler.nucleus_sample. With the
+    row's own uniforms (core.sampler.next_uniforms) through core.sampler.nucleus_sample. With the
     same seed, every method then writes the same candidates (up to the rounding of its forward
     pass), so they are timed on the same work rather than on different samples of it. generate
     still runs its own warpers and draw on what this returns; the time spent here is not counted."""
@@ -58,7 +58,7 @@ class SameDraws(LogitsProcessor):
 
     def __call__(self, input_ids, scores):
         started = time.perf_counter()
-        uniforms = torch.cat([torch.rand(1, generator=g) for g in self.generators])
+        uniforms = next_uniforms(self.generators)
         tokens, _ = nucleus_sample(scores, TEMPERATURE, 0, TOP_P, uniforms)
         forced = torch.full_like(scores, -torch.inf).scatter_(1, tokens.unsqueeze(1).to(scores.device), 0.0)
         self.seconds += time.perf_counter() - started

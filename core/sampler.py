@@ -41,6 +41,11 @@ def row_generator(seed: int, row: int) -> torch.Generator:
     return torch.Generator(device="cpu").manual_seed((seed * 1_000_003 + row) % (2**63))
 
 
+def next_uniforms(generators) -> torch.Tensor:
+    """Each row's next U(0,1) draw, from its own row_generator: one per row per sampled token."""
+    return torch.cat([torch.rand(1, generator=g) for g in generators])
+
+
 def nucleus_sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: float,
                    uniforms: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Draw one token per row by inverse-CDF sampling from the tempered, top-k/top-p filtered
@@ -150,7 +155,7 @@ def _choose(logits: torch.Tensor, rows: list[int], generators: dict, params) -> 
     if params.greedy:
         tokens = logits.argmax(dim=-1)
     else:
-        uniforms = torch.cat([torch.rand(1, generator=generators[row]) for row in rows])
+        uniforms = next_uniforms(generators[row] for row in rows)
         tokens, likeliest = nucleus_sample(logits, params.temperature, params.top_k, params.top_p, uniforms)
     chosen = logprobs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
     alternatives = params.top_alternatives
