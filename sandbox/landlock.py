@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import stat
 import struct
 
 from sandbox.libc import libc
@@ -20,7 +21,12 @@ _FS_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15)
 NET_BIND_TCP, NET_CONNECT_TCP = 1, 2
 SCOPE_ABSTRACT_UNIX, SCOPE_SIGNAL = 1, 2
 
+TREE, LISTING = "tree", "listing"  # a read rule: everything beneath / the names beneath only
+REMOVE_FILE, MAKE_REG, TRUNCATE = 1 << 5, 1 << 8, 1 << 14
 READ_ONLY = EXECUTE | READ_FILE | READ_DIR
+# The job folder: files only. No folders, links, pipes or devices, so what a run leaves is a flat
+# list of files (no tree to walk, nothing a chmod can lock), and no inode but a file's.
+JOB = READ_FILE | READ_DIR | WRITE_FILE | REMOVE_FILE | MAKE_REG | TRUNCATE
 
 
 class LandlockError(OSError):
@@ -51,12 +57,11 @@ def _file_rights(mask: int) -> int:
     return mask & (EXECUTE | WRITE_FILE | READ_FILE | (1 << 14) | (1 << 15))
 
 
-def ruleset(abi: int, read_fds: list[int], write_fds: list[int], file_fds: dict[int, int]) -> int:
+def ruleset(abi: int, rules: list[tuple[int, int]]) -> int:
     """A ruleset fd, built once and applied by each forked child with restrict_self().
 
-    read_fds: O_PATH fds of directories readable below; write_fds: directories with full
-    access below; file_fds: fd -> rights for single files such as /dev/null.
-    """
+    rules: (O_PATH fd of a folder or file, rights granted on it and everything beneath).
+    Every file-system right the ABI knows is handled, so whatever is not granted is denied."""
     handled_fs = fs_rights(abi)
     handled_net = NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0  # no rule for them: all TCP denied
     scoped = SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL if abi >= 6 else 0
@@ -64,9 +69,9 @@ def ruleset(abi: int, read_fds: list[int], write_fds: list[int], file_fds: dict[
     buf = ctypes.create_string_buffer(struct.pack("<QQQ", handled_fs, handled_net, scoped)[:size], size)
     fd = _check(libc.syscall(ctypes.c_long(_CREATE), buf, ctypes.c_size_t(size), ctypes.c_uint32(0)),
                 "landlock_create_ruleset")
-    rules = [(d, READ_ONLY) for d in read_fds] + [(d, handled_fs) for d in write_fds]
-    rules += [(f, _file_rights(mask)) for f, mask in file_fds.items()]
     for parent, mask in rules:
+        if not stat.S_ISDIR(os.fstat(parent).st_mode):
+            mask = _file_rights(mask)
         rule = ctypes.create_string_buffer(struct.pack("<Qi", mask & handled_fs, parent), 12)
         _check(libc.syscall(ctypes.c_long(_ADD_RULE), ctypes.c_int(fd), ctypes.c_int(_RULE_PATH_BENEATH),
                              rule, ctypes.c_uint32(0)), "landlock_add_rule")

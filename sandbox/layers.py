@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 
-from sandbox import landlock, seccomp_filter
+from sandbox import allowlist, landlock, seccomp_filter
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TMPFS_BYTES = 256 << 20
@@ -27,12 +27,25 @@ def python_paths() -> list[str]:
     return sorted(p for p in paths if os.path.isdir(p))
 
 
-def read_paths() -> list[str]:
-    """Read-only for the per-run children (Landlock): Python and shared libraries only."""
-    return python_paths() + [p for p in ("/usr/lib", "/usr/lib64", "/usr/lib32") if os.path.isdir(p)]
+def interpreter() -> str:
+    """The base Python, outside any virtualenv: the worker needs no installed package."""
+    return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 
 
-def bwrap_argv(bwrap: str) -> list[str]:
+def worker_binds(packages: dict[str, list[str]]) -> tuple[list[str], list[str], list[str]]:
+    """(read-only binds, folders to hide under an empty tmpfs, binds laid over those) for a
+    worker: the base Python without its package folders, this package's code, and the
+    allowed packages (find_packages' {site: paths}) at their own paths."""
+    binds = sorted({p for p in (sys.base_prefix, sys.base_exec_prefix, os.path.dirname(os.path.dirname(interpreter())),
+                                os.path.join(PACKAGE_ROOT, "sandbox")) if os.path.isdir(p)})
+    bound = binds + ["/usr", "/bin", "/lib", "/lib64", "/lib32"]
+    hidden = [d for d in allowlist.package_dirs(bound) if any(d.startswith(b + os.sep) for b in bound)]
+    return binds, hidden, sorted(p for paths in packages.values() for p in paths)
+
+
+def bwrap_argv(bwrap: str, binds: tuple[list[str], list[str], list[str]] | None = None) -> list[str]:
+    """binds: worker_binds(...); by default the interpreter and its virtualenv as they are."""
+    read_only, hidden, laid_over = binds if binds is not None else (python_paths(), [], [])
     argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
             "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
@@ -45,7 +58,11 @@ def bwrap_argv(bwrap: str) -> list[str]:
     # The tmpfs comes before the Python binds: a checkout or venv under /tmp would otherwise be
     # hidden by it.
     argv += ["--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
-    for path in python_paths():
+    for path in read_only:
+        argv += ["--ro-bind", path, path]
+    for path in hidden:  # after the binds that hold them, so the tmpfs lies over them
+        argv += ["--tmpfs", path]
+    for path in laid_over:
         argv += ["--ro-bind", path, path]
     if os.path.exists("/etc/ld.so.cache"):
         argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]

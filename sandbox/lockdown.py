@@ -3,6 +3,7 @@ own process group, not dumpable, Landlock, fd hygiene, rlimits, seccomp (last, s
 would forbid nothing earlier steps need but must cover everything after)."""
 from __future__ import annotations
 
+import ctypes
 import fcntl  # here, not in install_fds: a module imported after the fork costs every run its import
 import math
 import os
@@ -18,29 +19,43 @@ NOFILE = 64
 STACK_BYTES = 8 << 20
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+_CAP_VERSION_3 = 0x20080522
+
+
 class Guard:
-    """Built once in the worker, before any job: the Landlock rulesets and the seccomp
-    program are ready, so a forked child only has to apply them (a few syscalls).
+    """Built once in the worker, before any job: the Landlock rulesets, the seccomp program
+    and the capability structs are ready, so a forked child only has to apply them.
 
-    job_dir is the worker's one job directory. Runs in a worker are sequential and the
-    worker empties it between runs, so it is each run's own; keeping one inode lets the
-    ruleset be built once instead of per run."""
+    read_rules: [path, landlock.TREE or LISTING] (the standard library, shared libraries,
+    allowed packages); job_rule_path: the folder beneath which the candidate may make, write
+    and remove files (jobfs.JobDir.write_rule_path), built into the ruleset once."""
 
-    def __init__(self, landlock_abi: int, bpf: bytes | None, read_paths: list[str], job_dir: str):
+    def __init__(self, landlock_abi: int, bpf: bytes | None, read_rules: list, job_rule_path: str):
         self.abi = landlock_abi
         self.seccomp = seccomp_filter.Loadable(bpf) if bpf is not None else None
         self.rulesets = {}
+        self._cap_header = _CapHeader(_CAP_VERSION_3, 0)
+        self._no_caps = (_CapData * 2)()
         if landlock_abi:
-            opened = [os.open(p, os.O_PATH | os.O_CLOEXEC) for p in read_paths if os.path.isdir(p)]
-            files = {}
+            rights = {landlock.TREE: landlock.READ_ONLY, landlock.LISTING: landlock.READ_DIR}
+            reads = [(os.open(path, os.O_PATH | os.O_CLOEXEC), rights[kind]) for path, kind in read_rules
+                     if os.path.exists(path)]
             for path, mask in (("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE),
                                ("/dev/urandom", landlock.READ_FILE)):
                 if os.path.exists(path):
-                    files[os.open(path, os.O_PATH | os.O_CLOEXEC)] = mask
-            job = os.open(job_dir, os.O_PATH | os.O_CLOEXEC)
-            self.rulesets = {True: landlock.ruleset(landlock_abi, opened, [job], files),
-                             False: landlock.ruleset(landlock_abi, opened, [], files)}
-            for fd in [*opened, *files, job]:
+                    reads.append((os.open(path, os.O_PATH | os.O_CLOEXEC), mask))
+            job = os.open(job_rule_path, os.O_PATH | os.O_CLOEXEC)
+            self.rulesets = {True: landlock.ruleset(landlock_abi, reads + [(job, landlock.JOB)]),
+                             False: landlock.ruleset(landlock_abi, reads)}
+            for fd, _ in [*reads, (job, 0)]:
                 os.close(fd)
 
     @property
@@ -54,8 +69,15 @@ class Guard:
         self.prepare(writable)
         return self.seal(stdout_fd=stdout_fd, stderr_fd=stderr_fd, keep=keep, cpu_s=cpu_s, memory_mb=memory_mb)
 
+    def drop_capabilities(self) -> None:
+        """The worker may hold every capability in its own user namespace (to mount job
+        folders); its children keep none."""
+        if libc.capset(ctypes.byref(self._cap_header), self._no_caps) != 0:
+            raise OSError(ctypes.get_errno(), "capset")
+
     def prepare(self, writable: bool) -> None:
         """The part that needs no job: done ahead of time by a pre-forked candidate."""
+        self.drop_capabilities()
         os.setpgid(0, 0)
         libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)  # SIGKILL if our forking parent dies
         libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -63,10 +85,13 @@ class Guard:
             landlock.restrict_self(self.rulesets[writable])
 
     def seal(self, *, stdout_fd: int, stderr_fd: int, keep: list[int], cpu_s: float | None,
-             memory_mb: int) -> list[int]:
+             memory_mb: int, bpf: bytes | None = None) -> list[int]:
+        """bpf: this run's own filter (its memory limit differs from the worker's default)."""
         kept = install_fds(stdout_fd, stderr_fd, keep)
         set_limits(cpu_s, memory_mb)
-        if self.seccomp is not None:
+        if bpf is not None:
+            seccomp_filter.load(seccomp_filter.Loadable(bpf))
+        elif self.seccomp is not None:
             seccomp_filter.load(self.seccomp)
         return kept
 
@@ -84,12 +109,17 @@ def install_fds(stdout_fd: int, stderr_fd: int, keep: list[int]) -> list[int]:
     return list(range(3, 3 + len(keep)))
 
 
+def cpu_limits(cpu_s: float) -> tuple[int, int]:
+    """RLIMIT_CPU for a run with this timeout: soft (SIGXCPU), hard (SIGKILL), in seconds."""
+    cpu = max(1, math.ceil(cpu_s)) + 1
+    return cpu, cpu + 1
+
+
 def set_limits(cpu_s: float | None, memory_mb: int) -> None:
     """cpu_s None: no CPU limit (the long-lived judge; its runs are bounded by wall deadlines)."""
     limits = {}
     if cpu_s is not None:
-        cpu = max(1, math.ceil(cpu_s)) + 1
-        limits[resource.RLIMIT_CPU] = (cpu, cpu + 1)  # soft: SIGXCPU, hard: SIGKILL
+        limits[resource.RLIMIT_CPU] = cpu_limits(cpu_s)
     limits.update({
         resource.RLIMIT_AS: (memory_mb << 20, memory_mb << 20),
         resource.RLIMIT_FSIZE: (FSIZE_BYTES, FSIZE_BYTES),

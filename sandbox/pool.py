@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Iterable, Iterator
 from concurrent.futures._base import CANCELLED_AND_NOTIFIED, RUNNING
 
-from sandbox import codec, layers as layers_mod, seccomp_filter
+from sandbox import allowlist, codec, layers as layers_mod, seccomp_filter
 from sandbox.layers import SandboxUnavailable
 from sandbox.program import Program
 from sandbox.results import CRASH, TIMEOUT, RunResult
@@ -75,19 +75,19 @@ class _Slot:
     # -- worker process --
     def _spawn(self) -> None:
         pool = self.pool
-        config = {"landlock": pool._found["landlock"], "bpf": pool._bpf, "memory_mb": pool.memory_mb,
-                  "read_paths": layers_mod.read_paths(), "ppid": None,
+        config = {"landlock": pool._found["landlock"], "bpf": pool._bpf(pool.memory_mb), "memory_mb": pool.memory_mb,
+                  "read_rules": pool._read_rules, "site_paths": pool._site_paths, "ppid": None,
                   "cpu": pool._cpus[self.index] if pool._cpus else None}
         if pool._found["namespaces"]:
-            config["job_root"] = "/tmp/jobs"
-            prefix = layers_mod.bwrap_argv(shutil.which("bwrap")) + ["--"]
+            config["job_root"] = "/tmp/jobs"  # in the jail's own /tmp
+            prefix = layers_mod.bwrap_argv(shutil.which("bwrap"), pool._binds) + ["--"]
             env = None
         else:
             self._job_root = tempfile.mkdtemp(prefix="codesynth-sbx-")
             config["job_root"], config["ppid"] = self._job_root, os.getpid()
             prefix, env = [], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-        config["site_paths"] = [p for p in sys.path if p.endswith("-packages") and os.path.isdir(p)]
-        argv = prefix + [sys.executable, "-I", "-S", "-c", _BOOT, layers_mod.PACKAGE_ROOT, codec.dumps(config).decode()]
+        argv = prefix + [layers_mod.interpreter(), "-I", "-S", "-c", _BOOT, layers_mod.PACKAGE_ROOT,
+                         codec.dumps(config).decode()]
         stderr = None if os.environ.get("CODESYNTH_SANDBOX_DEBUG") else subprocess.DEVNULL
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                                      env=env, start_new_session=True, close_fds=True)
@@ -180,7 +180,8 @@ class _Slot:
         try:
             if self.proc is None:
                 self._spawn()
-            self._send({"op": "run", "id": run_id, "timeout_s": timeout_s, "memory_mb": memory_mb,
+            own_filter = {"bpf": self.pool._bpf(memory_mb)} if memory_mb != self.pool.memory_mb else {}
+            self._send({"op": "run", "id": run_id, "timeout_s": timeout_s, "memory_mb": memory_mb, **own_filter,
                         "program": {"prompt": program.prompt, "completion": program.completion,
                                     "tests": program.tests, "entry_point": program.entry_point}})
         except (OSError, SandboxUnavailable):
@@ -201,7 +202,11 @@ class _Slot:
                 raise EOFError
             if reply.get("id") in self.inflight:
                 self._finish(reply["id"], RunResult.from_json(reply["result"]))
-            return
+                return
+            if "retire" not in reply:
+                return
+            # It could not make its job folder fresh (sandbox/jobfs.py): no run of its is to blame.
+            self._kill()
         except TimeoutError:
             self._kill()
             self._finish(head, RunResult(TIMEOUT, human_eval_result="timed out",
@@ -252,8 +257,11 @@ def _worker_cpus(workers: int) -> list[int] | None:
 class SandboxPool:
     """Runs Programs in isolated worker processes. See sandbox/README.md for the model."""
 
-    def __init__(self, workers: int | None = None, *, memory_mb: int = 1024,
+    def __init__(self, workers: int | None = None, *, memory_mb: int = 1024, packages: Iterable[str] = (),
                  unsafe_allow_unisolated: bool = False, use_namespaces: bool = True):
+        """packages: top-level import names (e.g. "numpy") that candidates and tests may import,
+        each with everything in its folder; none by default, so that no package data, such as
+        the problems file of an evaluation set, is readable. Name each dependency as well."""
         if platform.system() != "Linux":
             raise SandboxUnavailable(layers_mod.explain({}))
         found = layers_mod.detect()
@@ -261,8 +269,13 @@ class SandboxPool:
             found["namespaces"] = False
         if not (found["namespaces"] or found["landlock"]) and not unsafe_allow_unisolated:
             raise SandboxUnavailable(layers_mod.explain(found))
-        self._found, self.memory_mb = found, memory_mb
-        self._bpf = base64.b64encode(seccomp_filter.bpf_program()).decode() if found["seccomp"] else None
+        if memory_mb <= 0:
+            raise ValueError("memory_mb must be a positive number of MiB")
+        self._found, self.memory_mb, self.packages = found, memory_mb, tuple(packages)
+        allowed = allowlist.find_packages(self.packages)
+        self._read_rules, self._site_paths = allowlist.candidate_rules(allowed)
+        self._binds = layers_mod.worker_binds(allowed)
+        self._filters: dict[int, str | None] = {}
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._ids = itertools.count(1)
         self._closed = False
@@ -277,6 +290,13 @@ class SandboxPool:
             raise errors[0]
         self.layers = dict(self._slots[0].layers, unsafe=not (found["namespaces"] or found["landlock"]))
 
+    def _bpf(self, memory_mb: int) -> str | None:
+        """The seccomp program for this memory limit (base64), built once per limit."""
+        if memory_mb not in self._filters:
+            program = seccomp_filter.bpf_program(memory_mb) if self._found["seccomp"] else None
+            self._filters[memory_mb] = base64.b64encode(program).decode() if program else None
+        return self._filters[memory_mb]
+
     @property
     def worker_pids(self) -> list[int]:
         return [s.proc.pid for s in self._slots if s.proc is not None]
@@ -287,6 +307,8 @@ class SandboxPool:
         program.validate()
         if not 0 < timeout_s <= 3600:
             raise ValueError("timeout_s must be in (0, 3600]")
+        if memory_mb is not None and memory_mb <= 0:
+            raise ValueError("memory_mb must be a positive number of MiB")
         fut = RunFuture()
         self._queue.put((fut, program, float(timeout_s), int(memory_mb or self.memory_mb)))
         return fut

@@ -2,8 +2,9 @@
 
 Default allow, with a deny-list of what untrusted code has no business doing: sockets,
 exec, new processes (threads stay allowed), signalling anything, tracing, namespace and
-mount changes, io_uring, bpf, raising resource limits. Denials return EPERM, so code
-sees an ordinary OSError instead of being killed, and the test verdict stays readable.
+mount changes, io_uring, bpf, raising resource limits, IPC objects and memfds. Denials
+return EPERM, so code sees an ordinary OSError instead of being killed, and the test
+verdict stays readable. The one kill: a single mapping larger than the memory limit.
 """
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ DENIED = (
     "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff",
     "acct", "quotactl", "syslog", "iopl", "ioperm", "personality", "lookup_dcookie",
     "open_by_handle_at", "name_to_handle_at", "fanotify_init",
+    # memory the address-space limit does not see, and channels that outlive a candidate:
+    # SysV shared memory, queues and semaphores, POSIX message queues, memfds, extended attributes
+    "shmget", "shmat", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop",
+    "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    "memfd_create", "memfd_secret", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+    "fremovexattr",
     # limits are set before the filter and must stay put
     "setrlimit", "prlimit64", "setpriority", "sched_setaffinity", "sched_setscheduler",
 )
@@ -47,8 +54,13 @@ def available() -> bool:
     return True
 
 
-def build():
-    """The libseccomp filter object (compiled to BPF by bpf_program())."""
+def build(memory_bytes: int):
+    """The libseccomp filter object (compiled to BPF by bpf_program()).
+
+    memory_bytes: the address-space limit. A single mapping bigger than all of it could never
+    succeed; asking for one ends the process with SIGSYS, which the kernel reports to the
+    zygote, so the verdict "memory_limit" rests on something the candidate cannot fake (a
+    MemoryError it raises or reports proves nothing)."""
     import pyseccomp as sc
 
     flt = sc.SyscallFilter(sc.ALLOW)
@@ -65,6 +77,8 @@ def build():
             flt.add_rule(eperm, name)
         except (OSError, ValueError):
             pass  # not a syscall on this architecture
+    flt.add_rule(sc.KILL_PROCESS, "mmap", sc.Arg(1, sc.GT, memory_bytes))
+    flt.add_rule(sc.KILL_PROCESS, "mremap", sc.Arg(2, sc.GT, memory_bytes))
     # clone without CLONE_THREAD makes a process; with it, a thread.
     flt.add_rule(eperm, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
     # clone3 hides its flags in memory seccomp cannot read; ENOSYS makes glibc fall back to clone.
@@ -72,13 +86,13 @@ def build():
     return flt
 
 
-def bpf_program() -> bytes:
+def bpf_program(memory_mb: int) -> bytes:
     """The filter as raw classic-BPF, built once by the pool; children load it with one prctl
     and never import libseccomp, which keeps the fork-servers small and forks cheap."""
     import tempfile
 
     with tempfile.TemporaryFile() as f:
-        build().export_bpf(f)
+        build(memory_mb << 20).export_bpf(f)
         f.seek(0)
         return f.read()
 

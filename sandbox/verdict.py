@@ -8,9 +8,7 @@ from __future__ import annotations
 import os
 import signal
 
-from sandbox.status import CRASH, ERROR, PASS, SANDBOX_ERROR, TIMEOUT
-
-LOST = "lost"
+from sandbox.status import CRASH, ERROR, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS, SANDBOX_ERROR, TIMEOUT
 
 
 def _signame(sig: int) -> str:
@@ -20,15 +18,19 @@ def _signame(sig: int) -> str:
         return f"signal {sig}"
 
 
-def _candidate_fate(cand: dict | None, timed_out: bool) -> tuple[str, str]:
-    """Status and message for cases whose candidate process vanished mid-call."""
+def _candidate_fate(cand: dict | None, timed_out: bool, cpu_limit_s: int) -> tuple[str, str]:
+    """Status and message for cases whose candidate process vanished mid-call: from its wait
+    status and CPU time as the kernel gave them to the zygote."""
     if cand is None:
         return CRASH, "candidate process lost"
     status = cand.get("status", 0)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        if cand.get("reason") == "deadline" or timed_out or sig == signal.SIGXCPU:
+        over_cpu = sig == signal.SIGKILL and cand.get("cpu_ms", 0) >= cpu_limit_s * 1000  # RLIMIT_CPU's hard kill
+        if cand.get("reason") == "deadline" or timed_out or sig == signal.SIGXCPU or over_cpu:
             return TIMEOUT, f"time limit exceeded ({_signame(sig)})"
+        if sig == signal.SIGSYS:  # seccomp's one kill: a mapping larger than the memory limit
+            return MEMORY_LIMIT, "memory limit exceeded (asked for more memory at once than the limit)"
         return CRASH, f"candidate killed by {_signame(sig)}"
     return ERROR, f"candidate process exited with status {os.WEXITSTATUS(status)} before the tests finished"
 
@@ -70,12 +72,18 @@ def assemble(state: dict) -> dict:
         elif ev[0] == "rss" and len(ev) == 2 and type(ev[1]) is int:
             reported_rss = ev[1]
     timed_out = state.get("timed_out", False)
-    fate = _candidate_fate(state.get("cand"), timed_out)
+    fate = _candidate_fate(state.get("cand"), timed_out, state.get("cpu_limit_s", 0))
+    # A reported MemoryError counts as the limit only if the kernel's peak of the address space
+    # reached half of it. A single request bigger than the whole limit is SIGSYS instead (see
+    # fate); one between half and all of it, made from a small address space, reads as an error.
+    memory_seen = state.get("vm_peak_kb", 0) * 2 >= state.get("memory_kb", 1)
 
     def resolve(status, message, he):
         if status == LOST:
             status, message = fate
             he = message
+        elif status == MEMORY_CLAIM:
+            status = MEMORY_LIMIT if memory_seen else ERROR
         return status, message, he
 
     if abort is not None:

@@ -2,15 +2,14 @@
 (inside bubblewrap when available). Requests arrive on stdin and replies leave on stdout
 as length-prefixed JSON frames.
 
-It keeps two long-lived children, both locked down:
-  * the zygote, forked at start-up before the worker has seen any job, forks one
-    candidate process per run (one run ahead, half locked down, so no run waits for a
-    fork) and reaps it. Candidates therefore inherit no test source and no expected
-    values, not even from earlier runs, to read out of memory. The worker hands each job
-    to the waiting candidate itself and tells the zygote when to kill it;
-  * the judge, which runs the tests and calls the candidate over two pipes.
-The worker alone assembles the verdict, from the judge's events and the candidate's
-wait status as seen by the zygote. Nothing the candidate writes is parsed here.
+It keeps two long-lived children, both locked down: the zygote (sandbox/zygote.py), which
+forks one candidate per run ahead of its job and reaps it, and the judge, which runs the
+tests and calls the candidate over two pipes. The worker hands each job to the waiting
+candidate itself, tells the zygote when to kill it, and gives every run a fresh job folder
+(sandbox/jobfs.py) before the run's clock starts.
+The worker alone assembles the verdict, from the judge's events, the candidate's wait
+status as seen by the zygote, and what the kernel reports of the candidate's memory.
+Nothing the candidate writes is parsed here.
 """
 from __future__ import annotations
 
@@ -20,14 +19,15 @@ import os
 import select
 import signal
 import socket
-import struct
 import sys
 import time
-from array import array
 
 from sandbox import candidate, channel, codec, verdict
+from sandbox.jobfs import JobDir, JobDirError, own_mounts
 from sandbox.libc import libc
-from sandbox.lockdown import Guard
+from sandbox.lockdown import Guard, cpu_limits
+from sandbox.status import MEMORY_CLAIM
+from sandbox.zygote import FATE, KILL, SPARE, kill_group, reap, zygote_loop
 
 # Imported once here so each candidate does not pay for them; kept small because the
 # cost of every fork grows with the size of the fork-server.
@@ -38,91 +38,6 @@ JUDGE_GRACE_S = 1.0
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
 
 
-def _kill_group(pid: int) -> None:
-    for target in (os.killpg, os.kill):
-        try:
-            target(pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-
-
-# ---- zygote -------------------------------------------------------------------------
-# The zygote shares every page with its spare candidate, so each page it writes after a fork
-# is copied: it only forks and reaps, and speaks in fixed-size packets (SOCK_SEQPACKET).
-# The worker, which never forks after start-up, hands the job over and decides when to kill.
-SPARE = struct.Struct("<i")  # zygote -> worker: a spare's pid; its handoff socket rides along
-FATE = struct.Struct("<iiq")  # zygote -> worker: pid, wait status, peak RSS in KiB
-KILL = struct.Struct("<i")  # worker -> zygote: kill this candidate's process group
-
-
-def zygote_loop(sock: socket.socket, guard: Guard) -> None:
-    """Keeps one candidate forked and half locked down ahead of its job, so a run does not
-    wait for a fork; reports how it ended."""
-    while True:
-        pid, handoff = _prefork(sock, guard)
-        sock.sendmsg([SPARE.pack(pid)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array("i", [handoff.fileno()]))])
-        handoff.close()
-        status, rusage = _wait(pid, sock)
-        sock.send(FATE.pack(pid, status, rusage.ru_maxrss))
-
-
-def _prefork(sock: socket.socket, guard: Guard):
-    ours, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        ours.close()
-        sock.close()
-        _candidate_child(theirs, guard)
-    theirs.close()
-    try:
-        os.setpgid(pid, pid)
-    except OSError:
-        pass
-    return pid, ours
-
-
-def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
-    try:
-        guard.prepare(writable=True)
-        data, fds = channel.recv_bytes(handoff)
-        if data is None:
-            os._exit(0)
-        job = marshal.loads(data)  # from the worker, which this process trusts until the job runs
-        handoff.detach()  # closed with every other stray fd by seal()
-        req_r, resp_w, out_w, err_w = fds
-        req, resp = guard.seal(stdout_fd=out_w, stderr_fd=err_w, keep=[req_r, resp_w],
-                               cpu_s=job["cpu_s"], memory_mb=job["memory_mb"])
-        os.chdir(job["job_dir"])
-    except BaseException as exc:  # noqa: BLE001
-        os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
-        os._exit(71)
-    candidate.main_in_child(job["program"], job["entry_point"], req, resp)
-
-
-def _wait(pid: int, sock: socket.socket):
-    """Reap the candidate; kill its group first when the worker asks (or is gone)."""
-    pidfd = os.pidfd_open(pid)
-    try:
-        while pidfd not in select.select([pidfd, sock], [], [])[0]:
-            packet = sock.recv(KILL.size)
-            if not packet:  # the worker is gone
-                _kill_group(pid)
-                os._exit(0)
-            if KILL.unpack(packet)[0] == pid:  # not a late kill for an earlier run
-                _kill_group(pid)
-    finally:
-        os.close(pidfd)
-    _, status, rusage = os.wait4(pid, 0)
-    return status, rusage
-
-
 # ---- worker -------------------------------------------------------------------------
 
 class Worker:
@@ -130,10 +45,11 @@ class Worker:
         self.proto_in, self.proto_out = proto_in, proto_out
         self.judge = self.jsock = self.spare = None
         self.queued: list[dict] = []
-        self.job_dir = os.path.join(config["job_root"], "job")
-        os.makedirs(self.job_dir, mode=0o700, exist_ok=True)
+        # Before any fork: the zygote and the judge are made in the namespaces (and drop the
+        # capabilities) that this brings.
+        self.job = JobDir(config["job_root"], may_mount=own_mounts())
         bpf = base64.b64decode(config["bpf"]) if config.get("bpf") else None
-        self.guard = Guard(config["landlock"], bpf, config["read_paths"], self.job_dir)
+        self.guard = Guard(config["landlock"], bpf, config["read_rules"], self.job.write_rule_path)
         self.memory_mb = int(config.get("memory_mb", 1024))
         self.zygote, self.zsock = self._fork_child(lambda sock: zygote_loop(sock, self.guard), socket.SOCK_SEQPACKET)
         self._start_judge()
@@ -170,41 +86,52 @@ class Worker:
         self.judge, self.jsock = self._fork_child(body)
 
     def _restart_judge(self) -> None:
-        _kill_group(self.judge)
-        _reap(self.judge)
+        kill_group(self.judge)
+        reap(self.judge)
         self.jsock.close()
         self._start_judge()
 
     def serve(self) -> None:
-        codec.write_frame(self.proto_out, {"hello": self.guard.layers, "pid": os.getpid()})
+        hello = dict(self.guard.layers, job_tmpfs=self.job.tmpfs)
+        codec.write_frame(self.proto_out, {"hello": hello, "pid": os.getpid()})
         while True:
             msg = self.queued.pop(0) if self.queued else codec.read_frame(self.proto_in)
             if msg is None:
                 return
             if msg.get("op") == "run":
-                result = self.run(msg)
+                try:
+                    result = self.run(msg)
+                except JobDirError as exc:
+                    # Not this run's fault, nor the next one's: the pool gives every run this
+                    # worker holds to a new worker.
+                    codec.write_frame(self.proto_out, {"retire": str(exc)})
+                    return
                 codec.write_frame(self.proto_out, {"id": msg["id"], "result": result})
             # an "abort" for a run already over: nothing to do
 
     def run(self, msg: dict) -> dict:
-        t0 = time.monotonic()
         prog, timeout, run_id = msg["program"], float(msg["timeout_s"]), msg["id"]
-        source = prog["prompt"] + prog["completion"]
         memory_mb = int(msg.get("memory_mb", self.memory_mb))
+        pid, handoff = self._take_spare()
+        # The last candidate is reaped (its fate came before this spare): whatever it left
+        # running has been re-parented to us, and its files can go, before this run's clock.
+        self._sweep_orphans()
+        try:
+            self.job.reset()
+        except JobDirError:
+            handoff.close()
+            raise
+        t0 = time.monotonic()
         deadline = t0 + timeout
-        job_dir = self.job_dir
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            job = marshal.dumps({"program": candidate.precompiled(source), "entry_point": prog["entry_point"],
-                                 "job_dir": job_dir, "cpu_s": timeout, "memory_mb": memory_mb})
-            pid, handoff = self._take_spare()
-            # The last candidate is reaped (its fate came before this spare): its files can go,
-            # and whatever it left running has been re-parented to us.
-            _empty(job_dir)
-            self._sweep_orphans()
+            bpf = base64.b64decode(msg["bpf"]) if msg.get("bpf") else None
+            job = marshal.dumps({"program": candidate.precompiled(prog["prompt"] + prog["completion"]),
+                                 "entry_point": prog["entry_point"], "job_dir": self.job.path, "cpu_s": timeout,
+                                 "memory_mb": memory_mb, "bpf": bpf})
             try:
                 channel.send_bytes(handoff, job, [req_r, resp_w, out_w, err_w])
             except OSError:
@@ -222,6 +149,7 @@ class Worker:
             os.close(out_r)
             os.close(err_r)
         state["wall_ms"] = (time.monotonic() - t0) * 1000
+        state["memory_kb"], state["cpu_limit_s"] = memory_mb << 10, cpu_limits(timeout)[1]
         return verdict.assemble(state)
 
     def _take_spare(self):
@@ -241,9 +169,10 @@ class Worker:
             return
         for fd in fds:
             os.close(fd)
-        pid, status, maxrss = FATE.unpack(packet)
+        pid, status, maxrss, cpu_ms = FATE.unpack(packet)
         if state is not None and pid == state["pid"]:
-            state["cand"] = {"status": status, "maxrss": maxrss, "reason": "deadline" if state["deadline_kill"] else ""}
+            state["cand"] = {"status": status, "maxrss": maxrss, "cpu_ms": cpu_ms,
+                             "reason": "deadline" if state["deadline_kill"] else ""}
 
     def _kill(self, state: dict, at_deadline: bool = False) -> None:
         if not state["killed"]:
@@ -253,7 +182,7 @@ class Worker:
     def _collect(self, run_id, pid: int, out_r: int, err_r: int, deadline: float) -> dict:
         tails = {out_r: bytearray(), err_r: bytearray()}
         state = {"events": [], "timed_out": False, "aborted": False, "judge_done": False, "cand": None,
-                 "pid": pid, "killed": False, "deadline_kill": False}
+                 "pid": pid, "killed": False, "deadline_kill": False, "vm_peak_kb": 0}
         for fd in tails:
             os.set_blocking(fd, False)
         open_tails = [out_r, err_r]
@@ -303,6 +232,10 @@ class Worker:
         events = msg.get("evs")
         events = events if isinstance(events, list) else []
         state["events"].extend(events)
+        if any(isinstance(e, list) and MEMORY_CLAIM in e[2:3] for e in events) and not state["killed"]:
+            # The candidate says it ran out of memory; the kernel's high-water mark of its address
+            # space says whether that can be so. Read before the kill: a dead process has none.
+            state["vm_peak_kb"] = max(state["vm_peak_kb"], vm_peak_kb(state["pid"]))
         if any(isinstance(e, list) and e and e[0] in ("done", "bad_tests") for e in events):
             state["judge_done"] = True
             self._kill(state)  # the candidate is no longer needed
@@ -333,46 +266,37 @@ class Worker:
             if not pids:
                 return
             for pid in pids:
-                _kill_group(pid)
-                _reap(pid)
+                kill_group(pid)
+                reap(pid)
 
     def close(self) -> None:
         """Leave nothing behind: the zygote (its candidates die with it), the judge, orphans."""
         for pid in (self.zygote, self.judge):
-            _kill_group(pid)
+            kill_group(pid)
         self._sweep_orphans(keep=())
 
 
 def _needs_fate(state: dict) -> bool:
     """Whether the verdict depends on how the candidate ended (its wait status from the
     zygote). When it does not, the reply goes out without waiting for the reaping: the
-    zygote empties the job dir and reaps before it forks the next candidate anyway."""
+    zygote reaps it before it forks the next candidate anyway."""
     if state["timed_out"] or state["aborted"] or state.get("judge_lost"):
         return True
     return any(isinstance(e, list) and len(e) > 2 and e[0] in ("case", "abort") and "lost" in e[1:3]
                for e in state["events"])
 
 
-def _empty(path: str) -> None:
-    """Remove what the last run left in the job dir, keeping the dir (its inode is in the ruleset)."""
-    with os.scandir(path) as entries:
-        for entry in entries:
-            _remove(entry.path, entry.is_dir(follow_symlinks=False))
-
-
-def _remove(path: str, is_dir: bool) -> None:
-    # Not shutil.rmtree: shutil pulls in bz2 and lzma, and every module makes forks dearer.
+def vm_peak_kb(pid: int) -> int:
+    """The peak size of the process's address space, kept by the kernel (the process cannot
+    lower it); 0 when it is gone."""
     try:
-        if not is_dir:
-            os.unlink(path)
-            return
-        os.chmod(path, 0o700)  # a candidate may have locked it
-        with os.scandir(path) as entries:
-            for entry in entries:
-                _remove(entry.path, entry.is_dir(follow_symlinks=False))
-        os.rmdir(path)
-    except OSError:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmPeak:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
         pass
+    return 0
 
 
 def _drain(fd: int, tail: bytearray, watching: list) -> None:
@@ -412,7 +336,8 @@ def main() -> None:
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     for name in PRELOAD:
         __import__(name)
-    sys.path.extend(config.get("site_paths", []))  # packages, without running .pth hooks
+    # The standard library and the allowed packages only (no .pth hooks run); not this project.
+    sys.path[:] = [p for p in sys.path if p != sys.argv[1]] + config["site_paths"]
     import gc
     gc.freeze()  # forked children's collections skip what we loaded: fewer pages copied
     worker = Worker(config, proto_in, proto_out)

@@ -27,7 +27,7 @@ for name in names:
     except (OSError, ValueError):
         pass
 if sys.argv[2] == "load":
-    seccomp_filter.load(seccomp_filter.Loadable(seccomp_filter.bpf_program()))
+    seccomp_filter.load(seccomp_filter.Loadable(seccomp_filter.bpf_program(1024)))
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 errors = {}
