@@ -23,6 +23,7 @@ from core.sampling_backend import SamplingBackend
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.loader import ModelInfo
 from core.params import InvalidParams, SamplingParams
+from core.remote_chunks import body_start, finish_reason, parse_choice
 from core.remote_http import (Aborted, AuthFailed, Call, Endpoint, MalformedResponse, ModelNotFound, RemoteError,
                               ServerFailed, Transport)
 from core.secrets import api_key
@@ -34,6 +35,10 @@ NO_LOGPROBS_NOTICE = ("the server returns no token log-probs: candidates cannot 
                       "keep the order they were sampled in, which is a random ranking")
 NO_SCORING_NOTICE = ("the server's log-probs of a given text disagree with those of its own samples (llama-cpp-python "
                      "pairs each echoed token with the next position's logits): back-translation scores are unavailable")
+# llama_cpp.server, started as its documentation shows, ends the request it is streaming whenever
+# another one arrives (its interrupt_requests setting): the cut samples end without a finish reason.
+INTERRUPT_HINT = ("llama_cpp.server does so unless it is started with --interrupt_requests False; with vLLM, look "
+                  "for aborted requests in its log")
 # The echoed and the sampled log-probs of the same tokens come from the same weights; they differ
 # only by batch-versus-single-token arithmetic, far below this.
 ECHO_AGREEMENT = 0.05
@@ -41,6 +46,10 @@ ECHO_AGREEMENT = 0.05
 
 class ScoringUnsupported(RemoteError, NotImplementedError):
     """The server cannot return log-probs of a given text (no echo with logprobs)."""
+
+
+class SamplesCut(RemoteError):
+    """The server ended samples before finishing them, even when they were asked for alone."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,9 @@ class _Row:
     finish: str | None = None
     server_done: bool = False  # the server sent this sample's finish_reason
 
+    def has_tokens(self) -> bool:
+        return bool(self.pieces or self.text)
+
 
 @dataclass(eq=False)
 class _Request:
@@ -77,6 +89,11 @@ class _Request:
     count: int
     body: dict
     call: Call = field(default_factory=Call)
+    retry: bool = False  # sent again, alone, after the server cut samples of it
+
+    @property
+    def rows(self) -> range:
+        return range(self.first, self.first + self.count)
 
 
 def _row_seed(seed: int, row: int) -> int:
@@ -85,11 +102,13 @@ def _row_seed(seed: int, row: int) -> int:
 
 
 class RemoteBackend(SamplingBackend):
-    def __init__(self, transport: Transport, info: RemoteInfo, max_in_flight: int = 4, samples_per_request: int = 1):
+    def __init__(self, transport: Transport, info: RemoteInfo, max_in_flight: int = 4, samples_per_request: int = 1,
+                 notify: Callable[[str], None] = print):
         if max_in_flight < 1 or samples_per_request < 1:
             raise InvalidParams("max_in_flight and samples_per_request must be at least 1")
         self.transport, self.info = transport, info
         self.max_in_flight, self.samples_per_request = max_in_flight, samples_per_request
+        self.notify = notify  # notices during sampling (the connection's progress callback)
 
     @classmethod
     def connect(cls, url: str, served_model: str | None = None, progress: Callable[[str], None] = print,
@@ -106,7 +125,7 @@ class RemoteBackend(SamplingBackend):
         info = RemoteInfo(name=name, path=endpoint.base, device="remote", dtype="server", n_params=0,
                           memory_bytes=0, has_chat_template=_has_chat(transport, name),
                           architecture="OpenAI-compatible server", url=endpoint.base, logprobs=logprobs)
-        backend = cls(transport, info, max_in_flight, samples_per_request)
+        backend = cls(transport, info, max_in_flight, samples_per_request, notify=progress)
         backend.info = replace(info, scoring=logprobs and backend._echo_agrees())
         if not logprobs:
             progress(f"notice: {NO_LOGPROBS_NOTICE}")
@@ -146,45 +165,72 @@ class RemoteBackend(SamplingBackend):
 
     def _run(self, prompt, params, mode, requests, copies, cancel) -> Iterator[TokenDelta | CandidateDone]:
         started = time.perf_counter()
-        state = {r.first + i: _Row() for r in requests for i in range(r.count)}
+        state = {r: _Row() for req in requests for r in req.rows}
         events: queue.Queue = queue.Queue()
         path = "/chat/completions" if mode == "instruct" else "/completions"
         pool = cf.ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="remote")
-        for req in requests:
-            pool.submit(self._request_worker, path, req, events)
-        active = set(requests)
+        waiting, running, sent, failed = list(requests), set(), [], []
+
+        def launch() -> None:
+            # max_in_flight may drop to 1 during the run (see _cut): later requests then go alone.
+            while waiting and len(running) < self.max_in_flight:
+                req = waiting.pop(0)
+                running.add(req)
+                sent.append(req)
+                pool.submit(self._request_worker, path, req, events)
+
+        launch()
         try:
-            while active and not (cancel is not None and cancel.is_set()):
+            while running and not (cancel is not None and cancel.is_set()):
                 try:
                     kind, req, *payload = events.get(timeout=0.05)
                 except queue.Empty:
                     continue
                 if kind == "error":
                     raise payload[0]
-                rows = range(req.first, req.first + req.count)
                 if kind == "reset":
-                    for r in rows:
+                    for r in req.rows:
                         if state[r].finish is None:
                             state[r] = _Row()
                             yield from (TokenDelta(r + i, "", reset=True) for i in range(copies))
                 elif kind == "chunk":
                     yield from self._on_chunk(req, payload[0], state, params, mode, prompt, started, copies)
-                    if all(state[r].finish is not None for r in rows) and not all(state[r].server_done for r in rows):
+                    if all(state[r].finish is not None for r in req.rows) and not all(
+                            state[r].server_done for r in req.rows):
                         req.call.abort()  # the client cut a sample the server would continue: free the server
                 else:  # "end"
-                    active.discard(req)
-                    for r in rows:
-                        if state[r].finish is None:
-                            state[r].finish = "length"
-                            yield from self._finish(r, state[r], prompt, mode, started, copies)
+                    running.discard(req)
+                    cut = [r for r in req.rows if state[r].finish is None]
+                    if cut and req.retry:
+                        failed += cut
+                    elif cut:
+                        yield from self._cut(req, cut, state, waiting, copies)
+                    launch()
+            if failed and not (cancel is not None and cancel.is_set()):
+                raise SamplesCut(f"{self.info.url} ended {len(failed)} of {len(state)} samples before finishing "
+                                 "them, even when asked for one at a time, so they have no candidate. A server that "
+                                 f"stops a sample when another request arrives does this: {INTERRUPT_HINT}; and make "
+                                 "sure no other client uses it meanwhile")
             for r, st in state.items():
                 if st.finish is None:
                     st.finish = "cancelled"
                     yield from self._finish(r, st, prompt, mode, started, copies)
         finally:
-            for req in requests:
+            for req in sent:
                 req.call.abort()
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _cut(self, req: _Request, rows: list[int], state, waiting: list, copies: int):
+        """The server ended `rows` of `req` unfinished: ask again for them alone, after the requests
+        in flight, and send this server one request at a time from now on."""
+        if self.max_in_flight > 1:
+            self.max_in_flight = 1
+            self.notify(f"notice: {self.info.url} cut samples short when another request arrived ({INTERRUPT_HINT}): "
+                        "they are sampled again, and this server gets one request at a time from now on")
+        for r in rows:
+            state[r] = _Row()
+            yield from (TokenDelta(r + i, "", reset=True) for i in range(copies))
+        waiting.append(_Request(req.first, req.count, req.body, retry=True))
 
     def _request_worker(self, path: str, req: _Request, events: queue.Queue) -> None:
         try:
@@ -211,13 +257,15 @@ class RemoteBackend(SamplingBackend):
             st = state[row]
             if st.finish is not None:
                 continue
-            text, tokens = _parse_choice(choice, mode, self.info.url)
+            text, tokens = parse_choice(choice, mode, self.info.url)
             yield from self._append(row, st, text, tokens, params, mode, copies)
             st.server_done = bool(choice.get("finish_reason"))
             if st.cut is not None:
                 st.finish = "stop"
             elif st.server_done:
-                st.finish = _finish_reason(choice, mode)
+                reason = finish_reason(choice, mode)
+                # A sample cut off at once reads like one at its token limit, only without tokens.
+                st.finish = None if reason == "length" and not st.has_tokens() else reason
             if st.finish is not None:
                 yield from self._finish(row, st, prompt, mode, started, copies)
 
@@ -232,7 +280,7 @@ class RemoteBackend(SamplingBackend):
         previous = len(st.text)
         st.text += text
         if mode == "instruct":
-            start = _body_start(st.text)
+            start = body_start(st.text)
             if start != st.start:
                 # The reply opened its code block after some prose: the live text restarts at the code.
                 st.start, st.streamed = start, 0
@@ -319,47 +367,7 @@ class RemoteBackend(SamplingBackend):
         return all(abs(a - b) <= ECHO_AGREEMENT for (_p, a), b in zip(echoed, sampled))
 
 
-# -- responses ----------------------------------------------------------------------------------
-
-def _parse_choice(choice: dict, mode: str, url: str) -> tuple[str, list | None]:
-    """(new text, [(piece, logprob, top alternatives)] or None where the server sent no log-probs)."""
-    lp = choice.get("logprobs")
-    try:
-        if mode == "instruct":
-            text = (choice.get("delta") or {}).get("content") or ""
-            if not isinstance(lp, dict) or lp.get("content") is None:
-                return text, None if text else []
-            return text, [(t["token"], float(t["logprob"]),
-                           [(a["token"], float(a["logprob"])) for a in t.get("top_logprobs") or []])
-                          for t in lp["content"]]
-        text = choice.get("text") or ""
-        if not isinstance(lp, dict) or lp.get("token_logprobs") is None:
-            return text, None if text else []
-        tops = lp.get("top_logprobs") or [None] * len(lp["tokens"])
-        return text, [(piece, float(logprob), sorted(((p, float(v)) for p, v in (top or {}).items()),
-                                                      key=lambda a: -a[1]))
-                      for piece, logprob, top in zip(lp["tokens"], lp["token_logprobs"], tops)]
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise MalformedResponse(f"{url} sent log-probs in an unexpected shape: {str(lp)[:120]!r}") from None
-
-
-def _finish_reason(choice: dict, mode: str) -> str:
-    reason = choice["finish_reason"]
-    if reason == "length":
-        return "length"
-    # The client cuts instruct replies itself, so a server stop there is the end-of-sequence
-    # token; vLLM also says which stop string hit, and null for end-of-sequence.
-    if mode == "instruct" or ("stop_reason" in choice and choice["stop_reason"] is None):
-        return "eos"
-    return "stop"
-
-
-def _body_start(reply: str) -> int:
-    """Where the code of the reply's first fenced block begins (0 while there is no fence line)."""
-    opening = reply.find(stopping.FENCE)
-    newline = reply.find("\n", opening) if opening >= 0 else -1
-    return newline + 1 if newline >= 0 else 0
-
+# -- connection probes ----------------------------------------------------------------------
 
 def _pick_model(transport: Transport, served_model: str | None) -> str:
     try:

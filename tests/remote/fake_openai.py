@@ -35,6 +35,11 @@ class Behaviour:
     error_body: str = ""
     malformed: bool = False
     no_done: bool = False
+    # As llama_cpp.server by default: one request at a time, and one waiting for the model ends the
+    # one being streamed ([DONE] after its current chunk, with no finish_reason).
+    interrupt_requests: bool = False
+    finish_reason_when_cut: str | None = None  # vLLM-like servers say "abort" instead
+    cut_every_stream: bool = False  # cut even a request that is alone (as another client's requests would)
 
 
 class FakeOpenAI:
@@ -45,6 +50,10 @@ class FakeOpenAI:
         self.in_flight = 0
         self.max_in_flight = 0
         self.disconnects = 0
+        self.interrupted = 0
+        # llama_cpp.server's pair of locks: a request holds `outer` while it waits for `inner`,
+        # which is how the request being streamed sees that another one is waiting.
+        self.outer, self.inner = threading.Lock(), threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -176,6 +185,17 @@ class FakeOpenAI:
                 return choice
 
             def _stream(self, body):
+                if not fake.behaviour.interrupt_requests:
+                    self._stream_events(body, waiting=lambda: fake.behaviour.cut_every_stream)
+                    return
+                with fake.outer:
+                    fake.inner.acquire()
+                try:
+                    self._stream_events(body, waiting=fake.outer.locked)
+                finally:
+                    fake.inner.release()
+
+            def _stream_events(self, body, waiting):
                 b = fake.behaviour
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
@@ -184,10 +204,18 @@ class FakeOpenAI:
                 with fake.lock:
                     drop = b.drop_after_tokens.pop(0) if b.drop_after_tokens else None
                 n = body.get("n", 1)
+                chat = self.path == "/v1/chat/completions"
                 try:
+                    if chat:  # the role comes first, in a chunk of its own
+                        self._event({"choices": [{"index": i, "delta": {"role": "assistant"}, "finish_reason": None}
+                                                 for i in range(n)]})
+                        time.sleep(b.token_delay_s)
                     for index in range(n):
                         tokens, finish, hit = self._tokens({**body, "seed": body.get("seed", 0) + index})
                         text_so_far = 0
+                        if waiting():
+                            self._cut(body, n, index)
+                            return
                         for k, (piece, lp) in enumerate(tokens):
                             if drop is not None and k == drop:
                                 self.wfile.flush()
@@ -203,6 +231,9 @@ class FakeOpenAI:
                             text_so_far += len(piece)
                             self._event({"choices": [self._choice_delta(body, index, piece, lp, None, emitted)]})
                             time.sleep(b.token_delay_s)
+                            if waiting():
+                                self._cut(body, n, index)
+                                return
                         self._event({"choices": [self._choice_delta(body, index, None, 0.0, finish, "")]})
                     # Counted out before [DONE]: a client may start its next request once it reads it.
                     self._release()
@@ -212,6 +243,19 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     with fake.lock:
                         fake.disconnects += 1
+
+            def _cut(self, body, n, index):
+                """End the stream as an interrupted llama_cpp.server does: [DONE], and no finish_reason
+                for the samples from `index` on (or the configured one, as vLLM's "abort")."""
+                reason = fake.behaviour.finish_reason_when_cut
+                if reason is not None:
+                    ends = [self._choice_delta(body, i, None, 0.0, reason, "") for i in range(index, n)]
+                    self._event({"choices": ends})
+                with fake.lock:
+                    fake.interrupted += 1
+                self._release()
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
 
             def _release(self):
                 with fake.lock:
