@@ -82,7 +82,7 @@ def find_packages(names: tuple[str, ...]) -> dict[str, list[str]]:
         if spec is None or not (spec.origin or spec.submodule_search_locations):
             raise ValueError(f"package {name!r} is not installed in this Python, so it cannot be allowed")
         if spec.submodule_search_locations:
-            path = os.path.realpath(list(spec.submodule_search_locations)[0])
+            path = os.path.realpath(next(iter(spec.submodule_search_locations)))
         else:
             path = os.path.realpath(spec.origin)
         if spec.origin in ("built-in", "frozen") or any(path.startswith(d + os.sep) for d in stdlib_dirs()):

@@ -18,7 +18,6 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, wait

@@ -8,7 +8,16 @@ from __future__ import annotations
 import os
 import signal
 
-from sandbox.status import CRASH, ERROR, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS, SANDBOX_ERROR, TIMEOUT
+from sandbox.status import (
+    CRASH,
+    ERROR,
+    LOST,
+    MEMORY_CLAIM,
+    MEMORY_LIMIT,
+    PASS,
+    SANDBOX_ERROR,
+    TIMEOUT,
+)
 
 
 def _signame(sig: int) -> str:

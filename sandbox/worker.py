@@ -41,13 +41,11 @@ _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
 # ---- worker -------------------------------------------------------------------------
 
 class Worker:
-    def __init__(self, config: dict, proto_in: int, proto_out: int):
+    def __init__(self, config: dict, proto_in: int, proto_out: int, may_mount: bool):
         self.proto_in, self.proto_out = proto_in, proto_out
         self.judge = self.jsock = self.spare = None
         self.queued: list[dict] = []
-        # Before any fork: the zygote and the judge are made in the namespaces (and drop the
-        # capabilities) that this brings.
-        self.job = JobDir(config["job_root"], may_mount=own_mounts())
+        self.job = JobDir(config["job_root"], may_mount)
         bpf = base64.b64decode(config["bpf"]) if config.get("bpf") else None
         self.guard = Guard(config["landlock"], bpf, config["read_rules"], self.job.write_rule_path)
         self.memory_mb = int(config.get("memory_mb", 1024))
@@ -332,6 +330,9 @@ def main() -> None:
         if os.getppid() != config["ppid"]:
             os._exit(0)
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    # Before any fork, so that the zygote and the judge are made in these namespaces (and drop
+    # the capabilities they bring); and while dumpable, or /proc/self/uid_map is not ours to write.
+    may_mount = own_mounts()
     libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no /proc/<worker>/mem for anyone
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     for name in PRELOAD:
@@ -340,7 +341,7 @@ def main() -> None:
     sys.path[:] = [p for p in sys.path if p != sys.argv[1]] + config["site_paths"]
     import gc
     gc.freeze()  # forked children's collections skip what we loaded: fewer pages copied
-    worker = Worker(config, proto_in, proto_out)
+    worker = Worker(config, proto_in, proto_out, may_mount)
     try:
         worker.serve()
     finally:

@@ -37,7 +37,8 @@ def test_check_bad_input(tmp_path, capsys):
     samples.write_text('{"task_id": "t/1", "completion": "    return x\\n"}\n{oops\n'
                        '{"task_id": "t/404", "completion": "x"}\n["not", "an object"]\n')
     out = tmp_path / "r.jsonl"
-    assert main(["check", str(samples), "--problems", str(problems), "--out", str(out)]) == 0
+    # Lines that could not be checked make the exit status 1 (cd7a619); the good sample is still checked.
+    assert main(["check", str(samples), "--problems", str(problems), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert f"{samples}:2: malformed JSON" in err
     assert f"{samples}:3: task_id 't/404' is not in the problems" in err

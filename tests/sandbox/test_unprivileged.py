@@ -1,4 +1,4 @@
-"""Run the hostile suite again as an unprivileged user (created when we are root).
+"""Run the hostile suites again as an unprivileged user (created when we are root).
 
 If the interpreter lives under a directory other users cannot enter (e.g. pyenv under
 /root), a private mount namespace lays a world-traversable tmpfs over that directory
@@ -14,6 +14,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 USER = "codesynth-sbx"
+HOSTILE_SUITES = ("test_hostile.py", "test_answer_key.py", "test_job_dir.py", "test_memory_and_status.py")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -51,7 +52,7 @@ def test_hostile_suite_as_unprivileged_user():
         "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--reset-env",
         "env", "CODESYNTH_UNPRIV_CHILD=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp",
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout", "300",
-        os.path.join(ROOT, "tests", "sandbox", "test_hostile.py")])
+        *[os.path.join(ROOT, "tests", "sandbox", name) for name in HOSTILE_SUITES]])
     script = _unhide_python() + f"cd {shlex.quote(ROOT)} && exec {inner}"
     done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
                           capture_output=True, text=True, timeout=400)
