@@ -17,6 +17,18 @@ class Candidate:
     tokens: list[str] = field(default_factory=list)  # decoded pieces, aligned with token_ids
     # Per token: the most likely alternatives as (piece, logprob), for the probability view.
     top_logprobs: list[list[tuple[str, float]]] = field(default_factory=list)
+    # Why this is not an attempt at the function (core.degenerate), or None: ranked after real ones.
+    degenerate: str | None = None
+
+    @property
+    def cut_by_token_limit(self) -> bool:
+        return self.finish_reason == "length"
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a user must be told beside this candidate's text, in plain words."""
+        notes = ["cut by the token limit"] if self.cut_by_token_limit else []
+        return notes + ([f"not an attempt: {self.degenerate}"] if self.degenerate else [])
 
     @property
     def sum_logprob(self) -> float:
@@ -40,6 +52,8 @@ class Candidate:
             "tokens": self.tokens,
             "top_logprobs": [[list(p) for p in alts] for alts in self.top_logprobs],
             "finish_reason": self.finish_reason,
+            "warning": "cut by the token limit" if self.cut_by_token_limit else None,
+            "degenerate": self.degenerate,
             "elapsed_s": self.elapsed_s,
         }
 
@@ -55,6 +69,7 @@ class Candidate:
             elapsed_s=row.get("elapsed_s", 0.0),
             tokens=list(row.get("tokens", [])),
             top_logprobs=[[tuple(p) for p in alts] for alts in row.get("top_logprobs", [])],
+            degenerate=row.get("degenerate"),
         )
 
 

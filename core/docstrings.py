@@ -88,12 +88,13 @@ def copies_code(docstring: str, body: str, signature: str = "") -> bool:
 
 def generate_docstrings(engine, func: Function, params: SamplingParams,
                         cancel: threading.Event | None = None) -> list[DocstringCandidate]:
-    """n docstrings for `func`, best mean log-prob first, each as Python reads it (inspect.cleandoc)."""
+    """n docstrings for `func`, each as Python reads it (inspect.cleandoc): real docstrings by mean
+    log-prob, then those that copy the code or are empty, which the paper counts as failures."""
     mode = engine.resolve_mode(params.mode)
     raw = replace(params, mode="completion", stop=(DOC_CLOSE,))  # the prompt is already built for the mode
     cands = engine.generate(prompt_for(engine, func, mode), raw, cancel)
     docs = [DocstringCandidate(inspect.cleandoc(c.text).strip(), c, copies_code(c.text, func.body, func.header)) for c in cands]
-    return sorted(docs, key=lambda d: d.candidate.mean_logprob, reverse=True)
+    return sorted(docs, key=lambda d: (d.copies_code or not d.text, -d.candidate.mean_logprob))
 
 
 def example_inputs(func: Function, tests: str = "") -> list[str]:

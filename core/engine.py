@@ -16,6 +16,7 @@ import torch
 from core import instruct, loader, sampler, stopping
 from core.sampling_backend import SamplingBackend
 from core.candidate import Candidate, CandidateDone, TokenDelta
+from core.degenerate import degenerate_reason
 from core.device import free_memory_bytes, is_out_of_memory, release_cached_memory
 from core.loader import ModelInfo, ModelLoadError  # noqa: F401  (re-exported for callers)
 from core.params import InvalidParams, SamplingParams
@@ -149,8 +150,7 @@ class Engine(SamplingBackend):
 
     def _stop_index(self, text: str, previous: int, params, mode) -> int | None:
         if mode == "instruct":
-            end = stopping.find_block_end(instruct.PRIMER + text)
-            return None if end is None else end - len(instruct.PRIMER)
+            return instruct.body_end(text)
         longest = max((len(s) for s in params.stop), default=0)
         # Only the tail can hold a new match; earlier text was checked at previous steps.
         return stopping.find_stop(text, params.stop, max(0, previous - longest + 1))
@@ -161,9 +161,10 @@ class Engine(SamplingBackend):
         raw = st.text[: st.cut] if st.cut is not None else st.text
         yield from self._flush(row, st, raw, copies)
         piece = self.tokenizer.decode
+        text = instruct.completion_from_body(prompt, raw) if mode == "instruct" else raw
         candidate = Candidate(
             index=row,
-            text=instruct.completion_from_reply(prompt, raw) if mode == "instruct" else raw,
+            text=text,
             raw_text=raw,
             token_ids=ids,
             token_logprobs=st.logprobs[:keep],
@@ -171,6 +172,7 @@ class Engine(SamplingBackend):
             elapsed_s=time.perf_counter() - started,
             tokens=[piece([i]) for i in ids],
             top_logprobs=[[(piece([i]), lp) for i, lp in zip(*alts)] for alts in st.top[:keep]],
+            degenerate=degenerate_reason(prompt, text),
         )
         for i in range(copies):
             yield CandidateDone(replace(candidate, index=row + i))

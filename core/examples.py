@@ -205,13 +205,17 @@ def explain(spec: Spec, verdicts: list[str | None]) -> str:
     return text if not wrong else text + "; " + "; ".join(wrong)
 
 
-def best_first(verdicts: Sequence[list[str | None] | None], mean_logprobs: Sequence[float | None]) -> list[int]:
-    """Candidate positions, best first: most examples right; among equals, the model's own
-    confidence (higher mean log-prob; None, an empty completion, is least). A candidate not
-    tested yet (verdicts None) comes after every tested one."""
-    def key(i: int) -> tuple[int, float]:
+def best_first(verdicts: Sequence[list[str | None] | None], mean_logprobs: Sequence[float | None],
+               degenerate: Sequence[str | None] | None = None) -> list[int]:
+    """Candidate positions, best first: real attempts before degenerate ones (core.degenerate);
+    then most examples right; among equals, the model's own confidence (higher mean log-prob;
+    None, an empty completion, is least). A candidate not tested yet (verdicts None) comes after
+    every tested one of its kind."""
+    flags = degenerate or [None] * len(verdicts)
+
+    def key(i: int) -> tuple[bool, int, float]:
         right = -1 if verdicts[i] is None else verdicts[i].count(None)
         confidence = float("-inf") if mean_logprobs[i] is None else mean_logprobs[i]
-        return -right, -confidence
+        return flags[i] is not None, -right, -confidence
 
     return sorted(range(len(verdicts)), key=key)

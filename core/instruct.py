@@ -1,5 +1,11 @@
 """Instruct mode: ask a chat model for the function, then turn its code block back into a
-completion of the user's prompt, so that prompt + completion is a program as in completion mode."""
+completion of the user's prompt, so that prompt + completion is a program as in completion mode.
+
+A local model's reply is started for it with an opening fence and the user's prompt, so it
+writes only the body: it cannot spend its token budget repeating the signature and docstring
+(about 115 tokens on a HumanEval prompt), and its reply stays the user's function. A server's
+chat API cannot be given the start of a reply, so there the model writes the whole function.
+"""
 from __future__ import annotations
 
 import ast
@@ -13,8 +19,7 @@ REQUEST = (
     "Complete the following Python function. Answer with the whole function in one "
     "```python code block.\n\n```python\n{prompt}\n```"
 )
-# The assistant's reply is primed with an opening fence: small instruct models then write code
-# at once instead of prose.
+# The assistant's reply opens with a fence: small instruct models then write code at once.
 PRIMER = FENCE + "python\n"
 
 _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
@@ -28,9 +33,27 @@ def chat_messages(prompt: str) -> list[dict]:
     ]
 
 
+def reply_start(prompt: str) -> str:
+    """What the assistant's reply is started with: a fence and the prompt, up to the body."""
+    return PRIMER + prompt.strip("\n") + "\n"
+
+
 def chat_prompt(tokenizer, prompt: str) -> str:
     text = tokenizer.apply_chat_template(chat_messages(prompt), add_generation_prompt=True, tokenize=False)
-    return text + PRIMER
+    return text + reply_start(prompt)
+
+
+def body_end(text: str) -> int | None:
+    """Where a continued reply's code ends: the start of the line that closes the fence."""
+    if text.startswith(FENCE):
+        return 0
+    closing = text.find("\n" + FENCE)
+    return None if closing < 0 else closing + 1
+
+
+def completion_from_body(prompt: str, continuation: str) -> str:
+    """The completion for a reply that was started with `reply_start(prompt)`."""
+    return completion_from_reply(prompt, reply_start(prompt) + continuation)
 
 
 def target_function(prompt: str) -> tuple[str, str] | None:
@@ -40,7 +63,8 @@ def target_function(prompt: str) -> tuple[str, str] | None:
 
 
 def extract_code(reply: str) -> str:
-    """The first fenced code block of a reply (the primer's fence included), else the reply."""
+    """The first fenced code block of a reply (the primer's fence included), else the reply; a
+    block left open (the reply was cut) runs to the end."""
     text = PRIMER + reply if not reply.lstrip().startswith(FENCE) else reply
     start = text.find(FENCE)
     body_start = text.find("\n", start) + 1
@@ -57,6 +81,12 @@ def _parseable(code: str) -> ast.Module | None:
         except SyntaxError:
             lines.pop()
     return None
+
+
+# What a reply may add beside the function: imports, helpers and constants. Example calls, prints,
+# asserts and `if __name__ == "__main__":` blocks are the model showing its work; they would run
+# before the tests and could fail or print, so they are left out.
+_SUPPORT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
 
 
 def _is_docstring(node: ast.stmt) -> bool:
@@ -84,7 +114,7 @@ def completion_from_reply(prompt: str, reply: str) -> str:
     parts = [textwrap.indent(body, indent + "    ")]
     prompt_defs = {m.group(2) for m in _DEF.finditer(prompt)}
     for node in tree.body:
-        if node is func or (isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in prompt_defs):
+        if node is func or not isinstance(node, _SUPPORT) or getattr(node, "name", None) in prompt_defs:
             continue
         # Imports and helpers the body relies on run at module level after the function is defined,
         # which is before any test calls it.

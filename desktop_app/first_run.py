@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings
 
+from core import catalogue
 from sandbox.layers import plain_report
 
 DONE_KEY = "first_run/done"
@@ -29,8 +30,9 @@ class FirstRun(QObject):
         sandbox = self.window.controller.sandbox
         sandbox.ready.connect(self._report_sandbox)
         sandbox.unavailable.connect(self._report_sandbox_missing)
-        self.message.offer("Welcome to CodeSynth Studio. The default model is being set up: its progress shows in "
-                           "the model bar. A three-step tour shows how to generate and test a function.",
+        self.message.offer(f"Welcome to CodeSynth Studio. The default model, {catalogue.entry('default').title}, is "
+                           "being set up (a one-time download and conversion): its progress shows in the model bar. "
+                           "A three-step tour shows how to generate and test a function.",
                            "Start the tour", self.tour)
 
     def _report_sandbox(self, layers: dict) -> None:

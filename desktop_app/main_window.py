@@ -233,6 +233,7 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         c.sandbox.unavailable.connect(lambda why: self.status.show_sandbox(None, why))
         self.model_bar.load_requested.connect(self.load_model)
         self.model_bar.server_requested.connect(self.choose_server)
+        self.model_bar.cancel_requested.connect(self.controller.stop)
         self.view.selected.connect(self._show_candidate)
         self.prompt_editor.file_dropped.connect(self.open_prompt)
         self.tests_editor.editor.file_dropped.connect(self.open_tests)
@@ -286,7 +287,8 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
             self.model_bar.show_loaded(self.controller.engine.info)
 
     def _on_load_stopped(self) -> None:
-        message = "Model load stopped. No model is loaded: choose one and press Load (Ctrl+L)."
+        message = ("Model load stopped. No model is loaded: choose one and press Load (Ctrl+L); "
+                   "a cancelled install resumes where it stopped.")
         self.model_bar.show_failed(message)
         self.message.info(message)
 

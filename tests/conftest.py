@@ -35,12 +35,41 @@ def tiny_engine(tiny_model_dir):
     return Engine.load(str(tiny_model_dir), progress=lambda _msg: None, dtype=torch.float32)
 
 
+def _installed_small_model():
+    from core import catalogue, model_store
+
+    folder = model_store.model_dir(catalogue.SMALL)
+    if not model_store.is_installed(folder):
+        pytest.fail(f"the test model is not installed: run `codesynth model install {catalogue.SMALL}`")
+    return folder
+
+
 @pytest.fixture(scope="session")
-def default_engine():
-    """The real default model (installed by installer/bootstrap.sh)."""
-    from core import model_store
+def small_model_dir():
+    """The real SmolLM2-135M-Instruct folder (installed by installer/bootstrap.sh): the fast real
+    model of the integration tests."""
+    return _installed_small_model()
+
+
+@pytest.fixture(scope="session")
+def small_gguf(small_model_dir):
+    """The verified GGUF the small model was converted from."""
+    from core import catalogue, model_install
+
+    gguf = model_install.verified_gguf(catalogue.entry(catalogue.SMALL))
+    if gguf is None:
+        pytest.fail(f"the GGUF of {catalogue.SMALL} is missing or damaged: install it again")
+    return gguf
+
+
+@pytest.fixture(scope="session")
+def small_engine(small_model_dir):
     from core.engine import Engine
 
-    if not model_store.is_installed(model_store.default_model_dir()):
-        pytest.fail("default model not installed: run `codesynth model install-default`")
-    return Engine.load("default", progress=lambda _msg: None)
+    return Engine.load(str(small_model_dir), progress=lambda _msg: None)
+
+
+@pytest.fixture(scope="session")
+def default_engine(small_engine):
+    # Kept until tests/remote moves to small_engine.
+    return small_engine

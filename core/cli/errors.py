@@ -1,6 +1,5 @@
-"""The CLI's user-error type, in its own module so that `python -m core.cli.main` (where main is
-`__main__`) and the sub-commands share one class."""
+"""The CLI's user-error type (core.user_error.UserError), importable from the CLI package so that
+`python -m core.cli.main` (where main is `__main__`) and the sub-commands share one class."""
+from core.user_error import UserError
 
-
-class UserError(Exception):
-    """Bad input from the user: printed as one line, exit status 2, never a traceback."""
+__all__ = ["UserError"]

@@ -70,7 +70,7 @@ def run(args) -> int:
     with SandboxPool() as pool:
         futures = [pool.submit(Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
         verdicts = [example_verdicts(spec, f.result().cases) for f in futures]
-    order = best_first(verdicts, [c.mean_logprob for c in candidates])
+    order = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates])
     best = order[0]
     print(f"Best of {len(candidates)} candidates: {explain(spec, verdicts[best])}\n")
     print(spec.prompt + candidates[best].text)
@@ -81,5 +81,6 @@ def run(args) -> int:
               + ("" if verdict is None else f"; {verdict}"))
     print("\nAll candidates:")
     for i in order:
-        print(f"  #{i:<3} mean log-prob {candidates[i].mean_logprob:7.3f}  {explain(spec, verdicts[i])}")
+        notes = "".join(f" [{w}]" for w in candidates[i].warnings)
+        print(f"  #{i:<3} mean log-prob {candidates[i].mean_logprob:7.3f}  {explain(spec, verdicts[i])}{notes}")
     return 0

@@ -67,6 +67,7 @@ def run(args) -> int:
     from core.backend import open_backend
     from core.candidate import CandidateDone
     from core.instruct import target_function
+    from core.ranking_view import rank
 
     task_id, prompt, tests, entry_point = read_prompt(args)
     params = SamplingParams(
@@ -91,7 +92,7 @@ def run(args) -> int:
         if not quiet and (isinstance(event, CandidateDone) or now - shown > 0.1):
             shown = now
             _progress_bar(len(done), params.n, deltas, now - started)
-    ranked = sorted(done, key=lambda c: c.mean_logprob, reverse=True)
+    ranked = rank(done, "mean_logprob")
     verdicts = {}
     if tests is not None:
         entry = entry_point or (target_function(prompt) or ("", ""))[1]
@@ -140,11 +141,12 @@ def _progress_bar(finished: int, total: int, tokens: int, elapsed: float) -> Non
 
 def _print_table(rows, model: str, elapsed: float) -> None:
     print(f"model: {model}   time: {elapsed:.1f}s")
-    print(f"{'rank':>4} {'mean lp':>8} {'tokens':>6} {'finish':>9} {'tests':>14}  first line")
+    print(f"{'rank':>4} {'mean lp':>8} {'tokens':>6} {'finish':>9} {'tests':>22}  first line")
     for r in rows:
         tests = "" if "passed" not in r else (
-            f"{'passed' if r['passed'] else 'failed'} {r['tests_passed']}/{r['tests_total']}"
-            if r["status"] in ("pass", "fail") else r["status"])
+            f"{r['tests_passed']} of {r['tests_total']} tests passed" if r["status"] in ("pass", "fail") else r["status"])
         first = next((line.strip() for line in r["completion"].splitlines() if line.strip()), "")
         mean = "-inf" if r["mean_logprob"] is None else f"{r['mean_logprob']:.3f}"
-        print(f"{r['rank']:>4} {mean:>8} {r['num_tokens']:>6} {r['finish_reason']:>9} {tests:>14}  {first[:60]}")
+        notes = [note for note in (r["warning"], r["degenerate"] and f"not an attempt: {r['degenerate']}") if note]
+        note = f"  [{'; '.join(notes)}]" if notes else ""
+        print(f"{r['rank']:>4} {mean:>8} {r['num_tokens']:>6} {r['finish_reason']:>9} {tests:>22}  {first[:60]}{note}")

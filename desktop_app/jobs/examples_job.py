@@ -25,12 +25,14 @@ def spec_of(header: list[str], rows: list[list[str]], description: str, name: st
 def candidate_row(candidate: Candidate) -> dict:
     return {"index": candidate.index, "completion": candidate.text, "finish_reason": candidate.finish_reason,
             "mean_logprob": candidate.mean_logprob if candidate.token_logprobs else None,
+            "degenerate": candidate.degenerate, "warnings": candidate.warnings,
             "verdicts": None, "explanation": None}
 
 
 def snapshot(prompt: str, name: str, spec: Spec, n: int, rows: list[dict], state: str) -> dict:
     """The whole state, candidates best first. `state`: generating, testing, done or stopped."""
-    order = best_first([r["verdicts"] for r in rows], [r["mean_logprob"] for r in rows])
+    order = best_first([r["verdicts"] for r in rows], [r["mean_logprob"] for r in rows],
+                       [r.get("degenerate") for r in rows])
     return {"prompt": prompt, "name": name, "examples": len(spec.rows), "n": n, "state": state,
             "candidates": [dict(rows[i]) for i in order]}
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from core import loader
+from core import catalogue, loader
 from core.engine import Engine
 from core.fused_llama import FusedLlama
 from core.hf_runner import HFRunner
@@ -90,7 +90,7 @@ def test_candidates_match_teacher_forcing_and_greedy_matches_generate(tiny_llama
 @pytest.mark.integration
 @torch.inference_mode()
 def test_default_model_prompt_logits_are_bit_identical_to_transformers():
-    fused, reference, tok = load_pair("default", progress=lambda _m: None)
+    fused, reference, tok = load_pair(catalogue.SMALL, progress=lambda _m: None)
     ids = tok(load_problems()["HumanEval/0"]["prompt"]).input_ids
     assert isinstance(fused, FusedLlama)
     assert torch.equal(fused.logits(ids), reference.model(torch.tensor([ids])).logits[0])
@@ -99,7 +99,7 @@ def test_default_model_prompt_logits_are_bit_identical_to_transformers():
 @pytest.mark.integration
 @torch.inference_mode()
 def test_default_model_decode_steps_match_teacher_forcing_in_float32():
-    fused, reference, tok = load_pair("default", **FP32)
+    fused, reference, tok = load_pair(catalogue.SMALL, **FP32)
     ids = tok(load_problems()["HumanEval/2"]["prompt"]).input_ids
     cache = fused.fan_out(fused.prefill(ids, len(ids) + 3)[0], 2)
     seqs = [list(ids), list(ids)]

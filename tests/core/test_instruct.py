@@ -49,3 +49,31 @@ def test_stop_helpers():
     assert find_block_end("```python\nx = 1\n") is None
     assert tokens_covering([2, 5, 9, 12], 6) == 3
     assert tokens_covering([2, 5], 0) == 1
+
+
+def test_reply_started_with_the_prompt_yields_the_body():
+    from core.instruct import body_end, completion_from_body, reply_start
+
+    assert reply_start("\n" + PROMPT + "\n\n") == "```python\n" + PROMPT
+    continuation = "    return [x for x in xs if x % 2 == 0]\n```\nThis keeps the even numbers."
+    raw = continuation[: body_end(continuation)]
+    assert raw == "    return [x for x in xs if x % 2 == 0]\n"  # no stray closing fence
+    assert run(PROMPT + completion_from_body(PROMPT, raw)) == [2, 4]
+    assert body_end("```\nprose") == 0 and body_end("    return 1\n") is None
+
+
+def test_unclosed_fence_keeps_the_code():
+    from core.instruct import completion_from_body
+
+    # Cut by the token limit after a complete statement: the code so far is kept.
+    cut = "    out = [x for x in xs if x % 2 == 0]\n    return out\n    # and th"
+    assert run(PROMPT + completion_from_body(PROMPT, cut)) == [2, 4]
+
+
+def test_example_calls_and_prints_after_the_function_are_left_out():
+    reply = ("def evens(xs):\n    return [x for x in xs if x % 2 == 0]\n\nLIMIT = 3\n\n"
+             "print(evens([1, 2]))\nassert evens([]) == [1]\nif __name__ == '__main__':\n    evens(0)\n```")
+    completion = completion_from_reply(PROMPT, reply)
+    assert "print" not in completion and "assert" not in completion and "__main__" not in completion
+    assert "LIMIT = 3" in completion
+    assert run(PROMPT + completion) == [2, 4]

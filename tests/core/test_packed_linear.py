@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from core import loader, packed_linear
+from core import catalogue, loader, packed_linear
 from core.problems import load_problems
 
 pytestmark = [
@@ -13,7 +13,7 @@ pytestmark = [
 
 def load(**how):
     # Through transformers' own forward (not fused), where packing replaces each nn.Linear.
-    return loader.load("default", progress=lambda _m: None, fuse=False, **how)
+    return loader.load(catalogue.SMALL, progress=lambda _m: None, fuse=False, **how)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def test_every_linear_is_packed(plain_and_packed):
     plain, packed, _ = plain_and_packed
     _, _, plain_info = load(pack_weights=False)
     _, _, packed_info = load()
-    _, _, fused_info = loader.load("default", progress=lambda _m: None)
+    _, _, fused_info = loader.load(catalogue.SMALL, progress=lambda _m: None)
     head = plain.lm_head.weight
     # The head is tied to the input embedding, which keeps the original: its packed copy is extra memory.
     assert head.data_ptr() == plain.get_input_embeddings().weight.data_ptr()

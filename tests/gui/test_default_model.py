@@ -11,7 +11,7 @@ def test_humaneval_0_on_default_model(qtbot):
     window = open_window(qtbot, "default", timeout_s=300)
     try:
         assert window.controller.engine.info is not None, window.model_bar.status.text()
-        assert "SmolLM2" in window.model_bar.status.text()
+        assert "Qwen2.5-Coder-0.5B-Instruct" in window.model_bar.status.text()
         window.load_problem(load_problems()["HumanEval/0"])
         window.controls.apply_preset("pass@1 (T=0.2)")
         window.controls.samples.setValue(4)

@@ -46,7 +46,8 @@ def test_about_lists_versions_model_and_licences(qtbot, tiny_window):
     box = tiny_window.about()
     text = box.text()
     box.close()
-    assert "SmolLM2" in text and "Apache-2.0" in text and "HumanEval" in text and "MIT" in text
+    assert "Qwen2.5-Coder-0.5B-Instruct" in text and "Alibaba Cloud" in text and "SmolLM2" in text
+    assert "Apache-2.0" in text and "HumanEval" in text and "MIT" in text
     assert "PySide6 6." in text and "torch 2." in text
     assert tiny_window.controller.engine.info.describe() in text
     assert tiny_window.usage_action.menu() is None and tiny_window.usage_action.shortcut().toString()
