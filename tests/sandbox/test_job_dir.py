@@ -34,8 +34,7 @@ def run(pool, code, tests, timeout_s=5.0):
 
 def assert_next_is_fine(pool):
     res = run(pool, FRESH, WANT.format((["mine.txt"], 0o700)))
-    assert res.passed, res
-    assert res.wall_ms < 2000, res
+    assert res.passed, res  # not "crash" (the worker died cleaning up) nor "timeout" (it cleaned on our clock)
 
 
 def test_job_folder_is_a_fresh_capped_tmpfs(one):

@@ -71,8 +71,7 @@ def test_a_crafted_reply_is_an_error_of_that_candidate_only(pool):
         code += f"    os.write(4, {frame})\n" if frame.startswith("struct") else f"    {frame}\n"
         code += "    os._exit(0)\n"
         res = run(pool, code, WANT.format(1), timeout_s=5)
-        assert res.status == "error" and "malformed" in res.cases[0].message, res
-        assert res.wall_ms < 3000, res
+        assert res.status == "error" and "malformed" in res.cases[0].message, res  # not a timeout or a dead judge
     assert run(pool, "def f():\n    return 1\n", WANT.format(1)).passed
 
 
