@@ -20,11 +20,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def configure(app, color_scheme: str = "auto") -> None:
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
 
     from core.example_library import RESOURCES
-    from desktop_app import pyside_refcount_fix
+    from desktop_app import pyside_refcount_fix, theme
 
     pyside_refcount_fix.install()
     app.setApplicationName(APP_NAME)
@@ -37,13 +37,9 @@ def configure(app, color_scheme: str = "auto") -> None:
         icon.addFile(str(png))
     app.setWindowIcon(icon)
     app.setStyle("Fusion")  # renders the same, light or dark, on every desktop
-    if color_scheme != "auto":
-        from desktop_app import theme
-
-        scheme = Qt.ColorScheme.Dark if color_scheme == "dark" else Qt.ColorScheme.Light
-        app.styleHints().setColorScheme(scheme)
-        if (color_scheme == "dark") != theme.is_dark():
-            app.setPalette(theme.dark_palette() if color_scheme == "dark" else app.style().standardPalette())
+    # The command line wins; else what View > Dark mode last chose; else the desktop's scheme.
+    chosen = color_scheme if color_scheme != "auto" else str(QSettings().value(theme.SCHEME_KEY, "auto"))
+    theme.apply_scheme(app, chosen)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QSplitter, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QSplitter, QToolButton, QVBoxLayout,
+                               QWidget)
 
-from desktop_app.candidates_model import DONE, Entry, badge
+from desktop_app import theme
+from desktop_app.candidates_model import CANCELLED, DONE, Entry, badge, notes
 from desktop_app.token_heat_view import TokenHeatView
+
+FINISHED_BY = {"stop": "a stop sequence", "eos": "the model's end of text", "length": "the token limit",
+               "cancelled": "Stop (it was cut off and not tested)"}
 
 
 def outcome_text(entry: Entry) -> str:
+    if entry.test == CANCELLED:
+        return "Tests: not run. Generation was stopped before this candidate was finished, so it is not " \
+               "counted in pass@k."
     if entry.test != DONE:
         return f"Tests: {badge(entry)}"
     r = entry.result
@@ -32,7 +40,13 @@ def outcome_text(entry: Entry) -> str:
 class CandidateDetails(QWidget):
     def __init__(self, actions, parent=None):
         super().__init__(parent)
-        self.title = QLabel("Select a candidate to see its tokens and test results.", self)
+        self.title = QLabel("Select a candidate to see its tokens and test results.", self, wordWrap=True)
+        # However long the line, it wraps: it must never widen the pane and squeeze the editors.
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.warning = QLabel(self, wordWrap=True)
+        self.warning.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.warning.setStyleSheet(f"color: {theme.RUNNING}; font-weight: bold")
+        self.warning.hide()
         self.heat = TokenHeatView(self)
         self.outcome = QPlainTextEdit(self, readOnly=True)
         buttons = QHBoxLayout()
@@ -48,6 +62,7 @@ class CandidateDetails(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
+        layout.addWidget(self.warning)
         layout.addWidget(split)
 
     def show_entry(self, prompt: str, entry: Entry | None) -> None:
@@ -56,10 +71,15 @@ class CandidateDetails(QWidget):
             self.heat.clear()
             self.heat.candidate = None
             self.outcome.clear()
+            self.warning.hide()
             return
         c = entry.candidate
         copies = f", {entry.copies} identical samples" if entry.copies > 1 else ""
         self.title.setText(f"Candidate #{c.index} — rank {entry.rank}, mean log-prob {c.mean_logprob:.3f}, "
-                           f"{len(c.token_ids)} tokens, finished by {c.finish_reason}{copies}")
+                           f"{len(c.token_ids)} tokens, ended by {FINISHED_BY.get(c.finish_reason, c.finish_reason)}"
+                           f"{copies}")
+        warnings = "; ".join(notes(entry))
+        self.warning.setText(f"⚠ {warnings[:1].upper()}{warnings[1:]}." if warnings else "")
+        self.warning.setVisible(bool(warnings))
         self.heat.show_candidate(prompt, c)
         self.outcome.setPlainText(outcome_text(entry))

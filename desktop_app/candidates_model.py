@@ -5,20 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.ranking_view import group_duplicates, rank
 from desktop_app import theme
 
-COLUMNS = ("Rank", "Mean log-prob", "Sum log-prob", "Tests", "Tokens", "Time", "Copies", "Program")
-RANK, MEAN, SUM, TESTS, TOKENS, TIME, COPIES, PROGRAM = range(len(COLUMNS))
+COLUMNS = ("Rank", "Mean log-prob", "Sum log-prob", "Tests", "Notes", "Tokens", "Time", "Copies", "Program")
+RANK, MEAN, SUM, TESTS, NOTES, TOKENS, TIME, COPIES, PROGRAM = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 HIDDEN_ROLE = Qt.ItemDataRole.UserRole + 2
 UNRANKED = 1 << 20  # rows still streaming sort after every ranked row
 
 GENERATING, NO_TESTS, QUEUED, RUNNING, DONE, NOT_TESTED = (
     "generating", "no tests", "queued", "running", "done", "not tested")
+# Stopped before it finished: a cut-off program is not a failure, so it is neither tested nor
+# counted in pass@k.
+CANCELLED = "stopped, not tested"
+STATUS_WORDS = {"timeout": "timed out", "error": "error", "crash": "crashed", "memory_limit": "crashed (memory)",
+                "sandbox_error": "sandbox error"}
 
 
 @dataclass
@@ -34,23 +39,34 @@ class Entry:
     duplicate: bool = False  # a better-ranked identical program stands for it
 
 
+def verdict(result) -> str:
+    """A sandbox verdict as the CLI says it: "3 of 7 tests passed", or what stopped the program."""
+    if result.status in ("pass", "fail"):
+        return f"{result.n_passed} of {len(result.cases)} tests passed"
+    return STATUS_WORDS.get(result.status, result.status)
+
+
 def badge(entry: Entry) -> str:
-    if entry.test != DONE:
-        return entry.test
-    r = entry.result
-    total = len(r.cases)
-    if r.status == "pass":
-        return f"passed {r.n_passed}/{total}"
-    if r.status == "fail":
-        return f"failed {total - r.n_passed}/{total}"
-    return {"timeout": "timeout", "error": "error", "crash": "crash", "memory_limit": "crash (memory)",
-            "sandbox_error": "sandbox error"}.get(r.status, r.status)
+    return verdict(entry.result) if entry.test == DONE else entry.test
+
+
+def notes(entry: Entry) -> list[str]:
+    """What must be said beside this row: cut by the token limit, not an attempt, stopped."""
+    c = entry.candidate
+    if c is None:
+        return []
+    return (["stopped before it finished"] if c.finish_reason == "cancelled" else []) + c.warnings
 
 
 def _badge_colour(entry: Entry) -> str | None:
+    # A cut or degenerate candidate never wears the green (or red) of a normal result.
+    if entry.candidate is not None and entry.candidate.degenerate:
+        return theme.QUEUED
     if entry.test == DONE:
+        if entry.candidate is not None and entry.candidate.cut_by_token_limit:
+            return theme.RUNNING
         return theme.PASS if entry.result.passed else theme.FAIL
-    return {RUNNING: theme.RUNNING, QUEUED: theme.QUEUED}.get(entry.test)
+    return {RUNNING: theme.RUNNING, QUEUED: theme.QUEUED, CANCELLED: theme.QUEUED}.get(entry.test)
 
 
 class CandidatesModel(QAbstractTableModel):
@@ -156,6 +172,14 @@ class CandidatesModel(QAbstractTableModel):
             if colour is None:
                 return None
             return QColor(colour) if role == Qt.ItemDataRole.BackgroundRole else QColor("white")
+        if column == NOTES and role == Qt.ItemDataRole.ForegroundRole and notes(entry):
+            return QColor(theme.RUNNING)
+        if role == Qt.ItemDataRole.FontRole and entry.candidate is not None and entry.candidate.degenerate:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and column == NOTES and notes(entry):
+            return "; ".join(notes(entry))
         if role == Qt.ItemDataRole.ToolTipRole and column == TESTS and entry.result is not None:
             return entry.result.human_eval_result
         if role == Qt.ItemDataRole.TextAlignmentRole and column != PROGRAM:
@@ -169,6 +193,8 @@ class CandidatesModel(QAbstractTableModel):
             return str(entry.rank) if entry.rank is not None else "…"
         if column == TESTS:
             return badge(entry)
+        if column == NOTES:
+            return ("⚠ " + "; ".join(notes(entry))) if notes(entry) else ""
         if column == PROGRAM:
             text = c.text if c is not None else entry.text
             return " ⏎ ".join(line.strip() for line in text.strip().splitlines())[:200]
@@ -182,6 +208,8 @@ class CandidatesModel(QAbstractTableModel):
         c = entry.candidate
         if column == TESTS:
             return badge(entry)
+        if column == NOTES:
+            return "; ".join(notes(entry))
         if column == RANK or c is None:
             return entry.rank if entry.rank is not None else UNRANKED + entry.index
         return {MEAN: -c.mean_logprob, SUM: -c.sum_logprob, TOKENS: len(c.token_ids),

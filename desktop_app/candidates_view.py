@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from desktop_app.candidates_model import COLUMNS, PROGRAM, TESTS, CandidatesModel, RankedProxy
+from desktop_app.candidates_model import COLUMNS, NOTES, PROGRAM, TESTS, CandidatesModel, RankedProxy
 
 
 class CandidatesView(QTableView):
@@ -25,8 +25,10 @@ class CandidatesView(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         digit = self.fontMetrics().horizontalAdvance("0")
+        # "12 of 12 tests passed" fits; a long note is cut here and shown whole in its tooltip.
+        wide = {TESTS: 21, NOTES: 16}
         for column, title in enumerate(COLUMNS[:PROGRAM]):
-            self.setColumnWidth(column, digit * max(len(title) + 3, 10 if column == TESTS else 0))
+            self.setColumnWidth(column, digit * max(len(title) + 3, wide.get(column, 0)))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.addActions(actions)
         self.selectionModel().currentRowChanged.connect(self._current_changed)

@@ -4,13 +4,17 @@ from __future__ import annotations
 import codecs
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QPlainTextEdit,
-                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QPlainTextEdit, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider
 
-from core.params import CODEX_STOPS, InvalidParams, SamplingParams
+from core.params import CODEX_STOPS, MAX_SAMPLES, InvalidParams, SamplingParams
+from desktop_app import theme
+from desktop_app.count_box import CountBox, with_note
 
-MAX_SAMPLES = 200
+# Before this machine has measured a run: the default model wrote 145-172 tokens/s in batches on
+# the 2-core reference machine (BENCHMARKS.md); a round, cautious figure for an estimate.
+ROUGH_TOKENS_PER_S = 100.0
 # The Codex paper's best temperatures: 0.2 for pass@1 and 0.8 for pass@100 (Figure 5), nucleus p=0.95.
 PRESETS = {
     "pass@1 (T=0.2)": {"temperature": 0.2, "top_p": 0.95, "n": 20},
@@ -24,12 +28,26 @@ def _escape(stop: str) -> str:
     return stop.encode("unicode_escape").decode("ascii")
 
 
+def duration_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    return f"{seconds / 60:.0f} min" if seconds < 3600 else f"{seconds / 3600:.1f} h"
+
+
+def estimate_text(n: int, max_new_tokens: int, tokens_per_s: float | None) -> str:
+    """How long generating may take, from this machine's last measured speed or a rough figure."""
+    tokens = n * max_new_tokens
+    rate, source = (tokens_per_s, "at the last run's speed") if tokens_per_s else (ROUGH_TOKENS_PER_S, "a rough guess")
+    return f"Up to {tokens:,} tokens: at most about {duration_text(tokens / rate)} ({source}, {rate:.0f} tokens/s)."
+
+
 class ControlsPanel(QWidget):
     changed = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.samples = QSpinBox(self, minimum=1, maximum=MAX_SAMPLES, value=10)
+        self.samples = CountBox(1, MAX_SAMPLES, 10, "the engine takes no more samples in one run", self)
+        self.tokens_per_s = lambda: None  # set by the window: the speed last measured, if any
         self.temperature = QLabeledDoubleSlider(Qt.Orientation.Horizontal, self)
         self.temperature.setRange(0.0, 2.0)
         self.temperature.setDecimals(2)
@@ -53,6 +71,11 @@ class ControlsPanel(QWidget):
         for key, label in MODES.items():
             self.mode.addItem(label, key)
         self.preset = QComboBox(self)
+        for combo in (self.mode, self.preset):  # long item texts must not widen the dock
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
+        self.estimate = QLabel(self, wordWrap=True)
+        self.estimate.setStyleSheet(f"color: {theme.QUEUED}")
         self.preset.addItem("custom")
         self.preset.addItems(list(PRESETS))
         self.preset.activated.connect(lambda _i: self.apply_preset(self.preset.currentText()))
@@ -62,7 +85,8 @@ class ControlsPanel(QWidget):
         layout.addLayout(form)
         layout.addStretch()  # rows stay together at the top of a tall dock
         form.addRow("Preset", self.preset)
-        form.addRow("Samples (n)", self.samples)
+        form.addRow("Samples (n)", with_note(self.samples, self))
+        form.addRow(self.estimate)
         form.addRow("Temperature", self.temperature)
         form.addRow("top_p", self.top_p)
         form.addRow("top_k", self.top_k)
@@ -73,6 +97,12 @@ class ControlsPanel(QWidget):
         for widget in (self.samples, self.top_p, self.top_k, self.max_new_tokens, self.seed):
             widget.valueChanged.connect(self._edited)
         self.temperature.valueChanged.connect(self._edited)
+        self.samples.valueChanged.connect(self.show_estimate)
+        self.max_new_tokens.valueChanged.connect(self.show_estimate)
+        self.show_estimate()
+
+    def show_estimate(self) -> None:
+        self.estimate.setText(estimate_text(self.samples.value(), self.max_new_tokens.value(), self.tokens_per_s()))
 
     def _edited(self, *_args) -> None:
         self.preset.setCurrentIndex(0)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
+                               QPlainTextEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from core.docstrings import docstring_edit, functions_in
 from core.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor, replace_all
+from desktop_app.count_box import CountBox, with_note
 from desktop_app.job_tab import JobTab
 from desktop_app.jobs.docstrings_job import COPIES_CODE, NO_INPUTS, OFF, PENDING, SCORED, STOPPED
 from desktop_app.prompt_files import PY_FILTER
@@ -23,9 +24,30 @@ CODE_PLACEHOLDER = "Paste a function (or a module with several), open a .py file
 TESTS_PLACEHOLDER = "Optional: calls that give example inputs for the back-translation check, e.g.\n" \
                     "assert hypot(3, 4) == 5.0"
 COLUMNS = ("Rank", "Mean log-prob", "Back-translation", "Copies code", "Docstring")
+RANK, MEAN, BACK, COPIES = range(4)
+BACK_TRANSLATION_TIP = ("Back-translation: the model writes programs from the signature and this docstring alone; "
+                        "the percentage is the share of them that return what your function returns on the example "
+                        "inputs. Higher means the docstring says what the code does.")
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 MAX_SAMPLES = 50  # back-translation programs per docstring
 SCORE_TEXT = {PENDING: "…", NO_INPUTS: "n/a (no example inputs)", OFF: "off", COPIES_CODE: "failure (copies code)",
               STOPPED: "not scored (stopped)"}
+
+
+class SortItem(QTableWidgetItem):
+    """A cell that sorts by its SORT_ROLE value (a number), not by its text ("9%" after "10%")."""
+
+    def __lt__(self, other) -> bool:
+        return self.data(SORT_ROLE) < other.data(SORT_ROLE)
+
+
+def _cells(rank: int, row: dict, running: bool) -> list[tuple[str, object]]:
+    """(text, sort value) of each column of a docstring's row."""
+    mean = row["mean_logprob"]
+    score = row["score"] if row["status"] == SCORED else -1.0  # unscored sorts below 0%
+    return [(str(rank), rank), ("—" if mean is None else f"{mean:.3f}", float("-inf") if mean is None else mean),
+            (score_text(row, running), score), ("yes" if row["copies_code"] else "", int(row["copies_code"])),
+            (row["text"].split("\n", 1)[0], row["text"])]
 
 
 def score_text(row: dict, running: bool) -> str:
@@ -57,7 +79,7 @@ class DocstringsTab(JobTab):
         self.function_box.setToolTip("The top-level function to write docstrings for")
         open_button = QPushButton("Open .py…", self, clicked=lambda: self.open_file())
         save_button = QPushButton("Save code as…", self, clicked=lambda: self.save_code())
-        self.samples = QSpinBox(self, minimum=0, maximum=MAX_SAMPLES, value=5)
+        self.samples = CountBox(0, MAX_SAMPLES, 5, "more programs per docstring take long and change little", self)
         self.samples.setToolTip("Programs written from the signature and each docstring, run against the original "
                                 "on the example inputs (0: no back-translation check)")
         top = QHBoxLayout()
@@ -73,7 +95,7 @@ class DocstringsTab(JobTab):
         self.tests.editor.setPlaceholderText(TESTS_PLACEHOLDER)
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel("Back-translation samples:"))
-        bottom.addWidget(self.samples)
+        bottom.addWidget(with_note(self.samples, self))
         bottom.addStretch(1)
         bottom.addWidget(QLabel("Ctrl+Enter writes the docstrings"))
         code_box = QWidget(self)
@@ -85,7 +107,8 @@ class DocstringsTab(JobTab):
         tests_box = QWidget(self)
         tests_layout = QVBoxLayout(tests_box)
         tests_layout.setContentsMargins(0, 0, 0, 0)
-        tests_layout.addWidget(QLabel("<b>Calls that give example inputs</b> (optional; doctests count too)"))
+        tests_layout.addWidget(QLabel("<b>Calls that give example inputs</b> (optional; doctests count too)",
+                                      wordWrap=True))
         tests_layout.addWidget(self.tests, 1)
         tests_layout.addLayout(bottom)
         inputs = QSplitter(Qt.Orientation.Vertical, self)
@@ -96,6 +119,9 @@ class DocstringsTab(JobTab):
         self.status = QLabel(self, wordWrap=True)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeaderItem(BACK).setToolTip(BACK_TRANSLATION_TIP)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(RANK, Qt.SortOrder.AscendingOrder)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -208,20 +234,26 @@ class DocstringsTab(JobTab):
     def show_snapshot(self, snapshot: dict | None) -> None:
         self.snapshot = snapshot
         rows = snapshot["docstrings"] if snapshot else []
-        selected = self.table.currentRow()
+        selected = self._docstring_at(self.table.currentRow())
+        self.table.setSortingEnabled(False)  # rows stay where they are put while they are filled
         self.table.setRowCount(len(rows))
+        samples = snapshot["samples"] if snapshot else 0
         for r, row in enumerate(rows):
-            mean = "—" if row["mean_logprob"] is None else f"{row['mean_logprob']:.3f}"
-            cells = (str(r + 1), mean, score_text(row, self.running), "yes" if row["copies_code"] else "",
-                     row["text"].split("\n", 1)[0])
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c in (2, 3) and (row["copies_code"] or row["status"] == SCORED):
+            for c, (text, key) in enumerate(_cells(r + 1, row, self.running)):
+                item = SortItem(text)
+                item.setData(SORT_ROLE, key)
+                item.setData(Qt.ItemDataRole.UserRole, r)  # the docstring's place in the snapshot
+                if c in (BACK, COPIES) and (row["copies_code"] or row["status"] == SCORED):
                     good = row["status"] == SCORED and row["score"] >= 0.5
                     item.setForeground(QColor(theme.PASS if good else theme.FAIL))
+                if c == BACK and row["status"] == SCORED:
+                    item.setToolTip(f"{round(row['score'] * samples)} of {samples} programs written from this "
+                                    "docstring alone agree with your function on the example inputs.")
                 self.table.setItem(r, c, item)
-        if 0 <= selected < len(rows):
-            self.table.setCurrentCell(selected, 0)
+        self.table.setSortingEnabled(True)
+        shown = [self._docstring_at(r) for r in range(self.table.rowCount())]
+        if selected in shown:
+            self.table.setCurrentCell(shown.index(selected), 0)
         self._show_docstring(self.table.currentRow())
         self.status.setText(self._summary())
 
@@ -236,7 +268,8 @@ class DocstringsTab(JobTab):
         text = f"{len(rows)} docstrings for {name}, best mean log-prob first."
         if checked:
             text += f" Back-translation: {scored} of {checked} scored, {self.snapshot['samples']} programs each," \
-                    f" on {len(self.snapshot['inputs'])} example inputs."
+                    f" on {len(self.snapshot['inputs'])} example inputs; its percentage is the share of programs " \
+                    "written from the docstring alone that agree with your function."
         return text + (" Stopped." if self.snapshot["state"] == "stopped" else "")
 
     def job_ended(self, ok: bool) -> None:
@@ -244,15 +277,21 @@ class DocstringsTab(JobTab):
 
     # -- the chosen docstring --------------------------------------------------------------------
 
-    def _show_docstring(self, row: int) -> None:
+    def _docstring_at(self, table_row: int) -> int | None:
+        """The snapshot position of the docstring shown in `table_row` (the table may be sorted)."""
+        item = self.table.item(table_row, RANK) if table_row >= 0 else None
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _show_docstring(self, table_row: int) -> None:
         rows = self.snapshot["docstrings"] if self.snapshot else []
-        self.docstring_view.setPlainText(rows[row]["text"] if 0 <= row < len(rows) else "")
-        self.insert_button.setEnabled(0 <= row < len(rows))
+        row = self._docstring_at(table_row)
+        self.docstring_view.setPlainText(rows[row]["text"] if row is not None and row < len(rows) else "")
+        self.insert_button.setEnabled(row is not None and row < len(rows))
 
     def insert_selected(self) -> None:
         """Gives the function the selected docstring, replacing its own, as one undoable edit."""
-        row = self.table.currentRow()
-        if self.snapshot is None or not 0 <= row < len(self.snapshot["docstrings"]):
+        row = self._docstring_at(self.table.currentRow())
+        if self.snapshot is None or row is None or row >= len(self.snapshot["docstrings"]):
             self._error("Select a docstring in the table first.")
             return
         name = self.snapshot["function"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
@@ -31,10 +31,24 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:].rstrip(".") + "."
 
 
+def _colour(candidate: dict) -> str | None:
+    """All right is green and all wrong red, but a cut or degenerate candidate never looks like a
+    normal result: grey when it is not an attempt, amber when the token limit cut it."""
+    if candidate.get("degenerate"):
+        return theme.QUEUED
+    if candidate["finish_reason"] == "length":
+        return theme.RUNNING
+    verdicts = candidate["verdicts"]
+    if verdicts is None:
+        return None
+    right = verdicts.count(None)
+    return theme.PASS if right == len(verdicts) else theme.FAIL if right == 0 else None
+
+
 class ExamplesTab(JobTab):
     kind = "examples"
     title = "From examples"
-    use_requested = Signal(str)  # the whole chosen function, for the Workbench editor
+    use_requested = Signal(str, str, str)  # the whole chosen function, its tests and name, for the Workbench
 
     def __init__(self, jobs, params, parent=None):
         super().__init__(jobs, params, parent)
@@ -211,12 +225,11 @@ class ExamplesTab(JobTab):
         self.candidates.blockSignals(True)
         self.candidates.clear()
         for rank, candidate in enumerate(snapshot["candidates"], start=1):
-            item = QListWidgetItem(f"{rank}. {self._verdict_text(candidate)}")
-            verdicts = candidate["verdicts"]
-            if verdicts is not None:
-                right = verdicts.count(None)
-                if right in (0, len(verdicts)):
-                    item.setForeground(QColor(theme.PASS if right else theme.FAIL))
+            warnings = candidate.get("warnings") or []
+            note = f"  ⚠ {'; '.join(warnings)}" if warnings else ""
+            item = QListWidgetItem(f"{rank}. {self._verdict_text(candidate)}{note}")
+            item.setForeground(QColor(_colour(candidate)) if _colour(candidate) else QBrush())
+            item.setToolTip("; ".join(warnings))
             self.candidates.addItem(item)
         indices = [c["index"] for c in snapshot["candidates"]]
         row = indices.index(chosen["index"]) if chosen is not None and chosen["index"] in indices else 0
@@ -273,7 +286,7 @@ class ExamplesTab(JobTab):
             self.jobs.controller.info.emit("Choose a candidate in the list first.")
             return
         QGuiApplication.clipboard().setText(text)
-        self.use_requested.emit(text)
+        self.use_requested.emit(text, self.tests_editor.text(), self.snapshot["name"])
         self.jobs.controller.info.emit("The function is copied to the clipboard.")
 
     def save_function(self, path: str | None = None) -> bool:

@@ -2,15 +2,25 @@
 shaded with its reason as tooltip, and every problem is listed under the table."""
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from core.examples import CellError
+from core.source_check import plain_message
 from desktop_app import theme
 
 EXPECTED = "expected"
+# core.examples puts Python's own error in brackets, e.g. "(SyntaxError: '[' was never closed)".
+_PYTHON_ERROR = re.compile(r"\((\w+Error): (.*?)(?: \(<unknown>, line \d+\))?\)$")
+
+
+def plain_reason(reason: str) -> str:
+    """A cell's reason with Python's error name and message replaced by plain words."""
+    return _PYTHON_ERROR.sub(lambda m: f"({plain_message(m.group(2))})", reason)
 
 
 class ExamplesTable(QWidget):
@@ -139,7 +149,7 @@ class ExamplesTable(QWidget):
         bad = {}
         for error in cells:
             if error.row < len(numbers) and error.column in header:
-                bad[numbers[error.row], header.index(error.column)] = error.reason
+                bad[numbers[error.row], header.index(error.column)] = plain_reason(error.reason)
         messages = list(messages) + [f"Row {r + 1}, column '{header[c]}': {reason}"
                                      for (r, c), reason in sorted(bad.items())]
         self.table.blockSignals(True)

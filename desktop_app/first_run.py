@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings
 
-from core import catalogue
+from core import catalogue, model_store
 from sandbox.layers import plain_report
 
 DONE_KEY = "first_run/done"
@@ -30,14 +30,33 @@ class FirstRun(QObject):
         sandbox = self.window.controller.sandbox
         sandbox.ready.connect(self._report_sandbox)
         sandbox.unavailable.connect(self._report_sandbox_missing)
-        self.message.offer(f"Welcome to CodeSynth Studio. The default model, {catalogue.entry('default').title}, is "
-                           "being set up (a one-time download and conversion): its progress shows in the model bar. "
-                           "A three-step tour shows how to generate and test a function.",
-                           "Start the tour", self.tour)
+        self.window.controller.engine.loaded.connect(self._welcome_again)
+        self._welcome()
+
+    def _welcome(self) -> None:
+        engine, spec = self.window.controller.engine, self.window.start_spec or self.window.model_bar.spec()
+        if engine.info is not None:
+            model = f"The model, {engine.info.name}, is loaded and ready."
+        elif spec == "default" and not model_store.is_installed(model_store.default_model_dir()):
+            model = (f"The default model, {catalogue.entry('default').title}, is being set up (a one-time download "
+                     "and conversion): its progress shows in the model bar.")
+        else:
+            model = "The model is loading: its progress shows in the model bar."
+        sandbox = f" {self.window.sandbox_report}" if self.window.sandbox_report else ""
+        self.message.offer(f"Welcome to CodeSynth Studio. {model}{sandbox} A three-step tour shows how to generate "
+                           "and test a function.", "Start the tour", self.tour)
+
+    def _welcome_again(self, _info) -> None:
+        """Set-up finished while the welcome is still up: it must not go on saying "being set up"."""
+        self.window.controller.engine.loaded.disconnect(self._welcome_again)
+        if self.message.text().startswith("Welcome"):
+            self._welcome()
 
     def _report_sandbox(self, layers: dict) -> None:
-        self.window.status.showMessage(plain_report(layers), 20_000)
+        # Said in the welcome, which wraps; the status bar would cut it off.
         self.window.sandbox_report = plain_report(layers)
+        if self.message.text().startswith("Welcome"):
+            self._welcome()
 
     def _report_sandbox_missing(self, why: str) -> None:
         self.message.error(f"The sandbox cannot run here, so candidates will not be tested. {why}")

@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from core.ranking_view import program_key
-from desktop_app.candidates_model import DONE, NO_TESTS, NOT_TESTED, QUEUED, RUNNING, CandidatesModel
+from desktop_app.candidates_model import CANCELLED, DONE, NO_TESTS, NOT_TESTED, QUEUED, RUNNING, CandidatesModel
 
 _run_ids = itertools.count(1)
 
@@ -20,10 +20,12 @@ class GenerationRun(QObject):
     tests_done = Signal()
 
     def __init__(self, model: CandidatesModel, sandbox, prompt: str, tests: str, entry_point: str | None,
-                 parent=None):
+                 n: int, name: str | None = None, parent=None):
+        """`n`: the samples asked for; `name`: what History calls the run (None: the function's name)."""
         super().__init__(parent)
         self.model, self.sandbox = model, sandbox
         self.prompt, self.tests, self.entry_point = prompt, tests, entry_point
+        self.n, self.name = n, name
         self.id = next(_run_ids)
         self.generating = True
         self.started = time.monotonic()
@@ -46,7 +48,7 @@ class GenerationRun(QObject):
         self.deltas += sum(1 for e in events if not hasattr(e, "candidate"))
         for candidate in self.model.apply(events):
             self.candidate_finished.emit(candidate)
-            self._test(candidate)
+            self.test(candidate)
         self.changed.emit()
 
     def end_generation(self) -> None:
@@ -54,7 +56,11 @@ class GenerationRun(QObject):
         self.ended = time.monotonic()
         self._maybe_done()
 
-    def _test(self, candidate) -> None:
+    def test(self, candidate) -> None:
+        """Sends a finished candidate to the sandbox (or says why it is not tested)."""
+        if candidate.finish_reason == "cancelled":  # cut off by Stop: not a program the model finished
+            self.model.set_test(candidate.index, CANCELLED)
+            return
         if not self.tests.strip():
             self.model.set_test(candidate.index, NO_TESTS)
             return

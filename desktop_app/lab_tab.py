@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 from core.entry_point import entry_point
 from core.example_library import load_library
 from core.params import InvalidParams
+from core.source_check import prompt_problem
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor, replace_all
+from desktop_app.count_box import CountBox, with_note
 from desktop_app.job_tab import JobTab
 from desktop_app.jobs.sweep_job import PLOTS
 from desktop_app.lab_plots import PlotGrid
@@ -51,6 +53,8 @@ class LabTab(JobTab):
         for entry in self.library:
             self.examples.addItem(entry.title)
         self.examples.activated.connect(self._on_example_chosen)
+        self.examples.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.examples.setMinimumContentsLength(14)  # a long example title must not widen the window
         self.workbench_button = QPushButton("Use Workbench problem", self)
         self.workbench_button.setToolTip("Copy the Workbench's prompt and tests here")
         self.workbench_button.clicked.connect(self.problem_requested)
@@ -58,7 +62,7 @@ class LabTab(JobTab):
         self.tests_editor = TestsEditor(self)
         self.temperatures = QLineEdit("0.2, 0.6, 1.0", self)
         self.temperatures.setToolTip("Comma-separated sampling temperatures, each between 0 and 2")
-        self.samples = QSpinBox(self, minimum=1, maximum=500, value=5)
+        self.samples = CountBox(1, 500, 5, "more samples per temperature would take hours on a CPU", self)
         self.samples.setToolTip("Samples drawn at each temperature: pass@k is estimated up to k = this number")
         self.max_new_tokens = QSpinBox(self, minimum=0, maximum=4096, value=0, specialValueText="as in Parameters")
         self.max_new_tokens.setToolTip("Set by the presets; at its lowest, the Parameters dock's value is used")
@@ -95,7 +99,7 @@ class LabTab(JobTab):
         left.addWidget(self.tests_editor, 2)
         form = QFormLayout()
         form.addRow("Temperatures", self.temperatures)
-        form.addRow("Samples per temperature", self.samples)
+        form.addRow("Samples per temperature", with_note(self.samples, self))
         form.addRow("Max new tokens", self.max_new_tokens)
         left.addLayout(form)
         row = QHBoxLayout()
@@ -159,6 +163,9 @@ class LabTab(JobTab):
 
         if not prompt.strip():
             raise ValueError("The prompt is empty: write a function signature and docstring, or load a lab example.")
+        broken = prompt_problem(prompt)
+        if broken is not None:
+            raise ValueError(f"Syntax error in the prompt, line {broken.line}: {broken.message}. Fix it, then run.")
         if entry_point(prompt) is None:
             raise ValueError("The prompt defines no function to sample: start it with `def name(...):`.")
         if not tests.strip():

@@ -3,19 +3,22 @@ dock and the status bar, with every action in a menu and on a shortcut."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
-                               QScrollArea, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow,
+                               QScrollArea, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from core.model_spec import is_server_url
 from core.model_store import data_dir
 from core.ranking_view import RANKINGS
 from core.session_store import SessionStore
+from core.source_check import prompt_problem
+from desktop_app import theme, workbench_layout
 from desktop_app.about_dialog import open_usage, show_about
 from desktop_app.back_translation_ranker import BackTranslationRanker
+from desktop_app.candidate_actions import CandidateActions
 from desktop_app.candidate_details import CandidateDetails, outcome_text
 from desktop_app.candidates_view import CandidatesView
-from desktop_app.code_editor import CodeEditor, replace_all
+from desktop_app.code_editor import CodeEditor
 from desktop_app.console_dock import ConsoleDock
 from desktop_app.controls_panel import PRESETS, ControlsPanel
 from desktop_app.docstrings_tab import DocstringsTab
@@ -28,13 +31,13 @@ from desktop_app.lab_tab import LabTab
 from desktop_app.message_bar import MessageBar
 from desktop_app.model_bar import FOLDER, GGUF, ModelBar
 from desktop_app.preload import preload_modules
-from desktop_app.prompt_files import PY_FILTER, PromptFiles
+from desktop_app.prompt_files import APP_TITLE, PromptFiles
 from desktop_app.recent_files import RecentFilesMenu
 from desktop_app.run_controller import RunController
 from desktop_app.server_dialog import ServerDialog
 from desktop_app.session_actions import SessionActions
 from desktop_app.status_bar import StatusBar
-from desktop_app.summary_panel import SummaryPanel
+from desktop_app.summary_panel import SummaryPanel, run_end_text
 from desktop_app.tests_editor import TestsEditor
 from desktop_app.titled import titled
 from desktop_app.workbench_recorder import STOPPED, WorkbenchRecorder
@@ -46,10 +49,11 @@ def sessions_path():
 PROMPT_PLACEHOLDER = 'def add(a, b):\n    """Return the sum of a and b."""\n'
 
 
-class MainWindow(PromptFiles, SessionActions, QMainWindow):
+class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
     def __init__(self, model_spec: str | None = None):
         super().__init__()
-        self.setWindowTitle("CodeSynth Studio")
+        self.setWindowTitle(APP_TITLE)
+        self.problem: tuple[str, str | None] = ("", None)  # the loaded problem's title and function
         self.store = SessionStore(sessions_path())
         self.controller = RunController(self)
         self.model = self.controller.model
@@ -58,7 +62,7 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         self.first_run = FirstRun(self)
         self.back_translation = BackTranslationRanker(self.controller, self)
         self.prompt_path: str | None = None
-        self._model_spec = model_spec
+        self.start_spec = model_spec  # the model asked for on the command line, if any
         self._closed = False
         self.sandbox_report = ""
         self._make_actions()
@@ -113,6 +117,9 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         self.usage_action = a("&Usage guide", QKeySequence.StandardKey.HelpContents, open_usage,
                               "Open the README's usage section")
         self.tour_action = a("Guided &tour", "Ctrl+Shift+T", lambda: self.first_run.tour())
+        self.dark_action = a("&Dark mode", "Ctrl+Shift+D", self.set_dark, "Switch between dark and light colours")
+        self.dark_action.setCheckable(True)
+        self.dark_action.setChecked(theme.is_dark())
 
     def _make_widgets(self) -> None:
         self.message = MessageBar(self)
@@ -120,9 +127,6 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         self.prompt_editor = CodeEditor(self, PROMPT_PLACEHOLDER)
         self.prompt_editor.setAcceptDrops(True)
         self.tests_editor = TestsEditor(self)
-        editors = QSplitter(Qt.Orientation.Vertical, self)
-        editors.addWidget(titled("Prompt", self.prompt_editor))
-        editors.addWidget(titled("Tests", self.tests_editor))
         self.summary = SummaryPanel(self)
         self.ranking_box = QComboBox(self)
         for key, label in RANKINGS.items():
@@ -135,18 +139,9 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         header.addWidget(self.summary, 1)
         header.addWidget(QLabel("Rank by:"))
         header.addWidget(self.ranking_box)
-        results = QSplitter(Qt.Orientation.Vertical, self)
-        results.addWidget(self.view)
-        results.addWidget(self.details)
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addLayout(header)
-        right_layout.addWidget(results)
-        self.splitter = QSplitter(self)
-        self.splitter.addWidget(editors)
-        self.splitter.addWidget(right)
-        self.splitter.setSizes([500, 700])
+        self.splitter, self._splitters = workbench_layout.build(
+            titled("Prompt", self.prompt_editor), titled("Tests", self.tests_editor), header, self.view, self.details,
+            self)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.splitter, "&Workbench")
@@ -160,7 +155,6 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         layout.addWidget(self.message)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
-        self._splitters = {"editors": editors, "results": results, "main": self.splitter}
 
         model_toolbar = QToolBar("Model", self, objectName="model_toolbar")
         model_toolbar.addWidget(self.model_bar)
@@ -169,9 +163,15 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         run_toolbar.addActions([self.generate_action, self.stop_action])
         self.addToolBar(run_toolbar)
         self.controls = ControlsPanel(self)
+        self.controls.tokens_per_s = lambda: self.controller.last_tokens_per_s
         self.controls_dock = QDockWidget("Parameters", self, objectName="controls_dock")
         scroll = QScrollArea(self.controls_dock, widgetResizable=True)
         scroll.setWidget(self.controls)
+        # The dock is never narrower than its form, so it scrolls only down, never sideways
+        # (sideways it hid the labels).
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.controls.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                               + 2 * scroll.frameWidth())
         self.controls_dock.setWidget(scroll)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
         self.history = HistoryDock(self.store, self)
@@ -215,6 +215,8 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
             toggle = dock.toggleViewAction()
             toggle.setShortcut(QKeySequence(keys))
             view_menu.addAction(toggle)
+        view_menu.addSeparator()
+        view_menu.addAction(self.dark_action)
         bar.addMenu("&Help").addActions([self.usage_action, self.tour_action, self.about_action])
 
     def _connect(self) -> None:
@@ -223,7 +225,8 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         c.info.connect(self.message.info)
         c.busy_changed.connect(self._set_busy)
         c.run_changed.connect(self._refresh_results)
-        c.run_finished.connect(lambda: self.status.showMessage("Generation and tests finished", 5000))
+        c.run_finished.connect(lambda: self.status.showMessage(run_end_text(c.run), 10_000))
+        c.run_finished.connect(self.controls.show_estimate)
         c.engine.progress.connect(self.model_bar.show_loading)
         c.engine.loaded.connect(self._on_loaded)
         c.engine.load_failed.connect(self._on_load_failed)
@@ -243,6 +246,8 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         self.history.open_requested.connect(self.open_session)
         self.history.export_requested.connect(self.export_session)
         self.job_tabs["examples"].use_requested.connect(self.use_function)
+        # An error is about the tab it came from: it must not stay on screen over another one.
+        self.tabs.currentChanged.connect(lambda _i: self.message.kind == "error" and self.message.clear())
         lab = self.job_tabs["sweep"]
         lab.problem_requested.connect(lambda: lab.set_problem(self.prompt_editor.toPlainText(), self.tests_editor.text()))
         # What the user types is saved a second after they stop typing, so a kill loses nothing.
@@ -257,7 +262,7 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         self._offer_recovery()  # after the welcome: an interrupted run matters more
         preload_modules().start()
         self.controller.start_sandbox()
-        self.load_model(self._model_spec or self.model_bar.spec())
+        self.load_model(self.start_spec or self.model_bar.spec())
 
     # -- model -----------------------------------------------------------------------------------
 
@@ -305,14 +310,17 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
             tab.run()
             return
         self.details.show_entry("", None)
-        self.controller.generate(self.prompt_editor.toPlainText(), self.tests_editor.text(), self.controls.params)
+        prompt = self.prompt_editor.toPlainText()
+        problem = prompt_problem(prompt)
+        self.prompt_editor.mark_error_line(problem.line if problem else None)
+        self.controller.generate(prompt, self.tests_editor.text(), self.controls.params, self.run_name(prompt))
 
     def _set_busy(self, busy: bool) -> None:
         self.stop_action.setEnabled(busy)
         self.generate_action.setEnabled(not busy)
 
     def _refresh_results(self) -> None:
-        self.summary.refresh(self.model)
+        self.summary.refresh(self.model, self.controller.run.n if self.controller.run else None)
         index = self.view.current_index()
         if index is not None:
             self.details.outcome.setPlainText(outcome_text(self.model.entry(index)))
@@ -323,59 +331,25 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         self.ranking_box.setCurrentIndex(self.ranking_box.findData(key))
         next(a for a in self.ranking_group.actions() if a.data() == key).setChecked(True)
 
-    # -- the selected candidate ------------------------------------------------------------------
-
-    def _selected(self):
-        index = self.view.current_index()
-        entry = self.model.entry(index) if index is not None else None
-        return entry if entry is not None and entry.candidate is not None else None
-
-    def _show_candidate(self, index) -> None:
-        run = self.controller.run
-        entry = self._selected()
-        self.details.show_entry(run.prompt if run else "", entry)
-        if entry is not None:
-            self.console.define_candidate(run.prompt, entry.candidate.text, run.entry_point)
-
-    def _whole_function(self) -> str | None:
-        entry = self._selected()
-        if entry is None:
-            self.message.info("Select a finished candidate first.")
-            return None
-        return self.controller.run.prompt + entry.candidate.text
-
-    def copy_candidate(self) -> None:
-        text = self._whole_function()
-        if text is not None:
-            QGuiApplication.clipboard().setText(text)
-            self.status.showMessage("Candidate copied", 3000)
-
-    def save_candidate(self) -> None:
-        text = self._whole_function()
-        if text is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Save candidate", "candidate.py", PY_FILTER)
-        if path:
-            self._write(path, text)
-
-    def use_in_editor(self) -> None:
-        text = self._whole_function()
-        if text is not None:
-            replace_all(self.prompt_editor, text)
-
-    def use_function(self, text: str) -> None:
-        """A function taken from another tab becomes the Workbench prompt."""
-        replace_all(self.prompt_editor, text)
-        self.tabs.setCurrentWidget(self.splitter)
+    def use_function(self, text: str, tests: str, name: str) -> None:
+        """A function taken from From examples becomes the Workbench's problem, with its tests."""
+        self.start_problem(text, tests, f"{name} (from examples)")
 
     def about(self):
         return show_about(self, self.controller.engine.info)
 
     def load_example(self, entry) -> None:
         """A shipped example's prompt and tests into the Workbench editors (Undo brings the old back)."""
-        self.tabs.setCurrentWidget(self.splitter)
-        replace_all(self.prompt_editor, entry.prompt)
-        replace_all(self.tests_editor.editor, entry.tests)
+        self.start_problem(entry.prompt, entry.tests, entry.title)
+
+    def set_dark(self, dark: bool) -> None:
+        """View > Dark mode: the colours switch now and the choice is remembered."""
+        scheme = "dark" if dark else "light"
+        QSettings().setValue(theme.SCHEME_KEY, scheme)
+        theme.apply_scheme(QApplication.instance(), scheme)
+        for editor in [*self.findChildren(CodeEditor), self.details.heat]:
+            editor.highlighter.set_style(theme.pygments_style())
+            editor.highlighter.rehighlight()
 
     # -- persistence -----------------------------------------------------------------------------
 
@@ -386,9 +360,8 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
             self.restoreState(s.value("window/state"))
         else:
             self.resize(1400, 900)
-        for name, splitter in self._splitters.items():
-            if s.contains(f"window/{name}"):
-                splitter.restoreState(s.value(f"window/{name}"))
+        for name, (splitter, defaults) in self._splitters.items():
+            workbench_layout.restore(splitter, s.value(f"window/{name}"), defaults)
         self.controls.restore(s)
         self.model_bar.restore(s)
         self.prompt_editor.setPlainText(str(s.value("editors/prompt", "")))
@@ -405,7 +378,7 @@ class MainWindow(PromptFiles, SessionActions, QMainWindow):
         s = QSettings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
-        for name, splitter in self._splitters.items():
+        for name, (splitter, _defaults) in self._splitters.items():
             s.setValue(f"window/{name}", splitter.saveState())
         self.controls.save(s)
         self.model_bar.save(s)

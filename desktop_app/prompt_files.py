@@ -1,5 +1,7 @@
-"""Opening and saving the prompt and the tests (dialogs, drops, recent files), and loading a
-HumanEval problem into them. Mixed into the main window, whose editors and message bar it uses."""
+"""Opening and saving the prompt and the tests (dialogs, drops, recent files), and loading a new
+problem into them (a HumanEval task, a shipped example, a function from another tab): a new
+problem starts with an empty table, the old run staying in History. Mixed into the main window,
+whose editors, controller and message bar it uses."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,9 +9,13 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from core.entry_point import entry_point
+from desktop_app.code_editor import replace_all
+from desktop_app.engine_client import GENERATING
 from desktop_app.problem_browser import ProblemBrowser
+from desktop_app.workbench_recorder import STOPPED
 
 PY_FILTER = "Python files (*.py);;All files (*)"
+APP_TITLE = "CodeSynth Studio"
 
 
 class PromptFiles:
@@ -33,10 +39,9 @@ class PromptFiles:
         path = path or QFileDialog.getOpenFileName(self, "Open prompt", "", PY_FILTER)[0]
         text = self._read(path) if path else None
         if text is not None:
-            self.prompt_editor.setPlainText(text)
+            self.start_problem(text, None, Path(path).name)
             self.prompt_path = path
             self.recent_menu.add(path)
-            self.setWindowTitle(f"CodeSynth Studio — {Path(path).name}")
 
     def save_prompt(self) -> None:
         if self.prompt_path is None:
@@ -73,13 +78,35 @@ class PromptFiles:
         if dialog.exec():
             self.load_problem(dialog.selected())
 
+    def start_problem(self, prompt: str, tests: str | None, title: str) -> None:
+        """A new problem in the Workbench editors (Undo brings the old text back; `tests` None
+        keeps the tests), titled `title` in the window and in History, with an empty table: the
+        previous run, already saved, stays in History (one still generating is stopped first)."""
+        if self.controller.engine.state == GENERATING:
+            self.controller.stop()
+            self.message.info("The previous run was stopped for the new problem; it is kept in History.")
+        self.recorder.finish(STOPPED)  # a run still being tested ends here
+        self.controller.clear_run()
+        self.details.show_entry("", None)
+        self.tabs.setCurrentWidget(self.splitter)
+        replace_all(self.prompt_editor, prompt)
+        if tests is not None:
+            replace_all(self.tests_editor.editor, tests)
+            self.tests_editor.check()
+        self.prompt_path = None
+        self.problem = (title, entry_point(prompt))
+        self.setWindowTitle(f"{APP_TITLE} — {title}")
+
+    def run_name(self, prompt: str) -> str | None:
+        """What History calls a run of `prompt`: the loaded problem's title while the prompt still
+        ends in its function, else None (the function's own name)."""
+        title, function = self.problem
+        return title if title and function is not None and entry_point(prompt) == function else None
+
     def load_problem(self, problem: dict | None) -> None:
         if problem is None:
             return
-        self.prompt_editor.setPlainText(problem["prompt"])
-        self.tests_editor.setPlainText(problem["test"])
-        self.prompt_path = None
-        self.setWindowTitle(f"CodeSynth Studio — {problem['task_id']}")
+        self.start_problem(problem["prompt"], problem["test"], problem["task_id"])
         if entry_point(problem["prompt"]) != problem["entry_point"]:
             self.message.info(f"Tests call {problem['entry_point']}, but the prompt ends with another function.")
 

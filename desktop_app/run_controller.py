@@ -7,7 +7,8 @@ from PySide6.QtCore import QObject, Signal
 from core.candidate import CandidateDone
 from core.entry_point import entry_point
 from core.params import InvalidParams
-from desktop_app.candidates_model import DONE, NOT_TESTED, CandidatesModel
+from core.source_check import prompt_problem
+from desktop_app.candidates_model import DONE, CandidatesModel
 from desktop_app.engine_client import GENERATING, IDLE, LOADING, TESTING, WORKING, EngineClient
 from desktop_app.generation_run import GenerationRun
 from desktop_app.sandbox_client import SandboxClient
@@ -28,6 +29,7 @@ class RunController(QObject):
         self.engine = EngineClient(self)
         self.sandbox = SandboxClient(self)
         self.run: GenerationRun | None = None
+        self.last_tokens_per_s: float | None = None  # of the last run that generated, for time estimates
         self.engine.state_changed.connect(lambda state: self.busy_changed.emit(state != IDLE))
         self.engine.events.connect(self._on_events)
         self.engine.generated.connect(self._on_generated)
@@ -43,8 +45,9 @@ class RunController(QObject):
         self.engine.load(spec, served_model)
         return True
 
-    def generate(self, prompt: str, tests: str, params_source) -> bool:
-        """Starts a run, or emits why it cannot start. `params_source()` returns SamplingParams."""
+    def generate(self, prompt: str, tests: str, params_source, name: str | None = None) -> bool:
+        """Starts a run, or emits why it cannot start. `params_source()` returns SamplingParams;
+        `name` is what History calls the run (e.g. a HumanEval task id)."""
         problem = self._refusal(prompt, tests)
         if problem is None:
             try:
@@ -57,39 +60,54 @@ class RunController(QObject):
         if tests.strip() and self.sandbox.pool is None:
             why = self.sandbox.error or "it is still starting"
             self.info.emit(f"The sandbox is unavailable ({why}): candidates will not be tested.")
-        self._new_run(prompt, tests, params.seed or 0)
+        self._new_run(prompt, tests, params.seed or 0, params.n, name)
         self.run.tests_done.connect(self.run_finished)
         self.run_started.emit(self.run, params)
         self.engine.generate(prompt, params)
         self.run_changed.emit()
         return True
 
-    def show_saved(self, prompt: str, tests: str, candidates, results: dict, seed: int) -> None:
-        """Shows a past run's candidates and verdicts (from the session store) as the current run."""
+    def show_saved(self, prompt: str, tests: str, candidates, results: dict, seed: int, n: int) -> None:
+        """Shows a past run's candidates and verdicts (from the session store) as the current run;
+        finished candidates that have no verdict yet (the app stopped first) are tested now."""
         from sandbox.results import RunResult
 
-        self._new_run(prompt, tests, seed)
+        self._new_run(prompt, tests, seed, n)
         self.model.apply([CandidateDone(c) for c in candidates])
         for c in candidates:
             saved = results.get(c.index)
             if saved is None:
-                self.model.set_test(c.index, NOT_TESTED)
+                self.run.test(c)
             else:
                 self.model.set_test(c.index, DONE, RunResult.from_json(saved))
         self.run.end_generation()
         self.run_changed.emit()
 
-    def _new_run(self, prompt: str, tests: str, seed: int) -> None:
-        """Replaces the current run (its pending tests are dropped) with an empty one."""
+    def clear_run(self) -> None:
+        """A new problem: the table starts empty (the old run stays in History)."""
+        self._drop_run()
+        self.model.clear()
+        self.run_changed.emit()
+
+    def _drop_run(self) -> None:
+        """Stops waiting for the current run's tests."""
         if self.run is not None:
             self.run.abandon()
+            self.run = None
+
+    def _new_run(self, prompt: str, tests: str, seed: int, n: int, name: str | None = None) -> None:
+        """Replaces the current run (its pending tests are dropped) with an empty one."""
+        self._drop_run()
         self.model.clear(seed=seed)
-        self.run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), self)
+        self.run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), n, name, self)
         self.run.changed.connect(self.run_changed)
 
     def _refusal(self, prompt: str, tests: str) -> str | None:
         if not prompt.strip():
             return "The prompt is empty: write a function signature and docstring, then press Ctrl+Enter."
+        broken = prompt_problem(prompt)
+        if broken is not None:
+            return f"Syntax error in the prompt, line {broken.line}: {broken.message}. Fix it, then generate."
         problem = syntax_problem(tests) if tests.strip() else None
         if problem is not None:
             return problem[1]
@@ -119,6 +137,8 @@ class RunController(QObject):
     def _on_generated(self) -> None:
         if self.run is not None:
             self.run.end_generation()
+            if self.run.deltas:
+                self.last_tokens_per_s = self.run.tokens_per_s
 
     def _on_generate_failed(self, message: str) -> None:
         self.error.emit(message)
@@ -126,8 +146,6 @@ class RunController(QObject):
 
     def shutdown(self) -> None:
         """Ends the engine process and the sandbox workers: no process outlives the window."""
-        if self.run is not None:
-            self.run.abandon()
-            self.run = None
+        self._drop_run()
         self.engine.shutdown()
         self.sandbox.close()

@@ -2,6 +2,7 @@
 model, an optional API key kept only in the OS keyring, and a connection test."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton,
                                QVBoxLayout)
 
@@ -24,6 +25,8 @@ class ServerDialog(QDialog):
         self.key.setToolTip("Kept in the system keyring, never in settings, sessions or exports.")
         self.test_button = QPushButton("Test connection", self)
         self.result = QLabel(self, wordWrap=True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy an error
+        self.setMinimumWidth(480)
         form = QFormLayout()
         form.addRow("Server URL", self.url)
         form.addRow("Served model", self.served_model)
@@ -71,13 +74,20 @@ class ServerDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self.result.setStyleSheet("")
-        self.result.setText(f"Connecting to {url}…")
+        self._say(f"Connecting to {url}…")
         self.engine.probe(url, served)
 
     def _show_result(self, ok: bool, message: str) -> None:
         self.test_button.setEnabled(True)
         self.result.setStyleSheet(f"color: {theme.PASS if ok else theme.FAIL}")
-        self.result.setText(message)
+        self._say(message)
+
+    def _say(self, text: str) -> None:
+        """Shows `text` whole: the dialog grows to fit the wrapped lines (it kept its first height,
+        which cut a long error off)."""
+        self.result.setText(text)
+        self.result.setMinimumHeight(self.result.heightForWidth(max(self.result.width(), self.minimumWidth() - 40)))
+        self.adjustSize()
 
     def _accept(self) -> None:
         if self._has_address() and self._save_key():

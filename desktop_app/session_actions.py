@@ -7,9 +7,13 @@ import json
 
 from PySide6.QtWidgets import QFileDialog
 
+from core.entry_point import entry_point
 from core.jsonl import write_jsonl
+from core.session_store import RUNNING
 from desktop_app.code_editor import replace_all
 from desktop_app.engine_client import GENERATING
+from desktop_app.prompt_files import APP_TITLE
+from desktop_app.workbench_recorder import STOPPED
 
 
 class SessionActions:
@@ -43,12 +47,25 @@ class SessionActions:
         if self.controller.engine.state == GENERATING:
             self.message.error("A generation is running: press Stop (Esc) before reopening a past run.")
             return
+        self.recorder.finish(STOPPED)  # a run still being tested ends here
         replace_all(self.prompt_editor, row.prompt)
         replace_all(self.tests_editor.editor, row.tests)
         self.controls.set_params(row.params)
+        self.problem = (row.name, entry_point(row.prompt))
+        self.setWindowTitle(f"{APP_TITLE} — {row.name}")
         self.controller.show_saved(row.prompt, row.tests, self.store.candidates(sid), self.store.results(sid),
-                                   row.params.get("seed") or 0)
+                                   row.params.get("seed") or 0, row.params.get("n") or 0)
+        # Candidates the app had finished but not tested before it stopped are tested now, into
+        # the same session; once reopened, the run is no longer "interrupted" but stopped.
+        self.controller.run.tested.connect(lambda index, result: self._save_result(sid, index, result))
+        if row.state in ("interrupted", RUNNING):
+            self.store.update(sid, state=STOPPED)
+            self.history.refresh()
         self.tabs.setCurrentWidget(self.splitter)
+
+    def _save_result(self, sid: int, index: int, result) -> None:
+        self.store.add_result(sid, index, result.passed, result.to_json())
+        self.history.schedule_refresh()
 
     def export_session(self, sid: int, kind: str, path: str | None = None) -> None:
         row = self.store.get(sid)

@@ -5,6 +5,8 @@ import psutil
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from sandbox.layers import plain_report
+
 LAYER_NAMES = {"namespaces": "namespaces", "landlock": "Landlock", "seccomp": "seccomp", "rlimits": "rlimits"}
 
 
@@ -54,4 +56,5 @@ class StatusBar(QStatusBar):
 
     def show_sandbox(self, layers: dict | None, error: str | None = None) -> None:
         self.sandbox.setText(layers_text(layers) if layers is not None else "sandbox: unavailable")
-        self.sandbox.setToolTip(error or str(layers))
+        self.sandbox.setToolTip(plain_report(layers) if layers is not None else
+                                f"The sandbox cannot run here, so candidates are not tested. {error or ''}".rstrip())

@@ -10,18 +10,36 @@ from desktop_app.candidates_model import DONE, CandidatesModel
 KS = (1, 5, 10)
 
 
-def summary_text(model: CandidatesModel) -> str:
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def counts_text(finished, asked: int | None) -> str:
+    """How many samples ended, and what must be said about them: stopped, cut, not attempts."""
+    stopped = sum(c.finish_reason == "cancelled" for c in finished)
+    text = f"{len(finished) - stopped} of {asked} samples finished" if asked else ""
+    cut, degenerate = sum(c.cut_by_token_limit for c in finished), sum(c.degenerate is not None for c in finished)
+    notes = [f"{stopped} stopped before the end (not tested)" if stopped else "",
+             f"{cut} cut by the token limit" if cut else "",
+             (f"{degenerate} not a real attempt" if degenerate == 1 else f"{degenerate} not real attempts")
+             if degenerate else ""]
+    return ", ".join(filter(None, [text, *notes]))
+
+
+def summary_text(model: CandidatesModel, asked: int | None = None) -> str:
+    """`asked`: the samples the run asked for (None: unknown)."""
     finished = model.finished()
     if not finished:
         return "No candidates yet."
     from core.passk import pass_at_k  # numpy: imported at the first result, not at start-up
 
     tested = [model.entry(c.index) for c in finished if model.entry(c.index).test == DONE]
-    parts = []
+    parts = list(filter(None, [counts_text(finished, asked)]))
     if tested:
         n, c = len(tested), sum(e.result.passed for e in tested)
         ks = sorted({k for k in (*KS, n) if k <= n})
-        parts.append("  ".join(f"pass@{k} {pass_at_k(n, c, k):.2f}" for k in ks) + f"  ({c}/{n} passed)")
+        parts.append("  ".join(f"pass@{k} {pass_at_k(n, c, k):.2f}" for k in ks)
+                     + f"  ({c} of {_plural(n, 'tested sample')} passed)")
     parts.append(f"{len(group_duplicates(finished))} distinct programs of {len(finished)}")
     passing = [e for e in tested if e.result.passed and not e.duplicate]
     if passing:
@@ -38,5 +56,17 @@ class SummaryPanel(QLabel):
         self.setWordWrap(True)
         self.setStyleSheet("font-weight: bold; padding: 4px")
 
-    def refresh(self, model: CandidatesModel) -> None:
-        self.setText(summary_text(model))
+    def refresh(self, model: CandidatesModel, asked: int | None = None) -> None:
+        self.setText(summary_text(model, asked))
+
+
+def run_end_text(run) -> str:
+    """The status line when a run's generation and tests are over (a GenerationRun, or None)."""
+    if run is None:
+        return ""
+    finished = run.model.finished()
+    stopped = sum(c.finish_reason == "cancelled" for c in finished)
+    if not stopped and len(finished) >= run.n:
+        return "Generation and tests finished"
+    return (f"Stopped: {len(finished) - stopped} of {run.n} samples finished; "
+            "the ones cut off are neither tested nor counted in pass@k")

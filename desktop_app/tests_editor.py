@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from core.source_check import plain_message
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 
@@ -18,7 +19,7 @@ def syntax_problem(tests: str) -> tuple[int, str] | None:
     try:
         plan(tests)
     except SyntaxError as exc:
-        return exc.lineno or 1, f"Syntax error in the tests, line {exc.lineno}: {exc.msg}"
+        return exc.lineno or 1, f"Syntax error in the tests, line {exc.lineno}: {plain_message(exc.msg)}"
     return None
 
 

@@ -1,6 +1,7 @@
 """Colours that stay readable in light and dark mode, and the matching pygments style."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 
 PASS = "#2e7d32"
@@ -8,6 +9,7 @@ FAIL = "#c62828"
 RUNNING = "#b26a00"
 QUEUED = "#757575"
 FAIL_BACKGROUND = "#66c62828"  # translucent, so the text colour of either mode shows through
+SCHEME_KEY = "view/color_scheme"  # "light" or "dark", as chosen in View; absent: the desktop's
 
 
 def is_dark() -> bool:
@@ -36,3 +38,13 @@ def dark_palette() -> QPalette:
     for role in (roles.WindowText, roles.Text, roles.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
     return palette
+
+
+def apply_scheme(app, scheme: str) -> None:
+    """Light or dark now, for the whole app; "auto" leaves the desktop's choice."""
+    if scheme == "auto":
+        return
+    dark = scheme == "dark"
+    app.styleHints().setColorScheme(Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
+    if dark != is_dark():  # the platform could not switch (X11 without a desktop, offscreen)
+        app.setPalette(dark_palette() if dark else app.style().standardPalette())

@@ -7,14 +7,17 @@ from dataclasses import asdict
 
 from PySide6.QtCore import QObject, Signal
 
+from core.entry_point import entry_point
 from core.session_store import RUNNING
 
 STOPPED = "stopped"
 
 
 def session_name(prompt: str) -> str:
+    """The function the prompt asks for (not its first line, which may be an import), else its
+    first line."""
     first = next((line.strip() for line in prompt.splitlines() if line.strip()), "untitled")
-    return first.removeprefix("def ").split("(")[0][:60] or "untitled"
+    return (entry_point(prompt) or first.removeprefix("def ").split("(")[0])[:60] or "untitled"
 
 
 class WorkbenchRecorder(QObject):
@@ -29,7 +32,7 @@ class WorkbenchRecorder(QObject):
     def _on_run_started(self, run, params) -> None:
         self.finish(STOPPED)  # a run still open was replaced by this one
         info = self.controller.engine.info
-        sid = self.store.create(session_name(run.prompt), "workbench", run.prompt, run.tests, asdict(params),
+        sid = self.store.create(run.name or session_name(run.prompt), "workbench", run.prompt, run.tests, asdict(params),
                                 info.name if info is not None else "", state=RUNNING)
         self.session_id = sid
         run.candidate_finished.connect(lambda c: self._add_candidate(sid, c))

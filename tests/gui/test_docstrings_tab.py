@@ -6,6 +6,7 @@ import math
 import re
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop_app.docstrings_tab import DocstringsTab
 from tests.gui.conftest import run_tab_and_wait
@@ -61,6 +62,18 @@ def test_docstrings_are_ranked_scored_and_saved(qtbot, tiny_window, tab):
     # Two programs per docstring: 0, 50 or 100 % of them behave like the original on hypot(3, 4).
     assert all(re.fullmatch(r"(0|50|100)%|failure \(copies code\)", text) for text in cells(tab, 2)), cells(tab, 2)
     assert tab.snapshot["inputs"] == ["3, 4"] and "scored" in tab.status.text()
+    # Sorted by back-translation (best first), each row still shows and inserts its own docstring;
+    # the percentage is explained on the column's header.
+    assert "share of them that return what your function returns" in tab.table.horizontalHeaderItem(2).toolTip()
+    tab.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    scores = [-1.0 if not text.endswith("%") else float(text[:-1]) for text in cells(tab, 2)]
+    assert scores == sorted(scores, reverse=True)
+    for row in range(N):
+        tab.table.selectRow(row)
+        rank = int(tab.table.item(row, 0).text())
+        assert tab.docstring_view.toPlainText() == tab.snapshot["docstrings"][rank - 1]["text"]
+    tab.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert cells(tab, 0) == ["1", "2", "3"]
     saved = tiny_window.store.document(tiny_window.jobs.session_id, "docstrings")
     assert saved["snapshot"] == tab.snapshot and saved["code"] == CODE and saved["function"] == "hypot"
 

@@ -76,6 +76,9 @@ def test_typed_table_bad_cell_run_and_restore(tiny_window, tab, qtbot, tmp_path)
     qtbot.waitUntil(lambda: bool(tab.table.bad_cells()), timeout=3000)
     assert list(tab.table.bad_cells()) == [(1, 0)]
     assert tab.table.bad_cells()[1, 0].startswith("looks like a list but is not valid")
+    # In plain words, not Python's "SyntaxError: '[' was never closed".
+    assert tab.table.bad_cells()[1, 0].endswith("(a '[' is opened but never closed)")
+    assert "Error" not in tab.table.problem_text()
     item = tab.table.table.item(1, 0)
     assert item.background().color() == QColor(theme.FAIL_BACKGROUND)
     assert tab.table.problem_text().startswith("Row 2, column 'celsius': looks like a list")
@@ -94,7 +97,9 @@ def test_typed_table_bad_cell_run_and_restore(tiny_window, tab, qtbot, tmp_path)
     found = tab.snapshot["candidates"]
     assert tab.snapshot["state"] == "done" and len(found) == 3 and tab.candidates.count() == 3
     texts = [tab.candidates.item(i).text() for i in range(3)]
-    assert all(re.fullmatch(rf"{i + 1}\. \d of 3 examples right(; for .+)?", t) for i, t in enumerate(texts))
+    # A cut or degenerate candidate says so beside its verdict.
+    assert all(re.fullmatch(rf"{i + 1}\. \d of 3 examples right(; for .+?)?(  ⚠ .+)?", t) for i, t in enumerate(texts))
+    assert all(("⚠" in t) == bool(c["warnings"]) for t, c in zip(texts, found))
     assert [len(c["verdicts"]) for c in found] == [3, 3, 3]
     assert best_first([c["verdicts"] for c in found], [c["mean_logprob"] for c in found]) == [0, 1, 2]
     rights = [c["verdicts"].count(None) for c in found]
@@ -109,7 +114,7 @@ def test_typed_table_bad_cell_run_and_restore(tiny_window, tab, qtbot, tmp_path)
     assert tab.function_view.toPlainText() == whole
     with qtbot.waitSignal(tab.use_requested) as used:
         qtbot.mouseClick(tab.use_button, Qt.MouseButton.LeftButton)
-    assert used.args == [whole] and QGuiApplication.clipboard().text() == whole
+    assert used.args == [whole, tests, NAME] and QGuiApplication.clipboard().text() == whole
     assert tab.save_function(str(tmp_path / "f.py")) and (tmp_path / "f.py").read_text() == whole
 
     # The saved session shows the same table, texts and results in a fresh tab.

@@ -71,7 +71,7 @@ def test_drop_open_save_and_recent_files(tiny_window, tmp_path, monkeypatch):
     assert editor.toPlainText() == source.read_text()
     assert w.recent_menu.paths[0] == str(source)
     target = tmp_path / "saved.py"
-    monkeypatch.setattr("desktop_app.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr("desktop_app.prompt_files.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
     editor.setPlainText("def saved():\n    return 1\n")
     w.save_prompt_as()
     assert target.read_text() == "def saved():\n    return 1\n"
