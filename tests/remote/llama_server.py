@@ -56,8 +56,11 @@ class LlamaServer:
     """One server process; `url` is its /v1 base."""
 
     def __init__(self, gguf: Path, log_path: Path, port: int | None = None, threads: int = 2,
-                 extra: tuple[str, ...] = ()):
+                 extra: tuple[str, ...] = (), queue_requests: bool = True):
+        """`queue_requests=False` starts the server as its documentation shows, with its default
+        interrupt_requests: a new request then ends the one being streamed."""
         self.gguf, self.log_path, self.threads, self.extra = gguf, log_path, threads, extra
+        self.queue_requests = queue_requests
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.proc: subprocess.Popen | None = None
@@ -68,7 +71,7 @@ class LlamaServer:
                "--n_threads_batch", str(self.threads),
                # By default a new request interrupts the one being streamed: concurrent
                # requests must queue instead.
-               "--interrupt_requests", "False", *self.extra]
+               *(("--interrupt_requests", "False") if self.queue_requests else ()), *self.extra]
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
                                      preexec_fn=_die_with_parent)

@@ -97,6 +97,15 @@ def test_stop_token_reported_by_the_server_is_not_kept():
     assert cand.raw_text == ROW0 and cand.token_logprobs == [-0.5, -1.0, -0.25]
 
 
+def test_a_sample_stopped_at_once_keeps_no_token():
+    """The server strips a stop string that starts the sample and reports its tokens: the
+    empty candidate keeps none of them (they lie wholly inside the stop string)."""
+    script = lambda body: [("\n", -0.3), ("def", -0.2), (" g", -0.1)]  # noqa: E731
+    with FakeOpenAI(Behaviour(script=script, stop_token_reported=True)) as fake:
+        [cand] = connect(fake).generate(PROMPT, params(n=1))
+    assert (cand.raw_text, cand.tokens, cand.token_logprobs, cand.finish_reason) == ("", [], [], "stop")
+
+
 def test_length_and_eos_finish():
     script = lambda body: [("    a = 1", -0.1), ("\n", -0.2)]  # noqa: E731
     with FakeOpenAI(Behaviour(script=script)) as fake:

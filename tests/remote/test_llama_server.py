@@ -2,6 +2,7 @@
 model's GGUF on 127.0.0.1 (see conftest.py for when these skip)."""
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
@@ -11,6 +12,7 @@ import pytest
 from core import instruct
 from core.backend import open_backend
 from core.candidate import CandidateDone, TokenDelta
+from core.cli.main import main
 from core.params import CODEX_STOPS, SamplingParams
 from core.remote import RemoteBackend, ScoringUnsupported
 from core.remote_http import AuthFailed, ServerUnreachable
@@ -77,7 +79,50 @@ def test_candidates_stream_with_logprobs_and_rank(backend):
     # prefix, which changes the logits' last bits, so a later repeat may part at a near-tie.
 
 
-def test_server_reports_raw_logprobs(backend, default_engine):
+def assert_whole_candidates(cands, n: int) -> None:
+    """Every candidate's token pieces are its text, each with its log-prob; only a sample the
+    model itself stopped at once (its first tokens being a stop string) may have none."""
+    assert sorted(c.index for c in cands) == list(range(n))
+    for c in cands:
+        assert "".join(c.tokens) == c.raw_text and c.finish_reason in ("stop", "eos", "length")
+        assert c.tokens or c.finish_reason in ("stop", "eos")
+        assert len(c.token_logprobs) == len(c.tokens) and all(lp <= 0 and math.isfinite(lp) for lp in c.token_logprobs)
+
+
+def test_a_queueing_server_keeps_its_requests_in_flight(backend):
+    cands = backend.generate(HUMANEVAL_0, SamplingParams(n=4, temperature=0.8, max_new_tokens=24, seed=2,
+                                                         mode="completion"))
+    assert_whole_candidates(cands, 4)
+    assert backend.max_in_flight == 2  # nothing was cut, so nothing went sequential
+
+
+def test_a_server_started_with_its_default_flags_loses_no_candidate(start_llama_server, tmp_path, capsys):
+    """llama_cpp.server as its documentation starts it ends the sample it streams when another
+    request arrives. Those samples are asked for again alone: every candidate is whole, in the
+    API and in `codesynth generate`, and the user is told why the server went sequential."""
+    server = start_llama_server(queue_requests=False)
+    notices = []
+    backend = open_backend(server.url, SERVED_NAME, progress=notices.append, max_in_flight=4)
+    params = SamplingParams(n=3, temperature=0.8, max_new_tokens=32, seed=3, mode="completion")
+    assert_whole_candidates(backend.generate(HUMANEVAL_0, params), 3)
+    assert backend.max_in_flight == 1  # the server did cut samples, and now gets one request at a time
+    assert [n for n in notices if "--interrupt_requests False" in n]
+    # The issue's command: instruct mode (the default), through the chat endpoint.
+    prompt = tmp_path / "prompt.py"
+    prompt.write_text(HUMANEVAL_0)
+    rows_file = tmp_path / "rows.jsonl"
+    code = main(["generate", str(prompt), "--model", server.url, "-n", "3", "--max-new-tokens", "64",
+                 "--format", "table", "--out", str(rows_file)])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert "--interrupt_requests False" in err and "one request at a time from now on" in err
+    rows = [json.loads(line) for line in rows_file.read_text().splitlines()]
+    assert len(rows) == 3
+    assert all(r["finish_reason"] in ("stop", "eos", "length") for r in rows)
+    assert all(r["tokens"] and r["mean_logprob"] is not None for r in rows if r["finish_reason"] == "length")
+
+
+def test_server_reports_raw_logprobs(backend, small_engine):
     """llama.cpp's log-probs do not depend on the sampling temperature: the first token's
     alternatives are the same at T=0.3 and T=1.5, and match the local engine's raw distribution."""
     alternatives = []
@@ -87,18 +132,18 @@ def test_server_reports_raw_logprobs(backend, default_engine):
         alternatives.append(dict(cand.top_logprobs[0]))
     assert alternatives[0].keys() == alternatives[1].keys()
     assert all(abs(alternatives[0][t] - alternatives[1][t]) < 1e-4 for t in alternatives[0])
-    [local] = default_engine.generate(HUMANEVAL_0, SamplingParams(n=1, temperature=0, max_new_tokens=1, mode="completion"))
+    [local] = small_engine.generate(HUMANEVAL_0, SamplingParams(n=1, temperature=0, max_new_tokens=1, mode="completion"))
     for piece, logprob in local.top_logprobs[0][:3]:
         assert abs(alternatives[0][piece] - logprob) < LOGPROB_TOLERANCE
 
 
-def test_echo_misalignment_is_detected(backend, default_engine):
+def test_echo_misalignment_is_detected(backend, small_engine):
     """llama-cpp-python 0.3.x scores each echoed token with the next position's logits; the
     connection probe must notice and refuse to score, rather than feed wrong back-translation
     scores into the ranking."""
     context = HUMANEVAL_0 + "    for i in range(len(numbers)):\n"
     continuation = "        for j in range(i + 1, len(numbers)):\n"
-    local = default_engine.score(context, continuation)
+    local = small_engine.score(context, continuation)
     echoed = [lp for _piece, lp in backend._echo(context, continuation)]
     aligned = len(echoed) == len(local) and max(abs(a - b) for a, b in zip(local, echoed)) < LOGPROB_TOLERANCE
     assert backend.info.scoring == aligned
@@ -148,9 +193,9 @@ def test_cancel(backend):
     assert time.perf_counter() - started < 20
 
 
-def test_greedy_parity_with_local_engine(backend, default_engine):
+def test_greedy_parity_with_local_engine(backend, small_engine):
     params = SamplingParams(n=1, temperature=0, max_new_tokens=PARITY_TOKENS, stop=(), mode="completion")
-    [local] = default_engine.generate(HUMANEVAL_0, params)
+    [local] = small_engine.generate(HUMANEVAL_0, params)
     [remote] = backend.generate(HUMANEVAL_0, params)
     # The same first tokens; where the texts part, it is at a near-tie of the local model (greedy
     # picks either of two tokens whose log-probs differ by less than the numeric noise).
@@ -160,7 +205,7 @@ def test_greedy_parity_with_local_engine(backend, default_engine):
         alternatives = dict(local.top_logprobs[same])
         assert local.token_logprobs[same] - alternatives[remote.tokens[same]] < 2 * LOGPROB_TOLERANCE
     # Log-probs of the server's tokens under the local model, teacher-forced.
-    teacher = default_engine.score(HUMANEVAL_0, remote.raw_text)
+    teacher = small_engine.score(HUMANEVAL_0, remote.raw_text)
     assert len(teacher) == len(remote.token_logprobs) == PARITY_TOKENS
     diffs = [abs(a - b) for a, b in zip(teacher, remote.token_logprobs)]
     assert max(diffs) < LOGPROB_TOLERANCE and sum(diffs) / len(diffs) < MEAN_TOLERANCE
