@@ -15,17 +15,17 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator
 
 from core import instruct, stopping
-from core.sampling_backend import SamplingBackend
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.loader import ModelInfo
 from core.params import InvalidParams, SamplingParams
 from core.remote_chunks import body_start, finish_reason, parse_choice
 from core.remote_http import (Aborted, AuthFailed, Call, Endpoint, MalformedResponse, ModelNotFound, RemoteError,
                               ServerFailed, Transport)
+from core.sampling_backend import SamplingBackend
 from core.secrets import api_key
 
 # OpenAI responses carry token text, not ids; the ids of a remote candidate are this placeholder,

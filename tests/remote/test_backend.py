@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from core.backend import Backend, open_backend
-from core.model_spec import is_server_url
 from core.engine import Engine
+from core.model_spec import is_server_url
 from core.params import InvalidParams, SamplingParams
 from core.remote import RemoteBackend
 from core.remote_http import RemoteError
