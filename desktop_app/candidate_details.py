@@ -46,11 +46,10 @@ class CandidateDetails(QWidget):
         self.warning = QLabel(self, wordWrap=True)
         self.warning.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.warning.setStyleSheet(f"color: {theme.RUNNING}; font-weight: bold")
-        self.warning.hide()
         self.heat = TokenHeatView(self)
         self.outcome = QPlainTextEdit(self, readOnly=True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.title, 1)
+        buttons = QHBoxLayout()  # under the title, which has the whole width to wrap in
+        buttons.addWidget(self.warning, 1)
         for action in actions:
             button = QToolButton(self)
             button.setDefaultAction(action)
@@ -61,8 +60,8 @@ class CandidateDetails(QWidget):
         split.setSizes([300, 120])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
         layout.addLayout(buttons)
-        layout.addWidget(self.warning)
         layout.addWidget(split)
 
     def show_entry(self, prompt: str, entry: Entry | None) -> None:
@@ -71,7 +70,7 @@ class CandidateDetails(QWidget):
             self.heat.clear()
             self.heat.candidate = None
             self.outcome.clear()
-            self.warning.hide()
+            self.warning.setText("")
             return
         c = entry.candidate
         copies = f", {entry.copies} identical samples" if entry.copies > 1 else ""
@@ -80,6 +79,6 @@ class CandidateDetails(QWidget):
                            f"{copies}")
         warnings = "; ".join(notes(entry))
         self.warning.setText(f"⚠ {warnings[:1].upper()}{warnings[1:]}." if warnings else "")
-        self.warning.setVisible(bool(warnings))
+
         self.heat.show_candidate(prompt, c)
         self.outcome.setPlainText(outcome_text(entry))

@@ -55,12 +55,13 @@ def notes(entry: Entry) -> list[str]:
     c = entry.candidate
     if c is None:
         return []
-    return (["stopped before it finished"] if c.finish_reason == "cancelled" else []) + c.warnings
+    # What a cut-off program is not (an attempt, finished by the limit) says nothing about it.
+    return ["stopped before it finished"] if c.finish_reason == "cancelled" else c.warnings
 
 
 def _badge_colour(entry: Entry) -> str | None:
     # A cut or degenerate candidate never wears the green (or red) of a normal result.
-    if entry.candidate is not None and entry.candidate.degenerate:
+    if entry.test == CANCELLED or entry.candidate is not None and entry.candidate.degenerate:
         return theme.QUEUED
     if entry.test == DONE:
         if entry.candidate is not None and entry.candidate.cut_by_token_limit:

@@ -62,8 +62,8 @@ class ConsoleDock(QDockWidget):
     def _on_output(self, msg: dict) -> None:
         """Any output message proves the subscription works: each probe makes the kernel publish
         its busy and idle status."""
-        if self.console is not None or msg.get("header", {}).get("msg_type") != "status":
-            return
+        if self.client is None or self.console is not None or msg.get("header", {}).get("msg_type") != "status":
+            return  # (no client: the window closed while a message was already queued)
         self._probe.stop()
         self.client.iopub_channel.message_received.disconnect(self._on_output)
         from qtconsole.rich_jupyter_widget import RichJupyterWidget

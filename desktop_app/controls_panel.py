@@ -76,6 +76,7 @@ class ControlsPanel(QWidget):
             combo.setMinimumContentsLength(12)
         self.estimate = QLabel(self, wordWrap=True)
         self.estimate.setStyleSheet(f"color: {theme.QUEUED}")
+        self.estimate.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.preset.addItem("custom")
         self.preset.addItems(list(PRESETS))
         self.preset.activated.connect(lambda _i: self.apply_preset(self.preset.currentText()))

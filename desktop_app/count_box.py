@@ -3,7 +3,7 @@ silently cut or reverted without a word; the box keeps its value and says why, r
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 from desktop_app import theme
 
@@ -50,6 +50,7 @@ class CountBox(QSpinBox):
 def with_note(box: CountBox, parent=None) -> QWidget:
     """`box` with a line under it that shows why a typed number was not taken."""
     holder = QWidget(parent)
+    holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # no spare height in a form
     note = QLabel(holder, wordWrap=True)
     note.setStyleSheet(f"color: {theme.FAIL}")
     note.hide()

@@ -38,7 +38,13 @@ class GenerationRun(QObject):
 
     @property
     def tokens_per_s(self) -> float:
-        return self.deltas / max(1e-6, (self.ended or time.monotonic()) - self.started)
+        """Tokens written per second, all rows together: those of finished candidates, and one per
+        stream event of the rows still being written (an event may carry several). A run reopened
+        from History streamed nothing: 0."""
+        if not self.deltas:
+            return 0.0
+        tokens = sum(len(e.candidate.token_ids) if e.candidate is not None else e.deltas for e in self.model.entries)
+        return tokens / max(1e-6, (self.ended or time.monotonic()) - self.started)
 
     @property
     def pending_tests(self) -> int:

@@ -156,12 +156,13 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
 
-        model_toolbar = QToolBar("Model", self, objectName="model_toolbar")
-        model_toolbar.addWidget(self.model_bar)
-        self.addToolBar(model_toolbar)
+        # Generate and Stop first: in a narrow window the model bar's end goes under », not Stop.
         run_toolbar = QToolBar("Run", self, objectName="run_toolbar")
         run_toolbar.addActions([self.generate_action, self.stop_action])
         self.addToolBar(run_toolbar)
+        model_toolbar = QToolBar("Model", self, objectName="model_toolbar")
+        model_toolbar.addWidget(self.model_bar)
+        self.addToolBar(model_toolbar)
         self.controls = ControlsPanel(self)
         self.controls.tokens_per_s = lambda: self.controller.last_tokens_per_s
         self.controls_dock = QDockWidget("Parameters", self, objectName="controls_dock")

@@ -16,9 +16,11 @@ def _plural(count: int, word: str) -> str:
 
 def counts_text(finished, asked: int | None) -> str:
     """How many samples ended, and what must be said about them: stopped, cut, not attempts."""
-    stopped = sum(c.finish_reason == "cancelled" for c in finished)
-    text = f"{len(finished) - stopped} of {asked} samples finished" if asked else ""
-    cut, degenerate = sum(c.cut_by_token_limit for c in finished), sum(c.degenerate is not None for c in finished)
+    ended = [c for c in finished if c.finish_reason != "cancelled"]
+    stopped = len(finished) - len(ended)
+    # "10 of 10 finished" says nothing; fewer finished, or some stopped, must be said.
+    text = f"{len(ended)} of {asked} samples finished" if asked and (stopped or len(ended) < asked) else ""
+    cut, degenerate = sum(c.cut_by_token_limit for c in ended), sum(c.degenerate is not None for c in ended)
     notes = [f"{stopped} stopped before the end (not tested)" if stopped else "",
              f"{cut} cut by the token limit" if cut else "",
              (f"{degenerate} not a real attempt" if degenerate == 1 else f"{degenerate} not real attempts")

@@ -4,7 +4,7 @@ dialog's whole error, an enlarged lab plot, and errors that stay on their own ta
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QSettings, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QFormLayout, QSplitter, QWidget
+from PySide6.QtWidgets import QApplication, QFormLayout, QSplitter, QToolBar, QWidget
 
 from desktop_app import theme
 from desktop_app.main_window import MainWindow
@@ -31,6 +31,8 @@ def assert_workbench_holds(window, size):
     assert w.tests_editor.height() >= MIN_TESTS_HEIGHT - 30
     assert w.view.width() >= MIN_RESULTS_WIDTH - 10 and w.view.height() >= MIN_TABLE_HEIGHT - 10
     assert w.details.height() >= MIN_DETAILS_HEIGHT - 10
+    stop = w.findChild(QToolBar, "run_toolbar").widgetForAction(w.stop_action)
+    assert stop is not None and stop.isVisible(), "Stop is hidden under the toolbar's overflow"
     scroll = w.controls_dock.widget()
     assert not scroll.horizontalScrollBar().isVisible(), "the Parameters panel scrolls sideways"
     assert w.controls.width() >= w.controls.minimumSizeHint().width()
