@@ -175,7 +175,8 @@ class CandidatesModel(QAbstractTableModel):
             return QColor(colour) if role == Qt.ItemDataRole.BackgroundRole else QColor("white")
         if column == NOTES and role == Qt.ItemDataRole.ForegroundRole and notes(entry):
             return QColor(theme.RUNNING)
-        if role == Qt.ItemDataRole.FontRole and entry.candidate is not None and entry.candidate.degenerate:
+        if role == Qt.ItemDataRole.FontRole and entry.test != CANCELLED and entry.candidate is not None \
+                and entry.candidate.degenerate:
             font = QFont()
             font.setItalic(True)
             return font

@@ -12,9 +12,10 @@ from core.params import CODEX_STOPS, MAX_SAMPLES, InvalidParams, SamplingParams
 from desktop_app import theme
 from desktop_app.count_box import CountBox, with_note
 
-# Before this machine has measured a run: the default model wrote 145-172 tokens/s in batches on
-# the 2-core reference machine (BENCHMARKS.md); a round, cautious figure for an estimate.
-ROUGH_TOKENS_PER_S = 100.0
+# Before this machine has measured a run. SmolLM2-135M wrote 145-172 tokens/s in batches of 20 on
+# the 2-core reference machine (BENCHMARKS.md); the default model is about four times larger, and
+# a loaded machine is slower still: a cautious round figure, replaced by the first measured run.
+ROUGH_TOKENS_PER_S = 25.0
 # The Codex paper's best temperatures: 0.2 for pass@1 and 0.8 for pass@100 (Figure 5), nucleus p=0.95.
 PRESETS = {
     "pass@1 (T=0.2)": {"temperature": 0.2, "top_p": 0.95, "n": 20},
