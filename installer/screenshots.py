@@ -1,8 +1,9 @@
 """Screenshots for the README: starts Xvfb, runs the app on it, drives a generation on a
-HumanEval problem, then the Sampling lab's Demo, a From-examples task and a Docstrings run, and
-saves docs/screenshots/*.png (light and dark).
+HumanEval problem with a candidate selected (at 1600x1000 and at 1024x700), a run stopped
+midway, then the Sampling lab's Demo, a From-examples task and a Docstrings run, and saves
+docs/screenshots/*.png (light and dark).
 
-Usage: .venv/bin/python installer/screenshots.py [--model default] [-n 10] [--task HumanEval/0]
+Usage: .venv/bin/python installer/screenshots.py [--model default] [-n 10] [--task HumanEval/0] [--workbench-only]
 Needs Xvfb and the xcb libraries (installer/bootstrap.sh installs them).
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = (1600, 1000)
+SMALL = (1024, 700)  # the smallest window the layout is made for
 
 
 def start_xvfb() -> tuple[subprocess.Popen, str]:
@@ -88,10 +90,10 @@ def shoot(args) -> None:
     settle(app)
     screen = app.primaryScreen()
 
-    def save(name: str) -> None:
+    def save(name: str, size: tuple[int, int] = SIZE) -> None:
         settle(app, 0.3)
         path = os.path.join(args.out, f"{name}-{args.shoot}.png")
-        screen.grabWindow(0, 0, 0, *SIZE).save(path)
+        screen.grabWindow(0, 0, 0, *size).save(path)
         print(path)
 
     save("studio")
@@ -109,14 +111,37 @@ def shoot(args) -> None:
     settle(app, 3)
     save("console")
     window.console.hide()
+    window.setGeometry(0, 0, *SMALL)
+    settle(app, 1)
+    save("studio-1024x700", SMALL)
+    window.setGeometry(0, 0, *SIZE)
     browser = ProblemBrowser(problems, window)
     browser.search.setText("palindrome")
     browser.show()
     browser.move(window.geometry().center() - browser.rect().center())
     save("problem-browser")
     browser.close()
-    shoot_tabs(app, window, save)
+    shoot_stopped_run(app, window, save)
+    if not args.workbench_only:
+        shoot_tabs(app, window, save)
     window.close()
+
+
+def shoot_stopped_run(app, window, save) -> None:
+    """The pass@100 preset stopped after a few candidates: the cut-off ones are kept, marked and
+    left out of pass@k."""
+    window.controls.apply_preset("pass@100 (T=0.8)")
+    done = []
+    window.controller.run_finished.connect(lambda: done.append(True))
+    window.generate()
+    deadline = time.monotonic() + 60  # a batch of 200 may finish none early: stop after a minute anyway
+    wait_for(app, lambda: len(window.model.finished()) >= 3 or time.monotonic() > deadline, 900)
+    window.controller.stop()
+    wait_for(app, lambda: bool(done), 900)
+    stopped = [i for i in window.view.ranked_indices() if window.model.entry(i).candidate.finish_reason == "cancelled"]
+    if stopped:
+        window.view.selectRow(window.view.ranked_indices().index(stopped[0]))
+    save("stopped-run")
 
 
 def shoot_tabs(app, window, save) -> None:
@@ -150,6 +175,7 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--task", default="HumanEval/0")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
+    parser.add_argument("--workbench-only", action="store_true", help="skip the Lab, From-examples and Docstrings tabs")
     parser.add_argument("--shoot", choices=("light", "dark"), help=argparse.SUPPRESS)  # the child's role
     parser.add_argument("--settings-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
