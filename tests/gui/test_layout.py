@@ -54,12 +54,11 @@ def test_workbench_holds_with_a_candidate_selected(qtbot, tiny_window, size):
         settle(qtbot, w, size)
         w.view.selectRow(0)
         qtbot.waitUntil(lambda: w.details.title.text().startswith("Candidate #"), timeout=5000)
-        qtbot.wait(50)
-        assert_workbench_holds(w, size)
+        # Layouts settle over a few passes of the event loop, slowly on a loaded machine.
+        qtbot.waitUntil(lambda: assert_workbench_holds(w, size), timeout=5000)
         # However long the title, it wraps inside the pane instead of widening it.
         w.details.title.setText("Candidate #1 — " + "a very long title " * 40)
-        qtbot.wait(50)
-        assert_workbench_holds(w, size)
+        qtbot.waitUntil(lambda: assert_workbench_holds(w, size), timeout=5000)
     finally:
         w.resize(*before)
 
@@ -85,7 +84,7 @@ def test_a_degenerate_saved_layout_is_not_restored(qtbot, tmp_path, size):
     try:
         window.show()
         settle(qtbot, window, size)
-        assert_workbench_holds(window, size)
+        qtbot.waitUntil(lambda: assert_workbench_holds(window, size), timeout=5000)
         assert all(size > 0 for split, _ in window._splitters.values() for size in split.sizes())
     finally:
         window.close()
@@ -146,6 +145,7 @@ def test_a_lab_plot_opens_large_and_full_screen(qtbot, tiny_window):
     w.tabs.setCurrentWidget(lab)
     name = next(iter(lab.plots.images))
     image = lab.plots.images[name]
+    lab.plots.set_pngs({})  # another test's sweep may have left plots
     assert not image.enlarge_button.isVisible()  # nothing to enlarge before a plot is drawn
     lab.plots.set_pngs({name: png(660, 480)})
     qtbot.waitUntil(image.enlarge_button.isVisible, timeout=2000)
