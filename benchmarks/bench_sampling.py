@@ -13,7 +13,7 @@ and stop by the same rules as ours and with the same random draws (SameDraws, Co
 so every method writes the same candidates up to rounding: the wall times compare the same work.
 Tokens counted for every method are the real completion tokens, up to the stop string or EOS.
 
-    .venv/bin/python benchmarks/bench_sampling.py [--quick]
+    .venv/bin/python benchmarks/bench_sampling.py [--quick] [--model NAME] [-n 20] [--methods ours,hf]
 """
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ from core.problems import load_problems
 from core.sampler import next_uniforms, nucleus_sample, row_generator
 from core.stopping import find_stop, tokens_covering
 
-N, MAX_NEW, TEMPERATURE, TOP_P = 20, 128, 0.8, 0.95
+MAX_NEW, TEMPERATURE, TOP_P = 128, 0.8, 0.95
+METHODS = ("ours", "hf", "seq", "ours_modules", "ours_unpacked", "ours_1")
 
 
 def completion(tokenizer, ids: list[int]) -> tuple[str, int]:
@@ -117,29 +118,40 @@ def read_bandwidth_gbs() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="2 prompts instead of 10")
+    parser.add_argument("--model", default="default", help="default, a catalogue name, a folder or a .gguf file")
+    parser.add_argument("-n", type=int, default=20, help="candidates per prompt")
+    parser.add_argument("--methods", default=",".join(METHODS), help="a subset of " + ",".join(METHODS))
     args = parser.parse_args()
+    methods = [m for m in args.methods.split(",") if m]
+    if "ours" not in methods or not set(methods) <= set(METHODS):
+        parser.error(f"--methods must include ours and name only {', '.join(METHODS)}")
     problems = list(load_problems().values())[: 2 if args.quick else 10]
+    n = args.n
+
     def load(**how):
-        return loader.load("default", progress=lambda _m: None, **how)
+        return loader.load(args.model, progress=lambda _m: None, **how)
 
     engine = Engine(*load())
-    modules = Engine(*load(fuse=False))
-    unpacked = Engine(*load(pack_weights=False))
+    modules = Engine(*load(fuse=False)) if "ours_modules" in methods else None
+    unpacked = Engine(*load(pack_weights=False)) if "ours_unpacked" in methods else None
     plain, tok, plain_info = load(pack_weights=False, fuse=False)
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; model: {engine.info.describe()}")
     for warm in (engine, modules, unpacked):
-        run_ours(warm, "def warm_up():\n", 0, 2)  # first-call allocations
-    totals = {name: [0.0, 0, 0] for name in ("ours", "hf", "seq", "ours_modules", "ours_unpacked", "ours_1")}
+        if warm is not None:
+            run_ours(warm, "def warm_up():\n", 0, 2)  # first-call allocations
+    runs = {
+        "hf": lambda prompt, seed: run_hf(plain.model, tok, prompt, seed, n, 1),
+        "seq": lambda prompt, seed: run_hf(plain.model, tok, prompt, seed, 1, n),
+        "ours_modules": lambda prompt, seed: run_ours(modules, prompt, seed, n),
+        "ours_unpacked": lambda prompt, seed: run_ours(unpacked, prompt, seed, n),
+        "ours_1": lambda prompt, seed: run_ours(engine, prompt, seed, 1),
+    }
+    totals = {name: [0.0, 0, 0] for name in methods}
     for seed, problem in enumerate(problems):
         prompt = problem["prompt"]
-        ours = run_ours(engine, prompt, seed, N)
+        ours = run_ours(engine, prompt, seed, n)
         for name, (wall, texts, tokens) in (
-            ("ours", ours),
-            ("hf", run_hf(plain.model, tok, prompt, seed, N, 1)),
-            ("seq", run_hf(plain.model, tok, prompt, seed, 1, N)),
-            ("ours_modules", run_ours(modules, prompt, seed, N)),
-            ("ours_unpacked", run_ours(unpacked, prompt, seed, N)),
-            ("ours_1", run_ours(engine, prompt, seed, 1)),
+            ("ours", ours), *((name, runs[name](prompt, seed)) for name in methods if name != "ours")
         ):
             same = sum(a == b for a, b in zip(texts, ours[1]))  # row i against our row i
             for i, value in enumerate((wall, tokens, same)):
@@ -152,17 +164,20 @@ def main() -> None:
     weight_bytes = plain_info.memory_bytes  # read once per step (the packed engine also holds a copy of the tied head)
     bandwidth = read_bandwidth_gbs()
     limit_ms = weight_bytes / (bandwidth * 1e9) * 1000
-    single = totals["ours_1"][1] / totals["ours_1"][0]
     print(f"\ndecode limit: {weight_bytes / 2**20:.0f} MiB of weights per step / {bandwidth:.1f} GB/s read bandwidth "
-          f"= {limit_ms:.1f} ms/step (= {1000 / limit_ms:.0f} tok/s single stream); measured single stream {1000 / single:.1f} ms/token")
-    ratio_hf = totals["hf"][0] / totals["ours"][0]
-    ratio_seq = totals["seq"][0] / totals["ours"][0]
-    print(f"ratio_vs_hf={ratio_hf:.2f} ratio_vs_sequential={ratio_seq:.2f} "
-          f"fusion_speedup={totals['ours_modules'][0] / totals['ours'][0]:.2f} "
-          f"packing_speedup={totals['ours_unpacked'][0] / totals['ours'][0]:.2f} "
-          f"ours_tok_s={totals['ours'][1] / totals['ours'][0]:.1f} hf_tok_s={totals['hf'][1] / totals['hf'][0]:.1f} "
-          f"seq_tok_s={totals['seq'][1] / totals['seq'][0]:.1f} single_stream_tok_s={single:.1f} decode_limit_ms={limit_ms:.1f} "
-          f"same_candidates_hf={totals['hf'][2]} same_candidates_seq={totals['seq'][2]}")
+          f"= {limit_ms:.1f} ms/step (= {1000 / limit_ms:.0f} tok/s single stream)")
+    figures = {"n": n, "ours_tok_s": f"{totals['ours'][1] / totals['ours'][0]:.1f}", "decode_limit_ms": f"{limit_ms:.1f}"}
+    for name, label in (("hf", "ratio_vs_hf"), ("seq", "ratio_vs_sequential"), ("ours_modules", "fusion_speedup"),
+                        ("ours_unpacked", "packing_speedup")):
+        if name in totals:
+            figures[label] = f"{totals[name][0] / totals['ours'][0]:.2f}"
+    for name in ("hf", "seq"):
+        if name in totals:
+            figures[f"{name}_tok_s"] = f"{totals[name][1] / totals[name][0]:.1f}"
+            figures[f"same_candidates_{name}"] = str(totals[name][2])
+    if "ours_1" in totals:
+        figures["single_stream_tok_s"] = f"{totals['ours_1'][1] / totals['ours_1'][0]:.1f}"
+    print(" ".join(f"{key}={value}" for key, value in figures.items()))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ server (vLLM, llama.cpp) for models that outgrow the workstation."""
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterator, Protocol, runtime_checkable
+from collections.abc import Callable, Iterator
+from typing import Protocol, runtime_checkable
 
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.engine import Engine

@@ -58,7 +58,7 @@ class Candidate:
         }
 
     @classmethod
-    def from_json(cls, row: dict) -> "Candidate":
+    def from_json(cls, row: dict) -> Candidate:
         return cls(
             index=row["index"],
             text=row["completion"],

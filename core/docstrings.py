@@ -9,8 +9,8 @@ import inspect
 import io
 import threading
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Iterator
 
 from core.candidate import Candidate
 from core.params import InvalidParams, SamplingParams

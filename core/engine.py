@@ -8,18 +8,18 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator
 
 import torch
 
 from core import instruct, loader, sampler, stopping
-from core.sampling_backend import SamplingBackend
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.degenerate import degenerate_reason
 from core.device import free_memory_bytes, is_out_of_memory, release_cached_memory
 from core.loader import ModelInfo, ModelLoadError  # noqa: F401  (re-exported for callers)
 from core.params import InvalidParams, SamplingParams
+from core.sampling_backend import SamplingBackend
 
 # On CPU a step is compute-bound past ~64 rows: bigger chunks gain nothing and delay the first
 # finished candidates. On a GPU, memory is the only limit.
@@ -56,7 +56,7 @@ class Engine(SamplingBackend):
         self.eos_ids = {i for i in [*eos, tokenizer.eos_token_id] if i is not None}
 
     @classmethod
-    def load(cls, spec: str = "default", progress: Callable[[str], None] = print, dtype=None) -> "Engine":
+    def load(cls, spec: str = "default", progress: Callable[[str], None] = print, dtype=None) -> Engine:
         return cls(*loader.load(spec, progress, dtype))
 
     # -- sampling -----------------------------------------------------------------------------

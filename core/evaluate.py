@@ -23,6 +23,7 @@ from core.passk import mean_pass_at_k, pass_at_k
 from core.ranking import ranking_curves
 from core.reverse import back_translation_logprob, strip_docstring
 from sandbox import Program
+from sandbox.status import ERROR
 
 CONFIG, SAMPLES, RESULTS, SUMMARY = "config.json", "samples.jsonl", "results.jsonl", "summary.json"
 # Per-token alternatives and text pieces serve the GUI's probability view; across a whole
@@ -59,7 +60,7 @@ class EvalConfig:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, row: dict) -> "EvalConfig":
+    def from_json(cls, row: dict) -> EvalConfig:
         return cls(**{**row, "task_ids": tuple(row["task_ids"]), "temperatures": tuple(row["temperatures"])})
 
     def sampling_params(self, temperature: float) -> SamplingParams:
@@ -174,8 +175,15 @@ class _Tester:
 
     def submit(self, rows: list[dict]) -> None:
         for row in rows:
-            program = Program.from_problem(self.problems[row["task_id"]], row["completion"])
-            fut = self.pool.submit(program, timeout_s=self.config.timeout_s)
+            try:
+                program = Program.from_problem(self.problems[row["task_id"]], row["completion"])
+                fut = self.pool.submit(program, timeout_s=self.config.timeout_s)
+            except ValueError as exc:
+                # A sample the sandbox will not run (over its size limit) fails alone: the others keep going.
+                with self.lock:
+                    self._append(row, False, f"failed: not run: {exc}", ERROR, 0.0)
+                self.progress()
+                continue
             with self.lock:
                 self.pending[fut] = row
             fut.add_done_callback(self._record)
@@ -189,12 +197,15 @@ class _Tester:
                 self.errors.append(fut.exception())
                 return
             res = fut.result()
-            verdict = {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
-                       "completion_id": row["index"], "passed": bool(res.passed), "result": res.human_eval_result,
-                       "status": res.status, "wall_ms": res.wall_ms}
-            append_rows(self.fh, [verdict])
-            self.results[sample_key(verdict)] = verdict
+            self._append(row, bool(res.passed), res.human_eval_result, res.status, res.wall_ms)
         self.progress()
+
+    def _append(self, row: dict, passed: bool, result: str, status: str, wall_ms: float) -> None:
+        verdict = {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
+                   "completion_id": row["index"], "passed": passed, "result": result, "status": status,
+                   "wall_ms": wall_ms}
+        append_rows(self.fh, [verdict])
+        self.results[sample_key(verdict)] = verdict
 
     def wait(self) -> None:
         """Block until every submitted test has its verdict; re-raise a sandbox failure."""
@@ -289,7 +300,7 @@ def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: M
             "distinct_passing": sum(map(len, distinct_passing)),
             "mean_distinct_per_problem": sum(map(len, distinct)) / len(units),
         }
-        for task_id, (rows, passed), programs, passing in zip(config.task_ids, units, distinct, distinct_passing):
+        for task_id, (_rows, passed), programs, passing in zip(config.task_ids, units, distinct, distinct_passing):
             summary["per_problem"].append({
                 "task_id": task_id, "temperature": temperature, "n": len(passed), "passed": sum(passed),
                 "pass_at_k": {f"pass@{k}": pass_at_k(len(passed), sum(passed), k) for k in ks},

@@ -23,6 +23,10 @@ REQUEST = (
 PRIMER = FENCE + "python\n"
 
 _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
+# A line at column 0 that runs code once the function is written: the model trying it out
+# ("print(f(3))", "if __name__ == ...", "assert f(1) == 2", "f(3)"). Nothing after it is kept, so
+# generating it only costs time.
+_DEMO_LINE = re.compile(r"^(?:print\(|if |assert |for |while |try:|with |[A-Za-z_][\w.]*\()", re.MULTILINE)
 
 
 def chat_messages(prompt: str) -> list[dict]:
@@ -43,12 +47,26 @@ def chat_prompt(tokenizer, prompt: str) -> str:
     return text + reply_start(prompt)
 
 
+def rewrite_allowance(prompt: str) -> int:
+    """Tokens a server's model spends writing the prompt's signature and docstring again before
+    the body, added to its budget so the body gets all of `max_new_tokens`. Code runs at about
+    3.5 characters per token; 3 errs towards a budget that is too large, which costs nothing
+    once the reply ends."""
+    return len(prompt) // 3 + 16
+
+
 def body_end(text: str) -> int | None:
-    """Where a continued reply's code ends: the start of the line that closes the fence."""
+    """Where a continued reply's code ends: the start of the line that closes the fence, or of
+    a complete top-level line that tries the function out."""
     if text.startswith(FENCE):
         return 0
-    closing = text.find("\n" + FENCE)
-    return None if closing < 0 else closing + 1
+    ends = [text.find("\n" + FENCE) + 1]
+    # Only whole lines count: "for" alone could still become "format_ = ...".
+    complete = text[: text.rfind("\n") + 1]
+    demo = _DEMO_LINE.search(complete)
+    ends.append(demo.start() if demo else 0)
+    found = [e for e in ends if e > 0]
+    return min(found) if found else None
 
 
 def completion_from_body(prompt: str, continuation: str) -> str:
@@ -93,6 +111,18 @@ def _is_docstring(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
+def _body_start(lines: list[str], func: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Index of the body's first line after the docstring, comments above the first statement
+    included: they explain the code to the user."""
+    first = func.body[0]
+    if _is_docstring(first) and len(func.body) > 1:
+        return first.end_lineno or first.lineno
+    start = func.body[1 if _is_docstring(first) else 0].lineno - 1
+    while start > func.lineno and lines[start - 1].strip().startswith("#"):
+        start -= 1
+    return start
+
+
 def completion_from_reply(prompt: str, reply: str) -> str:
     """The text to append to `prompt`: the body of the model's version of the target function
     (its docstring dropped, since the prompt has one), then any helpers or imports it wrote."""
@@ -104,18 +134,23 @@ def completion_from_reply(prompt: str, reply: str) -> str:
     indent, name = target
     lines = code.splitlines()
     func = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
+    if func is None and not tree.body:
+        return ""  # a reply with no code at all: an empty completion, which is marked degenerate
     if func is None:
         # The model wrote only a body (or unrelated code): indent it under the prompt's def.
         return textwrap.indent(textwrap.dedent("\n".join(lines[: tree.body[-1].end_lineno])), indent + "    ") + "\n"
     stmts = [s for i, s in enumerate(func.body) if not (i == 0 and _is_docstring(s))]
     if not stmts:
         return indent + "    pass\n"
-    body = textwrap.dedent("\n".join(lines[stmts[0].lineno - 1 : func.end_lineno]))
+    body = textwrap.dedent("\n".join(lines[_body_start(lines, func) : func.end_lineno]))
     parts = [textwrap.indent(body, indent + "    ")]
     prompt_defs = {m.group(2) for m in _DEF.finditer(prompt)}
+    prompt_lines = {line.strip() for line in prompt.splitlines()}
     for node in tree.body:
         if node is func or not isinstance(node, _SUPPORT) or getattr(node, "name", None) in prompt_defs:
             continue
+        if all(line.strip() in prompt_lines for line in lines[node.lineno - 1 : node.end_lineno]):
+            continue  # the prompt's own imports and constants, which a continued reply repeats
         # Imports and helpers the body relies on run at module level after the function is defined,
         # which is before any test calls it.
         parts.append("\n".join(lines[node.lineno - 1 : node.end_lineno]))

@@ -3,11 +3,12 @@ turning every failure into a one-sentence reason a user can act on."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from core import catalogue, model_install, model_store, runner as runners
+from core import catalogue, model_install, model_store
+from core import runner as runners
 from core.device import free_memory_bytes, pick_device, pick_dtype
 from core.user_error import UserError
 
@@ -82,7 +83,10 @@ def _check_config(folder: Path) -> str:
 
 def check_memory(folder: Path, dtype, available: int) -> None:
     """Refuse, before loading, a model whose weights would not fit in the memory left."""
-    stored = model_store.describe(folder)
+    try:
+        stored = model_store.describe(folder)
+    except model_store.UnreadableWeights as exc:
+        raise ModelLoadError(str(exc)) from None
     needed = stored["n_params"] * dtype.itemsize + RUNTIME_OVERHEAD
     if needed > available:
         raise ModelLoadError(

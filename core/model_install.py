@@ -13,8 +13,8 @@ import subprocess
 import sys
 import threading
 import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import platformdirs
 import psutil

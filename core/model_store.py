@@ -6,8 +6,8 @@ import collections
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import platformdirs
 
@@ -108,10 +108,21 @@ def local_models(extra_dirs: list[Path] = ()) -> list[Path]:
     return found
 
 
+class UnreadableWeights(ValueError):
+    """A weights file whose header cannot be parsed: truncated, overwritten or not weights at all."""
+
+
 def describe(path: Path) -> dict:
     """Parameter count, storage dtype and size of a model on disk, read from file headers
-    without loading the weights."""
+    without loading the weights. Raises UnreadableWeights for a damaged file."""
     path = Path(path)
+    try:
+        return _describe(path)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise UnreadableWeights(f"the weights in {path} are corrupt or unreadable: {exc}") from None
+
+
+def _describe(path: Path) -> dict:
     if path.suffix == ".gguf":
         import gguf
 

@@ -25,7 +25,7 @@ class SamplingParams:
     mode: str = "auto"
     top_alternatives: int = 5  # alternatives kept per token for the probability view
 
-    def validated(self) -> "SamplingParams":
+    def validated(self) -> SamplingParams:
         if not isinstance(self.n, int) or not 1 <= self.n <= MAX_SAMPLES:
             raise InvalidParams(f"n must be between 1 and {MAX_SAMPLES}, got {self.n}")
         if self.temperature < 0:

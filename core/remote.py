@@ -23,8 +23,17 @@ from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.loader import ModelInfo
 from core.params import InvalidParams, SamplingParams
 from core.remote_chunks import body_start, finish_reason, parse_choice
-from core.remote_http import (Aborted, AuthFailed, Call, Endpoint, MalformedResponse, ModelNotFound, RemoteError,
-                              ServerFailed, Transport)
+from core.remote_http import (
+    Aborted,
+    AuthFailed,
+    Call,
+    Endpoint,
+    MalformedResponse,
+    ModelNotFound,
+    RemoteError,
+    ServerFailed,
+    Transport,
+)
 from core.sampling_backend import SamplingBackend
 from core.secrets import api_key
 
@@ -112,7 +121,7 @@ class RemoteBackend(SamplingBackend):
 
     @classmethod
     def connect(cls, url: str, served_model: str | None = None, progress: Callable[[str], None] = print,
-                max_in_flight: int = 4, samples_per_request: int = 1, **endpoint_options) -> "RemoteBackend":
+                max_in_flight: int = 4, samples_per_request: int = 1, **endpoint_options) -> RemoteBackend:
         """Connect and probe: model list, a one-token completion (are log-probs returned?) and a
         one-token chat (is there a chat template?). This is also the GUI's connection test."""
         endpoint = Endpoint.from_url(url, **endpoint_options)
@@ -160,7 +169,8 @@ class RemoteBackend(SamplingBackend):
                 # own defaults (top_k 40, min_p 0.05), not the paper's temperature + nucleus sampling.
                 "top_k": params.top_k, "min_p": 0.0, "repeat_penalty": 1.0}
         if mode == "instruct":
-            return {**body, "messages": instruct.chat_messages(prompt), "logprobs": True, "top_logprobs": alternatives}
+            return {**body, "max_tokens": params.max_new_tokens + instruct.rewrite_allowance(prompt),
+                    "messages": instruct.chat_messages(prompt), "logprobs": True, "top_logprobs": alternatives}
         return {**body, "prompt": prompt, "stop": list(params.stop), "logprobs": alternatives}
 
     def _run(self, prompt, params, mode, requests, copies, cancel) -> Iterator[TokenDelta | CandidateDone]:
@@ -377,7 +387,7 @@ def _pick_model(transport: Transport, served_model: str | None) -> str:
         if exc.status != 404:
             raise
         if served_model is None:
-            raise RemoteError(f"{transport.endpoint.base} does not list its models: name one with --served-model")
+            raise RemoteError(f"{transport.endpoint.base} does not list its models: name one with --served-model") from None
         return served_model
     models = [m.get("id") for m in listing.get("data") or [] if isinstance(m, dict) and m.get("id")]
     if served_model is None:

@@ -9,8 +9,8 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from core.loader import ModelLoadError
@@ -72,7 +72,7 @@ class Endpoint:
     backoff_s: float = 0.5
 
     @classmethod
-    def from_url(cls, url: str, api_key: str | None = None, **options) -> "Endpoint":
+    def from_url(cls, url: str, api_key: str | None = None, **options) -> Endpoint:
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RemoteError(f"not a server URL: {url!r} (expected http://host:port/v1)")

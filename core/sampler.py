@@ -6,8 +6,8 @@ and capture of the raw log-probabilities that candidates are ranked by.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import torch
 

@@ -25,7 +25,10 @@ def find_block_end(text: str) -> int | None:
 
 def tokens_covering(prefix_lengths: list[int], cut: int) -> int:
     """How many tokens are needed for the decoded text to reach `cut` characters, given the
-    decoded length after each token. Tokens lying wholly inside the stop string are dropped."""
+    decoded length after each token. Tokens lying wholly inside the stop string are dropped,
+    so a sample stopped before any text (a reply that closes its code block at once) has none."""
+    if cut <= 0:
+        return 0
     for count, length in enumerate(prefix_lengths, start=1):
         if length >= cut:
             return count

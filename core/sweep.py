@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 from core.candidate import CandidateDone
 from core.evaluate import normalized_program

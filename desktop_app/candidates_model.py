@@ -12,6 +12,8 @@ from core.ranking_view import group_duplicates, rank
 from desktop_app import theme
 
 COLUMNS = ("Rank", "Mean log-prob", "Sum log-prob", "Tests", "Notes", "Tokens", "Time", "Copies", "Program")
+# The invalid index: the parent of top-level rows (Qt passes it when asking for those counts).
+_ROOT = QModelIndex()
 RANK, MEAN, SUM, TESTS, NOTES, TOKENS, TIME, COPIES, PROGRAM = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 HIDDEN_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -145,10 +147,10 @@ class CandidatesModel(QAbstractTableModel):
 
     # -- Qt model --------------------------------------------------------------------------------
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(self.entries)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):

@@ -22,7 +22,7 @@ def replace_all(editor, text: str) -> None:
 
 
 class _LineNumbers(QWidget):
-    def __init__(self, editor: "CodeEditor"):
+    def __init__(self, editor: CodeEditor):
         super().__init__(editor)
         self.editor = editor
 

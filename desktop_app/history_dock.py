@@ -6,8 +6,16 @@ import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QInputDialog, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QInputDialog,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 KIND_LABELS = {"workbench": "Workbench", "docstrings": "Docstrings", "examples": "From examples",
                "sweep": "Sampling lab"}

@@ -2,7 +2,7 @@
 engine process, and a document (inputs plus the latest results) that the session store keeps."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 

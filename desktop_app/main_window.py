@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow,
-                               QScrollArea, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.model_spec import is_server_url
 from core.model_store import data_dir
@@ -41,6 +52,7 @@ from desktop_app.summary_panel import SummaryPanel, run_end_text
 from desktop_app.tests_editor import TestsEditor
 from desktop_app.titled import titled
 from desktop_app.workbench_recorder import STOPPED, WorkbenchRecorder
+
 
 def sessions_path():
     return data_dir() / "sessions.sqlite"

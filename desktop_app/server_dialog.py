@@ -3,8 +3,7 @@ model, an optional API key kept only in the OS keyring, and a connection test.""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton,
-                               QVBoxLayout)
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
 from core.model_spec import is_server_url
 from core.secrets import ENV_VAR, KeyringUnavailable, store_api_key

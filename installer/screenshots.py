@@ -58,13 +58,12 @@ def settle(app, seconds: float = 0.5) -> None:
 
 def shoot(args) -> None:
     """Runs in the child process, on the Xvfb display."""
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QToolTip
 
     from core.problems import load_problems
-    from desktop_app.app import configure
-    from PySide6.QtCore import QSettings
-
     from desktop_app import main_window
+    from desktop_app.app import configure
     from desktop_app.first_run import DONE_KEY
     from desktop_app.main_window import MainWindow
     from desktop_app.problem_browser import ProblemBrowser

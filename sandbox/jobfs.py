@@ -33,9 +33,12 @@ class JobDirError(OSError):
     """The job folder could not be made fresh: this worker must not run another candidate."""
 
 
+def _encoded(value):
+    return value.encode() if isinstance(value, str) else value
+
+
 def _mount(source, target: str, fstype, flags: int, data) -> None:
-    enc = (lambda s: s.encode() if isinstance(s, str) else s)
-    if libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)) != 0:
+    if libc.mount(_encoded(source), _encoded(target), _encoded(fstype), ctypes.c_ulong(flags), _encoded(data)) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"mount {target}: {os.strerror(err)}")
 

@@ -20,11 +20,12 @@ import signal
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from typing import Iterable, Iterator
 from concurrent.futures._base import CANCELLED_AND_NOTIFIED, RUNNING
 
-from sandbox import allowlist, codec, layers as layers_mod, seccomp_filter
+from sandbox import allowlist, codec, seccomp_filter
+from sandbox import layers as layers_mod
 from sandbox.layers import SandboxUnavailable
 from sandbox.program import Program
 from sandbox.results import CRASH, TIMEOUT, RunResult
@@ -59,7 +60,7 @@ class RunFuture(Future):
 class _Slot:
     """One worker process and the thread that feeds it."""
 
-    def __init__(self, pool: "SandboxPool", index: int):
+    def __init__(self, pool: SandboxPool, index: int):
         self.pool, self.index = pool, index
         self.proc: subprocess.Popen | None = None
         self.layers: dict | None = None
@@ -337,7 +338,7 @@ class SandboxPool:
             slot.thread.join(timeout=30)
             slot._kill()
 
-    def __enter__(self) -> "SandboxPool":
+    def __enter__(self) -> SandboxPool:
         return self
 
     def __exit__(self, *exc) -> None:

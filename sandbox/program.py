@@ -14,7 +14,7 @@ class Program:
     entry_point: str
 
     @classmethod
-    def from_problem(cls, problem: dict, completion: str) -> "Program":
+    def from_problem(cls, problem: dict, completion: str) -> Program:
         return cls(problem["prompt"], completion, problem["test"], problem["entry_point"])
 
     def validate(self) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from sandbox.status import (CRASH, ERROR, FAIL, MEMORY_LIMIT, PASS, SANDBOX_ERROR,  # noqa: F401
-                            STATUSES, TIMEOUT)
+from sandbox.status import CRASH, ERROR, FAIL, MEMORY_LIMIT, PASS, SANDBOX_ERROR, STATUSES, TIMEOUT  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class RunResult:
         return out
 
     @classmethod
-    def from_json(cls, data: dict) -> "RunResult":
+    def from_json(cls, data: dict) -> RunResult:
         cases = [TestCaseResult(**c) for c in data.get("cases", [])]
         keys = ("status", "stdout_tail", "stderr_tail", "wall_ms", "peak_rss_kb", "human_eval_result")
         return cls(cases=cases, **{k: data[k] for k in keys if k in data})

@@ -67,9 +67,3 @@ def small_engine(small_model_dir):
     from core.engine import Engine
 
     return Engine.load(str(small_model_dir), progress=lambda _msg: None)
-
-
-@pytest.fixture(scope="session")
-def default_engine(small_engine):
-    # Kept until tests/remote moves to small_engine.
-    return small_engine

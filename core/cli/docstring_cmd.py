@@ -24,9 +24,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from core.backend import open_backend
     from core.cli.errors import UserError
     from core.docstrings import example_inputs, functions_in, scored_docstrings
-    from core.backend import open_backend
     from core.params import SamplingParams
 
     if not args.file.is_file():

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from core.cli import arg_types
+
 DEFAULT_KS = (1, 10, 100)
 
 
@@ -22,8 +24,10 @@ def register(sub) -> None:
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--timeout", type=float, default=3.0, help="seconds per program in the sandbox")
-    p.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
+    p.add_argument("--timeout", type=arg_types.positive_float_up_to(3600, " seconds"), default=3.0,
+                   help="seconds per program in the sandbox")
+    p.add_argument("--workers", type=arg_types.int_between(1, 64), default=None,
+                   help="sandbox workers (default: one per core)")
     p.add_argument("--no-back-translation", action="store_true",
                    help="skip the back-translation score (one extra forward pass per sample)")
     p.add_argument("--no-pipeline", action="store_true", help="finish each problem's tests before the next generation")
@@ -71,8 +75,6 @@ def build_config(args, problems: dict[str, dict]):
                         back_translation=not args.no_back_translation)
     for t in config.temperatures:
         config.sampling_params(t)  # raises InvalidParams, a one-line message, for bad n, T, top-p...
-    if args.timeout <= 0:
-        raise UserError(f"--timeout must be positive, got {args.timeout}")
     ks = [k for k in DEFAULT_KS if k <= args.n] if args.k is None else parse_list(args.k, int, "--k")
     try:
         check_ks(ks, args.n)

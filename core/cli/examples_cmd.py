@@ -50,8 +50,8 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
 
 
 def run(args) -> int:
-    from core.cli.errors import UserError
     from core.backend import open_backend
+    from core.cli.errors import UserError
     from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
     from sandbox import Program, SandboxPool

@@ -79,19 +79,26 @@ def run(args) -> int:
         from core.cli.errors import UserError
 
         raise UserError("the prompt is empty")
-    quiet = args.format == "jsonl"
-    engine = open_backend(args.model, args.served_model, progress=(lambda _m: None) if quiet else _log)
+    # Messages go to standard error in both formats: standard output stays pure JSONL, and a
+    # notice such as a server falling back to one request at a time is never swallowed.
+    engine = open_backend(args.model, args.served_model, progress=_log)
     started, done, deltas, shown = time.perf_counter(), [], 0, 0.0
-    for event in engine.stream(prompt, params):
-        if isinstance(event, CandidateDone):
-            done.append(event.candidate)
-        else:
-            deltas += 1
-        now = time.perf_counter()
-        # Redraw at most ten times a second, and always when a candidate finishes.
-        if not quiet and (isinstance(event, CandidateDone) or now - shown > 0.1):
-            shown = now
-            _progress_bar(len(done), params.n, deltas, now - started)
+    failure = None
+    try:
+        for event in engine.stream(prompt, params):
+            if isinstance(event, CandidateDone):
+                done.append(event.candidate)
+            else:
+                deltas += 1
+            now = time.perf_counter()
+            # Redraw at most ten times a second, and always when a candidate finishes.
+            if args.format == "table" and (isinstance(event, CandidateDone) or now - shown > 0.1):
+                shown = now
+                _progress_bar(len(done), params.n, deltas, now - started)
+    except ValueError as exc:  # a server that fails mid-run: the finished candidates are still written
+        if not done:
+            raise
+        failure = exc
     ranked = rank(done, "mean_logprob")
     verdicts = {}
     if tests is not None:
@@ -106,15 +113,27 @@ def run(args) -> int:
             out.write(json.dumps(row) + "\n")
         if args.out:
             out.close()
+    if failure is not None:
+        _log(f"codesynth: error: only {len(done)} of {params.n} candidates were generated: {failure}")
+        return 1
     return 0
 
 
 def _test_candidates(prompt, ranked, tests, entry_point) -> dict:
     from sandbox import Program, SandboxPool
+    from sandbox.results import RunResult
+    from sandbox.status import ERROR
 
+    verdicts = {}
     with SandboxPool() as pool:
-        futures = {c.index: pool.submit(Program(prompt, c.text, tests, entry_point)) for c in ranked}
-        return {i: f.result() for i, f in futures.items()}
+        futures = {}
+        for c in ranked:
+            try:
+                futures[c.index] = pool.submit(Program(prompt, c.text, tests, entry_point))
+            except ValueError as exc:  # over the sandbox's size limit: this candidate fails alone
+                verdicts[c.index] = RunResult(ERROR, human_eval_result=f"failed: not run: {exc}")
+        verdicts.update((i, f.result()) for i, f in futures.items())
+    return verdicts
 
 
 def _row(task_id, rank, cand, verdict) -> dict:

@@ -67,7 +67,11 @@ def _list(args) -> int:
         print(f"\n{'other models':34s} {'kind':9s} {'params':>8s} {'stored as':>9s} {'size':>9s}  path")
     for path in others:
         kind = "gguf" if path.suffix == ".gguf" else "hf-folder"
-        d = model_store.describe(path)
+        try:
+            d = model_store.describe(path)
+        except model_store.UnreadableWeights as exc:
+            print(f"{path.name[:34]:34s} {kind:9s} unreadable: {exc}")
+            continue
         print(f"{path.name[:34]:34s} {kind:9s} {d['n_params'] / 1e6:7.0f}M {d['dtype']:>9s} {d['bytes'] / MIB:6.0f} MiB  {path}")
     return 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 JOBS = {"sweep": "desktop_app.jobs.sweep_job", "docstrings": "desktop_app.jobs.docstrings_job",
         "examples": "desktop_app.jobs.examples_job", "back_translation": "desktop_app.jobs.back_translation_job"}

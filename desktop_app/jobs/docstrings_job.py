@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from core.docstrings import DocstringCandidate, Function, example_inputs, functions_in, scored_docstrings
 from core.params import SamplingParams

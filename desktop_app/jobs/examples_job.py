@@ -3,8 +3,8 @@ sandbox as soon as it is written, and explains per example what it got right, be
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from typing import Callable, Iterator
 
 from core.candidate import Candidate, CandidateDone
 from core.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain

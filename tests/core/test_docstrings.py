@@ -1,8 +1,16 @@
 """Reverse mode: Codex-D prompts, code-copy flags, oracle tests in the real sandbox, back-translation."""
 import pytest
 
-from core.docstrings import (copies_code, example_inputs, forward_prompt, functions_in, generate_docstrings,
-                             oracle_tests, prompt_for, back_translation_score)
+from core.docstrings import (
+    back_translation_score,
+    copies_code,
+    example_inputs,
+    forward_prompt,
+    functions_in,
+    generate_docstrings,
+    oracle_tests,
+    prompt_for,
+)
 from core.params import SamplingParams
 
 SOURCE = '''import math

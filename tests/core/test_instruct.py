@@ -48,7 +48,7 @@ def test_stop_helpers():
     assert find_block_end("```python\nx = 1\n```\nmore") == len("```python\nx = 1\n```")
     assert find_block_end("```python\nx = 1\n") is None
     assert tokens_covering([2, 5, 9, 12], 6) == 3
-    assert tokens_covering([2, 5], 0) == 1
+    assert tokens_covering([2, 5], 0) == 0  # nothing kept: no token's log-prob counts
 
 
 def test_reply_started_with_the_prompt_yields_the_body():
@@ -76,4 +76,34 @@ def test_example_calls_and_prints_after_the_function_are_left_out():
     completion = completion_from_reply(PROMPT, reply)
     assert "print" not in completion and "assert" not in completion and "__main__" not in completion
     assert "LIMIT = 3" in completion
+    assert run(PROMPT + completion) == [2, 4]
+
+
+def test_reply_without_code_gives_an_empty_completion():
+    from core.degenerate import degenerate_reason
+
+    for reply in ("", "```", "# no idea\n```"):
+        assert completion_from_reply(PROMPT, "```python\n" + reply) == ""
+    assert degenerate_reason(PROMPT, "") is not None
+
+
+def test_trying_the_function_out_ends_the_body():
+    from core.instruct import body_end
+
+    body = "    return [x for x in xs if x % 2 == 0]\n\n"
+    for demo in ("print(evens([1, 2]))\n", "if __name__ == '__main__':\n", "assert evens([]) == []\n",
+                 "evens([1])\n", "for x in range(3):\n"):
+        assert body_end(body + "# Try it\n" + demo) == len(body + "# Try it\n")
+    # Helpers, constants and unfinished lines do not end it.
+    for kept in ("def is_even(x):\n", "LIMIT = 3\n", "import math\n", "format"):
+        assert body_end(body + kept) is None
+
+
+def test_body_keeps_its_comments_and_not_the_prompts_imports():
+    from core.instruct import completion_from_body
+
+    body = "    # keep the even ones\n    return [x for x in xs if x % 2 == 0]\n\nfrom typing import List\nimport math\n"
+    completion = completion_from_body(PROMPT, body)
+    assert completion.startswith("    # keep the even ones\n")
+    assert "from typing import List" not in completion and "import math" in completion
     assert run(PROMPT + completion) == [2, 4]

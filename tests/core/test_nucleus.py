@@ -80,8 +80,7 @@ def test_draws_follow_the_distribution_transformers_samples_from(temperature, to
     """transformers' temperature, top-k and top-p warpers define the distribution that the
     baselines of bench_sampling, and most tools, sample from. Evenly spaced uniforms turn
     inverse-CDF draws into each token's probability."""
-    from transformers.generation.logits_process import (TemperatureLogitsWarper, TopKLogitsWarper,
-                                                        TopPLogitsWarper)
+    from transformers.generation.logits_process import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 
     # Nuclei of 3-39 tokens in the first row and of 74-214 in the second (cut to 40 where top_k=40).
     logits = torch.randn(2, 256, generator=torch.Generator().manual_seed(0)) * torch.tensor([[2.0], [0.5]])

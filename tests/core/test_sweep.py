@@ -55,7 +55,8 @@ def test_stop_leaves_later_temperatures_unsampled(tiny_engine):
 
     cancel = threading.Event()
     with SandboxPool(workers=1) as pool:
-        for final in run_sweep(tiny_engine, pool, PROMPT, TESTS, "double", (0.2, 1.0), 4,
+        # The loop's last value is the sweep as it stood when it stopped.
+        for final in run_sweep(tiny_engine, pool, PROMPT, TESTS, "double", (0.2, 1.0), 4,  # noqa: B007
                                SamplingParams(max_new_tokens=8, mode="completion"), cancel):
             cancel.set()
     assert {s.temperature for s in final.samples} == {0.2} and not final.done

@@ -54,6 +54,7 @@ class FakePool:
         self.submitted = []
 
     def submit(self, program, timeout_s=3.0):
+        program.validate()  # as the real pool does: a program over its limits is refused here
         self.submitted.append(program)
         fut = cf.Future()
         ok = program.completion == self.canonical[program.prompt]

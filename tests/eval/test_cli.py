@@ -19,7 +19,10 @@ MISSING_MODEL = "/nonexistent/model"  # every refusal below must come before the
 
 
 def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:  # argparse refuses an option's value itself, with exit status 2
+        code = exc.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -31,6 +34,8 @@ def run_cli(capsys, *argv):
     (["--temperatures", "-1"], "temperature must be >= 0"),
     (["-n", "0"], "n must be between 1 and 1000"),
     (["--limit", "0"], "--limit must be at least 1"),
+    (["--timeout", "nan"], "must be above 0 and at most 3600 seconds"),
+    (["--workers", "0"], "must be between 1 and 64"),
 ])
 def test_bad_input_is_a_one_line_error(capsys, tmp_path, argv, message):
     code, _, err = run_cli(capsys, "eval", "--model", MISSING_MODEL, "--out", tmp_path / "run", *argv)

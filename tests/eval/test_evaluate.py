@@ -4,7 +4,7 @@ import json
 import pytest
 
 from core.evaluate import RESULTS, SAMPLES, SUMMARY, EvalConfig, RunMismatch, problems_digest, run_eval, sample_key
-from tests.eval.conftest import WRONG, FakeEngine, FakePool
+from tests.eval.conftest import WRONG, FakeEngine, FakePool, planned_completion
 
 
 def make_config(problems, **overrides):
@@ -150,3 +150,21 @@ def test_empty_completion_ranks_last(tmp_path, three_problems):
                        FakePool(three_problems))
     assert rows(tmp_path / SAMPLES)[1]["mean_logprob"] is None
     assert summary["ranking"]["0.2"]["mean_logprob"][-1] == 1.0
+
+
+def test_a_sample_the_sandbox_refuses_fails_alone(tmp_path, three_problems):
+    from sandbox.program import MAX_PROGRAM_BYTES
+
+    def plan(problem, i):
+        return "    x = 1\n" * (MAX_PROGRAM_BYTES // 8) if i == 1 else planned_completion(problem, i)
+
+    config = make_config(three_problems, n=3, temperatures=(0.2,))
+    summary = run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems, plan=plan),
+                       FakePool(three_problems))
+    results = rows(tmp_path / RESULTS)
+    assert len(results) == 9
+    refused = [r for r in results if r["index"] == 1]
+    assert len(refused) == 3 and all(not r["passed"] and "byte limit" in r["result"] for r in refused)
+    # The others were judged: index 0 is the reference solution of each problem.
+    assert all(r["passed"] for r in results if r["index"] == 0)
+    assert summary["pass_at_k"]["0.2"]["pass@1"] == pytest.approx(1 / 3)

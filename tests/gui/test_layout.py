@@ -8,8 +8,14 @@ from PySide6.QtWidgets import QApplication, QFormLayout, QSplitter, QToolBar, QW
 
 from desktop_app import theme
 from desktop_app.main_window import MainWindow
-from desktop_app.workbench_layout import (MIN_DETAILS_HEIGHT, MIN_EDITORS_WIDTH, MIN_PROMPT_HEIGHT, MIN_RESULTS_WIDTH,
-                                          MIN_TABLE_HEIGHT, MIN_TESTS_HEIGHT)
+from desktop_app.workbench_layout import (
+    MIN_DETAILS_HEIGHT,
+    MIN_EDITORS_WIDTH,
+    MIN_PROMPT_HEIGHT,
+    MIN_RESULTS_WIDTH,
+    MIN_TABLE_HEIGHT,
+    MIN_TESTS_HEIGHT,
+)
 from sandbox.layers import plain_report
 from tests.gui.conftest import generate_and_wait
 

@@ -65,7 +65,7 @@ class LlamaServer:
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout_s: float = 180.0) -> "LlamaServer":
+    def start(self, timeout_s: float = 180.0) -> LlamaServer:
         cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf), "--model_alias", SERVED_NAME,
                "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "2048", "--n_threads", str(self.threads),
                "--n_threads_batch", str(self.threads),
@@ -104,7 +104,7 @@ class LlamaServer:
                 self.kill()
         self._log.close()
 
-    def __enter__(self) -> "LlamaServer":
+    def __enter__(self) -> LlamaServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -154,6 +154,9 @@ def test_instruct_uses_chat_and_converts_the_code_block():
     assert body["messages"] == [{"role": "system", "content": instruct.SYSTEM},
                                 {"role": "user", "content": instruct.REQUEST.format(prompt=prompt.strip("\n"))}]
     assert body["logprobs"] is True and body["top_logprobs"] == 5 and "stop" not in body
+    # The server's model writes the signature and docstring again: its budget covers them too.
+    assert body["max_tokens"] == SamplingParams().max_new_tokens + instruct.rewrite_allowance(prompt)
+    assert instruct.rewrite_allowance(prompt) > len(prompt) / 3.5
     [cand] = [e.candidate for e in events if isinstance(e, CandidateDone)]
     # As the local engine's primed reply: the code and the closing fence, converted to a completion.
     assert cand.raw_text == "def add(a, b):\n    return a + b\n```"

@@ -103,9 +103,34 @@ def test_the_cli_exits_non_zero_and_says_which_flag_avoids_it(capsys, tmp_path):
     with FakeOpenAI(Behaviour(interrupt_requests=True, token_delay_s=SLOW)) as fake:
         code = main(["generate", str(prompt), "--model", fake.url, "-n", "3", "--mode", "completion"])
         assert fake.interrupted >= 1
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(rows) == 3
     assert all(r["tokens"] and r["mean_logprob"] is not None and r["completion"] for r in rows)
+    assert HINT in err  # the notice that the server went sequential is not swallowed in JSONL mode
+
+
+def test_the_cli_writes_the_candidates_that_finished_before_the_server_failed(capsys, tmp_path, monkeypatch):
+    import core.backend
+    from core.candidate import Candidate
+
+    class HalfwayBackend:
+        """Finishes one candidate, then fails as a server that cuts every request does."""
+
+        info = None
+
+        def stream(self, prompt, params):
+            yield CandidateDone(Candidate(index=0, text="    return x\n", raw_text="    return x\n", token_ids=[1],
+                                          token_logprobs=[-0.5], finish_reason="stop"))
+            raise SamplesCut(f"the server ended 2 of 3 samples before finishing them; start it with {HINT}")
+
+    monkeypatch.setattr(core.backend, "open_backend", lambda *a, **k: HalfwayBackend())
+    prompt = tmp_path / "prompt.py"
+    prompt.write_text(PROMPT)
+    code = main(["generate", str(prompt), "--model", "http://unused/v1", "-n", "3", "--mode", "completion"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "only 1 of 3 candidates were generated" in err and HINT in err
+    assert [json.loads(line)["completion"] for line in out.splitlines()] == ["    return x\n"]
 
 
 def test_the_app_engine_process_reports_it_as_a_failed_generation():

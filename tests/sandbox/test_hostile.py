@@ -10,7 +10,6 @@ import uuid
 
 import psutil
 import pytest
-
 from sbx_helpers import program
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,10 @@ import time
 
 import psutil
 import pytest
-
-from sandbox import Program, RunResult, SandboxPool, SandboxUnavailable, pool as pool_mod
 from sbx_helpers import program
+
+from sandbox import Program, RunResult, SandboxPool, SandboxUnavailable
+from sandbox import pool as pool_mod
 
 NINE = """
 def check(candidate):
