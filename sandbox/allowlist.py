@@ -40,7 +40,7 @@ def library_dirs() -> list[str]:
 
 def package_dirs(roots: list[str]) -> list[str]:
     """Every folder Python installs packages into that we know of, plus any inside `roots`."""
-    found = set()
+    found: set[str] = set()
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
         scheme = {"base": prefix, "platbase": prefix, "installed_base": prefix, "installed_platbase": prefix}
         found.update(sysconfig.get_paths(vars=scheme)[k] for k in ("purelib", "platlib"))
@@ -79,12 +79,13 @@ def find_packages(names: tuple[str, ...]) -> dict[str, list[str]]:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"{name!r} is not a top-level import name (e.g. 'numpy')")
         spec = importlib.util.find_spec(name)
-        if spec is None or not (spec.origin or spec.submodule_search_locations):
+        source = None
+        if spec is not None:
+            locations = spec.submodule_search_locations
+            source = next(iter(locations)) if locations else spec.origin
+        if spec is None or not source:
             raise ValueError(f"package {name!r} is not installed in this Python, so it cannot be allowed")
-        if spec.submodule_search_locations:
-            path = os.path.realpath(next(iter(spec.submodule_search_locations)))
-        else:
-            path = os.path.realpath(spec.origin)
+        path = os.path.realpath(source)
         if spec.origin in ("built-in", "frozen") or any(path.startswith(d + os.sep) for d in stdlib_dirs()):
             continue  # part of the standard library, which is readable anyway
         site = os.path.dirname(path)

@@ -11,6 +11,7 @@ import resource
 import select
 import sys
 from types import CodeType
+from typing import Any
 
 from sandbox import codec
 
@@ -50,7 +51,7 @@ def precompiled(source: str) -> CodeType | str:
 
 
 def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) -> None:
-    ns = {"__name__": "__candidate__"}
+    ns: dict[str, Any] = {"__name__": "__candidate__"}
     try:
         if isinstance(program, str):
             program = compile(program, FILENAME, "exec", dont_inherit=True)

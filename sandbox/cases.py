@@ -34,7 +34,8 @@ class Plan:
 
 def _asserts(body: list[ast.stmt]) -> list[ast.Assert]:
     """Assert statements in these statements, not descending into nested scopes."""
-    found, stack = [], list(reversed(body))
+    found: list[ast.Assert] = []
+    stack: list[ast.AST] = list(reversed(body))
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Assert):
@@ -44,16 +45,19 @@ def _asserts(body: list[ast.stmt]) -> list[ast.Assert]:
     return sorted(found, key=lambda n: (n.lineno, n.col_offset))
 
 
-def _label(lines: list[bytes], node: ast.AST, limit: int = 160) -> str:
+def _label(lines: list[bytes], node: ast.stmt, limit: int = 160) -> str:
     """The node's source text, whitespace collapsed. `lines` are the source's lines in UTF-8,
     split once: ast.get_source_segment re-splits the whole source on every call, which made
     planning a test file quadratic in its number of asserts (60% of planning HumanEval's)."""
-    first, last = lines[node.lineno - 1], lines[node.end_lineno - 1]
-    if node.lineno == node.end_lineno:
-        segment = first[node.col_offset: node.end_col_offset]
+    end_line, end_col = node.end_lineno, node.end_col_offset
+    if end_line is None or end_col is None:  # ast.parse always sets them
+        raise ValueError("the parser gave an assert no end position")
+    first, last = lines[node.lineno - 1], lines[end_line - 1]
+    if node.lineno == end_line:
+        segment = first[node.col_offset: end_col]
     else:
-        middle = lines[node.lineno: node.end_lineno - 1]
-        segment = b"".join([first[node.col_offset:], *middle, last[: node.end_col_offset]])
+        middle = lines[node.lineno: end_line - 1]
+        segment = b"".join([first[node.col_offset:], *middle, last[: end_col]])
     text = " ".join(segment.decode("utf-8", "replace").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -90,7 +90,7 @@ class JobDir:
 
     def _looks(self) -> tuple:
         st = os.stat(self.path)
-        extra = ()
+        extra: tuple[int, ...] = ()
         if self.tmpfs:
             vfs = os.statvfs(self.path)
             extra = (vfs.f_bfree, vfs.f_ffree)

@@ -16,6 +16,7 @@ import os
 import sys
 import time
 import traceback
+from typing import Any
 
 from sandbox import channel, codec
 from sandbox.cases import CASE_HOOK, TESTS_FILENAME, plan
@@ -47,8 +48,9 @@ def _rebuild(name: str, message: str) -> BaseException:
             pass
     if exc is None:
         exc = CandidateError(f"{name}: {message}" if message else name)
-    exc.cs_text = message  # str() of the original, e.g. "'key'" for a KeyError
-    exc.cs_reported = True  # its type is only what the candidate said: no status may rest on it
+    # Tags on the instance, read back with getattr (builtin exception classes declare no such fields).
+    vars(exc).update(cs_text=message,  # str() of the original, e.g. "'key'" for a KeyError
+                     cs_reported=True)  # its type is only what the candidate said: no status may rest on it
     return exc
 
 
@@ -112,13 +114,14 @@ def _safe_str(exc: BaseException) -> str:
 
 
 def _tests_line(tb) -> int:
-    lines = [f.lineno for f in traceback.extract_tb(tb) if f.filename == TESTS_FILENAME]
+    lines = [f.lineno or 0 for f in traceback.extract_tb(tb) if f.filename == TESTS_FILENAME]
     return lines[-1] if lines else 0
 
 
 class Judge:
     def __init__(self, emit, n_cases: int):
-        self.emit, self.state, self.rss = emit, [None] * n_cases, 0
+        self.emit, self.rss = emit, 0
+        self.state: list[str | None] = [None] * n_cases
 
     def record(self, i: int, status: str, message: str = "", he: str = "") -> None:
         if self.state[i] not in (None, PASS):
@@ -170,7 +173,7 @@ def run(plan, tests_code, prompt_code, entry_point: str, req_fd: int, resp_fd: i
         judge.emit("done")
         return
     proxy = make_proxy(req_fd, resp_fd, entry_point, judge)
-    ns = {"__name__": "__tests__", "__builtins__": builtins}
+    ns: dict[str, Any] = {"__name__": "__tests__", "__builtins__": builtins}
     if prompt_code is not None:
         try:
             exec(prompt_code, ns)

@@ -21,7 +21,7 @@ from sandbox.layers import SandboxUnavailable
 
 
 class SandboxedKernel:
-    def __init__(self):
+    def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
         self.directory: str | None = None
 

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures._base import CANCELLED_AND_NOTIFIED, RUNNING
+from typing import IO
 
 from sandbox import allowlist, codec, seccomp_filter
 from sandbox import layers as layers_mod
@@ -53,8 +54,15 @@ class RunFuture(Future):
             self._condition.notify_all()
         if self._abort is not None:
             self._abort()
-        self._invoke_callbacks()
+        self._invoke_callbacks()  # type: ignore[attr-defined]  # Future's private hook, not in typeshed
         return True
+
+
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    """A pipe of a worker, which is always started with stdin and stdout pipes (typeshed makes them Optional)."""
+    if stream is None:
+        raise RuntimeError("the sandbox worker was started without its pipes")
+    return stream
 
 
 class _Slot:
@@ -62,13 +70,13 @@ class _Slot:
 
     def __init__(self, pool: SandboxPool, index: int):
         self.pool, self.index = pool, index
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.layers: dict | None = None
         self.error: BaseException | None = None
         self.inflight: dict[int, tuple] = {}  # run id -> (future, program, timeout_s, memory_mb), in send order
         self.ready = threading.Event()
         self._write_lock = threading.Lock()
-        self._job_root = None
+        self._job_root: str | None = None
         self.thread = threading.Thread(target=self._loop, name=f"sandbox-slot-{index}", daemon=True)
         self.thread.start()
 
@@ -80,7 +88,10 @@ class _Slot:
                   "cpu": pool._cpus[self.index] if pool._cpus else None}
         if pool._found["namespaces"]:
             config["job_root"] = "/tmp/jobs"  # in the jail's own /tmp
-            prefix = layers_mod.bwrap_argv(shutil.which("bwrap"), pool._binds) + ["--"]
+            bwrap = shutil.which("bwrap")
+            if bwrap is None:  # detect() found it, but PATH may have changed since
+                raise SandboxUnavailable("bwrap is no longer on PATH; the sandbox worker cannot start")
+            prefix = layers_mod.bwrap_argv(bwrap, pool._binds) + ["--"]
             env = None
         else:
             self._job_root = tempfile.mkdtemp(prefix="codesynth-sbx-")
@@ -106,7 +117,7 @@ class _Slot:
             return
         if grace_s and not self.pool._found["namespaces"]:
             try:
-                proc.stdin.close()
+                _pipe(proc.stdin).close()
                 proc.wait(timeout=grace_s)
             except (OSError, subprocess.TimeoutExpired):
                 pass
@@ -116,7 +127,7 @@ class _Slot:
             pass
         for stream in (proc.stdin, proc.stdout):
             try:
-                stream.close()
+                _pipe(stream).close()
             except OSError:
                 pass
         proc.wait()
@@ -132,12 +143,15 @@ class _Slot:
             if proc is None:
                 return
             try:
-                codec.write_frame(proc.stdin.fileno(), obj)
+                codec.write_frame(_pipe(proc.stdin).fileno(), obj)
             except (OSError, ValueError):  # its pipe broken by its death, or closed by _kill
                 pass
 
     def _read(self, timeout: float):
-        fd = self.proc.stdout.fileno()
+        proc = self.proc
+        if proc is None:  # killed meanwhile by close(): _collect_one reports the worker gone
+            raise EOFError
+        fd = _pipe(proc.stdout).fileno()
         if not select.select([fd], [], [], timeout)[0]:
             raise TimeoutError
         return codec.read_frame(fd)
@@ -288,7 +302,11 @@ class SandboxPool:
         if errors:
             self.close()
             raise errors[0]
-        self.layers = dict(self._slots[0].layers, unsafe=not (found["namespaces"] or found["landlock"]))
+        first_layers = self._slots[0].layers
+        if first_layers is None:  # ready without an error means the worker said hello
+            self.close()
+            raise SandboxUnavailable("the sandbox worker started without reporting its layers")
+        self.layers = dict(first_layers, unsafe=not (found["namespaces"] or found["landlock"]))
 
     def _bpf(self, memory_mb: int) -> str | None:
         """The seccomp program for this memory limit (base64), built once per limit."""

@@ -123,6 +123,8 @@ def load(filt: Loadable) -> None:
     here. They protect secrets inside the filtered process from that process; ours
     holds none (the candidate is alone in its address space, the judge runs no
     untrusted code), so we keep the speed."""
+    if _SYS_SECCOMP is None:
+        raise OSError(errno.ENOSYS, f"seccomp: no syscall number known for {os.uname().machine}")
     if libc.prctl(ctypes.c_int(_PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1), ctypes.c_ulong(0),
                    ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
         err = ctypes.get_errno()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+from typing import Any
 
 from sandbox.status import (
     CRASH,
@@ -55,8 +56,15 @@ class _Case:
         self.index, self.name, self.line = int(index), str(name), int(line)
 
 
+_ABORT = -1  # in `order`, where the abort came among the failing cases' indices
+
+
 def assemble(state: dict) -> dict:
-    cases, results, order, abort, done, reported_rss = [], {}, [], None, False, 0
+    cases: list[_Case] = []
+    results: dict[int, list[str]] = {}  # case index -> [status, message, he]
+    order: list[int] = []  # failing cases and _ABORT, in the order they were reported
+    abort: list[Any] | None = None  # [line, status, message, he]
+    done, reported_rss = False, 0
     for ev in state["events"]:
         if not isinstance(ev, list) or not ev:
             continue
@@ -75,7 +83,7 @@ def assemble(state: dict) -> dict:
                 order.append(ev[1])
         elif ev[0] == "abort" and len(ev) == 5 and abort is None:
             abort = [ev[1] if type(ev[1]) is int else 0] + [str(x) for x in ev[2:]]
-            order.append("abort")
+            order.append(_ABORT)
         elif ev[0] == "done":
             done = True
         elif ev[0] == "rss" and len(ev) == 2 and type(ev[1]) is int:
@@ -97,7 +105,7 @@ def assemble(state: dict) -> dict:
 
     if abort is not None:
         abort[1:] = resolve(*abort[1:])
-    out = []
+    out: list[dict[str, Any]] = []
     for case in cases:
         if case.index in results:
             status, message, he = resolve(*results[case.index])
@@ -116,7 +124,10 @@ def assemble(state: dict) -> dict:
                     "message": message, "he": he})
     first = None
     for key in order:
-        first = (abort[1], abort[3]) if key == "abort" else (out[key]["status"], out[key]["he"])
+        if key != _ABORT:
+            first = (out[key]["status"], out[key]["he"])
+        elif abort is not None:  # always, once _ABORT is in order
+            first = (abort[1], abort[3])
         break
     if first is None:
         pending = [(c["status"], c["he"]) for c in out if c["status"] != PASS]
@@ -124,8 +135,8 @@ def assemble(state: dict) -> dict:
             first = pending[0]
         elif not done:
             first = _judge_fate(state)
-    status = first[0] if first else PASS
-    he = "passed" if status == PASS else "timed out" if status == TIMEOUT else f"failed: {first[1]}"
+    status, reason = first if first else (PASS, "")
+    he = "passed" if status == PASS else "timed out" if status == TIMEOUT else f"failed: {reason}"
     for c in out:
         del c["he"]
     cand = state.get("cand") or {}

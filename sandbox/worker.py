@@ -41,9 +41,12 @@ _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
 # ---- worker -------------------------------------------------------------------------
 
 class Worker:
+    judge: int  # the judge's pid and socket, set by _start_judge (from __init__ on)
+    jsock: socket.socket
+
     def __init__(self, config: dict, proto_in: int, proto_out: int, may_mount: bool):
         self.proto_in, self.proto_out = proto_in, proto_out
-        self.judge = self.jsock = self.spare = None
+        self.spare: tuple[int, socket.socket] | None = None
         self.queued: list[dict] = []
         self.job = JobDir(config["job_root"], may_mount)
         bpf = base64.b64decode(config["bpf"]) if config.get("bpf") else None
@@ -51,6 +54,7 @@ class Worker:
         self.memory_mb = int(config.get("memory_mb", 1024))
         self.zygote, self.zsock = self._fork_child(lambda sock: zygote_loop(sock, self.guard), socket.SOCK_SEQPACKET)
         self._start_judge()
+        self.children: int | None
         try:  # kept open: re-reading it costs 0.5 µs, opening it 11 µs (measured)
             self.children = os.open(f"/proc/self/task/{os.getpid()}/children", os.O_RDONLY | os.O_CLOEXEC)
         except OSError:

@@ -90,7 +90,7 @@ def _wait(pid: int, sock: socket.socket):
     """Reap the candidate; kill its group first when the worker asks (or is gone)."""
     pidfd = os.pidfd_open(pid)
     try:
-        while pidfd not in select.select([pidfd, sock], [], [])[0]:
+        while pidfd not in select.select([pidfd, sock.fileno()], [], [])[0]:
             packet = sock.recv(KILL.size)
             if not packet:  # the worker is gone
                 kill_group(pid)
