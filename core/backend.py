@@ -17,7 +17,9 @@ from core.remote import RemoteBackend
 
 @runtime_checkable
 class Backend(Protocol):
-    info: ModelInfo
+    @property
+    def info(self) -> ModelInfo:
+        """Read-only here, so that a backend may hold a subclass (RemoteInfo)."""
 
     def resolve_mode(self, mode: str) -> str:
         """"auto" -> "instruct" or "completion"; raises InvalidParams for instruct without a chat template."""

@@ -109,8 +109,8 @@ def example_inputs(func: Function, tests: str = "") -> list[str]:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (func.name, "candidate"):
-                args = [ast.get_source_segment(src, a) for a in node.args]
-                args += [f"{k.arg}={ast.get_source_segment(src, k.value)}" for k in node.keywords if k.arg]
+                args = [_source_of(src, a) for a in node.args]
+                args += [f"{k.arg}={_source_of(src, k.value)}" for k in node.keywords if k.arg]
                 call = ", ".join(args)
                 if call not in calls:
                     calls.append(call)
@@ -206,6 +206,8 @@ def docstring_edit(source: str, name: str, docstring: str) -> tuple[int, int, st
         indent = _indent_of(lines[first_stmt.lineno - 1])
         head, first = "", old.lineno - 1 if old else colon_row + 1
     if old is not None:
+        if old.end_lineno is None or old.end_col_offset is None:  # ast.parse always sets them
+            raise ValueError(f"the parser gave the docstring of {name} no end position")
         end_line = lines[old.end_lineno - 1]
         rest = end_line[len(end_line.encode()[: old.end_col_offset].decode()) :].strip()
         rest, end = rest.removeprefix(";").strip(), old.end_lineno
@@ -223,11 +225,19 @@ def insert_docstring(source: str, name: str, docstring: str) -> str:
     return "".join(f"{line}\n" for line in lines[:first]) + text + "\n".join(lines[end:])
 
 
+def _source_of(source: str, node: ast.AST) -> str:
+    """The text of `node`, parsed from `source` (ast.parse always records where each node is)."""
+    segment = ast.get_source_segment(source, node)
+    if segment is None:
+        raise ValueError(f"the parser gave a {type(node).__name__} no source position")
+    return segment
+
+
 def _indent_of(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
 
 
-def _header_colon(source: str, node: ast.AST) -> tuple[int, int]:
+def _header_colon(source: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
     """(0-based row, column) of the colon that ends the `def` header of `node`: the first one
     outside brackets, as annotations and lambdas in defaults have colons too."""
     depth, started = 0, False

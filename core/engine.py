@@ -156,6 +156,8 @@ class Engine(SamplingBackend):
         return stopping.find_stop(text, params.stop, max(0, previous - longest + 1))
 
     def _finish(self, row: int, st: _Row, prompt: str, mode: str, started: float, copies: int):
+        if st.finish is None:  # callers set it first
+            raise ValueError(f"row {row} is finished without a finish reason")
         keep = stopping.tokens_covering(st.lengths, st.cut) if st.cut is not None else len(st.ids)
         ids = st.ids[:keep]
         raw = st.text[: st.cut] if st.cut is not None else st.text

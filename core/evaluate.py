@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from core.params import SamplingParams
 from core.passk import mean_pass_at_k, pass_at_k
@@ -193,8 +194,9 @@ class _Tester:
             row = self.pending.pop(fut)
             if self.stopped or fut.cancelled():
                 return
-            if fut.exception() is not None:
-                self.errors.append(fut.exception())
+            error = fut.exception()
+            if error is not None:
+                self.errors.append(error)
                 return
             res = fut.result()
             self._append(row, bool(res.passed), res.human_eval_result, res.status, res.wall_ms)
@@ -282,8 +284,8 @@ def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: M
     by_unit: dict[tuple[float, str], list[dict]] = {}
     for row in sorted(samples, key=sample_key):
         by_unit.setdefault((float(row["temperature"]), row["task_id"]), []).append(row)
-    summary = {"config": config.to_json(), "ks": list(ks), "num_problems": len(config.task_ids),
-               "pass_at_k": {}, "ranking": {}, "distinct_programs": {}, "per_problem": []}
+    summary: dict[str, Any] = {"config": config.to_json(), "ks": list(ks), "num_problems": len(config.task_ids),
+                               "pass_at_k": {}, "ranking": {}, "distinct_programs": {}, "per_problem": []}
     for temperature in config.temperatures:
         units = [(by_unit[(temperature, t)], [results[sample_key(r)]["passed"] for r in by_unit[(temperature, t)]])
                  for t in config.task_ids]

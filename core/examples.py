@@ -214,8 +214,9 @@ def best_first(verdicts: Sequence[list[str | None] | None], mean_logprobs: Seque
     flags = degenerate or [None] * len(verdicts)
 
     def key(i: int) -> tuple[bool, int, float]:
-        right = -1 if verdicts[i] is None else verdicts[i].count(None)
-        confidence = float("-inf") if mean_logprobs[i] is None else mean_logprobs[i]
+        verdict, mean_logprob = verdicts[i], mean_logprobs[i]
+        right = -1 if verdict is None else verdict.count(None)
+        confidence = float("-inf") if mean_logprob is None else mean_logprob
         return flags[i] is not None, -right, -confidence
 
     return sorted(range(len(verdicts)), key=key)

@@ -54,6 +54,7 @@ class _Moved(torch.nn.Module):
 
 def _linear(linears: list[torch.nn.Linear], pack: bool):
     """One linear layer computing all of `linears` side by side."""
+    bias: torch.Tensor | None
     if len(linears) == 1 and not pack:  # nothing to merge: the weight is used where it is
         weight, bias = linears[0].weight.detach(), linears[0].bias
         return lambda x: F.linear(x, weight, bias)

@@ -41,15 +41,17 @@ class HFRunner:
         """A copy of a one-row cache, repeated to `rows` rows; the original stays reusable."""
         cache = copy.copy(prefilled)
         cache.layers = [copy.copy(layer) for layer in prefilled.layers]
+        # The ignores: transformers types `layers` as a union of every layer kind, with Optional
+        # tensors; a prefilled StaticCache holds static layers whose tensors are all allocated.
         for layer in cache.layers:
-            layer.keys = layer.keys.expand(rows, *layer.keys.shape[1:]).clone()
-            layer.values = layer.values.expand(rows, *layer.values.shape[1:]).clone()
-            layer.cumulative_length = layer.cumulative_length.clone()
+            layer.keys = layer.keys.expand(rows, *layer.keys.shape[1:]).clone()  # type: ignore[union-attr]
+            layer.values = layer.values.expand(rows, *layer.values.shape[1:]).clone()  # type: ignore[union-attr]
+            layer.cumulative_length = layer.cumulative_length.clone()  # type: ignore[union-attr]
         return cache
 
     @staticmethod
     def keep_rows(cache: StaticCache, keep: torch.Tensor) -> None:
         """Drop every row not in `keep` (row positions in the current batch)."""
-        for layer in cache.layers:
-            layer.keys = layer.keys.index_select(0, keep)
-            layer.values = layer.values.index_select(0, keep)
+        for layer in cache.layers:  # the ignores: as in fan_out
+            layer.keys = layer.keys.index_select(0, keep)  # type: ignore[union-attr]
+            layer.values = layer.values.index_select(0, keep)  # type: ignore[union-attr]

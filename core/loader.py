@@ -120,7 +120,7 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
         raise ModelLoadError(f"cannot load the model in {folder}: {exc}") from None
     except Exception as exc:  # safetensors raises its own error type for corrupt files
         raise ModelLoadError(f"the weights in {folder} are corrupt or unreadable: {exc}") from None
-    model.to(device).eval()
+    model.to(device).eval()  # type: ignore[arg-type]  # transformers' wrapped `to` is typed as taking the model
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     n_params = sum(p.numel() for p in model.parameters())

@@ -6,7 +6,7 @@ import collections
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import platformdirs
@@ -79,7 +79,7 @@ def convert_gguf(gguf: Path, target: Path, progress: Progress, source: str | Non
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
     # The weights are dequantized now; keeping the GGUF quantizer would make save_pretrained refuse.
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]  # transformers types it as the quantizer, not Optional
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     tied = tie_if_same(model)
@@ -99,7 +99,7 @@ def converted_gguf_dir(gguf: Path) -> Path:
     return models_dir() / "gguf" / f"{gguf.stem}-{key}"
 
 
-def local_models(extra_dirs: list[Path] = ()) -> list[Path]:
+def local_models(extra_dirs: Sequence[Path] = ()) -> list[Path]:
     """Installed models: catalogue models, converted GGUFs, and HF folders or GGUF files in extra dirs."""
     found = [model_dir(e.name) for e in catalogue.ENTRIES if is_installed(model_dir(e.name))]
     found += sorted(p for p in (models_dir() / "gguf").glob("*") if is_installed(p))
@@ -130,7 +130,8 @@ def _describe(path: Path) -> dict:
         kinds = collections.Counter(t.tensor_type.name for t in tensors)
         return {"n_params": sum(int(t.n_elements) for t in tensors), "dtype": kinds.most_common(1)[0][0],
                 "bytes": path.stat().st_size}
-    n_params, sizes, dtypes = 0, 0, collections.Counter()
+    n_params, sizes = 0, 0
+    dtypes: collections.Counter[str] = collections.Counter()
     for shard in sorted(path.glob("*.safetensors")):
         with shard.open("rb") as f:
             header = json.loads(f.read(int.from_bytes(f.read(8), "little")))

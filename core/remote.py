@@ -111,6 +111,8 @@ def _row_seed(seed: int, row: int) -> int:
 
 
 class RemoteBackend(SamplingBackend):
+    info: RemoteInfo
+
     def __init__(self, transport: Transport, info: RemoteInfo, max_in_flight: int = 4, samples_per_request: int = 1,
                  notify: Callable[[str], None] = print):
         if max_in_flight < 1 or samples_per_request < 1:
@@ -179,7 +181,8 @@ class RemoteBackend(SamplingBackend):
         events: queue.Queue = queue.Queue()
         path = "/chat/completions" if mode == "instruct" else "/completions"
         pool = cf.ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="remote")
-        waiting, running, sent, failed = list(requests), set(), [], []
+        waiting, sent, failed = list(requests), [], []
+        running: set[_Request] = set()
 
         def launch() -> None:
             # max_in_flight may drop to 1 during the run (see _cut): later requests then go alone.
@@ -305,6 +308,8 @@ class RemoteBackend(SamplingBackend):
             yield from self._flush(row, st, st.text[st.start:].rstrip("\ufffd"), copies)
 
     def _finish(self, row: int, st: _Row, prompt: str, mode: str, started: float, copies: int):
+        if st.finish is None:  # callers set it first
+            raise ValueError(f"row {row} is finished without a finish reason")
         cut = st.cut if st.cut is not None else len(st.text)
         raw = st.text[st.start:cut]
         yield from self._flush(row, st, raw, copies)
@@ -389,7 +394,7 @@ def _pick_model(transport: Transport, served_model: str | None) -> str:
         if served_model is None:
             raise RemoteError(f"{transport.endpoint.base} does not list its models: name one with --served-model") from None
         return served_model
-    models = [m.get("id") for m in listing.get("data") or [] if isinstance(m, dict) and m.get("id")]
+    models = [str(m["id"]) for m in listing.get("data") or [] if isinstance(m, dict) and m.get("id")]
     if served_model is None:
         if len(models) != 1:
             raise ModelNotFound(f"{transport.endpoint.base} serves {len(models)} models "

@@ -86,7 +86,7 @@ class Call:
     """One request that another thread may abort; aborting closes its socket, which also tells
     the server (vLLM, llama.cpp) to stop generating for it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         # The socket itself: http.client hands it from the connection to the response.
         self._sock: socket.socket | None = None
@@ -118,6 +118,8 @@ class Transport:
         self.endpoint = endpoint
         self._sleep = sleep
         parts = urlsplit(endpoint.base)
+        if not parts.hostname:  # Endpoint.from_url refuses such URLs; a hand-built Endpoint may not
+            raise RemoteError(f"not a server URL: {endpoint.base!r} (expected http://host:port/v1)")
         self._https = parts.scheme == "https"
         self._host, self._port, self._prefix = parts.hostname, parts.port, parts.path
 

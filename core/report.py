@@ -33,7 +33,8 @@ def pass_at_k_by_temperature(summary: Mapping) -> dict[float, dict[int, float]]:
 
 
 def mean_logprobs_by_verdict(samples: list[dict], results: Mapping) -> tuple[list[float], list[float]]:
-    passing, failing = [], []
+    passing: list[float] = []
+    failing: list[float] = []
     for row in samples:
         verdict = results.get(sample_key(row))
         if verdict is not None and row.get("mean_logprob") is not None:

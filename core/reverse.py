@@ -33,6 +33,8 @@ def strip_docstring(prompt: str, entry_point: str) -> tuple[str, str]:
     lines = prompt.splitlines(keepends=True)
     first, last = doc.lineno - 1, doc.end_lineno
     literal = ast.get_source_segment(prompt, doc)
+    if last is None or literal is None:  # ast.parse always records where each node is
+        raise ValueError(f"the parser gave the docstring of {entry_point} no source position")
     # Whole lines are cut, so a docstring sharing its line with code is refused rather than
     # cut mid-line.
     if "".join(lines[first:last]).strip() != literal.strip():

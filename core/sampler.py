@@ -117,7 +117,7 @@ def decode(
     logits = first_logits.expand(len(rows), -1)
     generators = {row: row_generator(seed, row) for row in rows}
     # What each row wrote, kept only where the last row left can check guesses (see `_alone`).
-    written = {row: [] for row in rows} if context is not None and hasattr(runner, "extend") else None
+    written: dict[int, list[int]] | None = {row: [] for row in rows} if context is not None and hasattr(runner, "extend") else None
     active = list(rows)
     for position in range(params.max_new_tokens):
         # 2-3. Each active row's next token, with its raw log-prob.
@@ -135,11 +135,11 @@ def decode(
             runner.keep_rows(cache, keep_t)
             tokens = tokens.index_select(0, keep_t)
             active = [active[i] for i in keep]
-        if len(active) == 1 and written is not None:
+        if len(active) == 1 and written is not None and context is not None:  # written implies context
             row = active[0]
             drafts = NgramDrafts([w for r, w in written.items() if r != row])
             own = drafts.add(context + written[row])
-            yield from _alone(runner, cache, row, tokens.item(), generators, params, finished, cancel,
+            yield from _alone(runner, cache, row, int(tokens.item()), generators, params, finished, cancel,
                               params.max_new_tokens - position - 1, drafts, own)
             return
         # 5. Feed only the new tokens: the cache already holds everything before them.

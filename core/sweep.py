@@ -7,6 +7,7 @@ import io
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from core.candidate import CandidateDone
 from core.evaluate import normalized_program
@@ -73,7 +74,7 @@ class Sweep:
         """What the plots show, from the samples tested so far; pass@k for `ks` (default: curve_ks(n)).
         Distinct programs count every sample, as `codesynth eval` does, and the passing ones."""
         ks = curve_ks(self.n) if ks is None else ks
-        out = {"pass_at_k": {}, "distinct_programs": {}, "ranking": {}, "logprobs": {"passing": [], "failing": []}}
+        out: dict[str, Any] = {"pass_at_k": {}, "distinct_programs": {}, "ranking": {}, "logprobs": {"passing": [], "failing": []}}
         for t in self.temperatures:
             tested = [s for s in self.at(t) if s.passed is not None]
             out["distinct_programs"][t] = {
@@ -83,10 +84,10 @@ class Sweep:
             }
             if not tested:
                 continue
-            c = sum(s.passed for s in tested)
+            passed = [bool(s.passed) for s in tested]  # never None once tested
+            c = sum(passed)
             out["pass_at_k"][t] = {k: pass_at_k(len(tested), c, k) for k in ks if k <= len(tested)}
             rows = [{"mean_logprob": s.mean_logprob, "sum_logprob": s.sum_logprob} for s in tested]
-            passed = [s.passed for s in tested]
             out["ranking"][t] = {h: top1_curve(scores, passed).tolist() for h in HEURISTICS
                                  if (scores := heuristic_scores(rows, passed, h)) is not None}
             for s in tested:

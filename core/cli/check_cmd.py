@@ -148,15 +148,15 @@ def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict
     for lineno, row in iter_numbered(out, on_error=foreign):
         if lineno == torn:
             continue
-        sample = by_line.get(row.get(LINE_FIELD))
+        sample = by_line.get(row.get(LINE_FIELD, 0))  # 0: no sample's line
         if sample is None or (row.get("task_id"), row.get("completion")) != (
                 sample.task_id, without_surrogates(sample.row["completion"])[0]):
             raise UserError(f"{out} holds results of other samples (its line {lineno} is the result of no sample "
                             f"in {samples_path}): {restart}")
         rows[sample.lineno] = row
     if torn is not None:
-        with open(out, "r+b") as fh:
-            fh.truncate(complete)
+        with open(out, "r+b") as writable:
+            writable.truncate(complete)
     return rows
 
 

@@ -106,7 +106,7 @@ def run(args) -> int:
         print("notice: the back-translation ranking is left out: this server cannot score given text",
               file=sys.stderr)
     pool = SandboxPool(workers=args.workers)
-    bars = []
+    bars: list[tqdm] = []  # at most one, made at the first progress report
 
     def progress(done: int, total: int) -> None:
         # Started at what a resumed run already has, so the ETA counts only this run's pace.
