@@ -54,7 +54,7 @@ if [ "$MODE" = test ]; then
   fi
 fi
 
-step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 470 MB download, verified, converted once)"
+step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 491 MB download, verified, converted once)"
 .venv/bin/codesynth model install-default
 if [ "$MODE" = test ]; then
   step "Installing the test suite's fast model (SmolLM2-135M-Instruct: 94 MB)"

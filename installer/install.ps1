@@ -48,7 +48,7 @@ Step "Installing Python packages (torch about 200 MB for the CPU build; the GUI 
 & $VPy -m pip install -q "torch==2.13.0"
 & $VPy -m pip install -q -e $App
 
-Step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 470 MB download, converted once, about 2 minutes)"
+Step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 491 MB download, converted once, about 2 minutes)"
 & (Join-Path $Venv "Scripts\codesynth.exe") model install-default
 
 Step "Creating the Start-menu shortcut"

@@ -84,7 +84,7 @@ step "Installing Python packages (torch about 200 MB for the CPU build; the GUI 
 "$VENV/bin/python" -m pip install -q -e "$APP"
 echo "venv size: $(du -sh "$VENV" | cut -f1)"
 
-step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 470 MB download, converted once, about 2 minutes)"
+step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 491 MB download, converted once, about 2 minutes)"
 "$VENV/bin/codesynth" model install-default
 
 step "Creating launchers, the desktop entry and icons"

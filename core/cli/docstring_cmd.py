@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from core.cli import arg_types
 from core.params import MODES
 
 
@@ -11,14 +12,14 @@ def register(sub) -> None:
     p = sub.add_parser("docstring", help="write docstrings for the functions of a file, ranked and back-translated")
     p.add_argument("file", type=Path)
     p.add_argument("-n", type=int, default=5, help="docstring candidates per function")
-    p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("--model", default="default", help="default | catalogue name | HF folder | .gguf file | server URL")
     p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--temperature", type=float, default=0.8)
     p.add_argument("--max-new-tokens", type=int, default=96)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tests", type=Path, help="tests whose calls give inputs for the back-translation check")
-    p.add_argument("--back-translation-samples", type=int, default=5,
+    p.add_argument("--back-translation-samples", type=arg_types.int_between(0, 100), default=5,
                    help="programs written from each docstring and compared with the original (0 disables)")
     p.set_defaults(func=run)
 

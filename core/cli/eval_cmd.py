@@ -19,7 +19,7 @@ def register(sub) -> None:
     p.add_argument("--temperatures", default="0.2,0.8", help="comma-separated; several make a sweep (default 0.2,0.8)")
     p.add_argument("--k", default=None, help="comma-separated k for pass@k (default: those of 1,10,100 not above n)")
     p.add_argument("--mode", default="auto", choices=("auto", "completion", "instruct"))
-    p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("--model", default="default", help="default | catalogue name | HF folder | .gguf file | server URL")
     p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--max-new-tokens", type=int, default=128)

@@ -14,7 +14,7 @@ def register(sub) -> None:
     p.add_argument("examples", type=Path, help="CSV (header names the parameters; last column 'expected') or JSON")
     p.add_argument("--description", default="", help="what the function does, in plain words")
     p.add_argument("--name", help="function name (default: derived from the description)")
-    p.add_argument("--model", default="default", help="default | HF folder | .gguf file")
+    p.add_argument("--model", default="default", help="default | catalogue name | HF folder | .gguf file | server URL")
     p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("-n", type=int, default=10, help="number of candidates")
     p.add_argument("--temperature", type=float, default=0.8)

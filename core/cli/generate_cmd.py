@@ -15,7 +15,7 @@ def register(sub) -> None:
     p.add_argument("--task", help="take prompt and tests from a HumanEval task, e.g. HumanEval/0")
     p.add_argument("--tests", type=Path, help="file with a check(candidate) function or plain asserts")
     p.add_argument("--entry-point", help="name of the function under test (default: the prompt's last def)")
-    p.add_argument("--model", default="default", help="default | HF folder | .gguf file | server URL (http://host:port/v1)")
+    p.add_argument("--model", default="default", help="default | catalogue name | HF folder | .gguf file | server URL (http://host:port/v1)")
     p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("-n", type=int, default=10, help="number of candidates (1-1000)")
     p.add_argument("--temperature", type=float, default=0.8, help="0 means greedy")
