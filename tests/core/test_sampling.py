@@ -171,8 +171,12 @@ def test_instruct_mode_on_chat_model(tiny_chat_model_dir):
 
 
 def test_score_matches_generation_logprobs(tiny_engine):
-    cand = tiny_engine.generate(PROMPT, completion_params(n=1, stop=()))[0]
+    # score() reads text, so it sees the generated tokens only if the text tokenizes back to them.
+    # A random model's samples seldom do (it writes byte pieces BPE would merge); its greedy
+    # continuation here does, and T=0 records the raw log-probs, as score() computes them.
+    cand = tiny_engine.generate(PROMPT, completion_params(n=1, temperature=0, stop=()))[0]
     text = tiny_engine.tokenizer.decode(cand.token_ids)
-    if tiny_engine.tokenizer(text, add_special_tokens=False)["input_ids"] == cand.token_ids:
-        assert tiny_engine.score(PROMPT, text) == pytest.approx(cand.token_logprobs, abs=1e-3)
+    assert tiny_engine.tokenizer(text, add_special_tokens=False)["input_ids"] == cand.token_ids, \
+        "the tiny model's greedy text no longer tokenizes back to its tokens: pick another prompt"
+    assert tiny_engine.score(PROMPT, text) == pytest.approx(cand.token_logprobs, abs=1e-3)
     assert len(tiny_engine.score(PROMPT, " return a + b")) > 0

@@ -28,13 +28,18 @@ def test_generate_ranks_and_tests_candidates(qtbot, tiny_window):
         qtbot.keyClick(w.prompt_editor, Qt.Key.Key_Backspace)
     w.tests_editor.setPlainText(TESTS_SRC)
     w.controls.samples.setValue(8)
-    w.controls.max_new_tokens.setValue(24)
+    # Long enough to span many of the engine's 50 ms event batches (8 x 24 tokens took about 20 here).
+    w.controls.max_new_tokens.setValue(48)
     w.controls.temperature.setValue(1.0)
-    seen_rows = []
-    w.model.rowsInserted.connect(lambda *_: seen_rows.append(w.model.rowCount()))
+    rows_after_insert = []
+    w.model.rowsInserted.connect(lambda *_: rows_after_insert.append(w.model.rowCount()))
+    unfinished_rows_with_text = []  # at each table update
+    w.model.dataChanged.connect(lambda *_: unfinished_rows_with_text.append(
+        sum(e.candidate is None and bool(e.text) for e in w.model.entries)))
     generate_and_wait(qtbot, w)
 
-    assert seen_rows and seen_rows[0] < 8 or len(seen_rows) == 8  # rows arrive as candidates stream
+    assert rows_after_insert == list(range(1, 9))  # one row per candidate, added one at a time
+    assert max(unfinished_rows_with_text) > 0  # candidates' text shows while they are still written
     finished = w.model.finished()
     assert len(finished) == 8
     entries = [w.model.entry(c.index) for c in finished]

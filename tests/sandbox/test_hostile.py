@@ -1,6 +1,7 @@
 """Hostile candidates against the real sandbox. Most follow one pattern: the check only
 passes if the attack worked, so "contained" means "did not pass", plus a host-side check.
 Runs as root and, through test_unprivileged.py, again as an unprivileged user."""
+import json
 import os
 import select
 import socket
@@ -60,12 +61,28 @@ def test_udp_to_host_listener(pool):
 
 
 def test_dns(pool):
+    # A name lookup is a way out without a socket of one's own (a query to a name server
+    # carries data out; an answer carries data in): every resolver route must come back empty.
     res = run(pool, """
         import socket
-        def f():
-            return socket.getaddrinfo("localhost", 80)[0][4][0]
-        """, WANT.format("127.0.0.1"))
-    assert not res.passed
+        def f(route):
+            if route == "getaddrinfo":
+                return socket.getaddrinfo("localhost", 80)[0][4][0]
+            if route == "gethostbyname":
+                return socket.gethostbyname("localhost")
+            if route == "name server":
+                return socket.gethostbyname("example.com")
+            return socket.socket(socket.AF_INET, socket.SOCK_DGRAM).fileno()  # what a resolver sends with
+        """, "def check(candidate):\n"
+             "    assert candidate('getaddrinfo') == '127.0.0.1'\n"
+             "    assert candidate('gethostbyname') == '127.0.0.1'\n"
+             "    assert isinstance(candidate('name server'), str)\n"
+             "    assert candidate('udp socket') >= 0\n")
+    assert len(res.cases) == 4, res
+    # Each route raised: no answer reached the candidate and no socket was made.
+    assert all(c.status == "error" and c.message.startswith(("gaierror:", "herror:", "PermissionError:"))
+               for c in res.cases), res
+    assert "127.0.0.1" not in res.stdout_tail + res.stderr_tail + "".join(c.message for c in res.cases)
 
 
 # ---- files -----------------------------------------------------------------------------
@@ -86,8 +103,19 @@ def test_read_secret_file(pool, host_dir):
     path = host_dir / "secret.txt"
     path.write_text(secret)
     os.chmod(path, 0o644)
-    res = run(pool, f"def f():\n    return open({str(path)!r}).read()\n", WANT.format(secret))
-    assert not res.passed
+    # The candidate tries every way out a result offers: stdout, stderr and an exception's message.
+    res = run(pool, f"""
+        import sys
+        def f():
+            data = open({str(path)!r}).read()
+            print(data)
+            print(data, file=sys.stderr)
+            raise ValueError(data)
+        """, "def check(candidate):\n    assert candidate() is None\n")
+    assert res.status == "error" and len(res.cases) == 1, res
+    message = res.cases[0].message
+    assert message.startswith(("FileNotFoundError:", "PermissionError:")) and str(path) in message, res  # open refused
+    assert secret not in json.dumps(res.to_json()), "the secret's content left the sandbox"
 
 
 def test_read_parent_environ(pool, monkeypatch):
@@ -384,12 +412,32 @@ def test_posix_bypass(pool):
 
 
 def test_subprocess(pool):
+    # Each route asks a new program to write a marker into the job folder, which the candidate
+    # itself may write ("control"); the candidate reports whether the marker is there.
+    routes = ("shell", "python", "os.system", "posix_spawn")
     res = run(pool, """
-        import subprocess
-        def f():
-            return subprocess.run(["id"], capture_output=True).returncode
-        """, WANT.format(0))
-    assert not res.passed
+        import os, subprocess, sys
+        def f(route):
+            marker = os.path.join(os.getcwd(), route)
+            write = f"open({marker!r}, 'w').write('ran')"
+            try:
+                if route == "control":
+                    exec(write)
+                elif route == "shell":
+                    subprocess.run(["/bin/sh", "-c", "echo ran > " + marker], timeout=1)
+                elif route == "python":
+                    subprocess.run([sys.executable, "-c", write], timeout=1)
+                elif route == "os.system":
+                    os.system("echo ran > " + marker)
+                elif route == "posix_spawn":
+                    os.waitpid(os.posix_spawn(sys.executable, [sys.executable, "-c", write], {}), 0)
+            except (OSError, subprocess.SubprocessError) as exc:
+                print(route, "refused:", type(exc).__name__)
+            return os.path.exists(marker)
+        """, "def check(candidate):\n" + "".join(f"    assert candidate({r!r})\n" for r in ("control", *routes)))
+    assert [c.status for c in res.cases] == ["pass"] + ["fail"] * len(routes), res  # no marker: nothing ran
+    # and each launch that can raise was refused (os.system only reports a failed shell).
+    assert all(f"{route} refused:" in res.stdout_tail for route in routes if route != "os.system"), res
 
 
 def test_sys_modules_tricks(pool):
