@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from desktop_app.code_editor import replace_all
 from desktop_app.prompt_files import PY_FILTER
+from desktop_app.window_mixin import WindowMixin
 
 
-class CandidateActions:
+class CandidateActions(WindowMixin):
     def _selected(self):
         index = self.view.current_index()
         entry = self.model.entry(index) if index is not None else None
@@ -20,15 +21,15 @@ class CandidateActions:
         run = self.controller.run
         entry = self._selected()
         self.details.show_entry(run.prompt if run else "", entry)
-        if entry is not None:
+        if entry is not None and run is not None:  # an entry belongs to the current run
             self.console.define_candidate(run.prompt, entry.candidate.text, run.entry_point)
 
     def _whole_function(self) -> str | None:
-        entry = self._selected()
-        if entry is None:
+        entry, run = self._selected(), self.controller.run
+        if entry is None or run is None:
             self.message.info("Select a finished candidate first.")
             return None
-        return self.controller.run.prompt + entry.candidate.text
+        return run.prompt + entry.candidate.text
 
     def copy_candidate(self) -> None:
         text = self._whole_function()

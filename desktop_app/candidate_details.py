@@ -28,7 +28,7 @@ def outcome_text(entry: Entry) -> str:
                "counted in pass@k."
     if entry.test != DONE:
         return f"Tests: {badge(entry)}"
-    r = entry.result
+    r = entry.test_result()
     lines = [f"Tests: {badge(entry)} — {r.human_eval_result} ({r.wall_ms:.0f} ms)"]
     failing = [case for case in r.cases if case.status != "pass"]
     if failing:

@@ -3,6 +3,7 @@ and test state are recomputed as candidates finish; a proxy sorts by rank and hi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
@@ -10,6 +11,9 @@ from PySide6.QtGui import QColor, QFont
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.ranking_view import group_duplicates, rank
 from desktop_app import theme
+
+if TYPE_CHECKING:  # for types only: the app imports sandbox.results lazily (see run_controller.show_saved)
+    from sandbox.results import RunResult
 
 COLUMNS = ("Rank", "Mean log-prob", "Sum log-prob", "Tests", "Notes", "Tokens", "Time", "Copies", "Program")
 # The invalid index: the parent of top-level rows (Qt passes it when asking for those counts).
@@ -35,10 +39,16 @@ class Entry:
     deltas: int = 0
     candidate: Candidate | None = None
     test: str = GENERATING
-    result: object = None  # sandbox.RunResult
+    result: RunResult | None = None
     rank: int | None = None
     copies: int = 1
     duplicate: bool = False  # a better-ranked identical program stands for it
+
+    def test_result(self) -> RunResult:
+        """The sandbox's result, which an entry has once its test is DONE."""
+        if self.result is None:
+            raise ValueError(f"candidate {self.index} has no test result yet")
+        return self.result
 
 
 def verdict(result) -> str:
@@ -68,12 +78,12 @@ def _badge_colour(entry: Entry) -> str | None:
     if entry.test == DONE:
         if entry.candidate is not None and entry.candidate.cut_by_token_limit:
             return theme.RUNNING
-        return theme.PASS if entry.result.passed else theme.FAIL
+        return theme.PASS if entry.test_result().passed else theme.FAIL
     return {RUNNING: theme.RUNNING, QUEUED: theme.QUEUED, CANCELLED: theme.QUEUED}.get(entry.test)
 
 
 class CandidatesModel(QAbstractTableModel):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.entries: list[Entry] = []
         self._rows: dict[int, int] = {}  # candidate index -> row

@@ -7,10 +7,15 @@ and its output channels: ZeroMQ drops output published before the subscription i
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel
 
 from desktop_app import theme
+
+if TYPE_CHECKING:  # imported when the dock is first shown
+    from sandbox.kernel import SandboxedKernel
 
 PROBE_MS = 250
 BANNER = ("Sandboxed Python (no network, no host files). The selected candidate is defined as\n"
@@ -18,14 +23,28 @@ BANNER = ("Sandboxed Python (no network, no host files). The selected candidate 
 
 
 class ConsoleDock(QDockWidget):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__("Console", parent)
         self.setObjectName("console_dock")
-        self.kernel = self.client = self.console = None
+        self.kernel: SandboxedKernel | None = None
+        # qtconsole's QtKernelClient and RichJupyterWidget (qtconsole has no type information)
+        self.client: Any = None
+        self.console: Any = None
         self._pending: str | None = None
         self._probe = QTimer(self, interval=PROBE_MS)
         self.setWidget(QLabel("The console starts when this panel is first shown.", self))
-        self.visibilityChanged.connect(lambda visible: visible and self.start())
+        self.visibilityChanged.connect(self._on_visibility)
+
+    def _on_visibility(self, visible: bool) -> None:
+        if visible:
+            self.start()
+
+    def _note(self) -> QLabel:
+        """The panel's message label, shown until the console itself takes its place."""
+        note = self.widget()
+        if not isinstance(note, QLabel):
+            raise RuntimeError("the console panel has no message to update once the console is shown")
+        return note
 
     def start(self) -> None:
         if self.kernel is not None:
@@ -35,15 +54,15 @@ class ConsoleDock(QDockWidget):
         from sandbox import SandboxUnavailable
         from sandbox.kernel import SandboxedKernel
 
-        self.kernel = SandboxedKernel()
+        self.kernel = kernel = SandboxedKernel()
         try:
-            connection_file = self.kernel.start()
+            connection_file = kernel.start()
         except SandboxUnavailable as exc:
             self.kernel = None
-            self.widget().setText(f"The console is unavailable: {exc}")
-            self.widget().setWordWrap(True)
+            self._note().setText(f"The console is unavailable: {exc}")
+            self._note().setWordWrap(True)
             return
-        self.widget().setText("Starting the sandboxed Python kernel…")
+        self._note().setText("Starting the sandboxed Python kernel…")
         self.client = QtKernelClient(connection_file=connection_file)
         self.client.load_connection_file()
         self.client.start_channels()
@@ -52,9 +71,9 @@ class ConsoleDock(QDockWidget):
         self._probe.start()
 
     def _ask(self) -> None:
-        if not self.kernel.is_alive():
+        if self.kernel is None or not self.kernel.is_alive():  # (None: shut down meanwhile)
             self._probe.stop()
-            self.widget().setText("The console's kernel stopped while starting. Hide and show this panel to retry.")
+            self._note().setText("The console's kernel stopped while starting. Hide and show this panel to retry.")
             self.shutdown()
             return
         self.client.kernel_info()

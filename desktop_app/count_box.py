@@ -21,6 +21,7 @@ class CountBox(QSpinBox):
         super().__init__(parent, minimum=minimum, maximum=maximum, value=value)
         self.setGroupSeparatorShown(False)
         self.why_max = why_max
+        self.note: QLabel | None = None  # where refusals show, once with_note gives it one
         self._taken = value
         self.valueChanged.connect(self._on_value)
 

@@ -73,12 +73,12 @@ class DocstringsTab(JobTab):
     kind = "docstrings"
     title = "Docstrings"
 
-    def __init__(self, jobs, params, parent=None):
+    def __init__(self, jobs, params, parent=None) -> None:
         super().__init__(jobs, params, parent)
         self.snapshot: dict | None = None
         self._make_widgets()
         # Parse after a pause in typing rather than on every key.
-        self._debounce = QTimer(self, singleShot=True, interval=300, timeout=self.refresh_functions)
+        self._debounce = QTimer(self, singleShot=True, interval=300, timeout=self.refresh_functions)  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
         self.code.textChanged.connect(self._debounce.start)
         self.code.file_dropped.connect(self.open_file)
         self.table.currentCellChanged.connect(lambda row, *_: self._show_docstring(row))
@@ -89,8 +89,8 @@ class DocstringsTab(JobTab):
     def _make_widgets(self) -> None:
         self.function_box = QComboBox(self, minimumContentsLength=16)
         self.function_box.setToolTip("The top-level function to write docstrings for")
-        open_button = QPushButton("Open .py…", self, clicked=lambda: self.open_file())
-        save_button = QPushButton("Save code as…", self, clicked=lambda: self.save_code())
+        open_button = QPushButton("Open .py…", self, clicked=lambda: self.open_file())  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
+        save_button = QPushButton("Save code as…", self, clicked=lambda: self.save_code())  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.samples = CountBox(0, MAX_SAMPLES, 5, "more programs per docstring take long and change little", self)
         self.samples.setToolTip("Programs written from the signature and each docstring, run against the original "
                                 "on the example inputs (0: no back-translation check)")
@@ -131,7 +131,10 @@ class DocstringsTab(JobTab):
         self.status = QLabel(self, wordWrap=True)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeaderItem(BACK).setToolTip(BACK_TRANSLATION_TIP)
+        back_header = self.table.horizontalHeaderItem(BACK)
+        if back_header is None:  # setHorizontalHeaderLabels made one per column
+            raise RuntimeError("the docstrings table has no back-translation column header")
+        back_header.setToolTip(BACK_TRANSLATION_TIP)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(RANK, Qt.SortOrder.AscendingOrder)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -143,7 +146,7 @@ class DocstringsTab(JobTab):
         header.setStretchLastSection(True)
         self.docstring_view = QPlainTextEdit(self, readOnly=True)
         self.docstring_view.setPlaceholderText("Select a docstring to see all of it.")
-        self.insert_button = QPushButton("Insert into code", self, clicked=self.insert_selected)
+        self.insert_button = QPushButton("Insert into code", self, clicked=self.insert_selected)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.insert_button.setToolTip("Rewrite the function in the editor with this docstring (Undo takes it out)")
         results = QWidget(self)
         results_layout = QVBoxLayout(results)

@@ -81,7 +81,7 @@ def _probe(conn, url: str, served_model: str | None) -> None:
     from core.params import InvalidParams
     from core.remote import RemoteBackend, RemoteError
 
-    notices = []
+    notices: list[str] = []
     try:
         backend = RemoteBackend.connect(url, served_model, progress=notices.append)
     except (RemoteError, InvalidParams) as exc:
@@ -152,7 +152,8 @@ def _serve(conn, cancel, pools: dict) -> None:
                 conn.send(("generate_failed", "No model is loaded: choose one in the model bar."))
                 continue
             cancel.clear()
-            _generate(conn, engine, *args, cancel)
+            prompt, params = args
+            _generate(conn, engine, prompt, params, cancel)
         elif command == "probe":
             _probe(conn, *args)
         elif command == "job":
@@ -160,4 +161,5 @@ def _serve(conn, cancel, pools: dict) -> None:
                 conn.send(("job_failed", "No model is loaded: choose one in the model bar."))
                 continue
             cancel.clear()
-            _job(conn, engine, pools, *args, cancel)
+            name, kwargs = args
+            _job(conn, engine, pools, name, kwargs, cancel)

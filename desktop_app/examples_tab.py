@@ -62,7 +62,7 @@ class ExamplesTab(JobTab):
     title = "From examples"
     use_requested = Signal(str, str, str)  # the whole chosen function, its tests and name, for the Workbench
 
-    def __init__(self, jobs, params, parent=None):
+    def __init__(self, jobs, params, parent=None) -> None:
         super().__init__(jobs, params, parent)
         self.spec: Spec | None = None  # the table's spec, None while the table has problems
         self.snapshot: dict | None = None  # the latest job snapshot shown
@@ -70,7 +70,7 @@ class ExamplesTab(JobTab):
         self._deriving = False
         self.library = [e for e in load_library() if e.kind == "examples"]
         self._make_widgets()
-        self._debounce = QTimer(self, singleShot=True, interval=DERIVE_DELAY_MS, timeout=self.derive)
+        self._debounce = QTimer(self, singleShot=True, interval=DERIVE_DELAY_MS, timeout=self.derive)  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
         self.table.changed.connect(self._debounce.start)
         self.table.notice.connect(lambda text: self.jobs.controller.info.emit(text))
         self.description.textChanged.connect(self._debounce.start)
@@ -92,17 +92,17 @@ class ExamplesTab(JobTab):
         self.tests_editor = TestsEditor(self)
         self.edited_note = QLabel(HAND_EDITED, self, wordWrap=True)
         self.edited_note.setStyleSheet(f"color: {theme.RUNNING}")
-        self.rederive_button = QPushButton("Re-derive", self, clicked=self.rederive)
+        self.rederive_button = QPushButton("Re-derive", self, clicked=self.rederive)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.rederive_button.setToolTip("Rebuild the function and the tests from the table, dropping hand edits")
-        self.generate_button = QPushButton("Generate (Ctrl+Enter)", self, clicked=self.run)
+        self.generate_button = QPushButton("Generate (Ctrl+Enter)", self, clicked=self.run)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.status = QLabel("Fill in the table, then press Generate.", self, wordWrap=True)
         self.candidates = QListWidget(self)
         self.candidates.currentRowChanged.connect(lambda _row: self._show_selected())
         self.function_view = CodeEditor(self)
         self.function_view.setReadOnly(True)
-        self.use_button = QPushButton("Use this function", self, clicked=self.use_function)
+        self.use_button = QPushButton("Use this function", self, clicked=self.use_function)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.use_button.setToolTip("Copy the whole function to the clipboard and offer it to the Workbench")
-        self.save_button = QPushButton("Save as…", self, clicked=lambda: self.save_function())
+        self.save_button = QPushButton("Save as…", self, clicked=lambda: self.save_function())  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
 
         form = QFormLayout()
         form.addRow("Library:", self.library_box)
@@ -192,7 +192,7 @@ class ExamplesTab(JobTab):
     def load_entry(self, entry_id: str | None) -> None:
         """Puts a shipped examples task in the table; the derived texts follow it again."""
         entry = next((e for e in self.library if e.id == entry_id), None)
-        if entry is None:
+        if entry is None or entry.table is None:  # the library holds examples-kind entries, which have one
             return
         self.description.setText(entry.description)
         self.name_edit.clear()
@@ -283,8 +283,14 @@ class ExamplesTab(JobTab):
         return found[row] if 0 <= row < len(found) else None
 
     def whole_function(self) -> str | None:
-        candidate = self.selected()
-        return None if candidate is None else self.snapshot["prompt"] + candidate["completion"]
+        candidate, snapshot = self.selected(), self.snapshot
+        return None if candidate is None or snapshot is None else snapshot["prompt"] + candidate["completion"]
+
+    def _problem_name(self) -> str:
+        """The shown job's problem name (there is one whenever a candidate is chosen)."""
+        if self.snapshot is None:
+            raise RuntimeError("no job snapshot is shown")
+        return self.snapshot["name"]
 
     def _show_selected(self) -> None:
         text = self.whole_function()
@@ -298,7 +304,7 @@ class ExamplesTab(JobTab):
             self.jobs.controller.info.emit("Choose a candidate in the list first.")
             return
         QGuiApplication.clipboard().setText(text)
-        self.use_requested.emit(text, self.tests_editor.text(), self.snapshot["name"])
+        self.use_requested.emit(text, self.tests_editor.text(), self._problem_name())
         self.jobs.controller.info.emit("The function is copied to the clipboard.")
 
     def save_function(self, path: str | None = None) -> bool:
@@ -306,7 +312,7 @@ class ExamplesTab(JobTab):
         if text is None:
             self.jobs.controller.info.emit("Choose a candidate in the list first.")
             return False
-        path = path or QFileDialog.getSaveFileName(self, "Save function", f"{self.snapshot['name']}.py", PY_FILTER)[0]
+        path = path or QFileDialog.getSaveFileName(self, "Save function", f"{self._problem_name()}.py", PY_FILTER)[0]
         if not path:
             return False
         try:

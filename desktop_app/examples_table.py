@@ -3,6 +3,7 @@ shaded with its reason as tooltip, and every problem is listed under the table."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
@@ -150,7 +151,7 @@ class ExamplesTable(QWidget):
 
     # -- problems ------------------------------------------------------------------------------
 
-    def show_problems(self, messages: list[str], cells: list[CellError] = ()) -> None:
+    def show_problems(self, messages: list[str], cells: Sequence[CellError] = ()) -> None:
         """Shades the bad cells (a CellError's row counts `rows()`) and lists every problem,
         cells by their row in the table as the user sees it."""
         numbers, header = self.row_numbers(), self.header()

@@ -3,18 +3,23 @@ tab's document to the session store as each snapshot arrives, so a kill loses at
 quarter second."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
 from core.session_store import RUNNING
+
+if TYPE_CHECKING:
+    from desktop_app.job_tab import JobTab
 
 
 class JobRunner(QObject):
     session_saved = Signal()  # the history list may have changed
 
-    def __init__(self, controller, store, parent=None):
+    def __init__(self, controller, store, parent=None) -> None:
         super().__init__(parent)
         self.controller, self.store = controller, store
-        self.owner = None  # the JobTab whose job runs
+        self.owner: JobTab | None = None  # the tab whose job runs
         self.session_id: int | None = None
         engine = controller.engine
         engine.job_update.connect(self._on_update)
@@ -30,18 +35,18 @@ class JobRunner(QObject):
         self.owner = owner
         self.session_id = self.store.create(session_name, owner.kind, model=self.controller.engine.info.name,
                                             state=RUNNING)
-        self._save()
+        self._save(owner)
         self.controller.engine.run_job(owner.kind, **kwargs)
         return True
 
-    def _save(self) -> None:
-        self.store.put_document(self.session_id, self.owner.kind, self.owner.document())
+    def _save(self, owner: JobTab) -> None:
+        self.store.put_document(self.session_id, owner.kind, owner.document())
         self.session_saved.emit()
 
     def _on_update(self, snapshot: dict) -> None:
         if self.owner is not None:
             self.owner.show_snapshot(snapshot)
-            self._save()
+            self._save(self.owner)
 
     def _on_failed(self, message: str) -> None:
         self.controller.error.emit(message)

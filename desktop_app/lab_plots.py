@@ -37,7 +37,7 @@ class PlotImage(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setMinimumSize(160, 120)
         self.setText(placeholder)
-        self.enlarge_button = QToolButton(self, text="⤢", autoRaise=True)
+        self.enlarge_button = QToolButton(self, text="⤢", autoRaise=True)  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
         self.enlarge_button.setToolTip("Enlarge this plot (or double-click it)")
         self.enlarge_button.clicked.connect(self.enlarge_requested)
         self.enlarge_button.hide()
@@ -75,13 +75,15 @@ class PlotImage(QLabel):
 class PlotViewer(QDialog):
     """One plot as large as the screen allows: maximised, or full screen with F11; Esc closes."""
 
-    def __init__(self, title: str, png: bytes, parent=None):
+    def __init__(self, name: str, title: str, png: bytes, parent=None):
+        """`name`: the plot's key in LabPlots.images."""
         super().__init__(parent)
+        self.name = name
         self.setWindowTitle(title)
         self.image = PlotImage("", self)
         self.image.enlarge_button.setEnabled(False)
         self.image.set_png(png)
-        self.full_screen_button = QPushButton("Full screen (F11)", self, checkable=True)
+        self.full_screen_button = QPushButton("Full screen (F11)", self, checkable=True)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.full_screen_button.toggled.connect(self.set_full_screen)
         QShortcut(QKeySequence("F11"), self, self.full_screen_button.toggle)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -112,8 +114,7 @@ class PlotGrid(QWidget):
         if self.viewer is not None:
             self.viewer.close()
         title = self.images[name].placeholder.split(":")[0]  # "pass@k against k, per temperature"
-        self.viewer = PlotViewer(title, self.images[name].png, self)
-        self.viewer.name = name
+        self.viewer = PlotViewer(name, title, self.images[name].png, self)
         self.viewer.showMaximized()
         return self.viewer
 

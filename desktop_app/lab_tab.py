@@ -57,7 +57,7 @@ class LabTab(JobTab):
     title = "Sampling lab"
     problem_requested = Signal()  # "Use Workbench problem": the window answers with set_problem()
 
-    def __init__(self, jobs, params, parent=None):
+    def __init__(self, jobs, params, parent=None) -> None:
         super().__init__(jobs, params, parent)
         self._snapshot: dict | None = None  # the latest, with PNG bytes
         self.library = [entry for entry in load_library() if entry.kind == "lab"]
@@ -78,7 +78,7 @@ class LabTab(JobTab):
         self.temperatures.setToolTip("Comma-separated sampling temperatures, each between 0 and 2")
         self.samples = CountBox(1, 500, 5, "more samples per temperature would take hours on a CPU", self)
         self.samples.setToolTip("Samples drawn at each temperature: pass@k is estimated up to k = this number")
-        self.max_new_tokens = QSpinBox(self, minimum=0, maximum=4096, value=0, specialValueText="as in Parameters")
+        self.max_new_tokens = QSpinBox(self, minimum=0, maximum=4096, value=0, specialValueText="as in Parameters")  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
         self.max_new_tokens.setToolTip("Set by the presets; at its lowest, the Parameters dock's value is used")
         run_button = QPushButton("Run sweep", self)
         run_button.setToolTip("Ctrl+Enter; Esc stops")

@@ -38,6 +38,7 @@ from desktop_app.examples_tab import ExamplesTab
 from desktop_app.first_run import FirstRun
 from desktop_app.history_dock import HistoryDock
 from desktop_app.job_runner import JobRunner
+from desktop_app.job_tab import JobTab
 from desktop_app.lab_tab import LabTab
 from desktop_app.message_bar import MessageBar
 from desktop_app.model_bar import FOLDER, GGUF, ModelBar
@@ -157,9 +158,11 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.splitter, "&Workbench")
+        docstrings_tab = DocstringsTab(self.jobs, self.controls_params, self)
+        self.examples_tab = ExamplesTab(self.jobs, self.controls_params, self)
+        self.lab_tab = LabTab(self.jobs, self.controls_params, self)
         self.job_tabs = {}
-        for tab_class in (DocstringsTab, ExamplesTab, LabTab):
-            tab = tab_class(self.jobs, self.controls_params, self)
+        for tab in (docstrings_tab, self.examples_tab, self.lab_tab):
             self.job_tabs[tab.kind] = tab
             self.tabs.addTab(tab, tab.title)
         central = QWidget(self)
@@ -169,15 +172,15 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.setCentralWidget(central)
 
         # Generate and Stop first: in a narrow window the model bar's end goes under », not Stop.
-        run_toolbar = QToolBar("Run", self, objectName="run_toolbar")
+        run_toolbar = QToolBar("Run", self, objectName="run_toolbar")  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         run_toolbar.addActions([self.generate_action, self.stop_action])
         self.addToolBar(run_toolbar)
-        model_toolbar = QToolBar("Model", self, objectName="model_toolbar")
+        model_toolbar = QToolBar("Model", self, objectName="model_toolbar")  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         model_toolbar.addWidget(self.model_bar)
         self.addToolBar(model_toolbar)
         self.controls = ControlsPanel(self)
         self.controls.tokens_per_s = lambda: self.controller.last_tokens_per_s
-        self.controls_dock = QDockWidget("Parameters", self, objectName="controls_dock")
+        self.controls_dock = QDockWidget("Parameters", self, objectName="controls_dock")  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         scroll = QScrollArea(self.controls_dock, widgetResizable=True)
         scroll.setWidget(self.controls)
         # The dock is never narrower than its form, so it scrolls only down, never sideways
@@ -258,13 +261,12 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.jobs.session_saved.connect(self.history.schedule_refresh)
         self.history.open_requested.connect(self.open_session)
         self.history.export_requested.connect(self.export_session)
-        self.job_tabs["examples"].use_requested.connect(self.use_function)
-        # An error is about the tab it came from: it must not stay on screen over another one.
-        self.tabs.currentChanged.connect(lambda _i: self.message.kind == "error" and self.message.clear())
-        lab = self.job_tabs["sweep"]
+        self.examples_tab.use_requested.connect(self.use_function)
+        self.tabs.currentChanged.connect(self._clear_error)
+        lab = self.lab_tab
         lab.problem_requested.connect(lambda: lab.set_problem(self.prompt_editor.toPlainText(), self.tests_editor.text()))
         # What the user types is saved a second after they stop typing, so a kill loses nothing.
-        self._draft_timer = QTimer(self, singleShot=True, interval=1000, timeout=self._save_drafts)
+        self._draft_timer = QTimer(self, singleShot=True, interval=1000, timeout=self._save_drafts)  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
         self.prompt_editor.textChanged.connect(self._draft_timer.start)
         self.tests_editor.editor.textChanged.connect(self._draft_timer.start)
 
@@ -315,11 +317,16 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
     def controls_params(self):
         return self.controls.params()
 
+    def _clear_error(self, _index: int) -> None:
+        """An error is about the tab it came from: it must not stay on screen over another one."""
+        if self.message.kind == "error":
+            self.message.clear()
+
     def generate(self) -> None:
         """Ctrl+Enter: the Workbench generates; the other tabs run their own job."""
         self.message.clear()
         tab = self.tabs.currentWidget()
-        if tab is not self.splitter:
+        if isinstance(tab, JobTab):  # the tabs other than the Workbench
             tab.run()
             return
         self.details.show_entry("", None)

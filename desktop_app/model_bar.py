@@ -22,7 +22,7 @@ class ModelBar(QWidget):
     server_requested = Signal()  # the window opens the ServerDialog, which needs the engine
     cancel_requested = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.choice = QComboBox(self)
         self.choice.setMinimumContentsLength(28)

@@ -12,13 +12,14 @@ from core.entry_point import entry_point
 from desktop_app.code_editor import replace_all
 from desktop_app.engine_client import GENERATING
 from desktop_app.problem_browser import ProblemBrowser
+from desktop_app.window_mixin import WindowMixin
 from desktop_app.workbench_recorder import STOPPED
 
 PY_FILTER = "Python files (*.py);;All files (*)"
 APP_TITLE = "CodeSynth Studio"
 
 
-class PromptFiles:
+class PromptFiles(WindowMixin):
     def _read(self, path: str) -> str | None:
         try:
             return Path(path).read_text(encoding="utf-8")

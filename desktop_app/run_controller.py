@@ -23,7 +23,7 @@ class RunController(QObject):
     run_finished = Signal()  # generation ended and every test result is in
     run_started = Signal(object, object)  # GenerationRun, SamplingParams
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.model = CandidatesModel(self)
         self.engine = EngineClient(self)
@@ -60,28 +60,29 @@ class RunController(QObject):
         if tests.strip() and self.sandbox.pool is None:
             why = self.sandbox.error or "it is still starting"
             self.info.emit(f"The sandbox is unavailable ({why}): candidates will not be tested.")
-        self._new_run(prompt, tests, params.seed or 0, params.n, name)
-        self.run.tests_done.connect(self.run_finished)
-        self.run_started.emit(self.run, params)
+        run = self._new_run(prompt, tests, params.seed or 0, params.n, name)
+        run.tests_done.connect(self.run_finished)
+        self.run_started.emit(run, params)
         self.engine.generate(prompt, params)
         self.run_changed.emit()
         return True
 
-    def show_saved(self, prompt: str, tests: str, candidates, results: dict, seed: int, n: int) -> None:
-        """Shows a past run's candidates and verdicts (from the session store) as the current run;
-        finished candidates that have no verdict yet (the app stopped first) are tested now."""
+    def show_saved(self, prompt: str, tests: str, candidates, results: dict, seed: int, n: int) -> GenerationRun:
+        """Shows a past run's candidates and verdicts (from the session store) as the current run,
+        which it returns; finished candidates that have no verdict yet (the app stopped first) are tested now."""
         from sandbox.results import RunResult
 
-        self._new_run(prompt, tests, seed, n)
+        run = self._new_run(prompt, tests, seed, n)
         self.model.apply([CandidateDone(c) for c in candidates])
         for c in candidates:
             saved = results.get(c.index)
             if saved is None:
-                self.run.test(c)
+                run.test(c)
             else:
                 self.model.set_test(c.index, DONE, RunResult.from_json(saved))
-        self.run.end_generation()
+        run.end_generation()
         self.run_changed.emit()
+        return run
 
     def clear_run(self) -> None:
         """A new problem: the table starts empty (the old run stays in History)."""
@@ -95,12 +96,13 @@ class RunController(QObject):
             self.run.abandon()
             self.run = None
 
-    def _new_run(self, prompt: str, tests: str, seed: int, n: int, name: str | None = None) -> None:
-        """Replaces the current run (its pending tests are dropped) with an empty one."""
+    def _new_run(self, prompt: str, tests: str, seed: int, n: int, name: str | None = None) -> GenerationRun:
+        """Replaces the current run (its pending tests are dropped) with an empty one, and returns it."""
         self._drop_run()
         self.model.clear(seed=seed)
-        self.run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), n, name, self)
-        self.run.changed.connect(self.run_changed)
+        self.run = run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), n, name, self)
+        run.changed.connect(self.run_changed)
+        return run
 
     def _refusal(self, prompt: str, tests: str) -> str | None:
         if not prompt.strip():

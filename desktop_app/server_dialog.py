@@ -23,8 +23,8 @@ class ServerDialog(QDialog):
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setToolTip("Kept in the system keyring, never in settings, sessions or exports.")
         self.test_button = QPushButton("Test connection", self)
-        self.result = QLabel(self, wordWrap=True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy an error
+        self.result_label = QLabel(self, wordWrap=True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy an error
         self.setMinimumWidth(480)
         form = QFormLayout()
         form.addRow("Server URL", self.url)
@@ -35,7 +35,7 @@ class ServerDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.test_button)
-        layout.addWidget(self.result)
+        layout.addWidget(self.result_label)
         layout.addWidget(buttons)
         self.test_button.clicked.connect(self.test)
         buttons.accepted.connect(self._accept)
@@ -72,20 +72,21 @@ class ServerDialog(QDialog):
         if not self._save_key():
             return
         self.test_button.setEnabled(False)
-        self.result.setStyleSheet("")
+        self.result_label.setStyleSheet("")
         self._say(f"Connecting to {url}…")
         self.engine.probe(url, served)
 
     def _show_result(self, ok: bool, message: str) -> None:
         self.test_button.setEnabled(True)
-        self.result.setStyleSheet(f"color: {theme.PASS if ok else theme.FAIL}")
+        self.result_label.setStyleSheet(f"color: {theme.PASS if ok else theme.FAIL}")
         self._say(message)
 
     def _say(self, text: str) -> None:
         """Shows `text` whole: the dialog grows to fit the wrapped lines (it kept its first height,
         which cut a long error off)."""
-        self.result.setText(text)
-        self.result.setMinimumHeight(self.result.heightForWidth(max(self.result.width(), self.minimumWidth() - 40)))
+        self.result_label.setText(text)
+        label = self.result_label
+        label.setMinimumHeight(label.heightForWidth(max(label.width(), self.minimumWidth() - 40)))
         self.adjustSize()
 
     def _accept(self) -> None:

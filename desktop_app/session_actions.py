@@ -13,10 +13,11 @@ from core.session_store import RUNNING
 from desktop_app.code_editor import replace_all
 from desktop_app.engine_client import GENERATING
 from desktop_app.prompt_files import APP_TITLE
+from desktop_app.window_mixin import WindowMixin
 from desktop_app.workbench_recorder import STOPPED
 
 
-class SessionActions:
+class SessionActions(WindowMixin):
     def _offer_recovery(self) -> None:
         if self.store.notice:
             self.message.info(self.store.notice)
@@ -53,11 +54,11 @@ class SessionActions:
         self.controls.set_params(row.params)
         self.problem = (row.name, entry_point(row.prompt))
         self.setWindowTitle(f"{APP_TITLE} — {row.name}")
-        self.controller.show_saved(row.prompt, row.tests, self.store.candidates(sid), self.store.results(sid),
-                                   row.params.get("seed") or 0, row.params.get("n") or 0)
+        run = self.controller.show_saved(row.prompt, row.tests, self.store.candidates(sid), self.store.results(sid),
+                                         row.params.get("seed") or 0, row.params.get("n") or 0)
         # Candidates the app had finished but not tested before it stopped are tested now, into
         # the same session; once reopened, the run is no longer "interrupted" but stopped.
-        self.controller.run.tested.connect(lambda index, result: self._save_result(sid, index, result))
+        run.tested.connect(lambda index, result: self._save_result(sid, index, result))
         if row.state in ("interrupted", RUNNING):
             self.store.update(sid, state=STOPPED)
             self.history.refresh()

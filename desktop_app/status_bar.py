@@ -1,6 +1,8 @@
 """Machine load (CPU, RAM, GPU), generation speed and the sandbox's active isolation layers."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import psutil
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar
@@ -18,7 +20,7 @@ def layers_text(layers: dict) -> str:
 
 
 class StatusBar(QStatusBar):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.cpu, self.ram, self.gpu, self.speed, self.sandbox = (QLabel(self) for _ in range(5))
         for label in (self.cpu, self.ram, self.gpu, self.speed, self.sandbox):
@@ -26,9 +28,9 @@ class StatusBar(QStatusBar):
         self.gpu.hide()
         self.sandbox.setText("sandbox: starting…")
         self.engine_pid: int | None = None
-        self.tokens_per_s = lambda: None  # set by the window to read the current run
+        self.tokens_per_s: Callable[[], float | None] = lambda: None  # set by the window to read the current run
         psutil.cpu_percent(None)  # primes the counter: the first reading is always 0
-        self._timer = QTimer(self, interval=1000, timeout=self.refresh)
+        self._timer = QTimer(self, interval=1000, timeout=self.refresh)  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
         self._timer.start()
         self.refresh()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel
 
 from core.ranking_view import group_duplicates
-from desktop_app.candidates_model import DONE, CandidatesModel
+from desktop_app.candidates_model import DONE, UNRANKED, CandidatesModel
 
 KS = (1, 5, 10)
 
@@ -38,14 +38,14 @@ def summary_text(model: CandidatesModel, asked: int | None = None) -> str:
     tested = [model.entry(c.index) for c in finished if model.entry(c.index).test == DONE]
     parts = list(filter(None, [counts_text(finished, asked)]))
     if tested:
-        n, c = len(tested), sum(e.result.passed for e in tested)
+        n, c = len(tested), sum(e.test_result().passed for e in tested)
         ks = sorted({k for k in (*KS, n) if k <= n})
         parts.append("  ".join(f"pass@{k} {pass_at_k(n, c, k):.2f}" for k in ks)
                      + f"  ({c} of {_plural(n, 'tested sample')} passed)")
     parts.append(f"{len(group_duplicates(finished))} distinct programs of {len(finished)}")
-    passing = [e for e in tested if e.result.passed and not e.duplicate]
+    passing = [e for e in tested if e.test_result().passed and not e.duplicate]
     if passing:
-        best = min(passing, key=lambda e: e.rank)
+        best = min(passing, key=lambda e: UNRANKED if e.rank is None else e.rank)
         parts.append(f"best passing: #{best.index} (rank {best.rank})")
     elif tested:
         parts.append("no passing candidate yet")

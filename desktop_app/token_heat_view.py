@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextEdit, QToolTip
 from qtconsole.pygments_highlighter import PygmentsHighlighter
 
+from core.candidate import Candidate
 from desktop_app import theme
 
 
@@ -24,14 +25,14 @@ def heat_colour(probability: float) -> QColor:
 
 
 class TokenHeatView(QTextEdit):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.highlighter = PygmentsHighlighter(self.document(), lexer=PythonLexer())
         self.highlighter.set_style(theme.pygments_style())
-        self.candidate = None
+        self.candidate: Candidate | None = None
         self._starts: list[int] = []  # document position where each shown token starts
 
     def show_candidate(self, prompt: str, candidate) -> None:
@@ -59,6 +60,8 @@ class TokenHeatView(QTextEdit):
 
     def tooltip_for(self, i: int) -> str:
         c = self.candidate
+        if c is None:  # the tooltip is asked for only over a shown candidate's tokens
+            raise ValueError("no candidate is shown")
         lp = c.token_logprobs[i]
         lines = [f"<b>{html.escape(repr(c.tokens[i]))}</b> p={math.exp(lp):.3f} (log-prob {lp:.2f})"]
         if i < len(c.top_logprobs) and c.top_logprobs[i]:

@@ -43,8 +43,9 @@ def sane_sizes(sizes: list[int], minimums: list[int]) -> bool:
 
 def restore(split: QSplitter, state, defaults: list[int]) -> None:
     """Applies a saved splitter state, or `defaults` when the state is missing or degenerate."""
-    minimums = [split.widget(i).minimumWidth() if split.orientation() == Qt.Orientation.Horizontal
-                else split.widget(i).minimumHeight() for i in range(split.count())]
+    panes = [pane for i in range(split.count()) if (pane := split.widget(i)) is not None]  # never None below count()
+    minimums = [pane.minimumWidth() if split.orientation() == Qt.Orientation.Horizontal else pane.minimumHeight()
+                for pane in panes]
     restored = isinstance(state, (QByteArray, bytes)) and split.restoreState(state)
     split.setChildrenCollapsible(False)  # a saved state carries its own flag; older ones allowed collapsing
     if not restored or not sane_sizes(split.sizes(), minimums):

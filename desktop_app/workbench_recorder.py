@@ -23,7 +23,7 @@ def session_name(prompt: str) -> str:
 class WorkbenchRecorder(QObject):
     session_saved = Signal()
 
-    def __init__(self, controller, store, parent=None):
+    def __init__(self, controller, store, parent=None) -> None:
         super().__init__(parent)
         self.store, self.controller = store, controller
         self.session_id: int | None = None

@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from core.docstrings import DocstringCandidate, Function, example_inputs, functions_in, scored_docstrings
 from core.params import SamplingParams
 from desktop_app.jobs import JobError
+
+if TYPE_CHECKING:  # the job imports the sandbox when it runs
+    from sandbox import SandboxPool
 
 # What a row's back-translation column holds.
 PENDING, SCORED, STOPPED = "pending", "scored", "stopped"
@@ -39,7 +43,7 @@ def status_of(doc: DocstringCandidate, checking: str) -> str:
     return SCORED if doc.back_translation is not None else checking
 
 
-def run(backend, pool: Callable[[], object], cancel: threading.Event, code: str, function: str, tests: str,
+def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, code: str, function: str, tests: str,
         params: SamplingParams, back_translation_samples: int) -> Iterator[dict]:
     """Snapshots: {"function", "inputs", "samples", "docstrings": rows best first, "state"}; `state`
     is generating, scoring, done or stopped."""

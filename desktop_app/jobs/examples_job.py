@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from core.candidate import Candidate, CandidateDone
 from core.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
 from core.params import SamplingParams
 from desktop_app.jobs import JobError
+
+if TYPE_CHECKING:  # the job imports the sandbox when it runs
+    from sandbox import SandboxPool
 
 
 def spec_of(header: list[str], rows: list[list[str]], description: str, name: str) -> Spec:
@@ -37,7 +41,7 @@ def snapshot(prompt: str, name: str, spec: Spec, n: int, rows: list[dict], state
             "candidates": [dict(rows[i]) for i in order]}
 
 
-def run(backend, pool: Callable[[], object], cancel: threading.Event, prompt: str, tests: str, entry_point: str,
+def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, prompt: str, tests: str, entry_point: str,
         header: list[str], rows: list[list[str]], description: str, params: SamplingParams) -> Iterator[dict]:
     """`prompt` and `tests` are the derived texts as the user sees them (maybe edited by hand);
     `entry_point` is the function the tests call. The table gives each test case its example."""

@@ -127,7 +127,7 @@ def test_server_dialog_shows_its_whole_error(qtbot, tiny_window):
         with qtbot.waitSignal(dialog.engine.probe_result, timeout=60_000):
             dialog.test_button.click()
         qtbot.wait(50)
-        label = dialog.result
+        label = dialog.result_label
         assert len(label.text()) > 200 and label.text() != "Connecting"
         assert label.height() >= label.heightForWidth(label.width())
         assert label.geometry().bottom() < dialog.height()

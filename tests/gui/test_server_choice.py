@@ -13,7 +13,7 @@ def _probe(qtbot, dialog, url: str) -> str:
     dialog.url.setText(url)
     with qtbot.waitSignal(dialog.engine.probe_result, timeout=60_000):
         dialog.test_button.click()
-    return dialog.result.text()
+    return dialog.result_label.text()
 
 
 def test_server_dialog_tests_connects_and_generates(qtbot, tiny_model_dir, llama_server):  # noqa: F811
@@ -21,7 +21,7 @@ def test_server_dialog_tests_connects_and_generates(qtbot, tiny_model_dir, llama
     try:
         dialog = window.choose_server()
         assert "refused" in _probe(qtbot, dialog, "http://127.0.0.1:9/v1").lower() or \
-            "reach" in dialog.result.text().lower()
+            "reach" in dialog.result_label.text().lower()
         found = _probe(qtbot, dialog, llama_server.url)
         assert found.startswith("Connected") and "127.0.0.1" in found, found
         assert window.controller.engine.info.device != "remote"  # a test never replaces the loaded model
