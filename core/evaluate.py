@@ -22,6 +22,7 @@ from typing import Any
 from core.params import SamplingParams
 from core.passk import mean_pass_at_k, pass_at_k
 from core.ranking import ranking_curves
+from core.ranking_view import program_key
 from core.reverse import back_translation_logprob, strip_docstring
 from sandbox import Program
 from sandbox.status import ERROR
@@ -274,11 +275,6 @@ def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Map
     return summary
 
 
-def normalized_program(completion: str) -> str:
-    # Trailing spaces and blank lines do not make a different program.
-    return "\n".join(line.rstrip() for line in completion.strip("\n").splitlines())
-
-
 def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: Mapping[tuple, dict]) -> dict:
     """pass@k per temperature, ranking curves, distinct-program counts and a per-problem table."""
     by_unit: dict[tuple[float, str], list[dict]] = {}
@@ -293,8 +289,8 @@ def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: M
         counts = [(len(passed), sum(passed)) for _, passed in units]
         summary["pass_at_k"][label] = {f"pass@{k}": mean_pass_at_k(counts, k) for k in ks}
         summary["ranking"][label] = ranking_curves(units)
-        distinct = [{normalized_program(r["completion"]) for r in rows} for rows, _ in units]
-        distinct_passing = [{normalized_program(r["completion"]) for r, ok in zip(rows, passed) if ok}
+        distinct = [{program_key(r["completion"]) for r in rows} for rows, _ in units]
+        distinct_passing = [{program_key(r["completion"]) for r, ok in zip(rows, passed) if ok}
                             for rows, passed in units]
         summary["distinct_programs"][label] = {
             "samples": sum(n for n, _ in counts),

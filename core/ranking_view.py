@@ -36,8 +36,10 @@ def rank(candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 
 
 
 def program_key(completion: str) -> str:
-    """Completions that differ only in trailing whitespace run identically, so they share a key."""
-    return "\n".join(line.rstrip() for line in completion.rstrip().splitlines())
+    """Completions that differ only in trailing spaces or in blank lines before or after the code
+    run identically, so they share a key: the one definition of "the same program" for the app's
+    duplicate groups and for the distinct-program counts of eval and the lab."""
+    return "\n".join(line.rstrip() for line in completion.splitlines()).strip("\n")
 
 
 def group_duplicates(ranked: Sequence[Candidate]) -> list[list[Candidate]]:

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.candidate import CandidateDone
-from core.evaluate import normalized_program
 from core.params import SamplingParams
 from core.passk import pass_at_k
 from core.ranking import HEURISTICS, heuristic_scores, top1_curve
+from core.ranking_view import program_key
 
 # A sweep for a talk: five temperatures, ten samples each; about a minute on 2 CPU cores.
 DEMO = {"temperatures": (0.2, 0.4, 0.6, 0.8, 1.0), "n": 10, "max_new_tokens": 96}
@@ -79,8 +79,8 @@ class Sweep:
             tested = [s for s in self.at(t) if s.passed is not None]
             out["distinct_programs"][t] = {
                 "samples": len(self.at(t)),
-                "distinct": len({normalized_program(s.completion) for s in self.at(t)}),
-                "distinct_passing": len({normalized_program(s.completion) for s in self.at(t) if s.passed}),
+                "distinct": len({program_key(s.completion) for s in self.at(t)}),
+                "distinct_passing": len({program_key(s.completion) for s in self.at(t) if s.passed}),
             }
             if not tested:
                 continue

@@ -29,3 +29,16 @@ def test_random_order_is_stable_as_candidates_arrive_and_duplicates_group():
 def test_unknown_ranking_is_refused():
     with pytest.raises(ValueError, match="unknown ranking"):
         rank([], "best")
+
+
+def test_one_definition_of_the_same_program_for_the_app_eval_and_the_lab():
+    from core.ranking_view import program_key
+
+    same = ["    return x\n", "\n    return x", "    return x  \n\n", "\n\n    return x\t\n"]
+    assert len({program_key(c) for c in same}) == 1
+    # Indentation and inner blank lines are part of the program.
+    assert program_key("    return x\n") != program_key("  return x\n")
+    assert program_key("    a = 1\n\n    return a\n") != program_key("    a = 1\n    return a\n")
+    groups = group_duplicates([Candidate(index=i, text=t, raw_text=t, token_ids=[1], token_logprobs=[-0.1],
+                                         finish_reason="stop") for i, t in enumerate(same)])
+    assert len(groups) == 1 and len(groups[0]) == 4
