@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.entry_point import entry_point
 from core.examples import build_spec
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
@@ -36,7 +37,9 @@ def load_library(folder: Path = RESOURCES / "examples") -> list[LibraryEntry]:
                 prompt, tests, entry = spec.prompt, spec.tests, spec.name
             else:
                 prompt, tests = item["prompt"], item["tests"]
-                entry = prompt.split("def ")[-1].split("(")[0]
+                entry = entry_point(prompt)
+                if entry is None:
+                    raise ValueError(f"example {item['id']} defines no top-level function")
             entries.append(LibraryEntry(
                 id=item["id"], title=item["title"], kind=item["kind"], prompt=prompt, tests=tests, entry_point=entry,
                 solution=item["solution"], description=item.get("description", ""),

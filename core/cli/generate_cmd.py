@@ -66,7 +66,7 @@ def read_prompt(args) -> tuple[str, str, str | None, str | None]:
 def run(args) -> int:
     from core.backend import open_backend
     from core.candidate import CandidateDone
-    from core.instruct import target_function
+    from core.entry_point import entry_point as find_entry_point
     from core.ranking_view import rank
 
     task_id, prompt, tests, entry_point = read_prompt(args)
@@ -75,10 +75,15 @@ def run(args) -> int:
         max_new_tokens=args.max_new_tokens, seed=args.seed,
         stop=tuple(args.stop) if args.stop else CODEX_STOPS, mode=args.mode,
     ).validated()
-    if not prompt.strip():
-        from core.cli.errors import UserError
+    from core.cli.errors import UserError
 
+    if not prompt.strip():
         raise UserError("the prompt is empty")
+    # The same rule as the app's: the tests call the last top-level function. Checked before the
+    # model loads, so a mistake costs no generation.
+    entry = entry_point or find_entry_point(prompt)
+    if tests is not None and entry is None:
+        raise UserError("the prompt defines no top-level function for the tests to call: give --entry-point")
     # Messages go to standard error in both formats: standard output stays pure JSONL, and a
     # notice such as a server falling back to one request at a time is never swallowed.
     engine = open_backend(args.model, args.served_model, progress=_log)
@@ -100,10 +105,7 @@ def run(args) -> int:
             raise
         failure = exc
     ranked = rank(done, "mean_logprob")
-    verdicts = {}
-    if tests is not None:
-        entry = entry_point or (target_function(prompt) or ("", ""))[1]
-        verdicts = _test_candidates(prompt, ranked, tests, entry)
+    verdicts = _test_candidates(prompt, ranked, tests, entry) if tests is not None and entry else {}
     rows = [_row(task_id, rank, c, verdicts.get(c.index)) for rank, c in enumerate(ranked, start=1)]
     if args.format == "table":
         _print_table(rows, engine.info.describe(), time.perf_counter() - started)

@@ -120,6 +120,7 @@ def run_cli(*args, stdin=None):
         (["generate", "-", "--max-new-tokens", "0"], b"def f():\n", "max_new_tokens must be >= 1"),
         (["generate", "-", "--model", "/no/such/folder"], b"def f():\n", "model folder not found"),
         (["generate", "/no/such/prompt.py"], None, "prompt file not found"),
+        (["generate", "-", "--tests", __file__], b"class A:\n    def f(self):\n", "no top-level function"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_nonzero(args, stdin, message, tiny_model_dir):
