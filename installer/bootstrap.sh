@@ -39,15 +39,15 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 VPY="$ROOT/.venv/bin/python"
-step "Installing Python packages (torch==2.13.0 CPU build from local disk where available)"
+step "Installing Python packages (torch as installer/pins.txt pins it, a CPU build from local disk where available)"
 "$VPY" -m pip install -q --upgrade pip
 # torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
-"$VPY" -m pip install -q torch==2.13.0
+"$VPY" -m pip install -q -c installer/pins.txt torch
 "$VPY" -m pip install -q -e ".[test]"
 # Real-server tests (tests/remote) serve the same GGUF with llama-cpp-python's OpenAI server:
 # a portable build, about 5 minutes once (pip caches the wheel).
 if [ "$MODE" = test ]; then
-  if ! CMAKE_ARGS=-DGGML_NATIVE=OFF "$VPY" -m pip install -q 'llama-cpp-python[server]==0.3.36'; then
+  if ! CMAKE_ARGS=-DGGML_NATIVE=OFF "$VPY" -m pip install -q -c installer/pins.txt 'llama-cpp-python[server]'; then
     # CI sets CODESYNTH_REQUIRE_LLAMA_SERVER=1: there a failed build fails the run, not a skip.
     [ "${CODESYNTH_REQUIRE_LLAMA_SERVER:-0}" = 1 ] && { echo "llama-cpp-python failed to build" >&2; exit 1; }
     echo "llama-cpp-python cannot be built here: the real-server tests will skip" >&2

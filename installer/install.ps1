@@ -45,7 +45,7 @@ if (-not (Test-Path (Join-Path $Venv "Scripts\python.exe"))) { & $Python[0] $Pyt
 $VPy = Join-Path $Venv "Scripts\python.exe"
 Step "Installing Python packages (torch about 200 MB for the CPU build; the GUI about 150 MB)"
 & $VPy -m pip install -q --upgrade pip
-& $VPy -m pip install -q "torch==2.13.0"
+& $VPy -m pip install -q -c (Join-Path $App "installer\pins.txt") torch
 & $VPy -m pip install -q -e $App
 
 Step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 491 MB download, converted once, about 2 minutes)"

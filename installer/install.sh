@@ -80,7 +80,7 @@ step "Creating the virtual environment $VENV"
 step "Installing Python packages (torch about 200 MB for the CPU build; the GUI about 150 MB)"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 # Pinned: an unpinned torch pulls a CUDA build of several GB.
-"$VENV/bin/python" -m pip install -q "torch==2.13.0" || "$VENV/bin/python" -m pip install -q torch
+"$VENV/bin/python" -m pip install -q -c "$APP/installer/pins.txt" torch || "$VENV/bin/python" -m pip install -q torch
 "$VENV/bin/python" -m pip install -q -e "$APP"
 echo "venv size: $(du -sh "$VENV" | cut -f1)"
 

@@ -13,7 +13,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-LLAMA_CPP = "llama-cpp-python[server]==0.3.36"
+# The version is pinned in installer/pins.txt (a pip constraints file), with the installers' pins.
+PINS = Path(__file__).resolve().parents[2] / "installer" / "pins.txt"
+LLAMA_CPP = "llama-cpp-python[server]"
 # The portable build: -march=native binaries would crash on CI runners with other CPUs.
 BUILD_ENV = {"CMAKE_ARGS": "-DGGML_NATIVE=OFF"}
 SERVED_NAME = "smollm2"
@@ -29,7 +31,7 @@ def install_llama_server(log=print) -> str | None:
     if llama_server_installed():
         return None
     log(f"building {LLAMA_CPP} (about 5 minutes on 2 cores, once: pip caches the wheel)")
-    cmd = [sys.executable, "-m", "pip", "install", "-q", LLAMA_CPP]
+    cmd = [sys.executable, "-m", "pip", "install", "-q", "-c", str(PINS), LLAMA_CPP]
     proc = subprocess.run(cmd, env={**os.environ, **BUILD_ENV}, capture_output=True, text=True)
     importlib.invalidate_caches()
     if proc.returncode != 0 or not llama_server_installed():
