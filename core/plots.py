@@ -26,6 +26,18 @@ def _figure(ncols: int = 1) -> tuple[Figure, list]:
     return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
 
 
+def _legend(fig: Figure, axes: Sequence) -> None:
+    """One legend for the figure, below the plots: inside the axes it covered the curves it
+    names (issue 23), and panels that share their lines need it once."""
+    entries: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    if entries:
+        fig.legend(list(entries.values()), list(entries), loc="outside lower center",
+                   ncols=min(len(entries), 3), fontsize="small", frameon=False)
+
+
 def pass_at_k_vs_k(pass_at_k: Mapping[float, Mapping[int, float]]) -> Figure:
     """Figure 6 style: pass@k against k (log scale), one line per temperature."""
     fig, (ax,) = _figure()
@@ -35,7 +47,7 @@ def pass_at_k_vs_k(pass_at_k: Mapping[float, Mapping[int, float]]) -> Figure:
     ax.set_xscale("log")
     ax.set(xlabel="k (samples)", ylabel="pass@k (%)", title="pass@k against k")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    _legend(fig, [ax])
     return fig
 
 
@@ -48,7 +60,7 @@ def pass_at_k_vs_temperature(pass_at_k: Mapping[float, Mapping[int, float]]) -> 
         ax.plot(*zip(*points), marker="o", label=f"pass@{k}")
     ax.set(xlabel="sampling temperature", ylabel="pass@k (%)", title="pass@k against temperature")
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    _legend(fig, [ax])
     return fig
 
 
@@ -65,7 +77,7 @@ def distinct_programs_vs_temperature(counts: Mapping[float, Mapping[str, int]]) 
     ax.set(xlabel="sampling temperature", ylabel="programs", title="Distinct programs against temperature")
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    _legend(fig, [ax])
     return fig
 
 
@@ -81,7 +93,7 @@ def ranking_curves(curves: Mapping[float, Mapping[str, Sequence[float]]]) -> Fig
         ax.set(xlabel="k (samples to choose from)", ylabel="pass rate of the chosen sample (%)",
                title=f"Choosing one sample, T = {temperature:g}")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize="small")
+    _legend(fig, axes)
     return fig
 
 
@@ -96,6 +108,5 @@ def logprob_distribution(passing: Sequence[float], failing: Sequence[float]) -> 
             ax.hist(values, bins=bins, density=True, alpha=0.5, color=colour, label=f"{label} ({values.size})")
     ax.set(xlabel="mean token log-prob", ylabel="density", title="Mean log-prob of passing and failing samples")
     ax.grid(True, alpha=0.3)
-    if pooled.size:
-        ax.legend()
+    _legend(fig, [ax])
     return fig

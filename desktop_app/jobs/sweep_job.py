@@ -12,7 +12,7 @@ from dataclasses import asdict
 # than RENDER_SHARE of the time.
 RENDER_EVERY_S = 1.0
 RENDER_SHARE = 0.1
-DPI = 120  # 660 x 480 pixels: the GUI scales it down to its grid cell, which keeps it sharp
+DPI = 160  # 880 x 640 pixels: sharp when enlarged to a projector's window; the grid cell scales it down
 # The figures, in the order of the tab's grid. The tab imports this module for these names alone, so
 # numpy and matplotlib are imported in the functions below, in the engine process only.
 PLOTS = ("pass_at_k_vs_k", "distinct_programs", "logprob_distribution", "ranking")
