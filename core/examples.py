@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.source_check import plain_message
+
 _LITERAL_START = tuple("[({'\"")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 # Rounded expected values (money, conversions) match to the decimals the user wrote.
@@ -98,7 +100,8 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
         if stripped.startswith(_LITERAL_START):
             kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
-            raise CellError(row, column, f"looks like a {kind} but is not valid ({exc.__class__.__name__}: {exc})") from None
+            reason = plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
+            raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
         return Cell(text, stripped)  # plain text
 
 

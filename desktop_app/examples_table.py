@@ -2,7 +2,6 @@
 shaded with its reason as tooltip, and every problem is listed under the table."""
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
@@ -19,19 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.examples import CellError
-from core.source_check import plain_message
 from desktop_app import theme
 
 EXPECTED = "expected"
-# core.examples puts Python's own error in brackets, e.g. "(SyntaxError: '[' was never closed)".
-_PYTHON_ERROR = re.compile(r"\((\w+Error): (.*?)(?: \(<unknown>, line \d+\))?\)$")
-
-
-def plain_reason(reason: str) -> str:
-    """A cell's reason with Python's error name and message replaced by plain words."""
-    return _PYTHON_ERROR.sub(lambda m: f"({plain_message(m.group(2))})", reason)
-
-
 class ExamplesTable(QWidget):
     changed = Signal()  # a cell, a row or a column changed
     notice = Signal(str)  # why a button did nothing
@@ -158,7 +147,7 @@ class ExamplesTable(QWidget):
         bad = {}
         for error in cells:
             if error.row < len(numbers) and error.column in header:
-                bad[numbers[error.row], header.index(error.column)] = plain_reason(error.reason)
+                bad[numbers[error.row], header.index(error.column)] = error.reason  # already in plain words (core.examples)
         messages = list(messages) + [f"Row {r + 1}, column '{header[c]}': {reason}"
                                      for (r, c), reason in sorted(bad.items())]
         self.table.blockSignals(True)

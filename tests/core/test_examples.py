@@ -1,5 +1,6 @@
 """Examples table -> signature, docstring with doctests, and tests; bad cells get reasons."""
 import doctest
+import re
 
 import pytest
 
@@ -27,7 +28,18 @@ def test_bad_cells(text, reason):
         # Not a literal: kept as plain text, never evaluated.
         assert parse_cell(text, 0, "x").value == text
         return
-    with pytest.raises(ValueError, match=reason):
+    with pytest.raises(ValueError, match=reason) as info:
+        parse_cell(text, 2, "year")
+    # Plain words for people who do not read Python's parser (issue 23).
+    assert "Error" not in str(info.value) and "was never closed" not in str(info.value)
+
+
+@pytest.mark.parametrize("text,plain", [
+    ("[1, 2", "a '[' is opened but never closed"), ("'unclosed", "a text in quotes is not closed"),
+    ("[x y]", "a comma seems to be missing"), ("{1: len}", "only plain values"),
+])
+def test_a_bad_cell_says_what_is_wrong_in_plain_words(text, plain):
+    with pytest.raises(ValueError, match=re.escape(plain)):
         parse_cell(text, 2, "year")
 
 

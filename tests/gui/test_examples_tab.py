@@ -77,7 +77,7 @@ def test_typed_table_bad_cell_run_and_restore(tiny_window, tab, qtbot, tmp_path)
     assert list(tab.table.bad_cells()) == [(1, 0)]
     assert tab.table.bad_cells()[1, 0].startswith("looks like a list but is not valid")
     # In plain words, not Python's "SyntaxError: '[' was never closed".
-    assert tab.table.bad_cells()[1, 0].endswith("(a '[' is opened but never closed)")
+    assert tab.table.bad_cells()[1, 0].endswith(": a '[' is opened but never closed")
     assert "Error" not in tab.table.problem_text()
     item = tab.table.table.item(1, 0)
     assert item.background().color() == QColor(theme.FAIL_BACKGROUND)
