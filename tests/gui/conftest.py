@@ -52,15 +52,17 @@ def generate_and_wait(qtbot, window, timeout_s: float = 120):
     qtbot.waitUntil(lambda: bool(finished), timeout=int(timeout_s * 1000))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def tiny_window(tiny_model_dir, qapp, tmp_path_factory):
-    """One window shared by the tests: its engine process takes seconds to import torch."""
+    """A fresh window for each test module, shared by its tests (its engine process takes seconds
+    to import torch): no module sees what another left behind, and the tests of one module run
+    in file order, each setting or checking the state it needs."""
     from pytestqt.qtbot import QtBot
 
     from desktop_app import main_window
 
-    # Session fixtures are set up before the per-test `isolated_sessions`: patch for this one too.
-    path = tmp_path_factory.mktemp("shared_window") / "sessions.sqlite"
+    # Module fixtures are set up before the per-test `isolated_sessions`: patch for this one too.
+    path = tmp_path_factory.mktemp("module_window") / "sessions.sqlite"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(main_window, "sessions_path", lambda: path)
         window = open_window(QtBot(None), str(tiny_model_dir))
