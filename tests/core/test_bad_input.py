@@ -108,6 +108,7 @@ def run_cli(*args, stdin=None):
     return subprocess.run([sys.executable, "-m", "core.cli.main", *args], input=stdin, capture_output=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args,stdin,message",
     [

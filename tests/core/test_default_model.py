@@ -13,7 +13,7 @@ from core import catalogue, model_install, model_store
 from core.params import CODEX_STOPS, SamplingParams
 from core.problems import load_problems
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,6 @@ def test_unknown_catalogue_name_is_one_sentence():
     assert result.stderr.strip().startswith("codesynth: error: 'gemma3-270m' is not in the model catalogue")
 
 
-@pytest.mark.slow
 def test_default_model_writes_a_passing_function(humaneval0):
     """The default model, as the README's demo runs it: a handful of candidates for HumanEval/0,
     tested in the sandbox, at least one passing and none shown cut or empty as if real."""

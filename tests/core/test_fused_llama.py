@@ -87,6 +87,7 @@ def test_candidates_match_teacher_forcing_and_greedy_matches_generate(tiny_llama
     assert engine.score(PROMPT, greedy.text) == pytest.approx(greedy.token_logprobs, abs=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 @torch.inference_mode()
 def test_default_model_prompt_logits_are_bit_identical_to_transformers():
@@ -96,6 +97,7 @@ def test_default_model_prompt_logits_are_bit_identical_to_transformers():
     assert torch.equal(fused.logits(ids), reference.model(torch.tensor([ids])).logits[0])
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 @torch.inference_mode()
 def test_default_model_decode_steps_match_teacher_forcing_in_float32():

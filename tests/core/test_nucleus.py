@@ -40,6 +40,7 @@ def nucleus_sizes(logits, top_p):
     return ((p.cumsum(-1) - p) < top_p).sum(-1).tolist()
 
 
+@pytest.mark.slow
 def test_every_window_draws_what_a_full_sort_draws_and_rows_do_not_affect_each_other():
     logits = rows_needing_each_window()
     small, medium, large = nucleus_sizes(logits, 0.95)
@@ -52,6 +53,7 @@ def test_every_window_draws_what_a_full_sort_draws_and_rows_do_not_affect_each_o
         assert alone == batched
 
 
+@pytest.mark.slow
 def test_top_k_alone_and_with_top_p():
     logits = rows_needing_each_window()
     for top_k, top_p in ((5, 1.0), (2000, 0.95), (50, 0.95)):

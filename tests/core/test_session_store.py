@@ -109,6 +109,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_kill_9_mid_generation_keeps_every_completed_candidate(tmp_path, tiny_model_dir):
     db = tmp_path / "s.db"
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(tiny_model_dir)], stdout=subprocess.PIPE, text=True,

@@ -65,6 +65,7 @@ def test_instruct_mode_without_chat_template(qtbot, w):
     w.controls.mode.setCurrentIndex(0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec, reason", [("/nonexistent/model", "model folder not found"),
                                           ("config-less", "has no config.json")])
 def test_model_load_failure(qtbot, tmp_path, spec, reason):
@@ -82,6 +83,7 @@ def test_model_load_failure(qtbot, tmp_path, spec, reason):
         window.close()
 
 
+@pytest.mark.slow
 def test_out_of_memory_during_generation(qtbot, monkeypatch, tiny_model_dir):
     monkeypatch.setattr(engine_client, "engine_process", types.SimpleNamespace(serve=failing_engine.serve))
     window = open_window(qtbot, str(tiny_model_dir))
@@ -106,6 +108,7 @@ def test_engine_process_that_dies_at_once(qtbot, monkeypatch, tiny_model_dir):
         window.close()
 
 
+@pytest.mark.slow
 def test_sandbox_unavailable(qtbot, monkeypatch, tiny_model_dir):
     def unavailable(*_args, **_kwargs):
         raise sandbox.SandboxUnavailable("Refusing to run untrusted code: no isolation layer works here")
@@ -149,6 +152,7 @@ def test_stop_during_model_load(qtbot):
         window.close()
 
 
+@pytest.mark.slow
 def test_close_mid_run_leaves_no_process(qtbot, tiny_model_dir):
     window = open_window(qtbot, str(tiny_model_dir))
     window.prompt_editor.setPlainText(PROMPT)

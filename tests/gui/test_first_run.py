@@ -1,4 +1,5 @@
 """The first launch (welcome, the sandbox in plain words, the guided tour) and Help > About."""
+import pytest
 from PySide6.QtCore import QSettings
 
 from desktop_app.first_run import DONE_KEY
@@ -6,6 +7,7 @@ from sandbox.layers import plain_report
 from tests.gui.conftest import open_window
 
 
+@pytest.mark.slow
 def test_first_launch_welcomes_reports_the_sandbox_and_tours(qtbot, tiny_model_dir):
     QSettings().setValue(DONE_KEY, False)
     window = open_window(qtbot, str(tiny_model_dir))

@@ -6,7 +6,7 @@ import pytest
 from tests.gui.conftest import generate_and_wait, open_window
 from tests.remote.conftest import llama_server, llama_server_available  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.llama_server
+pytestmark = [pytest.mark.llama_server, pytest.mark.slow]
 
 
 def _probe(qtbot, dialog, url: str) -> str:

@@ -11,6 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from core.session_store import SessionStore
@@ -138,6 +139,7 @@ def _saved_candidates(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_kill_9_mid_run_then_the_next_start_offers_the_run(qtbot, tiny_model_dir, tmp_path, isolated_sessions):
     db = isolated_sessions
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

@@ -45,6 +45,7 @@ def job(engine, pool, cancel=None, function="hypot", tests="", samples=2, params
                params=params, back_translation_samples=samples)
 
 
+@pytest.mark.slow
 def test_docstrings_come_first_with_scores_pending_then_each_score(tiny_engine, pool):
     snapshots = list(job(tiny_engine, pool))
     assert snapshots[0]["state"] == "generating" and snapshots[0]["docstrings"] == []
@@ -63,6 +64,7 @@ def test_docstrings_come_first_with_scores_pending_then_each_score(tiny_engine, 
     assert all(d["score"] in (0.0, 0.5, 1.0) for d in last["docstrings"])
 
 
+@pytest.mark.slow
 def test_a_docstring_that_copies_the_code_is_a_failure_and_is_not_back_translated(tiny_engine, pool, monkeypatch):
     # The tiny model writes random text, so the judgement is made to flag the first sample as a copy.
     flags = iter([True, False, False])
@@ -74,6 +76,7 @@ def test_a_docstring_that_copies_the_code_is_a_failure_and_is_not_back_translate
     assert len(others) == 2 and all(d["status"] == SCORED and 0 <= d["score"] <= 1 for d in others)
 
 
+@pytest.mark.slow
 def test_without_example_inputs_or_samples_nothing_is_back_translated(tiny_engine, pool):
     no_inputs = list(job(tiny_engine, pool, function="shout"))[-1]
     assert no_inputs["inputs"] == [] and {d["status"] for d in no_inputs["docstrings"]} == {NO_INPUTS}
@@ -84,6 +87,7 @@ def test_without_example_inputs_or_samples_nothing_is_back_translated(tiny_engin
     assert {d["status"] for d in off[-1]["docstrings"]} == {OFF}
 
 
+@pytest.mark.slow
 def test_stop_ends_the_job_early(tiny_engine, pool):
     cancel = threading.Event()
     running = job(tiny_engine, pool, cancel, samples=4, params=SamplingParams(n=4, max_new_tokens=64, seed=1))
