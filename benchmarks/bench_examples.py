@@ -2,7 +2,9 @@
 resources/examples, derive the prompt and tests from the table, sample n functions, test each in
 the sandbox, and count the tasks whose best-ranked candidate gets every example right.
 
-    .venv/bin/python benchmarks/bench_examples.py [--model default] [-n 5] [--temperature 0.8]
+    .venv/bin/python benchmarks/bench_examples.py [--model default] [-n 10] [--temperature 0.8]
+
+The defaults are those of `codesynth from-examples` and the app's From examples tab.
 
 The last line is machine-readable: `solved=S tasks=T rate=R seconds=X`.
 """
@@ -21,7 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default")
-    parser.add_argument("-n", type=int, default=5)
+    parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--max-new-tokens", type=int, default=160)
     parser.add_argument("--seed", type=int, default=0)

@@ -37,9 +37,10 @@ def load_library(folder: Path = RESOURCES / "examples") -> list[LibraryEntry]:
                 prompt, tests, entry = spec.prompt, spec.tests, spec.name
             else:
                 prompt, tests = item["prompt"], item["tests"]
-                entry = entry_point(prompt)
-                if entry is None:
+                found = entry_point(prompt)
+                if found is None:
                     raise ValueError(f"example {item['id']} defines no top-level function")
+                entry = found
             entries.append(LibraryEntry(
                 id=item["id"], title=item["title"], kind=item["kind"], prompt=prompt, tests=tests, entry_point=entry,
                 solution=item["solution"], description=item.get("description", ""),

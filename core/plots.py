@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
 # Colours after the Codex paper's Figure 7.
@@ -29,7 +30,7 @@ def _figure(ncols: int = 1) -> tuple[Figure, list]:
 def _legend(fig: Figure, axes: Sequence) -> None:
     """One legend for the figure, below the plots: inside the axes it covered the curves it
     names (issue 23), and panels that share their lines need it once."""
-    entries: dict[str, object] = {}
+    entries: dict[str, Artist] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, handle)

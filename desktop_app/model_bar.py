@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from core import catalogue, model_install, model_store
 from desktop_app import theme
@@ -26,6 +35,8 @@ class ModelBar(QWidget):
         super().__init__(parent)
         self.choice = QComboBox(self)
         self.choice.setMinimumContentsLength(28)
+        # Sized by that length, not by its longest entry: a long path must not widen the window.
+        self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.load_button = QPushButton("Load", self)
         self.load_button.setToolTip("Load the chosen model (Ctrl+L)")
         self.progress = QProgressBar(self, maximum=0, textVisible=False)
@@ -35,6 +46,10 @@ class ModelBar(QWidget):
         self.cancel_button.setToolTip("Stop loading or installing (Esc); an install resumes where it stopped")
         self.cancel_button.hide()
         self.status = QLabel("No model loaded", self)
+        # A long message (a load error naming a path) is cut at the window's edge, whole in the
+        # tooltip, instead of making the window wider than a 1024 px screen.
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setMinimumWidth(120)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(QLabel("Model:", self))
@@ -132,6 +147,7 @@ class ModelBar(QWidget):
         self.load_button.setEnabled(False)
         self.status.setStyleSheet("")
         self.status.setText(message)
+        self.status.setToolTip(message)
 
     def show_loaded(self, info) -> None:
         self._fill(self.spec())  # an installed catalogue model is listed as installed now

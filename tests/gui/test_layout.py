@@ -21,6 +21,7 @@ from tests.gui.conftest import generate_and_wait
 
 SIZES = [(1024, 700), (1600, 1000)]
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
+LONG_PATH = "/" + "a-long-folder-name/" * 60 + "model"
 TESTS_SRC = "def check(candidate):\n    assert candidate(1, 2) == 3\n"
 
 
@@ -84,10 +85,15 @@ def test_a_degenerate_saved_layout_is_not_restored(qtbot, tmp_path, size):
     vertical = Qt.Orientation.Vertical
     bad = {"window/main": collapsed_state(0, 1500), "window/editors": collapsed_state(900, 0, vertical),
            "window/results": collapsed_state(0, 900, vertical)}
+    # A long path among the recent models must not make the model picker, and the window, wider.
+    bad["model/recent"] = [LONG_PATH]
     for key, value in bad.items():
         settings.setValue(key, value)
     window = MainWindow(model_spec=str(tmp_path / "missing"))
+    message = "model folder not found: " + LONG_PATH
     try:
+        # A long message naming a path is cut at the window's edge, never widening the window.
+        window.model_bar.show_failed(message)
         window.show()
         settle(qtbot, window, size)
         qtbot.waitUntil(lambda: assert_workbench_holds(window, size), timeout=5000)
