@@ -132,12 +132,12 @@ def back_translation_score(engine, pool, func: Function, docstring: str, inputs:
                            samples: int = 5, cancel: threading.Event | None = None) -> float | None:
     """Share of programs written from signature + docstring that agree with the original; None when
     `cancel` was set before the share was known."""
-    from sandbox import Program, as_finished
+    from sandbox import Program, as_finished, submit_or_refuse
 
     prompt = forward_prompt(func, docstring)
     cands = engine.generate(prompt, replace(params, n=samples), cancel)
     tests = oracle_tests(func, inputs)
-    futures = [pool.submit(Program(prompt, c.text, tests, func.name)) for c in cands]
+    futures = [submit_or_refuse(pool, Program(prompt, c.text, tests, func.name)) for c in cands]
     for _ in as_finished(futures, cancel):
         pass
     if not all(f.done() and not f.cancelled() for f in futures):

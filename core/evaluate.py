@@ -24,8 +24,7 @@ from core.passk import mean_pass_at_k, pass_at_k
 from core.ranking import ranking_curves
 from core.ranking_view import program_key
 from core.reverse import back_translation_logprob, strip_docstring
-from sandbox import Program
-from sandbox.status import ERROR
+from sandbox import Program, submit_or_refuse
 
 CONFIG, SAMPLES, RESULTS, SUMMARY = "config.json", "samples.jsonl", "results.jsonl", "summary.json"
 # Per-token alternatives and text pieces serve the GUI's probability view; across a whole
@@ -177,15 +176,8 @@ class _Tester:
 
     def submit(self, rows: list[dict]) -> None:
         for row in rows:
-            try:
-                program = Program.from_problem(self.problems[row["task_id"]], row["completion"])
-                fut = self.pool.submit(program, timeout_s=self.config.timeout_s)
-            except ValueError as exc:
-                # A sample the sandbox will not run (over its size limit) fails alone: the others keep going.
-                with self.lock:
-                    self._append(row, False, f"failed: not run: {exc}", ERROR, 0.0)
-                self.progress()
-                continue
+            program = Program.from_problem(self.problems[row["task_id"]], row["completion"])
+            fut = submit_or_refuse(self.pool, program, self.config.timeout_s)
             with self.lock:
                 self.pending[fut] = row
             fut.add_done_callback(self._record)
@@ -200,15 +192,12 @@ class _Tester:
                 self.errors.append(error)
                 return
             res = fut.result()
-            self._append(row, bool(res.passed), res.human_eval_result, res.status, res.wall_ms)
+            verdict = {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
+                       "completion_id": row["index"], "passed": bool(res.passed), "result": res.human_eval_result,
+                       "status": res.status, "wall_ms": res.wall_ms}
+            append_rows(self.fh, [verdict])
+            self.results[sample_key(verdict)] = verdict
         self.progress()
-
-    def _append(self, row: dict, passed: bool, result: str, status: str, wall_ms: float) -> None:
-        verdict = {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
-                   "completion_id": row["index"], "passed": passed, "result": result, "status": status,
-                   "wall_ms": wall_ms}
-        append_rows(self.fh, [verdict])
-        self.results[sample_key(verdict)] = verdict
 
     def wait(self) -> None:
         """Block until every submitted test has its verdict; re-raise a sandbox failure."""

@@ -109,7 +109,7 @@ def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatu
     """Yield the sweep each time a candidate arrives or a test verdict comes back. The sandbox tests
     one temperature's candidates while the engine samples the next. After `cancel`, the runs still
     queued are cancelled and their samples stay untested."""
-    from sandbox import Program, as_finished
+    from sandbox import Program, as_finished, submit_or_refuse
 
     sweep = Sweep(tuple(temperatures), n)
     pending = []
@@ -122,7 +122,7 @@ def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatu
                 c = event.candidate
                 sample = LabSample(temperature, c.index, c.text, c.mean_logprob if c.token_ids else None, c.sum_logprob)
                 sweep.samples.append(sample)
-                pending.append((sample, pool.submit(Program(prompt, c.text, tests, entry_point))))
+                pending.append((sample, submit_or_refuse(pool, Program(prompt, c.text, tests, entry_point))))
                 yield sweep
             still = _collect(pending)
             if len(still) < len(pending):

@@ -62,7 +62,9 @@ class SandboxClient(QObject):
     def submit(self, key, program) -> None:
         if self.pool is None:  # callers check first (a run is "not tested" without a sandbox)
             raise RuntimeError("the sandbox is not ready")
-        future = self.pool.submit(program, timeout_s=TEST_TIMEOUT_S)
+        from sandbox import submit_or_refuse
+
+        future = submit_or_refuse(self.pool, program, TEST_TIMEOUT_S)
         self._queued[key] = self._futures[key] = future
         future.add_done_callback(lambda f, key=key: self._done.emit(key, f))
         self._poll.start()

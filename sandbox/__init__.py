@@ -6,6 +6,7 @@ import importlib
 
 _EXPORTS = {
     "SandboxPool": "sandbox.pool", "RunFuture": "sandbox.pool", "as_finished": "sandbox.pool",
+    "submit_or_refuse": "sandbox.pool",
     "SandboxUnavailable": "sandbox.layers",
     "Program": "sandbox.program", "RunResult": "sandbox.results", "TestCaseResult": "sandbox.results",
     "STATUSES": "sandbox.status",

@@ -29,7 +29,7 @@ from sandbox import allowlist, codec, seccomp_filter
 from sandbox import layers as layers_mod
 from sandbox.layers import SandboxUnavailable
 from sandbox.program import Program
-from sandbox.results import CRASH, TIMEOUT, RunResult
+from sandbox.results import CRASH, ERROR, TIMEOUT, RunResult
 
 DEPTH = 2  # runs in flight per worker
 WORKER_GRACE_S = 10.0  # beyond the run's own timeout, before a silent worker counts as hung
@@ -236,6 +236,18 @@ class _Slot:
         for run_id, item in list(self.inflight.items()):
             del self.inflight[run_id]
             self._start(run_id, item)
+
+
+def submit_or_refuse(pool, program: Program, timeout_s: float = 3.0) -> Future:
+    """`pool.submit`, except that a program the pool refuses (over the size limit, an entry point
+    that is not a name) comes back as a finished run with status error and the reason: one such
+    sample then fails alone, and a batch of them keeps its other results."""
+    try:
+        return pool.submit(program, timeout_s=timeout_s)
+    except ValueError as exc:
+        refused: Future = Future()
+        refused.set_result(RunResult(ERROR, human_eval_result=f"failed: not run: {exc}"))
+        return refused
 
 
 def as_finished(runs: Iterable[Future], cancel: threading.Event | None = None,

@@ -122,20 +122,11 @@ def run(args) -> int:
 
 
 def _test_candidates(prompt, ranked, tests, entry_point) -> dict:
-    from sandbox import Program, SandboxPool
-    from sandbox.results import RunResult
-    from sandbox.status import ERROR
+    from sandbox import Program, SandboxPool, submit_or_refuse
 
-    verdicts = {}
     with SandboxPool() as pool:
-        futures = {}
-        for c in ranked:
-            try:
-                futures[c.index] = pool.submit(Program(prompt, c.text, tests, entry_point))
-            except ValueError as exc:  # over the sandbox's size limit: this candidate fails alone
-                verdicts[c.index] = RunResult(ERROR, human_eval_result=f"failed: not run: {exc}")
-        verdicts.update((i, f.result()) for i, f in futures.items())
-    return verdicts
+        futures = {c.index: submit_or_refuse(pool, Program(prompt, c.text, tests, entry_point)) for c in ranked}
+        return {i: f.result() for i, f in futures.items()}
 
 
 def _row(task_id, rank, cand, verdict) -> dict:

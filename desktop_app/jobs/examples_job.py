@@ -45,7 +45,7 @@ def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, promp
         header: list[str], rows: list[list[str]], description: str, params: SamplingParams) -> Iterator[dict]:
     """`prompt` and `tests` are the derived texts as the user sees them (maybe edited by hand);
     `entry_point` is the function the tests call. The table gives each test case its example."""
-    from sandbox import Program, as_finished
+    from sandbox import Program, as_finished, submit_or_refuse
 
     spec = spec_of(header, rows, description, entry_point)
     params = params.validated()
@@ -66,7 +66,7 @@ def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, promp
         if isinstance(event, CandidateDone):
             found.append(candidate_row(event.candidate))
             if event.candidate.finish_reason != "cancelled":
-                testing[sandbox.submit(Program(prompt, event.candidate.text, tests, entry_point))] = found[-1]
+                testing[submit_or_refuse(sandbox, Program(prompt, event.candidate.text, tests, entry_point))] = found[-1]
         if finished or isinstance(event, CandidateDone):
             yield snapshot(prompt, entry_point, spec, params.n, found, "generating")
     for done in as_finished(list(testing), cancel):  # after a Stop it cancels the runs not finished

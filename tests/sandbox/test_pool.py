@@ -303,3 +303,18 @@ def test_each_worker_keeps_its_runs_on_one_cpu():
         with SandboxPool(len(cpus) - 1) as pool:
             tests = f"def check(candidate):\n    assert candidate(0) == {cpus}, candidate(0)\n"
             assert pool.submit(program(code, tests)).result().passed
+
+
+def test_a_program_the_pool_refuses_fails_alone(pool):
+    from sandbox import submit_or_refuse
+    from sandbox.program import MAX_PROGRAM_BYTES
+
+    tests = "def check(candidate):\n    assert candidate(1) == 2\n"
+    huge = "    x = 1\n" * (MAX_PROGRAM_BYTES // 8)
+    with pytest.raises(ValueError, match="byte limit"):
+        pool.submit(Program("def f(x):\n", huge, tests, "f"))
+    runs = [submit_or_refuse(pool, Program("def f(x):\n", body, tests, "f"))
+            for body in ("    return x + 1\n", huge, "    return x + 1\n")]
+    results = [r.result(timeout=60) for r in runs]
+    assert [r.status for r in results] == ["pass", "error", "pass"]
+    assert results[1].human_eval_result.startswith("failed: not run: program is") and "byte limit" in results[1].human_eval_result
