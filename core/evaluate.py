@@ -14,19 +14,25 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from core import examine as exm
+from core.behaviour import PROBE_TIMEOUT_S, probe_program, read_behaviour
+from core.generated_tests import GeneratedTests
 from core.params import SamplingParams
 from core.passk import mean_pass_at_k, pass_at_k
 from core.ranking import ranking_curves
 from core.ranking_view import program_key
 from core.reverse import back_translation_logprob, strip_docstring
-from sandbox import Program, submit_or_refuse
+from sandbox import Program, RunResult, submit_or_refuse
 
 CONFIG, SAMPLES, RESULTS, SUMMARY = "config.json", "samples.jsonl", "results.jsonl", "summary.json"
+# The cluster and agreement rankers' data (core.examine): per problem and temperature the model's
+# tests and the inputs, per sample its behaviour.
+GENERATED_TESTS, BEHAVIOURS = "generated_tests.jsonl", "behaviours.jsonl"
 # Per-token alternatives and text pieces serve the GUI's probability view; across a whole
 # run they would dominate the file, and the text and log-probs are kept anyway.
 DROPPED_FIELDS = ("tokens", "top_logprobs")
@@ -56,6 +62,7 @@ class EvalConfig:
     seed: int = 0
     timeout_s: float = 3.0
     back_translation: bool = True
+    examine: bool = True  # run candidates on more inputs and model-written tests (cluster, agreement)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -163,21 +170,21 @@ def _has_docstring(problem: Mapping) -> bool:
 
 
 class _Tester:
-    """Sandbox submissions in flight. Each verdict is appended as soon as its test ends, from
-    the pool's thread, so a kill loses at most the tests still running."""
+    """Sandbox submissions in flight. Each finished run becomes a row appended at once, from the
+    pool's thread, so a kill loses at most the runs still going. One tester makes verdicts, another
+    behaviours: `to_row(sample_row, result)` says which."""
 
-    def __init__(self, pool, problems, config: EvalConfig, fh, results: dict, progress: Callable[[], None]):
-        self.pool, self.problems, self.config, self.fh = pool, problems, config, fh
-        self.results, self.progress = results, progress
+    def __init__(self, pool, fh, store: dict, progress: Callable[[], None],
+                 to_row: Callable[[dict, RunResult], dict]):
+        self.pool, self.fh, self.store, self.progress, self.to_row = pool, fh, store, progress, to_row
         self.pending: dict[cf.Future, dict] = {}
         self.errors: list[BaseException] = []
         self.lock = threading.Lock()
         self.stopped = False
 
-    def submit(self, rows: list[dict]) -> None:
-        for row in rows:
-            program = Program.from_problem(self.problems[row["task_id"]], row["completion"])
-            fut = submit_or_refuse(self.pool, program, self.config.timeout_s)
+    def submit(self, rows: list[dict], programs: list[Program], timeout_s: float) -> None:
+        for row, program in zip(rows, programs):
+            fut = submit_or_refuse(self.pool, program, timeout_s)
             with self.lock:
                 self.pending[fut] = row
             fut.add_done_callback(self._record)
@@ -191,16 +198,13 @@ class _Tester:
             if error is not None:
                 self.errors.append(error)
                 return
-            res = fut.result()
-            verdict = {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
-                       "completion_id": row["index"], "passed": bool(res.passed), "result": res.human_eval_result,
-                       "status": res.status, "wall_ms": res.wall_ms}
-            append_rows(self.fh, [verdict])
-            self.results[sample_key(verdict)] = verdict
+            out = self.to_row(row, fut.result())
+            append_rows(self.fh, [out])
+            self.store[sample_key(out)] = out
         self.progress()
 
     def wait(self) -> None:
-        """Block until every submitted test has its verdict; re-raise a sandbox failure."""
+        """Block until every submitted run has its row; re-raise a sandbox failure."""
         with self.lock:
             pending = list(self.pending)
         cf.wait(pending)
@@ -208,12 +212,28 @@ class _Tester:
             raise self.errors[0]
 
     def stop(self) -> None:
-        """Keep the verdicts that are in and drop the rest: their samples are on disk for next time."""
+        """Keep the rows that are in and drop the rest: their samples are on disk for next time."""
         with self.lock:
             self.stopped = True
             pending = list(self.pending)
         for fut in pending:
             fut.cancel()
+
+
+def verdict_row(row: dict, res: RunResult) -> dict:
+    return {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
+            "completion_id": row["index"], "passed": bool(res.passed), "result": res.human_eval_result,
+            "status": res.status, "wall_ms": res.wall_ms}
+
+
+def examination_row(engine, problem: Mapping, temperature: float, config: EvalConfig) -> dict:
+    """The model's tests for one problem and the inputs its samples run on, with the time taken."""
+    started = time.perf_counter()
+    tests = exm.write_tests(engine, problem["prompt"], problem["entry_point"], config.seed)
+    # Never the problem's own tests: they are the hidden oracle these rankers are measured against.
+    inputs = exm.gather_inputs(problem["prompt"], problem["entry_point"], None, (), tests)
+    return {"task_id": problem["task_id"], "temperature": temperature, **tests.to_json(), "inputs": inputs,
+            "tests_elapsed_s": time.perf_counter() - started}
 
 
 def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Mapping], ks: list[int], engine, pool,
@@ -236,41 +256,85 @@ def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Map
         if progress:
             progress(len(results), total)
 
-    with open(out / SAMPLES, "a") as samples_fh, open(out / RESULTS, "a") as results_fh:
-        tester = _Tester(pool, problems, config, results_fh, results, tested)
+    examinations = {(float(r["temperature"]), r["task_id"]): r for r in read_rows(out / GENERATED_TESTS)}
+    behaviours = {sample_key(r): r for r in read_rows(out / BEHAVIOURS)}
+
+    def probe_rows(rows: list[dict]) -> tuple[list[dict], list[Program]]:
+        """The rows among `rows` whose behaviour is still unknown, and their probe programs."""
+        todo = [r for r in rows if sample_key(r) not in behaviours
+                and (float(r["temperature"]), r["task_id"]) in examinations]
+        programs = []
+        for r in todo:
+            problem, exam = problems[r["task_id"]], examinations[(float(r["temperature"]), r["task_id"])]
+            tests = GeneratedTests.from_json(exam).tests
+            programs.append(probe_program(problem["prompt"], r["completion"], problem["entry_point"],
+                                          exam["inputs"], tests))
+        return todo, programs
+
+    def behaviour_row(row: dict, res: RunResult) -> dict:
+        exam = examinations[(float(row["temperature"]), row["task_id"])]
+        found = read_behaviour(res, len(exam["inputs"]), len(exam["tests"]))
+        return {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
+                **found.to_json(), "wall_ms": res.wall_ms}
+
+    with open(out / SAMPLES, "a") as samples_fh, open(out / RESULTS, "a") as results_fh, \
+            open(out / GENERATED_TESTS, "a") as exams_fh, open(out / BEHAVIOURS, "a") as behaviours_fh:
+        tester = _Tester(pool, results_fh, results, tested, verdict_row)
+        prober = _Tester(pool, behaviours_fh, behaviours, lambda: None, behaviour_row)
+
+        def submit(rows: list[dict]) -> None:
+            rows = [r for r in rows if sample_key(r) not in results]
+            tester.submit(rows, [Program.from_problem(problems[r["task_id"]], r["completion"]) for r in rows],
+                          config.timeout_s)
+
         tested()
         try:
             # Samples of an interrupted run that were never tested need no engine: start with them.
-            tester.submit([row for key, row in samples.items() if key not in results])
+            submit(list(samples.values()))
+            prober.submit(*probe_rows(list(samples.values())), PROBE_TIMEOUT_S)
             for temperature in config.temperatures:
                 for task_id in config.task_ids:
                     missing = {i for i in range(config.n) if (temperature, task_id, i) not in samples}
-                    if not missing:
-                        continue
-                    rows = [r for r in sample_rows(engine, problems[task_id], temperature, config) if r["index"] in missing]
-                    append_rows(samples_fh, rows)
-                    samples.update((sample_key(r), r) for r in rows)
-                    generated += len(rows)
-                    tester.submit(rows)
+                    if missing:
+                        rows = [r for r in sample_rows(engine, problems[task_id], temperature, config)
+                                if r["index"] in missing]
+                        append_rows(samples_fh, rows)
+                        samples.update((sample_key(r), r) for r in rows)
+                        generated += len(rows)
+                        submit(rows)
+                    if config.examine and (temperature, task_id) not in examinations:
+                        exam = examination_row(engine, problems[task_id], temperature, config)
+                        append_rows(exams_fh, [exam])
+                        examinations[(temperature, task_id)] = exam
+                        unit = [samples[(temperature, task_id, i)] for i in range(config.n)]
+                        prober.submit(*probe_rows(unit), PROBE_TIMEOUT_S)
                     if not pipelined:
                         tester.wait()
+                        prober.wait()
             tester.wait()
+            prober.wait()
         finally:
             tester.stop()
-    summary = summarize(config, ks, list(samples.values()), results)
+            prober.stop()
+    summary = summarize(config, ks, list(samples.values()), results, list(examinations.values()), behaviours)
     summary["last_invocation"] = {"elapsed_s": time.perf_counter() - started, "generated_samples": generated,
                                   "pipelined": pipelined}
     write_json_atomic(out / SUMMARY, summary)
     return summary
 
 
-def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: Mapping[tuple, dict]) -> dict:
+def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: Mapping[tuple, dict],
+              examinations: Sequence[dict] = (), behaviours: Mapping[tuple, dict] | None = None) -> dict:
     """pass@k per temperature, ranking curves, distinct-program counts and a per-problem table."""
+    behaviours = behaviours or {}
     by_unit: dict[tuple[float, str], list[dict]] = {}
     for row in sorted(samples, key=sample_key):
-        by_unit.setdefault((float(row["temperature"]), row["task_id"]), []).append(row)
+        found = behaviours.get(sample_key(row), {})
+        merged = {**row, **{k: found[k] for k in ("behaviour", "generated_tests_passed") if k in found}}
+        by_unit.setdefault((float(row["temperature"]), row["task_id"]), []).append(merged)
     summary: dict[str, Any] = {"config": config.to_json(), "ks": list(ks), "num_problems": len(config.task_ids),
-                               "pass_at_k": {}, "ranking": {}, "distinct_programs": {}, "per_problem": []}
+                               "pass_at_k": {}, "ranking": {}, "distinct_programs": {}, "per_problem": [],
+                               "examine": examine_summary(config, examinations, behaviours)}
     for temperature in config.temperatures:
         units = [(by_unit[(temperature, t)], [results[sample_key(r)]["passed"] for r in by_unit[(temperature, t)]])
                  for t in config.task_ids]
@@ -294,3 +358,23 @@ def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: M
                 "distinct": len(programs), "distinct_passing": len(passing),
             })
     return summary
+
+
+def examine_summary(config: EvalConfig, examinations: Sequence[dict], behaviours: Mapping[tuple, dict]) -> dict:
+    """What the cluster and agreement rankers had to work with, and what they cost per problem."""
+    out = {}
+    for temperature in config.temperatures:
+        exams = [e for e in examinations if float(e["temperature"]) == temperature]
+        probes = [b for b in behaviours.values() if float(b["temperature"]) == temperature]
+        if not exams:
+            continue
+        out[f"{temperature:g}"] = {
+            "problems": len(exams),
+            "problems_with_tests": sum(bool(e["tests"]) for e in exams),
+            "mean_tests": sum(len(e["tests"]) for e in exams) / len(exams),
+            "dropped_tests": sum(e["dropped"] for e in exams),
+            "mean_inputs": sum(len(e["inputs"]) for e in exams) / len(exams),
+            "tests_seconds_per_problem": sum(e["tests_elapsed_s"] for e in exams) / len(exams),
+            "probe_sandbox_seconds_per_problem": sum(b["wall_ms"] for b in probes) / 1000 / len(exams),
+        }
+    return out

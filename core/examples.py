@@ -209,17 +209,26 @@ def explain(spec: Spec, verdicts: list[str | None]) -> str:
 
 
 def best_first(verdicts: Sequence[list[str | None] | None], mean_logprobs: Sequence[float | None],
-               degenerate: Sequence[str | None] | None = None) -> list[int]:
+               degenerate: Sequence[str | None] | None = None, clusters: Sequence[int] | None = None) -> list[int]:
     """Candidate positions, best first: real attempts before degenerate ones (core.degenerate);
-    then most examples right; among equals, the model's own confidence (higher mean log-prob;
-    None, an empty completion, is least). A candidate not tested yet (verdicts None) comes after
-    every tested one of its kind."""
+    then most examples right; then, once known, the most candidates behaving alike beyond the
+    examples (core.behaviour: the majority's function is the likelier one); among equals, the
+    model's own confidence (higher mean log-prob; None, an empty completion, is least). A
+    candidate not tested yet (verdicts None) comes after every tested one of its kind."""
     flags = degenerate or [None] * len(verdicts)
+    sizes = clusters or [0] * len(verdicts)
 
-    def key(i: int) -> tuple[bool, int, float]:
+    def key(i: int) -> tuple[bool, int, int, float]:
         verdict, mean_logprob = verdicts[i], mean_logprobs[i]
         right = -1 if verdict is None else verdict.count(None)
         confidence = float("-inf") if mean_logprob is None else mean_logprob
-        return flags[i] is not None, -right, -confidence
+        return flags[i] is not None, -right, -sizes[i], -confidence
 
     return sorted(range(len(verdicts)), key=key)
+
+
+def answer_row(args: str, answer: str) -> list[str]:
+    """Cell texts of a new example row: the inputs of a question (core.behaviour.Question.args)
+    and the answer the user chose, which becomes the row's expected value."""
+    values = ast.literal_eval(f"({args},)") if args else ()
+    return [repr(v) for v in values] + [answer]

@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 # Colours after the Codex paper's Figure 7.
 HEURISTIC_STYLE = {
     "oracle": ("Oracle (the tests)", "black"),
+    "agreement": ("Agreement with model-written tests (CodeT)", "tab:green"),
+    "cluster": ("Largest behaviour cluster", "tab:olive"),
     "back_translation": ("Back-translation", "tab:orange"),
     "mean_logprob": ("Mean token log-prob", "tab:red"),
     "sum_logprob": ("Sum log-prob", "tab:purple"),

@@ -12,13 +12,18 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from core.behaviour import cluster_sizes
+
 # Sample field each score is read from; "oracle" reads the verdict and "random" reads nothing.
 SCORE_FIELDS = {
     "mean_logprob": "mean_logprob",
     "sum_logprob": "sum_logprob",
     "back_translation": "back_translation_logprob",
 }
-HEURISTICS = ("oracle", "back_translation", "mean_logprob", "sum_logprob", "random")
+# Rankers that run the candidates (core.behaviour): their score is a count over the problem's
+# samples, so it is computed here from each sample's behaviour key, ties broken by mean log-prob.
+BEHAVIOUR_FIELDS = {"cluster": "behaviour", "agreement": "generated_tests_passed"}
+HEURISTICS = ("oracle", "agreement", "cluster", "back_translation", "mean_logprob", "sum_logprob", "random")
 
 
 def top1_weights(n: int) -> np.ndarray:
@@ -58,12 +63,32 @@ def heuristic_scores(samples: Sequence[Mapping], passed: Sequence[bool], heurist
         return [float(p) for p in passed]
     if heuristic == "random":
         return [0.0] * len(samples)
+    if heuristic in BEHAVIOUR_FIELDS:
+        return _behaviour_scores(samples, heuristic)
     field = SCORE_FIELDS[heuristic]
     if any(field not in s for s in samples):
         return None
     # An empty completion has no log-prob (stored as null), and a degenerate one (core.degenerate)
     # is no attempt: both rank last.
     return [float("-inf") if s[field] is None or s.get("degenerate") else float(s[field]) for s in samples]
+
+
+def _behaviour_scores(samples: Sequence[Mapping], heuristic: str) -> list[float] | None:
+    if any(s.get(BEHAVIOUR_FIELDS[heuristic]) is None or s.get("behaviour") is None for s in samples):
+        return None
+    sizes = cluster_sizes([s["behaviour"] for s in samples])
+    counts = sizes if heuristic == "cluster" else [size * int(s["generated_tests_passed"])
+                                                     for size, s in zip(sizes, samples)]
+    keys = [(float("-inf"),) * 2 if s.get("degenerate") else
+            (float(count), float("-inf") if s.get("mean_logprob") is None else float(s["mean_logprob"]))
+            for count, s in zip(counts, samples)]
+    return lexicographic(keys)
+
+
+def lexicographic(keys: Sequence[tuple]) -> list[float]:
+    """Scores that order like the tuples `keys` (equal tuples tie), for `top1_curve`."""
+    place = {key: float(i) for i, key in enumerate(sorted(set(keys)))}
+    return [place[key] for key in keys]
 
 
 def ranking_curves(problems: Iterable[tuple[Sequence[Mapping], Sequence[bool]]]) -> dict[str, list[float]]:

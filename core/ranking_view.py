@@ -11,7 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from core.candidate import Candidate
 
 RANKINGS = {"mean_logprob": "mean log-prob", "sum_logprob": "sum log-prob", "random": "random",
-            "back_translation": "back-translation"}
+            "back_translation": "back-translation", "cluster": "behaviour cluster",
+            "agreement": "agreement with model tests"}
+# Rankings whose scores are computed after generation (core.reverse, core.examine) and passed in.
+SCORED = ("back_translation", "cluster", "agreement")
 
 
 def _random_key(seed: int, candidate: Candidate) -> float:
@@ -20,18 +23,19 @@ def _random_key(seed: int, candidate: Candidate) -> float:
 
 
 def rank(candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 0,
-         back_translation: Mapping[int, float] | None = None) -> list[Candidate]:
+         scores: Mapping[int, float] | None = None) -> list[Candidate]:
     """Best first; ties keep request order; degenerate candidates (core.degenerate) after all real
-    ones, whatever the ranking. `back_translation` maps candidate index to its back-translation
-    log-prob (core.reverse); candidates not scored yet follow the scored ones, by mean log-prob."""
+    ones, whatever the ranking. For a SCORED ranking, `scores` maps candidate index to its score
+    (back-translation log-prob, cluster size, agreement); equal scores go by mean log-prob, and
+    candidates not scored yet follow the scored ones, by mean log-prob."""
     if by not in RANKINGS:
         raise ValueError(f"unknown ranking {by!r}; choose one of {', '.join(RANKINGS)}")
     if by == "random":
         return sorted(candidates, key=lambda c: (c.degenerate is not None, _random_key(seed, c)))
-    if by == "back_translation":
-        scores = back_translation or {}
-        return sorted(candidates, key=lambda c: (c.degenerate is not None, c.index not in scores,
-                                                 -scores.get(c.index, c.mean_logprob), c.index))
+    if by in SCORED:
+        known = scores or {}
+        return sorted(candidates, key=lambda c: (c.degenerate is not None, c.index not in known,
+                                                 -known.get(c.index, 0.0), -c.mean_logprob, c.index))
     return sorted(candidates, key=lambda c: (c.degenerate is not None, -getattr(c, by), c.index))
 
 

@@ -63,7 +63,15 @@ def format_table(summary: Mapping) -> str:
         d = summary["distinct_programs"][t]
         lines.append([t, *(f"{100 * by_k[name]:.2f}%" for name in names), f"{d['distinct']}/{d['samples']}"])
     widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
-    return "\n".join("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths)) for row in [header, *lines])
+    table = "\n".join("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths)) for row in [header, *lines])
+    return "\n".join([table, *chosen_lines(summary)])
+
+
+def chosen_lines(summary: Mapping) -> list[str]:
+    """Per temperature, the pass rate of the one sample each ranker picks out of all n."""
+    return [f"T={t} choosing 1 of {len(next(iter(curves.values())))}: "
+            + ", ".join(f"{name} {100 * curve[-1]:.1f}%" for name, curve in curves.items())
+            for t, curves in summary["ranking"].items() if curves]
 
 
 def _html_table(header: list[str], rows: list[list]) -> str:

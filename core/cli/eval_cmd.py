@@ -30,6 +30,8 @@ def register(sub) -> None:
                    help="sandbox workers (default: one per core)")
     p.add_argument("--no-back-translation", action="store_true",
                    help="skip the back-translation score (one extra forward pass per sample)")
+    p.add_argument("--no-examine", action="store_true",
+                   help="skip the cluster and agreement rankers (model-written tests, runs on more inputs)")
     p.add_argument("--no-pipeline", action="store_true", help="finish each problem's tests before the next generation")
     p.add_argument("--out", required=True, type=Path, help="run directory (created; an existing one is resumed)")
     p.set_defaults(func=run)
@@ -72,7 +74,7 @@ def build_config(args, problems: dict[str, dict]):
     config = EvalConfig(problems=source, problems_sha256=problems_digest(problems), task_ids=tuple(problems),
                         n=args.n, temperatures=tuple(dict.fromkeys(temperatures)), mode=args.mode, model=args.model,
                         top_p=args.top_p, max_new_tokens=args.max_new_tokens, seed=args.seed, timeout_s=args.timeout,
-                        back_translation=not args.no_back_translation)
+                        back_translation=not args.no_back_translation, examine=not args.no_examine)
     for t in config.temperatures:
         config.sampling_params(t)  # raises InvalidParams, a one-line message, for bad n, T, top-p...
     ks = [k for k in DEFAULT_KS if k <= args.n] if args.k is None else parse_list(args.k, int, "--k")

@@ -21,6 +21,8 @@ def register(sub) -> None:
     p.add_argument("--max-new-tokens", type=int, default=160)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--mode", choices=MODES, default="auto")
+    p.add_argument("--no-questions", action="store_true",
+                   help="look for disagreements only near the examples, without asking the model for inputs")
     p.set_defaults(func=run)
 
 
@@ -52,9 +54,10 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
 def run(args) -> int:
     from core.backend import open_backend
     from core.cli.errors import UserError
+    from core.examine import examples_question
     from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
-    from sandbox import Program, SandboxPool
+    from sandbox import Program, SandboxPool, submit_or_refuse
 
     header, rows, file_description = read_table(args.examples)
     try:
@@ -68,9 +71,13 @@ def run(args) -> int:
     engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
     candidates = engine.generate(spec.prompt, params)
     with SandboxPool() as pool:
-        futures = [pool.submit(Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
+        futures = [submit_or_refuse(pool, Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
         verdicts = [example_verdicts(spec, f.result().cases) for f in futures]
-    order = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates])
+        right = [v.count(None) == len(v) and c.degenerate is None for v, c in zip(verdicts, candidates)]
+        exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right,
+                                           ask_model=not args.no_questions, seed=args.seed)
+    clusters = exam.cluster_sizes()
+    order = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], clusters)
     best = order[0]
     print(f"Best of {len(candidates)} candidates: {explain(spec, verdicts[best])}\n")
     print(spec.prompt + candidates[best].text)
@@ -82,5 +89,13 @@ def run(args) -> int:
     print("\nAll candidates:")
     for i in order:
         notes = "".join(f" [{w}]" for w in candidates[i].warnings)
-        print(f"  #{i:<3} mean log-prob {candidates[i].mean_logprob:7.3f}  {explain(spec, verdicts[i])}{notes}")
+        print(f"  #{i:<3} mean log-prob {candidates[i].mean_logprob:7.3f}  behaves like {clusters[i]:>2}  "
+              f"{explain(spec, verdicts[i])}{notes}")
+    print(f"\n({len(exam.inputs)} inputs tried, the examples' own included; 'behaves like' counts the candidates, itself"
+          " included, that give the same answers on all of them)")
+    if question is not None:
+        print("Candidates that get every example right disagree on: " + question.sentence(spec.name))
+        print("Add the row you mean to the examples and run again.")
+    elif sum(right) > 1:
+        print("The candidates that get every example right also agree on every other input tried.")
     return 0

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from core.params import CODEX_STOPS, MODES, SamplingParams
+from core.ranking_view import RANKINGS
 
 
 def register(sub) -> None:
@@ -25,6 +26,9 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--stop", action="append", help=f"stop sequence (repeatable; default: {CODEX_STOPS!r})")
     p.add_argument("--mode", choices=MODES, default="auto", help="auto: instruct if the model has a chat template")
+    p.add_argument("--rank", choices=tuple(RANKINGS), default="mean_logprob",
+                   help="order of the candidates: cluster and agreement run them on more inputs and on tests "
+                        "the model writes (slower); back_translation scores each one with the model")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     p.add_argument("--out", type=Path, help="write JSONL here instead of standard output")
     p.set_defaults(func=run)
@@ -67,7 +71,7 @@ def run(args) -> int:
     from core.backend import open_backend
     from core.candidate import CandidateDone
     from core.entry_point import entry_point as find_entry_point
-    from core.ranking_view import rank
+    from core.ranking_view import SCORED, rank
 
     task_id, prompt, tests, entry_point = read_prompt(args)
     params = SamplingParams(
@@ -104,9 +108,12 @@ def run(args) -> int:
         if not done:
             raise
         failure = exc
-    ranked = rank(done, "mean_logprob")
-    verdicts = _test_candidates(prompt, ranked, tests, entry) if tests is not None and entry else {}
-    rows = [_row(task_id, rank, c, verdicts.get(c.index)) for rank, c in enumerate(ranked, start=1)]
+    if args.rank in SCORED and entry is None:
+        raise UserError(f"--rank {args.rank} needs a prompt that defines a function: give --entry-point")
+    verdicts, scores, extra = _test_and_score(engine, prompt, done, tests, entry, args.rank, args.seed)
+    ranked = rank(done, args.rank if args.rank != "agreement" or scores else "mean_logprob", args.seed, scores)
+    rows = [{**_row(task_id, rank, c, verdicts.get(c.index)), **extra.get(c.index, {})}
+            for rank, c in enumerate(ranked, start=1)]
     if args.format == "table":
         _print_table(rows, engine.info.describe(), time.perf_counter() - started)
     out = args.out.open("w", encoding="utf-8") if args.out else (None if args.format == "table" else sys.stdout)
@@ -121,12 +128,44 @@ def run(args) -> int:
     return 0
 
 
-def _test_candidates(prompt, ranked, tests, entry_point) -> dict:
+def _test_and_score(engine, prompt, done, tests, entry_point, ranking: str, seed: int):
+    """(verdicts, scores for a SCORED ranking, extra JSONL fields) by candidate index. A ranking
+    that cannot be computed says why on standard error and leaves the mean log-prob order."""
+    from core.examine import examine
+    from core.ranking_view import SCORED
+    from core.reverse import back_translation_logprob, strip_docstring
     from sandbox import Program, SandboxPool, submit_or_refuse
 
+    if tests is None and ranking not in SCORED:
+        return {}, {}, {}
+    scores: dict[int, float] = {}
+    extra: dict[int, dict] = {}
+    if ranking == "back_translation":
+        try:
+            strip_docstring(prompt, entry_point)
+        except ValueError as exc:
+            _log(f"notice: back-translation ranking is unavailable ({exc}); ranked by mean log-prob")
+        else:
+            scores = {c.index: back_translation_logprob(engine, prompt, c.text, entry_point) for c in done}
+            extra = {i: {"back_translation_logprob": v} for i, v in scores.items()}
     with SandboxPool() as pool:
-        futures = {c.index: submit_or_refuse(pool, Program(prompt, c.text, tests, entry_point)) for c in ranked}
-        return {i: f.result() for i, f in futures.items()}
+        futures = {c.index: submit_or_refuse(pool, Program(prompt, c.text, tests, entry_point))
+                   for c in done} if tests is not None and entry_point else {}
+        if ranking in ("cluster", "agreement"):
+            _log("running the candidates on more inputs" + (" and asking the model for tests" * (ranking == "agreement")))
+            exam = examine(engine, pool, prompt, entry_point, [c.text for c in done], user_tests=tests, seed=seed,
+                           model_tests=ranking == "agreement")
+            sizes, agreement = exam.cluster_sizes(), exam.agreement_scores()
+            if ranking == "agreement" and agreement is None:
+                _log(f"notice: the agreement ranking is unavailable: {exam.tests.unavailable_reason}; "
+                     "ranked by mean log-prob")
+            chosen = sizes if ranking == "cluster" else agreement or []
+            scores = {c.index: float(v) for c, v in zip(done, chosen)}
+            extra = {c.index: {"behaviour_cluster": size, **({"agreement": agreement[i]} if agreement else {})}
+                     for i, (c, size) in enumerate(zip(done, sizes))}
+            _log(f"{len(exam.inputs)} inputs, {len(exam.tests.tests)} model-written tests "
+                 f"({exam.tests.dropped} unusable dropped)" if ranking == "agreement" else f"{len(exam.inputs)} inputs")
+        return {i: f.result() for i, f in futures.items()}, scores, extra
 
 
 def _row(task_id, rank, cand, verdict) -> dict:

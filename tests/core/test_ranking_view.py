@@ -13,7 +13,7 @@ def cand(index: int, logprobs: list[float], text: str = "    return 1\n") -> Can
 def test_back_translation_ranks_scored_candidates_first_then_by_mean_logprob():
     a, b, c, d = cand(0, [-1.0]), cand(1, [-0.1]), cand(2, [-2.0]), cand(3, [-0.5])
     scores = {2: -3.0, 0: -7.0}
-    assert [x.index for x in rank([a, b, c, d], "back_translation", back_translation=scores)] == [2, 0, 1, 3]
+    assert [x.index for x in rank([a, b, c, d], "back_translation", scores=scores)] == [2, 0, 1, 3]
     assert [x.index for x in rank([a, b, c, d], "back_translation")] == [1, 3, 0, 2]  # none scored yet
 
 

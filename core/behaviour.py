@@ -1,0 +1,198 @@
+"""What candidates do on inputs beyond the tests, and the choices built on it (issue 21):
+behaviour clusters (AlphaCode, MBR-exec), CodeT's dual agreement with model-written tests, and
+the question that settles examples which several different functions fit.
+
+Each candidate runs once in the sandbox on a probe file: for every input, a case whose assert
+keeps the returned value and fails with the value's canonical text as its message (computed in
+the judge, from the plain data the candidate sent back), then one case per generated test. A
+candidate's behaviour is the list of those outcomes: a value, an exception type, or a status
+such as timeout, so a candidate that hangs or explodes on an input just behaves that way there.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.generated_tests import GeneratedTest
+from sandbox import Program, RunResult
+
+PROBE_TIMEOUT_S = 5.0
+_SHOWN_CHARS = 300
+
+# Runs in the sandbox's judge. Equal values get equal text whatever their container order
+# (dicts and sets are sorted), and a float equal to an int reads as that int, since `==` (what
+# tests compare with) cannot tell them apart. Long text is cut and carries its digest instead.
+PROBE_HELPERS = f'''
+import hashlib as _probe_hashlib
+import math as _probe_math
+
+_probe_last = [None]
+
+
+def _probe_text(value, depth=0):
+    if depth > 40:
+        return "..."
+    if isinstance(value, float) and _probe_math.isfinite(value):
+        if abs(value) < 1e15 and value == int(value):
+            return repr(int(value))
+        return repr(float(format(value, ".12g")))
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_probe_text(v, depth + 1) for v in value)
+        if isinstance(value, list):
+            return "[" + inner + "]"
+        return "(" + inner + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, dict):
+        items = sorted(_probe_text(k, depth + 1) + ": " + _probe_text(v, depth + 1) for k, v in value.items())
+        return "{{" + ", ".join(items) + "}}"
+    if isinstance(value, (set, frozenset)):
+        inner = "{{" + ", ".join(sorted(_probe_text(v, depth + 1) for v in value)) + "}}"
+        if isinstance(value, frozenset):
+            return "frozenset(" + inner + ")" if value else "frozenset()"
+        return inner if value else "set()"
+    return repr(value)
+
+
+def _probe_keep(value):
+    _probe_last[0] = value
+    return False
+
+
+def _probe_shown():
+    text = _probe_text(_probe_last[0])
+    if len(text) <= {_SHOWN_CHARS}:
+        return text
+    return "#" + _probe_hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16] + " " + text[:100] + "..."
+'''
+
+
+def probe_tests(inputs: Sequence[str], tests: Sequence[GeneratedTest] = ()) -> str:
+    """The test file that records a candidate's behaviour on `inputs` and runs `tests`."""
+    lines = [PROBE_HELPERS, "def check(candidate):"]
+    lines += [f"    assert _probe_keep(candidate({args})), _probe_shown()" for args in inputs]
+    lines += [f"    assert {test.source()}" for test in tests]
+    if len(lines) == 2:
+        lines.append("    pass")
+    return "\n".join(lines) + "\n"
+
+
+def probe_program(prompt: str, completion: str, entry_point: str, inputs: Sequence[str],
+                  tests: Sequence[GeneratedTest] = ()) -> Program:
+    return Program(prompt, completion, probe_tests(inputs, tests), entry_point)
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    outcomes: tuple[str, ...]  # per input: "=<value text>", "!<exception type>" or "~<status>"
+    tests_passed: tuple[bool, ...]  # per generated test
+
+    @property
+    def key(self) -> str:
+        """Equal for candidates that behaved the same on every input: their cluster."""
+        return hashlib.sha256("\x00".join(self.outcomes).encode("utf-8", "replace")).hexdigest()[:16]
+
+    @property
+    def n_tests_passed(self) -> int:
+        return sum(self.tests_passed)
+
+    def to_json(self) -> dict:
+        return {"behaviour": self.key, "generated_tests_passed": self.n_tests_passed}
+
+
+def read_behaviour(result: RunResult, n_inputs: int, n_tests: int) -> Behaviour:
+    """The outcomes of a probe run (see `probe_tests`)."""
+    cases = {case.index: case for case in result.cases}
+    outcomes = []
+    for i in range(n_inputs):
+        case = cases.get(i)
+        if case is None:
+            outcomes.append(f"~{result.status}")
+        elif case.status == "fail" and case.message.startswith("AssertionError: "):
+            outcomes.append("=" + case.message.removeprefix("AssertionError: "))
+        elif case.status == "error":
+            outcomes.append("!" + case.message.split(":", 1)[0].strip())
+        else:
+            outcomes.append(f"~{case.status}")
+    passed = tuple(cases.get(n_inputs + j) is not None and cases[n_inputs + j].status == "pass"
+                   for j in range(n_tests))
+    return Behaviour(tuple(outcomes), passed)
+
+
+def cluster_sizes(keys: Sequence[str]) -> list[int]:
+    """For each candidate, how many candidates (itself included) share its behaviour."""
+    counts = Counter(keys)
+    return [counts[k] for k in keys]
+
+
+def agreement_scores(keys: Sequence[str], tests_passed: Sequence[int]) -> list[int]:
+    """CodeT's dual agreement: (candidates in the cluster) x (generated tests the cluster passes)."""
+    return [size * passed for size, passed in zip(cluster_sizes(keys), tests_passed)]
+
+
+def value_of(outcome: str) -> object:
+    """The value an outcome shows, as a Python value; raises ValueError for an exception, a status,
+    or a value too long to show (only its digest is known)."""
+    if not outcome.startswith("=") or outcome.startswith("=#"):
+        raise ValueError(f"not a shown value: {outcome[:40]!r}")
+    return ast.literal_eval(outcome[1:])
+
+
+def describe(outcome: str) -> str:
+    """An outcome in plain words."""
+    if outcome.startswith("="):
+        return outcome[1:]
+    if outcome.startswith("!"):
+        return f"an error ({outcome[1:]})"
+    return {"~timeout": "no answer (it runs too long)", "~memory_limit": "no answer (too much memory)"}.get(
+        outcome, f"no answer ({outcome[1:]})")
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: object
+    text: str
+    candidates: tuple[int, ...]  # positions in the list the question was asked about
+
+
+@dataclass(frozen=True)
+class Question:
+    """Candidates that get every example right disagree on `args`: which answer is meant?"""
+
+    args: str
+    answers: tuple[Answer, ...]  # most candidates first
+
+    def sentence(self, name: str) -> str:
+        options = " or ".join(f"{a.text} ({len(a.candidates)} candidate{'s' * (len(a.candidates) != 1)})"
+                              for a in self.answers)
+        return f"For {name}({self.args}), should the answer be {options}?"
+
+
+def disagreement(inputs: Sequence[str], behaviours: Sequence[Behaviour | None]) -> Question | None:
+    """The most telling input on which these candidates return different values, or None when they
+    all agree. Most telling: the most even split (highest entropy), then the most candidates that
+    returned a value, then the shortest input. Errors and hangs are left out of the answers: a
+    person answers with a value."""
+    best: tuple[tuple[float, int, int], Question] | None = None
+    for i, args in enumerate(inputs):
+        groups: dict[str, list[int]] = {}
+        for position, behaviour in enumerate(behaviours):
+            if behaviour is not None and i < len(behaviour.outcomes):
+                groups.setdefault(behaviour.outcomes[i], []).append(position)
+        answers = []
+        for outcome, members in groups.items():
+            try:
+                answers.append(Answer(value_of(outcome), outcome[1:], tuple(members)))
+            except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+                continue
+        if len(answers) < 2:
+            continue
+        answered = sum(len(a.candidates) for a in answers)
+        entropy = -sum(len(a.candidates) / answered * math.log(len(a.candidates) / answered) for a in answers)
+        rank = (entropy, answered, -len(args))
+        if best is None or rank > best[0]:
+            ordered = tuple(sorted(answers, key=lambda a: (-len(a.candidates), a.candidates)))
+            best = (rank, Question(args, ordered))
+    return None if best is None else best[1]
