@@ -9,16 +9,18 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyMod
 from PySide6.QtGui import QColor, QFont
 
 from core.candidate import Candidate, CandidateDone, TokenDelta
-from core.ranking_view import group_duplicates, rank
+from core.ranking_view import SCORED, group_duplicates, rank
 from desktop_app import theme
 
 if TYPE_CHECKING:  # for types only: the app imports sandbox.results lazily (see run_controller.show_saved)
     from sandbox.results import RunResult
 
-COLUMNS = ("Rank", "Mean log-prob", "Sum log-prob", "Tests", "Notes", "Tokens", "Time", "Copies", "Program")
+COLUMNS = ("Rank", "Mean log-prob", "Sum log-prob", "Tests", "Behaves like", "Notes", "Tokens", "Time", "Copies",
+           "Program")
 # The invalid index: the parent of top-level rows (Qt passes it when asking for those counts).
 _ROOT = QModelIndex()
-RANK, MEAN, SUM, TESTS, NOTES, TOKENS, TIME, COPIES, PROGRAM = range(len(COLUMNS))
+RANK, MEAN, SUM, TESTS, BEHAVES, NOTES, TOKENS, TIME, COPIES, PROGRAM = range(len(COLUMNS))
+CLUSTER = "cluster"  # the SCORED ranking whose scores are behaviour-cluster sizes
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 HIDDEN_ROLE = Qt.ItemDataRole.UserRole + 2
 UNRANKED = 1 << 20  # rows still streaming sort after every ranked row
@@ -88,13 +90,25 @@ class CandidatesModel(QAbstractTableModel):
         self.entries: list[Entry] = []
         self._rows: dict[int, int] = {}  # candidate index -> row
         self.ranking, self.seed = "mean_logprob", 0
-        self.back_translation: dict[int, float] = {}  # candidate index -> log-prob, when asked for
+        # Per SCORED ranking: candidate index -> score, once computed (back-translation log-prob,
+        # behaviour-cluster size, agreement with the model's tests).
+        self.scores: dict[str, dict[int, float]] = {key: {} for key in SCORED}
+        self.behaviour_inputs = 0  # how many inputs the cluster sizes were measured on
+
+    @property
+    def back_translation(self) -> dict[int, float]:
+        return self.scores["back_translation"]
 
     def clear(self, seed: int = 0) -> None:
         self.beginResetModel()
         self.entries, self._rows, self.seed = [], {}, seed
-        self.back_translation = {}
+        self.scores = {key: {} for key in SCORED}
+        self.behaviour_inputs = 0
         self.endResetModel()
+
+    def cluster_size(self, index: int) -> int | None:
+        size = self.scores[CLUSTER].get(index)
+        return None if size is None else int(size)
 
     def entry(self, index: int) -> Entry:
         return self.entries[self._rows[index]]
@@ -138,16 +152,23 @@ class CandidatesModel(QAbstractTableModel):
         self.entries[row].test, self.entries[row].result = state, result
         self.dataChanged.emit(self.index(row, TESTS), self.index(row, TESTS))
 
-    def set_back_translation(self, scores: dict[int, float]) -> None:
-        self.back_translation.update(scores)
+    def set_scores(self, ranking: str, scores: dict[int, float], replace: bool = False) -> None:
+        """Scores of a SCORED ranking by candidate index; `replace` drops the ones not given
+        (a new examination measures every candidate again)."""
+        if replace:
+            self.scores[ranking] = {}
+        self.scores[ranking].update(scores)
         self.rerank()
+
+    def set_back_translation(self, scores: dict[int, float]) -> None:
+        self.set_scores("back_translation", scores)
 
     def set_ranking(self, ranking: str) -> None:
         self.ranking = ranking
         self.rerank()
 
     def rerank(self) -> None:
-        ranked = rank(self.finished(), self.ranking, self.seed, self.back_translation)
+        ranked = rank(self.finished(), self.ranking, self.seed, scores=self.scores.get(self.ranking))
         for position, group in enumerate(group_duplicates(ranked), start=1):
             for member in group:
                 entry = self.entry(member.index)
@@ -196,13 +217,26 @@ class CandidatesModel(QAbstractTableModel):
             return "; ".join(notes(entry))
         if role == Qt.ItemDataRole.ToolTipRole and column == TESTS and entry.result is not None:
             return entry.result.human_eval_result
+        if role == Qt.ItemDataRole.ToolTipRole and column == BEHAVES:
+            return self._behaviour_tip(entry)
         if role == Qt.ItemDataRole.TextAlignmentRole and column != PROGRAM:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    @staticmethod
-    def _display(entry: Entry, column: int):
+    def _behaviour_tip(self, entry: Entry) -> str | None:
+        size = self.cluster_size(entry.index)
+        if size is None:
+            return None
+        inputs = f"{self.behaviour_inputs} input{'s' * (self.behaviour_inputs != 1)}"
+        if size == 1:
+            return f"No other candidate gives the same answers as this one on {inputs}"
+        return f"{size} candidates give the same answers as this one on {inputs} (itself included)"
+
+    def _display(self, entry: Entry, column: int):
         c = entry.candidate
+        if column == BEHAVES:
+            size = self.cluster_size(entry.index)
+            return "" if size is None else f"{size} candidate{'s' * (size != 1)}"
         if column == RANK:
             return str(entry.rank) if entry.rank is not None else "…"
         if column == TESTS:
@@ -217,9 +251,11 @@ class CandidatesModel(QAbstractTableModel):
         return {MEAN: f"{c.mean_logprob:.3f}", SUM: f"{c.sum_logprob:.2f}", TOKENS: str(len(c.token_ids)),
                 TIME: f"{c.elapsed_s:.1f} s", COPIES: f"×{entry.copies}" if entry.copies > 1 else ""}.get(column)
 
-    @staticmethod
-    def _sort_key(entry: Entry, column: int):
+    def _sort_key(self, entry: Entry, column: int):
         c = entry.candidate
+        if column == BEHAVES:  # largest cluster first, rows not measured yet last
+            size = self.cluster_size(entry.index)
+            return UNRANKED + entry.index if size is None else -size
         if column == TESTS:
             return badge(entry)
         if column == NOTES:

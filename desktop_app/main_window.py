@@ -26,6 +26,7 @@ from core.source_check import prompt_problem
 from desktop_app import theme, workbench_layout
 from desktop_app.about_dialog import open_usage, show_about
 from desktop_app.back_translation_ranker import BackTranslationRanker
+from desktop_app.behaviour_ranker import BehaviourRanker
 from desktop_app.candidate_actions import CandidateActions
 from desktop_app.candidate_details import CandidateDetails, outcome_text
 from desktop_app.candidates_view import CandidatesView
@@ -74,6 +75,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.recorder = WorkbenchRecorder(self.controller, self.store, self)
         self.first_run = FirstRun(self)
         self.back_translation = BackTranslationRanker(self.controller, self)
+        self.behaviour = BehaviourRanker(self.controller, self)
         self.prompt_path: str | None = None
         self.start_spec = model_spec  # the model asked for on the command line, if any
         self._closed = False
@@ -325,6 +327,8 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
     def generate(self) -> None:
         """Ctrl+Enter: the Workbench generates; the other tabs run their own job."""
         self.message.clear()
+        if self.behaviour.give_way(self.generate):  # the background examination stops first
+            return
         tab = self.tabs.currentWidget()
         if isinstance(tab, JobTab):  # the tabs other than the Workbench
             tab.run()
@@ -348,6 +352,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
     def set_ranking(self, key: str) -> None:
         self.model.set_ranking(key)
         self.back_translation.request()
+        self.behaviour.request(explicit=True)
         self.ranking_box.setCurrentIndex(self.ranking_box.findData(key))
         next(a for a in self.ranking_group.actions() if a.data() == key).setChecked(True)
 

@@ -14,7 +14,8 @@ import threading
 from collections.abc import Callable, Iterator
 
 JOBS = {"sweep": "desktop_app.jobs.sweep_job", "docstrings": "desktop_app.jobs.docstrings_job",
-        "examples": "desktop_app.jobs.examples_job", "back_translation": "desktop_app.jobs.back_translation_job"}
+        "examples": "desktop_app.jobs.examples_job", "back_translation": "desktop_app.jobs.back_translation_job",
+        "examine": "desktop_app.jobs.examine_job"}
 
 
 class JobError(Exception):

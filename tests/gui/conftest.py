@@ -49,7 +49,9 @@ def generate_and_wait(qtbot, window, timeout_s: float = 120):
     window.controller.run_finished.connect(lambda: finished.append(True))
     window.tabs.setCurrentWidget(window.splitter)
     window.generate()
-    qtbot.waitUntil(lambda: bool(finished), timeout=int(timeout_s * 1000))
+    # Every test result in, and the background work that follows a run (the behaviour
+    # examination, desktop_app.behaviour_ranker) ended too.
+    qtbot.waitUntil(lambda: bool(finished) and window.controller.engine.state == "idle", timeout=int(timeout_s * 1000))
 
 
 @pytest.fixture(scope="module")
