@@ -30,25 +30,45 @@ def candidate_row(candidate: Candidate) -> dict:
     return {"index": candidate.index, "completion": candidate.text, "finish_reason": candidate.finish_reason,
             "mean_logprob": candidate.mean_logprob if candidate.token_logprobs else None,
             "degenerate": candidate.degenerate, "warnings": candidate.warnings,
-            "verdicts": None, "explanation": None}
+            "verdicts": None, "explanation": None, "cluster": None}
 
 
-def snapshot(prompt: str, name: str, spec: Spec, n: int, rows: list[dict], state: str) -> dict:
-    """The whole state, candidates best first. `state`: generating, testing, done or stopped."""
+def question_row(question, rows: list[dict], name: str) -> dict:
+    """A core.behaviour.Question as plain data; its answers name candidates by their index."""
+    return {"args": question.args, "sentence": question.sentence(name),
+            "answers": [{"text": a.text, "count": len(a.candidates), "candidates": [rows[p]["index"] for p in a.candidates]}
+                        for a in question.answers]}
+
+
+def snapshot(prompt: str, name: str, spec: Spec, n: int, rows: list[dict], state: str,
+             checked: dict | None = None) -> dict:
+    """The whole state, candidates best first. `state`: generating, testing, checking (looking for
+    an input the candidates right on every example disagree on), done or stopped. `checked`, once
+    that look is over: the inputs tried and the question (None when they agree)."""
     order = best_first([r["verdicts"] for r in rows], [r["mean_logprob"] for r in rows],
-                       [r.get("degenerate") for r in rows])
+                       [r.get("degenerate") for r in rows], [r.get("cluster") or 0 for r in rows])
     return {"prompt": prompt, "name": name, "examples": len(spec.rows), "n": n, "state": state,
-            "candidates": [dict(rows[i]) for i in order]}
+            "candidates": [dict(rows[i]) for i in order], "inputs": None, "question": None, **(checked or {})}
+
+
+def every_example_right(row: dict) -> bool:
+    verdicts = row["verdicts"]
+    return verdicts is not None and verdicts.count(None) == len(verdicts) and not row.get("degenerate")
 
 
 def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, prompt: str, tests: str, entry_point: str,
-        header: list[str], rows: list[list[str]], description: str, params: SamplingParams) -> Iterator[dict]:
+        header: list[str], rows: list[list[str]], description: str, params: SamplingParams,
+        reuse: list[dict] | None = None) -> Iterator[dict]:
     """`prompt` and `tests` are the derived texts as the user sees them (maybe edited by hand);
-    `entry_point` is the function the tests call. The table gives each test case its example."""
+    `entry_point` is the function the tests call. The table gives each test case its example.
+    `reuse`: candidate rows of an earlier snapshot, tested again instead of generating (the table
+    gained a row: the answer to a question)."""
+    from core.examine import examples_question
     from sandbox import Program, as_finished, submit_or_refuse
 
     spec = spec_of(header, rows, description, entry_point)
     params = params.validated()
+    n = params.n if reuse is None else len(reuse)
     sandbox = pool()
     found: list[dict] = []
     testing: dict[Future, dict] = {}
@@ -59,17 +79,34 @@ def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, promp
             row["verdicts"] = example_verdicts(spec, future.result().cases)
             row["explanation"] = explain(spec, row["verdicts"])
 
-    yield snapshot(prompt, entry_point, spec, params.n, found, "generating")
-    for event in backend.stream(prompt, params, cancel):
-        finished = [f for f in testing if f.done()]
-        collect(finished)
-        if isinstance(event, CandidateDone):
-            found.append(candidate_row(event.candidate))
-            if event.candidate.finish_reason != "cancelled":
-                testing[submit_or_refuse(sandbox, Program(prompt, event.candidate.text, tests, entry_point))] = found[-1]
-        if finished or isinstance(event, CandidateDone):
-            yield snapshot(prompt, entry_point, spec, params.n, found, "generating")
+    def add(row: dict) -> None:
+        found.append(row)
+        if row["finish_reason"] != "cancelled":
+            testing[submit_or_refuse(sandbox, Program(prompt, row["completion"], tests, entry_point))] = row
+
+    yield snapshot(prompt, entry_point, spec, n, found, "generating" if reuse is None else "testing")
+    if reuse is not None:
+        for old in reuse:
+            add({**old, "verdicts": None, "explanation": None, "cluster": None})
+    else:
+        for event in backend.stream(prompt, params, cancel):
+            finished = [f for f in testing if f.done()]
+            collect(finished)
+            if isinstance(event, CandidateDone):
+                add(candidate_row(event.candidate))
+            if finished or isinstance(event, CandidateDone):
+                yield snapshot(prompt, entry_point, spec, n, found, "generating")
     for done in as_finished(list(testing), cancel):  # after a Stop it cancels the runs not finished
         collect(done)
-        yield snapshot(prompt, entry_point, spec, params.n, found, "testing")
-    yield snapshot(prompt, entry_point, spec, params.n, found, "stopped" if cancel.is_set() else "done")
+        yield snapshot(prompt, entry_point, spec, n, found, "testing")
+    checked = None
+    if found and not cancel.is_set():
+        yield snapshot(prompt, entry_point, spec, n, found, "checking")
+        exam, question = examples_question(sandbox, backend, spec, [r["completion"] for r in found],
+                                           [every_example_right(r) for r in found], seed=params.seed, cancel=cancel)
+        if not cancel.is_set():
+            for row, size in zip(found, exam.cluster_sizes()):
+                row["cluster"] = size
+            checked = {"inputs": len(exam.inputs),
+                       "question": None if question is None else question_row(question, found, entry_point)}
+    yield snapshot(prompt, entry_point, spec, n, found, "stopped" if cancel.is_set() else "done", checked)
