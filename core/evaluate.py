@@ -342,6 +342,10 @@ def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: M
         counts = [(len(passed), sum(passed)) for _, passed in units]
         summary["pass_at_k"][label] = {f"pass@{k}": mean_pass_at_k(counts, k) for k in ks}
         summary["ranking"][label] = ranking_curves(units)
+        if summary["examine"].get(label, {}).get("problems_with_tests") == 0:
+            # Every sample passed 0 of 0 tests: the curve would be mean log-prob under another name.
+            summary["ranking"][label].pop("agreement", None)
+            summary["examine"][label]["agreement_unavailable"] = "the model wrote no usable tests for any problem"
         distinct = [{program_key(r["completion"]) for r in rows} for rows, _ in units]
         distinct_passing = [{program_key(r["completion"]) for r, ok in zip(rows, passed) if ok}
                             for rows, passed in units]

@@ -33,7 +33,10 @@ class FakeEngine:
     def resolve_mode(self, mode: str) -> str:
         return "completion" if mode == "auto" else mode
 
-    def generate(self, prompt, params):
+    def generate(self, prompt, params, cancel=None):
+        if prompt not in self.by_prompt:  # asked for tests (core.generated_tests): writes none usable
+            return [Candidate(index=i, text="1) is None", raw_text="1) is None", token_ids=[7], token_logprobs=[-1.0],
+                              finish_reason="stop") for i in range(params.n)]
         if self.interrupt_after is not None and len(self.generated) >= self.interrupt_after:
             raise KeyboardInterrupt
         problem = self.by_prompt[prompt]

@@ -3,7 +3,18 @@ import json
 
 import pytest
 
-from core.evaluate import RESULTS, SAMPLES, SUMMARY, EvalConfig, RunMismatch, problems_digest, run_eval, sample_key
+from core.evaluate import (
+    BEHAVIOURS,
+    GENERATED_TESTS,
+    RESULTS,
+    SAMPLES,
+    SUMMARY,
+    EvalConfig,
+    RunMismatch,
+    problems_digest,
+    run_eval,
+    sample_key,
+)
 from tests.eval.conftest import WRONG, FakeEngine, FakePool, planned_completion
 
 
@@ -31,7 +42,15 @@ def test_full_run_outputs(tmp_path, three_problems):
     assert summary["pass_at_k"] == {"0.2": {"pass@1": pytest.approx(1 / 3), "pass@5": 1.0},
                                     "0.8": {"pass@1": pytest.approx(1 / 3), "pass@5": 1.0}}
     curves = summary["ranking"]["0.2"]
-    assert set(curves) == {"oracle", "back_translation", "mean_logprob", "sum_logprob", "random"}
+    # The fake model writes no usable tests, so agreement is left out and says why; the fake pool's
+    # verdicts make the four wrong samples one behaviour cluster, which cluster ranking prefers.
+    assert set(curves) == {"oracle", "cluster", "back_translation", "mean_logprob", "sum_logprob", "random"}
+    assert summary["examine"]["0.2"]["agreement_unavailable"] == "the model wrote no usable tests for any problem"
+    assert summary["examine"]["0.2"]["problems"] == 3 and summary["examine"]["0.2"]["dropped_tests"] == 3 * 3
+    # HumanEval/115 writes its examples in prose, not calls: with no inputs all six behave alike and
+    # cluster ranking falls back to mean log-prob, which picks a pass; the other two pick the majority.
+    assert curves["cluster"][-1] == pytest.approx(1 / 3)
+    assert len(rows(tmp_path / BEHAVIOURS)) == 3 * 2 * 6 and len(rows(tmp_path / GENERATED_TESTS)) == 3 * 2
     assert curves["random"] == pytest.approx([1 / 3] * 6)
     # Index 0 (a pass) has the best log-prob, so with all six to choose from it is always picked.
     assert curves["mean_logprob"][-1] == 1.0 and curves["back_translation"][-1] == 1.0
@@ -53,7 +72,8 @@ def test_ctrl_c_then_resume_redoes_nothing(tmp_path, three_problems):
     summary = run_eval(tmp_path, config, three_problems, [1], engine, pool)
     # Only the two units never generated are generated, and only their samples are tested.
     assert engine.generated == [("HumanEval/2", 0.8), ("HumanEval/115", 0.8)]
-    assert len(pool.submitted) == 2 * 6
+    probes = [p for p in pool.submitted if "_probe_keep" in p.tests]
+    assert len(pool.submitted) - len(probes) == 2 * 6 and len(probes) == 2 * 6
     after_samples, after_results = (tmp_path / SAMPLES).read_text(), (tmp_path / RESULTS).read_text()
     assert after_samples.startswith(before_samples) and after_results.startswith(before_results)
     keys = [sample_key(r) for r in rows(tmp_path / SAMPLES)]
@@ -140,7 +160,7 @@ def test_empty_completion_ranks_last(tmp_path, three_problems):
         return "" if i == 1 else problem["canonical_solution"] if i == 0 else WRONG
 
     class EmptyEngine(FakeEngine):
-        def generate(self, prompt, params):
+        def generate(self, prompt, params, cancel=None):
             cands = super().generate(prompt, params)
             cands[1].token_ids, cands[1].token_logprobs = [], []
             return cands

@@ -75,7 +75,8 @@ def test_heuristic_scores():
     assert heuristic_scores(samples, [True, False], "back_translation") == [-3.0, -1.0]
     assert heuristic_scores(samples, [True, False], "oracle") == [1.0, 0.0]
     assert heuristic_scores(samples, [True, False], "mean_logprob") is None
-    assert set(HEURISTICS) == {"oracle", "back_translation", "mean_logprob", "sum_logprob", "random"}
+    assert set(HEURISTICS) == {"oracle", "agreement", "cluster", "back_translation", "mean_logprob", "sum_logprob",
+                               "random"}
 
 
 def test_large_n_is_fast_and_finite():

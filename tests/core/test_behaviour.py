@@ -1,0 +1,164 @@
+"""Choosing by running (issue 21): inputs, model-written tests as data, behaviour read from the real
+sandbox, clusters, agreement and the question that separates candidates right on every example."""
+import math
+
+import pytest
+
+from core import behaviour as bh
+from core import generated_tests as gt
+from core import probe_inputs as pi
+from core.candidate import Candidate
+from core.examine import examine, examples_question
+from core.examples import answer_row, best_first, build_spec, example_verdicts
+from core.ranking import heuristic_scores, top1_curve
+from sandbox import Program, SandboxPool
+
+PROMPT = '''def scale(x: int) -> int:
+    """Scale a number.
+
+    >>> scale(2)
+    4
+    """
+'''
+DOUBLE, SQUARE, PLUS_TWO = "    return x * 2\n", "    return x ** 2\n", "    return x + 2\n"
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with SandboxPool(workers=1) as p:
+        yield p
+
+
+class ScriptedBackend:
+    """Writes the given text whenever it is asked for tests (core.generated_tests)."""
+
+    def __init__(self, tests_text: str = ""):
+        self.tests_text, self.asked = tests_text, 0
+
+    def generate(self, prompt, params, cancel=None):
+        self.asked += 1
+        return [Candidate(index=i, text=self.tests_text, raw_text=self.tests_text, token_ids=[1], token_logprobs=[-1.0],
+                          finish_reason="stop") for i in range(params.n)]
+
+
+def test_calls_in_prompts_and_tests_keep_only_literal_arguments():
+    text = '''def f(a, b):
+    """>>> f([1, 2], 3)
+    f("x", -1.5) ==> 0
+    f(a, 2) is not literal; g(9) is another function; self.f(4) is a method
+    """'''
+    assert pi.calls_in_text(text, ["f"]) == [([1, 2], 3), ("x", -1.5)]
+    tests = "def check(candidate):\n    assert candidate(5, {'k': (1,)}) == 1\n    assert candidate(x=1) == 2\n"
+    assert pi.calls_in_text(tests, ["candidate"]) == [(5, {"k": (1,)})]
+
+
+def test_inputs_put_seeds_first_mutate_each_in_turn_and_respect_arity_and_limit():
+    inputs = pi.collect([(3, "ab")], proposed=[(10, "z"), (1,)], arity_range=(2, 2), limit=12)
+    assert inputs[:2] == ["3, 'ab'", "10, 'z'"] and len(inputs) == 12 == len(set(inputs))
+    assert "4, 'ab'" in inputs and "11, 'z'" in inputs  # both bases got neighbours before either got many
+    assert all(len(pi.parse_args(i)) == 2 for i in inputs)  # the one-argument proposal was left out
+    assert pi.render((math.nan,)) is None and pi.render((object(),)) is None
+    assert pi.neighbours(10**12) == []  # no neighbours for numbers that make loops run forever
+    assert [] in pi.neighbours([5, 1]) and [1, 5] in pi.neighbours([5, 1])
+
+
+def test_model_tests_are_kept_as_data_and_unusable_asserts_are_counted():
+    completions = ["2) == 4\nassert 6 == scale(3)\nassert not scale(0)\nassert scale(1)\n"
+                   "assert scale(y) == 1\nassert other(1) == 2\nassert scale(__import__('os')) == 1\n"
+                   "assert scale(1, 2) == 3\nimport os\nassert scale(5) == (", "2) == 4\n"]
+    found = gt.parse_tests(completions, "scale", arity_range=(1, 1))
+    assert [t.source() for t in found.tests] == ["candidate(2) == 4", "candidate(3) == 6", "candidate(0) == False",
+                                                "candidate(1) == True"]
+    assert found.dropped == 6 and found.unavailable_reason is None
+    assert gt.GeneratedTests.from_json(found.to_json()) == found
+    assert gt.parse_tests(["x"], "scale").unavailable_reason == "the model wrote no usable tests (1 unusable asserts dropped)"
+    assert gt.parse_tests([""], "scale").unavailable_reason == "the model wrote no usable tests (1 unusable asserts dropped)"
+
+
+def test_behaviour_comes_from_values_the_judge_saw_not_from_what_a_candidate_prints_or_raises(pool):
+    inputs = ["3", "0", "-1", "2"]
+    completions = {
+        "double": DOUBLE,
+        "double_float": "    return float(x * 2)\n",  # == cannot tell 6.0 from 6: the same behaviour
+        "square": SQUARE,
+        "forger": "    print('AssertionError: 6')\n    raise AssertionError('6')\n",
+        "hangs_on_zero": "    while x == 0:\n        pass\n    return x * 2\n",
+        "raises_on_negative": "    if x < 0:\n        raise ValueError('negative')\n    return x * 2\n",
+    }
+    found = {name: bh.read_behaviour(pool.submit(bh.probe_program(PROMPT, text, "scale", inputs),
+                                                 timeout_s=2.0).result(), len(inputs), 0)
+             for name, text in completions.items()}
+    assert found["double"].outcomes == ("=6", "=0", "=-2", "=4")
+    assert found["double_float"].key == found["double"].key
+    assert found["square"].outcomes == ("=9", "=0", "=1", "=4")
+    assert found["forger"].outcomes == ("!AssertionError",) * 4
+    assert found["hangs_on_zero"].outcomes[:2] == ("=6", "~timeout")
+    assert found["raises_on_negative"].outcomes == ("=6", "=0", "!ValueError", "=4")
+    keys = [b.key for b in found.values()]
+    assert bh.cluster_sizes(keys) == [2, 2, 1, 1, 1, 1]
+
+
+def test_canonical_text_ignores_container_order_and_cuts_long_values(pool):
+    inputs = ["1"]
+    a = "    return {'b': {3, 1, 2}, 'a': [0.1 + 0.2]}\n"
+    b = "    return {'a': [0.3], 'b': {2, 3, 1}}\n"
+    long = "    return 'x' * 10000\n"
+    run = lambda text: bh.read_behaviour(pool.submit(bh.probe_program(PROMPT, text, "scale", inputs)).result(), 1, 0)  # noqa: E731
+    assert run(a) == run(b) and run(a).outcomes == ("={'a': [0.3], 'b': {1, 2, 3}}",)
+    shown = run(long).outcomes[0]
+    assert shown.startswith("=#") and len(shown) < 200
+    with pytest.raises(ValueError):
+        bh.value_of(shown)
+
+
+def test_examine_clusters_and_agreement_with_model_tests(pool):
+    backend = ScriptedBackend("2) == 4\nassert scale(3) == 6\nassert scale(5) == 10\n")
+    exam = examine(backend, pool, PROMPT, "scale", [DOUBLE, SQUARE, DOUBLE, PLUS_TWO])
+    assert exam.tests.tests and exam.inputs[0] == "2" and "3" in exam.inputs
+    assert exam.cluster_sizes() == [2, 1, 2, 1]
+    # Each double passes all 3 model tests (cluster 2 x 3); square and plus-two pass only scale(2) == 4.
+    assert exam.agreement_scores() == [6, 1, 6, 1]
+    silent = examine(ScriptedBackend("nothing useful"), pool, PROMPT, "scale", [DOUBLE, SQUARE])
+    assert silent.agreement_scores() is None and "no usable tests" in silent.tests.unavailable_reason
+
+
+def test_a_single_ambiguous_example_gives_a_question_and_its_answer_settles_it(pool):
+    spec = build_spec(["x", "expected"], [["2", "4"]], "Compute the result")
+    completions = [DOUBLE, SQUARE, DOUBLE, PLUS_TWO, "    return x - 1\n"]
+
+    def verdicts_for(spec_now):
+        runs = [pool.submit(Program(spec_now.prompt, c, spec_now.tests, spec_now.name)).result() for c in completions]
+        return [example_verdicts(spec_now, r.cases) for r in runs]
+
+    verdicts = verdicts_for(spec)
+    right = [v.count(None) == len(v) for v in verdicts]
+    assert right == [True, True, True, True, False]
+    backend = ScriptedBackend()
+    exam, question = examples_question(pool, backend, spec, completions, right)
+    assert backend.asked == 0  # the example's neighbours were enough: the model was not asked
+    assert question is not None and question.args == "3"
+    assert [(a.text, a.candidates) for a in question.answers] == [("6", (0, 2)), ("9", (1,)), ("5", (3,))]
+    assert question.sentence(spec.name) == ("For compute_result(3), should the answer be 6 (2 candidates) or "
+                                            "9 (1 candidate) or 5 (1 candidate)?")
+    # The majority's behaviour breaks the tie between candidates right on every example.
+    assert best_first(verdicts, [-1.0, -0.5, -1.0, -0.1, -0.1], None, exam.cluster_sizes())[:2] == [0, 2]
+
+    answered = build_spec(["x", "expected"], [["2", "4"], answer_row(question.args, "9")], "Compute the result")
+    right = [v.count(None) == len(v) for v in verdicts_for(answered)]
+    assert right == [False, True, False, False, False]
+    _, again = examples_question(pool, backend, answered, completions, right)
+    assert again is None  # one candidate left: nothing to ask
+
+
+def test_cluster_and_agreement_curves_prefer_the_majority_and_break_ties_by_mean_logprob():
+    samples = [{"behaviour": k, "generated_tests_passed": t, "mean_logprob": lp}
+               for k, t, lp in [("a", 2, -0.9), ("a", 2, -0.8), ("b", 0, -0.1), ("c", 3, -0.2)]]
+    passed = [True, True, False, False]
+    cluster = heuristic_scores(samples, passed, "cluster")
+    assert cluster[1] > cluster[0] > cluster[2] > cluster[3]  # cluster 2 first, then by mean log-prob
+    assert top1_curve(cluster, passed)[-1] == 1.0
+    agreement = heuristic_scores(samples, passed, "agreement")  # 2x2=4, 4, 1x0=0, 1x3=3
+    assert agreement[1] > agreement[0] > agreement[3] > agreement[2]
+    assert heuristic_scores([{"mean_logprob": -1.0}], [True], "cluster") is None
+    degenerate = [*samples[:3], {**samples[3], "degenerate": "empty"}]
+    assert min(heuristic_scores(degenerate, passed, "cluster")) == heuristic_scores(degenerate, passed, "cluster")[3]
