@@ -1,12 +1,16 @@
 """From examples, as a non-programmer uses it: for every examples-only task shipped in
 resources/examples, derive the prompt and tests from the table, sample n functions, test each in
-the sandbox, and count the tasks whose best-ranked candidate gets every example right.
+the sandbox, and count the tasks whose best-ranked candidate gets every example right. Tables
+marked ambiguous (several different functions fit them) must instead produce a question
+(core.examine.examples_question), and every answer to it, added as a row, must leave only
+candidates that agree on that input.
 
     .venv/bin/python benchmarks/bench_examples.py [--model default] [-n 10] [--temperature 0.8]
 
 The defaults are those of `codesynth from-examples` and the app's From examples tab.
 
-The last line is machine-readable: `solved=S tasks=T rate=R seconds=X`.
+The last line is machine-readable:
+`solved=S tasks=T rate=R questions=Q ambiguous=A settled=E answers=N seconds=X`.
 """
 from __future__ import annotations
 
@@ -30,32 +34,62 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from core.backend import open_backend
+    from core.examine import examples_question
     from core.example_library import load_library
-    from core.examples import best_first, build_spec, example_verdicts, explain
+    from core.examples import answer_row, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
-    from sandbox import Program, SandboxPool
+    from sandbox import Program, SandboxPool, submit_or_refuse
+
+    def verdicts_for(pool, spec, candidates):
+        runs = [submit_or_refuse(pool, Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
+        return [example_verdicts(spec, r.result().cases) for r in runs]
+
+    def all_right(verdicts, candidates):
+        return [all(x is None for x in v) and c.degenerate is None for v, c in zip(verdicts, candidates)]
 
     tasks = [e for e in load_library() if e.kind == "examples"]
     engine = open_backend(args.model, None, progress=lambda _m: None)
     params = SamplingParams(n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
                             seed=args.seed).validated()
     solved, started = 0, time.perf_counter()
+    asked = settled = answers = 0
+    clear = [t for t in tasks if not t.ambiguous]
+    ambiguous = [t for t in tasks if t.ambiguous]
     print(f"model: {engine.info.describe()}; n={args.n}, T={args.temperature}")
     with SandboxPool() as pool:
         for task in tasks:
             header, rows = task.table
             spec = build_spec(header, rows, task.description)
             candidates = engine.generate(spec.prompt, params)
-            futures = [pool.submit(Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
-            verdicts = [example_verdicts(spec, f.result().cases) for f in futures]
-            best = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates])[0]
-            ok = verdicts[best] is not None and all(v is None for v in verdicts[best])
-            solved += ok
-            right = sum(v is not None and all(x is None for x in v) for v in verdicts)
-            print(f"{'SOLVED' if ok else 'failed'}  {task.id:28s} best: {explain(spec, verdicts[best])}; "
-                  f"{right} of {len(candidates)} candidates get every example right")
+            verdicts = verdicts_for(pool, spec, candidates)
+            right = all_right(verdicts, candidates)
+            exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right, seed=args.seed)
+            best = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates],
+                              exam.cluster_sizes())[0]
+            if not task.ambiguous:
+                ok = right[best]
+                solved += ok
+                print(f"{'SOLVED' if ok else 'failed'}  {task.id:28s} best: {explain(spec, verdicts[best])}; "
+                      f"{sum(right)} of {len(candidates)} candidates get every example right")
+                continue
+            print(f"{'ASKED' if question else 'silent'}   {task.id:28s} {sum(right)} of {len(candidates)} right; "
+                  + (question.sentence(spec.name) if question else "no disagreement found"))
+            if question is None:
+                continue
+            asked += 1
+            agree_each = True
+            for answer in question.answers:
+                answers += 1
+                longer = build_spec(header, [*rows, answer_row(question.args, answer.text)], task.description)
+                still = [i for i, ok in enumerate(all_right(verdicts_for(pool, longer, candidates), candidates)) if ok]
+                agree = set(still) == set(answer.candidates)
+                agree_each &= agree
+                print(f"         answer {answer.text}: {len(still)} candidates left, "
+                      f"{'all of them' if agree else 'NOT only those'} giving that answer")
+            settled += agree_each
     seconds = time.perf_counter() - started
-    print(f"solved={solved} tasks={len(tasks)} rate={solved / len(tasks):.2f} seconds={seconds:.0f}")
+    print(f"solved={solved} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} questions={asked} "
+          f"ambiguous={len(ambiguous)} settled={settled} answers={answers} seconds={seconds:.0f}")
     return 0
 
 

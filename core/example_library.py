@@ -25,6 +25,7 @@ class LibraryEntry:
     description: str = ""
     table: tuple[list[str], list[list[str]]] | None = None  # examples-kind: header and rows
     sweep: dict = field(default_factory=dict)  # lab-kind: temperatures, n, max_new_tokens
+    ambiguous: bool = False  # examples-kind: several different functions fit the table (issue 21's check)
 
 
 def load_library(folder: Path = RESOURCES / "examples") -> list[LibraryEntry]:
@@ -45,5 +46,6 @@ def load_library(folder: Path = RESOURCES / "examples") -> list[LibraryEntry]:
                 id=item["id"], title=item["title"], kind=item["kind"], prompt=prompt, tests=tests, entry_point=entry,
                 solution=item["solution"], description=item.get("description", ""),
                 table=(item["header"], item["rows"]) if "header" in item else None, sweep=item.get("sweep", {}),
+                ambiguous=item.get("ambiguous", False),
             ))
     return entries
