@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.entry_point import entry_point
 from core.example_library import load_library
-from core.examples import ExamplesError, Spec, build_spec, function_name
+from core.examples import ExamplesError, Spec, answer_row, build_spec, function_name
 from core.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
@@ -35,12 +35,19 @@ from desktop_app.tests_editor import TestsEditor, syntax_problem
 from desktop_app.titled import titled
 
 DERIVE_DELAY_MS = 300  # rebuild the derived texts after a pause in typing, not on every key
+AGREE = ("The candidates that get every example right also agree on every other input tried "
+         "({inputs} inputs).")
 HAND_EDITED = ("You changed the function or the tests by hand, so they no longer follow the table. "
                "Press Re-derive to rebuild them from it.")
 
 
 def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:].rstrip(".") + "."
+
+
+def _all_right(candidate: dict) -> bool:
+    verdicts = candidate["verdicts"]
+    return verdicts is not None and verdicts.count(None) == len(verdicts) and not candidate.get("degenerate")
 
 
 def _colour(candidate: dict) -> str | None:
@@ -96,6 +103,17 @@ class ExamplesTab(JobTab):
         self.rederive_button.setToolTip("Rebuild the function and the tests from the table, dropping hand edits")
         self.generate_button = QPushButton("Generate (Ctrl+Enter)", self, clicked=self.run)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.status = QLabel("Fill in the table, then press Generate.", self, wordWrap=True)
+        self.question = QLabel(self, wordWrap=True)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
+        self.question.setTextFormat(Qt.TextFormat.PlainText)
+        self.question.setStyleSheet("font-weight: bold")  # the one thing on the page that waits for the user
+        self.answer_buttons: list[QPushButton] = []
+        self.answers = QHBoxLayout()
+        self.question_box = QWidget(self)
+        asked = QVBoxLayout(self.question_box)
+        asked.setContentsMargins(0, 0, 0, 0)
+        asked.addWidget(self.question)
+        asked.addLayout(self.answers)
+        self.question_box.hide()
         self.candidates = QListWidget(self)
         self.candidates.currentRowChanged.connect(lambda _row: self._show_selected())
         self.function_view = CodeEditor(self)
@@ -130,6 +148,7 @@ class ExamplesTab(JobTab):
         top.addWidget(self.generate_button)
         top.addWidget(self.status, 1)
         right.addLayout(top)
+        right.addWidget(self.question_box)
         right.addWidget(titled("Candidates, best first", self.candidates), 1)
         right.addWidget(titled("Selected function", self.function_view), 2)
         actions = QHBoxLayout()
@@ -214,7 +233,9 @@ class ExamplesTab(JobTab):
         problem = syntax_problem(tests)
         return problem[1] if problem else None
 
-    def run(self) -> None:
+    def run(self, reuse: list[dict] | None = None) -> None:
+        """Generates and tests; with `reuse` (an earlier snapshot's candidates) tests those again
+        against the table instead of generating."""
         self.derive()  # a pending rebuild, so the job gets what the table says now
         problem = self._refusal()
         if problem is None:
@@ -227,9 +248,25 @@ class ExamplesTab(JobTab):
             return
         prompt = self.prompt_editor.toPlainText()
         name = entry_point(prompt)
-        self.jobs.start(self, f"From examples: {name}", prompt=prompt, tests=self.tests_editor.text(),
-                        entry_point=name, header=self.table.header(), rows=self.table.rows(),
-                        description=self.description.text(), params=params)
+        if self.jobs.start(self, f"From examples: {name}", prompt=prompt, tests=self.tests_editor.text(),
+                           entry_point=name, header=self.table.header(), rows=self.table.rows(),
+                           description=self.description.text(), params=params, reuse=reuse):
+            self._show_question()  # the question is about the table as it was
+
+    def answer(self, choice: int) -> None:
+        """The user's answer to the question becomes a new example row, and the same candidates
+        are tested against the longer table at once, which re-ranks them."""
+        snapshot = self.snapshot
+        question = snapshot.get("question") if snapshot else None
+        if snapshot is None or question is None or self.running:
+            return
+        if self.hand_edited:
+            self.jobs.controller.info.emit("You changed the function or the tests by hand, so a new example "
+                                           "would not reach the tests: press Re-derive, then answer again.")
+            return
+        row = answer_row(question["args"], question["answers"][choice]["text"])
+        self.table.set_table(self.table.header(), self.table.rows() + [row])
+        self.run(reuse=snapshot["candidates"])
 
     def show_snapshot(self, snapshot: dict) -> None:
         self.snapshot = snapshot
@@ -241,7 +278,10 @@ class ExamplesTab(JobTab):
             note = f"  ⚠ {'; '.join(warnings)}" if warnings else ""
             item = QListWidgetItem(f"{rank}. {self._verdict_text(candidate)}{note}")
             item.setForeground(QColor(_colour(candidate)) if _colour(candidate) else QBrush())
-            item.setToolTip("; ".join(warnings))
+            cluster = candidate.get("cluster")
+            alike = [f"{cluster} candidates, itself included, give the same answers on the {snapshot['inputs']} inputs"
+                     " tried"] if cluster and snapshot.get("inputs") else []
+            item.setToolTip("; ".join(warnings + alike))
             self.candidates.addItem(item)
         indices = [c["index"] for c in snapshot["candidates"]]
         row = indices.index(chosen["index"]) if chosen is not None and chosen["index"] in indices else 0
@@ -249,6 +289,33 @@ class ExamplesTab(JobTab):
         self.candidates.blockSignals(False)
         self._show_selected()
         self._show_status()
+        self._show_question()
+
+    def _show_question(self) -> None:
+        """The question that settles which function is meant, one button per answer; or, when the
+        candidates right on every example agree everywhere tried, that sentence."""
+        for button in self.answer_buttons:
+            self.answers.removeWidget(button)
+            button.deleteLater()
+        self.answer_buttons = []
+        s = self.snapshot
+        question = s.get("question") if s else None
+        right = sum(_all_right(c) for c in s["candidates"]) if s else 0
+        if s is None or self.running or s["state"] != "done" or question is None and (not s.get("inputs") or right < 2):
+            self.question_box.hide()
+            return
+        if question is None:
+            self.question.setText(AGREE.format(inputs=s["inputs"]))
+        else:
+            self.question.setText(question["sentence"] + " Your answer becomes a new example row.")
+            for choice, answer in enumerate(question["answers"]):
+                button = QPushButton(answer["text"], self.question_box)
+                button.setToolTip(f"Add the row {self._problem_name()}({question['args']}) → {answer['text']}"
+                                  " and test the candidates again")
+                button.clicked.connect(lambda _checked=False, c=choice: self.answer(c))
+                self.answers.addWidget(button)
+                self.answer_buttons.append(button)
+        self.question_box.show()
 
     def _verdict_text(self, candidate: dict) -> str:
         if candidate["explanation"] is not None:
@@ -263,11 +330,16 @@ class ExamplesTab(JobTab):
             return
         found, tested = s["candidates"], [c for c in s["candidates"] if c["verdicts"] is not None]
         every = sum(c["verdicts"].count(None) == len(c["verdicts"]) for c in tested)
-        if self.running:
+        if self.running and s["state"] == "checking":
+            text = (f"{every} of {len(found)} candidates get all {s['examples']} examples right. Looking for inputs "
+                    "on which they disagree…")
+        elif self.running:
             text = f"Writing and testing: {len(found)} of {s['n']} written, {len(tested)} tested…"
         else:
             text = f"{every} of {len(found)} candidates get all {s['examples']} examples right."
-            if s["state"] != "done":
+            if s["state"] != "done" and len(tested) == s["n"]:
+                text += " Stopped while looking for inputs on which they disagree."
+            elif s["state"] != "done":
                 text = f"Stopped after {len(found)} of {s['n']} candidates. " + text
         self.status.setText(text)
 
@@ -340,5 +412,6 @@ class ExamplesTab(JobTab):
         self.snapshot = None
         self.candidates.clear()
         self.status.setText("Fill in the table, then press Generate.")
+        self._show_question()
         if document.get("snapshot") is not None:
             self.show_snapshot(document["snapshot"])

@@ -1,0 +1,94 @@
+"""From examples' question on the real window (tiny model in the engine process, real sandbox):
+a table that several functions fit shows the input they disagree on with one button per answer;
+pressing one adds the row and re-tests the same candidates at once, leaving those that agree.
+The question, or the sentence saying the right candidates agree, comes back with a saved session,
+and a session saved before questions existed still opens."""
+import os
+import threading
+
+import pytest
+from PySide6.QtCore import Qt
+
+from core.params import SamplingParams
+from desktop_app.examples_tab import AGREE
+from desktop_app.jobs.examples_job import every_example_right, run, spec_of
+from tests.gui.conftest import run_tab_and_wait  # noqa: F401  (same window fixtures)
+from tests.jobs.test_examples_question import ScriptedModel
+
+HEADER = ["x", "expected"]
+DESCRIPTION = "Compute a number from x"
+NAME = "compute_number"
+BODIES = ["    return x * 2\n", "    return x ** 2\n", "    return x + 2\n"]
+SCREENSHOT = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots", "examples-question.png")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    from sandbox import SandboxPool
+
+    with SandboxPool(workers=1) as sandbox:
+        yield sandbox
+
+
+def finished_job(pool, bodies, rows) -> dict:
+    """The last snapshot of a From-examples job whose model writes `bodies` (real sandbox)."""
+    spec = spec_of(HEADER, rows, DESCRIPTION, NAME)
+    return list(run(ScriptedModel(bodies), lambda: pool, threading.Event(), prompt=spec.prompt, tests=spec.tests,
+                    entry_point=NAME, header=HEADER, rows=rows, description=DESCRIPTION,
+                    params=SamplingParams(n=len(bodies))))[-1]
+
+
+def document(rows, snapshot) -> dict:
+    return {"header": HEADER, "cells": rows, "description": DESCRIPTION, "name": NAME, "snapshot": snapshot}
+
+
+@pytest.fixture
+def tab(tiny_window):
+    tab = tiny_window.job_tabs["examples"]
+    tiny_window.tabs.setCurrentWidget(tab)
+    yield tab
+    tiny_window.message.clear()
+
+
+def test_answering_the_question_retests_the_same_candidates(qtbot, tiny_window, tab, pool):
+    snapshot = finished_job(pool, BODIES, [["2", "4"]])
+    tab.restore(document([["2", "4"]], snapshot))  # as History reopens a saved session
+    question = snapshot["question"]
+    assert tab.question_box.isVisible()
+    assert tab.question.text().startswith(f"For {NAME}({question['args']}), should the answer be ")
+    assert "(1 candidate) or" in tab.question.text()
+    labels = [b.text() for b in tab.answer_buttons]
+    assert labels == [a["text"] for a in question["answers"]] and len(set(labels)) == 3
+    tiny_window.resize(1400, 800)
+    os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)
+    assert tab.grab().save(SCREENSHOT)
+
+    doubled = str(2 * int(question["args"]))
+    ended = []
+    tiny_window.controller.engine.job_done.connect(lambda: ended.append("done"))
+    qtbot.mouseClick(tab.answer_buttons[labels.index(doubled)], Qt.MouseButton.LeftButton)
+    assert tab.table.rows() == [["2", "4"], [question["args"], doubled]]
+    assert tiny_window.jobs.owner is tab and not tab.question_box.isVisible()
+    qtbot.waitUntil(lambda: bool(ended) and tiny_window.jobs.owner is None, timeout=120_000)
+    final = tab.snapshot
+    assert final["state"] == "done" and final["examples"] == 2
+    assert sorted(c["completion"] for c in final["candidates"]) == sorted(BODIES)  # none generated
+    assert [c["completion"] for c in final["candidates"] if every_example_right(c)] == ["    return x * 2\n"]
+    assert tab.candidates.item(0).text() == "1. 2 of 2 examples right"
+    assert f">>> {NAME}({question['args']})\n    {doubled}" in tab.prompt_editor.toPlainText()
+    assert not tab.question_box.isVisible()  # one candidate left: nothing to ask
+    assert tiny_window.message.kind != "error"
+
+
+def test_agreement_sentence_and_an_old_session(tab, pool):
+    rows = [["2", "4"], ["5", "10"]]
+    snapshot = finished_job(pool, ["    return x * 2\n", "    return x + x\n", "    return 0\n"], rows)
+    tab.restore(document(rows, snapshot))
+    assert tab.question_box.isVisible() and not tab.answer_buttons
+    assert tab.question.text() == AGREE.format(inputs=snapshot["inputs"])
+    assert "3 of 3" not in tab.status.text() and "2 of 3 candidates get all 2 examples right" in tab.status.text()
+    # Saved before questions existed: no inputs, question or clusters in it.
+    old = {k: v for k, v in snapshot.items() if k not in ("inputs", "question")}
+    old["candidates"] = [{k: v for k, v in c.items() if k != "cluster"} for c in snapshot["candidates"]]
+    tab.restore(document(rows, old))
+    assert tab.candidates.count() == 3 and not tab.question_box.isVisible()
