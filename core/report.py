@@ -93,6 +93,11 @@ def render_html(summary: Mapping, images: Mapping[str, str]) -> str:
                      for t, d in summary["distinct_programs"].items()]
     problem_rows = [[p["task_id"], f"{p['temperature']:g}", p["n"], p["passed"],
                      *(_percent(p["pass_at_k"][n]) for n in names), p["distinct"]] for p in summary["per_problem"]]
+    chosen_rows = [[t, name, _percent(curve[-1])] for t, curves in summary["ranking"].items()
+                   for name, curve in curves.items()]
+    examine_rows = [[t, e["problems_with_tests"], f"{e['mean_tests']:.1f}", e["dropped_tests"], f"{e['mean_inputs']:.1f}",
+                     f"{e['tests_seconds_per_problem']:.1f}", f"{e['probe_sandbox_seconds_per_problem']:.2f}",
+                     e.get("agreement_unavailable", "")] for t, e in summary.get("examine", {}).items()]
     figure_html = "".join(f'<figure><img alt="{name}" src="data:image/png;base64,{data}"></figure>'
                           for name, data in images.items())
     settings = [[key, ", ".join(map(str, value)) if isinstance(value, list) else value]
@@ -115,6 +120,13 @@ img {{ max-width: 100%; }}
 <h2>pass@k</h2>{_html_table(["temperature", *names], passk_rows)}
 <h2>Distinct programs</h2>
 {_html_table(["temperature", "samples", "distinct", "distinct passing", "distinct per problem"], distinct_rows)}
+<h2>Choosing one sample of n</h2>
+<p>The pass rate of the one sample each ranker picks out of all n (the right end of the ranking figure).</p>
+{_html_table(["temperature", "ranker", "pass rate"], chosen_rows)}
+<h2>Running the candidates beyond the tests</h2>
+<p>For the cluster and agreement rankers: model-written tests and inputs per problem, and what they cost.</p>
+{_html_table(["temperature", "problems with model tests", "tests per problem", "tests dropped", "inputs per problem",
+              "s writing tests per problem", "s of sandbox per problem", "agreement unavailable"], examine_rows)}
 <h2>Figures</h2>{figure_html}
 <h2>Per problem</h2>{_html_table(["task", "temperature", "n", "passed", *names, "distinct"], problem_rows)}
 </body></html>

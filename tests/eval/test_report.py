@@ -59,6 +59,8 @@ def test_report_of_a_run(finished_run):
     assert "http" not in text.replace("http://www.w3.org", "")
     assert text.count("<tr>") >= 1 + 2 + 6
     assert "HumanEval/115" in text and "33.33%" in text
+    # The pick of each ranker, and why agreement is missing: the fake model writes no usable test.
+    assert "<td>cluster</td>" in text and "the model wrote no usable tests for any problem" in text
 
 
 def test_report_elsewhere_and_unfinished_run(finished_run, tmp_path):
