@@ -19,7 +19,7 @@ CLUSTER, AGREEMENT = "cluster", "agreement"
 
 
 class BehaviourRanker(QObject):
-    def __init__(self, controller, parent=None):
+    def __init__(self, controller, parent=None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.running: tuple[int, bool] | None = None  # (run id, with model tests) of the job in flight

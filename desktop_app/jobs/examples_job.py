@@ -102,6 +102,8 @@ def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, promp
     checked = None
     if found and not cancel.is_set():
         yield snapshot(prompt, entry_point, spec, n, found, "checking")
+    # Asked again after the yield: a Stop may have come while the GUI took that snapshot.
+    if found and not cancel.is_set():
         exam, question = examples_question(sandbox, backend, spec, [r["completion"] for r in found],
                                            [every_example_right(r) for r in found], seed=params.seed, cancel=cancel)
         if not cancel.is_set():
