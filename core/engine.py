@@ -43,6 +43,7 @@ class _Row:
     streamed: int = 0
     cut: int | None = None
     finish: str | None = None
+    forced: int = 0  # leading tokens that were teacher-forced (SamplingParams.prefix), not sampled
 
 
 class Engine(SamplingBackend):
@@ -68,17 +69,51 @@ class Engine(SamplingBackend):
         if not prompt.strip():
             raise InvalidParams("the prompt is empty")
         mode = self.resolve_mode(params.mode)
-        model_text = instruct.chat_prompt(self.tokenizer, prompt) if mode == "instruct" else prompt
-        prompt_ids = self.tokenizer(model_text, add_special_tokens=mode == "completion")["input_ids"]
+        prompt_ids = self._prompt_ids(prompt, mode)
+        prefix_ids = self.tokenizer(params.prefix, add_special_tokens=False)["input_ids"] if params.prefix else []
         seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(4), "little")
         # Greedy rows are identical by definition: decode one, so batch size cannot change them.
         rows = [0] if params.greedy else list(range(params.n))
         with self._lock:
-            yield from self._stream_rows(prompt, prompt_ids, rows, params, mode, seed, cancel)
+            forced = self._forced_row(prompt_ids, prefix_ids, params.top_alternatives)
+            yield from self._stream_rows(prompt, prompt_ids + prefix_ids, rows, params, mode, seed, cancel, forced)
 
-    def _stream_rows(self, prompt, prompt_ids, rows, params, mode, seed, cancel):
+    def _prompt_ids(self, prompt: str, mode: str) -> list[int]:
+        model_text = instruct.chat_prompt(self.tokenizer, prompt) if mode == "instruct" else prompt
+        return self.tokenizer(model_text, add_special_tokens=mode == "completion")["input_ids"]
+
+    @torch.inference_mode()
+    def next_token_logits(self, prompt: str, written_ids: list[int], mode: str = "auto") -> torch.Tensor:
+        """The raw logits the sampler saw after `prompt` and the tokens a candidate wrote before a
+        position (`written_ids`), from one teacher-forced pass: what core.distribution reshapes."""
+        ids = self._prompt_ids(prompt, self.resolve_mode(mode)) + list(written_ids)
+        with self._lock:
+            return self.runner.logits(ids)[-1].float().cpu()
+
+    def _forced_row(self, prompt_ids: list[int], prefix_ids: list[int], alternatives: int) -> _Row:
+        """A row that has already written `prefix_ids`: their raw log-probs and top alternatives
+        come from one teacher-forced pass, as if they had been sampled."""
+        row = _Row()
+        if not prefix_ids:
+            return row
+        with torch.inference_mode():
+            logits = self.runner.logits(prompt_ids + prefix_ids)[len(prompt_ids) - 1: -1].float()
+        logprobs = torch.log_softmax(logits, dim=-1)
+        top_lp, top_ids = logprobs.topk(alternatives, dim=-1)
+        row.ids = list(prefix_ids)
+        row.logprobs = logprobs.gather(-1, torch.tensor(prefix_ids, device=logits.device)[:, None]).squeeze(-1).tolist()
+        row.top = list(zip(top_ids.tolist(), top_lp.tolist()))
+        row.lengths = [len(self.tokenizer.decode(prefix_ids[: i + 1], skip_special_tokens=True))
+                       for i in range(len(prefix_ids))]
+        row.text = self.tokenizer.decode(prefix_ids, skip_special_tokens=True)
+        row.forced = len(prefix_ids)
+        return row
+
+    def _stream_rows(self, prompt, prompt_ids, rows, params, mode, seed, cancel, forced: _Row):
         started = time.perf_counter()
-        state = {r: _Row() for r in rows}
+        fresh = lambda: replace(forced, ids=list(forced.ids), logprobs=list(forced.logprobs), top=list(forced.top),  # noqa: E731
+                                lengths=list(forced.lengths))
+        state = {r: fresh() for r in rows}
         copies = params.n if params.greedy else 1
         try:
             prefill = sampler.prefill_prompt(self.runner, prompt_ids, params.max_new_tokens)
@@ -110,7 +145,7 @@ class Engine(SamplingBackend):
                 # Rows of the failed chunk start again with the same seeds, so they produce the same text.
                 restart = [r for r in batch if state[r].finish is None]
                 for r in restart:
-                    state[r] = _Row()
+                    state[r] = fresh()
                     yield from (TokenDelta(r + i, "", reset=True) for i in range(copies))
                 pending = restart + pending
                 continue
@@ -140,7 +175,7 @@ class Engine(SamplingBackend):
                 st.cut = self._stop_index(st.text, previous, params, mode)
                 if st.cut is not None:
                     st.finish = "stop"
-                elif len(st.ids) >= params.max_new_tokens:
+                elif len(st.ids) - st.forced >= params.max_new_tokens:
                     st.finish = "length"
             if st.finish is not None:
                 yield from self._finish(row, st, prompt, mode, started, copies)

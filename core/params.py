@@ -24,6 +24,9 @@ class SamplingParams:
     stop: tuple[str, ...] = field(default=CODEX_STOPS)
     mode: str = "auto"
     top_alternatives: int = 5  # alternatives kept per token for the probability view
+    # Text every completion starts with (a branch from a token, `generate --prefix`): its tokens
+    # are teacher-forced and their raw log-probs count in the ranking like sampled ones.
+    prefix: str = ""
 
     def validated(self) -> SamplingParams:
         if not isinstance(self.n, int) or not 1 <= self.n <= MAX_SAMPLES:

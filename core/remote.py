@@ -152,6 +152,12 @@ class RemoteBackend(SamplingBackend):
         params = params.validated()
         if not prompt.strip():
             raise InvalidParams("the prompt is empty")
+        if params.prefix:
+            # The server would sample after the prefix, but the prefix's own log-probs, which the
+            # ranking counts, would need the prompt echoed with log-probs (OpenAI's legacy `echo`),
+            # which llama.cpp and vLLM's chat endpoint do not give.
+            raise InvalidParams("a server cannot start candidates with a forced prefix: the log-probs of the "
+                                "prefix, which the ranking counts, are not given back by OpenAI-compatible servers")
         mode = self.resolve_mode(params.mode)
         seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(4), "little")
         # Greedy samples are identical: ask for one and copy it, as the local engine does.

@@ -24,6 +24,8 @@ def register(sub) -> None:
     p.add_argument("--top-k", type=int, default=0, help="0 disables top-k")
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--prefix", default="", help="text every completion starts with (teacher-forced; its "
+                   "log-probs count in the ranking); not available with a server")
     p.add_argument("--stop", action="append", help=f"stop sequence (repeatable; default: {CODEX_STOPS!r})")
     p.add_argument("--mode", choices=MODES, default="auto", help="auto: instruct if the model has a chat template")
     p.add_argument("--rank", choices=tuple(RANKINGS), default="mean_logprob",
@@ -77,7 +79,7 @@ def run(args) -> int:
     params = SamplingParams(
         n=args.n, temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
         max_new_tokens=args.max_new_tokens, seed=args.seed,
-        stop=tuple(args.stop) if args.stop else CODEX_STOPS, mode=args.mode,
+        stop=tuple(args.stop) if args.stop else CODEX_STOPS, mode=args.mode, prefix=args.prefix,
     ).validated()
     from core.cli.errors import UserError
 

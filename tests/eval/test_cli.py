@@ -143,3 +143,17 @@ def test_interrupt_and_kill_then_resume_loses_and_redoes_nothing(tmp_path, tiny_
     assert sorted(map(sample_key, results)) == sorted(map(sample_key, samples))
     summary = json.loads((out / SUMMARY).read_text())
     assert summary["last_invocation"]["generated_samples"] == 32 - complete_before.count(b"\n")
+
+
+def test_generate_with_a_prefix_and_a_behaviour_ranking(capsys, tmp_path, tiny_model_dir):
+    prompt = tmp_path / "p.py"
+    prompt.write_text('def inc(x):\n    """Add one.\n\n    >>> inc(1)\n    2\n    """\n')
+    code, stdout, err = run_cli(capsys, "generate", prompt, "--model", tiny_model_dir, "-n", "3", "--max-new-tokens",
+                                "4", "--mode", "completion", "--prefix", "    return", "--rank", "agreement")
+    assert code == 0, err
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    assert len(rows) == 3 and all(r["completion"].startswith("    return") for r in rows)
+    assert all(r["behaviour_cluster"] >= 1 for r in rows)
+    # A random model writes no usable test: agreement says why and the order stays by mean log-prob.
+    assert "the agreement ranking is unavailable" in err
+    assert [r["mean_logprob"] for r in rows] == sorted((r["mean_logprob"] for r in rows), reverse=True)
