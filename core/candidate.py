@@ -1,7 +1,7 @@
 """What one sample is: its text, its tokens and the log-probabilities the app ranks by."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass
@@ -88,3 +88,10 @@ class CandidateDone:
     """Streaming event: candidate finished (stop, eos, length or cancel)."""
 
     candidate: Candidate
+
+
+def reindexed(event: TokenDelta | CandidateDone, indices: list[int]) -> TokenDelta | CandidateDone:
+    """The event for sample indices[i] instead of i (a request for some of a run's samples)."""
+    if isinstance(event, TokenDelta):
+        return replace(event, index=indices[event.index])
+    return CandidateDone(replace(event.candidate, index=indices[event.candidate.index]))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from core import instruct, loader, sampler, stopping
-from core.candidate import Candidate, CandidateDone, TokenDelta
+from core.candidate import Candidate, CandidateDone, TokenDelta, reindexed
 from core.degenerate import degenerate_reason
 from core.device import free_memory_bytes, is_out_of_memory, release_cached_memory
 from core.loader import ModelInfo, ModelLoadError  # noqa: F401  (re-exported for callers)
@@ -72,11 +72,18 @@ class Engine(SamplingBackend):
         prompt_ids = self._prompt_ids(prompt, mode)
         prefix_ids = self.tokenizer(params.prefix, add_special_tokens=False)["input_ids"] if params.prefix else []
         seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(4), "little")
-        # Greedy rows are identical by definition: decode one, so batch size cannot change them.
-        rows = [0] if params.greedy else list(range(params.n))
         with self._lock:
             forced = self._forced_row(prompt_ids, prefix_ids, params.top_alternatives)
-            yield from self._stream_rows(prompt, prompt_ids + prefix_ids, rows, params, mode, seed, cancel, forced)
+            if not params.greedy:
+                yield from self._stream_rows(prompt, prompt_ids + prefix_ids, params.wanted_rows, params, mode, seed,
+                                             cancel, forced)
+                return
+            # Greedy rows are identical by definition: decode one and copy it to every wanted
+            # index, so batch size cannot change them.
+            wanted = params.wanted_rows
+            for event in self._stream_rows(prompt, prompt_ids + prefix_ids, [0], replace(params, n=len(wanted), rows=()),
+                                           mode, seed, cancel, forced):
+                yield reindexed(event, wanted)
 
     def _prompt_ids(self, prompt: str, mode: str) -> list[int]:
         model_text = instruct.chat_prompt(self.tokenizer, prompt) if mode == "instruct" else prompt

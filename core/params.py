@@ -27,6 +27,9 @@ class SamplingParams:
     # Text every completion starts with (a branch from a token, `generate --prefix`): its tokens
     # are teacher-forced and their raw log-probs count in the ranking like sampled ones.
     prefix: str = ""
+    # Only these of the n samples, each exactly as the whole request would have drawn it (row i's
+    # randomness depends only on the seed and i): how an interrupted run finishes what it lacks.
+    rows: tuple[int, ...] = ()
 
     def validated(self) -> SamplingParams:
         if not isinstance(self.n, int) or not 1 <= self.n <= MAX_SAMPLES:
@@ -43,8 +46,16 @@ class SamplingParams:
             raise InvalidParams(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if any(not s for s in self.stop):
             raise InvalidParams("stop sequences must not be empty strings")
-        return replace(self, stop=tuple(self.stop))
+        rows = tuple(self.rows)
+        if any(not isinstance(r, int) or not 0 <= r < self.n for r in rows) or len(set(rows)) != len(rows):
+            raise InvalidParams(f"rows must be distinct sample indices from 0 to {self.n - 1}")
+        return replace(self, stop=tuple(self.stop), rows=rows)
 
     @property
     def greedy(self) -> bool:
         return self.temperature == 0
+
+    @property
+    def wanted_rows(self) -> list[int]:
+        """The sample indices this request produces."""
+        return list(self.rows) if self.rows else list(range(self.n))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from core import instruct, stopping
-from core.candidate import Candidate, CandidateDone, TokenDelta
+from core.candidate import Candidate, CandidateDone, TokenDelta, reindexed
 from core.loader import ModelInfo
 from core.params import InvalidParams, SamplingParams
 from core.remote_chunks import body_start, finish_reason, parse_choice
@@ -163,6 +163,14 @@ class RemoteBackend(SamplingBackend):
         # Greedy samples are identical: ask for one and copy it, as the local engine does.
         count = 1 if params.greedy else params.n
         copies = params.n if params.greedy else 1
+        if params.rows:
+            # One request per wanted sample, seeded as that sample's request would be when the
+            # server is asked one sample at a time (samples_per_request 1).
+            if params.greedy:
+                copied = self.stream(prompt, replace(params, n=len(params.rows), rows=()), cancel)
+                return (reindexed(event, list(params.rows)) for event in copied)
+            requests = [_Request(r, 1, self._body(prompt, params, mode, 1, _row_seed(seed, r))) for r in params.rows]
+            return self._run(prompt, params, mode, requests, 1, cancel)
         step = self.samples_per_request
         requests = [_Request(first, min(step, count - first), self._body(prompt, params, mode, min(step, count - first),
                                                                          _row_seed(seed, first)))

@@ -72,3 +72,18 @@ def test_a_server_refuses_a_prefix_with_the_reason():
     backend = RemoteBackend.__new__(RemoteBackend)
     with pytest.raises(InvalidParams, match="forced prefix"):
         next(backend.stream("def f():", SamplingParams(prefix="    return")))
+
+
+@pytest.mark.parametrize("temperature", [0.8, 0.0])
+def test_some_rows_of_a_request_are_drawn_as_the_whole_request_draws_them(tiny_engine, temperature):
+    params = SamplingParams(n=5, temperature=temperature, max_new_tokens=6, seed=7, mode="completion",
+                            stop=("\n\n\n\n",))
+    whole = {c.index: c for c in tiny_engine.generate(PROMPT, params)}
+    some = tiny_engine.generate(PROMPT, SamplingParams(**{**params.__dict__, "rows": (4, 1)}))
+    assert sorted(c.index for c in some) == [1, 4]
+    for cand in some:
+        assert cand.token_ids == whole[cand.index].token_ids and cand.text == whole[cand.index].text
+    with pytest.raises(InvalidParams, match="distinct sample indices"):
+        SamplingParams(n=2, rows=(2,)).validated()
+    with pytest.raises(InvalidParams, match="distinct sample indices"):
+        SamplingParams(n=3, rows=(1, 1)).validated()

@@ -43,3 +43,15 @@ def test_path_opens_the_local_engine(tiny_model_dir):
 def test_bad_urls(url, message):
     with pytest.raises(RemoteError, match=message):
         open_backend(url)
+
+
+def test_a_server_draws_some_rows_as_one_sample_requests_draw_them():
+    with FakeOpenAI() as fake:
+        backend = open_backend(fake.url, "fake-model", progress=lambda _m: None)
+        backend.samples_per_request = 1
+        params = SamplingParams(n=4, mode="completion", seed=3)
+        whole = {c.index: c.text for c in backend.generate("def f():\n", params)}
+        some = backend.generate("def f():\n", SamplingParams(n=4, mode="completion", seed=3, rows=(3, 0)))
+        assert {c.index: c.text for c in some} == {3: whole[3], 0: whole[0]} and len(set(whole.values())) == 4
+        greedy = backend.generate("def f():\n", SamplingParams(n=4, temperature=0, mode="completion", rows=(2,)))
+        assert [c.index for c in greedy] == [2]
