@@ -103,7 +103,7 @@ class ExamplesTab(JobTab):
         self.rederive_button.setToolTip("Rebuild the function and the tests from the table, dropping hand edits")
         self.generate_button = QPushButton("Generate (Ctrl+Enter)", self, clicked=self.run)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.status = QLabel("Fill in the table, then press Generate.", self, wordWrap=True)
-        self.question = QLabel(self, wordWrap=True)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
+        self.question = QLabel(self, wordWrap=True)
         self.question.setTextFormat(Qt.TextFormat.PlainText)
         self.question.setStyleSheet("font-weight: bold")  # the one thing on the page that waits for the user
         self.answer_buttons: list[QPushButton] = []
