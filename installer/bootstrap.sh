@@ -43,7 +43,7 @@ step "Installing Python packages (torch as installer/pins.txt pins it, a CPU bui
 "$VPY" -m pip install -q --upgrade pip
 # torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
 "$VPY" -m pip install -q -c installer/pins.txt torch
-"$VPY" -m pip install -q -e ".[test]"
+"$VPY" -m pip install -q -e ".[test,lint]"
 # Real-server tests (tests/remote) serve the same GGUF with llama-cpp-python's OpenAI server:
 # a portable build, about 5 minutes once (pip caches the wheel).
 if [ "$MODE" = test ]; then
@@ -70,6 +70,9 @@ case "$MODE" in
   test)
     step "Import contract: core/ and sandbox/ never import Qt"
     .venv/bin/lint-imports
+    step "Lint and types: ruff, mypy"
+    .venv/bin/ruff check .
+    .venv/bin/mypy
     step "Test suite"
     QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -ra "$@"
     ;;
