@@ -170,23 +170,33 @@ class Question:
         return f"For {name}({self.args}), should the answer be {options}?"
 
 
-def disagreement(inputs: Sequence[str], behaviours: Sequence[Behaviour | None]) -> Question | None:
+def _answer_text(outcome: str, decimals: int | None) -> str:
+    """The answer an outcome gives, as a person would write it: a number rounded to the decimals
+    the examples were written with (so 1.2427 and 1.24274 are one answer to 2 decimals).
+    Raises ValueError for an outcome that is no shown value."""
+    value = value_of(outcome)
+    if decimals is not None and isinstance(value, float) and math.isfinite(value):
+        return repr(round(value, decimals))
+    return outcome[1:]
+
+
+def disagreement(inputs: Sequence[str], behaviours: Sequence[Behaviour | None],
+                 decimals: int | None = None) -> Question | None:
     """The most telling input on which these candidates return different values, or None when they
     all agree. Most telling: the most even split (highest entropy), then the most candidates that
     returned a value, then the shortest input. Errors and hangs are left out of the answers: a
-    person answers with a value."""
+    person answers with a value. `decimals`: numbers that agree to that many places agree."""
     best: tuple[tuple[float, int, int], Question] | None = None
     for i, args in enumerate(inputs):
         groups: dict[str, list[int]] = {}
         for position, behaviour in enumerate(behaviours):
-            if behaviour is not None and i < len(behaviour.outcomes):
-                groups.setdefault(behaviour.outcomes[i], []).append(position)
-        answers = []
-        for outcome, members in groups.items():
+            if behaviour is None or i >= len(behaviour.outcomes):
+                continue
             try:
-                answers.append(Answer(value_of(outcome), outcome[1:], tuple(members)))
+                groups.setdefault(_answer_text(behaviour.outcomes[i], decimals), []).append(position)
             except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
                 continue
+        answers = [Answer(ast.literal_eval(text), text, tuple(members)) for text, members in groups.items()]
         if len(answers) < 2:
             continue
         answered = sum(len(a.candidates) for a in answers)

@@ -96,7 +96,8 @@ def examples_question(pool, backend, spec: Spec, completions: Sequence[str], rig
     for model_tests in (False, True) if ask_model else (False,):
         exam = examine(backend, pool, spec.prompt, spec.name, completions, example_inputs=rows, seed=seed,
                        model_tests=model_tests, cancel=cancel)
-        question = bh.disagreement(exam.inputs, [b if ok else None for b, ok in zip(exam.behaviours, right)])
+        question = bh.disagreement(exam.inputs, [b if ok else None for b, ok in zip(exam.behaviours, right)],
+                                   spec.decimals)
         if question is not None or sum(right) < 2 or (cancel is not None and cancel.is_set()):
             break
     return exam, question

@@ -67,6 +67,12 @@ class Spec:
         return f'def {self.name}({args}) -> {self.return_type}:\n    """{self.description.strip()}\n\n{doctests}\n    """\n'
 
     @property
+    def decimals(self) -> int | None:
+        """The fewest decimal places written in an expected number: how exact outputs must be."""
+        places = [expected.decimals for _, expected in self.rows if expected.decimals is not None]
+        return min(places) if places else None
+
+    @property
     def tests(self) -> str:
         lines = ["def check(candidate):"]
         rounded = False

@@ -162,3 +162,16 @@ def test_cluster_and_agreement_curves_prefer_the_majority_and_break_ties_by_mean
     assert heuristic_scores([{"mean_logprob": -1.0}], [True], "cluster") is None
     degenerate = [*samples[:3], {**samples[3], "degenerate": "empty"}]
     assert min(heuristic_scores(degenerate, passed, "cluster")) == heuristic_scores(degenerate, passed, "cluster")[3]
+
+
+def test_answers_that_agree_to_the_examples_decimals_are_one_answer(pool):
+    spec = build_spec(["km", "expected"], [["1", "0.62"], ["10", "6.21"]], "Convert kilometres to miles")
+    assert spec.decimals == 2
+    completions = ["    return km * 0.621371\n", "    return km * 0.6213712\n",
+                   "    return round(km * 0.621371, 2) if km > 0 else -1.0\n"]
+    right = [True] * 3
+    _, question = examples_question(pool, ScriptedBackend(), spec, completions, right, ask_model=False)
+    # The first two agree to the cent everywhere; only the last differs (at 0 and below).
+    assert question is not None and float(pi.parse_args(question.args)[0]) <= 0
+    assert sorted(len(a.candidates) for a in question.answers) == [1, 2]
+    assert all(a.text == repr(round(a.value, 2)) for a in question.answers)
