@@ -113,3 +113,34 @@ def logprob_distribution(passing: Sequence[float], failing: Sequence[float]) -> 
     ax.grid(True, alpha=0.3)
     _legend(fig, [ax])
     return fig
+
+
+def compare_runs(letters: Sequence[str], names: Sequence[str], logprobs: Sequence[Mapping[str, Sequence[float]]],
+                 pass_at_k: Sequence[Mapping[int, float]]) -> Figure:
+    """Runs side by side (core.compare): left, each run's mean token log-probs as one strip of dots
+    (labelled by its letter), passing green, failing red, untested grey; right, pass@k against k,
+    one line per run, named in full in its legend."""
+    fig, (strips, curves) = _figure(2)
+    jitter = np.random.default_rng(0)  # fixed, so the same runs always draw the same picture
+    rows = np.arange(len(letters))[::-1]  # the first run on top, as in the table
+    for row, name, by_verdict, by_k in zip(rows, names, logprobs, pass_at_k):
+        for verdict, colour in (("untested", "grey"), ("failing", "tab:red"), ("passing", "tab:green")):
+            values = np.asarray(by_verdict.get(verdict, ()), dtype=float)
+            if values.size:
+                strips.scatter(values, row + jitter.uniform(-0.25, 0.25, values.size), s=18, alpha=0.6,
+                               color=colour, label=verdict, edgecolors="none")
+        if by_k:
+            ks = sorted(by_k)
+            curves.plot(ks, [100 * by_k[k] for k in ks], marker="o", markersize=3,
+                        label=name if len(name) <= 40 else name[:39] + "…")
+    strips.set_yticks(rows, list(letters))
+    strips.set_ylim(-0.6, len(letters) - 0.4)
+    strips.set(xlabel="mean token log-prob", title="Mean log-prob of each candidate")
+    strips.grid(True, axis="x", alpha=0.3)
+    curves.set_xscale("log")
+    curves.set(xlabel="k (samples)", ylabel="pass@k (%)", title="pass@k against k", ylim=(-2, 102))
+    curves.grid(True, which="both", alpha=0.3)
+    if curves.lines:
+        curves.legend(fontsize="small", loc="lower right")
+    _legend(fig, [strips])
+    return fig

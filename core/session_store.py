@@ -74,9 +74,15 @@ class SessionRow:
 
 
 class SessionStore:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read_only: bool = False):
+        """`read_only`: read the file as it is (`codesynth compare` on the app's sessions): nothing is
+        created, migrated or moved aside, and a file that is not a sessions database of this
+        version raises sqlite3.DatabaseError."""
         self.path = Path(path)
         self.notice: str | None = None  # set when a corrupt database was moved aside
+        if read_only:
+            self.db = _open_read_only(self.path)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = self._open()
@@ -225,6 +231,22 @@ class SessionStore:
                 row.update(passed=results[c.index]["passed"], result=results[c.index].get("result", ""))
             rows.append(row)
         return rows
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"sessions", "candidates"} <= tables:
+            raise sqlite3.DatabaseError("it holds no sessions")
+        if version != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"its schema version is {version} and this version reads {SCHEMA_VERSION} "
+                                        "(the app brings an older file up to date when it opens it)")
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return db
 
 
 def _session(row) -> SessionRow:

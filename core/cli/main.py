@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "core.cli.docstring_cmd",
     "core.cli.eval_cmd",
     "core.cli.report_cmd",
+    "core.cli.compare_cmd",
 )
 
 
