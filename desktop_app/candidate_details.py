@@ -1,6 +1,9 @@
-"""The selected candidate: its code with the probability heat overlay, its test outcome
-(the failing assertion and the output), and the actions on it."""
+"""The selected candidate: its code with the probability heat overlay, the next-token distribution
+at the token under the caret, its test outcome (the failing assertion and the output), and the
+actions on it."""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -16,7 +19,12 @@ from PySide6.QtWidgets import (
 
 from desktop_app import theme
 from desktop_app.candidates_model import CANCELLED, DONE, Entry, badge, notes
+from desktop_app.distribution_view import DistributionView
+from desktop_app.token_explorer import TokenExplorer
 from desktop_app.token_heat_view import TokenHeatView
+
+if TYPE_CHECKING:
+    from desktop_app.main_window import MainWindow
 
 FINISHED_BY = {"stop": "a stop sequence", "eos": "the model's end of text", "length": "the token limit",
                "cancelled": "Stop (it was cut off and not tested)"}
@@ -46,7 +54,7 @@ def outcome_text(entry: Entry) -> str:
 
 
 class CandidateDetails(QWidget):
-    def __init__(self, actions, parent=None):
+    def __init__(self, actions, parent: MainWindow):
         super().__init__(parent)
         self.title = QLabel("Select a candidate to see its tokens and test results.", self, wordWrap=True)
         # However long the line, it wraps: it must never widen the pane and squeeze the editors.
@@ -55,6 +63,7 @@ class CandidateDetails(QWidget):
         self.warning.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.warning.setStyleSheet(f"color: {theme.RUNNING}; font-weight: bold")
         self.heat = TokenHeatView(self)
+        self.distribution = DistributionView(self)
         self.outcome = QPlainTextEdit(self, readOnly=True)
         buttons = QHBoxLayout()  # under the title, which has the whole width to wrap in
         buttons.addWidget(self.warning, 1)
@@ -62,8 +71,12 @@ class CandidateDetails(QWidget):
             button = QToolButton(self)
             button.setDefaultAction(action)
             buttons.addWidget(button)
+        tokens = QSplitter(Qt.Orientation.Horizontal, self)
+        tokens.addWidget(self.heat)
+        tokens.addWidget(self.distribution)
+        tokens.setSizes([400, 300])
         split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(self.heat)
+        split.addWidget(tokens)
         split.addWidget(self.outcome)
         split.setSizes([300, 120])
         layout = QVBoxLayout(self)
@@ -71,22 +84,24 @@ class CandidateDetails(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(buttons)
         layout.addWidget(split)
+        self.explorer = TokenExplorer(self, parent)
 
     def show_entry(self, prompt: str, entry: Entry | None) -> None:
         if entry is None or entry.candidate is None:
             self.title.setText("Select a finished candidate to see its tokens and test results.")
-            self.heat.clear()
-            self.heat.candidate = None
+            self.heat.clear_candidate()
             self.outcome.clear()
             self.warning.setText("")
             return
         c = entry.candidate
+        self.distribution.show_message("Click a token (or move the caret to it) to see the distribution the model "
+                                       "drew it from; right click it to continue from another token.")
         copies = f", {entry.copies} identical samples" if entry.copies > 1 else ""
         self.title.setText(f"Candidate #{c.index} — rank {entry.rank}, mean log-prob {c.mean_logprob:.3f}, "
                            f"{len(c.token_ids)} tokens, ended by {FINISHED_BY.get(c.finish_reason, c.finish_reason)}"
-                           f"{copies}")
+                           f"{copies}{f', {entry.branch.note()}' if entry.branch else ''}")
         warnings = "; ".join(notes(entry))
         self.warning.setText(f"⚠ {warnings[:1].upper()}{warnings[1:]}." if warnings else "")
 
-        self.heat.show_candidate(prompt, c)
+        self.heat.show_candidate(prompt, c, entry.branch)
         self.outcome.setPlainText(outcome_text(entry))

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QFont
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.ranking_view import SCORED, group_duplicates, rank
 from desktop_app import theme
+from desktop_app.branch import Branch
 
 if TYPE_CHECKING:  # for types only: the app imports sandbox.results lazily (see run_controller.show_saved)
     from sandbox.results import RunResult
@@ -45,6 +46,7 @@ class Entry:
     rank: int | None = None
     copies: int = 1
     duplicate: bool = False  # a better-ranked identical program stands for it
+    branch: Branch | None = None  # the candidate and token it branched from (desktop_app.branch)
 
     def test_result(self) -> RunResult:
         """The sandbox's result, which an entry has once its test is DONE."""
@@ -125,6 +127,10 @@ class CandidatesModel(QAbstractTableModel):
             self._rows[index] = row
             self.endInsertRows()
         return row
+
+    def add_branch(self, index: int, branch: Branch) -> None:
+        """A row for the child that `branch` starts, before any of its tokens arrive."""
+        self.entries[self._row_for(index)].branch = branch
 
     def apply(self, events) -> list[Candidate]:
         """Applies a batch of stream events; returns the candidates it finished."""
@@ -242,7 +248,8 @@ class CandidatesModel(QAbstractTableModel):
         if column == TESTS:
             return badge(entry)
         if column == NOTES:
-            return ("⚠ " + "; ".join(notes(entry))) if notes(entry) else ""
+            warning = ("⚠ " + "; ".join(notes(entry))) if notes(entry) else ""
+            return "; ".join(filter(None, [entry.branch and f"↳ {entry.branch.note()}", warning]))
         if column == PROGRAM:
             text = c.text if c is not None else entry.text
             return " ⏎ ".join(line.strip() for line in text.strip().splitlines())[:200]

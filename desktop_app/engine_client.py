@@ -35,6 +35,7 @@ class EngineClient(QObject):
     job_update = Signal(object)  # the running job's latest snapshot (desktop_app.jobs)
     job_done = Signal()
     job_failed = Signal(str)
+    next_token_logits_ready = Signal(object)  # engine_process.NextTokenLogits
     probe_result = Signal(bool, str)  # connection test: ok, what was found or what went wrong
     device_stats = Signal(object)  # dict for a GPU, None on CPU
     state_changed = Signal(str)
@@ -81,6 +82,16 @@ class EngineClient(QObject):
 
     def generate(self, prompt: str, params) -> None:
         self._command(GENERATING, "generate", prompt, params)
+
+    def next_token_logits(self, key: tuple, prompt: str, written_ids: list[int], mode: str, show: int) -> None:
+        """Asks for the raw logits at one position (one teacher-forced pass); the answer comes as
+        `next_token_logits_ready` with `key`, with the `show` likeliest tokens decoded. The engine's state does not change: the request is
+        short, and one sent while it generates is answered when that ends."""
+        self._ensure_process()
+        try:
+            self._conn.send(("next_token_logits", key, prompt, list(written_ids), mode, show))
+        except OSError:
+            pass  # the process died at once: its reader reports that, with the exit code
 
     def probe(self, url: str, served_model: str | None = None) -> None:
         """Tests a server connection in the engine process, which already holds the HTTP client,
@@ -157,6 +168,8 @@ class EngineClient(QObject):
         elif kind == "generate_failed":
             self._set_state(IDLE)
             self.generate_failed.emit(payload)
+        elif kind == "next_token_logits":
+            self.next_token_logits_ready.emit(payload)
         elif kind == "probe_result":
             self._set_state(IDLE)
             self.probe_result.emit(*payload)

@@ -10,9 +10,19 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import dataclass
 
 BATCH_S = 0.05  # one message per 50 ms, so the GUI sees at most 20 batches a second
 JOB_UPDATE_S = 0.25  # a job's snapshots are whole states: the GUI needs only the latest
+
+
+@dataclass(frozen=True)
+class NextTokenLogits:
+    """The raw logits the sampler saw at one position of a candidate (desktop_app.distribution_view)."""
+    key: tuple  # the asker's name for the position
+    logits: bytes | None  # float32, one per vocabulary entry; None when they cannot be had
+    pieces: dict[int, str] | None = None  # the likeliest tokens, decoded: the GUI has no tokenizer
+    problem: str = ""  # why not, in one sentence
 
 
 def _gpu_stats(device: str) -> dict | None:
@@ -74,6 +84,25 @@ def _generate(conn, engine, prompt: str, params, cancel: threading.Event) -> Non
         if batch:
             conn.send(("events", batch))
     conn.send(("generated", None))
+
+
+def _next_token_logits(conn, engine, key: tuple, prompt: str, written_ids: list[int], mode: str, show: int) -> None:
+    # Raw bytes, not a tensor: the GUI turns them into one only when it shapes them, and a pickled
+    # tensor would go through torch's shared-memory reductions.
+    if not hasattr(engine, "next_token_logits"):
+        conn.send(("next_token_logits", NextTokenLogits(key, None, "a server does not give the whole next-token "
+                                                                   "distribution, only its top few log-probs")))
+        return
+    try:
+        logits = engine.next_token_logits(prompt, written_ids, mode)
+    except Exception as exc:  # noqa: BLE001 - any failure still has to reach the user
+        conn.send(("next_token_logits", NextTokenLogits(key, None, f"{type(exc).__name__}: {exc}")))
+        return
+    import torch
+
+    likeliest = torch.argsort(logits, descending=True, stable=True)[:show].tolist()  # as core.distribution orders
+    pieces = {t: engine.tokenizer.decode([t]) for t in likeliest}
+    conn.send(("next_token_logits", NextTokenLogits(key, logits.float().numpy().tobytes(), pieces)))
 
 
 def _probe(conn, url: str, served_model: str | None) -> None:
@@ -156,6 +185,11 @@ def _serve(conn, cancel, pools: dict) -> None:
             _generate(conn, engine, prompt, params, cancel)
         elif command == "probe":
             _probe(conn, *args)
+        elif command == "next_token_logits":
+            if engine is None:
+                conn.send(("next_token_logits", NextTokenLogits(args[0], None, "no model is loaded")))
+                continue
+            _next_token_logits(conn, engine, *args)
         elif command == "job":
             if engine is None:
                 conn.send(("job_failed", "No model is loaded: choose one in the model bar."))

@@ -7,6 +7,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
+from core.candidate import reindexed
 from core.ranking_view import program_key
 from desktop_app.candidates_model import CANCELLED, DONE, NO_TESTS, NOT_TESTED, QUEUED, RUNNING, CandidatesModel
 
@@ -31,6 +32,8 @@ class GenerationRun(QObject):
         self.started = time.monotonic()
         self.ended: float | None = None
         self.deltas = 0
+        self.params = None  # the SamplingParams Generate used; None for a run reopened from History
+        self.branching: int | None = None  # the child candidate being written (desktop_app.branch)
         self._members: dict[str, list[int]] = {}  # program key -> candidate indices
         self._results: dict[str, object] = {}
         sandbox.running.connect(self._on_running)
@@ -50,7 +53,17 @@ class GenerationRun(QObject):
     def pending_tests(self) -> int:
         return sum(1 for key in self._members if key not in self._results) if self.tests.strip() else 0
 
+    def start_branch(self, branch) -> int:
+        """Adds the row of a child that continues from `branch`, and returns its index; the
+        engine writes it as sample 0 of a one-sample request."""
+        self.branching = max((e.index for e in self.model.entries), default=-1) + 1
+        self.model.add_branch(self.branching, branch)
+        self.generating = True  # run_finished comes again once the child is tested
+        return self.branching
+
     def on_events(self, events) -> None:
+        if self.branching is not None:
+            events = [reindexed(e, [self.branching]) for e in events]
         self.deltas += sum(1 for e in events if not hasattr(e, "candidate"))
         for candidate in self.model.apply(events):
             self.candidate_finished.emit(candidate)
@@ -58,7 +71,9 @@ class GenerationRun(QObject):
         self.changed.emit()
 
     def end_generation(self) -> None:
-        self.generating = False
+        if self.branching is not None and self.model.entry(self.branching).candidate is None:
+            self.model.set_test(self.branching, CANCELLED)  # refused or failed: the message bar says why
+        self.generating, self.branching = False, None
         self.ended = time.monotonic()
         self._maybe_done()
 

@@ -62,8 +62,23 @@ class RunController(QObject):
             self.info.emit(f"The sandbox is unavailable ({why}): candidates will not be tested.")
         run = self._new_run(prompt, tests, params.seed or 0, params.n, name)
         run.tests_done.connect(self.run_finished)
+        run.params = params
         self.run_started.emit(run, params)
         self.engine.generate(prompt, params)
+        self.run_changed.emit()
+        return True
+
+    def branch(self, branch, params) -> bool:
+        """Starts one child candidate of the current run from `branch` (desktop_app.branch) with
+        `params`, or emits why it cannot start."""
+        run, problem = self.run, self.engine_refusal()
+        if run is None:
+            problem = "There is no run to branch from: generate first."
+        if problem is not None or run is None:
+            self.error.emit(problem)
+            return False
+        run.start_branch(branch)
+        self.engine.generate(run.prompt, params)
         self.run_changed.emit()
         return True
 
@@ -138,8 +153,9 @@ class RunController(QObject):
 
     def _on_generated(self) -> None:
         if self.run is not None:
+            branched = self.run.branching is not None  # a child's speed is not the run's
             self.run.end_generation()
-            if self.run.deltas:
+            if self.run.deltas and not branched:
                 self.last_tokens_per_s = self.run.tokens_per_s
 
     def _on_generate_failed(self, message: str) -> None:

@@ -1,5 +1,9 @@
 """The selected candidate as highlighted code with a per-token probability heat overlay;
-hovering a token shows its probability and the model's top alternatives."""
+hovering a token shows its probability and the model's top alternatives. The caret (a click, or
+the arrow keys) selects a token, whose next-token distribution the details pane plots; the
+context menu (right click, or the Menu key at the caret) continues from any alternative there,
+as a new candidate (desktop_app.branch). A branch's forced part is underlined and a line marks
+where it parts from the candidate it came from."""
 from __future__ import annotations
 
 import bisect
@@ -7,13 +11,14 @@ import html
 import math
 
 from pygments.lexers import PythonLexer
-from PySide6.QtCore import QEvent
-from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QTextEdit, QToolTip
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QContextMenuEvent, QFontDatabase, QPainter, QPen, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QMenu, QTextEdit, QToolTip
 from qtconsole.pygments_highlighter import PygmentsHighlighter
 
 from core.candidate import Candidate
 from desktop_app import theme
+from desktop_app.branch import Branch
 
 
 def heat_colour(probability: float) -> QColor:
@@ -24,25 +29,45 @@ def heat_colour(probability: float) -> QColor:
     return colour
 
 
+def alternatives_at(candidate: Candidate, i: int) -> list[tuple[str, float]]:
+    """The model's top alternatives at token `i` other than the token it wrote, likeliest first."""
+    alternatives = candidate.top_logprobs[i] if i < len(candidate.top_logprobs) else []
+    return [(piece, logprob) for piece, logprob in alternatives if piece != candidate.tokens[i]]
+
+
 class TokenHeatView(QTextEdit):
+    branch_requested = Signal(int, str)  # token position, the alternative piece to write there instead
+    position_selected = Signal(int)  # the token under the caret
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
+        # A caret the arrow keys move, so a token can be chosen (and its menu opened) from the keyboard.
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.highlighter = PygmentsHighlighter(self.document(), lexer=PythonLexer())
         self.highlighter.set_style(theme.pygments_style())
         self.candidate: Candidate | None = None
         self._starts: list[int] = []  # document position where each shown token starts
+        self.parting: int | None = None  # document position where a branch parts from its parent
+        self._selected: int | None = None
+        self._filling = False
+        self.cursorPositionChanged.connect(self._on_caret)
 
-    def show_candidate(self, prompt: str, candidate) -> None:
+    def show_candidate(self, prompt: str, candidate, branch: Branch | None = None) -> None:
         """Completion mode shows the prompt and the sampled tokens after it; instruct mode
         shows the model's reply, whose tokens are what the log-probs describe."""
+        self._filling = True
         self.clear()
-        self.candidate, self._starts = candidate, []
+        self.candidate, self._starts, self._selected = candidate, [], None
         cursor = QTextCursor(self.document())
         if candidate.text == candidate.raw_text:
             cursor.insertText(prompt, QTextCharFormat())
+        start = cursor.position()
+        self.parting = None if branch is None else start + len(branch.kept)
+        forced_end = 0 if branch is None else start + len(branch.prefix)
         budget = len(candidate.raw_text)  # the last token may run past the stop sequence
         for piece, logprob in zip(candidate.tokens, candidate.token_logprobs):
             piece = piece[:budget]
@@ -51,8 +76,63 @@ class TokenHeatView(QTextEdit):
             budget -= len(piece)
             fmt = QTextCharFormat()
             fmt.setBackground(heat_colour(math.exp(logprob)))
+            if cursor.position() < forced_end:  # written because the branch said so, not sampled
+                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
             self._starts.append(cursor.position())
             cursor.insertText(piece, fmt)
+        self.setTextCursor(QTextCursor(self.document()))
+        self._filling = False
+
+    def clear_candidate(self) -> None:
+        self.clear()
+        self.candidate, self._starts, self._selected, self.parting = None, [], None, None
+
+    def _on_caret(self) -> None:
+        i = None if self._filling or self.candidate is None else self.token_at(self.textCursor().position())
+        if i is not None and i != self._selected:
+            self._selected = i
+            self.position_selected.emit(i)
+
+    def select_token(self, i: int) -> None:
+        """Puts the caret on token `i` (as a click on it does)."""
+        cursor = self.textCursor()
+        cursor.setPosition(self._starts[i])
+        self.setTextCursor(cursor)
+
+    def branch_actions(self, menu: QMenu, i: int) -> None:
+        """One entry per alternative at token `i`: continue the candidate from it."""
+        c = self.candidate
+        if c is None:
+            return
+        alternatives = alternatives_at(c, i)
+        if not alternatives:
+            return
+        menu.addSeparator()
+        for piece, logprob in alternatives:
+            action = menu.addAction(f"Continue from here with {piece!r} (p={math.exp(logprob):.3f})")
+            action.triggered.connect(lambda _checked=False, p=piece: self.branch_requested.emit(i, p))
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        keyboard = event.reason() == QContextMenuEvent.Reason.Keyboard
+        position = self.textCursor().position() if keyboard else self.cursorForPosition(event.pos()).position()
+        menu = self.createStandardContextMenu(event.pos())
+        i = self.token_at(position) if self.candidate is not None else None
+        if i is not None:
+            self.branch_actions(menu, i)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.parting is None:
+            return
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(min(self.parting, self.document().characterCount() - 1))
+        rect = self.cursorRect(cursor)
+        painter = QPainter(self.viewport())
+        painter.setPen(QPen(QColor(theme.RUNNING), 2))
+        painter.drawLine(rect.left(), rect.top() - 2, rect.left(), rect.bottom() + 2)
+        painter.end()
 
     def token_at(self, position: int) -> int | None:
         i = bisect.bisect_right(self._starts, position) - 1
