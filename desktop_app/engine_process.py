@@ -90,13 +90,13 @@ def _next_token_logits(conn, engine, key: tuple, prompt: str, written_ids: list[
     # Raw bytes, not a tensor: the GUI turns them into one only when it shapes them, and a pickled
     # tensor would go through torch's shared-memory reductions.
     if not hasattr(engine, "next_token_logits"):
-        conn.send(("next_token_logits", NextTokenLogits(key, None, "a server does not give the whole next-token "
-                                                                   "distribution, only its top few log-probs")))
+        conn.send(("next_token_logits", NextTokenLogits(key, None, problem="a server does not give the whole "
+                                                                   "next-token distribution, only its top few log-probs")))
         return
     try:
         logits = engine.next_token_logits(prompt, written_ids, mode)
     except Exception as exc:  # noqa: BLE001 - any failure still has to reach the user
-        conn.send(("next_token_logits", NextTokenLogits(key, None, f"{type(exc).__name__}: {exc}")))
+        conn.send(("next_token_logits", NextTokenLogits(key, None, problem=f"{type(exc).__name__}: {exc}")))
         return
     import torch
 
@@ -187,7 +187,7 @@ def _serve(conn, cancel, pools: dict) -> None:
             _probe(conn, *args)
         elif command == "next_token_logits":
             if engine is None:
-                conn.send(("next_token_logits", NextTokenLogits(args[0], None, "no model is loaded")))
+                conn.send(("next_token_logits", NextTokenLogits(args[0], None, problem="no model is loaded")))
                 continue
             _next_token_logits(conn, engine, *args)
         elif command == "job":
