@@ -31,6 +31,7 @@ from desktop_app.candidate_actions import CandidateActions
 from desktop_app.candidate_details import CandidateDetails, outcome_text
 from desktop_app.candidates_view import CandidatesView
 from desktop_app.code_editor import CodeEditor
+from desktop_app.compare_tab import CompareTab
 from desktop_app.console_dock import ConsoleDock
 from desktop_app.controls_panel import PRESETS, ControlsPanel
 from desktop_app.docstrings_tab import DocstringsTab
@@ -167,6 +168,8 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         for tab in (docstrings_tab, self.examples_tab, self.lab_tab):
             self.job_tabs[tab.kind] = tab
             self.tabs.addTab(tab, tab.title)
+        self.compare_tab = CompareTab(self.store, self)
+        self.tabs.addTab(self.compare_tab, self.compare_tab.title)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addWidget(self.message)
@@ -263,6 +266,12 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.jobs.session_saved.connect(self.history.schedule_refresh)
         self.history.open_requested.connect(self.open_session)
         self.history.export_requested.connect(self.export_session)
+        pin = QAction("Pin to Compare", self.history.list)
+        pin.triggered.connect(lambda: self.pin_to_compare(self.history.selected_id()))
+        self.history.list.addAction(pin)
+        self.compare_tab.error.connect(self.message.error)
+        self.compare_tab.info.connect(self.message.info)
+        self.compare_tab.saved.connect(self.history.schedule_refresh)
         self.examples_tab.use_requested.connect(self.use_function)
         self.tabs.currentChanged.connect(self._clear_error)
         lab = self.lab_tab
@@ -356,6 +365,11 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.ranking_box.setCurrentIndex(self.ranking_box.findData(key))
         next(a for a in self.ranking_group.actions() if a.data() == key).setChecked(True)
 
+    def pin_to_compare(self, sid: int | None) -> None:
+        """History's "Pin to Compare": the run joins the Compare tab, which comes to the front."""
+        if sid is not None and self.compare_tab.pin_session(sid):
+            self.tabs.setCurrentWidget(self.compare_tab)
+
     def use_function(self, text: str, tests: str, name: str) -> None:
         """A function taken from From examples becomes the Workbench's problem, with its tests."""
         self.start_problem(text, tests, f"{name} (from examples)")
@@ -416,6 +430,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.console.shutdown()
         self.recorder.finish(STOPPED)
         self.jobs.finish(STOPPED)
+        self.compare_tab.shutdown()
         self.controller.shutdown()
         self.history.detach()
         self.store.close()

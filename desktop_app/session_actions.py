@@ -35,6 +35,10 @@ class SessionActions(WindowMixin):
 
     def open_session(self, sid: int) -> None:
         row = self.store.get(sid)
+        if row.kind == self.compare_tab.kind:
+            self.compare_tab.restore(sid, self.store.document(sid, row.kind) or {"runs": []})
+            self.tabs.setCurrentWidget(self.compare_tab)
+            return
         if row.kind in self.job_tabs:
             tab = self.job_tabs[row.kind]
             if tab.running:

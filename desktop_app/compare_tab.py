@@ -1,0 +1,347 @@
+"""The Compare tab: 2 to 4 pinned runs (Workbench runs and Sampling lab sweeps from History, eval
+run directories) side by side: the table of core.compare, its figure, each run's best candidate
+and the diff of any two candidates. The pinned runs are a session of their own (kind "compare"),
+saved at each change and reopened from History.
+
+A change costs one core.compare (milliseconds, no model or sandbox); the figure takes a second or
+more to draw, so it is drawn on a worker thread and shown when it comes. That thread is the only
+user of matplotlib in the GUI process, so the dark style it sets around a drawing (global in
+matplotlib) meets no other figure."""
+from __future__ import annotations
+
+import io
+from concurrent.futures import ThreadPoolExecutor
+
+from pygments.lexers import DiffLexer
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from qtconsole.pygments_highlighter import PygmentsHighlighter
+
+from core import compare as cmp
+from core.compare_sources import from_eval_dir, from_session
+from core.user_error import UserError
+from desktop_app import theme
+from desktop_app.code_editor import CodeEditor
+from desktop_app.lab_plots import PlotImage
+from desktop_app.titled import titled
+
+KIND = "compare"
+IDLE_TEXT = ("Pin 2 to 4 runs to compare them: a Workbench run or a sweep from History (right-click, "
+             "Pin to Compare), or an eval run directory.")
+DPI = 120
+
+
+def render_png(comparison: cmp.Comparison, dark: bool) -> bytes:
+    from matplotlib import style
+
+    buf = io.BytesIO()
+    with style.context("dark_background" if dark else "default"):
+        cmp.figure(comparison).savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def _code_view(parent, lexer=None) -> CodeEditor:
+    view = CodeEditor(parent)
+    view.setReadOnly(True)
+    if lexer is not None:  # the window restyles every CodeEditor's `highlighter` in dark mode
+        view.highlighter.setDocument(None)
+        view.highlighter = PygmentsHighlighter(view.document(), lexer=lexer)
+        view.highlighter.set_style(theme.pygments_style())
+    return view
+
+
+class CompareTab(QWidget):
+    kind = KIND
+    title = "Compare"
+    error = Signal(str)
+    info = Signal(str)
+    saved = Signal()  # the History list may have changed
+    figure_drawn = Signal(int, bytes)  # (generation, PNG), from the drawing thread
+
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.runs: list[cmp.RunRecord] = []
+        self.comparison: cmp.Comparison | None = None
+        self.session_id: int | None = None
+        self._generation = 0  # of the latest comparison: an older figure arriving late is dropped
+        self._dark = theme.is_dark()
+        self._drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compare-figure")
+        self.figure_drawn.connect(self._show_figure)
+
+        pin_eval = QPushButton("Pin eval run…", self)
+        pin_eval.setToolTip("A `codesynth eval` run directory: one run per temperature")
+        pin_eval.clicked.connect(lambda: self.pin_eval_dir())
+        self.unpin_button = QPushButton("Unpin", self)
+        self.unpin_button.clicked.connect(lambda: self.unpin(self.pins.currentRow()))
+        clear = QPushButton("Clear", self)
+        clear.setToolTip("Start a new comparison; this one stays in History")
+        clear.clicked.connect(self.clear)
+        self.pins = QListWidget(self)
+        self.pins.setMaximumHeight(90)
+        self.status = QLabel(IDLE_TEXT, self)
+        self.status.setWordWrap(True)
+        self.table = QTableWidget(0, 0, self)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.plot = PlotImage("The figure: each run's candidates by mean log-prob, and pass@k against k", self)
+        self.best_titles = [QLabel(self) for _ in range(cmp.MAX_RUNS)]
+        self.best_views = [_code_view(self) for _ in range(cmp.MAX_RUNS)]
+        self.diff_left, self.diff_right = QComboBox(self), QComboBox(self)
+        for box in (self.diff_left, self.diff_right):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(24)
+            box.activated.connect(lambda _i: self._on_diff_chosen())
+        self.diff_view = _code_view(self, DiffLexer())
+
+        buttons = QVBoxLayout()
+        for button in (pin_eval, self.unpin_button, clear):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        pins_row = QHBoxLayout()
+        pins_row.addWidget(self.pins, 1)
+        pins_row.addLayout(buttons)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(pins_row)
+        top_layout.addWidget(self.status)
+        top_layout.addWidget(self.table, 1)
+        upper = QSplitter(Qt.Orientation.Horizontal, self)
+        upper.addWidget(top)
+        upper.addWidget(self.plot)
+        upper.setSizes([520, 680])
+        best = QWidget(self)
+        best_layout = QHBoxLayout(best)
+        best_layout.setContentsMargins(0, 0, 0, 0)
+        for title, view in zip(self.best_titles, self.best_views):
+            column = QVBoxLayout()
+            column.addWidget(title)
+            column.addWidget(view)
+            best_layout.addLayout(column)
+        diff_box = QWidget(self)
+        diff_layout = QVBoxLayout(diff_box)
+        diff_layout.setContentsMargins(0, 0, 0, 0)
+        choose = QHBoxLayout()
+        choose.addWidget(QLabel("<b>Diff</b>", self))
+        choose.addWidget(self.diff_left, 1)
+        choose.addWidget(QLabel("against", self))
+        choose.addWidget(self.diff_right, 1)
+        diff_layout.addLayout(choose)
+        diff_layout.addWidget(self.diff_view, 1)
+        lower = QSplitter(Qt.Orientation.Horizontal, self)
+        lower.addWidget(titled("Each run's best candidate (by mean log-prob)", best))
+        lower.addWidget(diff_box)
+        lower.setSizes([700, 500])
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(upper)
+        splitter.addWidget(lower)
+        splitter.setSizes([520, 330])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+        self._show()
+
+    @property
+    def running(self) -> bool:  # as a job tab's: a comparison runs nothing, so it never is
+        return False
+
+    # -- pinning ---------------------------------------------------------------------------------
+
+    def pin(self, records: list[cmp.RunRecord]) -> bool:
+        """Adds `records` (those not pinned yet); refuses them all, saying why, past MAX_RUNS."""
+        pinned = {run.origin for run in self.runs}
+        new = [record for record in records if record.origin not in pinned]
+        if not new:
+            self.info.emit("Those runs are pinned already.")
+            return False
+        if len(self.runs) + len(new) > cmp.MAX_RUNS:
+            room = cmp.MAX_RUNS - len(self.runs)
+            self.error.emit(f"Compare holds at most {cmp.MAX_RUNS} runs: this adds {len(new)} and there is room for "
+                            f"{room}; unpin some first{' or pin one temperature at a time' if len(new) > 1 else ''}.")
+            return False
+        self.runs.extend(new)
+        # Pinned runs keep their letters, so the diff chosen still names the same candidates.
+        self._changed([self.diff_left.currentData(), self.diff_right.currentData()])
+        return True
+
+    def pin_session(self, session_id: int) -> bool:
+        """A Workbench run, or every temperature of a sweep, saved in the window's store."""
+        try:
+            return self.pin(from_session(self.store, session_id))
+        except UserError as exc:
+            self.error.emit(str(exc))
+            return False
+
+    def pin_eval_dir(self, path: str | None = None, temperature: float | None = None) -> bool:
+        if path is None:
+            path = QFileDialog.getExistingDirectory(self, "Pin an eval run (the --out directory of codesynth eval)")
+            if not path:
+                return False
+        try:
+            return self.pin(from_eval_dir(path, temperature))
+        except UserError as exc:
+            self.error.emit(str(exc))
+            return False
+
+    def unpin(self, row: int) -> None:
+        if 0 <= row < len(self.runs):
+            del self.runs[row]
+            self._changed()
+
+    def clear(self) -> None:
+        """A new comparison: the one shown stays in History as it was."""
+        self.runs, self.session_id = [], None
+        self._show()
+
+    # -- session ---------------------------------------------------------------------------------
+
+    def document(self) -> dict:
+        return {"runs": [run.to_json() for run in self.runs],
+                "diff": [self.diff_left.currentData(), self.diff_right.currentData()]}
+
+    def restore(self, session_id: int, document: dict) -> None:
+        self.session_id = session_id
+        self.runs = [cmp.RunRecord.from_json(run) for run in document["runs"]]
+        self._show(document.get("diff"))
+
+    def _changed(self, diff: list | None = None) -> None:
+        self._show(diff)
+        self._save()
+
+    def _save(self) -> None:
+        name = "Compare " + " vs ".join(run.label for run in self.runs)
+        if self.session_id is None:
+            self.session_id = self.store.create(name[:120], KIND, state="done")
+        else:
+            self.store.update(self.session_id, name=name[:120])
+        self.store.put_document(self.session_id, KIND, self.document())
+        self.saved.emit()
+
+    # -- showing ---------------------------------------------------------------------------------
+
+    def _show(self, diff: list | None = None) -> None:
+        self.pins.clear()
+        self.pins.addItems([f"{letter}: {run.label}   ({run.origin})" for letter, run in zip(cmp.LETTERS, self.runs)])
+        self.unpin_button.setEnabled(bool(self.runs))
+        self._generation += 1
+        if len(self.runs) < cmp.MIN_RUNS:
+            self.comparison = None
+            self.status.setText(IDLE_TEXT if not self.runs else "Pin one more run to compare.")
+            self.table.setRowCount(0)
+            self.table.setColumnCount(0)
+            self.plot.set_png(b"")
+            self._show_best()
+            self._fill_diff_choices(None)
+            return
+        self.comparison = cmp.compare(self.runs)
+        self.status.setText(f"Best candidates and diffs of {self.comparison.focus}."
+                            + (" Same in every run: " + ", ".join(f"{k} {v}" for k, v in self.comparison.common)
+                               if self.comparison.common else ""))
+        self._show_table(self.comparison)
+        self._show_best()
+        self._fill_diff_choices(self.comparison, diff)
+        self._draw(self.comparison)
+
+    def _show_table(self, comparison: cmp.Comparison) -> None:
+        rows = cmp.table(comparison)
+        self.table.setColumnCount(len(comparison.runs))
+        self.table.setHorizontalHeaderLabels(list(cmp.LETTERS[:len(comparison.runs)]))
+        for column, header in enumerate(comparison.headers):
+            self.table.horizontalHeaderItem(column).setToolTip(header)
+        self.table.setRowCount(len(rows))
+        self.table.setVerticalHeaderLabels([row[0] for row in rows])
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row[1:]):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.table.setItem(i, j, item)
+
+    def _show_best(self) -> None:
+        stats = self.comparison.stats if self.comparison else ()
+        for i, (title, view) in enumerate(zip(self.best_titles, self.best_views)):
+            shown = i < len(self.runs)
+            title.setVisible(shown)
+            view.setVisible(shown)
+            best = stats[i].best if i < len(stats) else None
+            verdict = "" if best is None else {True: " ✓ passes", False: " ✗ fails", None: " untested"}[best.passed]
+            title.setText(f"<b>{cmp.LETTERS[i]}</b>" + ("" if best is None else f" #{best.index}{verdict}"))
+            title.setStyleSheet("" if best is None or best.passed is None else
+                                f"color: {theme.PASS if best.passed else theme.FAIL}")
+            view.setPlainText("" if best is None else best.completion)
+
+    def _fill_diff_choices(self, comparison: cmp.Comparison | None, chosen: list | None = None) -> None:
+        entries = []
+        if comparison is not None:
+            for run, letter in enumerate(cmp.LETTERS[:len(comparison.runs)]):
+                for sample in cmp.focus_candidates(comparison, run):
+                    score = "—" if sample.mean_logprob is None else f"{sample.mean_logprob:.3f}"
+                    verdict = {True: "passes", False: "fails", None: "untested"}[sample.passed]
+                    entries.append((f"{letter}#{sample.index}  ({score}, {verdict})", f"{letter}#{sample.index}"))
+        keys = [key for _, key in entries]
+        # By default each run's best: the first of its candidates in the list.
+        defaults = [next((k for k in keys if k.startswith(letter)), None) for letter in "AB"]
+        for box, default, wanted in zip((self.diff_left, self.diff_right), defaults, chosen or (None, None)):
+            box.blockSignals(True)
+            box.clear()
+            for text, key in entries:
+                box.addItem(text, key)
+            box.setCurrentIndex(max(0, keys.index(wanted if wanted in keys else default)) if default else -1)
+            box.blockSignals(False)
+        self._on_diff_chosen(save=False)
+
+    def _on_diff_chosen(self, save: bool = True) -> None:
+        left, right = self.diff_left.currentData(), self.diff_right.currentData()
+        if self.comparison is None or left is None or right is None:
+            self.diff_view.setPlainText("")
+            return
+        text = cmp.diff(cmp.pick(self.comparison, left), cmp.pick(self.comparison, right), left, right)
+        self.diff_view.setPlainText(text or f"{left} and {right} are the same program.")
+        if save and self.session_id is not None:
+            self.store.put_document(self.session_id, KIND, self.document())
+
+    # -- the figure ------------------------------------------------------------------------------
+
+    def _draw(self, comparison: cmp.Comparison) -> None:
+        generation, dark = self._generation, self._dark
+
+        def draw() -> None:
+            png = render_png(comparison, dark)
+            try:
+                self.figure_drawn.emit(generation, png)
+            except RuntimeError:  # the tab was deleted while its figure was drawn
+                pass
+
+        self._drawer.submit(draw)
+
+    def _show_figure(self, generation: int, png: bytes) -> None:
+        if generation == self._generation:
+            self.plot.set_png(png)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        # View > Dark mode changes the palette: the figure is drawn again in the other style.
+        if event.type() == QEvent.Type.PaletteChange and theme.is_dark() != self._dark:
+            self._dark = theme.is_dark()
+            if self.comparison is not None:
+                self._generation += 1
+                self._draw(self.comparison)
+
+    def shutdown(self) -> None:
+        """The window closes: a figure still being drawn is not waited for."""
+        self._drawer.shutdown(wait=False, cancel_futures=True)
