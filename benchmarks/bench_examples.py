@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--max-new-tokens", type=int, default=160)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ids", default="", help="comma-separated example ids to run (default: all)")
     args = parser.parse_args(argv)
 
     from core.backend import open_backend
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     def all_right(verdicts, candidates):
         return [all(x is None for x in v) and c.degenerate is None for v, c in zip(verdicts, candidates)]
 
-    tasks = [e for e in load_library() if e.kind == "examples"]
+    wanted = {i.strip() for i in args.ids.split(",") if i.strip()}
+    tasks = [e for e in load_library() if e.kind == "examples" and (not wanted or e.id in wanted)]
     engine = open_backend(args.model, None, progress=lambda _m: None)
     params = SamplingParams(n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
                             seed=args.seed).validated()
