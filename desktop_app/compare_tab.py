@@ -4,13 +4,12 @@ and the diff of any two candidates. The pinned runs are a session of their own (
 saved at each change and reopened from History.
 
 A change costs one core.compare (milliseconds, no model or sandbox); the figure takes a second or
-more to draw, so it is drawn on a worker thread and shown when it comes. That thread is the only
-user of matplotlib in the GUI process, so the dark style it sets around a drawing (global in
-matplotlib) meets no other figure."""
+more to draw, so it is drawn in a helper process (started at the first drawing, kept for the
+next) and shown when it comes: a thread would hold the GIL and slow every GUI event meanwhile."""
 from __future__ import annotations
 
-import io
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from pygments.lexers import DiffLexer
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -42,16 +41,6 @@ from desktop_app.titled import titled
 KIND = "compare"
 IDLE_TEXT = ("Pin 2 to 4 runs to compare them: a Workbench run or a sweep from History (right-click, "
              "Pin to Compare), or an eval run directory.")
-DPI = 120
-
-
-def render_png(comparison: cmp.Comparison, dark: bool) -> bytes:
-    from matplotlib import style
-
-    buf = io.BytesIO()
-    with style.context("dark_background" if dark else "default"):
-        cmp.figure(comparison).savefig(buf, format="png", dpi=DPI)
-    return buf.getvalue()
 
 
 def _code_view(parent, lexer=None) -> CodeEditor:
@@ -70,7 +59,7 @@ class CompareTab(QWidget):
     error = Signal(str)
     info = Signal(str)
     saved = Signal()  # the History list may have changed
-    figure_drawn = Signal(int, bytes)  # (generation, PNG), from the drawing thread
+    figure_drawn = Signal(int, bytes)  # (generation, PNG), from the executor's thread
 
     def __init__(self, store, parent=None) -> None:
         super().__init__(parent)
@@ -80,7 +69,8 @@ class CompareTab(QWidget):
         self.session_id: int | None = None
         self._generation = 0  # of the latest comparison: an older figure arriving late is dropped
         self._dark = theme.is_dark()
-        self._drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compare-figure")
+        self._drawer: ProcessPoolExecutor | None = None  # started at the first figure
+        self._documents: list[dict] = []  # the runs as JSON, made once per change, saved at each
         self.figure_drawn.connect(self._show_figure)
 
         pin_eval = QPushButton("Pin eval run…", self)
@@ -212,7 +202,9 @@ class CompareTab(QWidget):
     # -- session ---------------------------------------------------------------------------------
 
     def document(self) -> dict:
-        return {"runs": [run.to_json() for run in self.runs],
+        if len(self._documents) != len(self.runs):
+            self._documents = [run.to_json() for run in self.runs]
+        return {"runs": self._documents,
                 "diff": [self.diff_left.currentData(), self.diff_right.currentData()]}
 
     def restore(self, session_id: int, document: dict) -> None:
@@ -236,6 +228,7 @@ class CompareTab(QWidget):
     # -- showing ---------------------------------------------------------------------------------
 
     def _show(self, diff: list | None = None) -> None:
+        self._documents = []
         self.pins.clear()
         self.pins.addItems([f"{letter}: {run.label}   ({run.origin})" for letter, run in zip(cmp.LETTERS, self.runs)])
         self.unpin_button.setEnabled(bool(self.runs))
@@ -318,16 +311,20 @@ class CompareTab(QWidget):
     # -- the figure ------------------------------------------------------------------------------
 
     def _draw(self, comparison: cmp.Comparison) -> None:
-        generation, dark = self._generation, self._dark
+        if self._drawer is None:
+            # spawn: forking a process that runs Qt's threads is unsafe.
+            self._drawer = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        generation = self._generation
 
-        def draw() -> None:
-            png = render_png(comparison, dark)
+        def done(future: Future) -> None:
+            if future.cancelled() or future.exception() is not None:
+                return  # a drawing cut short by closing, or a broken helper: the table still stands
             try:
-                self.figure_drawn.emit(generation, png)
+                self.figure_drawn.emit(generation, future.result())
             except RuntimeError:  # the tab was deleted while its figure was drawn
                 pass
 
-        self._drawer.submit(draw)
+        self._drawer.submit(cmp.render_png, comparison, self._dark).add_done_callback(done)
 
     def _show_figure(self, generation: int, png: bytes) -> None:
         if generation == self._generation:
@@ -344,4 +341,5 @@ class CompareTab(QWidget):
 
     def shutdown(self) -> None:
         """The window closes: a figure still being drawn is not waited for."""
-        self._drawer.shutdown(wait=False, cancel_futures=True)
+        if self._drawer is not None:
+            self._drawer.shutdown(wait=False, cancel_futures=True)
