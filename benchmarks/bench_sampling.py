@@ -165,8 +165,9 @@ def decode_rate(totals: dict, name: str, prefill_s: float, first_tokens: int) ->
 
 def limit_figures(totals: dict, plain, weight_bytes: int, n: int, prefill_s: float, prompts: int) -> dict[str, str]:
     """Fractions of the machine's measured limits (benchmarks/bandwidth.py says what is measured)."""
-    read_gbs, copy_gbs = bandwidth.read_bandwidth_gbs(), bandwidth.copy_bandwidth_gbs()
-    peak_gflops = bandwidth.matmul_gflops(plain.model.dtype)
+    device = plain.model.device
+    read_gbs, copy_gbs = bandwidth.read_bandwidth_gbs(device), bandwidth.copy_bandwidth_gbs(device)
+    peak_gflops = bandwidth.matmul_gflops(device, plain.model.dtype)
     # Decoding a token does 2 FLOPs per weight of every matrix product (the head included);
     # attention over a context of a few hundred positions adds little and is left out.
     flops_per_token = 2 * sum(m.weight.numel() for m in plain.model.modules() if isinstance(m, torch.nn.Linear))
