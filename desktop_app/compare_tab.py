@@ -340,6 +340,7 @@ class CompareTab(QWidget):
                 self._draw(self.comparison)
 
     def shutdown(self) -> None:
-        """The window closes: a figure still being drawn is not waited for."""
+        """The window closes: figures not started are dropped. The one being drawn (a second or two)
+        is waited for: leaving it makes the executor's exit hook write to a closed pipe."""
         if self._drawer is not None:
-            self._drawer.shutdown(wait=False, cancel_futures=True)
+            self._drawer.shutdown(wait=True, cancel_futures=True)
