@@ -155,6 +155,12 @@ class Answer:
     value: object
     text: str
     candidates: tuple[int, ...]  # positions in the list the question was asked about
+    from_model_test: bool = False  # no candidate gives it: a test the model wrote expects it
+
+    def supporters(self) -> str:
+        if self.from_model_test:
+            return "a test the model wrote"
+        return f"{len(self.candidates)} candidate{'s' * (len(self.candidates) != 1)}"
 
 
 @dataclass(frozen=True)
@@ -165,8 +171,7 @@ class Question:
     answers: tuple[Answer, ...]  # most candidates first
 
     def sentence(self, name: str) -> str:
-        options = " or ".join(f"{a.text} ({len(a.candidates)} candidate{'s' * (len(a.candidates) != 1)})"
-                              for a in self.answers)
+        options = " or ".join(f"{a.text} ({a.supporters()})" for a in self.answers)
         return f"For {name}({self.args}), should the answer be {options}?"
 
 
@@ -206,3 +211,28 @@ def disagreement(inputs: Sequence[str], behaviours: Sequence[Behaviour | None],
             ordered = tuple(sorted(answers, key=lambda a: (-len(a.candidates), a.candidates)))
             best = (rank, Question(args, ordered))
     return None if best is None else best[1]
+
+
+def dissent(inputs: Sequence[str], behaviours: Sequence[Behaviour | None], tests: Sequence[GeneratedTest],
+            known: Sequence[str] = (), decimals: int | None = None) -> Question | None:
+    """When the candidates agree everywhere, a test the model wrote may still read the examples
+    another way: the first test, on an input not already in `known` (the examples'), whose
+    expected value differs from the one all these candidates return there."""
+    for test in tests:
+        if test.args in known or test.args not in inputs:
+            continue
+        i = inputs.index(test.args)
+        given = {b.outcomes[i] for b in behaviours if b is not None}
+        if len(given) != 1:
+            continue
+        try:
+            agreed = _answer_text(given.pop(), decimals)
+            expected = _answer_text("=" + test.expected, decimals)
+        except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+            continue
+        if agreed == expected or ast.literal_eval(agreed) == ast.literal_eval(expected):
+            continue
+        members = tuple(p for p, b in enumerate(behaviours) if b is not None)
+        return Question(test.args, (Answer(ast.literal_eval(agreed), agreed, members),
+                                    Answer(ast.literal_eval(expected), expected, (), from_model_test=True)))
+    return None

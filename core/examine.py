@@ -90,7 +90,9 @@ def examples_question(pool, backend, spec: Spec, completions: Sequence[str], rig
     """For a table of examples (core.examples): every candidate's behaviour around the examples,
     and the question that separates the candidates getting every example right (`right`), if
     they disagree anywhere. The examples' neighbours come first (a second's work); only when they
-    show no disagreement is the model asked for inputs too (`ask_model`), which takes longer."""
+    show no disagreement is the model asked for tests too (`ask_model`), which takes longer: their
+    inputs may split the candidates, and a test expecting what no candidate returns is a reading of
+    the examples that none of them took (then offered beside the candidates' answer)."""
     rows = [tuple(cell.value for cell in inputs) for inputs, _ in spec.rows]
     question = None
     for model_tests in (False, True) if ask_model else (False,):
@@ -98,6 +100,10 @@ def examples_question(pool, backend, spec: Spec, completions: Sequence[str], rig
                        model_tests=model_tests, cancel=cancel)
         question = bh.disagreement(exam.inputs, [b if ok else None for b, ok in zip(exam.behaviours, right)],
                                    spec.decimals)
-        if question is not None or sum(right) < 2 or (cancel is not None and cancel.is_set()):
+        if question is not None or not any(right) or (cancel is not None and cancel.is_set()):
             break
+    if question is None and any(right) and not (cancel is not None and cancel.is_set()):
+        known = [pi.render(args) for args in rows]
+        question = bh.dissent(exam.inputs, [b if ok else None for b, ok in zip(exam.behaviours, right)],
+                              exam.tests.tests, [k for k in known if k is not None], spec.decimals)
     return exam, question

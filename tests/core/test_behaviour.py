@@ -175,3 +175,18 @@ def test_answers_that_agree_to_the_examples_decimals_are_one_answer(pool):
     assert question is not None and float(pi.parse_args(question.args)[0]) <= 0
     assert sorted(len(a.candidates) for a in question.answers) == [1, 2]
     assert all(a.text == repr(round(a.value, 2)) for a in question.answers)
+
+
+def test_a_model_test_that_reads_the_examples_another_way_is_offered_when_the_candidates_agree(pool):
+    spec = build_spec(["x", "expected"], [["2", "4"]], "Compute the result")
+    # The model's tests: one restating the example (not a new reading), one agreeing with the
+    # candidates, one expecting squares, which no candidate computes.
+    backend = ScriptedBackend("2) == 4\nassert compute_result(5) == 10\nassert compute_result(7) == 49\n")
+    exam, question = examples_question(pool, backend, spec, [DOUBLE, DOUBLE], [True, True])
+    assert backend.asked == 1 and question is not None and question.args == "7"
+    assert [(a.text, a.candidates, a.from_model_test) for a in question.answers] == [("14", (0, 1), False),
+                                                                                     ("49", (), True)]
+    assert question.sentence(spec.name) == ("For compute_result(7), should the answer be 14 (2 candidates) or 49 "
+                                            "(a test the model wrote)?")
+    agreeing = ScriptedBackend("5) == 10\n")
+    assert examples_question(pool, agreeing, spec, [DOUBLE, DOUBLE], [True, True])[1] is None
