@@ -73,6 +73,8 @@ class CompareTab(QWidget):
         self._documents: list[dict] = []  # the runs as JSON, made once per change, saved at each
         self.figure_drawn.connect(self._show_figure)
 
+        self.pins = QListWidget(self)
+        self.pins.setMaximumHeight(90)
         pin_eval = QPushButton("Pin eval run…", self)
         pin_eval.setToolTip("A `codesynth eval` run directory: one run per temperature")
         pin_eval.clicked.connect(lambda: self.pin_eval_dir())
@@ -81,8 +83,6 @@ class CompareTab(QWidget):
         clear = QPushButton("Clear", self)
         clear.setToolTip("Start a new comparison; this one stays in History")
         clear.clicked.connect(self.clear)
-        self.pins = QListWidget(self)
-        self.pins.setMaximumHeight(90)
         self.status = QLabel(IDLE_TEXT, self)
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, 0, self)
@@ -256,7 +256,9 @@ class CompareTab(QWidget):
         self.table.setColumnCount(len(comparison.runs))
         self.table.setHorizontalHeaderLabels(list(cmp.LETTERS[:len(comparison.runs)]))
         for column, header in enumerate(comparison.headers):
-            self.table.horizontalHeaderItem(column).setToolTip(header)
+            item = self.table.horizontalHeaderItem(column)
+            if item is not None:  # set by setHorizontalHeaderLabels just above
+                item.setToolTip(header)
         self.table.setRowCount(len(rows))
         self.table.setVerticalHeaderLabels([row[0] for row in rows])
         for i, row in enumerate(rows):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 KIND_LABELS = {"workbench": "Workbench", "docstrings": "Docstrings", "examples": "From examples",
-               "sweep": "Sampling lab"}
+               "sweep": "Sampling lab", "compare": "Compare"}
 STATE_MARKS = {"running": " ● running", "interrupted": " ⚠ interrupted", "failed": " ✕ failed", "stopped": " ■ stopped"}
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from desktop_app.candidates_model import CandidatesModel
     from desktop_app.candidates_view import CandidatesView
     from desktop_app.code_editor import CodeEditor
+    from desktop_app.compare_tab import CompareTab
     from desktop_app.console_dock import ConsoleDock
     from desktop_app.controls_panel import ControlsPanel
     from desktop_app.history_dock import HistoryDock
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
         tabs: QTabWidget
         splitter: QSplitter  # the Workbench tab
         job_tabs: dict[str, JobTab]  # the other tabs, by job kind
+        compare_tab: CompareTab
         _write: Callable[[str, str], bool]  # PromptFiles._write
 else:
     WindowMixin = object
