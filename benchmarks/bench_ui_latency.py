@@ -5,6 +5,9 @@
 2. Event-loop latency: a QTimer that measures its own lateness runs in the real window while the
    default model samples 20 candidates for HumanEval/0 and the sandbox tests them. Goal: the worst
    stall is under 50 ms.
+3. The next-token distribution plot (issue 20): after that run, a token of the top candidate is
+   selected and the temperature slider swept over its cached logits; each move's reshape and
+   repaint is timed and the probe runs throughout. Goal: each redraw under 50 ms, no engine request.
 
 The last line printed is `max_stall_ms=X p99_stall_ms=Y`.
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui_latency.py [--model SPEC] [-n 20]
@@ -119,8 +122,29 @@ def generation_stalls(spec: str, n: int) -> dict:
     over_50 = f"{len(probe.busy_in_long_stalls)} (GUI-thread CPU during each: {busy} ms)"
     result = {"over_50": over_50, "load_max": load[0], "load_p99": load[1], "load_s": load_s, "max": run[0],
               "p99": run[1], "run_s": elapsed, "ticks": len(probe.stalls), "summary": window.summary.text()}
+    result["distribution"] = distribution_redraws(app, window, probe)
     window.close()
     return result
+
+
+def distribution_redraws(app, window, probe: LatencyProbe, steps: int = 40) -> dict:
+    """Sweeps the temperature slider over one position's cached logits (see the docstring, 3.)."""
+    window.view.selectRow(0)
+    heat, view, explorer = window.details.heat, window.details.distribution, window.details.explorer
+    heat.select_token(min(3, len(heat.candidate.tokens) - 1))
+    wait_for(app, lambda: view.plot.shaped is not None, 300)
+    requests = explorer.requests
+    redraws = []
+    probe.start()
+    for step in range(steps):
+        started = time.perf_counter()
+        window.controls.temperature.setValue(0.05 + 1.95 * step / (steps - 1))
+        view.plot.repaint()  # the paint itself, not just its scheduling
+        redraws.append((time.perf_counter() - started) * 1000)
+        app.processEvents()
+    stall = probe.stop()
+    return {"median_ms": statistics.median(redraws), "max_ms": max(redraws), "stall_max": stall[0],
+            "requests": explorer.requests - requests, "steps": steps}
 
 
 def main() -> None:
@@ -137,6 +161,10 @@ def main() -> None:
     print(f"model load ({args.model}, {r['load_s']:.1f} s): max stall {r['load_max']:.1f} ms, p99 {r['load_p99']:.1f} ms")
     print(f"generation of {args.n} samples with tests: {r['run_s']:.1f} s, {r['ticks']} probe ticks, "
           f"stalls over 50 ms: {r['over_50']}; {r['summary']}")
+    d = r["distribution"]
+    print(f"distribution plot, {d['steps']} temperature moves: redraw median {d['median_ms']:.1f} ms, max "
+          f"{d['max_ms']:.1f} ms, max stall {d['stall_max']:.1f} ms, engine requests while sliding: {d['requests']}")
+    print(f"distribution_redraw_max_ms={d['max_ms']:.1f}")
     print(f"max_stall_ms={r['max']:.1f} p99_stall_ms={r['p99']:.1f}")
 
 

@@ -62,7 +62,7 @@ class DistributionPlot(QWidget):
         rows = len(self.shaped.token_ids)
         row_h = max(1.0, (self.height() - 4) / max(rows, 1))
         label_w = max(metrics.horizontalAdvance(label) for label in self.labels) + 10
-        value_w = metrics.horizontalAdvance("0.000 → 0.000") + 8
+        value_w = metrics.horizontalAdvance("0.000 → 0.000") + 16  # room for the bold glyphs of some fonts
         bar_w = max(20.0, self.width() - label_w - value_w)
         top = max(max(self.shaped.raw), max(self.shaped.shaped), 1e-12)  # the widest bar fills the width
         kept_shown = sum(1 for p in self.shaped.shaped if p > 0)
