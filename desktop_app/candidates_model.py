@@ -249,7 +249,8 @@ class CandidatesModel(QAbstractTableModel):
             return badge(entry)
         if column == NOTES:
             warning = ("⚠ " + "; ".join(notes(entry))) if notes(entry) else ""
-            return "; ".join(filter(None, [entry.branch and f"↳ {entry.branch.note()}", warning]))
+            branch = f"↳ {entry.branch.note()}" if entry.branch is not None else ""
+            return "; ".join(filter(None, [branch, warning]))
         if column == PROGRAM:
             text = c.text if c is not None else entry.text
             return " ⏎ ".join(line.strip() for line in text.strip().splitlines())[:200]

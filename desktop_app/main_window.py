@@ -386,9 +386,9 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         scheme = "dark" if dark else "light"
         QSettings().setValue(theme.SCHEME_KEY, scheme)
         theme.apply_scheme(QApplication.instance(), scheme)
-        for editor in [*self.findChildren(CodeEditor), self.details.heat]:
-            editor.highlighter.set_style(theme.pygments_style())
-            editor.highlighter.rehighlight()
+        for highlighter in [*(e.highlighter for e in self.findChildren(CodeEditor)), self.details.heat.highlighter]:
+            highlighter.set_style(theme.pygments_style())
+            highlighter.rehighlight()
 
     # -- persistence -----------------------------------------------------------------------------
 

@@ -30,13 +30,19 @@ def counts_text(finished, asked: int | None) -> str:
 
 def summary_text(model: CandidatesModel, asked: int | None = None) -> str:
     """`asked`: the samples the run asked for (None: unknown)."""
-    finished = model.finished()
-    if not finished:
+    everything = model.finished()
+    if not everything:
         return "No candidates yet."
     from core.passk import pass_at_k  # numpy: imported at the first result, not at start-up
 
+    # A branch (a candidate forced to start with another token) is not a sample of the run's
+    # distribution: pass@k and the counts leave it out.
+    finished = [c for c in everything if model.entry(c.index).branch is None]
+    branches = len(everything) - len(finished)
     tested = [model.entry(c.index) for c in finished if model.entry(c.index).test == DONE]
     parts = list(filter(None, [counts_text(finished, asked)]))
+    if branches:
+        parts.append(f"{branches} branch{'es' * (branches != 1)} not counted")
     if tested:
         n, c = len(tested), sum(e.test_result().passed for e in tested)
         ks = sorted({k for k in (*KS, n) if k <= n})

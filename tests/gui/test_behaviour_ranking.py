@@ -1,7 +1,6 @@
 """The Workbench's behaviour rankers on the real window (tiny model, real engine process, real
 sandbox): the "Behaves like" column fills by itself after a run; Rank by behaviour cluster puts the
 largest cluster first; agreement without usable model tests says why, without an error."""
-import os
 
 from PySide6.QtCore import Qt
 
@@ -12,7 +11,6 @@ from tests.gui.conftest import generate_and_wait
 PROMPT = 'def double(x):\n    """Return twice x.\n\n    >>> double(3)\n    6\n    """\n'
 # Three ways to double (one behaviour), and two functions that agree with them only at 2.
 BODIES = ["    return x * 2\n", "    return x + x\n", "    return 2 * x\n", "    return x ** 2\n", "    return x + 2\n"]
-SCREENSHOT = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots", "workbench-behaviour.png")
 
 
 def candidate(index: int, body: str) -> Candidate:
@@ -46,7 +44,7 @@ def test_the_cluster_column_fills_after_a_run(qtbot, tiny_window):
         assert cell.data(SORT_ROLE) == -sizes[index]
 
 
-def test_rank_by_cluster_puts_the_largest_behaviour_first(qtbot, tiny_window):
+def test_rank_by_cluster_puts_the_largest_behaviour_first(qtbot, tiny_window, tmp_path):
     w = tiny_window
     w.set_ranking("mean_logprob")
     w.controller.show_saved(PROMPT, "", [candidate(i, b) for i, b in enumerate(BODIES)], {}, seed=0, n=len(BODIES))
@@ -66,8 +64,7 @@ def test_rank_by_cluster_puts_the_largest_behaviour_first(qtbot, tiny_window):
     size = w.size()
     w.controls_dock.hide()  # room for the table's columns in the picture
     w.resize(1500, 800)
-    os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)
-    assert w.grab().save(SCREENSHOT)
+    assert w.grab().save(str(tmp_path / "workbench.png"))  # drawable; docs/screenshots/ are taken by hand
     w.controls_dock.show()
     w.resize(size)
     w.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)

@@ -79,6 +79,10 @@ def test_a_branch_from_an_alternative_is_a_tested_child_of_its_candidate(qtbot, 
     assert child_entry.test == DONE and child_entry.result is not None
     row = w.model.entries.index(child_entry)
     assert f"branch of #{parent.index} at token {position}" in w.model.index(row, NOTES).data()
+    # Not a sample of the run: pass@k and the distinct-program count leave it out, and say so.
+    from desktop_app.summary_panel import summary_text
+    samples = len(w.model.finished()) - 1
+    assert "1 branch not counted" in summary_text(w.model) and f"distinct programs of {samples}" in summary_text(w.model)
 
     _select(w, child.index)
     heat = w.details.heat
