@@ -108,6 +108,13 @@ class CandidatesModel(QAbstractTableModel):
         self.behaviour_inputs = 0
         self.endResetModel()
 
+    def reopen(self, indices: list[int]) -> None:
+        """Empties the rows of these samples (stopped ones) so that they stream again."""
+        for index in indices:
+            if index in self._rows:
+                self.entries[self._rows[index]] = Entry(index)
+        self.rerank()
+
     def cluster_size(self, index: int) -> int | None:
         size = self.scores[CLUSTER].get(index)
         return None if size is None else int(size)

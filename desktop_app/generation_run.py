@@ -53,6 +53,16 @@ class GenerationRun(QObject):
     def pending_tests(self) -> int:
         return sum(1 for key in self._members if key not in self._results) if self.tests.strip() else 0
 
+    def missing(self) -> list[int]:
+        """The samples this run asked for that have no finished candidate (a Stop or a kill came
+        first): what "Finish the missing samples" draws."""
+        done = {c.index for c in self.model.finished() if c.finish_reason != "cancelled"}
+        return [i for i in range(self.n) if i not in done]
+
+    def start_missing(self, indices: list[int]) -> None:
+        self.model.reopen(indices)
+        self.generating = True
+
     def start_branch(self, branch) -> int:
         """Adds the row of a child that continues from `branch`, and returns its index; the
         engine writes it as sample 0 of a one-sample request."""

@@ -2,7 +2,9 @@
 sandbox, and reports every problem as one plain message."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Qt, Signal
 
 from core.candidate import CandidateDone
 from core.entry_point import entry_point
@@ -78,6 +80,28 @@ class RunController(QObject):
             self.error.emit(problem)
             return False
         run.start_branch(branch)
+        self.engine.generate(run.prompt, params)
+        self.run_changed.emit()
+        return True
+
+    def finish_missing(self, params_source) -> bool:
+        """Draws the current run's missing samples, each exactly as the whole run would have drawn
+        it (SamplingParams.rows), or emits why it cannot."""
+        run, problem = self.run, self.engine_refusal()
+        if run is None or not run.missing():
+            self.error.emit("This run has every sample it asked for.")
+            return False
+        if problem is None:
+            try:
+                params = replace(params_source(), n=run.n, rows=tuple(run.missing())).validated()
+            except InvalidParams as exc:
+                problem = f"Invalid parameter: {exc}."
+        if problem is not None:
+            self.error.emit(problem)
+            return False
+        run.start_missing(list(params.rows))
+        run.tests_done.connect(self.run_finished, Qt.ConnectionType.UniqueConnection)  # once, however often finished
+        run.params = params
         self.engine.generate(run.prompt, params)
         self.run_changed.emit()
         return True

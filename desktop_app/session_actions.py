@@ -4,11 +4,13 @@ window, whose store, editors, tabs and message bar it uses."""
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 from PySide6.QtWidgets import QFileDialog
 
 from core.entry_point import entry_point
 from core.jsonl import write_jsonl
+from core.params import SamplingParams
 from core.session_store import RUNNING
 from desktop_app.code_editor import replace_all
 from desktop_app.engine_client import GENERATING
@@ -63,10 +65,26 @@ class SessionActions(WindowMixin):
         # Candidates the app had finished but not tested before it stopped are tested now, into
         # the same session; once reopened, the run is no longer "interrupted" but stopped.
         run.tested.connect(lambda index, result: self._save_result(sid, index, result))
+        run.candidate_finished.connect(lambda candidate: self.store.add_candidate(sid, candidate))
         if row.state in ("interrupted", RUNNING):
             self.store.update(sid, state=STOPPED)
             self.history.refresh()
         self.tabs.setCurrentWidget(self.splitter)
+        missing = len(run.missing())
+        if missing:
+            self.message.offer(f"{missing} of this run's {run.n} samples were never finished.",
+                               f"Finish the {missing} missing", lambda: self._finish_missing(sid))
+
+    def _finish_missing(self, sid: int) -> None:
+        """The reopened run's missing samples, drawn with its own parameters into its own session."""
+        saved = self.store.get(sid).params
+        known = {f.name for f in fields(SamplingParams)}
+        if self.controller.finish_missing(lambda: SamplingParams(**{k: v for k, v in saved.items() if k in known})):
+            run = self.controller.run
+            if run is not None:  # finish_missing started it
+                self.store.update(sid, state=RUNNING)
+                run.tests_done.connect(lambda: self.store.update(sid, state="done"))
+            self.history.refresh()
 
     def _save_result(self, sid: int, index: int, result) -> None:
         self.store.add_result(sid, index, result.passed, result.to_json())

@@ -176,3 +176,27 @@ def test_typed_text_is_saved_within_a_second(qtbot, tiny_window):
     w.tabs.setCurrentWidget(w.splitter)
     w.prompt_editor.setPlainText("def draft_that_must_survive():\n")
     qtbot.waitUntil(lambda: QSettings().value("editors/prompt") == "def draft_that_must_survive():\n", timeout=3000)
+
+
+def test_a_reopened_run_finishes_its_missing_samples_as_the_whole_run_would_have(qtbot, tiny_window):
+    w = tiny_window
+    _generate(qtbot, w)
+    qtbot.waitUntil(lambda: w.recorder.session_id is None)
+    done = w.store.list()[0]
+    whole = {c.index: c.text for c in w.store.candidates(done.id)}
+    # The same run as a kill left it: two of its four samples saved, the state interrupted.
+    sid = w.store.create("add", "workbench", PROMPT, TESTS_SRC, done.params, state="interrupted")
+    for candidate in w.store.candidates(done.id)[:2]:
+        w.store.add_candidate(sid, candidate)
+    w.open_session(sid)
+    assert "2 of this run's 4 samples were never finished" in w.message.text()
+    finished = []
+    w.controller.run_finished.connect(lambda: finished.append(True))
+    w.message.action_button.click()
+    qtbot.waitUntil(lambda: bool(finished) and w.controller.engine.state == "idle", timeout=120_000)
+    assert {i: w.model.entry(i).candidate.text for i in range(4)} == whole
+    assert all(w.model.entry(i).test == DONE for i in range(4))
+    saved = w.store.candidates(sid)
+    assert {c.index: c.text for c in saved} == whole and set(w.store.results(sid)) == {0, 1, 2, 3}
+    qtbot.waitUntil(lambda: w.store.get(sid).state == "done")
+    assert w.controller.finish_missing(w.controls.params) is False  # nothing left: refused with the reason
