@@ -45,6 +45,7 @@ from desktop_app.lab_tab import LabTab
 from desktop_app.message_bar import MessageBar
 from desktop_app.model_bar import FOLDER, GGUF, ModelBar
 from desktop_app.preload import preload_modules
+from desktop_app.presentation import PresentationMode, form_pane
 from desktop_app.prompt_files import APP_TITLE, PromptFiles
 from desktop_app.recent_files import RecentFilesMenu
 from desktop_app.run_controller import RunController
@@ -136,6 +137,9 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.dark_action = a("&Dark mode", "Ctrl+Shift+D", self.set_dark, "Switch between dark and light colours")
         self.dark_action.setCheckable(True)
         self.dark_action.setChecked(theme.is_dark())
+        self.presentation_action = a("&Presentation mode", "F5", lambda on: self.presentation.set_on(on),
+                                     "Larger type, only the candidates and the plots; again to leave")
+        self.presentation_action.setCheckable(True)
 
     def _make_widgets(self) -> None:
         self.message = MessageBar(self)
@@ -205,6 +209,9 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.status = StatusBar(self)
         self.status.tokens_per_s = lambda: self.controller.run.tokens_per_s if self.controller.run else None
         self.setStatusBar(self.status)
+        hidden_when_presenting = [self.controls_dock, self.history, self.console, self._splitters["editors"][0]]
+        lab_form = form_pane(self.lab_tab, self.lab_tab.prompt_editor)
+        self.presentation = PresentationMode(self, hidden_when_presenting + ([lab_form] if lab_form else []))
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -238,6 +245,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
             view_menu.addAction(toggle)
         view_menu.addSeparator()
         view_menu.addAction(self.dark_action)
+        view_menu.addAction(self.presentation_action)
         bar.addMenu("&Help").addActions([self.usage_action, self.tour_action, self.about_action])
 
     def _connect(self) -> None:
@@ -426,6 +434,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._closed = True
+        self.presentation.set_on(False)  # the layout saved is the normal one: a presenter starts normally
         self._save()
         self.console.shutdown()
         self.recorder.finish(STOPPED)
