@@ -95,7 +95,7 @@ class CompareTab(QWidget):
         self.diff_left, self.diff_right = QComboBox(self), QComboBox(self)
         for box in (self.diff_left, self.diff_right):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(24)
+            box.setMinimumContentsLength(10)  # the window must still fit a 1024 px screen beside the docks
             box.activated.connect(lambda _i: self._on_diff_chosen())
         self.diff_view = _code_view(self, DiffLexer())
 

@@ -101,7 +101,9 @@ def test_typed_table_bad_cell_run_and_restore(tiny_window, tab, qtbot, tmp_path)
     assert all(re.fullmatch(rf"{i + 1}\. \d of 3 examples right(; for .+?)?(  ⚠ .+)?", t) for i, t in enumerate(texts))
     assert all(("⚠" in t) == bool(c["warnings"]) for t, c in zip(texts, found))
     assert [len(c["verdicts"]) for c in found] == [3, 3, 3]
-    assert best_first([c["verdicts"] for c in found], [c["mean_logprob"] for c in found]) == [0, 1, 2]
+    # Listed best first: examples right, then how many candidates behave alike, then mean log-prob.
+    assert best_first([c["verdicts"] for c in found], [c["mean_logprob"] for c in found],
+                      [c.get("degenerate") for c in found], [c["cluster"] or 0 for c in found]) == [0, 1, 2]
     rights = [c["verdicts"].count(None) for c in found]
     assert rights == sorted(rights, reverse=True)
 
