@@ -66,6 +66,7 @@ def test_rank_by_cluster_puts_the_largest_behaviour_first(qtbot, tiny_window, tm
     w.resize(1500, 800)
     assert w.grab().save(str(tmp_path / "workbench.png"))  # drawable; docs/screenshots/ are taken by hand
     w.controls_dock.show()
+    w.controls_dock.raise_()  # shown again in front of History, as it was
     w.resize(size)
     w.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
 

@@ -26,6 +26,9 @@ TESTS_SRC = "def check(candidate):\n    assert candidate(1, 2) == 3\n"
 
 
 def settle(qtbot, window, size):
+    # The Parameters dock shares its place with History: an earlier window (the same settings) may
+    # have left History in front, as a user may. The layout checked here is the Parameters one.
+    window.controls_dock.raise_()
     window.resize(*size)
     qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=5000)
     qtbot.wait(50)  # the layouts run on the next passes of the event loop
