@@ -12,6 +12,7 @@ import ast
 import re
 import textwrap
 
+from core.entry_point import function_names, target_function
 from core.stopping import FENCE
 
 SYSTEM = "You are an expert Python programmer. You answer with correct, complete Python code."
@@ -22,7 +23,6 @@ REQUEST = (
 # The assistant's reply opens with a fence: small instruct models then write code at once.
 PRIMER = FENCE + "python\n"
 
-_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
 # A line at column 0 that runs code once the function is written: the model trying it out
 # ("print(f(3))", "if __name__ == ...", "assert f(1) == 2", "f(3)"). Nothing after it is kept, so
 # generating it only costs time.
@@ -72,12 +72,6 @@ def body_end(text: str) -> int | None:
 def completion_from_body(prompt: str, continuation: str) -> str:
     """The completion for a reply that was started with `reply_start(prompt)`."""
     return completion_from_reply(prompt, reply_start(prompt) + continuation)
-
-
-def target_function(prompt: str) -> tuple[str, str] | None:
-    """(indent, name) of the last function defined in the prompt: the one to complete."""
-    matches = list(_DEF.finditer(prompt))
-    return (matches[-1].group(1), matches[-1].group(2)) if matches else None
 
 
 def extract_code(reply: str) -> str:
@@ -131,7 +125,7 @@ def completion_from_reply(prompt: str, reply: str) -> str:
     tree = _parseable(code)
     if tree is None or target is None:
         return textwrap.indent(textwrap.dedent(code), "    ") if target else code
-    indent, name = target
+    indent, name = target.indent, target.name
     lines = code.splitlines()
     func = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
     if func is None and not tree.body:
@@ -144,7 +138,7 @@ def completion_from_reply(prompt: str, reply: str) -> str:
         return indent + "    pass\n"
     body = textwrap.dedent("\n".join(lines[_body_start(lines, func) : func.end_lineno]))
     parts = [textwrap.indent(body, indent + "    ")]
-    prompt_defs = {m.group(2) for m in _DEF.finditer(prompt)}
+    prompt_defs = function_names(prompt)
     prompt_lines = {line.strip() for line in prompt.splitlines()}
     for node in tree.body:
         if node is func or not isinstance(node, _SUPPORT) or getattr(node, "name", None) in prompt_defs:

@@ -1,7 +1,7 @@
 """Turning a chat model's reply back into a completion of the user's prompt."""
 import ast
 
-from core.instruct import completion_from_reply, extract_code, target_function
+from core.instruct import completion_from_reply, extract_code
 from core.stopping import find_block_end, find_stop, tokens_covering
 
 PROMPT = 'from typing import List\n\n\ndef evens(xs: List[int]) -> List[int]:\n    """Keep the even numbers."""\n'
@@ -36,10 +36,8 @@ def test_reply_cut_mid_statement_keeps_what_parses():
     assert run(source) == [2, 4]
 
 
-def test_extract_code_and_target():
+def test_extract_code():
     assert extract_code("x = 1\n```\nprose") == "x = 1\n"
-    assert target_function(PROMPT) == ("", "evens")
-    assert target_function("class A:\n    def m(self):\n") == ("    ", "m")
 
 
 def test_stop_helpers():
