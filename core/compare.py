@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from core import plots
 from core.passk import mean_pass_at_k
-from core.ranking_view import program_key
+from core.ranking_view import best_first_key, program_key
 from core.sweep import curve_ks
 from core.user_error import UserError
 
@@ -207,7 +207,7 @@ def format_table(comparison: Comparison) -> str:
 def focus_candidates(comparison: Comparison, run: int) -> list[Sample]:
     """Run `run`'s candidates of the focus problem, best mean log-prob first."""
     samples = [s for s in comparison.runs[run].samples if s.task_id == comparison.focus]
-    return sorted(samples, key=lambda s: (s.mean_logprob is None, -(s.mean_logprob or 0.0), s.index))
+    return sorted(samples, key=lambda s: best_first_key(s.mean_logprob, s.index))
 
 
 def pick(comparison: Comparison, name: str) -> Sample:

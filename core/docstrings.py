@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from core.candidate import Candidate
 from core.params import InvalidParams, SamplingParams
+from core.ranking_view import best_first_key
 from core.reverse import DOC_CLOSE, reverse_prompt
 
 INSTRUCT_REQUEST = (
@@ -94,7 +95,8 @@ def generate_docstrings(engine, func: Function, params: SamplingParams,
     raw = replace(params, mode="completion", stop=(DOC_CLOSE,))  # the prompt is already built for the mode
     cands = engine.generate(prompt_for(engine, func, mode), raw, cancel)
     docs = [DocstringCandidate(inspect.cleandoc(c.text).strip(), c, copies_code(c.text, func.body, func.header)) for c in cands]
-    return sorted(docs, key=lambda d: (d.copies_code or not d.text, -d.candidate.mean_logprob))
+    return sorted(docs, key=lambda d: best_first_key(d.candidate.mean_logprob, d.candidate.index,
+                                                     demoted=d.copies_code or not d.text))
 
 
 def example_inputs(func: Function, tests: str = "") -> list[str]:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.ranking_view import best_first_key
 from core.source_check import plain_message
 
 _LITERAL_START = tuple("[({'\"")
@@ -224,11 +225,10 @@ def best_first(verdicts: Sequence[list[str | None] | None], mean_logprobs: Seque
     flags = degenerate or [None] * len(verdicts)
     sizes = clusters or [0] * len(verdicts)
 
-    def key(i: int) -> tuple[bool, int, int, float]:
-        verdict, mean_logprob = verdicts[i], mean_logprobs[i]
+    def key(i: int) -> tuple[float, ...]:
+        verdict = verdicts[i]
         right = -1 if verdict is None else verdict.count(None)
-        confidence = float("-inf") if mean_logprob is None else mean_logprob
-        return flags[i] is not None, -right, -sizes[i], -confidence
+        return best_first_key(mean_logprobs[i], i, demoted=flags[i] is not None, better=(right, sizes[i]))
 
     return sorted(range(len(verdicts)), key=key)
 

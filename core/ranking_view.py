@@ -22,21 +22,37 @@ def _random_key(seed: int, candidate: Candidate) -> float:
     return random.Random(f"{seed}:{candidate.index}").random()
 
 
+def best_first_key(mean_logprob: float | None, index: int, *, demoted: bool = False,
+                   better: Sequence[float] = ()) -> tuple[float, ...]:
+    """The one tie-breaking rule of every ranked list (the Workbench, generate, From examples, the
+    Compare tab, docstrings); sort ascending by it. Demoted candidates (not an attempt, core.degenerate;
+    a docstring that copies the code) come after all others; then `better`, larger first, compared
+    in turn; among equals the model's own confidence, higher mean log-prob first (None, an empty
+    completion, last); then request order, so a candidate keeps its place as others arrive.
+    core.ranking's curves break ties at random instead: they average over every pick."""
+    confidence = float("-inf") if mean_logprob is None else mean_logprob
+    return (float(demoted), *(-value for value in better), -confidence, float(index))
+
+
 def rank(candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 0,
          scores: Mapping[int, float] | None = None) -> list[Candidate]:
-    """Best first; ties keep request order; degenerate candidates (core.degenerate) after all real
-    ones, whatever the ranking. For a SCORED ranking, `scores` maps candidate index to its score
-    (back-translation log-prob, cluster size, agreement); equal scores go by mean log-prob, and
-    candidates not scored yet follow the scored ones, by mean log-prob."""
+    """Best first, ties broken by `best_first_key`: degenerate candidates (core.degenerate) after
+    all real ones, whatever the ranking. For a SCORED ranking, `scores` maps candidate index to its
+    score (back-translation log-prob, cluster size, agreement); candidates not scored yet follow
+    the scored ones."""
     if by not in RANKINGS:
         raise ValueError(f"unknown ranking {by!r}; choose one of {', '.join(RANKINGS)}")
-    if by == "random":
-        return sorted(candidates, key=lambda c: (c.degenerate is not None, _random_key(seed, c)))
-    if by in SCORED:
-        known = scores or {}
-        return sorted(candidates, key=lambda c: (c.degenerate is not None, c.index not in known,
-                                                 -known.get(c.index, 0.0), -c.mean_logprob, c.index))
-    return sorted(candidates, key=lambda c: (c.degenerate is not None, -getattr(c, by), c.index))
+    known = scores or {}
+
+    def better(c: Candidate) -> tuple[float, ...]:
+        if by == "random":
+            return (-_random_key(seed, c),)  # smallest key first, as the order has always been
+        if by in SCORED:
+            return (float(c.index in known), known.get(c.index, 0.0))
+        return () if by == "mean_logprob" else (getattr(c, by),)
+
+    return sorted(candidates, key=lambda c: best_first_key(c.mean_logprob, c.index, demoted=c.degenerate is not None,
+                                                           better=better(c)))
 
 
 def program_key(completion: str) -> str:

@@ -42,3 +42,17 @@ def test_one_definition_of_the_same_program_for_the_app_eval_and_the_lab():
     groups = group_duplicates([Candidate(index=i, text=t, raw_text=t, token_ids=[1], token_logprobs=[-0.1],
                                          finish_reason="stop") for i, t in enumerate(same)])
     assert len(groups) == 1 and len(groups[0]) == 4
+
+
+def test_one_tie_breaking_rule_for_the_workbench_generate_and_from_examples():
+    from core.examples import best_first
+
+    # Equal scores everywhere: the model's confidence decides, then request order; degenerate last.
+    cands = [cand(0, [-2.0]), cand(1, [-0.5]), cand(2, [-2.0]), cand(3, [-0.1]), cand(4, [])]
+    cands[3].degenerate = "repeats the prompt"
+    expected = [1, 0, 2, 4, 3]
+    for by in ("cluster", "agreement", "back_translation"):
+        assert [c.index for c in rank(cands, by, scores={c.index: 3.0 for c in cands})] == expected
+    assert [c.index for c in rank(cands, "mean_logprob")] == expected
+    means = [c.mean_logprob if c.token_logprobs else None for c in cands]
+    assert best_first([[None]] * 5, means, [c.degenerate for c in cands], [2] * 5) == expected
