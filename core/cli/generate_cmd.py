@@ -71,8 +71,8 @@ def read_prompt(args) -> tuple[str, str, str | None, str | None]:
 
 def run(args) -> int:
     from core.backend import open_backend
-    from core.candidate import CandidateDone
     from core.entry_point import entry_point as find_entry_point
+    from core.pipeline import Done, Harness, run_pipeline
     from core.ranking_view import SCORED, rank
 
     task_id, prompt, tests, entry_point = read_prompt(args)
@@ -90,31 +90,23 @@ def run(args) -> int:
     entry = entry_point or find_entry_point(prompt)
     if tests is not None and entry is None:
         raise UserError("the prompt defines no top-level function for the tests to call: give --entry-point")
+    if args.rank in SCORED and entry is None:
+        raise UserError(f"--rank {args.rank} needs a prompt that defines a function: give --entry-point")
     # Messages go to standard error in both formats: standard output stays pure JSONL, and a
     # notice such as a server falling back to one request at a time is never swallowed.
     engine = open_backend(args.model, args.served_model, progress=_log)
-    started, done, deltas, shown = time.perf_counter(), [], 0, 0.0
-    failure = None
-    try:
-        for event in engine.stream(prompt, params):
-            if isinstance(event, CandidateDone):
-                done.append(event.candidate)
-            else:
-                deltas += 1
-            now = time.perf_counter()
-            # Redraw at most ten times a second, and always when a candidate finishes.
-            if args.format == "table" and (isinstance(event, CandidateDone) or now - shown > 0.1):
-                shown = now
-                _progress_bar(len(done), params.n, deltas, now - started)
-    except ValueError as exc:  # a server that fails mid-run: the finished candidates are still written
-        if not done:
-            raise
-        failure = exc
-    if args.rank in SCORED and entry is None:
-        raise UserError(f"--rank {args.rank} needs a prompt that defines a function: give --entry-point")
-    verdicts, scores, extra = _test_and_score(engine, prompt, done, tests, entry, args.rank, args.seed)
-    ranked = rank(done, args.rank if args.rank != "agreement" or scores else "mean_logprob", args.seed, scores)
-    rows = [{**_row(task_id, rank, c, verdicts.get(c.index)), **extra.get(c.index, {})}
+    started = time.perf_counter()
+    harness = Harness(prompt, tests, entry) if tests is not None and entry else None
+    failures: list[ValueError] = []
+    watched = _watched(engine.stream(prompt, params), params.n, args.format == "table", failures)
+    with _sandbox(harness is not None or args.rank in ("cluster", "agreement")) as pool:
+        # The sandbox tests each candidate while the model writes the next (core.pipeline).
+        done = next(e for e in run_pipeline(watched, pool, harness) if isinstance(e, Done))
+        if failures and not done.candidates:
+            raise failures[0]
+        scores, extra = _scores(engine, pool, prompt, list(done.candidates), tests, entry, args.rank, args.seed)
+    ranked = rank(done.candidates, args.rank if args.rank != "agreement" or scores else "mean_logprob", args.seed, scores)
+    rows = [{**_row(task_id, rank, c, done.verdicts.get(c.index)), **extra.get(c.index, {})}
             for rank, c in enumerate(ranked, start=1)]
     if args.format == "table":
         _print_table(rows, engine.info.describe(), time.perf_counter() - started)
@@ -124,22 +116,48 @@ def run(args) -> int:
             out.write(json.dumps(row) + "\n")
         if args.out:
             out.close()
-    if failure is not None:
-        _log(f"codesynth: error: only {len(done)} of {params.n} candidates were generated: {failure}")
+    if failures:
+        _log(f"codesynth: error: only {len(done.candidates)} of {params.n} candidates were generated: {failures[0]}")
         return 1
     return 0
 
 
-def _test_and_score(engine, prompt, done, tests, entry_point, ranking: str, seed: int):
-    """(verdicts, scores for a SCORED ranking, extra JSONL fields) by candidate index. A ranking
-    that cannot be computed says why on standard error and leaves the mean log-prob order."""
-    from core.examine import examine
-    from core.ranking_view import SCORED
-    from core.reverse import back_translation_logprob, strip_docstring
-    from sandbox import Program, SandboxPool, submit_or_refuse
+def _watched(stream, n: int, draw: bool, failures: list[ValueError]):
+    """`stream`, drawing the progress bar (for the table format) and ending at a server's failure
+    mid-run, which goes into `failures`: the candidates finished before it are still tested and written."""
+    from core.candidate import CandidateDone
 
-    if tests is None and ranking not in SCORED:
-        return {}, {}, {}
+    started, finished, deltas, shown = time.perf_counter(), 0, 0, 0.0
+    try:
+        for event in stream:
+            if isinstance(event, CandidateDone):
+                finished += 1
+            else:
+                deltas += 1
+            now = time.perf_counter()
+            # Redraw at most ten times a second, and always when a candidate finishes.
+            if draw and (isinstance(event, CandidateDone) or now - shown > 0.1):
+                shown = now
+                _progress_bar(finished, n, deltas, now - started)
+            yield event
+    except ValueError as exc:
+        failures.append(exc)
+
+
+def _sandbox(needed: bool):
+    from contextlib import nullcontext
+
+    from sandbox import SandboxPool
+
+    return SandboxPool() if needed else nullcontext(None)
+
+
+def _scores(engine, pool, prompt, done, tests, entry_point, ranking: str, seed: int):
+    """(scores for a SCORED ranking, extra JSONL fields) by candidate index. A ranking that cannot
+    be computed says why on standard error and leaves the mean log-prob order."""
+    from core.examine import examine
+    from core.reverse import back_translation_logprob, strip_docstring
+
     scores: dict[int, float] = {}
     extra: dict[int, dict] = {}
     if ranking == "back_translation":
@@ -150,24 +168,21 @@ def _test_and_score(engine, prompt, done, tests, entry_point, ranking: str, seed
         else:
             scores = {c.index: back_translation_logprob(engine, prompt, c.text, entry_point) for c in done}
             extra = {i: {"back_translation_logprob": v} for i, v in scores.items()}
-    with SandboxPool() as pool:
-        futures = {c.index: submit_or_refuse(pool, Program(prompt, c.text, tests, entry_point))
-                   for c in done} if tests is not None and entry_point else {}
-        if ranking in ("cluster", "agreement"):
-            _log("running the candidates on more inputs" + (" and asking the model for tests" * (ranking == "agreement")))
-            exam = examine(engine, pool, prompt, entry_point, [c.text for c in done], user_tests=tests, seed=seed,
-                           model_tests=ranking == "agreement")
-            sizes, agreement = exam.cluster_sizes(), exam.agreement_scores()
-            if ranking == "agreement" and agreement is None:
-                _log(f"notice: the agreement ranking is unavailable: {exam.tests.unavailable_reason}; "
-                     "ranked by mean log-prob")
-            chosen = sizes if ranking == "cluster" else agreement or []
-            scores = {c.index: float(v) for c, v in zip(done, chosen)}
-            extra = {c.index: {"behaviour_cluster": size, **({"agreement": agreement[i]} if agreement else {})}
-                     for i, (c, size) in enumerate(zip(done, sizes))}
-            _log(f"{len(exam.inputs)} inputs, {len(exam.tests.tests)} model-written tests "
-                 f"({exam.tests.dropped} unusable dropped)" if ranking == "agreement" else f"{len(exam.inputs)} inputs")
-        return {i: f.result() for i, f in futures.items()}, scores, extra
+    if ranking in ("cluster", "agreement"):
+        _log("running the candidates on more inputs" + (" and asking the model for tests" * (ranking == "agreement")))
+        exam = examine(engine, pool, prompt, entry_point, [c.text for c in done], user_tests=tests, seed=seed,
+                       model_tests=ranking == "agreement")
+        sizes, agreement = exam.cluster_sizes(), exam.agreement_scores()
+        if ranking == "agreement" and agreement is None:
+            _log(f"notice: the agreement ranking is unavailable: {exam.tests.unavailable_reason}; "
+                 "ranked by mean log-prob")
+        chosen = sizes if ranking == "cluster" else agreement or []
+        scores = {c.index: float(v) for c, v in zip(done, chosen)}
+        extra = {c.index: {"behaviour_cluster": size, **({"agreement": agreement[i]} if agreement else {})}
+                 for i, (c, size) in enumerate(zip(done, sizes))}
+        _log(f"{len(exam.inputs)} inputs, {len(exam.tests.tests)} model-written tests "
+             f"({exam.tests.dropped} unusable dropped)" if ranking == "agreement" else f"{len(exam.inputs)} inputs")
+    return scores, extra
 
 
 def _row(task_id, rank, cand, verdict) -> dict:

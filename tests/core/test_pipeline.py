@@ -114,3 +114,22 @@ def test_cancel_stops_generation_and_cut_off_candidates_are_not_tested(tiny_engi
 def test_without_a_harness_nothing_is_tested(tiny_engine):
     done = list(run_pipeline(tiny_engine.stream(PROMPT, SamplingParams(n=2, max_new_tokens=8)), None, HARNESS))[-1]
     assert len(done.candidates) == 2 and done.verdicts == {} and done.untested == ()
+
+
+def test_cli_generate_tests_through_the_pipeline_and_copies_share_one_verdict(tmp_path, tiny_model_dir, capsys):
+    import json
+
+    from core.cli.main import main
+
+    prompt, tests = tmp_path / "inc.py", tmp_path / "tests.py"
+    prompt.write_text(PROMPT)
+    tests.write_text(TESTS)
+    code = main(["generate", str(prompt), "--tests", str(tests), "--model", str(tiny_model_dir), "-n", "3",
+                 "--temperature", "0", "--max-new-tokens", "8", "--mode", "completion"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["rank"] for r in rows] == [1, 2, 3] and sorted(r["index"] for r in rows) == [0, 1, 2]
+    assert len({r["completion"] for r in rows}) == 1  # greedy: one program three times
+    assert all(r["status"] == rows[0]["status"] and r["result"] == rows[0]["result"] for r in rows)
+    assert all(r["tests_total"] == 2 for r in rows)
