@@ -57,7 +57,8 @@ def run(args) -> int:
     from core.examine import examples_question
     from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
-    from sandbox import Program, SandboxPool, submit_or_refuse
+    from core.pipeline import Done, Harness, run_pipeline
+    from sandbox import SandboxPool
 
     header, rows, file_description = read_table(args.examples)
     try:
@@ -69,10 +70,12 @@ def run(args) -> int:
     print("Derived prompt:\n")
     print(spec.prompt)
     engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
-    candidates = engine.generate(spec.prompt, params)
     with SandboxPool() as pool:
-        futures = [submit_or_refuse(pool, Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
-        verdicts = [example_verdicts(spec, f.result().cases) for f in futures]
+        # The sandbox tests each candidate while the model writes the next (core.pipeline).
+        stream = run_pipeline(engine.stream(spec.prompt, params), pool, Harness(spec.prompt, spec.tests, spec.name))
+        done = next(e for e in stream if isinstance(e, Done))
+        candidates = list(done.candidates)
+        verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
         right = [v.count(None) == len(v) and c.degenerate is None for v, c in zip(verdicts, candidates)]
         exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right,
                                            ask_model=not args.no_questions, seed=args.seed)

@@ -1,5 +1,6 @@
 """The one generate -> drop duplicates -> test -> rank pipeline, on the tiny random model and the
 real sandbox: events in order, duplicates tested once, cancel, and bad candidates alone."""
+import re
 import threading
 import time
 
@@ -133,3 +134,17 @@ def test_cli_generate_tests_through_the_pipeline_and_copies_share_one_verdict(tm
     assert len({r["completion"] for r in rows}) == 1  # greedy: one program three times
     assert all(r["status"] == rows[0]["status"] and r["result"] == rows[0]["result"] for r in rows)
     assert all(r["tests_total"] == 2 for r in rows)
+
+
+def test_cli_from_examples_tests_every_candidate_through_the_pipeline(tmp_path, tiny_model_dir, capsys):
+    from core.cli.main import main
+
+    table = tmp_path / "fahrenheit.csv"
+    table.write_text("celsius,expected\n0,32.0\n100,212.0\n")
+    code = main(["from-examples", str(table), "--description", "Convert Celsius to Fahrenheit", "--model",
+                 str(tiny_model_dir), "-n", "3", "--max-new-tokens", "8", "--mode", "completion", "--no-questions"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    listed = out.split("All candidates:\n")[1].splitlines()[:3]
+    assert sorted(int(line.split()[0].lstrip("#")) for line in listed) == [0, 1, 2]
+    assert all(re.search(r"\d of 2 examples right", line) for line in listed)
