@@ -194,9 +194,11 @@ def params_step(params: SamplingParams) -> SetParams:
 
 
 def appended(steps: tuple[Step, ...], step: Step) -> tuple[Step, ...]:
-    """`steps` and then `step`; a step of a kind in COALESCED replaces one of its kind just before it."""
-    if steps and isinstance(step, COALESCED) and type(steps[-1]) is type(step):
-        return (*steps[:-1], step)
+    """`steps` and then `step`; a step of a kind in COALESCED replaces one of its kind just before it,
+    and SetParams a SetTemperature just before it (it sets the temperature itself)."""
+    replaced = (type(step), SetTemperature) if isinstance(step, SetParams) else (type(step),)
+    if steps and isinstance(step, COALESCED) and type(steps[-1]) in replaced:
+        return appended(steps[:-1], step)
     return (*steps, step)
 
 

@@ -2,7 +2,7 @@
 dock and the status bar, with every action in a menu and on a shortcut."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,6 +34,7 @@ from desktop_app.code_editor import CodeEditor
 from desktop_app.compare_tab import CompareTab
 from desktop_app.console_dock import ConsoleDock
 from desktop_app.controls_panel import PRESETS, ControlsPanel
+from desktop_app.demo_menu import DemoMenu
 from desktop_app.docstrings_tab import DocstringsTab
 from desktop_app.examples_menu import ExamplesMenu
 from desktop_app.examples_tab import ExamplesTab
@@ -66,6 +67,8 @@ PROMPT_PLACEHOLDER = 'def add(a, b):\n    """Return the sum of a and b."""\n'
 
 
 class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
+    run_pinned = Signal(int)  # a session pinned to Compare
+
     def __init__(self, model_spec: str | None = None):
         super().__init__()
         self.setWindowTitle(APP_TITLE)
@@ -86,6 +89,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self._make_widgets()
         self._make_menus()
         self._connect()
+        self.demo = DemoMenu(self)
         self._restore()
         # The engine process and the sandbox start after the window is up, so they never delay it.
         QTimer.singleShot(0, self._start_services)
@@ -376,6 +380,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
     def pin_to_compare(self, sid: int | None) -> None:
         """History's "Pin to Compare": the run joins the Compare tab, which comes to the front."""
         if sid is not None and self.compare_tab.pin_session(sid):
+            self.run_pinned.emit(sid)
             self.tabs.setCurrentWidget(self.compare_tab)
 
     def use_function(self, text: str, tests: str, name: str) -> None:

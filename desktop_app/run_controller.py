@@ -24,6 +24,7 @@ class RunController(QObject):
     run_changed = Signal()  # the current run's summary may have changed
     run_finished = Signal()  # generation ended and every test result is in
     run_started = Signal(object, object)  # GenerationRun, SamplingParams
+    branched = Signal(object)  # the desktop_app.branch.Branch a child candidate started from
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -81,6 +82,7 @@ class RunController(QObject):
             return False
         run.start_branch(branch)
         self.engine.generate(run.prompt, params)
+        self.branched.emit(branch)
         self.run_changed.emit()
         return True
 

@@ -113,3 +113,7 @@ def test_a_run_of_one_kind_of_view_step_keeps_only_where_it_stopped():
     for position in (1, 2, 3):
         steps = ds.appended(steps, ds.ShowToken(0, position))
     assert steps == (ds.SetTemperature(1.3), ds.Generate(), ds.Generate(), ds.ShowToken(0, 3))
+    # The parameters of a run set its temperature: a slide just before them is no step of its own.
+    params = ds.SetParams(4, 0.8, 0.95, 0, 16, 7, ("\ndef",), "completion")
+    steps = ds.appended(ds.appended(steps, ds.SetTemperature(0.8)), params)
+    assert steps[-2:] == (ds.ShowToken(0, 3), params)
