@@ -25,14 +25,16 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from core.candidate import Candidate, CandidateDone, TokenDelta
-from core.ranking_view import program_key, rank
+from core.distinct_runs import DistinctRuns
+from core.ranking_view import rank
+from sandbox.program import Program
 
-if TYPE_CHECKING:  # the pipeline imports the sandbox only when it tests something
+if TYPE_CHECKING:  # the pipeline imports the sandbox's pool only when it tests something
     from sandbox import RunResult
 
 # Wait slices for verdicts after generation ended, so that a set cancel is seen promptly.
@@ -106,118 +108,63 @@ def run_pipeline(stream: Iterable[TokenDelta | CandidateDone], pool: Any, harnes
     failure of the sandbox itself (its workers cannot start) is raised after the verdicts that did
     come back have been reported."""
     cancel = cancel or threading.Event()
-    tester = _Tester(pool, harness) if pool is not None and harness is not None else None
+    # The pool's threads put verdicts on a queue; only this generator turns them into events, so
+    # their order is the order it yields.
+    arrived: queue.Queue[VerdictArrived] = queue.Queue()
+    runs: DistinctRuns[int] | None = None
+    submit: Callable[[Candidate], int | None] | None = None
+    if pool is not None and harness is not None:
+        runs = DistinctRuns(pool, lambda index, result, first: arrived.put(VerdictArrived(index, result, first)))
+        submit = partial(_submit, runs, harness)
     candidates: dict[int, Candidate] = {}
+    verdicts: dict[int, RunResult] = {}
     order: tuple[int, ...] = ()
 
     def reranked() -> Iterator[RankingChanged]:
         nonlocal order
-        new = tuple(ranker([candidates[i] for i in sorted(candidates)], tester.verdicts if tester else {}))
+        new = tuple(ranker([candidates[i] for i in sorted(candidates)], verdicts))
         if new != order:
             order = new
             yield RankingChanged(order)
 
-    def verdicts_in(block: bool) -> Iterator[PipelineEvent]:
-        found = tester.collect(block) if tester else []
-        yield from found
+    def verdicts_in(wait_s: float | None = None) -> Iterator[PipelineEvent]:
+        found = []
+        try:
+            found.append(arrived.get(timeout=wait_s) if wait_s else arrived.get_nowait())
+            while True:
+                found.append(arrived.get_nowait())
+        except queue.Empty:
+            pass
+        for verdict in found:
+            verdicts[verdict.index] = verdict.result
+            yield verdict
         if found:
             yield from reranked()
 
     try:
         for event in stream:
-            yield from verdicts_in(block=False)
+            yield from verdicts_in()
             if isinstance(event, CandidateDone):
                 cand = event.candidate
                 candidates[cand.index] = cand
                 same_as = None
-                if tester is not None and cand.finish_reason != "cancelled" and not cancel.is_set():
-                    same_as = tester.submit(cand)
+                if submit is not None and cand.finish_reason != "cancelled" and not cancel.is_set():
+                    same_as = submit(cand)
                 yield CandidateArrived(cand, same_as)
-                yield from verdicts_in(block=False)  # a copy of a tested program has its verdict at once
+                yield from verdicts_in()  # a copy of a tested program has its verdict at once
                 yield from reranked()
-        while tester and tester.pending() and not cancel.is_set():
-            yield from verdicts_in(block=True)
-        yield from verdicts_in(block=False)  # those that finished while cancel was being set
+        while runs is not None and runs.pending() and not cancel.is_set():
+            yield from verdicts_in(POLL_S)
+        yield from verdicts_in()  # those that came in while cancel was being set
     finally:
-        if tester:
-            tester.stop()
-    if tester:
-        tester.raise_failure()
-    untested = tuple(sorted(tester.waiting())) if tester else ()
-    yield Done(tuple(candidates[i] for i in sorted(candidates)), dict(tester.verdicts) if tester else {},
-               order, cancel.is_set(), untested)
+        if runs is not None:
+            runs.stop()
+    if runs is not None:
+        runs.raise_failure()
+    untested = tuple(sorted(runs.waiting())) if runs is not None else ()
+    yield Done(tuple(candidates[i] for i in sorted(candidates)), verdicts, order, cancel.is_set(), untested)
 
 
-class _Tester:
-    """The runs in flight, one per distinct program. The pool's threads put finished runs on a
-    queue; only the pipeline's own thread turns them into events, so their order is the order
-    the generator yields."""
-
-    def __init__(self, pool: Any, harness: Harness):
-        self.pool, self.harness = pool, harness
-        self.first: dict[str, int] = {}  # program key -> index of the candidate whose run it is
-        self.members: dict[str, list[int]] = {}  # program key -> every candidate with that program
-        self.verdicts: dict[int, RunResult] = {}
-        self.runs: dict[str, Future] = {}
-        self.finished: queue.Queue[str] = queue.Queue()
-        self.collected = 0  # runs taken off `finished`: a run is done before its callback queues it
-        self.ready: list[VerdictArrived] = []  # copies of a program whose verdict was already in
-        self.failure: BaseException | None = None
-
-    def submit(self, cand: Candidate) -> int | None:
-        from sandbox import Program, submit_or_refuse
-
-        key = program_key(cand.text)
-        self.members.setdefault(key, []).append(cand.index)
-        if key in self.first:
-            first = self.first[key]
-            if first in self.verdicts:
-                self.verdicts[cand.index] = self.verdicts[first]
-                self.ready.append(VerdictArrived(cand.index, self.verdicts[first], first))
-            return first
-        self.first[key] = cand.index
-        h = self.harness
-        run = submit_or_refuse(self.pool, Program(h.prompt, cand.text, h.tests, h.entry_point), h.timeout_s)
-        self.runs[key] = run
-        run.add_done_callback(lambda _run, key=key: self.finished.put(key))
-        return None
-
-    def pending(self) -> bool:
-        return self.collected < len(self.runs)
-
-    def collect(self, block: bool) -> list[VerdictArrived]:
-        """The verdicts that came back since the last call; with `block`, waits up to POLL_S for one."""
-        out, self.ready = self.ready, []
-        keys = []
-        try:
-            keys.append(self.finished.get(timeout=POLL_S) if block and not out else self.finished.get_nowait())
-            while True:
-                keys.append(self.finished.get_nowait())
-        except queue.Empty:
-            pass
-        self.collected += len(keys)
-        for key in keys:
-            run = self.runs[key]
-            if run.cancelled():
-                continue
-            error = run.exception()
-            if error is not None:
-                self.failure = self.failure or error
-                continue
-            result = run.result()
-            for index in self.members[key]:
-                self.verdicts[index] = result
-                out.append(VerdictArrived(index, result, self.first[key]))
-        return out
-
-    def waiting(self) -> list[int]:
-        """Candidates sent to be tested (themselves or a copy) that have no verdict."""
-        return [i for members in self.members.values() for i in members if i not in self.verdicts]
-
-    def stop(self) -> None:
-        for run in self.runs.values():
-            run.cancel()  # a sandbox.RunFuture also kills a run in progress
-
-    def raise_failure(self) -> None:
-        if self.failure is not None:
-            raise self.failure
+def _submit(runs: DistinctRuns[int], harness: Harness, cand: Candidate) -> int | None:
+    program = Program(harness.prompt, cand.text, harness.tests, harness.entry_point)
+    return runs.submit(cand.index, program, harness.timeout_s)
