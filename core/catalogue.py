@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.user_error import UserError
+
 GIB = 2**30
 
 
@@ -138,7 +140,7 @@ DEFAULT = "qwen2.5-coder-0.5b-instruct"
 SMALL = "smollm2-135m-instruct"
 
 
-class UnknownModel(ValueError):
+class UnknownModel(UserError, ValueError):
     """A name that is not in the catalogue."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from core.ranking_view import best_first_key
 from core.source_check import plain_message
+from core.user_error import UserError
 
 _LITERAL_START = tuple("[({'\"")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -139,22 +140,26 @@ def function_name(description: str) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
 
+class TableError(UserError, ValueError):
+    """A header, function name or row count that no function can be made from."""
+
+
 def build_spec(header: list[str], rows: list[list[str]], description: str, name: str | None = None) -> Spec:
     """`header` names the parameters; its last column, `expected`, is the output."""
     if not header or header[-1].strip().lower() != "expected":
-        raise ValueError("the last column must be named 'expected' (the output for each row)")
+        raise TableError("the last column must be named 'expected' (the output for each row)")
     params = [h.strip() for h in header[:-1]] or []
     if not params:
-        raise ValueError("add at least one input column before 'expected'")
+        raise TableError("add at least one input column before 'expected'")
     for p in params:
         if not p.isidentifier() or keyword.iskeyword(p):
-            raise ValueError(f"column name {p!r} is not usable as a parameter name (use letters, digits and _)")
+            raise TableError(f"column name {p!r} is not usable as a parameter name (use letters, digits and _)")
         if params.count(p) > 1:
-            raise ValueError(f"column name {p!r} is used twice: give each input column its own name")
+            raise TableError(f"column name {p!r} is used twice: give each input column its own name")
     if name and (not name.isidentifier() or keyword.iskeyword(name)):
-        raise ValueError(f"function name {name!r} is not usable (use letters, digits and _, not starting with a digit)")
+        raise TableError(f"function name {name!r} is not usable (use letters, digits and _, not starting with a digit)")
     if not rows:
-        raise ValueError("add at least one example row")
+        raise TableError("add at least one example row")
     errors, parsed = [], []
     for r, cells in enumerate(rows):
         if len(cells) != len(header):
@@ -179,7 +184,7 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
     )
 
 
-class ExamplesError(ValueError):
+class ExamplesError(UserError, ValueError):
     """Every bad cell, each with its row, column and reason."""
 
     def __init__(self, errors: list[CellError]):

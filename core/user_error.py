@@ -4,3 +4,12 @@ one sentence, while any other exception is a bug and keeps its traceback."""
 
 class UserError(Exception):
     """Bad input or an unmet condition the user can act on; the message says what and how."""
+
+
+class MissingFile(UserError, FileNotFoundError):
+    """A file the user named (or a run needs) is not there. Still a FileNotFoundError, so code
+    that handles missing files in general keeps handling it."""
+
+
+class UnreadableFile(UserError, OSError):
+    """A file that is there but cannot be read as asked: no permission, a folder, not UTF-8."""

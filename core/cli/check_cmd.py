@@ -178,8 +178,8 @@ def pass_at_k_summary(rows, ks: list[int]) -> dict[str, float]:
 
 def run(args) -> int:
     from core.cli.errors import UserError
+    from core.cli.user_errors import sandbox_pool
     from core.jsonl import json_line
-    from sandbox import SandboxPool, SandboxUnavailable
 
     out = _output_path(args)
     errors = LineErrors()
@@ -199,11 +199,7 @@ def run(args) -> int:
     results = list(kept.values())
     with open(out, "a", encoding="utf-8") as fh:
         if todo:
-            try:
-                pool = SandboxPool(args.workers, memory_mb=args.memory_mb)
-            except SandboxUnavailable as exc:
-                raise UserError(str(exc)) from None
-            with pool:
+            with sandbox_pool(args.workers, memory_mb=args.memory_mb) as pool:
                 layers = ", ".join(k for k, v in pool.layers.items() if v and k != "unsafe")
                 futures = [pool.submit(s.program, args.timeout) for s in todo]
                 try:

@@ -27,28 +27,23 @@ def register(sub) -> None:
 def run(args) -> int:
     from core.backend import open_backend
     from core.cli.errors import UserError
+    from core.cli.user_errors import read_text, sandbox_pool
     from core.docstrings import example_inputs, functions_in, scored_docstrings
     from core.params import SamplingParams
 
-    if not args.file.is_file():
-        raise UserError(f"file not found: {args.file}")
     try:
-        functions = functions_in(args.file.read_text(encoding="utf-8"))
+        functions = functions_in(read_text(args.file, "file"))
     except SyntaxError as exc:
         raise UserError(f"{args.file} is not valid Python (line {exc.lineno}: {exc.msg})") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{args.file} is not valid UTF-8") from None
     if not functions:
         raise UserError(f"{args.file} defines no top-level function")
-    tests = args.tests.read_text(encoding="utf-8") if args.tests else ""
+    tests = read_text(args.tests, "tests file") if args.tests else ""
     params = SamplingParams(n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
                             seed=args.seed, mode=args.mode).validated()
     engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
     pool = None
     if args.back_translation_samples > 0:
-        from sandbox import SandboxPool
-
-        pool = SandboxPool()
+        pool = sandbox_pool()
     try:
         for func in functions:
             print(f"\n== {func.name}")

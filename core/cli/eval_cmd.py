@@ -85,29 +85,40 @@ def build_config(args, problems: dict[str, dict]):
     return config, ks
 
 
+def check_out(out: Path, config) -> None:
+    """Refuse an --out that cannot hold this run before any time goes to the model (nor leave a
+    config behind if the model then fails to load)."""
+    from core.cli.errors import UserError
+    from core.evaluate import RunMismatch, check_run_dir
+
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out must be a run directory, and {out} is a file")
+    try:
+        check_run_dir(out, config)
+    except RunMismatch as exc:  # raised as a ValueError by core.evaluate: its message is for the user
+        raise UserError(str(exc)) from None
+
+
 def run(args) -> int:
-    from core.evaluate import check_run_dir
     from core.problems import load_problems
 
     problems = select_problems(load_problems(None if args.problems == "humaneval" else args.problems),
                                args.select, args.limit)
     config, ks = build_config(args, problems)
-    # Refuse a mismatched run directory before spending time on the model (nor leave a config
-    # behind if the model then fails to load).
-    check_run_dir(args.out, config)
+    check_out(args.out, config)
 
     from tqdm import tqdm
 
     from core.backend import open_backend
+    from core.cli.user_errors import sandbox_pool
     from core.evaluate import run_eval
     from core.report import format_table
-    from sandbox import SandboxPool
 
     engine = open_backend(args.model, args.served_model, progress=lambda msg: print(msg, file=sys.stderr))
     if config.back_translation and not getattr(engine.info, "scoring", True):
         print("notice: the back-translation ranking is left out: this server cannot score given text",
               file=sys.stderr)
-    pool = SandboxPool(workers=args.workers)
+    pool = sandbox_pool(args.workers)
     bars: list[tqdm] = []  # at most one, made at the first progress report
 
     def progress(done: int, total: int) -> None:

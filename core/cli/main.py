@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("codesynth: interrupted", file=sys.stderr)
         return 130
-    except (UserError, ValueError, FileNotFoundError) as exc:
-        # ValueError covers InvalidParams and ModelLoadError: their messages are written for users.
+    except UserError as exc:
+        # Only messages written for users: any other exception is a bug and keeps its traceback.
         print(f"codesynth: error: {exc}", file=sys.stderr)
         return 2
 

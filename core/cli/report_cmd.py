@@ -17,5 +17,12 @@ def run(args) -> int:
 
     if not args.run_dir.is_dir():
         raise UserError(f"not a run directory: {args.run_dir}")
-    print(write_report(args.run_dir, args.out))
+    try:
+        page = write_report(args.run_dir, args.out)
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # A folder that cannot be made or written (--out a file, no permission, a full disk).
+        raise UserError(f"cannot write the report: {exc.strerror or exc}: {exc.filename}") from None
+    print(page)
     return 0
