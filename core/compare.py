@@ -240,11 +240,10 @@ def figure(comparison: Comparison) -> Figure:
         [s.pass_at_k for s in comparison.stats])
 
 
-def render_png(comparison: Comparison, dark: bool = False, dpi: int = 120) -> bytes:
-    """The figure as PNG, in matplotlib's dark style for a dark window."""
-    from matplotlib import style
-
+def render_png(comparison: Comparison, dark: bool = False, dpi: int = 120, text_scale: float = 1.0) -> bytes:
+    """The figure as PNG, in matplotlib's dark style for a dark window, its text `text_scale` times
+    the usual size (presentation mode)."""
     buf = io.BytesIO()
-    with style.context("dark_background" if dark else "default"):
+    with plots.styled(dark, text_scale):
         figure(comparison).savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

@@ -6,7 +6,8 @@ the same object on a Qt canvas (FigureCanvasQTAgg(figure)).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -22,6 +23,19 @@ HEURISTIC_STYLE = {
     "sum_logprob": ("Sum log-prob", "tab:purple"),
     "random": ("Random", "tab:blue"),
 }
+
+
+@contextmanager
+def styled(dark: bool = False, text_scale: float = 1.0) -> Iterator[None]:
+    """Figures built inside are in matplotlib's dark style (for a dark window) or its default one,
+    with every text `text_scale` times its usual size: presentation mode's larger type. Sizes such
+    as "small" are relative to font.size, so scaling it scales them all."""
+    import matplotlib
+    from matplotlib import style
+
+    with style.context("dark_background" if dark else "default"):
+        with matplotlib.rc_context({"font.size": matplotlib.rcParams["font.size"] * text_scale}):
+            yield
 
 
 def _figure(ncols: int = 1) -> tuple[Figure, list]:

@@ -36,6 +36,7 @@ from core.user_error import UserError
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 from desktop_app.lab_plots import PlotImage
+from desktop_app.presentation import text_scale
 from desktop_app.titled import titled
 
 KIND = "compare"
@@ -69,6 +70,7 @@ class CompareTab(QWidget):
         self.session_id: int | None = None
         self._generation = 0  # of the latest comparison: an older figure arriving late is dropped
         self._dark = theme.is_dark()
+        self._text_scale = 1.0  # of the figure's text: presentation mode's larger type
         self._drawer: ProcessPoolExecutor | None = None  # started at the first figure
         self._documents: list[dict] = []  # the runs as JSON, made once per change, saved at each
         self.figure_drawn.connect(self._show_figure)
@@ -326,7 +328,7 @@ class CompareTab(QWidget):
             except RuntimeError:  # the tab was deleted while its figure was drawn
                 pass
 
-        self._drawer.submit(cmp.render_png, comparison, self._dark).add_done_callback(done)
+        self._drawer.submit(cmp.render_png, comparison, self._dark, text_scale=self._text_scale).add_done_callback(done)
 
     def _show_figure(self, generation: int, png: bytes) -> None:
         if generation == self._generation:
@@ -334,9 +336,12 @@ class CompareTab(QWidget):
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
-        # View > Dark mode changes the palette: the figure is drawn again in the other style.
-        if event.type() == QEvent.Type.PaletteChange and theme.is_dark() != self._dark:
-            self._dark = theme.is_dark()
+        # View > Dark mode changes the palette, and presentation mode the font: the figure is drawn
+        # again in the other style, or with larger text.
+        dark, scale = theme.is_dark(), text_scale(self)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange) and (dark, scale) != (
+                self._dark, self._text_scale):
+            self._dark, self._text_scale = dark, scale
             if self.comparison is not None:
                 self._generation += 1
                 self._draw(self.comparison)

@@ -4,8 +4,9 @@ candidates, the selected one and its token view and distribution; on the Samplin
 goes and the plots take the room. Off again puts back exactly what was there: dock visibility,
 splitter sizes, fonts and column widths. The mode is never saved: a presenter starts normally.
 
-The plots are PNGs drawn in the engine process (desktop_app/lab_plots.py): their text is not
-re-drawn larger, they grow with the room the hidden panes leave them."""
+The distribution plot is painted with the window's font, so its type grows with the rest. The
+matplotlib figures are pictures drawn in another process: a tab that shows one draws it again with
+its text `text_scale` times larger when its font changes (the Compare tab does)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,6 +27,13 @@ def scaled(font: QFont, factor: float = SCALE) -> QFont:
     else:
         bigger.setPixelSize(round(font.pixelSize() * factor))
     return bigger
+
+
+def text_scale(widget: QWidget) -> float:
+    """How much larger `widget`'s type is than the application's: SCALE while presenting, else 1.
+    A matplotlib figure shown in `widget` scales its text by this."""
+    base, own = QApplication.font().pointSizeF(), widget.font().pointSizeF()
+    return round(own / base, 2) if base > 0 and own > 0 else 1.0
 
 
 def form_pane(tab: QWidget, field: QWidget) -> QWidget | None:

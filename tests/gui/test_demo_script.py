@@ -101,7 +101,18 @@ def test_a_recorded_demo_replays_the_same_candidates(qtbot, small_window, tmp_pa
     qtbot.waitUntil(lambda: not w.demo.player.waiting, timeout=300_000)
     assert w.demo.step_label.text() == f"Demo: all {len(steps)} steps played."
 
-    assert w.tabs.currentWidget() is w.compare_tab and len(w.compare_tab.runs) == 2
+    tab = w.compare_tab
+    assert w.tabs.currentWidget() is tab and len(tab.runs) == 2
+    # Presentation mode draws the Compare figure again with its text as much larger as the window's type.
+    qtbot.waitUntil(lambda: bool(tab.plot.png), timeout=60_000)
+    usual = tab.plot.png
+    w.presentation_action.trigger()
+    try:
+        qtbot.waitUntil(lambda: tab.plot.png != usual, timeout=60_000)
+        assert tab._text_scale == 1.5
+    finally:
+        w.presentation_action.trigger()
+    qtbot.waitUntil(lambda: tab.plot.png == usual, timeout=60_000)  # and back as it was
     w.tabs.setCurrentWidget(w.splitter)
     assert _candidates(w) == recorded
     assert w.controls.temperature.value() == pytest.approx(1.5)
