@@ -6,6 +6,10 @@ program"). The sandbox runs each program in a fresh process under the same limit
 run could differ only by chance (a timeout on a busy machine); sharing the verdict saves that run
 and makes copies agree everywhere they are shown.
 
+A measurement (eval's pass@k, the lab's sweep) sets `share_verdicts=False`: the estimators treat
+each sample as an independent trial, and a program whose outcome depends on chance or on the
+machine's load must be drawn as often as the model wrote it.
+
 Used by core.pipeline (live lists) and core.evaluate (resumable runs): `on_verdict(tag, result,
 first_tag)` is called once per submitted copy, from the pool's thread when the run finishes or
 from `submit` when the program's verdict is already in, always under one lock, so a caller may
@@ -24,12 +28,12 @@ if TYPE_CHECKING:  # the sandbox is imported when a program is submitted
     from sandbox import Program, RunResult
 
 Tag = TypeVar("Tag")
-_Key = tuple[str, str, str, str, float]
+_Key = tuple[str, str, str, str, float, str]
 
 
 class DistinctRuns(Generic[Tag]):
-    def __init__(self, pool, on_verdict: Callable[[Tag, RunResult, Tag], None]):
-        self.pool, self.on_verdict = pool, on_verdict
+    def __init__(self, pool, on_verdict: Callable[[Tag, RunResult, Tag], None], share_verdicts: bool = True):
+        self.pool, self.on_verdict, self.share_verdicts = pool, on_verdict, share_verdicts
         self.changed = threading.Condition()
         self.first: dict[_Key, Tag] = {}
         self.members: dict[_Key, list[Tag]] = {}
@@ -40,12 +44,14 @@ class DistinctRuns(Generic[Tag]):
         self.stopped = False
 
     def submit(self, tag: Tag, program: Program, timeout_s: float = 3.0) -> Tag | None:
-        """Runs `program` for `tag`, unless a copy of it was submitted before: then `tag` shares
-        that run, whose first tag is returned (None when this is the first)."""
+        """Runs `program` for `tag`, unless a copy of it was submitted before (and verdicts are
+        shared): then `tag` shares that run, whose first tag is returned (None when this is the first)."""
         from sandbox import submit_or_refuse
 
-        key = (program.prompt, program_key(program.completion), program.tests, program.entry_point, timeout_s)
         with self.changed:
+            # Without sharing, the submission's number makes every program distinct.
+            copy = "" if self.share_verdicts else str(self.submitted)
+            key = (program.prompt, program_key(program.completion), program.tests, program.entry_point, timeout_s, copy)
             self.members.setdefault(key, []).append(tag)
             if key in self.first:
                 if key in self.results and not self.stopped:

@@ -8,11 +8,9 @@ written are never generated again and verdicts already written are never recompu
 """
 from __future__ import annotations
 
-import concurrent.futures as cf
 import hashlib
 import json
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -21,13 +19,14 @@ from typing import Any
 
 from core import examine as exm
 from core.behaviour import PROBE_TIMEOUT_S, probe_program, read_behaviour
+from core.distinct_runs import DistinctRuns
 from core.generated_tests import GeneratedTests
 from core.params import SamplingParams
 from core.passk import mean_pass_at_k, pass_at_k
 from core.ranking import ranking_curves
 from core.ranking_view import program_key
 from core.reverse import back_translation_logprob, strip_docstring
-from sandbox import Program, RunResult, submit_or_refuse
+from sandbox import Program, RunResult
 
 CONFIG, SAMPLES, RESULTS, SUMMARY = "config.json", "samples.jsonl", "results.jsonl", "summary.json"
 # The cluster and agreement rankers' data (core.examine): per problem and temperature the model's
@@ -169,55 +168,25 @@ def _has_docstring(problem: Mapping) -> bool:
     return True
 
 
-class _Tester:
-    """Sandbox submissions in flight. Each finished run becomes a row appended at once, from the
-    pool's thread, so a kill loses at most the runs still going. One tester makes verdicts, another
-    behaviours: `to_row(sample_row, result)` says which."""
+def _tester(pool, fh, store: dict, progress: Callable[[], None],
+            to_row: Callable[[dict, RunResult], dict]) -> DistinctRuns[dict]:
+    """Sandbox runs whose verdicts become rows appended at once, from the pool's thread, so a kill
+    loses at most the runs still going. One tester makes verdicts, another behaviours: `to_row(sample_row,
+    result)` says which. Every sample gets its own run, as pass@k assumes independent trials
+    (core.distinct_runs)."""
 
-    def __init__(self, pool, fh, store: dict, progress: Callable[[], None],
-                 to_row: Callable[[dict, RunResult], dict]):
-        self.pool, self.fh, self.store, self.progress, self.to_row = pool, fh, store, progress, to_row
-        self.pending: dict[cf.Future, dict] = {}
-        self.errors: list[BaseException] = []
-        self.lock = threading.Lock()
-        self.stopped = False
+    def record(row: dict, result: RunResult, _first: dict) -> None:
+        out = to_row(row, result)
+        append_rows(fh, [out])
+        store[sample_key(out)] = out
+        progress()
 
-    def submit(self, rows: list[dict], programs: list[Program], timeout_s: float) -> None:
-        for row, program in zip(rows, programs):
-            fut = submit_or_refuse(self.pool, program, timeout_s)
-            with self.lock:
-                self.pending[fut] = row
-            fut.add_done_callback(self._record)
+    return DistinctRuns(pool, record, share_verdicts=False)
 
-    def _record(self, fut: cf.Future) -> None:
-        with self.lock:
-            row = self.pending.pop(fut)
-            if self.stopped or fut.cancelled():
-                return
-            error = fut.exception()
-            if error is not None:
-                self.errors.append(error)
-                return
-            out = self.to_row(row, fut.result())
-            append_rows(self.fh, [out])
-            self.store[sample_key(out)] = out
-        self.progress()
 
-    def wait(self) -> None:
-        """Block until every submitted run has its row; re-raise a sandbox failure."""
-        with self.lock:
-            pending = list(self.pending)
-        cf.wait(pending)
-        if self.errors:
-            raise self.errors[0]
-
-    def stop(self) -> None:
-        """Keep the rows that are in and drop the rest: their samples are on disk for next time."""
-        with self.lock:
-            self.stopped = True
-            pending = list(self.pending)
-        for fut in pending:
-            fut.cancel()
+def _submit(runs: DistinctRuns[dict], rows: list[dict], programs: list[Program], timeout_s: float) -> None:
+    for row, program in zip(rows, programs):
+        runs.submit(row, program, timeout_s)
 
 
 def verdict_row(row: dict, res: RunResult) -> dict:
@@ -279,19 +248,19 @@ def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Map
 
     with open(out / SAMPLES, "a") as samples_fh, open(out / RESULTS, "a") as results_fh, \
             open(out / GENERATED_TESTS, "a") as exams_fh, open(out / BEHAVIOURS, "a") as behaviours_fh:
-        tester = _Tester(pool, results_fh, results, tested, verdict_row)
-        prober = _Tester(pool, behaviours_fh, behaviours, lambda: None, behaviour_row)
+        tester = _tester(pool, results_fh, results, tested, verdict_row)
+        prober = _tester(pool, behaviours_fh, behaviours, lambda: None, behaviour_row)
 
         def submit(rows: list[dict]) -> None:
             rows = [r for r in rows if sample_key(r) not in results]
-            tester.submit(rows, [Program.from_problem(problems[r["task_id"]], r["completion"]) for r in rows],
-                          config.timeout_s)
+            _submit(tester, rows, [Program.from_problem(problems[r["task_id"]], r["completion"]) for r in rows],
+                    config.timeout_s)
 
         tested()
         try:
             # Samples of an interrupted run that were never tested need no engine: start with them.
             submit(list(samples.values()))
-            prober.submit(*probe_rows(list(samples.values())), PROBE_TIMEOUT_S)
+            _submit(prober, *probe_rows(list(samples.values())), PROBE_TIMEOUT_S)
             for temperature in config.temperatures:
                 for task_id in config.task_ids:
                     missing = {i for i in range(config.n) if (temperature, task_id, i) not in samples}
@@ -307,7 +276,7 @@ def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Map
                         append_rows(exams_fh, [exam])
                         examinations[(temperature, task_id)] = exam
                         unit = [samples[(temperature, task_id, i)] for i in range(config.n)]
-                        prober.submit(*probe_rows(unit), PROBE_TIMEOUT_S)
+                        _submit(prober, *probe_rows(unit), PROBE_TIMEOUT_S)
                     if not pipelined:
                         tester.wait()
                         prober.wait()

@@ -10,10 +10,12 @@ Policy, where the seven former copies disagreed:
   the sandbox works while the model writes the next ones. Batching (test after generation) only
   made a user wait longer for the same verdicts.
 - Duplicate programs (core.ranking_view.program_key: the one definition of "the same program")
-  are tested once, and every copy gets that verdict. Only the Workbench did this; the others ran
-  the same program again, which at low temperature is most of the sandbox's work. The sandbox
-  runs each program in a fresh process with the same limits, so a second run can only differ by
-  chance (a timeout on a busy machine); sharing the verdict also makes copies agree in every view.
+  are tested once, and every copy gets that verdict (core.distinct_runs). Only the Workbench did
+  this; the others ran the same program again, which at low temperature is most of the sandbox's
+  work. The sandbox runs each program in a fresh process with the same limits, so a second run can
+  only differ by chance (a timeout on a busy machine); sharing the verdict also makes copies agree
+  in every view. Measurements pass `share_verdicts=False` (eval's pass@k and the lab's sweep
+  treat every sample as an independent trial, so each is drawn as often as the model wrote it).
 - A candidate cut off by cancel (finish_reason "cancelled") is not a program the model finished:
   it is reported but never tested, as the Workbench and From examples did.
 - Cancel stops generation (the same Event is the backend's, which ends its stream promptly with
@@ -101,7 +103,8 @@ def by_mean_logprob(candidates: Sequence[Candidate], _verdicts: Mapping[int, Run
 
 
 def run_pipeline(stream: Iterable[TokenDelta | CandidateDone], pool: Any, harness: Harness | None,
-                 cancel: threading.Event | None = None, ranker: Ranker = by_mean_logprob) -> Iterator[PipelineEvent]:
+                 cancel: threading.Event | None = None, ranker: Ranker = by_mean_logprob,
+                 share_verdicts: bool = True) -> Iterator[PipelineEvent]:
     """The pipeline's events for the candidates of `stream` (a backend's `stream(prompt, params,
     cancel)`, or finished candidates replayed). With `harness` None or `pool` None nothing is tested.
     A run the sandbox refuses (sandbox.submit_or_refuse) is that candidate's error verdict; a
@@ -114,7 +117,8 @@ def run_pipeline(stream: Iterable[TokenDelta | CandidateDone], pool: Any, harnes
     runs: DistinctRuns[int] | None = None
     submit: Callable[[Candidate], int | None] | None = None
     if pool is not None and harness is not None:
-        runs = DistinctRuns(pool, lambda index, result, first: arrived.put(VerdictArrived(index, result, first)))
+        runs = DistinctRuns(pool, lambda index, result, first: arrived.put(VerdictArrived(index, result, first)),
+                            share_verdicts)
         submit = partial(_submit, runs, harness)
     candidates: dict[int, Candidate] = {}
     verdicts: dict[int, RunResult] = {}

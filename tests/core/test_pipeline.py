@@ -148,3 +148,31 @@ def test_cli_from_examples_tests_every_candidate_through_the_pipeline(tmp_path, 
     listed = out.split("All candidates:\n")[1].splitlines()[:3]
     assert sorted(int(line.split()[0].lstrip("#")) for line in listed) == [0, 1, 2]
     assert all(re.search(r"\d of 2 examples right", line) for line in listed)
+
+
+def test_a_measurement_runs_every_copy_on_its_own(pool):
+    texts = ["    return x + 1\n", "    return x + 1\n", "\n    return x + 1  \n"]
+    events = list(run_pipeline([CandidateDone(written(i, t)) for i, t in enumerate(texts)], pool, HARNESS,
+                               share_verdicts=False))
+    verdicts = [e for e in events if isinstance(e, VerdictArrived)]
+    assert sorted(v.index for v in verdicts) == [0, 1, 2] and all(v.tested_as == v.index for v in verdicts)
+    assert len({id(v.result) for v in verdicts}) == 3 and all(v.result.passed for v in verdicts)
+
+
+def test_eval_the_workbench_and_the_pipeline_count_the_same_distinct_programs(pool):
+    from core.evaluate import EvalConfig, sample_key, summarize
+    from core.ranking_view import group_duplicates
+
+    # Leading newlines and trailing spaces once made eval and the Workbench disagree.
+    texts = ["    return x + 1\n", "\n\n    return x + 1", "    return x + 1   \n\n", "    return x+1\n",
+             "  return x + 1\n"]
+    cands = [written(i, t) for i, t in enumerate(texts)]
+    samples = [{"task_id": "t", "temperature": 0.2, "index": c.index, "completion": c.text, "mean_logprob": -1.0,
+                "sum_logprob": -2.0} for c in cands]
+    results = {sample_key(r): {"passed": True} for r in samples}
+    config = EvalConfig(problems="t", problems_sha256="", task_ids=("t",), n=5, temperatures=(0.2,),
+                        mode="completion", model="m", examine=False)
+    eval_distinct = summarize(config, [1], samples, results)["distinct_programs"]["0.2"]["distinct"]
+    events = list(run_pipeline([CandidateDone(c) for c in cands], pool, HARNESS))
+    pipeline_distinct = sum(e.same_as is None for e in events if isinstance(e, CandidateArrived))
+    assert eval_distinct == len(group_duplicates(cands)) == pipeline_distinct == 3
