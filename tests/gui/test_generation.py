@@ -31,14 +31,18 @@ def test_generate_ranks_and_tests_candidates(qtbot, tiny_window):
     # Long enough to span many of the engine's 50 ms event batches (8 x 24 tokens took about 20 here).
     w.controls.max_new_tokens.setValue(48)
     w.controls.temperature.setValue(1.0)
-    rows_after_insert = []
-    w.model.rowsInserted.connect(lambda *_: rows_after_insert.append(w.model.rowCount()))
+    # How many candidates were finished when each row appeared. The 8 rows are decoded together,
+    # so each row appears with its first token, before any candidate is done; rows added only
+    # when candidates finish would read 0, 1, ..., 7.
+    finished_when_inserted = []
+    w.model.rowsInserted.connect(lambda *_: finished_when_inserted.append(len(w.model.finished())))
     unfinished_rows_with_text = []  # at each table update
     w.model.dataChanged.connect(lambda *_: unfinished_rows_with_text.append(
         sum(e.candidate is None and bool(e.text) for e in w.model.entries)))
     generate_and_wait(qtbot, w)
 
-    assert rows_after_insert == list(range(1, 9))  # one row per candidate, added one at a time
+    assert finished_when_inserted == [0] * 8
+    assert sorted(e.index for e in w.model.entries) == list(range(8))  # one row per candidate
     assert max(unfinished_rows_with_text) > 0  # candidates' text shows while they are still written
     finished = w.model.finished()
     assert len(finished) == 8
