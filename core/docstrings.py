@@ -134,17 +134,16 @@ def back_translation_score(engine, pool, func: Function, docstring: str, inputs:
                            samples: int = 5, cancel: threading.Event | None = None) -> float | None:
     """Share of programs written from signature + docstring that agree with the original; None when
     `cancel` was set before the share was known."""
-    from sandbox import Program, as_finished, submit_or_refuse
+    from core.pipeline import Harness, run_pipeline, run_to_end
 
     prompt = forward_prompt(func, docstring)
-    cands = engine.generate(prompt, replace(params, n=samples), cancel)
-    tests = oracle_tests(func, inputs)
-    futures = [submit_or_refuse(pool, Program(prompt, c.text, tests, func.name)) for c in cands]
-    for _ in as_finished(futures, cancel):
-        pass
-    if not all(f.done() and not f.cancelled() for f in futures):
+    stream = engine.stream(prompt, replace(params, n=samples), cancel)
+    # A share of the programs written, like pass@1: each is run, copies too (core.distinct_runs).
+    done = run_to_end(run_pipeline(stream, pool, Harness(prompt, oracle_tests(func, inputs), func.name), cancel,
+                                   share_verdicts=False))
+    if done.cancelled or len(done.verdicts) < len(done.candidates):
         return None  # stopped before every program had run
-    return sum(f.result().passed for f in futures) / len(futures)
+    return sum(v.passed for v in done.verdicts.values()) / len(done.candidates)
 
 
 def scored_docstrings(engine, pool, func: Function, inputs: list[str], params: SamplingParams, samples: int,

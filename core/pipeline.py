@@ -169,6 +169,11 @@ def run_pipeline(stream: Iterable[TokenDelta | CandidateDone], pool: Any, harnes
     yield Done(tuple(candidates[i] for i in sorted(candidates)), verdicts, order, cancel.is_set(), untested)
 
 
+def run_to_end(events: Iterable[PipelineEvent]) -> Done:
+    """Drives a pipeline to its end, for a caller that needs only the outcome."""
+    return next(e for e in events if isinstance(e, Done))
+
+
 def _submit(runs: DistinctRuns[int], harness: Harness, cand: Candidate) -> int | None:
     program = Program(harness.prompt, cand.text, harness.tests, harness.entry_point)
     return runs.submit(cand.index, program, harness.timeout_s)

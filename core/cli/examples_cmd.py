@@ -57,7 +57,7 @@ def run(args) -> int:
     from core.examine import examples_question
     from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
-    from core.pipeline import Done, Harness, run_pipeline
+    from core.pipeline import Harness, run_pipeline, run_to_end
     from sandbox import SandboxPool
 
     header, rows, file_description = read_table(args.examples)
@@ -72,8 +72,8 @@ def run(args) -> int:
     engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
     with SandboxPool() as pool:
         # The sandbox tests each candidate while the model writes the next (core.pipeline).
-        stream = run_pipeline(engine.stream(spec.prompt, params), pool, Harness(spec.prompt, spec.tests, spec.name))
-        done = next(e for e in stream if isinstance(e, Done))
+        harness = Harness(spec.prompt, spec.tests, spec.name)
+        done = run_to_end(run_pipeline(engine.stream(spec.prompt, params), pool, harness))
         candidates = list(done.candidates)
         verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
         right = [v.count(None) == len(v) and c.degenerate is None for v, c in zip(verdicts, candidates)]

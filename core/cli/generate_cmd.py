@@ -72,7 +72,7 @@ def read_prompt(args) -> tuple[str, str, str | None, str | None]:
 def run(args) -> int:
     from core.backend import open_backend
     from core.entry_point import entry_point as find_entry_point
-    from core.pipeline import Done, Harness, run_pipeline
+    from core.pipeline import Harness, run_pipeline, run_to_end
     from core.ranking_view import SCORED, rank
 
     task_id, prompt, tests, entry_point = read_prompt(args)
@@ -101,7 +101,7 @@ def run(args) -> int:
     watched = _watched(engine.stream(prompt, params), params.n, args.format == "table", failures)
     with _sandbox(harness is not None or args.rank in ("cluster", "agreement")) as pool:
         # The sandbox tests each candidate while the model writes the next (core.pipeline).
-        done = next(e for e in run_pipeline(watched, pool, harness) if isinstance(e, Done))
+        done = run_to_end(run_pipeline(watched, pool, harness))
         if failures and not done.candidates:
             raise failures[0]
         scores, extra = _scores(engine, pool, prompt, list(done.candidates), tests, entry, args.rank, args.seed)
