@@ -9,6 +9,7 @@ that `def`; when a class holds it, the prompt has no function the tests can call
 Prompts are read with a regular expression, not `ast`: a prompt that ends at a signature does
 not parse.
 """
+
 from __future__ import annotations
 
 import re

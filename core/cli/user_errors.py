@@ -1,6 +1,7 @@
 """The CLI's calls whose library errors are the user's to fix, turned into UserErrors at the call:
 a file the user named that cannot be read, a sandbox this machine cannot start. Everything else
 that goes wrong is a bug and keeps its traceback."""
+
 from __future__ import annotations
 
 from pathlib import Path

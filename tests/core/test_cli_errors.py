@@ -1,5 +1,6 @@
 """The CLI prints a UserError as one sentence and lets every other exception keep its traceback:
 bad input of each kind, through the real `codesynth` process, and a bug, through main()."""
+
 import json
 import subprocess
 import sys
@@ -48,8 +49,9 @@ def test_bad_input_is_one_sentence(inputs, argv, message):
     argv = [a.format(d=inputs) for a in argv]
     if argv[0] in ("eval", "generate", "docstring", "from-examples"):
         argv += ["--model", NO_MODEL]
-    proc = subprocess.run([sys.executable, "-m", "core.cli.main", *argv], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "core.cli.main", *argv], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     [line] = [line for line in proc.stderr.splitlines() if line.strip()]

@@ -1,5 +1,6 @@
 """One rule for the function a prompt asks for (core.entry_point), checked against HumanEval's own
 entry points, and the prompts on which instruct mode and the tests' entry point once disagreed."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -33,18 +34,21 @@ def test_shipped_examples_test_the_function_the_model_writes():
         assert target is not None and target.name == entry.entry_point == entry_point(entry.prompt), entry.id
 
 
-@pytest.mark.parametrize("prompt,target,entry", [
-    ("def f(a):\n", ("", "f"), "f"),
-    ("async def f(a):\n", ("", "f"), "f"),
-    (HELPER + "def f(a):\n    '''Doc.'''\n", ("", "f"), "f"),
-    # A nested helper the prompt starts: the model writes it, the tests call the function holding it.
-    ('def f(xs):\n    """Sort."""\n    def key(x):\n', ("    ", "key"), "f"),
-    ("class A:\n    def m(self):\n", ("    ", "m"), None),
-    (CLASS_LAST, ("    ", "push"), None),
-    ("x = 1\n", None, None),
-    # A header never spans lines: `def` then a name on the next line defines nothing.
-    ("def\nf(a):\n", None, None),
-])
+@pytest.mark.parametrize(
+    "prompt,target,entry",
+    [
+        ("def f(a):\n", ("", "f"), "f"),
+        ("async def f(a):\n", ("", "f"), "f"),
+        (HELPER + "def f(a):\n    '''Doc.'''\n", ("", "f"), "f"),
+        # A nested helper the prompt starts: the model writes it, the tests call the function holding it.
+        ('def f(xs):\n    """Sort."""\n    def key(x):\n', ("    ", "key"), "f"),
+        ("class A:\n    def m(self):\n", ("    ", "m"), None),
+        (CLASS_LAST, ("    ", "push"), None),
+        ("x = 1\n", None, None),
+        # A header never spans lines: `def` then a name on the next line defines nothing.
+        ("def\nf(a):\n", None, None),
+    ],
+)
 def test_target_and_entry_point(prompt, target, entry):
     found = target_function(prompt)
     assert (found and (found.indent, found.name)) == target
@@ -57,8 +61,10 @@ def test_function_names_cover_every_depth():
 
 def test_instruct_completes_the_function_the_tests_call():
     prompt = load_problems()["HumanEval/10"]["prompt"]  # is_palindrome, then make_palindrome
-    reply = ("def is_palindrome(string: str) -> bool:\n    return string == string[::-1]\n\n"
-             "def make_palindrome(string: str) -> str:\n    return 'done'\n```")
+    reply = (
+        "def is_palindrome(string: str) -> bool:\n    return string == string[::-1]\n\n"
+        "def make_palindrome(string: str) -> str:\n    return 'done'\n```"
+    )
     program = prompt + completion_from_reply(prompt, reply)
     namespace: dict = {}
     exec(compile(program, "<candidate>", "exec"), namespace)  # trusted literals of this test only
@@ -70,9 +76,24 @@ def test_generate_refuses_tests_for_a_function_it_cannot_call(tmp_path):
     prompt.write_text(CLASS_LAST)
     tests.write_text("def check(candidate):\n    assert candidate(1) == 1\n")
     # The refusal comes before the model loads: this model folder does not exist.
-    result = subprocess.run([sys.executable, "-m", "core.cli.main", "generate", str(prompt), "--tests", str(tests),
-                             "--model", str(tmp_path / "no-model")], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core.cli.main",
+            "generate",
+            str(prompt),
+            "--tests",
+            str(tests),
+            "--model",
+            str(tmp_path / "no-model"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
-    assert result.stderr.strip() == ("codesynth: error: the prompt defines no top-level function for the tests "
-                                     "to call: give --entry-point")
+    assert result.stderr.strip() == (
+        "codesynth: error: the prompt defines no top-level function for the tests to call: give --entry-point"
+    )
