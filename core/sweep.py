@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from core.candidate import CandidateDone
+from core.candidate import CandidateDone, TokenDelta, reindexed
 from core.params import SamplingParams
 from core.passk import pass_at_k
 from core.ranking import HEURISTICS, heuristic_scores, top1_curve
@@ -106,42 +106,33 @@ class Sweep:
 
 def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatures: tuple[float, ...], n: int,
               params: SamplingParams, cancel: threading.Event | None = None) -> Iterator[Sweep]:
-    """Yield the sweep each time a candidate arrives or a test verdict comes back. The sandbox tests
-    one temperature's candidates while the engine samples the next. After `cancel`, the runs still
-    queued are cancelled and their samples stay untested."""
-    from sandbox import Program, as_finished, submit_or_refuse
+    """Yield the sweep each time a candidate arrives or a test verdict comes back. One pipeline
+    (core.pipeline) takes every temperature's candidates, so the sandbox tests one temperature's
+    candidates while the engine samples the next; each sample is run on its own, as pass@k
+    assumes. After `cancel`, the runs still queued are cancelled and their samples stay untested."""
+    from core.pipeline import CandidateArrived, Done, Harness, VerdictArrived, run_pipeline
 
     sweep = Sweep(tuple(temperatures), n)
-    pending = []
     params = replace(params, n=n, top_alternatives=0)  # the lab shows no token's alternatives: not worth computing
-    for temperature in temperatures:
-        if cancel is not None and cancel.is_set():
-            break
-        for event in engine.stream(prompt, replace(params, temperature=temperature), cancel):
-            if isinstance(event, CandidateDone):
-                c = event.candidate
-                sample = LabSample(temperature, c.index, c.text, c.mean_logprob if c.token_ids else None, c.sum_logprob)
-                sweep.samples.append(sample)
-                pending.append((sample, submit_or_refuse(pool, Program(prompt, c.text, tests, entry_point))))
-                yield sweep
-            still = _collect(pending)
-            if len(still) < len(pending):
-                yield sweep
-            pending = still
-    for _ in as_finished([future for _, future in pending], cancel):
-        pending = _collect(pending)
-        yield sweep
-    if pending:  # stopped: as_finished cancelled the runs still queued
-        yield sweep
 
+    def candidates() -> Iterator[TokenDelta | CandidateDone]:
+        # Sample i of the k-th temperature is candidate k * n + i of the one pipeline.
+        for k, temperature in enumerate(temperatures):
+            if cancel is not None and cancel.is_set():
+                return
+            for event in engine.stream(prompt, replace(params, temperature=temperature), cancel):
+                yield reindexed(event, list(range(k * n, (k + 1) * n)))
 
-def _collect(pending):
-    """Record the verdicts that have arrived; return the runs still in flight."""
-    still = []
-    for sample, future in pending:
-        if future.done():
-            verdict = future.result()
-            sample.passed, sample.result = verdict.passed, verdict.human_eval_result
-        else:
-            still.append((sample, future))
-    return still
+    found: dict[int, LabSample] = {}
+    for event in run_pipeline(candidates(), pool, Harness(prompt, tests, entry_point), cancel, share_verdicts=False):
+        if isinstance(event, CandidateArrived):
+            c = event.candidate
+            found[c.index] = LabSample(temperatures[c.index // n], c.index % n, c.text,
+                                       c.mean_logprob if c.token_ids else None, c.sum_logprob)
+            sweep.samples.append(found[c.index])
+            yield sweep
+        elif isinstance(event, VerdictArrived):
+            found[event.index].passed, found[event.index].result = event.result.passed, event.result.human_eval_result
+            yield sweep
+        elif isinstance(event, Done) and event.untested:  # stopped: the runs still queued were cancelled
+            yield sweep
