@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
-from core.candidate import Candidate, CandidateDone
+from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
 from core.params import SamplingParams
 from desktop_app.jobs import JobError
@@ -64,41 +63,41 @@ def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, promp
     `reuse`: candidate rows of an earlier snapshot, tested again instead of generating (the table
     gained a row: the answer to a question)."""
     from core.examine import examples_question
-    from sandbox import Program, as_finished, submit_or_refuse
+    from core.pipeline import CandidateArrived, Harness, VerdictArrived, run_pipeline
 
     spec = spec_of(header, rows, description, entry_point)
     params = params.validated()
     n = params.n if reuse is None else len(reuse)
     sandbox = pool()
     found: list[dict] = []
-    testing: dict[Future, dict] = {}
+    by_index: dict[int, dict] = {}
+    earlier = {row["index"]: row for row in reuse or []}
+    generating = reuse is None
 
-    def collect(done) -> None:
-        for future in done:
-            row = testing.pop(future)
-            row["verdicts"] = example_verdicts(spec, future.result().cases)
+    def candidates() -> Iterator[TokenDelta | CandidateDone]:
+        nonlocal generating
+        if reuse is None:
+            yield from backend.stream(prompt, params, cancel)
+        for row in reuse or []:  # written before: only tested again
+            yield CandidateDone(Candidate(row["index"], row["completion"], row["completion"], [], [],
+                                          row["finish_reason"], degenerate=row.get("degenerate")))
+        generating = False
+
+    yield snapshot(prompt, entry_point, spec, n, found, "generating" if generating else "testing")
+    # Each candidate is tested as soon as it is written, a program written twice once (core.pipeline).
+    for event in run_pipeline(candidates(), sandbox, Harness(prompt, tests, entry_point), cancel):
+        if isinstance(event, CandidateArrived):
+            index = event.candidate.index
+            by_index[index] = ({**earlier[index], "verdicts": None, "explanation": None, "cluster": None}
+                               if index in earlier else candidate_row(event.candidate))
+            found.append(by_index[index])
+        elif isinstance(event, VerdictArrived):
+            row = by_index[event.index]
+            row["verdicts"] = example_verdicts(spec, event.result.cases)
             row["explanation"] = explain(spec, row["verdicts"])
-
-    def add(row: dict) -> None:
-        found.append(row)
-        if row["finish_reason"] != "cancelled":
-            testing[submit_or_refuse(sandbox, Program(prompt, row["completion"], tests, entry_point))] = row
-
-    yield snapshot(prompt, entry_point, spec, n, found, "generating" if reuse is None else "testing")
-    if reuse is not None:
-        for old in reuse:
-            add({**old, "verdicts": None, "explanation": None, "cluster": None})
-    else:
-        for event in backend.stream(prompt, params, cancel):
-            finished = [f for f in testing if f.done()]
-            collect(finished)
-            if isinstance(event, CandidateDone):
-                add(candidate_row(event.candidate))
-            if finished or isinstance(event, CandidateDone):
-                yield snapshot(prompt, entry_point, spec, n, found, "generating")
-    for done in as_finished(list(testing), cancel):  # after a Stop it cancels the runs not finished
-        collect(done)
-        yield snapshot(prompt, entry_point, spec, n, found, "testing")
+        else:
+            continue
+        yield snapshot(prompt, entry_point, spec, n, found, "generating" if generating else "testing")
     checked = None
     if found and not cancel.is_set():
         yield snapshot(prompt, entry_point, spec, n, found, "checking")
