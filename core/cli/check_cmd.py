@@ -177,8 +177,7 @@ def pass_at_k_summary(rows, ks: list[int]) -> dict[str, float]:
 
 
 def run(args) -> int:
-    from core.cli.errors import UserError
-    from core.cli.user_errors import sandbox_pool
+    from core.cli.errors import UserError, sandbox_pool
     from core.jsonl import json_line
 
     out = _output_path(args)

@@ -26,8 +26,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from core.backend import open_backend
-    from core.cli.errors import UserError
-    from core.cli.user_errors import read_text, sandbox_pool
+    from core.cli.errors import UserError, read_text, sandbox_pool
     from core.docstrings import example_inputs, functions_in, scored_docstrings
     from core.params import SamplingParams
 

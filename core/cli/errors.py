@@ -1,5 +1,39 @@
-"""The CLI's user-error type (core.user_error.UserError), importable from the CLI package so that
-`python -m core.cli.main` (where main is `__main__`) and the sub-commands share one class."""
-from core.user_error import UserError
+"""The CLI's user errors: the UserError class (core.user_error), importable from the CLI package so
+that `python -m core.cli.main` (where main is `__main__`) and the sub-commands share one class, and
+the CLI's calls whose library errors are the user's to fix, turned into UserErrors at the call (a
+file the user named that cannot be read, a sandbox this machine cannot start). Everything else
+that goes wrong is a bug and keeps its traceback."""
 
-__all__ = ["UserError"]
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.user_error import MissingFile, UnreadableFile, UserError
+
+__all__ = ["UserError", "read_text", "sandbox_pool"]
+
+if TYPE_CHECKING:
+    from sandbox import SandboxPool
+
+
+def read_text(path: Path, what: str) -> str:
+    """The UTF-8 text of the file the user gave as `what` (e.g. "tests file")."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MissingFile(f"{what} not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"{what} {path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:  # a folder, no permission
+        raise UnreadableFile(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+def sandbox_pool(workers: int | None = None, **options) -> SandboxPool:
+    """A started sandbox pool, or a UserError that says which isolation layer this machine lacks."""
+    from sandbox import SandboxPool, SandboxUnavailable
+
+    try:
+        return SandboxPool(workers, **options)
+    except SandboxUnavailable as exc:
+        raise UserError(str(exc)) from None

@@ -110,7 +110,7 @@ def run(args) -> int:
     from tqdm import tqdm
 
     from core.backend import open_backend
-    from core.cli.user_errors import sandbox_pool
+    from core.cli.errors import sandbox_pool
     from core.evaluate import run_eval
     from core.report import format_table
 
