@@ -2,8 +2,10 @@
 
 `run_pipeline` turns a backend's stream of events into a stream of typed pipeline events:
 `CandidateArrived`, `VerdictArrived`, `RankingChanged` and, last, `Done`. It is Qt-free and knows
-nothing of files, tables or snapshots: the CLI prints the events, eval appends them to JSONL, the
-engine-process jobs fold them into their snapshots.
+nothing of files, tables or snapshots: the CLI prints the outcome, the lab's sweep and the
+engine-process jobs fold the events into their snapshots. Eval shares its tester
+(core.distinct_runs) but drives it itself: it overlaps one problem's tests with the next
+problem's generation and resumes from its files.
 
 Policy, where the seven former copies disagreed:
 - Verdicts are pipelined: each finished candidate goes to the sandbox as soon as it arrives, so
@@ -36,7 +38,7 @@ from core.distinct_runs import DistinctRuns
 from core.ranking_view import rank
 from sandbox.program import Program
 
-if TYPE_CHECKING:  # the pipeline imports the sandbox's pool only when it tests something
+if TYPE_CHECKING:  # only named in annotations
     from sandbox import RunResult
 
 # Wait slices for verdicts after generation ended, so that a set cancel is seen promptly.
@@ -159,10 +161,10 @@ def run_pipeline(stream: Iterable[TokenDelta | CandidateDone], pool: Any, harnes
                 yield from reranked()
         while runs is not None and runs.pending() and not cancel.is_set():
             yield from verdicts_in(POLL_S)
-        yield from verdicts_in()  # those that came in while cancel was being set
     finally:
         if runs is not None:
             runs.stop()
+    yield from verdicts_in()  # those that came in while cancel was being set: after stop, no more come
     if runs is not None:
         runs.raise_failure()
     untested = tuple(sorted(runs.waiting())) if runs is not None else ()
