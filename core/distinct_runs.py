@@ -15,6 +15,7 @@ first_tag)` is called once per submitted copy, from the pool's thread when the r
 from `submit` when the program's verdict is already in, always under one lock, so a caller may
 append to a file there without its own.
 """
+
 from __future__ import annotations
 
 import threading

@@ -24,6 +24,7 @@ Policy, where the seven former copies disagreed:
   the candidates it cut off) and cancels the runs not finished; candidates arriving after it are
   reported but not tested, and `Done` says which candidates stayed untested.
 """
+
 from __future__ import annotations
 
 import queue
@@ -104,9 +105,14 @@ def by_mean_logprob(candidates: Sequence[Candidate], _verdicts: Mapping[int, Run
     return [c.index for c in rank(candidates, "mean_logprob")]
 
 
-def run_pipeline(stream: Iterable[TokenDelta | CandidateDone], pool: Any, harness: Harness | None,
-                 cancel: threading.Event | None = None, ranker: Ranker = by_mean_logprob,
-                 share_verdicts: bool = True) -> Iterator[PipelineEvent]:
+def run_pipeline(
+    stream: Iterable[TokenDelta | CandidateDone],
+    pool: Any,
+    harness: Harness | None,
+    cancel: threading.Event | None = None,
+    ranker: Ranker = by_mean_logprob,
+    share_verdicts: bool = True,
+) -> Iterator[PipelineEvent]:
     """The pipeline's events for the candidates of `stream` (a backend's `stream(prompt, params,
     cancel)`, or finished candidates replayed). With `harness` None or `pool` None nothing is tested.
     A run the sandbox refuses (sandbox.submit_or_refuse) is that candidate's error verdict; a
@@ -119,8 +125,9 @@ def run_pipeline(stream: Iterable[TokenDelta | CandidateDone], pool: Any, harnes
     runs: DistinctRuns[int] | None = None
     submit: Callable[[Candidate], int | None] | None = None
     if pool is not None and harness is not None:
-        runs = DistinctRuns(pool, lambda index, result, first: arrived.put(VerdictArrived(index, result, first)),
-                            share_verdicts)
+        runs = DistinctRuns(
+            pool, lambda index, result, first: arrived.put(VerdictArrived(index, result, first)), share_verdicts
+        )
         submit = partial(_submit, runs, harness)
     candidates: dict[int, Candidate] = {}
     verdicts: dict[int, RunResult] = {}

@@ -1,5 +1,6 @@
 """The one generate -> drop duplicates -> test -> rank pipeline, on the tiny random model and the
 real sandbox: events in order, duplicates tested once, cancel, and bad candidates alone."""
+
 import re
 import threading
 import time
@@ -24,8 +25,9 @@ def pool():
 
 
 def written(index: int, text: str, logprob: float = -1.0) -> Candidate:
-    return Candidate(index=index, text=text, raw_text=text, token_ids=[1, 2], token_logprobs=[logprob, logprob],
-                     finish_reason="stop")
+    return Candidate(
+        index=index, text=text, raw_text=text, token_ids=[1, 2], token_logprobs=[logprob, logprob], finish_reason="stop"
+    )
 
 
 def test_events_arrive_in_order_and_every_candidate_gets_one_verdict(tiny_engine, pool):
@@ -72,8 +74,14 @@ def test_copies_that_differ_in_blank_lines_and_trailing_spaces_share_one_run(poo
 
 
 def test_a_crashing_or_hanging_candidate_costs_the_others_nothing(pool):
-    texts = ["    while True:\n        pass\n", "    import os\n    os._exit(3)\n", "    return x + 1\n",
-             "    raise SystemExit(0)\n", "    return [0] * (10 ** 10)\n", "    return x + 1 # same\n"]
+    texts = [
+        "    while True:\n        pass\n",
+        "    import os\n    os._exit(3)\n",
+        "    return x + 1\n",
+        "    raise SystemExit(0)\n",
+        "    return [0] * (10 ** 10)\n",
+        "    return x + 1 # same\n",
+    ]
     stream = [CandidateDone(written(i, t, -0.1 * i)) for i, t in enumerate(texts)]
     done = list(run_pipeline(stream, pool, Harness(PROMPT, TESTS, "inc", timeout_s=1.0)))[-1]
     assert set(done.verdicts) == set(range(len(texts)))
@@ -85,8 +93,12 @@ def test_a_crashing_or_hanging_candidate_costs_the_others_nothing(pool):
 def test_cancel_stops_testing_promptly_and_reports_what_was_done(pool):
     texts = ["    return x + 1\n", "    while True:\n        pass\n", "    while True:\n        x += 0\n"]
     cancel = threading.Event()
-    events = run_pipeline([CandidateDone(written(i, t)) for i, t in enumerate(texts)], pool,
-                          Harness(PROMPT, TESTS, "inc", timeout_s=60.0), cancel)
+    events = run_pipeline(
+        [CandidateDone(written(i, t)) for i, t in enumerate(texts)],
+        pool,
+        Harness(PROMPT, TESTS, "inc", timeout_s=60.0),
+        cancel,
+    )
     for event in events:
         if isinstance(event, VerdictArrived):
             break
@@ -125,8 +137,24 @@ def test_cli_generate_tests_through_the_pipeline_and_copies_share_one_verdict(tm
     prompt, tests = tmp_path / "inc.py", tmp_path / "tests.py"
     prompt.write_text(PROMPT)
     tests.write_text(TESTS)
-    code = main(["generate", str(prompt), "--tests", str(tests), "--model", str(tiny_model_dir), "-n", "3",
-                 "--temperature", "0", "--max-new-tokens", "8", "--mode", "completion"])
+    code = main(
+        [
+            "generate",
+            str(prompt),
+            "--tests",
+            str(tests),
+            "--model",
+            str(tiny_model_dir),
+            "-n",
+            "3",
+            "--temperature",
+            "0",
+            "--max-new-tokens",
+            "8",
+            "--mode",
+            "completion",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
@@ -141,8 +169,23 @@ def test_cli_from_examples_tests_every_candidate_through_the_pipeline(tmp_path, 
 
     table = tmp_path / "fahrenheit.csv"
     table.write_text("celsius,expected\n0,32.0\n100,212.0\n")
-    code = main(["from-examples", str(table), "--description", "Convert Celsius to Fahrenheit", "--model",
-                 str(tiny_model_dir), "-n", "3", "--max-new-tokens", "8", "--mode", "completion", "--no-questions"])
+    code = main(
+        [
+            "from-examples",
+            str(table),
+            "--description",
+            "Convert Celsius to Fahrenheit",
+            "--model",
+            str(tiny_model_dir),
+            "-n",
+            "3",
+            "--max-new-tokens",
+            "8",
+            "--mode",
+            "completion",
+            "--no-questions",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     listed = out.split("All candidates:\n")[1].splitlines()[:3]
@@ -152,8 +195,9 @@ def test_cli_from_examples_tests_every_candidate_through_the_pipeline(tmp_path, 
 
 def test_a_measurement_runs_every_copy_on_its_own(pool):
     texts = ["    return x + 1\n", "    return x + 1\n", "\n    return x + 1  \n"]
-    events = list(run_pipeline([CandidateDone(written(i, t)) for i, t in enumerate(texts)], pool, HARNESS,
-                               share_verdicts=False))
+    events = list(
+        run_pipeline([CandidateDone(written(i, t)) for i, t in enumerate(texts)], pool, HARNESS, share_verdicts=False)
+    )
     verdicts = [e for e in events if isinstance(e, VerdictArrived)]
     assert sorted(v.index for v in verdicts) == [0, 1, 2] and all(v.tested_as == v.index for v in verdicts)
     assert len({id(v.result) for v in verdicts}) == 3 and all(v.result.passed for v in verdicts)
@@ -164,14 +208,36 @@ def test_eval_the_workbench_and_the_pipeline_count_the_same_distinct_programs(po
     from core.ranking_view import group_duplicates
 
     # Leading newlines and trailing spaces once made eval and the Workbench disagree.
-    texts = ["    return x + 1\n", "\n\n    return x + 1", "    return x + 1   \n\n", "    return x+1\n",
-             "  return x + 1\n"]
+    texts = [
+        "    return x + 1\n",
+        "\n\n    return x + 1",
+        "    return x + 1   \n\n",
+        "    return x+1\n",
+        "  return x + 1\n",
+    ]
     cands = [written(i, t) for i, t in enumerate(texts)]
-    samples = [{"task_id": "t", "temperature": 0.2, "index": c.index, "completion": c.text, "mean_logprob": -1.0,
-                "sum_logprob": -2.0} for c in cands]
+    samples = [
+        {
+            "task_id": "t",
+            "temperature": 0.2,
+            "index": c.index,
+            "completion": c.text,
+            "mean_logprob": -1.0,
+            "sum_logprob": -2.0,
+        }
+        for c in cands
+    ]
     results = {sample_key(r): {"passed": True} for r in samples}
-    config = EvalConfig(problems="t", problems_sha256="", task_ids=("t",), n=5, temperatures=(0.2,),
-                        mode="completion", model="m", examine=False)
+    config = EvalConfig(
+        problems="t",
+        problems_sha256="",
+        task_ids=("t",),
+        n=5,
+        temperatures=(0.2,),
+        mode="completion",
+        model="m",
+        examine=False,
+    )
     eval_distinct = summarize(config, [1], samples, results)["distinct_programs"]["0.2"]["distinct"]
     events = list(run_pipeline([CandidateDone(c) for c in cands], pool, HARNESS))
     pipeline_distinct = sum(e.same_as is None for e in events if isinstance(e, CandidateArrived))
