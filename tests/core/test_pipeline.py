@@ -137,24 +137,8 @@ def test_cli_generate_tests_through_the_pipeline_and_copies_share_one_verdict(tm
     prompt, tests = tmp_path / "inc.py", tmp_path / "tests.py"
     prompt.write_text(PROMPT)
     tests.write_text(TESTS)
-    code = main(
-        [
-            "generate",
-            str(prompt),
-            "--tests",
-            str(tests),
-            "--model",
-            str(tiny_model_dir),
-            "-n",
-            "3",
-            "--temperature",
-            "0",
-            "--max-new-tokens",
-            "8",
-            "--mode",
-            "completion",
-        ]
-    )
+    options = "-n 3 --temperature 0 --max-new-tokens 8 --mode completion".split()
+    code = main(["generate", str(prompt), "--tests", str(tests), "--model", str(tiny_model_dir), *options])
     out, err = capsys.readouterr()
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
@@ -169,23 +153,9 @@ def test_cli_from_examples_tests_every_candidate_through_the_pipeline(tmp_path, 
 
     table = tmp_path / "fahrenheit.csv"
     table.write_text("celsius,expected\n0,32.0\n100,212.0\n")
-    code = main(
-        [
-            "from-examples",
-            str(table),
-            "--description",
-            "Convert Celsius to Fahrenheit",
-            "--model",
-            str(tiny_model_dir),
-            "-n",
-            "3",
-            "--max-new-tokens",
-            "8",
-            "--mode",
-            "completion",
-            "--no-questions",
-        ]
-    )
+    options = "-n 3 --max-new-tokens 8 --mode completion --no-questions".split()
+    described = ["--description", "Convert Celsius to Fahrenheit"]
+    code = main(["from-examples", str(table), *described, "--model", str(tiny_model_dir), *options])
     out, err = capsys.readouterr()
     assert code == 0, err
     listed = out.split("All candidates:\n")[1].splitlines()[:3]
