@@ -8,9 +8,6 @@ more to draw, so it is drawn in a helper process (started at the first drawing, 
 next) and shown when it comes: a thread would hold the GIL and slow every GUI event meanwhile."""
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor
-
 from pygments.lexers import DiffLexer
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,6 +32,7 @@ from core.compare_sources import from_eval_dir, from_session
 from core.user_error import UserError
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
+from desktop_app.figure_drawer import FigureDrawer
 from desktop_app.lab_plots import PlotImage
 from desktop_app.presentation import text_scale
 from desktop_app.titled import titled
@@ -60,7 +58,6 @@ class CompareTab(QWidget):
     error = Signal(str)
     info = Signal(str)
     saved = Signal()  # the History list may have changed
-    figure_drawn = Signal(int, bytes)  # (generation, PNG), from the executor's thread
 
     def __init__(self, store, parent=None) -> None:
         super().__init__(parent)
@@ -68,12 +65,10 @@ class CompareTab(QWidget):
         self.runs: list[cmp.RunRecord] = []
         self.comparison: cmp.Comparison | None = None
         self.session_id: int | None = None
-        self._generation = 0  # of the latest comparison: an older figure arriving late is dropped
         self._dark = theme.is_dark()
         self._text_scale = 1.0  # of the figure's text: presentation mode's larger type
-        self._drawer: ProcessPoolExecutor | None = None  # started at the first figure
+        self._drawer = FigureDrawer(self)  # only the latest comparison's figure is shown
         self._documents: list[dict] = []  # the runs as JSON, made once per change, saved at each
-        self.figure_drawn.connect(self._show_figure)
 
         self.pins = QListWidget(self)
         self.pins.setMaximumHeight(90)
@@ -92,6 +87,7 @@ class CompareTab(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.plot = PlotImage("The figure: each run's candidates by mean log-prob, and pass@k against k", self)
+        self._drawer.drawn.connect(self.plot.set_png)
         self.best_titles = [QLabel(self) for _ in range(cmp.MAX_RUNS)]
         self.best_views = [_code_view(self) for _ in range(cmp.MAX_RUNS)]
         self.diff_left, self.diff_right = QComboBox(self), QComboBox(self)
@@ -234,7 +230,7 @@ class CompareTab(QWidget):
         self.pins.clear()
         self.pins.addItems([f"{letter}: {run.label}   ({run.origin})" for letter, run in zip(cmp.LETTERS, self.runs)])
         self.unpin_button.setEnabled(bool(self.runs))
-        self._generation += 1
+        self._drawer.drop()
         if len(self.runs) < cmp.MIN_RUNS:
             self.comparison = None
             self.status.setText(IDLE_TEXT if not self.runs else "Pin one more run to compare.")
@@ -315,24 +311,7 @@ class CompareTab(QWidget):
     # -- the figure ------------------------------------------------------------------------------
 
     def _draw(self, comparison: cmp.Comparison) -> None:
-        if self._drawer is None:
-            # spawn: forking a process that runs Qt's threads is unsafe.
-            self._drawer = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        generation = self._generation
-
-        def done(future: Future) -> None:
-            if future.cancelled() or future.exception() is not None:
-                return  # a drawing cut short by closing, or a broken helper: the table still stands
-            try:
-                self.figure_drawn.emit(generation, future.result())
-            except RuntimeError:  # the tab was deleted while its figure was drawn
-                pass
-
-        self._drawer.submit(cmp.render_png, comparison, self._dark, text_scale=self._text_scale).add_done_callback(done)
-
-    def _show_figure(self, generation: int, png: bytes) -> None:
-        if generation == self._generation:
-            self.plot.set_png(png)
+        self._drawer.draw(cmp.render_png, comparison, self._dark, text_scale=self._text_scale)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -343,11 +322,7 @@ class CompareTab(QWidget):
                 self._dark, self._text_scale):
             self._dark, self._text_scale = dark, scale
             if self.comparison is not None:
-                self._generation += 1
                 self._draw(self.comparison)
 
     def shutdown(self) -> None:
-        """The window closes: figures not started are dropped. The one being drawn (a second or two)
-        is waited for: leaving it makes the executor's exit hook write to a closed pipe."""
-        if self._drawer is not None:
-            self._drawer.shutdown(wait=True, cancel_futures=True)
+        self._drawer.shutdown()

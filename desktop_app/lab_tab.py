@@ -8,7 +8,7 @@ import base64
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,12 +31,14 @@ from core.entry_point import entry_point
 from core.example_library import load_library
 from core.params import InvalidParams
 from core.source_check import prompt_problem
-from desktop_app import theme
+from desktop_app import lab_figures, theme
 from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.count_box import CountBox, with_note
+from desktop_app.figure_drawer import FigureDrawer
 from desktop_app.job_tab import JobTab
 from desktop_app.jobs.sweep_job import PLOTS
 from desktop_app.lab_plots import PlotGrid
+from desktop_app.presentation import text_scale
 from desktop_app.tests_editor import TestsEditor
 
 PLACEHOLDERS = dict(zip(PLOTS, (
@@ -60,6 +62,8 @@ class LabTab(JobTab):
     def __init__(self, jobs, params, parent=None) -> None:
         super().__init__(jobs, params, parent)
         self._snapshot: dict | None = None  # the latest, with PNG bytes
+        self._text_scale = 1.0  # presentation mode's: above 1 the figures are drawn again here, larger
+        self._drawer = FigureDrawer(self)
         self.library = [entry for entry in load_library() if entry.kind == "lab"]
 
         self.examples = QComboBox(self)
@@ -95,6 +99,7 @@ class LabTab(JobTab):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setMaximumHeight(170)
         self.plots = PlotGrid(PLACEHOLDERS, self)
+        self._drawer.drawn.connect(self.plots.set_pngs)
         save_plots = QPushButton("Save plots (PNG)…", self)
         save_plots.clicked.connect(lambda: self.save_plots())
         save_csv = QPushButton("Save CSV…", self)
@@ -213,6 +218,7 @@ class LabTab(JobTab):
             self._snapshot = previous
             return
         self.plots.set_pngs({})
+        self._drawer.drop()
         self._show_table([], n)
         self.progress.setText(f"0/{n * len(temperatures)} sampled, 0 tested")
 
@@ -224,7 +230,29 @@ class LabTab(JobTab):
         done = ", done" if snapshot["done"] else ""
         self.progress.setText(f"{progress['sampled']}/{progress['total']} sampled, {progress['tested']} tested{done}")
         self._show_table(snapshot["table"], snapshot["n"])
-        self.plots.set_pngs(snapshot["plots"])
+        if self._text_scale == 1 or not self.plots.pngs():  # else the larger ones stay until redrawn
+            self.plots.set_pngs(snapshot["plots"])
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """In presentation mode, the figures of the latest snapshot drawn again with larger text."""
+        snapshot = self._snapshot
+        if snapshot is None or self._text_scale == 1 or not snapshot["samples"]:
+            self._drawer.drop()
+            return
+        self._drawer.draw(lab_figures.render, snapshot["temperatures"], snapshot["n"], snapshot["samples"],
+                          theme.is_dark(), self._text_scale)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and text_scale(self) != self._text_scale:
+            self._text_scale = text_scale(self)
+            if self._text_scale == 1 and self._snapshot is not None:
+                self.plots.set_pngs(self._snapshot["plots"])  # the engine's, as they came
+            self._redraw()
+
+    def shutdown(self) -> None:
+        self._drawer.shutdown()
 
     def job_ended(self, ok: bool) -> None:
         # A stopped sweep ends like a finished one, with samples left untested.

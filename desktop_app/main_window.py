@@ -445,6 +445,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.recorder.finish(STOPPED)
         self.jobs.finish(STOPPED)
         self.compare_tab.shutdown()
+        self.lab_tab.shutdown()
         self.controller.shutdown()
         self.history.detach()
         self.store.close()
