@@ -37,6 +37,7 @@ class DemoPlayer(QObject):
         self.waiting = False  # for the run the last step started
         self._finished = False
         self._runs: list[int] = []  # session ids of the runs played, for PinRun
+        self._pinned = False  # whether this play has pinned a run yet
         self._expect_run = False
         c = window.controller
         c.run_started.connect(self._on_run_started)  # after WorkbenchRecorder's: the session id is set
@@ -52,7 +53,7 @@ class DemoPlayer(QObject):
         return self.script is not None
 
     def play(self, script: ds.Script) -> None:
-        self.script, self.position, self.waiting, self._runs = script, 0, False, []
+        self.script, self.position, self.waiting, self._runs, self._pinned = script, 0, False, [], False
         self.changed.emit()
 
     def stop(self) -> None:
@@ -149,6 +150,9 @@ class DemoPlayer(QObject):
     def _pin(self, step: ds.PinRun) -> None:
         if step.run >= len(self._runs):
             raise StepFailed(f"run {step.run + 1} of this demo has not been generated")
+        if not self._pinned:  # the demo's runs are compared among themselves; the comparison before stays in History
+            self.window.compare_tab.clear()
+            self._pinned = True
         self.window.pin_to_compare(self._runs[step.run])
 
     # -- waiting for a run -------------------------------------------------------------------------

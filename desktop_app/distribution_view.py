@@ -59,16 +59,18 @@ class DistributionPlot(QWidget):
         text_colour = self.palette().color(QPalette.ColorRole.Text)
         grey = QColor(theme.QUEUED)
         metrics = painter.fontMetrics()
-        rows = len(self.shaped.token_ids)
-        row_h = max(1.0, (self.height() - 4) / max(rows, 1))
-        label_w = max(metrics.horizontalAdvance(label) for label in self.labels) + 10
+        # As many rows as the height fits in this font (presentation mode's is larger), likeliest
+        # first: rows squeezed under the text's height wrote their labels over each other.
+        rows = min(len(self.shaped.token_ids), max(1, int((self.height() - 4) // (metrics.height() + 1))))
+        row_h = (self.height() - 4) / rows
+        label_w = max(metrics.horizontalAdvance(label) for label in self.labels[:rows]) + 10
         value_w = metrics.horizontalAdvance("0.000 → 0.000") + 16  # room for the bold glyphs of some fonts
         bar_w = max(20.0, self.width() - label_w - value_w)
         top = max(max(self.shaped.raw), max(self.shaped.shaped), 1e-12)  # the widest bar fills the width
-        kept_shown = sum(1 for p in self.shaped.shaped if p > 0)
+        kept_shown = sum(1 for p in self.shaped.shaped[:rows] if p > 0)
         bold = QFont(painter.font())
         bold.setBold(True)
-        for row, (token, raw, drawn) in enumerate(zip(self.shaped.token_ids, self.shaped.raw, self.shaped.shaped)):
+        for row, (token, raw, drawn) in enumerate(zip(self.shaped.token_ids[:rows], self.shaped.raw, self.shaped.shaped)):
             y = 2 + row * row_h
             inside = drawn > 0
             painter.setFont(bold if token == self.chosen else self.font())

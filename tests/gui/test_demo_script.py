@@ -85,6 +85,7 @@ def test_a_recorded_demo_replays_the_same_candidates(qtbot, small_window, tmp_pa
     # Another run in between, so the replay cannot find the recorded candidates already there.
     w.controls.seed.setValue(99)
     generate_and_wait(qtbot, w, timeout_s=300)
+    other_run = sessions[-1]
     assert _candidates(w)[:3] != recorded[:3]
 
     assert w.demo.open_script(str(path))
@@ -102,7 +103,9 @@ def test_a_recorded_demo_replays_the_same_candidates(qtbot, small_window, tmp_pa
     assert w.demo.step_label.text() == f"Demo: all {len(steps)} steps played."
 
     tab = w.compare_tab
-    assert w.tabs.currentWidget() is tab and len(tab.runs) == 2
+    # The demo compares its own runs: the comparison pinned while recording was set aside.
+    assert w.tabs.currentWidget() is tab and [r.origin for r in tab.runs] == [f"{w.store.path}#{sessions[-1]}"]
+    w.pin_to_compare(other_run)  # a second run, for a figure to draw
     # Presentation mode draws the Compare figure again with its text as much larger as the window's type.
     qtbot.waitUntil(lambda: bool(tab.plot.png), timeout=60_000)
     usual = tab.plot.png
