@@ -131,8 +131,9 @@ class DemoPlayer(QObject):
 
     def _token(self, index: int, position: int):
         candidate = self._select(index)
-        if position >= len(candidate.tokens):
-            raise StepFailed(f"candidate #{index} has {len(candidate.tokens)} tokens, not {position + 1}")
+        shown = self.window.details.heat.shown_tokens
+        if position >= shown:
+            raise StepFailed(f"candidate #{index} shows {shown} tokens, not {position + 1}")
         return candidate
 
     def _show_token(self, step: ds.ShowToken) -> None:

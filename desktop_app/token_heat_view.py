@@ -93,6 +93,11 @@ class TokenHeatView(QTextEdit):
             self._selected = i
             self.position_selected.emit(i)
 
+    @property
+    def shown_tokens(self) -> int:
+        """How many of the candidate's tokens are shown: those past its stop sequence are not."""
+        return len(self._starts)
+
     def select_token(self, i: int) -> None:
         """Puts the caret on token `i` (as a click on it does)."""
         cursor = self.textCursor()
