@@ -6,6 +6,11 @@ from functools import lru_cache
 
 import torch
 
+# On CPU a step is compute-bound past ~64 rows: bigger chunks gain nothing and delay the first
+# finished candidates. On a GPU, memory is the only limit.
+MAX_CHUNK = {"cpu": 64}
+DEFAULT_MAX_CHUNK = 256
+
 
 def pick_device() -> torch.device:
     if torch.cuda.is_available():
@@ -58,3 +63,16 @@ def release_cached_memory(device: torch.device) -> None:
         torch.cuda.empty_cache()
     elif device.type == "mps":
         torch.mps.empty_cache()
+
+
+def rows_that_fit_in_memory(model, seq_len: int) -> int:
+    """Rows of `seq_len` positions whose KV cache and logits fit in half the free memory."""
+    cfg = model.config.get_text_config()
+    heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
+    head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+    itemsize = next(model.parameters()).element_size()
+    kv = 2 * cfg.num_hidden_layers * heads * head_dim * seq_len * itemsize
+    logits = 4 * cfg.vocab_size * 4  # float32 logits, log-probs, probs and a top-k copy
+    device = model.device
+    budget = free_memory_bytes(device) // 2
+    return int(max(1, min(budget // (kv + logits), MAX_CHUNK.get(device.type, DEFAULT_MAX_CHUNK))))

@@ -16,15 +16,10 @@ import torch
 from core import instruct, loader, sampler, stopping
 from core.candidate import Candidate, CandidateDone, TokenDelta, reindexed
 from core.degenerate import degenerate_reason
-from core.device import free_memory_bytes, is_out_of_memory, release_cached_memory
+from core.device import is_out_of_memory, release_cached_memory
 from core.loader import ModelInfo, ModelLoadError  # noqa: F401  (re-exported for callers)
 from core.params import InvalidParams, SamplingParams
 from core.sampling_backend import SamplingBackend
-
-# On CPU a step is compute-bound past ~64 rows: bigger chunks gain nothing and delay the first
-# finished candidates. On a GPU, memory is the only limit.
-MAX_CHUNK = {"cpu": 64}
-DEFAULT_MAX_CHUNK = 256
 
 
 class GenerationOOM(RuntimeError):
@@ -48,17 +43,17 @@ class _Row:
 
 class Engine(SamplingBackend):
     def __init__(self, runner, tokenizer, info: ModelInfo):
-        """`runner`: how the model runs (core.runner); `self.model` is its transformers model."""
+        """`runner`: how the model runs (core.runner); `self.model` is its transformers model, where
+        the runner has one (llama.cpp's has none)."""
         self.runner, self.model, self.tokenizer, self.info = runner, runner.model, tokenizer, info
         self._lock = threading.Lock()  # one request at a time on the resident model
-        config = runner.model.generation_config
-        eos = config.eos_token_id if config else None
-        eos = eos if isinstance(eos, list) else [eos]
-        self.eos_ids = {i for i in [*eos, tokenizer.eos_token_id] if i is not None}
+        self.eos_ids = runner.eos_ids
 
     @classmethod
-    def load(cls, spec: str = "default", progress: Callable[[str], None] = print, dtype=None) -> Engine:
-        return cls(*loader.load(spec, progress, dtype))
+    def load(cls, spec: str = "default", progress: Callable[[str], None] = print, dtype=None,
+             runner: str | None = None) -> Engine:
+        """`runner`: core.runner's choice ("auto", "torch" or "llama_cpp")."""
+        return cls(*loader.load(spec, progress, dtype, runner=runner))
 
     # -- sampling -----------------------------------------------------------------------------
 
@@ -95,7 +90,7 @@ class Engine(SamplingBackend):
         position (`written_ids`), from one teacher-forced pass: what core.distribution reshapes."""
         ids = self._prompt_ids(prompt, self.resolve_mode(mode)) + list(written_ids)
         with self._lock:
-            return self.runner.logits(ids)[-1].float().cpu()
+            return self.runner.logits(ids, start=len(ids) - 1)[-1].float().cpu()
 
     def _forced_row(self, prompt_ids: list[int], prefix_ids: list[int], alternatives: int) -> _Row:
         """A row that has already written `prefix_ids`: their raw log-probs and top alternatives
@@ -104,7 +99,7 @@ class Engine(SamplingBackend):
         if not prefix_ids:
             return row
         with torch.inference_mode():
-            logits = self.runner.logits(prompt_ids + prefix_ids)[len(prompt_ids) - 1: -1].float()
+            logits = self.runner.logits(prompt_ids + prefix_ids, start=len(prompt_ids) - 1)[:-1].float()
         logprobs = torch.log_softmax(logits, dim=-1)
         top_lp, top_ids = logprobs.topk(alternatives, dim=-1)
         row.ids = list(prefix_ids)
@@ -127,11 +122,11 @@ class Engine(SamplingBackend):
         except Exception as exc:
             if not is_out_of_memory(exc):
                 raise
-            release_cached_memory(self.model.device)
+            release_cached_memory(self.runner.device)
             raise GenerationOOM(
                 f"out of memory while reading the prompt ({len(prompt_ids)} tokens): shorten it or load a smaller model"
             ) from None
-        chunk = self._rows_that_fit(len(prompt_ids) + params.max_new_tokens)
+        chunk = self.runner.rows_that_fit(len(prompt_ids), params.max_new_tokens)
         pending = list(rows)
         while pending:
             batch, pending = pending[:chunk], pending[chunk:]
@@ -143,7 +138,7 @@ class Engine(SamplingBackend):
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
-                release_cached_memory(self.model.device)
+                release_cached_memory(self.runner.device)
                 if chunk == 1:
                     raise GenerationOOM(
                         "out of memory even for one sample: lower max new tokens or load a smaller model"
@@ -221,17 +216,6 @@ class Engine(SamplingBackend):
         for i in range(copies):
             yield CandidateDone(replace(candidate, index=row + i))
 
-    def _rows_that_fit(self, seq_len: int) -> int:
-        cfg = self.model.config.get_text_config()
-        heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
-        head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
-        itemsize = next(self.model.parameters()).element_size()
-        kv = 2 * cfg.num_hidden_layers * heads * head_dim * seq_len * itemsize
-        logits = 4 * cfg.vocab_size * 4  # float32 logits, log-probs, probs and a top-k copy
-        device = self.model.device
-        budget = free_memory_bytes(device) // 2
-        return int(max(1, min(budget // (kv + logits), MAX_CHUNK.get(device.type, DEFAULT_MAX_CHUNK))))
-
     # -- scoring ------------------------------------------------------------------------------
 
     @torch.inference_mode()
@@ -242,6 +226,6 @@ class Engine(SamplingBackend):
         if not cont:
             return []
         with self._lock:
-            logits = self.runner.logits(ctx + cont)[len(ctx) - 1 : -1].float()
+            logits = self.runner.logits(ctx + cont, start=len(ctx) - 1)[:-1].float()
         logprobs = torch.log_softmax(logits, dim=-1)
         return logprobs.gather(-1, torch.tensor(cont, device=logits.device)[:, None]).squeeze(-1).tolist()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from core import packed_linear
+from core import device, packed_linear
 
 ARCHITECTURES = ("llama", "mistral", "qwen2")
 _ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -90,10 +90,12 @@ class _Layer:
 
 
 class FusedLlama:
-    def __init__(self, model, pack: bool):
+    speculative = True
+
+    def __init__(self, model, pack: bool, eos_ids: set[int]):
         """Takes `model`'s projection weights (see the module docstring); `pack`: pack them for
         oneDNN's bf16 kernels (core.packed_linear)."""
-        self.model, self.device = model, model.device
+        self.model, self.device, self.eos_ids = model, model.device, eos_ids
         config = model.config.get_text_config()
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
         self.kv_heads = config.num_key_value_heads
@@ -127,9 +129,14 @@ class FusedLlama:
         """Forget the last `positions` positions fed; decoding writes over them."""
         cache.length -= positions
 
-    def logits(self, ids: list[int]) -> torch.Tensor:
-        """Teacher-forced logits at every position of `ids`."""
-        return self.extend(self._empty_cache(len(ids)), ids)
+    def rows_that_fit(self, prompt_len: int, new_tokens: int) -> int:
+        return device.rows_that_fit_in_memory(self.model, prompt_len + new_tokens)
+
+    def logits(self, ids: list[int], start: int = 0) -> torch.Tensor:
+        """Teacher-forced logits at the positions of `ids` from `start` on (the head, a large share
+        of a pass, runs only there)."""
+        hidden = self._forward(torch.tensor([ids], device=self.device), self._empty_cache(len(ids)))[0]
+        return self.head(hidden[start:])
 
     def _empty_cache(self, capacity: int) -> Cache:
         shape = (1, self.kv_heads, capacity, self.head_dim)

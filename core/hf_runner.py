@@ -13,13 +13,15 @@ import copy
 import torch
 from transformers import StaticCache
 
-from core import packed_linear
+from core import device, packed_linear
 
 
 class HFRunner:
-    def __init__(self, model, pack: bool):
+    speculative = False  # transformers' forward with a static cache has no cheap rewind
+
+    def __init__(self, model, pack: bool, eos_ids: set[int]):
         """`pack`: replace the model's linear layers by packed ones (core.packed_linear)."""
-        self.model, self.device = model, model.device
+        self.model, self.device, self.eos_ids = model, model.device, eos_ids
         self.extra_bytes = packed_linear.pack_linears(model) if pack else 0
 
     def prefill(self, ids: list[int], capacity: int) -> tuple[StaticCache, torch.Tensor]:
@@ -32,9 +34,18 @@ class HFRunner:
         """Feed one new token per row; the cache already holds everything before it."""
         return self.model(tokens.unsqueeze(-1), cache=cache, use_cache=True).logits[:, -1]
 
-    def logits(self, ids: list[int]) -> torch.Tensor:
-        """Teacher-forced logits at every position of `ids`."""
-        return self.model(torch.tensor([ids], device=self.device)).logits[0]
+    def extend(self, cache: StaticCache, ids: list[int]) -> torch.Tensor:
+        raise NotImplementedError("HFRunner is not speculative")
+
+    def rewind(self, cache: StaticCache, positions: int) -> None:
+        raise NotImplementedError("HFRunner is not speculative")
+
+    def rows_that_fit(self, prompt_len: int, new_tokens: int) -> int:
+        return device.rows_that_fit_in_memory(self.model, prompt_len + new_tokens)
+
+    def logits(self, ids: list[int], start: int = 0) -> torch.Tensor:
+        """Teacher-forced logits at the positions of `ids` from `start` on."""
+        return self.model(torch.tensor([ids], device=self.device), logits_to_keep=len(ids) - start).logits[0]
 
     @staticmethod
     def fan_out(prefilled: StaticCache, rows: int) -> StaticCache:

@@ -95,15 +95,29 @@ def check_memory(folder: Path, dtype, available: int) -> None:
         )
 
 
-def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_weights: bool = True, fuse: bool = True):
-    """Returns (runner, tokenizer, ModelInfo): the model (`runner.model`) is in eval mode on the
-    best device, in the fastest precision it supports unless `dtype` is given. `pack_weights`
-    and `fuse` choose how it runs (core.runner); both are for inference only."""
+def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_weights: bool = True, fuse: bool = True,
+         runner: str | None = None):
+    """Returns (runner, tokenizer, ModelInfo). `runner`: "auto" (the default, or $CODESYNTH_RUNNER),
+    "torch" or "llama_cpp" (core.runner says which `auto` takes); a `dtype` asks for torch.
+    On torch the model (`runner.model`) is in eval mode on the best device, in the fastest
+    precision it supports unless `dtype` is given; `pack_weights` and `fuse` choose how it runs
+    (core.runner), both for inference only."""
     folder = resolve(spec, progress)
     model_type = _check_config(folder)
+    device = pick_device()
+    try:
+        choice = runners.requested(runner)
+    except ValueError as exc:
+        raise ModelLoadError(str(exc)) from None
+    gguf = model_store.source_gguf(folder)
+    if choice == "llama_cpp" and gguf is None:
+        raise ModelLoadError(f"the llama.cpp runner needs the GGUF file {folder.name} was converted from, "
+                             "and it is not on this machine")
+    if dtype is None and runners.uses_llama_cpp(choice, device, gguf):
+        assert gguf is not None  # uses_llama_cpp is false without one
+        return _load_llama_cpp(folder, gguf, model_type, progress)
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    device = pick_device()
     dtype = dtype or pick_dtype(device)
     check_memory(folder, dtype, free_memory_bytes(device))
     progress(f"loading {folder.name} on {device.type} ({str(dtype).removeprefix('torch.')})")
@@ -125,18 +139,59 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
         tokenizer.pad_token = tokenizer.eos_token
     n_params = sum(p.numel() for p in model.parameters())
     memory = sum(p.numel() * p.element_size() for p in model.parameters())
-    runner = runners.build(model, pack=pack_weights, fuse=fuse)
+    built = runners.build(model, tokenizer, pack=pack_weights, fuse=fuse)
     info = ModelInfo(
         name=_display_name(folder),
         path=str(folder),
         device=str(device),
         dtype=str(dtype).removeprefix("torch."),
         n_params=n_params,
-        memory_bytes=memory + runner.extra_bytes,
+        memory_bytes=memory + built.extra_bytes,
         has_chat_template=bool(getattr(tokenizer, "chat_template", None)),
         architecture=model_type,
     )
-    return runner, tokenizer, info
+    return built, tokenizer, info
+
+
+def _load_llama_cpp(folder: Path, gguf: Path, model_type: str, progress: Callable[[str], None]):
+    """The GGUF's own weights on llama.cpp's kernels (core.llama_cpp_runner); the tokenizer and
+    the end-of-sample tokens come from the converted folder, whose vocabulary is the file's."""
+    import torch
+    from transformers import AutoTokenizer, GenerationConfig
+
+    from core.llama_cpp_runner import LlamaCppRunner, LlamaCppUnavailable
+
+    needed = gguf.stat().st_size + RUNTIME_OVERHEAD
+    available = free_memory_bytes(torch.device("cpu"))
+    if needed > available:
+        raise ModelLoadError(
+            f"{folder.name} needs about {needed / GIB:.1f} GiB of memory and only {available / GIB:.1f} GiB is free; "
+            "close other programs or choose a smaller model"
+        )
+    progress(f"loading {folder.name} on cpu (llama.cpp, {gguf.name})")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        built = LlamaCppRunner(gguf, threads=torch.get_num_threads())
+    except (OSError, ValueError, LlamaCppUnavailable) as exc:
+        raise ModelLoadError(f"cannot load the model in {folder}: {exc}") from None
+    try:
+        eos = GenerationConfig.from_pretrained(str(folder)).eos_token_id
+    except OSError:  # a folder without generation_config.json: the file's own tokens suffice
+        eos = None
+    built.eos_ids |= {i for i in [*(eos if isinstance(eos, list) else [eos]), tokenizer.eos_token_id] if i is not None}
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    info = ModelInfo(
+        name=_display_name(folder),
+        path=str(folder),
+        device="cpu",
+        dtype=f"{built.description.split(' ', 2)[-1]} (llama.cpp)",
+        n_params=built.n_params,
+        memory_bytes=built.weight_bytes + built.extra_bytes,
+        has_chat_template=bool(getattr(tokenizer, "chat_template", None)),
+        architecture=model_type,
+    )
+    return built, tokenizer, info
 
 
 def _display_name(folder: Path) -> str:

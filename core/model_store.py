@@ -92,6 +92,15 @@ def convert_gguf(gguf: Path, target: Path, progress: Progress, source: str | Non
     return target
 
 
+def source_gguf(folder: Path) -> Path | None:
+    """The GGUF file `folder` was converted from, where it is still on this machine."""
+    try:
+        source = json.loads((folder / MARKER).read_text()).get("gguf")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return Path(source) if isinstance(source, str) and Path(source).is_file() else None
+
+
 def converted_gguf_dir(gguf: Path) -> Path:
     """Cache folder for a user's GGUF, keyed by its path, size and mtime."""
     st = gguf.stat()

@@ -117,7 +117,7 @@ def decode(
     logits = first_logits.expand(len(rows), -1)
     generators = {row: row_generator(seed, row) for row in rows}
     # What each row wrote, kept only where the last row left can check guesses (see `_alone`).
-    written: dict[int, list[int]] | None = {row: [] for row in rows} if context is not None and hasattr(runner, "extend") else None
+    written: dict[int, list[int]] | None = {row: [] for row in rows} if context is not None and runner.speculative else None
     active = list(rows)
     for position in range(params.max_new_tokens):
         # 2-3. Each active row's next token, with its raw log-prob.

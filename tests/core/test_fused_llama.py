@@ -91,7 +91,7 @@ def test_candidates_match_teacher_forcing_and_greedy_matches_generate(tiny_llama
 @pytest.mark.integration
 @torch.inference_mode()
 def test_default_model_prompt_logits_are_bit_identical_to_transformers():
-    fused, reference, tok = load_pair(catalogue.SMALL, progress=lambda _m: None)
+    fused, reference, tok = load_pair(catalogue.SMALL, progress=lambda _m: None, runner="torch")  # on a CPU, auto takes llama.cpp
     ids = tok(load_problems()["HumanEval/0"]["prompt"]).input_ids
     assert isinstance(fused, FusedLlama)
     assert torch.equal(fused.logits(ids), reference.model(torch.tensor([ids])).logits[0])
