@@ -44,14 +44,17 @@ step "Installing Python packages (torch as installer/pins.txt pins it, a CPU bui
 # torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
 "$VPY" -m pip install -q -c installer/pins.txt torch
 "$VPY" -m pip install -q -e ".[test,lint]"
-# Real-server tests (tests/remote) serve the same GGUF with llama-cpp-python's OpenAI server:
-# a portable build, about 5 minutes once (pip caches the wheel).
-if [ "$MODE" = test ]; then
-  if ! CMAKE_ARGS=-DGGML_NATIVE=OFF "$VPY" -m pip install -q -c installer/pins.txt 'llama-cpp-python[server]'; then
-    # CI sets CODESYNTH_REQUIRE_LLAMA_SERVER=1: there a failed build fails the run, not a skip.
-    [ "${CODESYNTH_REQUIRE_LLAMA_SERVER:-0}" = 1 ] && { echo "llama-cpp-python failed to build" >&2; exit 1; }
-    echo "llama-cpp-python cannot be built here: the real-server tests will skip" >&2
-  fi
+# llama.cpp: on a CPU the engine runs GGUF models on its kernels (core/runner.py says when), and
+# the real-server tests (tests/remote) serve the same GGUF with its OpenAI server (the [server]
+# extra). A portable build, about 5 minutes once (pip caches the wheel). Without it the engine
+# runs the converted model on torch, slower on most CPUs.
+LLAMA_SPEC="llama-cpp-python"
+[ "$MODE" = test ] && LLAMA_SPEC="llama-cpp-python[server]"
+step "Installing $LLAMA_SPEC (built once, then cached by pip)"
+if ! CMAKE_ARGS=-DGGML_NATIVE=OFF "$VPY" -m pip install -q -c installer/pins.txt "$LLAMA_SPEC"; then
+  # CI sets CODESYNTH_REQUIRE_LLAMA_SERVER=1: there a failed build fails the run, not a skip.
+  [ "${CODESYNTH_REQUIRE_LLAMA_SERVER:-0}" = 1 ] && { echo "llama-cpp-python failed to build" >&2; exit 1; }
+  echo "llama-cpp-python cannot be built here: models run on torch, and the real-server tests will skip" >&2
 fi
 
 step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 491 MB download, verified, converted once)"

@@ -47,6 +47,9 @@ Step "Installing Python packages (torch about 200 MB for the CPU build; the GUI 
 & $VPy -m pip install -q --upgrade pip
 & $VPy -m pip install -q -c (Join-Path $App "installer\pins.txt") torch
 & $VPy -m pip install -q -e $App
+# llama.cpp runs GGUF models faster on most CPUs (core/runner.py); without it they run on torch.
+& $VPy -m pip install -q -c (Join-Path $App "installer\pins.txt") llama-cpp-python
+if ($LASTEXITCODE -ne 0) { Write-Warning "llama-cpp-python could not be installed: models will run on torch" }
 
 Step "Installing the default model (Qwen2.5-Coder-0.5B-Instruct: 491 MB download, converted once, about 2 minutes)"
 & (Join-Path $Venv "Scripts\codesynth.exe") model install-default
