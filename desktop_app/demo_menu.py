@@ -102,7 +102,8 @@ class DemoMenu:
 
     def _refresh(self) -> None:
         playing, recording = self.player.playing, self.recorder.recording
-        self.next_action.setEnabled(playing and not self.player.waiting)
+        # Only while a step can play: otherwise Space and the arrows are the focused widget's again.
+        self.next_action.setEnabled(self.player.can_advance())
         self.stop_action.setEnabled(playing)
         self.save_action.setEnabled(bool(self.recorder.steps))
         text = self.player.step_text() if playing else (

@@ -60,6 +60,9 @@ class DemoPlayer(QObject):
         self.script, self.waiting = None, False
         self.changed.emit()
 
+    def can_advance(self) -> bool:
+        return self.script is not None and not self.waiting and self.position < len(self.script.steps)
+
     def step_text(self) -> str:
         """What the presenter sees: the step the next key press plays."""
         if self.script is None:

@@ -101,6 +101,7 @@ def test_a_recorded_demo_replays_the_same_candidates(qtbot, small_window, tmp_pa
         assert w.message.kind != "error", w.message.text()
     qtbot.waitUntil(lambda: not w.demo.player.waiting, timeout=300_000)
     assert w.demo.step_label.text() == f"Demo: all {len(steps)} steps played."
+    assert not w.demo.next_action.isEnabled()  # Space and the arrows belong to the focused widget again
 
     tab = w.compare_tab
     # The demo compares its own runs: the comparison pinned while recording was set aside.
