@@ -2,11 +2,14 @@
 
 Setup (issue 2): prompts of HumanEval/0-9, n=20, max_new_tokens=128, T=0.8, top_p=0.95, the
 paper's stop strings, the same seeds, completion mode. Compared in one run:
-  ours          Engine.generate: one prefill, rows leave the batch when they stop
+  ours          Engine.generate: one prefill, rows leave the batch when they stop; on the runner
+                the engine picks (core.runner: llama.cpp's kernels for a GGUF model on a CPU)
+  ours_torch    the same engine on torch (fused path, packed linears): ours before the llama.cpp runner
+  ours_torch_1  the same, n=1
   (a) hf        model.generate(num_return_sequences=20)
   (b) seq       20 sequential single-sample model.generate calls
-  ours_modules  our engine through transformers' own forward (linears packed, not fused)
-  ours_unpacked our engine on the fused path with linears not packed
+  ours_modules  our torch engine through transformers' own forward (linears packed, not fused)
+  ours_unpacked our torch engine on the fused path with linears not packed
   ours_1        our engine, n=1 (single stream)
   (c) llama_cpp             llama.cpp on the same GGUF, n sequential streams, raw log-probs
   (d) llama_cpp_nologprobs  the same without log-probs
@@ -16,7 +19,8 @@ paper's stop strings, the same seeds, completion mode. Compared in one run:
   (e) ct2                   CTranslate2 int8, generate_batch with n hypotheses and scores
 (a) and (b) run on the model as transformers loads it, as plain transformers would. They sample
 and stop by the same rules as ours and with the same random draws (SameDraws, CompletionStops),
-so every method writes the same candidates up to rounding: the wall times compare the same work.
+so every torch method writes the same candidates up to rounding ("candidates as ours"); on
+llama.cpp's numbers ours writes others, so every ratio compares tokens per second.
 Tokens counted for every method are the real completion tokens, up to the stop string or EOS.
 The baselines (benchmarks/baselines_llama_cpp.py, benchmarks/baselines_ct2.py: how each is set up)
 draw their own samples, so they are compared by tokens per second, not by wall time; every
@@ -52,6 +56,7 @@ from benchmarks import bandwidth, baselines_ct2, baselines_llama_cpp  # noqa: E4
 from benchmarks.completion_rows import BaselineUnavailable, completion  # noqa: E402
 from core import loader  # noqa: E402
 from core.engine import Engine  # noqa: E402
+from core.llama_cpp_runner import LlamaCppRunner  # noqa: E402
 from core.params import CODEX_STOPS, SamplingParams  # noqa: E402
 from core.problems import load_problems  # noqa: E402
 from core.sampler import next_uniforms, nucleus_sample, row_generator  # noqa: E402
@@ -59,7 +64,7 @@ from core.stopping import find_stop  # noqa: E402
 
 MAX_NEW, TEMPERATURE, TOP_P = 128, 0.8, 0.95
 BASELINES = baselines_llama_cpp.METHODS + baselines_ct2.METHODS
-METHODS = ("ours", "hf", "seq", "ours_modules", "ours_unpacked", "ours_1", *BASELINES)
+METHODS = ("ours", "hf", "seq", "ours_torch", "ours_torch_1", "ours_modules", "ours_unpacked", "ours_1", *BASELINES)
 DEFAULT_METHODS = tuple(m for m in METHODS if m != "llama_cpp_api")
 
 
@@ -209,16 +214,17 @@ def main() -> None:
         return loader.load(args.model, progress=lambda _m: None, **how)
 
     engine = Engine(*load())
-    modules = Engine(*load(fuse=False)) if "ours_modules" in methods else None
-    unpacked = Engine(*load(pack_weights=False)) if "ours_unpacked" in methods else None
-    plain, tok, plain_info = load(pack_weights=False, fuse=False)
+    on_torch = Engine(*load(runner="torch")) if {"ours_torch", "ours_torch_1"} & set(methods) else None
+    modules = Engine(*load(fuse=False, runner="torch")) if "ours_modules" in methods else None
+    unpacked = Engine(*load(pack_weights=False, runner="torch")) if "ours_unpacked" in methods else None
+    plain, tok, plain_info = load(pack_weights=False, fuse=False, runner="torch")
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; model: {engine.info.describe()}")
     context = max(len(tok(p["prompt"]).input_ids) for p in problems) + max_new + 8
     baselines, unavailable = load_baselines(methods, args.model, engine, tok, context)
     for name, reason in unavailable.items():
         print(f"{name}: n/a, {reason}")
     methods = [m for m in methods if m not in unavailable]
-    for warm in (engine, modules, unpacked):
+    for warm in (engine, on_torch, modules, unpacked):
         if warm is not None:
             run_ours(warm, "def warm_up():\n", 0, 2)  # first-call allocations
     sampling = SamplingParams(n=n, temperature=TEMPERATURE, top_p=TOP_P, max_new_tokens=max_new)
@@ -227,6 +233,8 @@ def main() -> None:
     runs = {
         "hf": lambda prompt, seed: run_hf(plain.model, tok, prompt, seed, n, 1, max_new),
         "seq": lambda prompt, seed: run_hf(plain.model, tok, prompt, seed, 1, n, max_new),
+        "ours_torch": lambda prompt, seed: run_ours(on_torch, prompt, seed, n, max_new),
+        "ours_torch_1": lambda prompt, seed: run_ours(on_torch, prompt, seed, 1, max_new),
         "ours_modules": lambda prompt, seed: run_ours(modules, prompt, seed, n, max_new),
         "ours_unpacked": lambda prompt, seed: run_ours(unpacked, prompt, seed, n, max_new),
         "ours_1": lambda prompt, seed: run_ours(engine, prompt, seed, 1, max_new),
@@ -248,7 +256,9 @@ def main() -> None:
     print("\nmethod                wall_s  tokens  tokens/s  candidates as ours")
     for name, (wall, tokens, same) in totals.items():
         print(f"{name:20s} {wall:7.1f} {tokens:7d} {tokens / wall:9.1f}  {'-' if name in BASELINES else same}")
-    weight_bytes = plain_info.memory_bytes  # read once per step (the packed engine also holds a copy of the tied head)
+    # Read once per step: the GGUF's tensors on llama.cpp, the model's parameters on torch (the
+    # packed engine also holds a copy of the tied head).
+    weight_bytes = engine.runner.weight_bytes if isinstance(engine.runner, LlamaCppRunner) else plain_info.memory_bytes
     prefill_s = sum(run_ours(engine, p["prompt"], seed, 1, 1)[0] for seed, p in enumerate(problems))
     limits = limit_figures(totals, plain, weight_bytes, n, prefill_s, len(problems))
     ours_tok_s = tok_s(totals, "ours")
@@ -268,10 +278,16 @@ def main() -> None:
     }
     if "llama_cpp_api" in totals:
         figures["ratio_vs_llama_cpp_api"] = ratio(ours_tok_s, tok_s(totals, "llama_cpp_api"))
-    for name, label in (("hf", "ratio_vs_hf"), ("seq", "ratio_vs_sequential"), ("ours_modules", "fusion_speedup"),
-                        ("ours_unpacked", "packing_speedup")):
+    torch_tok_s = tok_s(totals, "ours_torch") if "ours_torch" in totals else ours_tok_s  # ours, where it ran on torch
+    for name, label, base in (("hf", "ratio_vs_hf", ours_tok_s), ("seq", "ratio_vs_sequential", ours_tok_s),
+                              ("ours_modules", "fusion_speedup", torch_tok_s),
+                              ("ours_unpacked", "packing_speedup", torch_tok_s)):
         if name in totals:
-            figures[label] = f"{totals[name][0] / totals['ours'][0]:.2f}"
+            figures[label] = ratio(base, tok_s(totals, name))
+    if "ours_torch" in totals:
+        figures["ratio_vs_torch"] = ratio(ours_tok_s, tok_s(totals, "ours_torch"))
+    if "ours_torch_1" in totals:
+        figures["ratio_single_vs_torch"] = ratio(tok_s(totals, "ours_1"), tok_s(totals, "ours_torch_1"))
     for name in ("hf", "seq"):
         if name in totals:
             figures[f"{name}_tok_s"] = f"{totals[name][1] / totals[name][0]:.1f}"
