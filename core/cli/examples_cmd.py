@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from core.cli.errors import UserError, read_text, sandbox_pool
 from core.params import MODES
 
 
@@ -28,11 +29,7 @@ def register(sub) -> None:
 
 def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
     """(header, rows of cell texts, description found in the file)."""
-    from core.cli.errors import UserError
-
-    if not path.is_file():
-        raise UserError(f"examples file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, "examples file")
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
@@ -53,12 +50,10 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
 
 def run(args) -> int:
     from core.backend import open_backend
-    from core.cli.errors import UserError
     from core.examine import examples_question
     from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
     from core.pipeline import Harness, run_pipeline, run_to_end
-    from sandbox import SandboxPool
 
     header, rows, file_description = read_table(args.examples)
     try:
@@ -70,7 +65,7 @@ def run(args) -> int:
     print("Derived prompt:\n")
     print(spec.prompt)
     engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
-    with SandboxPool() as pool:
+    with sandbox_pool() as pool:
         # The sandbox tests each candidate while the model writes the next (core.pipeline).
         harness = Harness(spec.prompt, spec.tests, spec.name)
         done = run_to_end(run_pipeline(engine.stream(spec.prompt, params), pool, harness))

@@ -5,9 +5,14 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from core.cli.errors import UserError, read_text, sandbox_pool
 from core.params import CODEX_STOPS, MODES, SamplingParams
 from core.ranking_view import RANKINGS
+
+if TYPE_CHECKING:
+    from core.remote_http import RemoteError
 
 
 def register(sub) -> None:
@@ -38,8 +43,6 @@ def register(sub) -> None:
 
 def read_prompt(args) -> tuple[str, str, str | None, str | None]:
     """(task_id, prompt, tests, entry_point) from --task, a file or standard input."""
-    from core.cli.errors import UserError
-
     if args.task:
         from core.problems import load_problems
 
@@ -61,11 +64,7 @@ def read_prompt(args) -> tuple[str, str, str | None, str | None]:
         prompt = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UserError(f"the prompt is not valid UTF-8 (byte {exc.start})") from None
-    tests = None
-    if args.tests:
-        if not args.tests.is_file():
-            raise UserError(f"tests file not found: {args.tests}")
-        tests = args.tests.read_text(encoding="utf-8")
+    tests = read_text(args.tests, "tests file") if args.tests else None
     return name, prompt, tests, args.entry_point
 
 
@@ -81,8 +80,6 @@ def run(args) -> int:
         max_new_tokens=args.max_new_tokens, seed=args.seed,
         stop=tuple(args.stop) if args.stop else CODEX_STOPS, mode=args.mode, prefix=args.prefix,
     ).validated()
-    from core.cli.errors import UserError
-
     if not prompt.strip():
         raise UserError("the prompt is empty")
     # The same rule as the app's: the tests call the last top-level function. Checked before the
@@ -92,12 +89,14 @@ def run(args) -> int:
         raise UserError("the prompt defines no top-level function for the tests to call: give --entry-point")
     if args.rank in SCORED and entry is None:
         raise UserError(f"--rank {args.rank} needs a prompt that defines a function: give --entry-point")
+    if args.out and not args.out.parent.is_dir():  # checked now: the candidates would be lost after generating
+        raise UserError(f"cannot write {args.out}: its folder does not exist")
     # Messages go to standard error in both formats: standard output stays pure JSONL, and a
     # notice such as a server falling back to one request at a time is never swallowed.
     engine = open_backend(args.model, args.served_model, progress=_log)
     started = time.perf_counter()
     harness = Harness(prompt, tests, entry) if tests is not None and entry else None
-    failures: list[ValueError] = []
+    failures: list[RemoteError] = []
     watched = _watched(engine.stream(prompt, params), params.n, args.format == "table", failures)
     with _sandbox(harness is not None or args.rank in ("cluster", "agreement")) as pool:
         # The sandbox tests each candidate while the model writes the next (core.pipeline).
@@ -122,10 +121,11 @@ def run(args) -> int:
     return 0
 
 
-def _watched(stream, n: int, draw: bool, failures: list[ValueError]):
+def _watched(stream, n: int, draw: bool, failures: list[RemoteError]):
     """`stream`, drawing the progress bar (for the table format) and ending at a server's failure
     mid-run, which goes into `failures`: the candidates finished before it are still tested and written."""
     from core.candidate import CandidateDone
+    from core.remote_http import RemoteError
 
     started, finished, deltas, shown = time.perf_counter(), 0, 0, 0.0
     try:
@@ -140,16 +140,14 @@ def _watched(stream, n: int, draw: bool, failures: list[ValueError]):
                 shown = now
                 _progress_bar(finished, n, deltas, now - started)
             yield event
-    except ValueError as exc:
+    except RemoteError as exc:  # a server failing mid-run; anything else is not the user's
         failures.append(exc)
 
 
 def _sandbox(needed: bool):
     from contextlib import nullcontext
 
-    from sandbox import SandboxPool
-
-    return SandboxPool() if needed else nullcontext(None)
+    return sandbox_pool() if needed else nullcontext(None)
 
 
 def _scores(engine, pool, prompt, done, tests, entry_point, ranking: str, seed: int):

@@ -24,6 +24,8 @@ def inputs(tmp_path_factory) -> Path:
     (folder / "damaged_run").mkdir()
     (folder / "damaged_run" / "summary.json").write_text("{")
     (folder / "a_file").write_text("")
+    (folder / "latin1.py").write_bytes("assert f('\xe9t\xe9') == 1\n".encode("latin-1"))
+    (folder / "latin1.csv").write_bytes("x,expected\n\xe9,1\n".encode("latin-1"))
     return folder
 
 
@@ -37,6 +39,9 @@ CASES = [
     (["docstring", "{d}/f.py", "-n", "100000"], "n must be between 1 and 1000, got 100000"),
     (["docstring", "{d}/f.py", "--tests", "{d}/missing.py"], "tests file not found: {d}/missing.py"),
     (["from-examples", "{d}/no_expected.csv"], "the last column must be named 'expected'"),
+    (["from-examples", "{d}/latin1.csv"], "examples file {d}/latin1.csv is not UTF-8 text"),
+    (["generate", "{d}/f.py", "--tests", "{d}/latin1.py"], "tests file {d}/latin1.py is not UTF-8 text"),
+    (["generate", "{d}/f.py", "--out", "{d}/nowhere/out.jsonl"], "cannot write {d}/nowhere/out.jsonl: its folder does not exist"),
     (["report", "{d}/damaged_run"], "{d}/damaged_run/summary.json is damaged"),
     (["model", "info", "--model", NO_MODEL], f"model folder not found: {NO_MODEL}"),
     (["model", "install", "no-such-model"], "'no-such-model' is not in the model catalogue"),
