@@ -4,7 +4,7 @@ On a CPU, decoding reads every weight once per step, so its speed is the bytes o
 A GGUF file keeps them quantized (Q4_K_M: about 5 bits a weight); torch has no fast kernels for
 those formats and must run them dequantized, in float32 where the CPU has no native bf16 (7x the
 bytes). llama.cpp runs them as they are. Measured on a 2-core AVX2 machine with the default
-model (BENCHMARKS.md): one row 2.5x faster than our float32 engine, ten rows 1.7x.
+model (BENCHMARKS.md): one row 3.8x faster than our float32 engine, twenty rows 2.0x.
 
 Only the forward pass is llama.cpp's: it returns the raw logits, and `core.sampler` draws from
 them as for every runner, with per-row seeds, the paper's nucleus, and the model's raw log-probs.
@@ -71,7 +71,9 @@ class LlamaCppRunner:
     """The runner interface of core.runner over a llama.cpp context."""
 
     model = None  # no transformers model: nothing else may run the weights
-    speculative = True
+    # Checking guessed tokens in one pass (core.sampler's `_alone`) made one row 1.7x slower here:
+    # llama.cpp's pass over 5 positions costs several single steps (measured, BENCHMARKS.md).
+    speculative = False
 
     def __init__(self, gguf: Path, threads: int):
         try:
@@ -134,15 +136,10 @@ class LlamaCppRunner:
         return logits
 
     def extend(self, cache: Cache, ids: list[int]) -> torch.Tensor:
-        """Feed several tokens to a one-row cache; returns the logits after each of them."""
-        logits = self._feed(ids, cache.seqs[0], cache.length, every=True)
-        cache.length += len(ids)
-        return logits
+        raise NotImplementedError("LlamaCppRunner is not speculative")
 
     def rewind(self, cache: Cache, positions: int) -> None:
-        """Forget the last `positions` positions fed; decoding writes over them."""
-        cache.length -= positions
-        self._ll.llama_memory_seq_rm(self._memory(), cache.seqs[0], cache.length, -1)
+        raise NotImplementedError("LlamaCppRunner is not speculative")
 
     def logits(self, ids: list[int], start: int = 0) -> torch.Tensor:
         """Teacher-forced logits at the positions of `ids` from `start` on (llama.cpp computes the

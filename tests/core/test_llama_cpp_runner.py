@@ -1,5 +1,5 @@
 """The llama.cpp runner (core.llama_cpp_runner) on the real small model's GGUF: its batched steps,
-fan-out, dropped rows and guesses must give the logits of one teacher-forced pass; the engine on
+fan-out and dropped rows must give the logits of one teacher-forced pass; the engine on
 it must sample reproducibly with the model's raw log-probs; the loader must choose it only where
 it applies, and say why not where it cannot."""
 import pytest
@@ -66,15 +66,6 @@ def test_rows_fan_out_step_and_leave_independently(runner, ids):
     # The prompt's own cache is untouched by its rows and can fan out again.
     again = runner.fan_out(prefilled, 1)
     assert close(runner.step(again, torch.tensor([101]))[0], runner.logits([*ids, 101], start=len(ids))[0])
-
-
-def test_guesses_fed_at_once_then_rewound_match_plain_decoding(runner, ids):
-    cache, _ = runner.prefill(ids, len(ids) + 16)
-    fed = runner.extend(cache, [5, 6, 7, 8])
-    assert close(fed, runner.logits([*ids, 5, 6, 7, 8], start=len(ids)))
-    runner.rewind(cache, 2)  # guesses 7 and 8 were wrong
-    again = runner.extend(cache, [9, 10])
-    assert close(again, runner.logits([*ids, 5, 6, 9, 10], start=len(ids) + 2))
 
 
 def test_sequences_return_to_the_pool_and_a_long_prompt_gets_a_larger_context(runner, ids):
