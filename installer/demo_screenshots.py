@@ -15,8 +15,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+# The app-waiting helpers of the other screenshot script, beside this one (the script's folder is
+# on sys.path when it runs).
+from screenshots import settle, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = (1400, 900)
@@ -28,22 +31,6 @@ PROMPT = ('def reverse(text: str) -> str:\n    """Return text backwards."""\n   
 TESTS = ("def check(candidate):\n    assert candidate('level')\n    assert candidate('')\n"
          "    assert not candidate('ab')\n")
 MAX_PNG_BYTES = 250_000
-
-
-def wait_for(app, condition, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit("timed out waiting for the app")
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def settle(app, seconds: float = 0.5) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
 
 
 def small_png(image) -> bytes:
