@@ -4,21 +4,13 @@ and this draws the same figures, from the same data and at the same resolution, 
 FigureDrawer helper process. Qt-free: the helper imports only this, matplotlib and core."""
 from __future__ import annotations
 
-import io
-
 
 def render(temperatures: list[float], n: int, samples: list[dict], dark: bool, text_scale: float) -> dict[str, bytes]:
     """Each figure the engine would draw for these samples, as PNG, its text `text_scale` times larger."""
     from core.plots import styled
     from core.sweep import LabSample, Sweep
-    from desktop_app.jobs.sweep_job import DPI, _figures
+    from desktop_app.jobs.sweep_job import figures, png
 
     summary = Sweep(tuple(temperatures), n, [LabSample(**sample) for sample in samples]).summary()
-    pngs = {}
     with styled(dark, text_scale):
-        for name, (draw, data) in _figures(summary).items():
-            if data:
-                buf = io.BytesIO()
-                draw(data).savefig(buf, format="png", dpi=DPI)
-                pngs[name] = buf.getvalue()
-    return pngs
+        return {name: png(draw, data) for name, (draw, data) in figures(summary).items() if data}

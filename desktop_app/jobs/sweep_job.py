@@ -63,7 +63,14 @@ def _row(sweep, summary: dict, temperature: float) -> dict:
     }
 
 
-def _figures(summary: dict) -> dict:
+def png(draw, data) -> bytes:
+    """One figure drawn from its data, as the PNG the lab shows."""
+    buf = io.BytesIO()
+    draw(data).savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def figures(summary: dict) -> dict:
     """Each figure's drawing function and data; one with no data yet is not drawn. The ranking figure
     shows the hottest temperature tested so far: that is where choosing among samples matters most."""
     from core import plots
@@ -91,12 +98,11 @@ class _Renderer:
             return
         from matplotlib import style
 
-        for name, (draw, data) in _figures(summary).items():
+        for name, (draw, data) in figures(summary).items():
             if data and self._drawn.get(name) != data:
-                buf = io.BytesIO()
                 with style.context(self.style):
-                    draw(data).savefig(buf, format="png", dpi=DPI)
-                self.pngs[name], self._drawn[name] = buf.getvalue(), data
+                    self.pngs[name] = png(draw, data)
+                self._drawn[name] = data
         ended = time.monotonic()
         cost = ended - started
         self._next = ended + max(RENDER_EVERY_S - cost, cost * (1 / RENDER_SHARE - 1))
