@@ -121,3 +121,7 @@ def test_the_loader_says_why_a_runner_cannot_be_used(tiny_model_dir, monkeypatch
         loader.load(str(tiny_model_dir), runner="fast", **QUIET)
     monkeypatch.setenv("CODESYNTH_RUNNER", "torch")
     assert not isinstance(Engine.load(catalogue.SMALL, **QUIET).runner, LlamaCppRunner)
+    # Without llama-cpp-python, auto falls back to torch rather than failing.
+    monkeypatch.delenv("CODESYNTH_RUNNER")
+    monkeypatch.setattr(llama_cpp_runner, "available", lambda: False)
+    assert isinstance(Engine.load(catalogue.SMALL, **QUIET).runner, FusedLlama)
