@@ -106,11 +106,11 @@ class LlamaCppRunner:
         self._ctx = None
         self._cells = 0
         self._handles = _Handles(llama_cpp, self._model)
+        weakref.finalize(self, self._handles.free)  # before anything else can fail
         self._free: list[int] = []
         self._guard = threading.Lock()  # the pool of sequence ids; finalizers may run on any thread
         self._new_context(min(DEFAULT_CELLS, self.max_cells))
         self._batch = self._handles.batch = llama_cpp.llama_batch_init(BATCH, 0, 1)
-        weakref.finalize(self, self._handles.free)
 
     @property
     def extra_bytes(self) -> int:
