@@ -19,7 +19,7 @@ from pathlib import Path
 
 # The app-waiting helpers of the other screenshot script, beside this one (the script's folder is
 # on sys.path when it runs).
-from screenshots import settle, wait_for
+from screenshots import open_window, settle, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = (1400, 900)
@@ -91,23 +91,9 @@ def record(app, window, path: str) -> None:
 
 def shoot(args) -> None:
     """Runs in the child process, offscreen, in one colour scheme."""
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
     from core import demo_script as ds
-    from desktop_app import main_window
-    from desktop_app.app import configure
-    from desktop_app.first_run import DONE_KEY
-    from desktop_app.main_window import MainWindow
 
-    app = QApplication([sys.argv[0]])
-    configure(app, args.shoot)
-    QSettings().setValue(DONE_KEY, True)  # no welcome bar in the pictures
-    main_window.sessions_path = lambda: Path(args.settings_dir) / "sessions.sqlite"  # not the user's history
-    window = MainWindow(model_spec=args.model)
-    window.resize(*SIZE)
-    window.show()
-    wait_for(app, lambda: window.controller.engine.state == "idle" and window.controller.sandbox.pool is not None, 600)
+    app, window = open_window(args, SIZE)
     script_path = os.path.join(args.settings_dir, f"demo-{args.shoot}.json")
     record(app, window, script_path)
 

@@ -56,26 +56,36 @@ def settle(app, seconds: float = 0.5) -> None:
         time.sleep(0.01)
 
 
-def shoot(args) -> None:
-    """Runs in the child process, on the Xvfb display."""
+def open_window(args, size: tuple[int, int]):
+    """(app, window): the app in colour scheme `args.shoot`, its settings and sessions in
+    `args.settings_dir`, the window at the top left, once its model and sandbox are ready."""
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication, QToolTip
+    from PySide6.QtWidgets import QApplication
 
-    from core.problems import load_problems
     from desktop_app import main_window
     from desktop_app.app import configure
     from desktop_app.first_run import DONE_KEY
     from desktop_app.main_window import MainWindow
-    from desktop_app.problem_browser import ProblemBrowser
 
     app = QApplication([sys.argv[0]])
     configure(app, args.shoot)
     QSettings().setValue(DONE_KEY, True)  # no welcome bar in the pictures
     main_window.sessions_path = lambda: Path(args.settings_dir) / "sessions.sqlite"  # not the user's history
     window = MainWindow(model_spec=args.model)
-    window.setGeometry(0, 0, *SIZE)
+    window.setGeometry(0, 0, *size)
     window.show()
     wait_for(app, lambda: window.controller.engine.state == "idle" and window.controller.sandbox.pool is not None, 600)
+    return app, window
+
+
+def shoot(args) -> None:
+    """Runs in the child process, on the Xvfb display."""
+    from PySide6.QtWidgets import QToolTip
+
+    from core.problems import load_problems
+    from desktop_app.problem_browser import ProblemBrowser
+
+    app, window = open_window(args, SIZE)
     problems = load_problems()
     window.load_problem(problems[args.task])
     window.controls.apply_preset("pass@1 (T=0.2)")
