@@ -175,10 +175,10 @@ def _load_llama_cpp(folder: Path, gguf: Path, model_type: str, progress: Callabl
     except (OSError, ValueError, LlamaCppUnavailable) as exc:
         raise ModelLoadError(f"cannot load the model in {folder}: {exc}") from None
     try:
-        eos = GenerationConfig.from_pretrained(str(folder)).eos_token_id
+        config = GenerationConfig.from_pretrained(str(folder))
     except OSError:  # a folder without generation_config.json: the file's own tokens suffice
-        eos = None
-    built.eos_ids |= {i for i in [*(eos if isinstance(eos, list) else [eos]), tokenizer.eos_token_id] if i is not None}
+        config = None
+    built.eos_ids |= runners.eos_ids(config, tokenizer)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     info = ModelInfo(

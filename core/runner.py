@@ -47,7 +47,7 @@ def build(model, tokenizer, pack: bool = True, fuse: bool = True) -> Runner:
     (core.packed_linear); `fuse`: use the fused path where the architecture allows. Either way the
     runner's `extra_bytes` is what it holds beyond the model's parameters."""
     pack = pack and packed_linear.available(model)
-    eos = eos_ids(model, tokenizer)
+    eos = eos_ids(model.generation_config, tokenizer)
     if fuse and fused_llama.supports(model):
         return FusedLlama(model, pack, eos)
     return HFRunner(model, pack, eos)
@@ -75,9 +75,9 @@ def uses_llama_cpp(choice: str, device: torch.device, gguf: Path | None) -> bool
     return device.type == "cpu" and llama_cpp_runner.available()
 
 
-def eos_ids(model, tokenizer) -> set[int]:
-    """The tokens that end a sample: the generation config's (one id or several) and the tokenizer's."""
-    config = model.generation_config
+def eos_ids(config, tokenizer) -> set[int]:
+    """The tokens that end a sample: the generation config's (one id or several; `config` may be
+    None) and the tokenizer's."""
     eos = config.eos_token_id if config else None
     eos = eos if isinstance(eos, list) else [eos]
     return {i for i in [*eos, tokenizer.eos_token_id] if i is not None}
