@@ -3,6 +3,7 @@ CPU, with all its threads): memory read bandwidth (the bound on decoding one row
 large matrix product's throughput (a proxy for the compute bound at many rows: an honest lower
 bound on peak FLOP/s, not the chip's datasheet figure). Each is the best of several runs: on a
 shared machine, noise only ever makes a run slower."""
+
 from __future__ import annotations
 
 import time

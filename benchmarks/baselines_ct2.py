@@ -10,6 +10,7 @@ completion holds one of the paper's stop strings. intra_threads = the machine's 
 
 CTranslate2 is a benchmark-only dependency: `pip install -c installer/pins.txt ctranslate2`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,9 +30,15 @@ QUANTIZATION = "int8"
 
 def converted_dir(folder: Path) -> Path:
     """Cache folder of `folder`'s conversion, keyed by the folder and its weights' size and mtime."""
-    stamps = "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.glob("*.safetensors")))
+    stamps = "|".join(
+        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.glob("*.safetensors"))
+    )
     key = hashlib.sha256(f"{folder.resolve()}|{stamps}".encode()).hexdigest()[:16]
-    return Path(platformdirs.user_cache_dir("codesynth-studio", appauthor=False)) / "bench-ct2" / f"{folder.name}-{key}-{QUANTIZATION}"
+    return (
+        Path(platformdirs.user_cache_dir("codesynth-studio", appauthor=False))
+        / "bench-ct2"
+        / f"{folder.name}-{key}-{QUANTIZATION}"
+    )
 
 
 def convert_once(folder: Path, progress) -> Path:
@@ -45,7 +52,7 @@ def convert_once(folder: Path, progress) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     try:
         TransformersConverter(str(folder), low_cpu_mem_usage=True).convert(str(partial), quantization=QUANTIZATION)
-    except Exception as exc:  # the converter raises many types for an architecture it lacks
+    except Exception as exc:  # noqa: BLE001 - the converter raises many types for an architecture it lacks
         raise BaselineUnavailable(f"CTranslate2 cannot convert {folder.name}: {exc}") from None
     partial.rename(target)
     return target
@@ -56,10 +63,13 @@ class CTranslate2:
         try:
             import ctranslate2
         except ImportError:
-            raise BaselineUnavailable("ctranslate2 is not installed: pip install -c installer/pins.txt ctranslate2") from None
+            raise BaselineUnavailable(
+                "ctranslate2 is not installed: pip install -c installer/pins.txt ctranslate2"
+            ) from None
         self.tokenizer, self.eos_ids = tokenizer, eos_ids
-        self.generator = ctranslate2.Generator(str(convert_once(folder, progress)), device="cpu",
-                                               compute_type=QUANTIZATION, intra_threads=threads)
+        self.generator = ctranslate2.Generator(
+            str(convert_once(folder, progress)), device="cpu", compute_type=QUANTIZATION, intra_threads=threads
+        )
 
     def run(self, method: str, prompt: str, seed: int, params: SamplingParams) -> Run:
         import ctranslate2
@@ -76,9 +86,16 @@ class CTranslate2:
 
         started = time.perf_counter()
         result = self.generator.generate_batch(
-            [start], num_hypotheses=params.n, sampling_topk=0, sampling_topp=params.top_p,
-            sampling_temperature=params.temperature, max_length=params.max_new_tokens, include_prompt_in_result=False,
-            return_scores=True, end_token=sorted(self.eos_ids), callback=stop_at_string,
+            [start],
+            num_hypotheses=params.n,
+            sampling_topk=0,
+            sampling_topp=params.top_p,
+            sampling_temperature=params.temperature,
+            max_length=params.max_new_tokens,
+            include_prompt_in_result=False,
+            return_scores=True,
+            end_token=sorted(self.eos_ids),
+            callback=stop_at_string,
         )[0]
         wall = time.perf_counter() - started
         return finished_rows(self.tokenizer, [list(ids) for ids in result.sequences_ids], wall)

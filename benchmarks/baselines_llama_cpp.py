@@ -17,6 +17,7 @@ per token does not. Stops: our engine's EOS ids and the paper's stop strings in 
                         log-prob API, which copies every position's logits and sorts the
                         vocabulary in Python per token (the 4.5 tok/s of issue 22)
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,9 @@ def gguf_of(spec: str, model_folder: str) -> Path:
     marker = Path(model_folder) / model_store.MARKER
     source = json.loads(marker.read_text()).get("gguf") if marker.is_file() else None
     if not source or not Path(source).is_file():
-        raise BaselineUnavailable(f"{model_folder} was not converted from a GGUF file on this machine, "
-                                  "so llama.cpp has no weights to run")
+        raise BaselineUnavailable(
+            f"{model_folder} was not converted from a GGUF file on this machine, so llama.cpp has no weights to run"
+        )
     return Path(source)
 
 
@@ -74,8 +76,14 @@ class LlamaCpp:
         if logits_all not in self._loaded:
             from llama_cpp import Llama
 
-            self._loaded[logits_all] = Llama(model_path=str(self.gguf), n_ctx=self.context, n_threads=self.threads,
-                                             n_threads_batch=self.threads, logits_all=logits_all, verbose=False)
+            self._loaded[logits_all] = Llama(
+                model_path=str(self.gguf),
+                n_ctx=self.context,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                logits_all=logits_all,
+                verbose=False,
+            )
         return self._loaded[logits_all]
 
     def run(self, method: str, prompt: str, seed: int, params: SamplingParams) -> Run:
@@ -93,8 +101,9 @@ class LlamaCpp:
             llm.set_seed(stream_seed(seed, row))
             ids, log_probs = [], []
             started = time.perf_counter()
-            for token in llm.generate(prompt_ids, top_k=0, top_p=params.top_p, min_p=0.0, temp=params.temperature,
-                                      repeat_penalty=1.0):
+            for token in llm.generate(
+                prompt_ids, top_k=0, top_p=params.top_p, min_p=0.0, temp=params.temperature, repeat_penalty=1.0
+            ):
                 if with_log_probs:
                     log_probs.append(raw_log_prob(llm, token))
                 if token in self.eos_ids:
@@ -111,9 +120,18 @@ class LlamaCpp:
         wall, texts, tokens = 0.0, [], 0
         for row in range(params.n):
             started = time.perf_counter()
-            out = llm.create_completion(prompt_ids, max_tokens=params.max_new_tokens, temperature=params.temperature,
-                                        top_p=params.top_p, top_k=0, min_p=0.0, repeat_penalty=1.0,
-                                        stop=list(params.stop), logprobs=1, seed=stream_seed(seed, row))
+            out = llm.create_completion(
+                prompt_ids,
+                max_tokens=params.max_new_tokens,
+                temperature=params.temperature,
+                top_p=params.top_p,
+                top_k=0,
+                min_p=0.0,
+                repeat_penalty=1.0,
+                stop=list(params.stop),
+                logprobs=1,
+                seed=stream_seed(seed, row),
+            )
             wall += time.perf_counter() - started
             choice = out["choices"][0]
             offsets = choice["logprobs"]["text_offset"]

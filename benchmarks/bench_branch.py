@@ -9,6 +9,7 @@ The last line printed is `branch_median_s=X branch_max_s=Y`.
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_branch.py [--model SPEC] [--repeats 5]
        [--mode auto|completion|instruct]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.bench_ui_latency import wait_for  # noqa: E402 - after the path that finds it
+from benchmarks.bench_ui_latency import wait_for
 
 
 def open_window(spec: str):
@@ -76,8 +77,11 @@ def main() -> None:
     positions = positions[:: max(1, len(positions) // args.repeats)][: args.repeats]
     times = []
     for position in positions:
-        window.view.selectRow(next(r for r in range(window.view.model().rowCount())
-                                   if window.view.model().index(r, 0).data(0x0100) == top))
+        window.view.selectRow(
+            next(
+                r for r in range(window.view.model().rowCount()) if window.view.model().index(r, 0).data(0x0100) == top
+            )
+        )
         alternative = alternatives_at(parent, position)[0][0]
         finished.clear()
         before = len(window.model.entries)
@@ -87,13 +91,18 @@ def main() -> None:
         times.append(time.perf_counter() - started)
         child = window.model.entries[-1]
         assert len(window.model.entries) == before + 1 and child.branch is not None and child.candidate is not None
-        print(f"branch at token {position} with {alternative!r}: {times[-1]:.2f} s, "
-              f"{len(child.candidate.token_ids)} tokens, tests: {child.test}"
-              f"{' ' + child.result.human_eval_result if child.result else ''}", flush=True)
+        print(
+            f"branch at token {position} with {alternative!r}: {times[-1]:.2f} s, "
+            f"{len(child.candidate.token_ids)} tokens, tests: {child.test}"
+            f"{' ' + child.result.human_eval_result if child.result else ''}",
+            flush=True,
+        )
         wait_for(app, lambda: settled(window, [True]), 600)
     window.close()
-    print(f"{len(times)} branches on {args.model}: median {statistics.median(times):.2f} s, max {max(times):.2f} s "
-          f"(goal: under 2 s)")
+    print(
+        f"{len(times)} branches on {args.model}: median {statistics.median(times):.2f} s, max {max(times):.2f} s "
+        f"(goal: under 2 s)"
+    )
     print(f"branch_median_s={statistics.median(times):.2f} branch_max_s={max(times):.2f}")
 
 

@@ -12,6 +12,7 @@ The defaults are those of `codesynth from-examples` and the app's From examples 
 The last line is machine-readable:
 `solved=S tasks=T rate=R questions=Q ambiguous=A settled=E answers=N seconds=X`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     wanted = {i.strip() for i in args.ids.split(",") if i.strip()}
     tasks = [e for e in load_library() if e.kind == "examples" and (not wanted or e.id in wanted)]
     engine = open_backend(args.model, None, progress=lambda _m: None)
-    params = SamplingParams(n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
-                            seed=args.seed).validated()
+    params = SamplingParams(
+        n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens, seed=args.seed
+    ).validated()
     solved, started = 0, time.perf_counter()
     asked = settled = answers = 0
     clear = [t for t in tasks if not t.ambiguous]
@@ -66,16 +68,21 @@ def main(argv: list[str] | None = None) -> int:
             verdicts = verdicts_for(pool, spec, candidates)
             right = all_right(verdicts, candidates)
             exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right, seed=args.seed)
-            best = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates],
-                              exam.cluster_sizes())[0]
+            best = best_first(
+                verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], exam.cluster_sizes()
+            )[0]
             if not task.ambiguous:
                 ok = right[best]
                 solved += ok
-                print(f"{'SOLVED' if ok else 'failed'}  {task.id:28s} best: {explain(spec, verdicts[best])}; "
-                      f"{sum(right)} of {len(candidates)} candidates get every example right")
+                print(
+                    f"{'SOLVED' if ok else 'failed'}  {task.id:28s} best: {explain(spec, verdicts[best])}; "
+                    f"{sum(right)} of {len(candidates)} candidates get every example right"
+                )
                 continue
-            print(f"{'ASKED' if question else 'silent'}   {task.id:28s} {sum(right)} of {len(candidates)} right; "
-                  + (question.sentence(spec.name) if question else "no disagreement found"))
+            print(
+                f"{'ASKED' if question else 'silent'}   {task.id:28s} {sum(right)} of {len(candidates)} right; "
+                + (question.sentence(spec.name) if question else "no disagreement found")
+            )
             if question is None:
                 continue
             asked += 1
@@ -86,12 +93,16 @@ def main(argv: list[str] | None = None) -> int:
                 still = [i for i, ok in enumerate(all_right(verdicts_for(pool, longer, candidates), candidates)) if ok]
                 agree = set(still) == set(answer.candidates)
                 agree_each &= agree
-                print(f"         answer {answer.text}: {len(still)} candidates left, "
-                      f"{'all of them' if agree else 'NOT only those'} giving that answer")
+                print(
+                    f"         answer {answer.text}: {len(still)} candidates left, "
+                    f"{'all of them' if agree else 'NOT only those'} giving that answer"
+                )
             settled += agree_each
     seconds = time.perf_counter() - started
-    print(f"solved={solved} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} questions={asked} "
-          f"ambiguous={len(ambiguous)} settled={settled} answers={answers} seconds={seconds:.0f}")
+    print(
+        f"solved={solved} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} questions={asked} "
+        f"ambiguous={len(ambiguous)} settled={settled} answers={answers} seconds={seconds:.0f}"
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ benchmark resumes). --compare-pipeline instead runs the first mode twice in fres
 directories, with and without pipelining, to measure what overlapping generation and
 testing saves. Prints a Markdown table and writes bench.json (or bench-pipeline.json) under --out.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,11 @@ def parse_args(argv=None):
     p.add_argument("--modes", default="completion,instruct")
     p.add_argument("--model", default="default")
     p.add_argument("--max-new-tokens", type=int, default=128)
-    p.add_argument("--back-translation", action="store_true",
-                   help="also score back-translation (one extra forward pass per sample)")
+    p.add_argument(
+        "--back-translation",
+        action="store_true",
+        help="also score back-translation (one extra forward pass per sample)",
+    )
     p.add_argument("--compare-pipeline", action="store_true")
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "codesynth-bench" / "humaneval")
     args = p.parse_args(argv)
@@ -48,13 +52,29 @@ def parse_args(argv=None):
 def run_mode(engine, pool, problems, args, mode: str, out: Path, pipelined: bool = True) -> dict:
     from core.evaluate import EvalConfig, problems_digest, run_eval
 
-    config = EvalConfig(problems="humaneval", problems_sha256=problems_digest(problems), task_ids=tuple(problems),
-                        n=args.n, temperatures=tuple(float(t) for t in args.temperatures.split(",")), mode=mode,
-                        model=args.model, max_new_tokens=args.max_new_tokens, back_translation=args.back_translation)
+    config = EvalConfig(
+        problems="humaneval",
+        problems_sha256=problems_digest(problems),
+        task_ids=tuple(problems),
+        n=args.n,
+        temperatures=tuple(float(t) for t in args.temperatures.split(",")),
+        mode=mode,
+        model=args.model,
+        max_new_tokens=args.max_new_tokens,
+        back_translation=args.back_translation,
+    )
     ks = [k for k in (1, 10, 100) if k <= args.n]
     started = time.perf_counter()
-    summary = run_eval(out, config, problems, ks, engine, pool, pipelined=pipelined,
-                       progress=lambda done, total: print(f"\r{mode}: {done}/{total} tested", end="", file=sys.stderr))
+    summary = run_eval(
+        out,
+        config,
+        problems,
+        ks,
+        engine,
+        pool,
+        pipelined=pipelined,
+        progress=lambda done, total: print(f"\r{mode}: {done}/{total} tested", end="", file=sys.stderr),
+    )
     print(file=sys.stderr)
     summary["wall_s"] = time.perf_counter() - started
     return summary
@@ -63,12 +83,20 @@ def run_mode(engine, pool, problems, args, mode: str, out: Path, pipelined: bool
 def table_rows(summary: dict, mode: str, num_problems: int) -> list[dict]:
     # Throughput only means something for a run that was not resumed: every problem at every T.
     fresh = summary["last_invocation"]["generated_samples"] == num_problems * summary["config"]["n"] * len(
-        summary["pass_at_k"])
+        summary["pass_at_k"]
+    )
     per_hour = num_problems / (summary["wall_s"] / 3600) if fresh else float("nan")
-    return [{"mode": mode, "T": float(t), "pass@1": 100 * by_k["pass@1"],
-             "pass@10": 100 * by_k["pass@10"] if "pass@10" in by_k else None,
-             "gain": ranking_gain(summary["ranking"][t]), "problems_per_hour": per_hour}
-            for t, by_k in summary["pass_at_k"].items()]
+    return [
+        {
+            "mode": mode,
+            "T": float(t),
+            "pass@1": 100 * by_k["pass@1"],
+            "pass@10": 100 * by_k["pass@10"] if "pass@10" in by_k else None,
+            "gain": ranking_gain(summary["ranking"][t]),
+            "problems_per_hour": per_hour,
+        }
+        for t, by_k in summary["pass_at_k"].items()
+    ]
 
 
 def compare_pipeline(engine, pool, problems, args) -> dict:
@@ -90,12 +118,16 @@ def ranking_gain(curves: dict) -> float:
 
 
 def markdown(rows: list[dict], info, args) -> str:
-    lines = [f"| model | size | mode | T | pass@1 | pass@10 | mean-logprob vs random, k={args.n} | problems/hour |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"| model | size | mode | T | pass@1 | pass@10 | mean-logprob vs random, k={args.n} | problems/hour |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         p10 = f"{r['pass@10']:.2f}" if r["pass@10"] is not None else "-"
-        lines.append(f"| {info.name} | {info.n_params / 1e6:.0f}M | {r['mode']} | {r['T']:g} | {r['pass@1']:.2f} | "
-                     f"{p10} | {r['gain']:+.2f} | {r['problems_per_hour']:.0f} |")
+        lines.append(
+            f"| {info.name} | {info.n_params / 1e6:.0f}M | {r['mode']} | {r['T']:g} | {r['pass@1']:.2f} | "
+            f"{p10} | {r['gain']:+.2f} | {r['problems_per_hour']:.0f} |"
+        )
     for name, size, p1, p10 in PAPER:
         lines.append(f"| {name} (paper, Table 1) | {size} | completion | best | {p1:.2f} | {p10:.2f} | - | - |")
     return "\n".join(lines)
@@ -134,18 +166,24 @@ def main(argv=None) -> int:
             for mode in args.modes.split(","):
                 summary = run_mode(engine, pool, problems, args, mode, args.out / mode)
                 report["modes"][mode] = {key: summary[key] for key in ("pass_at_k", "wall_s", "distinct_programs")}
-                report["modes"][mode]["mean_logprob_gain_points"] = {t: ranking_gain(c) for t, c in summary["ranking"].items()}
+                report["modes"][mode]["mean_logprob_gain_points"] = {
+                    t: ranking_gain(c) for t, c in summary["ranking"].items()
+                }
                 rows += table_rows(summary, mode, len(problems))
     finally:
         pool.close()
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / ("bench-pipeline.json" if args.compare_pipeline else "bench.json")).write_text(json.dumps(report, indent=1))
+    (args.out / ("bench-pipeline.json" if args.compare_pipeline else "bench.json")).write_text(
+        json.dumps(report, indent=1)
+    )
     if rows:
         print(markdown(rows, engine.info, args))
     if "pipeline" in report:
         pl = report["pipeline"]
-        print(f"pipelined {pl['pipelined_s']:.0f} s vs generate-then-test {pl['generate_then_test_s']:.0f} s "
-              f"({100 * pl['saved_fraction']:.1f}% saved), {pl['mode']} mode, {len(problems)} problems")
+        print(
+            f"pipelined {pl['pipelined_s']:.0f} s vs generate-then-test {pl['generate_then_test_s']:.0f} s "
+            f"({100 * pl['saved_fraction']:.1f}% saved), {pl['mode']} mode, {len(problems)} problems"
+        )
     print(" ".join(f"{key}={value}" for key, value in key_figures(report, rows).items()))
     return 0
 

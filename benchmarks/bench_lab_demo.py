@@ -14,6 +14,7 @@ Prints each temperature's progress as it happens, the per-temperature numbers, a
 `demo_wall_s=X`. --quick runs a tiny sweep (2 temperatures x 3 samples, 32 tokens) to check
 that the script works.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,10 @@ def main() -> None:
     settings = QUICK if args.quick else DEMO
     example = next(entry for entry in load_library() if entry.kind == "lab")
     engine = Engine.load("default", progress=lambda _msg: None)
-    print(f"model {engine.info.name} on {engine.info.device}; {example.id}; {len(settings['temperatures'])} "
-          f"temperatures x {settings['n']} samples, {settings['max_new_tokens']} new tokens")
+    print(
+        f"model {engine.info.name} on {engine.info.device}; {example.id}; {len(settings['temperatures'])} "
+        f"temperatures x {settings['n']} samples, {settings['max_new_tokens']} new tokens"
+    )
     params = SamplingParams(max_new_tokens=settings["max_new_tokens"])
     pools: list[SandboxPool] = []
 
@@ -49,22 +52,34 @@ def main() -> None:
 
     started = time.perf_counter()
     reported: set[tuple[float, str]] = set()
-    for snapshot in sweep_job.run(engine, pool, threading.Event(), prompt=example.prompt, tests=example.tests,
-                                  entry_point=example.entry_point, temperatures=settings["temperatures"],
-                                  n=settings["n"], params=params):
+    for snapshot in sweep_job.run(
+        engine,
+        pool,
+        threading.Event(),
+        prompt=example.prompt,
+        tests=example.tests,
+        entry_point=example.entry_point,
+        temperatures=settings["temperatures"],
+        n=settings["n"],
+        params=params,
+    ):
         for row in snapshot["table"]:
             for what in ("sampled", "tested"):
                 if row[what] == settings["n"] and (row["temperature"], what) not in reported:
                     reported.add((row["temperature"], what))
-                    print(f"  {time.perf_counter() - started:6.1f} s  T={row['temperature']:g}: "
-                          f"{settings['n']} {what}", flush=True)
+                    print(
+                        f"  {time.perf_counter() - started:6.1f} s  T={row['temperature']:g}: {settings['n']} {what}",
+                        flush=True,
+                    )
     wall = time.perf_counter() - started
     pools[0].close()
     n = settings["n"]
     for row in snapshot["table"]:
-        print(f"T={row['temperature']:g}: {row['passed']}/{row['tested']} passed, "
-              f"pass@1={100 * row['pass_at_k']['pass@1']:.0f}%, pass@{n}={100 * row['pass_at_k'][f'pass@{n}']:.0f}%, "
-              f"{row['distinct']} distinct programs")
+        print(
+            f"T={row['temperature']:g}: {row['passed']}/{row['tested']} passed, "
+            f"pass@1={100 * row['pass_at_k']['pass@1']:.0f}%, pass@{n}={100 * row['pass_at_k'][f'pass@{n}']:.0f}%, "
+            f"{row['distinct']} distinct programs"
+        )
     print(f"figures: {', '.join(f'{name} {len(png) // 1024} KiB' for name, png in snapshot['plots'].items())}")
     print(f"demo_wall_s={wall:.1f}")
 

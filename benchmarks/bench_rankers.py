@@ -8,6 +8,7 @@ Problems run in chunks, each a normal `codesynth eval` run directory under --out
 interrupted benchmark resumes and a partial one still reports the chunks it finished. Prints a
 Markdown table and writes rankers.json under --out.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,9 +43,26 @@ def chunk_dirs(args) -> list[tuple[Path, list[str]]]:
 
 
 def run_chunk(args, run_dir: Path, ids: list[str]) -> None:
-    subprocess.run([sys.executable, "-m", "core.cli.main", "eval", "--model", args.model, "-n", str(args.n),
-                    "--temperatures", str(args.temperature), "--select", ",".join(ids), "--out", str(run_dir)],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core.cli.main",
+            "eval",
+            "--model",
+            args.model,
+            "-n",
+            str(args.n),
+            "--temperatures",
+            str(args.temperature),
+            "--select",
+            ",".join(ids),
+            "--out",
+            str(run_dir),
+        ],
+        cwd=ROOT,
+        check=True,
+    )
 
 
 def combine(summaries: list[dict]) -> dict:
@@ -57,13 +75,19 @@ def combine(summaries: list[dict]) -> dict:
         if all(ranker in s["ranking"][label] for s in summaries):
             chosen[ranker] = sum(s["ranking"][label][ranker][-1] * s["num_problems"] for s in summaries) / total
     exams = [s["examine"][label] for s in summaries if label in s.get("examine", {})]
-    per_problem = {key: sum(e[key] * e["problems"] for e in exams) / max(1, sum(e["problems"] for e in exams))
-                   for key in ("tests_seconds_per_problem", "probe_sandbox_seconds_per_problem", "mean_tests",
-                               "mean_inputs")}
-    return {"problems": total, "temperature": label, "chosen_of_n": chosen,
-            "problems_with_tests": sum(e["problems_with_tests"] for e in exams),
-            "dropped_tests": sum(e["dropped_tests"] for e in exams), **per_problem,
-            "pass_at_1": sum(s["pass_at_k"][label]["pass@1"] * s["num_problems"] for s in summaries) / total}
+    per_problem = {
+        key: sum(e[key] * e["problems"] for e in exams) / max(1, sum(e["problems"] for e in exams))
+        for key in ("tests_seconds_per_problem", "probe_sandbox_seconds_per_problem", "mean_tests", "mean_inputs")
+    }
+    return {
+        "problems": total,
+        "temperature": label,
+        "chosen_of_n": chosen,
+        "problems_with_tests": sum(e["problems_with_tests"] for e in exams),
+        "dropped_tests": sum(e["dropped_tests"] for e in exams),
+        **per_problem,
+        "pass_at_1": sum(s["pass_at_k"][label]["pass@1"] * s["num_problems"] for s in summaries) / total,
+    }
 
 
 def main(argv=None) -> int:
@@ -79,16 +103,22 @@ def main(argv=None) -> int:
         return 1
     result = combine(summaries)
     (args.out / "rankers.json").write_text(json.dumps(result, indent=1) + "\n")
-    print(f"{result['problems']} problems, n={args.n}, T={result['temperature']}, pass@1 "
-          f"{100 * result['pass_at_1']:.1f}%\n")
+    print(
+        f"{result['problems']} problems, n={args.n}, T={result['temperature']}, pass@1 "
+        f"{100 * result['pass_at_1']:.1f}%\n"
+    )
     print("| ranker | pass rate of the one sample it picks |\n|---|---|")
     for ranker, rate in result["chosen_of_n"].items():
         print(f"| {ranker} | {100 * rate:.1f}% |")
-    print(f"\nmodel-written tests: {result['problems_with_tests']}/{result['problems']} problems have some, "
-          f"{result['mean_tests']:.1f} per problem, {result['dropped_tests']} dropped; "
-          f"{result['mean_inputs']:.1f} inputs per problem")
-    print(f"extra time per problem: {result['tests_seconds_per_problem']:.1f} s writing tests, "
-          f"{result['probe_sandbox_seconds_per_problem']:.2f} s of sandbox runs")
+    print(
+        f"\nmodel-written tests: {result['problems_with_tests']}/{result['problems']} problems have some, "
+        f"{result['mean_tests']:.1f} per problem, {result['dropped_tests']} dropped; "
+        f"{result['mean_inputs']:.1f} inputs per problem"
+    )
+    print(
+        f"extra time per problem: {result['tests_seconds_per_problem']:.1f} s writing tests, "
+        f"{result['probe_sandbox_seconds_per_problem']:.2f} s of sandbox runs"
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ Each run is a fresh `codesynth eval` run directory (core.evaluate.run_eval with 
 core.backend.open_backend), tested in the sandbox as usual. The last line printed is
 `remote_speedup_4_vs_1=X.XX`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,17 +41,37 @@ def run(backend, pool, problems, args, name: str) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     # Back-translation is off: it adds one scoring pass per sample on both sides and measures
     # the server's prompt processing rather than sampling.
-    config = EvalConfig(problems="humaneval", problems_sha256=problems_digest(problems), task_ids=tuple(problems),
-                        n=args.n, temperatures=(args.temperature,), mode="completion", model=name,
-                        max_new_tokens=args.max_new_tokens, back_translation=False)
+    config = EvalConfig(
+        problems="humaneval",
+        problems_sha256=problems_digest(problems),
+        task_ids=tuple(problems),
+        n=args.n,
+        temperatures=(args.temperature,),
+        mode="completion",
+        model=name,
+        max_new_tokens=args.max_new_tokens,
+        back_translation=False,
+    )
     started = time.perf_counter()
-    summary = run_eval(out, config, problems, [1, args.n], backend, pool,
-                       progress=lambda done, total: print(f"\r{name}: {done}/{total} tested", end="", file=sys.stderr))
+    summary = run_eval(
+        out,
+        config,
+        problems,
+        [1, args.n],
+        backend,
+        pool,
+        progress=lambda done, total: print(f"\r{name}: {done}/{total} tested", end="", file=sys.stderr),
+    )
     wall = time.perf_counter() - started
     print(file=sys.stderr)
     by_k = next(iter(summary["pass_at_k"].values()))
-    return {"name": name, "wall_s": wall, "problems_per_min": len(problems) / (wall / 60),
-            "pass@1": by_k["pass@1"], f"pass@{args.n}": by_k[f"pass@{args.n}"]}
+    return {
+        "name": name,
+        "wall_s": wall,
+        "problems_per_min": len(problems) / (wall / 60),
+        "pass@1": by_k["pass@1"],
+        f"pass@{args.n}": by_k[f"pass@{args.n}"],
+    }
 
 
 def main(argv=None) -> int:
@@ -82,8 +103,10 @@ def main(argv=None) -> int:
         pool.close()
     print(f"| backend | wall s | problems/min | pass@1 | pass@{args.n} |\n|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['name']} | {r['wall_s']:.0f} | {r['problems_per_min']:.2f} | {100 * r['pass@1']:.1f} | "
-              f"{100 * r[f'pass@{args.n}']:.1f} |")
+        print(
+            f"| {r['name']} | {r['wall_s']:.0f} | {r['problems_per_min']:.2f} | {100 * r['pass@1']:.1f} | "
+            f"{100 * r[f'pass@{args.n}']:.1f} |"
+        )
     (args.out / "bench.json").write_text(json.dumps(rows, indent=1))
     rate = {r["name"]: r["problems_per_min"] for r in rows}
     figures = {key: f"{value:.2f}" for key, value in rate.items()}

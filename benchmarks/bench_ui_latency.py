@@ -12,6 +12,7 @@
 The last line printed is `max_stall_ms=X p99_stall_ms=Y`.
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui_latency.py [--model SPEC] [-n 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,14 @@ def cold_start_ms(runs: int) -> tuple[float, float]:
     for _ in range(runs):
         env = dict(os.environ, XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="bench-settings-"))
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "desktop_app.app", "--exit-when-shown"], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "desktop_app.app", "--exit-when-shown"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         for line in proc.stdout:
             if line.startswith("shown_ms="):
                 walls.append((time.perf_counter() - started) * 1000)
@@ -120,8 +127,17 @@ def generation_stalls(spec: str, n: int) -> dict:
     elapsed = time.perf_counter() - started
     busy = ", ".join(f"{ms:.0f}" for ms in probe.busy_in_long_stalls) or "-"
     over_50 = f"{len(probe.busy_in_long_stalls)} (GUI-thread CPU during each: {busy} ms)"
-    result = {"over_50": over_50, "load_max": load[0], "load_p99": load[1], "load_s": load_s, "max": run[0],
-              "p99": run[1], "run_s": elapsed, "ticks": len(probe.stalls), "summary": window.summary.text()}
+    result = {
+        "over_50": over_50,
+        "load_max": load[0],
+        "load_p99": load[1],
+        "load_s": load_s,
+        "max": run[0],
+        "p99": run[1],
+        "run_s": elapsed,
+        "ticks": len(probe.stalls),
+        "summary": window.summary.text(),
+    }
     result["distribution"] = distribution_redraws(app, window, probe)
     window.close()
     return result
@@ -143,8 +159,13 @@ def distribution_redraws(app, window, probe: LatencyProbe, steps: int = 40) -> d
         redraws.append((time.perf_counter() - started) * 1000)
         app.processEvents()
     stall = probe.stop()
-    return {"median_ms": statistics.median(redraws), "max_ms": max(redraws), "stall_max": stall[0],
-            "requests": explorer.requests - requests, "steps": steps}
+    return {
+        "median_ms": statistics.median(redraws),
+        "max_ms": max(redraws),
+        "stall_max": stall[0],
+        "requests": explorer.requests - requests,
+        "steps": steps,
+    }
 
 
 def main() -> None:
@@ -158,12 +179,18 @@ def main() -> None:
     print(f"cold start: {wall:.0f} ms from launch to window shown ({inside:.0f} ms measured inside the app)")
     print(f"startup_ms={wall:.0f}", flush=True)
     r = generation_stalls(args.model, args.n)
-    print(f"model load ({args.model}, {r['load_s']:.1f} s): max stall {r['load_max']:.1f} ms, p99 {r['load_p99']:.1f} ms")
-    print(f"generation of {args.n} samples with tests: {r['run_s']:.1f} s, {r['ticks']} probe ticks, "
-          f"stalls over 50 ms: {r['over_50']}; {r['summary']}")
+    print(
+        f"model load ({args.model}, {r['load_s']:.1f} s): max stall {r['load_max']:.1f} ms, p99 {r['load_p99']:.1f} ms"
+    )
+    print(
+        f"generation of {args.n} samples with tests: {r['run_s']:.1f} s, {r['ticks']} probe ticks, "
+        f"stalls over 50 ms: {r['over_50']}; {r['summary']}"
+    )
     d = r["distribution"]
-    print(f"distribution plot, {d['steps']} temperature moves: redraw median {d['median_ms']:.1f} ms, max "
-          f"{d['max_ms']:.1f} ms, max stall {d['stall_max']:.1f} ms, engine requests while sliding: {d['requests']}")
+    print(
+        f"distribution plot, {d['steps']} temperature moves: redraw median {d['median_ms']:.1f} ms, max "
+        f"{d['max_ms']:.1f} ms, max stall {d['stall_max']:.1f} ms, engine requests while sliding: {d['requests']}"
+    )
     print(f"distribution_redraw_max_ms={d['max_ms']:.1f}")
     print(f"max_stall_ms={r['max']:.1f} p99_stall_ms={r['p99']:.1f}")
 

@@ -1,5 +1,6 @@
 """What every sampling method in bench_sampling.py hands back, and how its tokens are counted:
 the real completion tokens, up to the stop string or EOS, the way our engine keeps a candidate."""
+
 from __future__ import annotations
 
 from core.params import CODEX_STOPS

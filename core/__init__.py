@@ -1,4 +1,5 @@
 """Qt-free engine of CodeSynth Studio: sampling, ranking, pass@k, evaluation, persistence."""
+
 import os
 
 # No model hub is reachable from where this app runs; without this, transformers retries

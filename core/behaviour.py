@@ -8,6 +8,7 @@ the judge, from the plain data the candidate sent back), then one case per gener
 candidate's behaviour is the list of those outcomes: a value, an exception type, or a status
 such as timeout, so a candidate that hangs or explodes on an input just behaves that way there.
 """
+
 from __future__ import annotations
 
 import ast
@@ -26,7 +27,7 @@ _SHOWN_CHARS = 300
 # Runs in the sandbox's judge. Equal values get equal text whatever their container order
 # (dicts and sets are sorted), and a float equal to an int reads as that int, since `==` (what
 # tests compare with) cannot tell them apart. Long text is cut and carries its digest instead.
-PROBE_HELPERS = f'''
+PROBE_HELPERS = f"""
 import hashlib as _probe_hashlib
 import math as _probe_math
 
@@ -66,7 +67,7 @@ def _probe_shown():
     if len(text) <= {_SHOWN_CHARS}:
         return text
     return "#" + _probe_hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16] + " " + text[:100] + "..."
-'''
+"""
 
 
 def probe_tests(inputs: Sequence[str], tests: Sequence[GeneratedTest] = ()) -> str:
@@ -79,8 +80,9 @@ def probe_tests(inputs: Sequence[str], tests: Sequence[GeneratedTest] = ()) -> s
     return "\n".join(lines) + "\n"
 
 
-def probe_program(prompt: str, completion: str, entry_point: str, inputs: Sequence[str],
-                  tests: Sequence[GeneratedTest] = ()) -> Program:
+def probe_program(
+    prompt: str, completion: str, entry_point: str, inputs: Sequence[str], tests: Sequence[GeneratedTest] = ()
+) -> Program:
     return Program(prompt, completion, probe_tests(inputs, tests), entry_point)
 
 
@@ -116,8 +118,7 @@ def read_behaviour(result: RunResult, n_inputs: int, n_tests: int) -> Behaviour:
             outcomes.append("!" + case.message.split(":", 1)[0].strip())
         else:
             outcomes.append(f"~{case.status}")
-    passed = tuple(cases.get(n_inputs + j) is not None and cases[n_inputs + j].status == "pass"
-                   for j in range(n_tests))
+    passed = tuple(cases.get(n_inputs + j) is not None and cases[n_inputs + j].status == "pass" for j in range(n_tests))
     return Behaviour(tuple(outcomes), passed)
 
 
@@ -147,7 +148,8 @@ def describe(outcome: str) -> str:
     if outcome.startswith("!"):
         return f"an error ({outcome[1:]})"
     return {"~timeout": "no answer (it runs too long)", "~memory_limit": "no answer (too much memory)"}.get(
-        outcome, f"no answer ({outcome[1:]})")
+        outcome, f"no answer ({outcome[1:]})"
+    )
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,9 @@ def _answer_text(outcome: str, decimals: int | None) -> str:
     return outcome[1:]
 
 
-def disagreement(inputs: Sequence[str], behaviours: Sequence[Behaviour | None],
-                 decimals: int | None = None) -> Question | None:
+def disagreement(
+    inputs: Sequence[str], behaviours: Sequence[Behaviour | None], decimals: int | None = None
+) -> Question | None:
     """The most telling input on which these candidates return different values, or None when they
     all agree. Most telling: the most even split (highest entropy), then the most candidates that
     returned a value, then the shortest input. Errors and hangs are left out of the answers: a
@@ -213,8 +216,13 @@ def disagreement(inputs: Sequence[str], behaviours: Sequence[Behaviour | None],
     return None if best is None else best[1]
 
 
-def dissent(inputs: Sequence[str], behaviours: Sequence[Behaviour | None], tests: Sequence[GeneratedTest],
-            known: Sequence[str] = (), decimals: int | None = None) -> Question | None:
+def dissent(
+    inputs: Sequence[str],
+    behaviours: Sequence[Behaviour | None],
+    tests: Sequence[GeneratedTest],
+    known: Sequence[str] = (),
+    decimals: int | None = None,
+) -> Question | None:
     """When the candidates agree everywhere, a test the model wrote may still read the examples
     another way: the first test, on an input not already in `known` (the examples'), whose
     expected value differs from the one all these candidates return there."""
@@ -233,6 +241,11 @@ def dissent(inputs: Sequence[str], behaviours: Sequence[Behaviour | None], tests
         if agreed == expected or ast.literal_eval(agreed) == ast.literal_eval(expected):
             continue
         members = tuple(p for p, b in enumerate(behaviours) if b is not None)
-        return Question(test.args, (Answer(ast.literal_eval(agreed), agreed, members),
-                                    Answer(ast.literal_eval(expected), expected, (), from_model_test=True)))
+        return Question(
+            test.args,
+            (
+                Answer(ast.literal_eval(agreed), agreed, members),
+                Answer(ast.literal_eval(expected), expected, (), from_model_test=True),
+            ),
+        )
     return None

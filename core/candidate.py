@@ -1,4 +1,5 @@
 """What one sample is: its text, its tokens and the log-probabilities the app ranks by."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace

@@ -6,6 +6,7 @@ diff of any two candidates. Qt-free, shared by `codesynth compare` and the app's
 Where the runs come from (eval directories, saved sessions) is core.compare_sources; a RunRecord
 holds its candidates' text, so a comparison saved with a session needs none of its sources again.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -57,15 +58,38 @@ class RunRecord:
 
     def to_json(self) -> dict:
         # By hand: dataclasses.asdict deep-copies every sample, 20 ms for 4 runs of 100 (a GUI stall).
-        return {"label": self.label, "source": self.source, "origin": self.origin, "model": self.model,
-                "problems": list(self.problems), "prompt": self.prompt, "params": dict(self.params),
-                "samples": [{"task_id": s.task_id, "index": s.index, "completion": s.completion,
-                             "mean_logprob": s.mean_logprob, "passed": s.passed} for s in self.samples]}
+        return {
+            "label": self.label,
+            "source": self.source,
+            "origin": self.origin,
+            "model": self.model,
+            "problems": list(self.problems),
+            "prompt": self.prompt,
+            "params": dict(self.params),
+            "samples": [
+                {
+                    "task_id": s.task_id,
+                    "index": s.index,
+                    "completion": s.completion,
+                    "mean_logprob": s.mean_logprob,
+                    "passed": s.passed,
+                }
+                for s in self.samples
+            ],
+        }
 
     @classmethod
     def from_json(cls, row: Mapping) -> RunRecord:
-        return cls(row["label"], row["source"], row["origin"], row["model"], tuple(row["problems"]), row["prompt"],
-                   {name: row["params"].get(name) for name in PARAMS}, tuple(Sample(**s) for s in row["samples"]))
+        return cls(
+            row["label"],
+            row["source"],
+            row["origin"],
+            row["model"],
+            tuple(row["problems"]),
+            row["prompt"],
+            {name: row["params"].get(name) for name in PARAMS},
+            tuple(Sample(**s) for s in row["samples"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -108,9 +132,12 @@ def _value(value: Any) -> str:
 
 
 def _described(run: RunRecord) -> dict[str, str]:
-    return {"source": SOURCES.get(run.source, run.source), "model": run.model or "—",
-            "problems": ", ".join(run.problems) if len(run.problems) <= 3 else f"{len(run.problems)} problems",
-            **{name: _value(run.params.get(name)) for name in PARAMS}}
+    return {
+        "source": SOURCES.get(run.source, run.source),
+        "model": run.model or "—",
+        "problems": ", ".join(run.problems) if len(run.problems) <= 3 else f"{len(run.problems)} problems",
+        **{name: _value(run.params.get(name)) for name in PARAMS},
+    }
 
 
 def _stats(run: RunRecord, focus: str) -> RunStats:
@@ -121,14 +148,19 @@ def _stats(run: RunRecord, focus: str) -> RunStats:
     n = min((len(t) for t in tested), default=0)
     counts = [(len(t), sum(bool(s.passed) for s in t)) for t in tested]
     pass_at_k = {k: mean_pass_at_k(counts, k) for k in curve_ks(n)} if n else {}
-    scored = [(s.mean_logprob, s.passed) for s in run.samples
-              if s.mean_logprob is not None and math.isfinite(s.mean_logprob)]
+    scored = [
+        (s.mean_logprob, s.passed) for s in run.samples if s.mean_logprob is not None and math.isfinite(s.mean_logprob)
+    ]
     in_focus = [s for s in by_task.get(focus, []) if s.mean_logprob is not None]
     return RunStats(
-        tested=sum(len(t) for t in tested), passed=sum(c for _, c in counts), n=n, pass_at_k=pass_at_k,
+        tested=sum(len(t) for t in tested),
+        passed=sum(c for _, c in counts),
+        n=n,
+        pass_at_k=pass_at_k,
         distinct=sum(len({program_key(s.completion) for s in samples}) for samples in by_task.values()),
-        distinct_passing=sum(len({program_key(s.completion) for s in samples if s.passed})
-                             for samples in by_task.values()),
+        distinct_passing=sum(
+            len({program_key(s.completion) for s in samples if s.passed}) for samples in by_task.values()
+        ),
         passing_logprobs=tuple(lp for lp, passed in scored if passed is True),
         failing_logprobs=tuple(lp for lp, passed in scored if passed is False),
         untested_logprobs=tuple(lp for lp, passed in scored if passed is None),
@@ -183,8 +215,7 @@ def table(comparison: Comparison) -> list[tuple[str, ...]]:
     for k in comparison.ks:
         rows.append((f"pass@{k}", *(_percent(s.pass_at_k.get(k)) for s in comparison.stats)))
     rows.append(("passed / tested", *(f"{s.passed} / {s.tested}" for s in comparison.stats)))
-    rows.append(("distinct programs (passing)",
-                 *(f"{s.distinct} ({s.distinct_passing})" for s in comparison.stats)))
+    rows.append(("distinct programs (passing)", *(f"{s.distinct} ({s.distinct_passing})" for s in comparison.stats)))
     rows.append(("median mean log-prob, passing", *(_median(s.passing_logprobs) for s in comparison.stats)))
     rows.append(("median mean log-prob, failing", *(_median(s.failing_logprobs) for s in comparison.stats)))
     rows.append((f"best of {comparison.focus}", *(_best_text(s.best) for s in comparison.stats)))
@@ -193,12 +224,16 @@ def table(comparison: Comparison) -> list[tuple[str, ...]]:
 
 def format_table(comparison: Comparison) -> str:
     """The table as aligned plain text, with the runs' names above and what they share below."""
-    header = ("", *LETTERS[:len(comparison.runs)])
+    header = ("", *LETTERS[: len(comparison.runs)])
     rows = [header, *table(comparison)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [*comparison.headers,
-             *("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-               for row in rows)]
+    lines = [
+        *comparison.headers,
+        *(
+            "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+            for row in rows
+        ),
+    ]
     if comparison.common:
         lines.append("same in every run: " + ", ".join(f"{name} {value}" for name, value in comparison.common))
     return "\n".join(lines)
@@ -212,11 +247,13 @@ def focus_candidates(comparison: Comparison, run: int) -> list[Sample]:
 
 def pick(comparison: Comparison, name: str) -> Sample:
     """The candidate named like "A#3": run A's candidate 3 of the focus problem."""
-    letters = LETTERS[:len(comparison.runs)]
+    letters = LETTERS[: len(comparison.runs)]
     letter, _, index = name.upper().partition("#")
     if len(letter) != 1 or letter not in letters or not index.isdigit():
-        raise UserError(f"“{name}” names no candidate: write a run's letter ({', '.join(letters)}), # and a "
-                        "candidate's index, like A#0.")
+        raise UserError(
+            f"“{name}” names no candidate: write a run's letter ({', '.join(letters)}), # and a "
+            "candidate's index, like A#0."
+        )
     run = letters.index(letter)
     found = [s for s in comparison.runs[run].samples if s.task_id == comparison.focus and s.index == int(index)]
     if not found:
@@ -228,16 +265,27 @@ def diff(a: Sample, b: Sample, a_label: str = "a", b_label: str = "b") -> str:
     """A unified diff of two candidates' completions ('' when they are the same program)."""
     if program_key(a.completion) == program_key(b.completion):
         return ""
-    return "".join(difflib.unified_diff(a.completion.splitlines(keepends=True), b.completion.splitlines(keepends=True),
-                                        f"{a_label} {a.name}", f"{b_label} {b.name}"))
+    return "".join(
+        difflib.unified_diff(
+            a.completion.splitlines(keepends=True),
+            b.completion.splitlines(keepends=True),
+            f"{a_label} {a.name}",
+            f"{b_label} {b.name}",
+        )
+    )
 
 
 def figure(comparison: Comparison) -> Figure:
     """Mean log-probs of passing and failing candidates, one strip per run, beside pass@k against k."""
     return plots.compare_runs(
-        LETTERS[:len(comparison.runs)], comparison.headers, [{"passing": s.passing_logprobs, "failing": s.failing_logprobs, "untested": s.untested_logprobs}
-                 for s in comparison.stats],
-        [s.pass_at_k for s in comparison.stats])
+        LETTERS[: len(comparison.runs)],
+        comparison.headers,
+        [
+            {"passing": s.passing_logprobs, "failing": s.failing_logprobs, "untested": s.untested_logprobs}
+            for s in comparison.stats
+        ],
+        [s.pass_at_k for s in comparison.stats],
+    )
 
 
 def render_png(comparison: Comparison, dark: bool = False, dpi: int = 120, text_scale: float = 1.0) -> bytes:

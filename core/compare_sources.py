@@ -9,6 +9,7 @@ A run is named on the command line as
     FILE#12@0.8    one temperature of a sweep
 Nothing is written: eval files are read as they are, sessions files read-only.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,10 @@ def _pick(temperatures: list[float], temperature: float | None, where: str) -> l
     if temperature is None:
         return temperatures
     if temperature not in temperatures:
-        raise UserError(f"{where} has no run at T = {temperature:g}; its temperatures are "
-                        f"{', '.join(f'{t:g}' for t in temperatures)}.")
+        raise UserError(
+            f"{where} has no run at T = {temperature:g}; its temperatures are "
+            f"{', '.join(f'{t:g}' for t in temperatures)}."
+        )
     return [temperature]
 
 
@@ -54,8 +57,9 @@ def from_eval_dir(path: str | Path, temperature: float | None = None) -> list[Ru
     if not run.is_dir():
         raise UserError(f"{path}: no such eval run directory.")
     if not (run / CONFIG).exists() or not (run / SAMPLES).exists():
-        raise UserError(f"{path} holds no eval run (no {CONFIG} and {SAMPLES}): "
-                        "give the --out directory of `codesynth eval`.")
+        raise UserError(
+            f"{path} holds no eval run (no {CONFIG} and {SAMPLES}): give the --out directory of `codesynth eval`."
+        )
     try:
         config = EvalConfig.from_json(json.loads((run / CONFIG).read_text()))
     except (ValueError, TypeError, KeyError) as exc:
@@ -67,11 +71,27 @@ def from_eval_dir(path: str | Path, temperature: float | None = None) -> list[Ru
         rows = sorted((r for r in samples if float(r["temperature"]) == t), key=sample_key)
         params = {name: value for name, value in asdict(config.sampling_params(t)).items() if name in PARAMS}
         params["mode"] = rows[0].get("mode", config.mode) if rows else config.mode  # as the model resolved "auto"
-        records.append(RunRecord(
-            label=f"{run.resolve().name} · T={t:g}", source="eval", origin=f"{path}@{t:g}", model=config.model,
-            problems=tuple(config.task_ids), prompt="", params=params,
-            samples=tuple(Sample(r["task_id"], int(r["index"]), r["completion"], r.get("mean_logprob"),
-                                 verdicts.get(sample_key(r))) for r in rows)))
+        records.append(
+            RunRecord(
+                label=f"{run.resolve().name} · T={t:g}",
+                source="eval",
+                origin=f"{path}@{t:g}",
+                model=config.model,
+                problems=tuple(config.task_ids),
+                prompt="",
+                params=params,
+                samples=tuple(
+                    Sample(
+                        r["task_id"],
+                        int(r["index"]),
+                        r["completion"],
+                        r.get("mean_logprob"),
+                        verdicts.get(sample_key(r)),
+                    )
+                    for r in rows
+                ),
+            )
+        )
     return records
 
 
@@ -86,8 +106,9 @@ def from_session(store: SessionStore, session_id: int, temperature: float | None
         return [_workbench(store, row, temperature, where)]
     if row.kind == "sweep":
         return _sweep(store, row, temperature, where)
-    raise UserError(f"Session {session_id} is a {row.kind} session; only Workbench runs and Sampling lab sweeps "
-                    "can be compared.")
+    raise UserError(
+        f"Session {session_id} is a {row.kind} session; only Workbench runs and Sampling lab sweeps can be compared."
+    )
 
 
 def _problem(row: SessionRow, prompt: str) -> tuple[str, ...]:
@@ -99,11 +120,26 @@ def _workbench(store: SessionStore, row: SessionRow, temperature: float | None, 
     _pick([row.params.get("temperature", 0.0)], temperature, where)
     verdicts = store.results(row.id)
     task = _problem(row, row.prompt)[0]
-    samples = tuple(Sample(task, c.index, c.text, c.mean_logprob if c.token_logprobs else None,
-                           verdicts[c.index]["passed"] if c.index in verdicts else None)
-                    for c in store.candidates(row.id))
-    return RunRecord(label=f"{row.name} · T={_number(params['temperature'])}", source="workbench", origin=where,
-                     model=row.model, problems=(task,), prompt=row.prompt, params=params, samples=samples)
+    samples = tuple(
+        Sample(
+            task,
+            c.index,
+            c.text,
+            c.mean_logprob if c.token_logprobs else None,
+            verdicts[c.index]["passed"] if c.index in verdicts else None,
+        )
+        for c in store.candidates(row.id)
+    )
+    return RunRecord(
+        label=f"{row.name} · T={_number(params['temperature'])}",
+        source="workbench",
+        origin=where,
+        model=row.model,
+        problems=(task,),
+        prompt=row.prompt,
+        params=params,
+        samples=samples,
+    )
 
 
 def _number(value) -> str:
@@ -120,12 +156,28 @@ def _sweep(store: SessionStore, row: SessionRow, temperature: float | None, wher
     records = []
     for t in _pick([float(t) for t in snapshot["temperatures"]], temperature, where):
         # The lab keeps the sweep's own settings; the Parameters dock's others were not saved with it.
-        params = {name: None for name in PARAMS} | {"n": snapshot["n"], "temperature": t,
-                                                     "max_new_tokens": document.get("max_new_tokens") or None}
-        samples = tuple(Sample(task, s["index"], s["completion"], s["mean_logprob"], s["passed"])
-                        for s in sorted(snapshot["samples"], key=lambda s: s["index"]) if s["temperature"] == t)
-        records.append(RunRecord(label=f"{task} sweep · T={t:g}", source="sweep", origin=f"{where}@{t:g}",
-                                 model=row.model, problems=(task,), prompt=prompt, params=params, samples=samples))
+        params = {name: None for name in PARAMS} | {
+            "n": snapshot["n"],
+            "temperature": t,
+            "max_new_tokens": document.get("max_new_tokens") or None,
+        }
+        samples = tuple(
+            Sample(task, s["index"], s["completion"], s["mean_logprob"], s["passed"])
+            for s in sorted(snapshot["samples"], key=lambda s: s["index"])
+            if s["temperature"] == t
+        )
+        records.append(
+            RunRecord(
+                label=f"{task} sweep · T={t:g}",
+                source="sweep",
+                origin=f"{where}@{t:g}",
+                model=row.model,
+                problems=(task,),
+                prompt=prompt,
+                params=params,
+                samples=samples,
+            )
+        )
     return records
 
 
@@ -169,6 +221,9 @@ def load_runs(spec: str) -> list[RunRecord]:
             runs = listing(store)
         finally:
             store.close()
-        raise NoRunChosen(f"{source} is a sessions file: name one of its runs as {source}#ID"
-                          + ("; they are listed above." if runs else ", but it holds none that can be compared."), runs)
+        raise NoRunChosen(
+            f"{source} is a sessions file: name one of its runs as {source}#ID"
+            + ("; they are listed above." if runs else ", but it holds none that can be compared."),
+            runs,
+        )
     return from_eval_dir(source, temperature)

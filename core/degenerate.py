@@ -2,6 +2,7 @@
 `raise NotImplementedError`, or a copy of the prompt. They can score a high mean log-prob (a
 bare `pass` is very likely), so every ranking puts them after real candidates, and every view
 says what they are instead of counting them as the model's best answer."""
+
 from __future__ import annotations
 
 import ast

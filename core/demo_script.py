@@ -5,6 +5,7 @@ Qt-free: the window records and plays the steps (desktop_app.demo_recorder, desk
 
 Candidates are named by their index in the run (#0, #1, ...): with the same prompt, parameters and
 seed the engine draws the same candidate at the same index, which is what makes a replay the same."""
+
 from __future__ import annotations
 
 import json
@@ -44,6 +45,7 @@ class SetProblem:
 @dataclass(frozen=True)
 class SetParams:
     """Every sampling parameter a run uses; the seed is a number, never random, so it replays."""
+
     kind: ClassVar[str] = "set_params"
     n: int
     temperature: float
@@ -55,8 +57,16 @@ class SetParams:
     mode: str
 
     def sampling_params(self) -> SamplingParams:
-        return SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p, top_k=self.top_k,
-                              max_new_tokens=self.max_new_tokens, seed=self.seed, stop=self.stop, mode=self.mode)
+        return SamplingParams(
+            n=self.n,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            max_new_tokens=self.max_new_tokens,
+            seed=self.seed,
+            stop=self.stop,
+            mode=self.mode,
+        )
 
     def check(self) -> None:
         if self.seed < 0:
@@ -67,8 +77,10 @@ class SetParams:
             raise ValueError(str(exc)) from None
 
     def describe(self) -> str:
-        return (f"Set the parameters: n = {self.n}, T = {self.temperature:g}, top-p {self.top_p:g}, "
-                f"top-k {self.top_k or 'off'}, seed {self.seed}")
+        return (
+            f"Set the parameters: n = {self.n}, T = {self.temperature:g}, top-p {self.top_p:g}, "
+            f"top-k {self.top_k or 'off'}, seed {self.seed}"
+        )
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,7 @@ class SelectCandidate:
 @dataclass(frozen=True)
 class ShowToken:
     """The next-token distribution at one token of a candidate."""
+
     kind: ClassVar[str] = "show_token"
     candidate: int
     position: int
@@ -117,6 +130,7 @@ class ShowToken:
 @dataclass(frozen=True)
 class Branch:
     """A new candidate that writes `alternative` instead of token `position` of `candidate`."""
+
     kind: ClassVar[str] = "branch"
     candidate: int
     position: int
@@ -135,6 +149,7 @@ class Branch:
 @dataclass(frozen=True)
 class SetTemperature:
     """The temperature slider, as the distribution view shows it (no new run)."""
+
     kind: ClassVar[str] = "set_temperature"
     temperature: float
 
@@ -149,6 +164,7 @@ class SetTemperature:
 @dataclass(frozen=True)
 class PinRun:
     """Pins a run of this script to the Compare tab: `run` counts the script's Generate steps from 0."""
+
     kind: ClassVar[str] = "pin_run"
     run: int
 
@@ -173,8 +189,10 @@ class ShowTab:
 
 
 Step = SetProblem | SetParams | Generate | SelectCandidate | ShowToken | Branch | SetTemperature | PinRun | ShowTab
-STEP_TYPES: dict[str, type] = {t.kind: t for t in (SetProblem, SetParams, Generate, SelectCandidate, ShowToken, Branch,
-                                                   SetTemperature, PinRun, ShowTab)}
+STEP_TYPES: dict[str, type] = {
+    t.kind: t
+    for t in (SetProblem, SetParams, Generate, SelectCandidate, ShowToken, Branch, SetTemperature, PinRun, ShowTab)
+}
 # A presenter sliding or clicking along records many of these in a row; only where they stopped counts.
 COALESCED = (SetParams, SetTemperature, SelectCandidate, ShowToken, ShowTab)
 
@@ -189,8 +207,16 @@ def params_step(params: SamplingParams) -> SetParams:
     """The step that sets `params`; raises ValueError for a random seed, which cannot replay."""
     if params.seed is None:
         raise ValueError("the run used a random seed, so it would not replay the same")
-    return SetParams(params.n, params.temperature, params.top_p, params.top_k, params.max_new_tokens, params.seed,
-                     tuple(params.stop), params.mode)
+    return SetParams(
+        params.n,
+        params.temperature,
+        params.top_p,
+        params.top_k,
+        params.max_new_tokens,
+        params.seed,
+        tuple(params.stop),
+        params.mode,
+    )
 
 
 def appended(steps: tuple[Step, ...], step: Step) -> tuple[Step, ...]:
@@ -246,15 +272,19 @@ def parse(text: str) -> Script:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DemoScriptError(f"This is not a demo script: it is not valid JSON (line {exc.lineno}: {exc.msg}).") from None
+        raise DemoScriptError(
+            f"This is not a demo script: it is not valid JSON (line {exc.lineno}: {exc.msg})."
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise DemoScriptError(f"This is not a demo script: its \"format\" is not {FORMAT!r}.")
+        raise DemoScriptError(f'This is not a demo script: its "format" is not {FORMAT!r}.')
     version = document.get("version")
     if version != VERSION:
-        raise DemoScriptError(f"This demo script has version {version!r}; this CodeSynth Studio reads version {VERSION}.")
+        raise DemoScriptError(
+            f"This demo script has version {version!r}; this CodeSynth Studio reads version {VERSION}."
+        )
     raw_steps = document.get("steps")
     if not isinstance(raw_steps, list):
-        raise DemoScriptError("This demo script has no list of \"steps\".")
+        raise DemoScriptError('This demo script has no list of "steps".')
     steps: list[Step] = []
     problems: list[str] = []
     generated = 0
@@ -272,8 +302,7 @@ def parse(text: str) -> Script:
 
 
 def dumps(steps: tuple[Step, ...]) -> str:
-    document = {"format": FORMAT, "version": VERSION,
-                "steps": [{"step": step.kind, **asdict(step)} for step in steps]}
+    document = {"format": FORMAT, "version": VERSION, "steps": [{"step": step.kind, **asdict(step)} for step in steps]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -281,7 +310,9 @@ def load(path: str | Path) -> Script:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise DemoScriptError(f"Could not read the demo script {path}: {getattr(exc, 'strerror', None) or exc}.") from None
+        raise DemoScriptError(
+            f"Could not read the demo script {path}: {getattr(exc, 'strerror', None) or exc}."
+        ) from None
     return parse(text)
 
 

@@ -1,4 +1,5 @@
 """Where the model runs: CUDA, then Apple MPS, then CPU, in the fastest precision each supports."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ rules as `core.sampler.nucleus_sample`: softmax of logits / T; top-k keeps the k
 renormalises; top-p keeps the smallest likeliest prefix whose mass reaches p (the first token
 always stays) and renormalises; T = 0 is greedy.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,5 +40,10 @@ def shape(logits: torch.Tensor, temperature: float, top_k: int = 0, top_p: float
             shaped_sorted = shaped_sorted.masked_fill(mass_before >= top_p, 0.0)
             shaped_sorted = shaped_sorted / shaped_sorted.sum()
     shown = order[:show]
-    return Shaped(token_ids=shown.tolist(), raw=raw[shown].tolist(), shaped=shaped_sorted[:show].tolist(),
-                  kept=int((shaped_sorted > 0).sum()), shaped_mass_shown=float(shaped_sorted[:show].sum()))
+    return Shaped(
+        token_ids=shown.tolist(),
+        raw=raw[shown].tolist(),
+        shaped=shaped_sorted[:show].tolist(),
+        kept=int((shaped_sorted > 0).sum()),
+        shaped_mass_shown=float(shaped_sorted[:show].sum()),
+    )

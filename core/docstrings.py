@@ -1,6 +1,7 @@
 """Reverse mode (the paper's Codex-D): docstrings from code, ranked by mean log-prob and checked
 by back-translation: code generated from the signature and the new docstring must behave like the
 original function, which serves as the oracle on inputs taken from its doctests or tests."""
+
 from __future__ import annotations
 
 import ast
@@ -46,7 +47,9 @@ def functions_in(source: str) -> list[Function]:
     """Top-level functions of a module. Raises SyntaxError for code that does not parse."""
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
-    imports = "".join("".join(lines[n.lineno - 1 : n.end_lineno]) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
+    imports = "".join(
+        "".join(lines[n.lineno - 1 : n.end_lineno]) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
+    )
     found = []
     for node in tree.body:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -59,7 +62,9 @@ def functions_in(source: str) -> list[Function]:
         header = "".join(lines[start:def_end])
         body = "".join(lines[first : node.end_lineno]) if body_nodes else ""
         indent = body[: len(body) - len(body.lstrip())] if body else "    "
-        found.append(Function(node.name, imports, imports + header, header + body, body, doc, indent.split("\n")[-1] or "    "))
+        found.append(
+            Function(node.name, imports, imports + header, header + body, body, doc, indent.split("\n")[-1] or "    ")
+        )
     return found
 
 
@@ -67,7 +72,9 @@ def prompt_for(engine, func: Function, mode: str) -> str:
     """The context after which the model writes the docstring, ending with opening quotes."""
     if mode == "instruct":
         if getattr(engine, "tokenizer", None) is None:
-            raise InvalidParams("instruct-mode docstrings need a local model's chat template; use --mode completion with a server")
+            raise InvalidParams(
+                "instruct-mode docstrings need a local model's chat template; use --mode completion with a server"
+            )
         messages = [{"role": "user", "content": INSTRUCT_REQUEST.format(code=func.code.rstrip())}]
         return engine.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False) + DOC_CLOSE
     return reverse_prompt(func.code, func.name)
@@ -87,16 +94,22 @@ def copies_code(docstring: str, body: str, signature: str = "") -> bool:
     return sum(" ".join(line.split()) in flat for line in lines) * 2 >= len(lines)
 
 
-def generate_docstrings(engine, func: Function, params: SamplingParams,
-                        cancel: threading.Event | None = None) -> list[DocstringCandidate]:
+def generate_docstrings(
+    engine, func: Function, params: SamplingParams, cancel: threading.Event | None = None
+) -> list[DocstringCandidate]:
     """n docstrings for `func`, each as Python reads it (inspect.cleandoc): real docstrings by mean
     log-prob, then those that copy the code or are empty, which the paper counts as failures."""
     mode = engine.resolve_mode(params.mode)
     raw = replace(params, mode="completion", stop=(DOC_CLOSE,))  # the prompt is already built for the mode
     cands = engine.generate(prompt_for(engine, func, mode), raw, cancel)
-    docs = [DocstringCandidate(inspect.cleandoc(c.text).strip(), c, copies_code(c.text, func.body, func.header)) for c in cands]
-    return sorted(docs, key=lambda d: best_first_key(d.candidate.mean_logprob, d.candidate.index,
-                                                     demoted=d.copies_code or not d.text))
+    docs = [
+        DocstringCandidate(inspect.cleandoc(c.text).strip(), c, copies_code(c.text, func.body, func.header))
+        for c in cands
+    ]
+    return sorted(
+        docs,
+        key=lambda d: best_first_key(d.candidate.mean_logprob, d.candidate.index, demoted=d.copies_code or not d.text),
+    )
 
 
 def example_inputs(func: Function, tests: str = "") -> list[str]:
@@ -110,7 +123,11 @@ def example_inputs(func: Function, tests: str = "") -> list[str]:
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (func.name, "candidate"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in (func.name, "candidate")
+            ):
                 args = [_source_of(src, a) for a in node.args]
                 args += [f"{k.arg}={_source_of(src, k.value)}" for k in node.keywords if k.arg]
                 call = ", ".join(args)
@@ -130,8 +147,16 @@ def forward_prompt(func: Function, docstring: str) -> str:
     return func.header + docstring_literal(docstring.strip(), func.indent)
 
 
-def back_translation_score(engine, pool, func: Function, docstring: str, inputs: list[str], params: SamplingParams,
-                           samples: int = 5, cancel: threading.Event | None = None) -> float | None:
+def back_translation_score(
+    engine,
+    pool,
+    func: Function,
+    docstring: str,
+    inputs: list[str],
+    params: SamplingParams,
+    samples: int = 5,
+    cancel: threading.Event | None = None,
+) -> float | None:
     """Share of programs written from signature + docstring that agree with the original; None when
     `cancel` was set before the share was known."""
     from core.pipeline import Harness, run_pipeline, run_to_end
@@ -139,15 +164,23 @@ def back_translation_score(engine, pool, func: Function, docstring: str, inputs:
     prompt = forward_prompt(func, docstring)
     stream = engine.stream(prompt, replace(params, n=samples), cancel)
     # A share of the programs written, like pass@1: each is run, copies too (core.distinct_runs).
-    done = run_to_end(run_pipeline(stream, pool, Harness(prompt, oracle_tests(func, inputs), func.name), cancel,
-                                   share_verdicts=False))
+    done = run_to_end(
+        run_pipeline(stream, pool, Harness(prompt, oracle_tests(func, inputs), func.name), cancel, share_verdicts=False)
+    )
     if done.cancelled or len(done.verdicts) < len(done.candidates):
         return None  # stopped before every program had run
     return sum(v.passed for v in done.verdicts.values()) / len(done.candidates)
 
 
-def scored_docstrings(engine, pool, func: Function, inputs: list[str], params: SamplingParams, samples: int,
-                      cancel: threading.Event | None = None) -> Iterator[list[DocstringCandidate]]:
+def scored_docstrings(
+    engine,
+    pool,
+    func: Function,
+    inputs: list[str],
+    params: SamplingParams,
+    samples: int,
+    cancel: threading.Event | None = None,
+) -> Iterator[list[DocstringCandidate]]:
     """The ranked docstrings as soon as they are written, then again after each back-translation
     score. A docstring that copies the code is a failure and gets no score; so does every one when
     `pool` is None, `inputs` is empty or `samples` is 0. Stops early, without a last list, on `cancel`."""
@@ -174,8 +207,10 @@ def docstring_literal(docstring: str, indent: str) -> str:
     """The lines of a triple-quoted string statement at `indent` that ast.get_docstring reads as
     `docstring` (a cleandoc'ed text): escapes keep backslashes, control characters and quotes as
     they are."""
-    body = "".join("\\\\" if c == "\\" else c if c == "\n" or c.isprintable() else c.encode("unicode_escape").decode()
-                   for c in docstring)
+    body = "".join(
+        "\\\\" if c == "\\" else c if c == "\n" or c.isprintable() else c.encode("unicode_escape").decode()
+        for c in docstring
+    )
     if '"""' in body or body.endswith('"'):
         body = body.replace('"', '\\"')
     first, *rest = body.split("\n")

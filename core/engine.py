@@ -3,6 +3,7 @@
 Rows are decoded by `core.sampler`; this module turns token steps into text, stop decisions and
 Candidates, splits large requests into chunks that fit memory, and retries smaller on OOM.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,9 @@ class Engine(SamplingBackend):
         self.eos_ids = runner.eos_ids
 
     @classmethod
-    def load(cls, spec: str = "default", progress: Callable[[str], None] = print, dtype=None,
-             runner: str | None = None) -> Engine:
+    def load(
+        cls, spec: str = "default", progress: Callable[[str], None] = print, dtype=None, runner: str | None = None
+    ) -> Engine:
         """`runner`: core.runner's choice ("auto", "torch" or "llama_cpp")."""
         return cls(*loader.load(spec, progress, dtype, runner=runner))
 
@@ -70,14 +72,23 @@ class Engine(SamplingBackend):
         with self._lock:
             forced = self._forced_row(prompt_ids, prefix_ids, params.top_alternatives)
             if not params.greedy:
-                yield from self._stream_rows(prompt, prompt_ids + prefix_ids, params.wanted_rows, params, mode, seed,
-                                             cancel, forced)
+                yield from self._stream_rows(
+                    prompt, prompt_ids + prefix_ids, params.wanted_rows, params, mode, seed, cancel, forced
+                )
                 return
             # Greedy rows are identical by definition: decode one and copy it to every wanted
             # index, so batch size cannot change them.
             wanted = params.wanted_rows
-            for event in self._stream_rows(prompt, prompt_ids + prefix_ids, [0], replace(params, n=len(wanted), rows=()),
-                                           mode, seed, cancel, forced):
+            for event in self._stream_rows(
+                prompt,
+                prompt_ids + prefix_ids,
+                [0],
+                replace(params, n=len(wanted), rows=()),
+                mode,
+                seed,
+                cancel,
+                forced,
+            ):
                 yield reindexed(event, wanted)
 
     def _prompt_ids(self, prompt: str, mode: str) -> list[int]:
@@ -105,16 +116,25 @@ class Engine(SamplingBackend):
         row.ids = list(prefix_ids)
         row.logprobs = logprobs.gather(-1, torch.tensor(prefix_ids, device=logits.device)[:, None]).squeeze(-1).tolist()
         row.top = list(zip(top_ids.tolist(), top_lp.tolist()))
-        row.lengths = [len(self.tokenizer.decode(prefix_ids[: i + 1], skip_special_tokens=True))
-                       for i in range(len(prefix_ids))]
+        row.lengths = [
+            len(self.tokenizer.decode(prefix_ids[: i + 1], skip_special_tokens=True)) for i in range(len(prefix_ids))
+        ]
         row.text = self.tokenizer.decode(prefix_ids, skip_special_tokens=True)
         row.forced = len(prefix_ids)
         return row
 
     def _stream_rows(self, prompt, prompt_ids, rows, params, mode, seed, cancel, forced: _Row):
         started = time.perf_counter()
-        fresh = lambda: replace(forced, ids=list(forced.ids), logprobs=list(forced.logprobs), top=list(forced.top),  # noqa: E731
-                                lengths=list(forced.lengths))
+
+        def fresh() -> _Row:
+            return replace(
+                forced,
+                ids=list(forced.ids),
+                logprobs=list(forced.logprobs),
+                top=list(forced.top),
+                lengths=list(forced.lengths),
+            )
+
         state = {r: fresh() for r in rows}
         copies = params.n if params.greedy else 1
         try:
@@ -131,8 +151,16 @@ class Engine(SamplingBackend):
         while pending:
             batch, pending = pending[:chunk], pending[chunk:]
             try:
-                steps = sampler.decode(self.runner, prefill, batch, params, seed,
-                                       lambda r, _t: state[r].finish is not None, cancel, prompt_ids)
+                steps = sampler.decode(
+                    self.runner,
+                    prefill,
+                    batch,
+                    params,
+                    seed,
+                    lambda r, _t: state[r].finish is not None,
+                    cancel,
+                    prompt_ids,
+                )
                 for step in steps:
                     yield from self._advance(step, state, params, mode, prompt, started, copies)
             except Exception as exc:
@@ -163,7 +191,9 @@ class Engine(SamplingBackend):
                 return
 
     def _advance(self, step: sampler.Step, state, params, mode, prompt, started, copies):
-        for row, tok, lp, top_ids, top_lps in zip(step.rows, step.tokens, step.logprobs, step.top_ids, step.top_logprobs):
+        for row, tok, lp, top_ids, top_lps in zip(
+            step.rows, step.tokens, step.logprobs, step.top_ids, step.top_logprobs
+        ):
             st = state[row]
             if tok in self.eos_ids:
                 st.finish = "eos"

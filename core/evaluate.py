@@ -6,6 +6,7 @@ ones. Everything is appended to JSONL files in the run directory as soon as it e
 a run killed at any point (Ctrl-C or kill -9) continues where it stopped: samples already
 written are never generated again and verdicts already written are never recomputed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -71,8 +72,14 @@ class EvalConfig:
         return cls(**{**row, "task_ids": tuple(row["task_ids"]), "temperatures": tuple(row["temperatures"])})
 
     def sampling_params(self, temperature: float) -> SamplingParams:
-        return SamplingParams(n=self.n, temperature=temperature, top_p=self.top_p, max_new_tokens=self.max_new_tokens,
-                              seed=self.seed, mode=self.mode).validated()
+        return SamplingParams(
+            n=self.n,
+            temperature=temperature,
+            top_p=self.top_p,
+            max_new_tokens=self.max_new_tokens,
+            seed=self.seed,
+            mode=self.mode,
+        ).validated()
 
 
 def problems_digest(problems: Mapping[str, Mapping]) -> str:
@@ -98,13 +105,19 @@ def check_run_dir(out: Path, config: EvalConfig) -> None:
         try:
             existing = EvalConfig.from_json(json.loads(path.read_text()))
         except (ValueError, TypeError, KeyError) as exc:
-            raise RunMismatch(f"{path} is not a configuration this version can read ({exc}); "
-                              "use another output directory") from None
+            raise RunMismatch(
+                f"{path} is not a configuration this version can read ({exc}); use another output directory"
+            ) from None
         if existing != config:
-            diff = ", ".join(f"{name} ({getattr(existing, name)!r} there, {getattr(config, name)!r} now)"
-                             for name in config.to_json() if getattr(existing, name) != getattr(config, name))
-            raise RunMismatch(f"{out} holds a run with a different configuration: {diff}; "
-                              "use another output directory or the same options")
+            diff = ", ".join(
+                f"{name} ({getattr(existing, name)!r} there, {getattr(config, name)!r} now)"
+                for name in config.to_json()
+                if getattr(existing, name) != getattr(config, name)
+            )
+            raise RunMismatch(
+                f"{out} holds a run with a different configuration: {diff}; "
+                "use another output directory or the same options"
+            )
     elif (out / SAMPLES).exists():
         raise RunMismatch(f"{out} holds samples but no {CONFIG}; use an empty output directory")
 
@@ -156,7 +169,8 @@ def sample_rows(engine, problem: Mapping, temperature: float, config: EvalConfig
     if config.back_translation and getattr(engine.info, "scoring", True) and _has_docstring(problem):
         for row in rows:
             row["back_translation_logprob"] = back_translation_logprob(
-                engine, problem["prompt"], row["completion"], problem["entry_point"])
+                engine, problem["prompt"], row["completion"], problem["entry_point"]
+            )
     return rows
 
 
@@ -168,8 +182,9 @@ def _has_docstring(problem: Mapping) -> bool:
     return True
 
 
-def _tester(pool, fh, store: dict, progress: Callable[[], None],
-            to_row: Callable[[dict, RunResult], dict]) -> DistinctRuns[dict]:
+def _tester(
+    pool, fh, store: dict, progress: Callable[[], None], to_row: Callable[[dict, RunResult], dict]
+) -> DistinctRuns[dict]:
     """Sandbox runs whose verdicts become rows appended at once, from the pool's thread, so a kill
     loses at most the runs still going. One tester makes verdicts, another behaviours: `to_row(sample_row,
     result)` says which. Every sample gets its own run, as pass@k assumes independent trials
@@ -190,9 +205,16 @@ def _submit(runs: DistinctRuns[dict], rows: list[dict], programs: list[Program],
 
 
 def verdict_row(row: dict, res: RunResult) -> dict:
-    return {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
-            "completion_id": row["index"], "passed": bool(res.passed), "result": res.human_eval_result,
-            "status": res.status, "wall_ms": res.wall_ms}
+    return {
+        "task_id": row["task_id"],
+        "temperature": row["temperature"],
+        "index": row["index"],
+        "completion_id": row["index"],
+        "passed": bool(res.passed),
+        "result": res.human_eval_result,
+        "status": res.status,
+        "wall_ms": res.wall_ms,
+    }
 
 
 def examination_row(engine, problem: Mapping, temperature: float, config: EvalConfig) -> dict:
@@ -201,12 +223,26 @@ def examination_row(engine, problem: Mapping, temperature: float, config: EvalCo
     tests = exm.write_tests(engine, problem["prompt"], problem["entry_point"], config.seed)
     # Never the problem's own tests: they are the hidden oracle these rankers are measured against.
     inputs = exm.gather_inputs(problem["prompt"], problem["entry_point"], None, (), tests)
-    return {"task_id": problem["task_id"], "temperature": temperature, **tests.to_json(), "inputs": inputs,
-            "tests_elapsed_s": time.perf_counter() - started}
+    return {
+        "task_id": problem["task_id"],
+        "temperature": temperature,
+        **tests.to_json(),
+        "inputs": inputs,
+        "tests_elapsed_s": time.perf_counter() - started,
+    }
 
 
-def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Mapping], ks: list[int], engine, pool,
-             *, pipelined: bool = True, progress: Callable[[int, int], None] | None = None) -> dict:
+def run_eval(
+    out_dir: str | Path,
+    config: EvalConfig,
+    problems: Mapping[str, Mapping],
+    ks: list[int],
+    engine,
+    pool,
+    *,
+    pipelined: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
     """Run (or resume) the evaluation in `out_dir` and return the summary it writes there.
 
     `progress(done, total)` counts tested samples. With `pipelined=False` each problem's
@@ -230,31 +266,48 @@ def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Map
 
     def probe_rows(rows: list[dict]) -> tuple[list[dict], list[Program]]:
         """The rows among `rows` whose behaviour is still unknown, and their probe programs."""
-        todo = [r for r in rows if sample_key(r) not in behaviours
-                and (float(r["temperature"]), r["task_id"]) in examinations]
+        todo = [
+            r
+            for r in rows
+            if sample_key(r) not in behaviours and (float(r["temperature"]), r["task_id"]) in examinations
+        ]
         programs = []
         for r in todo:
             problem, exam = problems[r["task_id"]], examinations[(float(r["temperature"]), r["task_id"])]
             tests = GeneratedTests.from_json(exam).tests
-            programs.append(probe_program(problem["prompt"], r["completion"], problem["entry_point"],
-                                          exam["inputs"], tests))
+            programs.append(
+                probe_program(problem["prompt"], r["completion"], problem["entry_point"], exam["inputs"], tests)
+            )
         return todo, programs
 
     def behaviour_row(row: dict, res: RunResult) -> dict:
         exam = examinations[(float(row["temperature"]), row["task_id"])]
         found = read_behaviour(res, len(exam["inputs"]), len(exam["tests"]))
-        return {"task_id": row["task_id"], "temperature": row["temperature"], "index": row["index"],
-                **found.to_json(), "wall_ms": res.wall_ms}
+        return {
+            "task_id": row["task_id"],
+            "temperature": row["temperature"],
+            "index": row["index"],
+            **found.to_json(),
+            "wall_ms": res.wall_ms,
+        }
 
-    with open(out / SAMPLES, "a") as samples_fh, open(out / RESULTS, "a") as results_fh, \
-            open(out / GENERATED_TESTS, "a") as exams_fh, open(out / BEHAVIOURS, "a") as behaviours_fh:
+    with (
+        open(out / SAMPLES, "a") as samples_fh,
+        open(out / RESULTS, "a") as results_fh,
+        open(out / GENERATED_TESTS, "a") as exams_fh,
+        open(out / BEHAVIOURS, "a") as behaviours_fh,
+    ):
         tester = _tester(pool, results_fh, results, tested, verdict_row)
         prober = _tester(pool, behaviours_fh, behaviours, lambda: None, behaviour_row)
 
         def submit(rows: list[dict]) -> None:
             rows = [r for r in rows if sample_key(r) not in results]
-            _submit(tester, rows, [Program.from_problem(problems[r["task_id"]], r["completion"]) for r in rows],
-                    config.timeout_s)
+            _submit(
+                tester,
+                rows,
+                [Program.from_problem(problems[r["task_id"]], r["completion"]) for r in rows],
+                config.timeout_s,
+            )
 
         tested()
         try:
@@ -265,8 +318,11 @@ def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Map
                 for task_id in config.task_ids:
                     missing = {i for i in range(config.n) if (temperature, task_id, i) not in samples}
                     if missing:
-                        rows = [r for r in sample_rows(engine, problems[task_id], temperature, config)
-                                if r["index"] in missing]
+                        rows = [
+                            r
+                            for r in sample_rows(engine, problems[task_id], temperature, config)
+                            if r["index"] in missing
+                        ]
                         append_rows(samples_fh, rows)
                         samples.update((sample_key(r), r) for r in rows)
                         generated += len(rows)
@@ -286,14 +342,23 @@ def run_eval(out_dir: str | Path, config: EvalConfig, problems: Mapping[str, Map
             tester.stop()
             prober.stop()
     summary = summarize(config, ks, list(samples.values()), results, list(examinations.values()), behaviours)
-    summary["last_invocation"] = {"elapsed_s": time.perf_counter() - started, "generated_samples": generated,
-                                  "pipelined": pipelined}
+    summary["last_invocation"] = {
+        "elapsed_s": time.perf_counter() - started,
+        "generated_samples": generated,
+        "pipelined": pipelined,
+    }
     write_json_atomic(out / SUMMARY, summary)
     return summary
 
 
-def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: Mapping[tuple, dict],
-              examinations: Sequence[dict] = (), behaviours: Mapping[tuple, dict] | None = None) -> dict:
+def summarize(
+    config: EvalConfig,
+    ks: list[int],
+    samples: list[dict],
+    results: Mapping[tuple, dict],
+    examinations: Sequence[dict] = (),
+    behaviours: Mapping[tuple, dict] | None = None,
+) -> dict:
     """pass@k per temperature, ranking curves, distinct-program counts and a per-problem table."""
     behaviours = behaviours or {}
     by_unit: dict[tuple[float, str], list[dict]] = {}
@@ -301,12 +366,21 @@ def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: M
         found = behaviours.get(sample_key(row), {})
         merged = {**row, **{k: found[k] for k in ("behaviour", "generated_tests_passed") if k in found}}
         by_unit.setdefault((float(row["temperature"]), row["task_id"]), []).append(merged)
-    summary: dict[str, Any] = {"config": config.to_json(), "ks": list(ks), "num_problems": len(config.task_ids),
-                               "pass_at_k": {}, "ranking": {}, "distinct_programs": {}, "per_problem": [],
-                               "examine": examine_summary(config, examinations, behaviours)}
+    summary: dict[str, Any] = {
+        "config": config.to_json(),
+        "ks": list(ks),
+        "num_problems": len(config.task_ids),
+        "pass_at_k": {},
+        "ranking": {},
+        "distinct_programs": {},
+        "per_problem": [],
+        "examine": examine_summary(config, examinations, behaviours),
+    }
     for temperature in config.temperatures:
-        units = [(by_unit[(temperature, t)], [results[sample_key(r)]["passed"] for r in by_unit[(temperature, t)]])
-                 for t in config.task_ids]
+        units = [
+            (by_unit[(temperature, t)], [results[sample_key(r)]["passed"] for r in by_unit[(temperature, t)]])
+            for t in config.task_ids
+        ]
         label = f"{temperature:g}"
         counts = [(len(passed), sum(passed)) for _, passed in units]
         summary["pass_at_k"][label] = {f"pass@{k}": mean_pass_at_k(counts, k) for k in ks}
@@ -316,8 +390,9 @@ def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: M
             summary["ranking"][label].pop("agreement", None)
             summary["examine"][label]["agreement_unavailable"] = "the model wrote no usable tests for any problem"
         distinct = [{program_key(r["completion"]) for r in rows} for rows, _ in units]
-        distinct_passing = [{program_key(r["completion"]) for r, ok in zip(rows, passed) if ok}
-                            for rows, passed in units]
+        distinct_passing = [
+            {program_key(r["completion"]) for r, ok in zip(rows, passed) if ok} for rows, passed in units
+        ]
         summary["distinct_programs"][label] = {
             "samples": sum(n for n, _ in counts),
             "distinct": sum(map(len, distinct)),
@@ -325,11 +400,17 @@ def summarize(config: EvalConfig, ks: list[int], samples: list[dict], results: M
             "mean_distinct_per_problem": sum(map(len, distinct)) / len(units),
         }
         for task_id, (_rows, passed), programs, passing in zip(config.task_ids, units, distinct, distinct_passing):
-            summary["per_problem"].append({
-                "task_id": task_id, "temperature": temperature, "n": len(passed), "passed": sum(passed),
-                "pass_at_k": {f"pass@{k}": pass_at_k(len(passed), sum(passed), k) for k in ks},
-                "distinct": len(programs), "distinct_passing": len(passing),
-            })
+            summary["per_problem"].append(
+                {
+                    "task_id": task_id,
+                    "temperature": temperature,
+                    "n": len(passed),
+                    "passed": sum(passed),
+                    "pass_at_k": {f"pass@{k}": pass_at_k(len(passed), sum(passed), k) for k in ks},
+                    "distinct": len(programs),
+                    "distinct_passing": len(passing),
+                }
+            )
     return summary
 
 

@@ -8,6 +8,7 @@ background after the first verdicts):
      their neighbours (core.probe_inputs);
   3. one probe run per candidate in the sandbox (core.behaviour), then clusters and agreement.
 """
+
 from __future__ import annotations
 
 import threading
@@ -44,8 +45,9 @@ class Examination:
         return bh.agreement_scores(self.keys, passed)
 
 
-def write_tests(backend, prompt: str, entry_point: str, seed: int | None = 0,
-                cancel: threading.Event | None = None) -> gt.GeneratedTests:
+def write_tests(
+    backend, prompt: str, entry_point: str, seed: int | None = 0, cancel: threading.Event | None = None
+) -> gt.GeneratedTests:
     """The model's tests for `prompt`; a backend that cannot take the request gives none."""
     try:
         samples = backend.generate(gt.tests_prompt(prompt, entry_point), gt.tests_params(seed), cancel)
@@ -54,8 +56,13 @@ def write_tests(backend, prompt: str, entry_point: str, seed: int | None = 0,
     return gt.parse_tests([s.text for s in samples], entry_point, pi.arity(prompt, entry_point))
 
 
-def gather_inputs(prompt: str, entry_point: str, user_tests: str | None = None,
-                  example_inputs: Sequence[tuple] = (), tests: gt.GeneratedTests | None = None) -> list[str]:
+def gather_inputs(
+    prompt: str,
+    entry_point: str,
+    user_tests: str | None = None,
+    example_inputs: Sequence[tuple] = (),
+    tests: gt.GeneratedTests | None = None,
+) -> list[str]:
     seeds = [*pi.calls_in_text(prompt, [entry_point]), *example_inputs]
     if user_tests:
         seeds += pi.calls_in_text(user_tests, ["candidate", entry_point])
@@ -63,11 +70,20 @@ def gather_inputs(prompt: str, entry_point: str, user_tests: str | None = None,
     return pi.collect(seeds, proposed, pi.arity(prompt, entry_point))
 
 
-def probe(pool, prompt: str, entry_point: str, completions: Sequence[str], inputs: Sequence[str],
-          tests: gt.GeneratedTests, cancel: threading.Event | None = None) -> list[bh.Behaviour | None]:
+def probe(
+    pool,
+    prompt: str,
+    entry_point: str,
+    completions: Sequence[str],
+    inputs: Sequence[str],
+    tests: gt.GeneratedTests,
+    cancel: threading.Event | None = None,
+) -> list[bh.Behaviour | None]:
     """Each candidate's behaviour; None for those not run because `cancel` was set."""
-    futures = {submit_or_refuse(pool, bh.probe_program(prompt, c, entry_point, inputs, tests.tests),
-                                bh.PROBE_TIMEOUT_S): i for i, c in enumerate(completions)}
+    futures = {
+        submit_or_refuse(pool, bh.probe_program(prompt, c, entry_point, inputs, tests.tests), bh.PROBE_TIMEOUT_S): i
+        for i, c in enumerate(completions)
+    }
     found: list[bh.Behaviour | None] = [None] * len(completions)
     for batch in as_finished(futures, cancel):
         for fut in batch:
@@ -75,18 +91,38 @@ def probe(pool, prompt: str, entry_point: str, completions: Sequence[str], input
     return found
 
 
-def examine(backend, pool, prompt: str, entry_point: str, completions: Sequence[str], *,
-            user_tests: str | None = None, example_inputs: Sequence[tuple] = (), seed: int | None = 0,
-            model_tests: bool = True, cancel: threading.Event | None = None) -> Examination:
+def examine(
+    backend,
+    pool,
+    prompt: str,
+    entry_point: str,
+    completions: Sequence[str],
+    *,
+    user_tests: str | None = None,
+    example_inputs: Sequence[tuple] = (),
+    seed: int | None = 0,
+    model_tests: bool = True,
+    cancel: threading.Event | None = None,
+) -> Examination:
     """All three steps. `model_tests=False` skips the model (clusters only; no agreement)."""
     tests = write_tests(backend, prompt, entry_point, seed, cancel) if model_tests else gt.GeneratedTests((), 0)
     inputs = gather_inputs(prompt, entry_point, user_tests, example_inputs, tests)
-    return Examination(tuple(inputs), tests, tuple(probe(pool, prompt, entry_point, completions, inputs, tests, cancel)))
+    return Examination(
+        tuple(inputs), tests, tuple(probe(pool, prompt, entry_point, completions, inputs, tests, cancel))
+    )
 
 
-def examples_question(pool, backend, spec: Spec, completions: Sequence[str], right: Sequence[bool], *,
-                      ask_model: bool = True, seed: int | None = 0,
-                      cancel: threading.Event | None = None) -> tuple[Examination, bh.Question | None]:
+def examples_question(
+    pool,
+    backend,
+    spec: Spec,
+    completions: Sequence[str],
+    right: Sequence[bool],
+    *,
+    ask_model: bool = True,
+    seed: int | None = 0,
+    cancel: threading.Event | None = None,
+) -> tuple[Examination, bh.Question | None]:
     """For a table of examples (core.examples): every candidate's behaviour around the examples,
     and the question that separates the candidates getting every example right (`right`), if
     they disagree anywhere. The examples' neighbours come first (a second's work); only when they
@@ -96,14 +132,29 @@ def examples_question(pool, backend, spec: Spec, completions: Sequence[str], rig
     rows = [tuple(cell.value for cell in inputs) for inputs, _ in spec.rows]
     question = None
     for model_tests in (False, True) if ask_model else (False,):
-        exam = examine(backend, pool, spec.prompt, spec.name, completions, example_inputs=rows, seed=seed,
-                       model_tests=model_tests, cancel=cancel)
-        question = bh.disagreement(exam.inputs, [b if ok else None for b, ok in zip(exam.behaviours, right)],
-                                   spec.decimals)
+        exam = examine(
+            backend,
+            pool,
+            spec.prompt,
+            spec.name,
+            completions,
+            example_inputs=rows,
+            seed=seed,
+            model_tests=model_tests,
+            cancel=cancel,
+        )
+        question = bh.disagreement(
+            exam.inputs, [b if ok else None for b, ok in zip(exam.behaviours, right)], spec.decimals
+        )
         if question is not None or not any(right) or (cancel is not None and cancel.is_set()):
             break
     if question is None and any(right) and not (cancel is not None and cancel.is_set()):
         known = [pi.render(args) for args in rows]
-        question = bh.dissent(exam.inputs, [b if ok else None for b, ok in zip(exam.behaviours, right)],
-                              exam.tests.tests, [k for k in known if k is not None], spec.decimals)
+        question = bh.dissent(
+            exam.inputs,
+            [b if ok else None for b, ok in zip(exam.behaviours, right)],
+            exam.tests.tests,
+            [k for k in known if k is not None],
+            spec.decimals,
+        )
     return exam, question

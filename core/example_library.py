@@ -1,5 +1,6 @@
 """The shipped example prompts (resources/examples/*.json) for the three kinds of users:
 classic programming tasks, examples-only tasks for non-programmers, and sampling-lab demos."""
+
 from __future__ import annotations
 
 import json
@@ -42,10 +43,19 @@ def load_library(folder: Path = RESOURCES / "examples") -> list[LibraryEntry]:
                 if found is None:
                     raise ValueError(f"example {item['id']} defines no top-level function")
                 entry = found
-            entries.append(LibraryEntry(
-                id=item["id"], title=item["title"], kind=item["kind"], prompt=prompt, tests=tests, entry_point=entry,
-                solution=item["solution"], description=item.get("description", ""),
-                table=(item["header"], item["rows"]) if "header" in item else None, sweep=item.get("sweep", {}),
-                ambiguous=item.get("ambiguous", False),
-            ))
+            entries.append(
+                LibraryEntry(
+                    id=item["id"],
+                    title=item["title"],
+                    kind=item["kind"],
+                    prompt=prompt,
+                    tests=tests,
+                    entry_point=entry,
+                    solution=item["solution"],
+                    description=item.get("description", ""),
+                    table=(item["header"], item["rows"]) if "header" in item else None,
+                    sweep=item.get("sweep", {}),
+                    ambiguous=item.get("ambiguous", False),
+                )
+            )
     return entries

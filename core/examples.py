@@ -3,6 +3,7 @@ plus a plain description becomes a signature, a docstring with doctests, and a c
 
 Cells are parsed with `ast.literal_eval` (never `eval`); what is not a literal is plain text.
 """
+
 from __future__ import annotations
 
 import ast
@@ -26,8 +27,36 @@ def close(got, expected, tolerance):
 
 
 """
-_STOPWORDS = {"a", "an", "the", "of", "to", "in", "and", "or", "for", "from", "into", "by", "with", "that", "which",
-              "given", "return", "returns", "it", "is", "its", "as", "on", "each", "every", "if", "then", "me"}
+_STOPWORDS = {
+    "a",
+    "an",
+    "the",
+    "of",
+    "to",
+    "in",
+    "and",
+    "or",
+    "for",
+    "from",
+    "into",
+    "by",
+    "with",
+    "that",
+    "which",
+    "given",
+    "return",
+    "returns",
+    "it",
+    "is",
+    "its",
+    "as",
+    "on",
+    "each",
+    "every",
+    "if",
+    "then",
+    "me",
+}
 
 
 class CellError(ValueError):
@@ -87,11 +116,12 @@ class Spec:
             # condition and the message as separate lambdas, so a `:=` there would not reach it.
             if expected.decimals is not None:
                 rounded = True
-                cond = f"close({call}, {expected.value!r}, {0.5 * 10 ** -expected.decimals!r})"
+                cond = f"close({call}, {expected.value!r}, {0.5 * 10**-expected.decimals!r})"
             else:
                 cond = f"{call} == {expected.value!r}"
-            message = (f"{('for ' + shown + ' it returned ')!r} + repr({call}) + "
-                       f"{(', expected ' + expected.text.strip())!r}")
+            message = (
+                f"{('for ' + shown + ' it returned ')!r} + repr({call}) + {(', expected ' + expected.text.strip())!r}"
+            )
             lines.append(f"    assert {cond}, {message}")
         return (_CLOSE if rounded else "") + "\n".join(lines) + "\n"
 
@@ -220,8 +250,12 @@ def explain(spec: Spec, verdicts: list[str | None]) -> str:
     return text if not wrong else text + "; " + "; ".join(wrong)
 
 
-def best_first(verdicts: Sequence[list[str | None] | None], mean_logprobs: Sequence[float | None],
-               degenerate: Sequence[str | None] | None = None, clusters: Sequence[int] | None = None) -> list[int]:
+def best_first(
+    verdicts: Sequence[list[str | None] | None],
+    mean_logprobs: Sequence[float | None],
+    degenerate: Sequence[str | None] | None = None,
+    clusters: Sequence[int] | None = None,
+) -> list[int]:
     """Candidate positions, best first: real attempts before degenerate ones (core.degenerate);
     then most examples right; then, once known, the most candidates behaving alike beyond the
     examples (core.behaviour: the majority's function is the likelier one); among equals, the

@@ -12,6 +12,7 @@ the model's own modules, so a prompt's logits are bit-identical to transformers'
 The fused matrices take the projections' place: the model keeps its embedding and norms, but its
 own forward no longer runs (it would need the weights twice).
 """
+
 from __future__ import annotations
 
 import sys
@@ -40,16 +41,20 @@ def supports(model) -> bool:
     windows = [getattr(layer.self_attn, "sliding_window", None) for layer in layers]
     if config.model_type == "mistral":  # Mistral masks by config.sliding_window in every layer
         windows.append(getattr(config, "sliding_window", None))
-    return not any(windows) and all(
-        type(getattr(layer.self_attn, n, None)) is torch.nn.Linear for n in _ATTENTION for layer in layers
-    ) and all(type(getattr(layer.mlp, n, None)) is torch.nn.Linear for n in _MLP for layer in layers)
+    return (
+        not any(windows)
+        and all(type(getattr(layer.self_attn, n, None)) is torch.nn.Linear for n in _ATTENTION for layer in layers)
+        and all(type(getattr(layer.mlp, n, None)) is torch.nn.Linear for n in _MLP for layer in layers)
+    )
 
 
 class _Moved(torch.nn.Module):
     """Left where a projection was: its weight now lives in one of FusedLlama's fused matrices."""
 
     def forward(self, *_args, **_kwargs):
-        raise RuntimeError("this model's projections were fused for decoding; run it through core.fused_llama.FusedLlama")
+        raise RuntimeError(
+            "this model's projections were fused for decoding; run it through core.fused_llama.FusedLlama"
+        )
 
 
 def _linear(linears: list[torch.nn.Linear], pack: bool):
@@ -60,8 +65,13 @@ def _linear(linears: list[torch.nn.Linear], pack: bool):
         return lambda x: F.linear(x, weight, bias)
     weight = torch.cat([lin.weight.detach() for lin in linears])
     biases = [lin.bias for lin in linears]
-    bias = None if all(b is None for b in biases) else torch.cat(
-        [b.detach() if b is not None else weight.new_zeros(lin.out_features) for b, lin in zip(biases, linears)])
+    bias = (
+        None
+        if all(b is None for b in biases)
+        else torch.cat(
+            [b.detach() if b is not None else weight.new_zeros(lin.out_features) for b, lin in zip(biases, linears)]
+        )
+    )
     if pack:
         return packed_linear.PackedLinear(weight, bias)
     return lambda x: F.linear(x, weight, bias)
@@ -102,7 +112,11 @@ class FusedLlama:
         self.rotate_half = sys.modules[type(model.model.layers[0].self_attn).__module__].rotate_half
         self.layers = [_Layer(layer, pack) for layer in model.model.layers]
         # The model's own modules around the layers, looked up once rather than on every step.
-        self.embed, self.rotary, self.final_norm = model.get_input_embeddings(), model.model.rotary_emb, model.model.norm
+        self.embed, self.rotary, self.final_norm = (
+            model.get_input_embeddings(),
+            model.model.rotary_emb,
+            model.model.norm,
+        )
         head = model.lm_head
         tied = head.weight.data_ptr() == self.embed.weight.data_ptr()
         self.head = _linear([head], pack)
@@ -141,12 +155,16 @@ class FusedLlama:
     def _empty_cache(self, capacity: int) -> Cache:
         shape = (1, self.kv_heads, capacity, self.head_dim)
         dtype = self.embed.weight.dtype
-        return Cache([torch.zeros(shape, dtype=dtype, device=self.device) for _ in self.layers],
-                     [torch.zeros(shape, dtype=dtype, device=self.device) for _ in self.layers], 0)
+        return Cache(
+            [torch.zeros(shape, dtype=dtype, device=self.device) for _ in self.layers],
+            [torch.zeros(shape, dtype=dtype, device=self.device) for _ in self.layers],
+            0,
+        )
 
     @staticmethod
     def fan_out(prefilled: Cache, rows: int) -> Cache:
         """A copy of a one-row cache, repeated to `rows` rows; the original stays reusable."""
+
         def widen(t):
             return t.expand(rows, *t.shape[1:]).clone()
 
@@ -188,9 +206,12 @@ class FusedLlama:
             filled = keys.shape[2]
             # Each new position sees the filled cache and the new positions up to itself. sdpa's own
             # causal mask aligns the first query with the first key: right only for a prompt.
-            mask = None if filled == new else torch.ones(new, filled, dtype=torch.bool, device=q.device).tril(filled - new)
-            out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, is_causal=mask is None, scale=scale,
-                                                 enable_gqa=True)
+            mask = (
+                None if filled == new else torch.ones(new, filled, dtype=torch.bool, device=q.device).tril(filled - new)
+            )
+            out = F.scaled_dot_product_attention(
+                q, keys, values, attn_mask=mask, is_causal=mask is None, scale=scale, enable_gqa=True
+            )
             return out.transpose(1, 2).reshape(rows, new, -1)
         # One new token sees every filled position, so no mask: the query heads that share a KV head
         # can stand in for query positions of it. The same numbers as enable_gqa, 4-7x faster on a

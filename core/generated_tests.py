@@ -6,6 +6,7 @@ template. Only asserts of the shape `f(literals) == literal` (or `f(...)`, `not 
 kept, and they are kept as data: the test the sandbox's judge runs is rebuilt from the values, so
 no model-written code ever runs outside a candidate process.
 """
+
 from __future__ import annotations
 
 import ast
@@ -59,12 +60,18 @@ def tests_prompt(prompt: str, entry_point: str) -> str:
 
 def tests_params(seed: int | None, n: int = 3) -> SamplingParams:
     # Completion mode even for chat models: the prompt above is code to continue, not a request.
-    return SamplingParams(n=n, temperature=0.8, top_p=0.95, max_new_tokens=TESTS_PER_SAMPLE_TOKENS,
-                          stop=_STOPS, seed=seed, mode="completion").validated()
+    return SamplingParams(
+        n=n,
+        temperature=0.8,
+        top_p=0.95,
+        max_new_tokens=TESTS_PER_SAMPLE_TOKENS,
+        stop=_STOPS,
+        seed=seed,
+        mode="completion",
+    ).validated()
 
 
-def parse_tests(completions: list[str], entry_point: str,
-                arity_range: tuple[int, int] | None = None) -> GeneratedTests:
+def parse_tests(completions: list[str], entry_point: str, arity_range: tuple[int, int] | None = None) -> GeneratedTests:
     """The usable, distinct tests in the model's continuations of `tests_prompt`. A continuation
     cut by the token limit loses only its unfinished last line."""
     kept: dict[GeneratedTest, None] = {}

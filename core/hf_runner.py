@@ -6,6 +6,7 @@ measured). A static cache writes in place; the causal mask hides the unwritten t
 the two batch operations the sampler needs: fan one prefilled prompt out to n rows, and drop
 rows that have finished so no compute is spent on them.
 """
+
 from __future__ import annotations
 
 import copy

@@ -6,6 +6,7 @@ writes only the body: it cannot spend its token budget repeating the signature a
 (about 115 tokens on a HumanEval prompt), and its reply stays the user's function. A server's
 chat API cannot be given the start of a reply, so there the model writes the whole function.
 """
+
 from __future__ import annotations
 
 import ast
@@ -127,7 +128,9 @@ def completion_from_reply(prompt: str, reply: str) -> str:
         return textwrap.indent(textwrap.dedent(code), "    ") if target else code
     indent, name = target.indent, target.name
     lines = code.splitlines()
-    func = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
+    func = next(
+        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None
+    )
     if func is None and not tree.body:
         return ""  # a reply with no code at all: an empty completion, which is marked degenerate
     if func is None:

@@ -1,6 +1,7 @@
 """Read and write JSON Lines. Each line is decoded on its own: a malformed or undecodable line is
 reported with its line number and skipped, so one bad line does not lose a whole file of samples.
 Written lines never fail to encode (see `json_line`)."""
+
 from __future__ import annotations
 
 import codecs

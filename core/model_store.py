@@ -1,5 +1,6 @@
 """Where models live: catalogue models (core.catalogue, installed by core.model_install) and the
 user's GGUF files, each converted once to a bf16 Hugging Face folder, and what a model on disk holds."""
+
 from __future__ import annotations
 
 import collections
@@ -137,8 +138,11 @@ def _describe(path: Path) -> dict:
 
         tensors = gguf.GGUFReader(str(path)).tensors
         kinds = collections.Counter(t.tensor_type.name for t in tensors)
-        return {"n_params": sum(int(t.n_elements) for t in tensors), "dtype": kinds.most_common(1)[0][0],
-                "bytes": path.stat().st_size}
+        return {
+            "n_params": sum(int(t.n_elements) for t in tensors),
+            "dtype": kinds.most_common(1)[0][0],
+            "bytes": path.stat().st_size,
+        }
     n_params, sizes = 0, 0
     dtypes: collections.Counter[str] = collections.Counter()
     for shard in sorted(path.glob("*.safetensors")):

@@ -6,6 +6,7 @@ Samples of one prompt repeat each other and the prompt a lot (signatures, names,
 one row is left decoding alone, a guess lets one forward pass check several tokens: at batch 1
 the CPU streams the same weights for five tokens as for one (core.sampler, BENCHMARKS.md).
 """
+
 from __future__ import annotations
 
 # n-gram lengths tried, longest first. Down to one token: on the sampling benchmark that left 85
@@ -35,7 +36,7 @@ class NgramDrafts:
             seq.append(token)
             for n in range(SHORTEST, LONGEST + 1):
                 if len(seq) > n:  # the n-gram ending just before the new token, and what followed it
-                    self.index[tuple(seq[-n - 1:-1])] = (text, len(seq) - 1)
+                    self.index[tuple(seq[-n - 1 : -1])] = (text, len(seq) - 1)
 
     def propose(self, history: list[int], k: int) -> list[int]:
         """Up to `k` tokens that followed the longest recent n-gram of `history` elsewhere."""
@@ -43,5 +44,5 @@ class NgramDrafts:
             hit = self.index.get(tuple(history[-n:])) if len(history) >= n else None
             if hit is not None:
                 text, at = hit
-                return self.texts[text][at: at + k]
+                return self.texts[text][at : at + k]
         return []

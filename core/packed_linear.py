@@ -8,6 +8,7 @@ makes decoding the default model 1.2-1.3x faster (BENCHMARKS.md). torch.compile'
 does the same with these ops; we do it without compiling, which took 1.5-2 minutes per batch
 size here and made batched steps slower.
 """
+
 from __future__ import annotations
 
 import torch
@@ -38,7 +39,9 @@ class PackedLinear(torch.nn.Module):
         self.bias = None if bias is None else bias.detach()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        flat = torch.ops.mkldnn._linear_pointwise(x.reshape(-1, self.in_features), self.packed, self.bias, "none", [], "")
+        flat = torch.ops.mkldnn._linear_pointwise(
+            x.reshape(-1, self.in_features), self.packed, self.bias, "none", [], ""
+        )
         return flat.view(*x.shape[:-1], self.out_features)
 
 

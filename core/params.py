@@ -1,4 +1,5 @@
 """Sampling parameters and their validation."""
+
 from __future__ import annotations
 
 import math

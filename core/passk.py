@@ -4,6 +4,7 @@ Given n samples of which c pass, pass@k = 1 - C(n-c, k) / C(n, k). The binomial
 coefficients overflow floats long before n = 200, so the ratio is expanded into a
 product of terms each in [0, 1]: C(n-c, k) / C(n, k) = prod_{i=n-c+1}^{n} (1 - k / i).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -31,4 +32,3 @@ def mean_pass_at_k(counts: Iterable[tuple[int, int]], k: int) -> float:
     if not values:
         raise ValueError("pass@k needs at least one problem")
     return float(np.mean(values))
-

@@ -4,6 +4,7 @@ Each function takes plain data and returns a `matplotlib.figure.Figure` built wi
 pyplot, so no backend is chosen here: the report saves it through Agg, and the GUI puts
 the same object on a Qt canvas (FigureCanvasQTAgg(figure)).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -51,8 +52,14 @@ def _legend(fig: Figure, axes: Sequence) -> None:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, handle)
     if entries:
-        fig.legend(list(entries.values()), list(entries), loc="outside lower center",
-                   ncols=min(len(entries), 3), fontsize="small", frameon=False)
+        fig.legend(
+            list(entries.values()),
+            list(entries),
+            loc="outside lower center",
+            ncols=min(len(entries), 3),
+            fontsize="small",
+            frameon=False,
+        )
 
 
 def pass_at_k_vs_k(pass_at_k: Mapping[float, Mapping[int, float]]) -> Figure:
@@ -87,9 +94,11 @@ def distinct_programs_vs_temperature(counts: Mapping[float, Mapping[str, int]]) 
     "distinct" and "distinct_passing", as in the summaries of `codesynth eval` and the lab."""
     fig, (ax,) = _figure()
     temperatures = sorted(counts)
-    for key, label, style in (("samples", "samples (all different)", dict(color="grey", linestyle="--")),
-                              ("distinct", "distinct programs", dict(color="tab:blue", marker="o")),
-                              ("distinct_passing", "distinct passing programs", dict(color="tab:green", marker="o"))):
+    for key, label, style in (
+        ("samples", "samples (all different)", dict(color="grey", linestyle="--")),
+        ("distinct", "distinct programs", dict(color="tab:blue", marker="o")),
+        ("distinct_passing", "distinct passing programs", dict(color="tab:green", marker="o")),
+    ):
         ax.plot(temperatures, [counts[t][key] for t in temperatures], label=label, **style)
     ax.set(xlabel="sampling temperature", ylabel="programs", title="Distinct programs against temperature")
     ax.set_ylim(bottom=0)
@@ -107,8 +116,11 @@ def ranking_curves(curves: Mapping[float, Mapping[str, Sequence[float]]]) -> Fig
                 values = by_heuristic[heuristic]
                 ax.plot(np.arange(1, len(values) + 1), 100 * np.asarray(values), label=label, color=colour)
         ax.set_xscale("log")
-        ax.set(xlabel="k (samples to choose from)", ylabel="pass rate of the chosen sample (%)",
-               title=f"Choosing one sample, T = {temperature:g}")
+        ax.set(
+            xlabel="k (samples to choose from)",
+            ylabel="pass rate of the chosen sample (%)",
+            title=f"Choosing one sample, T = {temperature:g}",
+        )
         ax.grid(True, which="both", alpha=0.3)
     _legend(fig, axes)
     return fig
@@ -129,8 +141,12 @@ def logprob_distribution(passing: Sequence[float], failing: Sequence[float]) -> 
     return fig
 
 
-def compare_runs(letters: Sequence[str], names: Sequence[str], logprobs: Sequence[Mapping[str, Sequence[float]]],
-                 pass_at_k: Sequence[Mapping[int, float]]) -> Figure:
+def compare_runs(
+    letters: Sequence[str],
+    names: Sequence[str],
+    logprobs: Sequence[Mapping[str, Sequence[float]]],
+    pass_at_k: Sequence[Mapping[int, float]],
+) -> Figure:
     """Runs side by side (core.compare): left, each run's mean token log-probs as one strip of dots
     (labelled by its letter), passing green, failing red, untested grey; right, pass@k against k,
     one line per run, named in full in its legend."""
@@ -141,12 +157,24 @@ def compare_runs(letters: Sequence[str], names: Sequence[str], logprobs: Sequenc
         for verdict, colour in (("untested", "grey"), ("failing", "tab:red"), ("passing", "tab:green")):
             values = np.asarray(by_verdict.get(verdict, ()), dtype=float)
             if values.size:
-                strips.scatter(values, row + jitter.uniform(-0.25, 0.25, values.size), s=18, alpha=0.6,
-                               color=colour, label=verdict, edgecolors="none")
+                strips.scatter(
+                    values,
+                    row + jitter.uniform(-0.25, 0.25, values.size),
+                    s=18,
+                    alpha=0.6,
+                    color=colour,
+                    label=verdict,
+                    edgecolors="none",
+                )
         if by_k:
             ks = sorted(by_k)
-            curves.plot(ks, [100 * by_k[k] for k in ks], marker="o", markersize=3,
-                        label=name if len(name) <= 40 else name[:39] + "…")
+            curves.plot(
+                ks,
+                [100 * by_k[k] for k in ks],
+                marker="o",
+                markersize=3,
+                label=name if len(name) <= 40 else name[:39] + "…",
+            )
     strips.set_yticks(rows, list(letters))
     strips.set_ylim(-0.6, len(letters) - 0.4)
     strips.set(xlabel="mean token log-prob", title="Mean log-prob of each candidate")

@@ -6,6 +6,7 @@ An input is an argument list, kept as the source text of plain literals ("3, [1,
 into a test file that the sandbox's judge runs, so only text that `ast.literal_eval` accepts is
 ever kept. Pure functions, no model and no sandbox.
 """
+
 from __future__ import annotations
 
 import ast
@@ -64,7 +65,7 @@ def _call_at(text: str, start: int) -> ast.Call | None:
     end = text.find(")", start)
     while end != -1 and end - start <= _MAX_CALL_CHARS:
         try:
-            node = ast.parse(text[start:end + 1], mode="eval").body
+            node = ast.parse(text[start : end + 1], mode="eval").body
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             end = text.find(")", end + 1)
             continue
@@ -122,11 +123,15 @@ def mutations(args: tuple) -> Iterator[tuple]:
     """Argument lists that differ from `args` in one argument, the first argument's first."""
     for position, value in enumerate(args):
         for other in neighbours(value):
-            yield (*args[:position], other, *args[position + 1:])
+            yield (*args[:position], other, *args[position + 1 :])
 
 
-def collect(seeds: Iterable[tuple], proposed: Iterable[tuple] = (), arity_range: tuple[int, int] | None = None,
-            limit: int = MAX_INPUTS) -> list[str]:
+def collect(
+    seeds: Iterable[tuple],
+    proposed: Iterable[tuple] = (),
+    arity_range: tuple[int, int] | None = None,
+    limit: int = MAX_INPUTS,
+) -> list[str]:
     """Distinct inputs as source text, at most `limit`: the seeds (the user's examples and tests)
     first, then the model's proposals, then neighbours of both taken in turns, so that each seed
     gets some before any gets many. Inputs whose length the function cannot take are left out."""

@@ -1,4 +1,5 @@
 """HumanEval-format problems: task_id, prompt, entry_point, canonical_solution, test."""
+
 from __future__ import annotations
 
 import importlib.util

@@ -6,6 +6,7 @@ over the uniformly random k-subsets of the n samples we drew, averaged over prob
 The expectation is exact (no Monte-Carlo noise): the i-th best of n candidates is the
 best of a random k-subset with probability C(n-1-i, k-1) / C(n, k).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -77,11 +78,17 @@ def _behaviour_scores(samples: Sequence[Mapping], heuristic: str) -> list[float]
     if any(s.get(BEHAVIOUR_FIELDS[heuristic]) is None or s.get("behaviour") is None for s in samples):
         return None
     sizes = cluster_sizes([s["behaviour"] for s in samples])
-    counts = sizes if heuristic == "cluster" else [size * int(s["generated_tests_passed"])
-                                                     for size, s in zip(sizes, samples)]
-    keys = [(float("-inf"),) * 2 if s.get("degenerate") else
-            (float(count), float("-inf") if s.get("mean_logprob") is None else float(s["mean_logprob"]))
-            for count, s in zip(counts, samples)]
+    counts = (
+        sizes
+        if heuristic == "cluster"
+        else [size * int(s["generated_tests_passed"]) for size, s in zip(sizes, samples)]
+    )
+    keys = [
+        (float("-inf"),) * 2
+        if s.get("degenerate")
+        else (float(count), float("-inf") if s.get("mean_logprob") is None else float(s["mean_logprob"]))
+        for count, s in zip(counts, samples)
+    ]
     return lexicographic(keys)
 
 

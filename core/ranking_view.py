@@ -3,6 +3,7 @@
 Unlike `core.ranking` (curves over many problems), this orders one live list: candidates
 arrive one at a time, so every key must be stable as others join.
 """
+
 from __future__ import annotations
 
 import random
@@ -10,9 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from core.candidate import Candidate
 
-RANKINGS = {"mean_logprob": "mean log-prob", "sum_logprob": "sum log-prob", "random": "random",
-            "back_translation": "back-translation", "cluster": "behaviour cluster",
-            "agreement": "agreement with model tests"}
+RANKINGS = {
+    "mean_logprob": "mean log-prob",
+    "sum_logprob": "sum log-prob",
+    "random": "random",
+    "back_translation": "back-translation",
+    "cluster": "behaviour cluster",
+    "agreement": "agreement with model tests",
+}
 # Rankings whose scores are computed after generation (core.reverse, core.examine) and passed in.
 SCORED = ("back_translation", "cluster", "agreement")
 
@@ -22,8 +28,9 @@ def _random_key(seed: int, candidate: Candidate) -> float:
     return random.Random(f"{seed}:{candidate.index}").random()
 
 
-def best_first_key(mean_logprob: float | None, index: int, *, demoted: bool = False,
-                   better: Sequence[float] = ()) -> tuple[float, ...]:
+def best_first_key(
+    mean_logprob: float | None, index: int, *, demoted: bool = False, better: Sequence[float] = ()
+) -> tuple[float, ...]:
     """The one tie-breaking rule of every ranked list (the Workbench, generate, From examples, the
     Compare tab, docstrings); sort ascending by it. Demoted candidates (not an attempt, core.degenerate;
     a docstring that copies the code) come after all others; then `better`, larger first, compared
@@ -34,8 +41,9 @@ def best_first_key(mean_logprob: float | None, index: int, *, demoted: bool = Fa
     return (float(demoted), *(-value for value in better), -confidence, float(index))
 
 
-def rank(candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 0,
-         scores: Mapping[int, float] | None = None) -> list[Candidate]:
+def rank(
+    candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 0, scores: Mapping[int, float] | None = None
+) -> list[Candidate]:
     """Best first, ties broken by `best_first_key`: degenerate candidates (core.degenerate) after
     all real ones, whatever the ranking. For a SCORED ranking, `scores` maps candidate index to its
     score (back-translation log-prob, cluster size, agreement); candidates not scored yet follow
@@ -51,8 +59,10 @@ def rank(candidates: Iterable[Candidate], by: str = "mean_logprob", seed: int = 
             return (float(c.index in known), known.get(c.index, 0.0))
         return () if by == "mean_logprob" else (getattr(c, by),)
 
-    return sorted(candidates, key=lambda c: best_first_key(c.mean_logprob, c.index, demoted=c.degenerate is not None,
-                                                           better=better(c)))
+    return sorted(
+        candidates,
+        key=lambda c: best_first_key(c.mean_logprob, c.index, demoted=c.degenerate is not None, better=better(c)),
+    )
 
 
 def program_key(completion: str) -> str:

@@ -7,6 +7,7 @@ Completion mode uses /v1/completions with the paper's stop strings; instruct mod
 spread over requests of `samples_per_request` samples each, at most `max_in_flight` at a time,
 and streamed (SSE) so that candidates appear live.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -40,14 +41,20 @@ from core.secrets import api_key
 # OpenAI responses carry token text, not ids; the ids of a remote candidate are this placeholder,
 # one per token, so that len(token_ids) still counts its tokens.
 UNKNOWN_TOKEN_ID = -1
-NO_LOGPROBS_NOTICE = ("the server returns no token log-probs: candidates cannot be ranked by mean log-prob and "
-                      "keep the order they were sampled in, which is a random ranking")
-NO_SCORING_NOTICE = ("the server's log-probs of a given text disagree with those of its own samples (llama-cpp-python "
-                     "pairs each echoed token with the next position's logits): back-translation scores are unavailable")
+NO_LOGPROBS_NOTICE = (
+    "the server returns no token log-probs: candidates cannot be ranked by mean log-prob and "
+    "keep the order they were sampled in, which is a random ranking"
+)
+NO_SCORING_NOTICE = (
+    "the server's log-probs of a given text disagree with those of its own samples (llama-cpp-python "
+    "pairs each echoed token with the next position's logits): back-translation scores are unavailable"
+)
 # llama_cpp.server, started as its documentation shows, ends the request it is streaming whenever
 # another one arrives (its interrupt_requests setting): the cut samples end without a finish reason.
-INTERRUPT_HINT = ("llama_cpp.server does so unless it is started with --interrupt_requests False; with vLLM, look "
-                  "for aborted requests in its log")
+INTERRUPT_HINT = (
+    "llama_cpp.server does so unless it is started with --interrupt_requests False; with vLLM, look "
+    "for aborted requests in its log"
+)
 # The echoed and the sampled log-probs of the same tokens come from the same weights; they differ
 # only by batch-versus-single-token arithmetic, far below this.
 ECHO_AGREEMENT = 0.05
@@ -113,8 +120,14 @@ def _row_seed(seed: int, row: int) -> int:
 class RemoteBackend(SamplingBackend):
     info: RemoteInfo
 
-    def __init__(self, transport: Transport, info: RemoteInfo, max_in_flight: int = 4, samples_per_request: int = 1,
-                 notify: Callable[[str], None] = print):
+    def __init__(
+        self,
+        transport: Transport,
+        info: RemoteInfo,
+        max_in_flight: int = 4,
+        samples_per_request: int = 1,
+        notify: Callable[[str], None] = print,
+    ):
         if max_in_flight < 1 or samples_per_request < 1:
             raise InvalidParams("max_in_flight and samples_per_request must be at least 1")
         self.transport, self.info = transport, info
@@ -122,20 +135,39 @@ class RemoteBackend(SamplingBackend):
         self.notify = notify  # notices during sampling (the connection's progress callback)
 
     @classmethod
-    def connect(cls, url: str, served_model: str | None = None, progress: Callable[[str], None] = print,
-                max_in_flight: int = 4, samples_per_request: int = 1, **endpoint_options) -> RemoteBackend:
+    def connect(
+        cls,
+        url: str,
+        served_model: str | None = None,
+        progress: Callable[[str], None] = print,
+        max_in_flight: int = 4,
+        samples_per_request: int = 1,
+        **endpoint_options,
+    ) -> RemoteBackend:
         """Connect and probe: model list, a one-token completion (are log-probs returned?) and a
         one-token chat (is there a chat template?). This is also the GUI's connection test."""
         endpoint = Endpoint.from_url(url, **endpoint_options)
         transport = Transport(replace(endpoint, api_key=api_key(endpoint.base)))
         progress(f"connecting to {endpoint.base}")
         name = _pick_model(transport, served_model)
-        probe = transport.post_json("/completions", {"model": name, "prompt": "def", "max_tokens": 1,
-                                                     "temperature": 0, "logprobs": 1}, retry_connect=False)
+        probe = transport.post_json(
+            "/completions",
+            {"model": name, "prompt": "def", "max_tokens": 1, "temperature": 0, "logprobs": 1},
+            retry_connect=False,
+        )
         logprobs = _probe_has_logprobs(probe, endpoint.base)
-        info = RemoteInfo(name=name, path=endpoint.base, device="remote", dtype="server", n_params=0,
-                          memory_bytes=0, has_chat_template=_has_chat(transport, name),
-                          architecture="OpenAI-compatible server", url=endpoint.base, logprobs=logprobs)
+        info = RemoteInfo(
+            name=name,
+            path=endpoint.base,
+            device="remote",
+            dtype="server",
+            n_params=0,
+            memory_bytes=0,
+            has_chat_template=_has_chat(transport, name),
+            architecture="OpenAI-compatible server",
+            url=endpoint.base,
+            logprobs=logprobs,
+        )
         backend = cls(transport, info, max_in_flight, samples_per_request, notify=progress)
         backend.info = replace(info, scoring=logprobs and backend._echo_agrees())
         if not logprobs:
@@ -147,8 +179,9 @@ class RemoteBackend(SamplingBackend):
 
     # -- sampling -----------------------------------------------------------------------------
 
-    def stream(self, prompt: str, params: SamplingParams,
-               cancel: threading.Event | None = None) -> Iterator[TokenDelta | CandidateDone]:
+    def stream(
+        self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None
+    ) -> Iterator[TokenDelta | CandidateDone]:
         params = params.validated()
         if not prompt.strip():
             raise InvalidParams("the prompt is empty")
@@ -156,8 +189,10 @@ class RemoteBackend(SamplingBackend):
             # The server would sample after the prefix, but the prefix's own log-probs, which the
             # ranking counts, would need the prompt echoed with log-probs (OpenAI's legacy `echo`),
             # which llama.cpp and vLLM's chat endpoint do not give.
-            raise InvalidParams("a server cannot start candidates with a forced prefix: the log-probs of the "
-                                "prefix, which the ranking counts, are not given back by OpenAI-compatible servers")
+            raise InvalidParams(
+                "a server cannot start candidates with a forced prefix: the log-probs of the "
+                "prefix, which the ranking counts, are not given back by OpenAI-compatible servers"
+            )
         mode = self.resolve_mode(params.mode)
         seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(4), "little")
         # Greedy samples are identical: ask for one and copy it, as the local engine does.
@@ -172,21 +207,40 @@ class RemoteBackend(SamplingBackend):
             requests = [_Request(r, 1, self._body(prompt, params, mode, 1, _row_seed(seed, r))) for r in params.rows]
             return self._run(prompt, params, mode, requests, 1, cancel)
         step = self.samples_per_request
-        requests = [_Request(first, min(step, count - first), self._body(prompt, params, mode, min(step, count - first),
-                                                                         _row_seed(seed, first)))
-                    for first in range(0, count, step)]
+        requests = [
+            _Request(
+                first,
+                min(step, count - first),
+                self._body(prompt, params, mode, min(step, count - first), _row_seed(seed, first)),
+            )
+            for first in range(0, count, step)
+        ]
         return self._run(prompt, params, mode, requests, copies, cancel)
 
     def _body(self, prompt: str, params: SamplingParams, mode: str, n: int, seed: int) -> dict:
         alternatives = max(1, params.top_alternatives)
-        body = {"model": self.info.name, "n": n, "max_tokens": params.max_new_tokens, "temperature": params.temperature,
-                "top_p": params.top_p, "seed": seed, "stream": True,
-                # Extensions that vLLM and llama.cpp accept: without them llama.cpp samples with its
-                # own defaults (top_k 40, min_p 0.05), not the paper's temperature + nucleus sampling.
-                "top_k": params.top_k, "min_p": 0.0, "repeat_penalty": 1.0}
+        body = {
+            "model": self.info.name,
+            "n": n,
+            "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "seed": seed,
+            "stream": True,
+            # Extensions that vLLM and llama.cpp accept: without them llama.cpp samples with its
+            # own defaults (top_k 40, min_p 0.05), not the paper's temperature + nucleus sampling.
+            "top_k": params.top_k,
+            "min_p": 0.0,
+            "repeat_penalty": 1.0,
+        }
         if mode == "instruct":
-            return {**body, "max_tokens": params.max_new_tokens + instruct.rewrite_allowance(prompt),
-                    "messages": instruct.chat_messages(prompt), "logprobs": True, "top_logprobs": alternatives}
+            return {
+                **body,
+                "max_tokens": params.max_new_tokens + instruct.rewrite_allowance(prompt),
+                "messages": instruct.chat_messages(prompt),
+                "logprobs": True,
+                "top_logprobs": alternatives,
+            }
         return {**body, "prompt": prompt, "stop": list(params.stop), "logprobs": alternatives}
 
     def _run(self, prompt, params, mode, requests, copies, cancel) -> Iterator[TokenDelta | CandidateDone]:
@@ -223,7 +277,8 @@ class RemoteBackend(SamplingBackend):
                 elif kind == "chunk":
                     yield from self._on_chunk(req, payload[0], state, params, mode, prompt, started, copies)
                     if all(state[r].finish is not None for r in req.rows) and not all(
-                            state[r].server_done for r in req.rows):
+                        state[r].server_done for r in req.rows
+                    ):
                         req.call.abort()  # the client cut a sample the server would continue: free the server
                 else:  # "end"
                     running.discard(req)
@@ -234,10 +289,12 @@ class RemoteBackend(SamplingBackend):
                         yield from self._cut(req, cut, state, waiting, copies)
                     launch()
             if failed and not (cancel is not None and cancel.is_set()):
-                raise SamplesCut(f"{self.info.url} ended {len(failed)} of {len(state)} samples before finishing "
-                                 "them, even when asked for one at a time, so they have no candidate. A server that "
-                                 f"stops a sample when another request arrives does this: {INTERRUPT_HINT}; and make "
-                                 "sure no other client uses it meanwhile")
+                raise SamplesCut(
+                    f"{self.info.url} ended {len(failed)} of {len(state)} samples before finishing "
+                    "them, even when asked for one at a time, so they have no candidate. A server that "
+                    f"stops a sample when another request arrives does this: {INTERRUPT_HINT}; and make "
+                    "sure no other client uses it meanwhile"
+                )
             for r, st in state.items():
                 if st.finish is None:
                     st.finish = "cancelled"
@@ -252,8 +309,10 @@ class RemoteBackend(SamplingBackend):
         in flight, and send this server one request at a time from now on."""
         if self.max_in_flight > 1:
             self.max_in_flight = 1
-            self.notify(f"notice: {self.info.url} cut samples short when another request arrived ({INTERRUPT_HINT}): "
-                        "they are sampled again, and this server gets one request at a time from now on")
+            self.notify(
+                f"notice: {self.info.url} cut samples short when another request arrived ({INTERRUPT_HINT}): "
+                "they are sampled again, and this server gets one request at a time from now on"
+            )
         for r in rows:
             state[r] = _Row()
             yield from (TokenDelta(r + i, "", reset=True) for i in range(copies))
@@ -266,7 +325,7 @@ class RemoteBackend(SamplingBackend):
             events.put(("end", req))
         except Aborted:
             events.put(("end", req))
-        except Exception as exc:  # handed to the consuming thread, which raises it
+        except Exception as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
             events.put(("error", req, exc))
 
     # -- turning chunks into rows -------------------------------------------------------------
@@ -278,8 +337,9 @@ class RemoteBackend(SamplingBackend):
         for choice in choices:
             index = choice.get("index", 0) if isinstance(choice, dict) else None
             if not isinstance(index, int) or not 0 <= index < req.count:
-                raise MalformedResponse(f"{self.info.url} sent a choice with index {index!r} for a request of "
-                                        f"{req.count} samples")
+                raise MalformedResponse(
+                    f"{self.info.url} sent a choice with index {index!r} for a request of {req.count} samples"
+                )
             row = req.first + index
             st = state[row]
             if st.finish is not None:
@@ -319,13 +379,13 @@ class RemoteBackend(SamplingBackend):
             st.cut = stopping.find_stop(st.text, params.stop, max(0, previous - longest + 1))
         if st.cut is None:
             # A trailing U+FFFD is half a multi-byte character: hold it back until it completes.
-            yield from self._flush(row, st, st.text[st.start:].rstrip("\ufffd"), copies)
+            yield from self._flush(row, st, st.text[st.start :].rstrip("\ufffd"), copies)
 
     def _finish(self, row: int, st: _Row, prompt: str, mode: str, started: float, copies: int):
         if st.finish is None:  # callers set it first
             raise ValueError(f"row {row} is finished without a finish reason")
         cut = st.cut if st.cut is not None else len(st.text)
-        raw = st.text[st.start:cut]
+        raw = st.text[st.start : cut]
         yield from self._flush(row, st, raw, copies)
         # Servers that strip a stop string may still report its tokens: keep the tokens that
         # cover the kept text, and (instruct) drop those wholly inside prose before the code.
@@ -355,24 +415,30 @@ class RemoteBackend(SamplingBackend):
         of an echoed prompt (the text is tokenized as a whole, so a token spanning the boundary
         counts as part of the continuation)."""
         if not self.info.logprobs:
-            raise ScoringUnsupported(f"{self.info.url} returns no log-probs, so it cannot score a given text: "
-                                     "turn back-translation off")
+            raise ScoringUnsupported(
+                f"{self.info.url} returns no log-probs, so it cannot score a given text: turn back-translation off"
+            )
         if not self.info.scoring:
-            raise ScoringUnsupported(f"{self.info.url} cannot score a given text ({NO_SCORING_NOTICE}); "
-                                     "turn back-translation off")
+            raise ScoringUnsupported(
+                f"{self.info.url} cannot score a given text ({NO_SCORING_NOTICE}); turn back-translation off"
+            )
         return [lp for _piece, lp in self._echo(context, continuation)]
 
     def _echo(self, context: str, continuation: str) -> list[tuple[str, float]]:
         if not continuation:
             return []
         text = context + continuation
-        reply = self.transport.post_json("/completions", {
-            "model": self.info.name, "prompt": text, "max_tokens": 1, "temperature": 0, "echo": True, "logprobs": 1})
+        reply = self.transport.post_json(
+            "/completions",
+            {"model": self.info.name, "prompt": text, "max_tokens": 1, "temperature": 0, "echo": True, "logprobs": 1},
+        )
         choice = (reply.get("choices") or [{}])[0]
         lp = choice.get("logprobs") if isinstance(choice, dict) else None
         if not isinstance(lp, dict) or not lp.get("text_offset") or lp.get("token_logprobs") is None:
-            raise ScoringUnsupported(f"{self.info.url} does not return log-probs of the prompt (echo with logprobs), "
-                                     "so it cannot score a given text: turn back-translation off")
+            raise ScoringUnsupported(
+                f"{self.info.url} does not return log-probs of the prompt (echo with logprobs), "
+                "so it cannot score a given text: turn back-translation off"
+            )
         scored = []
         for piece, logprob, offset in zip(lp.get("tokens") or [], lp["token_logprobs"], lp["text_offset"]):
             if offset < len(text) and offset + len(piece) > len(context):
@@ -384,8 +450,10 @@ class RemoteBackend(SamplingBackend):
     def _echo_agrees(self) -> bool:
         """Whether echoed log-probs match sampled ones: greedy-sample a few tokens, then score them."""
         prompt = "def add(a, b):\n    return"
-        sample = self.transport.post_json("/completions", {"model": self.info.name, "prompt": prompt,
-                                                           "max_tokens": 3, "temperature": 0, "logprobs": 1})
+        sample = self.transport.post_json(
+            "/completions",
+            {"model": self.info.name, "prompt": prompt, "max_tokens": 3, "temperature": 0, "logprobs": 1},
+        )
         lp = ((sample.get("choices") or [{}])[0] or {}).get("logprobs") or {}
         pieces, sampled = lp.get("tokens") or [], lp.get("token_logprobs") or []
         try:
@@ -399,6 +467,7 @@ class RemoteBackend(SamplingBackend):
 
 # -- connection probes ----------------------------------------------------------------------
 
+
 def _pick_model(transport: Transport, served_model: str | None) -> str:
     try:
         listing = transport.get_json("/models", retry_connect=False)
@@ -406,17 +475,20 @@ def _pick_model(transport: Transport, served_model: str | None) -> str:
         if exc.status != 404:
             raise
         if served_model is None:
-            raise RemoteError(f"{transport.endpoint.base} does not list its models: name one with --served-model") from None
+            raise RemoteError(
+                f"{transport.endpoint.base} does not list its models: name one with --served-model"
+            ) from None
         return served_model
     models = [str(m["id"]) for m in listing.get("data") or [] if isinstance(m, dict) and m.get("id")]
     if served_model is None:
         if len(models) != 1:
-            raise ModelNotFound(f"{transport.endpoint.base} serves {len(models)} models "
-                                f"({', '.join(models) or 'none'}): choose one with --served-model")
+            raise ModelNotFound(
+                f"{transport.endpoint.base} serves {len(models)} models "
+                f"({', '.join(models) or 'none'}): choose one with --served-model"
+            )
         return models[0]
     if models and served_model not in models:
-        raise ModelNotFound(f"{transport.endpoint.base} does not serve {served_model!r}; it serves "
-                            f"{', '.join(models)}")
+        raise ModelNotFound(f"{transport.endpoint.base} does not serve {served_model!r}; it serves {', '.join(models)}")
     return served_model
 
 
@@ -430,8 +502,10 @@ def _probe_has_logprobs(reply: dict, base: str) -> bool:
 
 def _has_chat(transport: Transport, name: str) -> bool:
     try:
-        transport.post_json("/chat/completions", {"model": name, "max_tokens": 1, "temperature": 0,
-                                                  "messages": [{"role": "user", "content": "Hi"}]})
+        transport.post_json(
+            "/chat/completions",
+            {"model": name, "max_tokens": 1, "temperature": 0, "messages": [{"role": "user", "content": "Hi"}]},
+        )
     except AuthFailed:
         raise
     except ServerFailed:

@@ -1,5 +1,6 @@
 """The pieces of an OpenAI-compatible stream event that the remote backend reads: a choice's new
 text and token log-probs, and its finish reason. Pure functions of the parsed JSON."""
+
 from __future__ import annotations
 
 from core import stopping
@@ -17,16 +18,22 @@ def parse_choice(choice: dict, mode: str, url: str) -> tuple[str, list | None]:
             text = (choice.get("delta") or {}).get("content") or ""
             if not isinstance(lp, dict) or lp.get("content") is None:
                 return text, None if text else []
-            return text, [(t["token"], float(t["logprob"]),
-                           [(a["token"], float(a["logprob"])) for a in t.get("top_logprobs") or []])
-                          for t in lp["content"]]
+            return text, [
+                (
+                    t["token"],
+                    float(t["logprob"]),
+                    [(a["token"], float(a["logprob"])) for a in t.get("top_logprobs") or []],
+                )
+                for t in lp["content"]
+            ]
         text = choice.get("text") or ""
         if not isinstance(lp, dict) or lp.get("token_logprobs") is None:
             return text, None if text else []
         tops = lp.get("top_logprobs") or [None] * len(lp["tokens"])
-        return text, [(piece, float(logprob), sorted(((p, float(v)) for p, v in (top or {}).items()),
-                                                      key=lambda a: -a[1]))
-                      for piece, logprob, top in zip(lp["tokens"], lp["token_logprobs"], tops)]
+        return text, [
+            (piece, float(logprob), sorted(((p, float(v)) for p, v in (top or {}).items()), key=lambda a: -a[1]))
+            for piece, logprob, top in zip(lp["tokens"], lp["token_logprobs"], tops)
+        ]
     except (KeyError, TypeError, ValueError, AttributeError):
         raise MalformedResponse(f"{url} sent log-probs in an unexpected shape: {str(lp)[:120]!r}") from None
 

@@ -2,6 +2,7 @@
 server, with timeouts, retries with backoff on 429 and 5xx, aborts from another thread, and every
 failure turned into one sentence a user can act on. Standard library only.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -167,8 +168,9 @@ class Transport:
         backoff = self.endpoint.backoff_s * 2**attempt
         return min(MAX_RETRY_AFTER_S, max(backoff, retry_after or 0.0))
 
-    def _open(self, method: str, path: str, body: dict | None, call: Call,
-              accept: str) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    def _open(
+        self, method: str, path: str, body: dict | None, call: Call, accept: str
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         ep = self.endpoint
         cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
         conn = cls(self._host, self._port, timeout=ep.connect_timeout_s)
@@ -186,7 +188,7 @@ class Transport:
             conn.sock.settimeout(ep.read_timeout_s)
             conn.request(method, url, body=data, headers=headers)
             resp = conn.getresponse()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - http.client and ssl raise many types; all mean the call failed
             conn.close()
             raise self._network_error(exc, call, started=False) from None
         if resp.status >= 400:
@@ -199,7 +201,7 @@ class Transport:
         conn, resp = self._open(method, path, body, call, "application/json")
         try:
             raw = resp.read()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as in _open
             raise self._network_error(exc, call, started=True) from None
         finally:
             resp.close()
@@ -211,8 +213,10 @@ class Transport:
         try:
             kind = resp.getheader("Content-Type", "")
             if "text/event-stream" not in kind:
-                raise MalformedResponse(f"{self.endpoint.base}{path} answered {kind or 'no content type'}, "
-                                        "not an event stream; is this an OpenAI-compatible server?")
+                raise MalformedResponse(
+                    f"{self.endpoint.base}{path} answered {kind or 'no content type'}, "
+                    "not an event stream; is this an OpenAI-compatible server?"
+                )
             for data in self._sse_data(resp, call):
                 if data == "[DONE]":
                     return
@@ -222,8 +226,12 @@ class Transport:
                 yield event
             if call.aborted:
                 raise Aborted()
-            raise _Retry(ServerUnreachable(f"lost the connection to {self.endpoint.base} mid-response "
-                                           "(the stream ended before [DONE]); is the server still running?"))
+            raise _Retry(
+                ServerUnreachable(
+                    f"lost the connection to {self.endpoint.base} mid-response "
+                    "(the stream ended before [DONE]); is the server still running?"
+                )
+            )
         finally:
             # Closing (not only shutting down) the socket is what makes the server see the client go.
             resp.close()
@@ -234,7 +242,7 @@ class Transport:
         while True:
             try:
                 line = resp.readline()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - as in _open
                 raise self._network_error(exc, call, started=True) from None
             if not line:
                 if call.aborted:
@@ -264,16 +272,23 @@ class Transport:
         if isinstance(exc, socket.gaierror):
             return _Retry(ServerUnreachable(f"cannot reach {base}: unknown host {self._host!r}"))
         if started or isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
-            return _Retry(ServerUnreachable(f"lost the connection to {base} mid-response ({type(exc).__name__}); "
-                                            "is the server still running?"))
+            return _Retry(
+                ServerUnreachable(
+                    f"lost the connection to {base} mid-response ({type(exc).__name__}); is the server still running?"
+                )
+            )
         if isinstance(exc, OSError):
             reason = exc.strerror or type(exc).__name__
-            return _Retry(ServerUnreachable(f"cannot reach {base}: {reason.lower()}; "
-                                            "is the server running and are host and port right?"))
+            return _Retry(
+                ServerUnreachable(
+                    f"cannot reach {base}: {reason.lower()}; is the server running and are host and port right?"
+                )
+            )
         return MalformedResponse(f"{base} answered something that is not HTTP ({type(exc).__name__})")
 
-    def _status_error(self, resp: http.client.HTTPResponse, text: str, method: str, url: str,
-                      body: dict | None) -> Exception:
+    def _status_error(
+        self, resp: http.client.HTTPResponse, text: str, method: str, url: str, body: dict | None
+    ) -> Exception:
         status, base = resp.status, self.endpoint.base
         message = redact(_error_message(text), self.endpoint.api_key)
         if status in (401, 403):
@@ -282,8 +297,9 @@ class Transport:
         if status == 404 and body is not None and "model" in message.lower():
             return ModelNotFound(f"{base} does not serve model {body.get('model')!r}: {message}")
         if status == 404:
-            return ServerFailed(f"{base} has no OpenAI endpoint here (404 on {method} {url}); "
-                                "the URL usually ends in /v1", status)
+            return ServerFailed(
+                f"{base} has no OpenAI endpoint here (404 on {method} {url}); the URL usually ends in /v1", status
+            )
         failure = ServerFailed(f"{base} answered {status} {resp.reason}" + (f": {message}" if message else ""), status)
         if status in RETRY_STATUS:
             return _Retry(failure, _retry_after(resp.getheader("Retry-After")))
@@ -291,8 +307,9 @@ class Transport:
 
     def _event_error(self, error) -> RemoteError:
         message = error.get("message", "") if isinstance(error, dict) else str(error)
-        return ServerFailed(f"{self.endpoint.base} reported an error mid-stream: "
-                            f"{redact(message, self.endpoint.api_key)}")
+        return ServerFailed(
+            f"{self.endpoint.base} reported an error mid-stream: {redact(message, self.endpoint.api_key)}"
+        )
 
     def _json(self, text: str, path: str) -> dict:
         try:
@@ -300,8 +317,10 @@ class Transport:
         except ValueError:
             value = None
         if not isinstance(value, dict):
-            raise MalformedResponse(f"{self.endpoint.base}{path} answered something that is not a JSON object: "
-                                    f"{redact(text[:120], self.endpoint.api_key)!r}")
+            raise MalformedResponse(
+                f"{self.endpoint.base}{path} answered something that is not a JSON object: "
+                f"{redact(text[:120], self.endpoint.api_key)!r}"
+            )
         return value
 
 

@@ -1,5 +1,6 @@
 """The report of a finished evaluation run: figures (PNG and SVG) and one self-contained
 HTML page, built from the run directory's summary.json, samples.jsonl and results.jsonl."""
+
 from __future__ import annotations
 
 import base64
@@ -36,8 +37,10 @@ def load_run(run_dir: str | Path) -> tuple[dict, list[dict], dict]:
 
 
 def pass_at_k_by_temperature(summary: Mapping) -> dict[float, dict[int, float]]:
-    return {float(t): {int(name.removeprefix("pass@")): v for name, v in by_k.items()}
-            for t, by_k in summary["pass_at_k"].items()}
+    return {
+        float(t): {int(name.removeprefix("pass@")): v for name, v in by_k.items()}
+        for t, by_k in summary["pass_at_k"].items()
+    }
 
 
 def mean_logprobs_by_verdict(samples: list[dict], results: Mapping) -> tuple[list[float], list[float]]:
@@ -56,7 +59,8 @@ def figures(summary: Mapping, samples: list[dict], results: Mapping) -> dict[str
         "pass_at_k_vs_k": plots.pass_at_k_vs_k(table),
         "pass_at_k_vs_temperature": plots.pass_at_k_vs_temperature(table),
         "distinct_programs": plots.distinct_programs_vs_temperature(
-            {float(t): d for t, d in summary["distinct_programs"].items()}),
+            {float(t): d for t, d in summary["distinct_programs"].items()}
+        ),
         "ranking": plots.ranking_curves({float(t): c for t, c in summary["ranking"].items()}),
         "logprob_distribution": plots.logprob_distribution(*mean_logprobs_by_verdict(samples, results)),
     }
@@ -77,9 +81,12 @@ def format_table(summary: Mapping) -> str:
 
 def chosen_lines(summary: Mapping) -> list[str]:
     """Per temperature, the pass rate of the one sample each ranker picks out of all n."""
-    return [f"T={t} choosing 1 of {len(next(iter(curves.values())))}: "
-            + ", ".join(f"{name} {100 * curve[-1]:.1f}%" for name, curve in curves.items())
-            for t, curves in summary["ranking"].items() if curves]
+    return [
+        f"T={t} choosing 1 of {len(next(iter(curves.values())))}: "
+        + ", ".join(f"{name} {100 * curve[-1]:.1f}%" for name, curve in curves.items())
+        for t, curves in summary["ranking"].items()
+        if curves
+    ]
 
 
 def _html_table(header: list[str], rows: list[list]) -> str:
@@ -97,19 +104,45 @@ def render_html(summary: Mapping, images: Mapping[str, str]) -> str:
     names = [f"pass@{k}" for k in summary["ks"]]
     config = summary["config"]
     passk_rows = [[t, *(_percent(by_k[n]) for n in names)] for t, by_k in summary["pass_at_k"].items()]
-    distinct_rows = [[t, d["samples"], d["distinct"], d["distinct_passing"], f"{d['mean_distinct_per_problem']:.1f}"]
-                     for t, d in summary["distinct_programs"].items()]
-    problem_rows = [[p["task_id"], f"{p['temperature']:g}", p["n"], p["passed"],
-                     *(_percent(p["pass_at_k"][n]) for n in names), p["distinct"]] for p in summary["per_problem"]]
-    chosen_rows = [[t, name, _percent(curve[-1])] for t, curves in summary["ranking"].items()
-                   for name, curve in curves.items()]
-    examine_rows = [[t, e["problems_with_tests"], f"{e['mean_tests']:.1f}", e["dropped_tests"], f"{e['mean_inputs']:.1f}",
-                     f"{e['tests_seconds_per_problem']:.1f}", f"{e['probe_sandbox_seconds_per_problem']:.2f}",
-                     e.get("agreement_unavailable", "")] for t, e in summary.get("examine", {}).items()]
-    figure_html = "".join(f'<figure><img alt="{name}" src="data:image/png;base64,{data}"></figure>'
-                          for name, data in images.items())
-    settings = [[key, ", ".join(map(str, value)) if isinstance(value, list) else value]
-                for key, value in config.items() if key not in ("task_ids", "problems_sha256")]
+    distinct_rows = [
+        [t, d["samples"], d["distinct"], d["distinct_passing"], f"{d['mean_distinct_per_problem']:.1f}"]
+        for t, d in summary["distinct_programs"].items()
+    ]
+    problem_rows = [
+        [
+            p["task_id"],
+            f"{p['temperature']:g}",
+            p["n"],
+            p["passed"],
+            *(_percent(p["pass_at_k"][n]) for n in names),
+            p["distinct"],
+        ]
+        for p in summary["per_problem"]
+    ]
+    chosen_rows = [
+        [t, name, _percent(curve[-1])] for t, curves in summary["ranking"].items() for name, curve in curves.items()
+    ]
+    examine_rows = [
+        [
+            t,
+            e["problems_with_tests"],
+            f"{e['mean_tests']:.1f}",
+            e["dropped_tests"],
+            f"{e['mean_inputs']:.1f}",
+            f"{e['tests_seconds_per_problem']:.1f}",
+            f"{e['probe_sandbox_seconds_per_problem']:.2f}",
+            e.get("agreement_unavailable", ""),
+        ]
+        for t, e in summary.get("examine", {}).items()
+    ]
+    figure_html = "".join(
+        f'<figure><img alt="{name}" src="data:image/png;base64,{data}"></figure>' for name, data in images.items()
+    )
+    settings = [
+        [key, ", ".join(map(str, value)) if isinstance(value, list) else value]
+        for key, value in config.items()
+        if key not in ("task_ids", "problems_sha256")
+    ]
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>CodeSynth evaluation report</title>
 <style>
@@ -133,8 +166,21 @@ img {{ max-width: 100%; }}
 {_html_table(["temperature", "ranker", "pass rate"], chosen_rows)}
 <h2>Running the candidates beyond the tests</h2>
 <p>For the cluster and agreement rankers: model-written tests and inputs per problem, and what they cost.</p>
-{_html_table(["temperature", "problems with model tests", "tests per problem", "tests dropped", "inputs per problem",
-              "s writing tests per problem", "s of sandbox per problem", "agreement unavailable"], examine_rows)}
+{
+        _html_table(
+            [
+                "temperature",
+                "problems with model tests",
+                "tests per problem",
+                "tests dropped",
+                "inputs per problem",
+                "s writing tests per problem",
+                "s of sandbox per problem",
+                "agreement unavailable",
+            ],
+            examine_rows,
+        )
+    }
 <h2>Figures</h2>{figure_html}
 <h2>Per problem</h2>{_html_table(["task", "temperature", "n", "passed", *names, "distinct"], problem_rows)}
 </body></html>

@@ -6,6 +6,7 @@ shape from any code model by appending, after the function, an assignment to its
 ranking (Figure 7) scores a candidate body by how likely the prompt's own docstring is
 given that body: log P(docstring | signature + candidate).
 """
+
 from __future__ import annotations
 
 import ast
@@ -24,10 +25,20 @@ def strip_docstring(prompt: str, entry_point: str) -> tuple[str, str]:
         tree = ast.parse(prompt)
     except SyntaxError as exc:
         raise ValueError(f"the prompt of {entry_point} is not valid Python: {exc.msg}") from exc
-    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 and node.name == entry_point]
-    doc = next((stmt for fn in functions[:1] for stmt in fn.body if isinstance(stmt, ast.Expr)
-                and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)), None)
+    functions = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry_point
+    ]
+    doc = next(
+        (
+            stmt
+            for fn in functions[:1]
+            for stmt in fn.body
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+        ),
+        None,
+    )
     if doc is None:
         raise ValueError(f"the prompt has no docstring for function {entry_point}")
     lines = prompt.splitlines(keepends=True)
@@ -43,12 +54,12 @@ def strip_docstring(prompt: str, entry_point: str) -> tuple[str, str]:
     # without its quotes and common indentation.
     body = literal.lstrip("rRuU")
     quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
-    return "".join(lines[:first] + lines[last:]), inspect.cleandoc(body[len(quote):-len(quote)])
+    return "".join(lines[:first] + lines[last:]), inspect.cleandoc(body[len(quote) : -len(quote)])
 
 
 def reverse_prompt(code: str, entry_point: str) -> str:
     """The context after which a model writes the docstring of `entry_point` in `code`."""
-    return f'{code.rstrip()}\n\n\n{entry_point}.__doc__ = {DOC_CLOSE}'
+    return f"{code.rstrip()}\n\n\n{entry_point}.__doc__ = {DOC_CLOSE}"
 
 
 def docstring_continuation(docstring: str) -> str:

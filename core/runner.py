@@ -6,6 +6,7 @@ to rounding (tested):
 - `LlamaCppRunner`: llama.cpp's kernels on the GGUF file a model came from, on a CPU (its weights
   stay quantized, so a step reads a fraction of the bytes: BENCHMARKS.md).
 """
+
 from __future__ import annotations
 
 import os

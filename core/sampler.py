@@ -3,6 +3,7 @@
 Read top to bottom like nanoGPT's `generate`; the additions are nucleus sampling, per-row seeds
 and capture of the raw log-probabilities that candidates are ranked by.
 """
+
 from __future__ import annotations
 
 import threading
@@ -46,8 +47,9 @@ def next_uniforms(generators) -> torch.Tensor:
     return torch.cat([torch.rand(1, generator=g) for g in generators])
 
 
-def nucleus_sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: float,
-                   uniforms: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+def nucleus_sample(
+    logits: torch.Tensor, temperature: float, top_k: int, top_p: float, uniforms: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Draw one token per row by inverse-CDF sampling from the tempered, top-k/top-p filtered
     distribution. `uniforms` holds one U(0,1) draw per row, so each row controls its own stream.
     A row's token depends on its own logits and uniform only, never on the other rows.
@@ -80,7 +82,9 @@ def nucleus_sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: 
     return tokens, likeliest
 
 
-def _draw(cand_probs: torch.Tensor, cand_ids: torch.Tensor | None, top_p: float, uniforms: torch.Tensor) -> torch.Tensor:
+def _draw(
+    cand_probs: torch.Tensor, cand_ids: torch.Tensor | None, top_p: float, uniforms: torch.Tensor
+) -> torch.Tensor:
     """Inverse-CDF draw from each row's candidates (sorted, most likely first, when top_p < 1);
     `cand_ids` maps candidate positions to token ids (None: positions are the ids)."""
     if top_p < 1.0:
@@ -117,7 +121,9 @@ def decode(
     logits = first_logits.expand(len(rows), -1)
     generators = {row: row_generator(seed, row) for row in rows}
     # What each row wrote, kept only where the last row left can check guesses (see `_alone`).
-    written: dict[int, list[int]] | None = {row: [] for row in rows} if context is not None and runner.speculative else None
+    written: dict[int, list[int]] | None = (
+        {row: [] for row in rows} if context is not None and runner.speculative else None
+    )
     active = list(rows)
     for position in range(params.max_new_tokens):
         # 2-3. Each active row's next token, with its raw log-prob.
@@ -139,8 +145,19 @@ def decode(
             row = active[0]
             drafts = NgramDrafts([w for r, w in written.items() if r != row])
             own = drafts.add(context + written[row])
-            yield from _alone(runner, cache, row, int(tokens.item()), generators, params, finished, cancel,
-                              params.max_new_tokens - position - 1, drafts, own)
+            yield from _alone(
+                runner,
+                cache,
+                row,
+                int(tokens.item()),
+                generators,
+                params,
+                finished,
+                cancel,
+                params.max_new_tokens - position - 1,
+                drafts,
+                own,
+            )
             return
         # 5. Feed only the new tokens: the cache already holds everything before them.
         logits = runner.step(cache, tokens)
@@ -169,8 +186,19 @@ def _choose(logits: torch.Tensor, rows: list[int], generators: dict, params) -> 
     return tokens, Step(rows, tokens.tolist(), chosen.tolist(), top_ids.tolist(), top_lp.tolist())
 
 
-def _alone(runner, cache, row: int, token: int, generators: dict, params, finished, cancel, left: int,
-           drafts: NgramDrafts, own: int) -> Iterator[Step]:
+def _alone(
+    runner,
+    cache,
+    row: int,
+    token: int,
+    generators: dict,
+    params,
+    finished,
+    cancel,
+    left: int,
+    drafts: NgramDrafts,
+    own: int,
+) -> Iterator[Step]:
     """The last row of a batch, with several tokens checked per forward pass (speculative decoding
     with guesses from `drafts`): at batch 1 the CPU streams the weights once for them all. Each
     position's token is still drawn from the row's own distribution with the row's next uniform,
@@ -181,7 +209,7 @@ def _alone(runner, cache, row: int, token: int, generators: dict, params, finish
         guess = drafts.propose(drafts.texts[own], min(DRAFT_TOKENS, left - 1))
         logits = runner.extend(cache, [token, *guess])  # the distribution after each fed token
         for j in range(len(guess) + 1):
-            _, step = _choose(logits[j: j + 1], [row], generators, params)
+            _, step = _choose(logits[j : j + 1], [row], generators, params)
             yield step
             token, left = step.tokens[0], left - 1
             drafts.grow(own, [token])

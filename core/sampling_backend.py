@@ -1,5 +1,6 @@
 """What every backend shares once it can `stream`: mode resolution and the list-returning
 `generate`. The local engine and the remote client both build on it."""
+
 from __future__ import annotations
 
 import threading
@@ -20,8 +21,9 @@ class SamplingBackend(ABC):
     info: ModelInfo
 
     @abstractmethod
-    def stream(self, prompt: str, params: SamplingParams,
-               cancel: threading.Event | None = None) -> Iterator[TokenDelta | CandidateDone]:
+    def stream(
+        self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None
+    ) -> Iterator[TokenDelta | CandidateDone]:
         """Live events; setting `cancel` finishes every open candidate with finish_reason "cancelled"."""
 
     def resolve_mode(self, mode: str) -> str:

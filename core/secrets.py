@@ -3,6 +3,7 @@
 Nothing here writes a key to disk except `store_api_key`, and that writes to the OS keyring,
 never to the app's own files: session files, logs and exports must not carry credentials.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,8 +46,7 @@ def store_api_key(url: str, key: str) -> None:
 
         keyring.set_password(KEYRING_SERVICE, keyring_account(url), key)
     except (ImportError, KeyringError, RuntimeError) as exc:
-        raise KeyringUnavailable(
-            f"no OS keyring is available ({type(exc).__name__}); set {ENV_VAR} instead") from None
+        raise KeyringUnavailable(f"no OS keyring is available ({type(exc).__name__}); set {ENV_VAR} instead") from None
 
 
 def redact(text: str, key: str | None) -> str:

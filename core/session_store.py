@@ -4,6 +4,7 @@ as it arrives, so a kill -9 mid-run loses at most the candidate being decoded.
 Schema changes are numbered migrations applied in order (PRAGMA user_version). A database that
 cannot be read is moved aside with a message; it never stops the app from starting.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -91,7 +92,9 @@ class SessionStore:
             self.path.rename(aside)
             for suffix in ("-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
-            self.notice = f"The session database could not be read ({exc}); it was moved to {aside} and a new one started."
+            self.notice = (
+                f"The session database could not be read ({exc}); it was moved to {aside} and a new one started."
+            )
             self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -122,8 +125,16 @@ class SessionStore:
 
     # -- sessions -----------------------------------------------------------------------------
 
-    def create(self, name: str, kind: str = "workbench", prompt: str = "", tests: str = "", params: dict | None = None,
-               model: str = "", state: str = "draft") -> int:
+    def create(
+        self,
+        name: str,
+        kind: str = "workbench",
+        prompt: str = "",
+        tests: str = "",
+        params: dict | None = None,
+        model: str = "",
+        state: str = "draft",
+    ) -> int:
         now = time.time()
         cur = self.db.execute(
             "INSERT INTO sessions (name, kind, created, updated, state, prompt, tests, params, model)"
@@ -141,7 +152,9 @@ class SessionStore:
         if "params" in fields:
             fields["params"] = json.dumps(fields["params"])
         assignments = ", ".join(f"{key}=?" for key in fields)
-        self.db.execute(f"UPDATE sessions SET {assignments}, updated=? WHERE id=?", (*fields.values(), time.time(), session_id))
+        self.db.execute(
+            f"UPDATE sessions SET {assignments}, updated=? WHERE id=?", (*fields.values(), time.time(), session_id)
+        )
 
     def get(self, session_id: int) -> SessionRow:
         row = self.db.execute("SELECT * FROM sessions WHERE id=?", (session_id,)).fetchone()
@@ -163,12 +176,17 @@ class SessionStore:
     # builtins.list: in this class `list` names the method above.
     def interrupted(self) -> builtins.list[SessionRow]:
         """Sessions that were running when the app last died."""
-        return [_session(r) for r in self.db.execute("SELECT * FROM sessions WHERE state=? ORDER BY updated DESC", (RUNNING,))]
+        return [
+            _session(r)
+            for r in self.db.execute("SELECT * FROM sessions WHERE state=? ORDER BY updated DESC", (RUNNING,))
+        ]
 
     # -- what a run produces ------------------------------------------------------------------
 
     def add_candidate(self, session_id: int, cand: Candidate) -> None:
-        self.db.execute("INSERT OR REPLACE INTO candidates VALUES (?,?,?)", (session_id, cand.index, json.dumps(cand.to_json())))
+        self.db.execute(
+            "INSERT OR REPLACE INTO candidates VALUES (?,?,?)", (session_id, cand.index, json.dumps(cand.to_json()))
+        )
         self.db.execute("UPDATE sessions SET updated=? WHERE id=?", (time.time(), session_id))
 
     def candidates(self, session_id: int) -> builtins.list[Candidate]:
@@ -176,7 +194,9 @@ class SessionStore:
         return [Candidate.from_json(json.loads(data)) for (data,) in rows]
 
     def add_result(self, session_id: int, idx: int, passed: bool, data: dict) -> None:
-        self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?)", (session_id, idx, int(passed), json.dumps(data)))
+        self.db.execute(
+            "INSERT OR REPLACE INTO results VALUES (?,?,?,?)", (session_id, idx, int(passed), json.dumps(data))
+        )
 
     def results(self, session_id: int) -> dict[int, dict]:
         rows = self.db.execute("SELECT idx, passed, data FROM results WHERE session_id=?", (session_id,))
@@ -211,8 +231,15 @@ class SessionStore:
         s = data["session"]
         with self.db:
             self.db.execute("BEGIN")
-            sid = self.create(s["name"], s["kind"], s["prompt"], s["tests"], s["params"], s["model"],
-                              state="done" if s["state"] == RUNNING else s["state"])
+            sid = self.create(
+                s["name"],
+                s["kind"],
+                s["prompt"],
+                s["tests"],
+                s["params"],
+                s["model"],
+                state="done" if s["state"] == RUNNING else s["state"],
+            )
             for row in data["candidates"]:
                 self.add_candidate(sid, Candidate.from_json(row))
             for idx, res in data["results"].items():
@@ -241,8 +268,10 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
         if not {"sessions", "candidates"} <= tables:
             raise sqlite3.DatabaseError("it holds no sessions")
         if version != SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"its schema version is {version} and this version reads {SCHEMA_VERSION} "
-                                        "(the app brings an older file up to date when it opens it)")
+            raise sqlite3.DatabaseError(
+                f"its schema version is {version} and this version reads {SCHEMA_VERSION} "
+                "(the app brings an older file up to date when it opens it)"
+            )
     except sqlite3.DatabaseError:
         db.close()
         raise

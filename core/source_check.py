@@ -4,6 +4,7 @@ A prompt is the start of a program: it may end in a signature with no body yet (
 inside a body ("    for x in xs:"). It is broken only when no body written after it could make
 it parse, so the check gives its last open block a `pass` before parsing.
 """
+
 from __future__ import annotations
 
 import codeop
@@ -24,12 +25,13 @@ _PLAIN = (
     (re.compile(r"unterminated triple-quoted string literal.*"), 'a triple-quoted text (""") is never closed'),
     (re.compile(r"unterminated string literal.*"), "a text in quotes is not closed on its line"),
     (re.compile(r"unmatched '(.)'"), r"a '\1' closes a bracket that was never opened"),
-    (re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'.*"),
-     r"a '\1' closes a '\2'"),
+    (re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'.*"), r"a '\1' closes a '\2'"),
     (re.compile(r"expected an indented block.*"), "the block after ':' is empty: indent at least one line under it"),
     (re.compile(r"unexpected indent"), "this line is indented more than the lines around it"),
-    (re.compile(r"unindent does not match any outer indentation level"),
-     "this line's indentation matches none of the lines above"),
+    (
+        re.compile(r"unindent does not match any outer indentation level"),
+        "this line's indentation matches none of the lines above",
+    ),
     (re.compile(r"inconsistent use of tabs and spaces.*"), "tabs and spaces are mixed in the indentation"),
     (re.compile(r"expected ':'"), "a ':' is missing at the end of the line"),
     (re.compile(r"invalid decimal literal"), "a number runs straight into letters"),

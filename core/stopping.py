@@ -1,5 +1,6 @@
 """Where a sample ends: stop strings on decoded text (completion mode) or a closed code block
 (instruct mode). Pure functions on strings; the engine calls them after every token."""
+
 from __future__ import annotations
 
 FENCE = "```"

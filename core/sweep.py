@@ -1,5 +1,6 @@
 """The sampling lab: a temperature sweep on one problem, summarized live with the same estimators
 and figures as `codesynth eval` and `codesynth report` (core.passk, core.ranking, core.plots)."""
+
 from __future__ import annotations
 
 import csv
@@ -74,7 +75,12 @@ class Sweep:
         """What the plots show, from the samples tested so far; pass@k for `ks` (default: curve_ks(n)).
         Distinct programs count every sample, as `codesynth eval` does, and the passing ones."""
         ks = curve_ks(self.n) if ks is None else ks
-        out: dict[str, Any] = {"pass_at_k": {}, "distinct_programs": {}, "ranking": {}, "logprobs": {"passing": [], "failing": []}}
+        out: dict[str, Any] = {
+            "pass_at_k": {},
+            "distinct_programs": {},
+            "ranking": {},
+            "logprobs": {"passing": [], "failing": []},
+        }
         for t in self.temperatures:
             tested = [s for s in self.at(t) if s.passed is not None]
             out["distinct_programs"][t] = {
@@ -88,8 +94,11 @@ class Sweep:
             c = sum(passed)
             out["pass_at_k"][t] = {k: pass_at_k(len(tested), c, k) for k in ks if k <= len(tested)}
             rows = [{"mean_logprob": s.mean_logprob, "sum_logprob": s.sum_logprob} for s in tested]
-            out["ranking"][t] = {h: top1_curve(scores, passed).tolist() for h in HEURISTICS
-                                 if (scores := heuristic_scores(rows, passed, h)) is not None}
+            out["ranking"][t] = {
+                h: top1_curve(scores, passed).tolist()
+                for h in HEURISTICS
+                if (scores := heuristic_scores(rows, passed, h)) is not None
+            }
             for s in tested:
                 if s.mean_logprob is not None:
                     out["logprobs"]["passing" if s.passed else "failing"].append(s.mean_logprob)
@@ -104,8 +113,17 @@ class Sweep:
         return buf.getvalue()
 
 
-def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatures: tuple[float, ...], n: int,
-              params: SamplingParams, cancel: threading.Event | None = None) -> Iterator[Sweep]:
+def run_sweep(
+    engine,
+    pool,
+    prompt: str,
+    tests: str,
+    entry_point: str,
+    temperatures: tuple[float, ...],
+    n: int,
+    params: SamplingParams,
+    cancel: threading.Event | None = None,
+) -> Iterator[Sweep]:
     """Yield the sweep each time a candidate arrives or a test verdict comes back. One pipeline
     (core.pipeline) takes every temperature's candidates, so the sandbox tests one temperature's
     candidates while the engine samples the next; each sample is run on its own, as pass@k
@@ -127,8 +145,9 @@ def run_sweep(engine, pool, prompt: str, tests: str, entry_point: str, temperatu
     for event in run_pipeline(candidates(), pool, Harness(prompt, tests, entry_point), cancel, share_verdicts=False):
         if isinstance(event, CandidateArrived):
             c = event.candidate
-            found[c.index] = LabSample(temperatures[c.index // n], c.index % n, c.text,
-                                       c.mean_logprob if c.token_ids else None, c.sum_logprob)
+            found[c.index] = LabSample(
+                temperatures[c.index // n], c.index % n, c.text, c.mean_logprob if c.token_ids else None, c.sum_logprob
+            )
             sweep.samples.append(found[c.index])
             yield sweep
         elif isinstance(event, VerdictArrived):

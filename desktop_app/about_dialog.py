@@ -1,4 +1,5 @@
 """Help > About: versions, the model and the device it runs on, and the licences of what ships."""
+
 from __future__ import annotations
 
 import platform
@@ -33,13 +34,17 @@ def _version(package: str) -> str:
 def about_text(info) -> str:
     """`info` is the loaded model's ModelInfo, or None."""
     model = info.describe() if info is not None else "no model loaded"
-    versions = ", ".join([f"PySide6 {PySide6.__version__} (Qt {qVersion()})", *(f"{p} {_version(p)}" for p in PACKAGES)])
-    return (f"<h3>CodeSynth Studio {__version__}</h3>"
-            "<p>Sample, rank and test code candidates, after the Codex paper "
-            "(Chen et al. 2021, “Evaluating Large Language Models Trained on Code”).</p>"
-            f"<p><b>Model:</b> {model}</p>"
-            f"<p><b>Python</b> {platform.python_version()} on {platform.system()} {platform.machine()}; {versions}</p>"
-            f"<p><b>Licences</b><br>{'<br>'.join(LICENCES)}</p>")
+    versions = ", ".join(
+        [f"PySide6 {PySide6.__version__} (Qt {qVersion()})", *(f"{p} {_version(p)}" for p in PACKAGES)]
+    )
+    return (
+        f"<h3>CodeSynth Studio {__version__}</h3>"
+        "<p>Sample, rank and test code candidates, after the Codex paper "
+        "(Chen et al. 2021, “Evaluating Large Language Models Trained on Code”).</p>"
+        f"<p><b>Model:</b> {model}</p>"
+        f"<p><b>Python</b> {platform.python_version()} on {platform.system()} {platform.machine()}; {versions}</p>"
+        f"<p><b>Licences</b><br>{'<br>'.join(LICENCES)}</p>"
+    )
 
 
 def usage_url() -> QUrl:
@@ -49,8 +54,13 @@ def usage_url() -> QUrl:
 
 
 def show_about(parent, info) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Information, "About CodeSynth Studio", about_text(info),
-                      QMessageBox.StandardButton.Close, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "About CodeSynth Studio",
+        about_text(info),
+        QMessageBox.StandardButton.Close,
+        parent,
+    )
     box.open()
     return box
 

@@ -1,5 +1,6 @@
 """`codesynth-studio`: starts the desktop app. torch is never imported here: the model lives in
 the engine process, started once the window is up."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="codesynth-studio", description="Desktop code synthesis workbench.")
     parser.add_argument("--model", help="model to load at start: 'default', a Hugging Face folder or a .gguf file")
     parser.add_argument("--color-scheme", choices=("auto", "light", "dark"), default="auto")
-    parser.add_argument("--exit-when-shown", action="store_true",
-                        help="print the milliseconds until the window was shown, then quit (for benchmarks)")
+    parser.add_argument(
+        "--exit-when-shown",
+        action="store_true",
+        help="print the milliseconds until the window was shown, then quit (for benchmarks)",
+    )
     return parser.parse_args(argv)
 
 
@@ -55,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(model_spec=args.model)
     window.show()
     if args.exit_when_shown:
+
         def report() -> None:
             print(f"shown_ms={(time.perf_counter() - started) * 1000:.0f}", flush=True)
             window.close()

@@ -1,6 +1,7 @@
 """The Workbench's "Rank by back-translation": asks the engine process for the back-translation
 log-probs of the finished candidates that have none yet, when that ranking is chosen or when a
 generation ends while it is chosen, and re-ranks the table as the scores arrive."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QObject

@@ -5,6 +5,7 @@ agreement (or cluster before that data exists) runs them again with tests the mo
 
 The examination is background work: it waits while the model generates or runs another job,
 Stop ends it and it is not started again by itself, and a new Generate first stops it (`give_way`)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -70,8 +71,15 @@ class BehaviourRanker(QObject):
             return
         self.running = key
         self.stopped.discard(key)
-        c.engine.run_job(EXAMINE, prompt=c.run.prompt, entry_point=c.run.entry_point, completions=self._completions(),
-                         user_tests=c.run.tests or None, model_tests=key[1], seed=model.seed)
+        c.engine.run_job(
+            EXAMINE,
+            prompt=c.run.prompt,
+            entry_point=c.run.entry_point,
+            completions=self._completions(),
+            user_tests=c.run.tests or None,
+            model_tests=key[1],
+            seed=model.seed,
+        )
 
     def give_way(self, then: Callable[[], None]) -> bool:
         """Stops a running examination so the user's new work can start; `then` runs once it has
@@ -92,11 +100,15 @@ class BehaviourRanker(QObject):
         if snapshot["agreement"] is not None:
             model.set_scores(AGREEMENT, snapshot["agreement"], replace=True)
         if snapshot["model_tests"]:
-            what = (f"Candidates run on {snapshot['inputs']} inputs and {snapshot['tests']} tests the model wrote"
-                    f" ({snapshot['dropped']} unusable dropped).")
+            what = (
+                f"Candidates run on {snapshot['inputs']} inputs and {snapshot['tests']} tests the model wrote"
+                f" ({snapshot['dropped']} unusable dropped)."
+            )
             if snapshot["unavailable"] is not None and model.ranking == AGREEMENT:
-                what = (f"Agreement ranking is unavailable: {snapshot['unavailable']}; the candidates stay"
-                        f" ranked by mean log-prob. " + what)
+                what = (
+                    f"Agreement ranking is unavailable: {snapshot['unavailable']}; the candidates stay"
+                    f" ranked by mean log-prob. " + what
+                )
             c.info.emit(what)
 
     def _on_end(self, *_message) -> None:

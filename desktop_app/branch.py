@@ -1,6 +1,7 @@
 """A branch from a token: a new candidate that writes what another one wrote up to a token, then an
 alternative the model offered there, and continues from that forced prefix with the run's
 parameters (issue 20). Pure functions; Qt-free."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace

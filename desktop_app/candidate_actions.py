@@ -1,6 +1,7 @@
 """What the user does with the selected candidate: see it (tokens, outcome, console), copy it,
 save it, or put the whole function in the prompt editor. Mixed into the main window, whose table,
 details, console and controller it uses."""
+
 from __future__ import annotations
 
 from PySide6.QtGui import QGuiApplication

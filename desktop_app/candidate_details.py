@@ -1,6 +1,7 @@
 """The selected candidate: its code with the probability heat overlay, the next-token distribution
 at the token under the caret, its test outcome (the failing assertion and the output), and the
 actions on it."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -26,14 +27,19 @@ from desktop_app.token_heat_view import TokenHeatView
 if TYPE_CHECKING:
     from desktop_app.main_window import MainWindow
 
-FINISHED_BY = {"stop": "a stop sequence", "eos": "the model's end of text", "length": "the token limit",
-               "cancelled": "Stop (it was cut off and not tested)"}
+FINISHED_BY = {
+    "stop": "a stop sequence",
+    "eos": "the model's end of text",
+    "length": "the token limit",
+    "cancelled": "Stop (it was cut off and not tested)",
+}
 
 
 def outcome_text(entry: Entry) -> str:
     if entry.test == CANCELLED:
-        return "Tests: not run. Generation was stopped before this candidate was finished, so it is not " \
-               "counted in pass@k."
+        return (
+            "Tests: not run. Generation was stopped before this candidate was finished, so it is not counted in pass@k."
+        )
     if entry.test != DONE:
         return f"Tests: {badge(entry)}"
     r = entry.test_result()
@@ -94,12 +100,16 @@ class CandidateDetails(QWidget):
             self.warning.setText("")
             return
         c = entry.candidate
-        self.distribution.show_message("Click a token (or move the caret to it) to see the distribution the model "
-                                       "drew it from; right click it to continue from another token.")
+        self.distribution.show_message(
+            "Click a token (or move the caret to it) to see the distribution the model "
+            "drew it from; right click it to continue from another token."
+        )
         copies = f", {entry.copies} identical samples" if entry.copies > 1 else ""
-        self.title.setText(f"Candidate #{c.index} — rank {entry.rank}, mean log-prob {c.mean_logprob:.3f}, "
-                           f"{len(c.token_ids)} tokens, ended by {FINISHED_BY.get(c.finish_reason, c.finish_reason)}"
-                           f"{copies}{f', {entry.branch.note()}' if entry.branch else ''}")
+        self.title.setText(
+            f"Candidate #{c.index} — rank {entry.rank}, mean log-prob {c.mean_logprob:.3f}, "
+            f"{len(c.token_ids)} tokens, ended by {FINISHED_BY.get(c.finish_reason, c.finish_reason)}"
+            f"{copies}{f', {entry.branch.note()}' if entry.branch else ''}"
+        )
         warnings = "; ".join(notes(entry))
         self.warning.setText(f"⚠ {warnings[:1].upper()}{warnings[1:]}." if warnings else "")
 

@@ -1,5 +1,6 @@
 """The candidates table: one source row per sample, in arrival order. Rank, duplicate groups
 and test state are recomputed as candidates finish; a proxy sorts by rank and hides duplicates."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,18 @@ from desktop_app.branch import Branch
 if TYPE_CHECKING:  # for types only: the app imports sandbox.results lazily (see run_controller.show_saved)
     from sandbox.results import RunResult
 
-COLUMNS = ("Rank", "Mean log-prob", "Sum log-prob", "Tests", "Behaves like", "Notes", "Tokens", "Time", "Copies",
-           "Program")
+COLUMNS = (
+    "Rank",
+    "Mean log-prob",
+    "Sum log-prob",
+    "Tests",
+    "Behaves like",
+    "Notes",
+    "Tokens",
+    "Time",
+    "Copies",
+    "Program",
+)
 # The invalid index: the parent of top-level rows (Qt passes it when asking for those counts).
 _ROOT = QModelIndex()
 RANK, MEAN, SUM, TESTS, BEHAVES, NOTES, TOKENS, TIME, COPIES, PROGRAM = range(len(COLUMNS))
@@ -27,12 +38,23 @@ HIDDEN_ROLE = Qt.ItemDataRole.UserRole + 2
 UNRANKED = 1 << 20  # rows still streaming sort after every ranked row
 
 GENERATING, NO_TESTS, QUEUED, RUNNING, DONE, NOT_TESTED = (
-    "generating", "no tests", "queued", "running", "done", "not tested")
+    "generating",
+    "no tests",
+    "queued",
+    "running",
+    "done",
+    "not tested",
+)
 # Stopped before it finished: a cut-off program is not a failure, so it is neither tested nor
 # counted in pass@k.
 CANCELLED = "stopped, not tested"
-STATUS_WORDS = {"timeout": "timed out", "error": "error", "crash": "crashed", "memory_limit": "crashed (memory)",
-                "sandbox_error": "sandbox error"}
+STATUS_WORDS = {
+    "timeout": "timed out",
+    "error": "error",
+    "crash": "crashed",
+    "memory_limit": "crashed (memory)",
+    "sandbox_error": "sandbox error",
+}
 
 
 @dataclass
@@ -221,8 +243,12 @@ class CandidatesModel(QAbstractTableModel):
             return QColor(colour) if role == Qt.ItemDataRole.BackgroundRole else QColor("white")
         if column == NOTES and role == Qt.ItemDataRole.ForegroundRole and notes(entry):
             return QColor(theme.RUNNING)
-        if role == Qt.ItemDataRole.FontRole and entry.test != CANCELLED and entry.candidate is not None \
-                and entry.candidate.degenerate:
+        if (
+            role == Qt.ItemDataRole.FontRole
+            and entry.test != CANCELLED
+            and entry.candidate is not None
+            and entry.candidate.degenerate
+        ):
             font = QFont()
             font.setItalic(True)
             return font
@@ -263,8 +289,13 @@ class CandidatesModel(QAbstractTableModel):
             return " ⏎ ".join(line.strip() for line in text.strip().splitlines())[:200]
         if c is None:
             return str(entry.deltas) if column == TOKENS else ""
-        return {MEAN: f"{c.mean_logprob:.3f}", SUM: f"{c.sum_logprob:.2f}", TOKENS: str(len(c.token_ids)),
-                TIME: f"{c.elapsed_s:.1f} s", COPIES: f"×{entry.copies}" if entry.copies > 1 else ""}.get(column)
+        return {
+            MEAN: f"{c.mean_logprob:.3f}",
+            SUM: f"{c.sum_logprob:.2f}",
+            TOKENS: str(len(c.token_ids)),
+            TIME: f"{c.elapsed_s:.1f} s",
+            COPIES: f"×{entry.copies}" if entry.copies > 1 else "",
+        }.get(column)
 
     def _sort_key(self, entry: Entry, column: int):
         c = entry.candidate
@@ -277,8 +308,14 @@ class CandidatesModel(QAbstractTableModel):
             return "; ".join(notes(entry))
         if column == RANK or c is None:
             return entry.rank if entry.rank is not None else UNRANKED + entry.index
-        return {MEAN: -c.mean_logprob, SUM: -c.sum_logprob, TOKENS: len(c.token_ids),
-                TIME: c.elapsed_s, COPIES: -entry.copies, PROGRAM: str(entry.index)}[column]
+        return {
+            MEAN: -c.mean_logprob,
+            SUM: -c.sum_logprob,
+            TOKENS: len(c.token_ids),
+            TIME: c.elapsed_s,
+            COPIES: -entry.copies,
+            PROGRAM: str(entry.index),
+        }[column]
 
 
 class RankedProxy(QSortFilterProxyModel):

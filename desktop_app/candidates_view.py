@@ -1,4 +1,5 @@
 """The ranked candidates table."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal

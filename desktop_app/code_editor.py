@@ -1,5 +1,6 @@
 """A Python editor: pygments highlighting (qtconsole's highlighter), line numbers, auto-indent,
 and .py files dropped onto it."""
+
 from __future__ import annotations
 
 from pygments.lexers import PythonLexer

@@ -6,6 +6,7 @@ saved at each change and reopened from History.
 A change costs one core.compare (milliseconds, no model or sandbox); the figure takes a second or
 more to draw, so it is drawn in a helper process (started at the first drawing, kept for the
 next) and shown when it comes: a thread would hold the GIL and slow every GUI event meanwhile."""
+
 from __future__ import annotations
 
 from pygments.lexers import DiffLexer
@@ -38,8 +39,10 @@ from desktop_app.presentation import text_scale
 from desktop_app.titled import titled
 
 KIND = "compare"
-IDLE_TEXT = ("Pin 2 to 4 runs to compare them: a Workbench run or a sweep from History (right-click, "
-             "Pin to Compare), or an eval run directory.")
+IDLE_TEXT = (
+    "Pin 2 to 4 runs to compare them: a Workbench run or a sweep from History (right-click, "
+    "Pin to Compare), or an eval run directory."
+)
 
 
 def _code_view(parent, lexer=None) -> CodeEditor:
@@ -160,8 +163,10 @@ class CompareTab(QWidget):
             return False
         if len(self.runs) + len(new) > cmp.MAX_RUNS:
             room = cmp.MAX_RUNS - len(self.runs)
-            self.error.emit(f"Compare holds at most {cmp.MAX_RUNS} runs: this adds {len(new)} and there is room for "
-                            f"{room}; unpin some first{' or pin one temperature at a time' if len(new) > 1 else ''}.")
+            self.error.emit(
+                f"Compare holds at most {cmp.MAX_RUNS} runs: this adds {len(new)} and there is room for "
+                f"{room}; unpin some first{' or pin one temperature at a time' if len(new) > 1 else ''}."
+            )
             return False
         self.runs.extend(new)
         # Pinned runs keep their letters, so the diff chosen still names the same candidates.
@@ -202,8 +207,7 @@ class CompareTab(QWidget):
     def document(self) -> dict:
         if len(self._documents) != len(self.runs):
             self._documents = [run.to_json() for run in self.runs]
-        return {"runs": self._documents,
-                "diff": [self.diff_left.currentData(), self.diff_right.currentData()]}
+        return {"runs": self._documents, "diff": [self.diff_left.currentData(), self.diff_right.currentData()]}
 
     def restore(self, session_id: int, document: dict) -> None:
         self.session_id = session_id
@@ -241,9 +245,14 @@ class CompareTab(QWidget):
             self._fill_diff_choices(None)
             return
         self.comparison = cmp.compare(self.runs)
-        self.status.setText(f"Best candidates and diffs of {self.comparison.focus}."
-                            + (" Same in every run: " + ", ".join(f"{k} {v}" for k, v in self.comparison.common)
-                               if self.comparison.common else ""))
+        self.status.setText(
+            f"Best candidates and diffs of {self.comparison.focus}."
+            + (
+                " Same in every run: " + ", ".join(f"{k} {v}" for k, v in self.comparison.common)
+                if self.comparison.common
+                else ""
+            )
+        )
         self._show_table(self.comparison)
         self._show_best()
         self._fill_diff_choices(self.comparison, diff)
@@ -252,7 +261,7 @@ class CompareTab(QWidget):
     def _show_table(self, comparison: cmp.Comparison) -> None:
         rows = cmp.table(comparison)
         self.table.setColumnCount(len(comparison.runs))
-        self.table.setHorizontalHeaderLabels(list(cmp.LETTERS[:len(comparison.runs)]))
+        self.table.setHorizontalHeaderLabels(list(cmp.LETTERS[: len(comparison.runs)]))
         for column, header in enumerate(comparison.headers):
             item = self.table.horizontalHeaderItem(column)
             if item is not None:  # set by setHorizontalHeaderLabels just above
@@ -274,14 +283,15 @@ class CompareTab(QWidget):
             best = stats[i].best if i < len(stats) else None
             verdict = "" if best is None else {True: " ✓ passes", False: " ✗ fails", None: " untested"}[best.passed]
             title.setText(f"<b>{cmp.LETTERS[i]}</b>" + ("" if best is None else f" #{best.index}{verdict}"))
-            title.setStyleSheet("" if best is None or best.passed is None else
-                                f"color: {theme.PASS if best.passed else theme.FAIL}")
+            title.setStyleSheet(
+                "" if best is None or best.passed is None else f"color: {theme.PASS if best.passed else theme.FAIL}"
+            )
             view.setPlainText("" if best is None else best.completion)
 
     def _fill_diff_choices(self, comparison: cmp.Comparison | None, chosen: list | None = None) -> None:
         entries = []
         if comparison is not None:
-            for run, letter in enumerate(cmp.LETTERS[:len(comparison.runs)]):
+            for run, letter in enumerate(cmp.LETTERS[: len(comparison.runs)]):
                 for sample in cmp.focus_candidates(comparison, run):
                     score = "—" if sample.mean_logprob is None else f"{sample.mean_logprob:.3f}"
                     verdict = {True: "passes", False: "fails", None: "untested"}[sample.passed]
@@ -319,7 +329,9 @@ class CompareTab(QWidget):
         # again in the other style, or with larger text.
         dark, scale = theme.is_dark(), text_scale(self)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange) and (dark, scale) != (
-                self._dark, self._text_scale):
+            self._dark,
+            self._text_scale,
+        ):
             self._dark, self._text_scale = dark, scale
             if self.comparison is not None:
                 self._draw(self.comparison)

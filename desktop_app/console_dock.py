@@ -5,6 +5,7 @@ slows the start of the app. The console appears once the kernel has answered on 
 and its output channels: ZeroMQ drops output published before the subscription is connected (its
 "slow joiner"), so a first command sent any earlier could run and show nothing.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -18,8 +19,10 @@ if TYPE_CHECKING:  # imported when the dock is first shown
     from sandbox.kernel import SandboxedKernel
 
 PROBE_MS = 250
-BANNER = ("Sandboxed Python (no network, no host files). The selected candidate is defined as\n"
-          "`candidate`; its source is in `source`.\n")
+BANNER = (
+    "Sandboxed Python (no network, no host files). The selected candidate is defined as\n"
+    "`candidate`; its source is in `source`.\n"
+)
 
 
 class ConsoleDock(QDockWidget):

@@ -1,4 +1,5 @@
 """Sampling controls, the paper's presets, and their conversion to `SamplingParams`."""
+
 from __future__ import annotations
 
 import codecs
@@ -32,8 +33,7 @@ PRESETS = {
     "pass@1 (T=0.2)": {"temperature": 0.2, "top_p": 0.95, "n": 20},
     "pass@100 (T=0.8)": {"temperature": 0.8, "top_p": 0.95, "n": 200},
 }
-MODES = {"auto": "auto (instruct if the model has a chat template)", "completion": "completion",
-         "instruct": "instruct"}
+MODES = {"auto": "auto (instruct if the model has a chat template)", "completion": "completion", "instruct": "instruct"}
 
 
 def _escape(stop: str) -> str:

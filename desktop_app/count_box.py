@@ -1,5 +1,6 @@
 """A count the user types (samples, programs): a number outside the allowed range is never
 silently cut or reverted without a word; the box keeps its value and says why, right beside it."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -43,8 +44,9 @@ class CountBox(QSpinBox):
         number = _number(text)
         if number is not None and number < self.minimum():
             # Qt puts the old value back when the box loses focus; say so.
-            self.refused.emit(f"At least {self.minimum():,}: {number:,} was not taken, the count stays "
-                              f"{self.value():,}.")
+            self.refused.emit(
+                f"At least {self.minimum():,}: {number:,} was not taken, the count stays {self.value():,}."
+            )
         return super().fixup(text)
 
 

@@ -1,6 +1,7 @@
 """The Demo menu: record what the presenter does into a demo script, save it, open one and play it
 a step at a time (Space, → or Page Down, the keys a presenter's clicker sends), with the step to
 come shown in the status bar."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -28,8 +29,12 @@ class DemoMenu:
         self.step_label.setStyleSheet("font-weight: bold")
         self.step_label.hide()
         window.status.insertPermanentWidget(0, self.step_label, 1)
-        self.record_action = self._action("&Record demo script", "Ctrl+Shift+R", self.set_recording,
-                                          "Record every run, branch, token, temperature, pin and tab from now on")
+        self.record_action = self._action(
+            "&Record demo script",
+            "Ctrl+Shift+R",
+            self.set_recording,
+            "Record every run, branch, token, temperature, pin and tab from now on",
+        )
         self.record_action.setCheckable(True)
         self.save_action = self._action("&Save demo script…", "Ctrl+Alt+R", lambda: self.save_script())
         self.open_action = self._action("&Open and play demo script…", "Ctrl+Alt+O", lambda: self.open_script())
@@ -49,7 +54,9 @@ class DemoMenu:
         action = QAction(text, self.window)
         action.setShortcuts([QKeySequence(k) for k in (keys if isinstance(keys, list) else [keys])])
         action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')} ({action.shortcut().toString()})")
-        action.triggered.connect(lambda _checked=False: slot() if not action.isCheckable() else slot(action.isChecked()))
+        action.triggered.connect(
+            lambda _checked=False: slot() if not action.isCheckable() else slot(action.isChecked())
+        )
         self.window.addAction(action)  # its keys work in presentation mode, with the menu bar's menus unopened
         return action
 
@@ -57,15 +64,18 @@ class DemoMenu:
         if on:
             self.player.stop()  # a script plays or records, not both: the played steps would be recorded
             self.recorder.start()
-            self.window.message.info("Recording a demo script: generate with a fixed seed, then Demo > Save demo "
-                                     "script…")
+            self.window.message.info(
+                "Recording a demo script: generate with a fixed seed, then Demo > Save demo script…"
+            )
         else:
             self.recorder.stop()
 
     def save_script(self, path: str | None = None) -> bool:
         if not self.recorder.steps:
-            self.window.message.error("There is no demo script to save: choose Demo > Record demo script, then "
-                                      "generate, branch or show tokens.")
+            self.window.message.error(
+                "There is no demo script to save: choose Demo > Record demo script, then "
+                "generate, branch or show tokens."
+            )
             return False
         path = path or QFileDialog.getSaveFileName(self.window, "Save demo script", "demo.json", FILTER)[0]
         if not path:
@@ -106,7 +116,10 @@ class DemoMenu:
         self.next_action.setEnabled(self.player.can_advance())
         self.stop_action.setEnabled(playing)
         self.save_action.setEnabled(bool(self.recorder.steps))
-        text = self.player.step_text() if playing else (
-            f"● Recording demo script: {len(self.recorder.steps)} steps" if recording else "")
+        text = (
+            self.player.step_text()
+            if playing
+            else (f"● Recording demo script: {len(self.recorder.steps)} steps" if recording else "")
+        )
         self.step_label.setText(text)
         self.step_label.setVisible(bool(text))

@@ -6,6 +6,7 @@ find the candidates they name. Generating goes to the engine process the window 
 
 A step that cannot run here (a candidate the run lacks) says why in one sentence and the script
 goes on with the next."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -43,10 +44,17 @@ class DemoPlayer(QObject):
         c.run_started.connect(self._on_run_started)  # after WorkbenchRecorder's: the session id is set
         c.run_finished.connect(self._on_run_finished)
         c.engine.state_changed.connect(lambda _state: self._check_ready())
-        self._apply: dict[type, Callable[[Any], object]] = {ds.SetProblem: self._set_problem, ds.SetParams: self._set_params, ds.Generate: self._generate,
-                       ds.SelectCandidate: lambda s: self._select(s.candidate), ds.ShowToken: self._show_token,
-                       ds.Branch: self._branch, ds.SetTemperature: self._set_temperature, ds.PinRun: self._pin,
-                       ds.ShowTab: lambda s: self.window.tabs.setCurrentWidget(tab_widget(self.window, s.tab))}
+        self._apply: dict[type, Callable[[Any], object]] = {
+            ds.SetProblem: self._set_problem,
+            ds.SetParams: self._set_params,
+            ds.Generate: self._generate,
+            ds.SelectCandidate: lambda s: self._select(s.candidate),
+            ds.ShowToken: self._show_token,
+            ds.Branch: self._branch,
+            ds.SetTemperature: self._set_temperature,
+            ds.PinRun: self._pin,
+            ds.ShowTab: lambda s: self.window.tabs.setCurrentWidget(tab_widget(self.window, s.tab)),
+        }
 
     @property
     def playing(self) -> bool:
@@ -105,9 +113,18 @@ class DemoPlayer(QObject):
 
     def _set_params(self, step: ds.SetParams) -> None:
         p = step.sampling_params()
-        self.window.controls.set_params({"n": p.n, "temperature": p.temperature, "top_p": p.top_p, "top_k": p.top_k,
-                                         "max_new_tokens": p.max_new_tokens, "seed": p.seed, "stop": p.stop,
-                                         "mode": p.mode})
+        self.window.controls.set_params(
+            {
+                "n": p.n,
+                "temperature": p.temperature,
+                "top_p": p.top_p,
+                "top_k": p.top_k,
+                "max_new_tokens": p.max_new_tokens,
+                "seed": p.seed,
+                "stop": p.stop,
+                "mode": p.mode,
+            }
+        )
 
     def _await_run(self) -> None:
         self.waiting, self._finished = True, False
@@ -120,7 +137,9 @@ class DemoPlayer(QObject):
 
     def _candidate(self, index: int):
         run = self.window.controller.run
-        entry = next((e for e in self.window.model.entries if e.candidate is not None and e.candidate.index == index), None)
+        entry = next(
+            (e for e in self.window.model.entries if e.candidate is not None and e.candidate.index == index), None
+        )
         if run is None or entry is None:
             raise StepFailed(f"the run has no finished candidate #{index}")
         return entry.candidate

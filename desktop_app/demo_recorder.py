@@ -2,6 +2,7 @@
 parameters and Generate of each Workbench run, the candidate and token shown, the temperature
 slider, branches, pins to Compare and tab changes. Only the window's own signals are listened to,
 so recording changes nothing the presenter does."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -23,7 +24,9 @@ def tab_kind(window: MainWindow, widget) -> str | None:
 
 def tab_widget(window: MainWindow, kind: str):
     """The tab that `kind` (one of core.demo_script.TABS) names."""
-    return next(window.tabs.widget(i) for i in range(window.tabs.count()) if tab_kind(window, window.tabs.widget(i)) == kind)
+    return next(
+        window.tabs.widget(i) for i in range(window.tabs.count()) if tab_kind(window, window.tabs.widget(i)) == kind
+    )
 
 
 class DemoRecorder(QObject):
@@ -67,8 +70,10 @@ class DemoRecorder(QObject):
         try:
             params_step = ds.params_step(params)
         except ValueError as exc:
-            self.window.message.info(f"The demo script leaves this run out: {exc}. Untick Seed: random in the "
-                                     f"Parameters and generate again to record it.")
+            self.window.message.info(
+                f"The demo script leaves this run out: {exc}. Untick Seed: random in the "
+                f"Parameters and generate again to record it."
+            )
             return
         if self._latest(ds.SetParams) != params_step:  # first: it replaces a temperature moved just before
             self._add(params_step)
@@ -99,5 +104,7 @@ class DemoRecorder(QObject):
         if session_id in self._runs:
             self._add(ds.PinRun(self._runs.index(session_id)))
         else:
-            self.window.message.info("The demo script leaves this pin out: only runs generated while recording "
-                                     "can be pinned again when it plays.")
+            self.window.message.info(
+                "The demo script leaves this pin out: only runs generated while recording "
+                "can be pinned again when it plays."
+            )

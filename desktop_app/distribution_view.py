@@ -6,6 +6,7 @@ top-k and top-p (filled bar; grey and empty outside the nucleus), with a line at
 The logits of a position are asked for once (desktop_app.token_explorer); moving the Parameters
 dock's temperature, top-k or top-p only reshapes them here (core.distribution.shape, about a
 millisecond for one vector): no forward pass."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
@@ -32,8 +33,10 @@ def summary_text(shaped, temperature: float, top_k: int, top_p: float) -> str:
     """One line under the plot: what the sampler can draw, and how much of it the plot shows."""
     if temperature == 0:
         return f"{knobs_text(temperature, top_k, top_p)}: greedy, the likeliest token is always written."
-    return (f"{knobs_text(temperature, top_k, top_p)}: the sampler draws from {shaped.kept} token"
-            f"{'s' * (shaped.kept != 1)}; {shaped.shaped_mass_shown:.1%} of draws land on a token shown.")
+    return (
+        f"{knobs_text(temperature, top_k, top_p)}: the sampler draws from {shaped.kept} token"
+        f"{'s' * (shaped.kept != 1)}; {shaped.shaped_mass_shown:.1%} of draws land on a token shown."
+    )
 
 
 class DistributionPlot(QWidget):
@@ -70,21 +73,29 @@ class DistributionPlot(QWidget):
         kept_shown = sum(1 for p in self.shaped.shaped[:rows] if p > 0)
         bold = QFont(painter.font())
         bold.setBold(True)
-        for row, (token, raw, drawn) in enumerate(zip(self.shaped.token_ids[:rows], self.shaped.raw, self.shaped.shaped)):
+        for row, (token, raw, drawn) in enumerate(
+            zip(self.shaped.token_ids[:rows], self.shaped.raw, self.shaped.shaped)
+        ):
             y = 2 + row * row_h
             inside = drawn > 0
             painter.setFont(bold if token == self.chosen else self.font())
             painter.setPen(text_colour if inside else grey)
             marker = "▶ " if token == self.chosen else ""
-            painter.drawText(QRectF(0, y, label_w - 6, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             marker + self.labels[row])
+            painter.drawText(
+                QRectF(0, y, label_w - 6, row_h),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                marker + self.labels[row],
+            )
             bar = QRectF(label_w, y + row_h * 0.15, bar_w * drawn / top, row_h * 0.7)
             painter.fillRect(bar, QColor(SHAPED_COLOUR) if inside else grey)
             painter.setPen(QPen(text_colour if inside else grey, 1.2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(QRectF(label_w, y + row_h * 0.15, bar_w * raw / top, row_h * 0.7))
-            painter.drawText(QRectF(label_w + bar_w + 4, y, value_w, row_h), Qt.AlignmentFlag.AlignVCenter,
-                             f"{raw:.3f} → {drawn:.3f}")
+            painter.drawText(
+                QRectF(label_w + bar_w + 4, y, value_w, row_h),
+                Qt.AlignmentFlag.AlignVCenter,
+                f"{raw:.3f} → {drawn:.3f}",
+            )
         if kept_shown < rows:  # the nucleus ends inside the plot: a line where it is cut
             y = 2 + kept_shown * row_h
             painter.setPen(QPen(QColor(theme.FAIL), 2, Qt.PenStyle.DashLine))
@@ -102,9 +113,11 @@ class DistributionView(QWidget):
         self.plot = DistributionPlot(self)
         self.summary = QLabel(self, wordWrap=True)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.summary.setToolTip("Outlined bar: the model's own probability. Filled bar: the probability the "
-                                "sampler draws the token with after temperature, top-k and top-p. Grey: outside "
-                                "the nucleus, never drawn. Dashed line: the nucleus cut.")
+        self.summary.setToolTip(
+            "Outlined bar: the model's own probability. Filled bar: the probability the "
+            "sampler draws the token with after temperature, top-k and top-p. Grey: outside "
+            "the nucleus, never drawn. Dashed line: the nucleus cut."
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)

@@ -1,6 +1,7 @@
 """The Docstrings tab (reverse mode, the paper's Codex-D): code in, ranked docstrings out, each with
 its back-translation score; the chosen one goes into the code through the editor's cursor, so
 Undo takes it out again."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
@@ -31,19 +32,29 @@ from desktop_app.jobs.docstrings_job import COPIES_CODE, NO_INPUTS, OFF, PENDING
 from desktop_app.prompt_files import PY_FILTER
 from desktop_app.tests_editor import TestsEditor
 
-CODE_PLACEHOLDER = "Paste a function (or a module with several), open a .py file or drop one here.\n\n" \
-                   "def hypot(a, b):\n    return (a * a + b * b) ** 0.5\n"
-TESTS_PLACEHOLDER = "Optional: calls that give example inputs for the back-translation check, e.g.\n" \
-                    "assert hypot(3, 4) == 5.0"
+CODE_PLACEHOLDER = (
+    "Paste a function (or a module with several), open a .py file or drop one here.\n\n"
+    "def hypot(a, b):\n    return (a * a + b * b) ** 0.5\n"
+)
+TESTS_PLACEHOLDER = (
+    "Optional: calls that give example inputs for the back-translation check, e.g.\nassert hypot(3, 4) == 5.0"
+)
 COLUMNS = ("Rank", "Mean log-prob", "Back-translation", "Copies code", "Docstring")
 RANK, MEAN, BACK, COPIES = range(4)
-BACK_TRANSLATION_TIP = ("Back-translation: the model writes programs from the signature and this docstring alone; "
-                        "the percentage is the share of them that return what your function returns on the example "
-                        "inputs. Higher means the docstring says what the code does.")
+BACK_TRANSLATION_TIP = (
+    "Back-translation: the model writes programs from the signature and this docstring alone; "
+    "the percentage is the share of them that return what your function returns on the example "
+    "inputs. Higher means the docstring says what the code does."
+)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 MAX_SAMPLES = 50  # back-translation programs per docstring
-SCORE_TEXT = {PENDING: "…", NO_INPUTS: "n/a (no example inputs)", OFF: "off", COPIES_CODE: "failure (copies code)",
-              STOPPED: "not scored (stopped)"}
+SCORE_TEXT = {
+    PENDING: "…",
+    NO_INPUTS: "n/a (no example inputs)",
+    OFF: "off",
+    COPIES_CODE: "failure (copies code)",
+    STOPPED: "not scored (stopped)",
+}
 
 
 class SortItem(QTableWidgetItem):
@@ -57,9 +68,13 @@ def _cells(rank: int, row: dict, running: bool) -> list[tuple[str, object]]:
     """(text, sort value) of each column of a docstring's row."""
     mean = row["mean_logprob"]
     score = row["score"] if row["status"] == SCORED else -1.0  # unscored sorts below 0%
-    return [(str(rank), rank), ("—" if mean is None else f"{mean:.3f}", float("-inf") if mean is None else mean),
-            (score_text(row, running), score), ("yes" if row["copies_code"] else "", int(row["copies_code"])),
-            (row["text"].split("\n", 1)[0], row["text"])]
+    return [
+        (str(rank), rank),
+        ("—" if mean is None else f"{mean:.3f}", float("-inf") if mean is None else mean),
+        (score_text(row, running), score),
+        ("yes" if row["copies_code"] else "", int(row["copies_code"])),
+        (row["text"].split("\n", 1)[0], row["text"]),
+    ]
 
 
 def score_text(row: dict, running: bool) -> str:
@@ -92,8 +107,10 @@ class DocstringsTab(JobTab):
         open_button = QPushButton("Open .py…", self, clicked=lambda: self.open_file())  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         save_button = QPushButton("Save code as…", self, clicked=lambda: self.save_code())  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.samples = CountBox(0, MAX_SAMPLES, 5, "more programs per docstring take long and change little", self)
-        self.samples.setToolTip("Programs written from the signature and each docstring, run against the original "
-                                "on the example inputs (0: no back-translation check)")
+        self.samples.setToolTip(
+            "Programs written from the signature and each docstring, run against the original "
+            "on the example inputs (0: no back-translation check)"
+        )
         top = QHBoxLayout()
         top.addWidget(QLabel("Function:"))
         top.addWidget(self.function_box, 1)
@@ -119,8 +136,9 @@ class DocstringsTab(JobTab):
         tests_box = QWidget(self)
         tests_layout = QVBoxLayout(tests_box)
         tests_layout.setContentsMargins(0, 0, 0, 0)
-        tests_layout.addWidget(QLabel("<b>Calls that give example inputs</b> (optional; doctests count too)",
-                                      wordWrap=True))
+        tests_layout.addWidget(
+            QLabel("<b>Calls that give example inputs</b> (optional; doctests count too)", wordWrap=True)
+        )
         tests_layout.addWidget(self.tests, 1)
         tests_layout.addLayout(bottom)
         inputs = QSplitter(Qt.Orientation.Vertical, self)
@@ -242,8 +260,15 @@ class DocstringsTab(JobTab):
             return
         shown, name = self.snapshot, self.function_box.currentText()
         self.show_snapshot(None)  # the new run's session starts without the old results
-        if not self.jobs.start(self, f"Docstrings for {name}", code=self.code.toPlainText(), function=name,
-                               tests=self.tests.text(), params=params, back_translation_samples=self.samples.value()):
+        if not self.jobs.start(
+            self,
+            f"Docstrings for {name}",
+            code=self.code.toPlainText(),
+            function=name,
+            tests=self.tests.text(),
+            params=params,
+            back_translation_samples=self.samples.value(),
+        ):
             self.show_snapshot(shown)
 
     def show_snapshot(self, snapshot: dict | None) -> None:
@@ -262,8 +287,10 @@ class DocstringsTab(JobTab):
                     good = row["status"] == SCORED and row["score"] >= 0.5
                     item.setForeground(QColor(theme.PASS if good else theme.FAIL))
                 if c == BACK and row["status"] == SCORED:
-                    item.setToolTip(f"{round(row['score'] * samples)} of {samples} programs written from this "
-                                    "docstring alone agree with your function on the example inputs.")
+                    item.setToolTip(
+                        f"{round(row['score'] * samples)} of {samples} programs written from this "
+                        "docstring alone agree with your function on the example inputs."
+                    )
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
         shown = [self._docstring_at(r) for r in range(self.table.rowCount())]
@@ -282,9 +309,11 @@ class DocstringsTab(JobTab):
         checked = sum(r["status"] in (SCORED, PENDING, STOPPED) for r in rows)
         text = f"{len(rows)} docstrings for {name}, best mean log-prob first."
         if checked:
-            text += f" Back-translation: {scored} of {checked} scored, {self.snapshot['samples']} programs each," \
-                    f" on {len(self.snapshot['inputs'])} example inputs; its percentage is the share of programs " \
-                    "written from the docstring alone that agree with your function."
+            text += (
+                f" Back-translation: {scored} of {checked} scored, {self.snapshot['samples']} programs each,"
+                f" on {len(self.snapshot['inputs'])} example inputs; its percentage is the share of programs "
+                "written from the docstring alone that agree with your function."
+            )
         return text + (" Stopped." if self.snapshot["state"] == "stopped" else "")
 
     def job_ended(self, ok: bool) -> None:
@@ -330,8 +359,13 @@ class DocstringsTab(JobTab):
     # -- sessions --------------------------------------------------------------------------------
 
     def document(self) -> dict:
-        return {"code": self.code.toPlainText(), "tests": self.tests.text(),
-                "function": self.function_box.currentText(), "samples": self.samples.value(), "snapshot": self.snapshot}
+        return {
+            "code": self.code.toPlainText(),
+            "tests": self.tests.text(),
+            "function": self.function_box.currentText(),
+            "samples": self.samples.value(),
+            "snapshot": self.snapshot,
+        }
 
     def restore(self, document: dict) -> None:
         replace_all(self.code, document["code"])

@@ -2,6 +2,7 @@
 
 A superqt generator worker reads the pipe, so the GUI thread never blocks on the model.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -56,8 +57,9 @@ class EngineClient(QObject):
             return
         self._conn, child = self._ctx.Pipe()
         self._cancel = self._ctx.Event()
-        self._process = self._ctx.Process(target=engine_process.serve, args=(child, self._cancel),
-                                          name="codesynth-engine", daemon=True)
+        self._process = self._ctx.Process(
+            target=engine_process.serve, args=(child, self._cancel), name="codesynth-engine", daemon=True
+        )
         self._process.start()
         child.close()
         reader = _read_replies(self._conn)

@@ -5,6 +5,7 @@ The model runs in its own process so that importing torch and decoding never tak
 interpreter lock: the window stays responsive, and Stop during a load can end the load at once.
 Commands arrive on a pipe; replies are tuples whose first item names them.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,6 +20,7 @@ JOB_UPDATE_S = 0.25  # a job's snapshots are whole states: the GUI needs only th
 @dataclass(frozen=True)
 class NextTokenLogits:
     """The raw logits the sampler saw at one position of a candidate (desktop_app.distribution_view)."""
+
     key: tuple  # the asker's name for the position
     logits: bytes | None  # float32, one per vocabulary entry; None when they cannot be had
     pieces: dict[int, str] | None = None  # the likeliest tokens, decoded: the GUI has no tokenizer
@@ -33,7 +35,7 @@ def _gpu_stats(device: str) -> dict | None:
     free, total = torch.cuda.mem_get_info()
     try:
         utilisation = torch.cuda.utilization()
-    except Exception:  # needs the optional pynvml package
+    except Exception:  # noqa: BLE001 - needs the optional pynvml package
         utilisation = None
     return {"used_bytes": total - free, "total_bytes": total, "utilisation": utilisation}
 
@@ -90,8 +92,16 @@ def _next_token_logits(conn, engine, key: tuple, prompt: str, written_ids: list[
     # Raw bytes, not a tensor: the GUI turns them into one only when it shapes them, and a pickled
     # tensor would go through torch's shared-memory reductions.
     if not hasattr(engine, "next_token_logits"):
-        conn.send(("next_token_logits", NextTokenLogits(key, None, problem="a server does not give the whole "
-                                                                   "next-token distribution, only its top few log-probs")))
+        conn.send(
+            (
+                "next_token_logits",
+                NextTokenLogits(
+                    key,
+                    None,
+                    problem="a server does not give the whole next-token distribution, only its top few log-probs",
+                ),
+            )
+        )
         return
     try:
         logits = engine.next_token_logits(prompt, written_ids, mode)

@@ -1,4 +1,5 @@
 """File > Example prompts: the shipped classic tasks, each with tests, for the Workbench."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Signal

@@ -1,6 +1,7 @@
 """From examples: a table of inputs and expected outputs plus a plain description becomes a
 function to complete and its tests (shown, editable); Generate writes n functions, tests each
 one, and lists them best first with what each got right, in words."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,10 +36,11 @@ from desktop_app.tests_editor import TestsEditor, syntax_problem
 from desktop_app.titled import titled
 
 DERIVE_DELAY_MS = 300  # rebuild the derived texts after a pause in typing, not on every key
-AGREE = ("The candidates that get every example right also agree on every other input tried "
-         "({inputs} inputs).")
-HAND_EDITED = ("You changed the function or the tests by hand, so they no longer follow the table. "
-               "Press Re-derive to rebuild them from it.")
+AGREE = "The candidates that get every example right also agree on every other input tried ({inputs} inputs)."
+HAND_EDITED = (
+    "You changed the function or the tests by hand, so they no longer follow the table. "
+    "Press Re-derive to rebuild them from it."
+)
 
 
 def _sentence(message: str) -> str:
@@ -248,9 +250,18 @@ class ExamplesTab(JobTab):
             return
         prompt = self.prompt_editor.toPlainText()
         name = entry_point(prompt)
-        if self.jobs.start(self, f"From examples: {name}", prompt=prompt, tests=self.tests_editor.text(),
-                           entry_point=name, header=self.table.header(), rows=self.table.rows(),
-                           description=self.description.text(), params=params, reuse=reuse):
+        if self.jobs.start(
+            self,
+            f"From examples: {name}",
+            prompt=prompt,
+            tests=self.tests_editor.text(),
+            entry_point=name,
+            header=self.table.header(),
+            rows=self.table.rows(),
+            description=self.description.text(),
+            params=params,
+            reuse=reuse,
+        ):
             self._show_question()  # the question is about the table as it was
 
     def answer(self, choice: int) -> None:
@@ -261,8 +272,10 @@ class ExamplesTab(JobTab):
         if snapshot is None or question is None or self.running:
             return
         if self.hand_edited:
-            self.jobs.controller.info.emit("You changed the function or the tests by hand, so a new example "
-                                           "would not reach the tests: press Re-derive, then answer again.")
+            self.jobs.controller.info.emit(
+                "You changed the function or the tests by hand, so a new example "
+                "would not reach the tests: press Re-derive, then answer again."
+            )
             return
         row = answer_row(question["args"], question["answers"][choice]["text"])
         self.table.set_table(self.table.header(), self.table.rows() + [row])
@@ -279,8 +292,14 @@ class ExamplesTab(JobTab):
             item = QListWidgetItem(f"{rank}. {self._verdict_text(candidate)}{note}")
             item.setForeground(QColor(_colour(candidate)) if _colour(candidate) else QBrush())
             cluster = candidate.get("cluster")
-            alike = [f"{cluster} candidates, itself included, give the same answers on the {snapshot['inputs']} inputs"
-                     " tried"] if cluster and snapshot.get("inputs") else []
+            alike = (
+                [
+                    f"{cluster} candidates, itself included, give the same answers on the {snapshot['inputs']} inputs"
+                    " tried"
+                ]
+                if cluster and snapshot.get("inputs")
+                else []
+            )
             item.setToolTip("; ".join(warnings + alike))
             self.candidates.addItem(item)
         indices = [c["index"] for c in snapshot["candidates"]]
@@ -310,8 +329,10 @@ class ExamplesTab(JobTab):
             self.question.setText(question["sentence"] + " Your answer becomes a new example row.")
             for choice, answer in enumerate(question["answers"]):
                 button = QPushButton(answer["text"], self.question_box)
-                button.setToolTip(f"Add the row {self._problem_name()}({question['args']}) → {answer['text']}"
-                                  " and test the candidates again")
+                button.setToolTip(
+                    f"Add the row {self._problem_name()}({question['args']}) → {answer['text']}"
+                    " and test the candidates again"
+                )
                 button.clicked.connect(lambda _checked=False, c=choice: self.answer(c))
                 self.answers.addWidget(button)
                 self.answer_buttons.append(button)
@@ -331,8 +352,10 @@ class ExamplesTab(JobTab):
         found, tested = s["candidates"], [c for c in s["candidates"] if c["verdicts"] is not None]
         every = sum(c["verdicts"].count(None) == len(c["verdicts"]) for c in tested)
         if self.running and s["state"] == "checking":
-            text = (f"{every} of {len(found)} candidates get all {s['examples']} examples right. Looking for inputs "
-                    "on which they disagree…")
+            text = (
+                f"{every} of {len(found)} candidates get all {s['examples']} examples right. Looking for inputs "
+                "on which they disagree…"
+            )
         elif self.running:
             text = f"Writing and testing: {len(found)} of {s['n']} written, {len(tested)} tested…"
         else:
@@ -397,9 +420,16 @@ class ExamplesTab(JobTab):
     # -- the session document ----------------------------------------------------------------------
 
     def document(self) -> dict:
-        return {"header": self.table.header(), "cells": self.table.cells(), "description": self.description.text(),
-                "name": self.name_edit.text(), "prompt": self.prompt_editor.toPlainText(),
-                "tests": self.tests_editor.text(), "hand_edited": self.hand_edited, "snapshot": self.snapshot}
+        return {
+            "header": self.table.header(),
+            "cells": self.table.cells(),
+            "description": self.description.text(),
+            "name": self.name_edit.text(),
+            "prompt": self.prompt_editor.toPlainText(),
+            "tests": self.tests_editor.text(),
+            "hand_edited": self.hand_edited,
+            "snapshot": self.snapshot,
+        }
 
     def restore(self, document: dict) -> None:
         self.description.setText(document.get("description", ""))

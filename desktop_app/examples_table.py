@@ -1,5 +1,6 @@
 """The examples table: one column per input, then "expected"; rows are examples. A bad cell is
 shaded with its reason as tooltip, and every problem is listed under the table."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from core.examples import CellError
 from desktop_app import theme
 
 EXPECTED = "expected"
+
+
 class ExamplesTable(QWidget):
     changed = Signal()  # a cell, a row or a column changed
     notice = Signal(str)  # why a button did nothing
@@ -147,9 +150,12 @@ class ExamplesTable(QWidget):
         bad = {}
         for error in cells:
             if error.row < len(numbers) and error.column in header:
-                bad[numbers[error.row], header.index(error.column)] = error.reason  # already in plain words (core.examples)
-        messages = list(messages) + [f"Row {r + 1}, column '{header[c]}': {reason}"
-                                     for (r, c), reason in sorted(bad.items())]
+                bad[numbers[error.row], header.index(error.column)] = (
+                    error.reason
+                )  # already in plain words (core.examples)
+        messages = list(messages) + [
+            f"Row {r + 1}, column '{header[c]}': {reason}" for (r, c), reason in sorted(bad.items())
+        ]
         self.table.blockSignals(True)
         for r in range(self.table.rowCount()):
             for c in range(self.table.columnCount()):
@@ -165,5 +171,9 @@ class ExamplesTable(QWidget):
 
     def bad_cells(self) -> dict[tuple[int, int], str]:
         """(table row, column) -> reason of each shaded cell."""
-        return {(r, c): self._cell(r, c).toolTip() for r in range(self.table.rowCount())
-                for c in range(self.table.columnCount()) if self._cell(r, c).toolTip()}
+        return {
+            (r, c): self._cell(r, c).toolTip()
+            for r in range(self.table.rowCount())
+            for c in range(self.table.columnCount())
+            if self._cell(r, c).toolTip()
+        }

@@ -6,6 +6,7 @@ a process that runs Qt's threads is unsafe) and kept for the next.
 One drawing runs at a time and only the latest request waits behind it: a tab that asks again
 before the last figure came (a sweep sends a snapshot a second) never builds a queue, and only
 the figure of its latest request is delivered."""
+
 from __future__ import annotations
 
 import multiprocessing

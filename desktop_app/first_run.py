@@ -1,6 +1,7 @@
 """The first launch: a welcome while the default model sets itself up (its progress shows in the
 model bar), the sandbox's protections in plain words, and a three-step guided tour that can be
 replayed from the Help menu."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings
@@ -38,13 +39,19 @@ class FirstRun(QObject):
         if engine.info is not None:
             model = f"The model, {engine.info.name}, is loaded and ready."
         elif spec == "default" and not model_store.is_installed(model_store.default_model_dir()):
-            model = (f"The default model, {catalogue.entry('default').title}, is being set up (a one-time download "
-                     "and conversion): its progress shows in the model bar.")
+            model = (
+                f"The default model, {catalogue.entry('default').title}, is being set up (a one-time download "
+                "and conversion): its progress shows in the model bar."
+            )
         else:
             model = "The model is loading: its progress shows in the model bar."
         sandbox = f" {self.window.sandbox_report}" if self.window.sandbox_report else ""
-        self.message.offer(f"Welcome to CodeSynth Studio. {model}{sandbox} A three-step tour shows how to generate "
-                           "and test a function.", "Start the tour", self.tour)
+        self.message.offer(
+            f"Welcome to CodeSynth Studio. {model}{sandbox} A three-step tour shows how to generate "
+            "and test a function.",
+            "Start the tour",
+            self.tour,
+        )
 
     def _welcome_again(self, _info) -> None:
         """Set-up finished while the welcome is still up: it must not go on saying "being set up"."""
@@ -64,13 +71,21 @@ class FirstRun(QObject):
     # -- the tour --------------------------------------------------------------------------------
 
     def tour(self) -> None:
-        self.message.offer("Tour 1/3: a prompt is a function signature with a docstring, and tests check the "
-                           "function. Load an example to see both.", "Load an example", self._load_example)
+        self.message.offer(
+            "Tour 1/3: a prompt is a function signature with a docstring, and tests check the "
+            "function. Load an example to see both.",
+            "Load an example",
+            self._load_example,
+        )
 
     def _load_example(self) -> None:
         self.window.load_example(self.window.examples_menu.entries[0])
-        self.message.offer("Tour 2/3: press Generate (Ctrl+Enter). The model writes several candidates; each one is "
-                           "tested in the sandbox as soon as it is written.", "Generate", self._generate)
+        self.message.offer(
+            "Tour 2/3: press Generate (Ctrl+Enter). The model writes several candidates; each one is "
+            "tested in the sandbox as soon as it is written.",
+            "Generate",
+            self._generate,
+        )
 
     def _generate(self) -> None:
         engine = self.window.controller.engine
@@ -88,7 +103,11 @@ class FirstRun(QObject):
 
     def _explain(self) -> None:
         self.window.controller.run_finished.disconnect(self._explain)
-        self.message.offer("Tour 3/3: candidates are ranked by mean token log-probability, as in the Codex paper. "
-                           "Green badges passed every test. Select a row to see the code coloured by how sure the "
-                           "model was of each token, and the failing assertion if any; the line above the table "
-                           "gives pass@k.", "Finish", lambda: None)
+        self.message.offer(
+            "Tour 3/3: candidates are ranked by mean token log-probability, as in the Codex paper. "
+            "Green badges passed every test. Select a row to see the code coloured by how sure the "
+            "model was of each token, and the failing assertion if any; the line above the table "
+            "gives pass@k.",
+            "Finish",
+            lambda: None,
+        )

@@ -1,5 +1,6 @@
 """One press of Generate: streams candidates into the table and sends each distinct finished
 program to the sandbox once; identical programs share its result."""
+
 from __future__ import annotations
 
 import itertools
@@ -20,8 +21,17 @@ class GenerationRun(QObject):
     tested = Signal(int, object)  # candidate index, sandbox.RunResult
     tests_done = Signal()
 
-    def __init__(self, model: CandidatesModel, sandbox, prompt: str, tests: str, entry_point: str | None,
-                 n: int, name: str | None = None, parent=None):
+    def __init__(
+        self,
+        model: CandidatesModel,
+        sandbox,
+        prompt: str,
+        tests: str,
+        entry_point: str | None,
+        n: int,
+        name: str | None = None,
+        parent=None,
+    ):
         """`n`: the samples asked for; `name`: what History calls the run (None: the function's name)."""
         super().__init__(parent)
         self.model, self.sandbox = model, sandbox

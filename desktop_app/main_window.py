@@ -1,5 +1,6 @@
 """The main window: editors, controls, model bar, ranked candidates and their details, the console
 dock and the status bar, with every action in a menu and on a shortcut."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -117,15 +118,19 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.generate_action = a("&Generate", ["Ctrl+Return", "Ctrl+Enter"], self.generate)
         self.stop_action = a("&Stop", "Esc", self.controller.stop, "Stop generating or loading")
         self.stop_action.setEnabled(False)
-        self.preset_actions = [a(f"Preset {name}", f"Ctrl+{i}", lambda _c=False, n=name: self.controls.apply_preset(n))
-                               for i, name in enumerate(PRESETS, start=1)]
+        self.preset_actions = [
+            a(f"Preset {name}", f"Ctrl+{i}", lambda _c=False, n=name: self.controls.apply_preset(n))
+            for i, name in enumerate(PRESETS, start=1)
+        ]
         self.load_action = a("&Load model", "Ctrl+L", lambda: self.model_bar.request_load())
         self.folder_action = a("Load model &folder…", "Ctrl+Shift+L", lambda: self.model_bar.choose(FOLDER))
         self.gguf_action = a("Load &GGUF file…", "Ctrl+Shift+G", lambda: self.model_bar.choose(GGUF))
         self.server_action = a("Connect to a &server…", "Ctrl+Shift+K", self.choose_server)
         self.copy_action = a("&Copy candidate", "Ctrl+Shift+C", self.copy_candidate)
         self.save_candidate_action = a("Save candidate…", "Ctrl+Shift+E", self.save_candidate)
-        self.use_action = a("&Use in editor", "Ctrl+U", self.use_in_editor, "Put the whole function in the prompt editor")
+        self.use_action = a(
+            "&Use in editor", "Ctrl+U", self.use_in_editor, "Put the whole function in the prompt editor"
+        )
         self.ranking_group = QActionGroup(self)
         for i, (key, label) in enumerate(RANKINGS.items(), start=1):
             action = a(f"Rank by {label}", f"Alt+{i}", lambda _c=False, k=key: self.set_ranking(k))
@@ -135,14 +140,19 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.ranking_group.actions()[0].setChecked(True)
         self.import_session_action = a("&Import session…", "Ctrl+Shift+I", self.import_session)
         self.about_action = a("&About CodeSynth Studio", "Ctrl+Shift+F1", self.about)
-        self.usage_action = a("&Usage guide", QKeySequence.StandardKey.HelpContents, open_usage,
-                              "Open the README's usage section")
+        self.usage_action = a(
+            "&Usage guide", QKeySequence.StandardKey.HelpContents, open_usage, "Open the README's usage section"
+        )
         self.tour_action = a("Guided &tour", "Ctrl+Shift+T", lambda: self.first_run.tour())
         self.dark_action = a("&Dark mode", "Ctrl+Shift+D", self.set_dark, "Switch between dark and light colours")
         self.dark_action.setCheckable(True)
         self.dark_action.setChecked(theme.is_dark())
-        self.presentation_action = a("&Presentation mode", "F5", lambda on: self.presentation.set_on(on),
-                                     "Larger type, only the candidates and the plots; again to leave")
+        self.presentation_action = a(
+            "&Presentation mode",
+            "F5",
+            lambda on: self.presentation.set_on(on),
+            "Larger type, only the candidates and the plots; again to leave",
+        )
         self.presentation_action.setCheckable(True)
 
     def _make_widgets(self) -> None:
@@ -164,8 +174,13 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         header.addWidget(QLabel("Rank by:"))
         header.addWidget(self.ranking_box)
         self.splitter, self._splitters = workbench_layout.build(
-            titled("Prompt", self.prompt_editor), titled("Tests", self.tests_editor), header, self.view, self.details,
-            self)
+            titled("Prompt", self.prompt_editor),
+            titled("Tests", self.tests_editor),
+            header,
+            self.view,
+            self.details,
+            self,
+        )
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.splitter, "&Workbench")
@@ -199,8 +214,11 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         # The dock is never narrower than its form, so it scrolls only down, never sideways
         # (sideways it hid the labels).
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.controls.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
-                               + 2 * scroll.frameWidth())
+        scroll.setMinimumWidth(
+            self.controls.minimumSizeHint().width()
+            + scroll.verticalScrollBar().sizeHint().width()
+            + 2 * scroll.frameWidth()
+        )
         self.controls_dock.setWidget(scroll)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
         self.history = HistoryDock(self.store, self)
@@ -287,7 +305,9 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.examples_tab.use_requested.connect(self.use_function)
         self.tabs.currentChanged.connect(self._clear_error)
         lab = self.lab_tab
-        lab.problem_requested.connect(lambda: lab.set_problem(self.prompt_editor.toPlainText(), self.tests_editor.text()))
+        lab.problem_requested.connect(
+            lambda: lab.set_problem(self.prompt_editor.toPlainText(), self.tests_editor.text())
+        )
         # What the user types is saved a second after they stop typing, so a kill loses nothing.
         self._draft_timer = QTimer(self, singleShot=True, interval=1000, timeout=self._save_drafts)  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
         self.prompt_editor.textChanged.connect(self._draft_timer.start)
@@ -330,8 +350,10 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
             self.model_bar.show_loaded(self.controller.engine.info)
 
     def _on_load_stopped(self) -> None:
-        message = ("Model load stopped. No model is loaded: choose one and press Load (Ctrl+L); "
-                   "a cancelled install resumes where it stopped.")
+        message = (
+            "Model load stopped. No model is loaded: choose one and press Load (Ctrl+L); "
+            "a cancelled install resumes where it stopped."
+        )
         self.model_bar.show_failed(message)
         self.message.info(message)
 

@@ -1,5 +1,6 @@
 """An inline message above the editors: errors never open a modal dialog, so typing goes on and
 nothing the user wrote is lost."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
@@ -35,7 +36,9 @@ class MessageBar(QWidget):
         self._action = None
         self.action_button.hide()
         self.label.setText(text)
-        self.setStyleSheet(f"MessageBar {{ border: 1px solid {colour}; border-radius: 3px }} QLabel {{ color: {colour} }}")
+        self.setStyleSheet(
+            f"MessageBar {{ border: 1px solid {colour}; border-radius: 3px }} QLabel {{ color: {colour} }}"
+        )
         self.show()
 
     def error(self, text: str) -> None:

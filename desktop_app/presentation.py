@@ -7,6 +7,7 @@ splitter sizes, fonts and column widths. The mode is never saved: a presenter st
 The distribution plot is painted with the window's font, so its type grows with the rest. The
 matplotlib figures are pictures drawn in another process: a tab that shows one draws it again with
 its text `text_scale` times larger when its font changes (the Compare tab does)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ def form_pane(tab: QWidget, field: QWidget) -> QWidget | None:
 @dataclass(frozen=True)
 class SavedLayout:
     """What presentation mode changes, as it was before."""
+
     window_state: QByteArray  # docks and toolbars
     hidden: tuple[tuple[QWidget, bool], ...]  # each pane presentation hides, and whether it was hidden
     splitter_sizes: tuple[tuple[QSplitter, list[int]], ...]
@@ -64,10 +66,14 @@ def save(window: QMainWindow, panes: list[QWidget]) -> SavedLayout:
         window.saveState(),
         tuple((pane, pane.isHidden()) for pane in panes),
         tuple((split, split.sizes()) for split in window.findChildren(QSplitter)),
-        tuple((w, QFont(w.font())) for w in window.findChildren(QWidget) if w.testAttribute(Qt.WidgetAttribute.WA_SetFont)),
+        tuple(
+            (w, QFont(w.font())) for w in window.findChildren(QWidget) if w.testAttribute(Qt.WidgetAttribute.WA_SetFont)
+        ),
         QFont(window.font()) if window.testAttribute(Qt.WidgetAttribute.WA_SetFont) else None,
-        tuple((table, table.horizontalHeader().saveState(), table.verticalHeader().defaultSectionSize())
-              for table in window.findChildren(QTableView)),
+        tuple(
+            (table, table.horizontalHeader().saveState(), table.verticalHeader().defaultSectionSize())
+            for table in window.findChildren(QTableView)
+        ),
     )
 
 

@@ -1,4 +1,5 @@
 """A dialog to pick a HumanEval problem, searchable by id and by text."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

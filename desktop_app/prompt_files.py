@@ -2,6 +2,7 @@
 problem into them (a HumanEval task, a shipped example, a function from another tab): a new
 problem starts with an empty table, the old run staying in History. Mixed into the main window,
 whose editors, controller and message bar it uses."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -110,4 +111,3 @@ class PromptFiles(WindowMixin):
         self.start_problem(problem["prompt"], problem["test"], problem["task_id"])
         if entry_point(problem["prompt"]) != problem["entry_point"]:
             self.message.info(f"Tests call {problem['entry_point']}, but the prompt ends with another function.")
-

@@ -6,6 +6,7 @@ interpreter aborts with "none_dealloc: deallocating None" — a minute into a ge
 The calls are everywhere (Qt, superqt, qtconsole), so they cannot be wrapped; the singletons
 are made immortal instead, as Python 3.12 does: each gets 2**40 extra references, more than a
 session can drop. Applied only to a singleton that a probe call is seen to drop."""
+
 from __future__ import annotations
 
 import ctypes

@@ -1,4 +1,5 @@
 """The File ▸ Recent menu, kept in QSettings."""
+
 from __future__ import annotations
 
 import os

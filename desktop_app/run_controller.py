@@ -1,5 +1,6 @@
 """What Generate, Stop and Load do: checks the user's input, drives the engine process and the
 sandbox, and reports every problem as one plain message."""
+
 from __future__ import annotations
 
 from dataclasses import replace

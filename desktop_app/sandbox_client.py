@@ -1,5 +1,6 @@
 """GUI side of the sandbox: creates the SandboxPool off the GUI thread and reports each run's
 progress (queued, running, result) as signals."""
+
 from __future__ import annotations
 
 import threading

@@ -1,5 +1,6 @@
 """The model bar's "Server URL…" choice: an OpenAI-compatible server (vLLM, llama.cpp), its served
 model, an optional API key kept only in the OS keyring, and a connection test."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

@@ -1,6 +1,7 @@
 """Sessions in the window: reopening a past run from the History sidebar, export and import, and
 the offer, at start, to reopen a run that the app's last stop interrupted. Mixed into the main
 window, whose store, editors, tabs and message bar it uses."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,11 @@ class SessionActions(WindowMixin):
             row = interrupted[0]
             saved = len(self.store.candidates(row.id))
             detail = f" with {saved} finished candidate{'s' * (saved != 1)}" if row.kind == "workbench" else ""
-            self.message.offer(f"The run “{row.name}” was interrupted when the app last stopped. It was saved{detail}.",
-                               "Reopen it", lambda: self.open_session(row.id))
+            self.message.offer(
+                f"The run “{row.name}” was interrupted when the app last stopped. It was saved{detail}.",
+                "Reopen it",
+                lambda: self.open_session(row.id),
+            )
             self.history.refresh()
 
     def open_session(self, sid: int) -> None:
@@ -60,8 +64,14 @@ class SessionActions(WindowMixin):
         self.controls.set_params(row.params)
         self.problem = (row.name, entry_point(row.prompt))
         self.setWindowTitle(f"{APP_TITLE} — {row.name}")
-        run = self.controller.show_saved(row.prompt, row.tests, self.store.candidates(sid), self.store.results(sid),
-                                         row.params.get("seed") or 0, row.params.get("n") or 0)
+        run = self.controller.show_saved(
+            row.prompt,
+            row.tests,
+            self.store.candidates(sid),
+            self.store.results(sid),
+            row.params.get("seed") or 0,
+            row.params.get("n") or 0,
+        )
         # Candidates the app had finished but not tested before it stopped are tested now, into
         # the same session; once reopened, the run is no longer "interrupted" but stopped.
         run.tested.connect(lambda index, result: self._save_result(sid, index, result))
@@ -72,8 +82,11 @@ class SessionActions(WindowMixin):
         self.tabs.setCurrentWidget(self.splitter)
         missing = len(run.missing())
         if missing:
-            self.message.offer(f"{missing} of this run's {run.n} samples were never finished.",
-                               f"Finish the {missing} missing", lambda: self._finish_missing(sid))
+            self.message.offer(
+                f"{missing} of this run's {run.n} samples were never finished.",
+                f"Finish the {missing} missing",
+                lambda: self._finish_missing(sid),
+            )
 
     def _finish_missing(self, sid: int) -> None:
         """The reopened run's missing samples, drawn with its own parameters into its own session."""
@@ -115,4 +128,3 @@ class SessionActions(WindowMixin):
             return
         self.history.refresh()
         self.open_session(sid)
-

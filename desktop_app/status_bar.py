@@ -1,4 +1,5 @@
 """Machine load (CPU, RAM, GPU), generation speed and the sandbox's active isolation layers."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -46,7 +47,9 @@ class StatusBar(QStatusBar):
     def refresh(self) -> None:
         memory = psutil.virtual_memory()
         self.cpu.setText(f"CPU {psutil.cpu_percent(None):.0f}%")
-        self.ram.setText(f"RAM {memory.used / 2**30:.1f}/{memory.total / 2**30:.1f} GiB (app {self._rss() / 2**20:.0f} MiB)")
+        self.ram.setText(
+            f"RAM {memory.used / 2**30:.1f}/{memory.total / 2**30:.1f} GiB (app {self._rss() / 2**20:.0f} MiB)"
+        )
         speed = self.tokens_per_s()
         self.speed.setText(f"{speed:.0f} tok/s" if speed is not None else "")
 
@@ -58,5 +61,8 @@ class StatusBar(QStatusBar):
 
     def show_sandbox(self, layers: dict | None, error: str | None = None) -> None:
         self.sandbox.setText(layers_text(layers) if layers is not None else "sandbox: unavailable")
-        self.sandbox.setToolTip(plain_report(layers) if layers is not None else
-                                f"The sandbox cannot run here, so candidates are not tested. {error or ''}".rstrip())
+        self.sandbox.setToolTip(
+            plain_report(layers)
+            if layers is not None
+            else f"The sandbox cannot run here, so candidates are not tested. {error or ''}".rstrip()
+        )

@@ -1,5 +1,6 @@
 """The live summary: unbiased pass@k over the samples tested so far, distinct programs, and the
 best passing candidate."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
@@ -21,10 +22,13 @@ def counts_text(finished, asked: int | None) -> str:
     # "10 of 10 finished" says nothing; fewer finished, or some stopped, must be said.
     text = f"{len(ended)} of {asked} samples finished" if asked and (stopped or len(ended) < asked) else ""
     cut, degenerate = sum(c.cut_by_token_limit for c in ended), sum(c.degenerate is not None for c in ended)
-    notes = [f"{stopped} stopped before the end (not tested)" if stopped else "",
-             f"{cut} cut by the token limit" if cut else "",
-             (f"{degenerate} not a real attempt" if degenerate == 1 else f"{degenerate} not real attempts")
-             if degenerate else ""]
+    notes = [
+        f"{stopped} stopped before the end (not tested)" if stopped else "",
+        f"{cut} cut by the token limit" if cut else "",
+        (f"{degenerate} not a real attempt" if degenerate == 1 else f"{degenerate} not real attempts")
+        if degenerate
+        else "",
+    ]
     return ", ".join(filter(None, [text, *notes]))
 
 
@@ -46,8 +50,10 @@ def summary_text(model: CandidatesModel, asked: int | None = None) -> str:
     if tested:
         n, c = len(tested), sum(e.test_result().passed for e in tested)
         ks = sorted({k for k in (*KS, n) if k <= n})
-        parts.append("  ".join(f"pass@{k} {pass_at_k(n, c, k):.2f}" for k in ks)
-                     + f"  ({c} of {_plural(n, 'tested sample')} passed)")
+        parts.append(
+            "  ".join(f"pass@{k} {pass_at_k(n, c, k):.2f}" for k in ks)
+            + f"  ({c} of {_plural(n, 'tested sample')} passed)"
+        )
     parts.append(f"{len(group_duplicates(finished))} distinct programs of {len(finished)}")
     passing = [e for e in tested if e.test_result().passed and not e.duplicate]
     if passing:
@@ -76,5 +82,7 @@ def run_end_text(run) -> str:
     stopped = sum(c.finish_reason == "cancelled" for c in finished)
     if not stopped and len(finished) >= run.n:
         return "Generation and tests finished"
-    return (f"Stopped: {len(finished) - stopped} of {run.n} samples finished; "
-            "the ones cut off are neither tested nor counted in pass@k")
+    return (
+        f"Stopped: {len(finished) - stopped} of {run.n} samples finished; "
+        "the ones cut off are neither tested nor counted in pass@k"
+    )

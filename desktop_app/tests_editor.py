@@ -1,5 +1,6 @@
 """The tests editor: a `check(candidate)` function or plain asserts, parsed as the sandbox will
 parse them, with a syntax error shown on its line before anything runs."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer

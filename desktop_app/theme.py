@@ -1,4 +1,5 @@
 """Colours that stay readable in light and dark mode, and the matching pygments style."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -28,12 +29,22 @@ def dark_palette() -> QPalette:
 
     roles = QPalette.ColorRole
     palette = QPalette()
-    for role, colour in ((roles.Window, "#2b2b2b"), (roles.WindowText, "#e6e6e6"), (roles.Base, "#1e1e1e"),
-                         (roles.AlternateBase, "#262626"), (roles.Text, "#e6e6e6"), (roles.Button, "#353535"),
-                         (roles.ButtonText, "#e6e6e6"), (roles.Highlight, "#2f65ca"),
-                         (roles.HighlightedText, "#ffffff"), (roles.ToolTipBase, "#353535"),
-                         (roles.ToolTipText, "#e6e6e6"), (roles.PlaceholderText, "#8c8c8c"),
-                         (roles.Link, "#6ea8fe"), (roles.BrightText, "#ff6b6b")):
+    for role, colour in (
+        (roles.Window, "#2b2b2b"),
+        (roles.WindowText, "#e6e6e6"),
+        (roles.Base, "#1e1e1e"),
+        (roles.AlternateBase, "#262626"),
+        (roles.Text, "#e6e6e6"),
+        (roles.Button, "#353535"),
+        (roles.ButtonText, "#e6e6e6"),
+        (roles.Highlight, "#2f65ca"),
+        (roles.HighlightedText, "#ffffff"),
+        (roles.ToolTipBase, "#353535"),
+        (roles.ToolTipText, "#e6e6e6"),
+        (roles.PlaceholderText, "#8c8c8c"),
+        (roles.Link, "#6ea8fe"),
+        (roles.BrightText, "#ff6b6b"),
+    ):
         palette.setColor(role, QColor(colour))
     for role in (roles.WindowText, roles.Text, roles.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))

@@ -1,4 +1,5 @@
 """A widget under a bold title, the way the app labels its editors and lists."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget

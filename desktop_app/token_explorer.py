@@ -5,6 +5,7 @@ distribution at the token under the caret.
 A position's logits are asked for once and cached; the Parameters dock's temperature, top-k and
 top-p then only reshape them in this process (desktop_app.distribution_view), so moving a knob
 never costs a forward pass."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -52,7 +53,9 @@ class TokenExplorer(QObject):
 
     def _mode(self) -> str:
         run = self.window.controller.run
-        return run.params.mode if run is not None and run.params is not None else self.window.controls.mode.currentData()
+        return (
+            run.params.mode if run is not None and run.params is not None else self.window.controls.mode.currentData()
+        )
 
     # -- branch ----------------------------------------------------------------------------------
 
@@ -71,8 +74,10 @@ class TokenExplorer(QObject):
         if self.window.behaviour.give_way(lambda: self.branch(position, alternative)):
             return
         if c.branch(branch, params):
-            c.info.emit(f"Branching from candidate #{candidate.index} at token {position}: it continues with "
-                        f"{alternative!r} instead of {candidate.tokens[position]!r}.")
+            c.info.emit(
+                f"Branching from candidate #{candidate.index} at token {position}: it continues with "
+                f"{alternative!r} instead of {candidate.tokens[position]!r}."
+            )
 
     # -- distribution ----------------------------------------------------------------------------
 
@@ -115,11 +120,16 @@ class TokenExplorer(QObject):
         written = candidate.token_ids[position]
         self.details.distribution.show_position(
             f"Candidate #{index}, token {position}: the model wrote {candidate.tokens[position]!r} (▶) from this "
-            f"distribution", logits, pieces, written)
+            f"distribution",
+            logits,
+            pieces,
+            written,
+        )
         self.reshape()
 
     def reshape(self) -> None:
         """The shown position under the Parameters dock's knobs, from cached logits."""
         controls = self.window.controls
-        self.details.distribution.reshape(round(controls.temperature.value(), 4), controls.top_k.value(),
-                                          controls.top_p.value())
+        self.details.distribution.reshape(
+            round(controls.temperature.value(), 4), controls.top_k.value(), controls.top_p.value()
+        )

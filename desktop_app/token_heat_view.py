@@ -4,6 +4,7 @@ the arrow keys) selects a token, whose next-token distribution the details pane 
 context menu (right click, or the Menu key at the caret) continues from any alternative there,
 as a new candidate (desktop_app.branch). A branch's forced part is underlined and a line marks
 where it parts from the candidate it came from."""
+
 from __future__ import annotations
 
 import bisect
@@ -43,8 +44,9 @@ class TokenHeatView(QTextEdit):
         super().__init__(parent)
         self.setReadOnly(True)
         # A caret the arrow keys move, so a token can be chosen (and its menu opened) from the keyboard.
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.highlighter = PygmentsHighlighter(self.document(), lexer=PythonLexer())
@@ -151,7 +153,9 @@ class TokenHeatView(QTextEdit):
         lines = [f"<b>{html.escape(repr(c.tokens[i]))}</b> p={math.exp(lp):.3f} (log-prob {lp:.2f})"]
         if i < len(c.top_logprobs) and c.top_logprobs[i]:
             lines.append("Top alternatives:")
-            lines += [f"&nbsp;&nbsp;{html.escape(repr(piece))} p={math.exp(alt):.3f}" for piece, alt in c.top_logprobs[i]]
+            lines += [
+                f"&nbsp;&nbsp;{html.escape(repr(piece))} p={math.exp(alt):.3f}" for piece, alt in c.top_logprobs[i]
+            ]
         return "<br>".join(lines)
 
     def event(self, event) -> bool:

@@ -3,6 +3,7 @@
 At run time it is `object`: MainWindow itself derives from QMainWindow and builds every part. For
 the type checker it is a QMainWindow that declares the parts MainWindow builds and the mixins use,
 so that a mixin's `self.message` or `QFileDialog.getSaveFileName(self, ...)` is checked."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,6 +1,7 @@
 """Autosaves every Workbench run to the session store as it happens: the session is created when
 Generate is pressed, and each candidate and test verdict is written the moment it arrives, so a
 kill -9 mid-run loses at most the candidates still being decoded."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -32,8 +33,15 @@ class WorkbenchRecorder(QObject):
     def _on_run_started(self, run, params) -> None:
         self.finish(STOPPED)  # a run still open was replaced by this one
         info = self.controller.engine.info
-        sid = self.store.create(run.name or session_name(run.prompt), "workbench", run.prompt, run.tests, asdict(params),
-                                info.name if info is not None else "", state=RUNNING)
+        sid = self.store.create(
+            run.name or session_name(run.prompt),
+            "workbench",
+            run.prompt,
+            run.tests,
+            asdict(params),
+            info.name if info is not None else "",
+            state=RUNNING,
+        )
         self.session_id = sid
         run.candidate_finished.connect(lambda c: self._add_candidate(sid, c))
         run.tested.connect(lambda index, result: self._add_result(sid, index, result))

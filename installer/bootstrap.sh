@@ -75,6 +75,7 @@ case "$MODE" in
     .venv/bin/lint-imports
     step "Lint and types: ruff, mypy"
     .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
     .venv/bin/mypy
     step "Test suite"
     QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -ra "$@"

@@ -7,6 +7,7 @@ in the status bar). Offscreen: no display is needed; settings and sessions go to
 
 Usage: .venv/bin/python installer/demo_screenshots.py [--model PATH]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,11 +26,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = (1400, 900)
 # A function written before the one asked for, and the first line of the body: the small model then
 # continues with code, not prose.
-PROMPT = ('def reverse(text: str) -> str:\n    """Return text backwards."""\n    return text[::-1]\n\n\n'
-          'def is_palindrome(text: str) -> bool:\n    """Return True if text reads the same forwards and backwards."""\n'
-          '    text = text.lower()\n')
-TESTS = ("def check(candidate):\n    assert candidate('level')\n    assert candidate('')\n"
-         "    assert not candidate('ab')\n")
+PROMPT = (
+    'def reverse(text: str) -> str:\n    """Return text backwards."""\n    return text[::-1]\n\n\n'
+    'def is_palindrome(text: str) -> bool:\n    """Return True if text reads the same forwards and backwards."""\n'
+    "    text = text.lower()\n"
+)
+TESTS = (
+    "def check(candidate):\n    assert candidate('level')\n    assert candidate('')\n    assert not candidate('ab')\n"
+)
 MAX_PNG_BYTES = 250_000
 
 
@@ -64,8 +68,9 @@ def record(app, window, path: str) -> None:
     window.controller.run_started.connect(lambda *_: sessions.append(window.recorder.session_id))
     window.demo.record_action.trigger()
     window.start_problem(PROMPT, TESTS, "is_palindrome")
-    window.controls.set_params({"n": 4, "temperature": 0.8, "top_p": 0.95, "top_k": 0, "max_new_tokens": 48,
-                                "seed": 7, "mode": "completion"})
+    window.controls.set_params(
+        {"n": 4, "temperature": 0.8, "top_p": 0.95, "top_k": 0, "max_new_tokens": 48, "seed": 7, "mode": "completion"}
+    )
     run_and_wait(window.generate)
     for row, index in enumerate(window.view.ranked_indices()):  # the best candidate with a token to branch at
         window.view.selectRow(row)
@@ -151,8 +156,23 @@ def main() -> None:
     for scheme in args.schemes:
         with tempfile.TemporaryDirectory(prefix="demo-screenshots-") as settings:
             env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=settings)
-            subprocess.run([sys.executable, os.path.abspath(__file__), "--model", args.model, "--out", args.out,
-                            "--shoot", scheme, "--settings-dir", settings], cwd=ROOT, env=env, check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    os.path.abspath(__file__),
+                    "--model",
+                    args.model,
+                    "--out",
+                    args.out,
+                    "--shoot",
+                    scheme,
+                    "--settings-dir",
+                    settings,
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
 
 
 if __name__ == "__main__":

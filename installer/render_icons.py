@@ -1,4 +1,5 @@
 """Render resources/icons/codesynth.svg to the PNG sizes desktops ask for (run after editing the SVG)."""
+
 from pathlib import Path
 
 from PySide6.QtCore import Qt

@@ -6,6 +6,7 @@ docs/screenshots/*.png (light and dark).
 Usage: .venv/bin/python installer/screenshots.py [--model default] [-n 10] [--task HumanEval/0] [--workbench-only]
 Needs Xvfb and the xcb libraries (installer/bootstrap.sh installs them).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,11 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
     for number in range(99, 120):
         if os.path.exists(f"/tmp/.X11-unix/X{number}") or os.path.exists(f"/tmp/.X{number}-lock"):
             continue
-        proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            ["Xvfb", f":{number}", "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(100):
             if os.path.exists(f"/tmp/.X11-unix/X{number}"):
                 return proc, f":{number}"
@@ -167,8 +171,11 @@ def shoot_tabs(app, window, save) -> None:
     window.controls.samples.setValue(5)
     tabs = window.job_tabs
     run_and_save(tabs["sweep"], tabs["sweep"].run_demo, "sampling-lab")
-    run_and_save(tabs["examples"], lambda: (tabs["examples"].load_entry("examples/km_to_miles"),
-                                           tabs["examples"].run()), "from-examples")
+    run_and_save(
+        tabs["examples"],
+        lambda: (tabs["examples"].load_entry("examples/km_to_miles"), tabs["examples"].run()),
+        "from-examples",
+    )
     classic = next(e for e in load_library() if e.kind == "classic")
     docstrings = tabs["docstrings"]
     docstrings.code.setPlainText(classic.prompt.split('"""')[0].rstrip() + "\n" + classic.solution)
@@ -197,8 +204,20 @@ def main() -> None:
         settings = tempfile.mkdtemp(prefix="screenshots-settings-")
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=settings)
         for scheme in ("light", "dark"):
-            subprocess.run([sys.executable, os.path.abspath(__file__), *sys.argv[1:], "--shoot", scheme,
-                            "--settings-dir", settings], cwd=ROOT, env=env, check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    os.path.abspath(__file__),
+                    *sys.argv[1:],
+                    "--shoot",
+                    scheme,
+                    "--settings-dir",
+                    settings,
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
     finally:
         xvfb.kill()
         xvfb.wait()

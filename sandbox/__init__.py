@@ -2,13 +2,18 @@
 
 Names are loaded on first use (PEP 562): the worker process imports sandbox.worker
 without pulling in the pool's threads and futures, which keeps its forks cheap."""
+
 import importlib
 
 _EXPORTS = {
-    "SandboxPool": "sandbox.pool", "RunFuture": "sandbox.pool", "as_finished": "sandbox.pool",
+    "SandboxPool": "sandbox.pool",
+    "RunFuture": "sandbox.pool",
+    "as_finished": "sandbox.pool",
     "submit_or_refuse": "sandbox.pool",
     "SandboxUnavailable": "sandbox.layers",
-    "Program": "sandbox.program", "RunResult": "sandbox.results", "TestCaseResult": "sandbox.results",
+    "Program": "sandbox.program",
+    "RunResult": "sandbox.results",
+    "TestCaseResult": "sandbox.results",
     "STATUSES": "sandbox.status",
 }
 __all__ = list(_EXPORTS)

@@ -6,6 +6,7 @@ Landlock grants a right on a folder and everything beneath it, with no exception
 root that contains a package folder (the standard library holds `site-packages` on most
 installs) is granted piece by piece: its own listing, and each entry that leads nowhere
 hidden. Listing a folder shows names, never contents."""
+
 from __future__ import annotations
 
 import glob
@@ -21,8 +22,12 @@ PACKAGE_DIR_NAMES = ("site-packages", "dist-packages")
 
 def stdlib_dirs() -> list[str]:
     """The base interpreter's standard library (a virtualenv's own folder holds only packages)."""
-    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix,
-            "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}
+    base = {
+        "base": sys.base_prefix,
+        "platbase": sys.base_exec_prefix,
+        "installed_base": sys.base_prefix,
+        "installed_platbase": sys.base_exec_prefix,
+    }
     paths = sysconfig.get_paths(vars=base)
     return sorted({os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib") if os.path.isdir(paths[k])})
 

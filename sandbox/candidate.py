@@ -4,6 +4,7 @@ Everything here is untrusted once the model's code has run: the candidate may re
 this loop, its memory or its output at will. The judge treats what arrives as a mere
 return value to check, so nothing this process does can turn into a "pass".
 """
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ Three shapes are understood, tried in order:
 Each ``assert T, M`` is rewritten to ``__case__(i, lambda: T, lambda: M)`` so the judge
 keeps going after a failure and can report every case, not only the first.
 """
+
 from __future__ import annotations
 
 import ast
@@ -54,10 +55,10 @@ def _label(lines: list[bytes], node: ast.stmt, limit: int = 160) -> str:
         raise ValueError("the parser gave an assert no end position")
     first, last = lines[node.lineno - 1], lines[end_line - 1]
     if node.lineno == end_line:
-        segment = first[node.col_offset: end_col]
+        segment = first[node.col_offset : end_col]
     else:
-        middle = lines[node.lineno: end_line - 1]
-        segment = b"".join([first[node.col_offset:], *middle, last[: end_col]])
+        middle = lines[node.lineno : end_line - 1]
+        segment = b"".join([first[node.col_offset :], *middle, last[:end_col]])
     text = " ".join(segment.decode("utf-8", "replace").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -71,8 +72,7 @@ class _Rewrite(ast.NodeTransformer):
             return node
         lam = lambda expr: ast.Lambda(ast.arguments([], [], None, [], [], None, []), expr)  # noqa: E731
         msg = lam(node.msg) if node.msg is not None else ast.Constant(None)
-        call = ast.Call(ast.Name(CASE_HOOK, ast.Load()),
-                        [ast.Constant(self.index[id(node)]), lam(node.test), msg], [])
+        call = ast.Call(ast.Name(CASE_HOOK, ast.Load()), [ast.Constant(self.index[id(node)]), lam(node.test), msg], [])
         # Locate only the new nodes: fixing the whole tree afterwards cost a quarter of planning.
         return ast.fix_missing_locations(ast.copy_location(ast.Expr(call), node))
 

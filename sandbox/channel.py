@@ -1,5 +1,6 @@
 """Messages with attached file descriptors over a unix socketpair between the worker
 and its children: 4-byte length, body (JSON, or bytes as they are), fds on the header."""
+
 from __future__ import annotations
 
 import socket

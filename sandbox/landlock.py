@@ -1,6 +1,7 @@
 """Landlock through raw syscalls (there is no Python binding): a per-process allow-list
 for files, TCP and (ABI >= 6) signals and abstract unix sockets. Rules are attached to
 inodes of directories opened with O_PATH, so they survive symlinks and bind mounts."""
+
 from __future__ import annotations
 
 import ctypes
@@ -67,19 +68,25 @@ def ruleset(abi: int, rules: list[tuple[int, int]]) -> int:
     scoped = SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL if abi >= 6 else 0
     size = 24 if abi >= 6 else 16
     buf = ctypes.create_string_buffer(struct.pack("<QQQ", handled_fs, handled_net, scoped)[:size], size)
-    fd = _check(libc.syscall(ctypes.c_long(_CREATE), buf, ctypes.c_size_t(size), ctypes.c_uint32(0)),
-                "landlock_create_ruleset")
+    fd = _check(
+        libc.syscall(ctypes.c_long(_CREATE), buf, ctypes.c_size_t(size), ctypes.c_uint32(0)), "landlock_create_ruleset"
+    )
     for parent, mask in rules:
         if not stat.S_ISDIR(os.fstat(parent).st_mode):
             mask = _file_rights(mask)
         rule = ctypes.create_string_buffer(struct.pack("<Qi", mask & handled_fs, parent), 12)
-        _check(libc.syscall(ctypes.c_long(_ADD_RULE), ctypes.c_int(fd), ctypes.c_int(_RULE_PATH_BENEATH),
-                             rule, ctypes.c_uint32(0)), "landlock_add_rule")
+        _check(
+            libc.syscall(
+                ctypes.c_long(_ADD_RULE), ctypes.c_int(fd), ctypes.c_int(_RULE_PATH_BENEATH), rule, ctypes.c_uint32(0)
+            ),
+            "landlock_add_rule",
+        )
     return fd
 
 
 def restrict_self(ruleset_fd: int) -> None:
     """Enforce the ruleset on the calling process and all it may start, for good."""
     _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
-    _check(libc.syscall(ctypes.c_long(_RESTRICT), ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)),
-           "landlock_restrict_self")
+    _check(
+        libc.syscall(ctypes.c_long(_RESTRICT), ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)), "landlock_restrict_self"
+    )

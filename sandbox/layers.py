@@ -1,5 +1,6 @@
 """Which isolation layers this machine offers, how to start a worker with them, and what
 to tell the user when the essential ones are missing."""
+
 from __future__ import annotations
 
 import functools
@@ -21,8 +22,7 @@ class SandboxUnavailable(RuntimeError):
 
 
 def python_paths() -> list[str]:
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             os.path.join(PACKAGE_ROOT, "sandbox")}
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, os.path.join(PACKAGE_ROOT, "sandbox")}
     paths.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
     return sorted(p for p in paths if os.path.isdir(p))
 
@@ -36,8 +36,18 @@ def worker_binds(packages: dict[str, list[str]]) -> tuple[list[str], list[str], 
     """(read-only binds, folders to hide under an empty tmpfs, binds laid over those) for a
     worker: the base Python without its package folders, this package's code, and the
     allowed packages (find_packages' {site: paths}) at their own paths."""
-    binds = sorted({p for p in (sys.base_prefix, sys.base_exec_prefix, os.path.dirname(os.path.dirname(interpreter())),
-                                os.path.join(PACKAGE_ROOT, "sandbox")) if os.path.isdir(p)})
+    binds = sorted(
+        {
+            p
+            for p in (
+                sys.base_prefix,
+                sys.base_exec_prefix,
+                os.path.dirname(os.path.dirname(interpreter())),
+                os.path.join(PACKAGE_ROOT, "sandbox"),
+            )
+            if os.path.isdir(p)
+        }
+    )
     bound = binds + ["/usr", "/bin", "/lib", "/lib64", "/lib32"]
     hidden = [d for d in allowlist.package_dirs(bound) if any(d.startswith(b + os.sep) for b in bound)]
     return binds, hidden, sorted(p for paths in packages.values() for p in paths)
@@ -46,10 +56,27 @@ def worker_binds(packages: dict[str, list[str]]) -> tuple[list[str], list[str], 
 def bwrap_argv(bwrap: str, binds: tuple[list[str], list[str], list[str]] | None = None) -> list[str]:
     """binds: worker_binds(...); by default the interpreter and its virtualenv as they are."""
     read_only, hidden, laid_over = binds if binds is not None else (python_paths(), [], [])
-    argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-            "--die-with-parent", "--new-session", "--clearenv",
-            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
-            "--ro-bind", "/usr", "/usr"]
+    argv = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--setenv",
+        "PATH",
+        "/usr/bin:/bin",
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
     for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32"):
         if os.path.islink(top):
             argv += ["--symlink", os.readlink(top), top]
@@ -73,8 +100,12 @@ def bwrap_argv(bwrap: str, binds: tuple[list[str], list[str], list[str]] | None 
 @functools.lru_cache(maxsize=1)
 def _bwrap_works(bwrap: str) -> bool:
     try:
-        done = subprocess.run(bwrap_argv(bwrap) + ["--", sys.executable, "-I", "-c", "pass"],
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+        done = subprocess.run(
+            bwrap_argv(bwrap) + ["--", sys.executable, "-I", "-c", "pass"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=20,
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
@@ -96,27 +127,39 @@ def detect() -> dict:
 def explain(found: dict) -> str:
     system = platform.system()
     if system == "Darwin":
-        return ("The sandbox does not support macOS yet (planned: sandbox-exec profiles with no network "
-                "and writes only to the job dir, plus rlimits). Run evaluations on Linux.")
+        return (
+            "The sandbox does not support macOS yet (planned: sandbox-exec profiles with no network "
+            "and writes only to the job dir, plus rlimits). Run evaluations on Linux."
+        )
     if system == "Windows":
-        return ("The sandbox does not support Windows yet (planned: a Job Object with memory, CPU and "
-                "process-count limits under a restricted token / AppContainer). Use Linux or WSL2.")
-    return ("Refusing to run untrusted code: neither user namespaces (bubblewrap) nor Landlock work here "
-            f"(detected: {found}). Fix one of: install bubblewrap (apt install bubblewrap / dnf install "
-            "bubblewrap) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; "
-            "on Ubuntu 23.10+ also kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile "
-            "for bwrap); or boot a Linux >= 5.13 kernel with Landlock enabled (lsm=landlock,...). "
-            f"To run anyway, without isolation, pass {UNSAFE_SETTING}=True: safety is lost.")
+        return (
+            "The sandbox does not support Windows yet (planned: a Job Object with memory, CPU and "
+            "process-count limits under a restricted token / AppContainer). Use Linux or WSL2."
+        )
+    return (
+        "Refusing to run untrusted code: neither user namespaces (bubblewrap) nor Landlock work here "
+        f"(detected: {found}). Fix one of: install bubblewrap (apt install bubblewrap / dnf install "
+        "bubblewrap) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; "
+        "on Ubuntu 23.10+ also kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile "
+        "for bwrap); or boot a Linux >= 5.13 kernel with Landlock enabled (lsm=landlock,...). "
+        f"To run anyway, without isolation, pass {UNSAFE_SETTING}=True: safety is lost."
+    )
 
 
 # What each layer does, in plain words, and how to get it where it is missing.
 LAYER_HELP = {
-    "namespaces": ("a separate system view: no network, read-only system files, its own processes",
-                   "install bubblewrap (sudo apt install bubblewrap) and allow unprivileged user namespaces"),
-    "landlock": ("file-access rules enforced by the kernel: it writes only to its own folder",
-                 "use a Linux kernel 5.13 or newer with Landlock enabled"),
-    "seccomp": ("a system-call filter: no new programs, no sockets, no debugging of other processes",
-                "pip install pyseccomp (needs libseccomp: sudo apt install libseccomp2)"),
+    "namespaces": (
+        "a separate system view: no network, read-only system files, its own processes",
+        "install bubblewrap (sudo apt install bubblewrap) and allow unprivileged user namespaces",
+    ),
+    "landlock": (
+        "file-access rules enforced by the kernel: it writes only to its own folder",
+        "use a Linux kernel 5.13 or newer with Landlock enabled",
+    ),
+    "seccomp": (
+        "a system-call filter: no new programs, no sockets, no debugging of other processes",
+        "pip install pyseccomp (needs libseccomp: sudo apt install libseccomp2)",
+    ),
     "rlimits": ("limits on CPU time, memory, file size and open files", "runs only on Linux"),
 }
 

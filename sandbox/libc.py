@@ -3,6 +3,7 @@
 The worker imports this before it forks: ctypes builds a function pointer the first time
 an attribute is read, and a pointer built in every forked child cost each run copy-on-write
 faults (measured). One handle also means one dlopen instead of one per module."""
+
 from __future__ import annotations
 
 import ctypes

@@ -1,6 +1,7 @@
 """Per-run hardening of a freshly forked child, applied in this order:
 own process group, not dumpable, Landlock, fd hygiene, rlimits, seccomp (last, since it
 would forbid nothing earlier steps need but must cover everything after)."""
+
 from __future__ import annotations
 
 import ctypes
@@ -46,15 +47,22 @@ class Guard:
         self._no_caps = (_CapData * 2)()
         if landlock_abi:
             rights = {landlock.TREE: landlock.READ_ONLY, landlock.LISTING: landlock.READ_DIR}
-            reads = [(os.open(path, os.O_PATH | os.O_CLOEXEC), rights[kind]) for path, kind in read_rules
-                     if os.path.exists(path)]
-            for path, mask in (("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE),
-                               ("/dev/urandom", landlock.READ_FILE)):
+            reads = [
+                (os.open(path, os.O_PATH | os.O_CLOEXEC), rights[kind])
+                for path, kind in read_rules
+                if os.path.exists(path)
+            ]
+            for path, mask in (
+                ("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE),
+                ("/dev/urandom", landlock.READ_FILE),
+            ):
                 if os.path.exists(path):
                     reads.append((os.open(path, os.O_PATH | os.O_CLOEXEC), mask))
             job = os.open(job_rule_path, os.O_PATH | os.O_CLOEXEC)
-            self.rulesets = {True: landlock.ruleset(landlock_abi, reads + [(job, landlock.JOB)]),
-                             False: landlock.ruleset(landlock_abi, reads)}
+            self.rulesets = {
+                True: landlock.ruleset(landlock_abi, reads + [(job, landlock.JOB)]),
+                False: landlock.ruleset(landlock_abi, reads),
+            }
             for fd, _ in [*reads, (job, 0)]:
                 os.close(fd)
 
@@ -62,8 +70,9 @@ class Guard:
     def layers(self) -> dict:
         return {"landlock": self.abi, "seccomp": self.seccomp is not None, "rlimits": True}
 
-    def apply(self, *, writable: bool, stdout_fd: int, stderr_fd: int, keep: list[int],
-              cpu_s: float | None, memory_mb: int) -> list[int]:
+    def apply(
+        self, *, writable: bool, stdout_fd: int, stderr_fd: int, keep: list[int], cpu_s: float | None, memory_mb: int
+    ) -> list[int]:
         """Harden the calling child; `writable`: may write in the job dir. Returns the new
         numbers of `keep` (3, 4, ...)."""
         self.prepare(writable)
@@ -84,8 +93,16 @@ class Guard:
         if self.rulesets:
             landlock.restrict_self(self.rulesets[writable])
 
-    def seal(self, *, stdout_fd: int, stderr_fd: int, keep: list[int], cpu_s: float | None,
-             memory_mb: int, bpf: bytes | None = None) -> list[int]:
+    def seal(
+        self,
+        *,
+        stdout_fd: int,
+        stderr_fd: int,
+        keep: list[int],
+        cpu_s: float | None,
+        memory_mb: int,
+        bpf: bytes | None = None,
+    ) -> list[int]:
         """bpf: this run's own filter (its memory limit differs from the worker's default)."""
         kept = install_fds(stdout_fd, stderr_fd, keep)
         set_limits(cpu_s, memory_mb)
@@ -120,12 +137,14 @@ def set_limits(cpu_s: float | None, memory_mb: int) -> None:
     limits = {}
     if cpu_s is not None:
         limits[resource.RLIMIT_CPU] = cpu_limits(cpu_s)
-    limits.update({
-        resource.RLIMIT_AS: (memory_mb << 20, memory_mb << 20),
-        resource.RLIMIT_FSIZE: (FSIZE_BYTES, FSIZE_BYTES),
-        resource.RLIMIT_NOFILE: (NOFILE, NOFILE),
-        resource.RLIMIT_CORE: (0, 0),
-        resource.RLIMIT_STACK: (STACK_BYTES, STACK_BYTES),  # deep C recursion faults early, the same everywhere
-    })
+    limits.update(
+        {
+            resource.RLIMIT_AS: (memory_mb << 20, memory_mb << 20),
+            resource.RLIMIT_FSIZE: (FSIZE_BYTES, FSIZE_BYTES),
+            resource.RLIMIT_NOFILE: (NOFILE, NOFILE),
+            resource.RLIMIT_CORE: (0, 0),
+            resource.RLIMIT_STACK: (STACK_BYTES, STACK_BYTES),  # deep C recursion faults early, the same everywhere
+        }
+    )
     for which, value in limits.items():
         resource.setrlimit(which, value)

@@ -7,6 +7,7 @@ thread that spawned it. A worker that dies or stops answering is killed (with it
 PID namespace when namespaces are on) and replaced; the run it had is reported as a
 crash or a timeout and the pool goes on.
 """
+
 from __future__ import annotations
 
 import base64
@@ -83,9 +84,15 @@ class _Slot:
     # -- worker process --
     def _spawn(self) -> None:
         pool = self.pool
-        config = {"landlock": pool._found["landlock"], "bpf": pool._bpf(pool.memory_mb), "memory_mb": pool.memory_mb,
-                  "read_rules": pool._read_rules, "site_paths": pool._site_paths, "ppid": None,
-                  "cpu": pool._cpus[self.index] if pool._cpus else None}
+        config = {
+            "landlock": pool._found["landlock"],
+            "bpf": pool._bpf(pool.memory_mb),
+            "memory_mb": pool.memory_mb,
+            "read_rules": pool._read_rules,
+            "site_paths": pool._site_paths,
+            "ppid": None,
+            "cpu": pool._cpus[self.index] if pool._cpus else None,
+        }
         if pool._found["namespaces"]:
             config["job_root"] = "/tmp/jobs"  # in the jail's own /tmp
             bwrap = shutil.which("bwrap")
@@ -97,11 +104,25 @@ class _Slot:
             self._job_root = tempfile.mkdtemp(prefix="codesynth-sbx-")
             config["job_root"], config["ppid"] = self._job_root, os.getpid()
             prefix, env = [], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-        argv = prefix + [layers_mod.interpreter(), "-I", "-S", "-c", _BOOT, layers_mod.PACKAGE_ROOT,
-                         codec.dumps(config).decode()]
+        argv = prefix + [
+            layers_mod.interpreter(),
+            "-I",
+            "-S",
+            "-c",
+            _BOOT,
+            layers_mod.PACKAGE_ROOT,
+            codec.dumps(config).decode(),
+        ]
         stderr = None if os.environ.get("CODESYNTH_SANDBOX_DEBUG") else subprocess.DEVNULL
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                     env=env, start_new_session=True, close_fds=True)
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
         hello = self._read(START_TIMEOUT_S)
         if not isinstance(hello, dict) or "hello" not in hello:
             self._kill()
@@ -195,9 +216,21 @@ class _Slot:
             if self.proc is None:
                 self._spawn()
             own_filter = {"bpf": self.pool._bpf(memory_mb)} if memory_mb != self.pool.memory_mb else {}
-            self._send({"op": "run", "id": run_id, "timeout_s": timeout_s, "memory_mb": memory_mb, **own_filter,
-                        "program": {"prompt": program.prompt, "completion": program.completion,
-                                    "tests": program.tests, "entry_point": program.entry_point}})
+            self._send(
+                {
+                    "op": "run",
+                    "id": run_id,
+                    "timeout_s": timeout_s,
+                    "memory_mb": memory_mb,
+                    **own_filter,
+                    "program": {
+                        "prompt": program.prompt,
+                        "completion": program.completion,
+                        "tests": program.tests,
+                        "entry_point": program.entry_point,
+                    },
+                }
+            )
         except (OSError, SandboxUnavailable):
             pass  # the worker did not start: _collect_one finds it gone and reports it
 
@@ -223,15 +256,26 @@ class _Slot:
             self._kill()
         except TimeoutError:
             self._kill()
-            self._finish(head, RunResult(TIMEOUT, human_eval_result="timed out",
-                                         stderr_tail="sandbox worker stopped answering; it was replaced"))
+            self._finish(
+                head,
+                RunResult(
+                    TIMEOUT,
+                    human_eval_result="timed out",
+                    stderr_tail="sandbox worker stopped answering; it was replaced",
+                ),
+            )
         except (EOFError, OSError, codec.CodecError, KeyError, TypeError) as exc:
             code = self.proc.poll() if self.proc else None
             self._kill()
             why = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"status {code}"
-            self._finish(head, RunResult(CRASH, human_eval_result="failed: sandbox worker crashed",
-                                         stderr_tail=f"sandbox worker died ({why}, {type(exc).__name__}); "
-                                                     "it was replaced"))
+            self._finish(
+                head,
+                RunResult(
+                    CRASH,
+                    human_eval_result="failed: sandbox worker crashed",
+                    stderr_tail=f"sandbox worker died ({why}, {type(exc).__name__}); it was replaced",
+                ),
+            )
         # The runs sent after the failed one never started: give them to a new worker.
         for run_id, item in list(self.inflight.items()):
             del self.inflight[run_id]
@@ -250,8 +294,9 @@ def submit_or_refuse(pool, program: Program, timeout_s: float = 3.0) -> Future:
         return refused
 
 
-def as_finished(runs: Iterable[Future], cancel: threading.Event | None = None,
-                poll_s: float = 0.1) -> Iterator[list[Future]]:
+def as_finished(
+    runs: Iterable[Future], cancel: threading.Event | None = None, poll_s: float = 0.1
+) -> Iterator[list[Future]]:
     """Yields the runs in batches as they finish. A run may last up to its timeout, so the waits are
     slices of `poll_s` in which a set `cancel` is seen: the runs not finished then are cancelled
     and the iteration ends."""
@@ -283,8 +328,15 @@ def _worker_cpus(workers: int) -> list[int] | None:
 class SandboxPool:
     """Runs Programs in isolated worker processes. See sandbox/README.md for the model."""
 
-    def __init__(self, workers: int | None = None, *, memory_mb: int = 1024, packages: Iterable[str] = (),
-                 unsafe_allow_unisolated: bool = False, use_namespaces: bool = True):
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        memory_mb: int = 1024,
+        packages: Iterable[str] = (),
+        unsafe_allow_unisolated: bool = False,
+        use_namespaces: bool = True,
+    ):
         """packages: top-level import names (e.g. "numpy") that candidates and tests may import,
         each with everything in its folder; none by default, so that no package data, such as
         the problems file of an evaluation set, is readable. Name each dependency as well."""
@@ -377,5 +429,5 @@ class SandboxPool:
     def __del__(self):
         try:
             self.close()
-        except Exception:
+        except Exception:  # noqa: BLE001 - nothing can be reported from a finalizer
             pass

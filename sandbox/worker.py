@@ -11,6 +11,7 @@ The worker alone assembles the verdict, from the judge's events, the candidate's
 status as seen by the zygote, and what the kernel reports of the candidate's memory.
 Nothing the candidate writes is parsed here.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,14 +32,27 @@ from sandbox.zygote import FATE, KILL, SPARE, kill_group, reap, zygote_loop
 
 # Imported once here so each candidate does not pay for them; kept small because the
 # cost of every fork grows with the size of the fork-server.
-PRELOAD = ("math", "re", "string", "itertools", "collections", "functools", "heapq", "bisect", "typing",
-           "random", "copy", "operator")
+PRELOAD = (
+    "math",
+    "re",
+    "string",
+    "itertools",
+    "collections",
+    "functools",
+    "heapq",
+    "bisect",
+    "typing",
+    "random",
+    "copy",
+    "operator",
+)
 TAIL_BYTES = 4096
 JUDGE_GRACE_S = 1.0
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
 
 
 # ---- worker -------------------------------------------------------------------------
+
 
 class Worker:
     judge: int  # the judge's pid and socket, set by _start_judge (from __init__ on)
@@ -81,8 +95,14 @@ class Worker:
 
         def body(sock):
             null = os.open(os.devnull, os.O_WRONLY)
-            sock_fd = self.guard.apply(writable=False, stdout_fd=null, stderr_fd=null, keep=[sock.detach()],
-                                       cpu_s=None, memory_mb=self.memory_mb)[0]
+            sock_fd = self.guard.apply(
+                writable=False,
+                stdout_fd=null,
+                stderr_fd=null,
+                keep=[sock.detach()],
+                cpu_s=None,
+                memory_mb=self.memory_mb,
+            )[0]
             judge.Server(socket.socket(fileno=sock_fd)).serve()
 
         self.judge, self.jsock = self._fork_child(body)
@@ -131,17 +151,33 @@ class Worker:
         err_r, err_w = os.pipe()
         try:
             bpf = base64.b64decode(msg["bpf"]) if msg.get("bpf") else None
-            job = marshal.dumps({"program": candidate.precompiled(prog["prompt"] + prog["completion"]),
-                                 "entry_point": prog["entry_point"], "job_dir": self.job.path, "cpu_s": timeout,
-                                 "memory_mb": memory_mb, "bpf": bpf})
+            job = marshal.dumps(
+                {
+                    "program": candidate.precompiled(prog["prompt"] + prog["completion"]),
+                    "entry_point": prog["entry_point"],
+                    "job_dir": self.job.path,
+                    "cpu_s": timeout,
+                    "memory_mb": memory_mb,
+                    "bpf": bpf,
+                }
+            )
             try:
                 channel.send_bytes(handoff, job, [req_r, resp_w, out_w, err_w])
             except OSError:
                 pass  # the spare died; the zygote reports how
             finally:
                 handoff.close()
-            channel.send_msg(self.jsock, {"op": "run", "id": run_id, "prompt": prog["prompt"], "tests": prog["tests"],
-                                          "entry_point": prog["entry_point"]}, [req_w, resp_r])
+            channel.send_msg(
+                self.jsock,
+                {
+                    "op": "run",
+                    "id": run_id,
+                    "prompt": prog["prompt"],
+                    "tests": prog["tests"],
+                    "entry_point": prog["entry_point"],
+                },
+                [req_w, resp_r],
+            )
         finally:
             for fd in (req_r, req_w, resp_r, resp_w, out_w, err_w):
                 os.close(fd)
@@ -173,8 +209,12 @@ class Worker:
             os.close(fd)
         pid, status, maxrss, cpu_ms = FATE.unpack(packet)
         if state is not None and pid == state["pid"]:
-            state["cand"] = {"status": status, "maxrss": maxrss, "cpu_ms": cpu_ms,
-                             "reason": "deadline" if state["deadline_kill"] else ""}
+            state["cand"] = {
+                "status": status,
+                "maxrss": maxrss,
+                "cpu_ms": cpu_ms,
+                "reason": "deadline" if state["deadline_kill"] else "",
+            }
 
     def _kill(self, state: dict, at_deadline: bool = False) -> None:
         if not state["killed"]:
@@ -183,8 +223,17 @@ class Worker:
 
     def _collect(self, run_id, pid: int, out_r: int, err_r: int, deadline: float) -> dict:
         tails = {out_r: bytearray(), err_r: bytearray()}
-        state = {"events": [], "timed_out": False, "aborted": False, "judge_done": False, "cand": None,
-                 "pid": pid, "killed": False, "deadline_kill": False, "vm_peak_kb": 0}
+        state = {
+            "events": [],
+            "timed_out": False,
+            "aborted": False,
+            "judge_done": False,
+            "cand": None,
+            "pid": pid,
+            "killed": False,
+            "deadline_kill": False,
+            "vm_peak_kb": 0,
+        }
         for fd in tails:
             os.set_blocking(fd, False)
         open_tails = [out_r, err_r]
@@ -284,8 +333,9 @@ def _needs_fate(state: dict) -> bool:
     zygote reaps it before it forks the next candidate anyway."""
     if state["timed_out"] or state["aborted"] or state.get("judge_lost"):
         return True
-    return any(isinstance(e, list) and len(e) > 2 and e[0] in ("case", "abort") and "lost" in e[1:3]
-               for e in state["events"])
+    return any(
+        isinstance(e, list) and len(e) > 2 and e[0] in ("case", "abort") and "lost" in e[1:3] for e in state["events"]
+    )
 
 
 def vm_peak_kb(pid: int) -> int:
@@ -344,6 +394,7 @@ def main() -> None:
     # The standard library and the allowed packages only (no .pth hooks run); not this project.
     sys.path[:] = [p for p in sys.path if p != sys.argv[1]] + config["site_paths"]
     import gc
+
     gc.freeze()  # forked children's collections skip what we loaded: fewer pages copied
     worker = Worker(config, proto_in, proto_out, may_mount)
     try:

@@ -7,6 +7,7 @@ The zygote shares every page with its spare candidate, so each page it writes af
 is copied: it only forks and reaps, and speaks in fixed-size packets (SOCK_SEQPACKET).
 The worker, which never forks after start-up, hands the job over and decides when to kill.
 """
+
 from __future__ import annotations
 
 import marshal
@@ -77,8 +78,14 @@ def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
         job = marshal.loads(data)  # from the worker, which this process trusts until the job runs
         handoff.detach()  # closed with every other stray fd by seal()
         req_r, resp_w, out_w, err_w = fds
-        req, resp = guard.seal(stdout_fd=out_w, stderr_fd=err_w, keep=[req_r, resp_w],
-                               cpu_s=job["cpu_s"], memory_mb=job["memory_mb"], bpf=job["bpf"])
+        req, resp = guard.seal(
+            stdout_fd=out_w,
+            stderr_fd=err_w,
+            keep=[req_r, resp_w],
+            cpu_s=job["cpu_s"],
+            memory_mb=job["memory_mb"],
+            bpf=job["bpf"],
+        )
         os.chdir(job["job_dir"])
     except BaseException as exc:  # noqa: BLE001
         os.write(2, f"sandbox setup failed: {exc!r}\n".encode())

@@ -4,7 +4,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.tiny_model import build_tiny_model  # noqa: E402
+from tests.tiny_model import build_tiny_model
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """argparse types for numeric options. Each refuses, in one sentence, a value outside its range:
 negative, zero, NaN, infinite or absurdly large values never reach the code that uses them (a
 memory limit of 0 or -1 once meant no limit at all)."""
+
 from __future__ import annotations
 
 import argparse

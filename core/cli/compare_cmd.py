@@ -1,23 +1,35 @@
 """`codesynth compare RUN...`: 2 to 4 runs side by side (core.compare), as a table, and the figure
 as PNG. A RUN is an eval run directory or a run of a sessions file (core.compare_sources)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-RUN_HELP = ("DIR (every temperature of a `codesynth eval` run), DIR@0.8 (one of them), FILE#12 (run 12 of a "
-            "sessions file, such as the app's sessions.sqlite; FILE alone lists its runs) or FILE#12@0.8 "
-            "(one temperature of a sweep)")
+RUN_HELP = (
+    "DIR (every temperature of a `codesynth eval` run), DIR@0.8 (one of them), FILE#12 (run 12 of a "
+    "sessions file, such as the app's sessions.sqlite; FILE alone lists its runs) or FILE#12@0.8 "
+    "(one temperature of a sweep)"
+)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("compare", help="compare 2 to 4 runs: parameters that differ, pass@k, distinct programs, "
-                                       "log-probs, best candidates")
+    p = sub.add_parser(
+        "compare",
+        help="compare 2 to 4 runs: parameters that differ, pass@k, distinct programs, log-probs, best candidates",
+    )
     p.add_argument("runs", nargs="+", metavar="RUN", help=RUN_HELP)
-    p.add_argument("--png", type=Path, help="write the figure (log-probs of passing and failing candidates, "
-                                            "pass@k against k) to this PNG file")
-    p.add_argument("--diff", nargs=2, metavar=("A#I", "B#J"),
-                   help="also print the diff of two candidates, e.g. A#0 B#3 (run letter and candidate index, "
-                        "of the compared problem)")
+    p.add_argument(
+        "--png",
+        type=Path,
+        help="write the figure (log-probs of passing and failing candidates, pass@k against k) to this PNG file",
+    )
+    p.add_argument(
+        "--diff",
+        nargs=2,
+        metavar=("A#I", "B#J"),
+        help="also print the diff of two candidates, e.g. A#0 B#3 (run letter and candidate index, "
+        "of the compared problem)",
+    )
     p.set_defaults(func=run)
 
 

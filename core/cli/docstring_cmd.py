@@ -1,4 +1,5 @@
 """`codesynth docstring FILE.py`: ranked docstring candidates for each function (Codex-D)."""
+
 from __future__ import annotations
 
 import sys
@@ -19,8 +20,12 @@ def register(sub) -> None:
     p.add_argument("--max-new-tokens", type=int, default=96)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tests", type=Path, help="tests whose calls give inputs for the back-translation check")
-    p.add_argument("--back-translation-samples", type=arg_types.int_between(0, 100), default=5,
-                   help="programs written from each docstring and compared with the original (0 disables)")
+    p.add_argument(
+        "--back-translation-samples",
+        type=arg_types.int_between(0, 100),
+        default=5,
+        help="programs written from each docstring and compared with the original (0 disables)",
+    )
     p.set_defaults(func=run)
 
 
@@ -37,8 +42,9 @@ def run(args) -> int:
     if not functions:
         raise UserError(f"{args.file} defines no top-level function")
     tests = read_text(args.tests, "tests file") if args.tests else ""
-    params = SamplingParams(n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
-                            seed=args.seed, mode=args.mode).validated()
+    params = SamplingParams(
+        n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens, seed=args.seed, mode=args.mode
+    ).validated()
     engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
     pool = None
     if args.back_translation_samples > 0:

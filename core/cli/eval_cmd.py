@@ -1,4 +1,5 @@
 """`codesynth eval`: sample, test and score a problem set (HumanEval by default) into --out DIR."""
+
 from __future__ import annotations
 
 import sys
@@ -10,8 +11,11 @@ DEFAULT_KS = (1, 10, 100)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("eval", help="pass@k evaluation on HumanEval or a human-eval JSONL; resumable",
-                       description="Run it again with the same options to resume an interrupted run.")
+    p = sub.add_parser(
+        "eval",
+        help="pass@k evaluation on HumanEval or a human-eval JSONL; resumable",
+        description="Run it again with the same options to resume an interrupted run.",
+    )
     p.add_argument("--problems", default="humaneval", help="humaneval (default) or a human-eval format .jsonl[.gz]")
     p.add_argument("--select", default="", help="comma-separated task ids to evaluate, in that order")
     p.add_argument("--limit", type=int, default=None, help="only the first N problems (after --select)")
@@ -24,14 +28,25 @@ def register(sub) -> None:
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--timeout", type=arg_types.positive_float_up_to(3600, " seconds"), default=3.0,
-                   help="seconds per program in the sandbox")
-    p.add_argument("--workers", type=arg_types.int_between(1, 64), default=None,
-                   help="sandbox workers (default: one per core)")
-    p.add_argument("--no-back-translation", action="store_true",
-                   help="skip the back-translation score (one extra forward pass per sample)")
-    p.add_argument("--no-examine", action="store_true",
-                   help="skip the cluster and agreement rankers (model-written tests, runs on more inputs)")
+    p.add_argument(
+        "--timeout",
+        type=arg_types.positive_float_up_to(3600, " seconds"),
+        default=3.0,
+        help="seconds per program in the sandbox",
+    )
+    p.add_argument(
+        "--workers", type=arg_types.int_between(1, 64), default=None, help="sandbox workers (default: one per core)"
+    )
+    p.add_argument(
+        "--no-back-translation",
+        action="store_true",
+        help="skip the back-translation score (one extra forward pass per sample)",
+    )
+    p.add_argument(
+        "--no-examine",
+        action="store_true",
+        help="skip the cluster and agreement rankers (model-written tests, runs on more inputs)",
+    )
     p.add_argument("--no-pipeline", action="store_true", help="finish each problem's tests before the next generation")
     p.add_argument("--out", required=True, type=Path, help="run directory (created; an existing one is resumed)")
     p.set_defaults(func=run)
@@ -55,8 +70,10 @@ def select_problems(problems: dict[str, dict], select: str, limit: int | None) -
     ids = [t.strip() for t in select.split(",") if t.strip()] or list(problems)
     unknown = [t for t in ids if t not in problems]
     if unknown:
-        raise UserError(f"unknown task id{'s' * (len(unknown) > 1)}: {', '.join(unknown)} "
-                        f"(the problem set has {len(problems)}, e.g. {next(iter(problems))})")
+        raise UserError(
+            f"unknown task id{'s' * (len(unknown) > 1)}: {', '.join(unknown)} "
+            f"(the problem set has {len(problems)}, e.g. {next(iter(problems))})"
+        )
     if limit is not None:
         if limit < 1:
             raise UserError(f"--limit must be at least 1, got {limit}")
@@ -71,10 +88,21 @@ def build_config(args, problems: dict[str, dict]):
 
     temperatures = parse_list(args.temperatures, float, "--temperatures")
     source = args.problems if args.problems == "humaneval" else str(Path(args.problems).resolve())
-    config = EvalConfig(problems=source, problems_sha256=problems_digest(problems), task_ids=tuple(problems),
-                        n=args.n, temperatures=tuple(dict.fromkeys(temperatures)), mode=args.mode, model=args.model,
-                        top_p=args.top_p, max_new_tokens=args.max_new_tokens, seed=args.seed, timeout_s=args.timeout,
-                        back_translation=not args.no_back_translation, examine=not args.no_examine)
+    config = EvalConfig(
+        problems=source,
+        problems_sha256=problems_digest(problems),
+        task_ids=tuple(problems),
+        n=args.n,
+        temperatures=tuple(dict.fromkeys(temperatures)),
+        mode=args.mode,
+        model=args.model,
+        top_p=args.top_p,
+        max_new_tokens=args.max_new_tokens,
+        seed=args.seed,
+        timeout_s=args.timeout,
+        back_translation=not args.no_back_translation,
+        examine=not args.no_examine,
+    )
     for t in config.temperatures:
         config.sampling_params(t)  # raises InvalidParams, a one-line message, for bad n, T, top-p...
     ks = [k for k in DEFAULT_KS if k <= args.n] if args.k is None else parse_list(args.k, int, "--k")
@@ -102,8 +130,9 @@ def check_out(out: Path, config) -> None:
 def run(args) -> int:
     from core.problems import load_problems
 
-    problems = select_problems(load_problems(None if args.problems == "humaneval" else args.problems),
-                               args.select, args.limit)
+    problems = select_problems(
+        load_problems(None if args.problems == "humaneval" else args.problems), args.select, args.limit
+    )
     config, ks = build_config(args, problems)
     check_out(args.out, config)
 
@@ -116,21 +145,22 @@ def run(args) -> int:
 
     engine = open_backend(args.model, args.served_model, progress=lambda msg: print(msg, file=sys.stderr))
     if config.back_translation and not getattr(engine.info, "scoring", True):
-        print("notice: the back-translation ranking is left out: this server cannot score given text",
-              file=sys.stderr)
+        print("notice: the back-translation ranking is left out: this server cannot score given text", file=sys.stderr)
     pool = sandbox_pool(args.workers)
     bars: list[tqdm] = []  # at most one, made at the first progress report
 
     def progress(done: int, total: int) -> None:
         # Started at what a resumed run already has, so the ETA counts only this run's pace.
         if not bars:
-            bars.append(tqdm(total=total, initial=done, unit="sample", desc="tested", file=sys.stderr,
-                             dynamic_ncols=True))
+            bars.append(
+                tqdm(total=total, initial=done, unit="sample", desc="tested", file=sys.stderr, dynamic_ncols=True)
+            )
         bars[0].update(done - bars[0].n)
 
     try:
-        summary = run_eval(args.out, config, problems, ks, engine, pool, pipelined=not args.no_pipeline,
-                           progress=progress)
+        summary = run_eval(
+            args.out, config, problems, ks, engine, pool, pipelined=not args.no_pipeline, progress=progress
+        )
     except KeyboardInterrupt:
         print(f"\nstopped; run the same command again to resume from {args.out}", file=sys.stderr)
         raise

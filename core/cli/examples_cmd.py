@@ -1,4 +1,5 @@
 """`codesynth from-examples`: a working function from a table of inputs and expected outputs."""
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,11 @@ def register(sub) -> None:
     p.add_argument("--max-new-tokens", type=int, default=160)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--mode", choices=MODES, default="auto")
-    p.add_argument("--no-questions", action="store_true",
-                   help="look for disagreements only near the examples, without asking the model for inputs")
+    p.add_argument(
+        "--no-questions",
+        action="store_true",
+        help="look for disagreements only near the examples, without asking the model for inputs",
+    )
     p.set_defaults(func=run)
 
 
@@ -60,8 +64,9 @@ def run(args) -> int:
         spec = build_spec(header, rows, args.description or file_description, args.name)
     except ExamplesError as exc:
         raise UserError("bad examples: " + "; ".join(str(e) for e in exc.errors)) from None
-    params = SamplingParams(n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
-                            seed=args.seed, mode=args.mode).validated()
+    params = SamplingParams(
+        n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens, seed=args.seed, mode=args.mode
+    ).validated()
     print("Derived prompt:\n")
     print(spec.prompt)
     engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
@@ -72,8 +77,9 @@ def run(args) -> int:
         candidates = list(done.candidates)
         verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
         right = [v.count(None) == len(v) and c.degenerate is None for v, c in zip(verdicts, candidates)]
-        exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right,
-                                           ask_model=not args.no_questions, seed=args.seed)
+        exam, question = examples_question(
+            pool, engine, spec, [c.text for c in candidates], right, ask_model=not args.no_questions, seed=args.seed
+        )
     clusters = exam.cluster_sizes()
     order = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], clusters)
     best = order[0]
@@ -82,15 +88,21 @@ def run(args) -> int:
     print("Per example:")
     for (inputs, expected), verdict in zip(spec.rows, verdicts[best]):
         shown = ", ".join(c.text.strip() for c in inputs)
-        print(f"  {'right' if verdict is None else 'WRONG'}: {spec.name}({shown}) -> expected {expected.text.strip()}"
-              + ("" if verdict is None else f"; {verdict}"))
+        print(
+            f"  {'right' if verdict is None else 'WRONG'}: {spec.name}({shown}) -> expected {expected.text.strip()}"
+            + ("" if verdict is None else f"; {verdict}")
+        )
     print("\nAll candidates:")
     for i in order:
         notes = "".join(f" [{w}]" for w in candidates[i].warnings)
-        print(f"  #{i:<3} mean log-prob {candidates[i].mean_logprob:7.3f}  behaves like {clusters[i]:>2}  "
-              f"{explain(spec, verdicts[i])}{notes}")
-    print(f"\n({len(exam.inputs)} inputs tried, the examples' own included; 'behaves like' counts the candidates, itself"
-          " included, that give the same answers on all of them)")
+        print(
+            f"  #{i:<3} mean log-prob {candidates[i].mean_logprob:7.3f}  behaves like {clusters[i]:>2}  "
+            f"{explain(spec, verdicts[i])}{notes}"
+        )
+    print(
+        f"\n({len(exam.inputs)} inputs tried, the examples' own included; 'behaves like' counts the candidates, itself"
+        " included, that give the same answers on all of them)"
+    )
     if question is not None:
         print("Candidates that get every example right disagree on: " + question.sentence(spec.name))
         print("Add the row you mean to the examples and run again.")

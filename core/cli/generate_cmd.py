@@ -1,4 +1,5 @@
 """`codesynth generate`: n candidates for one prompt, ranked by mean log-prob, optionally tested."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,11 @@ def register(sub) -> None:
     p.add_argument("--task", help="take prompt and tests from a HumanEval task, e.g. HumanEval/0")
     p.add_argument("--tests", type=Path, help="file with a check(candidate) function or plain asserts")
     p.add_argument("--entry-point", help="name of the function under test (default: the prompt's last def)")
-    p.add_argument("--model", default="default", help="default | catalogue name | HF folder | .gguf file | server URL (http://host:port/v1)")
+    p.add_argument(
+        "--model",
+        default="default",
+        help="default | catalogue name | HF folder | .gguf file | server URL (http://host:port/v1)",
+    )
     p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("-n", type=int, default=10, help="number of candidates (1-1000)")
     p.add_argument("--temperature", type=float, default=0.8, help="0 means greedy")
@@ -29,13 +34,21 @@ def register(sub) -> None:
     p.add_argument("--top-k", type=int, default=0, help="0 disables top-k")
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--prefix", default="", help="text every completion starts with (teacher-forced; its "
-                   "log-probs count in the ranking); not available with a server")
+    p.add_argument(
+        "--prefix",
+        default="",
+        help="text every completion starts with (teacher-forced; its "
+        "log-probs count in the ranking); not available with a server",
+    )
     p.add_argument("--stop", action="append", help=f"stop sequence (repeatable; default: {CODEX_STOPS!r})")
     p.add_argument("--mode", choices=MODES, default="auto", help="auto: instruct if the model has a chat template")
-    p.add_argument("--rank", choices=tuple(RANKINGS), default="mean_logprob",
-                   help="order of the candidates: cluster and agreement run them on more inputs and on tests "
-                        "the model writes (slower); back_translation scores each one with the model")
+    p.add_argument(
+        "--rank",
+        choices=tuple(RANKINGS),
+        default="mean_logprob",
+        help="order of the candidates: cluster and agreement run them on more inputs and on tests "
+        "the model writes (slower); back_translation scores each one with the model",
+    )
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     p.add_argument("--out", type=Path, help="write JSONL here instead of standard output")
     p.set_defaults(func=run)
@@ -76,9 +89,15 @@ def run(args) -> int:
 
     task_id, prompt, tests, entry_point = read_prompt(args)
     params = SamplingParams(
-        n=args.n, temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
-        max_new_tokens=args.max_new_tokens, seed=args.seed,
-        stop=tuple(args.stop) if args.stop else CODEX_STOPS, mode=args.mode, prefix=args.prefix,
+        n=args.n,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        top_k=args.top_k,
+        max_new_tokens=args.max_new_tokens,
+        seed=args.seed,
+        stop=tuple(args.stop) if args.stop else CODEX_STOPS,
+        mode=args.mode,
+        prefix=args.prefix,
     ).validated()
     if not prompt.strip():
         raise UserError("the prompt is empty")
@@ -104,9 +123,13 @@ def run(args) -> int:
         if failures and not done.candidates:
             raise failures[0]
         scores, extra = _scores(engine, pool, prompt, list(done.candidates), tests, entry, args.rank, args.seed)
-    ranked = rank(done.candidates, args.rank if args.rank != "agreement" or scores else "mean_logprob", args.seed, scores)
-    rows = [{**_row(task_id, rank, c, done.verdicts.get(c.index)), **extra.get(c.index, {})}
-            for rank, c in enumerate(ranked, start=1)]
+    ranked = rank(
+        done.candidates, args.rank if args.rank != "agreement" or scores else "mean_logprob", args.seed, scores
+    )
+    rows = [
+        {**_row(task_id, rank, c, done.verdicts.get(c.index)), **extra.get(c.index, {})}
+        for rank, c in enumerate(ranked, start=1)
+    ]
     if args.format == "table":
         _print_table(rows, engine.info.describe(), time.perf_counter() - started)
     out = args.out.open("w", encoding="utf-8") if args.out else (None if args.format == "table" else sys.stdout)
@@ -168,26 +191,47 @@ def _scores(engine, pool, prompt, done, tests, entry_point, ranking: str, seed: 
             extra = {i: {"back_translation_logprob": v} for i, v in scores.items()}
     if ranking in ("cluster", "agreement"):
         _log("running the candidates on more inputs" + (" and asking the model for tests" * (ranking == "agreement")))
-        exam = examine(engine, pool, prompt, entry_point, [c.text for c in done], user_tests=tests, seed=seed,
-                       model_tests=ranking == "agreement")
+        exam = examine(
+            engine,
+            pool,
+            prompt,
+            entry_point,
+            [c.text for c in done],
+            user_tests=tests,
+            seed=seed,
+            model_tests=ranking == "agreement",
+        )
         sizes, agreement = exam.cluster_sizes(), exam.agreement_scores()
         if ranking == "agreement" and agreement is None:
-            _log(f"notice: the agreement ranking is unavailable: {exam.tests.unavailable_reason}; "
-                 "ranked by mean log-prob")
+            _log(
+                f"notice: the agreement ranking is unavailable: {exam.tests.unavailable_reason}; "
+                "ranked by mean log-prob"
+            )
         chosen = sizes if ranking == "cluster" else agreement or []
         scores = {c.index: float(v) for c, v in zip(done, chosen)}
-        extra = {c.index: {"behaviour_cluster": size, **({"agreement": agreement[i]} if agreement else {})}
-                 for i, (c, size) in enumerate(zip(done, sizes))}
-        _log(f"{len(exam.inputs)} inputs, {len(exam.tests.tests)} model-written tests "
-             f"({exam.tests.dropped} unusable dropped)" if ranking == "agreement" else f"{len(exam.inputs)} inputs")
+        extra = {
+            c.index: {"behaviour_cluster": size, **({"agreement": agreement[i]} if agreement else {})}
+            for i, (c, size) in enumerate(zip(done, sizes))
+        }
+        _log(
+            f"{len(exam.inputs)} inputs, {len(exam.tests.tests)} model-written tests "
+            f"({exam.tests.dropped} unusable dropped)"
+            if ranking == "agreement"
+            else f"{len(exam.inputs)} inputs"
+        )
     return scores, extra
 
 
 def _row(task_id, rank, cand, verdict) -> dict:
     row = {"task_id": task_id, "completion": cand.text, "rank": rank, **cand.to_json()}
     if verdict is not None:
-        row.update(passed=verdict.passed, result=verdict.human_eval_result, status=verdict.status,
-                   tests_passed=verdict.n_passed, tests_total=len(verdict.cases))
+        row.update(
+            passed=verdict.passed,
+            result=verdict.human_eval_result,
+            status=verdict.status,
+            tests_passed=verdict.n_passed,
+            tests_total=len(verdict.cases),
+        )
     return row
 
 
@@ -198,8 +242,10 @@ def _log(message: str) -> None:
 def _progress_bar(finished: int, total: int, tokens: int, elapsed: float) -> None:
     width = 30
     filled = width * finished // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {finished}/{total} candidates, "
-                     f"~{tokens / max(elapsed, 1e-9):.0f} tokens/s, {elapsed:.1f}s ")
+    sys.stderr.write(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {finished}/{total} candidates, "
+        f"~{tokens / max(elapsed, 1e-9):.0f} tokens/s, {elapsed:.1f}s "
+    )
     if finished == total:
         sys.stderr.write("\n")
     sys.stderr.flush()
@@ -209,8 +255,15 @@ def _print_table(rows, model: str, elapsed: float) -> None:
     print(f"model: {model}   time: {elapsed:.1f}s")
     print(f"{'rank':>4} {'mean lp':>8} {'tokens':>6} {'finish':>9} {'tests':>22}  first line")
     for r in rows:
-        tests = "" if "passed" not in r else (
-            f"{r['tests_passed']} of {r['tests_total']} tests passed" if r["status"] in ("pass", "fail") else r["status"])
+        tests = (
+            ""
+            if "passed" not in r
+            else (
+                f"{r['tests_passed']} of {r['tests_total']} tests passed"
+                if r["status"] in ("pass", "fail")
+                else r["status"]
+            )
+        )
         first = next((line.strip() for line in r["completion"].splitlines() if line.strip()), "")
         mean = "-inf" if r["mean_logprob"] is None else f"{r['mean_logprob']:.3f}"
         notes = [note for note in (r["warning"], r["degenerate"] and f"not an attempt: {r['degenerate']}") if note]

@@ -1,5 +1,6 @@
 """Entry point of `codesynth`. Sub-commands live in their own modules and import heavy
 libraries (torch, transformers) only when they run, so `--help` and `--version` stay instant."""
+
 from __future__ import annotations
 
 import argparse

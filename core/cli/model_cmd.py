@@ -1,4 +1,5 @@
 """`codesynth model install NAME | install-default | list | info`."""
+
 from __future__ import annotations
 
 import sys
@@ -39,9 +40,13 @@ def _install(args) -> int:
     folder = model_install.install(item, progress)
     progress("verifying: loading the model and generating a few tokens")
     engine = Engine.load(str(folder), progress)
-    [cand] = engine.generate("def add(a, b):\n", SamplingParams(n=1, temperature=0, max_new_tokens=8, mode="completion"))
+    [cand] = engine.generate(
+        "def add(a, b):\n", SamplingParams(n=1, temperature=0, max_new_tokens=8, mode="completion")
+    )
     if not cand.token_ids:
-        raise model_install.InstallError(f"the converted {item.name} generated no tokens; delete {folder} and install again")
+        raise model_install.InstallError(
+            f"the converted {item.name} generated no tokens; delete {folder} and install again"
+        )
     progress(f"ok: {engine.info.describe()}; sample {cand.raw_text!r}")
     print(folder)
     return 0
@@ -59,10 +64,15 @@ def _list(args) -> int:
         installed = model_store.is_installed(model_store.model_dir(item.name))
         state = "installed" if installed else "installable"
         label = item.name + (" (default)" if item.name == catalogue.DEFAULT else "")
-        print(f"{label:30s} {state:13s} {item.download_bytes / MIB:5.0f} MiB {item.peak_ram / GIB:4.1f} GiB "
-              f"{item.licence:11s} {item.quality}")
-    others = [p for p in model_store.local_models(args.dir)
-              if not any(p == model_store.model_dir(e.name) for e in catalogue.ENTRIES)]
+        print(
+            f"{label:30s} {state:13s} {item.download_bytes / MIB:5.0f} MiB {item.peak_ram / GIB:4.1f} GiB "
+            f"{item.licence:11s} {item.quality}"
+        )
+    others = [
+        p
+        for p in model_store.local_models(args.dir)
+        if not any(p == model_store.model_dir(e.name) for e in catalogue.ENTRIES)
+    ]
     if others:
         print(f"\n{'other models':34s} {'kind':9s} {'params':>8s} {'stored as':>9s} {'size':>9s}  path")
     for path in others:
@@ -72,7 +82,9 @@ def _list(args) -> int:
         except model_store.UnreadableWeights as exc:
             print(f"{path.name[:34]:34s} {kind:9s} unreadable: {exc}")
             continue
-        print(f"{path.name[:34]:34s} {kind:9s} {d['n_params'] / 1e6:7.0f}M {d['dtype']:>9s} {d['bytes'] / MIB:6.0f} MiB  {path}")
+        print(
+            f"{path.name[:34]:34s} {kind:9s} {d['n_params'] / 1e6:7.0f}M {d['dtype']:>9s} {d['bytes'] / MIB:6.0f} MiB  {path}"
+        )
     return 0
 
 

@@ -1,4 +1,5 @@
 """`codesynth report DIR`: the HTML report (with PNG and SVG figures) of an evaluation run."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,15 +7,20 @@ yields snapshots of its whole state as plain picklable dicts: the GUI shows the 
 the session store saves it, so a dropped update loses nothing. `pool()` starts the sandbox
 workers on first use.
 """
+
 from __future__ import annotations
 
 import importlib
 import threading
 from collections.abc import Callable, Iterator
 
-JOBS = {"sweep": "desktop_app.jobs.sweep_job", "docstrings": "desktop_app.jobs.docstrings_job",
-        "examples": "desktop_app.jobs.examples_job", "back_translation": "desktop_app.jobs.back_translation_job",
-        "examine": "desktop_app.jobs.examine_job"}
+JOBS = {
+    "sweep": "desktop_app.jobs.sweep_job",
+    "docstrings": "desktop_app.jobs.docstrings_job",
+    "examples": "desktop_app.jobs.examples_job",
+    "back_translation": "desktop_app.jobs.back_translation_job",
+    "examine": "desktop_app.jobs.examine_job",
+}
 
 
 class JobError(Exception):

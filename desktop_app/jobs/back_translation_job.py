@@ -1,6 +1,7 @@
 """The Workbench's back-translation ranking (the paper's Figure 7 heuristic): for each finished
 candidate, the log-prob of the prompt's docstring given the candidate's code, computed by the
 model that wrote it (core.reverse, the same code as `codesynth eval`). Qt-free."""
+
 from __future__ import annotations
 
 from core.reverse import back_translation_logprob, strip_docstring
@@ -11,8 +12,10 @@ def run(backend, pool, cancel, prompt: str, entry_point: str, completions: dict[
     try:
         strip_docstring(prompt, entry_point)
     except ValueError:
-        raise JobError("Back-translation ranking needs a docstring in the prompt: the model is scored on "
-                       "writing it back from each candidate's code.") from None
+        raise JobError(
+            "Back-translation ranking needs a docstring in the prompt: the model is scored on "
+            "writing it back from each candidate's code."
+        ) from None
     if not getattr(backend.info, "scoring", True):
         raise JobError("This server cannot score given text, so back-translation ranking is unavailable.")
     scores: dict[int, float] = {}

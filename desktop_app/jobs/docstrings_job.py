@@ -1,5 +1,6 @@
 """The Docstrings tab's job (reverse mode, the paper's Codex-D): n docstrings for one function,
 ranked by mean log-prob, then each one's back-translation score as it arrives."""
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,13 @@ def function_named(code: str, name: str) -> Function:
 
 def docstring_row(doc: DocstringCandidate, status: str) -> dict:
     mean = doc.candidate.mean_logprob
-    return {"text": doc.text, "mean_logprob": mean if math.isfinite(mean) else None, "copies_code": doc.copies_code,
-            "score": doc.back_translation, "status": status}
+    return {
+        "text": doc.text,
+        "mean_logprob": mean if math.isfinite(mean) else None,
+        "copies_code": doc.copies_code,
+        "score": doc.back_translation,
+        "status": status,
+    }
 
 
 def status_of(doc: DocstringCandidate, checking: str) -> str:
@@ -43,8 +49,16 @@ def status_of(doc: DocstringCandidate, checking: str) -> str:
     return SCORED if doc.back_translation is not None else checking
 
 
-def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, code: str, function: str, tests: str,
-        params: SamplingParams, back_translation_samples: int) -> Iterator[dict]:
+def run(
+    backend,
+    pool: Callable[[], SandboxPool],
+    cancel: threading.Event,
+    code: str,
+    function: str,
+    tests: str,
+    params: SamplingParams,
+    back_translation_samples: int,
+) -> Iterator[dict]:
     """Snapshots: {"function", "inputs", "samples", "docstrings": rows best first, "state"}; `state`
     is generating, scoring, done or stopped."""
     func = function_named(code, function)
@@ -56,8 +70,13 @@ def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, code:
     sandbox = pool() if checking == PENDING else None
 
     def snapshot(docs: list[DocstringCandidate], state: str, unscored: str = checking) -> dict:
-        return {"function": func.name, "inputs": inputs, "samples": back_translation_samples, "state": state,
-                "docstrings": [docstring_row(d, status_of(d, unscored)) for d in docs]}
+        return {
+            "function": func.name,
+            "inputs": inputs,
+            "samples": back_translation_samples,
+            "state": state,
+            "docstrings": [docstring_row(d, status_of(d, unscored)) for d in docs],
+        }
 
     docs: list[DocstringCandidate] = []
     yield snapshot(docs, "generating")

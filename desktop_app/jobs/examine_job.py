@@ -1,6 +1,7 @@
 """The Workbench's behaviour rankers (issue 21): runs the finished candidates on inputs beyond the
 user's tests (core.examine) and, when asked, on tests the model writes, and reports each
 candidate's behaviour-cluster size and CodeT agreement by candidate index. Qt-free."""
+
 from __future__ import annotations
 
 import threading
@@ -9,18 +10,40 @@ from collections.abc import Callable, Iterator
 from core.examine import examine
 
 
-def run(backend, pool: Callable[[], object], cancel: threading.Event, prompt: str, entry_point: str,
-        completions: dict[int, str], user_tests: str | None = None, model_tests: bool = False,
-        seed: int | None = 0) -> Iterator[dict]:
+def run(
+    backend,
+    pool: Callable[[], object],
+    cancel: threading.Event,
+    prompt: str,
+    entry_point: str,
+    completions: dict[int, str],
+    user_tests: str | None = None,
+    model_tests: bool = False,
+    seed: int | None = 0,
+) -> Iterator[dict]:
     indices = list(completions)
-    exam = examine(backend, pool(), prompt, entry_point, [completions[i] for i in indices], user_tests=user_tests,
-                   seed=seed, model_tests=model_tests, cancel=cancel)
+    exam = examine(
+        backend,
+        pool(),
+        prompt,
+        entry_point,
+        [completions[i] for i in indices],
+        user_tests=user_tests,
+        seed=seed,
+        model_tests=model_tests,
+        cancel=cancel,
+    )
     if cancel.is_set():  # some candidates were not run: their clusters would be guesses
         yield {"state": "stopped", "model_tests": model_tests}
         return
     agreement = exam.agreement_scores()
-    yield {"state": "done", "model_tests": model_tests, "inputs": len(exam.inputs),
-           "tests": len(exam.tests.tests), "dropped": exam.tests.dropped,
-           "clusters": dict(zip(indices, exam.cluster_sizes())),
-           "agreement": None if agreement is None else dict(zip(indices, agreement)),
-           "unavailable": exam.tests.unavailable_reason if model_tests else None}
+    yield {
+        "state": "done",
+        "model_tests": model_tests,
+        "inputs": len(exam.inputs),
+        "tests": len(exam.tests.tests),
+        "dropped": exam.tests.dropped,
+        "clusters": dict(zip(indices, exam.cluster_sizes())),
+        "agreement": None if agreement is None else dict(zip(indices, agreement)),
+        "unavailable": exam.tests.unavailable_reason if model_tests else None,
+    }

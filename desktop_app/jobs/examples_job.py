@@ -1,5 +1,6 @@
 """The From-examples job: samples n functions for the derived prompt, tests each one in the
 sandbox as soon as it is written, and explains per example what it got right, best first."""
+
 from __future__ import annotations
 
 import threading
@@ -26,28 +27,54 @@ def spec_of(header: list[str], rows: list[list[str]], description: str, name: st
 
 
 def candidate_row(candidate: Candidate) -> dict:
-    return {"index": candidate.index, "completion": candidate.text, "finish_reason": candidate.finish_reason,
-            "mean_logprob": candidate.mean_logprob if candidate.token_logprobs else None,
-            "degenerate": candidate.degenerate, "warnings": candidate.warnings,
-            "verdicts": None, "explanation": None, "cluster": None}
+    return {
+        "index": candidate.index,
+        "completion": candidate.text,
+        "finish_reason": candidate.finish_reason,
+        "mean_logprob": candidate.mean_logprob if candidate.token_logprobs else None,
+        "degenerate": candidate.degenerate,
+        "warnings": candidate.warnings,
+        "verdicts": None,
+        "explanation": None,
+        "cluster": None,
+    }
 
 
 def question_row(question, rows: list[dict], name: str) -> dict:
     """A core.behaviour.Question as plain data; its answers name candidates by their index."""
-    return {"args": question.args, "sentence": question.sentence(name),
-            "answers": [{"text": a.text, "count": len(a.candidates), "candidates": [rows[p]["index"] for p in a.candidates]}
-                        for a in question.answers]}
+    return {
+        "args": question.args,
+        "sentence": question.sentence(name),
+        "answers": [
+            {"text": a.text, "count": len(a.candidates), "candidates": [rows[p]["index"] for p in a.candidates]}
+            for a in question.answers
+        ],
+    }
 
 
-def snapshot(prompt: str, name: str, spec: Spec, n: int, rows: list[dict], state: str,
-             checked: dict | None = None) -> dict:
+def snapshot(
+    prompt: str, name: str, spec: Spec, n: int, rows: list[dict], state: str, checked: dict | None = None
+) -> dict:
     """The whole state, candidates best first. `state`: generating, testing, checking (looking for
     an input the candidates right on every example disagree on), done or stopped. `checked`, once
     that look is over: the inputs tried and the question (None when they agree)."""
-    order = best_first([r["verdicts"] for r in rows], [r["mean_logprob"] for r in rows],
-                       [r.get("degenerate") for r in rows], [r.get("cluster") or 0 for r in rows])
-    return {"prompt": prompt, "name": name, "examples": len(spec.rows), "n": n, "state": state,
-            "candidates": [dict(rows[i]) for i in order], "inputs": None, "question": None, **(checked or {})}
+    order = best_first(
+        [r["verdicts"] for r in rows],
+        [r["mean_logprob"] for r in rows],
+        [r.get("degenerate") for r in rows],
+        [r.get("cluster") or 0 for r in rows],
+    )
+    return {
+        "prompt": prompt,
+        "name": name,
+        "examples": len(spec.rows),
+        "n": n,
+        "state": state,
+        "candidates": [dict(rows[i]) for i in order],
+        "inputs": None,
+        "question": None,
+        **(checked or {}),
+    }
 
 
 def every_example_right(row: dict) -> bool:
@@ -55,9 +82,19 @@ def every_example_right(row: dict) -> bool:
     return verdicts is not None and verdicts.count(None) == len(verdicts) and not row.get("degenerate")
 
 
-def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, prompt: str, tests: str, entry_point: str,
-        header: list[str], rows: list[list[str]], description: str, params: SamplingParams,
-        reuse: list[dict] | None = None) -> Iterator[dict]:
+def run(
+    backend,
+    pool: Callable[[], SandboxPool],
+    cancel: threading.Event,
+    prompt: str,
+    tests: str,
+    entry_point: str,
+    header: list[str],
+    rows: list[list[str]],
+    description: str,
+    params: SamplingParams,
+    reuse: list[dict] | None = None,
+) -> Iterator[dict]:
     """`prompt` and `tests` are the derived texts as the user sees them (maybe edited by hand);
     `entry_point` is the function the tests call. The table gives each test case its example.
     `reuse`: candidate rows of an earlier snapshot, tested again instead of generating (the table
@@ -79,8 +116,17 @@ def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, promp
         if reuse is None:
             yield from backend.stream(prompt, params, cancel)
         for row in reuse or []:  # written before: only tested again
-            yield CandidateDone(Candidate(row["index"], row["completion"], row["completion"], [], [],
-                                          row["finish_reason"], degenerate=row.get("degenerate")))
+            yield CandidateDone(
+                Candidate(
+                    row["index"],
+                    row["completion"],
+                    row["completion"],
+                    [],
+                    [],
+                    row["finish_reason"],
+                    degenerate=row.get("degenerate"),
+                )
+            )
         generating = False
 
     yield snapshot(prompt, entry_point, spec, n, found, "generating" if generating else "testing")
@@ -88,8 +134,11 @@ def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, promp
     for event in run_pipeline(candidates(), sandbox, Harness(prompt, tests, entry_point), cancel):
         if isinstance(event, CandidateArrived):
             index = event.candidate.index
-            by_index[index] = ({**earlier[index], "verdicts": None, "explanation": None, "cluster": None}
-                               if index in earlier else candidate_row(event.candidate))
+            by_index[index] = (
+                {**earlier[index], "verdicts": None, "explanation": None, "cluster": None}
+                if index in earlier
+                else candidate_row(event.candidate)
+            )
             found.append(by_index[index])
         elif isinstance(event, VerdictArrived):
             row = by_index[event.index]
@@ -103,11 +152,20 @@ def run(backend, pool: Callable[[], SandboxPool], cancel: threading.Event, promp
         yield snapshot(prompt, entry_point, spec, n, found, "checking")
     # Asked again after the yield: a Stop may have come while the GUI took that snapshot.
     if found and not cancel.is_set():
-        exam, question = examples_question(sandbox, backend, spec, [r["completion"] for r in found],
-                                           [every_example_right(r) for r in found], seed=params.seed, cancel=cancel)
+        exam, question = examples_question(
+            sandbox,
+            backend,
+            spec,
+            [r["completion"] for r in found],
+            [every_example_right(r) for r in found],
+            seed=params.seed,
+            cancel=cancel,
+        )
         if not cancel.is_set():
             for row, size in zip(found, exam.cluster_sizes()):
                 row["cluster"] = size
-            checked = {"inputs": len(exam.inputs),
-                       "question": None if question is None else question_row(question, found, entry_point)}
+            checked = {
+                "inputs": len(exam.inputs),
+                "question": None if question is None else question_row(question, found, entry_point),
+            }
     yield snapshot(prompt, entry_point, spec, n, found, "stopped" if cancel.is_set() else "done", checked)

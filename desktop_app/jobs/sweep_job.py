@@ -1,6 +1,7 @@
 """The Sampling lab's job: a temperature sweep on one problem (core.sweep), with its four figures
 drawn here in the engine process by the code of `codesynth report` (core.plots, through Agg), so
 the GUI only decodes finished PNGs. Qt-free."""
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,9 @@ DPI = 160  # 880 x 640 pixels: sharp when enlarged to a projector's window; the 
 PLOTS = ("pass_at_k_vs_k", "distinct_programs", "logprob_distribution", "ranking")
 
 
-def run(backend, pool, cancel, prompt: str, tests: str, entry_point: str, temperatures, n: int, params,
-        dark: bool = False):
+def run(
+    backend, pool, cancel, prompt: str, tests: str, entry_point: str, temperatures, n: int, params, dark: bool = False
+):
     """`dark`: draw the figures in matplotlib's dark style, to sit in a dark window."""
     from core.sweep import run_sweep
 
@@ -43,8 +45,11 @@ def snapshot(sweep, summary: dict, pngs: dict[str, bytes]) -> dict:
         "samples": [asdict(s) for s in sweep.samples],
         "table": [_row(sweep, summary, t) for t in sweep.temperatures],
         "csv": sweep.to_csv(),
-        "progress": {"sampled": len(sweep.samples), "tested": sum(s.passed is not None for s in sweep.samples),
-                     "total": sweep.n * len(sweep.temperatures)},
+        "progress": {
+            "sampled": len(sweep.samples),
+            "tested": sum(s.passed is not None for s in sweep.samples),
+            "total": sweep.n * len(sweep.temperatures),
+        },
         "done": sweep.done,
         "plots": dict(pngs),
     }
@@ -79,8 +84,10 @@ def figures(summary: dict) -> dict:
     return {
         "pass_at_k_vs_k": (plots.pass_at_k_vs_k, summary["pass_at_k"]),
         "distinct_programs": (plots.distinct_programs_vs_temperature, summary["distinct_programs"]),
-        "logprob_distribution": (lambda data: plots.logprob_distribution(data["passing"], data["failing"]),
-                                 logprobs if logprobs["passing"] or logprobs["failing"] else {}),
+        "logprob_distribution": (
+            lambda data: plots.logprob_distribution(data["passing"], data["failing"]),
+            logprobs if logprobs["passing"] or logprobs["failing"] else {},
+        ),
         "ranking": (plots.ranking_curves, {max(ranking): ranking[max(ranking)]} if ranking else {}),
     }
 

@@ -1,4 +1,5 @@
 """Every bad input gets a one-line reason, never a traceback."""
+
 import json
 import shutil
 import subprocess

@@ -1,5 +1,6 @@
 """Choosing by running (issue 21): inputs, model-written tests as data, behaviour read from the real
 sandbox, clusters, agreement and the question that separates candidates right on every example."""
+
 import math
 
 import pytest
@@ -37,8 +38,17 @@ class ScriptedBackend:
 
     def generate(self, prompt, params, cancel=None):
         self.asked += 1
-        return [Candidate(index=i, text=self.tests_text, raw_text=self.tests_text, token_ids=[1], token_logprobs=[-1.0],
-                          finish_reason="stop") for i in range(params.n)]
+        return [
+            Candidate(
+                index=i,
+                text=self.tests_text,
+                raw_text=self.tests_text,
+                token_ids=[1],
+                token_logprobs=[-1.0],
+                finish_reason="stop",
+            )
+            for i in range(params.n)
+        ]
 
 
 def test_calls_in_prompts_and_tests_keep_only_literal_arguments():
@@ -63,16 +73,29 @@ def test_inputs_put_seeds_first_mutate_each_in_turn_and_respect_arity_and_limit(
 
 
 def test_model_tests_are_kept_as_data_and_unusable_asserts_are_counted():
-    completions = ["2) == 4\nassert 6 == scale(3)\nassert not scale(0)\nassert scale(1)\n"
-                   "assert scale(y) == 1\nassert other(1) == 2\nassert scale(__import__('os')) == 1\n"
-                   "assert scale(1, 2) == 3\nimport os\nassert scale(5) == (", "2) == 4\n"]
+    completions = [
+        "2) == 4\nassert 6 == scale(3)\nassert not scale(0)\nassert scale(1)\n"
+        "assert scale(y) == 1\nassert other(1) == 2\nassert scale(__import__('os')) == 1\n"
+        "assert scale(1, 2) == 3\nimport os\nassert scale(5) == (",
+        "2) == 4\n",
+    ]
     found = gt.parse_tests(completions, "scale", arity_range=(1, 1))
-    assert [t.source() for t in found.tests] == ["candidate(2) == 4", "candidate(3) == 6", "candidate(0) == False",
-                                                "candidate(1) == True"]
+    assert [t.source() for t in found.tests] == [
+        "candidate(2) == 4",
+        "candidate(3) == 6",
+        "candidate(0) == False",
+        "candidate(1) == True",
+    ]
     assert found.dropped == 6 and found.unavailable_reason is None
     assert gt.GeneratedTests.from_json(found.to_json()) == found
-    assert gt.parse_tests(["x"], "scale").unavailable_reason == "the model wrote no usable tests (1 unusable asserts dropped)"
-    assert gt.parse_tests([""], "scale").unavailable_reason == "the model wrote no usable tests (1 unusable asserts dropped)"
+    assert (
+        gt.parse_tests(["x"], "scale").unavailable_reason
+        == "the model wrote no usable tests (1 unusable asserts dropped)"
+    )
+    assert (
+        gt.parse_tests([""], "scale").unavailable_reason
+        == "the model wrote no usable tests (1 unusable asserts dropped)"
+    )
 
 
 def test_behaviour_comes_from_values_the_judge_saw_not_from_what_a_candidate_prints_or_raises(pool):
@@ -85,9 +108,12 @@ def test_behaviour_comes_from_values_the_judge_saw_not_from_what_a_candidate_pri
         "hangs_on_zero": "    while x == 0:\n        pass\n    return x * 2\n",
         "raises_on_negative": "    if x < 0:\n        raise ValueError('negative')\n    return x * 2\n",
     }
-    found = {name: bh.read_behaviour(pool.submit(bh.probe_program(PROMPT, text, "scale", inputs),
-                                                 timeout_s=2.0).result(), len(inputs), 0)
-             for name, text in completions.items()}
+    found = {
+        name: bh.read_behaviour(
+            pool.submit(bh.probe_program(PROMPT, text, "scale", inputs), timeout_s=2.0).result(), len(inputs), 0
+        )
+        for name, text in completions.items()
+    }
     assert found["double"].outcomes == ("=6", "=0", "=-2", "=4")
     assert found["double_float"].key == found["double"].key
     assert found["square"].outcomes == ("=9", "=0", "=1", "=4")
@@ -138,8 +164,9 @@ def test_a_single_ambiguous_example_gives_a_question_and_its_answer_settles_it(p
     assert backend.asked == 0  # the example's neighbours were enough: the model was not asked
     assert question is not None and question.args == "3"
     assert [(a.text, a.candidates) for a in question.answers] == [("6", (0, 2)), ("9", (1,)), ("5", (3,))]
-    assert question.sentence(spec.name) == ("For compute_result(3), should the answer be 6 (2 candidates) or "
-                                            "9 (1 candidate) or 5 (1 candidate)?")
+    assert question.sentence(spec.name) == (
+        "For compute_result(3), should the answer be 6 (2 candidates) or 9 (1 candidate) or 5 (1 candidate)?"
+    )
     # The majority's behaviour breaks the tie between candidates right on every example.
     assert best_first(verdicts, [-1.0, -0.5, -1.0, -0.1, -0.1], None, exam.cluster_sizes())[:2] == [0, 2]
 
@@ -151,8 +178,10 @@ def test_a_single_ambiguous_example_gives_a_question_and_its_answer_settles_it(p
 
 
 def test_cluster_and_agreement_curves_prefer_the_majority_and_break_ties_by_mean_logprob():
-    samples = [{"behaviour": k, "generated_tests_passed": t, "mean_logprob": lp}
-               for k, t, lp in [("a", 2, -0.9), ("a", 2, -0.8), ("b", 0, -0.1), ("c", 3, -0.2)]]
+    samples = [
+        {"behaviour": k, "generated_tests_passed": t, "mean_logprob": lp}
+        for k, t, lp in [("a", 2, -0.9), ("a", 2, -0.8), ("b", 0, -0.1), ("c", 3, -0.2)]
+    ]
     passed = [True, True, False, False]
     cluster = heuristic_scores(samples, passed, "cluster")
     assert cluster[1] > cluster[0] > cluster[2] > cluster[3]  # cluster 2 first, then by mean log-prob
@@ -167,8 +196,11 @@ def test_cluster_and_agreement_curves_prefer_the_majority_and_break_ties_by_mean
 def test_answers_that_agree_to_the_examples_decimals_are_one_answer(pool):
     spec = build_spec(["km", "expected"], [["1", "0.62"], ["10", "6.21"]], "Convert kilometres to miles")
     assert spec.decimals == 2
-    completions = ["    return km * 0.621371\n", "    return km * 0.6213712\n",
-                   "    return round(km * 0.621371, 2) if km > 0 else -1.0\n"]
+    completions = [
+        "    return km * 0.621371\n",
+        "    return km * 0.6213712\n",
+        "    return round(km * 0.621371, 2) if km > 0 else -1.0\n",
+    ]
     right = [True] * 3
     _, question = examples_question(pool, ScriptedBackend(), spec, completions, right, ask_model=False)
     # The first two agree to the cent everywhere; only the last differs (at 0 and below).
@@ -184,9 +216,12 @@ def test_a_model_test_that_reads_the_examples_another_way_is_offered_when_the_ca
     backend = ScriptedBackend("2) == 4\nassert compute_result(5) == 10\nassert compute_result(7) == 49\n")
     exam, question = examples_question(pool, backend, spec, [DOUBLE, DOUBLE], [True, True])
     assert backend.asked == 1 and question is not None and question.args == "7"
-    assert [(a.text, a.candidates, a.from_model_test) for a in question.answers] == [("14", (0, 1), False),
-                                                                                     ("49", (), True)]
-    assert question.sentence(spec.name) == ("For compute_result(7), should the answer be 14 (2 candidates) or 49 "
-                                            "(a test the model wrote)?")
+    assert [(a.text, a.candidates, a.from_model_test) for a in question.answers] == [
+        ("14", (0, 1), False),
+        ("49", (), True),
+    ]
+    assert question.sentence(spec.name) == (
+        "For compute_result(7), should the answer be 14 (2 candidates) or 49 (a test the model wrote)?"
+    )
     agreeing = ScriptedBackend("5) == 10\n")
     assert examples_question(pool, agreeing, spec, [DOUBLE, DOUBLE], [True, True])[1] is None

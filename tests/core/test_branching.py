@@ -1,5 +1,6 @@
 """Issue 20's engine parts: a forced prefix (branch from a token, `generate --prefix`) and the
 next-token distribution under temperature, top-k and top-p, checked against the sampler itself."""
+
 import pytest
 import torch
 
@@ -12,8 +13,9 @@ PROMPT = "def add(a, b):\n    return"
 
 def test_every_candidate_starts_with_the_prefix_whose_logprobs_are_teacher_forced(tiny_engine):
     prefix = " a +"
-    params = SamplingParams(n=3, temperature=0.8, max_new_tokens=6, seed=1, mode="completion", prefix=prefix,
-                            stop=("\n\n\n\n",))
+    params = SamplingParams(
+        n=3, temperature=0.8, max_new_tokens=6, seed=1, mode="completion", prefix=prefix, stop=("\n\n\n\n",)
+    )
     forced = tiny_engine.score(PROMPT, prefix)
     n_forced = len(forced)
     for cand in tiny_engine.generate(PROMPT, params):
@@ -29,7 +31,9 @@ def test_a_branch_continues_as_the_original_would_after_the_same_tokens(tiny_eng
     greedy = SamplingParams(n=1, temperature=0, max_new_tokens=8, mode="completion", stop=("\n\n\n\n",))
     original = tiny_engine.generate(PROMPT, greedy)[0]
     prefix = tiny_engine.tokenizer.decode(original.token_ids[:3])
-    branch = tiny_engine.generate(PROMPT, SamplingParams(**{**greedy.__dict__, "prefix": prefix, "max_new_tokens": 5}))[0]
+    branch = tiny_engine.generate(PROMPT, SamplingParams(**{**greedy.__dict__, "prefix": prefix, "max_new_tokens": 5}))[
+        0
+    ]
     if tiny_engine.tokenizer(prefix, add_special_tokens=False)["input_ids"] == original.token_ids[:3]:
         assert branch.token_ids == original.token_ids[:8]
 
@@ -41,7 +45,8 @@ def test_next_token_logits_are_what_the_sampler_saw(tiny_engine):
         logits = tiny_engine.next_token_logits(PROMPT, cand.token_ids[:position], "completion")
         assert int(logits.argmax()) == cand.token_ids[position]
         assert float(torch.log_softmax(logits, -1)[cand.token_ids[position]]) == pytest.approx(
-            cand.token_logprobs[position], abs=1e-4)
+            cand.token_logprobs[position], abs=1e-4
+        )
 
 
 @pytest.mark.parametrize("temperature, top_k, top_p", [(1.0, 0, 1.0), (0.5, 0, 0.9), (1.5, 5, 1.0), (0.8, 8, 0.7)])
@@ -76,8 +81,9 @@ def test_a_server_refuses_a_prefix_with_the_reason():
 
 @pytest.mark.parametrize("temperature", [0.8, 0.0])
 def test_some_rows_of_a_request_are_drawn_as_the_whole_request_draws_them(tiny_engine, temperature):
-    params = SamplingParams(n=5, temperature=temperature, max_new_tokens=6, seed=7, mode="completion",
-                            stop=("\n\n\n\n",))
+    params = SamplingParams(
+        n=5, temperature=temperature, max_new_tokens=6, seed=7, mode="completion", stop=("\n\n\n\n",)
+    )
     whole = {c.index: c for c in tiny_engine.generate(PROMPT, params)}
     some = tiny_engine.generate(PROMPT, SamplingParams(**{**params.__dict__, "rows": (4, 1)}))
     assert sorted(c.index for c in some) == [1, 4]

@@ -41,7 +41,10 @@ CASES = [
     (["from-examples", "{d}/no_expected.csv"], "the last column must be named 'expected'"),
     (["from-examples", "{d}/latin1.csv"], "examples file {d}/latin1.csv is not UTF-8 text"),
     (["generate", "{d}/f.py", "--tests", "{d}/latin1.py"], "tests file {d}/latin1.py is not UTF-8 text"),
-    (["generate", "{d}/f.py", "--out", "{d}/nowhere/out.jsonl"], "cannot write {d}/nowhere/out.jsonl: its folder does not exist"),
+    (
+        ["generate", "{d}/f.py", "--out", "{d}/nowhere/out.jsonl"],
+        "cannot write {d}/nowhere/out.jsonl: its folder does not exist",
+    ),
     (["report", "{d}/damaged_run"], "{d}/damaged_run/summary.json is damaged"),
     (["model", "info", "--model", NO_MODEL], f"model folder not found: {NO_MODEL}"),
     (["model", "install", "no-such-model"], "'no-such-model' is not in the model catalogue"),

@@ -1,6 +1,7 @@
 """Runs side by side (core.compare, core.compare_sources, `codesynth compare`): eval directories
 written by `codesynth eval` with the tiny model and the real sandbox, or file by file as
 core.evaluate writes them, and Workbench runs and sweeps of a real sessions file."""
+
 import json
 from pathlib import Path
 
@@ -35,17 +36,30 @@ def write_eval_dir(out: Path, plan: dict) -> None:
     with open(out / SAMPLES, "a") as samples, open(out / RESULTS, "a") as results:
         for (t, task), rows in plan.items():
             for index, (completion, mean_logprob, passed) in enumerate(rows):
-                row = {"task_id": task, "completion": completion, "temperature": t, "mode": "completion",
-                       "index": index, "mean_logprob": mean_logprob}
+                row = {
+                    "task_id": task,
+                    "completion": completion,
+                    "temperature": t,
+                    "mode": "completion",
+                    "index": index,
+                    "mean_logprob": mean_logprob,
+                }
                 append_rows(samples, [row])
-                verdict = RunResult(status=PASS if passed else FAIL, human_eval_result="passed" if passed else "failed: x")
+                verdict = RunResult(
+                    status=PASS if passed else FAIL, human_eval_result="passed" if passed else "failed: x"
+                )
                 append_rows(results, [verdict_row(row, verdict)])
 
 
 PLAN = {
     (0.2, "T/0"): [(RIGHT, -0.1, True), (RIGHT, -0.2, True), (WRONG, -0.3, False), (WRONG_SPACED, -0.4, False)],
     (0.2, "T/1"): [(WRONG, -0.5, False)] * 4,
-    (1.0, "T/0"): [(WRONG, -0.9, False), (RIGHT + "\n", -1.5, True), (WRONG_SPACED, -1.1, False), ("    pass\n", -2.0, False)],
+    (1.0, "T/0"): [
+        (WRONG, -0.9, False),
+        (RIGHT + "\n", -1.5, True),
+        (WRONG_SPACED, -1.1, False),
+        ("    pass\n", -2.0, False),
+    ],
     (1.0, "T/1"): [(RIGHT, -0.7, True), (WRONG, -0.6, False), (RIGHT, -0.8, True), (RIGHT, -1.2, True)],
 }
 
@@ -118,9 +132,17 @@ def test_one_or_five_runs_are_refused(eval_dir):
 
 def _sessions(path: Path) -> tuple[int, int, int]:
     store = SessionStore(path)
-    params = {"n": 3, "temperature": 0.6, "top_p": 0.9, "top_k": 0, "max_new_tokens": 64, "mode": "completion",
-              "seed": 1, "stop": ["\ndef"]}
-    prompt = "def add(a, b):\n    \"\"\"Sum.\"\"\"\n"
+    params = {
+        "n": 3,
+        "temperature": 0.6,
+        "top_p": 0.9,
+        "top_k": 0,
+        "max_new_tokens": 64,
+        "mode": "completion",
+        "seed": 1,
+        "stop": ["\ndef"],
+    }
+    prompt = 'def add(a, b):\n    """Sum."""\n'
     workbench = store.create("add", "workbench", prompt, "assert add(1, 2) == 3", params, "SmolLM2")
     for i, (text, lp) in enumerate([(RIGHT, -0.2), (WRONG, -0.1), ("", None)]):
         logprobs = [] if lp is None else [lp, lp]
@@ -128,11 +150,32 @@ def _sessions(path: Path) -> tuple[int, int, int]:
     store.add_result(workbench, 0, True, {"result": "passed"})
     store.add_result(workbench, 1, False, {"result": "failed"})
     sweep = store.create("Sweep of add at T = 0.2, 1.0", "sweep", model="SmolLM2")
-    samples = [{"temperature": t, "index": i, "completion": RIGHT if i else WRONG, "mean_logprob": -t - i,
-                "sum_logprob": -1.0, "passed": bool(i), "result": ""} for t in (0.2, 1.0) for i in range(2)]
-    store.put_document(sweep, "sweep", {"prompt": prompt, "tests": "", "temperatures": "0.2, 1.0", "n": 2,
-                                        "max_new_tokens": 0, "example": "",
-                                        "snapshot": {"temperatures": [0.2, 1.0], "n": 2, "samples": samples}})
+    samples = [
+        {
+            "temperature": t,
+            "index": i,
+            "completion": RIGHT if i else WRONG,
+            "mean_logprob": -t - i,
+            "sum_logprob": -1.0,
+            "passed": bool(i),
+            "result": "",
+        }
+        for t in (0.2, 1.0)
+        for i in range(2)
+    ]
+    store.put_document(
+        sweep,
+        "sweep",
+        {
+            "prompt": prompt,
+            "tests": "",
+            "temperatures": "0.2, 1.0",
+            "n": 2,
+            "max_new_tokens": 0,
+            "example": "",
+            "snapshot": {"temperatures": [0.2, 1.0], "n": 2, "samples": samples},
+        },
+    )
     other = store.create("docs", "docstrings")
     store.close()
     return workbench, sweep, other
@@ -145,8 +188,15 @@ def test_runs_of_a_sessions_file_read_only(tmp_path):
     (run,) = load_runs(f"{db}#{workbench}")
     assert run.source == "workbench" and run.model == "SmolLM2" and run.problems == ("add",)
     assert [(s.passed, s.mean_logprob) for s in run.samples] == [(True, -0.2), (False, -0.1), (None, None)]
-    assert run.params == {"n": 3, "temperature": 0.6, "top_p": 0.9, "top_k": 0, "max_new_tokens": 64,
-                          "mode": "completion", "seed": 1}
+    assert run.params == {
+        "n": 3,
+        "temperature": 0.6,
+        "top_p": 0.9,
+        "top_k": 0,
+        "max_new_tokens": 64,
+        "mode": "completion",
+        "seed": 1,
+    }
     cold, hot = load_runs(f"{db}#{sweep}")
     assert hot.origin == f"{db}#{sweep}@1" and hot.params["top_p"] is None and hot.params["n"] == 2
     comparison = cmp.compare([run, cold, hot])
@@ -158,8 +208,10 @@ def test_runs_of_a_sessions_file_read_only(tmp_path):
     assert db.read_bytes() == before and not Path(f"{db}-journal").exists()
     with pytest.raises(NoRunChosen) as chosen:
         load_runs(str(db))
-    assert chosen.value.listing == [f"{db}#{sweep}  Sampling lab sweep  Sweep of add at T = 0.2, 1.0",
-                                    f"{db}#{workbench}  Workbench run  add"]
+    assert chosen.value.listing == [
+        f"{db}#{sweep}  Sampling lab sweep  Sweep of add at T = 0.2, 1.0",
+        f"{db}#{workbench}  Workbench run  add",
+    ]
     with pytest.raises(UserError, match=f"Session {other} is a docstrings session"):
         load_runs(f"{db}#{other}")
     with pytest.raises(UserError, match="has no session 99"):
@@ -172,8 +224,9 @@ def test_runs_of_a_sessions_file_read_only(tmp_path):
 
 def test_cli_prints_the_table_writes_the_png_and_a_diff(capsys, eval_dir, tmp_path):
     png = tmp_path / "compare.png"
-    code, out, err = run_cli(capsys, "compare", f"{eval_dir}@0.2", f"{eval_dir}@1", "--png", png,
-                             "--diff", "A#0", "B#3")
+    code, out, err = run_cli(
+        capsys, "compare", f"{eval_dir}@0.2", f"{eval_dir}@1", "--png", png, "--diff", "A#0", "B#3"
+    )
     assert code == 0, err
     assert out.splitlines()[0] == "A: run · T=0.2" and "pass@4" in out and "25.0%" in out
     assert "same in every run: source eval run, model tiny" in out
@@ -181,13 +234,16 @@ def test_cli_prints_the_table_writes_the_png_and_a_diff(capsys, eval_dir, tmp_pa
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
 
 
-@pytest.mark.parametrize("make,message", [
-    (lambda d: [d / "missing"], "missing: no such eval run directory."),
-    (lambda d: [d / "empty", d / "empty"], "holds no eval run (no config.json and samples.jsonl)"),
-    (lambda d: [f"{d / 'run'}@0.5", d / "run"], "has no run at T = 0.5; its temperatures are 0.2, 1."),
-    (lambda d: [f"{d / 'run'}@0.2"], "Compare takes 2 to 4 runs; 1 given."),
-    (lambda d: [d / "run"] * 2 + [f"{d / 'run'}@1"], "Compare takes 2 to 4 runs; 5 given."),
-])
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda d: [d / "missing"], "missing: no such eval run directory."),
+        (lambda d: [d / "empty", d / "empty"], "holds no eval run (no config.json and samples.jsonl)"),
+        (lambda d: [f"{d / 'run'}@0.5", d / "run"], "has no run at T = 0.5; its temperatures are 0.2, 1."),
+        (lambda d: [f"{d / 'run'}@0.2"], "Compare takes 2 to 4 runs; 1 given."),
+        (lambda d: [d / "run"] * 2 + [f"{d / 'run'}@1"], "Compare takes 2 to 4 runs; 5 given."),
+    ],
+)
 def test_cli_bad_input_is_a_one_line_error(capsys, eval_dir, make, message):
     (eval_dir.parent / "empty").mkdir()
     code, out, err = run_cli(capsys, "compare", *make(eval_dir.parent))
@@ -199,22 +255,45 @@ def test_cli_lists_the_runs_of_a_sessions_file(capsys, tmp_path):
     workbench, _, _ = _sessions(db)
     code, out, err = run_cli(capsys, "compare", db, f"{db}#{workbench}")
     assert code == 2 and f"{db}#{workbench}  Workbench run  add" in out.splitlines()
-    assert err.strip() == f"codesynth: error: {db} is a sessions file: name one of its runs as {db}#ID; they are listed above."
+    assert (
+        err.strip()
+        == f"codesynth: error: {db} is a sessions file: name one of its runs as {db}#ID; they are listed above."
+    )
 
 
 @pytest.mark.slow
 def test_a_real_eval_run_of_the_tiny_model(capsys, tmp_path, tiny_model_dir):
     out = tmp_path / "tiny"
-    code, _, err = run_cli(capsys, "eval", "--model", tiny_model_dir, "--limit", "2", "-n", "3", "--temperatures",
-                           "0.2,1.0", "--k", "1", "--max-new-tokens", "16", "--timeout", "2", "--no-back-translation",
-                           "--no-examine", "--out", out)
+    code, _, err = run_cli(
+        capsys,
+        "eval",
+        "--model",
+        tiny_model_dir,
+        "--limit",
+        "2",
+        "-n",
+        "3",
+        "--temperatures",
+        "0.2,1.0",
+        "--k",
+        "1",
+        "--max-new-tokens",
+        "16",
+        "--timeout",
+        "2",
+        "--no-back-translation",
+        "--no-examine",
+        "--out",
+        out,
+    )
     assert code == 0, err
     verdicts = [json.loads(line) for line in (out / RESULTS).read_text().splitlines()]
     cold, hot = load_runs(str(out))
     for run in (cold, hot):
         mine = [v for v in verdicts if v["temperature"] == run.params["temperature"]]
-        assert len(run.samples) == 6 and [s.passed for s in run.samples] == [v["passed"] for v in sorted(
-            mine, key=lambda v: (v["task_id"], v["index"]))]
+        assert len(run.samples) == 6 and [s.passed for s in run.samples] == [
+            v["passed"] for v in sorted(mine, key=lambda v: (v["task_id"], v["index"]))
+        ]
         assert run.model == str(tiny_model_dir) and run.params["mode"] == "completion"
     code, stdout, err = run_cli(capsys, "compare", out, "--png", tmp_path / "tiny.png")
     assert code == 0, err

@@ -1,6 +1,7 @@
 """Integration: the real catalogue models. The small model (SmolLM2-135M-Instruct) on HumanEval/0
 in both modes; the default (Qwen2.5-Coder-0.5B-Instruct) installed, listed, described, and writing
 a function that passes HumanEval/0's tests in the sandbox."""
+
 import ast
 import math
 import subprocess
@@ -23,7 +24,9 @@ def humaneval0():
 
 
 def cli(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "core.cli.main", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli.main", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_install_is_idempotent_and_fast_the_second_time(small_model_dir):
@@ -42,12 +45,16 @@ def test_small_model_info(small_engine):
     assert 130e6 < info.n_params < 140e6
     assert info.name == "SmolLM2-135M-Instruct"
     # On a CPU with llama-cpp-python the file's own Q4_1 weights run (core.runner); else torch's.
-    expected = ("Q4_1 (llama.cpp)",) if isinstance(small_engine.runner, LlamaCppRunner) else ("bfloat16", "float32", "float16")
+    expected = (
+        ("Q4_1 (llama.cpp)",) if isinstance(small_engine.runner, LlamaCppRunner) else ("bfloat16", "float32", "float16")
+    )
     assert info.dtype in expected
 
 
 def test_completion_mode_on_humaneval0(small_engine, humaneval0):
-    cands = small_engine.generate(humaneval0["prompt"], SamplingParams(n=6, temperature=0.8, max_new_tokens=48, seed=3, mode="completion"))
+    cands = small_engine.generate(
+        humaneval0["prompt"], SamplingParams(n=6, temperature=0.8, max_new_tokens=48, seed=3, mode="completion")
+    )
     assert len(cands) == 6
     for c in cands:
         assert all(math.isfinite(lp) and lp <= 0 for lp in c.token_logprobs)
@@ -58,7 +65,9 @@ def test_completion_mode_on_humaneval0(small_engine, humaneval0):
 
 def test_instruct_mode_on_humaneval0_gives_programs_that_parse(small_engine, humaneval0):
     prompt = humaneval0["prompt"]
-    cands = small_engine.generate(prompt, SamplingParams(n=6, temperature=0.2, max_new_tokens=96, seed=0, mode="instruct"))
+    cands = small_engine.generate(
+        prompt, SamplingParams(n=6, temperature=0.2, max_new_tokens=96, seed=0, mode="instruct")
+    )
     assert small_engine.resolve_mode("auto") == "instruct"
     parsed = 0
     for c in cands:

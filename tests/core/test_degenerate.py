@@ -1,4 +1,5 @@
 """Degenerate candidates are recognised whatever their spelling, and real attempts never are."""
+
 import pytest
 
 from core.degenerate import degenerate_reason
@@ -6,31 +7,37 @@ from core.degenerate import degenerate_reason
 PROMPT = 'def add(a: int, b: int) -> int:\n    """Return a + b."""\n'
 
 
-@pytest.mark.parametrize("completion, reason", [
-    ("", "empty completion"),
-    ("  \n\n", "empty completion"),
-    ("    pass\n", "only a placeholder"),
-    ("    ...\n", "only a placeholder"),
-    ("    raise NotImplementedError\n", "only a placeholder"),
-    ("    raise NotImplementedError('todo')\n    pass\n", "only a placeholder"),
-    ('    """Still nothing."""\n', "only a docstring"),
-    ('    """Return a + b."""', "a copy of the prompt"),
-    ('\ndef add(a: int, b: int) -> int:\n    """Return a + b."""\n', "a copy of the prompt"),
-    # The model wrote the function again, without a body: the last definition is the one that runs.
-    ('    return a + b\n\ndef add(a, b):\n    """Adds."""\n', "only a docstring"),
-])
+@pytest.mark.parametrize(
+    "completion, reason",
+    [
+        ("", "empty completion"),
+        ("  \n\n", "empty completion"),
+        ("    pass\n", "only a placeholder"),
+        ("    ...\n", "only a placeholder"),
+        ("    raise NotImplementedError\n", "only a placeholder"),
+        ("    raise NotImplementedError('todo')\n    pass\n", "only a placeholder"),
+        ('    """Still nothing."""\n', "only a docstring"),
+        ('    """Return a + b."""', "a copy of the prompt"),
+        ('\ndef add(a: int, b: int) -> int:\n    """Return a + b."""\n', "a copy of the prompt"),
+        # The model wrote the function again, without a body: the last definition is the one that runs.
+        ('    return a + b\n\ndef add(a, b):\n    """Adds."""\n', "only a docstring"),
+    ],
+)
 def test_degenerate(completion, reason):
     assert reason in degenerate_reason(PROMPT, completion)
 
 
-@pytest.mark.parametrize("completion", [
-    "    return a + b\n",
-    "    return None\n",
-    "    if a:\n        pass\n    return b\n",
-    "    raise ValueError('no')\n",  # a real (if wrong) answer
-    "    return (a +\n",  # does not parse: the sandbox reports the error, it is not "degenerate"
-    '    """Doc."""\n    return a - b\n',
-])
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "    return a + b\n",
+        "    return None\n",
+        "    if a:\n        pass\n    return b\n",
+        "    raise ValueError('no')\n",  # a real (if wrong) answer
+        "    return (a +\n",  # does not parse: the sandbox reports the error, it is not "degenerate"
+        '    """Doc."""\n    return a - b\n',
+    ],
+)
 def test_real_attempts(completion):
     assert degenerate_reason(PROMPT, completion) is None
 

@@ -1,5 +1,6 @@
 """core.demo_script: a script saved and read back is the same steps; a file that is not a script
 gives one sentence; a bad step is named and left out while every other step is kept."""
+
 import json
 
 import pytest
@@ -30,22 +31,30 @@ def test_saved_script_reads_back_as_the_same_steps(tmp_path):
     ds.save(path, STEPS)
     script = ds.load(path)
     assert script.steps == STEPS and script.problems == ()
-    assert json.loads(path.read_text())["steps"][6] == {"step": "branch", "candidate": 2, "position": 3,
-                                                       "alternative": " return"}
+    assert json.loads(path.read_text())["steps"][6] == {
+        "step": "branch",
+        "candidate": 2,
+        "position": 3,
+        "alternative": " return",
+    }
     # Every step says what it does, for the presenter's step line.
     assert [s.describe() for s in script.steps][:3] == [
         "Set the problem: add, with its tests",
         "Set the parameters: n = 4, T = 0.8, top-p 0.95, top-k off, seed 7",
-        "Generate the candidates and test them"]
+        "Generate the candidates and test them",
+    ]
 
 
-@pytest.mark.parametrize("text, start", [
-    ("{not json", "This is not a demo script: it is not valid JSON (line 1"),
-    ("[]", "This is not a demo script: its \"format\""),
-    (json.dumps({"format": "something-else", "version": 1, "steps": []}), "This is not a demo script"),
-    (json.dumps({"format": ds.FORMAT, "version": 99, "steps": []}), "This demo script has version 99;"),
-    (json.dumps({"format": ds.FORMAT, "version": 1, "steps": {}}), "This demo script has no list"),
-])
+@pytest.mark.parametrize(
+    "text, start",
+    [
+        ("{not json", "This is not a demo script: it is not valid JSON (line 1"),
+        ("[]", 'This is not a demo script: its "format"'),
+        (json.dumps({"format": "something-else", "version": 1, "steps": []}), "This is not a demo script"),
+        (json.dumps({"format": ds.FORMAT, "version": 99, "steps": []}), "This demo script has version 99;"),
+        (json.dumps({"format": ds.FORMAT, "version": 1, "steps": {}}), "This demo script has no list"),
+    ],
+)
 def test_a_file_that_is_no_script_gives_one_sentence(text, start):
     with pytest.raises(ds.DemoScriptError) as caught:
         ds.parse(text)
@@ -62,8 +71,9 @@ def test_an_unreadable_file_gives_one_sentence(tmp_path):
 
 
 def test_each_bad_step_is_named_and_left_out_and_the_others_kept():
-    good = [{"step": s.kind, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(s).items()}}
-            for s in STEPS]
+    good = [
+        {"step": s.kind, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(s).items()}} for s in STEPS
+    ]
     bad = [
         "generate",  # 1
         {"step": "dance"},  # 2
@@ -96,8 +106,9 @@ def test_each_bad_step_is_named_and_left_out_and_the_others_kept():
 
 
 def test_params_step_keeps_every_parameter_and_refuses_a_random_seed():
-    params = SamplingParams(n=3, temperature=0.2, top_p=0.9, top_k=40, max_new_tokens=20, seed=11,
-                            stop=("\ndef",), mode="completion")
+    params = SamplingParams(
+        n=3, temperature=0.2, top_p=0.9, top_k=40, max_new_tokens=20, seed=11, stop=("\ndef",), mode="completion"
+    )
     step = ds.params_step(params)
     assert step.sampling_params() == params
     with pytest.raises(ValueError, match="random seed"):

@@ -1,4 +1,5 @@
 """Reverse mode: Codex-D prompts, code-copy flags, oracle tests in the real sandbox, back-translation."""
+
 import pytest
 
 from core.docstrings import (
@@ -57,7 +58,9 @@ def test_instruct_prompt_uses_the_chat_template(tiny_chat_model_dir):
 
 
 def test_generated_docstrings_are_ranked_by_mean_logprob(tiny_engine):
-    docs = generate_docstrings(tiny_engine, functions_in(SOURCE)[0], SamplingParams(n=4, max_new_tokens=12, mode="completion"))
+    docs = generate_docstrings(
+        tiny_engine, functions_in(SOURCE)[0], SamplingParams(n=4, max_new_tokens=12, mode="completion")
+    )
     means = [d.candidate.mean_logprob for d in docs]
     assert means == sorted(means, reverse=True)
     assert all('"""' not in d.text for d in docs)
@@ -76,8 +79,9 @@ def test_copies_code():
 
 def test_example_inputs_from_doctests_and_tests():
     hypot = functions_in(SOURCE)[0]
-    assert example_inputs(hypot, "def check(candidate):\n    assert candidate(5, 12) == 13.0\n    assert hypot(3, 4)\n") == [
-        "3, 4", "5, 12"]
+    assert example_inputs(
+        hypot, "def check(candidate):\n    assert candidate(5, 12) == 13.0\n    assert hypot(3, 4)\n"
+    ) == ["3, 4", "5, 12"]
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +106,13 @@ def test_oracle_tests_accept_the_original_and_reject_another_function(pool):
 
 def test_back_translation_score_is_a_share(tiny_engine, pool):
     hypot = functions_in(SOURCE)[0]
-    score = back_translation_score(tiny_engine, pool, hypot, "Length of the hypotenuse.", ["3, 4"],
-                                   SamplingParams(max_new_tokens=8, mode="completion"), samples=3)
+    score = back_translation_score(
+        tiny_engine,
+        pool,
+        hypot,
+        "Length of the hypotenuse.",
+        ["3, 4"],
+        SamplingParams(max_new_tokens=8, mode="completion"),
+        samples=3,
+    )
     assert score in (0.0, 1 / 3, 2 / 3, 1.0)

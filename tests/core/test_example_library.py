@@ -1,4 +1,5 @@
 """Every shipped example has tests, and its reference solution passes them in the real sandbox."""
+
 import pytest
 
 from core.example_library import GROUPS, load_library

@@ -1,4 +1,5 @@
 """Examples table -> signature, docstring with doctests, and tests; bad cells get reasons."""
+
 import doctest
 import re
 
@@ -9,8 +10,19 @@ from core.examples import ExamplesError, best_first, build_spec, explain, functi
 
 @pytest.mark.parametrize(
     "text,value",
-    [("42", 42), ("3.5", 3.5), ("True", True), ("None", None), ("[1, 2]", [1, 2]), ("'hi'", "hi"),
-     ("hello world", "hello world"), ("  spaced  ", "spaced"), ("{'a': 1}", {"a": 1}), ("(1,)", (1,)), ("-7", -7)],
+    [
+        ("42", 42),
+        ("3.5", 3.5),
+        ("True", True),
+        ("None", None),
+        ("[1, 2]", [1, 2]),
+        ("'hi'", "hi"),
+        ("hello world", "hello world"),
+        ("  spaced  ", "spaced"),
+        ("{'a': 1}", {"a": 1}),
+        ("(1,)", (1,)),
+        ("-7", -7),
+    ],
 )
 def test_cells_are_literals_or_plain_text(text, value):
     assert parse_cell(text, 0, "x").value == value
@@ -18,10 +30,16 @@ def test_cells_are_literals_or_plain_text(text, value):
 
 @pytest.mark.parametrize(
     "text,reason",
-    [("", "the cell is empty"), ("   ", "the cell is empty"), ("[1, 2", "looks like a list but is not valid"),
-     ("{'a': }", "looks like a dict or set but is not valid"), ("'unclosed", "looks like a text but is not valid"),
-     ("(1, 2", "looks like a tuple but is not valid"), ("1,234.5", "without thousands separators"),
-     ("__import__('os').system('x')", None)],
+    [
+        ("", "the cell is empty"),
+        ("   ", "the cell is empty"),
+        ("[1, 2", "looks like a list but is not valid"),
+        ("{'a': }", "looks like a dict or set but is not valid"),
+        ("'unclosed", "looks like a text but is not valid"),
+        ("(1, 2", "looks like a tuple but is not valid"),
+        ("1,234.5", "without thousands separators"),
+        ("__import__('os').system('x')", None),
+    ],
 )
 def test_bad_cells(text, reason):
     if reason is None:
@@ -34,10 +52,15 @@ def test_bad_cells(text, reason):
     assert "Error" not in str(info.value) and "was never closed" not in str(info.value)
 
 
-@pytest.mark.parametrize("text,plain", [
-    ("[1, 2", "a '[' is opened but never closed"), ("'unclosed", "a text in quotes is not closed"),
-    ("[x y]", "a comma seems to be missing"), ("{1: len}", "only plain values"),
-])
+@pytest.mark.parametrize(
+    "text,plain",
+    [
+        ("[1, 2", "a '[' is opened but never closed"),
+        ("'unclosed", "a text in quotes is not closed"),
+        ("[x y]", "a comma seems to be missing"),
+        ("{1: len}", "only plain values"),
+    ],
+)
 def test_a_bad_cell_says_what_is_wrong_in_plain_words(text, plain):
     with pytest.raises(ValueError, match=re.escape(plain)):
         parse_cell(text, 2, "year")
@@ -54,8 +77,17 @@ def test_all_bad_cells_reported_with_row_and_column():
 
 @pytest.mark.parametrize(
     "values,expected",
-    [([1, 2], "int"), ([1, 2.5], "float"), ([True, False], "bool"), (["a"], "str"), ([[1], [2, 3]], "list[int]"),
-     ([{"a": 1}], "dict[str, int]"), ([1, "a"], "object"), ([(1, "a")], "tuple[object, ...]"), ([[]], "list[object]")],
+    [
+        ([1, 2], "int"),
+        ([1, 2.5], "float"),
+        ([True, False], "bool"),
+        (["a"], "str"),
+        ([[1], [2, 3]], "list[int]"),
+        ([{"a": 1}], "dict[str, int]"),
+        ([1, "a"], "object"),
+        ([(1, "a")], "tuple[object, ...]"),
+        ([[]], "list[object]"),
+    ],
 )
 def test_type_inference(values, expected):
     assert type_name(values) == expected
@@ -93,11 +125,14 @@ def test_tests_accept_right_and_explain_wrong_answers():
     with pytest.raises(AssertionError, match="for 1900 it returned True, expected False"):
         namespace["check"](lambda y: y % 4 == 0)
     assert explain(spec, [None, "for 1900 it returned True, expected False", None, None]) == (
-        "3 of 4 examples right; for 1900 it returned True, expected False")
+        "3 of 4 examples right; for 1900 it returned True, expected False"
+    )
 
 
 def test_rounded_money_values_match_to_the_written_precision():
-    spec = build_spec(["price", "rate", "expected"], [["19.99", "0.2", "23.99"], ["10", "0.075", "10.75"]], "price with tax")
+    spec = build_spec(
+        ["price", "rate", "expected"], [["19.99", "0.2", "23.99"], ["10", "0.075", "10.75"]], "price with tax"
+    )
     namespace = {}
     exec(spec.tests, namespace)
     namespace["check"](lambda price, rate: price * (1 + rate))  # 23.988 rounds to 23.99

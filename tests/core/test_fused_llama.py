@@ -1,6 +1,7 @@
 """The fused Llama-family path (core.fused_llama) must give transformers' numbers, only faster:
 the same logits for a prompt, the same decode steps as teacher forcing, candidates whose
 log-probs an independent forward pass reproduces."""
+
 from dataclasses import replace
 
 import pytest
@@ -27,10 +28,14 @@ def load_pair(folder, **how):
 
 def test_llama_family_runs_fused_and_other_models_do_not(tmp_path, tiny_llama_dir, tiny_model_dir):
     assert isinstance(loader.load(str(tiny_llama_dir), **FP32)[0], FusedLlama)
-    assert isinstance(loader.load(str(build_tiny_model(tmp_path / "qwen2", architecture="qwen2")), **FP32)[0], FusedLlama)
+    assert isinstance(
+        loader.load(str(build_tiny_model(tmp_path / "qwen2", architecture="qwen2")), **FP32)[0], FusedLlama
+    )
     assert isinstance(loader.load(str(tiny_model_dir), **FP32)[0], HFRunner)  # GPT-2
     # A sliding window masks differently from full attention: transformers' forward keeps it.
-    assert isinstance(loader.load(str(build_tiny_model(tmp_path / "mistral", architecture="mistral")), **FP32)[0], HFRunner)
+    assert isinstance(
+        loader.load(str(build_tiny_model(tmp_path / "mistral", architecture="mistral")), **FP32)[0], HFRunner
+    )
     assert isinstance(loader.load(str(tiny_llama_dir), fuse=False, **FP32)[0], HFRunner)
 
 
@@ -78,10 +83,16 @@ def test_candidates_match_teacher_forcing_and_greedy_matches_generate(tiny_llama
     for cand in cands:
         full = torch.tensor(ids + cand.token_ids)
         raw = torch.log_softmax(reference.logits(full.tolist()).float(), -1)[len(ids) - 1 : -1]
-        assert torch.allclose(torch.tensor(cand.token_logprobs), raw.gather(-1, full[len(ids):, None]).squeeze(-1), atol=1e-3)
+        assert torch.allclose(
+            torch.tensor(cand.token_logprobs), raw.gather(-1, full[len(ids) :, None]).squeeze(-1), atol=1e-3
+        )
     assert [c.token_ids for c in engine.generate(PROMPT, replace(params, n=3))] == [c.token_ids for c in cands[:3]]
-    greedy = engine.generate(PROMPT, SamplingParams(n=1, temperature=0, max_new_tokens=20, mode="completion", stop=()))[0]
-    hf = reference.model.generate(torch.tensor([ids]), do_sample=False, max_new_tokens=20, pad_token_id=0)[0, len(ids):].tolist()
+    greedy = engine.generate(PROMPT, SamplingParams(n=1, temperature=0, max_new_tokens=20, mode="completion", stop=()))[
+        0
+    ]
+    hf = reference.model.generate(torch.tensor([ids]), do_sample=False, max_new_tokens=20, pad_token_id=0)[
+        0, len(ids) :
+    ].tolist()
     eos = tok.eos_token_id
     assert greedy.token_ids == (hf[: hf.index(eos)] if eos in hf else hf)
     assert engine.score(PROMPT, greedy.text) == pytest.approx(greedy.token_logprobs, abs=1e-3)
@@ -91,7 +102,9 @@ def test_candidates_match_teacher_forcing_and_greedy_matches_generate(tiny_llama
 @pytest.mark.integration
 @torch.inference_mode()
 def test_default_model_prompt_logits_are_bit_identical_to_transformers():
-    fused, reference, tok = load_pair(catalogue.SMALL, progress=lambda _m: None, runner="torch")  # on a CPU, auto takes llama.cpp
+    fused, reference, tok = load_pair(
+        catalogue.SMALL, progress=lambda _m: None, runner="torch"
+    )  # on a CPU, auto takes llama.cpp
     ids = tok(load_problems()["HumanEval/0"]["prompt"]).input_ids
     assert isinstance(fused, FusedLlama)
     assert torch.equal(fused.logits(ids), reference.model(torch.tensor([ids])).logits[0])
@@ -113,7 +126,9 @@ def test_default_model_decode_steps_match_teacher_forcing_in_float32():
             assert torch.allclose(torch.log_softmax(logits[row], -1), expected, atol=1e-3)
 
 
-@pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="this CPU has no native bf16 kernels to pack for")
+@pytest.mark.skipif(
+    not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="this CPU has no native bf16 kernels to pack for"
+)
 @torch.inference_mode()
 def test_packed_bf16_keeps_one_copy_of_each_weight_but_a_tied_head(tmp_path, tiny_llama_dir):
     bf16 = dict(progress=lambda _m: None, dtype=torch.bfloat16)

@@ -1,4 +1,5 @@
 """Turning a chat model's reply back into a completion of the user's prompt."""
+
 import ast
 
 from core.instruct import completion_from_reply, extract_code
@@ -19,7 +20,7 @@ def run(source):
 
 def test_full_function_with_docstring_and_helper():
     reply = (
-        "def evens(xs):\n    \"\"\"Evens.\"\"\"\n    return [x for x in xs if is_even(x)]\n\n"
+        'def evens(xs):\n    """Evens."""\n    return [x for x in xs if is_even(x)]\n\n'
         "def is_even(x):\n    return x % 2 == 0\n```\nThis keeps evens."
     )
     assert run(program(reply)) == [2, 4]
@@ -69,8 +70,10 @@ def test_unclosed_fence_keeps_the_code():
 
 
 def test_example_calls_and_prints_after_the_function_are_left_out():
-    reply = ("def evens(xs):\n    return [x for x in xs if x % 2 == 0]\n\nLIMIT = 3\n\n"
-             "print(evens([1, 2]))\nassert evens([]) == [1]\nif __name__ == '__main__':\n    evens(0)\n```")
+    reply = (
+        "def evens(xs):\n    return [x for x in xs if x % 2 == 0]\n\nLIMIT = 3\n\n"
+        "print(evens([1, 2]))\nassert evens([]) == [1]\nif __name__ == '__main__':\n    evens(0)\n```"
+    )
     completion = completion_from_reply(PROMPT, reply)
     assert "print" not in completion and "assert" not in completion and "__main__" not in completion
     assert "LIMIT = 3" in completion
@@ -89,8 +92,13 @@ def test_trying_the_function_out_ends_the_body():
     from core.instruct import body_end
 
     body = "    return [x for x in xs if x % 2 == 0]\n\n"
-    for demo in ("print(evens([1, 2]))\n", "if __name__ == '__main__':\n", "assert evens([]) == []\n",
-                 "evens([1])\n", "for x in range(3):\n"):
+    for demo in (
+        "print(evens([1, 2]))\n",
+        "if __name__ == '__main__':\n",
+        "assert evens([]) == []\n",
+        "evens([1])\n",
+        "for x in range(3):\n",
+    ):
         assert body_end(body + "# Try it\n" + demo) == len(body + "# Try it\n")
     # Helpers, constants and unfinished lines do not end it.
     for kept in ("def is_even(x):\n", "LIMIT = 3\n", "import math\n", "format"):
@@ -100,7 +108,9 @@ def test_trying_the_function_out_ends_the_body():
 def test_body_keeps_its_comments_and_not_the_prompts_imports():
     from core.instruct import completion_from_body
 
-    body = "    # keep the even ones\n    return [x for x in xs if x % 2 == 0]\n\nfrom typing import List\nimport math\n"
+    body = (
+        "    # keep the even ones\n    return [x for x in xs if x % 2 == 0]\n\nfrom typing import List\nimport math\n"
+    )
     completion = completion_from_body(PROMPT, body)
     assert completion.startswith("    # keep the even ones\n")
     assert "from typing import List" not in completion and "import math" in completion

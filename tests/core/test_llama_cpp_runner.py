@@ -2,6 +2,7 @@
 fan-out and dropped rows must give the logits of one teacher-forced pass; the engine on
 it must sample reproducibly with the model's raw log-probs; the loader must choose it only where
 it applies, and say why not where it cannot."""
+
 import pytest
 import torch
 
@@ -12,8 +13,10 @@ from core.llama_cpp_runner import ContextTooLong, LlamaCppRunner
 from core.params import SamplingParams
 from core.problems import load_problems
 
-pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(not llama_cpp_runner.available(), reason="llama-cpp-python is not installed")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not llama_cpp_runner.available(), reason="llama-cpp-python is not installed"),
+]
 QUIET = dict(progress=lambda _m: None)
 # llama.cpp's sums depend on how many KV cells a pass covers and where the sequence's cells lie:
 # the same position's distribution moved by up to 4.3% total variation between layouts on these
@@ -90,7 +93,9 @@ def test_engine_on_llama_cpp_samples_reproducibly_with_raw_log_probs(small_engin
     first, second = small_engine.generate(prompt, params), small_engine.generate(prompt, params)
     assert [c.text for c in first] == [c.text for c in second]
     # Another request in between leaves nothing behind that changes the next one's numbers.
-    small_engine.generate(load_problems()["HumanEval/5"]["prompt"], SamplingParams(n=7, temperature=1.0, max_new_tokens=9))
+    small_engine.generate(
+        load_problems()["HumanEval/5"]["prompt"], SamplingParams(n=7, temperature=1.0, max_new_tokens=9)
+    )
     third = small_engine.generate(prompt, params)
     assert [(c.text, c.token_logprobs) for c in third] == [(c.text, c.token_logprobs) for c in first]
     for cand in first:
@@ -102,7 +107,9 @@ def test_engine_on_llama_cpp_samples_reproducibly_with_raw_log_probs(small_engin
             # taken from the wrong position or row is off by nats.
             assert sum(gaps) / len(gaps) < 0.1 and max(gaps) < 1.0, gaps
     greedy = SamplingParams(n=2, temperature=0, max_new_tokens=24, mode="completion")
-    assert [c.text for c in small_engine.generate(prompt, greedy)] == [c.text for c in small_engine.generate(prompt, greedy)]
+    assert [c.text for c in small_engine.generate(prompt, greedy)] == [
+        c.text for c in small_engine.generate(prompt, greedy)
+    ]
 
 
 def test_quantized_and_dequantized_weights_agree_on_the_likeliest_tokens(small_engine, small_model_dir, ids):

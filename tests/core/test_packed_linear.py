@@ -1,4 +1,5 @@
 """Packed bf16 linears must change speed only: the same logits, bit for bit, at every batch size."""
+
 import pytest
 import torch
 
@@ -8,7 +9,9 @@ from core.problems import load_problems
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.slow,
-    pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="this CPU has no native bf16 kernels to pack for"),
+    pytest.mark.skipif(
+        not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="this CPU has no native bf16 kernels to pack for"
+    ),
 ]
 
 

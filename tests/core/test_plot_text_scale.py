@@ -1,6 +1,7 @@
 """Presentation mode's larger type reaches the matplotlib figures: inside core.plots.styled every
 text of a figure (titles, axis labels, ticks, legends) is drawn text_scale times its usual size, in
 the light and the dark style, and the Compare figure's PNG is drawn that way."""
+
 import io
 
 import pytest
@@ -14,7 +15,12 @@ from tests.core.test_compare import PLAN, write_eval_dir
 
 def _text_sizes(fig) -> list[float]:
     ax = fig.axes[0]
-    texts = [ax.title, ax.xaxis.label, *ax.get_xticklabels(), *(t for legend in fig.legends for t in legend.get_texts())]
+    texts = [
+        ax.title,
+        ax.xaxis.label,
+        *ax.get_xticklabels(),
+        *(t for legend in fig.legends for t in legend.get_texts()),
+    ]
     return [t.get_fontsize() for t in texts]
 
 

@@ -1,18 +1,27 @@
 """The evaluation figures: every curve is named, and no legend covers the data (issue 23)."""
+
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from core import plots
 
 PASS_AT_K = {0.2: {1: 0.4, 10: 0.6}, 0.8: {1: 0.3, 10: 0.8}}
-CURVES = {t: {"oracle": [0.5, 0.7, 0.8], "mean_logprob": [0.4, 0.5, 0.6], "random": [0.4, 0.4, 0.4]}
-          for t in (0.2, 0.8)}
+CURVES = {
+    t: {"oracle": [0.5, 0.7, 0.8], "mean_logprob": [0.4, 0.5, 0.6], "random": [0.4, 0.4, 0.4]} for t in (0.2, 0.8)
+}
 FIGURES = {
     "pass_at_k_vs_k": (plots.pass_at_k_vs_k, (PASS_AT_K,), 2),
     "pass_at_k_vs_temperature": (plots.pass_at_k_vs_temperature, (PASS_AT_K,), 2),
-    "distinct": (plots.distinct_programs_vs_temperature,
-                 ({0.2: {"samples": 10, "distinct": 3, "distinct_passing": 1},
-                   0.8: {"samples": 10, "distinct": 8, "distinct_passing": 2}},), 3),
+    "distinct": (
+        plots.distinct_programs_vs_temperature,
+        (
+            {
+                0.2: {"samples": 10, "distinct": 3, "distinct_passing": 1},
+                0.8: {"samples": 10, "distinct": 8, "distinct_passing": 2},
+            },
+        ),
+        3,
+    ),
     "ranking": (plots.ranking_curves, (CURVES,), 3),
     "logprobs": (plots.logprob_distribution, ([-0.1, -0.2, -0.15], [-0.9, -0.7]), 2),
 }

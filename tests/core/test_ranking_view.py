@@ -1,4 +1,5 @@
 """The order of one live candidate list: every key stays put as candidates arrive."""
+
 import pytest
 
 from core.candidate import Candidate
@@ -6,8 +7,14 @@ from core.ranking_view import group_duplicates, rank
 
 
 def cand(index: int, logprobs: list[float], text: str = "    return 1\n") -> Candidate:
-    return Candidate(index=index, text=text, raw_text=text, token_ids=list(range(len(logprobs))),
-                     token_logprobs=logprobs, finish_reason="stop")
+    return Candidate(
+        index=index,
+        text=text,
+        raw_text=text,
+        token_ids=list(range(len(logprobs))),
+        token_logprobs=logprobs,
+        finish_reason="stop",
+    )
 
 
 def test_back_translation_ranks_scored_candidates_first_then_by_mean_logprob():
@@ -39,8 +46,12 @@ def test_one_definition_of_the_same_program_for_the_app_eval_and_the_lab():
     # Indentation and inner blank lines are part of the program.
     assert program_key("    return x\n") != program_key("  return x\n")
     assert program_key("    a = 1\n\n    return a\n") != program_key("    a = 1\n    return a\n")
-    groups = group_duplicates([Candidate(index=i, text=t, raw_text=t, token_ids=[1], token_logprobs=[-0.1],
-                                         finish_reason="stop") for i, t in enumerate(same)])
+    groups = group_duplicates(
+        [
+            Candidate(index=i, text=t, raw_text=t, token_ids=[1], token_logprobs=[-0.1], finish_reason="stop")
+            for i, t in enumerate(same)
+        ]
+    )
     assert len(groups) == 1 and len(groups[0]) == 4
 
 

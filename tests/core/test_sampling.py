@@ -1,4 +1,5 @@
 """The sampling loop on a real (tiny, random) transformers model."""
+
 import threading
 
 import pytest
@@ -20,7 +21,12 @@ def completion_params(**kw):
 def forward_batches(engine):
     """Record (batch, length) of every forward call the engine makes."""
     calls = []
-    handle = engine.model.register_forward_pre_hook(lambda _m, args, kwargs: calls.append(tuple((kwargs.get("input_ids") if kwargs.get("input_ids") is not None else args[0]).shape)), with_kwargs=True)
+    handle = engine.model.register_forward_pre_hook(
+        lambda _m, args, kwargs: calls.append(
+            tuple((kwargs.get("input_ids") if kwargs.get("input_ids") is not None else args[0]).shape)
+        ),
+        with_kwargs=True,
+    )
     return calls, handle
 
 
@@ -35,7 +41,7 @@ def test_logprobs_match_teacher_forced_pass(tiny_engine, temperature, top_p, top
         full = torch.tensor([ids + cand.token_ids])
         with torch.no_grad():
             logits = tiny_engine.model(full).logits[0].float()
-        reference = torch.log_softmax(logits, -1)[len(ids) - 1 : -1].gather(-1, full[0, len(ids):, None]).squeeze(-1)
+        reference = torch.log_softmax(logits, -1)[len(ids) - 1 : -1].gather(-1, full[0, len(ids) :, None]).squeeze(-1)
         assert torch.allclose(torch.tensor(cand.token_logprobs), reference, atol=1e-3)
         assert cand.mean_logprob == pytest.approx(reference.mean().item(), abs=1e-3)
         assert cand.sum_logprob == pytest.approx(reference.sum().item(), abs=1e-2)
@@ -57,7 +63,7 @@ def test_greedy_identical_at_batch_1_and_n_and_matches_hf_generate(tiny_engine):
     many = tiny_engine.generate(PROMPT, completion_params(n=5, temperature=0, stop=()))
     assert [c.token_ids for c in many] == [one[0].token_ids] * 5
     ids = torch.tensor([tiny_engine.tokenizer(PROMPT)["input_ids"]])
-    hf = tiny_engine.model.generate(ids, do_sample=False, max_new_tokens=24, pad_token_id=0)[0, ids.shape[1]:].tolist()
+    hf = tiny_engine.model.generate(ids, do_sample=False, max_new_tokens=24, pad_token_id=0)[0, ids.shape[1] :].tolist()
     eos = tiny_engine.tokenizer.eos_token_id
     assert one[0].token_ids == [t for t in hf if t != eos][: len(one[0].token_ids)]
 
@@ -129,6 +135,7 @@ def test_out_of_memory_retries_with_smaller_chunks_then_gives_clear_error(tiny_e
             ids = kwargs.get("input_ids") if kwargs.get("input_ids") is not None else args[0]
             if ids.shape[0] > limit and (during_prefill or ids.shape[1] == 1):
                 raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
         return tiny_engine.model.register_forward_pre_hook(hook, with_kwargs=True)
 
     handle = fail_when_batch_exceeds(2)
@@ -166,7 +173,7 @@ def test_instruct_mode_on_chat_model(tiny_chat_model_dir):
 
     engine = Engine.load(str(tiny_chat_model_dir), progress=lambda _m: None)
     assert engine.resolve_mode("auto") == "instruct"
-    cands = engine.generate("def f(x):\n    \"\"\"Double x.\"\"\"\n", SamplingParams(n=3, max_new_tokens=16, mode="auto"))
+    cands = engine.generate('def f(x):\n    """Double x."""\n', SamplingParams(n=3, max_new_tokens=16, mode="auto"))
     assert len(cands) == 3 and all(c.token_ids for c in cands)
 
 
@@ -176,7 +183,8 @@ def test_score_matches_generation_logprobs(tiny_engine):
     # continuation here does, and T=0 records the raw log-probs, as score() computes them.
     cand = tiny_engine.generate(PROMPT, completion_params(n=1, temperature=0, stop=()))[0]
     text = tiny_engine.tokenizer.decode(cand.token_ids)
-    assert tiny_engine.tokenizer(text, add_special_tokens=False)["input_ids"] == cand.token_ids, \
+    assert tiny_engine.tokenizer(text, add_special_tokens=False)["input_ids"] == cand.token_ids, (
         "the tiny model's greedy text no longer tokenizes back to its tokens: pick another prompt"
+    )
     assert tiny_engine.score(PROMPT, text) == pytest.approx(cand.token_logprobs, abs=1e-3)
     assert len(tiny_engine.score(PROMPT, " return a + b")) > 0

@@ -1,4 +1,5 @@
 """Sessions in SQLite: autosave, migrations, corruption, export/import, and kill -9 recovery."""
+
 import json
 import os
 import signal
@@ -15,8 +16,16 @@ from core.session_store import MIGRATIONS, SCHEMA_VERSION, SessionStore
 
 
 def cand(i, text="    return 1\n"):
-    return Candidate(index=i, text=text, raw_text=text, token_ids=[1, 2], token_logprobs=[-0.1, -0.3], finish_reason="stop",
-                     tokens=["a", "b"], top_logprobs=[[("a", -0.1)], [("b", -0.3)]])
+    return Candidate(
+        index=i,
+        text=text,
+        raw_text=text,
+        token_ids=[1, 2],
+        token_logprobs=[-0.1, -0.3],
+        finish_reason="stop",
+        tokens=["a", "b"],
+        top_logprobs=[[("a", -0.1)], [("b", -0.3)]],
+    )
 
 
 def test_round_trip_search_rename_delete(tmp_path):
@@ -112,8 +121,12 @@ WRITER = textwrap.dedent("""
 @pytest.mark.slow
 def test_kill_9_mid_generation_keeps_every_completed_candidate(tmp_path, tiny_model_dir):
     db = tmp_path / "s.db"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(tiny_model_dir)], stdout=subprocess.PIPE, text=True,
-                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db), str(tiny_model_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    )
     # Stop-free sampling of 1000 tokens: rows end at random EOS; kill once a few have completed.
     completed = []
     deadline = time.monotonic() + 120

@@ -1,20 +1,24 @@
 """A prompt is checked as the start of a program: unfinished at its end is fine, broken before
 it is not; Python's messages come out in plain words."""
+
 import pytest
 
 from core.problems import load_problems
 from core.source_check import plain_message, prompt_problem
 
 
-@pytest.mark.parametrize("prompt", [
-    "def add(a, b):\n",  # a signature whose body the model writes
-    'def add(a, b):\n    """Return a + b."""\n',  # a def with only a docstring is valid Python
-    "def f(xs):\n    for x in xs:\n",  # inside a body, at an open block
-    "def f(xs):\n    total = [x for x in\n",  # the model goes on with the last line
-    'def f(x):\n    """Doc.\n',  # a docstring the model may still close
-    "def f(x):\n    # a comment last\n",
-    "",
-])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "def add(a, b):\n",  # a signature whose body the model writes
+        'def add(a, b):\n    """Return a + b."""\n',  # a def with only a docstring is valid Python
+        "def f(xs):\n    for x in xs:\n",  # inside a body, at an open block
+        "def f(xs):\n    total = [x for x in\n",  # the model goes on with the last line
+        'def f(x):\n    """Doc.\n',  # a docstring the model may still close
+        "def f(x):\n    # a comment last\n",
+        "",
+    ],
+)
 def test_prompts_the_model_can_continue(prompt):
     assert prompt_problem(prompt) is None
 
@@ -23,14 +27,17 @@ def test_every_humaneval_prompt_is_accepted():
     assert [task for task, p in load_problems().items() if prompt_problem(p["prompt"])] == []
 
 
-@pytest.mark.parametrize("prompt, line, words", [
-    ('def add(a, b:\n    """Return a + b."""\n', 1, "'(' is opened but never closed"),
-    ("def f(x)\n    return x\n", 1, "':' is missing"),
-    ("import os\ndef f(x):\n  x = 1\n y = 2\n    \n", 4, "indentation matches none"),
-    ("x = 1 +* 2\n\ndef f():\n", 1, "not valid Python"),
-    ('x = "abc\ndef f():\n', 1, "text in quotes is not closed"),
-    ("def f(x):\n    return (1 + ]\n", 2, "a ']' closes a '('"),
-])
+@pytest.mark.parametrize(
+    "prompt, line, words",
+    [
+        ('def add(a, b:\n    """Return a + b."""\n', 1, "'(' is opened but never closed"),
+        ("def f(x)\n    return x\n", 1, "':' is missing"),
+        ("import os\ndef f(x):\n  x = 1\n y = 2\n    \n", 4, "indentation matches none"),
+        ("x = 1 +* 2\n\ndef f():\n", 1, "not valid Python"),
+        ('x = "abc\ndef f():\n', 1, "text in quotes is not closed"),
+        ("def f(x):\n    return (1 + ]\n", 2, "a ']' closes a '('"),
+    ],
+)
 def test_broken_prompts_say_where_and_what(prompt, line, words):
     problem = prompt_problem(prompt)
     assert problem is not None and problem.line == line and words in problem.message

@@ -1,4 +1,5 @@
 """The sampling lab's sweep with the tiny model and the real sandbox."""
+
 import csv
 import io
 import threading
@@ -19,8 +20,16 @@ def test_sweep_runs_live_and_summarizes(tiny_engine):
 
     with SandboxPool(workers=1) as pool:
         progress = []
-        for final in run_sweep(tiny_engine, pool, PROMPT, TESTS, "double", (0.2, 1.0), 4,
-                               SamplingParams(max_new_tokens=8, mode="completion")):
+        for final in run_sweep(
+            tiny_engine,
+            pool,
+            PROMPT,
+            TESTS,
+            "double",
+            (0.2, 1.0),
+            4,
+            SamplingParams(max_new_tokens=8, mode="completion"),
+        ):
             progress.append((len(final.samples), sum(s.passed is not None for s in final.samples)))
     assert final.done and len(final.samples) == 8
     # Updates arrive as candidates and verdicts come in, not only at the end.
@@ -35,14 +44,23 @@ def test_sweep_runs_live_and_summarizes(tiny_engine):
     rows = list(csv.reader(io.StringIO(final.to_csv())))
     assert rows[0][:3] == ["temperature", "index", "mean_logprob"] and len(rows) == 9
     # The same figure code as the report draws the lab's plots.
-    for fig in (pass_at_k_vs_k(summary["pass_at_k"]), ranking_curves(summary["ranking"]),
-                logprob_distribution(summary["logprobs"]["passing"], summary["logprobs"]["failing"])):
+    for fig in (
+        pass_at_k_vs_k(summary["pass_at_k"]),
+        ranking_curves(summary["ranking"]),
+        logprob_distribution(summary["logprobs"]["passing"], summary["logprobs"]["failing"]),
+    ):
         assert fig.axes
 
 
 def test_summary_counts_only_tested_samples_and_uses_the_unbiased_estimator():
-    sweep = Sweep((0.5,), 4, [LabSample(0.5, i, f"    return {i % 2}\n", -1.0 - i, -2.0, passed) for i, passed in
-                             enumerate([True, False, None, True])])
+    sweep = Sweep(
+        (0.5,),
+        4,
+        [
+            LabSample(0.5, i, f"    return {i % 2}\n", -1.0 - i, -2.0, passed)
+            for i, passed in enumerate([True, False, None, True])
+        ],
+    )
     summary = sweep.summary(ks=(1, 2))
     assert summary["pass_at_k"][0.5][1] == pytest.approx(pass_at_k(3, 2, 1))
     assert summary["distinct_programs"][0.5] == {"samples": 4, "distinct": 2, "distinct_passing": 2}
@@ -56,8 +74,17 @@ def test_stop_leaves_later_temperatures_unsampled(tiny_engine):
     cancel = threading.Event()
     with SandboxPool(workers=1) as pool:
         # The loop's last value is the sweep as it stood when it stopped.
-        for final in run_sweep(tiny_engine, pool, PROMPT, TESTS, "double", (0.2, 1.0), 4,  # noqa: B007
-                               SamplingParams(max_new_tokens=8, mode="completion"), cancel):
+        for final in run_sweep(  # noqa: B007
+            tiny_engine,
+            pool,
+            PROMPT,
+            TESTS,
+            "double",
+            (0.2, 1.0),
+            4,
+            SamplingParams(max_new_tokens=8, mode="completion"),
+            cancel,
+        ):
             cancel.set()
     assert {s.temperature for s in final.samples} == {0.2} and not final.done
 
@@ -67,11 +94,18 @@ def test_temperature_lists(text, temperatures):
     assert parse_temperatures(text) == temperatures
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "at least one"), (" , ", "at least one"), ("0.2, hot", "“hot” is not a number"),
-    ("0.5, 2.5", "between 0 and 2"), ("-0.1", "between 0 and 2"), ("nan", "between 0 and 2"),
-    ("0.2, 0.20", "0.2 is listed twice"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "at least one"),
+        (" , ", "at least one"),
+        ("0.2, hot", "“hot” is not a number"),
+        ("0.5, 2.5", "between 0 and 2"),
+        ("-0.1", "between 0 and 2"),
+        ("nan", "between 0 and 2"),
+        ("0.2, 0.20", "0.2 is listed twice"),
+    ],
+)
 def test_bad_temperature_lists_say_what_is_wrong(text, message):
     with pytest.raises(ValueError, match=message):
         parse_temperatures(text)

@@ -1,5 +1,6 @@
 """Fakes for the evaluation pipeline: an engine whose samples are known in advance and a pool
 that judges them without running anything, so the run logic is tested in milliseconds."""
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -22,8 +23,16 @@ def planned_completion(problem: dict, index: int) -> str:
 class FakeEngine:
     """Candidates from `planned_completion`; the earlier the index, the higher the log-prob."""
 
-    info = ModelInfo(name="fake", path="", device="cpu", dtype="float32", n_params=0, memory_bytes=0,
-                     has_chat_template=False, architecture="fake")
+    info = ModelInfo(
+        name="fake",
+        path="",
+        device="cpu",
+        dtype="float32",
+        n_params=0,
+        memory_bytes=0,
+        has_chat_template=False,
+        architecture="fake",
+    )
 
     def __init__(self, problems: dict, interrupt_after: int | None = None, plan=planned_completion):
         self.by_prompt = {p["prompt"]: p for p in problems.values()}
@@ -35,14 +44,32 @@ class FakeEngine:
 
     def generate(self, prompt, params, cancel=None):
         if prompt not in self.by_prompt:  # asked for tests (core.generated_tests): writes none usable
-            return [Candidate(index=i, text="1) is None", raw_text="1) is None", token_ids=[7], token_logprobs=[-1.0],
-                              finish_reason="stop") for i in range(params.n)]
+            return [
+                Candidate(
+                    index=i,
+                    text="1) is None",
+                    raw_text="1) is None",
+                    token_ids=[7],
+                    token_logprobs=[-1.0],
+                    finish_reason="stop",
+                )
+                for i in range(params.n)
+            ]
         if self.interrupt_after is not None and len(self.generated) >= self.interrupt_after:
             raise KeyboardInterrupt
         problem = self.by_prompt[prompt]
         self.generated.append((problem["task_id"], params.temperature))
-        return [Candidate(index=i, text=self.plan(problem, i), raw_text=self.plan(problem, i), token_ids=[7, 8],
-                          token_logprobs=[-0.1 * (i + 1)] * 2, finish_reason="stop") for i in range(params.n)]
+        return [
+            Candidate(
+                index=i,
+                text=self.plan(problem, i),
+                raw_text=self.plan(problem, i),
+                token_ids=[7, 8],
+                token_logprobs=[-0.1 * (i + 1)] * 2,
+                finish_reason="stop",
+            )
+            for i in range(params.n)
+        ]
 
     def score(self, context, continuation):
         # Back-translation: the docstring is likelier after the reference solution.

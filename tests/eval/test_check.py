@@ -1,6 +1,7 @@
 """`codesynth check` on the real sandbox: one bad line, sample or problem is an error naming its
 line and task while every other sample gets its result; results are written as they arrive and a
 rerun checks only what has none; numeric options outside their range are refused."""
+
 from __future__ import annotations
 
 import codecs
@@ -22,8 +23,13 @@ from core.passk import pass_at_k
 from sandbox.program import MAX_PROGRAM_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
-PROBLEM = {"task_id": "t/1", "prompt": "def double(x):\n", "entry_point": "double",
-           "canonical_solution": "    return 2 * x\n", "test": "def check(candidate):\n    assert candidate(2) == 4\n"}
+PROBLEM = {
+    "task_id": "t/1",
+    "prompt": "def double(x):\n",
+    "entry_point": "double",
+    "canonical_solution": "    return 2 * x\n",
+    "test": "def check(candidate):\n    assert candidate(2) == 4\n",
+}
 RIGHT, WRONG = "    return 2 * x\n", "    return x\n"
 
 
@@ -59,9 +65,13 @@ def test_a_lone_surrogate_is_replaced_and_noted_not_fatal(capsys, files):
     UTF-8 cannot encode: both results are written, with the replaced fields named. (Source text
     with a lone surrogate is no Python program: that sample fails.)"""
     problems, samples, out = files
-    samples.write_text(lines(sample("    raise ValueError(chr(0xd800))\n"),
-                             '{"task_id": "t/1", "completion": "    return 2 * x  # \\ud800\\n"}',
-                             sample(RIGHT)))
+    samples.write_text(
+        lines(
+            sample("    raise ValueError(chr(0xd800))\n"),
+            '{"task_id": "t/1", "completion": "    return 2 * x  # \\ud800\\n"}',
+            sample(RIGHT),
+        )
+    )
     code, stdout, _ = check(capsys, samples, problems, out)
     assert code == 0
     rows = read_results(out)
@@ -78,23 +88,40 @@ def test_a_lone_surrogate_is_replaced_and_noted_not_fatal(capsys, files):
 
 def test_each_bad_line_is_named_and_the_others_run(capsys, files, tmp_path):
     problems, samples, out = files
-    problems.write_text(lines(PROBLEM, {**PROBLEM, "task_id": "t/bad-entry", "entry_point": "not a name"},
-                              {"task_id": "t/no-test", "prompt": "def f():\n", "entry_point": "f"}))
+    problems.write_text(
+        lines(
+            PROBLEM,
+            {**PROBLEM, "task_id": "t/bad-entry", "entry_point": "not a name"},
+            {"task_id": "t/no-test", "prompt": "def f():\n", "entry_point": "f"},
+        )
+    )
     too_big = "    return 2 * x\n" + "#" * MAX_PROGRAM_BYTES + "\n"
     program_bytes = len(too_big) + len(PROBLEM["prompt"] + PROBLEM["test"])
-    samples.write_bytes(lines(sample(RIGHT)).encode()
-                        + b'{"task_id": "t/1", "completion": "\xff\xfe"}\n'  # line 2: not UTF-8
-                        + lines("{oops", ["an", "array"], {"task_id": "t/1"}, sample(RIGHT, "t/404"),
-                                sample(too_big), sample(RIGHT, "t/bad-entry"), sample(WRONG)).encode())
+    samples.write_bytes(
+        lines(sample(RIGHT)).encode()
+        + b'{"task_id": "t/1", "completion": "\xff\xfe"}\n'  # line 2: not UTF-8
+        + lines(
+            "{oops",
+            ["an", "array"],
+            {"task_id": "t/1"},
+            sample(RIGHT, "t/404"),
+            sample(too_big),
+            sample(RIGHT, "t/bad-entry"),
+            sample(WRONG),
+        ).encode()
+    )
     code, stdout, stderr = check(capsys, samples, problems, out)
     assert code == 1
-    for message in (f"{problems}:3: problem 't/no-test' lacks test",
-                    f"{samples}:2: not UTF-8 text (byte 0xff at column 35)",
-                    f"{samples}:3: malformed JSON", f"{samples}:4: malformed JSON (expected a JSON object",
-                    f"{samples}:5: the sample lacks a string task_id or completion",
-                    f"{samples}:6: task_id 't/404' is not in the problems",
-                    f"{samples}:7: task 't/1': program is {program_bytes} bytes, over the",
-                    f"{samples}:8: task 't/bad-entry': entry_point 'not a name' is not an identifier"):
+    for message in (
+        f"{problems}:3: problem 't/no-test' lacks test",
+        f"{samples}:2: not UTF-8 text (byte 0xff at column 35)",
+        f"{samples}:3: malformed JSON",
+        f"{samples}:4: malformed JSON (expected a JSON object",
+        f"{samples}:5: the sample lacks a string task_id or completion",
+        f"{samples}:6: task_id 't/404' is not in the problems",
+        f"{samples}:7: task 't/1': program is {program_bytes} bytes, over the",
+        f"{samples}:8: task 't/bad-entry': entry_point 'not a name' is not an identifier",
+    ):
         assert message in stderr
     assert "8 line(s) could not be checked" in stderr
     assert [(r[LINE_FIELD], r["passed"]) for r in read_results(out)] == [(1, True), (9, False)]
@@ -124,8 +151,16 @@ def test_a_gzip_file_cut_short_keeps_the_lines_before_the_break(capsys, files, t
 def test_pass_at_k_is_the_unbiased_estimator(capsys, files):
     problems, samples, out = files
     problems.write_text(lines(PROBLEM, {**PROBLEM, "task_id": "t/2"}))
-    samples.write_text(lines(sample(RIGHT), sample(WRONG), sample(WRONG),
-                             sample(RIGHT, "t/2"), sample(RIGHT, "t/2"), sample(WRONG, "t/2")))
+    samples.write_text(
+        lines(
+            sample(RIGHT),
+            sample(WRONG),
+            sample(WRONG),
+            sample(RIGHT, "t/2"),
+            sample(RIGHT, "t/2"),
+            sample(WRONG, "t/2"),
+        )
+    )
     code, stdout, _ = check(capsys, samples, problems, out, "-k", "1,2,5")
     assert code == 0
     expected = {k: (pass_at_k(3, 1, k) + pass_at_k(3, 2, k)) / 2 for k in (1, 2)}
@@ -140,8 +175,12 @@ def test_the_output_is_checked_before_any_sample_runs(capsys, files, tmp_path):
     code = main(["check", str(samples), "--problems", str(tmp_path / "nope.jsonl"), "--out", str(missing)])
     assert code == 2 and f"the folder of --out does not exist: {missing.parent}" in capsys.readouterr().err
     assert not missing.parent.exists()
-    for out, message in ((samples, "--out is the samples file itself"), (problems, "--out is the problems file itself"),
-                         (tmp_path, "--out is a folder"), (tmp_path / "r.jsonl.gz", "give --out a .jsonl name")):
+    for out, message in (
+        (samples, "--out is the samples file itself"),
+        (problems, "--out is the problems file itself"),
+        (tmp_path, "--out is a folder"),
+        (tmp_path / "r.jsonl.gz", "give --out a .jsonl name"),
+    ):
         before = samples.read_bytes()
         code = main(["check", str(samples), "--problems", str(problems), "--out", str(out)])
         assert code == 2 and message in capsys.readouterr().err and samples.read_bytes() == before
@@ -174,22 +213,25 @@ def test_a_torn_last_line_is_cut_and_its_sample_checked_again(capsys, files):
     assert [(r[LINE_FIELD], r["passed"]) for r in read_results(out)] == [(1, True), (2, False), (3, True)]
 
 
-@pytest.mark.parametrize("option,value,message", [
-    ("--memory-mb", "-1", "--memory-mb: must be between 16 and 1048576 MiB, got -1"),
-    ("--memory-mb", "0", "--memory-mb: must be between 16 and 1048576 MiB, got 0"),
-    ("--memory-mb", str(10**12), "--memory-mb: must be between 16 and 1048576 MiB"),
-    ("--memory-mb", "1.5", "--memory-mb: expected a whole number, got '1.5'"),
-    ("--workers", "-1", "--workers: must be between 1 and"),
-    ("--workers", "0", "--workers: must be between 1 and"),
-    ("--workers", "100000", "per core here), got 100000"),
-    ("--timeout", "0", "--timeout: must be above 0 and at most 3600 seconds, got 0"),
-    ("--timeout", "-2", "--timeout: must be above 0"),
-    ("--timeout", "nan", "--timeout: must be above 0 and at most 3600 seconds, got nan"),
-    ("--timeout", "inf", "--timeout: must be above 0 and at most 3600 seconds, got inf"),
-    ("--timeout", "1e9", "--timeout: must be above 0 and at most 3600 seconds, got 1e9"),
-    ("-k", "0", "-k: expected whole numbers of at least 1, got '0'"),
-    ("-k", "1,x", "-k: expected comma-separated whole numbers, got '1,x'"),
-])
+@pytest.mark.parametrize(
+    "option,value,message",
+    [
+        ("--memory-mb", "-1", "--memory-mb: must be between 16 and 1048576 MiB, got -1"),
+        ("--memory-mb", "0", "--memory-mb: must be between 16 and 1048576 MiB, got 0"),
+        ("--memory-mb", str(10**12), "--memory-mb: must be between 16 and 1048576 MiB"),
+        ("--memory-mb", "1.5", "--memory-mb: expected a whole number, got '1.5'"),
+        ("--workers", "-1", "--workers: must be between 1 and"),
+        ("--workers", "0", "--workers: must be between 1 and"),
+        ("--workers", "100000", "per core here), got 100000"),
+        ("--timeout", "0", "--timeout: must be above 0 and at most 3600 seconds, got 0"),
+        ("--timeout", "-2", "--timeout: must be above 0"),
+        ("--timeout", "nan", "--timeout: must be above 0 and at most 3600 seconds, got nan"),
+        ("--timeout", "inf", "--timeout: must be above 0 and at most 3600 seconds, got inf"),
+        ("--timeout", "1e9", "--timeout: must be above 0 and at most 3600 seconds, got 1e9"),
+        ("-k", "0", "-k: expected whole numbers of at least 1, got '0'"),
+        ("-k", "1,x", "-k: expected comma-separated whole numbers, got '1,x'"),
+    ],
+)
 def test_numeric_options_out_of_range_are_refused(capsys, files, option, value, message):
     problems, samples, out = files
     samples.write_text(lines(sample(RIGHT)))
@@ -213,8 +255,19 @@ def test_the_memory_limit_given_is_the_one_applied(capsys, files):
 
 def start_check(samples, problems, out):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    argv = [sys.executable, "-m", "core.cli.main", "check", str(samples), "--problems", str(problems),
-            "--out", str(out), "--workers", "1"]
+    argv = [
+        sys.executable,
+        "-m",
+        "core.cli.main",
+        "check",
+        str(samples),
+        "--problems",
+        str(problems),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    ]
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

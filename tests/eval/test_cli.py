@@ -1,6 +1,7 @@
 """`codesynth eval` and `codesynth report` from the command line: clear refusals of bad
 input (before any model is loaded), and an end-to-end run with the tiny model and the real
 sandbox, including a resume after Ctrl-C and after kill -9."""
+
 import json
 import os
 import signal
@@ -27,16 +28,19 @@ def run_cli(capsys, *argv):
     return code, out, err
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["--select", "HumanEval/0,HumanEval/999"], "unknown task id: HumanEval/999"),
-    (["-n", "5", "--k", "1,10"], "pass@10 needs at least 10 samples per problem, but n is 5"),
-    (["--temperatures", "0.2,warm"], "--temperatures must be a comma-separated list of numbers"),
-    (["--temperatures", "-1"], "temperature must be >= 0"),
-    (["-n", "0"], "n must be between 1 and 1000"),
-    (["--limit", "0"], "--limit must be at least 1"),
-    (["--timeout", "nan"], "must be above 0 and at most 3600 seconds"),
-    (["--workers", "0"], "must be between 1 and 64"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--select", "HumanEval/0,HumanEval/999"], "unknown task id: HumanEval/999"),
+        (["-n", "5", "--k", "1,10"], "pass@10 needs at least 10 samples per problem, but n is 5"),
+        (["--temperatures", "0.2,warm"], "--temperatures must be a comma-separated list of numbers"),
+        (["--temperatures", "-1"], "temperature must be >= 0"),
+        (["-n", "0"], "n must be between 1 and 1000"),
+        (["--limit", "0"], "--limit must be at least 1"),
+        (["--timeout", "nan"], "must be above 0 and at most 3600 seconds"),
+        (["--workers", "0"], "must be between 1 and 64"),
+    ],
+)
 def test_bad_input_is_a_one_line_error(capsys, tmp_path, argv, message):
     code, _, err = run_cli(capsys, "eval", "--model", MISSING_MODEL, "--out", tmp_path / "run", *argv)
     assert code == 2
@@ -54,12 +58,40 @@ def test_problems_file_missing_fields(capsys, tmp_path):
 def test_output_dir_of_another_run_is_refused(capsys, tmp_path):
     run = tmp_path / "run"
     run.mkdir()
-    (run / CONFIG).write_text(json.dumps({
-        "problems": "humaneval", "problems_sha256": "x", "task_ids": ["HumanEval/0"], "n": 3, "temperatures": [0.2],
-        "mode": "auto", "model": "default", "top_p": 0.95, "max_new_tokens": 128, "seed": 0, "timeout_s": 3.0,
-        "back_translation": True}))
-    code, _, err = run_cli(capsys, "eval", "--limit", "1", "-n", "4", "--k", "1", "--temperatures", "0.2",
-                           "--model", MISSING_MODEL, "--out", run)
+    (run / CONFIG).write_text(
+        json.dumps(
+            {
+                "problems": "humaneval",
+                "problems_sha256": "x",
+                "task_ids": ["HumanEval/0"],
+                "n": 3,
+                "temperatures": [0.2],
+                "mode": "auto",
+                "model": "default",
+                "top_p": 0.95,
+                "max_new_tokens": 128,
+                "seed": 0,
+                "timeout_s": 3.0,
+                "back_translation": True,
+            }
+        )
+    )
+    code, _, err = run_cli(
+        capsys,
+        "eval",
+        "--limit",
+        "1",
+        "-n",
+        "4",
+        "--k",
+        "1",
+        "--temperatures",
+        "0.2",
+        "--model",
+        MISSING_MODEL,
+        "--out",
+        run,
+    )
     assert code == 2 and "holds a run with a different configuration" in err and "n (3 there, 4 now)" in err
 
 
@@ -69,8 +101,25 @@ def test_report_of_a_missing_run(capsys, tmp_path):
 
 
 def eval_args(model_dir, out):
-    return ["eval", "--model", model_dir, "--limit", "3", "-n", "4", "--temperatures", "0.2,0.8", "--k", "1,2",
-            "--max-new-tokens", "24", "--timeout", "2", "--out", out]
+    return [
+        "eval",
+        "--model",
+        model_dir,
+        "--limit",
+        "3",
+        "-n",
+        "4",
+        "--temperatures",
+        "0.2,0.8",
+        "--k",
+        "1,2",
+        "--max-new-tokens",
+        "24",
+        "--timeout",
+        "2",
+        "--out",
+        out,
+    ]
 
 
 @pytest.mark.slow
@@ -82,8 +131,11 @@ def test_end_to_end_with_tiny_model_and_real_sandbox(capsys, tmp_path, tiny_mode
     assert set(summary["pass_at_k"]) == {"0.2", "0.8"}
     assert all(set(v) == {"pass@1", "pass@2"} for v in summary["pass_at_k"].values())
     # A random model writes no usable test: agreement is left out and the summary says why.
-    assert all(set(c) == {"oracle", "cluster", "back_translation", "mean_logprob", "sum_logprob", "random"}
-               and all(len(curve) == 4 for curve in c.values()) for c in summary["ranking"].values())
+    assert all(
+        set(c) == {"oracle", "cluster", "back_translation", "mean_logprob", "sum_logprob", "random"}
+        and all(len(curve) == 4 for curve in c.values())
+        for c in summary["ranking"].values()
+    )
     assert all(e["agreement_unavailable"] for e in summary["examine"].values())
     assert all(d["samples"] == 12 and 1 <= d["distinct"] <= 12 for d in summary["distinct_programs"].values())
     assert len(summary["per_problem"]) == 6
@@ -97,8 +149,14 @@ def test_end_to_end_with_tiny_model_and_real_sandbox(capsys, tmp_path, tiny_mode
 
 def start_cli(argv):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "core.cli.main", *map(str, argv)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.cli.main", *map(str, argv)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for_samples(path: Path, proc, rows: int) -> None:
@@ -150,8 +208,23 @@ def test_interrupt_and_kill_then_resume_loses_and_redoes_nothing(tmp_path, tiny_
 def test_generate_with_a_prefix_and_a_behaviour_ranking(capsys, tmp_path, tiny_model_dir):
     prompt = tmp_path / "p.py"
     prompt.write_text('def inc(x):\n    """Add one.\n\n    >>> inc(1)\n    2\n    """\n')
-    code, stdout, err = run_cli(capsys, "generate", prompt, "--model", tiny_model_dir, "-n", "3", "--max-new-tokens",
-                                "4", "--mode", "completion", "--prefix", "    return", "--rank", "agreement")
+    code, stdout, err = run_cli(
+        capsys,
+        "generate",
+        prompt,
+        "--model",
+        tiny_model_dir,
+        "-n",
+        "3",
+        "--max-new-tokens",
+        "4",
+        "--mode",
+        "completion",
+        "--prefix",
+        "    return",
+        "--rank",
+        "agreement",
+    )
     assert code == 0, err
     rows = [json.loads(line) for line in stdout.splitlines()]
     assert len(rows) == 3 and all(r["completion"].startswith("    return") for r in rows)

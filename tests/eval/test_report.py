@@ -1,4 +1,5 @@
 """Figures from plain data, the HTML report of a run, and the text table."""
+
 import subprocess
 import sys
 
@@ -13,10 +14,18 @@ from tests.eval.conftest import FakeEngine, FakePool
 
 @pytest.fixture
 def finished_run(tmp_path, three_problems):
-    config = EvalConfig(problems="humaneval", problems_sha256=problems_digest(three_problems),
-                        task_ids=tuple(three_problems), n=6, temperatures=(0.2, 0.8), mode="completion", model="fake")
-    summary = run_eval(tmp_path / "run", config, three_problems, [1, 2, 5], FakeEngine(three_problems),
-                       FakePool(three_problems))
+    config = EvalConfig(
+        problems="humaneval",
+        problems_sha256=problems_digest(three_problems),
+        task_ids=tuple(three_problems),
+        n=6,
+        temperatures=(0.2, 0.8),
+        mode="completion",
+        model="fake",
+    )
+    summary = run_eval(
+        tmp_path / "run", config, three_problems, [1, 2, 5], FakeEngine(three_problems), FakePool(three_problems)
+    )
     return tmp_path / "run", summary
 
 
@@ -32,17 +41,23 @@ def test_figures_are_plain_figures_with_the_expected_lines():
     assert [line.get_label() for line in curves.axes[0].get_lines()] == ["Oracle (the tests)", "Random"]
     hist = plots.logprob_distribution([-0.2, -0.3, float("-inf")], [])
     assert len(hist.axes[0].patches) > 0
-    distinct = plots.distinct_programs_vs_temperature({0.8: {"samples": 6, "distinct": 5, "distinct_passing": 1},
-                                                       0.2: {"samples": 6, "distinct": 2, "distinct_passing": 1}})
+    distinct = plots.distinct_programs_vs_temperature(
+        {
+            0.8: {"samples": 6, "distinct": 5, "distinct_passing": 1},
+            0.2: {"samples": 6, "distinct": 2, "distinct_passing": 1},
+        }
+    )
     assert [list(line.get_ydata()) for line in distinct.axes[0].get_lines()] == [[6, 6], [2, 5], [1, 1]]
     assert list(distinct.axes[0].get_lines()[0].get_xdata()) == [0.2, 0.8]
 
 
 def test_plot_modules_pick_no_backend():
     # The GUI embeds these figures through the Qt backend: importing them must not load pyplot or Qt.
-    code = ("import sys, core.plots, core.report; "
-            "bad = [m for m in sys.modules if m == 'matplotlib.pyplot' or m.startswith(('PySide6', 'PyQt'))]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, core.plots, core.report; "
+        "bad = [m for m in sys.modules if m == 'matplotlib.pyplot' or m.startswith(('PySide6', 'PyQt'))]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

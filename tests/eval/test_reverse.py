@@ -1,4 +1,5 @@
 """The reverse (docstring-from-code) prompt and back-translation scoring."""
+
 import ast
 import math
 
@@ -36,12 +37,15 @@ def test_docstring_after_an_import_in_the_body(humaneval):
     assert "import math" in code and doc.startswith("You are given a rectangular grid")
 
 
-@pytest.mark.parametrize("prompt,message", [
-    ("def f(x):\n    return x\n", "no docstring for function f"),
-    ("def g(x):\n    '''doc'''\n", "no docstring for function f"),
-    ("def f(x:\n", "not valid Python"),
-    ('def f(x): """doc"""\n', "shares a line"),
-])
+@pytest.mark.parametrize(
+    "prompt,message",
+    [
+        ("def f(x):\n    return x\n", "no docstring for function f"),
+        ("def g(x):\n    '''doc'''\n", "no docstring for function f"),
+        ("def f(x:\n", "not valid Python"),
+        ('def f(x): """doc"""\n', "shares a line"),
+    ],
+)
 def test_prompts_without_a_usable_docstring(prompt, message):
     with pytest.raises(ValueError, match=message):
         strip_docstring(prompt, "f")
@@ -67,10 +71,15 @@ def test_back_translation_scores_the_docstring_given_the_candidate():
 
 def test_back_translation_with_a_real_model(tiny_engine, humaneval):
     problem = humaneval["HumanEval/0"]
-    score = back_translation_logprob(tiny_engine, problem["prompt"], problem["canonical_solution"], "has_close_elements")
+    score = back_translation_logprob(
+        tiny_engine, problem["prompt"], problem["canonical_solution"], "has_close_elements"
+    )
     wrong = back_translation_logprob(tiny_engine, problem["prompt"], "    return None\n", "has_close_elements")
     assert math.isfinite(score) and score < 0 and score != wrong
     code, doc = strip_docstring(problem["prompt"], "has_close_elements")
-    expected = sum(tiny_engine.score(reverse_prompt(code + problem["canonical_solution"], "has_close_elements"),
-                                     docstring_continuation(doc)))
+    expected = sum(
+        tiny_engine.score(
+            reverse_prompt(code + problem["canonical_solution"], "has_close_elements"), docstring_continuation(doc)
+        )
+    )
     assert score == pytest.approx(expected)

@@ -1,5 +1,6 @@
 """The GPU lane: these tests run where CUDA is present and are skipped elsewhere
 (benchmarks/gpu_check.sh runs them with a sampling benchmark)."""
+
 import pytest
 import torch
 

@@ -1,5 +1,6 @@
 """On a CUDA GPU: the fused path against transformers' forward in bf16, seeded sampling that
 repeats, out-of-memory retries with smaller chunks, and a request of n=200."""
+
 import math
 
 import pytest
@@ -68,6 +69,7 @@ def test_out_of_memory_retries_with_smaller_chunks(gpu_engine):
     finally:
         handle.remove()
     assert [c.token_ids for c in retried] == [c.token_ids for c in expected]
+
     def always(_module, _args, _kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory")
 

@@ -1,5 +1,6 @@
 """The real window on the tiny test model and the real sandbox, offscreen, with settings in a
 temporary folder so no test sees another's or the user's."""
+
 import os
 
 import pytest
@@ -39,8 +40,10 @@ def open_window(qtbot, spec: str, timeout_s: float = 120):
 
     window = MainWindow(model_spec=spec)
     window.show()
-    qtbot.waitUntil(lambda: window.controller.engine.state == "idle" and window.controller.sandbox.pool is not None,
-                    timeout=int(timeout_s * 1000))
+    qtbot.waitUntil(
+        lambda: window.controller.engine.state == "idle" and window.controller.sandbox.pool is not None,
+        timeout=int(timeout_s * 1000),
+    )
     return window
 
 

@@ -1,5 +1,6 @@
 """An engine process whose generation runs out of memory after a first token, the way a real
 GenerationOOM surfaces mid-run (a real one needs more memory than a test machine can spare)."""
+
 from desktop_app import engine_process
 
 

@@ -15,8 +15,15 @@ BODIES = ["    return x * 2\n", "    return x + x\n", "    return 2 * x\n", "   
 
 def candidate(index: int, body: str) -> Candidate:
     # Later candidates are likelier, so mean log-prob alone would put the doubling ones last.
-    return Candidate(index=index, text=body, raw_text=body, token_ids=[1], token_logprobs=[-1.0 + 0.1 * index],
-                     finish_reason="stop", tokens=[body])
+    return Candidate(
+        index=index,
+        text=body,
+        raw_text=body,
+        token_ids=[1],
+        token_logprobs=[-1.0 + 0.1 * index],
+        finish_reason="stop",
+        tokens=[body],
+    )
 
 
 def wait_idle(qtbot, w, timeout_ms=60_000):

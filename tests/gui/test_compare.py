@@ -2,6 +2,7 @@
 pinned from History side by side (table cells, best candidates, the diff of two candidates, the
 figure), an eval run directory pinned beside them, the limit of four, and the pinned runs saved
 as a session that comes back from History."""
+
 from PySide6.QtCore import Qt
 
 from core import compare as cmp
@@ -27,8 +28,10 @@ def _run(qtbot, w, temperature: float) -> int:
 
 
 def _cells(table) -> dict[str, list[str]]:
-    return {table.verticalHeaderItem(i).text(): [table.item(i, j).text() for j in range(table.columnCount())]
-            for i in range(table.rowCount())}
+    return {
+        table.verticalHeaderItem(i).text(): [table.item(i, j).text() for j in range(table.columnCount())]
+        for i in range(table.rowCount())
+    }
 
 
 def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
@@ -37,13 +40,18 @@ def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
     tab = w.compare_tab
     w.history.refresh()
     for sid in (cold, hot):  # History's "Pin to Compare", as the user right-clicks it
-        [item] = [w.history.list.item(i) for i in range(w.history.list.count())
-                  if w.history.list.item(i).data(Qt.ItemDataRole.UserRole) == sid]
+        [item] = [
+            w.history.list.item(i)
+            for i in range(w.history.list.count())
+            if w.history.list.item(i).data(Qt.ItemDataRole.UserRole) == sid
+        ]
         w.history.list.setCurrentItem(item)
         [pin] = [a for a in w.history.list.actions() if a.text() == "Pin to Compare"]
         pin.trigger()
-    assert w.tabs.currentWidget() is tab and [r.origin for r in tab.runs] == [f"{w.store.path}#{cold}",
-                                                                             f"{w.store.path}#{hot}"]
+    assert w.tabs.currentWidget() is tab and [r.origin for r in tab.runs] == [
+        f"{w.store.path}#{cold}",
+        f"{w.store.path}#{hot}",
+    ]
 
     cells = _cells(tab.table)
     assert cells["temperature"] == ["0.2", "1.2"]
@@ -59,11 +67,14 @@ def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
         assert tab.best_views[column].toPlainText() == best.text
         assert tab.best_titles[column].text().startswith(f"<b>{'AB'[column]}</b> #{best.index}")
         assert cells["distinct programs (passing)"][column].startswith(
-            str(len({cmp.program_key(c.text) for c in saved})))
+            str(len({cmp.program_key(c.text) for c in saved}))
+        )
 
     # The diff: each run's best by default; then two chosen candidates.
     assert (tab.diff_left.currentData(), tab.diff_right.currentData()) == (
-        f"A#{tab.comparison.stats[0].best.index}", f"B#{tab.comparison.stats[1].best.index}")
+        f"A#{tab.comparison.stats[0].best.index}",
+        f"B#{tab.comparison.stats[1].best.index}",
+    )
     tab.diff_left.setCurrentIndex(tab.diff_left.findData("A#1"))
     tab.diff_right.setCurrentIndex(tab.diff_right.findData("B#2"))
     tab._on_diff_chosen()

@@ -1,4 +1,5 @@
 """The console dock runs a Jupyter kernel inside the sandbox, with the selected candidate defined."""
+
 import re
 
 from sandbox.layers import PACKAGE_ROOT

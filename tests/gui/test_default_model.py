@@ -1,4 +1,5 @@
 """The real default model on HumanEval/0, loaded through the problem browser's path."""
+
 import pytest
 
 from core.problems import load_problems

@@ -3,6 +3,7 @@
 alternative, a pin to Compare) is recorded, saved, opened and played with the presenter's key, and
 the replay draws the same candidates, texts and log-probs, branch included. A file that is no
 script, or a bad step, says so in one sentence and the window goes on working."""
+
 import json
 
 import pytest
@@ -34,9 +35,18 @@ def small_window(small_model_dir, qapp, tmp_path_factory):
 
 def _candidates(window) -> list[tuple]:
     """Every candidate of the current run, branch included, as plain values to compare."""
-    return sorted((e.candidate.index, e.candidate.text, tuple(e.candidate.token_ids), tuple(e.candidate.token_logprobs),
-                   e.branch.note() if e.branch else "", e.result.passed if e.result else None)
-                  for e in window.model.entries if e.candidate is not None)
+    return sorted(
+        (
+            e.candidate.index,
+            e.candidate.text,
+            tuple(e.candidate.token_ids),
+            tuple(e.candidate.token_logprobs),
+            e.branch.note() if e.branch else "",
+            e.result.passed if e.result else None,
+        )
+        for e in window.model.entries
+        if e.candidate is not None
+    )
 
 
 def _wait_branch(qtbot, w, start):
@@ -52,8 +62,17 @@ def test_a_recorded_demo_replays_the_same_candidates(qtbot, small_window, tmp_pa
     assert w.demo.recorder.recording and "Recording demo script" in w.demo.step_label.text()
     w.prompt_editor.setPlainText(PROMPT)
     w.tests_editor.setPlainText(TESTS_SRC)
-    w.controls.set_params({"n": 3, "temperature": 0.9, "top_p": 0.95, "top_k": 0, "max_new_tokens": 14, "seed": 1234,
-                           "mode": "completion"})
+    w.controls.set_params(
+        {
+            "n": 3,
+            "temperature": 0.9,
+            "top_p": 0.95,
+            "top_k": 0,
+            "max_new_tokens": 14,
+            "seed": 1234,
+            "mode": "completion",
+        }
+    )
     sessions = []
     w.controller.run_started.connect(lambda *_: sessions.append(w.recorder.session_id))
     generate_and_wait(qtbot, w, timeout_s=300)
@@ -132,12 +151,20 @@ def test_a_bad_script_says_why_and_the_window_goes_on(qtbot, small_window, tmp_p
     w.demo.player.stop()
 
     mixed = tmp_path / "mixed.json"
-    mixed.write_text(json.dumps({"format": ds.FORMAT, "version": ds.VERSION, "steps": [
-        {"step": "show_tab", "tab": "sweep"},
-        {"step": "select_candidate", "candidate": 99},  # played, but the run has no such candidate
-        {"step": "teleport"},  # left out when read
-        {"step": "show_tab", "tab": "workbench"},
-    ]}))
+    mixed.write_text(
+        json.dumps(
+            {
+                "format": ds.FORMAT,
+                "version": ds.VERSION,
+                "steps": [
+                    {"step": "show_tab", "tab": "sweep"},
+                    {"step": "select_candidate", "candidate": 99},  # played, but the run has no such candidate
+                    {"step": "teleport"},  # left out when read
+                    {"step": "show_tab", "tab": "workbench"},
+                ],
+            }
+        )
+    )
     assert w.demo.open_script(str(mixed))
     assert w.message.text().startswith("Step 3 was left out: its kind 'teleport' is not one of")
     assert len(w.demo.player.script.steps) == 3
@@ -145,8 +172,9 @@ def test_a_bad_script_says_why_and_the_window_goes_on(qtbot, small_window, tmp_p
     assert w.tabs.currentWidget() is w.lab_tab
     w.demo.player.advance()
     assert w.message.kind == "error"
-    assert w.message.text() == ("Demo step 2 (Select candidate #99) could not run: the run has no finished "
-                                "candidate #99.")
+    assert w.message.text() == (
+        "Demo step 2 (Select candidate #99) could not run: the run has no finished candidate #99."
+    )
     w.demo.player.advance()  # the step after the one that could not run still plays
     assert w.tabs.currentWidget() is w.splitter
     assert w.demo.step_label.text() == "Demo: all 3 steps played."

@@ -1,6 +1,7 @@
 """The Docstrings tab in the real window, on the tiny model, the real engine process and sandbox:
 ranked docstrings with back-translation scores, inserted into the code as one undoable edit, bad
 input refused inline, and the tab's document restored into a fresh tab."""
+
 import ast
 import math
 import re
@@ -101,11 +102,14 @@ def test_without_example_inputs_the_score_is_na(qtbot, tiny_window, tab):
     assert ast.get_docstring(function_node(tab.code.toPlainText(), "shout")) == tab.snapshot["docstrings"][0]["text"]
 
 
-@pytest.mark.parametrize(("code", "message"), [
-    ("   \n", "the code is empty"),
-    ("def f(x):\n    return (x\n", "not valid Python (line 2"),
-    ("x = 1\n", "no top-level function"),
-])
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("   \n", "the code is empty"),
+        ("def f(x):\n    return (x\n", "not valid Python (line 2"),
+        ("x = 1\n", "no top-level function"),
+    ],
+)
 def test_bad_code_is_refused_inline_and_kept(qtbot, tiny_window, tab, code, message):
     tab.code.setPlainText(code)
     assert message in run_tab_and_wait(qtbot, tiny_window, tab)

@@ -1,5 +1,6 @@
 """Every user mistake and failure gets a plain message; the app never crashes, never freezes
 and never loses the prompt."""
+
 import types
 
 import psutil
@@ -66,8 +67,9 @@ def test_instruct_mode_without_chat_template(qtbot, w):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("spec, reason", [("/nonexistent/model", "model folder not found"),
-                                          ("config-less", "has no config.json")])
+@pytest.mark.parametrize(
+    "spec, reason", [("/nonexistent/model", "model folder not found"), ("config-less", "has no config.json")]
+)
 def test_model_load_failure(qtbot, tmp_path, spec, reason):
     if spec == "config-less":
         spec = str(tmp_path)
@@ -119,8 +121,10 @@ def test_sandbox_unavailable(qtbot, monkeypatch, tiny_model_dir):
     window = MainWindow(model_spec=str(tiny_model_dir))
     window.show()
     try:
-        qtbot.waitUntil(lambda: window.controller.sandbox.error is not None and window.controller.engine.info is not None,
-                        timeout=60000)
+        qtbot.waitUntil(
+            lambda: window.controller.sandbox.error is not None and window.controller.engine.info is not None,
+            timeout=60000,
+        )
         assert window.status.sandbox.text() == "sandbox: unavailable"
         window.prompt_editor.setPlainText(PROMPT)
         window.tests_editor.setPlainText(TESTS_SRC)
@@ -164,7 +168,11 @@ def test_close_mid_run_leaves_no_process(qtbot, tiny_model_dir):
     qtbot.waitUntil(lambda: window.console.kernel is not None, timeout=60000)
     window.generate()
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=30000)
-    pids = [window.controller.engine.pid, window.console.kernel.process.pid, *window.controller.sandbox.pool.worker_pids]
+    pids = [
+        window.controller.engine.pid,
+        window.console.kernel.process.pid,
+        *window.controller.sandbox.pool.worker_pids,
+    ]
     descendants = {p.pid for pid in pids for p in psutil.Process(pid).children(recursive=True)} | set(pids)
     procs = [psutil.Process(p) for p in descendants]
     window.close()

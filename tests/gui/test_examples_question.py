@@ -3,6 +3,7 @@ a table that several functions fit shows the input they disagree on with one but
 pressing one adds the row and re-tests the same candidates at once, leaving those that agree.
 The question, or the sentence saying the right candidates agree, comes back with a saved session,
 and a session saved before questions existed still opens."""
+
 import threading
 
 import pytest
@@ -31,9 +32,20 @@ def pool():
 def finished_job(pool, bodies, rows) -> dict:
     """The last snapshot of a From-examples job whose model writes `bodies` (real sandbox)."""
     spec = spec_of(HEADER, rows, DESCRIPTION, NAME)
-    return list(run(ScriptedModel(bodies), lambda: pool, threading.Event(), prompt=spec.prompt, tests=spec.tests,
-                    entry_point=NAME, header=HEADER, rows=rows, description=DESCRIPTION,
-                    params=SamplingParams(n=len(bodies))))[-1]
+    return list(
+        run(
+            ScriptedModel(bodies),
+            lambda: pool,
+            threading.Event(),
+            prompt=spec.prompt,
+            tests=spec.tests,
+            entry_point=NAME,
+            header=HEADER,
+            rows=rows,
+            description=DESCRIPTION,
+            params=SamplingParams(n=len(bodies)),
+        )
+    )[-1]
 
 
 def document(rows, snapshot) -> dict:

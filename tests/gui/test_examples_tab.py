@@ -1,6 +1,7 @@
 """The From-examples tab on the real window (tiny model, real engine process, real sandbox): a
 table typed cell by cell becomes a function and tests; bad cells are shaded with their reason and
 Generate refuses; a run lists every candidate best first with what it got right, in words."""
+
 import re
 
 import pytest
@@ -102,8 +103,12 @@ def test_typed_table_bad_cell_run_and_restore(tiny_window, tab, qtbot, tmp_path)
     assert all(("⚠" in t) == bool(c["warnings"]) for t, c in zip(texts, found))
     assert [len(c["verdicts"]) for c in found] == [3, 3, 3]
     # Listed best first: examples right, then how many candidates behave alike, then mean log-prob.
-    assert best_first([c["verdicts"] for c in found], [c["mean_logprob"] for c in found],
-                      [c.get("degenerate") for c in found], [c["cluster"] or 0 for c in found]) == [0, 1, 2]
+    assert best_first(
+        [c["verdicts"] for c in found],
+        [c["mean_logprob"] for c in found],
+        [c.get("degenerate") for c in found],
+        [c["cluster"] or 0 for c in found],
+    ) == [0, 1, 2]
     rights = [c["verdicts"].count(None) for c in found]
     assert rights == sorted(rights, reverse=True)
 
@@ -138,8 +143,9 @@ def test_hand_edits_are_kept_until_rederive(tab, qtbot):
     qtbot.keyClicks(tab.description, "Double a number")
     type_cell(qtbot, tab, 0, 0, "2")
     type_cell(qtbot, tab, 0, 1, "4")
-    qtbot.waitUntil(lambda: tab.prompt_editor.toPlainText().startswith("def double_number(x: int) -> int:"),
-                    timeout=3000)
+    qtbot.waitUntil(
+        lambda: tab.prompt_editor.toPlainText().startswith("def double_number(x: int) -> int:"), timeout=3000
+    )
     assert not tab.edited_note.isVisibleTo(tab)
     tab.prompt_editor.moveCursor(tab.prompt_editor.textCursor().MoveOperation.End)
     qtbot.keyClicks(tab.prompt_editor, "    # mine")

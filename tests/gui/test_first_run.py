@@ -1,4 +1,5 @@
 """The first launch (welcome, the sandbox in plain words, the guided tour) and Help > About."""
+
 import pytest
 from PySide6.QtCore import QSettings
 

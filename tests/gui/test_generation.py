@@ -1,5 +1,6 @@
 """A real generation in the real window: typed prompt and tests, streamed candidates, sandbox
 badges, ranking, duplicates, Stop."""
+
 import math
 import re
 
@@ -37,8 +38,9 @@ def test_generate_ranks_and_tests_candidates(qtbot, tiny_window):
     finished_when_inserted = []
     w.model.rowsInserted.connect(lambda *_: finished_when_inserted.append(len(w.model.finished())))
     unfinished_rows_with_text = []  # at each table update
-    w.model.dataChanged.connect(lambda *_: unfinished_rows_with_text.append(
-        sum(e.candidate is None and bool(e.text) for e in w.model.entries)))
+    w.model.dataChanged.connect(
+        lambda *_: unfinished_rows_with_text.append(sum(e.candidate is None and bool(e.text) for e in w.model.entries))
+    )
     generate_and_wait(qtbot, w)
 
     assert finished_when_inserted == [0] * 8
@@ -101,8 +103,7 @@ def test_back_translation_ranking(qtbot, tiny_window):
     w.controls.max_new_tokens.setValue(12)
     generate_and_wait(qtbot, w)
     next(a for a in w.ranking_group.actions() if a.data() == "back_translation").trigger()
-    qtbot.waitUntil(lambda: len(w.model.back_translation) == 4 and w.controller.engine.state == "idle",
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: len(w.model.back_translation) == 4 and w.controller.engine.state == "idle", timeout=60_000)
     scores = w.model.back_translation
     shown = w.view.ranked_indices()
     assert all(score < 0 for score in scores.values())

@@ -1,6 +1,7 @@
 """The Sampling lab on the real window (tiny model, real engine process, real sandbox): a small
 sweep updates its progress, numbers and four figures live, exports them, is saved as a session
 and comes back in a fresh tab; bad input starts nothing; the Demo preset starts a sweep at once."""
+
 import csv
 import json
 
@@ -73,15 +74,18 @@ def test_a_sweep_updates_live_exports_and_comes_back(qtbot, tiny_window, tab, tm
     assert fresh.plots.pngs() == tab.plots.pngs()
 
 
-@pytest.mark.parametrize("prompt, tests, temperatures, message", [
-    ("", TESTS, "0.2", "The prompt is empty"),
-    ("print('hello')\n", TESTS, "0.2", "defines no function"),
-    (PROMPT, "", "0.2", "needs tests"),
-    (PROMPT, "def check(candidate):\n    assert candidate(2) ==\n", "0.2", "Syntax error in the tests, line 2"),
-    (PROMPT, TESTS, "0.2, warm", "“warm” is not a number"),
-    (PROMPT, TESTS, "0.2, 3", "between 0 and 2"),
-    (PROMPT, TESTS, " , ", "at least one temperature"),
-])
+@pytest.mark.parametrize(
+    "prompt, tests, temperatures, message",
+    [
+        ("", TESTS, "0.2", "The prompt is empty"),
+        ("print('hello')\n", TESTS, "0.2", "defines no function"),
+        (PROMPT, "", "0.2", "needs tests"),
+        (PROMPT, "def check(candidate):\n    assert candidate(2) ==\n", "0.2", "Syntax error in the tests, line 2"),
+        (PROMPT, TESTS, "0.2, warm", "“warm” is not a number"),
+        (PROMPT, TESTS, "0.2, 3", "between 0 and 2"),
+        (PROMPT, TESTS, " , ", "at least one temperature"),
+    ],
+)
 def test_bad_input_says_why_and_starts_nothing(qtbot, tiny_window, tab, prompt, tests, temperatures, message):
     tab.set_problem(prompt, tests)
     tab.temperatures.setText(temperatures)
@@ -90,7 +94,10 @@ def test_bad_input_says_why_and_starts_nothing(qtbot, tiny_window, tab, prompt, 
     assert tiny_window.jobs.owner is None and len(tiny_window.store.list()) == sessions
     # What was typed stays.
     assert (tab.prompt_editor.toPlainText(), tab.tests_editor.text(), tab.temperatures.text()) == (
-        prompt, tests, temperatures)
+        prompt,
+        tests,
+        temperatures,
+    )
 
 
 def test_exports_before_any_sweep_say_so(qtbot, tiny_window, tmp_path):

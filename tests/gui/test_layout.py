@@ -1,6 +1,7 @@
 """Issue 23: the window as a new user meets it, at 1024x700 and 1600x1000: a layout that holds
 with a candidate selected and after a bad saved state, dark mode from the View menu, the server
 dialog's whole error, an enlarged lab plot, and errors that stay on their own tab."""
+
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QSettings, Qt
 from PySide6.QtGui import QColor, QImage
@@ -86,8 +87,11 @@ def collapsed_state(first: int, second: int, orientation=Qt.Orientation.Horizont
 def test_a_degenerate_saved_layout_is_not_restored(qtbot, tmp_path, size):
     settings = QSettings()
     vertical = Qt.Orientation.Vertical
-    bad = {"window/main": collapsed_state(0, 1500), "window/editors": collapsed_state(900, 0, vertical),
-           "window/results": collapsed_state(0, 900, vertical)}
+    bad = {
+        "window/main": collapsed_state(0, 1500),
+        "window/editors": collapsed_state(900, 0, vertical),
+        "window/results": collapsed_state(0, 900, vertical),
+    }
     # A long path among the recent models must not make the model picker, and the window, wider.
     bad["model/recent"] = [LONG_PATH]
     for key, value in bad.items():

@@ -1,6 +1,7 @@
 """Presentation mode in the real window on the tiny model: F5 makes the type larger and leaves
 only the candidates (Workbench) and the plots (Sampling lab); F5 again puts back exactly the
 layout there was, splitter sizes included; Esc stays Stop."""
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QSplitter
@@ -20,12 +21,21 @@ def _layout(w):
         "named_splitters": {name: split.sizes() for name, (split, _defaults) in w._splitters.items()}
         | {"lab": w.lab_tab.findChild(QSplitter).sizes()},
         "splitters": sorted(s.sizes() for s in w.findChildren(QSplitter)),
-        "fonts": [w.font().pointSizeF(), w.prompt_editor.font().pointSizeF(), w.details.heat.font().pointSizeF(),
-                  w.view.font().pointSizeF(), w.details.distribution.font().pointSizeF()],
+        "fonts": [
+            w.font().pointSizeF(),
+            w.prompt_editor.font().pointSizeF(),
+            w.details.heat.font().pointSizeF(),
+            w.view.font().pointSizeF(),
+            w.details.distribution.font().pointSizeF(),
+        ],
         "window_font_set": w.testAttribute(Qt.WidgetAttribute.WA_SetFont),
         "columns": [w.view.columnWidth(c) for c in range(w.view.model().columnCount())],
         "row_height": w.view.verticalHeader().defaultSectionSize(),
-        "panes": [w.prompt_editor.isVisible(), w.tests_editor.isVisible(), w.lab_tab.prompt_editor.isVisibleTo(w.lab_tab)],
+        "panes": [
+            w.prompt_editor.isVisible(),
+            w.tests_editor.isVisible(),
+            w.lab_tab.prompt_editor.isVisibleTo(w.lab_tab),
+        ],
     }
 
 

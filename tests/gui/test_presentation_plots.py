@@ -1,6 +1,7 @@
 """Presentation mode enlarges the text of the Sampling lab's figures, not just the Qt fonts: in the
 real window on the tiny model, after a real sweep, F5 draws the lab's four figures again from the
 sweep's samples with 1.5x text, and F5 again brings back the engine's own figures."""
+
 import io
 
 from PIL import Image
@@ -25,15 +26,18 @@ def test_presentation_mode_draws_the_lab_figures_with_larger_text(qtbot, tiny_wi
     engine_pngs = dict(snapshot["plots"])
     assert set(engine_pngs) == set(PLOTS) and tab.plots.pngs() == engine_pngs
     # Drawn here at the usual size, the figures are the engine's to the byte: the same data and resolution.
-    assert lab_figures.render(snapshot["temperatures"], snapshot["n"], snapshot["samples"], theme.is_dark(),
-                              1.0) == engine_pngs
+    assert (
+        lab_figures.render(snapshot["temperatures"], snapshot["n"], snapshot["samples"], theme.is_dark(), 1.0)
+        == engine_pngs
+    )
 
     w.presentation_action.trigger()
     try:
         qtbot.waitUntil(lambda: all(tab.plots.pngs()[name] != engine_pngs[name] for name in PLOTS), timeout=60_000)
         larger = tab.plots.pngs()
-        assert larger == lab_figures.render(snapshot["temperatures"], snapshot["n"], snapshot["samples"],
-                                            theme.is_dark(), 1.5)
+        assert larger == lab_figures.render(
+            snapshot["temperatures"], snapshot["n"], snapshot["samples"], theme.is_dark(), 1.5
+        )
         for name in PLOTS:  # the same picture size: only the text took more of it
             assert Image.open(io.BytesIO(larger[name])).size == Image.open(io.BytesIO(engine_pngs[name])).size
     finally:

@@ -1,4 +1,5 @@
 """Calling PySide6 must not use up the interpreter's references to None and True."""
+
 import sys
 
 from PySide6.QtCore import QObject, Signal

@@ -1,6 +1,7 @@
 """Issue 23: runs that mean what they say and input that is never silently changed. A new problem
 starts a new run; a syntax error in the prompt is refused with its line; typed counts are taken
 or refused aloud; cut, degenerate and cancelled candidates never look like normal results."""
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -145,13 +146,24 @@ def test_the_estimate_uses_the_measured_speed(qtbot, w):
 
 
 def candidate(index: int, prompt: str, text: str, finish_reason: str = "stop") -> Candidate:
-    return Candidate(index, text, text, [1, 2], [-0.1, -0.2], finish_reason, tokens=["a", "b"],
-                     degenerate=degenerate_reason(prompt, text))
+    return Candidate(
+        index,
+        text,
+        text,
+        [1, 2],
+        [-0.1, -0.2],
+        finish_reason,
+        tokens=["a", "b"],
+        degenerate=degenerate_reason(prompt, text),
+    )
 
 
 def test_cut_and_degenerate_candidates_never_look_normal(qtbot, w):
-    saved = [candidate(0, PROMPT, "    return a + b\n"), candidate(1, PROMPT, "    pass\n"),
-             candidate(2, PROMPT, "    return a + b\n    # and", "length")]
+    saved = [
+        candidate(0, PROMPT, "    return a + b\n"),
+        candidate(1, PROMPT, "    pass\n"),
+        candidate(2, PROMPT, "    return a + b\n    # and", "length"),
+    ]
     sid = w.store.create("add", "workbench", PROMPT, TESTS_SRC, {"n": 3, "seed": 0}, state="interrupted")
     for c in saved:
         w.store.add_candidate(sid, c)
@@ -175,8 +187,9 @@ def test_cut_and_degenerate_candidates_never_look_normal(qtbot, w):
     rows = [candidate_row(c) for c in saved]
     for row in rows:  # all "right": only the warnings may set the cut and degenerate ones apart
         row["verdicts"], row["explanation"] = [None], "1 of 1 examples right"
-    examples.show_snapshot({"prompt": PROMPT, "name": "add", "examples": 1, "n": 3, "state": "done",
-                            "candidates": rows})
+    examples.show_snapshot(
+        {"prompt": PROMPT, "name": "add", "examples": 1, "n": 3, "state": "done", "candidates": rows}
+    )
     items = [examples.candidates.item(i) for i in range(3)]
     assert items[0].foreground().color() == QColor("#2e7d32") and "⚠" not in items[0].text()
     assert "⚠ not an attempt" in items[1].text() and items[1].foreground().color() != QColor("#2e7d32")
@@ -187,8 +200,7 @@ def test_an_instruct_reply_shows_no_closing_fence(qtbot, w):
     # As core.instruct leaves it: the raw reply cut before the line that closes the fence, while
     # the sampled tokens run on into it.
     body = "    return a + b\n"
-    fenced = Candidate(0, body, body, [1, 2, 3], [-0.1, -0.1, -0.1], "stop",
-                       tokens=["    return a", " + b\n", "```"])
+    fenced = Candidate(0, body, body, [1, 2, 3], [-0.1, -0.1, -0.1], "stop", tokens=["    return a", " + b\n", "```"])
     w.controller.show_saved(PROMPT, "", [fenced], {}, 0, 1)
     w.view.selectRow(0)
     assert "```" not in w.details.heat.toPlainText() and w.details.heat.toPlainText().endswith(body)

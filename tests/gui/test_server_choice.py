@@ -1,6 +1,7 @@
 """The model bar's server choice against a real llama.cpp server: the connection test reports
 what it found or why it failed, Connect loads the server, and a generation ranks and tests its
 candidates like the local engine's."""
+
 import pytest
 
 from tests.gui.conftest import generate_and_wait, open_window
@@ -20,8 +21,10 @@ def test_server_dialog_tests_connects_and_generates(qtbot, tiny_model_dir, llama
     window = open_window(qtbot, str(tiny_model_dir))
     try:
         dialog = window.choose_server()
-        assert "refused" in _probe(qtbot, dialog, "http://127.0.0.1:9/v1").lower() or \
-            "reach" in dialog.result_label.text().lower()
+        assert (
+            "refused" in _probe(qtbot, dialog, "http://127.0.0.1:9/v1").lower()
+            or "reach" in dialog.result_label.text().lower()
+        )
         found = _probe(qtbot, dialog, llama_server.url)
         assert found.startswith("Connected") and "127.0.0.1" in found, found
         assert window.controller.engine.info.device != "remote"  # a test never replaces the loaded model

@@ -1,6 +1,7 @@
 """Sessions in the real window: every run autosaved as it arrives, the History sidebar (reopen,
 rename, delete, search, export, import), typed text that survives a kill, and the offer to reopen
 a run that a kill -9 interrupted."""
+
 import json
 import os
 import signal
@@ -143,8 +144,12 @@ def _saved_candidates(db: Path) -> int:
 def test_kill_9_mid_run_then_the_next_start_offers_the_run(qtbot, tiny_model_dir, tmp_path, isolated_sessions):
     db = isolated_sessions
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(db), str(tiny_model_dir), str(tmp_path / "settings")],
-                            cwd=ROOT, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(db), str(tiny_model_dir), str(tmp_path / "settings")],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while _saved_candidates(db) < 3 and time.monotonic() < deadline and proc.poll() is None:

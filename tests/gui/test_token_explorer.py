@@ -1,6 +1,7 @@
 """Issue 20 in the real window on the tiny model and the real sandbox: a branch from an alternative
 token becomes a tested child candidate of the run, and the next-token distribution at a token
 follows the Parameters dock's knobs over cached logits, as core.distribution shapes them."""
+
 import pytest
 import torch
 from PySide6.QtCore import QTimer
@@ -30,8 +31,9 @@ def _run(qtbot, w):
 
 
 def _select(w, index: int):
-    row = next(r for r in range(w.view.model().rowCount())
-               if w.view.model().index(r, 0).data(0x0100) == index)  # Qt.UserRole: the candidate index
+    row = next(
+        r for r in range(w.view.model().rowCount()) if w.view.model().index(r, 0).data(0x0100) == index
+    )  # Qt.UserRole: the candidate index
     w.view.selectRow(row)
     assert w.details.heat.candidate.index == index
 
@@ -50,8 +52,10 @@ def _menu_choice(qtbot, heat, position: int, wanted: str) -> list[str]:
 
     QTimer.singleShot(200, choose)
     rect = heat.cursorRect()
-    QApplication.sendEvent(heat.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, rect.center(),
-                                                              heat.viewport().mapToGlobal(rect.center())))
+    QApplication.sendEvent(
+        heat.viewport(),
+        QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, rect.center(), heat.viewport().mapToGlobal(rect.center())),
+    )
     return seen
 
 
@@ -81,8 +85,11 @@ def test_a_branch_from_an_alternative_is_a_tested_child_of_its_candidate(qtbot, 
     assert f"branch of #{parent.index} at token {position}" in w.model.index(row, NOTES).data()
     # Not a sample of the run: pass@k and the distinct-program count leave it out, and say so.
     from desktop_app.summary_panel import summary_text
+
     samples = len(w.model.finished()) - 1
-    assert "1 branch not counted" in summary_text(w.model) and f"distinct programs of {samples}" in summary_text(w.model)
+    assert "1 branch not counted" in summary_text(w.model) and f"distinct programs of {samples}" in summary_text(
+        w.model
+    )
 
     _select(w, child.index)
     heat = w.details.heat
@@ -107,7 +114,8 @@ def test_the_distribution_follows_the_knobs_over_cached_logits(qtbot, tiny_windo
     logits = view.logits
     # These are the logits the sampler saw: they give the candidate's own token its recorded log-prob.
     assert float(torch.log_softmax(logits, -1)[candidate.token_ids[position]]) == pytest.approx(
-        candidate.token_logprobs[position], abs=2e-3)
+        candidate.token_logprobs[position], abs=2e-3
+    )
     assert "▶" in view.title.text()
 
     for temperature, top_k, top_p in ((0.2, 0, 0.95), (1.0, 0, 1.0), (1.6, 5, 0.5), (0.0, 0, 0.95), (0.7, 3, 0.3)):

@@ -66,7 +66,9 @@ def test_drop_open_save_and_recent_files(tiny_window, tmp_path, monkeypatch):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(source))])
     editor = w.prompt_editor
-    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     editor.dropEvent(drop)
     assert editor.toPlainText() == source.read_text()
     assert w.recent_menu.paths[0] == str(source)

@@ -1,5 +1,6 @@
 """installer/install.sh from a clean clone in a temporary HOME: installs, is idempotent, leaves a
 valid desktop entry and working commands, and uninstalls without leaving anything behind."""
+
 import json
 import os
 import shutil
@@ -14,8 +15,11 @@ pytestmark = pytest.mark.slow
 
 def files_under(root: Path) -> list[str]:
     # Bytecode caches are rewritten by every run of Python; they are not installed state.
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if (p.is_file() or p.is_symlink()) and "__pycache__" not in p.parts)
+    return sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if (p.is_file() or p.is_symlink()) and "__pycache__" not in p.parts
+    )
 
 
 @pytest.fixture(scope="module")
@@ -25,25 +29,42 @@ def installed(tmp_path_factory):
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
     if subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True, text=True).stdout:
         # Uncommitted work (a developer's checkout) is tested as it is, like a commit would be.
-        subprocess.run(f"git -C {REPO} ls-files -z --cached --others --exclude-standard | xargs -0 -I{{}} cp --parents {{}} {clone}",
-                       shell=True, check=True, cwd=REPO)
-    env = {"HOME": str(home), "PATH": os.environ["PATH"], "LANG": "C.UTF-8",
-           # The host's toolchain proxies on PATH (rustup) write their own settings into HOME.
-           "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
-           "CARGO_HOME": os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")),
-           # Reuse the machine's download cache so the test measures the installer, not the network.
-           "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))}
-    first = subprocess.run(["bash", str(clone / "installer" / "install.sh")], env=env, capture_output=True, text=True, timeout=1500)
+        subprocess.run(
+            f"git -C {REPO} ls-files -z --cached --others --exclude-standard | xargs -0 -I{{}} cp --parents {{}} {clone}",
+            shell=True,
+            check=True,
+            cwd=REPO,
+        )
+    env = {
+        "HOME": str(home),
+        "PATH": os.environ["PATH"],
+        "LANG": "C.UTF-8",
+        # The host's toolchain proxies on PATH (rustup) write their own settings into HOME.
+        "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
+        "CARGO_HOME": os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")),
+        # Reuse the machine's download cache so the test measures the installer, not the network.
+        "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
+    }
+    first = subprocess.run(
+        ["bash", str(clone / "installer" / "install.sh")], env=env, capture_output=True, text=True, timeout=1500
+    )
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     before = files_under(home)
-    second = subprocess.run(["bash", str(clone / "installer" / "install.sh")], env=env, capture_output=True, text=True, timeout=900)
+    second = subprocess.run(
+        ["bash", str(clone / "installer" / "install.sh")], env=env, capture_output=True, text=True, timeout=900
+    )
     assert second.returncode == 0, second.stderr[-3000:]
     return home, clone, env, first.stdout + second.stdout, before
 
 
 def test_progress_is_reported(installed):
     _home, _clone, _env, out, _before = installed
-    for step in ("Checking Python", "Creating the virtual environment", "Installing the default model", "desktop entry"):
+    for step in (
+        "Checking Python",
+        "Creating the virtual environment",
+        "Installing the default model",
+        "desktop entry",
+    ):
         assert step in out
     assert "[" in out and "s]" in out  # elapsed time on every step
 
@@ -70,8 +91,14 @@ def test_commands_work_on_the_default_model(installed):
     codesynth = home / ".local/bin/codesynth"
     version = subprocess.run([str(codesynth), "--version"], env=env, capture_output=True, text=True, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("codesynth ")
-    gen = subprocess.run([str(codesynth), "generate", "-", "-n", "2", "--max-new-tokens", "12", "--mode", "completion"],
-                         input="def add(a, b):\n", env=env, capture_output=True, text=True, timeout=300)
+    gen = subprocess.run(
+        [str(codesynth), "generate", "-", "-n", "2", "--max-new-tokens", "12", "--mode", "completion"],
+        input="def add(a, b):\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert gen.returncode == 0, gen.stderr
     rows = [json.loads(line) for line in gen.stdout.splitlines()]
     assert len(rows) == 2 and all("mean_logprob" in r and "completion" in r for r in rows)
@@ -81,9 +108,21 @@ def test_uninstall_leaves_nothing_behind(installed):
     home, clone, env, _out, _before = installed
     sessions = home / ".local/share/codesynth-studio/sessions.db"
     sessions.write_text("user data")
-    result = subprocess.run(["bash", str(clone / "installer" / "install.sh"), "uninstall"], env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["bash", str(clone / "installer" / "install.sh"), "uninstall"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert files_under(home) == [".local/share/codesynth-studio/sessions.db"], "only the sessions stay"
-    purge = subprocess.run(["bash", str(clone / "installer" / "install.sh"), "uninstall", "--purge"], env=env, capture_output=True, text=True, timeout=300)
+    purge = subprocess.run(
+        ["bash", str(clone / "installer" / "install.sh"), "uninstall", "--purge"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert purge.returncode == 0
     assert files_under(home) == []

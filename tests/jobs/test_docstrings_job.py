@@ -1,6 +1,7 @@
 """The Docstrings job on the tiny model and the real sandbox: ranked docstrings first with their
 scores pending, then each back-translation score; code copies are failures; Stop ends it early.
 And the core edit that puts the chosen docstring into a function, whatever its shape."""
+
 import ast
 import threading
 import time
@@ -41,8 +42,16 @@ def pool():
 
 
 def job(engine, pool, cancel=None, function="hypot", tests="", samples=2, params=PARAMS, code=CODE):
-    return run(engine, lambda: pool, cancel or threading.Event(), code=code, function=function, tests=tests,
-               params=params, back_translation_samples=samples)
+    return run(
+        engine,
+        lambda: pool,
+        cancel or threading.Event(),
+        code=code,
+        function=function,
+        tests=tests,
+        params=params,
+        back_translation_samples=samples,
+    )
 
 
 @pytest.mark.slow
@@ -109,10 +118,13 @@ def test_stop_while_writing_shows_no_truncated_docstrings(tiny_engine, pool):
     assert snapshots[-1]["state"] == "stopped" and snapshots[-1]["docstrings"] == []
 
 
-@pytest.mark.parametrize(("code", "function", "message"), [
-    ("def f(:\n", "f", r"not valid Python \(line 1"),
-    (CODE, "missing", "no top-level function named 'missing'"),
-])
+@pytest.mark.parametrize(
+    ("code", "function", "message"),
+    [
+        ("def f(:\n", "f", r"not valid Python \(line 1"),
+        (CODE, "missing", "no top-level function named 'missing'"),
+    ],
+)
 def test_bad_input_is_a_plain_job_error(tiny_engine, pool, code, function, message):
     with pytest.raises(JobError, match=message):
         next(job(tiny_engine, pool, code=code, function=function))
@@ -120,24 +132,35 @@ def test_bad_input_is_a_plain_job_error(tiny_engine, pool, code, function, messa
 
 # -- inserting the chosen docstring ----------------------------------------------------------------
 
+
 def docstring_of(source: str, name: str) -> str | None:
-    node = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and n.name == name)
+    node = next(
+        n
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name
+    )
     return ast.get_docstring(node)
 
 
 SHAPES = {
-    "existing docstring": ('import math\n\n\ndef f(a, b):\n    """Old.\n\n    More.\n    """\n    return a + b\n',
-                           'import math\n\n\ndef f(a, b):\n    """{doc}"""\n    return a + b\n'),
+    "existing docstring": (
+        'import math\n\n\ndef f(a, b):\n    """Old.\n\n    More.\n    """\n    return a + b\n',
+        'import math\n\n\ndef f(a, b):\n    """{doc}"""\n    return a + b\n',
+    ),
     "decorators and colons in the header": (
         '@cache\n@wrap(1)\ndef f(x: int = (lambda: {1: 2}), *, y: "a:b" = 0) -> dict[str, int]:  # note: c\n'
-        '    # why\n    return x\n',
+        "    # why\n    return x\n",
         '@cache\n@wrap(1)\ndef f(x: int = (lambda: {1: 2}), *, y: "a:b" = 0) -> dict[str, int]:  # note: c\n'
-        '    """{doc}"""\n    # why\n    return x\n'),
-    "nested indentation": ('class A:\n    def f(self):\n        if self:\n            return 1\n',
-                           'class A:\n    def f(self):\n        """{doc}"""\n        if self:\n            return 1\n'),
-    "one-line def": ("def f(x): return x * 2\nprint(f(2))",
-                     'def f(x):\n    """{doc}"""\n    return x * 2\nprint(f(2))'),
+        '    """{doc}"""\n    # why\n    return x\n',
+    ),
+    "nested indentation": (
+        "class A:\n    def f(self):\n        if self:\n            return 1\n",
+        'class A:\n    def f(self):\n        """{doc}"""\n        if self:\n            return 1\n',
+    ),
+    "one-line def": (
+        "def f(x): return x * 2\nprint(f(2))",
+        'def f(x):\n    """{doc}"""\n    return x * 2\nprint(f(2))',
+    ),
     "one-line def with a docstring": ('def f(x): "old"; return x', 'def f(x):\n    """{doc}"""\n    return x\n'),
     "async, tab-indented": ("async def f():\n\tawait g()\n", 'async def f():\n\t"""{doc}"""\n\tawait g()\n'),
 }
@@ -150,9 +173,14 @@ def test_insert_docstring_gives_each_shape_the_docstring(shape):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("doc", ["Summary.\n\nArgs:\n    x: a number\n\nReturns twice x.",
-                                 'Quotes """ inside, a \\ backslash and a final "',
-                                 "Control \x00\x0c\u2028 characters"])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "Summary.\n\nArgs:\n    x: a number\n\nReturns twice x.",
+        'Quotes """ inside, a \\ backslash and a final "',
+        "Control \x00\x0c\u2028 characters",
+    ],
+)
 def test_insert_docstring_keeps_the_text_and_the_code(shape, doc):
     source, _ = SHAPES[shape]
     inserted = insert_docstring(source, "f", doc)

@@ -1,5 +1,6 @@
 """The From-examples job on the tiny model and the real sandbox: snapshots grow, every candidate
 gets one verdict per example and a sentence, best first; Stop ends it early."""
+
 import re
 import threading
 import time
@@ -26,8 +27,18 @@ def pool():
 
 def start(engine, pool, cancel, **params):
     spec = build_spec(HEADER, ROWS, DESCRIPTION)
-    return spec, run(engine, lambda: pool, cancel, prompt=spec.prompt, tests=spec.tests, entry_point=spec.name,
-                     header=HEADER, rows=ROWS, description=DESCRIPTION, params=SamplingParams(**params))
+    return spec, run(
+        engine,
+        lambda: pool,
+        cancel,
+        prompt=spec.prompt,
+        tests=spec.tests,
+        entry_point=spec.name,
+        header=HEADER,
+        rows=ROWS,
+        description=DESCRIPTION,
+        params=SamplingParams(**params),
+    )
 
 
 def test_snapshots_grow_and_every_candidate_is_explained_best_first(tiny_engine, pool):
@@ -61,8 +72,18 @@ def test_stop_ends_the_job_early_without_testing_unfinished_candidates(tiny_engi
 
 
 def test_a_bad_table_is_a_plain_job_error(tiny_engine, pool):
-    job = run(tiny_engine, lambda: pool, threading.Event(), prompt="def f(x):\n", tests="", entry_point="f",
-              header=HEADER, rows=[["[1, 2", "3"]], description="", params=SamplingParams())
+    job = run(
+        tiny_engine,
+        lambda: pool,
+        threading.Event(),
+        prompt="def f(x):\n",
+        tests="",
+        entry_point="f",
+        header=HEADER,
+        rows=[["[1, 2", "3"]],
+        description="",
+        params=SamplingParams(),
+    )
     with pytest.raises(JobError, match="row 1, column 'celsius': looks like a list"):
         next(job)
 
@@ -79,6 +100,6 @@ def test_sandbox_reports_what_a_wrong_function_returned(pool):
     assert list(texts.values()) == [
         "3 of 3 examples right",
         "1 of 3 examples right; for 0 it returned 0, expected 32.0; for 100 it returned 100, expected 212.0",
-        "0 of 3 examples right; " + "; ".join(f"for {c} it failed: ZeroDivisionError: division by zero"
-                                               for c in ("0", "100", "-40")),
+        "0 of 3 examples right; "
+        + "; ".join(f"for {c} it failed: ZeroDivisionError: division by zero" for c in ("0", "100", "-40")),
     ]

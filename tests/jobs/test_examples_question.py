@@ -2,6 +2,7 @@
 functions are known: one example row that several functions fit gives a question; answering it
 (the same candidates re-tested against the longer table) leaves only those that agree; when the
 right ones agree everywhere there is no question; Stop during checking ends the job."""
+
 import ast
 import threading
 import time
@@ -23,8 +24,16 @@ class ScriptedModel:
     """Writes the given function bodies, in order; asked for tests, it writes none (after waiting
     for `cancel` when `slow_tests`, like a model still writing when the user presses Stop)."""
 
-    info = ModelInfo(name="scripted", path="", device="cpu", dtype="float32", n_params=0, memory_bytes=0,
-                     has_chat_template=False, architecture="scripted")
+    info = ModelInfo(
+        name="scripted",
+        path="",
+        device="cpu",
+        dtype="float32",
+        n_params=0,
+        memory_bytes=0,
+        has_chat_template=False,
+        architecture="scripted",
+    )
 
     def __init__(self, bodies: list[str], slow_tests: bool = False):
         self.bodies, self.slow_tests = bodies, slow_tests
@@ -32,8 +41,16 @@ class ScriptedModel:
 
     def stream(self, prompt, params, cancel=None):
         for i, body in enumerate(self.bodies):
-            yield CandidateDone(Candidate(index=i, text=body, raw_text=body, token_ids=[1],
-                                          token_logprobs=[-0.1 * (i + 1)], finish_reason="stop"))
+            yield CandidateDone(
+                Candidate(
+                    index=i,
+                    text=body,
+                    raw_text=body,
+                    token_ids=[1],
+                    token_logprobs=[-0.1 * (i + 1)],
+                    finish_reason="stop",
+                )
+            )
 
     def generate(self, prompt, params, cancel=None):
         self.asked_for_tests.set()
@@ -52,13 +69,26 @@ def pool():
 
 def job(model, pool, rows, cancel=None, reuse=None):
     spec = spec_of(HEADER, rows, DESCRIPTION, NAME)
-    return run(model, lambda: pool, cancel or threading.Event(), prompt=spec.prompt, tests=spec.tests,
-               entry_point=NAME, header=HEADER, rows=rows, description=DESCRIPTION,
-               params=SamplingParams(n=len(model.bodies)), reuse=reuse)
+    return run(
+        model,
+        lambda: pool,
+        cancel or threading.Event(),
+        prompt=spec.prompt,
+        tests=spec.tests,
+        entry_point=NAME,
+        header=HEADER,
+        rows=rows,
+        description=DESCRIPTION,
+        params=SamplingParams(n=len(model.bodies)),
+        reuse=reuse,
+    )
 
 
-FUNCTIONS = {"    return x * 2\n": lambda x: x * 2, "    return x ** 2\n": lambda x: x ** 2,
-             "    return x + 2\n": lambda x: x + 2}
+FUNCTIONS = {
+    "    return x * 2\n": lambda x: x * 2,
+    "    return x ** 2\n": lambda x: x**2,
+    "    return x + 2\n": lambda x: x + 2,
+}
 
 
 def test_a_question_and_its_answer_leave_only_the_candidates_that_agree(pool):

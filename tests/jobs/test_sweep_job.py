@@ -1,4 +1,5 @@
 """The Sampling lab's job, run as the engine process runs it, with the tiny model and the real sandbox."""
+
 import csv
 import io
 import json
@@ -25,8 +26,17 @@ def pool():
 
 
 def sweep(engine, pool, cancel, temperatures, n):
-    return sweep_job.run(engine, lambda: pool, cancel, prompt=PROMPT, tests=TESTS, entry_point="double",
-                         temperatures=temperatures, n=n, params=PARAMS)
+    return sweep_job.run(
+        engine,
+        lambda: pool,
+        cancel,
+        prompt=PROMPT,
+        tests=TESTS,
+        entry_point="double",
+        temperatures=temperatures,
+        n=n,
+        params=PARAMS,
+    )
 
 
 def test_snapshots_grow_until_every_sample_is_tested_and_drawn(tiny_engine, pool):
@@ -50,8 +60,9 @@ def test_snapshots_grow_until_every_sample_is_tested_and_drawn(tiny_engine, pool
     rows = list(csv.DictReader(io.StringIO(final["csv"])))
     expected = sorted((s["temperature"], s["index"]) for s in final["samples"])
     assert [(float(r["temperature"]), int(r["index"])) for r in rows] == expected
-    assert [r["completion"] for r in rows] == [s["completion"] for s in sorted(
-        final["samples"], key=lambda s: (s["temperature"], s["index"]))]
+    assert [r["completion"] for r in rows] == [
+        s["completion"] for s in sorted(final["samples"], key=lambda s: (s["temperature"], s["index"]))
+    ]
     # Everything but the PNG bytes goes to the session store as JSON.
     json.dumps({key: value for key, value in final.items() if key != "plots"})
 
@@ -74,8 +85,14 @@ def test_figures_are_redrawn_at_most_once_a_second_and_always_when_forced():
     renderer.update(first.summary())
     assert set(renderer.pngs) == {"distinct_programs"}  # nothing tested yet: the other figures wait
     drawn = renderer.pngs["distinct_programs"]
-    second = Sweep((0.5,), 2, [LabSample(0.5, 0, "    return 2 * x\n", -0.5, -2.0, True),
-                               LabSample(0.5, 1, "    return x\n", -1.5, -3.0, False)])
+    second = Sweep(
+        (0.5,),
+        2,
+        [
+            LabSample(0.5, 0, "    return 2 * x\n", -0.5, -2.0, True),
+            LabSample(0.5, 1, "    return x\n", -1.5, -3.0, False),
+        ],
+    )
     renderer.update(second.summary())
     assert renderer.pngs == {"distinct_programs": drawn}
     renderer.update(second.summary(), force=True)

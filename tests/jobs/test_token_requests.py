@@ -1,5 +1,6 @@
 """Issue 20's engine-process parts, Qt-free, on the tiny model: the next-token logits reply the
 distribution plot caches, and a branch's prefix and parameters."""
+
 import multiprocessing
 
 import pytest

@@ -2,6 +2,7 @@
 missing this builds it (once: pip caches the wheel). They skip, with the build's error as the
 reason, only where it cannot be built; CODESYNTH_REQUIRE_LLAMA_SERVER=1 turns that skip into a
 failure, for CI."""
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,9 @@ def start_llama_server(llama_server_available, small_gguf, tmp_path):
     started = []
 
     def start(*extra: str, queue_requests: bool = True) -> LlamaServer:
-        server = LlamaServer(small_gguf, tmp_path / f"server{len(started)}.log", extra=extra,
-                             queue_requests=queue_requests)
+        server = LlamaServer(
+            small_gguf, tmp_path / f"server{len(started)}.log", extra=extra, queue_requests=queue_requests
+        )
         started.append(server)
         return server.start()
 

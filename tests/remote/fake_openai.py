@@ -1,5 +1,6 @@
 """A small OpenAI-compatible server for unit tests: /v1/models, /v1/completions and
 /v1/chat/completions with SSE streaming, scripted replies and injectable failures."""
+
 from __future__ import annotations
 
 import json
@@ -86,8 +87,9 @@ class FakeOpenAI:
                 if not self._authorized({}):
                     return
                 if self.path == "/v1/models":
-                    self._json(200, {"object": "list", "data": [{"id": m, "object": "model"}
-                                                                for m in fake.behaviour.models]})
+                    self._json(
+                        200, {"object": "list", "data": [{"id": m, "object": "model"} for m in fake.behaviour.models]}
+                    )
                 else:
                     self._json(404, {"error": {"message": "not found"}})
 
@@ -114,7 +116,9 @@ class FakeOpenAI:
                     self._json(404, {"error": {"message": "not found"}})
                     return
                 if not body.get("stream"):
-                    self._json(200, {"choices": [self._full_choice(body)]}) if not body.get("echo") else self._echo(body)
+                    self._json(200, {"choices": [self._full_choice(body)]}) if not body.get("echo") else self._echo(
+                        body
+                    )
                     return
                 with fake.lock:
                     fake.in_flight += 1
@@ -168,18 +172,32 @@ class FakeOpenAI:
                 chat = self.path == "/v1/chat/completions"
                 top = [(piece, lp), ("<alt>", lp - 1.0)]
                 if chat:
-                    choice = {"index": index, "delta": {"content": emitted_text} if emitted_text else {},
-                              "finish_reason": finish}
+                    choice = {
+                        "index": index,
+                        "delta": {"content": emitted_text} if emitted_text else {},
+                        "finish_reason": finish,
+                    }
                     if b.logprobs and piece is not None:
-                        choice["logprobs"] = {"content": [{"token": piece, "logprob": lp, "top_logprobs": [
-                            {"token": t, "logprob": v} for t, v in top]}]}
+                        choice["logprobs"] = {
+                            "content": [
+                                {
+                                    "token": piece,
+                                    "logprob": lp,
+                                    "top_logprobs": [{"token": t, "logprob": v} for t, v in top],
+                                }
+                            ]
+                        }
                     else:
                         choice["logprobs"] = None
                 else:
                     choice = {"index": index, "text": emitted_text, "finish_reason": finish}
                     if b.logprobs and piece is not None:
-                        choice["logprobs"] = {"tokens": [piece], "token_logprobs": [lp],
-                                              "top_logprobs": [dict(top)], "text_offset": [0]}
+                        choice["logprobs"] = {
+                            "tokens": [piece],
+                            "token_logprobs": [lp],
+                            "top_logprobs": [dict(top)],
+                            "text_offset": [0],
+                        }
                     else:
                         choice["logprobs"] = None
                 return choice
@@ -207,8 +225,14 @@ class FakeOpenAI:
                 chat = self.path == "/v1/chat/completions"
                 try:
                     if chat:  # the role comes first, in a chunk of its own
-                        self._event({"choices": [{"index": i, "delta": {"role": "assistant"}, "finish_reason": None}
-                                                 for i in range(n)]})
+                        self._event(
+                            {
+                                "choices": [
+                                    {"index": i, "delta": {"role": "assistant"}, "finish_reason": None}
+                                    for i in range(n)
+                                ]
+                            }
+                        )
                         time.sleep(b.token_delay_s)
                     for index in range(n):
                         tokens, finish, hit = self._tokens({**body, "seed": body.get("seed", 0) + index})
@@ -272,21 +296,32 @@ class FakeOpenAI:
                 text = "".join(p for p, _ in tokens)
                 if self.path == "/v1/chat/completions":
                     return {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}
-                lp = ({"tokens": [p for p, _ in tokens], "token_logprobs": [v for _, v in tokens],
-                       "top_logprobs": [{p: v} for p, v in tokens], "text_offset": [0] * len(tokens)}
-                      if fake.behaviour.logprobs else None)
+                lp = (
+                    {
+                        "tokens": [p for p, _ in tokens],
+                        "token_logprobs": [v for _, v in tokens],
+                        "top_logprobs": [{p: v} for p, v in tokens],
+                        "text_offset": [0] * len(tokens),
+                    }
+                    if fake.behaviour.logprobs
+                    else None
+                )
                 return {"index": 0, "text": text, "logprobs": lp, "finish_reason": finish}
 
             def _echo(self, body):
                 # Tokens of 3 characters; log-prob -(position+1)/10; the first has none, as in
                 # real servers; then one generated token.
                 prompt = body["prompt"]
-                pieces = [prompt[i:i + 3] for i in range(0, len(prompt), 3)] + ["!"]
+                pieces = [prompt[i : i + 3] for i in range(0, len(prompt), 3)] + ["!"]
                 offsets = list(range(0, len(prompt), 3)) + [len(prompt)]
                 lps = [None] + [-(i + 1) / 10 for i in range(1, len(pieces))]
-                lp = ({"tokens": pieces, "token_logprobs": lps, "top_logprobs": None, "text_offset": offsets}
-                      if fake.behaviour.logprobs else None)
-                self._json(200, {"choices": [{"index": 0, "text": prompt + "!", "logprobs": lp,
-                                              "finish_reason": "length"}]})
+                lp = (
+                    {"tokens": pieces, "token_logprobs": lps, "top_logprobs": None, "text_offset": offsets}
+                    if fake.behaviour.logprobs
+                    else None
+                )
+                self._json(
+                    200, {"choices": [{"index": 0, "text": prompt + "!", "logprobs": lp, "finish_reason": "length"}]}
+                )
 
         return Handler

@@ -1,5 +1,6 @@
 """llama-cpp-python's OpenAI-compatible server on 127.0.0.1, serving the default model's GGUF, for
 the real-server tests and benchmarks/bench_remote.py."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -57,8 +58,15 @@ def free_port() -> int:
 class LlamaServer:
     """One server process; `url` is its /v1 base."""
 
-    def __init__(self, gguf: Path, log_path: Path, port: int | None = None, threads: int = 2,
-                 extra: tuple[str, ...] = (), queue_requests: bool = True):
+    def __init__(
+        self,
+        gguf: Path,
+        log_path: Path,
+        port: int | None = None,
+        threads: int = 2,
+        extra: tuple[str, ...] = (),
+        queue_requests: bool = True,
+    ):
         """`queue_requests=False` starts the server as its documentation shows, with its default
         interrupt_requests: a new request then ends the one being streamed."""
         self.gguf, self.log_path, self.threads, self.extra = gguf, log_path, threads, extra
@@ -68,15 +76,33 @@ class LlamaServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout_s: float = 180.0) -> LlamaServer:
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf), "--model_alias", SERVED_NAME,
-               "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "2048", "--n_threads", str(self.threads),
-               "--n_threads_batch", str(self.threads),
-               # By default a new request interrupts the one being streamed: concurrent
-               # requests must queue instead.
-               *(("--interrupt_requests", "False") if self.queue_requests else ()), *self.extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(self.gguf),
+            "--model_alias",
+            SERVED_NAME,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            str(self.threads),
+            "--n_threads_batch",
+            str(self.threads),
+            # By default a new request interrupts the one being streamed: concurrent
+            # requests must queue instead.
+            *(("--interrupt_requests", "False") if self.queue_requests else ()),
+            *self.extra,
+        ]
         self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(
+            cmd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

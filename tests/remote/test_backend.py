@@ -1,4 +1,5 @@
 """`open_backend` picks the implementation; both satisfy the one interface."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,11 +36,14 @@ def test_path_opens_the_local_engine(tiny_model_dir):
         open_backend(str(tiny_model_dir), "some-model", progress=lambda _m: None)
 
 
-@pytest.mark.parametrize("url, message", [
-    ("ftp://host/v1", "not a server URL"),
-    ("http:///v1", "not a server URL"),
-    ("http://user:secret@host:1/v1", "not in the URL"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("ftp://host/v1", "not a server URL"),
+        ("http:///v1", "not a server URL"),
+        ("http://user:secret@host:1/v1", "not in the URL"),
+    ],
+)
 def test_bad_urls(url, message):
     with pytest.raises(RemoteError, match=message):
         open_backend(url)

@@ -1,4 +1,5 @@
 """The remote client against an in-test OpenAI-compatible server (tests/remote/fake_openai.py)."""
+
 from __future__ import annotations
 
 import threading
@@ -130,7 +131,9 @@ def test_samples_per_request_demultiplexes_choices(fake):
     firsts = [0, 2, 4]
     assert [bodies[_row_seed(3, f)]["n"] for f in firsts] == [2, 2, 1]
     # The fake samples choice i of a request with seed + i.
-    expected = [f"    return {(_row_seed(3, f) + i) % 1000}\n" for f in firsts for i in range(bodies[_row_seed(3, f)]["n"])]
+    expected = [
+        f"    return {(_row_seed(3, f) + i) % 1000}\n" for f in firsts for i in range(bodies[_row_seed(3, f)]["n"])
+    ]
     assert [c.raw_text for c in cands] == expected
 
 
@@ -151,8 +154,10 @@ def test_instruct_uses_chat_and_converts_the_code_block():
         assert backend.resolve_mode("auto") == "instruct"
         events = list(backend.stream(prompt, SamplingParams(n=1, mode="auto")))
         body = fake.bodies("/v1/chat/completions")[-1]
-    assert body["messages"] == [{"role": "system", "content": instruct.SYSTEM},
-                                {"role": "user", "content": instruct.REQUEST.format(prompt=prompt.strip("\n"))}]
+    assert body["messages"] == [
+        {"role": "system", "content": instruct.SYSTEM},
+        {"role": "user", "content": instruct.REQUEST.format(prompt=prompt.strip("\n"))},
+    ]
     assert body["logprobs"] is True and body["top_logprobs"] == 5 and "stop" not in body
     # The server's model writes the signature and docstring again: its budget covers them too.
     assert body["max_tokens"] == SamplingParams().max_new_tokens + instruct.rewrite_allowance(prompt)
@@ -165,7 +170,7 @@ def test_instruct_uses_chat_and_converts_the_code_block():
     assert cand.finish_reason == "stop"
     # The live text restarted at the code once the fence line was complete.
     deltas = [e for e in events if isinstance(e, TokenDelta)]
-    after_reset = deltas[max(i for i, d in enumerate(deltas) if d.reset):]
+    after_reset = deltas[max(i for i, d in enumerate(deltas) if d.reset) :]
     assert "".join(d.text for d in after_reset) == cand.raw_text
 
 

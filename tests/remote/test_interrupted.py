@@ -3,6 +3,7 @@
 one request at a time from then on, and where even that fails the run fails with the server flag
 that avoids it. Against tests/remote/fake_openai.py; test_llama_server.py does the same against
 the real server."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,9 @@ HINT = "--interrupt_requests False"
 
 
 def connect(fake, notices=None, **options):
-    return RemoteBackend.connect(fake.url, progress=(notices.append if notices is not None else lambda _m: None),
-                                 backoff_s=0.01, **options)
+    return RemoteBackend.connect(
+        fake.url, progress=(notices.append if notices is not None else lambda _m: None), backoff_s=0.01, **options
+    )
 
 
 def sample(behaviour: Behaviour, mode: str, n: int = 3, notices=None) -> tuple[list, FakeOpenAI, RemoteBackend]:
@@ -120,8 +122,16 @@ def test_the_cli_writes_the_candidates_that_finished_before_the_server_failed(ca
         info = None
 
         def stream(self, prompt, params):
-            yield CandidateDone(Candidate(index=0, text="    return x\n", raw_text="    return x\n", token_ids=[1],
-                                          token_logprobs=[-0.5], finish_reason="stop"))
+            yield CandidateDone(
+                Candidate(
+                    index=0,
+                    text="    return x\n",
+                    raw_text="    return x\n",
+                    token_ids=[1],
+                    token_logprobs=[-0.5],
+                    finish_reason="stop",
+                )
+            )
             raise SamplesCut(f"the server ended 2 of 3 samples before finishing them; start it with {HINT}")
 
     monkeypatch.setattr(core.backend, "open_backend", lambda *a, **k: HalfwayBackend())

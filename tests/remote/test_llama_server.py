@@ -1,5 +1,6 @@
 """End to end against a real OpenAI-compatible server: llama-cpp-python serving the default
 model's GGUF on 127.0.0.1 (see conftest.py for when these skip)."""
+
 from __future__ import annotations
 
 import json
@@ -90,8 +91,9 @@ def assert_whole_candidates(cands, n: int) -> None:
 
 
 def test_a_queueing_server_keeps_its_requests_in_flight(backend):
-    cands = backend.generate(HUMANEVAL_0, SamplingParams(n=4, temperature=0.8, max_new_tokens=24, seed=2,
-                                                         mode="completion"))
+    cands = backend.generate(
+        HUMANEVAL_0, SamplingParams(n=4, temperature=0.8, max_new_tokens=24, seed=2, mode="completion")
+    )
     assert_whole_candidates(cands, 4)
     assert backend.max_in_flight == 2  # nothing was cut, so nothing went sequential
 
@@ -111,8 +113,22 @@ def test_a_server_started_with_its_default_flags_loses_no_candidate(start_llama_
     prompt = tmp_path / "prompt.py"
     prompt.write_text(HUMANEVAL_0)
     rows_file = tmp_path / "rows.jsonl"
-    code = main(["generate", str(prompt), "--model", server.url, "-n", "3", "--max-new-tokens", "64",
-                 "--format", "table", "--out", str(rows_file)])
+    code = main(
+        [
+            "generate",
+            str(prompt),
+            "--model",
+            server.url,
+            "-n",
+            "3",
+            "--max-new-tokens",
+            "64",
+            "--format",
+            "table",
+            "--out",
+            str(rows_file),
+        ]
+    )
     _, err = capsys.readouterr()
     assert code == 0, err
     assert "--interrupt_requests False" in err and "one request at a time from now on" in err
@@ -132,7 +148,9 @@ def test_server_reports_raw_logprobs(backend, small_engine):
         alternatives.append(dict(cand.top_logprobs[0]))
     assert alternatives[0].keys() == alternatives[1].keys()
     assert all(abs(alternatives[0][t] - alternatives[1][t]) < 1e-4 for t in alternatives[0])
-    [local] = small_engine.generate(HUMANEVAL_0, SamplingParams(n=1, temperature=0, max_new_tokens=1, mode="completion"))
+    [local] = small_engine.generate(
+        HUMANEVAL_0, SamplingParams(n=1, temperature=0, max_new_tokens=1, mode="completion")
+    )
     for piece, logprob in local.top_logprobs[0][:3]:
         assert abs(alternatives[0][piece] - logprob) < LOGPROB_TOLERANCE
 
@@ -157,8 +175,17 @@ def test_echo_misalignment_is_detected(backend, small_engine):
 def test_eval_rows_leave_out_back_translation_where_the_server_cannot_score(backend):
     from core.evaluate import EvalConfig, sample_rows
 
-    config = EvalConfig(problems="humaneval", problems_sha256="x", task_ids=("HumanEval/0",), n=2, temperatures=(0.8,),
-                        mode="completion", model=backend.info.path, max_new_tokens=16, back_translation=True)
+    config = EvalConfig(
+        problems="humaneval",
+        problems_sha256="x",
+        task_ids=("HumanEval/0",),
+        n=2,
+        temperatures=(0.8,),
+        mode="completion",
+        model=backend.info.path,
+        max_new_tokens=16,
+        back_translation=True,
+    )
     problem = {"task_id": "HumanEval/0", "prompt": HUMANEVAL_0, "entry_point": "has_close_elements"}
     rows = sample_rows(backend, problem, 0.8, config)
     assert len(rows) == 2

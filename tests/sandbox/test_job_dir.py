@@ -1,5 +1,6 @@
 """Finding 2 of issue 18: whatever a candidate does to its job folder, the next candidate on
 the same worker finds it empty and writable, on its own clock, and is never blamed."""
+
 import os
 import stat
 import textwrap
@@ -41,19 +42,32 @@ def test_job_folder_is_a_fresh_capped_tmpfs(one):
     assert one.layers["job_tmpfs"]
 
 
-@pytest.mark.parametrize("attack", [
-    # each was reproduced against the old worker, and the next correct candidate failed
-    'os.chmod(".", 0)',
-    'os.chmod(".", 0o555)',
-    'open("left.txt", "w").write("x"); os.chmod("left.txt", 0); os.chmod(".", 0o555)',
-    'p = "."\nfor i in range(1200):\n    p += "/d"\n    os.mkdir(p)',
-    'for i in range(300000):\n    os.mkdir(f"d{i}")',
-    'for i in range(300000):\n    open(f"f{i}", "w").close()',
-    'os.symlink("/", "root"); os.mkfifo("fifo")',
-    'fh = open("big", "wb")\nwhile True:\n    fh.write(b"x" * (1 << 20))',
-    'os.utime(".", (1234, 5678))',
-], ids=["chmod0", "chmod555", "locked-leftovers", "deep-tree", "many-dirs", "many-files", "links-fifos",
-        "fill", "times"])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        # each was reproduced against the old worker, and the next correct candidate failed
+        'os.chmod(".", 0)',
+        'os.chmod(".", 0o555)',
+        'open("left.txt", "w").write("x"); os.chmod("left.txt", 0); os.chmod(".", 0o555)',
+        'p = "."\nfor i in range(1200):\n    p += "/d"\n    os.mkdir(p)',
+        'for i in range(300000):\n    os.mkdir(f"d{i}")',
+        'for i in range(300000):\n    open(f"f{i}", "w").close()',
+        'os.symlink("/", "root"); os.mkfifo("fifo")',
+        'fh = open("big", "wb")\nwhile True:\n    fh.write(b"x" * (1 << 20))',
+        'os.utime(".", (1234, 5678))',
+    ],
+    ids=[
+        "chmod0",
+        "chmod555",
+        "locked-leftovers",
+        "deep-tree",
+        "many-dirs",
+        "many-files",
+        "links-fifos",
+        "fill",
+        "times",
+    ],
+)
 def test_no_attack_on_the_folder_reaches_the_next_candidate(one, attack):
     code = "import os\ndef f():\n" + textwrap.indent(attack, "    ") + "\n    return 'done'\n"
     res = run(one, code, WANT.format("never"), timeout_s=3)
@@ -63,18 +77,28 @@ def test_no_attack_on_the_folder_reaches_the_next_candidate(one, attack):
 
 
 def test_a_note_left_for_the_next_candidate_is_gone(one):
-    run(one, 'import os\ndef f():\n    open("note.txt", "w").write("secret")\n    os.utime(".", (1234, 5678))\n'
-             '    return 1\n', WANT.format(1))
-    res = run(one, """
+    run(
+        one,
+        'import os\ndef f():\n    open("note.txt", "w").write("secret")\n    os.utime(".", (1234, 5678))\n'
+        "    return 1\n",
+        WANT.format(1),
+    )
+    res = run(
+        one,
+        """
         import os
         def f():
             return os.listdir("."), os.stat(".").st_mtime == 5678
-        """, WANT.format(([], False)))
+        """,
+        WANT.format(([], False)),
+    )
     assert res.passed, res
 
 
 def test_folders_links_and_pipes_cannot_be_made(one):
-    res = run(one, """
+    res = run(
+        one,
+        """
         import os
         def f():
             made = []
@@ -86,12 +110,16 @@ def test_folders_links_and_pipes_cannot_be_made(one):
                 except OSError:
                     made.append(0)
             return made
-        """, WANT.format([0, 0, 0, 0]))
+        """,
+        WANT.format([0, 0, 0, 0]),
+    )
     assert res.passed, res
 
 
 def test_the_folder_holds_at_most_its_cap(one):
-    res = run(one, f"""
+    res = run(
+        one,
+        f"""
         import os
         def f():
             total = 0
@@ -103,11 +131,14 @@ def test_the_folder_holds_at_most_its_cap(one):
                 except OSError:
                     break
             return total <= {jobfs.JOB_BYTES}
-        """, WANT.format(True))
+        """,
+        WANT.format(True),
+    )
     assert res.passed, res
 
 
 # ---- the plain-folder fallback (no mounts of its own), on a real folder --------------------
+
 
 def test_plain_folder_is_emptied_flat_whatever_the_modes(tmp_path):
     job = jobfs.JobDir(str(tmp_path / "root"), may_mount=False)

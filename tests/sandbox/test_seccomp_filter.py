@@ -1,6 +1,7 @@
 """The seccomp program as the kernel runs it: every listed syscall is refused, in a real
 process that loaded it. Each syscall is called with -1 for every argument, which a kernel
 that let it through rejects (EINVAL, EFAULT, EBADF...) without doing anything."""
+
 import json
 import os
 import subprocess
@@ -43,8 +44,9 @@ print(json.dumps(errors))
 
 def _errors(mode: str) -> dict:
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    done = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(PROBED), mode], cwd=root,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(PROBED), mode], cwd=root, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

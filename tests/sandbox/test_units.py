@@ -1,4 +1,5 @@
 """Pure parts of the sandbox: case planning, the plain-data codec, verdict assembly."""
+
 import json
 import math
 import os
@@ -11,19 +12,27 @@ from sandbox.cases import plan
 
 
 def test_plan_check_asserts():
-    p = plan("import math\ndef check(candidate):\n    assert candidate(1) == 1\n    for i in range(3):\n"
-             "        assert candidate(i) == i, 'msg'\n    def inner():\n        assert False\n")
+    p = plan(
+        "import math\ndef check(candidate):\n    assert candidate(1) == 1\n    for i in range(3):\n"
+        "        assert candidate(i) == i, 'msg'\n    def inner():\n        assert False\n"
+    )
     assert p.mode == "check"
     assert [(c.index, c.name, c.line) for c in p.cases] == [
-        (0, "assert candidate(1) == 1", 3), (1, "assert candidate(i) == i, 'msg'", 5)]
+        (0, "assert candidate(1) == 1", 3),
+        (1, "assert candidate(i) == i, 'msg'", 5),
+    ]
 
 
 def test_plan_labels_multiline_crlf_and_unicode_asserts():
-    src = ("def check(candidate):\r\n    assert candidate('é') == \\\r\n      'ü', 'x'\r\n"
-           "    assert (candidate(1)\n == [1,\n 2])\n")
+    src = (
+        "def check(candidate):\r\n    assert candidate('é') == \\\r\n      'ü', 'x'\r\n"
+        "    assert (candidate(1)\n == [1,\n 2])\n"
+    )
     p = plan(src)
-    assert [(c.name, c.line) for c in p.cases] == [("assert candidate('é') == \\ 'ü', 'x'", 2),
-                                                   ("assert (candidate(1) == [1, 2])", 4)]
+    assert [(c.name, c.line) for c in p.cases] == [
+        ("assert candidate('é') == \\ 'ü', 'x'", 2),
+        ("assert (candidate(1) == [1, 2])", 4),
+    ]
     compile(p.tree, "<tests>", "exec")  # the rewritten asserts carry locations
 
 
@@ -49,8 +58,25 @@ def test_precompiled_candidates():
         assert precompiled(source) == source
 
 
-@pytest.mark.parametrize("value", [None, True, 0, -5, 1 << 80, 1.5, math.inf, "é", b"\x00\xff", 3 + 4j,
-                                   [1, [2, (3, {4})]], (), {"a": [1.0]}, {(1, 2): frozenset({3})}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        0,
+        -5,
+        1 << 80,
+        1.5,
+        math.inf,
+        "é",
+        b"\x00\xff",
+        3 + 4j,
+        [1, [2, (3, {4})]],
+        (),
+        {"a": [1.0]},
+        {(1, 2): frozenset({3})},
+    ],
+)
 def test_codec_round_trip(value):
     assert codec.from_plain(codec.loads(codec.dumps(codec.to_plain(value)))) == value
     assert type(codec.from_plain(codec.to_plain(value))) is type(value)
@@ -105,8 +131,15 @@ def _state(*events, **kw):
 
 def test_verdict_order_and_lost_candidate():
     crashed = {"status": signal.SIGSEGV, "maxrss": 10, "reason": "stopped"}
-    out = verdict.assemble(_state(["case", 0, "pass", "", ""], ["case", 1, "lost", "gone", "gone"],
-                                  ["case", 2, "lost", "gone", "gone"], ["done"], cand=crashed))
+    out = verdict.assemble(
+        _state(
+            ["case", 0, "pass", "", ""],
+            ["case", 1, "lost", "gone", "gone"],
+            ["case", 2, "lost", "gone", "gone"],
+            ["done"],
+            cand=crashed,
+        )
+    )
     assert out["status"] == "crash" and [c["status"] for c in out["cases"]] == ["pass", "crash", "crash"]
     assert "SIGSEGV" in out["cases"][1]["message"] and out["peak_rss_kb"] == 10
     exited = {"status": 0, "maxrss": 1, "reason": ""}
@@ -116,12 +149,23 @@ def test_verdict_order_and_lost_candidate():
 
 
 def test_verdict_needs_done_and_reports_timeouts():
-    out = verdict.assemble(_state(["case", 0, "pass", "", ""], timed_out=True, cand={"status": 9, "reason": "deadline"}))
+    out = verdict.assemble(
+        _state(["case", 0, "pass", "", ""], timed_out=True, cand={"status": 9, "reason": "deadline"})
+    )
     assert out["status"] == "timeout" and out["human_eval_result"] == "timed out"
     assert [c["status"] for c in out["cases"]] == ["pass", "timeout", "timeout"]
-    out = verdict.assemble(_state(["case", 0, "pass", "", ""], ["case", 1, "pass", "", ""], ["case", 2, "pass", "", ""],
-                                  cand={"status": 0}))
+    out = verdict.assemble(
+        _state(
+            ["case", 0, "pass", "", ""], ["case", 1, "pass", "", ""], ["case", 2, "pass", "", ""], cand={"status": 0}
+        )
+    )
     assert out["status"] != "pass"  # no "done" from the judge: no pass
-    out = verdict.assemble(_state(["case", 0, "fail", "AssertionError: x", "x"], ["abort", 3, "error", "E: y", "y"],
-                                  ["done"], cand={"status": 0}))
+    out = verdict.assemble(
+        _state(
+            ["case", 0, "fail", "AssertionError: x", "x"],
+            ["abort", 3, "error", "E: y", "y"],
+            ["done"],
+            cand={"status": 0},
+        )
+    )
     assert out["human_eval_result"] == "failed: x" and out["cases"][2]["status"] == "error"

@@ -3,6 +3,7 @@
 If the interpreter lives under a directory other users cannot enter (e.g. pyenv under
 /root), a private mount namespace lays a world-traversable tmpfs over that directory
 and moves the interpreter's tree back in; the host's mounts are untouched."""
+
 import os
 import pwd
 import shlex
@@ -35,9 +36,11 @@ def _unhide_python() -> str:
         if not os.stat(blocked).st_mode & 0o001:
             keep = "/" + "/".join(parts[: i + 1])
             stash = "/tmp/.cs-unpriv-stash"
-            return (f"mkdir -p {stash} && mount --bind {shlex.quote(keep)} {stash} && "
-                    f"mount -t tmpfs -o mode=755 tmpfs {shlex.quote(blocked)} && "
-                    f"mkdir -p {shlex.quote(keep)} && mount --move {stash} {shlex.quote(keep)} && ")
+            return (
+                f"mkdir -p {stash} && mount --bind {shlex.quote(keep)} {stash} && "
+                f"mount -t tmpfs -o mode=755 tmpfs {shlex.quote(blocked)} && "
+                f"mkdir -p {shlex.quote(keep)} && mount --move {stash} {shlex.quote(keep)} && "
+            )
     return ""
 
 
@@ -48,14 +51,36 @@ def test_hostile_suite_as_unprivileged_user():
     if not (shutil.which("unshare") and shutil.which("setpriv")):
         pytest.skip("needs util-linux unshare and setpriv")
     user = _ensure_user()
-    inner = " ".join(shlex.quote(a) for a in [
-        "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--reset-env",
-        "env", "CODESYNTH_UNPRIV_CHILD=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp",
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout", "300",
-        *[os.path.join(ROOT, "tests", "sandbox", name) for name in HOSTILE_SUITES]])
+    inner = " ".join(
+        shlex.quote(a)
+        for a in [
+            "setpriv",
+            f"--reuid={user.pw_uid}",
+            f"--regid={user.pw_gid}",
+            "--clear-groups",
+            "--reset-env",
+            "env",
+            "CODESYNTH_UNPRIV_CHILD=1",
+            "PYTHONDONTWRITEBYTECODE=1",
+            "HOME=/tmp",
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--timeout",
+            "300",
+            *[os.path.join(ROOT, "tests", "sandbox", name) for name in HOSTILE_SUITES],
+        ]
+    )
     script = _unhide_python() + f"cd {shlex.quote(ROOT)} && exec {inner}"
-    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-                          capture_output=True, text=True, timeout=400)
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "failed" not in done.stdout
     assert "skipped" not in done.stdout  # kill(-1) and the rest all ran
