@@ -23,9 +23,9 @@ import time
 
 from core.engine import Engine
 from core.example_library import load_library
+from core.host.jobs import sweep_job
 from core.params import SamplingParams
 from core.sweep import DEMO
-from desktop_app.jobs import sweep_job
 from sandbox import SandboxPool
 
 QUICK = {"temperatures": (0.2, 1.0), "n": 3, "max_new_tokens": 32}

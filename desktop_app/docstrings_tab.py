@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.docstrings import docstring_edit, functions_in
+from core.host.jobs.docstrings_job import COPIES_CODE, NO_INPUTS, OFF, PENDING, SCORED, STOPPED
 from core.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.count_box import CountBox, with_note
 from desktop_app.job_tab import JobTab
-from desktop_app.jobs.docstrings_job import COPIES_CODE, NO_INPUTS, OFF, PENDING, SCORED, STOPPED
 from desktop_app.prompt_files import PY_FILTER
 from desktop_app.tests_editor import TestsEditor
 

@@ -10,7 +10,7 @@ import multiprocessing
 from PySide6.QtCore import QObject, Signal
 from superqt.utils import thread_worker
 
-from desktop_app import engine_process
+from core.host import serve as engine_host
 
 IDLE, LOADING, GENERATING, WORKING, TESTING = "idle", "loading", "generating", "working", "testing a connection"
 
@@ -33,10 +33,10 @@ class EngineClient(QObject):
     events = Signal(list)  # TokenDelta | CandidateDone, batched by the engine process
     generated = Signal()
     generate_failed = Signal(str)
-    job_update = Signal(object)  # the running job's latest snapshot (desktop_app.jobs)
+    job_update = Signal(object)  # the running job's latest snapshot (core.host.jobs)
     job_done = Signal()
     job_failed = Signal(str)
-    next_token_logits_ready = Signal(object)  # engine_process.NextTokenLogits
+    next_token_logits_ready = Signal(object)  # core.host.serve.NextTokenLogits
     probe_result = Signal(bool, str)  # connection test: ok, what was found or what went wrong
     device_stats = Signal(object)  # dict for a GPU, None on CPU
     state_changed = Signal(str)
@@ -58,7 +58,7 @@ class EngineClient(QObject):
         self._conn, child = self._ctx.Pipe()
         self._cancel = self._ctx.Event()
         self._process = self._ctx.Process(
-            target=engine_process.serve, args=(child, self._cancel), name="codesynth-engine", daemon=True
+            target=engine_host.serve, args=(child, self._cancel), name="codesynth-engine", daemon=True
         )
         self._process.start()
         child.close()
@@ -101,7 +101,7 @@ class EngineClient(QObject):
         self._command(TESTING, "probe", url, served_model)
 
     def run_job(self, name: str, /, **kwargs) -> None:
-        """Starts one of `desktop_app.jobs`; its snapshots arrive as `job_update`."""
+        """Starts one of `core.host.jobs`; its snapshots arrive as `job_update`."""
         self._command(WORKING, "job", name, kwargs)
 
     def stop(self) -> None:

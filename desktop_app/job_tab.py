@@ -11,7 +11,7 @@ from core.params import SamplingParams
 
 
 class JobTab(QWidget):
-    kind = ""  # the job's name in desktop_app.jobs, and the session kind
+    kind = ""  # the job's name in core.host.jobs, and the session kind
     title = ""  # the tab's label
 
     def __init__(self, jobs, params: Callable[[], SamplingParams], parent=None):

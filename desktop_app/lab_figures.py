@@ -8,9 +8,9 @@ from __future__ import annotations
 
 def render(temperatures: list[float], n: int, samples: list[dict], dark: bool, text_scale: float) -> dict[str, bytes]:
     """Each figure the engine would draw for these samples, as PNG, its text `text_scale` times larger."""
+    from core.host.jobs.sweep_job import figures, png
     from core.plots import styled
     from core.sweep import LabSample, Sweep
-    from desktop_app.jobs.sweep_job import figures, png
 
     summary = Sweep(tuple(temperatures), n, [LabSample(**sample) for sample in samples]).summary()
     with styled(dark, text_scale):

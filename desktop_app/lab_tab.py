@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from core.entry_point import entry_point
 from core.example_library import load_library
+from core.host.jobs.sweep_job import PLOTS
 from core.params import InvalidParams
 from core.source_check import prompt_problem
 from desktop_app import lab_figures, theme
@@ -37,7 +38,6 @@ from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.count_box import CountBox, with_note
 from desktop_app.figure_drawer import FigureDrawer
 from desktop_app.job_tab import JobTab
-from desktop_app.jobs.sweep_job import PLOTS
 from desktop_app.lab_plots import PlotGrid
 from desktop_app.presentation import text_scale
 from desktop_app.tests_editor import TestsEditor

@@ -1,7 +1,7 @@
 """An engine process whose generation runs out of memory after a first token, the way a real
 GenerationOOM surfaces mid-run (a real one needs more memory than a test machine can spare)."""
 
-from desktop_app import engine_process
+from core.host import serve as engine_host
 
 
 def serve(conn, cancel):
@@ -13,7 +13,7 @@ def serve(conn, cancel):
         raise engine.GenerationOOM("out of memory even for one sample: lower max new tokens or load a smaller model")
 
     engine.Engine.stream = stream
-    engine_process.serve(conn, cancel)
+    engine_host.serve(conn, cancel)
 
 
 def die_at_once(conn, cancel):

@@ -87,7 +87,7 @@ def test_model_load_failure(qtbot, tmp_path, spec, reason):
 
 @pytest.mark.slow
 def test_out_of_memory_during_generation(qtbot, monkeypatch, tiny_model_dir):
-    monkeypatch.setattr(engine_client, "engine_process", types.SimpleNamespace(serve=failing_engine.serve))
+    monkeypatch.setattr(engine_client, "engine_host", types.SimpleNamespace(serve=failing_engine.serve))
     window = open_window(qtbot, str(tiny_model_dir))
     try:
         window.prompt_editor.setPlainText(PROMPT)
@@ -101,7 +101,7 @@ def test_out_of_memory_during_generation(qtbot, monkeypatch, tiny_model_dir):
 
 
 def test_engine_process_that_dies_at_once(qtbot, monkeypatch, tiny_model_dir):
-    monkeypatch.setattr(engine_client, "engine_process", types.SimpleNamespace(serve=failing_engine.die_at_once))
+    monkeypatch.setattr(engine_client, "engine_host", types.SimpleNamespace(serve=failing_engine.die_at_once))
     window = open_window(qtbot, str(tiny_model_dir))
     try:
         assert "model process stopped unexpectedly (exit code 3)" in window.model_bar.status.text()

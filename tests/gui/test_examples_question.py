@@ -9,9 +9,9 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
+from core.host.jobs.examples_job import every_example_right, run, spec_of
 from core.params import SamplingParams
 from desktop_app.examples_tab import AGREE
-from desktop_app.jobs.examples_job import every_example_right, run, spec_of
 from tests.gui.conftest import run_tab_and_wait  # noqa: F401  (same window fixtures)
 from tests.jobs.test_examples_question import ScriptedModel
 

@@ -6,8 +6,8 @@ import io
 
 from PIL import Image
 
+from core.host.jobs.sweep_job import PLOTS
 from desktop_app import lab_figures, theme
-from desktop_app.jobs.sweep_job import PLOTS
 from tests.gui.conftest import run_tab_and_wait
 
 PROMPT = 'def double(x):\n    """Return twice x."""\n'

@@ -8,10 +8,10 @@ from PySide6.QtGui import QColor
 
 from core.candidate import Candidate
 from core.degenerate import degenerate_reason
+from core.host.jobs.examples_job import candidate_row
 from core.params import MAX_SAMPLES
 from core.problems import load_problems
 from desktop_app.candidates_model import CANCELLED, DONE, NOTES, TESTS
-from desktop_app.jobs.examples_job import candidate_row
 from tests.gui.conftest import generate_and_wait
 
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'

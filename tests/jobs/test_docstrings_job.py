@@ -10,9 +10,9 @@ import pytest
 
 from core import docstrings
 from core.docstrings import docstring_edit, insert_docstring
+from core.host.jobs import JobError
+from core.host.jobs.docstrings_job import COPIES_CODE, NO_INPUTS, OFF, PENDING, SCORED, STOPPED, run
 from core.params import SamplingParams
-from desktop_app.jobs import JobError
-from desktop_app.jobs.docstrings_job import COPIES_CODE, NO_INPUTS, OFF, PENDING, SCORED, STOPPED, run
 
 CODE = '''import math
 

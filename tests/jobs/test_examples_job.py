@@ -8,9 +8,9 @@ import time
 import pytest
 
 from core.examples import best_first, build_spec, example_verdicts, explain
+from core.host.jobs import JobError
+from core.host.jobs.examples_job import run
 from core.params import SamplingParams
-from desktop_app.jobs import JobError
-from desktop_app.jobs.examples_job import run
 
 HEADER = ["celsius", "expected"]
 ROWS = [["0", "32.0"], ["100", "212.0"], ["-40", "-40.0"]]

@@ -11,9 +11,9 @@ import pytest
 
 from core.candidate import Candidate, CandidateDone
 from core.examples import answer_row
+from core.host.jobs.examples_job import every_example_right, run, spec_of
 from core.loader import ModelInfo
 from core.params import SamplingParams
-from desktop_app.jobs.examples_job import every_example_right, run, spec_of
 
 HEADER = ["x", "expected"]
 DESCRIPTION = "Compute a number from x"

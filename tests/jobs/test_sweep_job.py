@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
+from core.host.jobs import sweep_job
 from core.params import SamplingParams
 from core.sweep import LabSample, Sweep
-from desktop_app.jobs import sweep_job
 
 PROMPT = "def double(x):\n"
 TESTS = "def check(candidate):\n    assert candidate(2) == 4\n"

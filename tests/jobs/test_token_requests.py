@@ -6,9 +6,9 @@ import multiprocessing
 import pytest
 import torch
 
+from core.host.serve import _next_token_logits
 from core.params import SamplingParams
 from desktop_app.branch import branch_at, branch_params
-from desktop_app.engine_process import _next_token_logits
 
 PROMPT = "def add(a, b):\n    return"
 

@@ -144,7 +144,7 @@ def test_the_cli_writes_the_candidates_that_finished_before_the_server_failed(ca
 
 
 def test_the_app_engine_process_reports_it_as_a_failed_generation():
-    from desktop_app.engine_process import _generate
+    from core.host.serve import _generate
 
     parent, child = multiprocessing.Pipe()
     with FakeOpenAI(Behaviour(cut_every_stream=True)) as fake:

@@ -15,11 +15,11 @@ import threading
 from collections.abc import Callable, Iterator
 
 JOBS = {
-    "sweep": "desktop_app.jobs.sweep_job",
-    "docstrings": "desktop_app.jobs.docstrings_job",
-    "examples": "desktop_app.jobs.examples_job",
-    "back_translation": "desktop_app.jobs.back_translation_job",
-    "examine": "desktop_app.jobs.examine_job",
+    "sweep": "core.host.jobs.sweep_job",
+    "docstrings": "core.host.jobs.docstrings_job",
+    "examples": "core.host.jobs.examples_job",
+    "back_translation": "core.host.jobs.back_translation_job",
+    "examine": "core.host.jobs.examine_job",
 }
 
 

@@ -1,5 +1,5 @@
-"""The child process that holds the model. Qt-free: it only calls `core` and the jobs in
-`desktop_app.jobs`.
+"""The engine host's process loop: it holds the model, and only calls `core` and the jobs in
+`core.host.jobs`.
 
 The model runs in its own process so that importing torch and decoding never take the GUI's
 interpreter lock: the window stays responsive, and Stop during a load can end the load at once.
@@ -132,7 +132,7 @@ def _probe(conn, url: str, served_model: str | None) -> None:
 
 def _job(conn, engine, pools: dict, name: str, kwargs: dict, cancel: threading.Event) -> None:
     """Sends the job's latest snapshot at most every JOB_UPDATE_S, and always its last one."""
-    from desktop_app.jobs import JobError, run_job
+    from core.host.jobs import JobError, run_job
 
     latest, last_send = None, 0.0
     try:

@@ -4,8 +4,8 @@ model that wrote it (core.reverse, the same code as `codesynth eval`). Qt-free."
 
 from __future__ import annotations
 
+from core.host.jobs import JobError
 from core.reverse import back_translation_logprob, strip_docstring
-from desktop_app.jobs import JobError
 
 
 def run(backend, pool, cancel, prompt: str, entry_point: str, completions: dict[int, str]):

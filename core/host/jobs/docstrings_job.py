@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from core.docstrings import DocstringCandidate, Function, example_inputs, functions_in, scored_docstrings
+from core.host.jobs import JobError
 from core.params import SamplingParams
-from desktop_app.jobs import JobError
 
 if TYPE_CHECKING:  # the job imports the sandbox when it runs
     from sandbox import SandboxPool

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
+from core.host.jobs import JobError
 from core.params import SamplingParams
-from desktop_app.jobs import JobError
 
 if TYPE_CHECKING:  # the job imports the sandbox when it runs
     from sandbox import SandboxPool
