@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 
 BATCH_S = 0.05  # one message per 50 ms, so the GUI sees at most 20 batches a second
-JOB_UPDATE_S = 0.25  # a job's snapshots are whole states: the GUI needs only the latest
 
 
 @dataclass(frozen=True)
@@ -131,25 +130,17 @@ def _probe(conn, url: str, served_model: str | None) -> None:
 
 
 def _job(conn, engine, pools: dict, name: str, kwargs: dict, cancel: threading.Event) -> None:
-    """Sends the job's latest snapshot at most every JOB_UPDATE_S, and always its last one."""
-    from core.host.jobs import JobError, run_job
+    from core.host.jobs import JobError, updates
 
-    latest, last_send = None, 0.0
     try:
-        for latest in run_job(name, engine, lambda: _pool(pools), cancel, kwargs):
-            now = time.monotonic()
-            if now - last_send >= JOB_UPDATE_S:
-                conn.send(("job_update", latest))
-                latest, last_send = None, now
+        for update in updates(name, engine, lambda: _pool(pools), cancel, kwargs):
+            conn.send(("job_update", update))
     except JobError as exc:
         conn.send(("job_failed", str(exc)))
         return
     except Exception as exc:  # noqa: BLE001 - any other failure still has to reach the user
         conn.send(("job_failed", f"{type(exc).__name__}: {exc}"))
         return
-    finally:
-        if latest is not None:
-            conn.send(("job_update", latest))
     conn.send(("job_done", None))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 JOBS = {
@@ -21,6 +22,9 @@ JOBS = {
     "back_translation": "core.host.jobs.back_translation_job",
     "examine": "core.host.jobs.examine_job",
 }
+
+
+UPDATE_S = 0.25  # a job's snapshots are whole states: the GUI needs only the latest
 
 
 class JobError(Exception):
@@ -41,3 +45,21 @@ def run_job(name: str, backend, pool: Callable[[], object], cancel: threading.Ev
         raise JobError(f"Out of memory: {exc}") from exc
     except SandboxUnavailable as exc:
         raise JobError(f"The sandbox is unavailable, so nothing can be tested: {exc}") from exc
+
+
+def updates(name: str, backend, pool: Callable[[], object], cancel: threading.Event, kwargs: dict) -> Iterator[dict]:
+    """What the engine host sends the GUI while job `name` runs: its latest snapshot at most every
+    UPDATE_S, and always its last one."""
+    latest, last_send = None, 0.0
+    try:
+        for latest in run_job(name, backend, pool, cancel, kwargs):
+            now = time.monotonic()
+            if now - last_send >= UPDATE_S:
+                yield latest
+                latest, last_send = None, now
+    except Exception:
+        if latest is not None:  # the state the failure left is still the user's work
+            yield latest
+        raise
+    if latest is not None:
+        yield latest
