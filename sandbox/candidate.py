@@ -12,7 +12,7 @@ import resource
 import select
 import sys
 from types import CodeType
-from typing import Any
+from typing import Any, cast
 
 from sandbox import codec
 
@@ -68,7 +68,9 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         request = codec.read_frame(req_fd)
         if request is None:
             return
-        args, kwargs = codec.from_plain(request[0]), codec.from_plain(request[1])
+        # The judge sends [arguments, keyword arguments]; a malformed call fails in fn's call below.
+        args = cast("list[object]", codec.from_plain(request[0]))
+        kwargs = cast("dict[str, object]", codec.from_plain(request[1]))
         try:
             reply = ["ok", codec.to_plain(fn(*args, **kwargs))]
         except BaseException as exc:  # noqa: BLE001

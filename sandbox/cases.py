@@ -67,10 +67,13 @@ class _Rewrite(ast.NodeTransformer):
     def __init__(self, index: dict[int, int]):
         self.index = index  # id(Assert node) -> case index
 
-    def visit_Assert(self, node: ast.Assert):
+    def visit_Assert(self, node: ast.Assert) -> ast.stmt:
         if id(node) not in self.index:
             return node
-        lam = lambda expr: ast.Lambda(ast.arguments([], [], None, [], [], None, []), expr)  # noqa: E731
+
+        def lam(expr: ast.expr) -> ast.Lambda:
+            return ast.Lambda(ast.arguments([], [], None, [], [], None, []), expr)
+
         msg = lam(node.msg) if node.msg is not None else ast.Constant(None)
         call = ast.Call(ast.Name(CASE_HOOK, ast.Load()), [ast.Constant(self.index[id(node)]), lam(node.test), msg], [])
         # Locate only the new nodes: fixing the whole tree afterwards cost a quarter of planning.

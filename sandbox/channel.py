@@ -5,27 +5,29 @@ from __future__ import annotations
 
 import socket
 from array import array
+from collections.abc import Sequence
+from typing import Any
 
 from sandbox import codec
 
 
-def send_msg(sock: socket.socket, obj, fds=()) -> None:
+def send_msg(sock: socket.socket, obj: object, fds: Sequence[int] = ()) -> None:
     send_bytes(sock, codec.dumps(obj), fds)
 
 
-def send_bytes(sock: socket.socket, data: bytes, fds=()) -> None:
+def send_bytes(sock: socket.socket, data: bytes, fds: Sequence[int] = ()) -> None:
     anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array("i", fds))] if fds else []
     sock.sendmsg([len(data).to_bytes(4, "little")], anc)
     sock.sendall(data)
 
 
-def recv_msg(sock: socket.socket):
-    """(message, fds); (None, []) at EOF."""
+def recv_msg(sock: socket.socket) -> tuple[Any, list[int]]:
+    """(message, fds); (None, []) at EOF. The message is any JSON value (codec.loads)."""
     data, fds = recv_bytes(sock)
     return (None if data is None else codec.loads(data)), fds
 
 
-def recv_bytes(sock: socket.socket):
+def recv_bytes(sock: socket.socket) -> tuple[bytes | None, list[int]]:
     """(body, fds); (None, []) at EOF."""
     header, anc, _, _ = sock.recvmsg(4, socket.CMSG_SPACE(16 * 4))
     fds = received_fds(anc)
@@ -46,7 +48,7 @@ def recv_bytes(sock: socket.socket):
     return b"".join(chunks), fds
 
 
-def received_fds(ancillary) -> list[int]:
+def received_fds(ancillary: list[tuple[int, int, bytes]]) -> list[int]:
     """The file descriptors in a recvmsg's ancillary data."""
     fds = array("i")
     for level, kind, payload in ancillary:

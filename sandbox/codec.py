@@ -14,6 +14,7 @@ import json.encoder
 import json.scanner
 import os
 import struct
+from typing import Any
 
 MAX_FRAME = 16 << 20  # bytes; a bigger frame from a child is a protocol error
 MAX_DEPTH = 200
@@ -24,34 +25,38 @@ REPLY_LIMITS = (4 << 20, 1 << 18)  # bytes, lists
 _HEADER = struct.Struct("<I")
 
 
+# What to_plain makes of a value: JSON-ready, every non-JSON type as a tagged list.
+Plain = None | bool | int | str | list["Plain"]
+
+
 class CodecError(Exception):
     """A value that cannot cross, or a malformed frame."""
 
 
-def to_plain(value, depth: int = 0):
+def to_plain(value: object, depth: int = 0) -> Plain:
     if depth > MAX_DEPTH:
         raise CodecError("value nested too deeply")
-    kind = type(value)
-    if value is None or kind in (bool, str):
+    kind = type(value)  # exact types only ("type(value) is", not isinstance): no subclass crosses
+    if value is None or type(value) is bool or type(value) is str:
         return value
-    if kind is int:
+    if type(value) is int:
         return value if -(1 << 62) < value < (1 << 62) else ["I", hex(value)]
-    if kind is float:
+    if type(value) is float:
         return ["F", value.hex()]  # exact, and NaN/inf survive
-    if kind is complex:
+    if type(value) is complex:
         return ["C", value.real.hex(), value.imag.hex()]
-    if kind is bytes:
+    if type(value) is bytes:
         return ["B", value.hex()]
     tags: dict[type, str] = {list: "l", tuple: "t", set: "s", frozenset: "f"}
     tag = tags.get(kind)
-    if tag:
+    if tag and isinstance(value, (list, tuple, set, frozenset)):  # the exact type is one of these when tag is set
         return [tag, [to_plain(v, depth + 1) for v in value]]
-    if kind is dict:
+    if type(value) is dict:
         return ["d", [[to_plain(k, depth + 1), to_plain(v, depth + 1)] for k, v in value.items()]]
     raise CodecError(f"values of type {kind.__name__} cannot leave the sandbox (plain data only)")
 
 
-def from_plain(obj, depth: int = 0):
+def from_plain(obj: object, depth: int = 0) -> object:
     if depth > MAX_DEPTH:
         raise CodecError("value nested too deeply")
     if obj is None or type(obj) in (bool, str, int):
@@ -92,11 +97,11 @@ _encode = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
 _scan = json.scanner.c_make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
 
 
-def dumps(obj) -> bytes:
+def dumps(obj: object) -> bytes:
     return "".join(_encode(obj, 0)).encode()
 
 
-def loads(data: bytes):
+def loads(data: bytes) -> Any:  # any JSON value (json's scanner is untyped): each reader checks the shape it expects
     """One JSON value in UTF-8 with nothing around it (what dumps writes)."""
     try:
         text = data.decode()
@@ -108,7 +113,7 @@ def loads(data: bytes):
     return obj
 
 
-def write_frame(fd: int, obj) -> None:
+def write_frame(fd: int, obj: object) -> None:
     data = dumps(obj)
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
@@ -129,7 +134,7 @@ def read_exact(fd: int, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def read_frame(fd: int, limits: tuple[int, int] = (MAX_FRAME, MAX_FRAME)):
+def read_frame(fd: int, limits: tuple[int, int] = (MAX_FRAME, MAX_FRAME)) -> Any:  # what loads returns
     """The next decoded frame, or None on a clean EOF. limits: the most bytes, and the most
     "[" in them (an upper bound on the lists decoding would build), the frame may hold."""
     head = read_exact(fd, _HEADER.size)

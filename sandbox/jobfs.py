@@ -34,11 +34,11 @@ class JobDirError(OSError):
     """The job folder could not be made fresh: this worker must not run another candidate."""
 
 
-def _encoded(value):
+def _encoded(value: str | None) -> bytes | None:
     return value.encode() if isinstance(value, str) else value
 
 
-def _mount(source, target: str, fstype, flags: int, data) -> None:
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
     if libc.mount(_encoded(source), _encoded(target), _encoded(fstype), ctypes.c_ulong(flags), _encoded(data)) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"mount {target}: {os.strerror(err)}")
@@ -89,7 +89,7 @@ class JobDir:
         flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC | _MS_NOATIME  # no atime: reading leaves no mark
         _mount("sbx-job", self.path, "tmpfs", flags, f"size={JOB_BYTES},nr_inodes={JOB_INODES},mode=0700")
 
-    def _looks(self) -> tuple:
+    def _looks(self) -> tuple[int, ...]:
         st = os.stat(self.path)
         extra: tuple[int, ...] = ()
         if self.tmpfs:

@@ -14,16 +14,35 @@ from __future__ import annotations
 import builtins
 import linecache
 import os
+import socket
 import sys
 import time
 import traceback
-from typing import Any
+from collections.abc import Callable
+from types import CodeType, TracebackType
+from typing import Any, Protocol, TypedDict
 
 from sandbox import channel, codec
-from sandbox.cases import CASE_HOOK, TESTS_FILENAME, plan
+from sandbox.cases import CASE_HOOK, TESTS_FILENAME, Case, Plan, plan
 from sandbox.status import ERROR, FAIL, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS
 
 FLUSH_S = 0.2  # the candidate process vanished; the worker knows why (signal, exit status)
+
+
+class Emit(Protocol):
+    """Sends one event to the worker: its kind ("case", "abort", ...) and fields."""
+
+    def __call__(self, *event: object) -> None: ...
+
+
+class JudgeJob(TypedDict):
+    """One run, as the worker sends it to the judge (with the candidate's two call pipes)."""
+
+    op: str
+    id: int
+    prompt: str
+    tests: str
+    entry_point: str
 
 
 class CandidateGone(BaseException):
@@ -57,12 +76,12 @@ def _rebuild(name: str, message: str) -> BaseException:
     return exc
 
 
-def make_proxy(req_fd: int, resp_fd: int, name: str, judge=None):
+def make_proxy(req_fd: int, resp_fd: int, name: str, judge: Judge | None = None) -> Callable[..., object]:
     gone: list[CandidateGone] = []
 
-    def call(*args, **kwargs):
+    def call(*args: object, **kwargs: object) -> object:
         if gone:
-            raise CandidateGone(*gone[0].args, gone[0].status)
+            raise CandidateGone(str(gone[0]), gone[0].status)
         try:
             codec.write_frame(req_fd, [codec.to_plain(list(args)), codec.to_plain(kwargs)])
         except BrokenPipeError:
@@ -109,20 +128,21 @@ def classify(exc: BaseException) -> tuple[str, str, str]:
     return status, f"{name}: {text}" if text else name, text
 
 
-def _safe_str(exc: BaseException) -> str:
+def _safe_str(value: object) -> str:
+    """str() of an exception or an assert's message, which may be anything the tests chose."""
     try:
-        return str(exc)[:2000]
+        return str(value)[:2000]
     except Exception:  # noqa: BLE001 - a candidate's exception may raise anything from __str__
         return "<unprintable>"
 
 
-def _tests_line(tb) -> int:
+def _tests_line(tb: TracebackType | None) -> int:
     lines = [f.lineno or 0 for f in traceback.extract_tb(tb) if f.filename == TESTS_FILENAME]
     return lines[-1] if lines else 0
 
 
 class Judge:
-    def __init__(self, emit, n_cases: int):
+    def __init__(self, emit: Emit, n_cases: int):
         self.emit, self.rss = emit, 0
         self.state: list[str | None] = [None] * n_cases
 
@@ -134,7 +154,7 @@ class Judge:
         self.state[i] = status
         self.emit("case", i, status, message, he)
 
-    def case_hook(self, i: int, test, msg) -> None:
+    def case_hook(self, i: int, test: Callable[[], object], msg: Callable[[], object] | None) -> None:
         try:
             ok = test()
             ok = bool(ok)
@@ -151,7 +171,7 @@ class Judge:
             text = f"<message raised {type(exc).__name__}>"
         self.record(i, FAIL, f"AssertionError: {text}" if text else "AssertionError", text)
 
-    def run_call(self, fn, line: int) -> bool:
+    def run_call(self, fn: Callable[[], object], line: int) -> bool:
         """Run check(...) or a module body; an escaping exception aborts the rest."""
         try:
             fn()
@@ -163,7 +183,15 @@ class Judge:
             return False
 
 
-def run(plan, tests_code, prompt_code, entry_point: str, req_fd: int, resp_fd: int, emit) -> None:
+def run(
+    plan: Plan,
+    tests_code: CodeType,
+    prompt_code: CodeType | None,
+    entry_point: str,
+    req_fd: int,
+    resp_fd: int,
+    emit: Emit,
+) -> None:
     judge = Judge(emit, len(plan.cases))
     hello = _read_hello(resp_fd)
     if hello is not None:
@@ -196,7 +224,7 @@ def run(plan, tests_code, prompt_code, entry_point: str, req_fd: int, resp_fd: i
     judge.emit("done")
 
 
-def _run_function(judge: Judge, case, ns) -> None:
+def _run_function(judge: Judge, case: Case, ns: dict[str, Any]) -> None:
     try:
         ns[case.name]()
     except AssertionError as exc:
@@ -214,7 +242,7 @@ def _run_function(judge: Judge, case, ns) -> None:
         judge.record(case.index, PASS)
 
 
-def _read_hello(resp_fd: int):
+def _read_hello(resp_fd: int) -> tuple[str, str, str] | None:
     """None when the candidate loaded; else (status, message, he) describing why not."""
     try:
         hello = codec.read_frame(resp_fd, codec.REPLY_LIMITS)
@@ -230,7 +258,7 @@ def _read_hello(resp_fd: int):
         return ERROR, "candidate sent an unusable frame", "candidate sent an unusable frame"
 
 
-def _compile_prompt(prompt: str):
+def _compile_prompt(prompt: str) -> CodeType | None:
     """The prompt's helpers and imports, for the tests. A prompt that stops where the body
     should start (no docstring) gets a `pass`; one that cannot compile gives no helpers."""
     for suffix in ("", "    pass\n", "\n    pass\n", "  pass\n", "\tpass\n"):
@@ -246,10 +274,12 @@ class Server:
     candidate code, so nothing of one run can reach the next through it). It keeps the
     compiled tests and prompts, which makes repeated samples of a problem cheap."""
 
-    def __init__(self, sock):
-        self.sock, self.plans, self.prompts = sock, {}, {}
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.plans: dict[str, tuple[Plan, CodeType] | str] = {}  # tests -> compiled, or why they do not compile
+        self.prompts: dict[str, CodeType | None] = {}
 
-    def _compiled(self, tests: str, prompt: str):
+    def _compiled(self, tests: str, prompt: str) -> tuple[tuple[Plan, CodeType] | str, CodeType | None]:
         if tests not in self.plans:
             if len(self.plans) > 256:
                 self.plans.clear()
@@ -257,7 +287,7 @@ class Server:
                 p = plan(tests)
                 self.plans[tests] = (p, compile(p.tree, TESTS_FILENAME, "exec"))
             except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-                self.plans[tests] = (None, f"the tests do not compile: {exc}")
+                self.plans[tests] = f"the tests do not compile: {exc}"
         if prompt not in self.prompts:
             if len(self.prompts) > 256:
                 self.prompts.clear()
@@ -276,12 +306,13 @@ class Server:
                 for fd in fds:
                     os.close(fd)
 
-    def _one(self, job: dict, req_fd: int, resp_fd: int) -> None:
+    def _one(self, job: JudgeJob, req_fd: int, resp_fd: int) -> None:
         # Events are batched: one message per run in the common case, one per
         # FLUSH_S on long runs, so that a judge killed mid-run still leaves its results.
-        batch, last = [], [time.monotonic()]
+        batch: list[list[object]] = []
+        last = [time.monotonic()]
 
-        def emit(*event):
+        def emit(*event: object) -> None:
             batch.append(list(event))
             now = time.monotonic()
             if event[0] in ("done", "bad_tests") or now - last[0] > FLUSH_S:
@@ -289,10 +320,11 @@ class Server:
                 batch.clear()
                 last[0] = now
 
-        (the_plan, code), prompt_code = self._compiled(job["tests"], job["prompt"])
-        if the_plan is None:
-            emit("bad_tests", code)
+        compiled, prompt_code = self._compiled(job["tests"], job["prompt"])
+        if isinstance(compiled, str):
+            emit("bad_tests", compiled)
             return
+        the_plan, code = compiled
         emit("plan", [[c.index, c.name, c.line] for c in the_plan.cases])
         try:
             run(the_plan, code, prompt_code, job["entry_point"], req_fd, resp_fd, emit)

@@ -23,7 +23,7 @@ from sandbox.layers import SandboxUnavailable
 
 class SandboxedKernel:
     def __init__(self) -> None:
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.directory: str | None = None
 
     def start(self) -> str:

@@ -9,12 +9,28 @@ import platform
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
+from typing import TypedDict
 
 from sandbox import allowlist, landlock, seccomp_filter
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TMPFS_BYTES = 256 << 20
 UNSAFE_SETTING = "unsafe_allow_unisolated"
+
+
+# The layers a worker runs candidates under: each one's name -> on or off, except "landlock",
+# the Landlock ABI version in use (0: none).
+Layers = dict[str, bool | int]
+
+
+class HostSupport(TypedDict):
+    """What detect() found this host offers."""
+
+    namespaces: bool  # bubblewrap with user namespaces
+    landlock: int  # the ABI version, 0 without Landlock
+    seccomp: bool
+    rlimits: bool
 
 
 class SandboxUnavailable(RuntimeError):
@@ -111,7 +127,7 @@ def _bwrap_works(bwrap: str) -> bool:
     return done.returncode == 0
 
 
-def detect() -> dict:
+def detect() -> HostSupport:
     """What this host supports (the worker reports what it then really applied)."""
     if platform.system() != "Linux":
         return {"namespaces": False, "landlock": 0, "seccomp": False, "rlimits": False}
@@ -124,7 +140,7 @@ def detect() -> dict:
     }
 
 
-def explain(found: dict) -> str:
+def explain(found: Mapping[str, object]) -> str:
     system = platform.system()
     if system == "Darwin":
         return (
@@ -164,7 +180,7 @@ LAYER_HELP = {
 }
 
 
-def plain_report(layers: dict) -> str:
+def plain_report(layers: Mapping[str, object]) -> str:
     """Which protections generated code runs under, and what to install for a missing one."""
     if layers.get("unsafe"):
         return "Generated code runs WITHOUT isolation (you chose this setting): it can harm this computer."

@@ -9,9 +9,14 @@ import fcntl  # here, not in install_fds: a module imported after the fork costs
 import math
 import os
 import resource
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sandbox import landlock, seccomp_filter
 from sandbox.libc import libc
+
+if TYPE_CHECKING:  # not at run time: the worker imports little before it forks
+    from sandbox.layers import Layers
 
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4
 
@@ -39,10 +44,10 @@ class Guard:
     allowed packages); job_rule_path: the folder beneath which the candidate may make, write
     and remove files (jobfs.JobDir.write_rule_path), built into the ruleset once."""
 
-    def __init__(self, landlock_abi: int, bpf: bytes | None, read_rules: list, job_rule_path: str):
+    def __init__(self, landlock_abi: int, bpf: bytes | None, read_rules: Sequence[Sequence[str]], job_rule_path: str):
         self.abi = landlock_abi
         self.seccomp = seccomp_filter.Loadable(bpf) if bpf is not None else None
-        self.rulesets = {}
+        self.rulesets: dict[bool, int] = {}  # writable -> Landlock ruleset fd
         self._cap_header = _CapHeader(_CAP_VERSION_3, 0)
         self._no_caps = (_CapData * 2)()
         if landlock_abi:
@@ -67,7 +72,7 @@ class Guard:
                 os.close(fd)
 
     @property
-    def layers(self) -> dict:
+    def layers(self) -> Layers:
         return {"landlock": self.abi, "seccomp": self.seccomp is not None, "rlimits": True}
 
     def apply(

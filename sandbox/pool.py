@@ -21,16 +21,20 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures._base import CANCELLED_AND_NOTIFIED, RUNNING
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from sandbox import allowlist, codec, seccomp_filter
 from sandbox import layers as layers_mod
 from sandbox.layers import SandboxUnavailable
 from sandbox.program import Program
-from sandbox.results import CRASH, ERROR, TIMEOUT, RunResult
+from sandbox.results import RunResult
+from sandbox.status import CRASH, ERROR, TIMEOUT
+
+if TYPE_CHECKING:
+    from sandbox.worker import RunRequest, WorkerConfig
 
 DEPTH = 2  # runs in flight per worker
 WORKER_GRACE_S = 10.0  # beyond the run's own timeout, before a silent worker counts as hung
@@ -38,10 +42,10 @@ START_TIMEOUT_S = 60.0
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from sandbox.worker import main; main()"
 
 
-class RunFuture(Future):
+class RunFuture(Future[RunResult]):
     """A Future whose cancel() also stops a run in progress (the candidate is killed)."""
 
-    _abort = None
+    _abort: Callable[[], None] | None = None
 
     def cancel(self) -> bool:
         if super().cancel():
@@ -66,15 +70,24 @@ def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
     return stream
 
 
+class _Queued(NamedTuple):
+    """A submitted run, as it waits in the pool's queue and then in a worker."""
+
+    future: RunFuture
+    program: Program
+    timeout_s: float
+    memory_mb: int
+
+
 class _Slot:
     """One worker process and the thread that feeds it."""
 
     def __init__(self, pool: SandboxPool, index: int):
         self.pool, self.index = pool, index
         self.proc: subprocess.Popen[bytes] | None = None
-        self.layers: dict | None = None
+        self.layers: layers_mod.Layers | None = None
         self.error: BaseException | None = None
-        self.inflight: dict[int, tuple] = {}  # run id -> (future, program, timeout_s, memory_mb), in send order
+        self.inflight: dict[int, _Queued] = {}  # run id -> run, in send order
         self.ready = threading.Event()
         self._write_lock = threading.Lock()
         self._job_root: str | None = None
@@ -84,26 +97,28 @@ class _Slot:
     # -- worker process --
     def _spawn(self) -> None:
         pool = self.pool
-        config = {
+        ppid: int | None = None
+        env: dict[str, str] | None = None
+        if pool._found["namespaces"]:
+            job_root = "/tmp/jobs"  # in the jail's own /tmp
+            bwrap = shutil.which("bwrap")
+            if bwrap is None:  # detect() found it, but PATH may have changed since
+                raise SandboxUnavailable("bwrap is no longer on PATH; the sandbox worker cannot start")
+            prefix = layers_mod.bwrap_argv(bwrap, pool._binds) + ["--"]
+        else:
+            self._job_root = job_root = tempfile.mkdtemp(prefix="codesynth-sbx-")
+            ppid = os.getpid()
+            prefix, env = [], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        config: WorkerConfig = {
             "landlock": pool._found["landlock"],
             "bpf": pool._bpf(pool.memory_mb),
             "memory_mb": pool.memory_mb,
             "read_rules": pool._read_rules,
             "site_paths": pool._site_paths,
-            "ppid": None,
+            "ppid": ppid,
             "cpu": pool._cpus[self.index] if pool._cpus else None,
+            "job_root": job_root,
         }
-        if pool._found["namespaces"]:
-            config["job_root"] = "/tmp/jobs"  # in the jail's own /tmp
-            bwrap = shutil.which("bwrap")
-            if bwrap is None:  # detect() found it, but PATH may have changed since
-                raise SandboxUnavailable("bwrap is no longer on PATH; the sandbox worker cannot start")
-            prefix = layers_mod.bwrap_argv(bwrap, pool._binds) + ["--"]
-            env = None
-        else:
-            self._job_root = tempfile.mkdtemp(prefix="codesynth-sbx-")
-            config["job_root"], config["ppid"] = self._job_root, os.getpid()
-            prefix, env = [], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
         argv = prefix + [
             layers_mod.interpreter(),
             "-I",
@@ -156,7 +171,7 @@ class _Slot:
             shutil.rmtree(self._job_root, ignore_errors=True)
             self._job_root = None
 
-    def _send(self, obj) -> None:
+    def _send(self, obj: RunRequest | dict[str, object]) -> None:
         """Best effort: a worker that cannot be written to is found gone by _collect_one, which
         reports its runs and starts another, so that a cancel never fails on a dying worker."""
         with self._write_lock:
@@ -168,7 +183,7 @@ class _Slot:
             except (OSError, ValueError):  # its pipe broken by its death, or closed by _kill
                 pass
 
-    def _read(self, timeout: float):
+    def _read(self, timeout: float) -> Any:  # a decoded frame (codec.read_frame)
         proc = self.proc
         if proc is None:  # killed meanwhile by close(): _collect_one reports the worker gone
             raise EOFError
@@ -208,29 +223,27 @@ class _Slot:
             self._collect_one()
         self._kill(grace_s=2.0)
 
-    def _start(self, run_id: int, item) -> None:
+    def _start(self, run_id: int, item: _Queued) -> None:
         fut, program, timeout_s, memory_mb = item
         self.inflight[run_id] = item
         fut._abort = lambda: self._send({"op": "abort", "id": run_id})
         try:
             if self.proc is None:
                 self._spawn()
-            own_filter = {"bpf": self.pool._bpf(memory_mb)} if memory_mb != self.pool.memory_mb else {}
-            self._send(
-                {
-                    "op": "run",
-                    "id": run_id,
-                    "timeout_s": timeout_s,
-                    "memory_mb": memory_mb,
-                    **own_filter,
-                    "program": {
-                        "prompt": program.prompt,
-                        "completion": program.completion,
-                        "tests": program.tests,
-                        "entry_point": program.entry_point,
-                    },
-                }
-            )
+            request: RunRequest = {
+                "op": "run",
+                "id": run_id,
+                "timeout_s": timeout_s,
+                "memory_mb": memory_mb,
+                "bpf": self.pool._bpf(memory_mb) if memory_mb != self.pool.memory_mb else None,
+                "program": {
+                    "prompt": program.prompt,
+                    "completion": program.completion,
+                    "tests": program.tests,
+                    "entry_point": program.entry_point,
+                },
+            }
+            self._send(request)
         except (OSError, SandboxUnavailable):
             pass  # the worker did not start: _collect_one finds it gone and reports it
 
@@ -282,21 +295,21 @@ class _Slot:
             self._start(run_id, item)
 
 
-def submit_or_refuse(pool, program: Program, timeout_s: float = 3.0) -> Future:
+def submit_or_refuse(pool: SandboxPool, program: Program, timeout_s: float = 3.0) -> Future[RunResult]:
     """`pool.submit`, except that a program the pool refuses (over the size limit, an entry point
     that is not a name) comes back as a finished run with status error and the reason: one such
     sample then fails alone, and a batch of them keeps its other results."""
     try:
         return pool.submit(program, timeout_s=timeout_s)
     except ValueError as exc:
-        refused: Future = Future()
+        refused: Future[RunResult] = Future()
         refused.set_result(RunResult(ERROR, human_eval_result=f"failed: not run: {exc}"))
         return refused
 
 
 def as_finished(
-    runs: Iterable[Future], cancel: threading.Event | None = None, poll_s: float = 0.1
-) -> Iterator[list[Future]]:
+    runs: Iterable[Future[RunResult]], cancel: threading.Event | None = None, poll_s: float = 0.1
+) -> Iterator[list[Future[RunResult]]]:
     """Yields the runs in batches as they finish. A run may last up to its timeout, so the waits are
     slices of `poll_s` in which a set `cancel` is seen: the runs not finished then are cancelled
     and the iteration ends."""
@@ -354,7 +367,7 @@ class SandboxPool:
         self._read_rules, self._site_paths = allowlist.candidate_rules(allowed)
         self._binds = layers_mod.worker_binds(allowed)
         self._filters: dict[int, str | None] = {}
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()  # None: a slot's signal to stop
         self._ids = itertools.count(1)
         self._closed = False
         n = workers or len(os.sched_getaffinity(0))  # one per core this process may use
@@ -392,10 +405,10 @@ class SandboxPool:
         if memory_mb is not None and memory_mb <= 0:
             raise ValueError("memory_mb must be a positive number of MiB")
         fut = RunFuture()
-        self._queue.put((fut, program, float(timeout_s), int(memory_mb or self.memory_mb)))
+        self._queue.put(_Queued(fut, program, float(timeout_s), int(memory_mb or self.memory_mb)))
         return fut
 
-    def map(self, programs, timeout_s: float = 3.0) -> list[RunResult]:
+    def map(self, programs: Iterable[Program], timeout_s: float = 3.0) -> list[RunResult]:
         futures = [self.submit(p, timeout_s) for p in programs]
         return [f.result() for f in futures]
 
@@ -423,10 +436,10 @@ class SandboxPool:
     def __enter__(self) -> SandboxPool:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:  # noqa: BLE001 - nothing can be reported from a finalizer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_PROGRAM_BYTES = 4 << 20
@@ -15,7 +16,7 @@ class Program:
     entry_point: str
 
     @classmethod
-    def from_problem(cls, problem: dict, completion: str) -> Program:
+    def from_problem(cls, problem: Mapping[str, str], completion: str) -> Program:
         return cls(problem["prompt"], completion, problem["test"], problem["entry_point"])
 
     def validate(self) -> None:

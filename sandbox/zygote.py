@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import marshal
 import os
+import resource
 import select
 import signal
 import socket
 import struct
 from array import array
+from types import CodeType
+from typing import TypedDict
 
 from sandbox import candidate, channel
 from sandbox.lockdown import Guard
@@ -24,6 +27,17 @@ from sandbox.lockdown import Guard
 SPARE = struct.Struct("<i")  # zygote -> worker: a spare's pid; its handoff socket rides along
 FATE = struct.Struct("<iiqq")  # zygote -> worker: pid, wait status, peak RSS in KiB, CPU time in ms
 KILL = struct.Struct("<i")  # worker -> zygote: kill this candidate's process group
+
+
+class CandidateJob(TypedDict):
+    """One run, as the worker hands it to the waiting candidate (marshalled, with its four pipes)."""
+
+    program: CodeType | str  # compiled by the worker, or the source when the candidate must compile it
+    entry_point: str
+    job_dir: str
+    cpu_s: float
+    memory_mb: int
+    bpf: bytes | None  # this run's own seccomp program, when its memory limit is not the worker's
 
 
 def kill_group(pid: int) -> None:
@@ -54,7 +68,7 @@ def zygote_loop(sock: socket.socket, guard: Guard) -> None:
         sock.send(FATE.pack(pid, status, rusage.ru_maxrss, cpu_ms))
 
 
-def _prefork(sock: socket.socket, guard: Guard):
+def _prefork(sock: socket.socket, guard: Guard) -> tuple[int, socket.socket]:
     ours, theirs = socket.socketpair()
     pid = os.fork()
     if pid == 0:
@@ -75,7 +89,7 @@ def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
         data, fds = channel.recv_bytes(handoff)
         if data is None:
             os._exit(0)
-        job = marshal.loads(data)  # from the worker, which this process trusts until the job runs
+        job: CandidateJob = marshal.loads(data)  # from the worker, which this process trusts until the job runs
         handoff.detach()  # closed with every other stray fd by seal()
         req_r, resp_w, out_w, err_w = fds
         req, resp = guard.seal(
@@ -93,7 +107,7 @@ def _candidate_child(handoff: socket.socket, guard: Guard) -> None:
     candidate.main_in_child(job["program"], job["entry_point"], req, resp)
 
 
-def _wait(pid: int, sock: socket.socket):
+def _wait(pid: int, sock: socket.socket) -> tuple[int, resource.struct_rusage]:
     """Reap the candidate; kill its group first when the worker asks (or is gone)."""
     pidfd = os.pidfd_open(pid)
     try:
