@@ -2,7 +2,7 @@
 
 What it measures: the wall time of the DEMO sweep (core.sweep.DEMO: 5 temperatures x 10 samples,
 96 new tokens) on the first lab example (resources/examples/lab.json), with the default model on
-the CPU, through the job the app runs in its engine process (desktop_app/jobs/sweep_job.py):
+the CPU, through the job the app runs in its engine process (core/host/jobs/sweep_job.py):
 sampling, tests in one sandbox worker, and the four figures drawn as PNGs. The other sampling
 settings are SamplingParams' defaults, which are the Parameters dock's. Loading the model is not
 counted; starting the sandbox worker is, as the app's first sweep starts it. The goal: under
@@ -25,7 +25,7 @@ from core.engine import Engine
 from core.example_library import load_library
 from core.host.jobs import sweep_job
 from core.params import SamplingParams
-from core.sweep import DEMO
+from core.sweep import DEMO, Sweep
 from sandbox import SandboxPool
 
 QUICK = {"temperatures": (0.2, 1.0), "n": 3, "max_new_tokens": 32}
@@ -52,7 +52,9 @@ def main() -> None:
 
     started = time.perf_counter()
     reported: set[tuple[float, str]] = set()
-    for snapshot in sweep_job.run(
+    sweep = Sweep(tuple(settings["temperatures"]), settings["n"])
+    figures: dict[str, bytes] = {}
+    for update in sweep_job.run(
         engine,
         pool,
         threading.Event(),
@@ -63,24 +65,27 @@ def main() -> None:
         n=settings["n"],
         params=params,
     ):
-        for row in snapshot["table"]:
+        for sample in update.samples:  # as the lab's tab does: each update holds only what changed
+            sweep.record(sample)
+        figures.update(update.figures)
+        for row in sweep.table():
             for what in ("sampled", "tested"):
-                if row[what] == settings["n"] and (row["temperature"], what) not in reported:
-                    reported.add((row["temperature"], what))
+                if getattr(row, what) == settings["n"] and (row.temperature, what) not in reported:
+                    reported.add((row.temperature, what))
                     print(
-                        f"  {time.perf_counter() - started:6.1f} s  T={row['temperature']:g}: {settings['n']} {what}",
+                        f"  {time.perf_counter() - started:6.1f} s  T={row.temperature:g}: {settings['n']} {what}",
                         flush=True,
                     )
     wall = time.perf_counter() - started
     pools[0].close()
     n = settings["n"]
-    for row in snapshot["table"]:
+    for row in sweep.table():
         print(
-            f"T={row['temperature']:g}: {row['passed']}/{row['tested']} passed, "
-            f"pass@1={100 * row['pass_at_k']['pass@1']:.0f}%, pass@{n}={100 * row['pass_at_k'][f'pass@{n}']:.0f}%, "
-            f"{row['distinct']} distinct programs"
+            f"T={row.temperature:g}: {row.passed}/{row.tested} passed, "
+            f"pass@1={100 * (row.pass_at_1 or 0):.0f}%, pass@{n}={100 * (row.pass_at_n or 0):.0f}%, "
+            f"{row.distinct} distinct programs"
         )
-    print(f"figures: {', '.join(f'{name} {len(png) // 1024} KiB' for name, png in snapshot['plots'].items())}")
+    print(f"figures: {', '.join(f'{name} {len(png) // 1024} KiB' for name, png in figures.items())}")
     print(f"demo_wall_s={wall:.1f}")
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from core.compare import PARAMS, RunRecord, Sample
 from core.entry_point import entry_point
 from core.evaluate import CONFIG, RESULTS, SAMPLES, EvalConfig, sample_key
-from core.jsonl import iter_jsonl
+from core.jsonl import JsonObject, iter_jsonl
 from core.session_store import SessionRow, SessionStore
+from core.sweep import Sweep
 from core.user_error import UserError
 
 KINDS = {"workbench": "Workbench run", "sweep": "Sampling lab sweep"}
@@ -35,7 +36,7 @@ class NoRunChosen(UserError):
         self.listing = listing
 
 
-def _rows(path: Path) -> list[dict]:
+def _rows(path: Path) -> list[JsonObject]:
     # A run being written (or killed mid-line) ends in a torn line: it is skipped, never cut off.
     return list(iter_jsonl(str(path), on_error=lambda _error: None)) if path.exists() else []
 
@@ -142,29 +143,28 @@ def _workbench(store: SessionStore, row: SessionRow, temperature: float | None, 
     )
 
 
-def _number(value) -> str:
+def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
 def _sweep(store: SessionStore, row: SessionRow, temperature: float | None, where: str) -> list[RunRecord]:
     document = store.document(row.id, "sweep") or {}
-    snapshot = document.get("snapshot")
-    if not snapshot or not snapshot["samples"]:
+    sweep = None if document.get("sweep") is None else Sweep.from_json(document["sweep"])
+    if sweep is None or not sweep.samples:
         raise UserError(f"The sweep {where} has no samples to compare.")
     prompt = document.get("prompt", "")
     task = _problem(row, prompt)[0]
     records = []
-    for t in _pick([float(t) for t in snapshot["temperatures"]], temperature, where):
+    for t in _pick(list(sweep.temperatures), temperature, where):
         # The lab keeps the sweep's own settings; the Parameters dock's others were not saved with it.
         params = {name: None for name in PARAMS} | {
-            "n": snapshot["n"],
+            "n": sweep.n,
             "temperature": t,
             "max_new_tokens": document.get("max_new_tokens") or None,
         }
         samples = tuple(
-            Sample(task, s["index"], s["completion"], s["mean_logprob"], s["passed"])
-            for s in sorted(snapshot["samples"], key=lambda s: s["index"])
-            if s["temperature"] == t
+            Sample(task, s.index, s.completion, s.mean_logprob, s.passed)
+            for s in sorted(sweep.at(t), key=lambda s: s.index)
         )
         records.append(
             RunRecord(

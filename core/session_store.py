@@ -1,8 +1,9 @@
 """Sessions that never lose work: everything the user typed or generated, saved to SQLite (WAL)
 as it arrives, so a kill -9 mid-run loses at most the candidate being decoded.
 
-Schema changes are numbered migrations applied in order (PRAGMA user_version). A database that
-cannot be read is moved aside with a message; it never stops the app from starting.
+Schema changes are numbered migrations applied in order (PRAGMA user_version); the documents of
+the other tabs carry their own versions (core.session_documents). A database that cannot be read
+is moved aside with a message; it never stops the app from starting.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.candidate import Candidate
+from core.session_documents import current_version, upgraded
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sessions and their candidates
@@ -55,7 +57,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sessions_by_update ON sessions(updated DESC);
     """,
+    # 3: each document carries the version of its kind's shape (core.session_documents); those
+    # written before are version 1
+    """
+    ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    """,
 )
+# The oldest schema `codesynth compare` reads without migrating (it opens files read-only).
+OLDEST_READABLE = 2
 SCHEMA_VERSION = len(MIGRATIONS)
 RUNNING = "running"
 
@@ -81,8 +90,10 @@ class SessionStore:
         version raises sqlite3.DatabaseError."""
         self.path = Path(path)
         self.notice: str | None = None  # set when a corrupt database was moved aside
+        self.schema_version = SCHEMA_VERSION
         if read_only:
             self.db = _open_read_only(self.path)
+            self.schema_version = self.db.execute("PRAGMA user_version").fetchone()[0]
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -202,32 +213,52 @@ class SessionStore:
         rows = self.db.execute("SELECT idx, passed, data FROM results WHERE session_id=?", (session_id,))
         return {idx: {**json.loads(data), "passed": bool(passed)} for idx, passed, data in rows}
 
-    def put_document(self, session_id: int, kind: str, data) -> None:
-        """Examples tables, docstrings, sweeps: one JSON document per kind and session."""
-        self.db.execute("INSERT OR REPLACE INTO documents VALUES (?,?,?)", (session_id, kind, json.dumps(data)))
+    def put_document(self, session_id: int, kind: str, data, version: int | None = None) -> None:
+        """Examples tables, docstrings, sweeps: one JSON document per kind and session, in the shape
+        of its kind's current version (or of `version`: an imported one, kept as it came)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO documents (session_id, kind, data, version) VALUES (?,?,?,?)",
+            (session_id, kind, json.dumps(data), current_version(kind) if version is None else version),
+        )
         self.db.execute("UPDATE sessions SET updated=? WHERE id=?", (time.time(), session_id))
 
     def document(self, session_id: int, kind: str):
-        row = self.db.execute("SELECT data FROM documents WHERE session_id=? AND kind=?", (session_id, kind)).fetchone()
-        return None if row is None else json.loads(row[0])
+        """The document in its kind's current shape, or None; a document saved by a newer app raises
+        core.session_documents.UnreadableDocument."""
+        row = self._documents(session_id, "AND kind=?", (kind,)).fetchone()
+        return None if row is None else upgraded(kind, row[2], json.loads(row[1]))
+
+    def _documents(self, session_id: int, where: str = "", args: tuple = ()) -> sqlite3.Cursor:
+        """(kind, data, version) rows; a read-only file of schema 2 has no versions: all are 1."""
+        version = "version" if self.schema_version >= 3 else "1"
+        return self.db.execute(
+            f"SELECT kind, data, {version} FROM documents WHERE session_id=? {where}", (session_id, *args)
+        )
 
     # -- export and import --------------------------------------------------------------------
 
     def export_json(self, session_id: int) -> dict:
         s = self.get(session_id)
-        docs = self.db.execute("SELECT kind, data FROM documents WHERE session_id=?", (session_id,))
+        docs = self._documents(session_id).fetchall()
         return {
             "format": "codesynth-session",
             "version": SCHEMA_VERSION,
             "session": {k: v for k, v in s.__dict__.items() if k != "id"},
             "candidates": [c.to_json() for c in self.candidates(session_id)],
             "results": {str(k): v for k, v in self.results(session_id).items()},
-            "documents": {kind: json.loads(data) for kind, data in docs},
+            "documents": {kind: json.loads(data) for kind, data, _ in docs},
+            "document_versions": {kind: version for kind, _, version in docs},
         }
 
     def import_json(self, data: dict) -> int:
         if data.get("format") != "codesynth-session":
             raise ValueError("not a CodeSynth session export")
+        if not isinstance(data.get("version"), int) or data["version"] > SCHEMA_VERSION:
+            raise ValueError(
+                f"it was exported by a newer version of CodeSynth Studio (format {data.get('version')}, "
+                f"this one reads up to {SCHEMA_VERSION}): update the app to import it"
+            )
+        versions = data.get("document_versions", {})  # exports before format 3 hold version-1 documents
         s = data["session"]
         with self.db:
             self.db.execute("BEGIN")
@@ -245,7 +276,7 @@ class SessionStore:
             for idx, res in data["results"].items():
                 self.add_result(sid, int(idx), res["passed"], res)
             for kind, doc in data["documents"].items():
-                self.put_document(sid, kind, doc)
+                self.put_document(sid, kind, doc, versions.get(kind, 1))
         return sid
 
     def export_samples(self, session_id: int, task_id: str) -> builtins.list[dict]:
@@ -267,9 +298,9 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not {"sessions", "candidates"} <= tables:
             raise sqlite3.DatabaseError("it holds no sessions")
-        if version != SCHEMA_VERSION:
+        if not OLDEST_READABLE <= version <= SCHEMA_VERSION:
             raise sqlite3.DatabaseError(
-                f"its schema version is {version} and this version reads {SCHEMA_VERSION} "
+                f"its schema version is {version} and this version reads {OLDEST_READABLE} to {SCHEMA_VERSION} "
                 "(the app brings an older file up to date when it opens it)"
             )
     except sqlite3.DatabaseError:

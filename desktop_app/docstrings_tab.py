@@ -23,7 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from core.docstrings import docstring_edit, functions_in
-from core.host.jobs.docstrings_job import COPIES_CODE, NO_INPUTS, OFF, PENDING, SCORED, STOPPED
+from core.host.snapshots import (
+    COPIES_CODE,
+    NO_INPUTS,
+    OFF,
+    PENDING,
+    SCORED,
+    STOPPED,
+    DocstringRow,
+    DocstringsSnapshot,
+)
 from core.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor, replace_all
@@ -64,24 +73,24 @@ class SortItem(QTableWidgetItem):
         return self.data(SORT_ROLE) < other.data(SORT_ROLE)
 
 
-def _cells(rank: int, row: dict, running: bool) -> list[tuple[str, object]]:
+def _cells(rank: int, row: DocstringRow, running: bool) -> list[tuple[str, object]]:
     """(text, sort value) of each column of a docstring's row."""
-    mean = row["mean_logprob"]
-    score = row["score"] if row["status"] == SCORED else -1.0  # unscored sorts below 0%
+    mean = row.mean_logprob
+    score = row.score if row.status == SCORED and row.score is not None else -1.0  # unscored sorts below 0%
     return [
         (str(rank), rank),
         ("—" if mean is None else f"{mean:.3f}", float("-inf") if mean is None else mean),
         (score_text(row, running), score),
-        ("yes" if row["copies_code"] else "", int(row["copies_code"])),
-        (row["text"].split("\n", 1)[0], row["text"]),
+        ("yes" if row.copies_code else "", int(row.copies_code)),
+        (row.text.split("\n", 1)[0], row.text),
     ]
 
 
-def score_text(row: dict, running: bool) -> str:
-    if row["status"] == SCORED:
-        return f"{row['score']:.0%}"
+def score_text(row: DocstringRow, running: bool) -> str:
+    if row.status == SCORED:
+        return f"{row.score:.0%}"
     # A pending score of a job that has ended (failed, or the app was killed) will not come.
-    return SCORE_TEXT[STOPPED if row["status"] == PENDING and not running else row["status"]]
+    return SCORE_TEXT[STOPPED if row.status == PENDING and not running else row.status]
 
 
 class DocstringsTab(JobTab):
@@ -90,7 +99,7 @@ class DocstringsTab(JobTab):
 
     def __init__(self, jobs, params, parent=None) -> None:
         super().__init__(jobs, params, parent)
-        self.snapshot: dict | None = None
+        self.snapshot: DocstringsSnapshot | None = None
         self._make_widgets()
         # Parse after a pause in typing rather than on every key.
         self._debounce = QTimer(self, singleShot=True, interval=300, timeout=self.refresh_functions)  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
@@ -271,24 +280,24 @@ class DocstringsTab(JobTab):
         ):
             self.show_snapshot(shown)
 
-    def show_snapshot(self, snapshot: dict | None) -> None:
+    def show_snapshot(self, snapshot: DocstringsSnapshot | None) -> None:
         self.snapshot = snapshot
-        rows = snapshot["docstrings"] if snapshot else []
+        rows = snapshot.docstrings if snapshot else ()
         selected = self._docstring_at(self.table.currentRow())
         self.table.setSortingEnabled(False)  # rows stay where they are put while they are filled
         self.table.setRowCount(len(rows))
-        samples = snapshot["samples"] if snapshot else 0
+        samples = snapshot.samples if snapshot else 0
         for r, row in enumerate(rows):
             for c, (text, key) in enumerate(_cells(r + 1, row, self.running)):
                 item = SortItem(text)
                 item.setData(SORT_ROLE, key)
                 item.setData(Qt.ItemDataRole.UserRole, r)  # the docstring's place in the snapshot
-                if c in (BACK, COPIES) and (row["copies_code"] or row["status"] == SCORED):
-                    good = row["status"] == SCORED and row["score"] >= 0.5
+                if c in (BACK, COPIES) and (row.copies_code or row.status == SCORED):
+                    good = row.status == SCORED and (row.score or 0) >= 0.5
                     item.setForeground(QColor(theme.PASS if good else theme.FAIL))
-                if c == BACK and row["status"] == SCORED:
+                if c == BACK and row.status == SCORED:
                     item.setToolTip(
-                        f"{round(row['score'] * samples)} of {samples} programs written from this "
+                        f"{round((row.score or 0) * samples)} of {samples} programs written from this "
                         "docstring alone agree with your function on the example inputs."
                     )
                 self.table.setItem(r, c, item)
@@ -302,19 +311,19 @@ class DocstringsTab(JobTab):
     def _summary(self) -> str:
         if self.snapshot is None:
             return "Docstrings for the chosen function appear here, best mean log-prob first."
-        rows, name = self.snapshot["docstrings"], self.snapshot["function"]
-        if self.snapshot["state"] == "generating":
+        rows, name = self.snapshot.docstrings, self.snapshot.function
+        if self.snapshot.state == "generating":
             return f"Writing docstrings for {name}…"
-        scored = sum(r["status"] == SCORED for r in rows)
-        checked = sum(r["status"] in (SCORED, PENDING, STOPPED) for r in rows)
+        scored = sum(r.status == SCORED for r in rows)
+        checked = sum(r.status in (SCORED, PENDING, STOPPED) for r in rows)
         text = f"{len(rows)} docstrings for {name}, best mean log-prob first."
         if checked:
             text += (
-                f" Back-translation: {scored} of {checked} scored, {self.snapshot['samples']} programs each,"
-                f" on {len(self.snapshot['inputs'])} example inputs; its percentage is the share of programs "
+                f" Back-translation: {scored} of {checked} scored, {self.snapshot.samples} programs each,"
+                f" on {len(self.snapshot.inputs)} example inputs; its percentage is the share of programs "
                 "written from the docstring alone that agree with your function."
             )
-        return text + (" Stopped." if self.snapshot["state"] == "stopped" else "")
+        return text + (" Stopped." if self.snapshot.state == "stopped" else "")
 
     def job_ended(self, ok: bool) -> None:
         self.show_snapshot(self.snapshot)  # scores still pending will not come
@@ -327,20 +336,20 @@ class DocstringsTab(JobTab):
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
     def _show_docstring(self, table_row: int) -> None:
-        rows = self.snapshot["docstrings"] if self.snapshot else []
+        rows = self.snapshot.docstrings if self.snapshot else ()
         row = self._docstring_at(table_row)
-        self.docstring_view.setPlainText(rows[row]["text"] if row is not None and row < len(rows) else "")
+        self.docstring_view.setPlainText(rows[row].text if row is not None and row < len(rows) else "")
         self.insert_button.setEnabled(row is not None and row < len(rows))
 
     def insert_selected(self) -> None:
         """Gives the function the selected docstring, replacing its own, as one undoable edit."""
         row = self._docstring_at(self.table.currentRow())
-        if self.snapshot is None or row is None or row >= len(self.snapshot["docstrings"]):
+        if self.snapshot is None or row is None or row >= len(self.snapshot.docstrings):
             self._error("Select a docstring in the table first.")
             return
-        name = self.snapshot["function"]
+        name = self.snapshot.function
         try:
-            first, end, text = docstring_edit(self.code.toPlainText(), name, self.snapshot["docstrings"][row]["text"])
+            first, end, text = docstring_edit(self.code.toPlainText(), name, self.snapshot.docstrings[row].text)
         except SyntaxError as exc:
             self._error(f"The code is not valid Python (line {exc.lineno}: {exc.msg}): fix it before inserting.")
             return
@@ -364,7 +373,7 @@ class DocstringsTab(JobTab):
             "tests": self.tests.text(),
             "function": self.function_box.currentText(),
             "samples": self.samples.value(),
-            "snapshot": self.snapshot,
+            "snapshot": None if self.snapshot is None else self.snapshot.to_json(),
         }
 
     def restore(self, document: dict) -> None:
@@ -373,4 +382,5 @@ class DocstringsTab(JobTab):
         self.refresh_functions()
         self.function_box.setCurrentText(document["function"])
         self.samples.setValue(document["samples"])
-        self.show_snapshot(document["snapshot"])
+        snapshot = document["snapshot"]
+        self.show_snapshot(None if snapshot is None else DocstringsSnapshot.from_json(snapshot))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from core.entry_point import entry_point
 from core.example_library import load_library
 from core.examples import ExamplesError, Spec, answer_row, build_spec, function_name
+from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 from core.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
@@ -47,19 +48,14 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:].rstrip(".") + "."
 
 
-def _all_right(candidate: dict) -> bool:
-    verdicts = candidate["verdicts"]
-    return verdicts is not None and verdicts.count(None) == len(verdicts) and not candidate.get("degenerate")
-
-
-def _colour(candidate: dict) -> str | None:
+def _colour(candidate: ExampleCandidate) -> str | None:
     """All right is green and all wrong red, but a cut or degenerate candidate never looks like a
     normal result: grey when it is not an attempt, amber when the token limit cut it."""
-    if candidate.get("degenerate"):
+    if candidate.degenerate:
         return theme.QUEUED
-    if candidate["finish_reason"] == "length":
+    if candidate.finish_reason == "length":
         return theme.RUNNING
-    verdicts = candidate["verdicts"]
+    verdicts = candidate.verdicts
     if verdicts is None:
         return None
     right = verdicts.count(None)
@@ -74,7 +70,7 @@ class ExamplesTab(JobTab):
     def __init__(self, jobs, params, parent=None) -> None:
         super().__init__(jobs, params, parent)
         self.spec: Spec | None = None  # the table's spec, None while the table has problems
-        self.snapshot: dict | None = None  # the latest job snapshot shown
+        self.snapshot: ExamplesSnapshot | None = None  # the latest job snapshot shown
         self.hand_edited = False
         self._deriving = False
         self.library = [e for e in load_library() if e.kind == "examples"]
@@ -235,7 +231,7 @@ class ExamplesTab(JobTab):
         problem = syntax_problem(tests)
         return problem[1] if problem else None
 
-    def run(self, reuse: list[dict] | None = None) -> None:
+    def run(self, reuse: tuple[ExampleCandidate, ...] | None = None) -> None:
         """Generates and tests; with `reuse` (an earlier snapshot's candidates) tests those again
         against the table instead of generating."""
         self.derive()  # a pending rebuild, so the job gets what the table says now
@@ -268,7 +264,7 @@ class ExamplesTab(JobTab):
         """The user's answer to the question becomes a new example row, and the same candidates
         are tested against the longer table at once, which re-ranks them."""
         snapshot = self.snapshot
-        question = snapshot.get("question") if snapshot else None
+        question = snapshot.question if snapshot else None
         if snapshot is None or question is None or self.running:
             return
         if self.hand_edited:
@@ -277,33 +273,30 @@ class ExamplesTab(JobTab):
                 "would not reach the tests: press Re-derive, then answer again."
             )
             return
-        row = answer_row(question["args"], question["answers"][choice]["text"])
+        row = answer_row(question.args, question.answers[choice].text)
         self.table.set_table(self.table.header(), self.table.rows() + [row])
-        self.run(reuse=snapshot["candidates"])
+        self.run(reuse=snapshot.candidates)
 
-    def show_snapshot(self, snapshot: dict) -> None:
+    def show_snapshot(self, snapshot: ExamplesSnapshot) -> None:
         self.snapshot = snapshot
         chosen = self.selected()
         self.candidates.blockSignals(True)
         self.candidates.clear()
-        for rank, candidate in enumerate(snapshot["candidates"], start=1):
-            warnings = candidate.get("warnings") or []
+        for rank, candidate in enumerate(snapshot.candidates, start=1):
+            warnings = list(candidate.warnings)
             note = f"  ⚠ {'; '.join(warnings)}" if warnings else ""
             item = QListWidgetItem(f"{rank}. {self._verdict_text(candidate)}{note}")
             item.setForeground(QColor(_colour(candidate)) if _colour(candidate) else QBrush())
-            cluster = candidate.get("cluster")
+            cluster = candidate.cluster
             alike = (
-                [
-                    f"{cluster} candidates, itself included, give the same answers on the {snapshot['inputs']} inputs"
-                    " tried"
-                ]
-                if cluster and snapshot.get("inputs")
+                [f"{cluster} candidates, itself included, give the same answers on the {snapshot.inputs} inputs tried"]
+                if cluster and snapshot.inputs
                 else []
             )
             item.setToolTip("; ".join(warnings + alike))
             self.candidates.addItem(item)
-        indices = [c["index"] for c in snapshot["candidates"]]
-        row = indices.index(chosen["index"]) if chosen is not None and chosen["index"] in indices else 0
+        indices = [c.index for c in snapshot.candidates]
+        row = indices.index(chosen.index) if chosen is not None and chosen.index in indices else 0
         self.candidates.setCurrentRow(row if indices else -1)
         self.candidates.blockSignals(False)
         self._show_selected()
@@ -318,30 +311,29 @@ class ExamplesTab(JobTab):
             button.deleteLater()
         self.answer_buttons = []
         s = self.snapshot
-        question = s.get("question") if s else None
-        right = sum(_all_right(c) for c in s["candidates"]) if s else 0
-        if s is None or self.running or s["state"] != "done" or question is None and (not s.get("inputs") or right < 2):
+        question = s.question if s else None
+        right = sum(c.all_right for c in s.candidates) if s else 0
+        if s is None or self.running or s.state != "done" or question is None and (not s.inputs or right < 2):
             self.question_box.hide()
             return
         if question is None:
-            self.question.setText(AGREE.format(inputs=s["inputs"]))
+            self.question.setText(AGREE.format(inputs=s.inputs))
         else:
-            self.question.setText(question["sentence"] + " Your answer becomes a new example row.")
-            for choice, answer in enumerate(question["answers"]):
-                button = QPushButton(answer["text"], self.question_box)
+            self.question.setText(question.sentence + " Your answer becomes a new example row.")
+            for choice, answer in enumerate(question.answers):
+                button = QPushButton(answer.text, self.question_box)
                 button.setToolTip(
-                    f"Add the row {self._problem_name()}({question['args']}) → {answer['text']}"
-                    " and test the candidates again"
+                    f"Add the row {self._problem_name()}({question.args}) → {answer.text} and test the candidates again"
                 )
                 button.clicked.connect(lambda _checked=False, c=choice: self.answer(c))
                 self.answers.addWidget(button)
                 self.answer_buttons.append(button)
         self.question_box.show()
 
-    def _verdict_text(self, candidate: dict) -> str:
-        if candidate["explanation"] is not None:
-            return candidate["explanation"]
-        if candidate["finish_reason"] == "cancelled":
+    def _verdict_text(self, candidate: ExampleCandidate) -> str:
+        if candidate.explanation is not None:
+            return candidate.explanation
+        if candidate.finish_reason == "cancelled":
             return "stopped before it was finished; not tested"
         return "being tested…" if self.running else "not tested (stopped)"
 
@@ -349,21 +341,21 @@ class ExamplesTab(JobTab):
         s = self.snapshot
         if s is None:
             return
-        found, tested = s["candidates"], [c for c in s["candidates"] if c["verdicts"] is not None]
-        every = sum(c["verdicts"].count(None) == len(c["verdicts"]) for c in tested)
-        if self.running and s["state"] == "checking":
+        found, tested = s.candidates, [c for c in s.candidates if c.verdicts is not None]
+        every = sum(c.verdicts.count(None) == len(c.verdicts) for c in tested if c.verdicts is not None)
+        if self.running and s.state == "checking":
             text = (
-                f"{every} of {len(found)} candidates get all {s['examples']} examples right. Looking for inputs "
+                f"{every} of {len(found)} candidates get all {s.examples} examples right. Looking for inputs "
                 "on which they disagree…"
             )
         elif self.running:
-            text = f"Writing and testing: {len(found)} of {s['n']} written, {len(tested)} tested…"
+            text = f"Writing and testing: {len(found)} of {s.n} written, {len(tested)} tested…"
         else:
-            text = f"{every} of {len(found)} candidates get all {s['examples']} examples right."
-            if s["state"] != "done" and len(tested) == s["n"]:
+            text = f"{every} of {len(found)} candidates get all {s.examples} examples right."
+            if s.state != "done" and len(tested) == s.n:
                 text += " Stopped while looking for inputs on which they disagree."
-            elif s["state"] != "done":
-                text = f"Stopped after {len(found)} of {s['n']} candidates. " + text
+            elif s.state != "done":
+                text = f"Stopped after {len(found)} of {s.n} candidates. " + text
         self.status.setText(text)
 
     def job_ended(self, ok: bool) -> None:
@@ -372,20 +364,20 @@ class ExamplesTab(JobTab):
 
     # -- the chosen function -----------------------------------------------------------------------
 
-    def selected(self) -> dict | None:
+    def selected(self) -> ExampleCandidate | None:
         row = self.candidates.currentRow()
-        found = self.snapshot["candidates"] if self.snapshot else []
+        found = self.snapshot.candidates if self.snapshot else ()
         return found[row] if 0 <= row < len(found) else None
 
     def whole_function(self) -> str | None:
         candidate, snapshot = self.selected(), self.snapshot
-        return None if candidate is None or snapshot is None else snapshot["prompt"] + candidate["completion"]
+        return None if candidate is None or snapshot is None else snapshot.prompt + candidate.completion
 
     def _problem_name(self) -> str:
         """The shown job's problem name (there is one whenever a candidate is chosen)."""
         if self.snapshot is None:
             raise RuntimeError("no job snapshot is shown")
-        return self.snapshot["name"]
+        return self.snapshot.name
 
     def _show_selected(self) -> None:
         text = self.whole_function()
@@ -428,7 +420,7 @@ class ExamplesTab(JobTab):
             "prompt": self.prompt_editor.toPlainText(),
             "tests": self.tests_editor.text(),
             "hand_edited": self.hand_edited,
-            "snapshot": self.snapshot,
+            "snapshot": None if self.snapshot is None else self.snapshot.to_json(),
         }
 
     def restore(self, document: dict) -> None:
@@ -444,4 +436,4 @@ class ExamplesTab(JobTab):
         self.status.setText("Fill in the table, then press Generate.")
         self._show_question()
         if document.get("snapshot") is not None:
-            self.show_snapshot(document["snapshot"])
+            self.show_snapshot(ExamplesSnapshot.from_json(document["snapshot"]))

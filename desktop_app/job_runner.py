@@ -1,6 +1,6 @@
-"""Runs one tab's job in the engine process, routes its snapshots back to that tab, and saves the
-tab's document to the session store as each snapshot arrives, so a kill loses at most the last
-quarter second."""
+"""Runs one tab's job in the engine process, routes its updates (core.host.snapshots) back to that
+tab, and saves the tab's document to the session store as each update arrives, so a kill loses at
+most the last quarter second."""
 
 from __future__ import annotations
 
@@ -45,9 +45,9 @@ class JobRunner(QObject):
         self.store.put_document(self.session_id, owner.kind, owner.document())
         self.session_saved.emit()
 
-    def _on_update(self, snapshot: dict) -> None:
+    def _on_update(self, update: object) -> None:
         if self.owner is not None:
-            self.owner.show_snapshot(snapshot)
+            self.owner.show_snapshot(update)
             self._save(self.owner)
 
     def _on_failed(self, message: str) -> None:

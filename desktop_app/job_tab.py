@@ -29,7 +29,8 @@ class JobTab(QWidget):
         Report bad input with `self.jobs.controller.error.emit(text)`."""
         raise NotImplementedError
 
-    def show_snapshot(self, snapshot: dict) -> None:
+    def show_snapshot(self, update) -> None:
+        """One update of the job, of the type it sends (core.host.snapshots)."""
         raise NotImplementedError
 
     def job_ended(self, ok: bool) -> None:

@@ -1,11 +1,13 @@
 """The Sampling lab: a temperature sweep on one problem, with the figures of the Codex paper
 (pass@k against k, distinct programs, the log-probs of passing and failing samples, the ranking
 curves) updating live as samples arrive and are tested, for a talk or to choose a temperature.
-The sweep and the figures are drawn in the engine process (desktop_app/jobs/sweep_job.py)."""
+The sweep and its figures are drawn in the engine process (core/host/jobs/sweep_job.py), which
+sends only the samples and figures that changed; the tab keeps the samples and derives its table
+and CSV from them. A reopened session's figures, and presentation mode's larger ones, are drawn
+from the samples in a helper process (desktop_app/figure_drawer.py), never on the GUI thread."""
 
 from __future__ import annotations
 
-import base64
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,10 +32,12 @@ from PySide6.QtWidgets import (
 
 from core.entry_point import entry_point
 from core.example_library import load_library
-from core.host.jobs.sweep_job import PLOTS
+from core.host.snapshots import SweepUpdate
 from core.params import InvalidParams
 from core.source_check import prompt_problem
-from desktop_app import lab_figures, theme
+from core.sweep import Sweep, TemperatureRow
+from core.sweep_figures import PLOTS, render
+from desktop_app import theme
 from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.count_box import CountBox, with_note
 from desktop_app.figure_drawer import FigureDrawer
@@ -67,7 +71,8 @@ class LabTab(JobTab):
 
     def __init__(self, jobs, params, parent=None) -> None:
         super().__init__(jobs, params, parent)
-        self._snapshot: dict | None = None  # the latest, with PNG bytes
+        self.sweep: Sweep | None = None  # the samples so far: the table, CSV and figures derive from them
+        self._engine_pngs: dict[str, bytes] = {}  # the figures at the usual size, as the engine drew them
         self._text_scale = 1.0  # presentation mode's: above 1 the figures are drawn again here, larger
         self._drawer = FigureDrawer(self)
         self.library = [entry for entry in load_library() if entry.kind == "lab"]
@@ -105,7 +110,7 @@ class LabTab(JobTab):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setMaximumHeight(170)
         self.plots = PlotGrid(PLACEHOLDERS, self)
-        self._drawer.drawn.connect(self.plots.set_pngs)
+        self._drawer.drawn.connect(self._on_drawn)
         save_plots = QPushButton("Save plots (PNG)…", self)
         save_plots.clicked.connect(lambda: self.save_plots())
         save_csv = QPushButton("Save CSV…", self)
@@ -217,7 +222,7 @@ class LabTab(JobTab):
             self.jobs.controller.error.emit(str(exc))
             return
         name, n = entry_point(prompt), self.samples.value()
-        previous, self._snapshot = self._snapshot, None  # the new session starts with the inputs alone
+        previous, self.sweep = self.sweep, None  # the new session starts with the inputs alone
         started = self.jobs.start(
             self,
             f"Sweep of {name} at T = {self.temperatures.text()}",
@@ -230,46 +235,57 @@ class LabTab(JobTab):
             dark=theme.is_dark(),
         )
         if not started:
-            self._snapshot = previous
+            self.sweep = previous
             return
+        self.sweep, self._engine_pngs = Sweep(temperatures, n), {}
         self.plots.set_pngs({})
         self._drawer.drop()
-        self._show_table([], n)
-        self.progress.setText(f"0/{n * len(temperatures)} sampled, 0 tested")
+        self._show_sweep()
 
     # -- results -----------------------------------------------------------------------------------
 
-    def show_snapshot(self, snapshot: dict) -> None:
-        self._snapshot = snapshot
-        progress = snapshot["progress"]
-        done = ", done" if snapshot["done"] else ""
-        self.progress.setText(f"{progress['sampled']}/{progress['total']} sampled, {progress['tested']} tested{done}")
-        self._show_table(snapshot["table"], snapshot["n"])
-        if self._text_scale == 1 or not self.plots.pngs():  # else the larger ones stay until redrawn
-            self.plots.set_pngs(snapshot["plots"])
-        self._redraw()
+    def show_snapshot(self, update: SweepUpdate) -> None:
+        sweep = self.sweep
+        if sweep is None or (sweep.temperatures, sweep.n) != (update.temperatures, update.n):
+            sweep = self.sweep = Sweep(update.temperatures, update.n)
+        for sample in update.samples:
+            sweep.record(sample)
+        self._engine_pngs.update(update.figures)
+        self._show_sweep()
+        if self._text_scale == 1:
+            self.plots.set_pngs(self._engine_pngs)
+        elif update.samples:  # the larger figures are drawn again from the new samples
+            self._redraw()
+
+    def _show_sweep(self) -> None:
+        sweep = self.sweep
+        if sweep is None:
+            self.progress.setText(IDLE_TEXT)
+            self._show_table([], self.samples.value())
+            return
+        done = ", done" if sweep.done else ""
+        self.progress.setText(f"{len(sweep.samples)}/{sweep.total} sampled, {sweep.tested} tested{done}")
+        self._show_table(sweep.table(), sweep.n)
 
     def _redraw(self) -> None:
-        """In presentation mode, the figures of the latest snapshot drawn again with larger text."""
-        snapshot = self._snapshot
-        if snapshot is None or self._text_scale == 1 or not snapshot["samples"]:
+        """The figures drawn from the samples, when the engine's own cannot be shown: presentation
+        mode's larger text, or a reopened session."""
+        sweep = self.sweep
+        if sweep is None or not sweep.samples or (self._text_scale == 1 and self._engine_pngs):
             self._drawer.drop()
+            self.plots.set_pngs(self._engine_pngs)
             return
-        self._drawer.draw(
-            lab_figures.render,
-            snapshot["temperatures"],
-            snapshot["n"],
-            snapshot["samples"],
-            theme.is_dark(),
-            self._text_scale,
-        )
+        self._drawer.draw(render, sweep.temperatures, sweep.n, list(sweep.samples), theme.is_dark(), self._text_scale)
+
+    def _on_drawn(self, pngs: dict[str, bytes]) -> None:
+        if self._text_scale == 1:  # a reopened session's: they stand for the engine's
+            self._engine_pngs = dict(pngs)
+        self.plots.set_pngs(pngs)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange and text_scale(self) != self._text_scale:
             self._text_scale = text_scale(self)
-            if self._text_scale == 1 and self._snapshot is not None:
-                self.plots.set_pngs(self._snapshot["plots"])  # the engine's, as they came
             self._redraw()
 
     def shutdown(self) -> None:
@@ -277,23 +293,22 @@ class LabTab(JobTab):
 
     def job_ended(self, ok: bool) -> None:
         # A stopped sweep ends like a finished one, with samples left untested.
-        if self._snapshot is not None and not self._snapshot["done"]:
+        if self.sweep is not None and not self.sweep.done:
             self.progress.setText(f"{self.progress.text()}: {'stopped' if ok else 'failed'}")
 
-    def _show_table(self, rows: list[dict], n: int) -> None:
+    def _show_table(self, rows: list[TemperatureRow], n: int) -> None:
         self.table.setHorizontalHeaderLabels(
             ["T", "sampled", "passed / tested", "pass@1", f"pass@{n}", "distinct (passing)"]
         )
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
-            pass_at_k = row["pass_at_k"]
             cells = (
-                f"{row['temperature']:g}",
-                str(row["sampled"]),
-                f"{row['passed']} / {row['tested']}",
-                _percent(pass_at_k.get("pass@1")),
-                _percent(pass_at_k.get(f"pass@{n}")),
-                f"{row['distinct']} ({row['distinct_passing']})",
+                f"{row.temperature:g}",
+                str(row.sampled),
+                f"{row.passed} / {row.tested}",
+                _percent(row.pass_at_1),
+                _percent(row.pass_at_n),
+                f"{row.distinct} ({row.distinct_passing})",
             )
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -321,18 +336,18 @@ class LabTab(JobTab):
 
     def save_csv(self, path: str | Path | None = None) -> Path | None:
         """Writes every sample of the sweep as CSV to `path` (asked for when None)."""
-        if self._snapshot is None or not self._snapshot["samples"]:
+        if self.sweep is None or not self.sweep.samples:
             self.jobs.controller.error.emit("There are no samples to save yet: run a sweep first (Ctrl+Enter).")
             return None
         path = path or QFileDialog.getSaveFileName(self, "Save the samples as CSV", "sweep.csv", "CSV (*.csv)")[0]
         if not path:
             return None
         try:
-            Path(path).write_text(self._snapshot["csv"], encoding="utf-8")
+            Path(path).write_text(self.sweep.to_csv(), encoding="utf-8")
         except OSError as exc:
             self.jobs.controller.error.emit(f"Could not save the CSV: {exc}")
             return None
-        self.jobs.controller.info.emit(f"Saved {len(self._snapshot['samples'])} samples to {path}.")
+        self.jobs.controller.info.emit(f"Saved {len(self.sweep.samples)} samples to {path}.")
         return Path(path)
 
     def _example_id(self) -> str:
@@ -342,12 +357,8 @@ class LabTab(JobTab):
     # -- session -----------------------------------------------------------------------------------
 
     def document(self) -> dict:
-        snapshot = self._snapshot
-        if snapshot is not None:  # PNG bytes are not JSON
-            snapshot = {
-                **snapshot,
-                "plots": {name: base64.b64encode(png).decode("ascii") for name, png in snapshot["plots"].items()},
-            }
+        """The inputs and the samples (core.session_documents, version 2): no table, CSV or figure,
+        since they are derived from the samples again when the session is reopened."""
         return {
             "prompt": self.prompt_editor.toPlainText(),
             "tests": self.tests_editor.text(),
@@ -355,7 +366,7 @@ class LabTab(JobTab):
             "n": self.samples.value(),
             "max_new_tokens": self.max_new_tokens.value(),
             "example": self._example_id(),
-            "snapshot": snapshot,
+            "sweep": None if self.sweep is None else self.sweep.to_json(),
         }
 
     def restore(self, document: dict) -> None:
@@ -365,13 +376,8 @@ class LabTab(JobTab):
         self.temperatures.setText(document["temperatures"])
         self.samples.setValue(document["n"])
         self.max_new_tokens.setValue(document["max_new_tokens"])
-        snapshot = document["snapshot"]
-        if snapshot is None:
-            self._snapshot = None
-            self.progress.setText(IDLE_TEXT)
-            self._show_table([], document["n"])
-            self.plots.set_pngs({})
-            return
-        self.show_snapshot(
-            {**snapshot, "plots": {name: base64.b64decode(data) for name, data in snapshot["plots"].items()}}
-        )
+        self.sweep = None if document["sweep"] is None else Sweep.from_json(document["sweep"])
+        self._engine_pngs = {}
+        self.plots.set_pngs({})
+        self._show_sweep()
+        self._redraw()

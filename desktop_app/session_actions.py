@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 from core.entry_point import entry_point
 from core.jsonl import write_jsonl
 from core.params import SamplingParams
+from core.session_documents import UnreadableDocument
 from core.session_store import RUNNING
 from desktop_app.code_editor import replace_all
 from desktop_app.engine_client import GENERATING
@@ -41,8 +42,13 @@ class SessionActions(WindowMixin):
 
     def open_session(self, sid: int) -> None:
         row = self.store.get(sid)
+        try:
+            document = self.store.document(sid, row.kind)
+        except UnreadableDocument as exc:  # saved by a newer app: shown nowhere, kept as it is
+            self.message.error(str(exc))
+            return
         if row.kind == self.compare_tab.kind:
-            self.compare_tab.restore(sid, self.store.document(sid, row.kind) or {"runs": []})
+            self.compare_tab.restore(sid, document or {"runs": []})
             self.tabs.setCurrentWidget(self.compare_tab)
             return
         if row.kind in self.job_tabs:
@@ -50,7 +56,6 @@ class SessionActions(WindowMixin):
             if tab.running:
                 self.message.error(f"{tab.title} is running: press Stop (Esc) before reopening a past run there.")
                 return
-            document = self.store.document(sid, row.kind)
             if document is not None:
                 tab.restore(document)
             self.tabs.setCurrentWidget(tab)

@@ -175,6 +175,7 @@ def _sessions(path: Path) -> tuple[int, int, int]:
             "example": "",
             "snapshot": {"temperatures": [0.2, 1.0], "n": 2, "samples": samples},
         },
+        version=1,  # as the lab saved it before its documents kept the samples alone
     )
     other = store.create("docs", "docstrings")
     store.close()

@@ -9,6 +9,7 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 
+from core.host.snapshots import DocstringsSnapshot
 from desktop_app.docstrings_tab import DocstringsTab
 from tests.gui.conftest import run_tab_and_wait
 
@@ -62,7 +63,7 @@ def test_docstrings_are_ranked_scored_and_saved(qtbot, tiny_window, tab):
     assert means == sorted(means, reverse=True)
     # Two programs per docstring: 0, 50 or 100 % of them behave like the original on hypot(3, 4).
     assert all(re.fullmatch(r"(0|50|100)%|failure \(copies code\)", text) for text in cells(tab, 2)), cells(tab, 2)
-    assert tab.snapshot["inputs"] == ["3, 4"] and "scored" in tab.status.text()
+    assert tab.snapshot.inputs == ("3, 4",) and "scored" in tab.status.text()
     # Sorted by back-translation (best first), each row still shows and inserts its own docstring;
     # the percentage is explained on the column's header.
     assert "share of them that return what your function returns" in tab.table.horizontalHeaderItem(2).toolTip()
@@ -72,18 +73,22 @@ def test_docstrings_are_ranked_scored_and_saved(qtbot, tiny_window, tab):
     for row in range(N):
         tab.table.selectRow(row)
         rank = int(tab.table.item(row, 0).text())
-        assert tab.docstring_view.toPlainText() == tab.snapshot["docstrings"][rank - 1]["text"]
+        assert tab.docstring_view.toPlainText() == tab.snapshot.docstrings[rank - 1].text
     tab.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     assert cells(tab, 0) == ["1", "2", "3"]
     saved = tiny_window.store.document(tiny_window.jobs.session_id, "docstrings")
-    assert saved["snapshot"] == tab.snapshot and saved["code"] == CODE and saved["function"] == "hypot"
+    assert (
+        DocstringsSnapshot.from_json(saved["snapshot"]) == tab.snapshot
+        and saved["code"] == CODE
+        and saved["function"] == "hypot"
+    )
 
 
 def test_insert_the_chosen_docstring_then_undo(qtbot, tiny_window, tab):
     tab.function_box.setCurrentText("hypot")
     assert run_tab_and_wait(qtbot, tiny_window, tab) == "done"
     tab.table.selectRow(N - 1)
-    chosen = tab.snapshot["docstrings"][N - 1]["text"]
+    chosen = tab.snapshot.docstrings[N - 1].text
     assert tab.docstring_view.toPlainText() == chosen
     tab.insert_button.click()
     inserted = tab.code.toPlainText()
@@ -99,7 +104,7 @@ def test_without_example_inputs_the_score_is_na(qtbot, tiny_window, tab):
     assert cells(tab, 2) == ["n/a (no example inputs)"] * N
     tab.table.selectRow(0)
     tab.insert_button.click()
-    assert ast.get_docstring(function_node(tab.code.toPlainText(), "shout")) == tab.snapshot["docstrings"][0]["text"]
+    assert ast.get_docstring(function_node(tab.code.toPlainText(), "shout")) == tab.snapshot.docstrings[0].text
 
 
 @pytest.mark.parametrize(
@@ -150,7 +155,7 @@ def test_document_restores_into_a_fresh_tab(qtbot, tiny_window, tab):
     tab.function_box.setCurrentText("hypot")
     tab.tests.setPlainText("assert hypot(5, 12) == 13.0\n")
     assert run_tab_and_wait(qtbot, tiny_window, tab) == "done"
-    assert tab.snapshot["inputs"] == ["3, 4", "5, 12"]
+    assert tab.snapshot.inputs == ("3, 4", "5, 12")
     fresh = DocstringsTab(tiny_window.jobs, tiny_window.controls_params)
     qtbot.addWidget(fresh)
     fresh.restore(tab.document())

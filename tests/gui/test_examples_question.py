@@ -9,7 +9,8 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
-from core.host.jobs.examples_job import every_example_right, run, spec_of
+from core.host.jobs.examples_job import run, spec_of
+from core.host.snapshots import ExamplesSnapshot
 from core.params import SamplingParams
 from desktop_app.examples_tab import AGREE
 from tests.gui.conftest import run_tab_and_wait  # noqa: F401  (same window fixtures)
@@ -49,7 +50,9 @@ def finished_job(pool, bodies, rows) -> dict:
 
 
 def document(rows, snapshot) -> dict:
-    return {"header": HEADER, "cells": rows, "description": DESCRIPTION, "name": NAME, "snapshot": snapshot}
+    """A saved session's document; `snapshot` as the session store keeps it (JSON)."""
+    saved = snapshot.to_json() if isinstance(snapshot, ExamplesSnapshot) else snapshot
+    return {"header": HEADER, "cells": rows, "description": DESCRIPTION, "name": NAME, "snapshot": saved}
 
 
 @pytest.fixture
@@ -63,28 +66,28 @@ def tab(tiny_window):
 def test_answering_the_question_retests_the_same_candidates(qtbot, tiny_window, tab, pool, tmp_path):
     snapshot = finished_job(pool, BODIES, [["2", "4"]])
     tab.restore(document([["2", "4"]], snapshot))  # as History reopens a saved session
-    question = snapshot["question"]
+    question = snapshot.question
     assert tab.question_box.isVisible()
-    assert tab.question.text().startswith(f"For {NAME}({question['args']}), should the answer be ")
+    assert tab.question.text().startswith(f"For {NAME}({question.args}), should the answer be ")
     assert "(1 candidate) or" in tab.question.text()
     labels = [b.text() for b in tab.answer_buttons]
-    assert labels == [a["text"] for a in question["answers"]] and len(set(labels)) == 3
+    assert labels == [a.text for a in question.answers] and len(set(labels)) == 3
     tiny_window.resize(1400, 800)
     assert tab.grab().save(str(tmp_path / "examples.png"))  # drawable; docs/screenshots/ are taken by hand
 
-    doubled = str(2 * int(question["args"]))
+    doubled = str(2 * int(question.args))
     ended = []
     tiny_window.controller.engine.job_done.connect(lambda: ended.append("done"))
     qtbot.mouseClick(tab.answer_buttons[labels.index(doubled)], Qt.MouseButton.LeftButton)
-    assert tab.table.rows() == [["2", "4"], [question["args"], doubled]]
+    assert tab.table.rows() == [["2", "4"], [question.args, doubled]]
     assert tiny_window.jobs.owner is tab and not tab.question_box.isVisible()
     qtbot.waitUntil(lambda: bool(ended) and tiny_window.jobs.owner is None, timeout=120_000)
     final = tab.snapshot
-    assert final["state"] == "done" and final["examples"] == 2
-    assert sorted(c["completion"] for c in final["candidates"]) == sorted(BODIES)  # none generated
-    assert [c["completion"] for c in final["candidates"] if every_example_right(c)] == ["    return x * 2\n"]
+    assert final.state == "done" and final.examples == 2
+    assert sorted(c.completion for c in final.candidates) == sorted(BODIES)  # none generated
+    assert [c.completion for c in final.candidates if c.all_right] == ["    return x * 2\n"]
     assert tab.candidates.item(0).text() == "1. 2 of 2 examples right"
-    assert f">>> {NAME}({question['args']})\n    {doubled}" in tab.prompt_editor.toPlainText()
+    assert f">>> {NAME}({question.args})\n    {doubled}" in tab.prompt_editor.toPlainText()
     assert not tab.question_box.isVisible()  # one candidate left: nothing to ask
     assert tiny_window.message.kind != "error"
 
@@ -94,10 +97,10 @@ def test_agreement_sentence_and_an_old_session(tab, pool):
     snapshot = finished_job(pool, ["    return x * 2\n", "    return x + x\n", "    return 0\n"], rows)
     tab.restore(document(rows, snapshot))
     assert tab.question_box.isVisible() and not tab.answer_buttons
-    assert tab.question.text() == AGREE.format(inputs=snapshot["inputs"])
+    assert tab.question.text() == AGREE.format(inputs=snapshot.inputs)
     assert "3 of 3" not in tab.status.text() and "2 of 3 candidates get all 2 examples right" in tab.status.text()
     # Saved before questions existed: no inputs, question or clusters in it.
-    old = {k: v for k, v in snapshot.items() if k not in ("inputs", "question")}
-    old["candidates"] = [{k: v for k, v in c.items() if k != "cluster"} for c in snapshot["candidates"]]
+    old = {k: v for k, v in snapshot.to_json().items() if k not in ("inputs", "question")}
+    old["candidates"] = [{k: v for k, v in c.items() if k != "cluster"} for c in old["candidates"]]
     tab.restore(document(rows, old))
     assert tab.candidates.count() == 3 and not tab.question_box.isVisible()

@@ -95,29 +95,29 @@ def test_typed_table_bad_cell_run_and_restore(tiny_window, tab, qtbot, tmp_path)
     tiny_window.controls.max_new_tokens.setValue(24)
     assert run_tab_and_wait(qtbot, tiny_window, tab) == "done"
 
-    found = tab.snapshot["candidates"]
-    assert tab.snapshot["state"] == "done" and len(found) == 3 and tab.candidates.count() == 3
+    found = tab.snapshot.candidates
+    assert tab.snapshot.state == "done" and len(found) == 3 and tab.candidates.count() == 3
     texts = [tab.candidates.item(i).text() for i in range(3)]
     # A cut or degenerate candidate says so beside its verdict.
     assert all(re.fullmatch(rf"{i + 1}\. \d of 3 examples right(; for .+?)?(  ⚠ .+)?", t) for i, t in enumerate(texts))
-    assert all(("⚠" in t) == bool(c["warnings"]) for t, c in zip(texts, found))
-    assert [len(c["verdicts"]) for c in found] == [3, 3, 3]
+    assert all(("⚠" in t) == bool(c.warnings) for t, c in zip(texts, found))
+    assert [len(c.verdicts) for c in found] == [3, 3, 3]
     # Listed best first: examples right, then how many candidates behave alike, then mean log-prob.
     assert best_first(
-        [c["verdicts"] for c in found],
-        [c["mean_logprob"] for c in found],
-        [c.get("degenerate") for c in found],
-        [c["cluster"] or 0 for c in found],
+        [c.verdicts for c in found],
+        [c.mean_logprob for c in found],
+        [c.degenerate for c in found],
+        [c.cluster or 0 for c in found],
     ) == [0, 1, 2]
-    rights = [c["verdicts"].count(None) for c in found]
+    rights = [c.verdicts.count(None) for c in found]
     assert rights == sorted(rights, reverse=True)
 
     # The best is selected; Use copies the whole function and offers it; Save writes it.
     assert tab.candidates.currentRow() == 0
-    whole = prompt + found[0]["completion"]
+    whole = prompt + found[0].completion
     assert tab.function_view.toPlainText() == whole
     tab.candidates.setCurrentRow(2)
-    whole = prompt + found[2]["completion"]
+    whole = prompt + found[2].completion
     assert tab.function_view.toPlainText() == whole
     with qtbot.waitSignal(tab.use_requested) as used:
         qtbot.mouseClick(tab.use_button, Qt.MouseButton.LeftButton)

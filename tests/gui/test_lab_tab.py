@@ -66,12 +66,18 @@ def test_a_sweep_updates_live_exports_and_comes_back(qtbot, tiny_window, tab, tm
     qtbot.addWidget(fresh)
     fresh.resize(1200, 800)
     fresh.show()
+    # The session holds the samples and verdicts only: no figure, table or CSV (they are derived).
+    assert set(stored["sweep"]) == {"temperatures", "n", "samples"} and len(stored["sweep"]["samples"]) == 6
     fresh.restore(stored)
     assert fresh.document() == tab.document()
     assert fresh.progress.text() == tab.progress.text() and cells(fresh.table) == table
     assert fresh.prompt_editor.toPlainText() == PROMPT and fresh.temperatures.text() == "0.3, 0.9"
+    # The figures are drawn again from the samples in the helper process: the engine's, to the byte.
+    qtbot.waitUntil(lambda: len(fresh.plots.pngs()) == 4, timeout=60_000)
     assert all(not image.pixmap().isNull() for image in fresh.plots.images.values())
     assert fresh.plots.pngs() == tab.plots.pngs()
+    assert fresh.save_csv(tmp_path / "again.csv").read_text(encoding="utf-8") == saved_csv.read_text(encoding="utf-8")
+    fresh.shutdown()
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import io
 
 from PIL import Image
 
-from core.host.jobs.sweep_job import PLOTS
-from desktop_app import lab_figures, theme
+from core.sweep_figures import PLOTS, render
+from desktop_app import theme
 from tests.gui.conftest import run_tab_and_wait
 
 PROMPT = 'def double(x):\n    """Return twice x."""\n'
@@ -22,22 +22,17 @@ def test_presentation_mode_draws_the_lab_figures_with_larger_text(qtbot, tiny_wi
     tab.samples.setValue(3)
     w.controls.max_new_tokens.setValue(8)
     assert run_tab_and_wait(qtbot, w, tab) == "done"
-    snapshot = tab._snapshot
-    engine_pngs = dict(snapshot["plots"])
-    assert set(engine_pngs) == set(PLOTS) and tab.plots.pngs() == engine_pngs
+    sweep = tab.sweep
+    engine_pngs = tab.plots.pngs()
+    assert set(engine_pngs) == set(PLOTS)
     # Drawn here at the usual size, the figures are the engine's to the byte: the same data and resolution.
-    assert (
-        lab_figures.render(snapshot["temperatures"], snapshot["n"], snapshot["samples"], theme.is_dark(), 1.0)
-        == engine_pngs
-    )
+    assert render(sweep.temperatures, sweep.n, sweep.samples, theme.is_dark(), 1.0) == engine_pngs
 
     w.presentation_action.trigger()
     try:
         qtbot.waitUntil(lambda: all(tab.plots.pngs()[name] != engine_pngs[name] for name in PLOTS), timeout=60_000)
         larger = tab.plots.pngs()
-        assert larger == lab_figures.render(
-            snapshot["temperatures"], snapshot["n"], snapshot["samples"], theme.is_dark(), 1.5
-        )
+        assert larger == render(sweep.temperatures, sweep.n, sweep.samples, theme.is_dark(), 1.5)
         for name in PLOTS:  # the same picture size: only the text took more of it
             assert Image.open(io.BytesIO(larger[name])).size == Image.open(io.BytesIO(engine_pngs[name])).size
     finally:

@@ -2,6 +2,8 @@
 starts a new run; a syntax error in the prompt is refused with its line; typed counts are taken
 or refused aloud; cut, degenerate and cancelled candidates never look like normal results."""
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -9,6 +11,7 @@ from PySide6.QtGui import QColor
 from core.candidate import Candidate
 from core.degenerate import degenerate_reason
 from core.host.jobs.examples_job import candidate_row
+from core.host.snapshots import ExamplesSnapshot
 from core.params import MAX_SAMPLES
 from core.problems import load_problems
 from desktop_app.candidates_model import CANCELLED, DONE, NOTES, TESTS
@@ -184,12 +187,9 @@ def test_cut_and_degenerate_candidates_never_look_normal(qtbot, w):
     assert w.details.warning.text() == ""
 
     examples = w.job_tabs["examples"]
-    rows = [candidate_row(c) for c in saved]
-    for row in rows:  # all "right": only the warnings may set the cut and degenerate ones apart
-        row["verdicts"], row["explanation"] = [None], "1 of 1 examples right"
-    examples.show_snapshot(
-        {"prompt": PROMPT, "name": "add", "examples": 1, "n": 3, "state": "done", "candidates": rows}
-    )
+    # All "right": only the warnings may set the cut and degenerate ones apart.
+    rows = tuple(replace(candidate_row(c), verdicts=(None,), explanation="1 of 1 examples right") for c in saved)
+    examples.show_snapshot(ExamplesSnapshot(PROMPT, "add", 1, 3, "done", rows))
     items = [examples.candidates.item(i) for i in range(3)]
     assert items[0].foreground().color() == QColor("#2e7d32") and "⚠" not in items[0].text()
     assert "⚠ not an attempt" in items[1].text() and items[1].foreground().color() != QColor("#2e7d32")

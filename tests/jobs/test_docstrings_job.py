@@ -57,20 +57,20 @@ def job(engine, pool, cancel=None, function="hypot", tests="", samples=2, params
 @pytest.mark.slow
 def test_docstrings_come_first_with_scores_pending_then_each_score(tiny_engine, pool):
     snapshots = list(job(tiny_engine, pool))
-    assert snapshots[0]["state"] == "generating" and snapshots[0]["docstrings"] == []
+    assert snapshots[0].state == "generating" and snapshots[0].docstrings == ()
     ranked = snapshots[1]
-    assert ranked["state"] == "scoring" and ranked["inputs"] == ["3, 4", "5, 12"] and ranked["function"] == "hypot"
-    assert len(ranked["docstrings"]) == 3
-    assert all(d["status"] == PENDING and d["score"] is None for d in ranked["docstrings"] if not d["copies_code"])
-    means = [d["mean_logprob"] for d in ranked["docstrings"]]
+    assert ranked.state == "scoring" and ranked.inputs == ("3, 4", "5, 12") and ranked.function == "hypot"
+    assert len(ranked.docstrings) == 3
+    assert all(d.status == PENDING and d.score is None for d in ranked.docstrings if not d.copies_code)
+    means = [d.mean_logprob for d in ranked.docstrings]
     assert means == sorted(means, reverse=True)
     # One score more per snapshot, in rank order, the docstrings themselves unchanged.
-    scored = [sum(d["status"] == SCORED for d in s["docstrings"]) for s in snapshots[1:]]
+    scored = [sum(d.status == SCORED for d in s.docstrings) for s in snapshots[1:]]
     assert scored == sorted(scored) and scored[-1] == 3
-    assert [d["text"] for d in snapshots[-1]["docstrings"]] == [d["text"] for d in ranked["docstrings"]]
+    assert [d.text for d in snapshots[-1].docstrings] == [d.text for d in ranked.docstrings]
     last = snapshots[-1]
-    assert last["state"] == "done"
-    assert all(d["score"] in (0.0, 0.5, 1.0) for d in last["docstrings"])
+    assert last.state == "done"
+    assert all(d.score in (0.0, 0.5, 1.0) for d in last.docstrings)
 
 
 @pytest.mark.slow
@@ -79,21 +79,21 @@ def test_a_docstring_that_copies_the_code_is_a_failure_and_is_not_back_translate
     flags = iter([True, False, False])
     monkeypatch.setattr(docstrings, "copies_code", lambda _text, _body, _signature="": next(flags))
     last = list(job(tiny_engine, pool))[-1]
-    copies = [d for d in last["docstrings"] if d["copies_code"]]
-    assert len(copies) == 1 and copies[0]["status"] == COPIES_CODE and copies[0]["score"] is None
-    others = [d for d in last["docstrings"] if not d["copies_code"]]
-    assert len(others) == 2 and all(d["status"] == SCORED and 0 <= d["score"] <= 1 for d in others)
+    copies = [d for d in last.docstrings if d.copies_code]
+    assert len(copies) == 1 and copies[0].status == COPIES_CODE and copies[0].score is None
+    others = [d for d in last.docstrings if not d.copies_code]
+    assert len(others) == 2 and all(d.status == SCORED and 0 <= d.score <= 1 for d in others)
 
 
 @pytest.mark.slow
 def test_without_example_inputs_or_samples_nothing_is_back_translated(tiny_engine, pool):
     no_inputs = list(job(tiny_engine, pool, function="shout"))[-1]
-    assert no_inputs["inputs"] == [] and {d["status"] for d in no_inputs["docstrings"]} == {NO_INPUTS}
+    assert no_inputs.inputs == () and {d.status for d in no_inputs.docstrings} == {NO_INPUTS}
     with_tests = list(job(tiny_engine, pool, function="shout", tests="assert shout('hey') == 'HEY!'", samples=1))
-    assert with_tests[-1]["inputs"] == ["'hey'"] and {d["status"] for d in with_tests[-1]["docstrings"]} == {SCORED}
+    assert with_tests[-1].inputs == ("'hey'",) and {d.status for d in with_tests[-1].docstrings} == {SCORED}
     off = list(job(tiny_engine, pool, samples=0))
-    assert [s["state"] for s in off] == ["generating", "done", "done"]
-    assert {d["status"] for d in off[-1]["docstrings"]} == {OFF}
+    assert [s.state for s in off] == ["generating", "done", "done"]
+    assert {d.status for d in off[-1].docstrings} == {OFF}
 
 
 @pytest.mark.slow
@@ -102,20 +102,20 @@ def test_stop_ends_the_job_early(tiny_engine, pool):
     running = job(tiny_engine, pool, cancel, samples=4, params=SamplingParams(n=4, max_new_tokens=64, seed=1))
     next(running)
     ranked = next(running)
-    assert ranked["state"] == "scoring" and len(ranked["docstrings"]) == 4
+    assert ranked.state == "scoring" and len(ranked.docstrings) == 4
     cancel.set()
     began = time.monotonic()
     last = list(running)[-1]
     assert time.monotonic() - began < 30
-    assert last["state"] == "stopped" and len(last["docstrings"]) == 4
-    assert {d["status"] for d in last["docstrings"]} == {STOPPED}
+    assert last.state == "stopped" and len(last.docstrings) == 4
+    assert {d.status for d in last.docstrings} == {STOPPED}
 
 
 def test_stop_while_writing_shows_no_truncated_docstrings(tiny_engine, pool):
     cancel = threading.Event()
     cancel.set()
     snapshots = list(job(tiny_engine, pool, cancel))
-    assert snapshots[-1]["state"] == "stopped" and snapshots[-1]["docstrings"] == []
+    assert snapshots[-1].state == "stopped" and snapshots[-1].docstrings == ()
 
 
 @pytest.mark.parametrize(

@@ -44,31 +44,31 @@ def start(engine, pool, cancel, **params):
 def test_snapshots_grow_and_every_candidate_is_explained_best_first(tiny_engine, pool):
     spec, job = start(tiny_engine, pool, threading.Event(), n=4, max_new_tokens=24, seed=3)
     snapshots = list(job)
-    counts = [len(s["candidates"]) for s in snapshots]
+    counts = [len(s.candidates) for s in snapshots]
     assert counts == sorted(counts) and counts[0] == 0 and counts[-1] == 4
     last = snapshots[-1]
-    assert last["state"] == "done" and last["examples"] == 3 and last["n"] == 4 and last["name"] == spec.name
-    assert sorted(c["index"] for c in last["candidates"]) == [0, 1, 2, 3]
-    for c in last["candidates"]:
-        assert len(c["verdicts"]) == 3
-        assert re.fullmatch(r"\d of 3 examples right(; for .+)?", c["explanation"])
-        assert c["explanation"] == explain(spec, c["verdicts"])
-    ranked = last["candidates"]
-    assert best_first([c["verdicts"] for c in ranked], [c["mean_logprob"] for c in ranked]) == [0, 1, 2, 3]
+    assert last.state == "done" and last.examples == 3 and last.n == 4 and last.name == spec.name
+    assert sorted(c.index for c in last.candidates) == [0, 1, 2, 3]
+    for c in last.candidates:
+        assert len(c.verdicts) == 3
+        assert re.fullmatch(r"\d of 3 examples right(; for .+)?", c.explanation)
+        assert c.explanation == explain(spec, c.verdicts)
+    ranked = last.candidates
+    assert best_first([c.verdicts for c in ranked], [c.mean_logprob for c in ranked]) == [0, 1, 2, 3]
 
 
 def test_stop_ends_the_job_early_without_testing_unfinished_candidates(tiny_engine, pool):
     cancel = threading.Event()
     _spec, job = start(tiny_engine, pool, cancel, n=6, max_new_tokens=900, seed=1, stop=())
     first = next(job)
-    assert first["state"] == "generating" and first["candidates"] == []
+    assert first.state == "generating" and first.candidates == ()
     cancel.set()
     began = time.monotonic()
     last = list(job)[-1]
     assert time.monotonic() - began < 30
-    assert last["state"] == "stopped"
-    cancelled = [c for c in last["candidates"] if c["finish_reason"] == "cancelled"]
-    assert cancelled and all(c["verdicts"] is None for c in cancelled)
+    assert last.state == "stopped"
+    cancelled = [c for c in last.candidates if c.finish_reason == "cancelled"]
+    assert cancelled and all(c.verdicts is None for c in cancelled)
 
 
 def test_a_bad_table_is_a_plain_job_error(tiny_engine, pool):

@@ -11,7 +11,7 @@ import pytest
 
 from core.candidate import Candidate, CandidateDone
 from core.examples import answer_row
-from core.host.jobs.examples_job import every_example_right, run, spec_of
+from core.host.jobs.examples_job import run, spec_of
 from core.loader import ModelInfo
 from core.params import SamplingParams
 
@@ -95,40 +95,40 @@ def test_a_question_and_its_answer_leave_only_the_candidates_that_agree(pool):
     model = ScriptedModel(list(FUNCTIONS))
     rows = [["2", "4"]]
     snapshots = list(job(model, pool, rows))
-    states = [s["state"] for s in snapshots]
+    states = [s.state for s in snapshots]
     assert states[-2:] == ["checking", "done"] and "testing" in states
     last = snapshots[-1]
-    assert all(every_example_right(c) for c in last["candidates"])
-    question = last["question"]
-    assert question is not None and last["inputs"] >= 2
-    (x,) = ast.literal_eval(f"({question['args']},)")
+    assert all(c.all_right for c in last.candidates)
+    question = last.question
+    assert question is not None and last.inputs >= 2
+    (x,) = ast.literal_eval(f"({question.args},)")
     expected = {str(f(x)) for f in FUNCTIONS.values()}
-    assert len(expected) == 3 and {a["text"] for a in question["answers"]} == expected
-    assert [a["count"] for a in question["answers"]] == [1, 1, 1]
-    assert question["sentence"].startswith(f"For {NAME}({question['args']}), should the answer be ")
+    assert len(expected) == 3 and {a.text for a in question.answers} == expected
+    assert [a.count for a in question.answers] == [1, 1, 1]
+    assert question.sentence.startswith(f"For {NAME}({question.args}), should the answer be ")
     assert not model.asked_for_tests.is_set()  # the examples' neighbours were enough
-    assert [c["cluster"] for c in last["candidates"]] == [1, 1, 1]
+    assert [c.cluster for c in last.candidates] == [1, 1, 1]
 
     # The user says the function doubles: that value becomes a row, and the same three are re-tested.
     chosen = str(2 * x)
-    answer = next(a for a in question["answers"] if a["text"] == chosen)
-    rows = rows + [answer_row(question["args"], chosen)]
-    again = list(job(model, pool, rows, reuse=last["candidates"]))
-    assert again[0]["state"] == "testing"  # nothing generated
+    answer = next(a for a in question.answers if a.text == chosen)
+    rows = rows + [answer_row(question.args, chosen)]
+    again = list(job(model, pool, rows, reuse=last.candidates))
+    assert again[0].state == "testing"  # nothing generated
     final = again[-1]
-    assert final["state"] == "done" and final["examples"] == 2
-    assert sorted(c["completion"] for c in final["candidates"]) == sorted(FUNCTIONS)
-    right = [c["index"] for c in final["candidates"] if every_example_right(c)]
-    assert right == answer["candidates"] and final["candidates"][0]["completion"] == "    return x * 2\n"
-    assert final["question"] is None  # one candidate left standing: nothing to ask
+    assert final.state == "done" and final.examples == 2
+    assert sorted(c.completion for c in final.candidates) == sorted(FUNCTIONS)
+    right = [c.index for c in final.candidates if c.all_right]
+    assert tuple(right) == answer.candidates and final.candidates[0].completion == "    return x * 2\n"
+    assert final.question is None  # one candidate left standing: nothing to ask
 
 
 def test_no_question_when_the_right_candidates_agree_everywhere(pool):
     model = ScriptedModel(["    return x * 2\n", "    return x + x\n", "    return 2 * x\n", "    return 0\n"])
     last = list(job(model, pool, [["2", "4"], ["5", "10"]]))[-1]
-    assert last["state"] == "done" and last["question"] is None and last["inputs"] >= 2
+    assert last.state == "done" and last.question is None and last.inputs >= 2
     assert model.asked_for_tests.is_set()  # no disagreement nearby: the model was asked for inputs
-    clusters = {c["completion"]: c["cluster"] for c in last["candidates"]}
+    clusters = {c.completion: c.cluster for c in last.candidates}
     assert clusters == {"    return x * 2\n": 3, "    return x + x\n": 3, "    return 2 * x\n": 3, "    return 0\n": 1}
 
 
@@ -136,13 +136,13 @@ def test_stop_during_checking_ends_the_job(pool):
     model = ScriptedModel(["    return x * 2\n", "    return x + x\n"], slow_tests=True)
     cancel = threading.Event()
     snapshots = job(model, pool, [["2", "4"]], cancel)
-    assert next(s for s in snapshots if s["state"] == "checking")
+    assert next(s for s in snapshots if s.state == "checking")
     # The user presses Stop while the model writes tests (the slow part of checking).
     threading.Thread(target=lambda: model.asked_for_tests.wait(30) and cancel.set(), daemon=True).start()
     began = time.monotonic()
     rest = list(snapshots)
     assert model.asked_for_tests.is_set() and time.monotonic() - began < 20
     last = rest[-1]
-    assert last["state"] == "stopped" and last["question"] is None and last["inputs"] is None
+    assert last.state == "stopped" and last.question is None and last.inputs is None
     # The verdicts were in before the Stop and stay.
-    assert [c["explanation"] for c in last["candidates"]] == ["1 of 1 examples right"] * 2
+    assert [c.explanation for c in last.candidates] == ["1 of 1 examples right"] * 2

@@ -3,9 +3,9 @@ next to the model, so a sweep or a back-translation never crosses the pipe token
 never takes the GUI's interpreter lock. Qt-free.
 
 A job is a generator function `run(backend, pool, cancel, **kwargs)` in its own module here. It
-yields snapshots of its whole state as plain picklable dicts: the GUI shows the latest one and
-the session store saves it, so a dropped update loses nothing. `pool()` starts the sandbox
-workers on first use.
+yields the typed updates of core.host.snapshots: snapshots of its whole state (of which the GUI
+needs only the latest) or deltas (core.host.snapshots.Delta: only what changed, merged until
+sent). `pool()` starts the sandbox workers on first use.
 """
 
 from __future__ import annotations
@@ -14,6 +14,11 @@ import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.backend import Backend
+    from sandbox import SandboxPool
 
 JOBS = {
     "sweep": "core.host.jobs.sweep_job",
@@ -24,14 +29,16 @@ JOBS = {
 }
 
 
-UPDATE_S = 0.25  # a job's snapshots are whole states: the GUI needs only the latest
+UPDATE_S = 0.25  # at most four updates a second reach the GUI
 
 
 class JobError(Exception):
     """A failure the user can act on; its text is shown as it is."""
 
 
-def run_job(name: str, backend, pool: Callable[[], object], cancel: threading.Event, kwargs: dict) -> Iterator[dict]:
+def run_job(
+    name: str, backend: Backend, pool: Callable[[], SandboxPool], cancel: threading.Event, kwargs: dict[str, Any]
+) -> Iterator[object]:
     from core.engine import GenerationOOM
     from core.params import InvalidParams
     from sandbox import SandboxUnavailable
@@ -47,19 +54,24 @@ def run_job(name: str, backend, pool: Callable[[], object], cancel: threading.Ev
         raise JobError(f"The sandbox is unavailable, so nothing can be tested: {exc}") from exc
 
 
-def updates(name: str, backend, pool: Callable[[], object], cancel: threading.Event, kwargs: dict) -> Iterator[dict]:
-    """What the engine host sends the GUI while job `name` runs: its latest snapshot at most every
-    UPDATE_S, and always its last one."""
-    latest, last_send = None, 0.0
+def updates(
+    name: str, backend: Backend, pool: Callable[[], SandboxPool], cancel: threading.Event, kwargs: dict[str, Any]
+) -> Iterator[object]:
+    """What the engine host sends the GUI while job `name` runs, at most every UPDATE_S and always
+    at the end: the latest whole snapshot, or every delta since the last send merged into one."""
+    from core.host.snapshots import Delta
+
+    pending, last_send = None, float("-inf")  # the first update goes at once
     try:
-        for latest in run_job(name, backend, pool, cancel, kwargs):
+        for update in run_job(name, backend, pool, cancel, kwargs):
+            pending = pending.merged(update) if isinstance(pending, Delta) else update
             now = time.monotonic()
             if now - last_send >= UPDATE_S:
-                yield latest
-                latest, last_send = None, now
+                yield pending
+                pending, last_send = None, now
     except Exception:
-        if latest is not None:  # the state the failure left is still the user's work
-            yield latest
+        if pending is not None:  # the state the failure left is still the user's work
+            yield pending
         raise
-    if latest is not None:
-        yield latest
+    if pending is not None:
+        yield pending

@@ -10,14 +10,21 @@ from typing import TYPE_CHECKING
 
 from core.docstrings import DocstringCandidate, Function, example_inputs, functions_in, scored_docstrings
 from core.host.jobs import JobError
+from core.host.snapshots import (
+    COPIES_CODE,
+    NO_INPUTS,
+    OFF,
+    PENDING,
+    SCORED,
+    STOPPED,
+    DocstringRow,
+    DocstringsSnapshot,
+)
 from core.params import SamplingParams
 
 if TYPE_CHECKING:  # the job imports the sandbox when it runs
+    from core.backend import Backend
     from sandbox import SandboxPool
-
-# What a row's back-translation column holds.
-PENDING, SCORED, STOPPED = "pending", "scored", "stopped"
-COPIES_CODE, NO_INPUTS, OFF = "copies code", "no inputs", "off"  # never back-translated
 
 
 def function_named(code: str, name: str) -> Function:
@@ -31,15 +38,9 @@ def function_named(code: str, name: str) -> Function:
     return found
 
 
-def docstring_row(doc: DocstringCandidate, status: str) -> dict:
+def docstring_row(doc: DocstringCandidate, status: str) -> DocstringRow:
     mean = doc.candidate.mean_logprob
-    return {
-        "text": doc.text,
-        "mean_logprob": mean if math.isfinite(mean) else None,
-        "copies_code": doc.copies_code,
-        "score": doc.back_translation,
-        "status": status,
-    }
+    return DocstringRow(doc.text, mean if math.isfinite(mean) else None, doc.copies_code, doc.back_translation, status)
 
 
 def status_of(doc: DocstringCandidate, checking: str) -> str:
@@ -50,7 +51,7 @@ def status_of(doc: DocstringCandidate, checking: str) -> str:
 
 
 def run(
-    backend,
+    backend: Backend,
     pool: Callable[[], SandboxPool],
     cancel: threading.Event,
     code: str,
@@ -58,9 +59,7 @@ def run(
     tests: str,
     params: SamplingParams,
     back_translation_samples: int,
-) -> Iterator[dict]:
-    """Snapshots: {"function", "inputs", "samples", "docstrings": rows best first, "state"}; `state`
-    is generating, scoring, done or stopped."""
+) -> Iterator[DocstringsSnapshot]:
     func = function_named(code, function)
     params = params.validated()
     if back_translation_samples < 0:
@@ -69,14 +68,9 @@ def run(
     checking = OFF if back_translation_samples == 0 else PENDING if inputs else NO_INPUTS
     sandbox = pool() if checking == PENDING else None
 
-    def snapshot(docs: list[DocstringCandidate], state: str, unscored: str = checking) -> dict:
-        return {
-            "function": func.name,
-            "inputs": inputs,
-            "samples": back_translation_samples,
-            "state": state,
-            "docstrings": [docstring_row(d, status_of(d, unscored)) for d in docs],
-        }
+    def snapshot(docs: list[DocstringCandidate], state: str, unscored: str = checking) -> DocstringsSnapshot:
+        rows = tuple(docstring_row(d, status_of(d, unscored)) for d in docs)
+        return DocstringsSnapshot(func.name, tuple(inputs), back_translation_samples, state, rows)
 
     docs: list[DocstringCandidate] = []
     yield snapshot(docs, "generating")

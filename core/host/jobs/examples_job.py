@@ -4,15 +4,19 @@ sandbox as soon as it is written, and explains per example what it got right, be
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from core.candidate import Candidate, CandidateDone, TokenDelta
 from core.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
 from core.host.jobs import JobError
+from core.host.snapshots import Answer, ExampleCandidate, ExamplesSnapshot, Question
 from core.params import SamplingParams
 
-if TYPE_CHECKING:  # the job imports the sandbox when it runs
+if TYPE_CHECKING:  # the job imports the sandbox and core.behaviour when it runs
+    from core.backend import Backend
+    from core.behaviour import Question as BehaviourQuestion
     from sandbox import SandboxPool
 
 
@@ -26,64 +30,47 @@ def spec_of(header: list[str], rows: list[list[str]], description: str, name: st
         raise JobError(f"The examples table is not usable: {exc}.") from None
 
 
-def candidate_row(candidate: Candidate) -> dict:
-    return {
-        "index": candidate.index,
-        "completion": candidate.text,
-        "finish_reason": candidate.finish_reason,
-        "mean_logprob": candidate.mean_logprob if candidate.token_logprobs else None,
-        "degenerate": candidate.degenerate,
-        "warnings": candidate.warnings,
-        "verdicts": None,
-        "explanation": None,
-        "cluster": None,
-    }
+def candidate_row(candidate: Candidate) -> ExampleCandidate:
+    return ExampleCandidate(
+        candidate.index,
+        candidate.text,
+        candidate.finish_reason,
+        candidate.mean_logprob if candidate.token_logprobs else None,
+        candidate.degenerate,
+        tuple(candidate.warnings),
+    )
 
 
-def question_row(question, rows: list[dict], name: str) -> dict:
-    """A core.behaviour.Question as plain data; its answers name candidates by their index."""
-    return {
-        "args": question.args,
-        "sentence": question.sentence(name),
-        "answers": [
-            {"text": a.text, "count": len(a.candidates), "candidates": [rows[p]["index"] for p in a.candidates]}
-            for a in question.answers
-        ],
-    }
+def question_of(question: BehaviourQuestion, found: list[ExampleCandidate], name: str) -> Question:
+    """A core.behaviour.Question as the GUI gets it; its answers name candidates by their index."""
+    answers = (Answer(a.text, len(a.candidates), tuple(found[p].index for p in a.candidates)) for a in question.answers)
+    return Question(question.args, question.sentence(name), tuple(answers))
 
 
 def snapshot(
-    prompt: str, name: str, spec: Spec, n: int, rows: list[dict], state: str, checked: dict | None = None
-) -> dict:
+    prompt: str,
+    name: str,
+    spec: Spec,
+    n: int,
+    found: list[ExampleCandidate],
+    state: str,
+    inputs: int | None = None,
+    question: Question | None = None,
+) -> ExamplesSnapshot:
     """The whole state, candidates best first. `state`: generating, testing, checking (looking for
-    an input the candidates right on every example disagree on), done or stopped. `checked`, once
-    that look is over: the inputs tried and the question (None when they agree)."""
+    an input the candidates right on every example disagree on), done or stopped. Once that look is
+    over: the `inputs` tried and the `question` (None when they agree)."""
     order = best_first(
-        [r["verdicts"] for r in rows],
-        [r["mean_logprob"] for r in rows],
-        [r.get("degenerate") for r in rows],
-        [r.get("cluster") or 0 for r in rows],
+        [None if c.verdicts is None else list(c.verdicts) for c in found],
+        [c.mean_logprob for c in found],
+        [c.degenerate for c in found],
+        [c.cluster or 0 for c in found],
     )
-    return {
-        "prompt": prompt,
-        "name": name,
-        "examples": len(spec.rows),
-        "n": n,
-        "state": state,
-        "candidates": [dict(rows[i]) for i in order],
-        "inputs": None,
-        "question": None,
-        **(checked or {}),
-    }
-
-
-def every_example_right(row: dict) -> bool:
-    verdicts = row["verdicts"]
-    return verdicts is not None and verdicts.count(None) == len(verdicts) and not row.get("degenerate")
+    return ExamplesSnapshot(prompt, name, len(spec.rows), n, state, tuple(found[i] for i in order), inputs, question)
 
 
 def run(
-    backend,
+    backend: Backend,
     pool: Callable[[], SandboxPool],
     cancel: threading.Event,
     prompt: str,
@@ -93,11 +80,11 @@ def run(
     rows: list[list[str]],
     description: str,
     params: SamplingParams,
-    reuse: list[dict] | None = None,
-) -> Iterator[dict]:
+    reuse: Sequence[ExampleCandidate] | None = None,
+) -> Iterator[ExamplesSnapshot]:
     """`prompt` and `tests` are the derived texts as the user sees them (maybe edited by hand);
     `entry_point` is the function the tests call. The table gives each test case its example.
-    `reuse`: candidate rows of an earlier snapshot, tested again instead of generating (the table
+    `reuse`: the candidates of an earlier snapshot, tested again instead of generating (the table
     gained a row: the answer to a question)."""
     from core.examine import examples_question
     from core.pipeline import CandidateArrived, Harness, VerdictArrived, run_pipeline
@@ -106,26 +93,18 @@ def run(
     params = params.validated()
     n = params.n if reuse is None else len(reuse)
     sandbox = pool()
-    found: list[dict] = []
-    by_index: dict[int, dict] = {}
-    earlier = {row["index"]: row for row in reuse or []}
+    found: list[ExampleCandidate] = []
+    position: dict[int, int] = {}  # candidate index -> its place in `found`
+    earlier = {c.index: c for c in reuse or []}
     generating = reuse is None
 
     def candidates() -> Iterator[TokenDelta | CandidateDone]:
         nonlocal generating
         if reuse is None:
             yield from backend.stream(prompt, params, cancel)
-        for row in reuse or []:  # written before: only tested again
+        for c in reuse or []:  # written before: only tested again
             yield CandidateDone(
-                Candidate(
-                    row["index"],
-                    row["completion"],
-                    row["completion"],
-                    [],
-                    [],
-                    row["finish_reason"],
-                    degenerate=row.get("degenerate"),
-                )
+                Candidate(c.index, c.completion, c.completion, [], [], c.finish_reason, degenerate=c.degenerate)
             )
         generating = False
 
@@ -134,38 +113,36 @@ def run(
     for event in run_pipeline(candidates(), sandbox, Harness(prompt, tests, entry_point), cancel):
         if isinstance(event, CandidateArrived):
             index = event.candidate.index
-            by_index[index] = (
-                {**earlier[index], "verdicts": None, "explanation": None, "cluster": None}
+            position[index] = len(found)
+            found.append(
+                replace(earlier[index], verdicts=None, explanation=None, cluster=None)
                 if index in earlier
                 else candidate_row(event.candidate)
             )
-            found.append(by_index[index])
         elif isinstance(event, VerdictArrived):
-            row = by_index[event.index]
-            row["verdicts"] = example_verdicts(spec, event.result.cases)
-            row["explanation"] = explain(spec, row["verdicts"])
+            verdicts = example_verdicts(spec, event.result.cases)
+            at = position[event.index]
+            found[at] = replace(found[at], verdicts=tuple(verdicts), explanation=explain(spec, verdicts))
         else:
             continue
         yield snapshot(prompt, entry_point, spec, n, found, "generating" if generating else "testing")
-    checked = None
+    inputs, question = None, None
     if found and not cancel.is_set():
         yield snapshot(prompt, entry_point, spec, n, found, "checking")
     # Asked again after the yield: a Stop may have come while the GUI took that snapshot.
     if found and not cancel.is_set():
-        exam, question = examples_question(
+        exam, asked = examples_question(
             sandbox,
             backend,
             spec,
-            [r["completion"] for r in found],
-            [every_example_right(r) for r in found],
+            [c.completion for c in found],
+            [c.all_right for c in found],
             seed=params.seed,
             cancel=cancel,
         )
         if not cancel.is_set():
-            for row, size in zip(found, exam.cluster_sizes()):
-                row["cluster"] = size
-            checked = {
-                "inputs": len(exam.inputs),
-                "question": None if question is None else question_row(question, found, entry_point),
-            }
-    yield snapshot(prompt, entry_point, spec, n, found, "stopped" if cancel.is_set() else "done", checked)
+            found = [replace(c, cluster=size) for c, size in zip(found, exam.cluster_sizes())]
+            inputs = len(exam.inputs)
+            question = None if asked is None else question_of(asked, found, entry_point)
+    state = "stopped" if cancel.is_set() else "done"
+    yield snapshot(prompt, entry_point, spec, n, found, state, inputs, question)
