@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Candidate:
         # An empty completion has no evidence; rank it last rather than dividing by zero.
         return self.sum_logprob / len(self.token_logprobs) if self.token_logprobs else float("-inf")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "index": self.index,
             "completion": self.text,
@@ -59,7 +60,7 @@ class Candidate:
         }
 
     @classmethod
-    def from_json(cls, row: dict) -> Candidate:
+    def from_json(cls, row: dict[str, Any]) -> Candidate:
         return cls(
             index=row["index"],
             text=row["completion"],

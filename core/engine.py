@@ -1,49 +1,63 @@
 """The resident model and the one way to sample from it: `stream` (events) and `generate` (list).
 
-Rows are decoded by `core.sampler`; this module turns token steps into text, stop decisions and
-Candidates, splits large requests into chunks that fit memory, and retries smaller on OOM.
+Rows are decoded by `core.sampler` and assembled into live text and Candidates by
+`core.candidate_assembly`; this module turns token steps into decoded text, splits large requests
+into chunks that fit memory, and retries smaller on OOM.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, cast
 
 import torch
 
-from core import instruct, loader, sampler, stopping
-from core.candidate import Candidate, CandidateDone, TokenDelta, reindexed
-from core.degenerate import degenerate_reason
+from core import instruct, loader, sampler
+from core.candidate import reindexed
+from core.candidate_assembly import Assembly, Event, Row, Written
 from core.device import is_out_of_memory, release_cached_memory
-from core.loader import ModelInfo, ModelLoadError  # noqa: F401  (re-exported for callers)
+from core.loader import ModelInfo, ModelLoadError
 from core.params import InvalidParams, SamplingParams
-from core.sampling_backend import SamplingBackend
+from core.sampling_backend import Capabilities, SamplingBackend
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+    from core.runner import Runner
+
+__all__ = ["Engine", "GenerationOOM", "ModelLoadError"]  # ModelLoadError: re-exported for callers
+
+# A local model gives everything the interface offers.
+LOCAL_CAPABILITIES = Capabilities(scoring=True, token_logprobs=True, next_token_logits=True, forced_prefix=True)
 
 
 class GenerationOOM(RuntimeError):
     """Out of memory even with one row at a time."""
 
 
-@dataclass
-class _Row:
-    """A row's running state while it decodes."""
+@dataclass(frozen=True)
+class _TokenizerSpelling:
+    """Token ids read as the tokenizer decodes them one by one."""
 
-    ids: list[int] = field(default_factory=list)
-    logprobs: list[float] = field(default_factory=list)
-    top: list[tuple[list[int], list[float]]] = field(default_factory=list)
-    lengths: list[int] = field(default_factory=list)  # decoded text length after each token
-    text: str = ""
-    streamed: int = 0
-    cut: int | None = None
-    finish: str | None = None
-    forced: int = 0  # leading tokens that were teacher-forced (SamplingParams.prefix), not sampled
+    tokenizer: PreTrainedTokenizerBase
+
+    def ids(self, tokens: Sequence[int]) -> list[int]:
+        return list(tokens)
+
+    def pieces(self, tokens: Sequence[int]) -> list[str]:
+        return [_decoded(self.tokenizer, [token]) for token in tokens]
+
+
+def _decoded(tokenizer: PreTrainedTokenizerBase, ids: list[int], skip_special_tokens: bool = False) -> str:
+    # `decode` is typed for batches too (str | list[str]); one list of ids gives one string.
+    return cast(str, tokenizer.decode(ids, skip_special_tokens=skip_special_tokens))
 
 
 class Engine(SamplingBackend):
-    def __init__(self, runner, tokenizer, info: ModelInfo):
+    def __init__(self, runner: Runner, tokenizer: PreTrainedTokenizerBase, info: ModelInfo):
         """`runner`: how the model runs (core.runner); `self.model` is its transformers model, where
         the runner has one (llama.cpp's has none)."""
         self.runner, self.model, self.tokenizer, self.info = runner, runner.model, tokenizer, info
@@ -52,16 +66,22 @@ class Engine(SamplingBackend):
 
     @classmethod
     def load(
-        cls, spec: str = "default", progress: Callable[[str], None] = print, dtype=None, runner: str | None = None
+        cls,
+        spec: str = "default",
+        progress: Callable[[str], None] = print,
+        dtype: torch.dtype | None = None,
+        runner: str | None = None,
     ) -> Engine:
         """`runner`: core.runner's choice ("auto", "torch" or "llama_cpp")."""
         return cls(*loader.load(spec, progress, dtype, runner=runner))
 
+    @property
+    def capabilities(self) -> Capabilities:
+        return LOCAL_CAPABILITIES
+
     # -- sampling -----------------------------------------------------------------------------
 
-    def stream(
-        self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None
-    ) -> Iterator[TokenDelta | CandidateDone]:
+    def stream(self, prompt: str, params: SamplingParams, cancel: threading.Event | None = None) -> Iterator[Event]:
         params = params.validated()
         if not prompt.strip():
             raise InvalidParams("the prompt is empty")
@@ -93,7 +113,8 @@ class Engine(SamplingBackend):
 
     def _prompt_ids(self, prompt: str, mode: str) -> list[int]:
         model_text = instruct.chat_prompt(self.tokenizer, prompt) if mode == "instruct" else prompt
-        return self.tokenizer(model_text, add_special_tokens=mode == "completion")["input_ids"]
+        ids: list[int] = self.tokenizer(model_text, add_special_tokens=mode == "completion")["input_ids"]
+        return ids
 
     @torch.inference_mode()
     def next_token_logits(self, prompt: str, written_ids: list[int], mode: str = "auto") -> torch.Tensor:
@@ -103,40 +124,49 @@ class Engine(SamplingBackend):
         with self._lock:
             return self.runner.logits(ids, start=len(ids) - 1)[-1].float().cpu()
 
-    def _forced_row(self, prompt_ids: list[int], prefix_ids: list[int], alternatives: int) -> _Row:
+    def _forced_row(self, prompt_ids: list[int], prefix_ids: list[int], alternatives: int) -> Row[int]:
         """A row that has already written `prefix_ids`: their raw log-probs and top alternatives
         come from one teacher-forced pass, as if they had been sampled."""
-        row = _Row()
         if not prefix_ids:
-            return row
+            return Row()
         with torch.inference_mode():
             logits = self.runner.logits(prompt_ids + prefix_ids, start=len(prompt_ids) - 1)[:-1].float()
         logprobs = torch.log_softmax(logits, dim=-1)
         top_lp, top_ids = logprobs.topk(alternatives, dim=-1)
-        row.ids = list(prefix_ids)
-        row.logprobs = logprobs.gather(-1, torch.tensor(prefix_ids, device=logits.device)[:, None]).squeeze(-1).tolist()
-        row.top = list(zip(top_ids.tolist(), top_lp.tolist()))
-        row.lengths = [
-            len(self.tokenizer.decode(prefix_ids[: i + 1], skip_special_tokens=True)) for i in range(len(prefix_ids))
-        ]
-        row.text = self.tokenizer.decode(prefix_ids, skip_special_tokens=True)
-        row.forced = len(prefix_ids)
-        return row
+        chosen = logprobs.gather(-1, torch.tensor(prefix_ids, device=logits.device)[:, None]).squeeze(-1)
+        return Row(
+            tokens=list(prefix_ids),
+            logprobs=chosen.tolist(),
+            alternatives=[list(zip(ids, lps)) for ids, lps in zip(top_ids.tolist(), top_lp.tolist())],
+            lengths=[
+                len(_decoded(self.tokenizer, prefix_ids[: i + 1], skip_special_tokens=True))
+                for i in range(len(prefix_ids))
+            ],
+            text=_decoded(self.tokenizer, prefix_ids, skip_special_tokens=True),
+            forced=len(prefix_ids),
+        )
 
-    def _stream_rows(self, prompt, prompt_ids, rows, params, mode, seed, cancel, forced: _Row):
-        started = time.perf_counter()
-
-        def fresh() -> _Row:
-            return replace(
-                forced,
-                ids=list(forced.ids),
-                logprobs=list(forced.logprobs),
-                top=list(forced.top),
-                lengths=list(forced.lengths),
-            )
-
-        state = {r: fresh() for r in rows}
-        copies = params.n if params.greedy else 1
+    def _stream_rows(
+        self,
+        prompt: str,
+        prompt_ids: list[int],
+        rows: list[int],
+        params: SamplingParams,
+        mode: str,
+        seed: int,
+        cancel: threading.Event | None,
+        forced: Row[int],
+    ) -> Iterator[Event]:
+        assembly = Assembly(
+            prompt,
+            mode,
+            params.stop,
+            _TokenizerSpelling(self.tokenizer),
+            rows,
+            primed=True,  # instruct.chat_prompt starts the reply for the model
+            copies=params.n if params.greedy else 1,
+            first_state=forced,
+        )
         try:
             prefill = sampler.prefill_prompt(self.runner, prompt_ids, params.max_new_tokens)
         except Exception as exc:
@@ -157,12 +187,12 @@ class Engine(SamplingBackend):
                     batch,
                     params,
                     seed,
-                    lambda r, _t: state[r].finish is not None,
+                    lambda r, _t: assembly.rows[r].finish is not None,
                     cancel,
                     prompt_ids,
                 )
                 for step in steps:
-                    yield from self._advance(step, state, params, mode, prompt, started, copies)
+                    yield from self._advance(step, assembly, params.max_new_tokens)
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
@@ -173,78 +203,35 @@ class Engine(SamplingBackend):
                     ) from None
                 chunk = max(1, chunk // 2)
                 # Rows of the failed chunk start again with the same seeds, so they produce the same text.
-                restart = [r for r in batch if state[r].finish is None]
+                restart = [r for r in batch if assembly.rows[r].finish is None]
                 for r in restart:
-                    state[r] = fresh()
-                    yield from (TokenDelta(r + i, "", reset=True) for i in range(copies))
+                    yield from assembly.restart(r)
                 pending = restart + pending
                 continue
+            cancelled = cancel is not None and cancel.is_set()
             # Rows the loop left unfinished hit the token limit or were cancelled.
             for r in batch:
-                if state[r].finish is None:
-                    state[r].finish = "cancelled" if cancel is not None and cancel.is_set() else "length"
-                    yield from self._finish(r, state[r], prompt, mode, started, copies)
-            if cancel is not None and cancel.is_set():
+                if assembly.rows[r].finish is None:
+                    yield from assembly.finish(r, "cancelled" if cancelled else "length")
+            if cancelled:
                 for r in pending:
-                    state[r].finish = "cancelled"
-                    yield from self._finish(r, state[r], prompt, mode, started, copies)
+                    yield from assembly.finish(r, "cancelled")
                 return
 
-    def _advance(self, step: sampler.Step, state, params, mode, prompt, started, copies):
-        for row, tok, lp, top_ids, top_lps in zip(
+    def _advance(self, step: sampler.Step, assembly: Assembly[int], max_new_tokens: int) -> Iterator[Event]:
+        for index, tok, lp, top_ids, top_lps in zip(
             step.rows, step.tokens, step.logprobs, step.top_ids, step.top_logprobs
         ):
-            st = state[row]
             if tok in self.eos_ids:
-                st.finish = "eos"
+                yield from assembly.finish(index, "eos")
+                continue
+            row = assembly.rows[index]
+            text = _decoded(self.tokenizer, [*row.tokens, tok], skip_special_tokens=True)
+            yield from assembly.write(index, text, [Written(tok, lp, list(zip(top_ids, top_lps)), len(text))])
+            if row.finish is not None or len(row.tokens) - row.forced >= max_new_tokens:
+                yield from assembly.finish(index, "length")
             else:
-                st.ids.append(tok)
-                st.logprobs.append(lp)
-                st.top.append((top_ids, top_lps))
-                previous = len(st.text)
-                st.text = self.tokenizer.decode(st.ids, skip_special_tokens=True)
-                st.lengths.append(len(st.text))
-                st.cut = self._stop_index(st.text, previous, params, mode)
-                if st.cut is not None:
-                    st.finish = "stop"
-                elif len(st.ids) - st.forced >= params.max_new_tokens:
-                    st.finish = "length"
-            if st.finish is not None:
-                yield from self._finish(row, st, prompt, mode, started, copies)
-            else:
-                # A trailing U+FFFD is half a multi-byte character: hold it back until it completes.
-                yield from self._flush(row, st, st.text.rstrip("\ufffd"), copies)
-
-    def _stop_index(self, text: str, previous: int, params, mode) -> int | None:
-        if mode == "instruct":
-            return instruct.body_end(text)
-        longest = max((len(s) for s in params.stop), default=0)
-        # Only the tail can hold a new match; earlier text was checked at previous steps.
-        return stopping.find_stop(text, params.stop, max(0, previous - longest + 1))
-
-    def _finish(self, row: int, st: _Row, prompt: str, mode: str, started: float, copies: int):
-        if st.finish is None:  # callers set it first
-            raise ValueError(f"row {row} is finished without a finish reason")
-        keep = stopping.tokens_covering(st.lengths, st.cut) if st.cut is not None else len(st.ids)
-        ids = st.ids[:keep]
-        raw = st.text[: st.cut] if st.cut is not None else st.text
-        yield from self._flush(row, st, raw, copies)
-        piece = self.tokenizer.decode
-        text = instruct.completion_from_body(prompt, raw) if mode == "instruct" else raw
-        candidate = Candidate(
-            index=row,
-            text=text,
-            raw_text=raw,
-            token_ids=ids,
-            token_logprobs=st.logprobs[:keep],
-            finish_reason=st.finish,
-            elapsed_s=time.perf_counter() - started,
-            tokens=[piece([i]) for i in ids],
-            top_logprobs=[[(piece([i]), lp) for i, lp in zip(*alts)] for alts in st.top[:keep]],
-            degenerate=degenerate_reason(prompt, text),
-        )
-        for i in range(copies):
-            yield CandidateDone(replace(candidate, index=row + i))
+                yield from assembly.flush(index)
 
     # -- scoring ------------------------------------------------------------------------------
 

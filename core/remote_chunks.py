@@ -1,17 +1,36 @@
 """The pieces of an OpenAI-compatible stream event that the remote backend reads: a choice's new
-text and token log-probs, and its finish reason. Pure functions of the parsed JSON."""
+text and token log-probs, and its finish reason; and how a server's tokens, which are text pieces
+without ids, read in a Candidate. Pure functions of the parsed JSON."""
 
 from __future__ import annotations
 
-from core import stopping
-from core.remote_http import MalformedResponse
+from collections.abc import Sequence
+
+from core.candidate_assembly import Written
+from core.remote_http import JsonObject, MalformedResponse
 
 # Finish reasons of a sample the server gave up on rather than finished (vLLM: "abort").
 SERVER_ABORTS = frozenset({"abort"})
+# OpenAI responses carry token text, not ids; the ids of a remote candidate are this placeholder,
+# one per token, so that len(token_ids) still counts its tokens.
+UNKNOWN_TOKEN_ID = -1
+
+# A token as a server reports it: (piece, log-prob, [(alternative piece, log-prob)]).
+ServerToken = tuple[str, float, list[tuple[str, float]]]
 
 
-def parse_choice(choice: dict, mode: str, url: str) -> tuple[str, list | None]:
-    """(new text, [(piece, logprob, top alternatives)] or None where the server sent no log-probs)."""
+class ServerSpelling:
+    """A server's tokens are their pieces; their ids are unknown."""
+
+    def ids(self, tokens: Sequence[str]) -> list[int]:
+        return [UNKNOWN_TOKEN_ID] * len(tokens)
+
+    def pieces(self, tokens: Sequence[str]) -> list[str]:
+        return list(tokens)
+
+
+def parse_choice(choice: JsonObject, mode: str, url: str) -> tuple[str, list[ServerToken] | None]:
+    """(new text, its tokens, or None where the server sent text without log-probs)."""
     lp = choice.get("logprobs")
     try:
         if mode == "instruct":
@@ -38,7 +57,19 @@ def parse_choice(choice: dict, mode: str, url: str) -> tuple[str, list | None]:
         raise MalformedResponse(f"{url} sent log-probs in an unexpected shape: {str(lp)[:120]!r}") from None
 
 
-def finish_reason(choice: dict, mode: str) -> str | None:
+def written(tokens: list[ServerToken] | None, written_length: int, alternatives: int) -> list[Written[str]] | None:
+    """The tokens as a row writes them after `written_length` characters of token text, with at
+    most `alternatives` alternatives each."""
+    if tokens is None:
+        return None
+    result = []
+    for piece, logprob, top in tokens:
+        written_length += len(piece)
+        result.append(Written(piece, logprob, top[:alternatives], written_length))
+    return result
+
+
+def finish_reason(choice: JsonObject, mode: str) -> str | None:
     """The candidate's finish reason, or None where the server aborted the sample."""
     reason = choice["finish_reason"]
     if reason in SERVER_ABORTS:
@@ -50,10 +81,3 @@ def finish_reason(choice: dict, mode: str) -> str | None:
     if mode == "instruct" or ("stop_reason" in choice and choice["stop_reason"] is None):
         return "eos"
     return "stop"
-
-
-def body_start(reply: str) -> int:
-    """Where the code of the reply's first fenced block begins (0 while there is no fence line)."""
-    opening = reply.find(stopping.FENCE)
-    newline = reply.find("\n", opening) if opening >= 0 else -1
-    return newline + 1 if newline >= 0 else 0

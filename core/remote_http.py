@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from core.loader import ModelLoadError
@@ -19,6 +20,8 @@ from core.secrets import ENV_VAR, redact
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 30.0
+
+JsonObject = dict[str, Any]  # a parsed JSON object, as requests and replies are
 
 
 # ModelLoadError (a ValueError) is what the CLI and the GUI already report as a one-line reason.
@@ -73,7 +76,7 @@ class Endpoint:
     backoff_s: float = 0.5
 
     @classmethod
-    def from_url(cls, url: str, api_key: str | None = None, **options) -> Endpoint:
+    def from_url(cls, url: str, api_key: str | None = None, **options: Any) -> Endpoint:
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RemoteError(f"not a server URL: {url!r} (expected http://host:port/v1)")
@@ -126,13 +129,15 @@ class Transport:
 
     # -- public -------------------------------------------------------------------------------
 
-    def get_json(self, path: str, retry_connect: bool = True) -> dict:
+    def get_json(self, path: str, retry_connect: bool = True) -> JsonObject:
         return self._with_retries(lambda call: self._once("GET", path, None, call), Call(), retry_connect)
 
-    def post_json(self, path: str, body: dict, call: Call | None = None, retry_connect: bool = True) -> dict:
+    def post_json(
+        self, path: str, body: JsonObject, call: Call | None = None, retry_connect: bool = True
+    ) -> JsonObject:
         return self._with_retries(lambda c: self._once("POST", path, body, c), call or Call(), retry_connect)
 
-    def stream(self, path: str, body: dict, call: Call, on_retry: Callable[[], None]) -> Iterator[dict]:
+    def stream(self, path: str, body: JsonObject, call: Call, on_retry: Callable[[], None]) -> Iterator[JsonObject]:
         """The JSON events of an SSE response. A failure after events were yielded calls
         `on_retry` (the caller drops what it got) before the request starts again."""
         for attempt in range(self.endpoint.retries + 1):
@@ -153,7 +158,7 @@ class Transport:
 
     # -- one attempt --------------------------------------------------------------------------
 
-    def _with_retries(self, once, call: Call, retry_connect: bool):
+    def _with_retries(self, once: Callable[[Call], JsonObject], call: Call, retry_connect: bool) -> JsonObject:
         for attempt in range(self.endpoint.retries + 1):
             try:
                 return once(call)
@@ -165,11 +170,11 @@ class Transport:
         raise AssertionError("unreachable")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        backoff = self.endpoint.backoff_s * 2**attempt
+        backoff = self.endpoint.backoff_s * 2.0**attempt
         return min(MAX_RETRY_AFTER_S, max(backoff, retry_after or 0.0))
 
     def _open(
-        self, method: str, path: str, body: dict | None, call: Call, accept: str
+        self, method: str, path: str, body: JsonObject | None, call: Call, accept: str
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         ep = self.endpoint
         cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
@@ -197,7 +202,7 @@ class Transport:
             raise self._status_error(resp, text, method, url, body)
         return conn, resp
 
-    def _once(self, method: str, path: str, body: dict | None, call: Call) -> dict:
+    def _once(self, method: str, path: str, body: JsonObject | None, call: Call) -> JsonObject:
         conn, resp = self._open(method, path, body, call, "application/json")
         try:
             raw = resp.read()
@@ -208,7 +213,7 @@ class Transport:
             conn.close()
         return self._json(raw.decode("utf-8", "replace"), path)
 
-    def _stream_once(self, path: str, body: dict, call: Call) -> Iterator[dict]:
+    def _stream_once(self, path: str, body: JsonObject, call: Call) -> Iterator[JsonObject]:
         conn, resp = self._open("POST", path, body, call, "text/event-stream")
         try:
             kind = resp.getheader("Content-Type", "")
@@ -287,7 +292,7 @@ class Transport:
         return MalformedResponse(f"{base} answered something that is not HTTP ({type(exc).__name__})")
 
     def _status_error(
-        self, resp: http.client.HTTPResponse, text: str, method: str, url: str, body: dict | None
+        self, resp: http.client.HTTPResponse, text: str, method: str, url: str, body: JsonObject | None
     ) -> Exception:
         status, base = resp.status, self.endpoint.base
         message = redact(_error_message(text), self.endpoint.api_key)
@@ -305,13 +310,13 @@ class Transport:
             return _Retry(failure, _retry_after(resp.getheader("Retry-After")))
         return failure
 
-    def _event_error(self, error) -> RemoteError:
+    def _event_error(self, error: object) -> RemoteError:
         message = error.get("message", "") if isinstance(error, dict) else str(error)
         return ServerFailed(
             f"{self.endpoint.base} reported an error mid-stream: {redact(message, self.endpoint.api_key)}"
         )
 
-    def _json(self, text: str, path: str) -> dict:
+    def _json(self, text: str, path: str) -> JsonObject:
         try:
             value = json.loads(text)
         except ValueError:

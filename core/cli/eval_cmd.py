@@ -144,7 +144,7 @@ def run(args) -> int:
     from core.report import format_table
 
     engine = open_backend(args.model, args.served_model, progress=lambda msg: print(msg, file=sys.stderr))
-    if config.back_translation and not getattr(engine.info, "scoring", True):
+    if config.back_translation and not engine.capabilities.scoring:
         print("notice: the back-translation ranking is left out: this server cannot score given text", file=sys.stderr)
     pool = sandbox_pool(args.workers)
     bars: list[tqdm] = []  # at most one, made at the first progress report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.backend import Backend, open_backend
+from core.backend import Backend, Capabilities, open_backend
 from core.engine import Engine
 from core.model_spec import is_server_url
 from core.params import InvalidParams, SamplingParams
@@ -27,11 +27,20 @@ def test_url_opens_the_remote_client():
         assert backend.max_in_flight == 2 and backend.info.name == "fake-model"
         assert messages[-1] == f"connected: {backend.info.describe()}"
         assert backend.generate("def f():\n", SamplingParams(mode="completion"))[0].token_logprobs
+        # What a server cannot do is declared, and refused with the reason where it is asked anyway.
+        assert backend.capabilities == Capabilities(
+            scoring=True, token_logprobs=True, next_token_logits=False, forced_prefix=False
+        )
+        with pytest.raises(NotImplementedError, match="only its top few log-probs"):
+            backend.next_token_logits("def f():\n", [])
 
 
 def test_path_opens_the_local_engine(tiny_model_dir):
     backend = open_backend(str(tiny_model_dir), progress=lambda _m: None)
     assert isinstance(backend, Engine) and isinstance(backend, Backend)
+    assert backend.capabilities == Capabilities(
+        scoring=True, token_logprobs=True, next_token_logits=True, forced_prefix=True
+    )
     with pytest.raises(InvalidParams, match="applies only to a server URL"):
         open_backend(str(tiny_model_dir), "some-model", progress=lambda _m: None)
 

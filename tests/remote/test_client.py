@@ -10,13 +10,14 @@ import pytest
 from core import instruct
 from core.candidate import CandidateDone, TokenDelta
 from core.params import SamplingParams
-from core.remote import NO_LOGPROBS_NOTICE, UNKNOWN_TOKEN_ID, RemoteBackend, ScoringUnsupported, _row_seed
+from core.remote import NO_LOGPROBS_NOTICE, UNKNOWN_TOKEN_ID, RemoteBackend, ScoringUnsupported
 from core.remote_http import AuthFailed, Call, MalformedResponse, ModelNotFound, ServerFailed, ServerUnreachable
+from core.remote_requests import row_seed
 from tests.remote.fake_openai import Behaviour, FakeOpenAI
 
 PROMPT = "def f(x):\n"
 # What the fake server writes for row 0 of seed 0 (its text shows the request's seed).
-ROW0 = f"    return {_row_seed(0, 0) % 1000}\n"
+ROW0 = f"    return {row_seed(0, 0) % 1000}\n"
 
 
 def sampled(fake) -> list[dict]:
@@ -53,7 +54,7 @@ def test_completion_candidates_logprobs_and_request(fake):
         assert body["top_k"] == 0 and body["min_p"] == 0.0 and body["repeat_penalty"] == 1.0
     by_seed = {b["seed"]: b for b in bodies}
     for cand in cands:
-        body = by_seed[_row_seed(5, cand.index)]
+        body = by_seed[row_seed(5, cand.index)]
         # The server stops at "\ndef"; the text before it and its three tokens are kept.
         assert cand.raw_text == cand.text == f"    return {body['seed'] % 1000}\n"
         assert cand.token_logprobs == [-0.5, -1.0, -0.25]
@@ -107,6 +108,14 @@ def test_a_sample_stopped_at_once_keeps_no_token():
     assert (cand.raw_text, cand.tokens, cand.token_logprobs, cand.finish_reason) == ("", [], [], "stop")
 
 
+def test_a_placeholder_from_a_server_is_not_an_attempt():
+    """A server's candidates are judged as the local engine's are: a bare `pass` ranks last."""
+    script = lambda body: [("    pass", -0.01), ("\n", -0.01)]  # noqa: E731
+    with FakeOpenAI(Behaviour(script=script)) as fake:
+        [cand] = connect(fake).generate(PROMPT, params(n=1))
+    assert cand.text == "    pass\n" and cand.degenerate and "not an attempt" in cand.warnings[-1]
+
+
 def test_length_and_eos_finish():
     script = lambda body: [("    a = 1", -0.1), ("\n", -0.2)]  # noqa: E731
     with FakeOpenAI(Behaviour(script=script)) as fake:
@@ -129,10 +138,10 @@ def test_samples_per_request_demultiplexes_choices(fake):
     cands = backend.generate(PROMPT, params(n=5, seed=3))
     bodies = {b["seed"]: b for b in sampled(fake)}
     firsts = [0, 2, 4]
-    assert [bodies[_row_seed(3, f)]["n"] for f in firsts] == [2, 2, 1]
+    assert [bodies[row_seed(3, f)]["n"] for f in firsts] == [2, 2, 1]
     # The fake samples choice i of a request with seed + i.
     expected = [
-        f"    return {(_row_seed(3, f) + i) % 1000}\n" for f in firsts for i in range(bodies[_row_seed(3, f)]["n"])
+        f"    return {(row_seed(3, f) + i) % 1000}\n" for f in firsts for i in range(bodies[row_seed(3, f)]["n"])
     ]
     assert [c.raw_text for c in cands] == expected
 
@@ -163,10 +172,11 @@ def test_instruct_uses_chat_and_converts_the_code_block():
     assert body["max_tokens"] == SamplingParams().max_new_tokens + instruct.rewrite_allowance(prompt)
     assert instruct.rewrite_allowance(prompt) > len(prompt) / 3.5
     [cand] = [e.candidate for e in events if isinstance(e, CandidateDone)]
-    # As the local engine's primed reply: the code and the closing fence, converted to a completion.
-    assert cand.raw_text == "def add(a, b):\n    return a + b\n```"
+    # As the local engine's primed reply: the code up to the line that closes its block, converted
+    # to a completion; the closing fence, like a stop sequence, is not the candidate's.
+    assert cand.raw_text == "def add(a, b):\n    return a + b\n"
     assert cand.text == instruct.completion_from_reply(prompt, cand.raw_text) == "    return a + b\n"
-    assert cand.tokens == reply[2:5] and cand.token_logprobs == pytest.approx([-0.3, -0.4, -0.5])
+    assert cand.tokens == reply[2:4] and cand.token_logprobs == pytest.approx([-0.3, -0.4])
     assert cand.finish_reason == "stop"
     # The live text restarted at the code once the fence line was complete.
     deltas = [e for e in events if isinstance(e, TokenDelta)]
@@ -214,6 +224,7 @@ def test_no_logprobs_notice_and_random_ranking_label():
         cands = backend.generate(PROMPT, params(n=2))
     assert f"notice: {NO_LOGPROBS_NOTICE}" in messages
     assert not backend.info.logprobs and "random ranking" in backend.info.describe()
+    assert not backend.capabilities.token_logprobs and not backend.capabilities.scoring
     assert all(c.token_logprobs == [] and c.mean_logprob == float("-inf") and c.raw_text for c in cands)
 
 

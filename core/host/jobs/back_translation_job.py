@@ -16,7 +16,7 @@ def run(backend, pool, cancel, prompt: str, entry_point: str, completions: dict[
             "Back-translation ranking needs a docstring in the prompt: the model is scored on "
             "writing it back from each candidate's code."
         ) from None
-    if not getattr(backend.info, "scoring", True):
+    if not backend.capabilities.scoring:
         raise JobError("This server cannot score given text, so back-translation ranking is unavailable.")
     scores: dict[int, float] = {}
     for index, completion in completions.items():
