@@ -8,6 +8,12 @@ import argparse
 import math
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    # What each command module's register() adds its parser to: argparse's sub-command table,
+    # a class typeshed declares generic but argparse keeps private (not subscriptable at run time).
+    Subcommands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def int_between(low: int, high: int, unit: str = "") -> Callable[[str], int]:

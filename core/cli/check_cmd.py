@@ -9,9 +9,11 @@ the same command again checks only the samples that have no result yet.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,10 +28,13 @@ MAX_TIMEOUT_S = 3600.0  # the sandbox's own bound
 WORKERS_PER_CORE = 4  # workers are pinned to cores: more than a few per core only adds processes
 
 if TYPE_CHECKING:
-    from sandbox import Program
+    from core.cli.arg_types import Subcommands
+    from core.jsonl import JsonObject
+    from core.problems import Problem
+    from sandbox import Program, RunResult
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subcommands) -> None:
     p = subparsers.add_parser(
         "check",
         help="run samples against their problems' tests in the sandbox",
@@ -67,15 +72,15 @@ def register(subparsers) -> None:
 @dataclass(frozen=True)
 class Sample:
     lineno: int
-    row: dict  # the line as read: every field is kept in its result
+    row: JsonObject  # the line as read: every field is kept in its result
     program: Program
 
     @property
     def task_id(self) -> str:
-        return self.row["task_id"]
+        return str(self.row["task_id"])  # read_samples keeps only lines whose task_id is a str
 
 
-class LineErrors(list):
+class LineErrors(list[Exception]):
     """The lines that cannot be checked: each is reported as it is found, and any makes the exit
     status 1."""
 
@@ -84,7 +89,7 @@ class LineErrors(list):
         print(f"codesynth: error: {err}", file=sys.stderr)
 
 
-def _output_path(args) -> str:
+def _output_path(args: argparse.Namespace) -> str:
     """The results file, checked before anything runs."""
     from core.cli.errors import UserError
 
@@ -105,7 +110,7 @@ def _output_path(args) -> str:
     return out
 
 
-def _load_problems(args, errors: LineErrors) -> dict[str, dict]:
+def _load_problems(args: argparse.Namespace, errors: LineErrors) -> dict[str, Problem]:
     from core.cli.errors import UserError
     from core.problems import load_problems
 
@@ -118,7 +123,7 @@ def _load_problems(args, errors: LineErrors) -> dict[str, dict]:
     return problems
 
 
-def read_samples(path: str, problems: dict[str, dict], bad: LineErrors) -> list[Sample]:
+def read_samples(path: str, problems: Mapping[str, Problem], bad: LineErrors) -> list[Sample]:
     """The samples that can be run; every other line goes to `bad`, naming the line (and the
     task where it has one)."""
     from core.jsonl import JsonlError, iter_numbered
@@ -143,7 +148,7 @@ def read_samples(path: str, problems: dict[str, dict], bad: LineErrors) -> list[
     return samples
 
 
-def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict[int, dict]:
+def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict[int, JsonObject]:
     """The results already in `out`, by sample line, once it is clear that they are results of
     these samples. A last line without its newline, from a run killed mid-write, is cut off (its
     sample is checked again)."""
@@ -162,7 +167,8 @@ def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict
         if err.lineno != torn:
             raise UserError(f"{out} is not a results file of `codesynth check` ({err}): {restart}")
 
-    by_line, rows = {s.lineno: s for s in samples}, {}
+    by_line = {s.lineno: s for s in samples}
+    rows: dict[int, JsonObject] = {}
     for lineno, row in iter_numbered(out, on_error=foreign):
         if lineno == torn:
             continue
@@ -182,7 +188,7 @@ def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict
     return rows
 
 
-def result_row(sample: Sample, res) -> dict:
+def result_row(sample: Sample, res: RunResult) -> JsonObject:
     details = res.to_json()
     return {
         **sample.row,
@@ -193,7 +199,7 @@ def result_row(sample: Sample, res) -> dict:
     }
 
 
-def pass_at_k_summary(rows, ks: list[int]) -> dict[str, float]:
+def pass_at_k_summary(rows: Sequence[JsonObject], ks: list[int]) -> dict[str, float]:
     """pass@k for each k that every task has enough samples for."""
     from core.passk import mean_pass_at_k
 
@@ -203,7 +209,7 @@ def pass_at_k_summary(rows, ks: list[int]) -> dict[str, float]:
     return {f"pass@{k}": mean_pass_at_k(counts, k) for k in ks if counts and all(total >= k for total, _ in counts)}
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from core.cli.errors import UserError, sandbox_pool
     from core.jsonl import json_line
 

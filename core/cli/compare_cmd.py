@@ -3,7 +3,12 @@ as PNG. A RUN is an eval run directory or a run of a sessions file (core.compare
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.cli.arg_types import Subcommands
 
 RUN_HELP = (
     "DIR (every temperature of a `codesynth eval` run), DIR@0.8 (one of them), FILE#12 (run 12 of a "
@@ -12,7 +17,7 @@ RUN_HELP = (
 )
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "compare",
         help="compare 2 to 4 runs: parameters that differ, pass@k, distinct programs, log-probs, best candidates",
@@ -33,7 +38,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from core import compare as cmp
     from core.cli.errors import UserError
     from core.compare_sources import NoRunChosen, load_runs

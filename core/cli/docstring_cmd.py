@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.cli import arg_types
 from core.params import MODES
 
+if TYPE_CHECKING:
+    from core.cli.arg_types import Subcommands
 
-def register(sub) -> None:
+
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("docstring", help="write docstrings for the functions of a file, ranked and back-translated")
     p.add_argument("file", type=Path)
     p.add_argument("-n", type=int, default=5, help="docstring candidates per function")
@@ -29,7 +34,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from core.backend import open_backend
     from core.cli.errors import UserError, read_text, sandbox_pool
     from core.docstrings import example_inputs, functions_in, scored_docstrings

@@ -29,11 +29,11 @@ def read_text(path: Path, what: str) -> str:
         raise UnreadableFile(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
-def sandbox_pool(workers: int | None = None, **options) -> SandboxPool:
+def sandbox_pool(workers: int | None = None, memory_mb: int = 1024) -> SandboxPool:
     """A started sandbox pool, or a UserError that says which isolation layer this machine lacks."""
     from sandbox import SandboxPool, SandboxUnavailable
 
     try:
-        return SandboxPool(workers, **options)
+        return SandboxPool(workers, memory_mb=memory_mb)
     except SandboxUnavailable as exc:
         raise UserError(str(exc)) from None

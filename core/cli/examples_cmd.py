@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.cli.errors import UserError, read_text, sandbox_pool
 from core.params import MODES
 
+if TYPE_CHECKING:
+    from core.cli.arg_types import Subcommands
 
-def register(sub) -> None:
+
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("from-examples", help="derive prompt and tests from examples, generate, and test")
     p.add_argument("examples", type=Path, help="CSV (header names the parameters; last column 'expected') or JSON")
     p.add_argument("--description", default="", help="what the function does, in plain words")
@@ -52,7 +57,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
     return rows[0], rows[1:], ""
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from core.backend import open_backend
     from core.examine import examples_question
     from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain

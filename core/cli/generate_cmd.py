@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,10 +16,15 @@ from core.params import CODEX_STOPS, MODES, SamplingParams
 from core.ranking_view import RANKINGS
 
 if TYPE_CHECKING:
+    from core.candidate import Candidate, CandidateDone, TokenDelta
+    from core.cli.arg_types import Subcommands
+    from core.jsonl import JsonObject
     from core.remote_http import RemoteError
+    from core.sampling_backend import Backend
+    from sandbox import RunResult, SandboxPool
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("generate", help="sample candidates for a prompt (signature + docstring)")
     p.add_argument("prompt", nargs="?", help="prompt file, or - for standard input")
     p.add_argument("--task", help="take prompt and tests from a HumanEval task, e.g. HumanEval/0")
@@ -54,7 +62,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def read_prompt(args) -> tuple[str, str, str | None, str | None]:
+def read_prompt(args: argparse.Namespace) -> tuple[str, str, str | None, str | None]:
     """(task_id, prompt, tests, entry_point) from --task, a file or standard input."""
     if args.task:
         from core.problems import load_problems
@@ -81,7 +89,7 @@ def read_prompt(args) -> tuple[str, str, str | None, str | None]:
     return name, prompt, tests, args.entry_point
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from core.backend import open_backend
     from core.entry_point import entry_point as find_entry_point
     from core.pipeline import Harness, run_pipeline, run_to_end
@@ -144,7 +152,9 @@ def run(args) -> int:
     return 0
 
 
-def _watched(stream, n: int, draw: bool, failures: list[RemoteError]):
+def _watched(
+    stream: Iterator[TokenDelta | CandidateDone], n: int, draw: bool, failures: list[RemoteError]
+) -> Iterator[TokenDelta | CandidateDone]:
     """`stream`, drawing the progress bar (for the table format) and ending at a server's failure
     mid-run, which goes into `failures`: the candidates finished before it are still tested and written."""
     from core.candidate import CandidateDone
@@ -167,20 +177,32 @@ def _watched(stream, n: int, draw: bool, failures: list[RemoteError]):
         failures.append(exc)
 
 
-def _sandbox(needed: bool):
+def _sandbox(needed: bool) -> AbstractContextManager[SandboxPool | None]:
     from contextlib import nullcontext
 
     return sandbox_pool() if needed else nullcontext(None)
 
 
-def _scores(engine, pool, prompt, done, tests, entry_point, ranking: str, seed: int):
+def _scores(
+    engine: Backend,
+    pool: SandboxPool | None,
+    prompt: str,
+    done: list[Candidate],
+    tests: str | None,
+    entry_point: str | None,
+    ranking: str,
+    seed: int,
+) -> tuple[dict[int, float], dict[int, JsonObject]]:
     """(scores for a SCORED ranking, extra JSONL fields) by candidate index. A ranking that cannot
-    be computed says why on standard error and leaves the mean log-prob order."""
+    be computed says why on standard error and leaves the mean log-prob order. run() gives a
+    SCORED ranking an entry point, and the cluster and agreement rankings a pool."""
     from core.examine import examine
     from core.reverse import back_translation_logprob, strip_docstring
 
     scores: dict[int, float] = {}
-    extra: dict[int, dict] = {}
+    extra: dict[int, JsonObject] = {}
+    if entry_point is None:
+        return scores, extra
     if ranking == "back_translation":
         try:
             strip_docstring(prompt, entry_point)
@@ -189,7 +211,7 @@ def _scores(engine, pool, prompt, done, tests, entry_point, ranking: str, seed: 
         else:
             scores = {c.index: back_translation_logprob(engine, prompt, c.text, entry_point) for c in done}
             extra = {i: {"back_translation_logprob": v} for i, v in scores.items()}
-    if ranking in ("cluster", "agreement"):
+    if ranking in ("cluster", "agreement") and pool is not None:
         _log("running the candidates on more inputs" + (" and asking the model for tests" * (ranking == "agreement")))
         exam = examine(
             engine,
@@ -222,8 +244,8 @@ def _scores(engine, pool, prompt, done, tests, entry_point, ranking: str, seed: 
     return scores, extra
 
 
-def _row(task_id, rank, cand, verdict) -> dict:
-    row = {"task_id": task_id, "completion": cand.text, "rank": rank, **cand.to_json()}
+def _row(task_id: str, rank: int, cand: Candidate, verdict: RunResult | None) -> JsonObject:
+    row: JsonObject = {"task_id": task_id, "completion": cand.text, "rank": rank, **cand.to_json()}
     if verdict is not None:
         row.update(
             passed=verdict.passed,
@@ -251,7 +273,7 @@ def _progress_bar(finished: int, total: int, tokens: int, elapsed: float) -> Non
     sys.stderr.flush()
 
 
-def _print_table(rows, model: str, elapsed: float) -> None:
+def _print_table(rows: list[JsonObject], model: str, elapsed: float) -> None:
     print(f"model: {model}   time: {elapsed:.1f}s")
     print(f"{'rank':>4} {'mean lp':>8} {'tokens':>6} {'finish':>9} {'tests':>22}  first line")
     for r in rows:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.cli.arg_types import Subcommands
 
 MIB = 2**20
 GIB = 2**30
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("model", help="install, list and describe models")
     msub = p.add_subparsers(dest="model_command", required=True)
     inst = msub.add_parser("install", help="download, verify and convert a catalogue model (see `model list`)")
@@ -26,11 +32,11 @@ def register(sub) -> None:
     info.set_defaults(func=_info)
 
 
-def _progress(started: float):
+def _progress(started: float) -> Callable[[str], None]:
     return lambda msg: print(f"[{time.perf_counter() - started:5.1f}s] {msg}", file=sys.stderr, flush=True)
 
 
-def _install(args) -> int:
+def _install(args: argparse.Namespace) -> int:
     from core import catalogue, model_install
     from core.engine import Engine
     from core.params import SamplingParams
@@ -52,7 +58,7 @@ def _install(args) -> int:
     return 0
 
 
-def _list(args) -> int:
+def _list(args: argparse.Namespace) -> int:
     from core import catalogue, model_store
     from core.cli.errors import UserError
 
@@ -88,7 +94,7 @@ def _list(args) -> int:
     return 0
 
 
-def _info(args) -> int:
+def _info(args: argparse.Namespace) -> int:
     from core import catalogue
     from core.engine import Engine
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.cli.arg_types import Subcommands
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("report", help="write an HTML report with figures for a `codesynth eval` run")
     p.add_argument("run_dir", type=Path, help="the --out directory of `codesynth eval`")
     p.add_argument("--out", type=Path, default=None, help="where to write the report (default: the run directory)")
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from core.cli.errors import UserError
     from core.report import write_report
 
