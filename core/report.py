@@ -7,43 +7,48 @@ import base64
 import html
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 from matplotlib.figure import Figure
 
 from core import plots
-from core.evaluate import RESULTS, SAMPLES, SUMMARY, read_rows, sample_key
+from core.evaluate import RESULTS, SAMPLES, SUMMARY, Row, SampleKey, read_rows, sample_key
+from core.jsonl import JsonObject
 from core.user_error import MissingFile, UserError
 
 REPORT = "report.html"
+T = TypeVar("T")
+# A run's summary.json (core.evaluate.summarize): read back with json, so its values are JSON's.
+Summary = Mapping[str, Any]
 
 
-def load_run(run_dir: str | Path) -> tuple[dict, list[dict], dict]:
+def load_run(run_dir: str | Path) -> tuple[JsonObject, list[Row], dict[SampleKey, Row]]:
     """(summary, samples, verdicts by sample key) of a run directory."""
     run = Path(run_dir)
     if not (run / SUMMARY).exists():
         raise MissingFile(f"{run} has no {SUMMARY}: run `codesynth eval --out {run}` to finish it first")
 
-    def read(name: str, parse):
+    def read(name: str, parse: Callable[[Path], T]) -> T:
         try:
             return parse(run / name)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"{run / name} is damaged ({exc}): run `codesynth eval --out {run}` again") from None
 
-    summary = read(SUMMARY, lambda path: json.loads(path.read_text(encoding="utf-8")))
+    summary: JsonObject = read(SUMMARY, lambda path: json.loads(path.read_text(encoding="utf-8")))
     results = {sample_key(r): r for r in read(RESULTS, read_rows)}
     return summary, read(SAMPLES, read_rows), results
 
 
-def pass_at_k_by_temperature(summary: Mapping) -> dict[float, dict[int, float]]:
+def pass_at_k_by_temperature(summary: Summary) -> dict[float, dict[int, float]]:
     return {
         float(t): {int(name.removeprefix("pass@")): v for name, v in by_k.items()}
         for t, by_k in summary["pass_at_k"].items()
     }
 
 
-def mean_logprobs_by_verdict(samples: list[dict], results: Mapping) -> tuple[list[float], list[float]]:
+def mean_logprobs_by_verdict(samples: list[Row], results: Mapping[SampleKey, Row]) -> tuple[list[float], list[float]]:
     passing: list[float] = []
     failing: list[float] = []
     for row in samples:
@@ -53,7 +58,7 @@ def mean_logprobs_by_verdict(samples: list[dict], results: Mapping) -> tuple[lis
     return passing, failing
 
 
-def figures(summary: Mapping, samples: list[dict], results: Mapping) -> dict[str, Figure]:
+def figures(summary: Summary, samples: list[Row], results: Mapping[SampleKey, Row]) -> dict[str, Figure]:
     table = pass_at_k_by_temperature(summary)
     return {
         "pass_at_k_vs_k": plots.pass_at_k_vs_k(table),
@@ -66,7 +71,7 @@ def figures(summary: Mapping, samples: list[dict], results: Mapping) -> dict[str
     }
 
 
-def format_table(summary: Mapping) -> str:
+def format_table(summary: Summary) -> str:
     """The plain-text pass@k table printed at the end of `codesynth eval`."""
     names = [f"pass@{k}" for k in summary["ks"]]
     header = ["T", *names, "distinct/samples"]
@@ -79,7 +84,7 @@ def format_table(summary: Mapping) -> str:
     return "\n".join([table, *chosen_lines(summary)])
 
 
-def chosen_lines(summary: Mapping) -> list[str]:
+def chosen_lines(summary: Summary) -> list[str]:
     """Per temperature, the pass rate of the one sample each ranker picks out of all n."""
     return [
         f"T={t} choosing 1 of {len(next(iter(curves.values())))}: "
@@ -89,7 +94,7 @@ def chosen_lines(summary: Mapping) -> list[str]:
     ]
 
 
-def _html_table(header: list[str], rows: list[list]) -> str:
+def _html_table(header: list[str], rows: list[list[object]]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -99,7 +104,7 @@ def _percent(value: float) -> str:
     return f"{100 * value:.2f}%"
 
 
-def render_html(summary: Mapping, images: Mapping[str, str]) -> str:
+def render_html(summary: Summary, images: Mapping[str, str]) -> str:
     """The report page; `images` maps figure names to PNG data already base64-encoded."""
     names = [f"pass@{k}" for k in summary["ks"]]
     config = summary["config"]
