@@ -29,6 +29,7 @@ from core.problems import Problem
 from core.ranking import ranking_curves
 from core.ranking_view import program_key
 from core.reverse import back_translation_logprob, strip_docstring
+from core.summary_keys import pass_at_k_name, temperature_label
 from sandbox import Program, RunResult
 
 if TYPE_CHECKING:
@@ -397,9 +398,9 @@ def summarize(
             (by_unit[(temperature, t)], [results[sample_key(r)]["passed"] for r in by_unit[(temperature, t)]])
             for t in config.task_ids
         ]
-        label = f"{temperature:g}"
+        label = temperature_label(temperature)
         counts = [(len(passed), sum(passed)) for _, passed in units]
-        summary["pass_at_k"][label] = {f"pass@{k}": mean_pass_at_k(counts, k) for k in ks}
+        summary["pass_at_k"][label] = {pass_at_k_name(k): mean_pass_at_k(counts, k) for k in ks}
         summary["ranking"][label] = ranking_curves(units)
         if summary["examine"].get(label, {}).get("problems_with_tests") == 0:
             # Every sample passed 0 of 0 tests: the curve would be mean log-prob under another name.
@@ -422,7 +423,7 @@ def summarize(
                     "temperature": temperature,
                     "n": len(passed),
                     "passed": sum(passed),
-                    "pass_at_k": {f"pass@{k}": pass_at_k(len(passed), sum(passed), k) for k in ks},
+                    "pass_at_k": {pass_at_k_name(k): pass_at_k(len(passed), sum(passed), k) for k in ks},
                     "distinct": len(programs),
                     "distinct_passing": len(passing),
                 }
@@ -440,7 +441,7 @@ def examine_summary(
         probes = [b for b in behaviours.values() if float(b["temperature"]) == temperature]
         if not exams:
             continue
-        out[f"{temperature:g}"] = {
+        out[temperature_label(temperature)] = {
             "problems": len(exams),
             "problems_with_tests": sum(bool(e["tests"]) for e in exams),
             "mean_tests": sum(len(e["tests"]) for e in exams) / len(exams),
