@@ -37,7 +37,9 @@ def open_window(spec: str):
     configure(app)
     window = MainWindow(model_spec=spec)
     window.show()
-    wait_for(app, lambda: window.controller.engine.state == "idle" and window.controller.sandbox.pool is not None, 900)
+    wait_for(
+        app, lambda: window.controller.engine.state == "idle" and window.controller.sandbox_layers is not None, 900
+    )
     if window.controller.engine.info is None:
         raise SystemExit(f"model failed to load: {window.model_bar.status.text()}")
     return app, window

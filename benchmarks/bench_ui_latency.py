@@ -109,7 +109,9 @@ def generation_stalls(spec: str, n: int) -> dict:
     app.processEvents()  # the first paint belongs to the start-up, measured above
     probe.start()
     loaded_at = time.perf_counter()
-    wait_for(app, lambda: window.controller.engine.state == "idle" and window.controller.sandbox.pool is not None, 600)
+    wait_for(
+        app, lambda: window.controller.engine.state == "idle" and window.controller.sandbox_layers is not None, 600
+    )
     if window.controller.engine.info is None:
         raise SystemExit(f"model failed to load: {window.model_bar.status.text()}")
     load = probe.stop()

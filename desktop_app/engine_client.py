@@ -1,27 +1,31 @@
 """GUI side of the engine process: starts it, sends commands, and turns its replies into signals.
 
-A superqt generator worker reads the pipe, so the GUI thread never blocks on the model.
+A thread reads the pipe, so the GUI thread never blocks on the model.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 
-from PySide6.QtCore import QObject, Signal
-from superqt.utils import thread_worker
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
+from core.host import protocol as msg
 from core.host import serve as engine_host
 
 IDLE, LOADING, GENERATING, WORKING, TESTING = "idle", "loading", "generating", "working", "testing a connection"
 
 
-@thread_worker
-def _read_replies(conn):
+def _read_replies(conn, reply: SignalInstance, gone: SignalInstance, process) -> None:
+    """The pipe's reader, on a thread of its own for as long as the engine host lives: a worker of
+    Qt's shared thread pool would hold one of its few threads (one per core) for good."""
     while True:
         try:
             if conn.poll(0.1):
-                yield conn.recv()
+                reply.emit(conn.recv())
         except (EOFError, OSError):
+            process.join(timeout=5)  # reaped here, off the GUI thread, so its exit code is known
+            gone.emit(process)
             return
 
 
@@ -30,16 +34,21 @@ class EngineClient(QObject):
     loaded = Signal(object)  # core.loader.ModelInfo
     load_failed = Signal(str)
     load_stopped = Signal()
-    events = Signal(list)  # TokenDelta | CandidateDone, batched by the engine process
-    generated = Signal()
+    sandbox_ready = Signal(dict)  # the pool's active isolation layers
+    sandbox_unavailable = Signal(str)
+    run_events = Signal(int, tuple)  # run id, core.host.protocol.RunEvent batch
+    generated = Signal()  # the run's generation and tests ended
     generate_failed = Signal(str)
-    job_update = Signal(object)  # the running job's latest snapshot (core.host.jobs)
+    tested = Signal(int)  # a Test command's run id: its verdicts are in
+    job_update = Signal(object)  # the running job's latest update (core.host.jobs.updates)
     job_done = Signal()
     job_failed = Signal(str)
-    next_token_logits_ready = Signal(object)  # core.host.serve.NextTokenLogits
+    next_token_logits_ready = Signal(object)  # core.host.protocol.NextTokenLogits
     probe_result = Signal(bool, str)  # connection test: ok, what was found or what went wrong
-    device_stats = Signal(object)  # dict for a GPU, None on CPU
+    device_stats = Signal(object)  # core.host.protocol.DeviceStats for a GPU
     state_changed = Signal(str)
+    _reply = Signal(object)  # emitted on the reader's thread, delivered on the GUI thread
+    _gone = Signal(object)  # the process whose pipe closed
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -47,14 +56,24 @@ class EngineClient(QObject):
         self._process = self._conn = self._cancel = None
         self.info = None
         self.state = IDLE
+        # The engine host's sandbox pool: its layers once it is ready, or why it cannot run.
+        self.sandbox_layers: dict | None = None
+        self.sandbox_error: str | None = None
+        self._reply.connect(self._dispatch)
+        self._gone.connect(self._on_process_gone)
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None and self._process.is_alive() else None
 
+    def start(self) -> None:
+        """Starts the engine host, and with it the sandbox workers, before any command needs them."""
+        self._ensure_process()
+
     def _ensure_process(self) -> None:
         if self._process is not None and self._process.is_alive():
             return
+        self.sandbox_layers = self.sandbox_error = None  # a new host starts its own pool
         self._conn, child = self._ctx.Pipe()
         self._cancel = self._ctx.Event()
         self._process = self._ctx.Process(
@@ -62,47 +81,57 @@ class EngineClient(QObject):
         )
         self._process.start()
         child.close()
-        reader = _read_replies(self._conn)
-        reader.yielded.connect(self._dispatch)
-        reader.finished.connect(lambda process=self._process: self._on_process_gone(process))
+        reader = threading.Thread(
+            target=_read_replies,
+            args=(self._conn, self._reply, self._gone, self._process),
+            name="engine-replies",
+            daemon=True,
+        )
         reader.start()
 
     def _set_state(self, state: str) -> None:
         self.state = state
         self.state_changed.emit(state)
 
-    def _command(self, state: str, *message) -> None:
+    def _send(self, command: msg.Command) -> None:
         self._ensure_process()
-        self._set_state(state)
         try:
-            self._conn.send(message)
+            self._conn.send(command)
         except OSError:
             pass  # the process died at once: its reader reports that, with the exit code
 
-    def load(self, spec: str, served_model: str | None = None) -> None:
-        self._command(LOADING, "load", spec, served_model)
+    def _command(self, state: str, command: msg.Command) -> None:
+        self._ensure_process()
+        self._set_state(state)
+        self._send(command)
 
-    def generate(self, prompt: str, params) -> None:
-        self._command(GENERATING, "generate", prompt, params)
+    def load(self, spec: str, served_model: str | None = None) -> None:
+        self._command(LOADING, msg.Load(spec, served_model))
+
+    def generate(self, run_id: int, prompt: str, params, harness) -> None:
+        """Samples and tests a run in the engine host; its events arrive as `run_events`."""
+        self._command(GENERATING, msg.Generate(run_id, prompt, params, harness))
+
+    def test(self, run_id: int, candidates, harness) -> None:
+        """Tests finished candidates (a reopened run) without taking the engine's state: their
+        verdicts arrive as `run_events`, then `tested`."""
+        self._send(msg.Test(run_id, tuple(candidates), harness))
 
     def next_token_logits(self, key: tuple, prompt: str, written_ids: list[int], mode: str, show: int) -> None:
         """Asks for the raw logits at one position (one teacher-forced pass); the answer comes as
-        `next_token_logits_ready` with `key`, with the `show` likeliest tokens decoded. The engine's state does not change: the request is
-        short, and one sent while it generates is answered when that ends."""
-        self._ensure_process()
-        try:
-            self._conn.send(("next_token_logits", key, prompt, list(written_ids), mode, show))
-        except OSError:
-            pass  # the process died at once: its reader reports that, with the exit code
+        `next_token_logits_ready` with `key`, with the `show` likeliest tokens decoded. The engine's
+        state does not change: the request is short, and one sent while it generates is answered
+        when that ends."""
+        self._send(msg.AskNextTokenLogits(key, prompt, tuple(written_ids), mode, show))
 
     def probe(self, url: str, served_model: str | None = None) -> None:
         """Tests a server connection in the engine process, which already holds the HTTP client,
         so the GUI never imports it."""
-        self._command(TESTING, "probe", url, served_model)
+        self._command(TESTING, msg.Probe(url, served_model))
 
     def run_job(self, name: str, /, **kwargs) -> None:
-        """Starts one of `core.host.jobs`; its snapshots arrive as `job_update`."""
-        self._command(WORKING, "job", name, kwargs)
+        """Starts one of `core.host.jobs`; its updates arrive as `job_update`."""
+        self._command(WORKING, msg.StartJob(name, kwargs))
 
     def stop(self) -> None:
         """Generation stops within one decoding step; a load cannot be interrupted, so the
@@ -121,7 +150,7 @@ class EngineClient(QObject):
         if self.state != LOADING:  # a load cannot be interrupted: no point waiting for it
             self._cancel.set()
             try:
-                self._conn.send(("quit",))
+                self._conn.send(msg.Quit())
             except OSError:
                 pass
             self._process.join(timeout=5)
@@ -141,6 +170,8 @@ class EngineClient(QObject):
             return  # ended on purpose
         code = process.exitcode
         self._process, self.info = None, None
+        self.sandbox_layers, self.sandbox_error = None, "its workers stopped with the model process"
+        self.sandbox_unavailable.emit(self.sandbox_error)  # the next load starts both again
         state, self.state = self.state, IDLE
         message = f"The model process stopped unexpectedly (exit code {code}). Load the model again."
         if state == TESTING:
@@ -149,37 +180,45 @@ class EngineClient(QObject):
             {LOADING: self.load_failed, WORKING: self.job_failed}.get(state, self.generate_failed).emit(message)
         self.state_changed.emit(IDLE)
 
-    def _dispatch(self, reply) -> None:
-        kind, payload = reply
-        if kind == "events":
-            self.events.emit(payload)
-        elif kind == "progress":
-            self.progress.emit(payload)
-        elif kind == "device_stats":
-            self.device_stats.emit(payload)
-        elif kind == "loaded":
-            self.info = payload
-            self._set_state(IDLE)
-            self.loaded.emit(payload)
-        elif kind == "load_failed":
-            self._set_state(IDLE)
-            self.load_failed.emit(payload)
-        elif kind == "generated":
-            self._set_state(IDLE)
-            self.generated.emit()
-        elif kind == "generate_failed":
-            self._set_state(IDLE)
-            self.generate_failed.emit(payload)
-        elif kind == "next_token_logits":
-            self.next_token_logits_ready.emit(payload)
-        elif kind == "probe_result":
-            self._set_state(IDLE)
-            self.probe_result.emit(*payload)
-        elif kind == "job_update":
-            self.job_update.emit(payload)
-        elif kind == "job_done":
-            self._set_state(IDLE)
-            self.job_done.emit()
-        elif kind == "job_failed":
-            self._set_state(IDLE)
-            self.job_failed.emit(payload)
+    def _dispatch(self, reply: msg.Reply) -> None:
+        match reply:
+            case msg.RunEvents(run_id, events):
+                self.run_events.emit(run_id, events)
+            case msg.Progress(text):
+                self.progress.emit(text)
+            case msg.DeviceStats():
+                self.device_stats.emit(reply)
+            case msg.SandboxReady(layers):
+                self.sandbox_layers = layers
+                self.sandbox_ready.emit(layers)
+            case msg.SandboxUnavailable(reason):
+                self.sandbox_error = reason
+                self.sandbox_unavailable.emit(reason)
+            case msg.Loaded(info):
+                self.info = info
+                self._set_state(IDLE)
+                self.loaded.emit(info)
+            case msg.LoadFailed(message):
+                self._set_state(IDLE)
+                self.load_failed.emit(message)
+            case msg.Generated():
+                self._set_state(IDLE)
+                self.generated.emit()
+            case msg.GenerateFailed(_run_id, message):
+                self._set_state(IDLE)
+                self.generate_failed.emit(message)
+            case msg.Tested(run_id):
+                self.tested.emit(run_id)
+            case msg.NextTokenLogits():
+                self.next_token_logits_ready.emit(reply)
+            case msg.ProbeResult(ok, message):
+                self._set_state(IDLE)
+                self.probe_result.emit(ok, message)
+            case msg.JobUpdate(update):
+                self.job_update.emit(update)
+            case msg.JobDone():
+                self._set_state(IDLE)
+                self.job_done.emit()
+            case msg.JobFailed(message):
+                self._set_state(IDLE)
+                self.job_failed.emit(message)

@@ -28,9 +28,9 @@ class FirstRun(QObject):
         if settings.value(DONE_KEY, False, type=bool):
             return
         settings.setValue(DONE_KEY, True)
-        sandbox = self.window.controller.sandbox
-        sandbox.ready.connect(self._report_sandbox)
-        sandbox.unavailable.connect(self._report_sandbox_missing)
+        engine = self.window.controller.engine
+        engine.sandbox_ready.connect(self._report_sandbox)
+        engine.sandbox_unavailable.connect(self._report_sandbox_missing)
         self.window.controller.engine.loaded.connect(self._welcome_again)
         self._welcome()
 

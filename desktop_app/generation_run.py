@@ -1,16 +1,20 @@
-"""One press of Generate: streams candidates into the table and sends each distinct finished
-program to the sandbox once; identical programs share its result."""
+"""One press of Generate, as the table shows it. The engine host samples and tests the run
+(core.host.runs, on core.pipeline, with the app's one sandbox pool); this object applies the
+events it sends back: token deltas stream into the rows, finished candidates wait for their
+verdict, and verdicts fill the Tests column. A copy of a program already tested shares its verdict
+there, as everywhere else."""
 
 from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from core.candidate import reindexed
-from core.ranking_view import program_key
-from desktop_app.candidates_model import CANCELLED, DONE, NO_TESTS, NOT_TESTED, QUEUED, RUNNING, CandidatesModel
+from core.candidate import CandidateDone, TokenDelta
+from core.pipeline import CandidateArrived, Harness, VerdictArrived
+from desktop_app.candidates_model import CANCELLED, DONE, NO_TESTS, NOT_TESTED, QUEUED, CandidatesModel
 
 _run_ids = itertools.count(1)
 
@@ -24,7 +28,7 @@ class GenerationRun(QObject):
     def __init__(
         self,
         model: CandidatesModel,
-        sandbox,
+        engine,
         prompt: str,
         tests: str,
         entry_point: str | None,
@@ -32,9 +36,10 @@ class GenerationRun(QObject):
         name: str | None = None,
         parent=None,
     ):
-        """`n`: the samples asked for; `name`: what History calls the run (None: the function's name)."""
+        """`engine`: the EngineClient that runs it; `n`: the samples asked for; `name`: what
+        History calls the run (None: the function's name)."""
         super().__init__(parent)
-        self.model, self.sandbox = model, sandbox
+        self.model, self.engine = model, engine
         self.prompt, self.tests, self.entry_point = prompt, tests, entry_point
         self.n, self.name = n, name
         self.id = next(_run_ids)
@@ -44,10 +49,14 @@ class GenerationRun(QObject):
         self.deltas = 0
         self.params = None  # the SamplingParams Generate used; None for a run reopened from History
         self.branching: int | None = None  # the child candidate being written (desktop_app.branch)
-        self._members: dict[str, list[int]] = {}  # program key -> candidate indices
-        self._results: dict[str, object] = {}
-        sandbox.running.connect(self._on_running)
-        sandbox.finished.connect(self._on_result)
+        self.testing_saved = False  # a Test of saved candidates is out (test_saved)
+
+    @property
+    def harness(self) -> Harness | None:
+        """What the sandbox runs each candidate against; None when the run has no tests."""
+        if not self.tests.strip() or self.entry_point is None:
+            return None
+        return Harness(self.prompt, self.tests, self.entry_point)
 
     @property
     def tokens_per_s(self) -> float:
@@ -61,7 +70,7 @@ class GenerationRun(QObject):
 
     @property
     def pending_tests(self) -> int:
-        return sum(1 for key in self._members if key not in self._results) if self.tests.strip() else 0
+        return sum(1 for e in self.model.entries if e.test == QUEUED)
 
     def missing(self) -> list[int]:
         """The samples this run asked for that have no finished candidate (a Stop or a kill came
@@ -82,71 +91,66 @@ class GenerationRun(QObject):
         return self.branching
 
     def on_events(self, events) -> None:
+        """Applies a batch of the engine host's events for this run (core.host.protocol.RunEvent)."""
         if self.branching is not None:
-            events = [reindexed(e, [self.branching]) for e in events]
-        self.deltas += sum(1 for e in events if not hasattr(e, "candidate"))
-        for candidate in self.model.apply(events):
+            events = [_as_child(e, self.branching) for e in events]
+        stream = [e if isinstance(e, TokenDelta) else CandidateDone(e.candidate) for e in events if _streams(e)]
+        self.deltas += sum(1 for e in stream if isinstance(e, TokenDelta))
+        for candidate in self.model.apply(stream):
+            self.model.set_test(candidate.index, self._waiting_state(candidate))
             self.candidate_finished.emit(candidate)
-            self.test(candidate)
+        for verdict in (e for e in events if isinstance(e, VerdictArrived)):
+            self.model.set_test(verdict.index, DONE, verdict.result)
+            self.tested.emit(verdict.index, verdict.result)
         self.changed.emit()
 
+    def _waiting_state(self, candidate) -> str:
+        """What a finished candidate's Tests cell says until its verdict comes."""
+        if candidate.finish_reason == "cancelled":  # cut off by Stop: not a program the model finished
+            return CANCELLED
+        if self.harness is None:
+            return NO_TESTS
+        return NOT_TESTED if self.engine.sandbox_error is not None else QUEUED
+
     def end_generation(self) -> None:
+        """The engine host finished the run's generation and tests (or failed)."""
         if self.branching is not None and self.model.entry(self.branching).candidate is None:
             self.model.set_test(self.branching, CANCELLED)  # refused or failed: the message bar says why
         self.generating, self.branching = False, None
         self.ended = time.monotonic()
-        self._maybe_done()
+        if not self.testing_saved:
+            self.end_tests()
 
-    def test(self, candidate) -> None:
-        """Sends a finished candidate to the sandbox (or says why it is not tested)."""
-        if candidate.finish_reason == "cancelled":  # cut off by Stop: not a program the model finished
-            self.model.set_test(candidate.index, CANCELLED)
-            return
-        if not self.tests.strip():
-            self.model.set_test(candidate.index, NO_TESTS)
-            return
-        if self.sandbox.pool is None:
-            self.model.set_test(candidate.index, NOT_TESTED)
-            return
-        key = program_key(candidate.text)
-        members = self._members.setdefault(key, [])
-        members.append(candidate.index)
-        if key in self._results:
-            self._set_result(candidate.index, self._results[key])
-        elif len(members) == 1:
-            from sandbox import Program
+    def test_saved(self, candidates) -> None:
+        """Asks the engine host for the verdicts of finished candidates that have none (a run
+        reopened after the app stopped before testing them)."""
+        harness = self.harness
+        waiting = [c for c in candidates if c.finish_reason != "cancelled"]
+        for c in candidates:
+            self.model.set_test(c.index, self._waiting_state(c))
+        if harness is not None and waiting and self.engine.sandbox_error is None:
+            self.testing_saved = True
+            self.engine.test(self.id, waiting, harness)
 
-            self.model.set_test(candidate.index, QUEUED)
-            self.sandbox.submit((self.id, key), Program(self.prompt, candidate.text, self.tests, self.entry_point))
-        else:
-            self.model.set_test(candidate.index, self.model.entry(members[0]).test)
-
-    def _on_running(self, key) -> None:
-        run_id, program = key
-        if run_id == self.id:
-            for index in self._members[program]:
-                self.model.set_test(index, RUNNING)
-
-    def _on_result(self, key, result) -> None:
-        run_id, program = key
-        if run_id != self.id:
-            return
-        self._results[program] = result
-        for index in self._members[program]:
-            self._set_result(index, result)
-        self.changed.emit()
-        self._maybe_done()
-
-    def _set_result(self, index: int, result) -> None:
-        self.model.set_test(index, DONE, result)
-        self.tested.emit(index, result)
-
-    def _maybe_done(self) -> None:
-        if not self.generating and self.pending_tests == 0:
+    def end_tests(self) -> None:
+        """No more verdicts will come: a candidate still waiting for one stays untested."""
+        self.testing_saved = False
+        for entry in self.model.entries:
+            if entry.test == QUEUED:
+                self.model.set_test(entry.index, NOT_TESTED)
+        if not self.generating:
+            self.changed.emit()
             self.tests_done.emit()
 
-    def abandon(self) -> None:
-        """Stops waiting for this run's tests (a new run started or the window closes)."""
-        self.sandbox.cancel([(self.id, key) for key in self._members if key not in self._results])
-        self.sandbox.running.disconnect(self._on_running)
-        self.sandbox.finished.disconnect(self._on_result)
+
+def _streams(event) -> bool:
+    return isinstance(event, TokenDelta | CandidateArrived)
+
+
+def _as_child(event, index: int):
+    """An event of a branch's one-sample request, for the child's row `index`."""
+    if isinstance(event, TokenDelta):
+        return replace(event, index=index)
+    if isinstance(event, CandidateArrived):
+        return CandidateArrived(replace(event.candidate, index=index))
+    return VerdictArrived(index, event.result, index)

@@ -283,8 +283,8 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         c.engine.load_failed.connect(self._on_load_failed)
         c.engine.load_stopped.connect(self._on_load_stopped)
         c.engine.device_stats.connect(self.status.show_gpu)
-        c.sandbox.ready.connect(self.status.show_sandbox)
-        c.sandbox.unavailable.connect(lambda why: self.status.show_sandbox(None, why))
+        c.engine.sandbox_ready.connect(self.status.show_sandbox)
+        c.engine.sandbox_unavailable.connect(lambda why: self.status.show_sandbox(None, why))
         self.model_bar.load_requested.connect(self.load_model)
         self.model_bar.server_requested.connect(self.choose_server)
         self.model_bar.cancel_requested.connect(self.controller.stop)
@@ -319,7 +319,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         self.first_run.start()
         self._offer_recovery()  # after the welcome: an interrupted run matters more
         preload_modules().start()
-        self.controller.start_sandbox()
+        self.controller.start_engine()
         self.load_model(self.start_spec or self.model_bar.spec())
 
     # -- model -----------------------------------------------------------------------------------

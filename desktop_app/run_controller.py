@@ -14,7 +14,6 @@ from core.source_check import prompt_problem
 from desktop_app.candidates_model import DONE, CandidatesModel
 from desktop_app.engine_client import GENERATING, IDLE, LOADING, TESTING, WORKING, EngineClient
 from desktop_app.generation_run import GenerationRun
-from desktop_app.sandbox_client import SandboxClient
 from desktop_app.tests_editor import syntax_problem
 
 
@@ -31,16 +30,22 @@ class RunController(QObject):
         super().__init__(parent)
         self.model = CandidatesModel(self)
         self.engine = EngineClient(self)
-        self.sandbox = SandboxClient(self)
         self.run: GenerationRun | None = None
         self.last_tokens_per_s: float | None = None  # of the last run that generated, for time estimates
         self.engine.state_changed.connect(lambda state: self.busy_changed.emit(state != IDLE))
-        self.engine.events.connect(self._on_events)
+        self.engine.run_events.connect(self._on_events)
         self.engine.generated.connect(self._on_generated)
         self.engine.generate_failed.connect(self._on_generate_failed)
+        self.engine.tested.connect(self._on_tested)
 
-    def start_sandbox(self) -> None:
-        self.sandbox.start()
+    def start_engine(self) -> None:
+        """Starts the engine host, which starts the sandbox workers (the app's one pool)."""
+        self.engine.start()
+
+    @property
+    def sandbox_layers(self) -> dict | None:
+        """The sandbox's active isolation layers once its workers are ready, else None."""
+        return self.engine.sandbox_layers
 
     def load(self, spec: str, served_model: str | None = None) -> bool:
         if self.engine.state != IDLE:
@@ -61,14 +66,14 @@ class RunController(QObject):
         if problem is not None:
             self.error.emit(problem)
             return False
-        if tests.strip() and self.sandbox.pool is None:
-            why = self.sandbox.error or "it is still starting"
+        if tests.strip() and self.engine.sandbox_error is not None:
+            why = self.engine.sandbox_error
             self.info.emit(f"The sandbox is unavailable ({why}): candidates will not be tested.")
         run = self._new_run(prompt, tests, params.seed or 0, params.n, name)
         run.tests_done.connect(self.run_finished)
         run.params = params
         self.run_started.emit(run, params)
-        self.engine.generate(prompt, params)
+        self.engine.generate(run.id, prompt, params, run.harness)
         self.run_changed.emit()
         return True
 
@@ -82,7 +87,7 @@ class RunController(QObject):
             self.error.emit(problem)
             return False
         run.start_branch(branch)
-        self.engine.generate(run.prompt, params)
+        self.engine.generate(run.id, run.prompt, params, run.harness)
         self.branched.emit(branch)
         self.run_changed.emit()
         return True
@@ -105,7 +110,7 @@ class RunController(QObject):
         run.start_missing(list(params.rows))
         run.tests_done.connect(self.run_finished, Qt.ConnectionType.UniqueConnection)  # once, however often finished
         run.params = params
-        self.engine.generate(run.prompt, params)
+        self.engine.generate(run.id, run.prompt, params, run.harness)
         self.run_changed.emit()
         return True
 
@@ -117,11 +122,9 @@ class RunController(QObject):
         run = self._new_run(prompt, tests, seed, n)
         self.model.apply([CandidateDone(c) for c in candidates])
         for c in candidates:
-            saved = results.get(c.index)
-            if saved is None:
-                run.test(c)
-            else:
-                self.model.set_test(c.index, DONE, RunResult.from_json(saved))
+            if c.index in results:
+                self.model.set_test(c.index, DONE, RunResult.from_json(results[c.index]))
+        run.test_saved([c for c in candidates if c.index not in results])
         run.end_generation()
         self.run_changed.emit()
         return run
@@ -133,16 +136,14 @@ class RunController(QObject):
         self.run_changed.emit()
 
     def _drop_run(self) -> None:
-        """Stops waiting for the current run's tests."""
-        if self.run is not None:
-            self.run.abandon()
-            self.run = None
+        """Forgets the current run: events the engine host still sends for it are ignored."""
+        self.run = None
 
     def _new_run(self, prompt: str, tests: str, seed: int, n: int, name: str | None = None) -> GenerationRun:
         """Replaces the current run (its pending tests are dropped) with an empty one, and returns it."""
         self._drop_run()
         self.model.clear(seed=seed)
-        self.run = run = GenerationRun(self.model, self.sandbox, prompt, tests, entry_point(prompt), n, name, self)
+        self.run = run = GenerationRun(self.model, self.engine, prompt, tests, entry_point(prompt), n, name, self)
         run.changed.connect(self.run_changed)
         return run
 
@@ -174,9 +175,13 @@ class RunController(QObject):
     def stop(self) -> None:
         self.engine.stop()
 
-    def _on_events(self, events) -> None:
-        if self.run is not None:
+    def _on_events(self, run_id: int, events) -> None:
+        if self.run is not None and self.run.id == run_id:
             self.run.on_events(events)
+
+    def _on_tested(self, run_id: int) -> None:
+        if self.run is not None and self.run.id == run_id:
+            self.run.end_tests()
 
     def _on_generated(self) -> None:
         if self.run is not None:
@@ -190,7 +195,6 @@ class RunController(QObject):
         self._on_generated()
 
     def shutdown(self) -> None:
-        """Ends the engine process and the sandbox workers: no process outlives the window."""
+        """Ends the engine process and with it the sandbox workers: no process outlives the window."""
         self._drop_run()
         self.engine.shutdown()
-        self.sandbox.close()

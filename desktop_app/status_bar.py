@@ -53,11 +53,11 @@ class StatusBar(QStatusBar):
         speed = self.tokens_per_s()
         self.speed.setText(f"{speed:.0f} tok/s" if speed is not None else "")
 
-    def show_gpu(self, stats: dict | None) -> None:
-        self.gpu.setVisible(stats is not None)
-        if stats is not None:
-            util = f", {stats['utilisation']}% busy" if stats["utilisation"] is not None else ""
-            self.gpu.setText(f"GPU {stats['used_bytes'] / 2**30:.1f}/{stats['total_bytes'] / 2**30:.1f} GiB{util}")
+    def show_gpu(self, stats) -> None:
+        """`stats`: core.host.protocol.DeviceStats, sent while a GPU generates."""
+        self.gpu.setVisible(True)
+        util = f", {stats.utilisation}% busy" if stats.utilisation is not None else ""
+        self.gpu.setText(f"GPU {stats.used_bytes / 2**30:.1f}/{stats.total_bytes / 2**30:.1f} GiB{util}")
 
     def show_sandbox(self, layers: dict | None, error: str | None = None) -> None:
         self.sandbox.setText(layers_text(layers) if layers is not None else "sandbox: unavailable")

@@ -78,7 +78,9 @@ def open_window(args, size: tuple[int, int]):
     window = MainWindow(model_spec=args.model)
     window.setGeometry(0, 0, *size)
     window.show()
-    wait_for(app, lambda: window.controller.engine.state == "idle" and window.controller.sandbox.pool is not None, 600)
+    wait_for(
+        app, lambda: window.controller.engine.state == "idle" and window.controller.sandbox_layers is not None, 600
+    )
     return app, window
 
 

@@ -1,200 +1,206 @@
-"""The engine host's process loop: it holds the model, and only calls `core` and the jobs in
-`core.host.jobs`.
+"""The engine host's process loop: it holds the model and the app's one sandbox pool, and only
+calls `core` and the jobs in `core.host.jobs`.
 
 The model runs in its own process so that importing torch and decoding never take the GUI's
 interpreter lock: the window stays responsive, and Stop during a load can end the load at once.
-Commands arrive on a pipe; replies are tuples whose first item names them.
+The sandbox pool lives here too, beside the model: a Workbench run's verdicts come from the same
+pipeline as every other front end's (core.host.runs), and the jobs share the same workers.
+Commands and replies are the dataclasses of core.host.protocol.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-BATCH_S = 0.05  # one message per 50 ms, so the GUI sees at most 20 batches a second
+from core.host import runs
+from core.host.protocol import (
+    AskNextTokenLogits,
+    Command,
+    Generate,
+    GenerateFailed,
+    JobDone,
+    JobFailed,
+    JobUpdate,
+    Load,
+    Loaded,
+    LoadFailed,
+    NextTokenLogits,
+    Probe,
+    ProbeResult,
+    Progress,
+    Quit,
+    Reply,
+    SandboxReady,
+    SandboxUnavailable,
+    StartJob,
+    Test,
+)
+from core.host.runs import Send
+
+if TYPE_CHECKING:
+    from sandbox import SandboxPool
+
+NO_MODEL = "No model is loaded: choose one in the model bar."
 
 
-@dataclass(frozen=True)
-class NextTokenLogits:
-    """The raw logits the sampler saw at one position of a candidate (desktop_app.distribution_view)."""
+class _Replies:
+    """The pipe's sending end, shared by the loop and the thread that starts the sandbox."""
 
-    key: tuple  # the asker's name for the position
-    logits: bytes | None  # float32, one per vocabulary entry; None when they cannot be had
-    pieces: dict[int, str] | None = None  # the likeliest tokens, decoded: the GUI has no tokenizer
-    problem: str = ""  # why not, in one sentence
+    def __init__(self, conn: Any):
+        self._conn, self._lock = conn, threading.Lock()
 
-
-def _gpu_stats(device: str) -> dict | None:
-    if not device.startswith("cuda"):
-        return None
-    import torch
-
-    free, total = torch.cuda.mem_get_info()
-    try:
-        utilisation = torch.cuda.utilization()
-    except Exception:  # noqa: BLE001 - needs the optional pynvml package
-        utilisation = None
-    return {"used_bytes": total - free, "total_bytes": total, "utilisation": utilisation}
+    def send(self, reply: Reply) -> None:
+        with self._lock:
+            self._conn.send(reply)
 
 
-def _load(conn, spec: str, served_model: str | None = None):
+class _Sandbox:
+    """The app's one sandbox pool. Its workers start in the background as the host starts, so
+    they are ready by the time a model has loaded; whoever needs the pool waits for them."""
+
+    def __init__(self, replies: _Replies):
+        self.pool: SandboxPool | None = None
+        self.error = ""
+        self._started = threading.Thread(target=self._start, args=(replies,), name="sandbox-start", daemon=True)
+        self._started.start()
+
+    def _start(self, replies: _Replies) -> None:
+        from sandbox import SandboxPool
+
+        try:
+            self.pool = SandboxPool()
+        except Exception as exc:  # noqa: BLE001 - whatever stops the sandbox, the user is told why
+            self.error = str(exc) or type(exc).__name__
+            replies.send(SandboxUnavailable(self.error))
+            return
+        replies.send(SandboxReady(dict(self.pool.layers)))
+
+    def get(self) -> SandboxPool | None:
+        self._started.join()
+        return self.pool
+
+    def require(self) -> SandboxPool:
+        """The pool, for a job; a job cannot run without one."""
+        from sandbox import SandboxUnavailable as Unavailable
+
+        pool = self.get()
+        if pool is None:
+            raise Unavailable(self.error)
+        return pool
+
+    def close(self) -> None:
+        if self.get() is not None:
+            self.pool.close()  # type: ignore[union-attr]  # get() just said it is there
+
+
+def _load(send: Send, command: Load) -> Any:
     from core.backend import open_backend
-    from core.engine import ModelLoadError
-    from core.params import InvalidParams
-    from core.remote import RemoteError
+    from core.user_error import UserError
 
     try:
-        engine = open_backend(spec, served_model, progress=lambda msg: conn.send(("progress", str(msg))))
-    except (ModelLoadError, InvalidParams, RemoteError) as exc:
-        conn.send(("load_failed", str(exc)))
+        engine = open_backend(command.spec, command.served_model, progress=lambda msg: send(Progress(str(msg))))
+    except UserError as exc:
+        send(LoadFailed(str(exc)))
         return None
     except Exception as exc:  # noqa: BLE001 - any other failure still has to reach the user
-        conn.send(("load_failed", f"{type(exc).__name__}: {exc}"))
+        send(LoadFailed(f"{type(exc).__name__}: {exc}"))
         return None
-    conn.send(("loaded", engine.info))
+    send(Loaded(engine.info))
     return engine
 
 
-def _generate(conn, engine, prompt: str, params, cancel: threading.Event) -> None:
-    from core.engine import GenerationOOM
-    from core.params import InvalidParams
-
-    batch, last_send, last_stats = [], time.monotonic(), 0.0
-    try:
-        for event in engine.stream(prompt, params, cancel):
-            batch.append(event)
-            now = time.monotonic()
-            if now - last_send >= BATCH_S:
-                conn.send(("events", batch))
-                batch, last_send = [], now
-                if now - last_stats >= 1.0:
-                    conn.send(("device_stats", _gpu_stats(engine.info.device)))
-                    last_stats = now
-    except InvalidParams as exc:
-        conn.send(("generate_failed", str(exc)))
-        return
-    except GenerationOOM as exc:
-        conn.send(("generate_failed", f"Out of memory: {exc}"))
-        return
-    except Exception as exc:  # noqa: BLE001
-        conn.send(("generate_failed", f"{type(exc).__name__}: {exc}"))
-        return
-    finally:
-        if batch:
-            conn.send(("events", batch))
-    conn.send(("generated", None))
-
-
-def _next_token_logits(conn, engine, key: tuple, prompt: str, written_ids: list[int], mode: str, show: int) -> None:
+def _next_token_logits(send: Send, engine: Any, ask: AskNextTokenLogits) -> None:
     # Raw bytes, not a tensor: the GUI turns them into one only when it shapes them, and a pickled
     # tensor would go through torch's shared-memory reductions.
-    if not hasattr(engine, "next_token_logits"):
-        conn.send(
-            (
-                "next_token_logits",
-                NextTokenLogits(
-                    key,
-                    None,
-                    problem="a server does not give the whole next-token distribution, only its top few log-probs",
-                ),
-            )
-        )
+    if engine is None:
+        send(NextTokenLogits(ask.key, None, problem="no model is loaded"))
+        return
+    if not engine.capabilities.next_token_logits:
+        problem = "a server does not give the whole next-token distribution, only its top few log-probs"
+        send(NextTokenLogits(ask.key, None, problem=problem))
         return
     try:
-        logits = engine.next_token_logits(prompt, written_ids, mode)
+        logits = engine.next_token_logits(ask.prompt, list(ask.written_ids), ask.mode)
     except Exception as exc:  # noqa: BLE001 - any failure still has to reach the user
-        conn.send(("next_token_logits", NextTokenLogits(key, None, problem=f"{type(exc).__name__}: {exc}")))
+        send(NextTokenLogits(ask.key, None, problem=f"{type(exc).__name__}: {exc}"))
         return
     import torch
 
-    likeliest = torch.argsort(logits, descending=True, stable=True)[:show].tolist()  # as core.distribution orders
+    likeliest = torch.argsort(logits, descending=True, stable=True)[: ask.show].tolist()  # as core.distribution
     pieces = {t: engine.tokenizer.decode([t]) for t in likeliest}
-    conn.send(("next_token_logits", NextTokenLogits(key, logits.float().numpy().tobytes(), pieces)))
+    send(NextTokenLogits(ask.key, logits.float().numpy().tobytes(), pieces))
 
 
-def _probe(conn, url: str, served_model: str | None) -> None:
-    """The model bar's connection test: connect and probe a server without replacing the model."""
-    from core.params import InvalidParams
-    from core.remote import RemoteBackend, RemoteError
+def _probe(send: Send, command: Probe) -> None:
+    from core.remote import RemoteBackend
+    from core.user_error import UserError
 
     notices: list[str] = []
     try:
-        backend = RemoteBackend.connect(url, served_model, progress=notices.append)
-    except (RemoteError, InvalidParams) as exc:
-        conn.send(("probe_result", (False, str(exc))))
+        backend = RemoteBackend.connect(command.url, command.served_model, progress=notices.append)
+    except UserError as exc:
+        send(ProbeResult(False, str(exc)))
         return
     details = [n.removeprefix("notice: ") for n in notices if n.startswith("notice: ")]
-    conn.send(("probe_result", (True, " ".join([f"Connected: {backend.info.describe()}.", *details]))))
+    send(ProbeResult(True, " ".join([f"Connected: {backend.info.describe()}.", *details])))
 
 
-def _job(conn, engine, pools: dict, name: str, kwargs: dict, cancel: threading.Event) -> None:
+def _job(send: Send, engine: Any, sandbox: _Sandbox, command: StartJob, cancel: threading.Event) -> None:
     from core.host.jobs import JobError, updates
 
     try:
-        for update in updates(name, engine, lambda: _pool(pools), cancel, kwargs):
-            conn.send(("job_update", update))
+        for update in updates(command.name, engine, sandbox.require, cancel, command.kwargs):
+            send(JobUpdate(update))
     except JobError as exc:
-        conn.send(("job_failed", str(exc)))
+        send(JobFailed(str(exc)))
         return
     except Exception as exc:  # noqa: BLE001 - any other failure still has to reach the user
-        conn.send(("job_failed", f"{type(exc).__name__}: {exc}"))
+        send(JobFailed(f"{type(exc).__name__}: {exc}"))
         return
-    conn.send(("job_done", None))
+    send(JobDone())
 
 
-def _pool(pools: dict):
-    """The jobs' own sandbox workers, started on first use: the GUI's pool lives in another process."""
-    if "pool" not in pools:
-        from sandbox import SandboxPool
-
-        pools["pool"] = SandboxPool(workers=1)
-    return pools["pool"]
-
-
-def serve(conn, cancel) -> None:
-    """Runs until the pipe closes or ("quit",) arrives."""
+def serve(conn: Any, cancel: Any) -> None:
+    """Runs until the pipe closes or Quit arrives. `cancel`: the multiprocessing Event Stop sets."""
     # Decoding is batch work and keeps every core busy; at a lower priority it leaves a core to
     # the GUI whenever the GUI needs one, instead of sharing time slices with it.
     os.nice(5)
-    pools: dict = {}
+    replies = _Replies(conn)
+    sandbox = _Sandbox(replies)
     try:
-        _serve(conn, cancel, pools)
+        _serve(conn, replies.send, sandbox, cancel)
     finally:
-        if "pool" in pools:
-            pools["pool"].close()
+        sandbox.close()
 
 
-def _serve(conn, cancel, pools: dict) -> None:
+def _serve(conn: Any, send: Send, sandbox: _Sandbox, cancel: Any) -> None:
     engine = None
     while True:
         try:
-            command, *args = conn.recv()
+            command: Command = conn.recv()
         except (EOFError, OSError):
             return
-        if command == "quit":
+        if isinstance(command, Quit):
             return
-        if command == "load":
-            engine = _load(conn, *args) or engine
-        elif command == "generate":
+        if isinstance(command, Load):
+            engine = _load(send, command) or engine
+        elif isinstance(command, Generate):
             if engine is None:
-                conn.send(("generate_failed", "No model is loaded: choose one in the model bar."))
+                send(GenerateFailed(command.run_id, NO_MODEL))
                 continue
             cancel.clear()
-            prompt, params = args
-            _generate(conn, engine, prompt, params, cancel)
-        elif command == "probe":
-            _probe(conn, *args)
-        elif command == "next_token_logits":
+            runs.generate(send, engine, sandbox.get, command, cancel)
+        elif isinstance(command, Test):
+            runs.test(send, sandbox.get, command)
+        elif isinstance(command, AskNextTokenLogits):
+            _next_token_logits(send, engine, command)
+        elif isinstance(command, Probe):
+            _probe(send, command)
+        elif isinstance(command, StartJob):
             if engine is None:
-                conn.send(("next_token_logits", NextTokenLogits(args[0], None, problem="no model is loaded")))
-                continue
-            _next_token_logits(conn, engine, *args)
-        elif command == "job":
-            if engine is None:
-                conn.send(("job_failed", "No model is loaded: choose one in the model bar."))
+                send(JobFailed(NO_MODEL))
                 continue
             cancel.clear()
-            name, kwargs = args
-            _job(conn, engine, pools, name, kwargs, cancel)
+            _job(send, engine, sandbox, command, cancel)

@@ -41,7 +41,7 @@ def open_window(qtbot, spec: str, timeout_s: float = 120):
     window = MainWindow(model_spec=spec)
     window.show()
     qtbot.waitUntil(
-        lambda: window.controller.engine.state == "idle" and window.controller.sandbox.pool is not None,
+        lambda: window.controller.engine.state == "idle" and window.controller.sandbox_layers is not None,
         timeout=int(timeout_s * 1000),
     )
     return window

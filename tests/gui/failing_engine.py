@@ -21,3 +21,15 @@ def die_at_once(conn, cancel):
     import os
 
     os._exit(3)
+
+
+def without_sandbox(conn, cancel):
+    """An engine process on a machine where no isolation layer works: its sandbox pool refuses
+    to start, as sandbox.SandboxPool does there."""
+    import sandbox
+
+    def unavailable(*_args, **_kwargs):
+        raise sandbox.SandboxUnavailable("Refusing to run untrusted code: no isolation layer works here")
+
+    sandbox.SandboxPool = unavailable
+    engine_host.serve(conn, cancel)

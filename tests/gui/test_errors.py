@@ -6,7 +6,6 @@ import types
 import psutil
 import pytest
 
-import sandbox
 from desktop_app import engine_client
 from tests.gui import failing_engine
 from tests.gui.conftest import generate_and_wait, open_window
@@ -102,27 +101,30 @@ def test_out_of_memory_during_generation(qtbot, monkeypatch, tiny_model_dir):
 
 def test_engine_process_that_dies_at_once(qtbot, monkeypatch, tiny_model_dir):
     monkeypatch.setattr(engine_client, "engine_host", types.SimpleNamespace(serve=failing_engine.die_at_once))
-    window = open_window(qtbot, str(tiny_model_dir))
+    from desktop_app.main_window import MainWindow
+
+    window = MainWindow(model_spec=str(tiny_model_dir))
+    window.show()
     try:
+        qtbot.waitUntil(lambda: "exit code 3" in window.model_bar.status.text(), timeout=60000)
         assert "model process stopped unexpectedly (exit code 3)" in window.model_bar.status.text()
         assert window.controller.engine.state == "idle" and window.load_action.isEnabled()
+        # The sandbox's workers were that process's children: the status bar does not claim them.
+        assert window.status.sandbox.text() == "sandbox: unavailable"
     finally:
         window.close()
 
 
 @pytest.mark.slow
 def test_sandbox_unavailable(qtbot, monkeypatch, tiny_model_dir):
-    def unavailable(*_args, **_kwargs):
-        raise sandbox.SandboxUnavailable("Refusing to run untrusted code: no isolation layer works here")
-
-    monkeypatch.setattr(sandbox, "SandboxPool", unavailable)
+    monkeypatch.setattr(engine_client, "engine_host", types.SimpleNamespace(serve=failing_engine.without_sandbox))
     from desktop_app.main_window import MainWindow
 
     window = MainWindow(model_spec=str(tiny_model_dir))
     window.show()
     try:
         qtbot.waitUntil(
-            lambda: window.controller.sandbox.error is not None and window.controller.engine.info is not None,
+            lambda: window.controller.engine.sandbox_error is not None and window.controller.engine.info is not None,
             timeout=60000,
         )
         assert window.status.sandbox.text() == "sandbox: unavailable"
@@ -171,8 +173,8 @@ def test_close_mid_run_leaves_no_process(qtbot, tiny_model_dir):
     pids = [
         window.controller.engine.pid,
         window.console.kernel.process.pid,
-        *window.controller.sandbox.pool.worker_pids,
     ]
+    assert psutil.Process(window.controller.engine.pid).children(), "the sandbox workers are the engine's children"
     descendants = {p.pid for pid in pids for p in psutil.Process(pid).children(recursive=True)} | set(pids)
     procs = [psutil.Process(p) for p in descendants]
     window.close()

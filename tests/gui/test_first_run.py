@@ -15,7 +15,7 @@ def test_first_launch_welcomes_reports_the_sandbox_and_tours(qtbot, tiny_model_d
     try:
         assert "Welcome to CodeSynth Studio" in window.message.text()
         assert QSettings().value(DONE_KEY, type=bool)  # offered once
-        layers = window.controller.sandbox.pool.layers
+        layers = window.controller.sandbox_layers
         assert window.sandbox_report == plain_report(layers)
         assert "Generated code runs in the sandbox with" in window.sandbox_report
         window.message.action_button.click()  # Start the tour

@@ -198,6 +198,6 @@ def test_an_error_stays_on_its_own_tab(tiny_window):
 
 def test_sandbox_status_says_its_layers_in_words(tiny_window):
     label = tiny_window.status.sandbox
-    layers = tiny_window.controller.sandbox.pool.layers
+    layers = tiny_window.controller.sandbox_layers
     assert label.text().startswith("sandbox: ") and len(label.text()) < 60
     assert label.toolTip() == plain_report(layers) and not label.toolTip().startswith("{")

@@ -122,7 +122,7 @@ DRIVER = textwrap.dedent("""
     w.controls.stops.setPlainText("")
 
     def go():
-        if w.controller.engine.info is None or w.controller.sandbox.pool is None:
+        if w.controller.engine.info is None or w.controller.sandbox_layers is None:
             QTimer.singleShot(100, go)
         else:
             w.generate()

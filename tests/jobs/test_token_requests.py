@@ -6,18 +6,21 @@ import multiprocessing
 import pytest
 import torch
 
+from core.host.protocol import AskNextTokenLogits, NextTokenLogits
 from core.host.serve import _next_token_logits
 from core.params import SamplingParams
+from core.sampling_backend import Capabilities
 from desktop_app.branch import branch_at, branch_params
 
 PROMPT = "def add(a, b):\n    return"
 
 
 def _reply(engine, written_ids, show=5):
-    ours, theirs = multiprocessing.Pipe()
-    _next_token_logits(theirs, engine, ("run", 0, len(written_ids)), PROMPT, written_ids, "completion", show)
-    kind, reply = ours.recv()
-    assert kind == "next_token_logits" and reply.key == ("run", 0, len(written_ids))
+    ours, theirs = multiprocessing.Pipe()  # the reply crosses a real pipe, as in the app
+    key = ("run", 0, len(written_ids))
+    _next_token_logits(theirs.send, engine, AskNextTokenLogits(key, PROMPT, tuple(written_ids), "completion", show))
+    reply = ours.recv()
+    assert isinstance(reply, NextTokenLogits) and reply.key == key
     return reply
 
 
@@ -31,8 +34,8 @@ def test_the_logits_reply_is_the_engines_with_the_likeliest_tokens_decoded(tiny_
 
 
 def test_a_backend_without_logits_says_why_in_one_sentence():
-    class Server:  # what core.remote.RemoteBackend lacks: next_token_logits
-        pass
+    class Server:  # declares what core.remote.RemoteBackend declares: no whole distribution
+        capabilities = Capabilities(scoring=True, token_logprobs=True, next_token_logits=False, forced_prefix=False)
 
     reply = _reply(Server(), [])
     assert reply.logits is None and "server" in reply.problem

@@ -144,14 +144,18 @@ def test_the_cli_writes_the_candidates_that_finished_before_the_server_failed(ca
 
 
 def test_the_app_engine_process_reports_it_as_a_failed_generation():
-    from core.host.serve import _generate
+    from core.host import runs
+    from core.host.protocol import Generate, GenerateFailed, RunEvents
+    from core.pipeline import CandidateArrived
 
-    parent, child = multiprocessing.Pipe()
+    parent, child = multiprocessing.Pipe()  # the replies cross a real pipe, as in the app
     with FakeOpenAI(Behaviour(cut_every_stream=True)) as fake:
-        _generate(child, connect(fake), PROMPT, SamplingParams(n=2, mode="completion"), threading.Event())
+        command = Generate(7, PROMPT, SamplingParams(n=2, mode="completion"), None)
+        runs.generate(child.send, connect(fake), lambda: None, command, threading.Event())
     replies = []
     while parent.poll(0.5):
         replies.append(parent.recv())
-    failed = [payload for kind, payload in replies if kind == "generate_failed"]
-    assert len(failed) == 1 and HINT in failed[0]
-    assert not any(isinstance(e, CandidateDone) for kind, batch in replies if kind == "events" for e in batch)
+    failed = [r for r in replies if isinstance(r, GenerateFailed)]
+    assert len(failed) == 1 and failed[0].run_id == 7 and HINT in failed[0].message
+    arrived = [e for r in replies if isinstance(r, RunEvents) for e in r.events if isinstance(e, CandidateArrived)]
+    assert arrived == [] and isinstance(replies[-1], GenerateFailed)
