@@ -57,6 +57,7 @@ from desktop_app.status_bar import StatusBar
 from desktop_app.summary_panel import SummaryPanel, run_end_text
 from desktop_app.tests_editor import TestsEditor
 from desktop_app.titled import titled
+from desktop_app.window_settings import WindowSettings
 from desktop_app.workbench_recorder import STOPPED, WorkbenchRecorder
 
 
@@ -67,7 +68,7 @@ def sessions_path():
 PROMPT_PLACEHOLDER = 'def add(a, b):\n    """Return the sum of a and b."""\n'
 
 
-class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
+class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, QMainWindow):
     run_pinned = Signal(int)  # a session pinned to Compare
 
     def __init__(self, model_spec: str | None = None):
@@ -424,40 +425,6 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, QMainWindow):
         for highlighter in [*(e.highlighter for e in self.findChildren(CodeEditor)), self.details.heat.highlighter]:
             highlighter.set_style(theme.pygments_style())
             highlighter.rehighlight()
-
-    # -- persistence -----------------------------------------------------------------------------
-
-    def _restore(self) -> None:
-        s = QSettings()
-        if s.contains("window/geometry"):
-            self.restoreGeometry(s.value("window/geometry"))
-            self.restoreState(s.value("window/state"))
-        else:
-            self.resize(1400, 900)
-        for name, (splitter, defaults) in self._splitters.items():
-            workbench_layout.restore(splitter, s.value(f"window/{name}"), defaults)
-        self.controls.restore(s)
-        self.model_bar.restore(s)
-        self.prompt_editor.setPlainText(str(s.value("editors/prompt", "")))
-        self.tests_editor.setPlainText(str(s.value("editors/tests", "")))
-        self.set_ranking(str(s.value("ranking", "mean_logprob")))
-
-    def _save_drafts(self) -> None:
-        s = QSettings()
-        s.setValue("editors/prompt", self.prompt_editor.toPlainText())
-        s.setValue("editors/tests", self.tests_editor.text())
-        s.sync()
-
-    def _save(self) -> None:
-        s = QSettings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        for name, (splitter, _defaults) in self._splitters.items():
-            s.setValue(f"window/{name}", splitter.saveState())
-        self.controls.save(s)
-        self.model_bar.save(s)
-        s.setValue("ranking", self.model.ranking)
-        self._save_drafts()
 
     def closeEvent(self, event) -> None:
         self._closed = True

@@ -1,4 +1,4 @@
-"""The base of the main window's mixins (PromptFiles, SessionActions, CandidateActions).
+"""The base of the main window's mixins (PromptFiles, SessionActions, CandidateActions, WindowSettings).
 
 At run time it is `object`: MainWindow itself derives from QMainWindow and builds every part. For
 the type checker it is a QMainWindow that declares the parts MainWindow builds and the mixins use,
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from desktop_app.history_dock import HistoryDock
     from desktop_app.job_tab import JobTab
     from desktop_app.message_bar import MessageBar
+    from desktop_app.model_bar import ModelBar
     from desktop_app.recent_files import RecentFilesMenu
     from desktop_app.run_controller import RunController
     from desktop_app.status_bar import StatusBar
@@ -50,6 +51,9 @@ if TYPE_CHECKING:
         splitter: QSplitter  # the Workbench tab
         job_tabs: dict[str, JobTab]  # the other tabs, by job kind
         compare_tab: CompareTab
+        model_bar: ModelBar
+        _splitters: dict[str, tuple[QSplitter, list[int]]]  # by settings name: splitter, default sizes
+        set_ranking: Callable[[str], None]  # MainWindow.set_ranking
         _write: Callable[[str, str], bool]  # PromptFiles._write
 else:
     WindowMixin = object
