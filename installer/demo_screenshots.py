@@ -13,14 +13,12 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 # The app-waiting helpers of the other screenshot script, beside this one (the script's folder is
 # on sys.path when it runs).
-from screenshots import open_window, settle, wait_for
+from screenshots import open_window, settle, shoot_in_child, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = (1400, 900)
@@ -156,23 +154,7 @@ def main() -> None:
     for scheme in args.schemes:
         with tempfile.TemporaryDirectory(prefix="demo-screenshots-") as settings:
             env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=settings)
-            subprocess.run(
-                [
-                    sys.executable,
-                    os.path.abspath(__file__),
-                    "--model",
-                    args.model,
-                    "--out",
-                    args.out,
-                    "--shoot",
-                    scheme,
-                    "--settings-dir",
-                    settings,
-                ],
-                cwd=ROOT,
-                env=env,
-                check=True,
-            )
+            shoot_in_child(os.path.abspath(__file__), ["--model", args.model, "--out", args.out], scheme, settings, env)
 
 
 if __name__ == "__main__":

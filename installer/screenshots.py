@@ -186,6 +186,13 @@ def shoot_tabs(app, window, save) -> None:
     run_and_save(docstrings, docstrings.run, "docstrings")
 
 
+def shoot_in_child(script: str, argv: list[str], scheme: str, settings: str, env: dict[str, str]) -> None:
+    """Runs `script --shoot scheme` in a fresh process, so that each colour scheme starts the app
+    from scratch with the throwaway settings in `settings`."""
+    command = [sys.executable, script, *argv, "--shoot", scheme, "--settings-dir", settings]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="default")
@@ -206,20 +213,7 @@ def main() -> None:
         settings = tempfile.mkdtemp(prefix="screenshots-settings-")
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=settings)
         for scheme in ("light", "dark"):
-            subprocess.run(
-                [
-                    sys.executable,
-                    os.path.abspath(__file__),
-                    *sys.argv[1:],
-                    "--shoot",
-                    scheme,
-                    "--settings-dir",
-                    settings,
-                ],
-                cwd=ROOT,
-                env=env,
-                check=True,
-            )
+            shoot_in_child(os.path.abspath(__file__), sys.argv[1:], scheme, settings, env)
     finally:
         xvfb.kill()
         xvfb.wait()
