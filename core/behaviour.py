@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.generated_tests import GeneratedTest
+from core.jsonl import JsonObject
 from sandbox import Program, RunResult
 
 PROBE_TIMEOUT_S = 5.0
@@ -100,7 +101,7 @@ class Behaviour:
     def n_tests_passed(self) -> int:
         return sum(self.tests_passed)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         return {"behaviour": self.key, "generated_tests_passed": self.n_tests_passed}
 
 

@@ -56,7 +56,7 @@ class RunRecord:
     params: Mapping[str, Any] = field(default_factory=dict)  # PARAMS, None where unknown
     samples: tuple[Sample, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:  # a JSON document
         # By hand: dataclasses.asdict deep-copies every sample, 20 ms for 4 runs of 100 (a GUI stall).
         return {
             "label": self.label,
@@ -79,7 +79,7 @@ class RunRecord:
         }
 
     @classmethod
-    def from_json(cls, row: Mapping) -> RunRecord:
+    def from_json(cls, row: Mapping[str, Any]) -> RunRecord:  # a decoded JSON document
         return cls(
             row["label"],
             row["source"],

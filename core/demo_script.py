@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
-from typing import ClassVar, get_type_hints
+from typing import Any, ClassVar, get_type_hints
 
 from core.entry_point import entry_point
 from core.params import InvalidParams, SamplingParams
@@ -189,7 +189,7 @@ class ShowTab:
 
 
 Step = SetProblem | SetParams | Generate | SelectCandidate | ShowToken | Branch | SetTemperature | PinRun | ShowTab
-STEP_TYPES: dict[str, type] = {
+STEP_TYPES: dict[str, type[Step]] = {
     t.kind: t
     for t in (SetProblem, SetParams, Generate, SelectCandidate, ShowToken, Branch, SetTemperature, PinRun, ShowTab)
 }
@@ -228,7 +228,7 @@ def appended(steps: tuple[Step, ...], step: Step) -> tuple[Step, ...]:
     return (*steps, step)
 
 
-def _value(name: str, wanted, value):
+def _value(name: str, wanted: object, value: object) -> object:
     """`value` as the field's type, or ValueError saying what is wrong."""
     if wanted is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -238,11 +238,12 @@ def _value(name: str, wanted, value):
         return value
     if wanted == tuple[str, ...] and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    expected = {int: "a whole number", float: "a number", str: "text"}.get(wanted, "a list of texts")
+    names: dict[object, str] = {int: "a whole number", float: "a number", str: "text"}
+    expected = names.get(wanted, "a list of texts")
     raise ValueError(f"its {name} is not {expected}")
 
 
-def parse_step(data) -> Step:
+def parse_step(data: object) -> Step:
     """One step from its JSON object; raises ValueError with the reason (a clause, no step number)."""
     if not isinstance(data, dict):
         raise ValueError("it is not an object")
@@ -255,7 +256,7 @@ def parse_step(data) -> Step:
     unknown = sorted(set(data) - names - {"step"})
     if unknown:
         raise ValueError(f"it has unknown fields ({', '.join(unknown)})")
-    values = {}
+    values: dict[str, Any] = {}  # Any: each is checked against its field's type by _value, at run time
     for f in fields(cls):
         if f.name in data:
             values[f.name] = _value(f.name, hints[f.name], data[f.name])

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import torch
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 # On CPU a step is compute-bound past ~64 rows: bigger chunks gain nothing and delay the first
 # finished candidates. On a GPU, memory is the only limit.
@@ -35,7 +39,8 @@ def _cpu_has_native_bf16() -> bool:
 def pick_dtype(device: torch.device) -> torch.dtype:
     forced = os.environ.get("CODESYNTH_DTYPE")
     if forced:
-        return getattr(torch, forced)
+        dtype: torch.dtype = getattr(torch, forced)  # a dtype's name, e.g. "float16"
+        return dtype
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     if device.type == "mps":
@@ -56,7 +61,8 @@ def free_memory_bytes(device: torch.device) -> int:
         return torch.cuda.mem_get_info(device)[0]
     import psutil
 
-    return psutil.virtual_memory().available
+    available: int = psutil.virtual_memory().available  # psutil ships no type hints
+    return available
 
 
 def release_cached_memory(device: torch.device) -> None:
@@ -66,7 +72,7 @@ def release_cached_memory(device: torch.device) -> None:
         torch.mps.empty_cache()
 
 
-def rows_that_fit_in_memory(model, seq_len: int) -> int:
+def rows_that_fit_in_memory(model: PreTrainedModel, seq_len: int) -> int:
     """Rows of `seq_len` positions whose KV cache and logits fit in half the free memory."""
     cfg = model.config.get_text_config()
     heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads

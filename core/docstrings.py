@@ -12,11 +12,19 @@ import threading
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from core.candidate import Candidate
+from core.instruct import templated
 from core.params import InvalidParams, SamplingParams
 from core.ranking_view import best_first_key
 from core.reverse import DOC_CLOSE, reverse_prompt
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+    from core.sampling_backend import Backend
+    from sandbox import SandboxPool
 
 INSTRUCT_REQUEST = (
     "Write the docstring for this Python function: what it does, its arguments and what it returns. "
@@ -68,15 +76,16 @@ def functions_in(source: str) -> list[Function]:
     return found
 
 
-def prompt_for(engine, func: Function, mode: str) -> str:
+def prompt_for(engine: Backend, func: Function, mode: str) -> str:
     """The context after which the model writes the docstring, ending with opening quotes."""
     if mode == "instruct":
-        if getattr(engine, "tokenizer", None) is None:
+        tokenizer: PreTrainedTokenizerBase | None = getattr(engine, "tokenizer", None)  # a local engine's only
+        if tokenizer is None:
             raise InvalidParams(
                 "instruct-mode docstrings need a local model's chat template; use --mode completion with a server"
             )
         messages = [{"role": "user", "content": INSTRUCT_REQUEST.format(code=func.code.rstrip())}]
-        return engine.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False) + DOC_CLOSE
+        return templated(tokenizer, messages) + DOC_CLOSE
     return reverse_prompt(func.code, func.name)
 
 
@@ -95,7 +104,7 @@ def copies_code(docstring: str, body: str, signature: str = "") -> bool:
 
 
 def generate_docstrings(
-    engine, func: Function, params: SamplingParams, cancel: threading.Event | None = None
+    engine: Backend, func: Function, params: SamplingParams, cancel: threading.Event | None = None
 ) -> list[DocstringCandidate]:
     """n docstrings for `func`, each as Python reads it (inspect.cleandoc): real docstrings by mean
     log-prob, then those that copy the code or are empty, which the paper counts as failures."""
@@ -148,8 +157,8 @@ def forward_prompt(func: Function, docstring: str) -> str:
 
 
 def back_translation_score(
-    engine,
-    pool,
+    engine: Backend,
+    pool: SandboxPool,
     func: Function,
     docstring: str,
     inputs: list[str],
@@ -173,8 +182,8 @@ def back_translation_score(
 
 
 def scored_docstrings(
-    engine,
-    pool,
+    engine: Backend,
+    pool: SandboxPool | None,
     func: Function,
     inputs: list[str],
     params: SamplingParams,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core import behaviour as bh
 from core import generated_tests as gt
@@ -21,6 +22,10 @@ from core import probe_inputs as pi
 from core.examples import Spec
 from core.params import InvalidParams
 from sandbox import as_finished, submit_or_refuse
+
+if TYPE_CHECKING:
+    from core.sampling_backend import Backend
+    from sandbox import SandboxPool
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class Examination:
 
 
 def write_tests(
-    backend, prompt: str, entry_point: str, seed: int | None = 0, cancel: threading.Event | None = None
+    backend: Backend, prompt: str, entry_point: str, seed: int | None = 0, cancel: threading.Event | None = None
 ) -> gt.GeneratedTests:
     """The model's tests for `prompt`; a backend that cannot take the request gives none."""
     try:
@@ -60,7 +65,7 @@ def gather_inputs(
     prompt: str,
     entry_point: str,
     user_tests: str | None = None,
-    example_inputs: Sequence[tuple] = (),
+    example_inputs: Sequence[pi.Args] = (),
     tests: gt.GeneratedTests | None = None,
 ) -> list[str]:
     seeds = [*pi.calls_in_text(prompt, [entry_point]), *example_inputs]
@@ -71,7 +76,7 @@ def gather_inputs(
 
 
 def probe(
-    pool,
+    pool: SandboxPool,
     prompt: str,
     entry_point: str,
     completions: Sequence[str],
@@ -92,14 +97,14 @@ def probe(
 
 
 def examine(
-    backend,
-    pool,
+    backend: Backend,
+    pool: SandboxPool,
     prompt: str,
     entry_point: str,
     completions: Sequence[str],
     *,
     user_tests: str | None = None,
-    example_inputs: Sequence[tuple] = (),
+    example_inputs: Sequence[pi.Args] = (),
     seed: int | None = 0,
     model_tests: bool = True,
     cancel: threading.Event | None = None,
@@ -113,8 +118,8 @@ def examine(
 
 
 def examples_question(
-    pool,
-    backend,
+    pool: SandboxPool,
+    backend: Backend,
     spec: Spec,
     completions: Sequence[str],
     right: Sequence[bool],

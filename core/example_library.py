@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.entry_point import entry_point
 from core.examples import build_spec
+from core.jsonl import JsonObject
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 GROUPS = ("classic", "examples", "lab")
@@ -25,7 +26,7 @@ class LibraryEntry:
     solution: str  # reference completion, checked by the test suite to pass the tests
     description: str = ""
     table: tuple[list[str], list[list[str]]] | None = None  # examples-kind: header and rows
-    sweep: dict = field(default_factory=dict)  # lab-kind: temperatures, n, max_new_tokens
+    sweep: JsonObject = field(default_factory=dict)  # lab-kind: temperatures, n, max_new_tokens
     ambiguous: bool = False  # examples-kind: several different functions fit the table (issue 21's check)
 
 

@@ -11,10 +11,14 @@ import keyword
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.ranking_view import best_first_key
 from core.source_check import plain_message
 from core.user_error import UserError
+
+if TYPE_CHECKING:
+    from sandbox import TestCaseResult
 
 _LITERAL_START = tuple("[({'\"")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -143,7 +147,7 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
         return Cell(text, stripped)  # plain text
 
 
-def type_name(values: list) -> str:
+def type_name(values: list[object]) -> str:
     """A type annotation covering all values (int and float together are float)."""
     kinds = {type(v) for v in values}
     if kinds == {bool}:
@@ -154,12 +158,13 @@ def type_name(values: list) -> str:
         return "object"
     kind = kinds.pop()
     if kind in (list, set, tuple):
-        inner = [x for v in values for x in v]
+        inner = [x for v in values if isinstance(v, (list, set, tuple)) for x in v]  # all of them are
         element = type_name(inner) if inner else "object"
         return f"{kind.__name__}[{element}, ...]" if kind is tuple else f"{kind.__name__}[{element}]"
     if kind is dict:
-        keys = [k for v in values for k in v]
-        vals = [x for v in values for x in v.values()]
+        dicts = [v for v in values if isinstance(v, dict)]  # all of them are
+        keys = [k for v in dicts for k in v]
+        vals = [x for v in dicts for x in v.values()]
         return f"dict[{type_name(keys) if keys else 'object'}, {type_name(vals) if vals else 'object'}]"
     return {str: "str", type(None): "None"}.get(kind, "object")
 
@@ -222,7 +227,7 @@ class ExamplesError(UserError, ValueError):
         self.errors = errors
 
 
-def example_verdicts(spec: Spec, cases) -> list[str | None]:
+def example_verdicts(spec: Spec, cases: Sequence[TestCaseResult]) -> list[str | None]:
     """Per example row: None when right, else what went wrong in plain words. `cases` are the
     sandbox's per-assert results, one per example in row order (see Spec.tests)."""
     out: list[str | None] = []

@@ -16,19 +16,29 @@ own forward no longer runs (it would need the weights twice).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import torch
 import torch.nn.functional as F
 
 from core import device, packed_linear
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
+# A model's submodules are reached by name, in any Llama-family layout (supports() checks it);
+# torch types a module's attributes as Tensor | Module, so the layout is held as Any.
+Layout = Any
+Linear = Callable[[torch.Tensor], torch.Tensor]
+
 ARCHITECTURES = ("llama", "mistral", "qwen2")
 _ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
 _MLP = ("gate_proj", "up_proj", "down_proj")
 
 
-def supports(model) -> bool:
+def supports(model: Layout) -> bool:
     """Llama-family models with full attention in every layer and the usual module layout."""
     config = model.config
     if config.model_type not in ARCHITECTURES or not hasattr(model, "lm_head"):
@@ -51,13 +61,13 @@ def supports(model) -> bool:
 class _Moved(torch.nn.Module):
     """Left where a projection was: its weight now lives in one of FusedLlama's fused matrices."""
 
-    def forward(self, *_args, **_kwargs):
+    def forward(self, *_args: object, **_kwargs: object) -> NoReturn:
         raise RuntimeError(
             "this model's projections were fused for decoding; run it through core.fused_llama.FusedLlama"
         )
 
 
-def _linear(linears: list[torch.nn.Linear], pack: bool):
+def _linear(linears: list[torch.nn.Linear], pack: bool) -> Linear:
     """One linear layer computing all of `linears` side by side."""
     bias: torch.Tensor | None
     if len(linears) == 1 and not pack:  # nothing to merge: the weight is used where it is
@@ -85,7 +95,7 @@ class Cache:
 
 
 class _Layer:
-    def __init__(self, layer, pack: bool):
+    def __init__(self, layer: Layout, pack: bool):
         attn, mlp = layer.self_attn, layer.mlp
         self.norm_in, self.norm_mid, self.act = layer.input_layernorm, layer.post_attention_layernorm, mlp.act_fn
         self.qkv = _linear([attn.q_proj, attn.k_proj, attn.v_proj], pack)
@@ -102,28 +112,29 @@ class _Layer:
 class FusedLlama:
     speculative = True
 
-    def __init__(self, model, pack: bool, eos_ids: set[int]):
+    def __init__(self, model: PreTrainedModel, pack: bool, eos_ids: set[int]):
         """Takes `model`'s projection weights (see the module docstring); `pack`: pack them for
         oneDNN's bf16 kernels (core.packed_linear)."""
         self.model, self.device, self.eos_ids = model, model.device, eos_ids
+        llama: Layout = model
         config = model.config.get_text_config()
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
         self.kv_heads = config.num_key_value_heads
-        self.rotate_half = sys.modules[type(model.model.layers[0].self_attn).__module__].rotate_half
-        self.layers = [_Layer(layer, pack) for layer in model.model.layers]
+        self.rotate_half = sys.modules[type(llama.model.layers[0].self_attn).__module__].rotate_half
+        self.layers = [_Layer(layer, pack) for layer in llama.model.layers]
         # The model's own modules around the layers, looked up once rather than on every step.
         self.embed, self.rotary, self.final_norm = (
-            model.get_input_embeddings(),
-            model.model.rotary_emb,
-            model.model.norm,
+            llama.get_input_embeddings(),
+            llama.model.rotary_emb,
+            llama.model.norm,
         )
-        head = model.lm_head
+        head = llama.lm_head
         tied = head.weight.data_ptr() == self.embed.weight.data_ptr()
         self.head = _linear([head], pack)
         # A packed head is a copy: an untied original is dropped, a tied one stays with the input embedding.
         self.extra_bytes = head.weight.numel() * head.weight.element_size() if pack and tied else 0
         if pack and not tied:
-            model.lm_head = _Moved()
+            llama.lm_head = _Moved()
 
     def prefill(self, ids: list[int], capacity: int) -> tuple[Cache, torch.Tensor]:
         """A one-row cache holding `ids` (room for `capacity` tokens) and the next-token logits."""
@@ -165,7 +176,7 @@ class FusedLlama:
     def fan_out(prefilled: Cache, rows: int) -> Cache:
         """A copy of a one-row cache, repeated to `rows` rows; the original stays reusable."""
 
-        def widen(t):
+        def widen(t: torch.Tensor) -> torch.Tensor:
             return t.expand(rows, *t.shape[1:]).clone()
 
         return Cache([widen(k) for k in prefilled.keys], [widen(v) for v in prefilled.values], prefilled.length)
@@ -196,7 +207,8 @@ class FusedLlama:
             gate, up = layer.gate_up(layer.norm_mid(x)).chunk(2, dim=-1)
             x = x + layer.down(layer.act(gate) * up)
         cache.length = end
-        return self.final_norm(x)
+        hidden: torch.Tensor = self.final_norm(x)
+        return hidden
 
     def _attend(self, q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: float) -> torch.Tensor:
         """Attention of the new positions in `q` (rows, heads, new, head_dim) over the filled cache;

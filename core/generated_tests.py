@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from core.jsonl import JsonObject
 from core.params import SamplingParams
 from core.probe_inputs import literal_args, render
 
@@ -45,11 +46,11 @@ class GeneratedTests:
             return f"the model wrote no usable tests ({self.dropped} unusable asserts dropped)"
         return "the model wrote no tests"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         return {"tests": [[t.args, t.expected] for t in self.tests], "dropped": self.dropped}
 
     @classmethod
-    def from_json(cls, row: dict) -> GeneratedTests:
+    def from_json(cls, row: JsonObject) -> GeneratedTests:
         return cls(tuple(GeneratedTest(a, e) for a, e in row["tests"]), int(row["dropped"]))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 
 import torch
-from transformers import StaticCache
+from transformers import PreTrainedModel, StaticCache
 
 from core import device, packed_linear
 
@@ -20,7 +20,7 @@ from core import device, packed_linear
 class HFRunner:
     speculative = False  # transformers' forward with a static cache has no cheap rewind
 
-    def __init__(self, model, pack: bool, eos_ids: set[int]):
+    def __init__(self, model: PreTrainedModel, pack: bool, eos_ids: set[int]):
         """`pack`: replace the model's linear layers by packed ones (core.packed_linear)."""
         self.model, self.device, self.eos_ids = model, model.device, eos_ids
         self.extra_bytes = packed_linear.pack_linears(model) if pack else 0
@@ -28,12 +28,16 @@ class HFRunner:
     def prefill(self, ids: list[int], capacity: int) -> tuple[StaticCache, torch.Tensor]:
         """A one-row cache holding `ids` (room for `capacity` tokens) and the next-token logits."""
         cache = StaticCache(config=self.model.config, max_cache_len=capacity)
-        logits = self.model(torch.tensor([ids], device=self.device), cache=cache, use_cache=True).logits[:, -1]
+        # The ": torch.Tensor" here and below: transformers types a forward's output as Any.
+        logits: torch.Tensor = self.model(torch.tensor([ids], device=self.device), cache=cache, use_cache=True).logits[
+            :, -1
+        ]
         return cache, logits
 
     def step(self, cache: StaticCache, tokens: torch.Tensor) -> torch.Tensor:
         """Feed one new token per row; the cache already holds everything before it."""
-        return self.model(tokens.unsqueeze(-1), cache=cache, use_cache=True).logits[:, -1]
+        logits: torch.Tensor = self.model(tokens.unsqueeze(-1), cache=cache, use_cache=True).logits[:, -1]
+        return logits
 
     def extend(self, cache: StaticCache, ids: list[int]) -> torch.Tensor:
         raise NotImplementedError("HFRunner is not speculative")
@@ -46,7 +50,10 @@ class HFRunner:
 
     def logits(self, ids: list[int], start: int = 0) -> torch.Tensor:
         """Teacher-forced logits at the positions of `ids` from `start` on."""
-        return self.model(torch.tensor([ids], device=self.device), logits_to_keep=len(ids) - start).logits[0]
+        logits: torch.Tensor = self.model(
+            torch.tensor([ids], device=self.device), logits_to_keep=len(ids) - start
+        ).logits[0]
+        return logits
 
     @staticmethod
     def fan_out(prefilled: StaticCache, rows: int) -> StaticCache:

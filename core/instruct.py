@@ -12,9 +12,13 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from typing import TYPE_CHECKING
 
 from core.entry_point import function_names, target_function
 from core.stopping import FENCE
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 SYSTEM = "You are an expert Python programmer. You answer with correct, complete Python code."
 REQUEST = (
@@ -30,7 +34,7 @@ PRIMER = FENCE + "python\n"
 _DEMO_LINE = re.compile(r"^(?:print\(|if |assert |for |while |try:|with |[A-Za-z_][\w.]*\()", re.MULTILINE)
 
 
-def chat_messages(prompt: str) -> list[dict]:
+def chat_messages(prompt: str) -> list[dict[str, str]]:
     """The request for the function, as chat messages (local chat templates and servers alike)."""
     return [
         {"role": "system", "content": SYSTEM},
@@ -43,9 +47,16 @@ def reply_start(prompt: str) -> str:
     return PRIMER + prompt.strip("\n") + "\n"
 
 
-def chat_prompt(tokenizer, prompt: str) -> str:
-    text = tokenizer.apply_chat_template(chat_messages(prompt), add_generation_prompt=True, tokenize=False)
-    return text + reply_start(prompt)
+def templated(tokenizer: PreTrainedTokenizerBase, messages: list[dict[str, str]]) -> str:
+    """The chat template's text for `messages`, up to where the assistant's reply starts."""
+    text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    if not isinstance(text, str):  # tokenize=False gives the template's text
+        raise TypeError(f"the chat template gave {type(text).__name__}, not text")
+    return text
+
+
+def chat_prompt(tokenizer: PreTrainedTokenizerBase, prompt: str) -> str:
+    return templated(tokenizer, chat_messages(prompt)) + reply_start(prompt)
 
 
 def rewrite_allowance(prompt: str) -> int:

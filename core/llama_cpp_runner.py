@@ -23,11 +23,16 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from core.user_error import UserError
+
+if TYPE_CHECKING:
+    from llama_cpp import llama_memory_t, llama_model_p
 
 # Rows a cache may hold at once, beyond the prompts' own sequences (core.engine's CPU chunk is 64).
 MAX_ROWS = 64
@@ -57,7 +62,7 @@ class Cache:
 
     seqs: list[int]
     length: int
-    _finalizer: weakref.finalize | None = field(default=None, repr=False)
+    _finalizer: weakref.finalize[[list[int]], Cache] | None = field(default=None, repr=False)
 
 
 def available() -> bool:
@@ -102,7 +107,7 @@ class LlamaCppRunner:
         heads = llama_cpp.llama_model_n_head(self._model)
         head_dim = llama_cpp.llama_model_n_embd(self._model) // heads
         # f16 keys and values for every layer's KV heads: llama.cpp's default cache type.
-        self.kv_bytes_per_cell = (
+        self.kv_bytes_per_cell: int = (
             2 * llama_cpp.llama_model_n_layer(self._model) * llama_cpp.llama_model_n_head_kv(self._model) * head_dim * 2
         )
         self._ctx = None
@@ -211,8 +216,9 @@ class LlamaCppRunner:
         if len(self._free) == MAX_ROWS + SPARE_SEQUENCES:
             self._ll.llama_memory_clear(self._memory(), True)
 
-    def _memory(self):
-        return self._ll.llama_get_memory(self._ctx)
+    def _memory(self) -> llama_memory_t | None:
+        memory: llama_memory_t | None = self._ll.llama_get_memory(self._ctx)  # self._ll: the module, typed Any
+        return memory
 
     def _cache(self, rows: int, length: int) -> Cache:
         with self._guard:
@@ -268,7 +274,7 @@ class LlamaCppRunner:
         return torch.from_numpy(data.copy())
 
 
-def _quiet(llama_cpp) -> None:
+def _quiet(llama_cpp: ModuleType) -> None:
     """llama.cpp logs every load to stderr; the app reports loading itself."""
     global _LOG_CALLBACK
     if _LOG_CALLBACK is None:
@@ -284,7 +290,7 @@ class _Handles:
     """The C objects a runner owns, freed when the runner is collected (a finalizer must not hold
     the runner itself)."""
 
-    def __init__(self, llama_cpp, model):
+    def __init__(self, llama_cpp: ModuleType, model: llama_model_p | None):
         self.ll, self.model, self.ctx, self.batch = llama_cpp, model, None, None
 
     def free(self) -> None:

@@ -7,11 +7,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import catalogue, model_install, model_store
 from core import runner as runners
 from core.device import free_memory_bytes, pick_device, pick_dtype
 from core.user_error import UserError
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedTokenizerBase
 
 GIB = 2**30
 # Activations, the KV cache of a modest batch and the allocator's slack, on top of the weights.
@@ -82,7 +87,7 @@ def _check_config(folder: Path) -> str:
     return str(data.get("model_type", "?"))
 
 
-def check_memory(folder: Path, dtype, available: int) -> None:
+def check_memory(folder: Path, dtype: torch.dtype, available: int) -> None:
     """Refuse, before loading, a model whose weights would not fit in the memory left."""
     try:
         stored = model_store.describe(folder)
@@ -99,11 +104,11 @@ def check_memory(folder: Path, dtype, available: int) -> None:
 def load(
     spec: str,
     progress: Callable[[str], None] = print,
-    dtype=None,
+    dtype: torch.dtype | None = None,
     pack_weights: bool = True,
     fuse: bool = True,
     runner: str | None = None,
-):
+) -> tuple[runners.Runner, PreTrainedTokenizerBase, ModelInfo]:
     """Returns (runner, tokenizer, ModelInfo). `runner`: "auto" (the default, or $CODESYNTH_RUNNER),
     "torch" or "llama_cpp" (core.runner says which `auto` takes); a `dtype` asks for torch.
     On torch the model (`runner.model`) is in eval mode on the best device, in the fastest
@@ -161,7 +166,9 @@ def load(
     return built, tokenizer, info
 
 
-def _load_llama_cpp(folder: Path, gguf: Path, model_type: str, progress: Callable[[str], None]):
+def _load_llama_cpp(
+    folder: Path, gguf: Path, model_type: str, progress: Callable[[str], None]
+) -> tuple[runners.Runner, PreTrainedTokenizerBase, ModelInfo]:
     """The GGUF's own weights on llama.cpp's kernels (core.llama_cpp_runner); the tokenizer and
     the end-of-sample tokens come from the converted folder, whose vocabulary is the file's."""
     import torch

@@ -9,10 +9,14 @@ import json
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, cast
 
 import platformdirs
 
 from core import catalogue
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 MARKER = "codesynth-model.json"  # written last: a folder without it is an interrupted conversion
 # Two copies of one tied matrix, quantized at different precisions, differ per row by the coarser
@@ -43,13 +47,16 @@ def is_installed(folder: Path) -> bool:
     return (folder / MARKER).is_file()
 
 
-def tie_if_same(model) -> str | None:
+def tie_if_same(model: PreTrainedModel) -> str | None:
     """Share one matrix between the input embedding and the output layer when the GGUF stored
     two copies of a tied matrix (transformers unties them on conversion). The output layer's copy
     is kept: GGUF writers store it at the higher precision. Returns what was done, for the marker."""
     import torch
 
-    embed, head = model.get_input_embeddings(), model.get_output_embeddings()
+    # transformers types the input embedding as any nn.Module (a causal LM's is an nn.Embedding) and
+    # leaves get_output_embeddings unannotated (the head is an nn.Linear or None).
+    embed = cast("torch.nn.Embedding", model.get_input_embeddings())
+    head = model.get_output_embeddings()  # type: ignore[no-untyped-call]
     if head is not None and embed.weight is head.weight:
         return "tied in the GGUF"
     if head is None or embed.weight.shape != head.weight.shape:
@@ -118,11 +125,17 @@ def local_models(extra_dirs: Sequence[Path] = ()) -> list[Path]:
     return found
 
 
+class StoredWeights(TypedDict):
+    n_params: int
+    dtype: str  # the storage type of most parameters, e.g. "bf16", "Q4_K"
+    bytes: int
+
+
 class UnreadableWeights(ValueError):
     """A weights file whose header cannot be parsed: truncated, overwritten or not weights at all."""
 
 
-def describe(path: Path) -> dict:
+def describe(path: Path) -> StoredWeights:
     """Parameter count, storage dtype and size of a model on disk, read from file headers
     without loading the weights. Raises UnreadableWeights for a damaged file."""
     path = Path(path)
@@ -132,7 +145,7 @@ def describe(path: Path) -> dict:
         raise UnreadableWeights(f"the weights in {path} are corrupt or unreadable: {exc}") from None
 
 
-def _describe(path: Path) -> dict:
+def _describe(path: Path) -> StoredWeights:
     if path.suffix == ".gguf":
         import gguf
 

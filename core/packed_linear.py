@@ -23,7 +23,7 @@ def available(model: torch.nn.Module) -> bool:
     return (
         first.device.type == "cpu"
         and first.dtype == torch.bfloat16
-        and torch.backends.mkldnn.is_available()
+        and torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]  # unannotated in torch
         and torch.ops.mkldnn._is_mkldnn_bf16_supported()
     )
 
@@ -39,7 +39,7 @@ class PackedLinear(torch.nn.Module):
         self.bias = None if bias is None else bias.detach()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        flat = torch.ops.mkldnn._linear_pointwise(
+        flat: torch.Tensor = torch.ops.mkldnn._linear_pointwise(  # torch.ops are typed Any
             x.reshape(-1, self.in_features), self.packed, self.bias, "none", [], ""
         )
         return flat.view(*x.shape[:-1], self.out_features)

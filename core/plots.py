@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 # Colours after the Codex paper's Figure 7.
@@ -39,12 +41,12 @@ def styled(dark: bool = False, text_scale: float = 1.0) -> Iterator[None]:
             yield
 
 
-def _figure(ncols: int = 1) -> tuple[Figure, list]:
+def _figure(ncols: int = 1) -> tuple[Figure, list[Axes]]:
     fig = Figure(figsize=(5.5 * ncols, 4.0), layout="constrained")
     return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
 
 
-def _legend(fig: Figure, axes: Sequence) -> None:
+def _legend(fig: Figure, axes: Sequence[Axes]) -> None:
     """One legend for the figure, below the plots: inside the axes it covered the curves it
     names (issue 23), and panels that share their lines need it once."""
     entries: dict[str, Artist] = {}
@@ -94,11 +96,12 @@ def distinct_programs_vs_temperature(counts: Mapping[float, Mapping[str, int]]) 
     "distinct" and "distinct_passing", as in the summaries of `codesynth eval` and the lab."""
     fig, (ax,) = _figure()
     temperatures = sorted(counts)
-    for key, label, style in (
+    lines: tuple[tuple[str, str, dict[str, Any]], ...] = (  # Any: matplotlib's line properties
         ("samples", "samples (all different)", dict(color="grey", linestyle="--")),
         ("distinct", "distinct programs", dict(color="tab:blue", marker="o")),
         ("distinct_passing", "distinct passing programs", dict(color="tab:green", marker="o")),
-    ):
+    )
+    for key, label, style in lines:
         ax.plot(temperatures, [counts[t][key] for t in temperatures], label=label, **style)
     ax.set(xlabel="sampling temperature", ylabel="programs", title="Distinct programs against temperature")
     ax.set_ylim(bottom=0)
@@ -131,7 +134,7 @@ def logprob_distribution(passing: Sequence[float], failing: Sequence[float]) -> 
     fig, (ax,) = _figure()
     finite = [np.asarray([v for v in values if np.isfinite(v)]) for values in (passing, failing)]
     pooled = np.concatenate(finite)
-    bins = np.histogram_bin_edges(pooled, bins=30) if pooled.size else 10
+    bins: list[float] | int = np.histogram_bin_edges(pooled, bins=30).tolist() if pooled.size else 10
     for values, label, colour in zip(finite, ("passing", "failing"), ("tab:green", "tab:red")):
         if values.size:
             ax.hist(values, bins=bins, density=True, alpha=0.5, color=colour, label=f"{label} ({values.size})")

@@ -16,9 +16,11 @@ MAX_INPUTS = 40
 MAX_INPUT_CHARS = 400
 _MAX_CALL_CHARS = 2000
 _BIG = 10**9  # neighbours of larger numbers are not made: they are what makes loops run forever
+# An argument list's values: plain literals (what ast.literal_eval makes), of any literal type.
+Args = tuple[object, ...]
 
 
-def render(values: tuple) -> str | None:
+def render(values: Args) -> str | None:
     """The argument list's source text, or None when a value has no literal form (nan, objects)."""
     text = ", ".join(repr(v) for v in values)
     try:
@@ -29,12 +31,13 @@ def render(values: tuple) -> str | None:
     return text if len(text) <= MAX_INPUT_CHARS else None
 
 
-def parse_args(text: str) -> tuple:
+def parse_args(text: str) -> Args:
     """The values of an argument list written by `render`."""
-    return ast.literal_eval(f"({text},)") if text else ()
+    values: Args = ast.literal_eval(f"({text},)") if text else ()  # a tuple: the text is an argument list
+    return values
 
 
-def literal_args(call: ast.Call) -> tuple | None:
+def literal_args(call: ast.Call) -> Args | None:
     """A call's positional arguments as values, or None if any is not a plain literal."""
     if call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
         return None
@@ -44,7 +47,7 @@ def literal_args(call: ast.Call) -> tuple | None:
         return None
 
 
-def calls_in_text(text: str, names: Iterable[str]) -> list[tuple]:
+def calls_in_text(text: str, names: Iterable[str]) -> list[Args]:
     """Argument values of every call to one of `names` written in `text` with literal arguments:
     doctests (`>>> f(1, 2)`), the prose examples HumanEval writes (`f([1, 2]) ==> 3`) and tests."""
     found = []
@@ -92,7 +95,7 @@ def arity(prompt: str, entry_point: str) -> tuple[int, int] | None:
     return None
 
 
-def neighbours(value) -> list:
+def neighbours(value: object) -> list[object]:
     """Values near `value` that often separate candidates: boundaries, empties, one element."""
     if isinstance(value, bool):
         return [not value]
@@ -104,7 +107,7 @@ def neighbours(value) -> list:
         return ["", value[:1], value[::-1], value.upper(), value + value[-1:], f" {value} ", "a b  c"]
     if isinstance(value, (list, tuple)):
         kind = type(value)
-        out = [kind(), kind(value[:1]), kind(value[::-1]), kind(value[:-1]), kind([*value, *value[-1:]])]
+        out: list[object] = [kind(), kind(value[:1]), kind(value[::-1]), kind(value[:-1]), kind([*value, *value[-1:]])]
         try:
             out.append(kind(sorted(value)))
         except TypeError:
@@ -119,7 +122,7 @@ def neighbours(value) -> list:
     return []
 
 
-def mutations(args: tuple) -> Iterator[tuple]:
+def mutations(args: Args) -> Iterator[Args]:
     """Argument lists that differ from `args` in one argument, the first argument's first."""
     for position, value in enumerate(args):
         for other in neighbours(value):
@@ -127,8 +130,8 @@ def mutations(args: tuple) -> Iterator[tuple]:
 
 
 def collect(
-    seeds: Iterable[tuple],
-    proposed: Iterable[tuple] = (),
+    seeds: Iterable[Args],
+    proposed: Iterable[Args] = (),
     arity_range: tuple[int, int] | None = None,
     limit: int = MAX_INPUTS,
 ) -> list[str]:
@@ -137,7 +140,7 @@ def collect(
     gets some before any gets many. Inputs whose length the function cannot take are left out."""
     kept: dict[str, None] = {}
 
-    def add(values: tuple) -> None:
+    def add(values: Args) -> None:
         if len(kept) >= limit or (arity_range and not arity_range[0] <= len(values) <= arity_range[1]):
             return
         text = render(values)

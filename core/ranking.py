@@ -9,11 +9,12 @@ best of a random k-subset with probability C(n-1-i, k-1) / C(n, k).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from core.behaviour import cluster_sizes
+from core.jsonl import JsonObject
 
 # Sample field each score is read from; "oracle" reads the verdict and "random" reads nothing.
 SCORE_FIELDS = {
@@ -34,7 +35,8 @@ def top1_weights(n: int) -> np.ndarray:
     # Successive ratios C(n-2-i, k-1) / C(n-1-i, k-1) lie in [0, 1], so the running product
     # never overflows, unlike the binomial coefficients themselves at n in the hundreds.
     ratios = np.clip((n - i - ks) / (n - 1 - i), 0.0, 1.0)
-    return (ks / n) * np.concatenate([np.ones((n, 1)), np.cumprod(ratios, axis=1)], axis=1)
+    weights: np.ndarray = (ks / n) * np.concatenate([np.ones((n, 1)), np.cumprod(ratios, axis=1)], axis=1)
+    return weights
 
 
 def top1_curve(scores: Sequence[float], passed: Sequence[bool]) -> np.ndarray:
@@ -58,7 +60,7 @@ def top1_curve(scores: Sequence[float], passed: Sequence[bool]) -> np.ndarray:
     return curve
 
 
-def heuristic_scores(samples: Sequence[Mapping], passed: Sequence[bool], heuristic: str) -> list[float] | None:
+def heuristic_scores(samples: Sequence[JsonObject], passed: Sequence[bool], heuristic: str) -> list[float] | None:
     """Scores of one problem's samples under a heuristic, or None where a sample lacks them."""
     if heuristic == "oracle":
         return [float(p) for p in passed]
@@ -74,7 +76,7 @@ def heuristic_scores(samples: Sequence[Mapping], passed: Sequence[bool], heurist
     return [float("-inf") if s[field] is None or s.get("degenerate") else float(s[field]) for s in samples]
 
 
-def _behaviour_scores(samples: Sequence[Mapping], heuristic: str) -> list[float] | None:
+def _behaviour_scores(samples: Sequence[JsonObject], heuristic: str) -> list[float] | None:
     if any(s.get(BEHAVIOUR_FIELDS[heuristic]) is None or s.get("behaviour") is None for s in samples):
         return None
     sizes = cluster_sizes([s["behaviour"] for s in samples])
@@ -92,13 +94,13 @@ def _behaviour_scores(samples: Sequence[Mapping], heuristic: str) -> list[float]
     return lexicographic(keys)
 
 
-def lexicographic(keys: Sequence[tuple]) -> list[float]:
+def lexicographic(keys: Sequence[tuple[float, ...]]) -> list[float]:
     """Scores that order like the tuples `keys` (equal tuples tie), for `top1_curve`."""
     place = {key: float(i) for i, key in enumerate(sorted(set(keys)))}
     return [place[key] for key in keys]
 
 
-def ranking_curves(problems: Iterable[tuple[Sequence[Mapping], Sequence[bool]]]) -> dict[str, list[float]]:
+def ranking_curves(problems: Iterable[tuple[Sequence[JsonObject], Sequence[bool]]]) -> dict[str, list[float]]:
     """Figure 7 curves, averaged over problems given as (samples, verdicts).
 
     Curves stop at the smallest n among the problems. A heuristic missing for any sample

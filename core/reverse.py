@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import ast
 import inspect
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.sampling_backend import Backend
 
 DOC_CLOSE = '"""'
 
@@ -68,7 +72,7 @@ def docstring_continuation(docstring: str) -> str:
     return f"{docstring}\n{DOC_CLOSE}"
 
 
-def back_translation_logprob(engine, prompt: str, completion: str, entry_point: str) -> float:
+def back_translation_logprob(engine: Backend, prompt: str, completion: str, entry_point: str) -> float:
     """log P(prompt's docstring | prompt without it + completion), teacher-forced by `engine`."""
     code, docstring = strip_docstring(prompt, entry_point)
     return float(sum(engine.score(reverse_prompt(code + completion, entry_point), docstring_continuation(docstring))))

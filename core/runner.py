@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 
 from core import fused_llama, packed_linear
 from core.fused_llama import FusedLlama
 from core.hf_runner import HFRunner
+
+if TYPE_CHECKING:
+    from transformers import GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
 
 # Which runner `auto` may choose, overridable for comparisons (benchmarks) and diagnosis.
 RUNNER_ENV = "CODESYNTH_RUNNER"
@@ -28,10 +31,16 @@ class Runner(Protocol):
     """What core.sampler and core.engine call. A cache is the runner's own KV-cache object."""
 
     device: torch.device
-    model: torch.nn.Module | None  # the transformers model, where the runner has one
     eos_ids: set[int]  # tokens that end a sample, from the model's own configuration
-    extra_bytes: int  # memory held beyond the model's weights (packed copies, a KV cache)
     speculative: bool  # offers extend() and rewind(), for checking guessed tokens in one pass
+
+    @property
+    def model(self) -> torch.nn.Module | None:  # the transformers model, where the runner has one
+        ...
+
+    @property
+    def extra_bytes(self) -> int:  # memory held beyond the model's weights (packed copies, a KV cache)
+        ...
 
     def prefill(self, ids: list[int], capacity: int) -> tuple[Any, torch.Tensor]: ...
     def step(self, cache: Any, tokens: torch.Tensor) -> torch.Tensor: ...
@@ -43,7 +52,7 @@ class Runner(Protocol):
     def rows_that_fit(self, prompt_len: int, new_tokens: int) -> int: ...
 
 
-def build(model, tokenizer, pack: bool = True, fuse: bool = True) -> Runner:
+def build(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pack: bool = True, fuse: bool = True) -> Runner:
     """A torch runner for `model` (its end-of-sample tokens from `tokenizer` too). `pack`: pack linear weights where the CPU's bf16 kernels want it
     (core.packed_linear); `fuse`: use the fused path where the architecture allows. Either way the
     runner's `extra_bytes` is what it holds beyond the model's parameters."""
@@ -76,7 +85,7 @@ def uses_llama_cpp(choice: str, device: torch.device, gguf: Path | None) -> bool
     return device.type == "cpu" and llama_cpp_runner.available()
 
 
-def eos_ids(config, tokenizer) -> set[int]:
+def eos_ids(config: GenerationConfig | None, tokenizer: PreTrainedTokenizerBase) -> set[int]:
     """The tokens that end a sample: the generation config's (one id or several; `config` may be
     None) and the tokenizer's."""
     eos = config.eos_token_id if config else None
