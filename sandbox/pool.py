@@ -97,6 +97,7 @@ class _Slot:
     # -- worker process --
     def _spawn(self) -> None:
         pool = self.pool
+        bpf = pool._bpf(pool.memory_mb)  # first: a filter that cannot be built leaves no job folder behind
         ppid: int | None = None
         env: dict[str, str] | None = None
         if pool._found["namespaces"]:
@@ -111,7 +112,7 @@ class _Slot:
             prefix, env = [], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
         config: WorkerConfig = {
             "landlock": pool._found["landlock"],
-            "bpf": pool._bpf(pool.memory_mb),
+            "bpf": bpf,
             "memory_mb": pool.memory_mb,
             "read_rules": pool._read_rules,
             "site_paths": pool._site_paths,
