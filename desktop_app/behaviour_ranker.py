@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
+from core.host.snapshots import Examination
 from core.ranking_view import RANKINGS
 from desktop_app.engine_client import GENERATING, WORKING
 
@@ -90,23 +91,25 @@ class BehaviourRanker(QObject):
         self.controller.engine.stop()
         return True
 
-    def _on_update(self, snapshot: dict) -> None:
+    def _on_update(self, exam: object) -> None:
         c, model = self.controller, self.controller.model
-        if self.running is None or c.run is None or c.run.id != self.running[0] or snapshot["state"] != "done":
+        if not isinstance(exam, Examination) or not exam.done:
+            return
+        if self.running is None or c.run is None or c.run.id != self.running[0]:
             return
         self.done.add(self.running)
-        model.behaviour_inputs = snapshot["inputs"]
-        model.set_scores(CLUSTER, snapshot["clusters"], replace=True)
-        if snapshot["agreement"] is not None:
-            model.set_scores(AGREEMENT, snapshot["agreement"], replace=True)
-        if snapshot["model_tests"]:
+        model.behaviour_inputs = exam.inputs
+        model.set_scores(CLUSTER, dict(exam.clusters), replace=True)
+        if exam.agreement is not None:
+            model.set_scores(AGREEMENT, dict(exam.agreement), replace=True)
+        if exam.model_tests:
             what = (
-                f"Candidates run on {snapshot['inputs']} inputs and {snapshot['tests']} tests the model wrote"
-                f" ({snapshot['dropped']} unusable dropped)."
+                f"Candidates run on {exam.inputs} inputs and {exam.tests} tests the model wrote"
+                f" ({exam.dropped} unusable dropped)."
             )
-            if snapshot["unavailable"] is not None and model.ranking == AGREEMENT:
+            if exam.unavailable is not None and model.ranking == AGREEMENT:
                 what = (
-                    f"Agreement ranking is unavailable: {snapshot['unavailable']}; the candidates stay"
+                    f"Agreement ranking is unavailable: {exam.unavailable}; the candidates stay"
                     f" ranked by mean log-prob. " + what
                 )
             c.info.emit(what)

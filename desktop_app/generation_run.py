@@ -45,7 +45,8 @@ class GenerationRun(QObject):
         self.id = next(_run_ids)
         self.generating = True
         self.started = time.monotonic()
-        self.ended: float | None = None
+        # When the last token or candidate arrived: the end of generation, since tests run on after it.
+        self.last_written: float | None = None
         self.deltas = 0
         self.params = None  # the SamplingParams Generate used; None for a run reopened from History
         self.branching: int | None = None  # the child candidate being written (desktop_app.branch)
@@ -66,7 +67,7 @@ class GenerationRun(QObject):
         if not self.deltas:
             return 0.0
         tokens = sum(len(e.candidate.token_ids) if e.candidate is not None else e.deltas for e in self.model.entries)
-        return tokens / max(1e-6, (self.ended or time.monotonic()) - self.started)
+        return tokens / max(1e-6, (self.last_written or time.monotonic()) - self.started)
 
     @property
     def pending_tests(self) -> int:
@@ -96,6 +97,8 @@ class GenerationRun(QObject):
             events = [_as_child(e, self.branching) for e in events]
         stream = [e if isinstance(e, TokenDelta) else CandidateDone(e.candidate) for e in events if _streams(e)]
         self.deltas += sum(1 for e in stream if isinstance(e, TokenDelta))
+        if stream:
+            self.last_written = time.monotonic()
         for candidate in self.model.apply(stream):
             self.model.set_test(candidate.index, self._waiting_state(candidate))
             self.candidate_finished.emit(candidate)
@@ -117,7 +120,6 @@ class GenerationRun(QObject):
         if self.branching is not None and self.model.entry(self.branching).candidate is None:
             self.model.set_test(self.branching, CANCELLED)  # refused or failed: the message bar says why
         self.generating, self.branching = False, None
-        self.ended = time.monotonic()
         if not self.testing_saved:
             self.end_tests()
 

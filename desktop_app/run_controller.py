@@ -184,11 +184,11 @@ class RunController(QObject):
             self.run.end_tests()
 
     def _on_generated(self) -> None:
-        if self.run is not None:
-            branched = self.run.branching is not None  # a child's speed is not the run's
-            self.run.end_generation()
-            if self.run.deltas and not branched:
-                self.last_tokens_per_s = self.run.tokens_per_s
+        run = self.run
+        if run is not None:
+            if run.deltas and run.branching is None:  # a child's speed is not the run's
+                self.last_tokens_per_s = run.tokens_per_s  # before run_finished: it shows estimates
+            run.end_generation()
 
     def _on_generate_failed(self, message: str) -> None:
         self.error.emit(message)

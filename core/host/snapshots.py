@@ -158,3 +158,29 @@ class ExamplesSnapshot:
             data.get("inputs"),
             None if question is None else Question.from_json(question),
         )
+
+
+# -- Workbench rankers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackTranslationScores:
+    """The back-translation log-prob of each candidate scored so far, by candidate index."""
+
+    scores: Mapping[int, float]
+
+
+@dataclass(frozen=True)
+class Examination:
+    """The behaviour rankers' result for a run's finished candidates (core.examine). `done` is
+    False when Stop came first: then nothing else is filled, since clusters of candidates that
+    were not all run would be guesses."""
+
+    done: bool
+    model_tests: bool  # whether the model was asked for tests (the agreement ranker)
+    inputs: int = 0  # how many inputs every candidate ran on
+    tests: int = 0  # model-written tests kept
+    dropped: int = 0  # model-written tests that were unusable
+    clusters: Mapping[int, int] = field(default_factory=dict)  # candidate index -> its cluster's size
+    agreement: Mapping[int, float] | None = None  # candidate index -> CodeT score; None without tests
+    unavailable: str | None = None  # why the model's tests could not be had

@@ -131,7 +131,9 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     qtbot.waitUntil(lambda: w.controller.engine.state == "idle", timeout=30000)
     finished = w.model.finished()
     assert len(finished) == 16
-    assert all(c.finish_reason == "cancelled" for c in finished), [(c.finish_reason, len(c.token_ids)) for c in finished]
+    assert all(c.finish_reason == "cancelled" for c in finished), [
+        (c.finish_reason, len(c.token_ids)) for c in finished
+    ]
     assert all(len(c.token_ids) < 1000 and c.token_ids for c in finished)
     assert w.generate_action.isEnabled()
     w.controls.stops.setPlainText("\\ndef\\n\\nclass")

@@ -4,11 +4,27 @@ model that wrote it (core.reverse, the same code as `codesynth eval`). Qt-free."
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
 from core.host.jobs import JobError
+from core.host.snapshots import BackTranslationScores
 from core.reverse import back_translation_logprob, strip_docstring
 
+if TYPE_CHECKING:
+    from core.backend import Backend
+    from sandbox import SandboxPool
 
-def run(backend, pool, cancel, prompt: str, entry_point: str, completions: dict[int, str]):
+
+def run(
+    backend: Backend,
+    pool: Callable[[], SandboxPool],  # unused: scoring runs no code, but every job is handed the pool
+    cancel: threading.Event,
+    prompt: str,
+    entry_point: str,
+    completions: dict[int, str],
+) -> Iterator[BackTranslationScores]:
     try:
         strip_docstring(prompt, entry_point)
     except ValueError:
@@ -23,4 +39,4 @@ def run(backend, pool, cancel, prompt: str, entry_point: str, completions: dict[
         if cancel.is_set():
             break
         scores[index] = back_translation_logprob(backend, prompt, completion, entry_point)
-        yield {"scores": dict(scores)}
+        yield BackTranslationScores(dict(scores))

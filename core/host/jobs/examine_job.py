@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from core.examine import examine
+from core.host.snapshots import Examination
+
+if TYPE_CHECKING:
+    from core.backend import Backend
+    from sandbox import SandboxPool
 
 
 def run(
-    backend,
-    pool: Callable[[], object],
+    backend: Backend,
+    pool: Callable[[], SandboxPool],
     cancel: threading.Event,
     prompt: str,
     entry_point: str,
@@ -20,7 +26,7 @@ def run(
     user_tests: str | None = None,
     model_tests: bool = False,
     seed: int | None = 0,
-) -> Iterator[dict]:
+) -> Iterator[Examination]:
     indices = list(completions)
     exam = examine(
         backend,
@@ -34,16 +40,16 @@ def run(
         cancel=cancel,
     )
     if cancel.is_set():  # some candidates were not run: their clusters would be guesses
-        yield {"state": "stopped", "model_tests": model_tests}
+        yield Examination(done=False, model_tests=model_tests)
         return
     agreement = exam.agreement_scores()
-    yield {
-        "state": "done",
-        "model_tests": model_tests,
-        "inputs": len(exam.inputs),
-        "tests": len(exam.tests.tests),
-        "dropped": exam.tests.dropped,
-        "clusters": dict(zip(indices, exam.cluster_sizes())),
-        "agreement": None if agreement is None else dict(zip(indices, agreement)),
-        "unavailable": exam.tests.unavailable_reason if model_tests else None,
-    }
+    yield Examination(
+        done=True,
+        model_tests=model_tests,
+        inputs=len(exam.inputs),
+        tests=len(exam.tests.tests),
+        dropped=exam.tests.dropped,
+        clusters=dict(zip(indices, exam.cluster_sizes())),
+        agreement=None if agreement is None else dict(zip(indices, agreement)),
+        unavailable=exam.tests.unavailable_reason if model_tests else None,
+    )
