@@ -90,24 +90,16 @@ class Engine(SamplingBackend):
         prefix_ids = self.tokenizer(params.prefix, add_special_tokens=False)["input_ids"] if params.prefix else []
         seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(4), "little")
         with self._lock:
-            forced = self._forced_row(prompt_ids, prefix_ids, params.top_alternatives)
             if not params.greedy:
                 yield from self._stream_rows(
-                    prompt, prompt_ids + prefix_ids, params.wanted_rows, params, mode, seed, cancel, forced
+                    prompt, prompt_ids, prefix_ids, params.wanted_rows, params, mode, seed, cancel
                 )
                 return
             # Greedy rows are identical by definition: decode one and copy it to every wanted
             # index, so batch size cannot change them.
             wanted = params.wanted_rows
             for event in self._stream_rows(
-                prompt,
-                prompt_ids + prefix_ids,
-                [0],
-                replace(params, n=len(wanted), rows=()),
-                mode,
-                seed,
-                cancel,
-                forced,
+                prompt, prompt_ids, prefix_ids, [0], replace(params, n=len(wanted), rows=()), mode, seed, cancel
             ):
                 yield reindexed(event, wanted)
 
@@ -124,14 +116,12 @@ class Engine(SamplingBackend):
         with self._lock:
             return self.runner.logits(ids, start=len(ids) - 1)[-1].float().cpu()
 
-    def _forced_row(self, prompt_ids: list[int], prefix_ids: list[int], alternatives: int) -> Row[int]:
+    def _forced_row(self, prefix_ids: list[int], logits: torch.Tensor, alternatives: int) -> Row[int]:
         """A row that has already written `prefix_ids`: their raw log-probs and top alternatives
-        come from one teacher-forced pass, as if they had been sampled."""
+        come from `logits`, the prompt's prefill teacher-forcing them, as if they had been sampled."""
         if not prefix_ids:
             return Row()
-        with torch.inference_mode():
-            logits = self.runner.logits(prompt_ids + prefix_ids, start=len(prompt_ids) - 1)[:-1].float()
-        logprobs = torch.log_softmax(logits, dim=-1)
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
         top_lp, top_ids = logprobs.topk(alternatives, dim=-1)
         chosen = logprobs.gather(-1, torch.tensor(prefix_ids, device=logits.device)[:, None]).squeeze(-1)
         return Row(
@@ -150,13 +140,27 @@ class Engine(SamplingBackend):
         self,
         prompt: str,
         prompt_ids: list[int],
+        prefix_ids: list[int],
         rows: list[int],
         params: SamplingParams,
         mode: str,
         seed: int,
         cancel: threading.Event | None,
-        forced: Row[int],
     ) -> Iterator[Event]:
+        """Samples `rows` after the prompt and a forced prefix (a branch's), whose tokens the one
+        prefill pass also scores."""
+        ids = prompt_ids + prefix_ids
+        try:
+            cache, logits = sampler.prefill_prompt(self.runner, ids, params.max_new_tokens, scored=len(prefix_ids) + 1)
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+            release_cached_memory(self.runner.device)
+            raise GenerationOOM(
+                f"out of memory while reading the prompt ({len(ids)} tokens): shorten it or load a smaller model"
+            ) from None
+        forced = self._forced_row(prefix_ids, logits[:-1], params.top_alternatives)
+        prefill = (cache, logits[-1:])
         assembly = Assembly(
             prompt,
             mode,
@@ -167,16 +171,7 @@ class Engine(SamplingBackend):
             copies=params.n if params.greedy else 1,
             first_state=forced,
         )
-        try:
-            prefill = sampler.prefill_prompt(self.runner, prompt_ids, params.max_new_tokens)
-        except Exception as exc:
-            if not is_out_of_memory(exc):
-                raise
-            release_cached_memory(self.runner.device)
-            raise GenerationOOM(
-                f"out of memory while reading the prompt ({len(prompt_ids)} tokens): shorten it or load a smaller model"
-            ) from None
-        chunk = self.runner.rows_that_fit(len(prompt_ids), params.max_new_tokens)
+        chunk = self.runner.rows_that_fit(len(ids), params.max_new_tokens)
         pending = list(rows)
         while pending:
             batch, pending = pending[:chunk], pending[chunk:]
@@ -189,7 +184,7 @@ class Engine(SamplingBackend):
                     seed,
                     lambda r, _t: assembly.rows[r].finish is not None,
                     cancel,
-                    prompt_ids,
+                    ids,
                 )
                 for step in steps:
                     yield from self._advance(step, assembly, params.max_new_tokens)

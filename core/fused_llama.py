@@ -136,10 +136,11 @@ class FusedLlama:
         if pack and not tied:
             llama.lm_head = _Moved()
 
-    def prefill(self, ids: list[int], capacity: int) -> tuple[Cache, torch.Tensor]:
-        """A one-row cache holding `ids` (room for `capacity` tokens) and the next-token logits."""
+    def prefill(self, ids: list[int], capacity: int, scored: int = 1) -> tuple[Cache, torch.Tensor]:
+        """A one-row cache holding `ids` (room for `capacity` tokens) and the logits at the last
+        `scored` positions (core.runner.Runner.prefill; the head runs only there)."""
         cache = self._empty_cache(capacity)
-        return cache, self.head(self._forward(torch.tensor([ids], device=self.device), cache)[:, -1])
+        return cache, self.head(self._forward(torch.tensor([ids], device=self.device), cache)[0, -scored:])
 
     def step(self, cache: Cache, tokens: torch.Tensor) -> torch.Tensor:
         """Feed one new token per row; the cache already holds everything before it."""

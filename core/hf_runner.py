@@ -25,13 +25,14 @@ class HFRunner:
         self.model, self.device, self.eos_ids = model, model.device, eos_ids
         self.extra_bytes = packed_linear.pack_linears(model) if pack else 0
 
-    def prefill(self, ids: list[int], capacity: int) -> tuple[StaticCache, torch.Tensor]:
-        """A one-row cache holding `ids` (room for `capacity` tokens) and the next-token logits."""
+    def prefill(self, ids: list[int], capacity: int, scored: int = 1) -> tuple[StaticCache, torch.Tensor]:
+        """A one-row cache holding `ids` (room for `capacity` tokens) and the logits at the last
+        `scored` positions (core.runner.Runner.prefill)."""
         cache = StaticCache(config=self.model.config, max_cache_len=capacity)
         # The ": torch.Tensor" here and below: transformers types a forward's output as Any.
-        logits: torch.Tensor = self.model(torch.tensor([ids], device=self.device), cache=cache, use_cache=True).logits[
-            :, -1
-        ]
+        logits: torch.Tensor = self.model(
+            torch.tensor([ids], device=self.device), cache=cache, use_cache=True, logits_to_keep=scored
+        ).logits[0]
         return cache, logits
 
     def step(self, cache: StaticCache, tokens: torch.Tensor) -> torch.Tensor:

@@ -126,12 +126,13 @@ class LlamaCppRunner:
 
     # -- the runner interface (core.runner) -------------------------------------------------------
 
-    def prefill(self, ids: list[int], capacity: int) -> tuple[Cache, torch.Tensor]:
-        """A one-row cache holding `ids` (room for `capacity` tokens) and the next-token logits."""
+    def prefill(self, ids: list[int], capacity: int, scored: int = 1) -> tuple[Cache, torch.Tensor]:
+        """A one-row cache holding `ids` (room for `capacity` tokens) and the logits at the last
+        `scored` positions (core.runner.Runner.prefill)."""
         self._make_room(capacity)
         self._start_afresh()
         cache = self._cache(1, 0)
-        logits = self._feed(ids, cache.seqs[0], 0, every=False)
+        logits = self._fill(ids, len(ids) - scored, cache.seqs[0])
         cache.length = len(ids)
         return cache, logits
 
@@ -153,10 +154,7 @@ class LlamaCppRunner:
         head only where logits are asked for)."""
         self._make_room(len(ids))
         self._start_afresh()
-        cache = self._cache(1, 0)
-        if start:  # the positions before `start` are only context
-            self._feed(ids[:start], cache.seqs[0], 0, every=False)
-        return self._feed(ids[start:], cache.seqs[0], start, every=True)
+        return self._fill(ids, start, self._cache(1, 0).seqs[0])
 
     def fan_out(self, prefilled: Cache, rows: int) -> Cache:
         """`rows` rows that each start with the prefilled prompt; the original stays reusable."""
@@ -239,6 +237,17 @@ class LlamaCppRunner:
             self._free.extend(seqs)
 
     # -- decoding ----------------------------------------------------------------------------------
+
+    def _fill(self, ids: list[int], start: int, seq: int) -> torch.Tensor:
+        """Feed all of `ids` to a new sequence; the logits at the positions from `start` on. The
+        positions before `start` are only context, fed in whole batches; so is everything when only
+        the last position is asked for, which makes a prefill and a teacher-forced pass over the
+        same ids read the same batches, and so the same sums."""
+        if start == len(ids) - 1:
+            return self._feed(ids, seq, 0, every=False)
+        if start:
+            self._feed(ids[:start], seq, 0, every=False)
+        return self._feed(ids[start:], seq, start, every=True)
 
     def _feed(self, ids: list[int], seq: int, start: int, every: bool) -> torch.Tensor:
         """Feed `ids` to one sequence from position `start`; the logits after each token (`every`)

@@ -232,6 +232,7 @@ def _alone(
 
 
 @torch.inference_mode()
-def prefill_prompt(runner: Runner, prompt_ids: list[int], max_new_tokens: int) -> Prefilled:
-    """Run the prompt through the model once; returns (one-row cache, next-token logits)."""
-    return runner.prefill(prompt_ids, len(prompt_ids) + max_new_tokens)
+def prefill_prompt(runner: Runner, prompt_ids: list[int], max_new_tokens: int, scored: int = 1) -> Prefilled:
+    """Run the prompt through the model once; returns (one-row cache, the logits at its last
+    `scored` positions: the next-token logits last)."""
+    return runner.prefill(prompt_ids, len(prompt_ids) + max_new_tokens, scored)
