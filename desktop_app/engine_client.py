@@ -39,7 +39,7 @@ class EngineClient(QObject):
     run_events = Signal(int, tuple)  # run id, core.host.protocol.RunEvent batch
     generated = Signal()  # the run's generation and tests ended
     generate_failed = Signal(str)
-    tested = Signal(int)  # a Test command's run id: its verdicts are in
+    tested = Signal(int)  # a RunTests command's run id: its verdicts are in
     job_update = Signal(object)  # the running job's latest update (core.host.jobs.updates)
     job_done = Signal()
     job_failed = Signal(str)
@@ -115,7 +115,7 @@ class EngineClient(QObject):
     def test(self, run_id: int, candidates, harness) -> None:
         """Tests finished candidates (a reopened run) without taking the engine's state: their
         verdicts arrive as `run_events`, then `tested`."""
-        self._send(msg.Test(run_id, tuple(candidates), harness))
+        self._send(msg.RunTests(run_id, tuple(candidates), harness))
 
     def next_token_logits(self, key: tuple, prompt: str, written_ids: list[int], mode: str, show: int) -> None:
         """Asks for the raw logits at one position (one teacher-forced pass); the answer comes as
@@ -207,7 +207,7 @@ class EngineClient(QObject):
             case msg.GenerateFailed(_run_id, message):
                 self._set_state(IDLE)
                 self.generate_failed.emit(message)
-            case msg.Tested(run_id):
+            case msg.RunTestsDone(run_id):
                 self.tested.emit(run_id)
             case msg.NextTokenLogits():
                 self.next_token_logits_ready.emit(reply)

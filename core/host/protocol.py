@@ -8,8 +8,8 @@ multiprocessing Connection.
 A Workbench run is one `Generate`: the host streams the model's tokens and runs core.pipeline on
 them with its own sandbox pool (the app's only one), so the GUI receives `RunEvents` (token deltas,
 finished candidates and verdicts, in the order they happened) and then one `Generated` or
-`GenerateFailed`. `Test` asks for verdicts of candidates already written (a run reopened from the
-session store) and ends with `Tested`.
+`GenerateFailed`. `RunTests` asks for verdicts of candidates already written (a run reopened from the
+session store) and ends with `RunTestsDone`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Generate:
 
 
 @dataclass(frozen=True)
-class Test:
+class RunTests:
     """Test candidates already written (no model needed)."""
 
     run_id: int
@@ -82,7 +82,7 @@ class Quit:
     pass
 
 
-Command = Load | Generate | Test | AskNextTokenLogits | Probe | StartJob | Quit
+Command = Load | Generate | RunTests | AskNextTokenLogits | Probe | StartJob | Quit
 
 # --- replies: host -> GUI ----------------------------------------------------------------
 
@@ -138,8 +138,8 @@ class GenerateFailed:
 
 
 @dataclass(frozen=True)
-class Tested:
-    """A `Test` ended, as Generated."""
+class RunTestsDone:
+    """A `RunTests` ended, as Generated."""
 
     run_id: int
 
@@ -191,7 +191,7 @@ Reply = (
     | RunEvents
     | Generated
     | GenerateFailed
-    | Tested
+    | RunTestsDone
     | NextTokenLogits
     | ProbeResult
     | DeviceStats

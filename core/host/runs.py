@@ -22,8 +22,8 @@ from core.host.protocol import (
     Reply,
     RunEvent,
     RunEvents,
-    Test,
-    Tested,
+    RunTests,
+    RunTestsDone,
 )
 from core.pipeline import CandidateArrived, VerdictArrived, run_pipeline
 
@@ -88,7 +88,7 @@ def _piped(
     batches: _Batches,
     stream: Iterable[TokenDelta | CandidateDone],
     pool: SandboxPool | None,
-    command: Generate | Test,
+    command: Generate | RunTests,
     cancel: threading.Event,
 ) -> None:
     try:
@@ -121,11 +121,11 @@ def generate(
         send(Generated(command.run_id))
 
 
-def test(send: Send, pool: Callable[[], SandboxPool | None], command: Test) -> None:
-    """Verdicts for candidates already written: RunEvents, then Tested."""
+def run_tests(send: Send, pool: Callable[[], SandboxPool | None], command: RunTests) -> None:
+    """Verdicts for candidates already written: RunEvents, then RunTestsDone."""
     batches = _Batches(send, command.run_id, "cpu")
     replayed = (CandidateDone(c) for c in command.candidates)
     try:
         _piped(batches, replayed, pool(), command, threading.Event())
     finally:  # a candidate without a verdict by now stays untested, and the GUI says so
-        send(Tested(command.run_id))
+        send(RunTestsDone(command.run_id))

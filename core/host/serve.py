@@ -32,10 +32,10 @@ from core.host.protocol import (
     Progress,
     Quit,
     Reply,
+    RunTests,
     SandboxReady,
     SandboxUnavailable,
     StartJob,
-    Test,
 )
 from core.host.runs import Send
 
@@ -164,11 +164,14 @@ def _job(send: Send, engine: Any, sandbox: _Sandbox, command: StartJob, cancel: 
 
 def serve(conn: Any, cancel: Any) -> None:
     """Runs until the pipe closes or Quit arrives. `cancel`: the multiprocessing Event Stop sets."""
-    # Decoding is batch work and keeps every core busy; at a lower priority it leaves a core to
-    # the GUI whenever the GUI needs one, instead of sharing time slices with it.
-    os.nice(5)
     replies = _Replies(conn)
+    # Started first, at the GUI's priority: Linux keeps a nice value per thread, and the thread
+    # that starts the workers passes its own on to them. A verdict is short work the user waits
+    # for, and its deadline is wall-clock time.
     sandbox = _Sandbox(replies)
+    # Decoding is batch work and keeps every core busy; at a lower priority it leaves a core to
+    # the GUI and the sandbox whenever they need one, instead of sharing time slices with them.
+    os.nice(5)
     try:
         _serve(conn, replies.send, sandbox, cancel)
     finally:
@@ -192,8 +195,8 @@ def _serve(conn: Any, send: Send, sandbox: _Sandbox, cancel: Any) -> None:
                 continue
             cancel.clear()
             runs.generate(send, engine, sandbox.get, command, cancel)
-        elif isinstance(command, Test):
-            runs.test(send, sandbox.get, command)
+        elif isinstance(command, RunTests):
+            runs.run_tests(send, sandbox.get, command)
         elif isinstance(command, AskNextTokenLogits):
             _next_token_logits(send, engine, command)
         elif isinstance(command, Probe):
