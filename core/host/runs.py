@@ -37,18 +37,20 @@ Send = Callable[[Reply], None]
 
 
 class _Batches:
-    """Collects one run's events and sends them at most every BATCH_S, and the GPU's figures at
-    most every STATS_S while it runs."""
+    """Collects one run's events and sends them at most every BATCH_S while the model writes, and
+    the GPU's figures at most every STATS_S. Once the stream has ended only verdicts are left, a
+    few, and each is sent at once: nothing else would come to carry a batch out."""
 
     def __init__(self, send: Send, run_id: int, device: str):
         self.send, self.run_id, self.device = send, run_id, device
         self.events: list[RunEvent] = []
         self.last_send = self.last_stats = time.monotonic()
+        self.streaming = True
 
     def add(self, event: RunEvent) -> None:
         self.events.append(event)
         now = time.monotonic()
-        if now - self.last_send >= BATCH_S:
+        if not self.streaming or now - self.last_send >= BATCH_S:
             self.flush()
             self.last_send = now
             if now - self.last_stats >= STATS_S:
@@ -69,6 +71,7 @@ class _Batches:
             if isinstance(event, TokenDelta):
                 self.add(event)
             yield event
+        self.streaming = False
 
 
 def gpu_stats(device: str) -> DeviceStats | None:
