@@ -12,18 +12,6 @@ def find_stop(text: str, stops: tuple[str, ...], start: int = 0) -> int | None:
     return min(hits) if hits else None
 
 
-def find_block_end(text: str) -> int | None:
-    """Index just past the fence that closes the first fenced code block, else None."""
-    opening = text.find(FENCE)
-    if opening < 0:
-        return None
-    body_start = text.find("\n", opening)
-    if body_start < 0:
-        return None
-    closing = text.find("\n" + FENCE, body_start)
-    return None if closing < 0 else closing + 1 + len(FENCE)
-
-
 def tokens_covering(prefix_lengths: list[int], cut: int) -> int:
     """How many tokens are needed for the decoded text to reach `cut` characters, given the
     decoded length after each token. Tokens lying wholly inside the stop string are dropped,

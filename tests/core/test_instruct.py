@@ -3,7 +3,7 @@
 import ast
 
 from core.instruct import completion_from_reply, extract_code
-from core.stopping import find_block_end, find_stop, tokens_covering
+from core.stopping import find_stop, tokens_covering
 
 PROMPT = 'from typing import List\n\n\ndef evens(xs: List[int]) -> List[int]:\n    """Keep the even numbers."""\n'
 
@@ -44,8 +44,6 @@ def test_extract_code():
 def test_stop_helpers():
     assert find_stop("    return x\ndef g", ("\ndef", "\nif")) == 12
     assert find_stop("abc", ("\ndef",)) is None
-    assert find_block_end("```python\nx = 1\n```\nmore") == len("```python\nx = 1\n```")
-    assert find_block_end("```python\nx = 1\n") is None
     assert tokens_covering([2, 5, 9, 12], 6) == 3
     assert tokens_covering([2, 5], 0) == 0  # nothing kept: no token's log-prob counts
 
