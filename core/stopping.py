@@ -1,5 +1,5 @@
-"""Where a sample ends: stop strings on decoded text (completion mode) or a closed code block
-(instruct mode). Pure functions on strings; the engine calls them after every token."""
+"""Where a sample ends: stop strings on decoded text, and the fence of an instruct reply's code
+block (core.candidate_assembly finds where the block closes). Pure functions on strings."""
 
 from __future__ import annotations
 
