@@ -35,6 +35,7 @@ from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 from desktop_app.figure_drawer import FigureDrawer
 from desktop_app.lab_plots import PlotImage
+from desktop_app.panes import fill, split
 from desktop_app.presentation import text_scale
 from desktop_app.titled import titled
 
@@ -135,17 +136,8 @@ class CompareTab(QWidget):
         choose.addWidget(self.diff_right, 1)
         diff_layout.addLayout(choose)
         diff_layout.addWidget(self.diff_view, 1)
-        lower = QSplitter(Qt.Orientation.Horizontal, self)
-        lower.addWidget(titled("Each run's best candidate (by mean log-prob)", best))
-        lower.addWidget(diff_box)
-        lower.setSizes([700, 500])
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(upper)
-        splitter.addWidget(lower)
-        splitter.setSizes([520, 330])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(splitter)
+        lower = split(self, [titled("Each run's best candidate (by mean log-prob)", best), diff_box], [700, 500])
+        fill(self, split(self, [upper, lower], [520, 330], Qt.Orientation.Vertical))
         self._show()
 
     @property

@@ -38,6 +38,7 @@ from desktop_app import theme
 from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.count_box import CountBox, with_note
 from desktop_app.job_tab import JobTab
+from desktop_app.panes import fill, split
 from desktop_app.prompt_files import PY_FILTER
 from desktop_app.tests_editor import TestsEditor
 
@@ -183,12 +184,7 @@ class DocstringsTab(JobTab):
         results_layout.addWidget(self.docstring_view, 1)
         results_layout.addWidget(self.insert_button, 0, Qt.AlignmentFlag.AlignRight)
 
-        splitter = QSplitter(self)
-        splitter.addWidget(inputs)
-        splitter.addWidget(results)
-        splitter.setSizes([500, 700])
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        fill(self, split(self, [inputs, results], [500, 700]))
 
     # -- the code --------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 from desktop_app.examples_table import ExamplesTable
 from desktop_app.job_tab import JobTab
+from desktop_app.panes import fill, split
 from desktop_app.prompt_files import PY_FILTER
 from desktop_app.tests_editor import TestsEditor, syntax_problem
 from desktop_app.titled import titled
@@ -155,12 +156,7 @@ class ExamplesTab(JobTab):
         actions.addStretch(1)
         right.addLayout(actions)
 
-        splitter = QSplitter(self)
-        splitter.addWidget(inputs)
-        splitter.addWidget(results)
-        splitter.setSizes([600, 600])
-        outer = QVBoxLayout(self)
-        outer.addWidget(splitter)
+        fill(self, split(self, [inputs, results], [600, 600]))
         self._show_note()
 
     # -- deriving the function and tests ---------------------------------------------------------

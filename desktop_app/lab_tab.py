@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -43,6 +42,7 @@ from desktop_app.count_box import CountBox, with_note
 from desktop_app.figure_drawer import FigureDrawer
 from desktop_app.job_tab import JobTab
 from desktop_app.lab_plots import PlotGrid
+from desktop_app.panes import fill, split
 from desktop_app.presentation import text_scale
 from desktop_app.tests_editor import TestsEditor
 
@@ -149,13 +149,7 @@ class LabTab(JobTab):
         row.addWidget(save_csv)
         right.addLayout(row)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(inputs)
-        splitter.addWidget(results)
-        splitter.setSizes([380, 820])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(splitter)
+        fill(self, split(self, [inputs, results], [380, 820]))
         self._show_table([], self.samples.value())
 
     # -- inputs ------------------------------------------------------------------------------------
