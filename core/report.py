@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from core import plots
 from core.evaluate import RESULTS, SAMPLES, SUMMARY, Row, SampleKey, read_rows, sample_key
 from core.jsonl import JsonObject
+from core.summary_keys import by_k, by_temperature, pass_at_k_name
 from core.user_error import MissingFile, UserError
 
 REPORT = "report.html"
@@ -42,10 +43,7 @@ def load_run(run_dir: str | Path) -> tuple[JsonObject, list[Row], dict[SampleKey
 
 
 def pass_at_k_by_temperature(summary: Summary) -> dict[float, dict[int, float]]:
-    return {
-        float(t): {int(name.removeprefix("pass@")): v for name, v in by_k.items()}
-        for t, by_k in summary["pass_at_k"].items()
-    }
+    return {t: by_k(table) for t, table in by_temperature(summary["pass_at_k"]).items()}
 
 
 def mean_logprobs_by_verdict(samples: list[Row], results: Mapping[SampleKey, Row]) -> tuple[list[float], list[float]]:
@@ -63,22 +61,20 @@ def figures(summary: Summary, samples: list[Row], results: Mapping[SampleKey, Ro
     return {
         "pass_at_k_vs_k": plots.pass_at_k_vs_k(table),
         "pass_at_k_vs_temperature": plots.pass_at_k_vs_temperature(table),
-        "distinct_programs": plots.distinct_programs_vs_temperature(
-            {float(t): d for t, d in summary["distinct_programs"].items()}
-        ),
-        "ranking": plots.ranking_curves({float(t): c for t, c in summary["ranking"].items()}),
+        "distinct_programs": plots.distinct_programs_vs_temperature(by_temperature(summary["distinct_programs"])),
+        "ranking": plots.ranking_curves(by_temperature(summary["ranking"])),
         "logprob_distribution": plots.logprob_distribution(*mean_logprobs_by_verdict(samples, results)),
     }
 
 
 def format_table(summary: Summary) -> str:
     """The plain-text pass@k table printed at the end of `codesynth eval`."""
-    names = [f"pass@{k}" for k in summary["ks"]]
+    names = [pass_at_k_name(k) for k in summary["ks"]]
     header = ["T", *names, "distinct/samples"]
     lines = []
-    for t, by_k in summary["pass_at_k"].items():
+    for t, rates in summary["pass_at_k"].items():
         d = summary["distinct_programs"][t]
-        lines.append([t, *(f"{100 * by_k[name]:.2f}%" for name in names), f"{d['distinct']}/{d['samples']}"])
+        lines.append([t, *(f"{100 * rates[name]:.2f}%" for name in names), f"{d['distinct']}/{d['samples']}"])
     widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
     table = "\n".join("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths)) for row in [header, *lines])
     return "\n".join([table, *chosen_lines(summary)])
@@ -106,7 +102,7 @@ def _percent(value: float) -> str:
 
 def render_html(summary: Summary, images: Mapping[str, str]) -> str:
     """The report page; `images` maps figure names to PNG data already base64-encoded."""
-    names = [f"pass@{k}" for k in summary["ks"]]
+    names = [pass_at_k_name(k) for k in summary["ks"]]
     config = summary["config"]
     passk_rows = [[t, *(_percent(by_k[n]) for n in names)] for t, by_k in summary["pass_at_k"].items()]
     distinct_rows = [

@@ -202,11 +202,14 @@ def result_row(sample: Sample, res: RunResult) -> JsonObject:
 def pass_at_k_summary(rows: Sequence[JsonObject], ks: list[int]) -> dict[str, float]:
     """pass@k for each k that every task has enough samples for."""
     from core.passk import mean_pass_at_k
+    from core.summary_keys import pass_at_k_name
 
     n = Counter(row["task_id"] for row in rows)
     c = Counter(row["task_id"] for row in rows if row["passed"])
     counts = [(n[task], c[task]) for task in n]
-    return {f"pass@{k}": mean_pass_at_k(counts, k) for k in ks if counts and all(total >= k for total, _ in counts)}
+    return {
+        pass_at_k_name(k): mean_pass_at_k(counts, k) for k in ks if counts and all(total >= k for total, _ in counts)
+    }
 
 
 def run(args: argparse.Namespace) -> int:
