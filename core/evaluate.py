@@ -391,7 +391,7 @@ def summarize(
         "ranking": {},
         "distinct_programs": {},
         "per_problem": [],
-        "examine": examine_summary(config, examinations, behaviours),
+        "examine": exm.cost_summary(config.temperatures, examinations, behaviours.values()),
     }
     for temperature in config.temperatures:
         units = [
@@ -429,25 +429,3 @@ def summarize(
                 }
             )
     return summary
-
-
-def examine_summary(
-    config: EvalConfig, examinations: Sequence[Row], behaviours: Mapping[SampleKey, Row]
-) -> dict[str, JsonObject]:
-    """What the cluster and agreement rankers had to work with, and what they cost per problem."""
-    out: dict[str, JsonObject] = {}
-    for temperature in config.temperatures:
-        exams = [e for e in examinations if float(e["temperature"]) == temperature]
-        probes = [b for b in behaviours.values() if float(b["temperature"]) == temperature]
-        if not exams:
-            continue
-        out[temperature_label(temperature)] = {
-            "problems": len(exams),
-            "problems_with_tests": sum(bool(e["tests"]) for e in exams),
-            "mean_tests": sum(len(e["tests"]) for e in exams) / len(exams),
-            "dropped_tests": sum(e["dropped"] for e in exams),
-            "mean_inputs": sum(len(e["inputs"]) for e in exams) / len(exams),
-            "tests_seconds_per_problem": sum(e["tests_elapsed_s"] for e in exams) / len(exams),
-            "probe_sandbox_seconds_per_problem": sum(b["wall_ms"] for b in probes) / 1000 / len(exams),
-        }
-    return out

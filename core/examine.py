@@ -12,7 +12,7 @@ background after the first verdicts):
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,9 @@ from core import behaviour as bh
 from core import generated_tests as gt
 from core import probe_inputs as pi
 from core.examples import Spec
+from core.jsonl import JsonObject
 from core.params import InvalidParams
+from core.summary_keys import temperature_label
 from sandbox import as_finished, submit_or_refuse
 
 if TYPE_CHECKING:
@@ -163,3 +165,30 @@ def examples_question(
             spec.decimals,
         )
     return exam, question
+
+
+def cost_summary(
+    temperatures: Sequence[float], examinations: Sequence[JsonObject], behaviours: Iterable[JsonObject]
+) -> dict[str, JsonObject]:
+    """An eval run's summary of what the cluster and agreement rankers had to work with, and what
+    they cost per problem, by temperature label: from its generated-tests rows (`examinations`,
+    one per problem) and behaviour rows (one per sample)."""
+    probes_by_temperature: dict[float, list[JsonObject]] = {}
+    for b in behaviours:
+        probes_by_temperature.setdefault(float(b["temperature"]), []).append(b)
+    out: dict[str, JsonObject] = {}
+    for temperature in temperatures:
+        exams = [e for e in examinations if float(e["temperature"]) == temperature]
+        probes = probes_by_temperature.get(temperature, [])
+        if not exams:
+            continue
+        out[temperature_label(temperature)] = {
+            "problems": len(exams),
+            "problems_with_tests": sum(bool(e["tests"]) for e in exams),
+            "mean_tests": sum(len(e["tests"]) for e in exams) / len(exams),
+            "dropped_tests": sum(e["dropped"] for e in exams),
+            "mean_inputs": sum(len(e["inputs"]) for e in exams) / len(exams),
+            "tests_seconds_per_problem": sum(e["tests_elapsed_s"] for e in exams) / len(exams),
+            "probe_sandbox_seconds_per_problem": sum(b["wall_ms"] for b in probes) / 1000 / len(exams),
+        }
+    return out
