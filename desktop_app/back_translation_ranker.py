@@ -17,6 +17,7 @@ class BackTranslationRanker(QObject):
         super().__init__(parent)
         self.controller = controller
         self.running = False
+        self.run_id: int | None = None  # the run whose candidates are being scored
         engine = controller.engine
         engine.job_update.connect(self._on_update)
         engine.job_done.connect(self._on_end)
@@ -39,11 +40,13 @@ class BackTranslationRanker(QObject):
         if problem is not None:
             c.info.emit(f"Back-translation ranking waits: {problem}")
             return
-        self.running = True
+        self.running, self.run_id = True, c.run.id
         c.engine.run_job(BACK_TRANSLATION, prompt=c.run.prompt, entry_point=c.run.entry_point, completions=missing)
 
     def _on_update(self, update: object) -> None:
-        if self.running and isinstance(update, BackTranslationScores):
+        run = self.controller.run
+        # Scores are by candidate index: another run's (the user opened one meanwhile) are not this one's.
+        if self.running and isinstance(update, BackTranslationScores) and run is not None and run.id == self.run_id:
             self.controller.model.set_back_translation(dict(update.scores))
 
     def _on_end(self, *_message) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import traceback
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
@@ -24,9 +25,13 @@ def _read_replies(conn, reply: SignalInstance, gone: SignalInstance, process) ->
             if conn.poll(0.1):
                 reply.emit(conn.recv())
         except (EOFError, OSError):
-            process.join(timeout=5)  # reaped here, off the GUI thread, so its exit code is known
-            gone.emit(process)
-            return
+            break
+        except Exception:  # noqa: BLE001 - a reply that cannot be read: the host is past trusting
+            traceback.print_exc()
+            process.kill()  # the GUI reports it gone, and the next load starts a new one
+            break
+    process.join(timeout=5)  # reaped here, off the GUI thread, so its exit code is known
+    gone.emit(process)
 
 
 class EngineClient(QObject):
@@ -39,7 +44,7 @@ class EngineClient(QObject):
     run_events = Signal(int, tuple)  # run id, core.host.protocol.RunEvent batch
     generated = Signal()  # the run's generation and tests ended
     generate_failed = Signal(str)
-    tested = Signal(int)  # a RunTests command's run id: its verdicts are in
+    tested = Signal(int, str)  # a RunTests command's run id: its verdicts are in; why not all, if so
     job_update = Signal(object)  # the running job's latest update (core.host.jobs.updates)
     job_done = Signal()
     job_failed = Signal(str)
@@ -59,6 +64,7 @@ class EngineClient(QObject):
         # The engine host's sandbox pool: its layers once it is ready, or why it cannot run.
         self.sandbox_layers: dict | None = None
         self.sandbox_error: str | None = None
+        self._tests_out: set[int] = set()  # RunTests sent and not answered
         self._reply.connect(self._dispatch)
         self._gone.connect(self._on_process_gone)
 
@@ -102,6 +108,10 @@ class EngineClient(QObject):
 
     def _command(self, state: str, command: msg.Command) -> None:
         self._ensure_process()
+        if state in (GENERATING, WORKING):
+            # Cleared as the work is sent, not when the host starts it: a Stop pressed while the host
+            # finishes an earlier command (a RunTests) then still reaches this work.
+            self._cancel.clear()
         self._set_state(state)
         self._send(command)
 
@@ -115,6 +125,7 @@ class EngineClient(QObject):
     def test(self, run_id: int, candidates, harness) -> None:
         """Tests finished candidates (a reopened run) without taking the engine's state: their
         verdicts arrive as `run_events`, then `tested`."""
+        self._tests_out.add(run_id)
         self._send(msg.RunTests(run_id, tuple(candidates), harness))
 
     def next_token_logits(self, key: tuple, prompt: str, written_ids: list[int], mode: str, show: int) -> None:
@@ -160,6 +171,7 @@ class EngineClient(QObject):
         process, self._process = self._process, None
         if process is None:
             return
+        self._tests_abandoned("")
         if process.is_alive():
             process.kill()
         process.join()
@@ -170,15 +182,22 @@ class EngineClient(QObject):
             return  # ended on purpose
         code = process.exitcode
         self._process, self.info = None, None
+        self._tests_abandoned(f"the model process stopped (exit code {code})")
         self.sandbox_layers, self.sandbox_error = None, "its workers stopped with the model process"
         self.sandbox_unavailable.emit(self.sandbox_error)  # the next load starts both again
         state, self.state = self.state, IDLE
         message = f"The model process stopped unexpectedly (exit code {code}). Load the model again."
         if state == TESTING:
             self.probe_result.emit(False, message)
-        else:
-            {LOADING: self.load_failed, WORKING: self.job_failed}.get(state, self.generate_failed).emit(message)
+        else:  # idle, the model is gone all the same: the model bar says so and offers to load it
+            {GENERATING: self.generate_failed, WORKING: self.job_failed}.get(state, self.load_failed).emit(message)
         self.state_changed.emit(IDLE)
+
+    def _tests_abandoned(self, why: str) -> None:
+        """The RunTests the ended process had not answered: their candidates stay untested."""
+        out, self._tests_out = self._tests_out, set()
+        for run_id in sorted(out):
+            self.tested.emit(run_id, why)
 
     def _dispatch(self, reply: msg.Reply) -> None:
         match reply:
@@ -207,8 +226,9 @@ class EngineClient(QObject):
             case msg.GenerateFailed(_run_id, message):
                 self._set_state(IDLE)
                 self.generate_failed.emit(message)
-            case msg.RunTestsDone(run_id):
-                self.tested.emit(run_id)
+            case msg.RunTestsDone(run_id, problem):
+                self._tests_out.discard(run_id)
+                self.tested.emit(run_id, problem)
             case msg.NextTokenLogits():
                 self.next_token_logits_ready.emit(reply)
             case msg.ProbeResult(ok, message):

@@ -50,7 +50,9 @@ class GenerationRun(QObject):
         self.deltas = 0
         self.params = None  # the SamplingParams Generate used; None for a run reopened from History
         self.branching: int | None = None  # the child candidate being written (desktop_app.branch)
-        self.testing_saved = False  # a Test of saved candidates is out (test_saved)
+        # The id of the RunTests of saved candidates still out (test_saved): their events are this
+        # run's under another id, so that a branch's remapping never takes them.
+        self.saved_tests_id: int | None = None
 
     @property
     def harness(self) -> Harness | None:
@@ -91,9 +93,10 @@ class GenerationRun(QObject):
         self.generating = True  # run_finished comes again once the child is tested
         return self.branching
 
-    def on_events(self, events) -> None:
-        """Applies a batch of the engine host's events for this run (core.host.protocol.RunEvent)."""
-        if self.branching is not None:
+    def on_events(self, events, saved: bool = False) -> None:
+        """Applies a batch of the engine host's events for this run (core.host.protocol.RunEvent);
+        `saved`: of the RunTests of its saved candidates, not of a Generate."""
+        if self.branching is not None and not saved:
             events = [_as_child(e, self.branching) for e in events]
         stream = [e if isinstance(e, TokenDelta) else CandidateDone(e.candidate) for e in events if _streams(e)]
         self.deltas += sum(1 for e in stream if isinstance(e, TokenDelta))
@@ -120,7 +123,7 @@ class GenerationRun(QObject):
         if self.branching is not None and self.model.entry(self.branching).candidate is None:
             self.model.set_test(self.branching, CANCELLED)  # refused or failed: the message bar says why
         self.generating, self.branching = False, None
-        if not self.testing_saved:
+        if self.saved_tests_id is None:
             self.end_tests()
 
     def test_saved(self, candidates) -> None:
@@ -131,12 +134,12 @@ class GenerationRun(QObject):
         for c in candidates:
             self.model.set_test(c.index, self._waiting_state(c))
         if harness is not None and waiting and self.engine.sandbox_error is None:
-            self.testing_saved = True
-            self.engine.test(self.id, waiting, harness)
+            self.saved_tests_id = next(_run_ids)
+            self.engine.test(self.saved_tests_id, waiting, harness)
 
     def end_tests(self) -> None:
         """No more verdicts will come: a candidate still waiting for one stays untested."""
-        self.testing_saved = False
+        self.saved_tests_id = None
         for entry in self.model.entries:
             if entry.test == QUEUED:
                 self.model.set_test(entry.index, NOT_TESTED)

@@ -284,6 +284,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, 
         c.engine.load_failed.connect(self._on_load_failed)
         c.engine.load_stopped.connect(self._on_load_stopped)
         c.engine.device_stats.connect(self.status.show_gpu)
+        c.engine.loaded.connect(lambda _info: self.status.gpu.hide())  # until the new model's GPU says otherwise
         c.engine.sandbox_ready.connect(self.status.show_sandbox)
         c.engine.sandbox_unavailable.connect(lambda why: self.status.show_sandbox(None, why))
         self.model_bar.load_requested.connect(self.load_model)

@@ -176,11 +176,13 @@ class RunController(QObject):
         self.engine.stop()
 
     def _on_events(self, run_id: int, events) -> None:
-        if self.run is not None and self.run.id == run_id:
-            self.run.on_events(events)
+        if self.run is not None and run_id in (self.run.id, self.run.saved_tests_id):
+            self.run.on_events(events, saved=run_id == self.run.saved_tests_id)
 
-    def _on_tested(self, run_id: int) -> None:
-        if self.run is not None and self.run.id == run_id:
+    def _on_tested(self, run_id: int, problem: str) -> None:
+        if self.run is not None and run_id == self.run.saved_tests_id:
+            if problem:
+                self.error.emit(f"The saved candidates could not all be tested: {problem}.")
             self.run.end_tests()
 
     def _on_generated(self) -> None:

@@ -117,7 +117,7 @@ RunEvent = TokenDelta | CandidateArrived | VerdictArrived
 
 @dataclass(frozen=True)
 class RunEvents:
-    """A batch of one run's events (at most one batch per core.host.serve.BATCH_S)."""
+    """A batch of one run's events (at most one batch per core.host.runs.BATCH_S)."""
 
     run_id: int
     events: tuple[RunEvent, ...]
@@ -139,9 +139,10 @@ class GenerateFailed:
 
 @dataclass(frozen=True)
 class RunTestsDone:
-    """A `RunTests` ended, as Generated."""
+    """A `RunTests` ended, as Generated; `problem`: why it failed, when it did."""
 
     run_id: int
+    problem: str = ""
 
 
 @dataclass(frozen=True)

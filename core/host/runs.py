@@ -44,7 +44,8 @@ class _Batches:
     def __init__(self, send: Send, run_id: int, device: str):
         self.send, self.run_id, self.device = send, run_id, device
         self.events: list[RunEvent] = []
-        self.last_send = self.last_stats = time.monotonic()
+        self.last_send = time.monotonic()
+        self.last_stats = 0.0  # the first batch brings the GPU's figures along
         self.streaming = True
 
     def add(self, event: RunEvent) -> None:
@@ -72,6 +73,7 @@ class _Batches:
                 self.add(event)
             yield event
         self.streaming = False
+        self.flush()  # the last tokens and candidates, which would otherwise wait for a verdict
 
 
 def gpu_stats(device: str) -> DeviceStats | None:
@@ -79,9 +81,12 @@ def gpu_stats(device: str) -> DeviceStats | None:
         return None
     import torch
 
-    free, total = torch.cuda.mem_get_info()
     try:
-        utilisation = torch.cuda.utilization()
+        free, total = torch.cuda.mem_get_info(device)
+    except RuntimeError:  # a driver that cannot say: the status bar shows nothing rather than fail the run
+        return None
+    try:
+        utilisation = torch.cuda.utilization(device)
     except Exception:  # noqa: BLE001 - needs the optional pynvml package
         utilisation = None
     return DeviceStats(total - free, total, utilisation)
@@ -130,5 +135,7 @@ def run_tests(send: Send, pool: Callable[[], SandboxPool | None], command: RunTe
     replayed = (CandidateDone(c) for c in command.candidates)
     try:
         _piped(batches, replayed, pool(), command, threading.Event())
-    finally:  # a candidate without a verdict by now stays untested, and the GUI says so
+    except Exception as exc:  # noqa: BLE001 - the model and the other runs must outlive one bad run
+        send(RunTestsDone(command.run_id, f"{type(exc).__name__}: {exc}"))
+    else:  # a candidate without a verdict by now stays untested, and the GUI says so
         send(RunTestsDone(command.run_id))

@@ -163,7 +163,9 @@ def _job(send: Send, engine: Any, sandbox: _Sandbox, command: StartJob, cancel: 
 
 
 def serve(conn: Any, cancel: Any) -> None:
-    """Runs until the pipe closes or Quit arrives. `cancel`: the multiprocessing Event Stop sets."""
+    """Runs until the pipe closes or Quit arrives. `cancel`: the multiprocessing Event Stop sets;
+    the GUI clears it as it sends a Generate or a StartJob, so a Stop pressed while the host is
+    still busy with an earlier command (a RunTests) is kept for the work it was meant for."""
     replies = _Replies(conn)
     # Started first, at the GUI's priority: Linux keeps a nice value per thread, and the thread
     # that starts the workers passes its own on to them. A verdict is short work the user waits
@@ -193,7 +195,6 @@ def _serve(conn: Any, send: Send, sandbox: _Sandbox, cancel: Any) -> None:
             if engine is None:
                 send(GenerateFailed(command.run_id, NO_MODEL))
                 continue
-            cancel.clear()
             runs.generate(send, engine, sandbox.get, command, cancel)
         elif isinstance(command, RunTests):
             runs.run_tests(send, sandbox.get, command)
@@ -205,5 +206,4 @@ def _serve(conn: Any, send: Send, sandbox: _Sandbox, cancel: Any) -> None:
             if engine is None:
                 send(JobFailed(NO_MODEL))
                 continue
-            cancel.clear()
             _job(send, engine, sandbox, command, cancel)
