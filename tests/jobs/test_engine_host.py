@@ -86,3 +86,17 @@ def test_the_sandbox_keeps_the_guis_priority_while_decoding_yields(host):
     assert {w.nice() for w in workers} == {ours}
     # The host's main thread, which loads the model and starts its threads, runs 5 lower.
     assert os.getpriority(os.PRIO_PROCESS, process.pid) == ours + 5
+
+
+def test_the_last_candidates_are_sent_when_the_model_stops_not_with_a_verdict(host, tiny_model_dir):
+    conn, _process = host
+    conn.send(Load(str(tiny_model_dir)))
+    replies_until(conn, Loaded)
+    slow_tests = "import time\n\ndef check(candidate):\n    time.sleep(1.0)\n    assert candidate(1) == 2\n"
+    params = SamplingParams(n=3, temperature=0.8, max_new_tokens=8, mode="completion", seed=5)
+    conn.send(Generate(21, PROMPT, params, Harness(PROMPT, slow_tests, "inc")))
+    batches = [r.events for r in replies_until(conn, Generated) if isinstance(r, RunEvents)]
+    last_arrival = max(i for i, batch in enumerate(batches) if any(isinstance(e, CandidateArrived) for e in batch))
+    # A test takes a second; the table shows every candidate long before the first verdict.
+    assert not any(isinstance(e, VerdictArrived) for batch in batches[: last_arrival + 1] for e in batch)
+    assert sum(isinstance(e, VerdictArrived) for batch in batches for e in batch) == 3
