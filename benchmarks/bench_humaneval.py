@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -141,8 +142,9 @@ def key_figures(report: dict, rows: list[dict]) -> dict:
         figures[f"{name}_pass@1"] = f"{r['pass@1']:.2f}"
         figures[f"{name}_pass@10"] = "-" if r["pass@10"] is None else f"{r['pass@10']:.2f}"
         figures[f"{name}_ranking_gain"] = f"{r['gain']:+.2f}"
-    for mode, data in report["modes"].items():
-        figures[f"{mode}_problems_per_hour"] = f"{report['problems'] / (data['wall_s'] / 3600):.1f}"
+        # As in the table: a resumed run's wall time covers only its last part, so no rate.
+        per_hour = r["problems_per_hour"]
+        figures[f"{r['mode']}_problems_per_hour"] = "-" if math.isnan(per_hour) else f"{per_hour:.1f}"
     if "pipeline" in report:
         figures["pipeline_saved_pct"] = f"{100 * report['pipeline']['saved_fraction']:.1f}"
     return figures
