@@ -19,7 +19,7 @@ from core import instruct, loader, sampler
 from core.candidate import reindexed
 from core.candidate_assembly import Assembly, Event, Row, Written
 from core.device import is_out_of_memory, release_cached_memory
-from core.loader import ModelInfo, ModelLoadError
+from core.model_info import ModelInfo, ModelLoadError
 from core.params import InvalidParams, SamplingParams
 from core.sampling_backend import Capabilities, SamplingBackend
 

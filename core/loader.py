@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import catalogue, model_install, model_store
 from core import runner as runners
 from core.device import free_memory_bytes, pick_device, pick_dtype
-from core.user_error import UserError
+from core.model_info import ModelInfo, ModelLoadError
 
 if TYPE_CHECKING:
     import torch
@@ -21,28 +20,6 @@ if TYPE_CHECKING:
 GIB = 2**30
 # Activations, the KV cache of a modest batch and the allocator's slack, on top of the weights.
 RUNTIME_OVERHEAD = 0.5 * GIB
-
-
-class ModelLoadError(UserError, ValueError):
-    """The model could not be loaded; the message says why in plain words."""
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    name: str
-    path: str
-    device: str
-    dtype: str
-    n_params: int
-    memory_bytes: int
-    has_chat_template: bool
-    architecture: str
-
-    def describe(self) -> str:
-        return (
-            f"{self.name} ({self.architecture}, {self.n_params / 1e6:.0f}M params) on {self.device}, "
-            f"{self.dtype}, {self.memory_bytes / 2**20:.0f} MiB"
-        )
 
 
 def resolve(spec: str, progress: Callable[[str], None] = print) -> Path:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.loader import ModelLoadError
+from core.model_info import ModelLoadError
 from core.secrets import ENV_VAR, redact
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})

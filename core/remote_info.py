@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.loader import ModelInfo
+from core.model_info import ModelInfo
 from core.remote_http import (
     AuthFailed,
     JsonObject,

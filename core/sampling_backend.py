@@ -20,7 +20,7 @@ from core.params import InvalidParams, SamplingParams
 if TYPE_CHECKING:  # core.loader pulls in the model runners
     import torch
 
-    from core.loader import ModelInfo
+    from core.model_info import ModelInfo
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from core.candidate import Candidate, TokenDelta
 from core.pipeline import CandidateArrived, Harness, VerdictArrived
 
 if TYPE_CHECKING:  # only named in annotations
-    from core.loader import ModelInfo
+    from core.model_info import ModelInfo
     from core.params import SamplingParams
 
 # --- commands: GUI -> host ---------------------------------------------------------------

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from core.loader import ModelLoadError, load
+from core.loader import load
+from core.model_info import ModelLoadError
 from core.params import InvalidParams, SamplingParams
 
 

