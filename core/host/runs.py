@@ -112,8 +112,7 @@ def generate(
 ) -> None:
     """Runs `command` to its end: replies RunEvents, then Generated or GenerateFailed."""
     from core.engine import GenerationOOM
-    from core.params import InvalidParams
-    from core.user_error import UserError
+    from core.user_error import UserError  # InvalidParams among them
 
     batches = _Batches(send, command.run_id, engine.info.device)
     try:
@@ -121,7 +120,7 @@ def generate(
         _piped(batches, stream, pool() if command.harness is not None else None, command, cancel)
     except GenerationOOM as exc:
         send(GenerateFailed(command.run_id, f"Out of memory: {exc}"))
-    except (InvalidParams, UserError) as exc:
+    except UserError as exc:
         send(GenerateFailed(command.run_id, str(exc)))
     except Exception as exc:  # noqa: BLE001 - any other failure still has to reach the user
         send(GenerateFailed(command.run_id, f"{type(exc).__name__}: {exc}"))

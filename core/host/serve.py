@@ -91,8 +91,9 @@ class _Sandbox:
         return pool
 
     def close(self) -> None:
-        if self.get() is not None:
-            self.pool.close()  # type: ignore[union-attr]  # get() just said it is there
+        pool = self.get()
+        if pool is not None:
+            pool.close()
 
 
 def _load(send: Send, command: Load) -> Any:
