@@ -10,7 +10,9 @@ candidates that agree on that input.
 The defaults are those of `codesynth from-examples` and the app's From examples tab.
 
 The last line is machine-readable:
-`solved=S tasks=T rate=R questions=Q ambiguous=A settled=E answers=N seconds=X`.
+`solved=S tasks=T rate=R revised=V questions=Q ambiguous=A settled=E answers=N seconds=X`, where V
+counts the tasks whose first round got no candidate right, so that the model was shown its best
+attempt and the examples it got wrong (core.revision), as the app and the CLI do.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     from core.example_library import load_library
     from core.examples import answer_row, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
+    from core.pipeline import Harness, run_to_end
+    from core.revision import examples_pipeline
     from sandbox import Program, SandboxPool, submit_or_refuse
 
     def verdicts_for(pool, spec, candidates):
@@ -55,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     params = SamplingParams(
         n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens, seed=args.seed
     ).validated()
-    solved, started = 0, time.perf_counter()
+    solved, revised, started = 0, 0, time.perf_counter()
     asked = settled = answers = 0
     clear = [t for t in tasks if not t.ambiguous]
     ambiguous = [t for t in tasks if t.ambiguous]
@@ -64,8 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         for task in tasks:
             header, rows = task.table
             spec = build_spec(header, rows, task.description)
-            candidates = engine.generate(spec.prompt, params)
-            verdicts = verdicts_for(pool, spec, candidates)
+            done = run_to_end(
+                examples_pipeline(engine, pool, spec, Harness(spec.prompt, spec.tests, spec.name), params)
+            )
+            candidates = list(done.candidates)
+            verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
+            revised += len(candidates) > args.n
             right = all_right(verdicts, candidates)
             exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right, seed=args.seed)
             best = best_first(
@@ -77,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{'SOLVED' if ok else 'failed'}  {task.id:28s} best: {explain(spec, verdicts[best])}; "
                     f"{sum(right)} of {len(candidates)} candidates get every example right"
+                    + (
+                        f" (the last {len(candidates) - args.n} written after the first {args.n} got none)"
+                        if len(candidates) > args.n
+                        else ""
+                    )
                 )
                 continue
             print(
@@ -100,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             settled += agree_each
     seconds = time.perf_counter() - started
     print(
-        f"solved={solved} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} questions={asked} "
+        f"solved={solved} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} revised={revised} questions={asked} "
         f"ambiguous={len(ambiguous)} settled={settled} answers={answers} seconds={seconds:.0f}"
     )
     return 0

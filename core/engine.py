@@ -86,7 +86,7 @@ class Engine(SamplingBackend):
         if not prompt.strip():
             raise InvalidParams("the prompt is empty")
         mode = self.resolve_mode(params.mode)
-        prompt_ids = self._prompt_ids(prompt, mode)
+        prompt_ids = self._prompt_ids(prompt, mode, params.feedback)
         prefix_ids = self.tokenizer(params.prefix, add_special_tokens=False)["input_ids"] if params.prefix else []
         seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(4), "little")
         with self._lock:
@@ -103,8 +103,8 @@ class Engine(SamplingBackend):
             ):
                 yield reindexed(event, wanted)
 
-    def _prompt_ids(self, prompt: str, mode: str) -> list[int]:
-        model_text = instruct.chat_prompt(self.tokenizer, prompt) if mode == "instruct" else prompt
+    def _prompt_ids(self, prompt: str, mode: str, feedback: str = "") -> list[int]:
+        model_text = instruct.chat_prompt(self.tokenizer, prompt, feedback) if mode == "instruct" else prompt
         ids: list[int] = self.tokenizer(model_text, add_special_tokens=mode == "completion")["input_ids"]
         return ids
 

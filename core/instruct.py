@@ -34,11 +34,13 @@ PRIMER = FENCE + "python\n"
 _DEMO_LINE = re.compile(r"^(?:print\(|if |assert |for |while |try:|with |[A-Za-z_][\w.]*\()", re.MULTILINE)
 
 
-def chat_messages(prompt: str) -> list[dict[str, str]]:
-    """The request for the function, as chat messages (local chat templates and servers alike)."""
+def chat_messages(prompt: str, feedback: str = "") -> list[dict[str, str]]:
+    """The request for the function, as chat messages (local chat templates and servers alike);
+    `feedback` (core.revision) follows it, in the same message."""
+    request = REQUEST.format(prompt=prompt.strip("\n"))
     return [
         {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": REQUEST.format(prompt=prompt.strip("\n"))},
+        {"role": "user", "content": request + ("\n\n" + feedback if feedback else "")},
     ]
 
 
@@ -55,8 +57,8 @@ def templated(tokenizer: PreTrainedTokenizerBase, messages: list[dict[str, str]]
     return text
 
 
-def chat_prompt(tokenizer: PreTrainedTokenizerBase, prompt: str) -> str:
-    return templated(tokenizer, chat_messages(prompt)) + reply_start(prompt)
+def chat_prompt(tokenizer: PreTrainedTokenizerBase, prompt: str, feedback: str = "") -> str:
+    return templated(tokenizer, chat_messages(prompt, feedback)) + reply_start(prompt)
 
 
 def rewrite_allowance(prompt: str) -> int:

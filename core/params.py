@@ -34,6 +34,9 @@ class SamplingParams:
     # Only these of the n samples, each exactly as the whole request would have drawn it (row i's
     # randomness depends only on the seed and i): how an interrupted run finishes what it lacks.
     rows: tuple[int, ...] = ()
+    # Said to an instruct model after the request: its earlier attempt and what that got wrong
+    # (core.revision), so that it writes a corrected function. A completion model cannot be told.
+    feedback: str = ""
 
     def validated(self) -> SamplingParams:
         if not isinstance(self.n, int) or not 1 <= self.n <= MAX_SAMPLES:
@@ -53,6 +56,8 @@ class SamplingParams:
         rows = tuple(self.rows)
         if any(not isinstance(r, int) or not 0 <= r < self.n for r in rows) or len(set(rows)) != len(rows):
             raise InvalidParams(f"rows must be distinct sample indices from 0 to {self.n - 1}")
+        if self.feedback and self.mode != "instruct":
+            raise InvalidParams("feedback on an earlier attempt needs instruct mode: a completion model cannot be told")
         return replace(self, stop=tuple(self.stop), rows=rows)
 
     @property

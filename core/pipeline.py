@@ -178,8 +178,9 @@ def run_pipeline(
     yield Done(tuple(candidates[i] for i in sorted(candidates)), verdicts, order, cancel.is_set(), untested)
 
 
-def run_to_end(events: Iterable[PipelineEvent]) -> Done:
-    """Drives a pipeline to its end, for a caller that needs only the outcome."""
+def run_to_end(events: Iterable[object]) -> Done:
+    """Drives a pipeline (or core.revision's examples pipeline) to its end, for a caller that
+    needs only the outcome."""
     return next(e for e in events if isinstance(e, Done))
 
 

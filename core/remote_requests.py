@@ -83,7 +83,7 @@ def body(model: str, prompt: str, params: SamplingParams, mode: str, n: int, see
         return {
             **common,
             "max_tokens": params.max_new_tokens + instruct.rewrite_allowance(prompt),
-            "messages": instruct.chat_messages(prompt),
+            "messages": instruct.chat_messages(prompt, params.feedback),
             "logprobs": True,
             "top_logprobs": alternatives,
         }

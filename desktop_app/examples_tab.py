@@ -38,6 +38,10 @@ from desktop_app.tests_editor import TestsEditor, syntax_problem
 from desktop_app.titled import titled
 
 DERIVE_DELAY_MS = 300  # rebuild the derived texts after a pause in typing, not on every key
+REVISED = (
+    "Written after no candidate got every example right: the model was shown the best one and the examples it "
+    "got wrong, and corrected it"
+)
 AGREE = "The candidates that get every example right also agree on every other input tried ({inputs} inputs)."
 HAND_EDITED = (
     "You changed the function or the tests by hand, so they no longer follow the table. "
@@ -281,7 +285,8 @@ class ExamplesTab(JobTab):
         for rank, candidate in enumerate(snapshot.candidates, start=1):
             warnings = list(candidate.warnings)
             note = f"  ⚠ {'; '.join(warnings)}" if warnings else ""
-            item = QListWidgetItem(f"{rank}. {self._verdict_text(candidate)}{note}")
+            revised = "  ↻ corrected" if candidate.revises is not None else ""
+            item = QListWidgetItem(f"{rank}. {self._verdict_text(candidate)}{revised}{note}")
             item.setForeground(QColor(_colour(candidate)) if _colour(candidate) else QBrush())
             cluster = candidate.cluster
             alike = (
@@ -289,7 +294,7 @@ class ExamplesTab(JobTab):
                 if cluster and snapshot.inputs
                 else []
             )
-            item.setToolTip("; ".join(warnings + alike))
+            item.setToolTip("; ".join(warnings + alike + ([REVISED] if revised else [])))
             self.candidates.addItem(item)
         indices = [c.index for c in snapshot.candidates]
         row = indices.index(chosen.index) if chosen is not None and chosen.index in indices else 0
@@ -343,6 +348,13 @@ class ExamplesTab(JobTab):
             text = (
                 f"{every} of {len(found)} candidates get all {s.examples} examples right. Looking for inputs "
                 "on which they disagree…"
+            )
+        elif self.running and s.state == "revising":
+            first = sum(c.revises is None for c in found)
+            text = (
+                f"None of the first {first} candidates gets every example right. The model is shown the best one "
+                f"and the examples it got wrong, and writes {s.n - first} more: {len(found) - first} written, "
+                f"{len(tested)} of all tested…"
             )
         elif self.running:
             text = f"Writing and testing: {len(found)} of {s.n} written, {len(tested)} tested…"

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from core.examine import examples_question
     from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
-    from core.pipeline import Harness, run_pipeline, run_to_end
+    from core.pipeline import Done, Harness
+    from core.revision import Revising, examples_pipeline
 
     header, rows, file_description = read_table(args.examples)
     try:
@@ -78,7 +79,16 @@ def run(args: argparse.Namespace) -> int:
     with sandbox_pool() as pool:
         # The sandbox tests each candidate while the model writes the next (core.pipeline).
         harness = Harness(spec.prompt, spec.tests, spec.name)
-        done = run_to_end(run_pipeline(engine.stream(spec.prompt, params), pool, harness))
+        done: Done | None = None
+        for event in examples_pipeline(engine, pool, spec, harness, params):
+            if isinstance(event, Revising):
+                print(
+                    f"No candidate gets every example right. The model is shown #{event.attempt} and what it"
+                    f" got wrong, and writes {event.count} more.\n"
+                )
+            elif isinstance(event, Done):
+                done = event
+        assert done is not None  # examples_pipeline always ends with Done
         candidates = list(done.candidates)
         verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
         right = [v.count(None) == len(v) and c.degenerate is None for v, c in zip(verdicts, candidates)]

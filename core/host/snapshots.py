@@ -89,6 +89,7 @@ class ExampleCandidate:
     verdicts: tuple[str | None, ...] | None = None  # per example: None when right, else what went wrong
     explanation: str | None = None  # the verdicts in one sentence
     cluster: int | None = None  # candidates behaving alike beyond the examples, itself included
+    revises: int | None = None  # written to correct this candidate's wrong examples (core.revision)
 
     @property
     def all_right(self) -> bool:
@@ -107,6 +108,7 @@ class ExampleCandidate:
             None if verdicts is None else tuple(verdicts),
             data.get("explanation"),
             data.get("cluster"),
+            data.get("revises"),
         )
 
 
@@ -137,7 +139,7 @@ class ExamplesSnapshot:
     name: str
     examples: int
     n: int
-    state: str  # generating, testing, checking, done or stopped
+    state: str  # generating, testing, revising, checking, done or stopped
     candidates: tuple[ExampleCandidate, ...]  # best first
     inputs: int | None = None  # once checked: the inputs tried beyond the examples
     question: Question | None = None  # once checked, when the candidates disagree

@@ -213,3 +213,38 @@ def test_bad_input_gets_inline_messages_and_keeps_what_was_typed(tiny_window, ta
     tab.tests_editor.editor.appendPlainText("    assert (")
     refusal = run_tab_and_wait(qtbot, tiny_window, tab)
     assert refusal.startswith("Syntax error in the tests") and tab.tests_editor.text().endswith("    assert (")
+
+
+def test_a_second_round_is_told_and_its_corrections_are_marked(tab, monkeypatch):
+    """The job's snapshots while the model corrects the best of a first round that got nothing
+    right (core.revision): the status says why more candidates come, and each correction is marked."""
+    from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
+
+    wrong = ("0 of 1 examples right; for 1 it returned 0, expected 2",)
+
+    def candidate(index, revises=None, verdicts=("for 1 it returned 0, expected 2",)):
+        return ExampleCandidate(
+            index,
+            "    return 0\n",
+            "stop",
+            -0.5,
+            None,
+            (),
+            verdicts,
+            wrong[0] if verdicts[0] else "1 of 1 examples right",
+            None,
+            revises,
+        )
+
+    first = tuple(candidate(i) for i in range(3))
+    monkeypatch.setattr(tab.jobs, "owner", tab)  # as while the job runs
+    tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 6, "revising", (*first, candidate(3, revises=1))))
+    assert tab.status.text().startswith("None of the first 3 candidates gets every example right.")
+    assert "writes 3 more: 1 written" in tab.status.text()
+    items = [tab.candidates.item(i) for i in range(tab.candidates.count())]
+    assert [item.text().endswith("↻ corrected") for item in items] == [False, False, False, True]
+    assert "the model was shown the best one" in items[3].toolTip()
+    monkeypatch.undo()
+    right = candidate(4, revises=1, verdicts=(None,))
+    tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 6, "done", (right, *first)))
+    assert tab.status.text() == "1 of 4 candidates get all 1 examples right."

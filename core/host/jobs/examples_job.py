@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from core.candidate import Candidate, CandidateDone, TokenDelta
+from core.candidate import Candidate, CandidateDone
 from core.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
 from core.host.jobs import JobError
 from core.host.snapshots import Answer, ExampleCandidate, ExamplesSnapshot, Question
@@ -57,7 +57,8 @@ def snapshot(
     inputs: int | None = None,
     question: Question | None = None,
 ) -> ExamplesSnapshot:
-    """The whole state, candidates best first. `state`: generating, testing, checking (looking for
+    """The whole state, candidates best first. `state`: generating, testing, revising (the model
+    corrects the best candidate of a first round that got no candidate right), checking (looking for
     an input the candidates right on every example disagree on), done or stopped. Once that look is
     over: the `inputs` tried and the `question` (None when they agree)."""
     order = best_first(
@@ -85,39 +86,46 @@ def run(
     """`prompt` and `tests` are the derived texts as the user sees them (maybe edited by hand);
     `entry_point` is the function the tests call. The table gives each test case its example.
     `reuse`: the candidates of an earlier snapshot, tested again instead of generating (the table
-    gained a row: the answer to a question)."""
+    gained a row: the answer to a question); they are not corrected by the model."""
     from core.examine import examples_question
     from core.pipeline import CandidateArrived, Harness, VerdictArrived, run_pipeline
+    from core.revision import Revising, examples_pipeline
 
     spec = spec_of(header, rows, description, entry_point)
     params = params.validated()
     n = params.n if reuse is None else len(reuse)
     sandbox = pool()
+    harness = Harness(prompt, tests, entry_point)
     found: list[ExampleCandidate] = []
     position: dict[int, int] = {}  # candidate index -> its place in `found`
     earlier = {c.index: c for c in reuse or []}
-    generating = reuse is None
+    revises: int | None = None  # once the model corrects a candidate: that candidate's index
+    writing = "generating" if reuse is None else "testing"  # what the model does until all n are written
 
-    def candidates() -> Iterator[TokenDelta | CandidateDone]:
-        nonlocal generating
-        if reuse is None:
-            yield from backend.stream(prompt, params, cancel)
+    def written_before() -> Iterator[CandidateDone]:
         for c in reuse or []:  # written before: only tested again
             yield CandidateDone(
                 Candidate(c.index, c.completion, c.completion, [], [], c.finish_reason, degenerate=c.degenerate)
             )
-        generating = False
 
-    yield snapshot(prompt, entry_point, spec, n, found, "generating" if generating else "testing")
-    # Each candidate is tested as soon as it is written, a program written twice once (core.pipeline).
-    for event in run_pipeline(candidates(), sandbox, Harness(prompt, tests, entry_point), cancel):
-        if isinstance(event, CandidateArrived):
+    # Each candidate is tested as soon as it is written, a program written twice once (core.pipeline);
+    # when none gets every example right, the model corrects the best one (core.revision).
+    events = (
+        examples_pipeline(backend, sandbox, spec, harness, params, cancel)
+        if reuse is None
+        else run_pipeline(written_before(), sandbox, harness, cancel)
+    )
+    yield snapshot(prompt, entry_point, spec, n, found, writing)
+    for event in events:
+        if isinstance(event, Revising):
+            revises, n, writing = event.attempt, n + event.count, "revising"
+        elif isinstance(event, CandidateArrived):
             index = event.candidate.index
             position[index] = len(found)
             found.append(
                 replace(earlier[index], verdicts=None, explanation=None, cluster=None)
                 if index in earlier
-                else candidate_row(event.candidate)
+                else replace(candidate_row(event.candidate), revises=revises)
             )
         elif isinstance(event, VerdictArrived):
             verdicts = example_verdicts(spec, event.result.cases)
@@ -125,7 +133,7 @@ def run(
             found[at] = replace(found[at], verdicts=tuple(verdicts), explanation=explain(spec, verdicts))
         else:
             continue
-        yield snapshot(prompt, entry_point, spec, n, found, "generating" if generating else "testing")
+        yield snapshot(prompt, entry_point, spec, n, found, "testing" if len(found) >= n else writing)
     inputs, question = None, None
     if found and not cancel.is_set():
         yield snapshot(prompt, entry_point, spec, n, found, "checking")

@@ -1,0 +1,135 @@
+"""A second round for From examples when no candidate gets every example right: the model is
+shown its best attempt and the examples it got wrong, in plain words, and writes as many
+candidates again, each tested like the first ones (self-repair: Chen et al. 2023, "Teaching Large
+Language Models to Self-Debug"; Olausson et al. 2023, "Is Self-Repair a Silver Bullet for Code
+Generation?").
+
+Sampling more blindly would redraw from the same distribution that just missed; the failed
+examples tell the model which reading of the description was wrong, e.g. that `'a  b'` must
+become `'a b'` and not only lose its outer spaces. It costs one more round only when the first
+one found nothing, and needs an instruct model: a completion model cannot be told.
+
+`examples_pipeline` is the one place that decides; the CLI, the app's From examples job and the
+benchmark consume its events.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from core.examples import Spec, best_first, example_verdicts
+from core.params import InvalidParams, SamplingParams
+from core.pipeline import Done, Harness, PipelineEvent, by_mean_logprob, run_pipeline
+
+if TYPE_CHECKING:
+    from core.candidate import Candidate
+    from core.sampling_backend import Backend
+
+FEEDBACK = (
+    "Your function below is wrong.\n\n```python\n{program}```\n\nWhat it gets wrong:\n{wrong}\n\n"
+    "Find the mistake and answer with the corrected function, whole, in one ```python code block."
+)
+# A hostile or runaway candidate can return a huge value; the model needs only its start.
+_MAX_WRONG_LINES = 5
+_MAX_LINE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Revising:
+    """No candidate of the first round got every example right: the model is shown candidate
+    `attempt` and what it got wrong (`wrong`, one sentence per example), and writes `count` more,
+    numbered after the first round's."""
+
+    attempt: int
+    wrong: tuple[str, ...]
+    count: int
+
+
+def feedback(program: str, wrong: Sequence[str]) -> str:
+    """What the model is told after the request: its whole attempted function and the examples
+    it got wrong (core.examples.example_verdicts' sentences)."""
+    lines = [w if len(w) <= _MAX_LINE_CHARS else w[: _MAX_LINE_CHARS - 1] + "…" for w in wrong[:_MAX_WRONG_LINES]]
+    if len(wrong) > _MAX_WRONG_LINES:
+        lines.append(f"and {len(wrong) - _MAX_WRONG_LINES} more examples")
+    text = program if program.endswith("\n") else program + "\n"
+    return FEEDBACK.format(program=text, wrong="\n".join(f"- {line}" for line in lines))
+
+
+def revision_params(params: SamplingParams, program: str, wrong: Sequence[str]) -> SamplingParams:
+    """The second round's request: as many samples as the first, as rows after its rows (their
+    seeds differ from the first round's and their indices follow on), in instruct mode."""
+    first = len(params.wanted_rows)
+    return replace(
+        params,
+        n=params.n + first,
+        rows=tuple(range(params.n, params.n + first)),
+        mode="instruct",
+        feedback=feedback(program, wrong),
+    ).validated()
+
+
+def can_revise(backend: Backend, params: SamplingParams) -> bool:
+    """Whether the backend takes feedback: the run's mode is (or resolves to) instruct."""
+    try:
+        return backend.resolve_mode(params.mode) == "instruct"
+    except InvalidParams:
+        return False
+
+
+def examples_pipeline(
+    backend: Backend,
+    pool: Any,
+    spec: Spec,
+    harness: Harness,
+    params: SamplingParams,
+    cancel: threading.Event | None = None,
+) -> Iterator[PipelineEvent | Revising]:
+    """core.pipeline's events for the examples' candidates, then, when none of them gets every
+    example right, a `Revising` and the events of the second round; last one `Done` for both
+    rounds. `harness` runs `spec.tests` (or the user's hand-edited version of them, whose asserts
+    still check one example each, in row order)."""
+    cancel = cancel or threading.Event()
+    first = yield from _round(backend.stream(harness.prompt, params, cancel), pool, harness, cancel)
+    attempt = None if cancel.is_set() else _attempt_to_revise(spec, first)
+    if attempt is None or not can_revise(backend, params):
+        yield first
+        return
+    candidate, wrong = attempt
+    yield Revising(candidate.index, wrong, len(params.wanted_rows))
+    revised = revision_params(params, harness.prompt + candidate.text, wrong)
+    second = yield from _round(backend.stream(harness.prompt, revised, cancel), pool, harness, cancel)
+    candidates = first.candidates + second.candidates
+    verdicts = {**first.verdicts, **second.verdicts}
+    yield Done(
+        candidates,
+        verdicts,
+        tuple(by_mean_logprob(candidates, verdicts)),
+        second.cancelled,
+        first.untested + second.untested,
+    )
+
+
+def _round(stream: Any, pool: Any, harness: Harness, cancel: threading.Event) -> Generator[PipelineEvent, None, Done]:
+    """One round's events but its Done, which is returned."""
+    for event in run_pipeline(stream, pool, harness, cancel):
+        if isinstance(event, Done):
+            return event
+        yield event
+    raise AssertionError("run_pipeline always ends with Done")
+
+
+def _attempt_to_revise(spec: Spec, done: Done) -> tuple[Candidate, tuple[str, ...]] | None:
+    """The best-ranked candidate of `done` and what it got wrong; None when a candidate gets every
+    example right or none was tested."""
+    tested: list[Candidate] = [c for c in done.candidates if c.index in done.verdicts]
+    if not tested:
+        return None
+    verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in tested]
+    if any(v.count(None) == len(v) and c.degenerate is None for v, c in zip(verdicts, tested)):
+        return None
+    best = best_first(verdicts, [c.mean_logprob for c in tested], [c.degenerate for c in tested])[0]
+    wrong = tuple(w for w in verdicts[best] if w is not None)
+    return (tested[best], wrong) if wrong else None

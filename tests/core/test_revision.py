@@ -1,0 +1,171 @@
+"""core.revision: when no candidate gets every example right, the model is shown its best attempt
+and the examples it got wrong, and writes as many again. On the real sandbox, with a model that
+records what it was asked (so the request can be checked) and with the tiny chat model."""
+
+import re
+import threading
+
+import pytest
+
+from core.candidate import Candidate, CandidateDone
+from core.examples import best_first, build_spec
+from core.instruct import chat_messages
+from core.model_info import ModelInfo
+from core.params import InvalidParams, SamplingParams
+from core.pipeline import CandidateArrived, Done, Harness, VerdictArrived, run_to_end
+from core.revision import Revising, examples_pipeline, feedback, revision_params
+
+HEADER = ["celsius", "expected"]
+ROWS = [["0", "32.0"], ["100", "212.0"], ["-40", "-40.0"]]
+SPEC = build_spec(HEADER, ROWS, "Convert a temperature in Celsius to Fahrenheit")
+RIGHT = "    return celsius * 9 / 5 + 32\n"
+
+
+class RecordingModel:
+    """Writes the given bodies, round after round, as rows numbered from params' first wanted
+    row; records each request's params. `chat`: whether it resolves "auto" to instruct."""
+
+    def __init__(self, rounds: list[list[str]], chat: bool = True):
+        self.rounds, self.requests = list(rounds), []
+        self.info = ModelInfo("recording", "", "cpu", "float32", 0, 0, has_chat_template=chat, architecture="x")
+
+    def resolve_mode(self, mode):
+        if mode == "instruct" and not self.info.has_chat_template:
+            raise InvalidParams("no chat template")
+        return mode if mode != "auto" else ("instruct" if self.info.has_chat_template else "completion")
+
+    def stream(self, prompt, params, cancel=None):
+        self.requests.append(params.validated())
+        for row, body in zip(params.wanted_rows, self.rounds.pop(0)):
+            yield CandidateDone(Candidate(row, body, body, [1], [-0.1 * (row + 1)], "stop"))
+
+
+@pytest.fixture(scope="module")
+def pool():
+    from sandbox import SandboxPool
+
+    with SandboxPool(workers=1) as sandbox:
+        yield sandbox
+
+
+def harness():
+    return Harness(SPEC.prompt, SPEC.tests, SPEC.name)
+
+
+def test_feedback_shows_the_whole_attempt_and_each_wrong_example_within_bounds():
+    wrong = [f"for {i} it returned {i}, expected {i + 1}" for i in range(7)] + ["for 9 it returned " + "x" * 5000]
+    text = feedback(SPEC.prompt + "    return celsius\n", wrong)
+    assert SPEC.prompt + "    return celsius\n```" in text
+    assert "- for 0 it returned 0, expected 1\n" in text and "- for 4 it returned 4, expected 5\n" in text
+    assert "for 5 it returned" not in text and "- and 3 more examples" in text
+    assert len(text) < len(SPEC.prompt) + 1000
+
+
+def test_the_second_round_follows_the_first_rounds_rows_in_instruct_mode():
+    params = SamplingParams(n=10, temperature=0.8, seed=4, mode="auto")
+    revised = revision_params(params, SPEC.prompt + "    pass\n", ["for 0 it returned None, expected 32.0"])
+    assert (revised.n, revised.rows, revised.mode, revised.seed) == (20, tuple(range(10, 20)), "instruct", 4)
+    assert "for 0 it returned None, expected 32.0" in revised.feedback
+    with pytest.raises(InvalidParams, match="instruct mode"):
+        SamplingParams(feedback="it is wrong", mode="completion").validated()
+
+
+def test_the_feedback_follows_the_request_in_the_users_message():
+    plain, told = chat_messages(SPEC.prompt), chat_messages(SPEC.prompt, "It returned 0.")
+    assert told[0] == plain[0] and told[1]["content"] == plain[1]["content"] + "\n\nIt returned 0."
+
+
+def test_no_candidate_right_asks_for_corrections_of_the_best_and_they_are_tested(pool):
+    # The first round: a function right on one example (0 of 3 for the other), then one right on none.
+    model = RecordingModel([["    return celsius + 32\n", "    return 0\n"], [RIGHT, "    return celsius\n"]])
+    events = list(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto")))
+    revising = [e for e in events if isinstance(e, Revising)]
+    assert revising == [
+        Revising(0, ("for 100 it returned 132, expected 212.0", "for -40 it returned -8, expected -40.0"), 2)
+    ]
+    first, second = model.requests
+    assert first.feedback == "" and second.rows == (2, 3) and second.mode == "instruct"
+    assert SPEC.prompt + "    return celsius + 32\n" in second.feedback
+    assert "for 100 it returned 132, expected 212.0" in second.feedback
+    # The corrections arrive after the Revising and are tested like the first round's.
+    at = events.index(revising[0])
+    assert {e.candidate.index for e in events[at:] if isinstance(e, CandidateArrived)} == {2, 3}
+    done = events[-1]
+    assert isinstance(done, Done) and [c.index for c in done.candidates] == [0, 1, 2, 3]
+    assert [done.verdicts[i].passed for i in range(4)] == [False, False, True, False]
+    assert sum(isinstance(e, Done) for e in events) == 1
+
+
+def test_a_right_candidate_needs_no_second_round(pool):
+    model = RecordingModel([[RIGHT, "    return 0\n"]])
+    done = run_to_end(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto")))
+    assert len(model.requests) == 1 and len(done.candidates) == 2
+
+
+def test_a_completion_model_is_not_asked_for_corrections(pool):
+    model = RecordingModel([["    return 0\n"]], chat=False)
+    events = list(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=1, mode="auto")))
+    assert not any(isinstance(e, Revising) for e in events) and len(model.requests) == 1
+    assert sum(isinstance(e, VerdictArrived) for e in events) == 1
+
+
+def test_stop_during_the_first_round_asks_for_nothing_more(pool):
+    cancel = threading.Event()
+    model = RecordingModel([["    return 0\n", "    return 1\n"]])
+    events = examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto"), cancel)
+    next(events)
+    cancel.set()
+    rest = list(events)
+    assert not any(isinstance(e, Revising) for e in rest) and len(model.requests) == 1
+    assert isinstance(rest[-1], Done) and rest[-1].cancelled
+
+
+def test_the_tiny_chat_model_is_told_and_its_corrections_are_numbered_after_the_first(tiny_chat_model_dir, pool):
+    from core.engine import Engine
+    from core.host.jobs.examples_job import run
+
+    engine = Engine.load(str(tiny_chat_model_dir), progress=lambda _m: None)
+    params = SamplingParams(n=3, max_new_tokens=12, seed=2, mode="auto")
+    snapshots = list(
+        run(
+            engine,
+            lambda: pool,
+            threading.Event(),
+            SPEC.prompt,
+            SPEC.tests,
+            SPEC.name,
+            HEADER,
+            ROWS,
+            SPEC.description,
+            params,
+        )
+    )
+    # A random model gets nothing right, so it is shown its best attempt and writes three more.
+    assert "revising" in [s.state for s in snapshots]
+    last = snapshots[-1]
+    assert last.state == "done" and last.n == 6
+    assert sorted(c.index for c in last.candidates) == list(range(6))
+    first_round = [c for c in last.candidates if c.index < 3]
+    assert all(c.revises is None for c in first_round)
+    # The attempt shown is the first round's best by examples right, then mean log-prob.
+    best = best_first(
+        [list(c.verdicts) for c in first_round],
+        [c.mean_logprob for c in first_round],
+        [c.degenerate for c in first_round],
+    )[0]
+    assert {c.revises for c in last.candidates if c.index >= 3} == {first_round[best].index}
+    assert all(c.verdicts is not None and len(c.verdicts) == 3 for c in last.candidates)
+
+
+def test_cli_from_examples_says_when_the_model_corrects_its_best_attempt(tmp_path, tiny_chat_model_dir, capsys):
+    from core.cli.main import main
+
+    table = tmp_path / "fahrenheit.csv"
+    table.write_text("celsius,expected\n0,32.0\n100,212.0\n")
+    options = "-n 2 --max-new-tokens 8 --no-questions --description Fahrenheit".split()
+    code = main(["from-examples", str(table), "--model", str(tiny_chat_model_dir), *options])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert re.search(r"No candidate gets every example right\. The model is shown #[01] and what it got wrong", out)
+    listed = out.split("All candidates:\n")[1].splitlines()[:4]
+    assert sorted(int(line.split()[0].lstrip("#")) for line in listed) == [0, 1, 2, 3]
