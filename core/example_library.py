@@ -31,32 +31,36 @@ class LibraryEntry:
 
 
 def load_library(folder: Path = RESOURCES / "examples") -> list[LibraryEntry]:
+    return [entry for group in GROUPS for entry in load_entries(folder / f"{group}.json")]
+
+
+def load_entries(path: Path) -> list[LibraryEntry]:
+    """The entries of one file in the library's format (also the benchmarks' held-apart tables)."""
     entries = []
-    for group in GROUPS:
-        for item in json.loads((folder / f"{group}.json").read_text(encoding="utf-8")):
-            if item["kind"] == "examples":
-                # Examples-only tasks hold just the table: prompt and tests are derived, as in the app.
-                spec = build_spec(item["header"], item["rows"], item["description"])
-                prompt, tests, entry = spec.prompt, spec.tests, spec.name
-            else:
-                prompt, tests = item["prompt"], item["tests"]
-                found = entry_point(prompt)
-                if found is None:
-                    raise ValueError(f"example {item['id']} defines no top-level function")
-                entry = found
-            entries.append(
-                LibraryEntry(
-                    id=item["id"],
-                    title=item["title"],
-                    kind=item["kind"],
-                    prompt=prompt,
-                    tests=tests,
-                    entry_point=entry,
-                    solution=item["solution"],
-                    description=item.get("description", ""),
-                    table=(item["header"], item["rows"]) if "header" in item else None,
-                    sweep=item.get("sweep", {}),
-                    ambiguous=item.get("ambiguous", False),
-                )
+    for item in json.loads(path.read_text(encoding="utf-8")):
+        if item["kind"] == "examples":
+            # Examples-only tasks hold just the table: prompt and tests are derived, as in the app.
+            spec = build_spec(item["header"], item["rows"], item["description"])
+            prompt, tests, entry = spec.prompt, spec.tests, spec.name
+        else:
+            prompt, tests = item["prompt"], item["tests"]
+            found = entry_point(prompt)
+            if found is None:
+                raise ValueError(f"example {item['id']} defines no top-level function")
+            entry = found
+        entries.append(
+            LibraryEntry(
+                id=item["id"],
+                title=item["title"],
+                kind=item["kind"],
+                prompt=prompt,
+                tests=tests,
+                entry_point=entry,
+                solution=item["solution"],
+                description=item.get("description", ""),
+                table=(item["header"], item["rows"]) if "header" in item else None,
+                sweep=item.get("sweep", {}),
+                ambiguous=item.get("ambiguous", False),
             )
+        )
     return entries
