@@ -16,9 +16,10 @@ rounding, text, lists, several inputs, true/false).
 The defaults are those of `codesynth from-examples` and the app's From examples tab.
 
 The last line is machine-readable:
-`solved=S tasks=T rate=R revised=V questions=Q ambiguous=A settled=E answers=N seconds=X`, where V
-counts the tasks whose first round got no candidate right, so that the model was shown its best
-attempt and the examples it got wrong (core.revision), as the app and the CLI do.
+`solved=S tasks=T rate=R first_round=F revised=V questions=Q ambiguous=A settled=E answers=N seconds=X`:
+V counts the tasks whose first round got no candidate right, so that the model was shown its best
+attempt and the examples it got wrong (core.revision), as the app and the CLI do; F counts the
+tasks the first round solved, which is what S would be without that second round.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     params = SamplingParams(
         n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens, seed=args.seed
     ).validated()
-    solved, revised, started = 0, 0, time.perf_counter()
+    solved, revised, first_round, started = 0, 0, 0, time.perf_counter()
     asked = settled = answers = 0
     clear = [t for t in tasks if not t.ambiguous]
     ambiguous = [t for t in tasks if t.ambiguous]
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             if not task.ambiguous:
                 ok = right[best]
                 solved += ok
+                first_round += ok and len(candidates) == args.n
                 print(
                     f"{'SOLVED' if ok else 'failed'}  {task.id:28s} best: {explain(spec, verdicts[best])}; "
                     f"{sum(right)} of {len(candidates)} candidates get every example right"
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             settled += agree_each
     seconds = time.perf_counter() - started
     print(
-        f"solved={solved} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} revised={revised} questions={asked} "
+        f"solved={solved} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} first_round={first_round} revised={revised} questions={asked} "
         f"ambiguous={len(ambiguous)} settled={settled} answers={answers} seconds={seconds:.0f}"
     )
     return 0
