@@ -14,15 +14,16 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from core import plots
 from core.passk import mean_pass_at_k
 from core.ranking_view import best_first_key, program_key
 from core.sweep import curve_ks
 from core.user_error import UserError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MIN_RUNS, MAX_RUNS = 2, 4
 SOURCES = {"eval": "eval run", "workbench": "Workbench run", "sweep": "Sampling lab sweep"}
