@@ -101,11 +101,14 @@ def make_proxy(req_fd: int, resp_fd: int, name: str, judge: Judge | None = None)
                 judge.rss = max(judge.rss, reply[-1])  # self-reported, display only
             if reply[0] == "ok":
                 return codec.from_plain(reply[1])
-            if reply[0] == "exc":
-                raise _rebuild(str(reply[1])[:200], str(reply[2])[:2000])
+            raised = _rebuild(str(reply[1])[:200], str(reply[2])[:2000]) if reply[0] == "exc" else None
         except (codec.CodecError, IndexError, TypeError) as exc:
             raise CandidateError(f"candidate sent an unusable reply: {exc}") from None
-        raise CandidateError("candidate sent an unusable reply")
+        if raised is None:
+            raise CandidateError("candidate sent an unusable reply")
+        # Raised outside the try: the candidate's own IndexError or TypeError is the tests' to
+        # catch (`except IndexError:` in a test), not a malformed reply.
+        raise raised
 
     call.__name__ = call.__qualname__ = name
     return call

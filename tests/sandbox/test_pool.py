@@ -54,12 +54,17 @@ def test_error_status_names_exception(pool):
     assert res.human_eval_result == "failed: 'nope'"
 
 
-def test_builtin_exceptions_keep_their_type(pool):
-    tests = "def check(candidate):\n    try:\n        candidate(-1)\n    except ValueError:\n        pass\n    else:\n        assert False\n    assert candidate(1) == 1\n"
-    res = pool.submit(
-        program("def f(x):\n    if x < 0:\n        raise ValueError('neg')\n    return x\n", tests)
-    ).result()
+# IndexError and TypeError once came back as "candidate sent an unusable reply": the proxy raised
+# the candidate's exception inside the block that catches a malformed reply's IndexError.
+@pytest.mark.parametrize("name", ["ValueError", "IndexError", "TypeError", "KeyError"])
+def test_builtin_exceptions_keep_their_type(pool, name):
+    tests = f"def check(candidate):\n    try:\n        candidate(-1)\n    except {name}:\n        pass\n    else:\n        assert False\n    assert candidate(1) == 1\n"
+    res = pool.submit(program(f"def f(x):\n    if x < 0:\n        raise {name}('neg')\n    return x\n", tests)).result()
     assert res.passed, res
+    uncaught = pool.submit(
+        program(f"def f(x):\n    raise {name}('neg')\n", "def check(candidate):\n    assert candidate(1) == 1\n")
+    )
+    assert uncaught.result().cases[0].message == f"{name}: {'neg' if name != 'KeyError' else repr('neg')}"
 
 
 def test_syntax_error_like_human_eval(pool):
