@@ -173,7 +173,18 @@ class Question:
     args: str
     answers: tuple[Answer, ...]  # most candidates first
 
+    @property
+    def confirms(self) -> bool:
+        """One answer: the candidates agree, but the examples are too few to trust that (`confirmation`)."""
+        return len(self.answers) == 1
+
     def sentence(self, name: str) -> str:
+        if self.confirms:
+            (answer,) = self.answers
+            return (
+                f"For {name}({self.args}), the candidates that get every example right all answer {answer.text}"
+                f" ({answer.supporters()}). One example fits many functions: is {answer.text} what you mean?"
+            )
         options = " or ".join(f"{a.text} ({a.supporters()})" for a in self.answers)
         return f"For {name}({self.args}), should the answer be {options}?"
 
@@ -250,3 +261,40 @@ def dissent(
             ),
         )
     return None
+
+
+def confirmation(
+    inputs: Sequence[str],
+    behaviours: Sequence[Behaviour | None],
+    known: Sequence[str] = (),
+    decimals: int | None = None,
+) -> Question | None:
+    """For a table of one example, on which the candidates agree everywhere tried: the input on
+    which to confirm their shared answer with the user, since one row fits many functions (2, 2 ->
+    4 is a sum, a product and a power). The most telling input not in `known` where every one of
+    them returns the same value: the most arguments that are no 0, 1 or -1 and no empty or
+    one-element collection (on those, different functions often agree), then the most distinct
+    arguments, then the shortest."""
+    members = tuple(p for p, b in enumerate(behaviours) if b is not None)
+    best: tuple[tuple[int, int, int], Question] | None = None
+    for i, args in enumerate(inputs):
+        given = {b.outcomes[i] for b in behaviours if b is not None and i < len(b.outcomes)}
+        if args in known or len(given) != 1 or not members:
+            continue
+        try:
+            answer = _answer_text(given.pop(), decimals)
+            values = ast.literal_eval(f"({args},)")
+        except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+            continue  # an error or a hang is no answer to confirm
+        rank = (sum(map(_telling, values)), len({repr(v) for v in values}), -len(args))
+        if best is None or rank > best[0]:
+            best = (rank, Question(args, (Answer(ast.literal_eval(answer), answer, members),)))
+    return None if best is None else best[1]
+
+
+def _telling(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value not in (0, 1, -1)
+    return isinstance(value, (str, bytes, list, tuple, dict, set)) and len(value) >= 2

@@ -135,7 +135,9 @@ def examples_question(
     they disagree anywhere. The examples' neighbours come first (a second's work); only when they
     show no disagreement is the model asked for tests too (`ask_model`), which takes longer: their
     inputs may split the candidates, and a test expecting what no candidate returns is a reading of
-    the examples that none of them took (then offered beside the candidates' answer)."""
+    the examples that none of them took (then offered beside the candidates' answer). When all
+    that shows nothing and the table has one row, the question confirms their shared answer on a
+    telling input (core.behaviour.confirmation): one row fits many functions."""
     rows = [tuple(cell.value for cell in inputs) for inputs, _ in spec.rows]
     question = None
     for model_tests in (False, True) if ask_model else (False,):
@@ -156,14 +158,11 @@ def examples_question(
         if question is not None or not any(right) or (cancel is not None and cancel.is_set()):
             break
     if question is None and any(right) and not (cancel is not None and cancel.is_set()):
-        known = [pi.render(args) for args in rows]
-        question = bh.dissent(
-            exam.inputs,
-            [b if ok else None for b, ok in zip(exam.behaviours, right)],
-            exam.tests.tests,
-            [k for k in known if k is not None],
-            spec.decimals,
-        )
+        known = [k for k in (pi.render(args) for args in rows) if k is not None]
+        agreeing = [b if ok else None for b, ok in zip(exam.behaviours, right)]
+        question = bh.dissent(exam.inputs, agreeing, exam.tests.tests, known, spec.decimals)
+        if question is None and len(rows) == 1:
+            question = bh.confirmation(exam.inputs, agreeing, known, spec.decimals)
     return exam, question
 
 

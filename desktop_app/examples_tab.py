@@ -320,7 +320,14 @@ class ExamplesTab(JobTab):
         if question is None:
             self.question.setText(AGREE.format(inputs=s.inputs))
         else:
-            self.question.setText(question.sentence + " Your answer becomes a new example row.")
+            self.question.setText(
+                question.sentence
+                + (
+                    " Press it to add it as an example row, or add the row you mean."
+                    if len(question.answers) == 1
+                    else " Your answer becomes a new example row."
+                )
+            )
             for choice, answer in enumerate(question.answers):
                 button = QPushButton(answer.text, self.question_box)
                 button.setToolTip(

@@ -118,7 +118,10 @@ def run(args: argparse.Namespace) -> int:
         f"\n({len(exam.inputs)} inputs tried, the examples' own included; 'behaves like' counts the candidates, itself"
         " included, that give the same answers on all of them)"
     )
-    if question is not None:
+    if question is not None and question.confirms:
+        print("Candidates that get every example right agree, but check: " + question.sentence(spec.name))
+        print("If not, add the row you mean to the examples and run again.")
+    elif question is not None:
         print("Candidates that get every example right disagree on: " + question.sentence(spec.name))
         print("Add the row you mean to the examples and run again.")
     elif sum(right) > 1:

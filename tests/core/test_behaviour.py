@@ -223,5 +223,27 @@ def test_a_model_test_that_reads_the_examples_another_way_is_offered_when_the_ca
     assert question.sentence(spec.name) == (
         "For compute_result(7), should the answer be 14 (2 candidates) or 49 (a test the model wrote)?"
     )
+    # A model test that agrees offers no other reading: one row still fits many functions, so the
+    # candidates' shared answer is put to the user on a telling input.
     agreeing = ScriptedBackend("5) == 10\n")
-    assert examples_question(pool, agreeing, spec, [DOUBLE, DOUBLE], [True, True])[1] is None
+    confirm = examples_question(pool, agreeing, spec, [DOUBLE, DOUBLE], [True, True])[1]
+    assert confirm is not None and confirm.confirms and confirm.args not in ("0", "1", "-1", "2")
+    (answer,) = confirm.answers
+    assert answer.value == 2 * int(confirm.args) and answer.candidates == (0, 1)
+    assert confirm.sentence(spec.name).endswith(f"One example fits many functions: is {answer.text} what you mean?")
+
+
+def test_a_confirmation_asks_on_the_most_telling_input_and_never_on_an_error():
+    from core.behaviour import Behaviour, confirmation
+
+    inputs = ["2, 2", "0, 3", "1, 2", "3, 3", "2, 5", "-2, 9"]
+    # Sum-like answers everywhere; on "-2, 9" one candidate raised: no shared answer to confirm.
+    same = Behaviour(("=4", "=3", "=3", "=6", "=7", "=7"), ())
+    raised = Behaviour(("=4", "=3", "=3", "=6", "=7", "!TypeError"), ())
+    question = confirmation(inputs, [same, None, raised], known=["2, 2"])
+    # "0, 3" and "1, 2" hold a 0 or a 1, "3, 3" repeats its value: "2, 5" tells sum, product and power apart.
+    assert question is not None and question.args == "2, 5"
+    assert [(a.text, a.candidates) for a in question.answers] == [("7", (0, 2))]
+    assert confirmation(inputs, [None, None]) is None
+    split = Behaviour(("=4", "=0", "=2", "=9", "=10", "=-18"), ())
+    assert confirmation(["2, 2"], [same, split], known=["2, 2"]) is None  # only the example itself

@@ -104,3 +104,13 @@ def test_agreement_sentence_and_an_old_session(tab, pool):
     old["candidates"] = [{k: v for k, v in c.items() if k != "cluster"} for c in old["candidates"]]
     tab.restore(document(rows, old))
     assert tab.candidates.count() == 3 and not tab.question_box.isVisible()
+
+
+def test_one_row_that_every_candidate_agrees_on_asks_to_confirm(qtbot, tab, pool):
+    rows = [["2", "4"]]
+    snapshot = finished_job(pool, ["    return x * 2\n", "    return x + x\n"], rows)
+    tab.restore(document(rows, snapshot))
+    question = snapshot.question
+    assert tab.question_box.isVisible() and [b.text() for b in tab.answer_buttons] == [question.answers[0].text]
+    assert "One example fits many functions" in tab.question.text()
+    assert tab.question.text().endswith("Press it to add it as an example row, or add the row you mean.")

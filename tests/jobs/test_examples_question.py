@@ -146,3 +146,18 @@ def test_stop_during_checking_ends_the_job(pool):
     assert last.state == "stopped" and last.question is None and last.inputs is None
     # The verdicts were in before the Stop and stay.
     assert [c.explanation for c in last.candidates] == ["1 of 1 examples right"] * 2
+
+
+def test_one_row_on_which_every_candidate_agrees_is_put_to_the_user(pool):
+    """One example fits many functions: when the candidates right on it agree everywhere tried,
+    the job still asks, to confirm their answer on a telling input; the answer becomes a row."""
+    model = ScriptedModel(["    return x * 2\n", "    return x + x\n", "    return 2 * x\n"])
+    rows = [["2", "4"]]
+    last = list(job(model, pool, rows))[-1]
+    question = last.question
+    assert question is not None and len(question.answers) == 1
+    (x,) = ast.literal_eval(f"({question.args},)")
+    assert x not in (0, 1, -1, 2) and question.answers[0].text == str(2 * x) and question.answers[0].count == 3
+    assert "One example fits many functions" in question.sentence
+    again = list(job(model, pool, rows + [answer_row(question.args, str(2 * x))], reuse=last.candidates))[-1]
+    assert again.examples == 2 and all(c.all_right for c in again.candidates) and again.question is None
