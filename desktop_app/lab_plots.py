@@ -1,12 +1,12 @@
 """The Sampling lab's 2 x 2 grid of figures. The engine process draws them as PNGs; here they are
-only decoded (when they change) and scaled from the original at each resize, so they stay sharp.
-Each one opens on its own, maximised or full screen, for a talk."""
+only decoded (when they change, one per turn of the event loop) and scaled from the original at
+each resize, so they stay sharp. Each one opens on its own, maximised or full screen, for a talk."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -44,12 +44,17 @@ class PlotImage(QLabel):
         self.enlarge_button.hide()
 
     def set_png(self, png: bytes) -> None:
+        """Shows `png` (b"": the placeholder) once the event loop gets to it (`_Decodes`)."""
         if png == self.png:
             return
         self.png = png
+        self.enlarge_button.setVisible(bool(png))
+        _decodes().add(self)
+
+    def decode(self) -> None:
         self._original = QPixmap()
-        if png:
-            self._original.loadFromData(png, "PNG")
+        if self.png:
+            self._original.loadFromData(self.png, "PNG")
         self._rescale()
 
     def resizeEvent(self, event) -> None:
@@ -72,6 +77,41 @@ class PlotImage(QLabel):
         )
         scaled.setDevicePixelRatio(ratio)
         self.setPixmap(scaled)
+
+
+class _Decodes:
+    """Decodes and scales one changed plot per turn of the event loop. One takes about 10 ms, and
+    a sweep update changes all four: decoded together, they held the window for up to 53 ms (the
+    UI latency benchmark's sweep, BENCHMARKS.md); one at a time, input and paint come between."""
+
+    def __init__(self) -> None:
+        self.waiting: list[PlotImage] = []
+        self.timer = QTimer(interval=0)
+        self.timer.timeout.connect(self._next)
+
+    def add(self, image: PlotImage) -> None:
+        if image not in self.waiting:
+            self.waiting.append(image)
+        self.timer.start()
+
+    def _next(self) -> None:
+        if self.waiting:
+            image = self.waiting.pop(0)
+            try:
+                image.decode()
+            except RuntimeError:  # closed (its C++ side deleted) before its turn came: nothing to show
+                pass
+        if not self.waiting:
+            self.timer.stop()
+
+
+_DECODES: list[_Decodes] = []  # made once the application exists: a QTimer needs its thread
+
+
+def _decodes() -> _Decodes:
+    if not _DECODES:
+        _DECODES.append(_Decodes())
+    return _DECODES[0]
 
 
 class PlotViewer(QDialog):

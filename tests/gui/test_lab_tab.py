@@ -46,7 +46,9 @@ def test_a_sweep_updates_live_exports_and_comes_back(qtbot, tiny_window, tab, tm
     assert all(row[1] == "3" and row[2].endswith("/ 3") and row[4].endswith("%") for row in table)
     assert tab.table.horizontalHeaderItem(4).text() == "pass@3"
     images = tab.plots.images
-    assert len(images) == 4 and all(not image.pixmap().isNull() for image in images.values())
+    # Decoded one per turn of the event loop (desktop_app.lab_plots): soon after the last snapshot.
+    assert len(images) == 4
+    qtbot.waitUntil(lambda: all(not image.pixmap().isNull() for image in images.values()), timeout=2000)
     # Scaled to their cells from the full-size PNGs.
     assert all(image.pixmap().width() <= image.width() * image.devicePixelRatioF() + 1 for image in images.values())
 
@@ -74,7 +76,7 @@ def test_a_sweep_updates_live_exports_and_comes_back(qtbot, tiny_window, tab, tm
     assert fresh.prompt_editor.toPlainText() == PROMPT and fresh.temperatures.text() == "0.3, 0.9"
     # The figures are drawn again from the samples in the helper process: the engine's, to the byte.
     qtbot.waitUntil(lambda: len(fresh.plots.pngs()) == 4, timeout=60_000)
-    assert all(not image.pixmap().isNull() for image in fresh.plots.images.values())
+    qtbot.waitUntil(lambda: all(not image.pixmap().isNull() for image in fresh.plots.images.values()), timeout=2000)
     assert fresh.plots.pngs() == tab.plots.pngs()
     assert fresh.save_csv(tmp_path / "again.csv").read_text(encoding="utf-8") == saved_csv.read_text(encoding="utf-8")
     fresh.shutdown()
