@@ -16,7 +16,9 @@ rounding, text, lists, several inputs, true/false).
 The defaults are those of `codesynth from-examples` and the app's From examples tab.
 
 The last line is machine-readable:
-`solved=S tasks=T rate=R first_round=F revised=V questions=Q ambiguous=A settled=E answers=N seconds=X`:
+`solved=S tasks=T rate=R first_round=F revised=V questions=Q confirmed=C ambiguous=A settled=E answers=N
+seconds=X`. C counts the ambiguous tables on which the candidates agreed, so that only a
+confirmation of their shared answer was asked (core.behaviour.confirmation): not a question found.
 V counts the tasks whose first round got no candidate right, so that the model was shown its best
 attempt and the examples it got wrong (core.revision), as the app and the CLI do; F counts the
 tasks the first round solved, which is what S would be without that second round.
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens, seed=args.seed
     ).validated()
     solved, revised, first_round, started = 0, 0, 0, time.perf_counter()
-    asked = settled = answers = 0
+    asked = settled = answers = confirmed = 0
     clear = [t for t in tasks if not t.ambiguous]
     ambiguous = [t for t in tasks if t.ambiguous]
     print(f"model: {engine.info.describe()}; n={args.n}, T={args.temperature}")
@@ -102,11 +104,15 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
                 continue
+            label = "silent" if question is None else "CONFIRM" if question.confirms else "ASKED"
             print(
-                f"{'ASKED' if question else 'silent'}   {task.id:28s} {sum(right)} of {len(candidates)} right; "
+                f"{label:8s} {task.id:28s} {sum(right)} of {len(candidates)} right; "
                 + (question.sentence(spec.name) if question else "no disagreement found")
             )
             if question is None:
+                continue
+            if question.confirms:  # the candidates agreed: nothing was found that settles anything
+                confirmed += 1
                 continue
             asked += 1
             agree_each = True
@@ -124,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - started
     print(
         f"solved={solved} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} first_round={first_round} revised={revised} questions={asked} "
-        f"ambiguous={len(ambiguous)} settled={settled} answers={answers} seconds={seconds:.0f}"
+        f"confirmed={confirmed} ambiguous={len(ambiguous)} settled={settled} answers={answers} seconds={seconds:.0f}"
     )
     return 0
 

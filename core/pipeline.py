@@ -20,6 +20,8 @@ Policy, where the seven former copies disagreed:
   treat every sample as an independent trial, so each is drawn as often as the model wrote it).
 - A candidate cut off by cancel (finish_reason "cancelled") is not a program the model finished:
   it is reported but never tested, as the Workbench and From examples did.
+- A backend that fails part way (a server error, out of memory) is raised only after the
+  candidates it did finish have their verdicts: one failure never costs the others their results.
 - Cancel stops generation (the same Event is the backend's, which ends its stream promptly with
   the candidates it cut off) and cancels the runs not finished; candidates arriving after it are
   reported but not tested, and `Done` says which candidates stayed untested.
@@ -154,24 +156,30 @@ def run_pipeline(
         if found:
             yield from reranked()
 
+    failed: Exception | None = None
     try:
-        for event in stream:
-            yield from verdicts_in()
-            if isinstance(event, CandidateDone):
-                cand = event.candidate
-                candidates[cand.index] = cand
-                same_as = None
-                if submit is not None and cand.finish_reason != "cancelled" and not cancel.is_set():
-                    same_as = submit(cand)
-                yield CandidateArrived(cand, same_as)
-                yield from verdicts_in()  # a copy of a tested program has its verdict at once
-                yield from reranked()
+        try:
+            for event in stream:
+                yield from verdicts_in()
+                if isinstance(event, CandidateDone):
+                    cand = event.candidate
+                    candidates[cand.index] = cand
+                    same_as = None
+                    if submit is not None and cand.finish_reason != "cancelled" and not cancel.is_set():
+                        same_as = submit(cand)
+                    yield CandidateArrived(cand, same_as)
+                    yield from verdicts_in()  # a copy of a tested program has its verdict at once
+                    yield from reranked()
+        except Exception as exc:  # noqa: BLE001 - the backend failed: raised below, once its candidates are tested
+            failed = exc
         while runs is not None and runs.pending() and not cancel.is_set():
             yield from verdicts_in(POLL_S)
     finally:
         if runs is not None:
             runs.stop()
     yield from verdicts_in()  # those that came in while cancel was being set: after stop, no more come
+    if failed is not None:
+        raise failed
     if runs is not None:
         runs.raise_failure()
     untested = tuple(sorted(runs.waiting())) if runs is not None else ()

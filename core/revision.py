@@ -10,7 +10,10 @@ become `'a b'` and not only lose its outer spaces. It costs one more round only 
 one found nothing, and needs an instruct model: a completion model cannot be told.
 
 `examples_pipeline` is the one place that decides; the CLI, the app's From examples job and the
-benchmark consume its events.
+benchmark consume its events. The second round's log-probs are the model's under the request that
+showed it the attempt, so among candidates equally right a correction tends to rank first: it was
+written knowing more. Each round drops its own duplicate programs (core.pipeline); a correction
+that repeats a first-round program is tested again.
 """
 
 from __future__ import annotations
@@ -20,9 +23,19 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from core.engine import GenerationOOM
 from core.examples import Spec, best_first, example_verdicts
-from core.params import InvalidParams, SamplingParams
-from core.pipeline import Done, Harness, PipelineEvent, by_mean_logprob, run_pipeline
+from core.params import MAX_SAMPLES, InvalidParams, SamplingParams
+from core.pipeline import (
+    CandidateArrived,
+    Done,
+    Harness,
+    PipelineEvent,
+    VerdictArrived,
+    by_mean_logprob,
+    run_pipeline,
+)
+from core.user_error import UserError
 
 if TYPE_CHECKING:
     from core.candidate import Candidate
@@ -35,6 +48,13 @@ FEEDBACK = (
 # A hostile or runaway candidate can return a huge value; the model needs only its start.
 _MAX_WRONG_LINES = 5
 _MAX_LINE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class RevisionFailed:
+    """The second round failed; the first round's candidates stand. `reason`: the error, for users."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -58,14 +78,13 @@ def feedback(program: str, wrong: Sequence[str]) -> str:
     return FEEDBACK.format(program=text, wrong="\n".join(f"- {line}" for line in lines))
 
 
-def revision_params(params: SamplingParams, program: str, wrong: Sequence[str]) -> SamplingParams:
-    """The second round's request: as many samples as the first, as rows after its rows (their
-    seeds differ from the first round's and their indices follow on), in instruct mode."""
-    first = len(params.wanted_rows)
+def revision_params(params: SamplingParams, program: str, wrong: Sequence[str], count: int) -> SamplingParams:
+    """The second round's request: `count` samples as rows after the first round's (their seeds
+    differ from the first round's and their indices follow on), in instruct mode."""
     return replace(
         params,
-        n=params.n + first,
-        rows=tuple(range(params.n, params.n + first)),
+        n=params.n + count,
+        rows=tuple(range(params.n, params.n + count)),
         mode="instruct",
         feedback=feedback(program, wrong),
     ).validated()
@@ -86,21 +105,31 @@ def examples_pipeline(
     harness: Harness,
     params: SamplingParams,
     cancel: threading.Event | None = None,
-) -> Iterator[PipelineEvent | Revising]:
+) -> Iterator[PipelineEvent | Revising | RevisionFailed]:
     """core.pipeline's events for the examples' candidates, then, when none of them gets every
     example right, a `Revising` and the events of the second round; last one `Done` for both
-    rounds. `harness` runs `spec.tests` (or the user's hand-edited version of them, whose asserts
-    still check one example each, in row order)."""
+    rounds. A second round that fails (a server error, a prompt grown too long with the attempt)
+    gives `RevisionFailed` and costs the first round nothing. `harness` runs `spec.tests` (or the
+    user's hand-edited version of them, whose asserts still check one example each, in row order)."""
     cancel = cancel or threading.Event()
-    first = yield from _round(backend.stream(harness.prompt, params, cancel), pool, harness, cancel)
+    first = yield from _round(backend.stream(harness.prompt, params, cancel), pool, harness, cancel, [])
     attempt = None if cancel.is_set() else _attempt_to_revise(spec, first)
-    if attempt is None or not can_revise(backend, params):
+    count = min(len(params.wanted_rows), MAX_SAMPLES - params.n)
+    if attempt is None or count < 1 or not can_revise(backend, params):
         yield first
         return
     candidate, wrong = attempt
-    yield Revising(candidate.index, wrong, len(params.wanted_rows))
-    revised = revision_params(params, harness.prompt + candidate.text, wrong)
-    second = yield from _round(backend.stream(harness.prompt, revised, cancel), pool, harness, cancel)
+    revised = revision_params(params, harness.prompt + candidate.text, wrong, count)
+    yield Revising(candidate.index, wrong, count)
+    if cancel.is_set():  # a Stop while the consumer showed the Revising
+        yield replace(first, cancelled=True)
+        return
+    arrived: list[PipelineEvent] = []
+    try:
+        second = yield from _round(backend.stream(harness.prompt, revised, cancel), pool, harness, cancel, arrived)
+    except (UserError, GenerationOOM) as exc:
+        yield RevisionFailed(str(exc))
+        second = _partial(arrived, cancel.is_set())
     candidates = first.candidates + second.candidates
     verdicts = {**first.verdicts, **second.verdicts}
     yield Done(
@@ -112,13 +141,25 @@ def examples_pipeline(
     )
 
 
-def _round(stream: Any, pool: Any, harness: Harness, cancel: threading.Event) -> Generator[PipelineEvent, None, Done]:
-    """One round's events but its Done, which is returned."""
+def _round(
+    stream: Any, pool: Any, harness: Harness, cancel: threading.Event, arrived: list[PipelineEvent]
+) -> Generator[PipelineEvent, None, Done]:
+    """One round's events but its Done, which is returned; each is also kept in `arrived`, so
+    that a round that fails still counts what it gave."""
     for event in run_pipeline(stream, pool, harness, cancel):
         if isinstance(event, Done):
             return event
+        arrived.append(event)
         yield event
     raise AssertionError("run_pipeline always ends with Done")
+
+
+def _partial(events: Sequence[PipelineEvent], cancelled: bool) -> Done:
+    """The Done of a round that failed: the candidates and verdicts that came before the failure."""
+    candidates = tuple(e.candidate for e in events if isinstance(e, CandidateArrived))
+    verdicts = {e.index: e.result for e in events if isinstance(e, VerdictArrived)}
+    untested = tuple(c.index for c in candidates if c.index not in verdicts and c.finish_reason != "cancelled")
+    return Done(candidates, verdicts, (), cancelled, untested)
 
 
 def _attempt_to_revise(spec: Spec, done: Done) -> tuple[Candidate, tuple[str, ...]] | None:

@@ -324,7 +324,7 @@ class ExamplesTab(JobTab):
                 question.sentence
                 + (
                     " Press it to add it as an example row, or add the row you mean."
-                    if len(question.answers) == 1
+                    if question.confirms
                     else " Your answer becomes a new example row."
                 )
             )
@@ -371,7 +371,7 @@ class ExamplesTab(JobTab):
                 text += " Stopped while looking for inputs on which they disagree."
             elif s.state != "done":
                 text = f"Stopped after {len(found)} of {s.n} candidates. " + text
-        self.status.setText(text)
+        self.status.setText(text + (f" {s.note}" if s.note else ""))
 
     def job_ended(self, ok: bool) -> None:
         if self.snapshot is not None:

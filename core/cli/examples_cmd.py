@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from core.examine import examples_question
     from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
-    from core.pipeline import Done, Harness
-    from core.revision import Revising, examples_pipeline
+    from core.pipeline import Harness, run_to_end
+    from core.revision import examples_pipeline
 
     header, rows, file_description = read_table(args.examples)
     try:
@@ -79,16 +80,7 @@ def run(args: argparse.Namespace) -> int:
     with sandbox_pool() as pool:
         # The sandbox tests each candidate while the model writes the next (core.pipeline).
         harness = Harness(spec.prompt, spec.tests, spec.name)
-        done: Done | None = None
-        for event in examples_pipeline(engine, pool, spec, harness, params):
-            if isinstance(event, Revising):
-                print(
-                    f"No candidate gets every example right. The model is shown #{event.attempt} and what it"
-                    f" got wrong, and writes {event.count} more.\n"
-                )
-            elif isinstance(event, Done):
-                done = event
-        assert done is not None  # examples_pipeline always ends with Done
+        done = run_to_end(_told(examples_pipeline(engine, pool, spec, harness, params)))
         candidates = list(done.candidates)
         verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
         right = [v.count(None) == len(v) and c.degenerate is None for v, c in zip(verdicts, candidates)]
@@ -127,3 +119,18 @@ def run(args: argparse.Namespace) -> int:
     elif sum(right) > 1:
         print("The candidates that get every example right also agree on every other input tried.")
     return 0
+
+
+def _told(events: Iterable[object]) -> Iterator[object]:
+    """The events, saying on the way when the model is asked to correct its best candidate."""
+    from core.revision import Revising, RevisionFailed
+
+    for event in events:
+        if isinstance(event, Revising):
+            print(
+                f"No candidate gets every example right. The model is shown #{event.attempt} and what it"
+                f" got wrong, and writes {event.count} more.\n"
+            )
+        elif isinstance(event, RevisionFailed):
+            print(f"The model could not write its corrections: {event.reason}\n")
+        yield event

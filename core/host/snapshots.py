@@ -127,6 +127,11 @@ class Question:
     sentence: str
     answers: tuple[Answer, ...]
 
+    @property
+    def confirms(self) -> bool:
+        """One answer: the candidates agree on a one-row table, and their answer is put to the user."""
+        return len(self.answers) == 1
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Question:
         answers = (Answer(a["text"], a["count"], tuple(a["candidates"])) for a in data["answers"])
@@ -143,6 +148,7 @@ class ExamplesSnapshot:
     candidates: tuple[ExampleCandidate, ...]  # best first
     inputs: int | None = None  # once checked: the inputs tried beyond the examples
     question: Question | None = None  # once checked, when the candidates disagree
+    note: str | None = None  # why the model's corrections did not come (core.revision.RevisionFailed)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,6 +165,7 @@ class ExamplesSnapshot:
             tuple(ExampleCandidate.from_json(c) for c in data["candidates"]),
             data.get("inputs"),
             None if question is None else Question.from_json(question),
+            data.get("note"),
         )
 
 

@@ -212,3 +212,17 @@ def test_eval_the_workbench_and_the_pipeline_count_the_same_distinct_programs(po
     events = list(run_pipeline([CandidateDone(c) for c in cands], pool, HARNESS))
     pipeline_distinct = sum(e.same_as is None for e in events if isinstance(e, CandidateArrived))
     assert eval_distinct == len(group_duplicates(cands)) == pipeline_distinct == 3
+
+
+def test_a_backend_that_fails_part_way_is_raised_after_its_candidates_verdicts(pool):
+    def failing():
+        yield CandidateDone(written(0, "    return x + 1\n"))
+        yield CandidateDone(written(1, "    return x\n"))
+        raise RuntimeError("the server went away")
+
+    events = []
+    with pytest.raises(RuntimeError, match="the server went away"):
+        for event in run_pipeline(failing(), pool, HARNESS):
+            events.append(event)
+    verdicts = {e.index: e.result.passed for e in events if isinstance(e, VerdictArrived)}
+    assert verdicts == {0: True, 1: False}

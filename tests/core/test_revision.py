@@ -13,7 +13,8 @@ from core.instruct import chat_messages
 from core.model_info import ModelInfo
 from core.params import InvalidParams, SamplingParams
 from core.pipeline import CandidateArrived, Done, Harness, VerdictArrived, run_to_end
-from core.revision import Revising, examples_pipeline, feedback, revision_params
+from core.remote_http import ServerFailed
+from core.revision import Revising, RevisionFailed, examples_pipeline, feedback, revision_params
 
 HEADER = ["celsius", "expected"]
 ROWS = [["0", "32.0"], ["100", "212.0"], ["-40", "-40.0"]]
@@ -35,9 +36,13 @@ class RecordingModel:
         return mode if mode != "auto" else ("instruct" if self.info.has_chat_template else "completion")
 
     def stream(self, prompt, params, cancel=None):
+        """A round given as (bodies, error) writes the bodies, then raises the error."""
         self.requests.append(params.validated())
-        for row, body in zip(params.wanted_rows, self.rounds.pop(0)):
+        bodies, error = self.rounds.pop(0) if isinstance(self.rounds[0], tuple) else (self.rounds.pop(0), None)
+        for row, body in zip(params.wanted_rows, bodies):
             yield CandidateDone(Candidate(row, body, body, [1], [-0.1 * (row + 1)], "stop"))
+        if error is not None:
+            raise error
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,7 @@ def test_feedback_shows_the_whole_attempt_and_each_wrong_example_within_bounds()
 
 def test_the_second_round_follows_the_first_rounds_rows_in_instruct_mode():
     params = SamplingParams(n=10, temperature=0.8, seed=4, mode="auto")
-    revised = revision_params(params, SPEC.prompt + "    pass\n", ["for 0 it returned None, expected 32.0"])
+    revised = revision_params(params, SPEC.prompt + "    pass\n", ["for 0 it returned None, expected 32.0"], 10)
     assert (revised.n, revised.rows, revised.mode, revised.seed) == (20, tuple(range(10, 20)), "instruct", 4)
     assert "for 0 it returned None, expected 32.0" in revised.feedback
     with pytest.raises(InvalidParams, match="instruct mode"):
@@ -169,3 +174,31 @@ def test_cli_from_examples_says_when_the_model_corrects_its_best_attempt(tmp_pat
     assert re.search(r"No candidate gets every example right\. The model is shown #[01] and what it got wrong", out)
     listed = out.split("All candidates:\n")[1].splitlines()[:4]
     assert sorted(int(line.split()[0].lstrip("#")) for line in listed) == [0, 1, 2, 3]
+
+
+def test_a_second_round_that_fails_keeps_the_first_and_what_came(pool):
+    error = ServerFailed("the server answered 500 Internal Server Error")
+    model = RecordingModel([["    return 0\n", "    return 1\n"], ([RIGHT], error)])
+    events = list(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto")))
+    failed = [e for e in events if isinstance(e, RevisionFailed)]
+    assert failed == [RevisionFailed("the server answered 500 Internal Server Error")]
+    done = events[-1]
+    assert isinstance(done, Done) and [c.index for c in done.candidates] == [0, 1, 2]
+    assert done.verdicts[2].passed and not done.verdicts[0].passed
+
+
+def test_stop_while_the_correction_is_announced_asks_for_nothing_more(pool):
+    cancel = threading.Event()
+    model = RecordingModel([["    return 0\n"], [RIGHT]])
+    events = examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=1, mode="auto"), cancel)
+    assert any(isinstance(e, Revising) for e in events)  # consumed up to the Revising
+    cancel.set()
+    rest = list(events)
+    assert len(model.requests) == 1 and len(rest) == 1 and rest[0].cancelled
+    assert [c.index for c in rest[0].candidates] == [0]
+
+
+def test_no_room_for_corrections_beyond_the_most_samples_a_run_may_ask(pool):
+    model = RecordingModel([["    return 0\n"] * 1000])
+    done = run_to_end(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=1000, mode="auto")))
+    assert len(model.requests) == 1 and len(done.candidates) == 1000

@@ -56,6 +56,7 @@ def snapshot(
     state: str,
     inputs: int | None = None,
     question: Question | None = None,
+    note: str | None = None,
 ) -> ExamplesSnapshot:
     """The whole state, candidates best first. `state`: generating, testing, revising (the model
     corrects the best candidate of a first round that got no candidate right), checking (looking for
@@ -67,7 +68,9 @@ def snapshot(
         [c.degenerate for c in found],
         [c.cluster or 0 for c in found],
     )
-    return ExamplesSnapshot(prompt, name, len(spec.rows), n, state, tuple(found[i] for i in order), inputs, question)
+    return ExamplesSnapshot(
+        prompt, name, len(spec.rows), n, state, tuple(found[i] for i in order), inputs, question, note
+    )
 
 
 def run(
@@ -89,7 +92,7 @@ def run(
     gained a row: the answer to a question); they are not corrected by the model."""
     from core.examine import examples_question
     from core.pipeline import CandidateArrived, Harness, VerdictArrived, run_pipeline
-    from core.revision import Revising, examples_pipeline
+    from core.revision import Revising, RevisionFailed, examples_pipeline
 
     spec = spec_of(header, rows, description, entry_point)
     params = params.validated()
@@ -100,6 +103,7 @@ def run(
     position: dict[int, int] = {}  # candidate index -> its place in `found`
     earlier = {c.index: c for c in reuse or []}
     revises: int | None = None  # once the model corrects a candidate: that candidate's index
+    note: str | None = None
     writing = "generating" if reuse is None else "testing"  # what the model does until all n are written
 
     def written_before() -> Iterator[CandidateDone]:
@@ -119,6 +123,9 @@ def run(
     for event in events:
         if isinstance(event, Revising):
             revises, n, writing = event.attempt, n + event.count, "revising"
+        elif isinstance(event, RevisionFailed):
+            note = f"The model could not write its corrections: {event.reason}"
+            n = len(found)
         elif isinstance(event, CandidateArrived):
             index = event.candidate.index
             position[index] = len(found)
@@ -133,10 +140,10 @@ def run(
             found[at] = replace(found[at], verdicts=tuple(verdicts), explanation=explain(spec, verdicts))
         else:
             continue
-        yield snapshot(prompt, entry_point, spec, n, found, "testing" if len(found) >= n else writing)
+        yield snapshot(prompt, entry_point, spec, n, found, "testing" if len(found) >= n else writing, note=note)
     inputs, question = None, None
     if found and not cancel.is_set():
-        yield snapshot(prompt, entry_point, spec, n, found, "checking")
+        yield snapshot(prompt, entry_point, spec, n, found, "checking", note=note)
     # Asked again after the yield: a Stop may have come while the GUI took that snapshot.
     if found and not cancel.is_set():
         exam, asked = examples_question(
@@ -153,4 +160,4 @@ def run(
             inputs = len(exam.inputs)
             question = None if asked is None else question_of(asked, found, entry_point)
     state = "stopped" if cancel.is_set() else "done"
-    yield snapshot(prompt, entry_point, spec, n, found, state, inputs, question)
+    yield snapshot(prompt, entry_point, spec, n, found, state, inputs, question, note)
