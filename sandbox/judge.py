@@ -96,6 +96,8 @@ def make_proxy(req_fd: int, resp_fd: int, name: str, judge: Judge | None = None)
         if reply is None:
             gone.append(CandidateGone("candidate process is gone"))
             raise gone[0]
+        if type(reply) is not list or not reply:  # a JSON object or scalar the candidate wrote itself
+            raise CandidateError("candidate sent an unusable reply")
         try:
             if judge is not None and type(reply[-1]) is int:
                 judge.rss = max(judge.rss, reply[-1])  # self-reported, display only
@@ -255,6 +257,8 @@ def _read_hello(resp_fd: int) -> tuple[str, str, str] | None:
         return LOST, "candidate process is gone", "candidate process is gone"
     if hello == ["ready"]:
         return None
+    if type(hello) is not list:  # a JSON object or scalar written to the pipe by the candidate's own code
+        return ERROR, "candidate sent an unusable frame", "candidate sent an unusable frame"
     try:
         return classify(_rebuild(str(hello[1])[:200], str(hello[2])[:2000]))
     except (IndexError, TypeError):

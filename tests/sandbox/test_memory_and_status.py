@@ -89,6 +89,17 @@ def test_a_crafted_reply_is_an_error_of_that_candidate_only(pool):
     assert run(pool, "def f():\n    return 1\n", WANT.format(1)).passed
 
 
+def test_a_json_object_frame_is_an_unusable_reply_not_a_sandbox_error(pool):
+    """A frame holding a JSON object where the judge expects a list: written before the candidate
+    says it is ready (module level), or as a call's reply. Either is that candidate's error."""
+    frame = 'body = b\'{"1": 2, "-1": 3}\'\nos.write(4, struct.pack("<I", len(body)) + body)\n'
+    at_load = run(pool, "import os, struct\n" + frame + "def f():\n    return 1\n", WANT.format(1))
+    assert at_load.status == "error" and "unusable" in at_load.cases[0].message, at_load
+    as_reply = "import os, struct\ndef f():\n" + textwrap.indent(frame, "    ") + "    os._exit(0)\n"
+    res = run(pool, as_reply, WANT.format(1))
+    assert res.status == "error" and "unusable" in res.cases[0].message, res
+
+
 # ---- statuses come from observations ------------------------------------------------------
 
 
