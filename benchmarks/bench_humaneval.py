@@ -29,6 +29,8 @@ PAPER = [("Codex-12M", "12M", 2.00, 3.62), ("Codex-25M", "25M", 3.21, 7.10), ("C
 
 
 def parse_args(argv=None):
+    from core.params import DEFAULT_MAX_NEW_TOKENS
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--limit", type=int, default=164, help="first N HumanEval problems (default: all 164)")
     p.add_argument("--quick", action="store_true", help="10 problems")
@@ -36,7 +38,7 @@ def parse_args(argv=None):
     p.add_argument("--temperatures", default="0.2,0.8")
     p.add_argument("--modes", default="completion,instruct")
     p.add_argument("--model", default="default")
-    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--max-new-tokens", type=int, default=DEFAULT_MAX_NEW_TOKENS)
     p.add_argument(
         "--back-translation",
         action="store_true",

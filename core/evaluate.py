@@ -23,7 +23,7 @@ from core.behaviour import PROBE_TIMEOUT_S, probe_program, read_behaviour
 from core.distinct_runs import DistinctRuns
 from core.generated_tests import GeneratedTests
 from core.jsonl import JsonObject
-from core.params import SamplingParams
+from core.params import DEFAULT_MAX_NEW_TOKENS, SamplingParams
 from core.passk import mean_pass_at_k, pass_at_k
 from core.problems import Problem
 from core.ranking import ranking_curves
@@ -71,7 +71,7 @@ class EvalConfig:
     mode: str
     model: str
     top_p: float = 0.95
-    max_new_tokens: int = 128
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     seed: int = 0
     timeout_s: float = 3.0
     back_translation: bool = True

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 # Rows a cache may hold at once, beyond the prompts' own sequences (core.engine's CPU chunk is 64).
 MAX_ROWS = 64
 SPARE_SEQUENCES = 8
-# KV cells of the context: enough for 60 rows of 128 new tokens after a 300-token prompt, at
+# KV cells of the context: enough for 30 rows of 256 new tokens after a 300-token prompt, at
 # 12 KB a cell for the default model (96 MiB). A longer request gets a larger context.
 DEFAULT_CELLS = 8192
 # Positions fed per llama_decode call; all-position logits are taken in smaller slices, so the

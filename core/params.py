@@ -11,6 +11,11 @@ from core.user_error import UserError
 CODEX_STOPS: tuple[str, ...] = ("\nclass", "\ndef", "\n#", "\nif", "\nprint")
 MODES = ("auto", "completion", "instruct")
 MAX_SAMPLES = 1000
+# New tokens a candidate may write: its body only, in either mode (instruct mode starts the reply
+# with the prompt). At 128, 19% of the default model's samples on all 164 HumanEval problems were
+# cut before their body ended, and 284 of those 311 failed; at 256, 18 of 1,640 were cut and pass@1
+# rose from 50.7% to 58.7% (BENCHMARKS.md). A sample that ends sooner costs nothing more.
+DEFAULT_MAX_NEW_TOKENS = 256
 
 
 class InvalidParams(UserError, ValueError):
@@ -23,7 +28,7 @@ class SamplingParams:
     temperature: float = 0.8  # 0 means greedy
     top_p: float = 0.95
     top_k: int = 0  # 0 disables top-k
-    max_new_tokens: int = 128
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     seed: int | None = 0
     stop: tuple[str, ...] = field(default=CODEX_STOPS)
     mode: str = "auto"

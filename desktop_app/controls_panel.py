@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from core.params import CODEX_STOPS, MAX_SAMPLES, InvalidParams, SamplingParams
+from core.params import CODEX_STOPS, DEFAULT_MAX_NEW_TOKENS, MAX_SAMPLES, InvalidParams, SamplingParams
 from desktop_app import theme
 from desktop_app.count_box import CountBox, with_note
 
@@ -69,7 +69,7 @@ class ControlsPanel(QWidget):
         self.temperature.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.top_p = QDoubleSpinBox(self, minimum=0.01, maximum=1.0, singleStep=0.05, decimals=2, value=0.95)
         self.top_k = QSpinBox(self, minimum=0, maximum=10000, value=0, specialValueText="off")
-        self.max_new_tokens = QSpinBox(self, minimum=1, maximum=4096, value=128)
+        self.max_new_tokens = QSpinBox(self, minimum=1, maximum=4096, value=DEFAULT_MAX_NEW_TOKENS)
         self.seed = QSpinBox(self, minimum=0, maximum=2**31 - 1, value=0)
         self.random_seed = QCheckBox("random", self)
         self.random_seed.toggled.connect(lambda on: self.seed.setEnabled(not on))

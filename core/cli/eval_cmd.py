@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from core.cli import arg_types
+from core.params import DEFAULT_MAX_NEW_TOKENS
 
 if TYPE_CHECKING:
     from core.cli.arg_types import Subcommands
@@ -36,7 +37,7 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--model", default="default", help="default | catalogue name | HF folder | .gguf file | server URL")
     p.add_argument("--served-model", help="model name on the server, when --model is a server URL")
     p.add_argument("--top-p", type=float, default=0.95)
-    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--max-new-tokens", type=int, default=DEFAULT_MAX_NEW_TOKENS)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--timeout",

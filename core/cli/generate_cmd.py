@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.cli.errors import UserError, read_text, sandbox_pool
-from core.params import CODEX_STOPS, MODES, SamplingParams
+from core.params import CODEX_STOPS, DEFAULT_MAX_NEW_TOKENS, MODES, SamplingParams
 from core.ranking_view import RANKINGS
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--temperature", type=float, default=0.8, help="0 means greedy")
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--top-k", type=int, default=0, help="0 disables top-k")
-    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--max-new-tokens", type=int, default=DEFAULT_MAX_NEW_TOKENS)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--prefix",
