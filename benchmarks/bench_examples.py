@@ -19,8 +19,8 @@ The last line is machine-readable:
 `solved=S tasks=T rate=R first_round=F revised=V questions=Q confirmed=C ambiguous=A settled=E answers=N
 seconds=X`. C counts the ambiguous tables on which the candidates agreed, so that only a
 confirmation of their shared answer was asked (core.behaviour.confirmation): not a question found.
-V counts the tasks whose first round got no candidate right, so that the model was shown its best
-attempt and the examples it got wrong (core.revision), as the app and the CLI do; F counts the
+V counts the tasks whose first round got no candidate right, so that the model was told what its best
+attempt got wrong (core.revision), as the app and the CLI do; F counts the
 tasks the first round solved, which is what S would be without that second round.
 """
 

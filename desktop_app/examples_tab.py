@@ -39,8 +39,8 @@ from desktop_app.titled import titled
 
 DERIVE_DELAY_MS = 300  # rebuild the derived texts after a pause in typing, not on every key
 REVISED = (
-    "Written after no candidate got every example right: the model was shown the best one and the examples it "
-    "got wrong, and corrected it"
+    "Written after no candidate got every example right: the model was told which examples the best one got "
+    "wrong, and tried again"
 )
 AGREE = "The candidates that get every example right also agree on every other input tried ({inputs} inputs)."
 HAND_EDITED = (
@@ -359,8 +359,8 @@ class ExamplesTab(JobTab):
         elif self.running and s.state == "revising":
             first = sum(c.revises is None for c in found)
             text = (
-                f"None of the first {first} candidates gets every example right. The model is shown the best one "
-                f"and the examples it got wrong, and writes {s.n - first} more: {len(found) - first} written, "
+                f"None of the first {first} candidates gets every example right. The model is told which examples "
+                f"the best one got wrong, and writes {s.n - first} more: {len(found) - first} written, "
                 f"{len(tested)} of all tested…"
             )
         elif self.running:

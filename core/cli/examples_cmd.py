@@ -128,7 +128,7 @@ def _told(events: Iterable[object]) -> Iterator[object]:
     for event in events:
         if isinstance(event, Revising):
             print(
-                f"No candidate gets every example right. The model is shown #{event.attempt} and what it"
+                f"No candidate gets every example right. The model is told what the best, #{event.attempt},"
                 f" got wrong, and writes {event.count} more.\n"
             )
         elif isinstance(event, RevisionFailed):
