@@ -21,17 +21,37 @@ class Shaped:
     shaped_mass_shown: float  # sum of `shaped`: the share of draws that land on a shown token
 
 
-def shape(logits: torch.Tensor, temperature: float, top_k: int = 0, top_p: float = 1.0, show: int = 20) -> Shaped:
-    """`logits`: one position's raw logits (1-D). Temperature, top-k and top-p keep the order of
-    the tokens, so the likeliest raw tokens are also the likeliest shaped ones."""
-    logits = logits.float().reshape(-1)
-    raw = torch.softmax(logits, dim=-1)
-    order = torch.argsort(logits, descending=True, stable=True)
+@dataclass(frozen=True)
+class SortedLogits:
+    """One position's raw logits, likeliest first, with their token ids. Sorting a 152k vocabulary
+    took 17 of the 21 ms of each redraw on machine B; the order does not depend on the knobs, so a
+    view sorts once per position and shapes at every move of a slider."""
+
+    values: torch.Tensor
+    token_ids: torch.Tensor
+
+
+def sort_logits(logits: torch.Tensor) -> SortedLogits:
+    """`logits`: one position's raw logits (1-D)."""
+    flat = logits.float().reshape(-1)
+    order = torch.argsort(flat, descending=True, stable=True)
+    return SortedLogits(flat[order], order)
+
+
+def shape(
+    logits: torch.Tensor | SortedLogits, temperature: float, top_k: int = 0, top_p: float = 1.0, show: int = 20
+) -> Shaped:
+    """`logits`: one position's raw logits (1-D), or them sorted by `sort_logits`. Temperature,
+    top-k and top-p keep the order of the tokens, so the likeliest raw tokens are also the
+    likeliest shaped ones."""
+    ordered = logits if isinstance(logits, SortedLogits) else sort_logits(logits)
+    values = ordered.values
+    raw_sorted = torch.softmax(values, dim=-1)
     if temperature == 0:
-        shaped_sorted = torch.zeros_like(raw)
+        shaped_sorted = torch.zeros_like(raw_sorted)
         shaped_sorted[0] = 1.0
     else:
-        shaped_sorted = torch.softmax(logits[order] / temperature, dim=-1)
+        shaped_sorted = torch.softmax(values / temperature, dim=-1)
         if top_k and top_k < len(shaped_sorted):
             shaped_sorted[top_k:] = 0.0
             shaped_sorted = shaped_sorted / shaped_sorted.sum()
@@ -39,10 +59,9 @@ def shape(logits: torch.Tensor, temperature: float, top_k: int = 0, top_p: float
             mass_before = shaped_sorted.cumsum(-1) - shaped_sorted
             shaped_sorted = shaped_sorted.masked_fill(mass_before >= top_p, 0.0)
             shaped_sorted = shaped_sorted / shaped_sorted.sum()
-    shown = order[:show]
     return Shaped(
-        token_ids=shown.tolist(),
-        raw=raw[shown].tolist(),
+        token_ids=ordered.token_ids[:show].tolist(),
+        raw=raw_sorted[:show].tolist(),
         shaped=shaped_sorted[:show].tolist(),
         kept=int((shaped_sorted > 0).sum()),
         shaped_mass_shown=float(shaped_sorted[:show].sum()),

@@ -123,7 +123,7 @@ class DistributionView(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.summary)
-        self.logits = None  # torch.Tensor of the position shown
+        self.logits = None  # core.distribution.SortedLogits of the position shown
         self.pieces: dict[int, str] = {}
         self.chosen: int | None = None
 
@@ -136,8 +136,11 @@ class DistributionView(QWidget):
 
     def show_position(self, title: str, logits, pieces: dict[int, str], chosen: int | None) -> None:
         """`logits`: the position's raw logits (a tensor); `pieces`: the decoded likeliest tokens."""
+        # torch is in this process already: the worker that turned the logits into a tensor imported it.
+        from core.distribution import sort_logits
+
         self.title.setText(title)
-        self.logits, self.pieces, self.chosen = logits, pieces, chosen
+        self.logits, self.pieces, self.chosen = sort_logits(logits), pieces, chosen
 
     def reshape(self, temperature: float, top_k: int, top_p: float) -> None:
         """Redraws the shown position under these knobs from its cached logits."""

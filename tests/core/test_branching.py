@@ -4,7 +4,7 @@ next-token distribution under temperature, top-k and top-p, checked against the 
 import pytest
 import torch
 
-from core.distribution import shape
+from core.distribution import shape, sort_logits
 from core.params import InvalidParams, SamplingParams
 from core.sampler import nucleus_sample
 
@@ -63,6 +63,8 @@ def test_shaped_probabilities_match_the_samplers_draws(temperature, top_k, top_p
     kept = {t for t, p in zip(shaped.token_ids, shaped.shaped) if p > 0}
     assert set(torch.nonzero(counts).flatten().tolist()) <= kept and len(kept) == shaped.kept
     assert sum(shaped.raw) == pytest.approx(1.0, abs=1e-5) and shaped.raw == sorted(shaped.raw, reverse=True)
+    # A view sorts a position's logits once and shapes them at every move of a knob: the same figures.
+    assert shape(sort_logits(logits), temperature, top_k, top_p, show=50) == shaped
 
 
 def test_greedy_puts_all_mass_on_the_likeliest_token():

@@ -111,9 +111,10 @@ def test_the_distribution_follows_the_knobs_over_cached_logits(qtbot, tiny_windo
     w.details.heat.select_token(position)
     qtbot.waitUntil(lambda: view.plot.shaped is not None, timeout=60_000)
     assert len(asked) == 1
-    logits = view.logits
+    logits = view.logits  # sorted once for the position (core.distribution.sort_logits)
     # These are the logits the sampler saw: they give the candidate's own token its recorded log-prob.
-    assert float(torch.log_softmax(logits, -1)[candidate.token_ids[position]]) == pytest.approx(
+    at = int((logits.token_ids == candidate.token_ids[position]).nonzero())
+    assert float(torch.log_softmax(logits.values, -1)[at]) == pytest.approx(
         candidate.token_logprobs[position], abs=2e-3
     )
     assert "▶" in view.title.text()
@@ -132,4 +133,4 @@ def test_the_distribution_follows_the_knobs_over_cached_logits(qtbot, tiny_windo
     w.details.heat.select_token(position + 1)
     qtbot.waitUntil(lambda: len(explorer.cache) >= 2 and view.plot.shaped is not None, timeout=60_000)
     w.details.heat.select_token(position)
-    assert len(asked) == 2 and view.logits is logits
+    assert len(asked) == 2 and torch.equal(view.logits.values, logits.values)
