@@ -9,11 +9,16 @@ millisecond for one vector): no forward pass."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app import theme
+
+if TYPE_CHECKING:  # torch comes into this process with the first logits, not at start
+    from core.distribution import SortedLogits
 
 SHOWN = 15  # tokens plotted: the likeliest under the raw distribution, which knobs never reorder
 LABEL_CHARS = 14
@@ -123,7 +128,7 @@ class DistributionView(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.summary)
-        self.logits = None  # core.distribution.SortedLogits of the position shown
+        self.logits: SortedLogits | None = None  # of the position shown
         self.pieces: dict[int, str] = {}
         self.chosen: int | None = None
 
