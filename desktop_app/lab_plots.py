@@ -4,6 +4,7 @@ each resize, so they stay sharp. Each one opens on its own, maximised or full sc
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -105,13 +106,10 @@ class _Decodes:
             self.timer.stop()
 
 
-_DECODES: list[_Decodes] = []  # made once the application exists: a QTimer needs its thread
-
-
+@functools.cache
 def _decodes() -> _Decodes:
-    if not _DECODES:
-        _DECODES.append(_Decodes())
-    return _DECODES[0]
+    """The one queue, made at the first plot shown: its QTimer needs the application's thread."""
+    return _Decodes()
 
 
 class PlotViewer(QDialog):
