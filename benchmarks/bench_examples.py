@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.backend import open_backend
     from core.examine import examples_question
     from core.example_library import load_entries, load_library
-    from core.examples import answer_row, best_first, build_spec, example_verdicts, explain
+    from core.examples import all_right, answer_row, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
     from core.pipeline import Harness, run_to_end
     from core.revision import examples_pipeline
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = [submit_or_refuse(pool, Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
         return [example_verdicts(spec, r.result().cases) for r in runs]
 
-    def all_right(verdicts, candidates):
-        return [all(x is None for x in v) and c.degenerate is None for v, c in zip(verdicts, candidates)]
+    def each_right(verdicts, candidates):
+        return [all_right(v, c.degenerate) for v, c in zip(verdicts, candidates)]
 
     wanted = {i.strip() for i in args.ids.split(",") if i.strip()}
     entries = load_entries(args.tables) if args.tables else load_library()
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             candidates = list(done.candidates)
             verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
             revised += len(candidates) > args.n
-            right = all_right(verdicts, candidates)
+            right = each_right(verdicts, candidates)
             exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right, seed=args.seed)
             best = best_first(
                 verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], exam.cluster_sizes()
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             for answer in question.answers:
                 answers += 1
                 longer = build_spec(header, [*rows, answer_row(question.args, answer.text)], task.description)
-                still = [i for i, ok in enumerate(all_right(verdicts_for(pool, longer, candidates), candidates)) if ok]
+                still = [i for i, ok in enumerate(each_right(verdicts_for(pool, longer, candidates), candidates)) if ok]
                 agree = set(still) == set(answer.candidates)
                 agree_each &= agree
                 print(

@@ -247,6 +247,12 @@ def example_verdicts(spec: Spec, cases: Sequence[TestCaseResult]) -> list[str | 
     return out
 
 
+def all_right(verdicts: Sequence[str | None] | None, degenerate: str | None) -> bool:
+    """Every example right (`example_verdicts` all None), by a real attempt: a degenerate candidate
+    (core.degenerate) never counts as solving the table."""
+    return verdicts is not None and all(v is None for v in verdicts) and degenerate is None
+
+
 def explain(spec: Spec, verdicts: list[str | None]) -> str:
     """One sentence a non-programmer understands, e.g. "3 of 4 examples right; for 2024 it
     returned False, expected True"."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from core.engine import GenerationOOM
-from core.examples import Spec, best_first, example_verdicts
+from core.examples import Spec, all_right, best_first, example_verdicts
 from core.params import MAX_SAMPLES, InvalidParams, SamplingParams
 from core.pipeline import (
     CandidateArrived,
@@ -170,7 +170,7 @@ def _attempt_to_revise(spec: Spec, done: Done) -> tuple[Candidate, tuple[str, ..
     if not tested:
         return None
     verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in tested]
-    if any(v.count(None) == len(v) and c.degenerate is None for v, c in zip(verdicts, tested)):
+    if any(all_right(v, c.degenerate) for v, c in zip(verdicts, tested)):
         return None
     best = best_first(verdicts, [c.mean_logprob for c in tested], [c.degenerate for c in tested])[0]
     wrong = tuple(w for w in verdicts[best] if w is not None)

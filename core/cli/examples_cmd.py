@@ -61,7 +61,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
 def run(args: argparse.Namespace) -> int:
     from core.backend import open_backend
     from core.examine import examples_question
-    from core.examples import ExamplesError, best_first, build_spec, example_verdicts, explain
+    from core.examples import ExamplesError, all_right, best_first, build_spec, example_verdicts, explain
     from core.params import SamplingParams
     from core.pipeline import Harness, run_to_end
     from core.revision import examples_pipeline
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         done = run_to_end(_told(examples_pipeline(engine, pool, spec, harness, params)))
         candidates = list(done.candidates)
         verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
-        right = [v.count(None) == len(v) and c.degenerate is None for v, c in zip(verdicts, candidates)]
+        right = [all_right(v, c.degenerate) for v, c in zip(verdicts, candidates)]
         exam, question = examples_question(
             pool, engine, spec, [c.text for c in candidates], right, ask_model=not args.no_questions, seed=args.seed
         )

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
+from core.examples import all_right
 from core.sweep import LabSample
 
 
@@ -93,7 +94,7 @@ class ExampleCandidate:
 
     @property
     def all_right(self) -> bool:
-        return self.verdicts is not None and self.verdicts.count(None) == len(self.verdicts) and not self.degenerate
+        return all_right(self.verdicts, self.degenerate)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ExampleCandidate:
