@@ -276,10 +276,12 @@ def confirmation(
     one-element collection (on those, different functions often agree), then the most distinct
     arguments, then the shortest."""
     members = tuple(p for p, b in enumerate(behaviours) if b is not None)
+    if not members:
+        return None
     best: tuple[tuple[int, int, int], Question] | None = None
     for i, args in enumerate(inputs):
         given = {b.outcomes[i] for b in behaviours if b is not None and i < len(b.outcomes)}
-        if args in known or len(given) != 1 or not members:
+        if args in known or len(given) != 1:
             continue
         try:
             answer = _answer_text(given.pop(), decimals)
