@@ -15,6 +15,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from core.entry_point import function_names, target_function
+from core.module_imports import unimported_modules
 from core.stopping import FENCE
 
 if TYPE_CHECKING:
@@ -133,7 +134,14 @@ def _body_start(lines: list[str], func: ast.FunctionDef | ast.AsyncFunctionDef) 
 
 def completion_from_reply(prompt: str, reply: str) -> str:
     """The text to append to `prompt`: the body of the model's version of the target function
-    (its docstring dropped, since the prompt has one), then any helpers or imports it wrote."""
+    (its docstring dropped, since the prompt has one), then any helpers or imports it wrote, then
+    the imports of standard modules it used without importing (core.module_imports)."""
+    completion = _completion(prompt, reply)
+    missing = unimported_modules(prompt + completion)
+    return completion + "".join(f"import {module}\n" for module in missing)
+
+
+def _completion(prompt: str, reply: str) -> str:
     code = extract_code(reply)
     target = target_function(prompt)
     tree = _parseable(code)

@@ -113,3 +113,30 @@ def test_body_keeps_its_comments_and_not_the_prompts_imports():
     assert completion.startswith("    # keep the even ones\n")
     assert "from typing import List" not in completion and "import math" in completion
     assert run(PROMPT + completion) == [2, 4]
+
+
+def test_standard_module_used_without_import_is_imported_after_the_function():
+    # The reply was started with the prompt, so the model had no place for `import re` above it.
+    completion = completion_from_reply(
+        PROMPT, "return [x for x in xs if not re.match('1', str(x)) and x % 2 == 0]\n```"
+    )
+    assert completion.endswith("\nimport re\n")
+    assert run(PROMPT + completion) == [2, 4]
+
+
+def test_modules_bound_by_the_program_get_no_import():
+    from core.module_imports import unimported_modules
+
+    assert unimported_modules("import re\ndef f(s):\n    return re.sub('a', 'b', s)\n") == []
+    assert unimported_modules("def f(string):\n    return string.upper()\n") == []  # a parameter
+    assert unimported_modules("def f(s):\n    import math\n    return math.pi\n") == []
+    assert unimported_modules("def f(s):\n    global math\n    import math\n\ndef g():\n    return math.pi\n") == []
+    assert unimported_modules("copy = 1\ndef f():\n    return copy.x\n") == []
+    assert unimported_modules("def f(s):\n    return re.sub(\n") == []  # does not parse: it fails on its own
+    # Only `name.attribute` tells a module: a bare call of `copy` is not `import copy`, and names that
+    # are no standard module are left alone.
+    assert unimported_modules("def f(x):\n    return copy(x) + numpy.pi\n") == []
+    assert unimported_modules("def f(x):\n    return math.floor(x) + hashlib.md5(b'').digest()[0]\n") == [
+        "hashlib",
+        "math",
+    ]
