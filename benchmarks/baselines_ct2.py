@@ -1,6 +1,6 @@
 """CTranslate2 int8 baseline for bench_sampling.py (issue 22 (e)).
 
-The model's converted HF folder (core.loader) is converted once more, by CTranslate2's own
+The model's converted HF folder (core.models.loader) is converted once more, by CTranslate2's own
 converter, to int8 weights (cached under the user cache folder). Per prompt: one generate_batch
 call with num_hypotheses=n (CTranslate2 evaluates the prompt once, then repeats its state n
 times), full-vocabulary sampling (sampling_topk=0) at T and top_p, return_scores=True (the sum of
@@ -22,7 +22,7 @@ from pathlib import Path
 import platformdirs
 
 from benchmarks.completion_rows import BaselineUnavailable, Run, finished_rows, has_stopped
-from core.params import SamplingParams
+from core.sampling.params import SamplingParams
 
 METHODS = ("ct2",)
 QUANTIZATION = "int8"

@@ -4,7 +4,7 @@ GGUF file the model was converted from: the same weights in their own quantizati
 llama-cpp-python's high-level API draws one stream per call, so n samples are n sequential
 streams; the prompt is evaluated once, later streams reuse its KV cache (generate's prefix match).
 Every stream samples as the paper does, as far as llama.cpp's sampler chain allows: T, top_p,
-top_k=0, min_p=0, no repeat penalty (core.remote's `_body` explains why those must be set). Its
+top_k=0, min_p=0, no repeat penalty (core.remote.backend's `_body` explains why those must be set). Its
 chain applies top_p before the temperature, ours after it: the nucleus differs slightly, the work
 per token does not. Stops: our engine's EOS ids and the paper's stop strings in the completion.
 
@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.completion_rows import BaselineUnavailable, Run, finished_rows, has_stopped
-from core import model_store
-from core.params import SamplingParams
+from core.models import store as model_store
+from core.sampling.params import SamplingParams
 
 METHODS = ("llama_cpp", "llama_cpp_nologprobs", "llama_cpp_1", "llama_cpp_api")
 

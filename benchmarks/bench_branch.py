@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=("auto", "completion", "instruct"), default="auto")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from core.problems import load_problems
+    from core.evaluation.problems import load_problems
     from desktop_app.token_heat_view import alternatives_at
 
     app, window = open_window(args.model)

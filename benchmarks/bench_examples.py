@@ -2,7 +2,7 @@
 resources/examples, derive the prompt and tests from the table, sample n functions, test each in
 the sandbox, and count the tasks whose best-ranked candidate gets every example right. Tables
 marked ambiguous (several different functions fit them) must instead produce a question
-(core.examine.examples_question), and every answer to it, added as a row, must leave only
+(core.ranking.examine.examples_question), and every answer to it, added as a row, must leave only
 candidates that agree on that input.
 
     .venv/bin/python benchmarks/bench_examples.py [--model default] [-n 10] [--temperature 0.8]
@@ -18,9 +18,9 @@ The defaults are those of `codesynth from-examples` and the app's From examples 
 The last line is machine-readable:
 `solved=S tasks=T rate=R first_round=F revised=V questions=Q confirmed=C ambiguous=A settled=E answers=N
 seconds=X`. C counts the ambiguous tables on which the candidates agreed, so that only a
-confirmation of their shared answer was asked (core.behaviour.confirmation): not a question found.
+confirmation of their shared answer was asked (core.ranking.behaviour.confirmation): not a question found.
 V counts the tasks whose first round got no candidate right, so that the model was told what its best
-attempt got wrong (core.revision), as the app and the CLI do; F counts the
+attempt got wrong (core.modes.revision), as the app and the CLI do; F counts the
 tasks the first round solved, which is what S would be without that second round.
 """
 
@@ -47,13 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tables", type=Path, help="a JSON file of tables in the library's format (default: shipped)")
     args = parser.parse_args(argv)
 
-    from core.backend import open_backend
-    from core.examine import examples_question
-    from core.example_library import load_entries, load_library
-    from core.examples import all_right, answer_row, best_first, build_spec, example_verdicts, explain
-    from core.params import SamplingParams
+    from core.modes.example_library import load_entries, load_library
+    from core.modes.examples import all_right, answer_row, best_first, build_spec, example_verdicts, explain
+    from core.modes.revision import examples_pipeline
     from core.pipeline import Harness, run_to_end
-    from core.revision import examples_pipeline
+    from core.ranking.examine import examples_question
+    from core.sampling.open_backend import open_backend
+    from core.sampling.params import SamplingParams
     from sandbox import Program, SandboxPool, submit_or_refuse
 
     def verdicts_for(pool, spec, candidates):

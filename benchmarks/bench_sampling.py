@@ -3,7 +3,7 @@
 Setup (issue 2): prompts of HumanEval/0-9, n=20, max_new_tokens=128, T=0.8, top_p=0.95, the
 paper's stop strings, the same seeds, completion mode. Compared in one run:
   ours          Engine.generate: one prefill, rows leave the batch when they stop; on the runner
-                the engine picks (core.runner: llama.cpp's kernels for a GGUF model on a CPU)
+                the engine picks (core.models.runner: llama.cpp's kernels for a GGUF model on a CPU)
   ours_torch    the same engine on torch (fused path, packed linears): ours before the llama.cpp runner
   ours_torch_1  the same, n=1
   (a) hf        model.generate(num_return_sequences=20)
@@ -55,13 +55,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks import bandwidth, baselines_ct2, baselines_llama_cpp
 from benchmarks.completion_rows import BaselineUnavailable, completion
-from core import loader
-from core.engine import Engine
-from core.llama_cpp_runner import LlamaCppRunner
-from core.params import CODEX_STOPS, SamplingParams
-from core.problems import load_problems
-from core.sampler import next_uniforms, nucleus_sample, row_generator
-from core.stopping import find_stop
+from core.evaluation.problems import load_problems
+from core.models import loader
+from core.models.llama_cpp_runner import LlamaCppRunner
+from core.sampling.engine import Engine
+from core.sampling.params import CODEX_STOPS, SamplingParams
+from core.sampling.sampler import next_uniforms, nucleus_sample, row_generator
+from core.sampling.stopping import find_stop
 
 MAX_NEW, TEMPERATURE, TOP_P = 128, 0.8, 0.95
 BASELINES = baselines_llama_cpp.METHODS + baselines_ct2.METHODS
@@ -71,7 +71,7 @@ DEFAULT_METHODS = tuple(m for m in METHODS if m != "llama_cpp_api")
 
 class SameDraws(LogitsProcessor):
     """generate draws each row's token as our engine does: from the model's raw logits, with the
-    row's own uniforms (core.sampler.next_uniforms) through core.sampler.nucleus_sample. With the
+    row's own uniforms (core.sampling.sampler.next_uniforms) through core.sampling.sampler.nucleus_sample. With the
     same seed, every method then writes the same candidates (up to the rounding of its forward
     pass), so they are timed on the same work rather than on different samples of it. generate
     still runs its own warpers and draw on what this returns; the time spent here is not counted."""

@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.problems import load_problems
+from core.evaluation.problems import load_problems
 from sandbox import Program, SandboxPool
 
 

@@ -101,7 +101,7 @@ def generation_stalls(spec: str, n: int) -> dict:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from core.problems import load_problems
+    from core.evaluation.problems import load_problems
     from desktop_app.app import configure
     from desktop_app.main_window import MainWindow
 

@@ -3,8 +3,8 @@ the real completion tokens, up to the stop string or EOS, the way our engine kee
 
 from __future__ import annotations
 
-from core.params import CODEX_STOPS
-from core.stopping import find_stop, tokens_covering
+from core.sampling.params import CODEX_STOPS
+from core.sampling.stopping import find_stop, tokens_covering
 
 # One method on one prompt: wall seconds, each row's completion text, their tokens in all.
 Run = tuple[float, list[str], int]

@@ -32,7 +32,7 @@ def rows(path: Path) -> dict[tuple[str, int], dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from core.passk import pass_at_k
+    from core.evaluation.passk import pass_at_k
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("full", type=Path, help="the run of every problem at the smaller budget")

@@ -10,7 +10,7 @@ samples come from the last directory that has it, as `compose_token_budget.py` c
 at a larger budget. Only the completion changes; every other field is kept.
 
 A re-derived completion must be the saved one, or the saved one followed by imports the current
-code adds (core.module_imports): anything else means the conversion changed in a way this script
+code adds (core.modes.module_imports): anything else means the conversion changed in a way this script
 does not account for, and it refuses to write. The last line is machine-readable:
 `samples=S changed=C`.
 """
@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from core.instruct import completion_from_body
-    from core.problems import load_problems
+    from core.evaluation.problems import load_problems
+    from core.modes.instruct import completion_from_body
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(

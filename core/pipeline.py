@@ -4,15 +4,15 @@
 `CandidateArrived`, `VerdictArrived`, `RankingChanged` and, last, `Done`. It is Qt-free and knows
 nothing of files, tables or snapshots: the CLI prints the outcome, the lab's sweep and the
 engine-process jobs fold the events into their snapshots. Eval shares its tester
-(core.distinct_runs) but drives it itself: it overlaps one problem's tests with the next
+(core.ranking.distinct_runs) but drives it itself: it overlaps one problem's tests with the next
 problem's generation and resumes from its files.
 
 Policy, where the seven former copies disagreed:
 - Verdicts are pipelined: each finished candidate goes to the sandbox as soon as it arrives, so
   the sandbox works while the model writes the next ones. Batching (test after generation) only
   made a user wait longer for the same verdicts.
-- Duplicate programs (core.ranking_view.program_key: the one definition of "the same program")
-  are tested once, and every copy gets that verdict (core.distinct_runs). Only the Workbench did
+- Duplicate programs (core.ranking.order.program_key: the one definition of "the same program")
+  are tested once, and every copy gets that verdict (core.ranking.distinct_runs). Only the Workbench did
   this; the others ran the same program again, which at low temperature is most of the sandbox's
   work. The sandbox runs each program in a fresh process with the same limits, so a second run can
   only differ by chance (a timeout on a busy machine); sharing the verdict also makes copies agree
@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from core.candidate import Candidate, CandidateDone, TokenDelta
-from core.distinct_runs import DistinctRuns
-from core.ranking_view import rank
+from core.ranking.distinct_runs import DistinctRuns
+from core.ranking.order import rank
+from core.sampling.candidate import Candidate, CandidateDone, TokenDelta
 from sandbox.program import Program
 
 if TYPE_CHECKING:  # only named in annotations
@@ -103,7 +103,7 @@ Ranker = Callable[[Sequence[Candidate], Mapping[int, "RunResult"]], Sequence[int
 
 
 def by_mean_logprob(candidates: Sequence[Candidate], _verdicts: Mapping[int, RunResult]) -> list[int]:
-    """The default order: core.ranking_view.rank by mean log-prob (verdicts do not move it)."""
+    """The default order: core.ranking.order.rank by mean log-prob (verdicts do not move it)."""
     return [c.index for c in rank(candidates, "mean_logprob")]
 
 
@@ -187,7 +187,7 @@ def run_pipeline(
 
 
 def run_to_end(events: Iterable[object]) -> Done:
-    """Drives a pipeline (or core.revision's examples pipeline) to its end, for a caller that
+    """Drives a pipeline (or core.modes.revision's examples pipeline) to its end, for a caller that
     needs only the outcome."""
     return next(e for e in events if isinstance(e, Done))
 

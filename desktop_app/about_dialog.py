@@ -11,7 +11,8 @@ from PySide6.QtCore import QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
-from core import __version__, catalogue
+from core import __version__
+from core.models import catalogue
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 USAGE_ANCHOR = "for-each-kind-of-user"

@@ -27,7 +27,7 @@ def configure(app, color_scheme: str = "auto") -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
 
-    from core.example_library import RESOURCES
+    from core.modes.example_library import RESOURCES
     from desktop_app import pyside_refcount_fix, theme
 
     pyside_refcount_fix.install()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer
 
 from core.host.snapshots import Examination
-from core.ranking_view import RANKINGS
+from core.ranking.order import RANKINGS
 from desktop_app.engine_client import GENERATING, WORKING
 
 EXAMINE = "examine"

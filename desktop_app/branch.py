@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from core.candidate import Candidate
-from core.params import SamplingParams
+from core.sampling.candidate import Candidate
+from core.sampling.params import SamplingParams
 
 
 @dataclass(frozen=True)

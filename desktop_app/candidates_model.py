@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
-from core.candidate import Candidate, CandidateDone, TokenDelta
-from core.ranking_view import SCORED, group_duplicates, rank
+from core.ranking.order import SCORED, group_duplicates, rank
+from core.sampling.candidate import Candidate, CandidateDone, TokenDelta
 from desktop_app import theme
 from desktop_app.branch import Branch
 

@@ -1,9 +1,9 @@
 """The Compare tab: 2 to 4 pinned runs (Workbench runs and Sampling lab sweeps from History, eval
-run directories) side by side: the table of core.compare, its figure, each run's best candidate
+run directories) side by side: the table of core.evaluation.compare, its figure, each run's best candidate
 and the diff of any two candidates. The pinned runs are a session of their own (kind "compare"),
 saved at each change and reopened from History.
 
-A change costs one core.compare (milliseconds, no model or sandbox); the figure takes a second or
+A change costs one core.evaluation.compare (milliseconds, no model or sandbox); the figure takes a second or
 more to draw, so it is drawn in a helper process (started at the first drawing, kept for the
 next) and shown when it comes: a thread would hold the GIL and slow every GUI event meanwhile."""
 
@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 from qtconsole.pygments_highlighter import PygmentsHighlighter
 
-from core import compare as cmp
-from core.compare_sources import from_eval_dir, from_session
+from core.evaluation import compare as cmp
+from core.evaluation.compare_sources import from_eval_dir, from_session
 from core.user_error import UserError
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from core.params import CODEX_STOPS, DEFAULT_MAX_NEW_TOKENS, MAX_SAMPLES, InvalidParams, SamplingParams
+from core.sampling.params import CODEX_STOPS, DEFAULT_MAX_NEW_TOKENS, MAX_SAMPLES, InvalidParams, SamplingParams
 from desktop_app import theme
 from desktop_app.count_box import CountBox, with_note
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu
 
-from core import demo_script as ds
+from core.storage import demo_script as ds
 from desktop_app.demo_player import DemoPlayer
 from desktop_app.demo_recorder import DemoRecorder
 

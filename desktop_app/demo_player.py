@@ -1,4 +1,4 @@
-"""Plays a demo script (core.demo_script) in the window one step at a time, each through the same
+"""Plays a demo script (core.storage.demo_script) in the window one step at a time, each through the same
 path a presenter's click takes: the editors, the Parameters dock, Generate, the candidates table,
 the token view's branch and distribution, History's pin and the tabs. A step that starts a run
 (Generate, Branch) holds the next one back until its candidates are tested, so the steps after it
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from core import demo_script as ds
-from core.entry_point import entry_point
+from core.modes.entry_point import entry_point
+from core.storage import demo_script as ds
 from desktop_app.demo_recorder import tab_widget
 from desktop_app.engine_client import IDLE
 

@@ -1,4 +1,4 @@
-"""Records what a presenter does in the window as demo script steps (core.demo_script): the problem,
+"""Records what a presenter does in the window as demo script steps (core.storage.demo_script): the problem,
 parameters and Generate of each Workbench run, the candidate and token shown, the temperature
 slider, branches, pins to Compare and tab changes. Only the window's own signals are listened to,
 so recording changes nothing the presenter does."""
@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from core import demo_script as ds
+from core.storage import demo_script as ds
 
 if TYPE_CHECKING:
     from desktop_app.main_window import MainWindow
 
 
 def tab_kind(window: MainWindow, widget) -> str | None:
-    """The demo script's name of a tab of the window (core.demo_script.TABS)."""
+    """The demo script's name of a tab of the window (core.storage.demo_script.TABS)."""
     if widget is window.splitter:
         return "workbench"
     return getattr(widget, "kind", None)
 
 
 def tab_widget(window: MainWindow, kind: str):
-    """The tab that `kind` (one of core.demo_script.TABS) names."""
+    """The tab that `kind` (one of core.storage.demo_script.TABS) names."""
     return next(
         window.tabs.widget(i) for i in range(window.tabs.count()) if tab_kind(window, window.tabs.widget(i)) == kind
     )

@@ -4,7 +4,7 @@ probability (outlined bar) and the probability the sampler draws it with after t
 top-k and top-p (filled bar; grey and empty outside the nucleus), with a line at the nucleus cut.
 
 The logits of a position are asked for once (desktop_app.token_explorer); moving the Parameters
-dock's temperature, top-k or top-p only reshapes them here (core.distribution.shape, about a
+dock's temperature, top-k or top-p only reshapes them here (core.sampling.distribution.shape, about a
 millisecond for one vector): no forward pass."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from desktop_app import theme
 
 if TYPE_CHECKING:  # torch comes into this process with the first logits, not at start
-    from core.distribution import SortedLogits
+    from core.sampling.distribution import SortedLogits
 
 SHOWN = 15  # tokens plotted: the likeliest under the raw distribution, which knobs never reorder
 LABEL_CHARS = 14
@@ -49,7 +49,7 @@ class DistributionPlot(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.shaped = None  # core.distribution.Shaped being drawn
+        self.shaped = None  # core.sampling.distribution.Shaped being drawn
         self.labels: list[str] = []  # decoded pieces of shaped.token_ids
         self.chosen: int | None = None  # the token the candidate wrote at this position
         self.setMinimumSize(260, 220)
@@ -142,7 +142,7 @@ class DistributionView(QWidget):
     def show_position(self, title: str, logits, pieces: dict[int, str], chosen: int | None) -> None:
         """`logits`: the position's raw logits (a tensor); `pieces`: the decoded likeliest tokens."""
         # torch is in this process already: the worker that turned the logits into a tensor imported it.
-        from core.distribution import sort_logits
+        from core.sampling.distribution import sort_logits
 
         self.title.setText(title)
         self.logits, self.pieces, self.chosen = sort_logits(logits), pieces, chosen
@@ -152,7 +152,7 @@ class DistributionView(QWidget):
         if self.logits is None:
             return
         # torch is in this process already: the worker that turned the logits into a tensor imported it.
-        from core.distribution import shape
+        from core.sampling.distribution import shape
 
         shaped = shape(self.logits, temperature, top_k, top_p, show=SHOWN)
         self.plot.set_data(shaped, [token_label(self.pieces.get(t, f"<{t}>")) for t in shaped.token_ids], self.chosen)

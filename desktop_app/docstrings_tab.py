@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.docstrings import docstring_edit, functions_in
 from core.host.snapshots import (
     COPIES_CODE,
     NO_INPUTS,
@@ -33,7 +32,8 @@ from core.host.snapshots import (
     DocstringRow,
     DocstringsSnapshot,
 )
-from core.params import InvalidParams
+from core.modes.docstrings import docstring_edit, functions_in
+from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.count_box import CountBox, with_note

@@ -36,7 +36,7 @@ def _read_replies(conn, reply: SignalInstance, gone: SignalInstance, process) ->
 
 class EngineClient(QObject):
     progress = Signal(str)
-    loaded = Signal(object)  # core.model_info.ModelInfo
+    loaded = Signal(object)  # core.models.info.ModelInfo
     load_failed = Signal(str)
     load_stopped = Signal()
     sandbox_ready = Signal(dict)  # the pool's active isolation layers

@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMenu
 
-from core.example_library import load_library
+from core.modes.example_library import load_library
 
 
 class ExamplesMenu(QMenu):
-    chosen = Signal(object)  # core.example_library.LibraryEntry
+    chosen = Signal(object)  # core.modes.example_library.LibraryEntry
 
     def __init__(self, parent=None):
         super().__init__("E&xample prompts", parent)

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.entry_point import entry_point
-from core.example_library import load_library
-from core.examples import ExamplesError, Spec, answer_row, build_spec, function_name
 from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
-from core.params import InvalidParams
+from core.modes.entry_point import entry_point
+from core.modes.example_library import load_library
+from core.modes.examples import ExamplesError, Spec, answer_row, build_spec, function_name
+from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 from desktop_app.examples_table import ExamplesTable

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.examples import CellError
+from core.modes.examples import CellError
 from desktop_app import theme
 
 EXPECTED = "expected"
@@ -152,7 +152,7 @@ class ExamplesTable(QWidget):
             if error.row < len(numbers) and error.column in header:
                 bad[numbers[error.row], header.index(error.column)] = (
                     error.reason
-                )  # already in plain words (core.examples)
+                )  # already in plain words (core.modes.examples)
         messages = list(messages) + [
             f"Row {r + 1}, column '{header[c]}': {reason}" for (r, c), reason in sorted(bad.items())
         ]

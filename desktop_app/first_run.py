@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings
 
-from core import catalogue, model_store
+from core.models import catalogue
+from core.models import store as model_store
 from sandbox.layers import plain_report
 
 DONE_KEY = "first_run/done"

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from core.candidate import CandidateDone, TokenDelta
 from core.pipeline import CandidateArrived, Harness, VerdictArrived
+from core.sampling.candidate import CandidateDone, TokenDelta
 from desktop_app.candidates_model import CANCELLED, DONE, NO_TESTS, NOT_TESTED, QUEUED, CandidatesModel
 
 _run_ids = itertools.count(1)
@@ -21,7 +21,7 @@ _run_ids = itertools.count(1)
 
 class GenerationRun(QObject):
     changed = Signal()  # something the summary shows changed
-    candidate_finished = Signal(object)  # core.candidate.Candidate
+    candidate_finished = Signal(object)  # core.sampling.candidate.Candidate
     tested = Signal(int, object)  # candidate index, sandbox.RunResult
     tests_done = Signal()
 

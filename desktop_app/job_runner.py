@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from core.session_store import RUNNING
+from core.storage.session_store import RUNNING
 
 if TYPE_CHECKING:
     from desktop_app.job_tab import JobTab

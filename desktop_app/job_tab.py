@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
-from core.params import SamplingParams
+from core.sampling.params import SamplingParams
 
 
 class JobTab(QWidget):

@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.entry_point import entry_point
-from core.example_library import load_library
+from core.evaluation.sweep import Sweep, TemperatureRow
+from core.evaluation.sweep_figures import PLOTS, render
 from core.host.snapshots import SweepUpdate
-from core.params import InvalidParams
-from core.source_check import prompt_problem
-from core.sweep import Sweep, TemperatureRow
-from core.sweep_figures import PLOTS, render
+from core.modes.entry_point import entry_point
+from core.modes.example_library import load_library
+from core.modes.source_check import prompt_problem
+from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor, replace_all
 from desktop_app.count_box import CountBox, with_note
@@ -176,14 +176,14 @@ class LabTab(JobTab):
 
     def run_demo(self) -> None:
         """A good sweep for a talk: the first lab example with the demo settings, started at once."""
-        from core.sweep import DEMO
+        from core.evaluation.sweep import DEMO
 
         self.load_example(0, DEMO)
         self.run()
 
     def _sweep_settings(self, prompt: str, tests: str):
         """(temperatures, params) of the sweep to run, or ValueError saying what to fix."""
-        from core.sweep import parse_temperatures
+        from core.evaluation.sweep import parse_temperatures
 
         if not prompt.strip():
             raise ValueError("The prompt is empty: write a function signature and docstring, or load a lab example.")
@@ -351,7 +351,7 @@ class LabTab(JobTab):
     # -- session -----------------------------------------------------------------------------------
 
     def document(self) -> dict:
-        """The inputs and the samples (core.session_documents, version 2): no table, CSV or figure,
+        """The inputs and the samples (core.storage.session_documents, version 2): no table, CSV or figure,
         since they are derived from the samples again when the session is reopened."""
         return {
             "prompt": self.prompt_editor.toPlainText(),

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.model_spec import is_server_url
-from core.model_store import data_dir
-from core.ranking_view import RANKINGS
-from core.session_store import SessionStore
-from core.source_check import prompt_problem
+from core.models.spec import is_server_url
+from core.models.store import data_dir
+from core.modes.source_check import prompt_problem
+from core.ranking.order import RANKINGS
+from core.storage.session_store import SessionStore
 from desktop_app import theme, workbench_layout
 from desktop_app.about_dialog import open_usage, show_about
 from desktop_app.back_translation_ranker import BackTranslationRanker

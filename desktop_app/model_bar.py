@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import catalogue, model_install, model_store
+from core.models import catalogue
+from core.models import install as model_install
+from core.models import store as model_store
 from desktop_app import theme
 
 DEFAULT = "default"

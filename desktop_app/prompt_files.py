@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from core.entry_point import entry_point
+from core.modes.entry_point import entry_point
 from desktop_app.code_editor import replace_all
 from desktop_app.engine_client import GENERATING
 from desktop_app.problem_browser import ProblemBrowser
@@ -69,7 +69,7 @@ class PromptFiles(WindowMixin):
             self._write(path, self.tests_editor.text())
 
     def browse_problems(self) -> None:
-        from core.problems import load_problems
+        from core.evaluation.problems import load_problems
 
         try:
             problems = load_problems()

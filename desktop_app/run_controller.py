@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from core.candidate import CandidateDone
-from core.entry_point import entry_point
-from core.params import InvalidParams
-from core.source_check import prompt_problem
+from core.modes.entry_point import entry_point
+from core.modes.source_check import prompt_problem
+from core.sampling.candidate import CandidateDone
+from core.sampling.params import InvalidParams
 from desktop_app.candidates_model import DONE, CandidatesModel
 from desktop_app.engine_client import GENERATING, IDLE, LOADING, TESTING, WORKING, EngineClient
 from desktop_app.generation_run import GenerationRun

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
-from core.model_spec import is_server_url
-from core.secrets import ENV_VAR, KeyringUnavailable, store_api_key
+from core.models.spec import is_server_url
+from core.remote.secrets import ENV_VAR, KeyringUnavailable, store_api_key
 from desktop_app import theme
 from desktop_app.engine_client import IDLE
 

@@ -9,11 +9,11 @@ from dataclasses import fields
 
 from PySide6.QtWidgets import QFileDialog
 
-from core.entry_point import entry_point
-from core.jsonl import write_jsonl
-from core.params import SamplingParams
-from core.session_documents import UnreadableDocument
-from core.session_store import RUNNING
+from core.evaluation.jsonl import write_jsonl
+from core.modes.entry_point import entry_point
+from core.sampling.params import SamplingParams
+from core.storage.session_documents import UnreadableDocument
+from core.storage.session_store import RUNNING
 from desktop_app.code_editor import replace_all
 from desktop_app.engine_client import GENERATING
 from desktop_app.prompt_files import APP_TITLE

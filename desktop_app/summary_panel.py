@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
-from core.ranking_view import group_duplicates
+from core.ranking.order import group_duplicates
 from desktop_app.candidates_model import DONE, UNRANKED, CandidatesModel
 
 KS = (1, 5, 10)
@@ -37,7 +37,7 @@ def summary_text(model: CandidatesModel, asked: int | None = None) -> str:
     everything = model.finished()
     if not everything:
         return "No candidates yet."
-    from core.passk import pass_at_k  # numpy: imported at the first result, not at start-up
+    from core.evaluation.passk import pass_at_k  # numpy: imported at the first result, not at start-up
 
     # A branch (a candidate forced to start with another token) is not a sample of the run's
     # distribution: pass@k and the counts leave it out.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core.source_check import plain_message
+from core.modes.source_check import plain_message
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 

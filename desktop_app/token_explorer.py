@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 from superqt.utils import thread_worker
 
-from core.params import InvalidParams
+from core.sampling.params import InvalidParams
 from desktop_app.branch import branch_at, branch_params
 from desktop_app.distribution_view import SHOWN
 
@@ -31,7 +31,7 @@ def _as_tensor(data: bytes):
     two), which the GUI process otherwise never needs."""
     import torch
 
-    import core.distribution  # noqa: F401 - imported here so that the GUI thread's import is free
+    import core.sampling.distribution  # noqa: F401 - imported here so that the GUI thread's import is free
 
     return torch.frombuffer(bytearray(data), dtype=torch.float32)
 

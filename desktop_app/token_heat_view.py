@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QContextMenuEvent, QFontDatabase, QPainter, QP
 from PySide6.QtWidgets import QMenu, QTextEdit, QToolTip
 from qtconsole.pygments_highlighter import PygmentsHighlighter
 
-from core.candidate import Candidate
+from core.sampling.candidate import Candidate
 from desktop_app import theme
 from desktop_app.branch import Branch
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget
 
-    from core.session_store import SessionStore
+    from core.storage.session_store import SessionStore
     from desktop_app.candidate_details import CandidateDetails
     from desktop_app.candidates_model import CandidatesModel
     from desktop_app.candidates_view import CandidatesView

@@ -8,8 +8,8 @@ from dataclasses import asdict
 
 from PySide6.QtCore import QObject, Signal
 
-from core.entry_point import entry_point
-from core.session_store import RUNNING
+from core.modes.entry_point import entry_point
+from core.storage.session_store import RUNNING
 
 STOPPED = "stopped"
 

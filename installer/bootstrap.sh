@@ -44,7 +44,7 @@ step "Installing Python packages (torch as installer/pins.txt pins it, a CPU bui
 # torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
 "$VPY" -m pip install -q -c installer/pins.txt torch
 "$VPY" -m pip install -q -e ".[test,lint]"
-# llama.cpp: on a CPU the engine runs GGUF models on its kernels (core/runner.py says when), and
+# llama.cpp: on a CPU the engine runs GGUF models on its kernels (core/models/runner.py says when), and
 # the real-server tests (tests/remote) serve the same GGUF with its OpenAI server (the [server]
 # extra). A portable build, about 5 minutes once (pip caches the wheel). Without it the engine
 # runs the converted model on torch, slower on most CPUs.

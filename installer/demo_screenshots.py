@@ -94,7 +94,7 @@ def record(app, window, path: str) -> None:
 
 def shoot(args) -> None:
     """Runs in the child process, offscreen, in one colour scheme."""
-    from core import demo_script as ds
+    from core.storage import demo_script as ds
 
     app, window = open_window(args, SIZE)
     script_path = os.path.join(args.settings_dir, f"demo-{args.shoot}.json")
@@ -138,7 +138,8 @@ def shoot(args) -> None:
 
 
 def main() -> None:
-    from core import catalogue, model_store
+    from core.models import catalogue
+    from core.models import store as model_store
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=str(model_store.model_dir(catalogue.SMALL)))

@@ -82,7 +82,7 @@ step "Installing Python packages (torch about 200 MB for the CPU build; the GUI 
 # Pinned: an unpinned torch pulls a CUDA build of several GB.
 "$VENV/bin/python" -m pip install -q -c "$APP/installer/pins.txt" torch || "$VENV/bin/python" -m pip install -q torch
 "$VENV/bin/python" -m pip install -q -e "$APP"
-# llama.cpp runs GGUF models faster on most CPUs (core/runner.py); without it they run on torch.
+# llama.cpp runs GGUF models faster on most CPUs (core/models/runner.py); without it they run on torch.
 CMAKE_ARGS=-DGGML_NATIVE=OFF "$VENV/bin/python" -m pip install -q -c "$APP/installer/pins.txt" llama-cpp-python \
   || echo "llama-cpp-python could not be built: models will run on torch" >&2
 echo "venv size: $(du -sh "$VENV" | cut -f1)"

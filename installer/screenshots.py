@@ -88,7 +88,7 @@ def shoot(args) -> None:
     """Runs in the child process, on the Xvfb display."""
     from PySide6.QtWidgets import QToolTip
 
-    from core.problems import load_problems
+    from core.evaluation.problems import load_problems
     from desktop_app.problem_browser import ProblemBrowser
 
     app, window = open_window(args, SIZE)
@@ -161,7 +161,7 @@ def shoot_stopped_run(app, window, save) -> None:
 
 def shoot_tabs(app, window, save) -> None:
     """The Sampling lab's Demo preset, a From-examples task and a Docstrings run."""
-    from core.example_library import load_library
+    from core.modes.example_library import load_library
 
     def run_and_save(tab, start, name: str) -> None:
         window.tabs.setCurrentWidget(tab)

@@ -21,7 +21,7 @@ def tiny_chat_model_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_llama_dir(tmp_path_factory):
-    """A tiny random Llama (grouped-query attention, tied head): runs on core.fused_llama."""
+    """A tiny random Llama (grouped-query attention, tied head): runs on core.models.fused_llama."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny-llama"), architecture="llama")
 
 
@@ -29,14 +29,15 @@ def tiny_llama_dir(tmp_path_factory):
 def tiny_engine(tiny_model_dir):
     import torch
 
-    from core.engine import Engine
+    from core.sampling.engine import Engine
 
     # float32, so log-probs can be compared with an independent forward pass to 1e-3.
     return Engine.load(str(tiny_model_dir), progress=lambda _msg: None, dtype=torch.float32)
 
 
 def _installed_small_model():
-    from core import catalogue, model_store
+    from core.models import catalogue
+    from core.models import store as model_store
 
     folder = model_store.model_dir(catalogue.SMALL)
     if not model_store.is_installed(folder):
@@ -54,7 +55,8 @@ def small_model_dir():
 @pytest.fixture(scope="session")
 def small_gguf(small_model_dir):
     """The verified GGUF the small model was converted from."""
-    from core import catalogue, model_install
+    from core.models import catalogue
+    from core.models import install as model_install
 
     gguf = model_install.verified_gguf(catalogue.entry(catalogue.SMALL))
     if gguf is None:
@@ -64,6 +66,6 @@ def small_gguf(small_model_dir):
 
 @pytest.fixture(scope="session")
 def small_engine(small_model_dir):
-    from core.engine import Engine
+    from core.sampling.engine import Engine
 
     return Engine.load(str(small_model_dir), progress=lambda _msg: None)

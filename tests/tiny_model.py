@@ -1,6 +1,6 @@
 """Tiny random models with a byte-level BPE tokenizer trained on a few stdlib files: real
 transformers models that load and sample in well under a second, for fast tests. GPT-2 runs
-through transformers' own forward; the Llama-family ones through core.fused_llama."""
+through transformers' own forward; the Llama-family ones through core.models.fused_llama."""
 
 from __future__ import annotations
 

@@ -29,8 +29,8 @@ WORKERS_PER_CORE = 4  # workers are pinned to cores: more than a few per core on
 
 if TYPE_CHECKING:
     from core.cli.arg_types import Subcommands
-    from core.jsonl import JsonObject
-    from core.problems import Problem
+    from core.evaluation.jsonl import JsonObject
+    from core.evaluation.problems import Problem
     from sandbox import Program, RunResult
 
 
@@ -112,7 +112,7 @@ def _output_path(args: argparse.Namespace) -> str:
 
 def _load_problems(args: argparse.Namespace, errors: LineErrors) -> dict[str, Problem]:
     from core.cli.errors import UserError
-    from core.problems import load_problems
+    from core.evaluation.problems import load_problems
 
     try:
         problems = load_problems(args.problems, on_error=errors)
@@ -126,7 +126,7 @@ def _load_problems(args: argparse.Namespace, errors: LineErrors) -> dict[str, Pr
 def read_samples(path: str, problems: Mapping[str, Problem], bad: LineErrors) -> list[Sample]:
     """The samples that can be run; every other line goes to `bad`, naming the line (and the
     task where it has one)."""
-    from core.jsonl import JsonlError, iter_numbered
+    from core.evaluation.jsonl import JsonlError, iter_numbered
     from sandbox import Program
 
     samples = []
@@ -153,7 +153,7 @@ def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict
     these samples. A last line without its newline, from a run killed mid-write, is cut off (its
     sample is checked again)."""
     from core.cli.errors import UserError
-    from core.jsonl import JsonlError, iter_numbered, without_surrogates
+    from core.evaluation.jsonl import JsonlError, iter_numbered, without_surrogates
 
     if not os.path.exists(out):
         return {}
@@ -201,8 +201,8 @@ def result_row(sample: Sample, res: RunResult) -> JsonObject:
 
 def pass_at_k_summary(rows: Sequence[JsonObject], ks: list[int]) -> dict[str, float]:
     """pass@k for each k that every task has enough samples for."""
-    from core.passk import mean_pass_at_k
-    from core.summary_keys import pass_at_k_name
+    from core.evaluation.passk import mean_pass_at_k
+    from core.evaluation.summary_keys import pass_at_k_name
 
     n = Counter(row["task_id"] for row in rows)
     c = Counter(row["task_id"] for row in rows if row["passed"])
@@ -214,7 +214,7 @@ def pass_at_k_summary(rows: Sequence[JsonObject], ks: list[int]) -> dict[str, fl
 
 def run(args: argparse.Namespace) -> int:
     from core.cli.errors import UserError, sandbox_pool
-    from core.jsonl import json_line
+    from core.evaluation.jsonl import json_line
 
     out = _output_path(args)
     errors = LineErrors()

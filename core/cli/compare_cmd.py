@@ -1,5 +1,5 @@
-"""`codesynth compare RUN...`: 2 to 4 runs side by side (core.compare), as a table, and the figure
-as PNG. A RUN is an eval run directory or a run of a sessions file (core.compare_sources)."""
+"""`codesynth compare RUN...`: 2 to 4 runs side by side (core.evaluation.compare), as a table, and the figure
+as PNG. A RUN is an eval run directory or a run of a sessions file (core.evaluation.compare_sources)."""
 
 from __future__ import annotations
 
@@ -39,9 +39,9 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core import compare as cmp
     from core.cli.errors import UserError
-    from core.compare_sources import NoRunChosen, load_runs
+    from core.evaluation import compare as cmp
+    from core.evaluation.compare_sources import NoRunChosen, load_runs
 
     records = []
     for spec in args.runs:

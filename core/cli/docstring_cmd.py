@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.cli import arg_types
-from core.params import MODES
+from core.sampling.params import MODES
 
 if TYPE_CHECKING:
     from core.cli.arg_types import Subcommands
@@ -35,10 +35,10 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.backend import open_backend
     from core.cli.errors import UserError, read_text, sandbox_pool
-    from core.docstrings import example_inputs, functions_in, scored_docstrings
-    from core.params import SamplingParams
+    from core.modes.docstrings import example_inputs, functions_in, scored_docstrings
+    from core.sampling.open_backend import open_backend
+    from core.sampling.params import SamplingParams
 
     try:
         functions = functions_in(read_text(args.file, "file"))

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from core.cli import arg_types
-from core.params import DEFAULT_MAX_NEW_TOKENS
+from core.sampling.params import DEFAULT_MAX_NEW_TOKENS
 
 if TYPE_CHECKING:
     from core.cli.arg_types import Subcommands
-    from core.evaluate import EvalConfig
-    from core.problems import Problem
+    from core.evaluation.evaluate import EvalConfig
+    from core.evaluation.problems import Problem
 
 T = TypeVar("T")
 
@@ -95,7 +95,7 @@ def select_problems(problems: dict[str, Problem], select: str, limit: int | None
 def build_config(args: argparse.Namespace, problems: dict[str, Problem]) -> tuple[EvalConfig, list[int]]:
     """The run's configuration from the command line, checked before any model is loaded."""
     from core.cli.errors import UserError
-    from core.evaluate import EvalConfig, check_ks, problems_digest
+    from core.evaluation.evaluate import EvalConfig, check_ks, problems_digest
 
     temperatures = parse_list(args.temperatures, float, "--temperatures")
     source = args.problems if args.problems == "humaneval" else str(Path(args.problems).resolve())
@@ -128,18 +128,18 @@ def check_out(out: Path, config: EvalConfig) -> None:
     """Refuse an --out that cannot hold this run before any time goes to the model (nor leave a
     config behind if the model then fails to load)."""
     from core.cli.errors import UserError
-    from core.evaluate import RunMismatch, check_run_dir
+    from core.evaluation.evaluate import RunMismatch, check_run_dir
 
     if out.exists() and not out.is_dir():
         raise UserError(f"--out must be a run directory, and {out} is a file")
     try:
         check_run_dir(out, config)
-    except RunMismatch as exc:  # raised as a ValueError by core.evaluate: its message is for the user
+    except RunMismatch as exc:  # raised as a ValueError by core.evaluation.evaluate: its message is for the user
         raise UserError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.problems import load_problems
+    from core.evaluation.problems import load_problems
 
     problems = select_problems(
         load_problems(None if args.problems == "humaneval" else args.problems), args.select, args.limit
@@ -149,10 +149,10 @@ def run(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from core.backend import open_backend
     from core.cli.errors import sandbox_pool
-    from core.evaluate import run_eval
-    from core.report import format_table
+    from core.evaluation.evaluate import run_eval
+    from core.evaluation.report import format_table
+    from core.sampling.open_backend import open_backend
 
     engine = open_backend(args.model, args.served_model, progress=lambda msg: print(msg, file=sys.stderr))
     if config.back_translation and not engine.capabilities.scoring:

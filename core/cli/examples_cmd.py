@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.cli.errors import UserError, read_text, sandbox_pool
-from core.params import MODES
+from core.sampling.params import MODES
 
 if TYPE_CHECKING:
     from core.cli.arg_types import Subcommands
@@ -59,12 +59,12 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.backend import open_backend
-    from core.examine import examples_question
-    from core.examples import ExamplesError, all_right, best_first, build_spec, example_verdicts, explain
-    from core.params import SamplingParams
+    from core.modes.examples import ExamplesError, all_right, best_first, build_spec, example_verdicts, explain
+    from core.modes.revision import examples_pipeline
     from core.pipeline import Harness, run_to_end
-    from core.revision import examples_pipeline
+    from core.ranking.examine import examples_question
+    from core.sampling.open_backend import open_backend
+    from core.sampling.params import SamplingParams
 
     header, rows, file_description = read_table(args.examples)
     try:
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _told(events: Iterable[object]) -> Iterator[object]:
     """The events, saying on the way when the model is asked to correct its best candidate."""
-    from core.revision import Revising, RevisionFailed
+    from core.modes.revision import Revising, RevisionFailed
 
     for event in events:
         if isinstance(event, Revising):

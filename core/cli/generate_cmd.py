@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.cli.errors import UserError, read_text, sandbox_pool
-from core.params import CODEX_STOPS, DEFAULT_MAX_NEW_TOKENS, MODES, SamplingParams
-from core.ranking_view import RANKINGS
+from core.ranking.order import RANKINGS
+from core.sampling.params import CODEX_STOPS, DEFAULT_MAX_NEW_TOKENS, MODES, SamplingParams
 
 if TYPE_CHECKING:
-    from core.candidate import Candidate, CandidateDone, TokenDelta
     from core.cli.arg_types import Subcommands
-    from core.jsonl import JsonObject
-    from core.remote_http import RemoteError
-    from core.sampling_backend import Backend
+    from core.evaluation.jsonl import JsonObject
+    from core.remote.http import RemoteError
+    from core.sampling.candidate import Candidate, CandidateDone, TokenDelta
+    from core.sampling.interface import Backend
     from sandbox import RunResult, SandboxPool
 
 
@@ -65,7 +65,7 @@ def register(sub: Subcommands) -> None:
 def read_prompt(args: argparse.Namespace) -> tuple[str, str, str | None, str | None]:
     """(task_id, prompt, tests, entry_point) from --task, a file or standard input."""
     if args.task:
-        from core.problems import load_problems
+        from core.evaluation.problems import load_problems
 
         problems = load_problems()
         if args.task not in problems:
@@ -90,10 +90,10 @@ def read_prompt(args: argparse.Namespace) -> tuple[str, str, str | None, str | N
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.backend import open_backend
-    from core.entry_point import entry_point as find_entry_point
+    from core.modes.entry_point import entry_point as find_entry_point
     from core.pipeline import Harness, run_pipeline, run_to_end
-    from core.ranking_view import SCORED, rank
+    from core.ranking.order import SCORED, rank
+    from core.sampling.open_backend import open_backend
 
     task_id, prompt, tests, entry_point = read_prompt(args)
     params = SamplingParams(
@@ -157,8 +157,8 @@ def _watched(
 ) -> Iterator[TokenDelta | CandidateDone]:
     """`stream`, drawing the progress bar (for the table format) and ending at a server's failure
     mid-run, which goes into `failures`: the candidates finished before it are still tested and written."""
-    from core.candidate import CandidateDone
-    from core.remote_http import RemoteError
+    from core.remote.http import RemoteError
+    from core.sampling.candidate import CandidateDone
 
     started, finished, deltas, shown = time.perf_counter(), 0, 0, 0.0
     try:
@@ -196,8 +196,8 @@ def _scores(
     """(scores for a SCORED ranking, extra JSONL fields) by candidate index. A ranking that cannot
     be computed says why on standard error and leaves the mean log-prob order. run() gives a
     SCORED ranking an entry point, and the cluster and agreement rankings a pool."""
-    from core.examine import examine
-    from core.reverse import back_translation_logprob, strip_docstring
+    from core.modes.reverse import back_translation_logprob, strip_docstring
+    from core.ranking.examine import examine
 
     scores: dict[int, float] = {}
     extra: dict[int, JsonObject] = {}

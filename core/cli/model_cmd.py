@@ -37,9 +37,10 @@ def _progress(started: float) -> Callable[[str], None]:
 
 
 def _install(args: argparse.Namespace) -> int:
-    from core import catalogue, model_install
-    from core.engine import Engine
-    from core.params import SamplingParams
+    from core.models import catalogue
+    from core.models import install as model_install
+    from core.sampling.engine import Engine
+    from core.sampling.params import SamplingParams
 
     progress = _progress(time.perf_counter())
     item = catalogue.entry(args.name)
@@ -59,8 +60,9 @@ def _install(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from core import catalogue, model_store
     from core.cli.errors import UserError
+    from core.models import catalogue
+    from core.models import store as model_store
 
     for d in args.dir:
         if not d.is_dir():
@@ -95,8 +97,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from core import catalogue
-    from core.engine import Engine
+    from core.models import catalogue
+    from core.sampling.engine import Engine
 
     info = Engine.load(args.model, _progress(time.perf_counter())).info
     for key, value in info.__dict__.items():

@@ -19,7 +19,7 @@ def register(sub: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from core.cli.errors import UserError
-    from core.report import write_report
+    from core.evaluation.report import write_report
 
     if not args.run_dir.is_dir():
         raise UserError(f"not a run directory: {args.run_dir}")

@@ -17,19 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.candidate import Candidate, TokenDelta
 from core.pipeline import CandidateArrived, Harness, VerdictArrived
+from core.sampling.candidate import Candidate, TokenDelta
 
 if TYPE_CHECKING:  # only named in annotations
-    from core.model_info import ModelInfo
-    from core.params import SamplingParams
+    from core.models.info import ModelInfo
+    from core.sampling.params import SamplingParams
 
 # --- commands: GUI -> host ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Load:
-    spec: str  # a catalogue name, a folder, a GGUF file or a server URL (core.backend.open_backend)
+    spec: str  # a catalogue name, a folder, a GGUF file or a server URL (core.sampling.open_backend.open_backend)
     served_model: str | None = None
 
 

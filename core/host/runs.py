@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from core.candidate import CandidateDone, TokenDelta
 from core.host.protocol import (
     DeviceStats,
     Generate,
@@ -26,6 +25,7 @@ from core.host.protocol import (
     RunTestsDone,
 )
 from core.pipeline import CandidateArrived, VerdictArrived, run_pipeline
+from core.sampling.candidate import CandidateDone, TokenDelta
 
 if TYPE_CHECKING:
     from sandbox import SandboxPool
@@ -111,7 +111,7 @@ def generate(
     send: Send, engine: Any, pool: Callable[[], SandboxPool | None], command: Generate, cancel: threading.Event
 ) -> None:
     """Runs `command` to its end: replies RunEvents, then Generated or GenerateFailed."""
-    from core.engine import GenerationOOM
+    from core.sampling.engine import GenerationOOM
     from core.user_error import UserError  # InvalidParams among them
 
     batches = _Batches(send, command.run_id, engine.info.device)

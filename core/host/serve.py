@@ -97,7 +97,7 @@ class _Sandbox:
 
 
 def _load(send: Send, command: Load) -> Any:
-    from core.backend import open_backend
+    from core.sampling.open_backend import open_backend
     from core.user_error import UserError
 
     try:
@@ -129,13 +129,15 @@ def _next_token_logits(send: Send, engine: Any, ask: AskNextTokenLogits) -> None
         return
     import torch
 
-    likeliest = torch.argsort(logits, descending=True, stable=True)[: ask.show].tolist()  # as core.distribution
+    likeliest = torch.argsort(logits, descending=True, stable=True)[
+        : ask.show
+    ].tolist()  # as core.sampling.distribution
     pieces = {t: engine.tokenizer.decode([t]) for t in likeliest}
     send(NextTokenLogits(ask.key, logits.float().numpy().tobytes(), pieces))
 
 
 def _probe(send: Send, command: Probe) -> None:
-    from core.remote import RemoteBackend
+    from core.remote.backend import RemoteBackend
     from core.user_error import UserError
 
     notices: list[str] = []

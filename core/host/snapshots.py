@@ -1,6 +1,6 @@
 """What the engine host's jobs send the GUI, as frozen dataclasses: a Docstrings or Examples
 snapshot holds the job's whole state (the GUI shows the latest), a SweepUpdate only what changed
-since the last one (the GUI adds it to its own core.sweep.Sweep). The GUI imports this module and
+since the last one (the GUI adds it to its own core.evaluation.sweep.Sweep). The GUI imports this module and
 never core.host.jobs (an import contract in pyproject.toml). The tabs keep snapshots in their
 session documents through to_json and from_json."""
 
@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
-from core.examples import all_right
-from core.sweep import LabSample
+from core.evaluation.sweep import LabSample
+from core.modes.examples import all_right
 
 
 @runtime_checkable
@@ -26,7 +26,7 @@ class Delta(Protocol):
 @dataclass(frozen=True)
 class SweepUpdate:
     """Samples drawn or tested since the last update (a tested sample comes again, with its
-    verdict), and the figures redrawn since, as PNG by name (core.sweep_figures.PLOTS)."""
+    verdict), and the figures redrawn since, as PNG by name (core.evaluation.sweep_figures.PLOTS)."""
 
     temperatures: tuple[float, ...]
     n: int
@@ -85,12 +85,12 @@ class ExampleCandidate:
     completion: str
     finish_reason: str
     mean_logprob: float | None
-    degenerate: str | None  # why it is not an attempt (core.degenerate)
+    degenerate: str | None  # why it is not an attempt (core.ranking.degenerate)
     warnings: tuple[str, ...]
     verdicts: tuple[str | None, ...] | None = None  # per example: None when right, else what went wrong
     explanation: str | None = None  # the verdicts in one sentence
     cluster: int | None = None  # candidates behaving alike beyond the examples, itself included
-    revises: int | None = None  # written to correct this candidate's wrong examples (core.revision)
+    revises: int | None = None  # written to correct this candidate's wrong examples (core.modes.revision)
 
     @property
     def all_right(self) -> bool:
@@ -122,7 +122,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class Question:
-    """An input the candidates right on every example disagree on (core.behaviour.Question)."""
+    """An input the candidates right on every example disagree on (core.ranking.behaviour.Question)."""
 
     args: str
     sentence: str
@@ -149,7 +149,7 @@ class ExamplesSnapshot:
     candidates: tuple[ExampleCandidate, ...]  # best first
     inputs: int | None = None  # once checked: the inputs tried beyond the examples
     question: Question | None = None  # once checked, when the candidates disagree
-    note: str | None = None  # why the model's corrections did not come (core.revision.RevisionFailed)
+    note: str | None = None  # why the model's corrections did not come (core.modes.revision.RevisionFailed)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,7 +182,7 @@ class BackTranslationScores:
 
 @dataclass(frozen=True)
 class Examination:
-    """The behaviour rankers' result for a run's finished candidates (core.examine). `done` is
+    """The behaviour rankers' result for a run's finished candidates (core.ranking.examine). `done` is
     False when Stop came first: then nothing else is filled, since clusters of candidates that
     were not all run would be guesses."""
 

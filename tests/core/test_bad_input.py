@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from core.loader import load
-from core.model_info import ModelLoadError
-from core.params import InvalidParams, SamplingParams
+from core.models.info import ModelLoadError
+from core.models.loader import load
+from core.sampling.params import InvalidParams, SamplingParams
 
 
 @pytest.mark.parametrize(

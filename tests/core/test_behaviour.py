@@ -5,13 +5,13 @@ import math
 
 import pytest
 
-from core import behaviour as bh
-from core import generated_tests as gt
-from core import probe_inputs as pi
-from core.candidate import Candidate
-from core.examine import examine, examples_question
-from core.examples import answer_row, best_first, build_spec, example_verdicts
-from core.ranking import heuristic_scores, top1_curve
+from core.modes.examples import answer_row, best_first, build_spec, example_verdicts
+from core.ranking import behaviour as bh
+from core.ranking import generated_tests as gt
+from core.ranking import probe_inputs as pi
+from core.ranking.curves import heuristic_scores, top1_curve
+from core.ranking.examine import examine, examples_question
+from core.sampling.candidate import Candidate
 from sandbox import Program, SandboxPool
 
 PROMPT = '''def scale(x: int) -> int:
@@ -31,7 +31,7 @@ def pool():
 
 
 class ScriptedBackend:
-    """Writes the given text whenever it is asked for tests (core.generated_tests)."""
+    """Writes the given text whenever it is asked for tests (core.ranking.generated_tests)."""
 
     def __init__(self, tests_text: str = ""):
         self.tests_text, self.asked = tests_text, 0
@@ -234,7 +234,7 @@ def test_a_model_test_that_reads_the_examples_another_way_is_offered_when_the_ca
 
 
 def test_a_confirmation_asks_on_the_most_telling_input_and_never_on_an_error():
-    from core.behaviour import Behaviour, confirmation
+    from core.ranking.behaviour import Behaviour, confirmation
 
     inputs = ["2, 2", "0, 3", "1, 2", "3, 3", "2, 5", "-2, 9"]
     # Sum-like answers everywhere; on "-2, 9" one candidate raised: no shared answer to confirm.

@@ -4,9 +4,9 @@ next-token distribution under temperature, top-k and top-p, checked against the 
 import pytest
 import torch
 
-from core.distribution import shape, sort_logits
-from core.params import InvalidParams, SamplingParams
-from core.sampler import nucleus_sample
+from core.sampling.distribution import shape, sort_logits
+from core.sampling.params import InvalidParams, SamplingParams
+from core.sampling.sampler import nucleus_sample
 
 PROMPT = "def add(a, b):\n    return"
 
@@ -74,7 +74,7 @@ def test_greedy_puts_all_mass_on_the_likeliest_token():
 
 
 def test_a_server_refuses_a_prefix_with_the_reason():
-    from core.remote import RemoteBackend
+    from core.remote.backend import RemoteBackend
 
     backend = RemoteBackend.__new__(RemoteBackend)
     with pytest.raises(InvalidParams, match="forced prefix"):

@@ -1,15 +1,15 @@
-"""core.candidate_assembly: one set of rules turns a token stream into live text and Candidates,
+"""core.sampling.candidate_assembly: one set of rules turns a token stream into live text and Candidates,
 for the local engine (a reply primed with the prompt) and a server (a whole chat reply) alike."""
 
 from __future__ import annotations
 
 import pytest
 
-from core import instruct
-from core.candidate import CandidateDone, TokenDelta
-from core.candidate_assembly import Assembly, Written
-from core.params import CODEX_STOPS
-from core.remote_chunks import UNKNOWN_TOKEN_ID, ServerSpelling
+from core.modes import instruct
+from core.remote.chunks import UNKNOWN_TOKEN_ID, ServerSpelling
+from core.sampling.candidate import CandidateDone, TokenDelta
+from core.sampling.candidate_assembly import Assembly, Written
+from core.sampling.params import CODEX_STOPS
 
 PROMPT = 'def add(a, b):\n    """Sum of a and b."""\n'
 

@@ -72,7 +72,7 @@ def test_a_bug_keeps_its_traceback(inputs, monkeypatch):
     def broken(*_args, **_kwargs):
         raise ValueError("a bug in the report")
 
-    monkeypatch.setattr("core.report.write_report", broken)
+    monkeypatch.setattr("core.evaluation.report.write_report", broken)
     with pytest.raises(ValueError, match="a bug in the report"):
         main(["report", str(inputs / "damaged_run")])
 

@@ -1,18 +1,18 @@
-"""Runs side by side (core.compare, core.compare_sources, `codesynth compare`): eval directories
+"""Runs side by side (core.evaluation.compare, core.evaluation.compare_sources, `codesynth compare`): eval directories
 written by `codesynth eval` with the tiny model and the real sandbox, or file by file as
-core.evaluate writes them, and Workbench runs and sweeps of a real sessions file."""
+core.evaluation.evaluate writes them, and Workbench runs and sweeps of a real sessions file."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from core import compare as cmp
-from core.candidate import Candidate
 from core.cli.main import main
-from core.compare_sources import NoRunChosen, load_runs
-from core.evaluate import CONFIG, RESULTS, SAMPLES, EvalConfig, append_rows, verdict_row, write_json_atomic
-from core.session_store import SessionStore
+from core.evaluation import compare as cmp
+from core.evaluation.compare_sources import NoRunChosen, load_runs
+from core.evaluation.evaluate import CONFIG, RESULTS, SAMPLES, EvalConfig, append_rows, verdict_row, write_json_atomic
+from core.sampling.candidate import Candidate
+from core.storage.session_store import SessionStore
 from core.user_error import UserError
 from sandbox.results import FAIL, PASS, RunResult
 
@@ -26,7 +26,7 @@ def run_cli(capsys, *argv):
 
 
 def write_eval_dir(out: Path, plan: dict) -> None:
-    """An eval run directory written as core.evaluate writes it. `plan[(t, task)]` lists each
+    """An eval run directory written as core.evaluation.evaluate writes it. `plan[(t, task)]` lists each
     sample's (completion, mean log-prob, passed)."""
     tasks = tuple(dict.fromkeys(task for _, task in plan))
     temperatures = tuple(dict.fromkeys(t for t, _ in plan))
@@ -83,7 +83,7 @@ def test_an_eval_dir_gives_one_run_per_temperature_and_the_table_says_what_diffe
     # pass@4 = 1 where any of the 4 passed.
     assert rows["pass@4"] == ("50.0%", "100.0%")
     assert rows["passed / tested"] == ("2 / 8", "4 / 8")
-    # Trailing spaces and blank lines do not make another program (core.ranking_view.program_key).
+    # Trailing spaces and blank lines do not make another program (core.ranking.order.program_key).
     assert rows["distinct programs (passing)"] == ("3 (1)", "5 (2)")
     assert rows["best of T/0"] == ("#0 (-0.100, passes)", "#0 (-0.900, fails)")
     assert rows["median mean log-prob, failing"] == ("-0.500", "-1.000")

@@ -10,10 +10,12 @@ import time
 
 import pytest
 
-from core import catalogue, model_install, model_store
-from core.llama_cpp_runner import LlamaCppRunner
-from core.params import CODEX_STOPS, SamplingParams
-from core.problems import load_problems
+from core.evaluation.problems import load_problems
+from core.models import catalogue
+from core.models import install as model_install
+from core.models import store as model_store
+from core.models.llama_cpp_runner import LlamaCppRunner
+from core.sampling.params import CODEX_STOPS, SamplingParams
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -44,7 +46,7 @@ def test_small_model_info(small_engine):
     assert info.architecture == "llama" and info.has_chat_template
     assert 130e6 < info.n_params < 140e6
     assert info.name == "SmolLM2-135M-Instruct"
-    # On a CPU with llama-cpp-python the file's own Q4_1 weights run (core.runner); else torch's.
+    # On a CPU with llama-cpp-python the file's own Q4_1 weights run (core.models.runner); else torch's.
     expected = (
         ("Q4_1 (llama.cpp)",) if isinstance(small_engine.runner, LlamaCppRunner) else ("bfloat16", "float32", "float16")
     )

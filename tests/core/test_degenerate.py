@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.degenerate import degenerate_reason
+from core.ranking.degenerate import degenerate_reason
 
 PROMPT = 'def add(a: int, b: int) -> int:\n    """Return a + b."""\n'
 

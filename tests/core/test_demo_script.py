@@ -1,12 +1,12 @@
-"""core.demo_script: a script saved and read back is the same steps; a file that is not a script
+"""core.storage.demo_script: a script saved and read back is the same steps; a file that is not a script
 gives one sentence; a bad step is named and left out while every other step is kept."""
 
 import json
 
 import pytest
 
-from core import demo_script as ds
-from core.params import SamplingParams
+from core.sampling.params import SamplingParams
+from core.storage import demo_script as ds
 
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
 STEPS = (

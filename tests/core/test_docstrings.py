@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.docstrings import (
+from core.modes.docstrings import (
     back_translation_score,
     copies_code,
     example_inputs,
@@ -12,7 +12,7 @@ from core.docstrings import (
     oracle_tests,
     prompt_for,
 )
-from core.params import SamplingParams
+from core.sampling.params import SamplingParams
 
 SOURCE = '''import math
 
@@ -48,7 +48,7 @@ def test_completion_prompt_has_codex_d_shape(tiny_engine):
 
 
 def test_instruct_prompt_uses_the_chat_template(tiny_chat_model_dir):
-    from core.engine import Engine
+    from core.sampling.engine import Engine
 
     engine = Engine.load(str(tiny_chat_model_dir), progress=lambda _m: None)
     prompt = prompt_for(engine, functions_in(SOURCE)[1], "instruct")

@@ -1,4 +1,4 @@
-"""One rule for the function a prompt asks for (core.entry_point), checked against HumanEval's own
+"""One rule for the function a prompt asks for (core.modes.entry_point), checked against HumanEval's own
 entry points, and the prompts on which instruct mode and the tests' entry point once disagreed."""
 
 import subprocess
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core.entry_point import entry_point, function_names, target_function
-from core.example_library import load_library
-from core.instruct import completion_from_reply
-from core.problems import load_problems
+from core.evaluation.problems import load_problems
+from core.modes.entry_point import entry_point, function_names, target_function
+from core.modes.example_library import load_library
+from core.modes.instruct import completion_from_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 HELPER = "def helper(x):\n    return x\n\n\n"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from core.example_library import GROUPS, load_entries, load_library
+from core.modes.example_library import GROUPS, load_entries, load_library
 from sandbox import Program, SandboxPool
 
 LIBRARY = load_library()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from core.examples import ExamplesError, best_first, build_spec, explain, function_name, parse_cell, type_name
+from core.modes.examples import ExamplesError, best_first, build_spec, explain, function_name, parse_cell, type_name
 
 
 @pytest.mark.parametrize(

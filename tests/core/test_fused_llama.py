@@ -1,4 +1,4 @@
-"""The fused Llama-family path (core.fused_llama) must give transformers' numbers, only faster:
+"""The fused Llama-family path (core.models.fused_llama) must give transformers' numbers, only faster:
 the same logits for a prompt, the same decode steps as teacher forcing, candidates whose
 log-probs an independent forward pass reproduces."""
 
@@ -7,12 +7,12 @@ from dataclasses import replace
 import pytest
 import torch
 
-from core import catalogue, loader
-from core.engine import Engine
-from core.fused_llama import FusedLlama
-from core.hf_runner import HFRunner
-from core.params import SamplingParams
-from core.problems import load_problems
+from core.evaluation.problems import load_problems
+from core.models import catalogue, loader
+from core.models.fused_llama import FusedLlama
+from core.models.hf_runner import HFRunner
+from core.sampling.engine import Engine
+from core.sampling.params import SamplingParams
 from tests.tiny_model import build_tiny_model
 
 PROMPT = "def add(a, b):\n    return"
@@ -147,7 +147,7 @@ def test_packed_bf16_keeps_one_copy_of_each_weight_but_a_tied_head(tmp_path, tin
 
 @torch.inference_mode()
 def test_several_tokens_after_a_cache_and_a_rewind_match_teacher_forcing(tiny_llama_dir):
-    # Speculative decoding (core.sampler._alone) feeds a guess of several tokens after the cache,
+    # Speculative decoding (core.sampling.sampler._alone) feeds a guess of several tokens after the cache,
     # then forgets the positions after the last right guess.
     fused, reference, tok = load_pair(tiny_llama_dir, **FP32)
     ids = tok(PROMPT).input_ids
@@ -162,7 +162,7 @@ def test_several_tokens_after_a_cache_and_a_rewind_match_teacher_forcing(tiny_ll
 
 @torch.inference_mode()
 def test_the_last_row_checks_guesses_in_one_pass_and_writes_what_plain_decoding_writes(tiny_llama_dir, monkeypatch):
-    from core import sampler
+    from core.sampling import sampler
 
     engine = Engine(*loader.load(str(tiny_llama_dir), **FP32))
     fed = []

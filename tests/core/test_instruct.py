@@ -2,8 +2,8 @@
 
 import ast
 
-from core.instruct import completion_from_reply, extract_code
-from core.stopping import find_stop, tokens_covering
+from core.modes.instruct import completion_from_reply, extract_code
+from core.sampling.stopping import find_stop, tokens_covering
 
 PROMPT = 'from typing import List\n\n\ndef evens(xs: List[int]) -> List[int]:\n    """Keep the even numbers."""\n'
 
@@ -49,7 +49,7 @@ def test_stop_helpers():
 
 
 def test_reply_started_with_the_prompt_yields_the_body():
-    from core.instruct import body_end, completion_from_body, reply_start
+    from core.modes.instruct import body_end, completion_from_body, reply_start
 
     assert reply_start("\n" + PROMPT + "\n\n") == "```python\n" + PROMPT
     continuation = "    return [x for x in xs if x % 2 == 0]\n```\nThis keeps the even numbers."
@@ -60,7 +60,7 @@ def test_reply_started_with_the_prompt_yields_the_body():
 
 
 def test_unclosed_fence_keeps_the_code():
-    from core.instruct import completion_from_body
+    from core.modes.instruct import completion_from_body
 
     # Cut by the token limit after a complete statement: the code so far is kept.
     cut = "    out = [x for x in xs if x % 2 == 0]\n    return out\n    # and th"
@@ -79,7 +79,7 @@ def test_example_calls_and_prints_after_the_function_are_left_out():
 
 
 def test_reply_without_code_gives_an_empty_completion():
-    from core.degenerate import degenerate_reason
+    from core.ranking.degenerate import degenerate_reason
 
     for reply in ("", "```", "# no idea\n```"):
         assert completion_from_reply(PROMPT, "```python\n" + reply) == ""
@@ -87,7 +87,7 @@ def test_reply_without_code_gives_an_empty_completion():
 
 
 def test_trying_the_function_out_ends_the_body():
-    from core.instruct import body_end
+    from core.modes.instruct import body_end
 
     body = "    return [x for x in xs if x % 2 == 0]\n\n"
     for demo in (
@@ -104,7 +104,7 @@ def test_trying_the_function_out_ends_the_body():
 
 
 def test_body_keeps_its_comments_and_not_the_prompts_imports():
-    from core.instruct import completion_from_body
+    from core.modes.instruct import completion_from_body
 
     body = (
         "    # keep the even ones\n    return [x for x in xs if x % 2 == 0]\n\nfrom typing import List\nimport math\n"
@@ -125,7 +125,7 @@ def test_standard_module_used_without_import_is_imported_after_the_function():
 
 
 def test_modules_bound_by_the_program_get_no_import():
-    from core.module_imports import unimported_modules
+    from core.modes.module_imports import unimported_modules
 
     assert unimported_modules("import re\ndef f(s):\n    return re.sub('a', 'b', s)\n") == []
     assert unimported_modules("def f(string):\n    return string.upper()\n") == []  # a parameter

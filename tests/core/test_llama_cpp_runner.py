@@ -1,4 +1,4 @@
-"""The llama.cpp runner (core.llama_cpp_runner) on the real small model's GGUF: its batched steps,
+"""The llama.cpp runner (core.models.llama_cpp_runner) on the real small model's GGUF: its batched steps,
 fan-out and dropped rows must give the logits of one teacher-forced pass; the engine on
 it must sample reproducibly with the model's raw log-probs; the loader must choose it only where
 it applies, and say why not where it cannot."""
@@ -6,13 +6,13 @@ it applies, and say why not where it cannot."""
 import pytest
 import torch
 
-from core import catalogue, llama_cpp_runner, loader
-from core.engine import Engine
-from core.fused_llama import FusedLlama
-from core.llama_cpp_runner import ContextTooLong, LlamaCppRunner
-from core.model_info import ModelLoadError
-from core.params import SamplingParams
-from core.problems import load_problems
+from core.evaluation.problems import load_problems
+from core.models import catalogue, llama_cpp_runner, loader
+from core.models.fused_llama import FusedLlama
+from core.models.info import ModelLoadError
+from core.models.llama_cpp_runner import ContextTooLong, LlamaCppRunner
+from core.sampling.engine import Engine
+from core.sampling.params import SamplingParams
 
 pytestmark = [
     pytest.mark.integration,

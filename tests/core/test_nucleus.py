@@ -1,12 +1,12 @@
-"""Nucleus sampling (core.sampler.nucleus_sample) against the textbook procedure: sort the whole
+"""Nucleus sampling (core.sampling.sampler.nucleus_sample) against the textbook procedure: sort the whole
 vocabulary, cut to top_k, renormalise, cut to the nucleus, invert the CDF; and against the
 distribution transformers' warpers define."""
 
 import pytest
 import torch
 
-from core import sampler
-from core.params import SamplingParams
+from core.sampling import sampler
+from core.sampling.params import SamplingParams
 
 VOCAB = 8192
 UNIFORMS = torch.linspace(0.0005, 0.9995, 300)

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from core import catalogue, loader, packed_linear
-from core.problems import load_problems
+from core.evaluation.problems import load_problems
+from core.models import catalogue, loader, packed_linear
 
 pytestmark = [
     pytest.mark.integration,

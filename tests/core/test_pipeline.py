@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from core.candidate import Candidate, CandidateDone
-from core.params import SamplingParams
 from core.pipeline import CandidateArrived, Done, Harness, RankingChanged, VerdictArrived, run_pipeline
+from core.sampling.candidate import Candidate, CandidateDone
+from core.sampling.params import SamplingParams
 
 PROMPT = "def inc(x):\n"
 TESTS = "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(5) == 6\n"
@@ -174,8 +174,8 @@ def test_a_measurement_runs_every_copy_on_its_own(pool):
 
 
 def test_eval_the_workbench_and_the_pipeline_count_the_same_distinct_programs(pool):
-    from core.evaluate import EvalConfig, sample_key, summarize
-    from core.ranking_view import group_duplicates
+    from core.evaluation.evaluate import EvalConfig, sample_key, summarize
+    from core.ranking.order import group_duplicates
 
     # Leading newlines and trailing spaces once made eval and the Workbench disagree.
     texts = [

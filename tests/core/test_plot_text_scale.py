@@ -1,4 +1,4 @@
-"""Presentation mode's larger type reaches the matplotlib figures: inside core.plots.styled every
+"""Presentation mode's larger type reaches the matplotlib figures: inside core.evaluation.plots.styled every
 text of a figure (titles, axis labels, ticks, legends) is drawn text_scale times its usual size, in
 the light and the dark style, and the Compare figure's PNG is drawn that way."""
 
@@ -7,9 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from core import compare as cmp
-from core import plots
-from core.compare_sources import load_runs
+from core.evaluation import compare as cmp
+from core.evaluation import plots
+from core.evaluation.compare_sources import load_runs
 from tests.core.test_compare import PLAN, write_eval_dir
 
 

@@ -3,7 +3,7 @@
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from core import plots
+from core.evaluation import plots
 
 PASS_AT_K = {0.2: {1: 0.4, 10: 0.6}, 0.8: {1: 0.3, 10: 0.8}}
 CURVES = {

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.candidate import Candidate
-from core.ranking_view import group_duplicates, rank
+from core.ranking.order import group_duplicates, rank
+from core.sampling.candidate import Candidate
 
 
 def cand(index: int, logprobs: list[float], text: str = "    return 1\n") -> Candidate:
@@ -39,7 +39,7 @@ def test_unknown_ranking_is_refused():
 
 
 def test_one_definition_of_the_same_program_for_the_app_eval_and_the_lab():
-    from core.ranking_view import program_key
+    from core.ranking.order import program_key
 
     same = ["    return x\n", "\n    return x", "    return x  \n\n", "\n\n    return x\t\n"]
     assert len({program_key(c) for c in same}) == 1
@@ -56,7 +56,7 @@ def test_one_definition_of_the_same_program_for_the_app_eval_and_the_lab():
 
 
 def test_one_tie_breaking_rule_for_the_workbench_generate_and_from_examples():
-    from core.examples import best_first
+    from core.modes.examples import best_first
 
     # Equal scores everywhere: the model's confidence decides, then request order; degenerate last.
     cands = [cand(0, [-2.0]), cand(1, [-0.5]), cand(2, [-2.0]), cand(3, [-0.1]), cand(4, [])]

@@ -1,4 +1,4 @@
-"""core.revision: when no candidate gets every example right, the model is shown its best attempt
+"""core.modes.revision: when no candidate gets every example right, the model is shown its best attempt
 and the examples it got wrong, and writes as many again. On the real sandbox, with a model that
 records what it was asked (so the request can be checked) and with the tiny chat model."""
 
@@ -7,14 +7,14 @@ import threading
 
 import pytest
 
-from core.candidate import Candidate, CandidateDone
-from core.examples import best_first, build_spec
-from core.instruct import chat_messages
-from core.model_info import ModelInfo
-from core.params import InvalidParams, SamplingParams
+from core.models.info import ModelInfo
+from core.modes.examples import best_first, build_spec
+from core.modes.instruct import chat_messages
+from core.modes.revision import Revising, RevisionFailed, examples_pipeline, feedback, revision_params
 from core.pipeline import CandidateArrived, Done, Harness, VerdictArrived, run_to_end
-from core.remote_http import ServerFailed
-from core.revision import Revising, RevisionFailed, examples_pipeline, feedback, revision_params
+from core.remote.http import ServerFailed
+from core.sampling.candidate import Candidate, CandidateDone
+from core.sampling.params import InvalidParams, SamplingParams
 
 HEADER = ["celsius", "expected"]
 ROWS = [["0", "32.0"], ["100", "212.0"], ["-40", "-40.0"]]
@@ -125,8 +125,8 @@ def test_stop_during_the_first_round_asks_for_nothing_more(pool):
 
 
 def test_the_tiny_chat_model_is_told_and_its_corrections_are_numbered_after_the_first(tiny_chat_model_dir, pool):
-    from core.engine import Engine
     from core.host.jobs.examples_job import run
+    from core.sampling.engine import Engine
 
     engine = Engine.load(str(tiny_chat_model_dir), progress=lambda _m: None)
     params = SamplingParams(n=3, max_new_tokens=12, seed=2, mode="auto")

@@ -5,9 +5,9 @@ import threading
 import pytest
 import torch
 
-from core.candidate import CandidateDone, TokenDelta
-from core.engine import GenerationOOM
-from core.params import SamplingParams
+from core.sampling.candidate import CandidateDone, TokenDelta
+from core.sampling.engine import GenerationOOM
+from core.sampling.params import SamplingParams
 
 PROMPT = "def add(a, b):\n    return"
 
@@ -169,7 +169,7 @@ def test_top_k_one_is_greedy(tiny_engine):
 
 
 def test_instruct_mode_on_chat_model(tiny_chat_model_dir):
-    from core.engine import Engine
+    from core.sampling.engine import Engine
 
     engine = Engine.load(str(tiny_chat_model_dir), progress=lambda _m: None)
     assert engine.resolve_mode("auto") == "instruct"

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from core.candidate import Candidate
-from core.session_store import MIGRATIONS, SCHEMA_VERSION, SessionStore
+from core.sampling.candidate import Candidate
+from core.storage.session_store import MIGRATIONS, SCHEMA_VERSION, SessionStore
 
 
 def cand(i, text="    return 1\n"):
@@ -102,10 +102,10 @@ def test_newer_schema_is_refused_not_destroyed(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys, time
-    from core.engine import Engine
-    from core.candidate import CandidateDone
-    from core.params import SamplingParams
-    from core.session_store import SessionStore
+    from core.sampling.engine import Engine
+    from core.sampling.candidate import CandidateDone
+    from core.sampling.params import SamplingParams
+    from core.storage.session_store import SessionStore
     store = SessionStore(sys.argv[1])
     engine = Engine.load(sys.argv[2], progress=lambda m: None)
     sid = store.create("run", prompt="def f(x):\\n", params={"n": 64})

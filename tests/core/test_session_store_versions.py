@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from core.session_documents import UnreadableDocument, current_version
-from core.session_store import MIGRATIONS, SCHEMA_VERSION, SessionStore
-from core.sweep import Sweep
+from core.evaluation.sweep import Sweep
+from core.storage.session_documents import UnreadableDocument, current_version
+from core.storage.session_store import MIGRATIONS, SCHEMA_VERSION, SessionStore
 
 PNG = "iVBORw0KGgo="  # what version 1 kept of each figure: base64 PNG bytes
 SAMPLES = [

@@ -3,8 +3,8 @@ it is not; Python's messages come out in plain words."""
 
 import pytest
 
-from core.problems import load_problems
-from core.source_check import plain_message, prompt_problem
+from core.evaluation.problems import load_problems
+from core.modes.source_check import plain_message, prompt_problem
 
 
 @pytest.mark.parametrize(

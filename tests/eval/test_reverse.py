@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from core.reverse import back_translation_logprob, docstring_continuation, reverse_prompt, strip_docstring
+from core.modes.reverse import back_translation_logprob, docstring_continuation, reverse_prompt, strip_docstring
 
 
 def docstring_value(problem):

@@ -16,7 +16,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def gpu_engine(small_model_dir):
-    from core.engine import Engine
+    from core.sampling.engine import Engine
 
     engine = Engine.load(str(small_model_dir), progress=lambda _msg: None)
     assert engine.info.device.startswith("cuda"), engine.info.device

@@ -6,10 +6,10 @@ import math
 import pytest
 import torch
 
-from core import loader
-from core.engine import GenerationOOM
-from core.params import SamplingParams
-from core.problems import load_problems
+from core.evaluation.problems import load_problems
+from core.models import loader
+from core.sampling.engine import GenerationOOM
+from core.sampling.params import SamplingParams
 from tests.tiny_model import build_tiny_model
 
 PROMPT = load_problems()["HumanEval/0"]["prompt"]

@@ -5,8 +5,8 @@ from core.host import serve as engine_host
 
 
 def serve(conn, cancel):
-    from core import engine
-    from core.candidate import TokenDelta
+    from core.sampling import engine
+    from core.sampling.candidate import TokenDelta
 
     def stream(self, prompt, params, cancel=None):
         yield TokenDelta(0, "    return")

@@ -4,7 +4,7 @@ largest cluster first; agreement without usable model tests says why, without an
 
 from PySide6.QtCore import Qt
 
-from core.candidate import Candidate
+from core.sampling.candidate import Candidate
 from desktop_app.candidates_model import BEHAVES, SORT_ROLE
 from tests.gui.conftest import generate_and_wait
 

@@ -5,8 +5,8 @@ as a session that comes back from History."""
 
 from PySide6.QtCore import Qt
 
-from core import compare as cmp
-from core.compare_sources import from_session
+from core.evaluation import compare as cmp
+from core.evaluation.compare_sources import from_session
 from desktop_app.compare_tab import KIND
 from tests.core.test_compare import PLAN, write_eval_dir
 from tests.gui.conftest import generate_and_wait

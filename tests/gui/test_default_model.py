@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.problems import load_problems
+from core.evaluation.problems import load_problems
 from tests.gui.conftest import generate_and_wait, open_window
 
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from core import demo_script as ds
+from core.storage import demo_script as ds
 from desktop_app.token_heat_view import alternatives_at
 from tests.gui.conftest import generate_and_wait, open_window
 

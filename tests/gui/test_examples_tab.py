@@ -9,8 +9,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QLineEdit
 
-from core.example_library import load_library
-from core.examples import best_first, build_spec
+from core.modes.example_library import load_library
+from core.modes.examples import best_first, build_spec
 from desktop_app import theme
 from desktop_app.examples_tab import ExamplesTab
 from tests.gui.conftest import run_tab_and_wait
@@ -217,7 +217,7 @@ def test_bad_input_gets_inline_messages_and_keeps_what_was_typed(tiny_window, ta
 
 def test_a_second_round_is_told_and_its_corrections_are_marked(tab, monkeypatch):
     """The job's snapshots while the model corrects the best of a first round that got nothing
-    right (core.revision): the status says why more candidates come, and each correction is marked."""
+    right (core.modes.revision): the status says why more candidates come, and each correction is marked."""
     from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 
     wrong = ("0 of 1 examples right; for 1 it returned 0, expected 2",)

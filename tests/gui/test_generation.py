@@ -6,7 +6,7 @@ import re
 
 from PySide6.QtCore import Qt
 
-from core.ranking_view import group_duplicates, rank
+from core.ranking.order import group_duplicates, rank
 from desktop_app.candidates_model import DONE, TESTS
 from tests.gui.conftest import generate_and_wait
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from core.example_library import load_library
-from core.sweep import DEMO
+from core.evaluation.sweep import DEMO
+from core.modes.example_library import load_library
 from desktop_app.lab_tab import IDLE_TEXT, LabTab
 from tests.gui.conftest import run_tab_and_wait
 

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from core.sweep_figures import PLOTS, render
+from core.evaluation.sweep_figures import PLOTS, render
 from desktop_app import theme
 from tests.gui.conftest import run_tab_and_wait
 

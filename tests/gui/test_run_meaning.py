@@ -8,12 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from core.candidate import Candidate
-from core.degenerate import degenerate_reason
+from core.evaluation.problems import load_problems
 from core.host.jobs.examples_job import candidate_row
 from core.host.snapshots import ExamplesSnapshot
-from core.params import MAX_SAMPLES
-from core.problems import load_problems
+from core.ranking.degenerate import degenerate_reason
+from core.sampling.candidate import Candidate
+from core.sampling.params import MAX_SAMPLES
 from desktop_app.candidates_model import CANCELLED, DONE, NOTES, TESTS
 from tests.gui.conftest import generate_and_wait
 
@@ -197,7 +197,7 @@ def test_cut_and_degenerate_candidates_never_look_normal(qtbot, w):
 
 
 def test_an_instruct_reply_shows_no_closing_fence(qtbot, w):
-    # As core.instruct leaves it: the raw reply cut before the line that closes the fence, while
+    # As core.modes.instruct leaves it: the raw reply cut before the line that closes the fence, while
     # the sampled tokens run on into it.
     body = "    return a + b\n"
     fenced = Candidate(0, body, body, [1, 2, 3], [-0.1, -0.1, -0.1], "stop", tokens=["    return a", " + b\n", "```"])

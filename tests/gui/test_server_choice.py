@@ -43,7 +43,7 @@ def test_server_dialog_tests_connects_and_generates(qtbot, tiny_model_dir, llama
         finished = window.model.finished()
         assert len(finished) == 4
         ranked = [window.model.entry(i).candidate for i in window.view.ranked_indices()]
-        # Best first by mean log-prob, with candidates that are no attempt (core.degenerate) after the rest.
+        # Best first by mean log-prob, with candidates that are no attempt (core.ranking.degenerate) after the rest.
         keys = [(c.degenerate is not None, -c.mean_logprob) for c in ranked]
         assert keys == sorted(keys)
     finally:

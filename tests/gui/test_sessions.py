@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from core.session_store import SessionStore
+from core.storage.session_store import SessionStore
 from desktop_app.candidates_model import DONE
 from tests.gui.conftest import generate_and_wait, open_window
 

@@ -1,6 +1,6 @@
 """Issue 20 in the real window on the tiny model and the real sandbox: a branch from an alternative
 token becomes a tested child candidate of the run, and the next-token distribution at a token
-follows the Parameters dock's knobs over cached logits, as core.distribution shapes them."""
+follows the Parameters dock's knobs over cached logits, as core.sampling.distribution shapes them."""
 
 import pytest
 import torch
@@ -8,7 +8,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
-from core.distribution import shape
+from core.sampling.distribution import shape
 from desktop_app.candidates_model import DONE, NOTES
 from desktop_app.distribution_view import SHOWN
 from desktop_app.token_heat_view import alternatives_at
@@ -111,7 +111,7 @@ def test_the_distribution_follows_the_knobs_over_cached_logits(qtbot, tiny_windo
     w.details.heat.select_token(position)
     qtbot.waitUntil(lambda: view.plot.shaped is not None, timeout=60_000)
     assert len(asked) == 1
-    logits = view.logits  # sorted once for the position (core.distribution.sort_logits)
+    logits = view.logits  # sorted once for the position (core.sampling.distribution.sort_logits)
     # These are the logits the sampler saw: they give the candidate's own token its recorded log-prob.
     at = int((logits.token_ids == candidate.token_ids[position]).nonzero())
     assert float(torch.log_softmax(logits.values, -1)[at]) == pytest.approx(

@@ -82,7 +82,7 @@ def test_drop_open_save_and_recent_files(tiny_window, tmp_path, monkeypatch):
 
 
 def test_problem_browser_search_and_load(qtbot, tiny_window):
-    from core.problems import load_problems
+    from core.evaluation.problems import load_problems
 
     problems = load_problems()
     browser = ProblemBrowser(problems, tiny_window)

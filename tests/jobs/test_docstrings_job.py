@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from core import docstrings
-from core.docstrings import docstring_edit, insert_docstring
 from core.host.jobs import JobError
 from core.host.jobs.docstrings_job import COPIES_CODE, NO_INPUTS, OFF, PENDING, SCORED, STOPPED, run
-from core.params import SamplingParams
+from core.modes import docstrings
+from core.modes.docstrings import docstring_edit, insert_docstring
+from core.sampling.params import SamplingParams
 
 CODE = '''import math
 

@@ -20,8 +20,8 @@ from core.host.protocol import (
     RunTestsDone,
     SandboxReady,
 )
-from core.params import SamplingParams
 from core.pipeline import CandidateArrived, Harness, VerdictArrived
+from core.sampling.params import SamplingParams
 
 PROMPT = 'def inc(x):\n    """Return x + 1."""\n'
 TESTS = "def check(candidate):\n    assert candidate(1) == 2\n"

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from core.examples import best_first, build_spec, example_verdicts, explain
 from core.host.jobs import JobError
 from core.host.jobs.examples_job import run
-from core.params import SamplingParams
+from core.modes.examples import best_first, build_spec, example_verdicts, explain
+from core.sampling.params import SamplingParams
 
 HEADER = ["celsius", "expected"]
 ROWS = [["0", "32.0"], ["100", "212.0"], ["-40", "-40.0"]]

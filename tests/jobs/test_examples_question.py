@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from core.candidate import Candidate, CandidateDone
-from core.examples import answer_row
 from core.host.jobs.examples_job import run, spec_of
-from core.model_info import ModelInfo
-from core.params import SamplingParams
+from core.models.info import ModelInfo
+from core.modes.examples import answer_row
+from core.sampling.candidate import Candidate, CandidateDone
+from core.sampling.params import SamplingParams
 
 HEADER = ["x", "expected"]
 DESCRIPTION = "Compute a number from x"

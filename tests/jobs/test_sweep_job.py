@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
+from core.evaluation.sweep import LabSample, Sweep
+from core.evaluation.sweep_figures import PLOTS, render
 from core.host.jobs import sweep_job
 from core.host.snapshots import SweepUpdate
-from core.params import SamplingParams
-from core.sweep import LabSample, Sweep
-from core.sweep_figures import PLOTS, render
+from core.sampling.params import SamplingParams
 
 PROMPT = "def double(x):\n"
 TESTS = "def check(candidate):\n    assert candidate(2) == 4\n"

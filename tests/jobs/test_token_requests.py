@@ -8,8 +8,8 @@ import torch
 
 from core.host.protocol import AskNextTokenLogits, NextTokenLogits
 from core.host.serve import _next_token_logits
-from core.params import SamplingParams
-from core.sampling_backend import Capabilities
+from core.sampling.interface import Capabilities
+from core.sampling.params import SamplingParams
 from desktop_app.branch import branch_at, branch_params
 
 PROMPT = "def add(a, b):\n    return"
@@ -34,7 +34,7 @@ def test_the_logits_reply_is_the_engines_with_the_likeliest_tokens_decoded(tiny_
 
 
 def test_a_backend_without_logits_says_why_in_one_sentence():
-    class Server:  # declares what core.remote.RemoteBackend declares: no whole distribution
+    class Server:  # declares what core.remote.backend.RemoteBackend declares: no whole distribution
         capabilities = Capabilities(scoring=True, token_logprobs=True, next_token_logits=False, forced_prefix=False)
 
     reply = _reply(Server(), [])

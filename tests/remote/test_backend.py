@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.backend import Backend, Capabilities, open_backend
-from core.engine import Engine
-from core.model_spec import is_server_url
-from core.params import InvalidParams, SamplingParams
-from core.remote import RemoteBackend
-from core.remote_http import RemoteError
+from core.models.spec import is_server_url
+from core.remote.backend import RemoteBackend
+from core.remote.http import RemoteError
+from core.sampling.engine import Engine
+from core.sampling.open_backend import Backend, Capabilities, open_backend
+from core.sampling.params import InvalidParams, SamplingParams
 from tests.remote.fake_openai import FakeOpenAI
 
 

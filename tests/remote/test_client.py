@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from core import instruct
-from core.candidate import CandidateDone, TokenDelta
-from core.params import SamplingParams
-from core.remote import NO_LOGPROBS_NOTICE, UNKNOWN_TOKEN_ID, RemoteBackend, ScoringUnsupported
-from core.remote_http import AuthFailed, Call, MalformedResponse, ModelNotFound, ServerFailed, ServerUnreachable
-from core.remote_requests import row_seed
+from core.modes import instruct
+from core.remote.backend import NO_LOGPROBS_NOTICE, UNKNOWN_TOKEN_ID, RemoteBackend, ScoringUnsupported
+from core.remote.http import AuthFailed, Call, MalformedResponse, ModelNotFound, ServerFailed, ServerUnreachable
+from core.remote.requests import row_seed
+from core.sampling.candidate import CandidateDone, TokenDelta
+from core.sampling.params import SamplingParams
 from tests.remote.fake_openai import Behaviour, FakeOpenAI
 
 PROMPT = "def f(x):\n"

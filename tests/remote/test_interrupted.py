@@ -12,10 +12,10 @@ import threading
 
 import pytest
 
-from core.candidate import CandidateDone, TokenDelta
 from core.cli.main import main
-from core.params import SamplingParams
-from core.remote import RemoteBackend, SamplesCut
+from core.remote.backend import RemoteBackend, SamplesCut
+from core.sampling.candidate import CandidateDone, TokenDelta
+from core.sampling.params import SamplingParams
 from tests.remote.fake_openai import Behaviour, FakeOpenAI
 
 PROMPT = "def f(x):\n"
@@ -113,8 +113,8 @@ def test_the_cli_exits_non_zero_and_says_which_flag_avoids_it(capsys, tmp_path):
 
 
 def test_the_cli_writes_the_candidates_that_finished_before_the_server_failed(capsys, tmp_path, monkeypatch):
-    import core.backend
-    from core.candidate import Candidate
+    import core.sampling.open_backend
+    from core.sampling.candidate import Candidate
 
     class HalfwayBackend:
         """Finishes one candidate, then fails as a server that cuts every request does."""
@@ -134,7 +134,7 @@ def test_the_cli_writes_the_candidates_that_finished_before_the_server_failed(ca
             )
             raise SamplesCut(f"the server ended 2 of 3 samples before finishing them; start it with {HINT}")
 
-    monkeypatch.setattr(core.backend, "open_backend", lambda *a, **k: HalfwayBackend())
+    monkeypatch.setattr(core.sampling.open_backend, "open_backend", lambda *a, **k: HalfwayBackend())
     prompt = tmp_path / "prompt.py"
     prompt.write_text(PROMPT)
     code = main(["generate", str(prompt), "--model", "http://unused/v1", "-n", "3", "--mode", "completion"])

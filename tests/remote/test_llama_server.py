@@ -10,14 +10,14 @@ import time
 
 import pytest
 
-from core import instruct
-from core.backend import open_backend
-from core.candidate import CandidateDone, TokenDelta
 from core.cli.main import main
-from core.params import CODEX_STOPS, SamplingParams
-from core.remote import RemoteBackend, ScoringUnsupported
-from core.remote_http import AuthFailed, ServerUnreachable
-from core.remote_scoring import echoed_logprobs
+from core.modes import instruct
+from core.remote.backend import RemoteBackend, ScoringUnsupported
+from core.remote.http import AuthFailed, ServerUnreachable
+from core.remote.scoring import echoed_logprobs
+from core.sampling.candidate import CandidateDone, TokenDelta
+from core.sampling.open_backend import open_backend
+from core.sampling.params import CODEX_STOPS, SamplingParams
 from tests.remote.llama_server import SERVED_NAME, free_port
 
 pytestmark = [pytest.mark.llama_server, pytest.mark.slow]
@@ -174,7 +174,7 @@ def test_echo_misalignment_is_detected(backend, small_engine):
 
 
 def test_eval_rows_leave_out_back_translation_where_the_server_cannot_score(backend):
-    from core.evaluate import EvalConfig, sample_rows
+    from core.evaluation.evaluate import EvalConfig, sample_rows
 
     config = EvalConfig(
         problems="humaneval",

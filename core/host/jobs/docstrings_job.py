@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from core.docstrings import DocstringCandidate, Function, example_inputs, functions_in, scored_docstrings
 from core.host.jobs import JobError
 from core.host.snapshots import (
     COPIES_CODE,
@@ -20,10 +19,11 @@ from core.host.snapshots import (
     DocstringRow,
     DocstringsSnapshot,
 )
-from core.params import SamplingParams
+from core.modes.docstrings import DocstringCandidate, Function, example_inputs, functions_in, scored_docstrings
+from core.sampling.params import SamplingParams
 
 if TYPE_CHECKING:  # the job imports the sandbox when it runs
-    from core.backend import Backend
+    from core.sampling.open_backend import Backend
     from sandbox import SandboxPool
 
 

@@ -1,5 +1,5 @@
 """The Workbench's behaviour rankers (issue 21): runs the finished candidates on inputs beyond the
-user's tests (core.examine) and, when asked, on tests the model writes, and reports each
+user's tests (core.ranking.examine) and, when asked, on tests the model writes, and reports each
 candidate's behaviour-cluster size and CodeT agreement by candidate index. Qt-free."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from core.examine import examine
 from core.host.snapshots import Examination
+from core.ranking.examine import examine
 
 if TYPE_CHECKING:
-    from core.backend import Backend
+    from core.sampling.open_backend import Backend
     from sandbox import SandboxPool
 
 

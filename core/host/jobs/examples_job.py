@@ -8,15 +8,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from core.candidate import Candidate, CandidateDone
-from core.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
 from core.host.jobs import JobError
 from core.host.snapshots import Answer, ExampleCandidate, ExamplesSnapshot, Question
-from core.params import SamplingParams
+from core.modes.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
+from core.sampling.candidate import Candidate, CandidateDone
+from core.sampling.params import SamplingParams
 
-if TYPE_CHECKING:  # the job imports the sandbox and core.behaviour when it runs
-    from core.backend import Backend
-    from core.behaviour import Question as BehaviourQuestion
+if TYPE_CHECKING:  # the job imports the sandbox and core.ranking.behaviour when it runs
+    from core.ranking.behaviour import Question as BehaviourQuestion
+    from core.sampling.open_backend import Backend
     from sandbox import SandboxPool
 
 
@@ -42,7 +42,7 @@ def candidate_row(candidate: Candidate) -> ExampleCandidate:
 
 
 def question_of(question: BehaviourQuestion, found: list[ExampleCandidate], name: str) -> Question:
-    """A core.behaviour.Question as the GUI gets it; its answers name candidates by their index."""
+    """A core.ranking.behaviour.Question as the GUI gets it; its answers name candidates by their index."""
     answers = (Answer(a.text, len(a.candidates), tuple(found[p].index for p in a.candidates)) for a in question.answers)
     return Question(question.args, question.sentence(name), tuple(answers))
 
@@ -90,9 +90,9 @@ def run(
     `entry_point` is the function the tests call. The table gives each test case its example.
     `reuse`: the candidates of an earlier snapshot, tested again instead of generating (the table
     gained a row: the answer to a question); they are not corrected by the model."""
-    from core.examine import examples_question
+    from core.modes.revision import Revising, RevisionFailed, examples_pipeline
     from core.pipeline import CandidateArrived, Harness, VerdictArrived, run_pipeline
-    from core.revision import Revising, RevisionFailed, examples_pipeline
+    from core.ranking.examine import examples_question
 
     spec = spec_of(header, rows, description, entry_point)
     params = params.validated()
@@ -113,7 +113,7 @@ def run(
             )
 
     # Each candidate is tested as soon as it is written, a program written twice once (core.pipeline);
-    # when none gets every example right, the model corrects the best one (core.revision).
+    # when none gets every example right, the model corrects the best one (core.modes.revision).
     events = (
         examples_pipeline(backend, sandbox, spec, harness, params, cancel)
         if reuse is None

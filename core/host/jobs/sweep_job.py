@@ -1,5 +1,5 @@
-"""The Sampling lab's job: a temperature sweep on one problem (core.sweep), with its four figures
-drawn here in the engine process by the code of `codesynth report` (core.sweep_figures, through
+"""The Sampling lab's job: a temperature sweep on one problem (core.evaluation.sweep), with its four figures
+drawn here in the engine process by the code of `codesynth report` (core.evaluation.sweep_figures, through
 Agg), so the GUI only decodes finished PNGs. Each update carries only the samples drawn or tested
 since the last, and the figures redrawn since. Qt-free."""
 
@@ -10,12 +10,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from core.evaluation.sweep import Sweep
 from core.host.snapshots import SweepUpdate
-from core.params import SamplingParams
-from core.sweep import Sweep
+from core.sampling.params import SamplingParams
 
 if TYPE_CHECKING:
-    from core.backend import Backend
+    from core.sampling.open_backend import Backend
     from sandbox import SandboxPool
 
 # Drawing a figure takes 100 ms or more and pauses the sampling, so the figures are redrawn at
@@ -38,7 +38,7 @@ def run(
     dark: bool = False,
 ) -> Iterator[SweepUpdate]:
     """`dark`: draw the figures in matplotlib's dark style, to sit in a dark window."""
-    from core.sweep import run_sweep
+    from core.evaluation.sweep import run_sweep
 
     sweep = Sweep(tuple(temperatures), n)
     renderer = Renderer(dark)
@@ -60,8 +60,8 @@ class Renderer:
         started = time.monotonic()
         if not force and started < self._next:
             return {}
-        from core.plots import styled
-        from core.sweep_figures import figures, png
+        from core.evaluation.plots import styled
+        from core.evaluation.sweep_figures import figures, png
 
         pngs = {}
         for name, (draw, data) in figures(sweep.summary()).items():

@@ -1,0 +1,290 @@
+"""Tests from examples, for people who don't program: a table of inputs and expected outputs
+plus a plain description becomes a signature, a docstring with doctests, and a check function.
+
+Cells are parsed with `ast.literal_eval` (never `eval`); what is not a literal is plain text.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.modes.source_check import plain_message
+from core.ranking.order import best_first_key
+from core.user_error import UserError
+
+if TYPE_CHECKING:
+    from sandbox import TestCaseResult
+
+_LITERAL_START = tuple("[({'\"")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# Rounded expected values (money, conversions) match to the decimals the user wrote.
+_CLOSE = """import math
+
+
+def close(got, expected, tolerance):
+    return isinstance(got, (int, float)) and math.isclose(got, expected, abs_tol=tolerance)
+
+
+"""
+_STOPWORDS = {
+    "a",
+    "an",
+    "the",
+    "of",
+    "to",
+    "in",
+    "and",
+    "or",
+    "for",
+    "from",
+    "into",
+    "by",
+    "with",
+    "that",
+    "which",
+    "given",
+    "return",
+    "returns",
+    "it",
+    "is",
+    "its",
+    "as",
+    "on",
+    "each",
+    "every",
+    "if",
+    "then",
+    "me",
+}
+
+
+class CellError(ValueError):
+    def __init__(self, row: int, column: str, reason: str):
+        super().__init__(f"row {row + 1}, column {column!r}: {reason}")
+        self.row, self.column, self.reason = row, column, reason
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str  # what the user wrote
+    value: object
+
+    @property
+    def decimals(self) -> int | None:
+        """Decimal places the user wrote for a float, which sets how exact a match must be."""
+        text = self.text.strip().lower()
+        if isinstance(self.value, float) and "." in text and "e" not in text:
+            return len(text.split(".")[1])
+        return None
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    params: list[str]
+    param_types: list[str]
+    return_type: str
+    description: str
+    rows: list[tuple[list[Cell], Cell]]
+
+    @property
+    def prompt(self) -> str:
+        args = ", ".join(f"{p}: {t}" for p, t in zip(self.params, self.param_types))
+        doctests = "\n".join(
+            f"    >>> {self.name}({', '.join(repr(c.value) for c in inputs)})\n    {expected.value!r}"
+            for inputs, expected in self.rows
+        )
+        return f'def {self.name}({args}) -> {self.return_type}:\n    """{self.description.strip()}\n\n{doctests}\n    """\n'
+
+    @property
+    def decimals(self) -> int | None:
+        """The fewest decimal places written in an expected number: how exact outputs must be."""
+        places = [expected.decimals for _, expected in self.rows if expected.decimals is not None]
+        return min(places) if places else None
+
+    @property
+    def tests(self) -> str:
+        lines = ["def check(candidate):"]
+        rounded = False
+        for inputs, expected in self.rows:
+            call = f"candidate({', '.join(repr(c.value) for c in inputs)})"
+            shown = ", ".join(c.text.strip() for c in inputs)
+            # One assert per example, so each is reported on its own; its message carries the
+            # returned value, so a failed example can be explained in words. The message calls
+            # again rather than reusing a name bound in the condition: the sandbox runs the
+            # condition and the message as separate lambdas, so a `:=` there would not reach it.
+            if expected.decimals is not None:
+                rounded = True
+                cond = f"close({call}, {expected.value!r}, {0.5 * 10**-expected.decimals!r})"
+            else:
+                cond = f"{call} == {expected.value!r}"
+            message = (
+                f"{('for ' + shown + ' it returned ')!r} + repr({call}) + {(', expected ' + expected.text.strip())!r}"
+            )
+            lines.append(f"    assert {cond}, {message}")
+        return (_CLOSE if rounded else "") + "\n".join(lines) + "\n"
+
+
+def parse_cell(text: str, row: int, column: str) -> Cell:
+    stripped = text.strip()
+    if not stripped:
+        raise CellError(row, column, "the cell is empty; write a value, or '' for empty text")
+    if _THOUSANDS.match(stripped):
+        # literal_eval would read "1,234.5" as the tuple (1, 234.5).
+        raise CellError(row, column, "write numbers without thousands separators, e.g. 1234.5")
+    try:
+        return Cell(text, ast.literal_eval(stripped))
+    except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+        if stripped.startswith(_LITERAL_START):
+            kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
+            reason = plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
+            raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
+        return Cell(text, stripped)  # plain text
+
+
+def type_name(values: list[object]) -> str:
+    """A type annotation covering all values (int and float together are float)."""
+    kinds = {type(v) for v in values}
+    if kinds == {bool}:
+        return "bool"
+    if kinds <= {int, float} and bool not in kinds:
+        return "float" if float in kinds else "int"
+    if len(kinds) > 1:
+        return "object"
+    kind = kinds.pop()
+    if kind in (list, set, tuple):
+        inner = [x for v in values if isinstance(v, (list, set, tuple)) for x in v]  # all of them are
+        element = type_name(inner) if inner else "object"
+        return f"{kind.__name__}[{element}, ...]" if kind is tuple else f"{kind.__name__}[{element}]"
+    if kind is dict:
+        dicts = [v for v in values if isinstance(v, dict)]  # all of them are
+        keys = [k for v in dicts for k in v]
+        vals = [x for v in dicts for x in v.values()]
+        return f"dict[{type_name(keys) if keys else 'object'}, {type_name(vals) if vals else 'object'}]"
+    return {str: "str", type(None): "None"}.get(kind, "object")
+
+
+def function_name(description: str) -> str:
+    words = [w for w in re.findall(r"[a-z][a-z0-9]*", description.lower()) if w not in _STOPWORDS]
+    name = "_".join(words[:4]) or "solve"
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+class TableError(UserError, ValueError):
+    """A header, function name or row count that no function can be made from."""
+
+
+def build_spec(header: list[str], rows: list[list[str]], description: str, name: str | None = None) -> Spec:
+    """`header` names the parameters; its last column, `expected`, is the output."""
+    if not header or header[-1].strip().lower() != "expected":
+        raise TableError("the last column must be named 'expected' (the output for each row)")
+    params = [h.strip() for h in header[:-1]] or []
+    if not params:
+        raise TableError("add at least one input column before 'expected'")
+    for p in params:
+        if not p.isidentifier() or keyword.iskeyword(p):
+            raise TableError(f"column name {p!r} is not usable as a parameter name (use letters, digits and _)")
+        if params.count(p) > 1:
+            raise TableError(f"column name {p!r} is used twice: give each input column its own name")
+    if name and (not name.isidentifier() or keyword.iskeyword(name)):
+        raise TableError(f"function name {name!r} is not usable (use letters, digits and _, not starting with a digit)")
+    if not rows:
+        raise TableError("add at least one example row")
+    errors, parsed = [], []
+    for r, cells in enumerate(rows):
+        if len(cells) != len(header):
+            errors.append(CellError(r, "-", f"has {len(cells)} cells, expected {len(header)}"))
+            continue
+        try:
+            values = [parse_cell(text, r, col) for text, col in zip(cells, header)]
+        except CellError as exc:
+            errors.append(exc)
+            continue
+        parsed.append((values[:-1], values[-1]))
+    if errors:
+        raise ExamplesError(errors)
+    columns = list(zip(*[inputs for inputs, _ in parsed]))
+    return Spec(
+        name=name or function_name(description),
+        params=params,
+        param_types=[type_name([c.value for c in col]) for col in columns],
+        return_type=type_name([expected.value for _, expected in parsed]),
+        description=description.strip() or "Compute the output for the given inputs.",
+        rows=parsed,
+    )
+
+
+class ExamplesError(UserError, ValueError):
+    """Every bad cell, each with its row, column and reason."""
+
+    def __init__(self, errors: list[CellError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def example_verdicts(spec: Spec, cases: Sequence[TestCaseResult]) -> list[str | None]:
+    """Per example row: None when right, else what went wrong in plain words. `cases` are the
+    sandbox's per-assert results, one per example in row order (see Spec.tests)."""
+    out: list[str | None] = []
+    for row, (inputs, _expected) in enumerate(spec.rows):
+        case = cases[row] if row < len(cases) else None
+        shown = ", ".join(c.text.strip() for c in inputs)
+        if case is None:
+            out.append(f"for {shown} it was not tried (an earlier problem stopped the run)")
+        elif case.status == "pass":
+            out.append(None)
+        elif case.status == "fail" and "it returned" in case.message:
+            out.append(case.message[case.message.index("for ") :] if "for " in case.message else case.message)
+        elif case.status == "timeout":
+            out.append(f"for {shown} it took too long (timed out)")
+        else:
+            out.append(f"for {shown} it failed: {case.message or case.status}")
+    return out
+
+
+def all_right(verdicts: Sequence[str | None] | None, degenerate: str | None) -> bool:
+    """Every example right (`example_verdicts` all None), by a real attempt: a degenerate candidate
+    (core.ranking.degenerate) never counts as solving the table."""
+    return verdicts is not None and all(v is None for v in verdicts) and degenerate is None
+
+
+def explain(spec: Spec, verdicts: list[str | None]) -> str:
+    """One sentence a non-programmer understands, e.g. "3 of 4 examples right; for 2024 it
+    returned False, expected True"."""
+    wrong = [v for v in verdicts if v is not None]
+    text = f"{len(verdicts) - len(wrong)} of {len(verdicts)} examples right"
+    return text if not wrong else text + "; " + "; ".join(wrong)
+
+
+def best_first(
+    verdicts: Sequence[list[str | None] | None],
+    mean_logprobs: Sequence[float | None],
+    degenerate: Sequence[str | None] | None = None,
+    clusters: Sequence[int] | None = None,
+) -> list[int]:
+    """Candidate positions, best first: real attempts before degenerate ones (core.ranking.degenerate);
+    then most examples right; then, once known, the most candidates behaving alike beyond the
+    examples (core.ranking.behaviour: the majority's function is the likelier one); among equals, the
+    model's own confidence (higher mean log-prob; None, an empty completion, is least). A
+    candidate not tested yet (verdicts None) comes after every tested one of its kind."""
+    flags = degenerate or [None] * len(verdicts)
+    sizes = clusters or [0] * len(verdicts)
+
+    def key(i: int) -> tuple[float, ...]:
+        verdict = verdicts[i]
+        right = -1 if verdict is None else verdict.count(None)
+        return best_first_key(mean_logprobs[i], i, demoted=flags[i] is not None, better=(right, sizes[i]))
+
+    return sorted(range(len(verdicts)), key=key)
+
+
+def answer_row(args: str, answer: str) -> list[str]:
+    """Cell texts of a new example row: the inputs of a question (core.ranking.behaviour.Question.args)
+    and the answer the user chose, which becomes the row's expected value."""
+    values = ast.literal_eval(f"({args},)") if args else ()
+    return [repr(v) for v in values] + [answer]

@@ -1,0 +1,175 @@
+"""Instruct mode: ask a chat model for the function, then turn its code block back into a
+completion of the user's prompt, so that prompt + completion is a program as in completion mode.
+
+A local model's reply is started for it with an opening fence and the user's prompt, so it
+writes only the body: it cannot spend its token budget repeating the signature and docstring
+(about 115 tokens on a HumanEval prompt), and its reply stays the user's function. A server's
+chat API cannot be given the start of a reply, so there the model writes the whole function.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from typing import TYPE_CHECKING
+
+from core.modes.entry_point import function_names, target_function
+from core.modes.module_imports import unimported_modules
+from core.sampling.stopping import FENCE
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+SYSTEM = "You are an expert Python programmer. You answer with correct, complete Python code."
+REQUEST = (
+    "Complete the following Python function. Answer with the whole function in one "
+    "```python code block.\n\n```python\n{prompt}\n```"
+)
+# The assistant's reply opens with a fence: small instruct models then write code at once.
+PRIMER = FENCE + "python\n"
+
+# A line at column 0 that runs code once the function is written: the model trying it out
+# ("print(f(3))", "if __name__ == ...", "assert f(1) == 2", "f(3)"). Nothing after it is kept, so
+# generating it only costs time.
+_DEMO_LINE = re.compile(r"^(?:print\(|if |assert |for |while |try:|with |[A-Za-z_][\w.]*\()", re.MULTILINE)
+
+
+def chat_messages(prompt: str, feedback: str = "") -> list[dict[str, str]]:
+    """The request for the function, as chat messages (local chat templates and servers alike);
+    `feedback` (core.modes.revision) follows it, in the same message."""
+    request = REQUEST.format(prompt=prompt.strip("\n"))
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": request + ("\n\n" + feedback if feedback else "")},
+    ]
+
+
+def reply_start(prompt: str) -> str:
+    """What the assistant's reply is started with: a fence and the prompt, up to the body."""
+    return PRIMER + prompt.strip("\n") + "\n"
+
+
+def templated(tokenizer: PreTrainedTokenizerBase, messages: list[dict[str, str]]) -> str:
+    """The chat template's text for `messages`, up to where the assistant's reply starts."""
+    text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    if not isinstance(text, str):  # tokenize=False gives the template's text
+        raise TypeError(f"the chat template gave {type(text).__name__}, not text")
+    return text
+
+
+def chat_prompt(tokenizer: PreTrainedTokenizerBase, prompt: str, feedback: str = "") -> str:
+    return templated(tokenizer, chat_messages(prompt, feedback)) + reply_start(prompt)
+
+
+def rewrite_allowance(prompt: str) -> int:
+    """Tokens a server's model spends writing the prompt's signature and docstring again before
+    the body, added to its budget so the body gets all of `max_new_tokens`. Code runs at about
+    3.5 characters per token; 3 errs towards a budget that is too large, which costs nothing
+    once the reply ends."""
+    return len(prompt) // 3 + 16
+
+
+def body_end(text: str) -> int | None:
+    """Where a continued reply's code ends: the start of the line that closes the fence, or of
+    a complete top-level line that tries the function out."""
+    if text.startswith(FENCE):
+        return 0
+    ends = [text.find("\n" + FENCE) + 1]
+    # Only whole lines count: "for" alone could still become "format_ = ...".
+    complete = text[: text.rfind("\n") + 1]
+    demo = _DEMO_LINE.search(complete)
+    ends.append(demo.start() if demo else 0)
+    found = [e for e in ends if e > 0]
+    return min(found) if found else None
+
+
+def completion_from_body(prompt: str, continuation: str) -> str:
+    """The completion for a reply that was started with `reply_start(prompt)`."""
+    return completion_from_reply(prompt, reply_start(prompt) + continuation)
+
+
+def extract_code(reply: str) -> str:
+    """The first fenced code block of a reply (the primer's fence included), else the reply; a
+    block left open (the reply was cut) runs to the end."""
+    text = PRIMER + reply if not reply.lstrip().startswith(FENCE) else reply
+    start = text.find(FENCE)
+    body_start = text.find("\n", start) + 1
+    end = text.find("\n" + FENCE, body_start - 1)
+    return text[body_start:] if end < 0 else text[body_start : end + 1]
+
+
+def _parseable(code: str) -> ast.Module | None:
+    # A reply cut by the token limit often ends mid-statement; drop lines until it parses.
+    lines = code.splitlines()
+    while lines:
+        try:
+            return ast.parse("\n".join(lines))
+        except SyntaxError:
+            lines.pop()
+    return None
+
+
+# What a reply may add beside the function: imports, helpers and constants. Example calls, prints,
+# asserts and `if __name__ == "__main__":` blocks are the model showing its work; they would run
+# before the tests and could fail or print, so they are left out.
+_SUPPORT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def _body_start(lines: list[str], func: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Index of the body's first line after the docstring, comments above the first statement
+    included: they explain the code to the user."""
+    first = func.body[0]
+    if _is_docstring(first) and len(func.body) > 1:
+        return first.end_lineno or first.lineno
+    start = func.body[1 if _is_docstring(first) else 0].lineno - 1
+    while start > func.lineno and lines[start - 1].strip().startswith("#"):
+        start -= 1
+    return start
+
+
+def completion_from_reply(prompt: str, reply: str) -> str:
+    """The text to append to `prompt`: the body of the model's version of the target function
+    (its docstring dropped, since the prompt has one), then any helpers or imports it wrote, then
+    the imports of standard modules it used without importing (core.modes.module_imports)."""
+    completion = _completion(prompt, reply)
+    missing = unimported_modules(prompt + completion)
+    return completion + "".join(f"import {module}\n" for module in missing)
+
+
+def _completion(prompt: str, reply: str) -> str:
+    code = extract_code(reply)
+    target = target_function(prompt)
+    tree = _parseable(code)
+    if tree is None or target is None:
+        return textwrap.indent(textwrap.dedent(code), "    ") if target else code
+    indent, name = target.indent, target.name
+    lines = code.splitlines()
+    func = next(
+        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None
+    )
+    if func is None and not tree.body:
+        return ""  # a reply with no code at all: an empty completion, which is marked degenerate
+    if func is None:
+        # The model wrote only a body (or unrelated code): indent it under the prompt's def.
+        return textwrap.indent(textwrap.dedent("\n".join(lines[: tree.body[-1].end_lineno])), indent + "    ") + "\n"
+    stmts = [s for i, s in enumerate(func.body) if not (i == 0 and _is_docstring(s))]
+    if not stmts:
+        return indent + "    pass\n"
+    body = textwrap.dedent("\n".join(lines[_body_start(lines, func) : func.end_lineno]))
+    parts = [textwrap.indent(body, indent + "    ")]
+    prompt_defs = function_names(prompt)
+    prompt_lines = {line.strip() for line in prompt.splitlines()}
+    for node in tree.body:
+        if node is func or not isinstance(node, _SUPPORT) or getattr(node, "name", None) in prompt_defs:
+            continue
+        if all(line.strip() in prompt_lines for line in lines[node.lineno - 1 : node.end_lineno]):
+            continue  # the prompt's own imports and constants, which a continued reply repeats
+        # Imports and helpers the body relies on run at module level after the function is defined,
+        # which is before any test calls it.
+        parts.append("\n".join(lines[node.lineno - 1 : node.end_lineno]))
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,193 @@
+"""Examining candidates by running them (issue 21): the one driver the CLI, eval and the app use to
+get inputs, model-written tests and each candidate's behaviour, in that order.
+
+Steps, each usable on its own by a caller that schedules them itself (the app runs them in the
+background after the first verdicts):
+  1. `write_tests`: the model writes asserts (core.ranking.generated_tests);
+  2. `gather_inputs`: the prompt's and the user's calls, the example rows, the model's inputs and
+     their neighbours (core.ranking.probe_inputs);
+  3. one probe run per candidate in the sandbox (core.ranking.behaviour), then clusters and agreement.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.evaluation.jsonl import JsonObject
+from core.evaluation.summary_keys import temperature_label
+from core.modes.examples import Spec
+from core.ranking import behaviour as bh
+from core.ranking import generated_tests as gt
+from core.ranking import probe_inputs as pi
+from core.sampling.params import InvalidParams
+from sandbox import as_finished, submit_or_refuse
+
+if TYPE_CHECKING:
+    from core.sampling.interface import Backend
+    from sandbox import SandboxPool
+
+
+@dataclass(frozen=True)
+class Examination:
+    inputs: tuple[str, ...]
+    tests: gt.GeneratedTests
+    behaviours: tuple[bh.Behaviour | None, ...]  # per candidate; None where its run was stopped
+
+    @property
+    def keys(self) -> list[str]:
+        # A candidate without a behaviour (stopped) is a cluster of its own.
+        return [b.key if b is not None else f"unknown-{i}" for i, b in enumerate(self.behaviours)]
+
+    def cluster_sizes(self) -> list[int]:
+        return bh.cluster_sizes(self.keys)
+
+    def agreement_scores(self) -> list[int] | None:
+        """None when the model wrote no usable tests (see `tests.unavailable_reason`)."""
+        if not self.tests.tests:
+            return None
+        passed = [b.n_tests_passed if b is not None else 0 for b in self.behaviours]
+        return bh.agreement_scores(self.keys, passed)
+
+
+def write_tests(
+    backend: Backend, prompt: str, entry_point: str, seed: int | None = 0, cancel: threading.Event | None = None
+) -> gt.GeneratedTests:
+    """The model's tests for `prompt`; a backend that cannot take the request gives none."""
+    try:
+        samples = backend.generate(gt.tests_prompt(prompt, entry_point), gt.tests_params(seed), cancel)
+    except InvalidParams:
+        return gt.GeneratedTests((), 0)
+    return gt.parse_tests([s.text for s in samples], entry_point, pi.arity(prompt, entry_point))
+
+
+def gather_inputs(
+    prompt: str,
+    entry_point: str,
+    user_tests: str | None = None,
+    example_inputs: Sequence[pi.Args] = (),
+    tests: gt.GeneratedTests | None = None,
+) -> list[str]:
+    seeds = [*pi.calls_in_text(prompt, [entry_point]), *example_inputs]
+    if user_tests:
+        seeds += pi.calls_in_text(user_tests, ["candidate", entry_point])
+    proposed = [pi.parse_args(t.args) for t in tests.tests] if tests else []
+    return pi.collect(seeds, proposed, pi.arity(prompt, entry_point))
+
+
+def probe(
+    pool: SandboxPool,
+    prompt: str,
+    entry_point: str,
+    completions: Sequence[str],
+    inputs: Sequence[str],
+    tests: gt.GeneratedTests,
+    cancel: threading.Event | None = None,
+) -> list[bh.Behaviour | None]:
+    """Each candidate's behaviour; None for those not run because `cancel` was set."""
+    futures = {
+        submit_or_refuse(pool, bh.probe_program(prompt, c, entry_point, inputs, tests.tests), bh.PROBE_TIMEOUT_S): i
+        for i, c in enumerate(completions)
+    }
+    found: list[bh.Behaviour | None] = [None] * len(completions)
+    for batch in as_finished(futures, cancel):
+        for fut in batch:
+            found[futures[fut]] = bh.read_behaviour(fut.result(), len(inputs), len(tests.tests))
+    return found
+
+
+def examine(
+    backend: Backend,
+    pool: SandboxPool,
+    prompt: str,
+    entry_point: str,
+    completions: Sequence[str],
+    *,
+    user_tests: str | None = None,
+    example_inputs: Sequence[pi.Args] = (),
+    seed: int | None = 0,
+    model_tests: bool = True,
+    cancel: threading.Event | None = None,
+) -> Examination:
+    """All three steps. `model_tests=False` skips the model (clusters only; no agreement)."""
+    tests = write_tests(backend, prompt, entry_point, seed, cancel) if model_tests else gt.GeneratedTests((), 0)
+    inputs = gather_inputs(prompt, entry_point, user_tests, example_inputs, tests)
+    return Examination(
+        tuple(inputs), tests, tuple(probe(pool, prompt, entry_point, completions, inputs, tests, cancel))
+    )
+
+
+def examples_question(
+    pool: SandboxPool,
+    backend: Backend,
+    spec: Spec,
+    completions: Sequence[str],
+    right: Sequence[bool],
+    *,
+    ask_model: bool = True,
+    seed: int | None = 0,
+    cancel: threading.Event | None = None,
+) -> tuple[Examination, bh.Question | None]:
+    """For a table of examples (core.modes.examples): every candidate's behaviour around the examples,
+    and the question that separates the candidates getting every example right (`right`), if
+    they disagree anywhere. The examples' neighbours come first (a second's work); only when they
+    show no disagreement is the model asked for tests too (`ask_model`), which takes longer: their
+    inputs may split the candidates, and a test expecting what no candidate returns is a reading of
+    the examples that none of them took (then offered beside the candidates' answer). When all
+    that shows nothing and the table has one row, the question confirms their shared answer on a
+    telling input (core.ranking.behaviour.confirmation): one row fits many functions."""
+    rows = [tuple(cell.value for cell in inputs) for inputs, _ in spec.rows]
+    question = None
+    for model_tests in (False, True) if ask_model else (False,):
+        exam = examine(
+            backend,
+            pool,
+            spec.prompt,
+            spec.name,
+            completions,
+            example_inputs=rows,
+            seed=seed,
+            model_tests=model_tests,
+            cancel=cancel,
+        )
+        question = bh.disagreement(
+            exam.inputs, [b if ok else None for b, ok in zip(exam.behaviours, right)], spec.decimals
+        )
+        if question is not None or not any(right) or (cancel is not None and cancel.is_set()):
+            break
+    if question is None and any(right) and not (cancel is not None and cancel.is_set()):
+        known = [k for k in (pi.render(args) for args in rows) if k is not None]
+        agreeing = [b if ok else None for b, ok in zip(exam.behaviours, right)]
+        question = bh.dissent(exam.inputs, agreeing, exam.tests.tests, known, spec.decimals)
+        if question is None and len(rows) == 1:
+            question = bh.confirmation(exam.inputs, agreeing, known, spec.decimals)
+    return exam, question
+
+
+def cost_summary(
+    temperatures: Sequence[float], examinations: Sequence[JsonObject], behaviours: Iterable[JsonObject]
+) -> dict[str, JsonObject]:
+    """An eval run's summary of what the cluster and agreement rankers had to work with, and what
+    they cost per problem, by temperature label: from its generated-tests rows (`examinations`,
+    one per problem) and behaviour rows (one per sample)."""
+    probes_by_temperature: dict[float, list[JsonObject]] = {}
+    for b in behaviours:
+        probes_by_temperature.setdefault(float(b["temperature"]), []).append(b)
+    out: dict[str, JsonObject] = {}
+    for temperature in temperatures:
+        exams = [e for e in examinations if float(e["temperature"]) == temperature]
+        probes = probes_by_temperature.get(temperature, [])
+        if not exams:
+            continue
+        out[temperature_label(temperature)] = {
+            "problems": len(exams),
+            "problems_with_tests": sum(bool(e["tests"]) for e in exams),
+            "mean_tests": sum(len(e["tests"]) for e in exams) / len(exams),
+            "dropped_tests": sum(e["dropped"] for e in exams),
+            "mean_inputs": sum(len(e["inputs"]) for e in exams) / len(exams),
+            "tests_seconds_per_problem": sum(e["tests_elapsed_s"] for e in exams) / len(exams),
+            "probe_sandbox_seconds_per_problem": sum(b["wall_ms"] for b in probes) / 1000 / len(exams),
+        }
+    return out
