@@ -16,6 +16,7 @@ class Branch:
     position: int  # the token of the parent that the alternative replaces
     kept: str  # the parent's raw text before that token: where the two part
     alternative: str  # the token written instead
+    rest: str = ""  # the parent's raw text after that token, which the child often writes again
 
     @property
     def prefix(self) -> str:
@@ -33,10 +34,18 @@ def branch_at(candidate: Candidate, position: int, alternative: str) -> Branch:
     """The branch of `candidate` that writes `alternative` instead of its token `position`."""
     if not 0 <= position < len(candidate.tokens):
         raise ValueError(f"candidate #{candidate.index} has no token {position}")
-    return Branch(candidate.index, position, "".join(candidate.tokens[:position]), alternative)
+    return Branch(
+        candidate.index,
+        position,
+        "".join(candidate.tokens[:position]),
+        alternative,
+        "".join(candidate.tokens[position + 1 :]),
+    )
 
 
 def branch_params(run_params: SamplingParams, branch: Branch) -> SamplingParams:
     """The run's parameters for one sample that starts with the branch's prefix. The token budget
-    counts sampled tokens only, so the child may write as many new tokens as the run's samples."""
-    return replace(run_params, n=1, prefix=branch.prefix).validated()
+    counts sampled tokens only, so the child may write as many new tokens as the run's samples.
+    The parent's rest is where the engine looks for guesses first: a child that comes back to its
+    parent's text is checked several tokens per pass."""
+    return replace(run_params, n=1, prefix=branch.prefix, draft_text=branch.rest).validated()

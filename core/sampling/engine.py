@@ -174,6 +174,7 @@ class Engine(SamplingBackend):
             first_state=forced,
         )
         chunk = self.runner.rows_that_fit(len(ids), params.max_new_tokens)
+        hints = [self.tokenizer(params.draft_text, add_special_tokens=False)["input_ids"]] if params.draft_text else []
         pending = list(rows)
         while pending:
             batch, pending = pending[:chunk], pending[chunk:]
@@ -187,6 +188,7 @@ class Engine(SamplingBackend):
                     lambda r, _t: assembly.rows[r].finish is not None,
                     cancel,
                     ids,
+                    hints,
                 )
                 for step in steps:
                     yield from self._advance(step, assembly, params.max_new_tokens)

@@ -42,6 +42,10 @@ class SamplingParams:
     # Said to an instruct model after the request: its earlier attempt and what that got wrong
     # (core.modes.revision), so that it writes a corrected function. A completion model cannot be told.
     feedback: str = ""
+    # Text the samples will likely write again (a branch's parent, after the token they part at):
+    # only a source of guesses that one forward pass checks together (core.sampling.sampler), so
+    # it makes no difference to what is sampled, only to how soon. Backends without guesses ignore it.
+    draft_text: str = ""
 
     def validated(self) -> SamplingParams:
         if not isinstance(self.n, int) or not 1 <= self.n <= MAX_SAMPLES:

@@ -7,7 +7,7 @@ and capture of the raw log-probabilities that candidates are ranked by.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -118,11 +118,13 @@ def decode(
     finished: Callable[[int, int], bool],
     cancel: threading.Event | None = None,
     context: list[int] | None = None,
+    hints: Sequence[list[int]] = (),
 ) -> Iterator[Step]:
     """Yield one Step per decoding position for `rows`, starting from `prefill` (made once per
     request by `prefill_prompt`, shared by all its chunks). After each step, `finished(row, token)`
     says whether that row is done; done rows leave the batch. `runner`: core.models.runner. `context`:
-    the prompt's token ids, where the last row left looks for guesses (see `_alone`)."""
+    the prompt's token ids, where the last row left looks for guesses (see `_alone`); `hints`: more
+    token sequences to look in (SamplingParams.draft_text)."""
     device = runner.device
     cache_1, first_logits = prefill
     # 1. Every row starts from the prompt's cache and next-token distribution.
@@ -152,7 +154,7 @@ def decode(
             active = [active[i] for i in keep]
         if len(active) == 1 and written is not None and context is not None:  # written implies context
             row = active[0]
-            drafts = NgramDrafts([w for r, w in written.items() if r != row])
+            drafts = NgramDrafts([*hints, *(w for r, w in written.items() if r != row)])
             own = drafts.add(context + written[row])
             yield from _alone(
                 runner,

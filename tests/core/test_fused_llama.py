@@ -176,9 +176,26 @@ def test_the_last_row_checks_guesses_in_one_pass_and_writes_what_plain_decoding_
     assert len(fast[0][0].token_ids) == 40 and len(fed) < 39 and max(fed) > 1
     fast.append(engine.generate(PROMPT, sampled))
     decode = sampler.decode
-    monkeypatch.setattr(sampler, "decode", lambda *args: decode(*args[:7]))  # without the prompt: plain
+    monkeypatch.setattr(sampler, "decode", lambda *args: decode(*args[:7]))  # without the prompt or hints: plain
     plain = [engine.generate(PROMPT, p) for p in (greedy, sampled)]
     for got, want in zip(fast, plain):
         assert [c.token_ids for c in got] == [c.token_ids for c in want]
         for a, b in zip(got, want):
             assert a.token_logprobs == pytest.approx(b.token_logprobs, abs=1e-4)
+
+
+@torch.inference_mode()
+def test_a_hint_of_what_the_row_will_write_saves_passes_and_changes_nothing(tiny_llama_dir, monkeypatch):
+    engine = Engine(*loader.load(str(tiny_llama_dir), **FP32))
+    fed = []
+    extend = engine.runner.extend
+    monkeypatch.setattr(engine.runner, "extend", lambda cache, ids: fed.append(len(ids)) or extend(cache, ids))
+    params = SamplingParams(n=1, temperature=0.9, top_p=0.95, max_new_tokens=40, seed=3, mode="completion", stop=())
+    [plain] = engine.generate(PROMPT, params)
+    passes_without = len(fed)
+    fed.clear()
+    # What a branch's parent gives: text the row writes again (here all of it).
+    [hinted] = engine.generate(PROMPT, replace(params, draft_text=plain.raw_text))
+    assert hinted.token_ids == plain.token_ids
+    assert hinted.token_logprobs == pytest.approx(plain.token_logprobs, abs=1e-4)
+    assert len(fed) < passes_without

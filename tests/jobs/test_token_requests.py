@@ -48,6 +48,8 @@ def test_a_branch_writes_the_parents_text_then_the_alternative(tiny_engine):
     branch = branch_at(parent, 2, alternative)
     params = branch_params(run, branch)
     assert params.n == 1 and params.seed == run.seed and params.temperature == run.temperature
+    # The parent's text after the replaced token: where the engine looks for guesses first.
+    assert params.draft_text == "".join(parent.tokens[3:]) and params.prefix + params.draft_text != parent.raw_text
     child = tiny_engine.generate(PROMPT, params)[0]
     assert child.raw_text.startswith("".join(parent.tokens[:2]) + alternative)
     assert branch.note() == f"branch of #{parent.index} at token 2"
