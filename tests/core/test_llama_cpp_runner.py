@@ -92,7 +92,8 @@ def test_engine_on_llama_cpp_samples_reproducibly_with_raw_log_probs(small_engin
     prompt = load_problems()["HumanEval/0"]["prompt"]
     params = SamplingParams(n=4, temperature=0.8, max_new_tokens=24, seed=11, mode="completion")
     first, second = small_engine.generate(prompt, params), small_engine.generate(prompt, params)
-    assert [c.text for c in first] == [c.text for c in second]
+    # The second reads the prompt from the cells the first kept (LlamaCppRunner.prefill).
+    assert [(c.text, c.token_logprobs) for c in second] == [(c.text, c.token_logprobs) for c in first]
     # Another request in between leaves nothing behind that changes the next one's numbers.
     small_engine.generate(
         load_problems()["HumanEval/5"]["prompt"], SamplingParams(n=7, temperature=1.0, max_new_tokens=9)
@@ -133,3 +134,33 @@ def test_the_loader_says_why_a_runner_cannot_be_used(tiny_model_dir, monkeypatch
     monkeypatch.delenv("CODESYNTH_RUNNER")
     monkeypatch.setattr(llama_cpp_runner, "available", lambda: False)
     assert isinstance(Engine.load(catalogue.SMALL, **QUIET).runner, FusedLlama)
+
+
+def test_a_request_on_a_saved_prompt_reads_only_its_own_tokens_and_gets_the_same_numbers(small_engine):
+    """The prompt's cells are saved; a branch from one of its candidates (the prompt, then a forced
+    prefix), even after another prompt ran, reads only the prefix, and samples exactly what it
+    samples when it reads everything."""
+    runner, prompt = small_engine.runner, load_problems()["HumanEval/0"]["prompt"]
+    params = SamplingParams(n=3, temperature=0.8, max_new_tokens=16, seed=5, mode="completion")
+    branch = SamplingParams(n=1, temperature=0.8, max_new_tokens=16, seed=5, mode="completion", prefix="    for")
+    fed = []
+    feed = runner._feed
+    runner._feed = lambda ids, *rest, **kw: fed.append(len(ids)) or feed(ids, *rest, **kw)
+    try:
+        small_engine.generate(prompt, params)  # the run branched from
+        fed.clear()
+        right_after = small_engine.generate(prompt, branch)
+        prefix_tokens = len(small_engine.tokenizer("    for", add_special_tokens=False)["input_ids"])
+        assert fed == [prefix_tokens]  # no prompt token read again (steps are not fed passes)
+        small_engine.generate(load_problems()["HumanEval/5"]["prompt"], params)  # another prompt between
+        fed.clear()
+        kept = small_engine.generate(prompt, branch)
+        assert fed == [prefix_tokens]
+        runner._saved.clear()
+        fed.clear()
+        fresh = small_engine.generate(prompt, branch)
+        assert sum(fed) > len(small_engine.tokenizer(prompt)["input_ids"])
+    finally:
+        runner._feed = feed
+    numbers = [[(c.token_ids, c.token_logprobs) for c in run] for run in (right_after, kept, fresh)]
+    assert numbers[0] == numbers[1] == numbers[2]
