@@ -7,6 +7,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from tests.tiny_model import build_tiny_model
 
 
+def pytest_collection_modifyitems(items):
+    """Tests on a real model load it first (seconds): they are `slow` as well, so the fast lane
+    (`-m "not slow"`) runs on the tiny random models only."""
+    for item in items:
+        if item.get_closest_marker("integration") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """A tiny random GPT-2 folder (no chat template: completion mode)."""

@@ -1,11 +1,32 @@
 """The real window on the tiny test model and the real sandbox, offscreen, with settings in a
 temporary folder so no test sees another's or the user's."""
 
+import inspect
 import os
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# What opening the real window looks like in a test module's source.
+_OPENS_A_WINDOW = ("tiny_window", "open_window(", "MainWindow(")
+
+
+def pytest_collection_modifyitems(items):
+    """A real window and its engine process take about 7 s to open, once per module: the tests
+    that open one are `slow`, so the fast lane (`-m "not slow"`) leaves them to the full suite
+    and to `pytest tests/gui`."""
+    here = Path(__file__).parent
+    opens: dict[str, bool] = {}
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is None or Path(item.path).parent != here:
+            continue
+        if module.__name__ not in opens:
+            opens[module.__name__] = any(marker in inspect.getsource(module) for marker in _OPENS_A_WINDOW)
+        if opens[module.__name__]:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
