@@ -1,9 +1,7 @@
 """Draws matplotlib figures in a helper process for a tab (the Compare figure, the Sampling lab's
 figures with presentation mode's larger text). A figure takes a second or more: in a thread it would
 hold the GIL and slow every GUI event meanwhile. The process is spawned at the first drawing (forking
-a process that runs Qt's threads is unsafe) and kept for the next. It runs at a lower CPU priority:
-on a 2-core machine its start (importing matplotlib) and its drawing would otherwise take a core
-from the window, whose event loop then stalls (Compare's worst stall came while it started).
+a process that runs Qt's threads is unsafe) and kept for the next.
 
 One drawing runs at a time and only the latest request waits behind it: a tab that asks again
 before the last figure came (a sweep sends a snapshot a second) never builds a queue, and only
@@ -12,15 +10,10 @@ the figure of its latest request is delivered."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
-
-# Added to the helper's niceness: at 10, the kernel gives the window about nine tenths of a core
-# they both want.
-HELPER_NICENESS = 10
 
 
 class FigureDrawer(QObject):
@@ -52,12 +45,7 @@ class FigureDrawer(QObject):
         number, function, args, kwargs = self._waiting
         self._waiting, self._running = None, True
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=os.nice,
-                initargs=(HELPER_NICENESS,),
-            )
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
         def done(future: Future) -> None:
             try:
