@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 MAX_ROWS = 64
 SPARE_SEQUENCES = 8
 # Prompts whose cells are saved for later requests that start with them (see prefill): 12 KB a
-# cell for the default model, so about 4 MB for a HumanEval chat prompt.
+# cell for the default model, so about 4 MB for a HumanEval chat prompt. At most this many, and at
+# most SAVED_BYTES in all: a prompt of thousands of tokens is read again rather than held.
 SAVED_PROMPTS = 4
+SAVED_BYTES = 64 * 2**20
 # KV cells of the context: enough for 30 rows of 256 new tokens after a 300-token prompt, at
 # 12 KB a cell for the default model (96 MiB). A longer request gets a larger context.
 DEFAULT_CELLS = 8192
@@ -253,11 +255,13 @@ class LlamaCppRunner:
 
     def _save(self, prompt: tuple[int, ...], seq: int, last_logits: torch.Tensor) -> None:
         size = self._ll.llama_state_seq_get_size(self._ctx, seq)
+        if size > SAVED_BYTES:
+            return
         buffer = (ctypes.c_uint8 * size)()
         written = self._ll.llama_state_seq_get_data(self._ctx, buffer, size, seq)
         if written:
             self._saved[prompt] = _SavedPrompt(ctypes.string_at(buffer, written), last_logits)
-            while len(self._saved) > SAVED_PROMPTS:
+            while len(self._saved) > SAVED_PROMPTS or sum(len(s.state) for s in self._saved.values()) > SAVED_BYTES:
                 self._saved.popitem(last=False)
 
     def _restore(self, state: bytes, seq: int) -> bool:

@@ -164,3 +164,18 @@ def test_a_request_on_a_saved_prompt_reads_only_its_own_tokens_and_gets_the_same
         runner._feed = feed
     numbers = [[(c.token_ids, c.token_logprobs) for c in run] for run in (right_after, kept, fresh)]
     assert numbers[0] == numbers[1] == numbers[2]
+
+
+def test_saved_prompts_are_bounded_in_number_and_bytes(runner, ids, monkeypatch):
+    runner._saved.clear()
+    for i in range(llama_cpp_runner.SAVED_PROMPTS + 2):
+        runner.prefill([*ids, 100 + i], len(ids) + 8)
+    assert len(runner._saved) == llama_cpp_runner.SAVED_PROMPTS
+    assert next(reversed(runner._saved)) == (*ids, 100 + llama_cpp_runner.SAVED_PROMPTS + 1)  # the latest kept
+    one = len(next(iter(runner._saved.values())).state)
+    monkeypatch.setattr(llama_cpp_runner, "SAVED_BYTES", one + one // 2)  # room for one prompt's cells
+    runner.prefill([*ids, 99], len(ids) + 8)
+    assert list(runner._saved) == [(*ids, 99)]
+    monkeypatch.setattr(llama_cpp_runner, "SAVED_BYTES", one // 2)  # a prompt too large is not held
+    runner.prefill([*ids, 98], len(ids) + 8)
+    assert (*ids, 98) not in runner._saved
