@@ -267,7 +267,10 @@ class LlamaCppRunner:
     def _restore(self, state: bytes, seq: int) -> bool:
         """Put a saved prompt's cells back into sequence `seq`; False if llama.cpp could not."""
         buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
-        return bool(self._ll.llama_state_seq_set_data(self._ctx, buffer, len(state), seq) == len(state))
+        if self._ll.llama_state_seq_set_data(self._ctx, buffer, len(state), seq) == len(state):
+            return True
+        self._ll.llama_memory_seq_rm(self._memory(), seq, -1, -1)  # whatever part went in: read afresh
+        return False
 
     def _memory(self) -> llama_memory_t | None:
         memory: llama_memory_t | None = self._ll.llama_get_memory(self._ctx)  # self._ll: the module, typed Any

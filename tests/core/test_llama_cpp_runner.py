@@ -179,3 +179,16 @@ def test_saved_prompts_are_bounded_in_number_and_bytes(runner, ids, monkeypatch)
     monkeypatch.setattr(llama_cpp_runner, "SAVED_BYTES", one // 2)  # a prompt too large is not held
     runner.prefill([*ids, 98], len(ids) + 8)
     assert (*ids, 98) not in runner._saved
+
+
+def test_a_saved_prompt_that_cannot_be_put_back_is_read_again(runner, ids, monkeypatch):
+    runner._saved.clear()
+    first = runner.prefill(ids, len(ids) + 8)[1]  # its cache dropped at once: the next starts afresh
+    assert tuple(ids) in runner._saved
+    refused = []
+    monkeypatch.setattr(runner._ll, "llama_state_seq_set_data", lambda *_args: refused.append(1) or 0)
+    fed = []
+    feed = runner._feed
+    monkeypatch.setattr(runner, "_feed", lambda part, *rest, **kw: fed.append(len(part)) or feed(part, *rest, **kw))
+    again = runner.prefill(ids, len(ids) + 8)[1]
+    assert refused and fed[0] == len(ids) and torch.equal(again, first)
