@@ -129,9 +129,8 @@ def _next_token_logits(send: Send, engine: Any, ask: AskNextTokenLogits) -> None
         return
     import torch
 
-    likeliest = torch.argsort(logits, descending=True, stable=True)[
-        : ask.show
-    ].tolist()  # as core.sampling.distribution
+    # Ties broken as core.sampling.distribution breaks them.
+    likeliest = torch.argsort(logits, descending=True, stable=True)[: ask.show].tolist()
     pieces = {t: engine.tokenizer.decode([t]) for t in likeliest}
     send(NextTokenLogits(ask.key, logits.float().numpy().tobytes(), pieces))
 
