@@ -18,7 +18,7 @@ from pathlib import Path
 
 # The app-waiting helpers of the other screenshot script, beside this one (the script's folder is
 # on sys.path when it runs).
-from screenshots import open_window, settle, shoot_in_child, wait_for
+from screenshots import add_child_role, open_window, settle, shoot_in_child, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = (1400, 900)
@@ -145,8 +145,7 @@ def main() -> None:
     parser.add_argument("--model", default=str(model_store.model_dir(catalogue.SMALL)))
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
     parser.add_argument("--schemes", nargs="+", default=["light", "dark"], choices=("light", "dark"))
-    parser.add_argument("--shoot", choices=("light", "dark"), help=argparse.SUPPRESS)  # the child's role
-    parser.add_argument("--settings-dir", help=argparse.SUPPRESS)
+    add_child_role(parser)
     args = parser.parse_args()
     if args.shoot:
         shoot(args)

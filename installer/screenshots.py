@@ -186,6 +186,12 @@ def shoot_tabs(app, window, save) -> None:
     run_and_save(docstrings, docstrings.run, "docstrings")
 
 
+def add_child_role(parser: argparse.ArgumentParser) -> None:
+    """The hidden options a script passes to itself when it reruns as the child that shoots one scheme."""
+    parser.add_argument("--shoot", choices=("light", "dark"), help=argparse.SUPPRESS)
+    parser.add_argument("--settings-dir", help=argparse.SUPPRESS)
+
+
 def shoot_in_child(script: str, argv: list[str], scheme: str, settings: str, env: dict[str, str]) -> None:
     """Runs `script --shoot scheme` in a fresh process, so that each colour scheme starts the app
     from scratch with the throwaway settings in `settings`."""
@@ -201,8 +207,7 @@ def main() -> None:
     parser.add_argument("--task", default="HumanEval/0")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
     parser.add_argument("--workbench-only", action="store_true", help="skip the Lab, From-examples and Docstrings tabs")
-    parser.add_argument("--shoot", choices=("light", "dark"), help=argparse.SUPPRESS)  # the child's role
-    parser.add_argument("--settings-dir", help=argparse.SUPPRESS)
+    add_child_role(parser)
     args = parser.parse_args()
     if args.shoot:
         shoot(args)
