@@ -9,6 +9,8 @@ next) and shown when it comes: a thread would hold the GIL and slow every GUI ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pygments.lexers import DiffLexer
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
@@ -38,6 +40,7 @@ from desktop_app.lab_plots import PlotImage
 from desktop_app.panes import fill, split
 from desktop_app.presentation import text_scale
 from desktop_app.titled import titled
+from desktop_app.turns import turns
 
 KIND = "compare"
 IDLE_TEXT = (
@@ -63,6 +66,27 @@ def _code_view(parent, lexer=None) -> CodeEditor:
     return view
 
 
+def _diff_entries(comparison: cmp.Comparison | None) -> list[tuple[str, str]]:
+    """The candidates the diff can show, as (text shown, key), each run's best first."""
+    entries = []
+    if comparison is not None:
+        for run, letter in enumerate(cmp.LETTERS[: len(comparison.runs)]):
+            for sample in cmp.focus_candidates(comparison, run):
+                score = "—" if sample.mean_logprob is None else f"{sample.mean_logprob:.3f}"
+                verdict = {True: "passes", False: "fails", None: "untested"}[sample.passed]
+                entries.append((f"{letter}#{sample.index}  ({score}, {verdict})", f"{letter}#{sample.index}"))
+    return entries
+
+
+def _diff_keys(entries: list[tuple[str, str]], chosen: list | None) -> tuple[str | None, str | None]:
+    """`chosen`'s two keys where they are still candidates, else runs A's and B's best."""
+    keys = [key for _, key in entries]
+    defaults = [next((k for k in keys if k.startswith(letter)), None) for letter in "AB"]
+    wanted = [*(chosen or ()), None, None][:2]  # a saved document's pair, or nothing yet
+    left, right = (key if key in keys else default for default, key in zip(defaults, wanted))
+    return left, right
+
+
 class CompareTab(QWidget):
     kind = KIND
     title = "Compare"
@@ -80,6 +104,10 @@ class CompareTab(QWidget):
         self._text_scale = 1.0  # of the figure's text: presentation mode's larger type
         self._drawer = FigureDrawer(self)  # only the latest comparison's figure is shown
         self._documents: list[dict] = []  # the runs as JSON, made once per change, saved at each
+        # The diff's two candidates ("A#3"), kept here so that the session saved with a change
+        # names them before the choice boxes are filled at a later turn.
+        self.diff_entries: list[tuple[str, str]] = []  # (text shown, key)
+        self.diff_keys: tuple[str | None, str | None] = (None, None)
 
         self.pins = QListWidget(self)
         self.pins.setMaximumHeight(90)
@@ -105,7 +133,7 @@ class CompareTab(QWidget):
         for box in (self.diff_left, self.diff_right):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(10)  # the window must still fit a 1024 px screen beside the docks
-            box.activated.connect(lambda _i: self._on_diff_chosen())
+            box.activated.connect(lambda _i: self._on_diff_chosen())  # the user's choice, not a refill
         self.diff_view = _code_view(self, DiffLexer())
 
         buttons = QVBoxLayout()
@@ -169,7 +197,7 @@ class CompareTab(QWidget):
             return False
         self.runs.extend(new)
         # Pinned runs keep their letters, so the diff chosen still names the same candidates.
-        self._changed([self.diff_left.currentData(), self.diff_right.currentData()])
+        self._changed(list(self.diff_keys))
         return True
 
     def pin_session(self, session_id: int) -> bool:
@@ -206,7 +234,7 @@ class CompareTab(QWidget):
     def document(self) -> dict:
         if len(self._documents) != len(self.runs):
             self._documents = [run.to_json() for run in self.runs]
-        return {"runs": self._documents, "diff": [self.diff_left.currentData(), self.diff_right.currentData()]}
+        return {"runs": self._documents, "diff": list(self.diff_keys)}
 
     def restore(self, session_id: int, document: dict) -> None:
         self.session_id = session_id
@@ -229,21 +257,24 @@ class CompareTab(QWidget):
     # -- showing ---------------------------------------------------------------------------------
 
     def _show(self, diff: list | None = None) -> None:
+        """The list, the status and the table now; the best candidates, the diff and the figure
+        each at a later turn of the event loop (`desktop_app.turns`): together in one handler,
+        with the tab's first paint, they held the window for 40-75 ms."""
         self._documents = []
         self.pins.clear()
         self.pins.addItems([f"{letter}: {run.label}   ({run.origin})" for letter, run in zip(cmp.LETTERS, self.runs)])
         self.unpin_button.setEnabled(bool(self.runs))
         self._drawer.drop()
-        if len(self.runs) < cmp.MIN_RUNS:
-            self.comparison = None
+        self.comparison = cmp.compare(self.runs) if len(self.runs) >= cmp.MIN_RUNS else None
+        self.diff_entries = _diff_entries(self.comparison)
+        self.diff_keys = _diff_keys(self.diff_entries, diff)
+        for name, part in self._parts().items():
+            turns().add((self, name), part)
+        if self.comparison is None:
             self.status.setText(IDLE_TEXT if not self.runs else "Pin one more run to compare.")
             self.table.setRowCount(0)
             self.table.setColumnCount(0)
-            self.plot.set_png(b"")
-            self._show_best()
-            self._fill_diff_choices(None)
             return
-        self.comparison = cmp.compare(self.runs)
         self.status.setText(
             f"Best candidates and diffs of {self.comparison.focus}."
             + (
@@ -253,9 +284,15 @@ class CompareTab(QWidget):
             )
         )
         self._show_table(self.comparison)
-        self._show_best()
-        self._fill_diff_choices(self.comparison, diff)
-        self._draw(self.comparison)
+
+    def _parts(self) -> dict[str, Callable[[], None]]:
+        """What `_show` leaves to later turns, by name."""
+        return {"best": self._show_best, "diff": self._show_diff_choices, "figure": self._draw}
+
+    @property
+    def settled(self) -> bool:
+        """Every part of the latest change is shown, but the figure, which comes when it is drawn."""
+        return not any(turns().waiting((self, name)) for name in self._parts())
 
     def _show_table(self, comparison: cmp.Comparison) -> None:
         rows = cmp.table(comparison)
@@ -287,40 +324,38 @@ class CompareTab(QWidget):
             )
             _set_code(view, "" if best is None else best.completion)
 
-    def _fill_diff_choices(self, comparison: cmp.Comparison | None, chosen: list | None = None) -> None:
-        entries = []
-        if comparison is not None:
-            for run, letter in enumerate(cmp.LETTERS[: len(comparison.runs)]):
-                for sample in cmp.focus_candidates(comparison, run):
-                    score = "—" if sample.mean_logprob is None else f"{sample.mean_logprob:.3f}"
-                    verdict = {True: "passes", False: "fails", None: "untested"}[sample.passed]
-                    entries.append((f"{letter}#{sample.index}  ({score}, {verdict})", f"{letter}#{sample.index}"))
-        keys = [key for _, key in entries]
-        # By default each run's best: the first of its candidates in the list.
-        defaults = [next((k for k in keys if k.startswith(letter)), None) for letter in "AB"]
-        for box, default, wanted in zip((self.diff_left, self.diff_right), defaults, chosen or (None, None)):
+    def _show_diff_choices(self) -> None:
+        keys = [key for _, key in self.diff_entries]
+        for box, chosen in zip((self.diff_left, self.diff_right), self.diff_keys):
             box.blockSignals(True)
             box.clear()
-            for text, key in entries:
+            for text, key in self.diff_entries:
                 box.addItem(text, key)
-            box.setCurrentIndex(max(0, keys.index(wanted if wanted in keys else default)) if default else -1)
+            box.setCurrentIndex(keys.index(chosen) if chosen in keys else -1)
             box.blockSignals(False)
-        self._on_diff_chosen(save=False)
+        self._show_diff()
 
-    def _on_diff_chosen(self, save: bool = True) -> None:
-        left, right = self.diff_left.currentData(), self.diff_right.currentData()
+    def _on_diff_chosen(self) -> None:
+        self.diff_keys = (self.diff_left.currentData(), self.diff_right.currentData())
+        self._show_diff()
+        if self.session_id is not None:
+            self.store.put_document(self.session_id, KIND, self.document())
+
+    def _show_diff(self) -> None:
+        left, right = self.diff_keys
         if self.comparison is None or left is None or right is None:
             _set_code(self.diff_view, "")
             return
         text = cmp.diff(cmp.pick(self.comparison, left), cmp.pick(self.comparison, right), left, right)
         _set_code(self.diff_view, text or f"{left} and {right} are the same program.")
-        if save and self.session_id is not None:
-            self.store.put_document(self.session_id, KIND, self.document())
 
     # -- the figure ------------------------------------------------------------------------------
 
-    def _draw(self, comparison: cmp.Comparison) -> None:
-        self._drawer.draw(cmp.render_png, comparison, self._dark, text_scale=self._text_scale)
+    def _draw(self) -> None:
+        if self.comparison is None:
+            self.plot.set_png(b"")
+            return
+        self._drawer.draw(cmp.render_png, self.comparison, self._dark, text_scale=self._text_scale)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -332,8 +367,9 @@ class CompareTab(QWidget):
             self._text_scale,
         ):
             self._dark, self._text_scale = dark, scale
-            if self.comparison is not None:
-                self._draw(self.comparison)
+            self._draw()
 
     def shutdown(self) -> None:
+        for name in self._parts():  # the widgets go with the window
+            turns().drop((self, name))
         self._drawer.shutdown()

@@ -1,13 +1,12 @@
 """The Sampling lab's 2 x 2 grid of figures. The engine process draws them as PNGs; here they are
-only decoded (when they change, one per turn of the event loop) and scaled from the original at
-each resize, so they stay sharp. Each one opens on its own, maximised or full screen, for a talk."""
+only decoded (when they change, each at its own turn of the event loop) and scaled from the
+original at each resize, so they stay sharp. Each one opens on its own, maximised or full screen, for a talk."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import theme
+from desktop_app.turns import turns
 
 
 class PlotImage(QLabel):
@@ -45,18 +45,22 @@ class PlotImage(QLabel):
         self.enlarge_button.hide()
 
     def set_png(self, png: bytes) -> None:
-        """Shows `png` (b"": the placeholder) once the event loop gets to it (`_Decodes`)."""
+        """Shows `png` (b"": the placeholder) at its turn of the event loop: decoding and scaling
+        one takes about 10 ms, and a sweep update changes all four."""
         if png == self.png:
             return
         self.png = png
         self.enlarge_button.setVisible(bool(png))
-        _decodes().add(self)
+        turns().add(self, self._decode)
 
-    def decode(self) -> None:
+    def _decode(self) -> None:
         self._original = QPixmap()
         if self.png:
             self._original.loadFromData(self.png, "PNG")
-        self._rescale()
+        try:
+            self._rescale()
+        except RuntimeError:  # closed (its C++ side deleted) before its turn came: nothing to show
+            pass
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -78,38 +82,6 @@ class PlotImage(QLabel):
         )
         scaled.setDevicePixelRatio(ratio)
         self.setPixmap(scaled)
-
-
-class _Decodes:
-    """Decodes and scales one changed plot per turn of the event loop. One takes about 10 ms, and
-    a sweep update changes all four: decoded together, they held the window for up to 53 ms (the
-    UI latency benchmark's sweep, BENCHMARKS.md); one at a time, input and paint come between."""
-
-    def __init__(self) -> None:
-        self.waiting: list[PlotImage] = []
-        self.timer = QTimer(interval=0)
-        self.timer.timeout.connect(self._next)
-
-    def add(self, image: PlotImage) -> None:
-        if image not in self.waiting:
-            self.waiting.append(image)
-        self.timer.start()
-
-    def _next(self) -> None:
-        if self.waiting:
-            image = self.waiting.pop(0)
-            try:
-                image.decode()
-            except RuntimeError:  # closed (its C++ side deleted) before its turn came: nothing to show
-                pass
-        if not self.waiting:
-            self.timer.stop()
-
-
-@functools.cache
-def _decodes() -> _Decodes:
-    """The one queue, made at the first plot shown: its QTimer needs the application's thread."""
-    return _Decodes()
 
 
 class PlotViewer(QDialog):

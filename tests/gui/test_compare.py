@@ -53,7 +53,10 @@ def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
         f"{w.store.path}#{hot}",
     ]
 
+    # The table comes with the pin; the best candidates and the diff at later turns of the event loop.
     cells = _cells(tab.table)
+    assert not tab.settled and all(not view.toPlainText() for view in tab.best_views)
+    qtbot.waitUntil(lambda: tab.settled)
     assert cells["temperature"] == ["0.2", "1.2"]
     assert "model" not in cells and "n" not in cells  # shared: said once, above the table
     runs = [from_session(w.store, sid)[0] for sid in (cold, hot)]
@@ -96,6 +99,7 @@ def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
     assert not tab.pin_eval_dir(str(tmp_path / "other"))
     assert "at most 4 runs" in w.message.text() and len(tab.runs) == 3
     assert _cells(tab.table)["source"] == ["Workbench run", "Workbench run", "eval run"]
+    qtbot.waitUntil(lambda: tab.settled)
     assert not tab.pin_eval_dir(str(tmp_path / "missing"))
     assert "no such eval run directory" in w.message.text()
 
@@ -107,6 +111,7 @@ def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
     tab.clear()
     assert tab.runs == [] and tab.table.rowCount() == 0 and tab.session_id is None
     w.open_session(compare_id)
+    qtbot.waitUntil(lambda: tab.settled)
     assert tab.document() == document and [r.origin for r in tab.runs][:2] == [r.origin for r in runs]
     assert tab.diff_view.toPlainText() == shown
     assert _cells(tab.table)["temperature"] == ["0.2", "1.2", "0.2"]
