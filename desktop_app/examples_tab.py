@@ -350,7 +350,7 @@ class ExamplesTab(JobTab):
         if s is None:
             return
         found, tested = s.candidates, [c for c in s.candidates if c.verdicts is not None]
-        every = sum(c.verdicts.count(None) == len(c.verdicts) for c in tested if c.verdicts is not None)
+        every = sum(c.all_right for c in tested)  # a degenerate candidate (a lookup table) never counts
         if self.running and s.state == "checking":
             text = (
                 f"{every} of {len(found)} candidates get all {s.examples} examples right. Looking for inputs "

@@ -248,3 +248,9 @@ def test_a_second_round_is_told_and_its_corrections_are_marked(tab, monkeypatch)
     right = candidate(4, revises=1, verdicts=(None,))
     tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 6, "done", (right, *first)))
     assert tab.status.text() == "1 of 4 candidates get all 1 examples right."
+    # A lookup table of the examples is right on each of them, but it is not a solution: not counted.
+    table = ExampleCandidate(
+        5, "    return {1: 2}[x]\n", "stop", -0.1, "it looks up the examples", (), (None,), "", None
+    )
+    tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 6, "done", (right, table, *first)))
+    assert tab.status.text() == "1 of 5 candidates get all 1 examples right."
