@@ -26,6 +26,7 @@ from core.host.protocol import (
 )
 from core.pipeline import CandidateArrived, VerdictArrived, run_pipeline
 from core.sampling.candidate import CandidateDone, TokenDelta
+from core.sampling.interface import GenerationOOM
 
 if TYPE_CHECKING:
     from sandbox import SandboxPool
@@ -111,7 +112,6 @@ def generate(
     send: Send, engine: Any, pool: Callable[[], SandboxPool | None], command: Generate, cancel: threading.Event
 ) -> None:
     """Runs `command` to its end: replies RunEvents, then Generated or GenerateFailed."""
-    from core.sampling.engine import GenerationOOM
     from core.user_error import UserError  # InvalidParams among them
 
     batches = _Batches(send, command.run_id, engine.info.device)

@@ -35,7 +35,7 @@ from core.pipeline import (
     by_mean_logprob,
     run_pipeline,
 )
-from core.sampling.engine import GenerationOOM
+from core.sampling.interface import GenerationOOM
 from core.sampling.params import MAX_SAMPLES, InvalidParams, SamplingParams
 from core.user_error import UserError
 

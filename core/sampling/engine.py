@@ -22,7 +22,7 @@ from core.modes import instruct
 from core.sampling import sampler
 from core.sampling.candidate import reindexed
 from core.sampling.candidate_assembly import Assembly, Event, Row, Written
-from core.sampling.interface import Capabilities, SamplingBackend
+from core.sampling.interface import Capabilities, GenerationOOM, SamplingBackend
 from core.sampling.params import InvalidParams, SamplingParams
 
 if TYPE_CHECKING:
@@ -30,14 +30,10 @@ if TYPE_CHECKING:
 
     from core.models.runner import Runner
 
-__all__ = ["Engine", "GenerationOOM", "ModelLoadError"]  # ModelLoadError: re-exported for callers
+__all__ = ["Engine", "ModelLoadError"]  # ModelLoadError: re-exported for callers
 
 # A local model gives everything the interface offers.
 LOCAL_CAPABILITIES = Capabilities(scoring=True, token_logprobs=True, next_token_logits=True, forced_prefix=True)
-
-
-class GenerationOOM(RuntimeError):
-    """Out of memory even with one row at a time."""
 
 
 @dataclass(frozen=True)

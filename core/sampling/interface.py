@@ -23,6 +23,10 @@ if TYPE_CHECKING:  # core.models.loader pulls in the model runners
     from core.models.info import ModelInfo
 
 
+class GenerationOOM(RuntimeError):
+    """Out of memory even with one row at a time (a local model's backend)."""
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a backend can do beyond sampling, declared instead of probed: a caller checks these

@@ -201,3 +201,14 @@ def test_no_room_for_corrections_beyond_the_most_samples_a_run_may_ask(pool):
     model = RecordingModel([["    return 0\n"] * 1000])
     done = run_to_end(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=1000, mode="auto")))
     assert len(model.requests) == 1 and len(done.candidates) == 1000
+
+
+def test_the_examples_pipeline_leaves_torch_unimported():
+    """The CLI's `examples --server` and the engine host's job import this module: on a server the
+    model runs elsewhere, and importing torch would cost seconds for nothing."""
+    import subprocess
+    import sys
+
+    probe = "import sys, core.modes.revision, core.host.jobs, core.host.runs; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "False"

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from core.sampling.candidate import CandidateDone, TokenDelta
-from core.sampling.engine import GenerationOOM
+from core.sampling.interface import GenerationOOM
 from core.sampling.params import SamplingParams
 
 PROMPT = "def add(a, b):\n    return"

@@ -8,7 +8,7 @@ import torch
 
 from core.evaluation.problems import load_problems
 from core.models import loader
-from core.sampling.engine import GenerationOOM
+from core.sampling.interface import GenerationOOM
 from core.sampling.params import SamplingParams
 from tests.tiny_model import build_tiny_model
 

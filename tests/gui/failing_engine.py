@@ -7,10 +7,11 @@ from core.host import serve as engine_host
 def serve(conn, cancel):
     from core.sampling import engine
     from core.sampling.candidate import TokenDelta
+    from core.sampling.interface import GenerationOOM
 
     def stream(self, prompt, params, cancel=None):
         yield TokenDelta(0, "    return")
-        raise engine.GenerationOOM("out of memory even for one sample: lower max new tokens or load a smaller model")
+        raise GenerationOOM("out of memory even for one sample: lower max new tokens or load a smaller model")
 
     engine.Engine.stream = stream
     engine_host.serve(conn, cancel)

@@ -16,6 +16,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from core.sampling.interface import GenerationOOM
+from core.sampling.params import InvalidParams
+
 if TYPE_CHECKING:
     from core.sampling.open_backend import Backend
     from sandbox import SandboxPool
@@ -39,8 +42,6 @@ class JobError(Exception):
 def run_job(
     name: str, backend: Backend, pool: Callable[[], SandboxPool], cancel: threading.Event, kwargs: dict[str, Any]
 ) -> Iterator[object]:
-    from core.sampling.engine import GenerationOOM
-    from core.sampling.params import InvalidParams
     from sandbox import SandboxUnavailable
 
     module = importlib.import_module(JOBS[name])
