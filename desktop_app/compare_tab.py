@@ -257,7 +257,7 @@ class CompareTab(QWidget):
     # -- showing ---------------------------------------------------------------------------------
 
     def _show(self, diff: list | None = None) -> None:
-        """The list, the status and the table now; the best candidates, the diff and the figure
+        """The list and the status now; the table, the best candidates, the diff and the figure
         each at a later turn of the event loop (`desktop_app.turns`): together in one handler,
         with the tab's first paint, they held the window for 40-75 ms."""
         self._documents = []
@@ -272,8 +272,6 @@ class CompareTab(QWidget):
             turns().add((self, name), part)
         if self.comparison is None:
             self.status.setText(IDLE_TEXT if not self.runs else "Pin one more run to compare.")
-            self.table.setRowCount(0)
-            self.table.setColumnCount(0)
             return
         self.status.setText(
             f"Best candidates and diffs of {self.comparison.focus}."
@@ -283,18 +281,27 @@ class CompareTab(QWidget):
                 else ""
             )
         )
-        self._show_table(self.comparison)
 
     def _parts(self) -> dict[str, Callable[[], None]]:
         """What `_show` leaves to later turns, by name."""
-        return {"best": self._show_best, "diff": self._show_diff_choices, "figure": self._draw}
+        return {
+            "table": self._show_table,
+            "best": self._show_best,
+            "diff": self._show_diff_choices,
+            "figure": self._draw,
+        }
 
     @property
     def settled(self) -> bool:
         """Every part of the latest change is shown, but the figure, which comes when it is drawn."""
         return not any(turns().waiting((self, name)) for name in self._parts())
 
-    def _show_table(self, comparison: cmp.Comparison) -> None:
+    def _show_table(self) -> None:
+        comparison = self.comparison
+        if comparison is None:
+            self.table.setRowCount(0)
+            self.table.setColumnCount(0)
+            return
         rows = cmp.table(comparison)
         self.table.setColumnCount(len(comparison.runs))
         self.table.setHorizontalHeaderLabels(list(cmp.LETTERS[: len(comparison.runs)]))

@@ -32,6 +32,7 @@ class PlotImage(QLabel):
         self.placeholder = placeholder
         self.png = b""
         self._original = QPixmap()
+        self._stale = False  # png changed and not decoded yet
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
         self.setStyleSheet(f"color: {theme.QUEUED}")
@@ -51,12 +52,22 @@ class PlotImage(QLabel):
             return
         self.png = png
         self.enlarge_button.setVisible(bool(png))
-        turns().add(self, self._decode)
+        self._stale = True
+        if self.isVisible():
+            turns().add(self, self._decode)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # A plot changed while its tab was hidden (the lab's last figures when Compare comes to
+        # the front) is decoded when it is seen, not in the turns the front tab needs.
+        if self._stale:
+            turns().add(self, self._decode)
 
     def _decode(self) -> None:
         self._original = QPixmap()
         if self.png:
             self._original.loadFromData(self.png, "PNG")
+        self._stale = False
         try:
             self._rescale()
         except RuntimeError:  # closed (its C++ side deleted) before its turn came: nothing to show

@@ -53,10 +53,10 @@ def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
         f"{w.store.path}#{hot}",
     ]
 
-    # The table comes with the pin; the best candidates and the diff at later turns of the event loop.
-    cells = _cells(tab.table)
-    assert not tab.settled and all(not view.toPlainText() for view in tab.best_views)
+    # The table, the best candidates and the diff come at later turns of the event loop.
+    assert not tab.settled and tab.table.rowCount() == 0 and all(not view.toPlainText() for view in tab.best_views)
     qtbot.waitUntil(lambda: tab.settled)
+    cells = _cells(tab.table)
     assert cells["temperature"] == ["0.2", "1.2"]
     assert "model" not in cells and "n" not in cells  # shared: said once, above the table
     runs = [from_session(w.store, sid)[0] for sid in (cold, hot)]
@@ -98,8 +98,8 @@ def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
     assert tab.pin_eval_dir(str(tmp_path / "run"), 0.2)
     assert not tab.pin_eval_dir(str(tmp_path / "other"))
     assert "at most 4 runs" in w.message.text() and len(tab.runs) == 3
-    assert _cells(tab.table)["source"] == ["Workbench run", "Workbench run", "eval run"]
     qtbot.waitUntil(lambda: tab.settled)
+    assert _cells(tab.table)["source"] == ["Workbench run", "Workbench run", "eval run"]
     assert not tab.pin_eval_dir(str(tmp_path / "missing"))
     assert "no such eval run directory" in w.message.text()
 
@@ -109,6 +109,7 @@ def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
     assert row.kind == KIND and row.name.startswith("Compare add · T=0.2 vs add · T=1.2 vs run · T=0.2")
     document = tab.document()
     tab.clear()
+    qtbot.waitUntil(lambda: tab.settled)
     assert tab.runs == [] and tab.table.rowCount() == 0 and tab.session_id is None
     w.open_session(compare_id)
     qtbot.waitUntil(lambda: tab.settled)

@@ -185,6 +185,23 @@ def test_a_lab_plot_opens_large_and_full_screen(qtbot, tiny_window):
         w.tabs.setCurrentWidget(w.splitter)
 
 
+def test_a_plot_changed_while_hidden_is_decoded_when_shown(qtbot, tiny_window):
+    """Decoding costs 10-15 ms a plot: a hidden tab's plots wait until the tab is seen."""
+    w = tiny_window
+    lab = w.job_tabs["sweep"]
+    image = next(iter(lab.plots.images.values()))
+    w.tabs.setCurrentWidget(w.splitter)
+    image.set_png(png(640, 480))
+    qtbot.wait(100)
+    assert image.pixmap().isNull()
+    w.tabs.setCurrentWidget(lab)
+    try:
+        qtbot.waitUntil(lambda: not image.pixmap().isNull(), timeout=2000)
+    finally:
+        lab.plots.set_pngs({})
+        w.tabs.setCurrentWidget(w.splitter)
+
+
 def test_an_error_stays_on_its_own_tab(tiny_window):
     w = tiny_window
     w.tabs.setCurrentWidget(w.splitter)
