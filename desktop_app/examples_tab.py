@@ -31,6 +31,7 @@ from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 from desktop_app.examples_table import ExamplesTable
+from desktop_app.examples_text import AGREE, HAND_EDITED, REVISED, colour, sentence, status_text, verdict_text
 from desktop_app.job_tab import JobTab
 from desktop_app.panes import fill, split
 from desktop_app.prompt_files import PY_FILTER
@@ -38,33 +39,6 @@ from desktop_app.tests_editor import TestsEditor, syntax_problem
 from desktop_app.titled import titled
 
 DERIVE_DELAY_MS = 300  # rebuild the derived texts after a pause in typing, not on every key
-REVISED = (
-    "Written after no candidate got every example right: the model was told which examples the best one got "
-    "wrong, and tried again"
-)
-AGREE = "The candidates that get every example right also agree on every other input tried ({inputs} inputs)."
-HAND_EDITED = (
-    "You changed the function or the tests by hand, so they no longer follow the table. "
-    "Press Re-derive to rebuild them from it."
-)
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:].rstrip(".") + "."
-
-
-def _colour(candidate: ExampleCandidate) -> str | None:
-    """All right is green and all wrong red, but a cut or degenerate candidate never looks like a
-    normal result: grey when it is not an attempt, amber when the token limit cut it."""
-    if candidate.degenerate:
-        return theme.QUEUED
-    if candidate.finish_reason == "length":
-        return theme.RUNNING
-    verdicts = candidate.verdicts
-    if verdicts is None:
-        return None
-    right = verdicts.count(None)
-    return theme.PASS if right == len(verdicts) else theme.FAIL if right == 0 else None
 
 
 class ExamplesTab(JobTab):
@@ -176,7 +150,7 @@ class ExamplesTab(JobTab):
         except ExamplesError as exc:
             cells = exc.errors
         except ValueError as exc:
-            problems = [_sentence(str(exc))]
+            problems = [sentence(str(exc))]
         # A table with nothing typed in it yet is not a mistake: Generate says what to do.
         self.table.show_problems(problems if self.table.rows() else [], cells)
         self.name_edit.setPlaceholderText(f"default: {function_name(self.description.text())}")
@@ -286,8 +260,8 @@ class ExamplesTab(JobTab):
             warnings = list(candidate.warnings)
             note = f"  ⚠ {'; '.join(warnings)}" if warnings else ""
             revised = "  ↻ corrected" if candidate.revises is not None else ""
-            item = QListWidgetItem(f"{rank}. {self._verdict_text(candidate)}{revised}{note}")
-            item.setForeground(QColor(_colour(candidate)) if _colour(candidate) else QBrush())
+            item = QListWidgetItem(f"{rank}. {verdict_text(candidate, self.running)}{revised}{note}")
+            item.setForeground(QColor(colour(candidate)) if colour(candidate) else QBrush())
             cluster = candidate.cluster
             alike = (
                 [f"{cluster} candidates, itself included, give the same answers on the {snapshot.inputs} inputs tried"]
@@ -338,40 +312,9 @@ class ExamplesTab(JobTab):
                 self.answer_buttons.append(button)
         self.question_box.show()
 
-    def _verdict_text(self, candidate: ExampleCandidate) -> str:
-        if candidate.explanation is not None:
-            return candidate.explanation
-        if candidate.finish_reason == "cancelled":
-            return "stopped before it was finished; not tested"
-        return "being tested…" if self.running else "not tested (stopped)"
-
     def _show_status(self) -> None:
-        s = self.snapshot
-        if s is None:
-            return
-        found, tested = s.candidates, [c for c in s.candidates if c.verdicts is not None]
-        every = sum(c.all_right for c in tested)  # a degenerate candidate (a lookup table) never counts
-        if self.running and s.state == "checking":
-            text = (
-                f"{every} of {len(found)} candidates get all {s.examples} examples right. Looking for inputs "
-                "on which they disagree…"
-            )
-        elif self.running and s.state == "revising":
-            first = sum(c.revises is None for c in found)
-            text = (
-                f"None of the first {first} candidates gets every example right. The model is told which examples "
-                f"the best one got wrong, and writes {s.n - first} more: {len(found) - first} written, "
-                f"{len(tested)} of all tested…"
-            )
-        elif self.running:
-            text = f"Writing and testing: {len(found)} of {s.n} written, {len(tested)} tested…"
-        else:
-            text = f"{every} of {len(found)} candidates get all {s.examples} examples right."
-            if s.state != "done" and len(tested) == s.n:
-                text += " Stopped while looking for inputs on which they disagree."
-            elif s.state != "done":
-                text = f"Stopped after {len(found)} of {s.n} candidates. " + text
-        self.status.setText(text + (f" {s.note}" if s.note else ""))
+        if self.snapshot is not None:
+            self.status.setText(status_text(self.snapshot, self.running))
 
     def job_ended(self, ok: bool) -> None:
         if self.snapshot is not None:

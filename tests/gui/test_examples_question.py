@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from core.host.jobs.examples_job import run, spec_of
 from core.host.snapshots import ExamplesSnapshot
 from core.sampling.params import SamplingParams
-from desktop_app.examples_tab import AGREE
+from desktop_app.examples_text import AGREE
 from tests.gui.conftest import run_tab_and_wait  # noqa: F401  (same window fixtures)
 from tests.jobs.test_examples_question import ScriptedModel
 

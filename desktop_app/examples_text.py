@@ -1,0 +1,69 @@
+"""What the From-examples tab says, from a job snapshot and no widgets: each candidate's verdict
+in words and its colour, and the run's status line."""
+
+from __future__ import annotations
+
+from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
+from desktop_app import theme
+
+REVISED = (
+    "Written after no candidate got every example right: the model was told which examples the best one got "
+    "wrong, and tried again"
+)
+AGREE = "The candidates that get every example right also agree on every other input tried ({inputs} inputs)."
+HAND_EDITED = (
+    "You changed the function or the tests by hand, so they no longer follow the table. "
+    "Press Re-derive to rebuild them from it."
+)
+
+
+def sentence(message: str) -> str:
+    return message[:1].upper() + message[1:].rstrip(".") + "."
+
+
+def colour(candidate: ExampleCandidate) -> str | None:
+    """All right is green and all wrong red, but a cut or degenerate candidate never looks like a
+    normal result: grey when it is not an attempt, amber when the token limit cut it."""
+    if candidate.degenerate:
+        return theme.QUEUED
+    if candidate.finish_reason == "length":
+        return theme.RUNNING
+    verdicts = candidate.verdicts
+    if verdicts is None:
+        return None
+    right = verdicts.count(None)
+    return theme.PASS if right == len(verdicts) else theme.FAIL if right == 0 else None
+
+
+def verdict_text(candidate: ExampleCandidate, running: bool) -> str:
+    if candidate.explanation is not None:
+        return candidate.explanation
+    if candidate.finish_reason == "cancelled":
+        return "stopped before it was finished; not tested"
+    return "being tested…" if running else "not tested (stopped)"
+
+
+def status_text(s: ExamplesSnapshot, running: bool) -> str:
+    found, tested = s.candidates, [c for c in s.candidates if c.verdicts is not None]
+    every = sum(c.all_right for c in tested)  # a degenerate candidate (a lookup table) never counts
+    if running and s.state == "checking":
+        text = (
+            f"{every} of {len(found)} candidates get all {s.examples} examples right. Looking for inputs "
+            "on which they disagree…"
+        )
+    elif running and s.state == "revising":
+        first = sum(c.revises is None for c in found)
+        text = (
+            f"None of the first {first} candidates gets every example right. The model is told which examples "
+            f"the best one got wrong, and writes {s.n - first} more: {len(found) - first} written, "
+            f"{len(tested)} of all tested…"
+        )
+    elif running:
+        text = f"Writing and testing: {len(found)} of {s.n} written, {len(tested)} tested…"
+    else:
+        text = f"{every} of {len(found)} candidates get all {s.examples} examples right."
+        if s.state != "done" and len(tested) == s.n:
+            text += " Stopped while looking for inputs on which they disagree."
+        elif s.state != "done":
+            text = f"Stopped after {len(found)} of {s.n} candidates. " + text
+    return text + (f" {s.note}" if s.note else "")
