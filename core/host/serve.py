@@ -127,10 +127,10 @@ def _next_token_logits(send: Send, engine: Any, ask: AskNextTokenLogits) -> None
     except Exception as exc:  # noqa: BLE001 - any failure still has to reach the user
         send(NextTokenLogits(ask.key, None, problem=f"{type(exc).__name__}: {exc}"))
         return
-    import torch
+    from core.sampling.distribution import sort_logits  # torch: only once a model is loaded
 
-    # Ties broken as core.sampling.distribution breaks them.
-    likeliest = torch.argsort(logits, descending=True, stable=True)[: ask.show].tolist()
+    # The order the distribution view shows them in, ties included.
+    likeliest = sort_logits(logits).token_ids[: ask.show].tolist()
     pieces = {t: engine.tokenizer.decode([t]) for t in likeliest}
     send(NextTokenLogits(ask.key, logits.float().numpy().tobytes(), pieces))
 
