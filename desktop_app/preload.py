@@ -9,7 +9,7 @@ import importlib
 
 from superqt.utils import thread_worker
 
-LATER_MODULES = ("core.evaluation.passk", "qtconsole.rich_jupyter_widget", "qtconsole.client", "sandbox.kernel")
+LATER_MODULES = ("numpy", "qtconsole.rich_jupyter_widget", "qtconsole.client", "sandbox.kernel")
 
 
 @thread_worker

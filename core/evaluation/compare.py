@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.evaluation import plots
 from core.evaluation.passk import mean_pass_at_k
 from core.evaluation.sweep import curve_ks
 from core.ranking.order import best_first_key, program_key
@@ -278,6 +277,10 @@ def diff(a: Sample, b: Sample, a_label: str = "a", b_label: str = "b") -> str:
 
 def figure(comparison: Comparison) -> Figure:
     """Mean log-probs of passing and failing candidates, one strip per run, beside pass@k against k."""
+    # Imported here: the window imports this module for the table, and the figure (numpy,
+    # matplotlib) is drawn in a helper process (desktop_app.figure_drawer).
+    from core.evaluation import plots
+
     return plots.compare_runs(
         LETTERS[: len(comparison.runs)],
         comparison.headers,
@@ -292,6 +295,8 @@ def figure(comparison: Comparison) -> Figure:
 def render_png(comparison: Comparison, dark: bool = False, dpi: int = 120, text_scale: float = 1.0) -> bytes:
     """The figure as PNG, in matplotlib's dark style for a dark window, its text `text_scale` times
     the usual size (presentation mode)."""
+    from core.evaluation import plots
+
     buf = io.BytesIO()
     with plots.styled(dark, text_scale):
         figure(comparison).savefig(buf, format="png", dpi=dpi)

@@ -10,11 +10,17 @@ best of a random k-subset with probability C(n-1-i, k-1) / C(n, k).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from core.evaluation.jsonl import JsonObject
 from core.ranking.behaviour import cluster_sizes
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported in the functions that compute with it: the window imports this module,
+# through the sweep, before it is shown, and numpy's 100-140 ms belong after that
+# (desktop_app.preload).
 
 # Sample field each score is read from; "oracle" reads the verdict and "random" reads nothing.
 SCORE_FIELDS = {
@@ -30,6 +36,8 @@ HEURISTICS = ("oracle", "agreement", "cluster", "back_translation", "mean_logpro
 
 def top1_weights(n: int) -> np.ndarray:
     """W[k-1, i]: probability that the i-th best of n items is the best of a random k-subset."""
+    import numpy as np
+
     ks = np.arange(1, n + 1)[:, None]
     i = np.arange(n - 1)[None, :]
     # Successive ratios C(n-2-i, k-1) / C(n-1-i, k-1) lie in [0, 1], so the running product
@@ -47,6 +55,8 @@ def top1_curve(scores: Sequence[float], passed: Sequence[bool]) -> np.ndarray:
     """
     if len(scores) != len(passed) or not scores:
         raise ValueError("need one score per sample and at least one sample")
+    import numpy as np
+
     order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
     ranked_scores = np.asarray(scores, dtype=float)[order]
     ranked_passed = np.asarray(passed, dtype=float)[order]
@@ -110,6 +120,8 @@ def ranking_curves(problems: Iterable[tuple[Sequence[JsonObject], Sequence[bool]
     problems = list(problems)
     if not problems:
         return {}
+    import numpy as np
+
     n_min = min(len(samples) for samples, _ in problems)
     curves = {}
     for heuristic in HEURISTICS:
