@@ -123,10 +123,12 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     w.controls.samples.setValue(16)
     w.controls.max_new_tokens.setValue(1000)
     w.controls.stops.setPlainText("")  # nothing ends a sample early
-    w.generate()
-    qtbot.waitUntil(lambda: any(e.deltas > 3 for e in w.model.entries), timeout=60000)
+    # Active before the run starts, so that Esc follows the first tokens at once: waiting for the
+    # activation in between once let the tiny model write every sample to its end first.
     w.activateWindow()  # other tests' windows may have been active: Esc is a window shortcut
     qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    w.generate()
+    qtbot.waitUntil(lambda: any(e.deltas > 3 for e in w.model.entries), timeout=60000)
     qtbot.keyClick(w, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: w.controller.engine.state == "idle", timeout=30000)
     finished = w.model.finished()
