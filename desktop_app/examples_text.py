@@ -28,11 +28,10 @@ def colour(candidate: ExampleCandidate) -> str | None:
         return theme.QUEUED
     if candidate.finish_reason == "length":
         return theme.RUNNING
+    if candidate.all_right:
+        return theme.PASS
     verdicts = candidate.verdicts
-    if verdicts is None:
-        return None
-    right = verdicts.count(None)
-    return theme.PASS if right == len(verdicts) else theme.FAIL if right == 0 else None
+    return theme.FAIL if verdicts is not None and verdicts.count(None) == 0 else None
 
 
 def verdict_text(candidate: ExampleCandidate, running: bool) -> str:
