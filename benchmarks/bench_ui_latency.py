@@ -11,8 +11,8 @@
 4. A Sampling-lab sweep of the same problem (two temperatures, n samples each), its table and
    figures updating live, with the probe running.
 5. Compare: the Workbench run and the sweep pinned side by side; each pin's redraw (the list, the
-   table and the tab's paint; the best candidates and the diff follow at later turns of the event
-   loop) is timed, and the probe runs until the figure, drawn in a helper process, is shown.
+   status and the tab's paint; the table, the best candidates and the diff follow at later turns
+   of the event loop) is timed, and the probe runs until the figure, drawn in a helper process, is shown.
    Goal: each redraw under 50 ms, and every stall.
 Model load is measured too (the probe runs from the window's first paint to the model ready).
 
