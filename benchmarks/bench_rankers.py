@@ -30,6 +30,11 @@ def parse_args(argv=None):
     p.add_argument("--temperature", type=float, default=0.8)
     p.add_argument("--model", default="default")
     p.add_argument("--out", type=Path, default=Path("bench-rankers"))
+    p.add_argument(
+        "--no-back-translation",
+        action="store_true",
+        help="leave the back-translation ranker out (one scoring pass per sample; not among the goal's rankers)",
+    )
     p.add_argument("--report-only", action="store_true", help="summarize the finished chunks, run nothing")
     return p.parse_args(argv)
 
@@ -59,6 +64,7 @@ def run_chunk(args, run_dir: Path, ids: list[str]) -> None:
             ",".join(ids),
             "--out",
             str(run_dir),
+            *(["--no-back-translation"] if args.no_back_translation else []),
         ],
         cwd=ROOT,
         check=True,
@@ -87,6 +93,10 @@ def combine(summaries: list[dict]) -> dict:
         "dropped_tests": sum(e["dropped_tests"] for e in exams),
         **per_problem,
         "pass_at_1": sum(s["pass_at_k"][label]["pass@1"] * s["num_problems"] for s in summaries) / total,
+        # pass@n: some sample of the n passes (the oracle's pick)
+        "pass_at_n": sum(s["pass_at_k"][label][f"pass@{s['config']['n']}"] * s["num_problems"] for s in summaries)
+        / total,
+        "wall_s": sum(s["last_invocation"]["elapsed_s"] for s in summaries),
     }
 
 
@@ -105,7 +115,8 @@ def main(argv=None) -> int:
     (args.out / "rankers.json").write_text(json.dumps(result, indent=1) + "\n")
     print(
         f"{result['problems']} problems, n={args.n}, T={result['temperature']}, pass@1 "
-        f"{100 * result['pass_at_1']:.1f}%\n"
+        f"{100 * result['pass_at_1']:.1f}%, pass@{args.n} {100 * result['pass_at_n']:.1f}%; "
+        f"{result['wall_s'] / 60:.0f} min for the last invocation of each chunk\n"
     )
     print("| ranker | pass rate of the one sample it picks |\n|---|---|")
     for ranker, rate in result["chosen_of_n"].items():
