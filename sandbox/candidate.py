@@ -40,9 +40,13 @@ def precompiled(source: str) -> CodeType | str:
 
     Compiling in a freshly forked candidate cost about 1.1 ms of CPU per run, nearly all of it
     copy-on-write faults on the compiler's memory; the worker, warm, compiles the same source
-    in 20 µs (measured). Compiling runs no code. The source itself when it does not compile:
-    the candidate then compiles it and reports the error, exactly as before."""
-    if len(source) > MAX_PRECOMPILED_CHARS:
+    in 20 µs (measured). Compiling runs no code, but its cost is not always the source's size:
+    CPython writes a `finally` block again for every way out of its `try`, so nested ones with
+    early returns grow exponentially (a 1.6 KB source took 2 GB and 11 s to compile). The worker
+    has no memory or CPU limit, so such sources, like very long ones, go as text and the candidate
+    compiles them under its own. The source itself too when it does not compile: the candidate
+    then compiles it and reports the error, exactly as before."""
+    if len(source) > MAX_PRECOMPILED_CHARS or "finally" in source:
         return source
     try:
         # dont_inherit: this module's __future__ imports must not change how the model's code runs.

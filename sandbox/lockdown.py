@@ -23,6 +23,25 @@ _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4
 FSIZE_BYTES = 16 << 20
 NOFILE = 64
 STACK_BYTES = 8 << 20
+# Tasks (processes and threads) of the worker's user in its own user namespace: the worker, the
+# zygote, the judge, a spare and the candidate, plus room for a candidate's threads. Threads
+# need no memory the address-space limit sees (a raw clone may reuse its caller's stack), so
+# without this a candidate could take every PID of the host within a run.
+TASKS = 64
+
+
+def tasks_limit(own_user_namespace: bool) -> int | None:
+    """RLIMIT_NPROC for the sandbox's children, where it counts only the sandbox's own tasks: in a
+    user namespace of their own, on Linux 5.14 or later (before, the count was all of the user's
+    processes on the host, and a desktop user has hundreds). Root is exempt whatever the limit."""
+    try:
+        version = tuple(int(part) for part in os.uname().release.split(".")[:2])
+    except ValueError:  # not "major.minor...": assume the old count
+        return None
+    if not own_user_namespace or version < (5, 14):
+        return None
+    hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+    return TASKS if hard == resource.RLIM_INFINITY else min(TASKS, hard)
 
 
 class _CapHeader(ctypes.Structure):
@@ -44,8 +63,16 @@ class Guard:
     allowed packages); job_rule_path: the folder beneath which the candidate may make, write
     and remove files (jobfs.JobDir.write_rule_path), built into the ruleset once."""
 
-    def __init__(self, landlock_abi: int, bpf: bytes | None, read_rules: Sequence[Sequence[str]], job_rule_path: str):
+    def __init__(
+        self,
+        landlock_abi: int,
+        bpf: bytes | None,
+        read_rules: Sequence[Sequence[str]],
+        job_rule_path: str,
+        tasks: int | None = None,
+    ):
         self.abi = landlock_abi
+        self.tasks = tasks  # RLIMIT_NPROC for the children (tasks_limit), None for none
         self.seccomp = seccomp_filter.Loadable(bpf) if bpf is not None else None
         self.rulesets: dict[bool, int] = {}  # writable -> Landlock ruleset fd
         self._cap_header = _CapHeader(_CAP_VERSION_3, 0)
@@ -110,7 +137,7 @@ class Guard:
     ) -> list[int]:
         """bpf: this run's own filter (its memory limit differs from the worker's default)."""
         kept = install_fds(stdout_fd, stderr_fd, keep)
-        set_limits(cpu_s, memory_mb)
+        set_limits(cpu_s, memory_mb, self.tasks)
         if bpf is not None:
             seccomp_filter.load(seccomp_filter.Loadable(bpf))
         elif self.seccomp is not None:
@@ -137,11 +164,14 @@ def cpu_limits(cpu_s: float) -> tuple[int, int]:
     return cpu, cpu + 1
 
 
-def set_limits(cpu_s: float | None, memory_mb: int) -> None:
-    """cpu_s None: no CPU limit (the long-lived judge; its runs are bounded by wall deadlines)."""
+def set_limits(cpu_s: float | None, memory_mb: int, tasks: int | None = None) -> None:
+    """cpu_s None: no CPU limit (the long-lived judge; its runs are bounded by wall deadlines).
+    tasks None: no task limit (see tasks_limit)."""
     limits = {}
     if cpu_s is not None:
         limits[resource.RLIMIT_CPU] = cpu_limits(cpu_s)
+    if tasks is not None:
+        limits[resource.RLIMIT_NPROC] = (tasks, tasks)
     limits.update(
         {
             resource.RLIMIT_AS: (memory_mb << 20, memory_mb << 20),

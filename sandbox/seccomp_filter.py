@@ -2,7 +2,8 @@
 
 Default allow, with a deny-list of what untrusted code has no business doing: sockets,
 exec, new processes (threads stay allowed), signalling anything, tracing, namespace and
-mount changes, io_uring, bpf, raising resource limits, IPC objects and memfds. Denials
+mount changes, io_uring, bpf, changing resource limits or priorities, IPC objects, memfds
+and vmsplice; other architectures' syscall numbers fail. Denials
 return EPERM, so code sees an ordinary OSError instead of being killed, and the test
 verdict stays readable. The one kill: a single mapping larger than the memory limit.
 """
@@ -114,12 +115,19 @@ DENIED = (
     "removexattr",
     "lremovexattr",
     "fremovexattr",
-    # limits are set before the filter and must stay put
+    # vmsplice: a pipe keeps the whole (huge) page a spliced byte came from, memory that no
+    # limit of ours counts and that stays taken while the pipe lives
+    "vmsplice",
+    # limits and priorities are set before the filter and must stay put: a priority set on the
+    # zygote or the judge would outlive the run, slow every later candidate, and carry bits to them
     "setrlimit",
     "prlimit64",
     "setpriority",
     "sched_setaffinity",
     "sched_setscheduler",
+    "sched_setparam",
+    "sched_setattr",
+    "ioprio_set",
 )
 
 
@@ -141,6 +149,9 @@ def build(memory_bytes: int) -> pyseccomp.SyscallFilter:
     import pyseccomp as sc
 
     flt = sc.SyscallFilter(sc.ALLOW)
+    # Another architecture's syscall numbers (i386's int 0x80, x32's) would pass a filter written
+    # for this one; they fail as unknown calls. Not a kill: SIGSYS must mean the mapping rule below.
+    flt.set_attr(sc.Attr.ACT_BADARCH, sc.ERRNO(errno.ENOSYS))
     # A binary search over syscall numbers instead of a chain of ~80 tests: the kernel runs the
     # filter for every syscall number when it is loaded (to cache the always-allowed ones),
     # which took 103 µs of each load with the chain and 52 µs with the tree (measured).

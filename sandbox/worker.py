@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, TypedDict
 from sandbox import candidate, channel, codec, verdict
 from sandbox.jobfs import JobDir, JobDirError, own_mounts
 from sandbox.libc import libc
-from sandbox.lockdown import Guard, cpu_limits
+from sandbox.lockdown import Guard, cpu_limits, tasks_limit
 from sandbox.status import MEMORY_CLAIM
 from sandbox.verdict import RunState, Verdict
 from sandbox.zygote import FATE, KILL, SPARE, CandidateJob, kill_group, reap, zygote_loop
@@ -102,7 +102,9 @@ class Worker:
         self.job = JobDir(config["job_root"], may_mount)
         bpf_b64 = config.get("bpf")
         bpf = base64.b64decode(bpf_b64) if bpf_b64 else None
-        self.guard = Guard(config["landlock"], bpf, config["read_rules"], self.job.write_rule_path)
+        self.guard = Guard(
+            config["landlock"], bpf, config["read_rules"], self.job.write_rule_path, tasks_limit(may_mount)
+        )
         self.memory_mb = int(config.get("memory_mb", 1024))
         self.zygote, self.zsock = self._fork_child(lambda sock: zygote_loop(sock, self.guard), socket.SOCK_SEQPACKET)
         self._start_judge()

@@ -15,7 +15,13 @@ import pytest
 
 pytestmark = pytest.mark.slow
 USER = "codesynth-sbx"
-HOSTILE_SUITES = ("test_hostile.py", "test_answer_key.py", "test_job_dir.py", "test_memory_and_status.py")
+HOSTILE_SUITES = (
+    "test_hostile.py",
+    "test_hostile_kernel.py",
+    "test_answer_key.py",
+    "test_job_dir.py",
+    "test_memory_and_status.py",
+)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

@@ -1,0 +1,126 @@
+"""Hostile candidates of the third red-team round, aimed past Python at the kernel and the worker:
+calls that change what later runs get (scheduling and I/O priority), memory no limit counts
+(vmsplice), another architecture's syscall numbers, a compile-time bomb, and a thread flood.
+Each check passes only when the attack was contained. Runs as root and, through
+test_unprivileged.py, again as an unprivileged user."""
+
+import os
+import textwrap
+
+import pytest
+from sbx_helpers import program
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(os.uname().machine != "x86_64", reason="raw syscall numbers of x86_64"),
+]
+EPERM, ENOSYS = 1, 38
+
+
+def run(pool, code, tests, timeout_s=3.0, memory_mb=None):
+    prog = program(textwrap.dedent(code), tests)
+    return pool.submit(prog, timeout_s=timeout_s, memory_mb=memory_mb).result(timeout=60)
+
+
+def test_priority_and_vmsplice_calls_are_refused(pool):
+    # sched_setattr(SCHED_IDLE) on the zygote's children outlived the run and reached every
+    # later candidate; ioprio_set carried bits from one run to the next; vmsplice pinned huge
+    # pages in pipes, memory the address-space limit never saw.
+    res = run(
+        pool,
+        """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        class IoVec(ctypes.Structure):
+            _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+        def errno_of(result):
+            return ctypes.get_errno() if result == -1 else 0
+
+        def f():
+            sched_attr = (ctypes.c_uint32 * 12)(48, 5)  # size 48, policy SCHED_IDLE
+            param = ctypes.c_int(0)
+            _, write_end = os.pipe()
+            byte = ctypes.create_string_buffer(b"x")
+            iov = IoVec(ctypes.cast(byte, ctypes.c_void_p), 1)
+            return [
+                errno_of(libc.syscall(314, 0, sched_attr, 0)),  # sched_setattr
+                errno_of(libc.syscall(142, 0, ctypes.byref(param))),  # sched_setparam
+                errno_of(libc.syscall(251, 1, 0, 3 << 13)),  # ioprio_set(self, idle class)
+                errno_of(libc.syscall(278, write_end, ctypes.byref(iov), 1, 0)),  # vmsplice
+            ]
+        """,
+        f"def check(candidate):\n    assert candidate() == [{EPERM}] * 4\n",
+    )
+    assert res.passed, res
+
+
+def test_other_architecture_syscall_fails_as_unknown(pool):
+    # x32's numbers (nr | 0x40000000) pass the x86_64 architecture check; they used to end the
+    # candidate with SIGSYS, which read as "memory limit exceeded".
+    res = run(
+        pool,
+        """
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        def f():
+            if libc.syscall(0x40000000 | 57) == -1:  # x32 fork
+                return ctypes.get_errno()
+            return 0
+        """,
+        f"def check(candidate):\n    assert candidate() == {ENOSYS}\n",
+    )
+    assert res.passed, res
+
+
+def _finally_bomb(depth: int, exits: int) -> str:
+    """CPython writes a `finally` body once per way out of its `try`: code of (exits + 2) ** depth."""
+    lines, indent = ["def f(a=0):"], "    "
+    for _ in range(depth):
+        lines.append(indent + "try:")
+        lines += [f"{indent}    if a == {j}: return {j}" for j in range(exits)]
+        lines.append(indent + "finally:")
+        indent += "    "
+    lines += [indent + "a += 1", "    return -1"]
+    return "\n".join(lines) + "\n"
+
+
+def test_compile_bomb_is_compiled_under_the_candidates_limits(pool):
+    # 2 KB of source that takes gigabytes to compile. The worker compiles what it can ahead of
+    # the run, with no limit of its own: it grew past 2 GB, stopped answering and was replaced.
+    workers = set(pool.worker_pids)
+    source = _finally_bomb(depth=7, exits=6)
+    assert len(source) < 2500
+    res = run(pool, source, "def check(candidate):\n    assert candidate() == -1\n", memory_mb=256)
+    assert not res.passed
+    assert res.status in ("error", "memory_limit", "timeout"), res
+    assert set(pool.worker_pids) == workers, "a worker died compiling the candidate"
+    assert run(pool, "def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n").passed
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root is exempt from RLIMIT_NPROC: the unprivileged run checks it")
+def test_threads_are_capped(pool):
+    # A raw clone that reuses its caller's stack needs no memory the address-space limit sees;
+    # only a task limit stops a flood of threads from taking the host's PIDs.
+    res = run(
+        pool,
+        """
+        import threading, time
+        threading.stack_size(64 * 1024)
+
+        def f():
+            started = 0
+            try:
+                for _ in range(400):
+                    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+                    started += 1
+            except RuntimeError:  # can't start new thread
+                pass
+            return started
+        """,
+        "def check(candidate):\n    assert 0 < candidate() < 64\n",
+    )
+    assert res.passed, res
+    assert run(pool, "def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n").passed
