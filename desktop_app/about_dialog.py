@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -34,7 +35,8 @@ def _version(package: str) -> str:
 
 def about_text(info) -> str:
     """`info` is the loaded model's ModelInfo, or None."""
-    model = info.describe() if info is not None else "no model loaded"
+    # The model's name may be a server's: escaped, as this text is HTML.
+    model = html.escape(info.describe()) if info is not None else "no model loaded"
     versions = ", ".join(
         [f"PySide6 {PySide6.__version__} (Qt {qVersion()})", *(f"{p} {_version(p)}" for p in PACKAGES)]
     )

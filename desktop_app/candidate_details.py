@@ -66,6 +66,10 @@ class CandidateDetails(QWidget):
         # However long the line, it wraps: it must never widen the pane and squeeze the editors.
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.warning = QLabel(self, wordWrap=True)
+        # They quote how a server ended the candidate and its warnings: plain text, never HTML
+        # (desktop_app.plain_text).
+        for label in (self.title, self.warning):
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.warning.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.warning.setStyleSheet(f"color: {theme.RUNNING}; font-weight: bold")
         self.heat = TokenHeatView(self)

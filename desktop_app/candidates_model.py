@@ -13,6 +13,7 @@ from core.ranking.order import SCORED, group_duplicates, rank
 from core.sampling.candidate import Candidate, CandidateDone, TokenDelta
 from desktop_app import theme
 from desktop_app.branch import Branch
+from desktop_app.plain_text import as_html
 
 if TYPE_CHECKING:  # for types only: the app imports sandbox.results lazily (see run_controller.show_saved)
     from sandbox.results import RunResult
@@ -253,9 +254,9 @@ class CandidatesModel(QAbstractTableModel):
             font.setItalic(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole and column == NOTES and notes(entry):
-            return "; ".join(notes(entry))
+            return as_html("; ".join(notes(entry)))
         if role == Qt.ItemDataRole.ToolTipRole and column == TESTS and entry.result is not None:
-            return entry.result.human_eval_result
+            return as_html(entry.result.human_eval_result)  # the candidate's own exception message
         if role == Qt.ItemDataRole.ToolTipRole and column == BEHAVES:
             return self._behaviour_tip(entry)
         if role == Qt.ItemDataRole.TextAlignmentRole and column != PROGRAM:

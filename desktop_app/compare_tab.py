@@ -38,6 +38,7 @@ from desktop_app.code_editor import CodeEditor
 from desktop_app.figure_drawer import FigureDrawer
 from desktop_app.lab_plots import PlotImage
 from desktop_app.panes import fill, split
+from desktop_app.plain_text import as_html
 from desktop_app.presentation import text_scale
 from desktop_app.titled import titled
 from desktop_app.turns import turns
@@ -121,6 +122,8 @@ class CompareTab(QWidget):
         clear.clicked.connect(self.clear)
         self.status = QLabel(IDLE_TEXT, self)
         self.status.setWordWrap(True)
+        # Runs' names and parameters come from session files and servers: plain text, never HTML.
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.table = QTableWidget(0, 0, self)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -308,7 +311,7 @@ class CompareTab(QWidget):
         for column, header in enumerate(comparison.headers):
             item = self.table.horizontalHeaderItem(column)
             if item is not None:  # set by setHorizontalHeaderLabels just above
-                item.setToolTip(header)
+                item.setToolTip(as_html(header))
         self.table.setRowCount(len(rows))
         self.table.setVerticalHeaderLabels([row[0] for row in rows])
         for i, row in enumerate(rows):

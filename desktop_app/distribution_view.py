@@ -114,6 +114,8 @@ class DistributionView(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = QLabel("Click a token to see the distribution the model drew it from.", self, wordWrap=True)
+        # It quotes the token the model wrote and the engine's reasons: plain text, never HTML.
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot = DistributionPlot(self)
         self.summary = QLabel(self, wordWrap=True)

@@ -34,6 +34,7 @@ from desktop_app.examples_table import ExamplesTable
 from desktop_app.examples_text import AGREE, HAND_EDITED, REVISED, colour, sentence, status_text, verdict_text
 from desktop_app.job_tab import JobTab
 from desktop_app.panes import fill, split
+from desktop_app.plain_text import as_html
 from desktop_app.prompt_files import PY_FILTER
 from desktop_app.tests_editor import TestsEditor, syntax_problem
 from desktop_app.titled import titled
@@ -79,7 +80,10 @@ class ExamplesTab(JobTab):
         self.rederive_button = QPushButton("Re-derive", self, clicked=self.rederive)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.rederive_button.setToolTip("Rebuild the function and the tests from the table, dropping hand edits")
         self.generate_button = QPushButton("Generate (Ctrl+Enter)", self, clicked=self.run)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
+        # The status quotes why the model's corrections failed, the question the values candidates
+        # returned: plain text, never HTML (desktop_app.plain_text).
         self.status = QLabel("Fill in the table, then press Generate.", self, wordWrap=True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.question = QLabel(self, wordWrap=True)
         self.question.setTextFormat(Qt.TextFormat.PlainText)
         self.question.setStyleSheet("font-weight: bold")  # the one thing on the page that waits for the user
@@ -268,7 +272,7 @@ class ExamplesTab(JobTab):
                 if cluster and snapshot.inputs
                 else []
             )
-            item.setToolTip("; ".join(warnings + alike + ([REVISED] if revised else [])))
+            item.setToolTip(as_html("; ".join(warnings + alike + ([REVISED] if revised else []))))
             self.candidates.addItem(item)
         indices = [c.index for c in snapshot.candidates]
         row = indices.index(chosen.index) if chosen is not None and chosen.index in indices else 0
@@ -303,9 +307,13 @@ class ExamplesTab(JobTab):
                 )
             )
             for choice, answer in enumerate(question.answers):
-                button = QPushButton(answer.text, self.question_box)
+                # A value a candidate returned: "&" would underline the next character as a shortcut.
+                button = QPushButton(answer.text.replace("&", "&&"), self.question_box)
                 button.setToolTip(
-                    f"Add the row {self._problem_name()}({question.args}) → {answer.text} and test the candidates again"
+                    as_html(
+                        f"Add the row {self._problem_name()}({question.args}) → {answer.text} and test the "
+                        "candidates again"
+                    )
                 )
                 button.clicked.connect(lambda _checked=False, c=choice: self.answer(c))
                 self.answers.addWidget(button)

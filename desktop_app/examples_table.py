@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from core.modes.examples import CellError
 from desktop_app import theme
+from desktop_app.plain_text import as_html
 
 EXPECTED = "expected"
 
@@ -43,6 +44,8 @@ class ExamplesTable(QWidget):
         self.rename_edit.returnPressed.connect(self.rename_current)
         self.problems = QLabel(self)
         self.problems.setWordWrap(True)
+        # It quotes cells, which may hold a value a candidate returned (an answered question).
+        self.problems.setTextFormat(Qt.TextFormat.PlainText)
         self.problems.setStyleSheet(f"color: {theme.FAIL}")
         self.problems.hide()
         buttons = QHBoxLayout()
@@ -161,7 +164,7 @@ class ExamplesTable(QWidget):
             for c in range(self.table.columnCount()):
                 item, reason = self._cell(r, c), bad.get((r, c))
                 item.setBackground(QBrush(QColor(theme.FAIL_BACKGROUND)) if reason else QBrush())
-                item.setToolTip(reason or "")
+                item.setToolTip(as_html(reason or ""))
         self.table.blockSignals(False)
         self.problems.setText("\n".join(messages))
         self.problems.setVisible(bool(messages))

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.plain_text import as_html
+
 KIND_LABELS = {
     "workbench": "Workbench",
     "docstrings": "Docstrings",
@@ -86,7 +88,7 @@ class HistoryDock(QDockWidget):
         for row in self.store.list(self.search.text().strip()):
             item = QListWidgetItem(item_text(row), self.list)
             item.setData(Qt.ItemDataRole.UserRole, row.id)
-            item.setToolTip(row.prompt[:500] or row.name)
+            item.setToolTip(as_html(row.prompt[:500] or row.name))
             if row.id == current:
                 self.list.setCurrentItem(item)
 
@@ -112,7 +114,7 @@ class HistoryDock(QDockWidget):
         name = self.store.get(sid).name
         if (
             confirm
-            and QMessageBox.question(self, "Delete run", f"Delete “{name}” and everything it generated?")
+            and QMessageBox.question(self, "Delete run", as_html(f"Delete “{name}” and everything it generated?"))
             != QMessageBox.StandardButton.Yes
         ):
             return

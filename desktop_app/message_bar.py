@@ -3,6 +3,7 @@ nothing the user wrote is lost."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from desktop_app import theme
@@ -12,6 +13,8 @@ class MessageBar(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.label = QLabel(self)
+        # Errors quote servers and engines: plain text, never HTML (desktop_app.plain_text).
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         self.action_button = QPushButton(self)
         self.action_button.hide()

@@ -21,6 +21,7 @@ from core.models import catalogue
 from core.models import install as model_install
 from core.models import store as model_store
 from desktop_app import theme
+from desktop_app.plain_text import as_html
 
 DEFAULT = "default"
 MIB, GIB = 2**20, 2**30
@@ -49,6 +50,8 @@ class ModelBar(QWidget):
         self.cancel_button.setToolTip("Stop loading or installing (Esc); an install resumes where it stopped")
         self.cancel_button.hide()
         self.status = QLabel("No model loaded", self)
+        # Load errors, a server's messages and model names: plain text, never HTML (desktop_app.plain_text).
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         # A long message (a load error naming a path) is cut at the window's edge, whole in the
         # tooltip, instead of making the window wider than a 1024 px screen.
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -152,7 +155,7 @@ class ModelBar(QWidget):
         self.load_button.setEnabled(False)
         self.status.setStyleSheet("")
         self.status.setText(message)
-        self.status.setToolTip(message)
+        self.status.setToolTip(as_html(message))
 
     def show_loaded(self, info) -> None:
         self._fill(self.spec())  # an installed catalogue model is listed as installed now
@@ -161,7 +164,7 @@ class ModelBar(QWidget):
         self.load_button.setEnabled(True)
         self.status.setStyleSheet("")
         self.status.setText(f"{info.name} · {info.device} · {info.dtype} · {info.memory_bytes / 2**20:.0f} MiB")
-        self.status.setToolTip(info.describe())
+        self.status.setToolTip(as_html(info.describe()))
 
     def show_failed(self, message: str) -> None:
         self.progress.hide()
@@ -169,7 +172,7 @@ class ModelBar(QWidget):
         self.load_button.setEnabled(True)
         self.status.setStyleSheet(f"color: {theme.FAIL}")
         self.status.setText(message)
-        self.status.setToolTip(message)
+        self.status.setToolTip(as_html(message))
 
     def save(self, settings) -> None:
         settings.setValue("model/recent", self._recent)

@@ -24,7 +24,8 @@ class ServerDialog(QDialog):
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setToolTip("Kept in the system keyring, never in settings, sessions or exports.")
         self.test_button = QPushButton("Test connection", self)
-        self.result_label = QLabel(self, wordWrap=True)
+        # A server's own error text: plain text, never HTML (desktop_app.plain_text).
+        self.result_label = QLabel(self, wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy an error
         self.setMinimumWidth(480)
         form = QFormLayout()

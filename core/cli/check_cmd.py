@@ -214,6 +214,7 @@ def pass_at_k_summary(rows: Sequence[JsonObject], ks: list[int]) -> dict[str, fl
 
 def run(args: argparse.Namespace) -> int:
     from core.cli.errors import UserError, sandbox_pool
+    from core.cli.terminal import progress_stream
     from core.evaluation.jsonl import json_line
 
     out = _output_path(args)
@@ -248,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
                         fh.flush()
                         results.append(row)
                         if sys.stderr.isatty() and done % 50 == 0:
-                            print(f"\r{done}/{len(todo)}", end="", file=sys.stderr)
+                            print(f"\r{done}/{len(todo)}", end="", file=progress_stream())
                 except KeyboardInterrupt:
                     print(
                         f"codesynth: {len(results)} results are in {out}; run the same command again to check the rest",

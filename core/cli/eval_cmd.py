@@ -150,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from core.cli.errors import sandbox_pool
+    from core.cli.terminal import progress_stream
     from core.evaluation.evaluate import run_eval
     from core.evaluation.report import format_table
     from core.sampling.open_backend import open_backend
@@ -164,7 +165,9 @@ def run(args: argparse.Namespace) -> int:
         # Started at what a resumed run already has, so the ETA counts only this run's pace.
         if not bars:
             bars.append(
-                tqdm(total=total, initial=done, unit="sample", desc="tested", file=sys.stderr, dynamic_ncols=True)
+                tqdm(
+                    total=total, initial=done, unit="sample", desc="tested", file=progress_stream(), dynamic_ncols=True
+                )
             )
         bars[0].update(done - bars[0].n)
 

@@ -262,15 +262,18 @@ def _log(message: str) -> None:
 
 
 def _progress_bar(finished: int, total: int, tokens: int, elapsed: float) -> None:
+    from core.cli.terminal import progress_stream
+
+    err = progress_stream()  # its carriage return redraws the bar; it shows only numbers
     width = 30
     filled = width * finished // total
-    sys.stderr.write(
+    err.write(
         f"\r[{'#' * filled}{'.' * (width - filled)}] {finished}/{total} candidates, "
         f"~{tokens / max(elapsed, 1e-9):.0f} tokens/s, {elapsed:.1f}s "
     )
     if finished == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+        err.write("\n")
+    err.flush()
 
 
 def _print_table(rows: list[JsonObject], model: str, elapsed: float) -> None:

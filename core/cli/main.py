@@ -9,6 +9,7 @@ import sys
 
 from core import __version__
 from core.cli.errors import UserError
+from core.cli.terminal import neutralised_output
 
 # Each module defines register(subparsers); the parser it adds sets `func(args) -> int`.
 COMMAND_MODULES = (
@@ -33,16 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("codesynth: interrupted", file=sys.stderr)
-        return 130
-    except UserError as exc:
-        # Only messages written for users: any other exception is a bug and keeps its traceback.
-        print(f"codesynth: error: {exc}", file=sys.stderr)
-        return 2
+    # Every command prints text that candidates, models or servers wrote (core.cli.terminal).
+    with neutralised_output():
+        args = build_parser().parse_args(argv)
+        try:
+            return int(args.func(args) or 0)
+        except KeyboardInterrupt:
+            print("codesynth: interrupted", file=sys.stderr)
+            return 130
+        except UserError as exc:
+            # Only messages written for users: any other exception is a bug and keeps its traceback.
+            print(f"codesynth: error: {exc}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":
