@@ -23,6 +23,8 @@ from desktop_app import theme
 from desktop_app.plain_text import as_html
 
 EXPECTED = "expected"
+# A shaded cell's reason as written (its tooltip holds the same text made HTML-safe).
+REASON = Qt.ItemDataRole.UserRole
 
 
 class ExamplesTable(QWidget):
@@ -164,6 +166,7 @@ class ExamplesTable(QWidget):
             for c in range(self.table.columnCount()):
                 item, reason = self._cell(r, c), bad.get((r, c))
                 item.setBackground(QBrush(QColor(theme.FAIL_BACKGROUND)) if reason else QBrush())
+                item.setData(REASON, reason)
                 item.setToolTip(as_html(reason or ""))
         self.table.blockSignals(False)
         self.problems.setText("\n".join(messages))
@@ -175,8 +178,8 @@ class ExamplesTable(QWidget):
     def bad_cells(self) -> dict[tuple[int, int], str]:
         """(table row, column) -> reason of each shaded cell."""
         return {
-            (r, c): self._cell(r, c).toolTip()
+            (r, c): self._cell(r, c).data(REASON)
             for r in range(self.table.rowCount())
             for c in range(self.table.columnCount())
-            if self._cell(r, c).toolTip()
+            if self._cell(r, c).data(REASON)
         }
