@@ -86,7 +86,7 @@ def test_a_crashing_or_hanging_candidate_costs_the_others_nothing(pool):
     done = list(run_pipeline(stream, pool, Harness(PROMPT, TESTS, "inc", timeout_s=1.0)))[-1]
     assert set(done.verdicts) == set(range(len(texts)))
     assert done.verdicts[0].status == "timeout"
-    assert [i for i, v in done.verdicts.items() if v.passed] == [2, 5]
+    assert sorted(i for i, v in done.verdicts.items() if v.passed) == [2, 5]  # verdicts arrive in any order
     assert all(not done.verdicts[i].passed for i in (1, 3, 4))
 
 
@@ -113,11 +113,17 @@ def test_cancel_stops_testing_promptly_and_reports_what_was_done(pool):
 def test_cancel_stops_generation_and_cut_off_candidates_are_not_tested(tiny_engine, pool):
     cancel = threading.Event()
     params = SamplingParams(n=3, max_new_tokens=900, stop=(), seed=1)
-    timer = threading.Timer(0.5, cancel.set)
-    timer.start()
+
+    def stopped_at_the_first_token(events):
+        # Stop as the first tokens arrive: a timer lost the race on a fast CPU, where the tiny
+        # model wrote all three candidates to their end before it fired.
+        for event in events:
+            cancel.set()
+            yield event
+
     began = time.monotonic()
-    done = list(run_pipeline(tiny_engine.stream(PROMPT, params, cancel), pool, HARNESS, cancel))[-1]
-    timer.join()
+    stream = stopped_at_the_first_token(tiny_engine.stream(PROMPT, params, cancel))
+    done = list(run_pipeline(stream, pool, HARNESS, cancel))[-1]
     assert time.monotonic() - began < 30
     assert done.cancelled
     cut = [c.index for c in done.candidates if c.finish_reason == "cancelled"]
