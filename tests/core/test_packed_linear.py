@@ -16,8 +16,9 @@ pytestmark = [
 
 
 def load(**how):
-    # Through transformers' own forward (not fused), where packing replaces each nn.Linear.
-    return loader.load(catalogue.SMALL, progress=lambda _m: None, fuse=False, **how)
+    # Through transformers' own forward (not fused), where packing replaces each nn.Linear; on torch,
+    # which a GGUF model does not run on by default on a CPU (core.models.runner).
+    return loader.load(catalogue.SMALL, progress=lambda _m: None, fuse=False, runner="torch", **how)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def test_every_linear_is_packed(plain_and_packed):
     plain, packed, _ = plain_and_packed
     _, _, plain_info = load(pack_weights=False)
     _, _, packed_info = load()
-    _, _, fused_info = loader.load(catalogue.SMALL, progress=lambda _m: None)
+    _, _, fused_info = loader.load(catalogue.SMALL, progress=lambda _m: None, runner="torch")
     head = plain.lm_head.weight
     # The head is tied to the input embedding, which keeps the original: its packed copy is extra memory.
     assert head.data_ptr() == plain.get_input_embeddings().weight.data_ptr()
