@@ -2,25 +2,23 @@
 passes if the attack worked, so "contained" means "did not pass", plus a host-side check.
 Runs as root and, through test_unprivileged.py, again as an unprivileged user."""
 
+import functools
 import json
 import os
 import select
 import socket
-import textwrap
 import time
 import uuid
 
 import psutil
 import pytest
-from sbx_helpers import program
+from sbx_helpers import run_code
 
 pytestmark = pytest.mark.slow
 WANT = "def check(candidate):\n    assert candidate() == {!r}\n"
 
 
-def run(pool, code, tests, timeout_s=2.0, memory_mb=None, **kw):
-    prog = program(textwrap.dedent(code), tests, **kw)
-    return pool.submit(prog, timeout_s=timeout_s, memory_mb=memory_mb).result(timeout=60)
+run = functools.partial(run_code, timeout_s=2.0)
 
 
 def test_layers_are_all_on(pool):

@@ -5,10 +5,9 @@ Each check passes only when the attack was contained. Runs as root and, through
 test_unprivileged.py, again as an unprivileged user."""
 
 import os
-import textwrap
 
 import pytest
-from sbx_helpers import program
+from sbx_helpers import run_code
 
 pytestmark = [
     pytest.mark.slow,
@@ -17,9 +16,7 @@ pytestmark = [
 EPERM, ENOSYS = 1, 38
 
 
-def run(pool, code, tests, timeout_s=3.0, memory_mb=None):
-    prog = program(textwrap.dedent(code), tests)
-    return pool.submit(prog, timeout_s=timeout_s, memory_mb=memory_mb).result(timeout=60)
+run = run_code
 
 
 def test_priority_and_vmsplice_calls_are_refused(pool):

@@ -1,12 +1,13 @@
 """Finding 2 of issue 18: whatever a candidate does to its job folder, the next candidate on
 the same worker finds it empty and writable, on its own clock, and is never blamed."""
 
+import functools
 import os
 import stat
 import textwrap
 
 import pytest
-from sbx_helpers import program
+from sbx_helpers import run_code
 
 from sandbox import SandboxPool, jobfs
 
@@ -29,8 +30,7 @@ def one():
         yield pool
 
 
-def run(pool, code, tests, timeout_s=5.0):
-    return pool.submit(program(textwrap.dedent(code), tests), timeout_s=timeout_s).result(timeout=60)
+run = functools.partial(run_code, timeout_s=5.0)
 
 
 def assert_next_is_fine(pool):

@@ -7,7 +7,7 @@ import textwrap
 
 import psutil
 import pytest
-from sbx_helpers import program
+from sbx_helpers import program, run_code
 
 from sandbox import SandboxPool
 
@@ -15,9 +15,7 @@ pytestmark = pytest.mark.slow
 WANT = "def check(candidate):\n    assert candidate() == {!r}\n"
 
 
-def run(pool, code, tests, timeout_s=3.0, memory_mb=None):
-    prog = program(textwrap.dedent(code), tests)
-    return pool.submit(prog, timeout_s=timeout_s, memory_mb=memory_mb).result(timeout=60)
+run = run_code
 
 
 # ---- memory outside the address-space limit, and channels that outlive a candidate ------
