@@ -130,6 +130,13 @@ def main(argv=None) -> int:
         f"extra time per problem: {result['tests_seconds_per_problem']:.1f} s writing tests, "
         f"{result['probe_sandbox_seconds_per_problem']:.2f} s of sandbox runs"
     )
+    figures = {f"{ranker}_top1": f"{100 * rate:.1f}" for ranker, rate in result["chosen_of_n"].items()}
+    if "agreement" in result["chosen_of_n"] and "mean_logprob" in result["chosen_of_n"]:
+        gain = result["chosen_of_n"]["agreement"] - result["chosen_of_n"]["mean_logprob"]
+        figures["agreement_gain_points"] = f"{100 * gain:+.1f}"
+    figures["tests_s_per_problem"] = f"{result['tests_seconds_per_problem']:.1f}"
+    figures["probe_s_per_problem"] = f"{result['probe_sandbox_seconds_per_problem']:.2f}"
+    print(f"problems={result['problems']} " + " ".join(f"{k}={v}" for k, v in figures.items()))
     return 0
 
 
