@@ -46,12 +46,12 @@ step "Installing Python packages (torch as installer/pins.txt pins it, a CPU bui
 "$VPY" -m pip install -q -e ".[test,lint]"
 # llama.cpp: on a CPU the engine runs GGUF models on its kernels (core/models/runner.py says when), and
 # the real-server tests (tests/remote) serve the same GGUF with its OpenAI server (the [server]
-# extra). A portable build, about 5 minutes once (pip caches the wheel). Without it the engine
-# runs the converted model on torch, slower on most CPUs.
-LLAMA_SPEC="llama-cpp-python"
-[ "$MODE" = test ] && LLAMA_SPEC="llama-cpp-python[server]"
-step "Installing $LLAMA_SPEC (built once, then cached by pip)"
-if ! CMAKE_ARGS=-DGGML_NATIVE=OFF "$VPY" -m pip install -q -c installer/pins.txt "$LLAMA_SPEC"; then
+# extra). Built for this CPU, about 5 minutes once (installer/llama_cpp.sh keeps the wheel). Without
+# it the engine runs the converted model on torch, slower on most CPUs.
+EXTRA=""
+[ "$MODE" = test ] && EXTRA="[server]"
+step "Installing llama-cpp-python$EXTRA (built once for this CPU, then cached)"
+if ! bash installer/llama_cpp.sh "$VPY" installer/pins.txt "$EXTRA"; then
   # CI sets CODESYNTH_REQUIRE_LLAMA_SERVER=1: there a failed build fails the run, not a skip.
   [ "${CODESYNTH_REQUIRE_LLAMA_SERVER:-0}" = 1 ] && { echo "llama-cpp-python failed to build" >&2; exit 1; }
   echo "llama-cpp-python cannot be built here: models run on torch, and the real-server tests will skip" >&2

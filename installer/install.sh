@@ -12,13 +12,15 @@ VENV="$APP_HOME/venv"
 BIN="$HOME/.local/bin"
 DESKTOP="$DATA/applications/codesynth-studio.desktop"
 ICONS="$DATA/icons/hicolor"
+LLAMA_WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/codesynth-studio/llama-cpp-wheels"  # installer/llama_cpp.sh
 if [ "$(uname)" = Darwin ]; then APP_HOME="$HOME/Library/Application Support/codesynth-studio"; APP="$APP_HOME/app"; VENV="$APP_HOME/venv"; fi
 T0=$SECONDS
 step() { printf '\n[%3ss] %s\n' "$((SECONDS - T0))" "$*"; }
 
 uninstall() {
   step "Removing CodeSynth Studio"
-  rm -rf "$APP" "$VENV" "$APP_HOME/models" "$BIN/codesynth" "$BIN/codesynth-studio" "$DESKTOP"
+  rm -rf "$APP" "$VENV" "$APP_HOME/models" "$BIN/codesynth" "$BIN/codesynth-studio" "$DESKTOP" "$LLAMA_WHEELS"
+  rmdir "$(dirname "$LLAMA_WHEELS")" 2>/dev/null || true
   for icon in "$ICONS"/*/apps/codesynth-studio.png "$ICONS"/scalable/apps/codesynth-studio.svg; do rm -f "$icon"; done
   if [ "${1:-}" = "--purge" ]; then
     rm -rf "$APP_HOME"
@@ -83,7 +85,7 @@ step "Installing Python packages (torch about 200 MB for the CPU build; the GUI 
 "$VENV/bin/python" -m pip install -q -c "$APP/installer/pins.txt" torch || "$VENV/bin/python" -m pip install -q torch
 "$VENV/bin/python" -m pip install -q -e "$APP"
 # llama.cpp runs GGUF models faster on most CPUs (core/models/runner.py); without it they run on torch.
-CMAKE_ARGS=-DGGML_NATIVE=OFF "$VENV/bin/python" -m pip install -q -c "$APP/installer/pins.txt" llama-cpp-python \
+bash "$APP/installer/llama_cpp.sh" "$VENV/bin/python" "$APP/installer/pins.txt" \
   || echo "llama-cpp-python could not be built: models will run on torch" >&2
 echo "venv size: $(du -sh "$VENV" | cut -f1)"
 

@@ -44,6 +44,10 @@ def installed(tmp_path_factory):
         "CARGO_HOME": os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")),
         # Reuse the machine's download cache so the test measures the installer, not the network.
         "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
+        # and the llama.cpp build for this CPU (installer/llama_cpp.sh), which takes minutes.
+        "CODESYNTH_LLAMA_WHEELS": os.environ.get(
+            "CODESYNTH_LLAMA_WHEELS", str(Path.home() / ".cache" / "codesynth-studio" / "llama-cpp-wheels")
+        ),
     }
     first = subprocess.run(
         ["bash", str(clone / "installer" / "install.sh")], env=env, capture_output=True, text=True, timeout=1500
