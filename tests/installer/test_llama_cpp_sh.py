@@ -74,7 +74,10 @@ def test_falls_back_to_the_portable_build(tmp_path):
     done, calls = run(tmp_path, fail="-DGGML_NATIVE=ON")
     assert done.returncode == 0, done.stderr
     assert "building the portable one" in done.stderr
-    assert [c.split()[0] for c in calls if " wheel " in c] == ["CMAKE_ARGS=-DGGML_NATIVE=ON", "CMAKE_ARGS=-DGGML_NATIVE=OFF"]
+    assert [c.split()[0] for c in calls if " wheel " in c] == [
+        "CMAKE_ARGS=-DGGML_NATIVE=ON",
+        "CMAKE_ARGS=-DGGML_NATIVE=OFF",
+    ]
     (wheel,) = cached_wheels(tmp_path)
     assert wheel.read_text() == "built with -DGGML_NATIVE=OFF\n"
 
