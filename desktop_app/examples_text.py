@@ -7,8 +7,8 @@ from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 from desktop_app import theme
 
 REVISED = (
-    "Written after no candidate got every example right: the model was told which examples the best one got "
-    "wrong, and tried again"
+    "Written after no candidate got every example right: the model was told which examples the best so far "
+    "got wrong, and tried again"
 )
 AGREE = "The candidates that get every example right also agree on every other input tried ({inputs} inputs)."
 HAND_EDITED = (
@@ -51,11 +51,10 @@ def status_text(s: ExamplesSnapshot, running: bool) -> str:
             "on which they disagree…"
         )
     elif running and s.state == "revising":
-        first = sum(c.revises is None for c in found)
+        # Cumulative counts: the corrections may come in several rounds (core.modes.revision).
         text = (
-            f"None of the first {first} candidates gets every example right. The model is told which examples "
-            f"the best one got wrong, and writes {s.n - first} more: {len(found) - first} written, "
-            f"{len(tested)} of all tested…"
+            "No candidate gets every example right yet. The model is told which examples the best so far got "
+            f"wrong, and writes more: {len(found)} of {s.n} written, {len(tested)} tested…"
         )
     elif running:
         text = f"Writing and testing: {len(found)} of {s.n} written, {len(tested)} tested…"

@@ -1,5 +1,5 @@
-"""A second round for From examples when no candidate gets every example right: the model is
-told what the best attempt got wrong, example by example in plain words, and writes as many
+"""Rounds of corrections for From examples when no candidate gets every example right: the model
+is told what the best attempt got wrong, example by example in plain words, and writes as many
 candidates again, each tested like the first ones (self-repair: Chen et al. 2023, "Teaching Large
 Language Models to Self-Debug"; Olausson et al. 2023, "Is Self-Repair a Silver Bullet for Code
 Generation?").
@@ -8,14 +8,22 @@ Sampling more blindly would redraw from the same distribution that just missed; 
 examples tell the model which reading of the description was wrong, e.g. that `'a  b'` must
 become `'a b'` and not only lose its outer spaces. The attempt's code is not shown: shown it, the
 default model copied it, all 10 corrections on each of two shipped tables (measured 2026-12-03);
-told only what was wrong, it wrote 4 to 10 different functions. It costs one more round only when
+told only what was wrong, it wrote 4 to 10 different functions. It costs more rounds only when
 the first one found nothing, and needs an instruct model: a completion model cannot be told.
 
+Up to CORRECTION_ROUNDS rounds of corrections follow while none gets every example right, each
+told what the best attempt so far got wrong. A small model that misreads a description keeps
+misreading it in most samples, and the right reading comes now and then: on the shipped initials
+table the default model wrote it in 2 of 60 samples (measured 2026-12-03); over five seeds, two
+rounds solved it twice and four rounds three times (2026-12-04, BENCHMARKS.md). A round costs
+about as long as the first (10 s on 2 cores), only while nothing is right, and the user sees each
+one announced and can Stop it.
+
 `examples_pipeline` is the one place that decides; the CLI, the app's From examples job and the
-benchmark consume its events. The second round's log-probs are the model's under the request that
+benchmark consume its events. A correction's log-probs are the model's under the request that
 told it what went wrong, so among candidates equally right a correction tends to rank first: it was
 written knowing more. Each round drops its own duplicate programs (core.pipeline); a correction
-that repeats a first-round program is tested again.
+that repeats an earlier round's program is tested again.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ FEEDBACK = (
     "Careful: a first version of this function was wrong on some of the examples in the docstring:\n"
     "{wrong}\nWrite a function that gives exactly the expected answer for every example."
 )
+# Rounds of corrections at most, after the first round (see the module's docstring).
+CORRECTION_ROUNDS = 3
 # A hostile or runaway candidate can return a huge value; the model needs only its start.
 _MAX_WRONG_LINES = 5
 _MAX_LINE_CHARS = 300
@@ -61,9 +71,9 @@ class RevisionFailed:
 
 @dataclass(frozen=True)
 class Revising:
-    """No candidate of the first round got every example right: the model is told what candidate
-    `attempt`, the best of them, got wrong (`wrong`, one sentence per example), and writes `count` more,
-    numbered after the first round's."""
+    """No candidate so far got every example right: the model is told what candidate `attempt`, the
+    best of them, got wrong (`wrong`, one sentence per example), and writes `count` more, numbered
+    after the earlier rounds'."""
 
     attempt: int
     wrong: tuple[str, ...]
@@ -79,13 +89,13 @@ def feedback(wrong: Sequence[str]) -> str:
     return FEEDBACK.format(wrong="\n".join(f"- {line}" for line in lines))
 
 
-def revision_params(params: SamplingParams, wrong: Sequence[str], count: int) -> SamplingParams:
-    """The second round's request: `count` samples as rows after the first round's (their seeds
-    differ from the first round's and their indices follow on), in instruct mode."""
+def revision_params(params: SamplingParams, wrong: Sequence[str], start: int, count: int) -> SamplingParams:
+    """A round of corrections: `count` samples as rows `start`, `start + 1`, ... after the earlier
+    rounds' (their seeds differ from those rounds' and their indices follow on), in instruct mode."""
     return replace(
         params,
-        n=params.n + count,
-        rows=tuple(range(params.n, params.n + count)),
+        n=start + count,
+        rows=tuple(range(start, start + count)),
         mode="instruct",
         feedback=feedback(wrong),
     ).validated()
@@ -107,38 +117,49 @@ def examples_pipeline(
     params: SamplingParams,
     cancel: threading.Event | None = None,
 ) -> Iterator[PipelineEvent | Revising | RevisionFailed]:
-    """core.pipeline's events for the examples' candidates, then, when none of them gets every
-    example right, a `Revising` and the events of the second round; last one `Done` for both
-    rounds. A second round that fails (a server error, a prompt grown too long)
-    gives `RevisionFailed` and costs the first round nothing. `harness` runs `spec.tests` (or the
-    user's hand-edited version of them, whose asserts still check one example each, in row order)."""
+    """core.pipeline's events for the examples' candidates, then, while none of them gets every
+    example right, up to CORRECTION_ROUNDS times a `Revising` and the events of a round of
+    corrections; last one `Done` for all rounds. A round that fails (a server error, a prompt
+    grown too long) gives `RevisionFailed`, ends the corrections and costs the earlier rounds
+    nothing. `harness` runs `spec.tests` (or the user's hand-edited version of them, whose asserts
+    still check one example each, in row order)."""
     cancel = cancel or threading.Event()
-    first = yield from _round(backend.stream(harness.prompt, params, cancel), pool, harness, cancel, [])
-    attempt = None if cancel.is_set() else _attempt_to_revise(spec, first)
-    count = min(len(params.wanted_rows), MAX_SAMPLES - params.n)
-    if attempt is None or count < 1 or not can_revise(backend, params):
-        yield first
-        return
-    candidate, wrong = attempt
-    revised = revision_params(params, wrong, count)
-    yield Revising(candidate.index, wrong, count)
-    if cancel.is_set():  # a Stop while the consumer showed the Revising
-        yield replace(first, cancelled=True)
-        return
-    arrived: list[PipelineEvent] = []
-    try:
-        second = yield from _round(backend.stream(harness.prompt, revised, cancel), pool, harness, cancel, arrived)
-    except (UserError, GenerationOOM) as exc:
-        yield RevisionFailed(str(exc))
-        second = _partial(arrived, cancel.is_set())
-    candidates = first.candidates + second.candidates
-    verdicts = {**first.verdicts, **second.verdicts}
-    yield Done(
+    done = yield from _round(backend.stream(harness.prompt, params, cancel), pool, harness, cancel, [])
+    start = params.n  # the first row of the next round: each round's rows follow the earlier ones'
+    for _ in range(CORRECTION_ROUNDS):
+        attempt = None if cancel.is_set() else _attempt_to_revise(spec, done)
+        count = min(len(params.wanted_rows), MAX_SAMPLES - start)
+        if attempt is None or count < 1 or not can_revise(backend, params):
+            break
+        candidate, wrong = attempt
+        yield Revising(candidate.index, wrong, count)
+        if cancel.is_set():  # a Stop while the consumer showed the Revising
+            done = replace(done, cancelled=True)
+            break
+        arrived: list[PipelineEvent] = []
+        request = revision_params(params, wrong, start, count)
+        failed = False
+        try:
+            more = yield from _round(backend.stream(harness.prompt, request, cancel), pool, harness, cancel, arrived)
+        except (UserError, GenerationOOM) as exc:
+            yield RevisionFailed(str(exc))
+            more, failed = _partial(arrived, cancel.is_set()), True
+        done, start = _joined(done, more), start + count
+        if failed or done.cancelled:
+            break
+    yield done
+
+
+def _joined(earlier: Done, more: Done) -> Done:
+    """One Done for the candidates of two rounds; cancelled if the later one was."""
+    candidates = earlier.candidates + more.candidates
+    verdicts = {**earlier.verdicts, **more.verdicts}
+    return Done(
         candidates,
         verdicts,
         tuple(by_mean_logprob(candidates, verdicts)),
-        second.cancelled,
-        first.untested + second.untested,
+        more.cancelled,
+        earlier.untested + more.untested,
     )
 
 

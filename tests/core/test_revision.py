@@ -10,7 +10,14 @@ import pytest
 from core.models.info import ModelInfo
 from core.modes.examples import best_first, build_spec
 from core.modes.instruct import chat_messages
-from core.modes.revision import Revising, RevisionFailed, examples_pipeline, feedback, revision_params
+from core.modes.revision import (
+    CORRECTION_ROUNDS,
+    Revising,
+    RevisionFailed,
+    examples_pipeline,
+    feedback,
+    revision_params,
+)
 from core.pipeline import CandidateArrived, Done, Harness, VerdictArrived, run_to_end
 from core.remote.http import ServerFailed
 from core.sampling.candidate import Candidate, CandidateDone
@@ -68,8 +75,10 @@ def test_feedback_shows_the_whole_attempt_and_each_wrong_example_within_bounds()
 
 def test_the_second_round_follows_the_first_rounds_rows_in_instruct_mode():
     params = SamplingParams(n=10, temperature=0.8, seed=4, mode="auto")
-    revised = revision_params(params, ["for 0 it returned None, expected 32.0"], 10)
+    revised = revision_params(params, ["for 0 it returned None, expected 32.0"], 10, 10)
     assert (revised.n, revised.rows, revised.mode, revised.seed) == (20, tuple(range(10, 20)), "instruct", 4)
+    third = revision_params(params, ["for 0 it returned None, expected 32.0"], 20, 10)
+    assert (third.n, third.rows) == (30, tuple(range(20, 30)))
     assert "for 0 it returned None, expected 32.0" in revised.feedback
     with pytest.raises(InvalidParams, match="instruct mode"):
         SamplingParams(feedback="it is wrong", mode="completion").validated()
@@ -98,6 +107,37 @@ def test_no_candidate_right_asks_for_corrections_of_the_best_and_they_are_tested
     assert isinstance(done, Done) and [c.index for c in done.candidates] == [0, 1, 2, 3]
     assert [done.verdicts[i].passed for i in range(4)] == [False, False, True, False]
     assert sum(isinstance(e, Done) for e in events) == 1
+
+
+def test_corrections_go_on_while_none_is_right_each_told_the_best_so_far(pool):
+    closer = "    return celsius * 9 / 5 + 32 if celsius >= 0 else 0\n"  # right but for -40
+    rounds = [["    return 0\n", "    return 32\n"], ["    return 1\n", closer], ["    return 2\n", "    return 3\n"]]
+    model = RecordingModel([*rounds, [RIGHT, "    return 4\n"]])
+    events = list(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto", seed=7)))
+    # Three rounds of corrections, each of n rows after the earlier ones', with the run's seed; the
+    # right candidate in the third ends them.
+    assert [r.rows for r in model.requests] == [(), (2, 3), (4, 5), (6, 7)]
+    assert {r.seed for r in model.requests} == {7}
+    # Each round is told what the best so far got wrong: `return 32` (1 of 3 right) until `closer`
+    # (2 of 3) came in the first round of corrections.
+    revising = [e for e in events if isinstance(e, Revising)]
+    assert [r.attempt for r in revising] == [1, 3, 3]
+    assert revising[1].wrong == ("for -40 it returned 0, expected -40.0",)
+    assert "for -40 it returned 0, expected -40.0" in model.requests[2].feedback
+    done = events[-1]
+    assert isinstance(done, Done) and [c.index for c in done.candidates] == list(range(8))
+    assert [i for i in range(8) if done.verdicts[i].passed] == [6]
+    assert sum(isinstance(e, Done) for e in events) == 1
+
+
+def test_corrections_stop_after_the_last_round(pool, monkeypatch):
+    import core.modes.revision as revision
+
+    monkeypatch.setattr(revision, "CORRECTION_ROUNDS", 2)
+    model = RecordingModel([["    return 0\n"]] * 3)
+    done = run_to_end(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=1, mode="auto")))
+    assert [r.rows for r in model.requests] == [(), (1,), (2,)]
+    assert len(done.candidates) == 3 and not any(v.passed for v in done.verdicts.values())
 
 
 def test_a_right_candidate_needs_no_second_round(pool):
@@ -144,11 +184,13 @@ def test_the_tiny_chat_model_is_told_and_its_corrections_are_numbered_after_the_
             params,
         )
     )
-    # A random model gets nothing right, so it is shown its best attempt and writes three more.
+    # A random model gets nothing right, so it is shown its best attempt and writes three more,
+    # round after round.
     assert "revising" in [s.state for s in snapshots]
     last = snapshots[-1]
-    assert last.state == "done" and last.n == 6
-    assert sorted(c.index for c in last.candidates) == list(range(6))
+    total = 3 * (1 + CORRECTION_ROUNDS)
+    assert last.state == "done" and last.n == total
+    assert sorted(c.index for c in last.candidates) == list(range(total))
     first_round = [c for c in last.candidates if c.index < 3]
     assert all(c.revises is None for c in first_round)
     # The attempt shown is the first round's best by examples right, then mean log-prob.
@@ -157,7 +199,7 @@ def test_the_tiny_chat_model_is_told_and_its_corrections_are_numbered_after_the_
         [c.mean_logprob for c in first_round],
         [c.degenerate for c in first_round],
     )[0]
-    assert {c.revises for c in last.candidates if c.index >= 3} == {first_round[best].index}
+    assert {c.revises for c in last.candidates if 3 <= c.index < 6} == {first_round[best].index}
     assert all(c.verdicts is not None and len(c.verdicts) == 3 for c in last.candidates)
 
 
@@ -171,8 +213,10 @@ def test_cli_from_examples_says_when_the_model_corrects_its_best_attempt(tmp_pat
     out, err = capsys.readouterr()
     assert code == 0, err
     assert re.search(r"No candidate gets every example right\. The model is told what the best, #[01], got wrong", out)
-    listed = out.split("All candidates:\n")[1].splitlines()[:4]
-    assert sorted(int(line.split()[0].lstrip("#")) for line in listed) == [0, 1, 2, 3]
+    total = 2 * (1 + CORRECTION_ROUNDS)  # a random model gets nothing right in any round
+    assert out.count("No candidate gets every example right.") == CORRECTION_ROUNDS
+    listed = out.split("All candidates:\n")[1].splitlines()[:total]
+    assert sorted(int(line.split()[0].lstrip("#")) for line in listed) == list(range(total))
 
 
 def test_a_second_round_that_fails_keeps_the_first_and_what_came(pool):
