@@ -7,9 +7,10 @@
 # and read a prompt 1.56x as fast (BENCHMARKS.md). Such a build crashes on a CPU without those
 # instructions, and pip's own wheel cache does not tell builds apart, so the wheel is built here,
 # once, into a cache folder named after the CPU's feature flags: a home shared by machines of
-# different CPUs builds once per kind of CPU (CODESYNTH_LLAMA_WHEELS: another folder for the
-# wheels; `install.sh uninstall` removes only the default one). Where the native build fails, the portable one is
+# different CPUs builds once per kind of CPU. Where the native build fails, the portable one is
 # built instead. About 5 minutes on 2 cores; later runs reinstall the cached wheel in seconds.
+# CODESYNTH_LLAMA_WHEELS names another folder for the wheels (`install.sh uninstall` removes only
+# the default one).
 set -euo pipefail
 VPY=$1
 PINS=$2
