@@ -21,7 +21,7 @@ seconds=X`. C counts the ambiguous tables on which the candidates agreed, so tha
 confirmation of their shared answer was asked (core.ranking.behaviour.confirmation): not a question found.
 V counts the tasks whose first round got no candidate right, so that the model was told what its best
 attempt got wrong (core.modes.revision), as the app and the CLI do; F counts the
-tasks the first round solved, which is what S would be without that second round.
+tasks the first round solved, which is what S would be without the rounds of corrections.
 """
 
 from __future__ import annotations

@@ -53,8 +53,9 @@ def status_text(s: ExamplesSnapshot, running: bool) -> str:
     elif running and s.state == "revising":
         # Cumulative counts: the corrections may come in several rounds (core.modes.revision).
         text = (
-            "No candidate gets every example right yet. The model is told which examples the best so far got "
-            f"wrong, and writes more: {len(found)} of {s.n} written, {len(tested)} tested…"
+            "No candidate of the earlier rounds got every example right, so the model is told which examples the "
+            f"best so far got wrong, and writes more: {len(found)} of {s.n} written, {len(tested)} tested, "
+            f"{every} right…"
         )
     elif running:
         text = f"Writing and testing: {len(found)} of {s.n} written, {len(tested)} tested…"

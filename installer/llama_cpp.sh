@@ -6,11 +6,12 @@
 # CPU has more than AVX2: on an AVX-512 machine the default model decoded 20 rows 1.42x as fast
 # and read a prompt 1.56x as fast (BENCHMARKS.md). Such a build crashes on a CPU without those
 # instructions, and pip's own wheel cache does not tell builds apart, so the wheel is built here,
-# once, into a cache folder named after the CPU's feature flags: a home shared by machines of
-# different CPUs builds once per kind of CPU. Where the native build fails, the portable one is
-# built instead. About 5 minutes on 2 cores; later runs reinstall the cached wheel in seconds.
-# CODESYNTH_LLAMA_WHEELS names another folder for the wheels (`install.sh uninstall` removes only
-# the default one).
+# once, into a cache folder named after what the compiler sees of the CPU: a home shared by
+# machines of different CPUs builds once per kind of CPU. Where the native build fails, the
+# portable one is built and kept instead, and said so at every install. About 5 minutes on 2
+# cores (twice that when the native build fails first); later runs reinstall the kept wheel in
+# seconds. CODESYNTH_LLAMA_WHEELS names another folder for the wheels (`install.sh uninstall`
+# removes only the default one).
 set -euo pipefail
 VPY=$1
 PINS=$2
@@ -24,25 +25,34 @@ cpu_features() {
     sysctl -n machdep.cpu.brand_string machdep.cpu.features 2>/dev/null || true
   fi
   uname -m
+  # What -march=native enables: a kernel too old to list a CPU feature still lets the compiler use it.
+  cc -march=native -Q --help=target 2>/dev/null || true
 }
 KEY=$(cpu_features | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-16)
 WHEELS="${CODESYNTH_LLAMA_WHEELS:-${XDG_CACHE_HOME:-$HOME/.cache}/codesynth-studio/llama-cpp-wheels}/$VERSION-$KEY"
+PORTABLE_NOTE="$WHEELS/PORTABLE"
 
 wheel() { find "$WHEELS" -maxdepth 1 -name "llama_cpp_python-$VERSION-*.whl" 2>/dev/null | head -1; }
 
 if [ -z "$(wheel)" ]; then
-  rm -rf "$WHEELS.partial" && mkdir -p "$WHEELS.partial"
-  # A wheel is moved into place only once built whole, so an interrupted build leaves nothing.
+  # Built in a folder of its own and moved into place only once whole: an interrupted build
+  # leaves no wheel, and two installs at once do not share a half-built one.
+  mkdir -p "$(dirname "$WHEELS")"
+  PARTIAL=$(mktemp -d "$WHEELS.partial.XXXXXX")
+  trap 'rm -rf "$PARTIAL"' EXIT
   build() {
-    CMAKE_ARGS="$1" "$VPY" -m pip wheel -q --no-deps --no-cache-dir -w "$WHEELS.partial" "llama-cpp-python==$VERSION"
+    CMAKE_ARGS="$1" "$VPY" -m pip wheel -q --no-deps --no-cache-dir -w "$PARTIAL" "llama-cpp-python==$VERSION"
   }
   if ! build "-DGGML_NATIVE=ON"; then
     echo "llama.cpp: the build for this CPU failed; building the portable one" >&2
     build "-DGGML_NATIVE=OFF"
+    date > "$PARTIAL/PORTABLE"
   fi
   mkdir -p "$WHEELS"
-  mv "$WHEELS.partial"/llama_cpp_python-*.whl "$WHEELS"/
-  rm -rf "$WHEELS.partial"
+  mv "$PARTIAL"/* "$WHEELS"/
+fi
+if [ -e "$PORTABLE_NOTE" ]; then
+  echo "llama.cpp: using the portable build (the build for this CPU failed; delete $WHEELS to try again)" >&2
 fi
 # --force-reinstall: a venv may hold a build made for another CPU, or the portable one.
 "$VPY" -m pip install -q --no-deps --force-reinstall "$(wheel)"

@@ -1,1 +1,1 @@
-"""What the model is asked for: instruct replies, examples tables and their second round, docstrings (Codex-D), and which function a prompt names."""
+"""What the model is asked for: instruct replies, examples tables and their rounds of corrections, docstrings (Codex-D), and which function a prompt names."""

@@ -64,7 +64,7 @@ _MAX_LINE_CHARS = 300
 
 @dataclass(frozen=True)
 class RevisionFailed:
-    """The second round failed; the first round's candidates stand. `reason`: the error, for users."""
+    """A round of corrections failed; the earlier rounds' candidates stand. `reason`: the error, for users."""
 
     reason: str
 

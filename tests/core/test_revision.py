@@ -114,8 +114,9 @@ def test_corrections_go_on_while_none_is_right_each_told_the_best_so_far(pool):
     rounds = [["    return 0\n", "    return 32\n"], ["    return 1\n", closer], ["    return 2\n", "    return 3\n"]]
     model = RecordingModel([*rounds, [RIGHT, "    return 4\n"]])
     events = list(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto", seed=7)))
-    # Three rounds of corrections, each of n rows after the earlier ones', with the run's seed; the
-    # right candidate in the third ends them.
+    # Three rounds of corrections (the most there are), each of n rows after the earlier ones', with
+    # the run's seed. (That a right correction ends them early:
+    # test_no_candidate_right_asks_for_corrections_of_the_best_and_they_are_tested, with two requests.)
     assert [r.rows for r in model.requests] == [(), (2, 3), (4, 5), (6, 7)]
     assert {r.seed for r in model.requests} == {7}
     # Each round is told what the best so far got wrong: `return 32` (1 of 3 right) until `closer`

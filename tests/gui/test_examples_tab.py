@@ -239,8 +239,8 @@ def test_a_second_round_is_told_and_its_corrections_are_marked(tab, monkeypatch)
     first = tuple(candidate(i) for i in range(3))
     monkeypatch.setattr(tab.jobs, "owner", tab)  # as while the job runs
     tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 6, "revising", (*first, candidate(3, revises=1))))
-    assert tab.status.text().startswith("No candidate gets every example right yet. The model is told")
-    assert "writes more: 4 of 6 written, 4 tested" in tab.status.text()
+    assert tab.status.text().startswith("No candidate of the earlier rounds got every example right, so the model")
+    assert "writes more: 4 of 6 written, 4 tested, 0 right…" in tab.status.text()
     items = [tab.candidates.item(i) for i in range(tab.candidates.count())]
     assert [item.text().endswith("↻ corrected") for item in items] == [False, False, False, True]
     assert "the model was told which examples the best so far got wrong" in items[3].toolTip()

@@ -112,6 +112,11 @@ def test_uninstall_leaves_nothing_behind(installed):
     home, clone, env, _out, _before = installed
     sessions = home / ".local/share/codesynth-studio/sessions.db"
     sessions.write_text("user data")
+    # The llama.cpp wheels built for this CPU (installer/llama_cpp.sh) are the app's too. The test's
+    # installs kept them elsewhere (CODESYNTH_LLAMA_WHEELS), so one is put where a user's would be.
+    kept = home / ".cache/codesynth-studio/llama-cpp-wheels/0.0.0-cpu/llama_cpp_python-0.0.0-py3-none-any.whl"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("a wheel")
     result = subprocess.run(
         ["bash", str(clone / "installer" / "install.sh"), "uninstall"],
         env=env,

@@ -58,8 +58,8 @@ def snapshot(
     question: Question | None = None,
     note: str | None = None,
 ) -> ExamplesSnapshot:
-    """The whole state, candidates best first. `state`: generating, testing, revising (the model
-    corrects the best candidate of a first round that got no candidate right), checking (looking for
+    """The whole state, candidates best first. `state`: generating, testing, revising (while no
+    candidate is right, the model corrects the best so far), checking (looking for
     an input the candidates right on every example disagree on), done or stopped. Once that look is
     over: the `inputs` tried and the `question` (None when they agree)."""
     order = best_first(
