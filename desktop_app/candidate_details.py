@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.displayable import displayable
 from desktop_app import theme
 from desktop_app.candidates_model import CANCELLED, DONE, Entry, badge, notes
 from desktop_app.distribution_view import DistributionView
@@ -36,6 +37,8 @@ FINISHED_BY = {
 
 
 def outcome_text(entry: Entry) -> str:
+    """The verdict, the first failing case and the tails of what the candidate printed, its hidden
+    characters shown (core.displayable): the candidate wrote most of it."""
     if entry.test == CANCELLED:
         return (
             "Tests: not run. Generation was stopped before this candidate was finished, so it is not counted in pass@k."
@@ -56,7 +59,7 @@ def outcome_text(entry: Entry) -> str:
     for title, tail in (("stdout", r.stdout_tail), ("stderr", r.stderr_tail)):
         if tail.strip():
             lines += ["", f"--- {title} ---", tail.rstrip()]
-    return "\n".join(lines)
+    return displayable("\n".join(lines))
 
 
 class CandidateDetails(QWidget):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
+from core.displayable import displayable
 from core.ranking.order import SCORED, group_duplicates, rank
 from core.sampling.candidate import Candidate, CandidateDone, TokenDelta
 from desktop_app import theme
@@ -287,7 +288,7 @@ class CandidatesModel(QAbstractTableModel):
             return "; ".join(filter(None, [branch, warning]))
         if column == PROGRAM:
             text = c.text if c is not None else entry.text
-            return " ⏎ ".join(line.strip() for line in text.strip().splitlines())[:200]
+            return displayable(" ⏎ ".join(line.strip() for line in text.strip().splitlines())[:200])
         if c is None:
             return str(entry.deltas) if column == TOKENS else ""
         return {

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 from qtconsole.pygments_highlighter import PygmentsHighlighter
 
+from core.displayable import displayable
 from core.evaluation import compare as cmp
 from core.evaluation.compare_sources import from_eval_dir, from_session
 from core.user_error import UserError
@@ -51,10 +52,12 @@ IDLE_TEXT = (
 
 
 def _set_code(view: CodeEditor, text: str) -> None:
-    """Shows `text`, unless the view shows it already: highlighting it again took a third of a
-    pin's time on the GUI thread, mostly for the runs pinned before, whose best did not change."""
-    if view.toPlainText() != text:
-        view.setPlainText(text)
+    """Shows `text` with its hidden characters made visible (core.displayable), unless the view
+    shows it already: highlighting it again took a third of a pin's time on the GUI thread, mostly
+    for the runs pinned before, whose best did not change."""
+    shown = displayable(text)
+    if view.toPlainText() != shown:
+        view.setPlainText(shown)
 
 
 def _code_view(parent, lexer=None) -> CodeEditor:

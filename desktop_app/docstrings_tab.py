@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.displayable import displayable
 from core.host.snapshots import (
     COPIES_CODE,
     NO_INPUTS,
@@ -334,7 +335,7 @@ class DocstringsTab(JobTab):
     def _show_docstring(self, table_row: int) -> None:
         rows = self.snapshot.docstrings if self.snapshot else ()
         row = self._docstring_at(table_row)
-        self.docstring_view.setPlainText(rows[row].text if row is not None and row < len(rows) else "")
+        self.docstring_view.setPlainText(displayable(rows[row].text) if row is not None and row < len(rows) else "")
         self.insert_button.setEnabled(row is not None and row < len(rows))
 
     def insert_selected(self) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.displayable import displayable
 from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 from core.modes.entry_point import entry_point
 from core.modes.example_library import load_library
@@ -347,7 +348,7 @@ class ExamplesTab(JobTab):
 
     def _show_selected(self) -> None:
         text = self.whole_function()
-        self.function_view.setPlainText(text or "")
+        self.function_view.setPlainText(displayable(text or ""))  # Use and Save take `text` itself
         self.use_button.setEnabled(text is not None)
         self.save_button.setEnabled(text is not None)
 

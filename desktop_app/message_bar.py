@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from core.displayable import displayable
 from desktop_app import theme
 
 
@@ -13,7 +14,8 @@ class MessageBar(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.label = QLabel(self)
-        # Errors quote servers and engines: plain text, never HTML (desktop_app.plain_text).
+        # Errors quote servers and engines: plain text, never HTML (desktop_app.plain_text), with
+        # their hidden characters shown (core.displayable).
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         self.action_button = QPushButton(self)
@@ -38,7 +40,7 @@ class MessageBar(QWidget):
         self.kind = kind
         self._action = None
         self.action_button.hide()
-        self.label.setText(text)
+        self.label.setText(displayable(text))
         self.setStyleSheet(
             f"MessageBar {{ border: 1px solid {colour}; border-radius: 3px }} QLabel {{ color: {colour} }}"
         )

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QContextMenuEvent, QFontDatabase, QPainter, QP
 from PySide6.QtWidgets import QMenu, QTextEdit, QToolTip
 from qtconsole.pygments_highlighter import PygmentsHighlighter
 
+from core.displayable import displayable
 from core.sampling.candidate import Candidate
 from desktop_app import theme
 from desktop_app.branch import Branch
@@ -60,16 +61,19 @@ class TokenHeatView(QTextEdit):
 
     def show_candidate(self, prompt: str, candidate, branch: Branch | None = None) -> None:
         """Completion mode shows the prompt and the sampled tokens after it; instruct mode
-        shows the model's reply, whose tokens are what the log-probs describe."""
+        shows the model's reply, whose tokens are what the log-probs describe. Characters that
+        would reorder or hide the code (bidi controls, zero-width ones) are shown as escapes
+        (core.displayable), so positions in the view are counted apart from the candidate's own."""
         self._filling = True
         self.clear()
         self.candidate, self._starts, self._selected = candidate, [], None
         cursor = QTextCursor(self.document())
         if candidate.text == candidate.raw_text:
-            cursor.insertText(prompt, QTextCharFormat())
-        start = cursor.position()
-        self.parting = None if branch is None else start + len(branch.kept)
-        forced_end = 0 if branch is None else start + len(branch.prefix)
+            cursor.insertText(displayable(prompt), QTextCharFormat())
+        kept = None if branch is None else len(branch.kept)
+        forced = 0 if branch is None else len(branch.prefix)
+        self.parting = cursor.position() if kept == 0 else None
+        written = 0  # characters of the candidate's raw text before the current piece
         budget = len(candidate.raw_text)  # the last token may run past the stop sequence
         for piece, logprob in zip(candidate.tokens, candidate.token_logprobs):
             piece = piece[:budget]
@@ -78,10 +82,13 @@ class TokenHeatView(QTextEdit):
             budget -= len(piece)
             fmt = QTextCharFormat()
             fmt.setBackground(heat_colour(math.exp(logprob)))
-            if cursor.position() < forced_end:  # written because the branch said so, not sampled
+            if written < forced:  # written because the branch said so, not sampled
                 fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
             self._starts.append(cursor.position())
-            cursor.insertText(piece, fmt)
+            if kept is not None and written < kept <= written + len(piece):
+                self.parting = cursor.position() + len(displayable(piece[: kept - written]))
+            cursor.insertText(displayable(piece), fmt)
+            written += len(piece)
         self.setTextCursor(QTextCursor(self.document()))
         self._filling = False
 

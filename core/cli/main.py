@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 
 from core import __version__
 from core.cli.errors import UserError
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
             # Only messages written for users: any other exception is a bug and keeps its traceback.
             print(f"codesynth: error: {exc}", file=sys.stderr)
             return 2
+        except Exception:  # noqa: BLE001 - a bug: its traceback, printed here so that it is escaped too
+            traceback.print_exc()  # (its message may quote a candidate or a server)
+            return 1
 
 
 if __name__ == "__main__":

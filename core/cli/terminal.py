@@ -2,14 +2,12 @@
 
 Much of it was written by no one here: candidates' code and first lines, docstrings, the messages
 of their exceptions and the tails of what they printed, a server's error text, a model's name.
-Raw, such text drives the terminal: ESC sequences (and their one-character C1 form, U+009B CSI)
-move the cursor and erase lines, a carriage return rewrites the line, so a failing candidate's
-first line could paint "7 of 7 tests passed" over its row; bidi overrides ("Trojan Source") make
-shown code read differently from what runs.
+Raw, such text drives the terminal (core.displayable says how): a failing candidate's first line
+could paint "7 of 7 tests passed" over its row.
 
-`displayable` turns every such character into a visible escape. `neutralised_output` installs it
-on both streams for the whole command, so no print, present or future, can forget it. The CLI's
-own progress lines redraw themselves with a carriage return and carry only numbers: they write to
+`core.displayable.displayable` turns every such character into a visible escape.
+`neutralised_output` installs it on both streams for the whole command, so no print, present or
+future, can forget it. The CLI's own progress lines redraw themselves with a carriage return and carry only numbers: they write to
 `progress_stream()`, the stream beneath. Files written with --out are data and keep the exact text.
 """
 
@@ -17,44 +15,17 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import sys
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO, cast
 
-# The categories whose characters act on the terminal or hide from the reader: control characters
-# (C0, DEL, C1), format characters (bidi embeddings, overrides and isolates, zero-width joiners and
-# spaces, the byte order mark, tag characters), lone surrogates, and the line and paragraph
-# separators that some terminals and editors break lines at.
-HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-# Printable ASCII, newline and tab are shown as they are; everything else is looked at.
-_SUSPECT = re.compile(r"[^\t\n\x20-\x7e]")
+from core.displayable import displayable
+
 # Third-party progress bars (transformers' "Loading weights") redraw with a carriage return that
 # this module would show as an escape: the CLI turns them off (huggingface_hub reads this when a
 # command first imports it); its own progress messages say what is being loaded.
 PROGRESS_BARS_OFF = ("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    char = match.group()
-    if unicodedata.category(char) not in HIDDEN_CATEGORIES:
-        return char
-    code = ord(char)
-    if code > 0xFFFF:  # JSON has no \U escape: a surrogate pair, as json.dumps writes one
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-    return f"\\u{code:04x}"
-
-
-def displayable(text: str) -> str:
-    """`text` with every control, format and separator character but newline and tab written as
-    a \\uXXXX escape. Only \\u is used (not \\x): inside a JSON string the escape means the same
-    character, so JSON that json.dumps left raw (DEL, C1, and with ensure_ascii=False the bidi
-    controls) stays valid and says the same. Backslashes are left alone: JSON already escapes its
-    own, and escapes json.dumps wrote are plain ASCII that this does not touch again."""
-    return _SUSPECT.sub(_escaped, text)
 
 
 class _Neutralising(io.TextIOBase):

@@ -1,7 +1,8 @@
-"""What the CLI shows on a terminal (core.cli.terminal): text written by candidates, models and
-servers can neither drive the terminal (ESC and CSI sequences, carriage returns, C1 controls) nor
-reorder what is read (bidi overrides), and JSON on standard output stays the same JSON. The CLI
-test runs `codesynth generate` against the scripted server of tests/remote and the real sandbox."""
+"""What the CLI shows on a terminal (core.cli.terminal, through core.displayable): text written by
+candidates, models and servers can neither drive the terminal (ESC and CSI sequences, carriage
+returns, C1 controls) nor reorder what is read (bidi overrides), and JSON on standard output stays
+the same JSON. The CLI test runs `codesynth generate` against the scripted server of tests/remote
+and the real sandbox."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import unicodedata
 import pytest
 
 from core.cli.main import main
-from core.cli.terminal import HIDDEN_CATEGORIES, displayable, neutralised_output, progress_stream
+from core.cli.terminal import neutralised_output, progress_stream
+from core.displayable import HIDDEN_CATEGORIES, displayable
 from tests.remote.fake_openai import Behaviour, FakeOpenAI
 
 # Erase the line, back to its first column, and paint a fake row over the real one; then the
@@ -87,3 +89,25 @@ def test_a_hostile_candidate_reaches_stdout_only_as_visible_escapes(capsys, tmp_
     assert row.group(2) == "\\u001b[2K\\u001b[G   1  7 of 7 tests passed\\u009b2K\\u202eevil\\u007f"
     assert json.loads(jsonl)["completion"] == HOSTILE
     assert json.loads(out_file.read_text(encoding="utf-8"))["completion"] == HOSTILE  # data keeps its text
+
+
+def test_a_bugs_traceback_is_escaped_too(capsys, monkeypatch):
+    """An exception that is not a user error is a bug: the CLI prints its traceback and exits 1,
+    and the traceback goes through the same escapes, since its message may quote a candidate."""
+    import argparse
+
+    import core.cli.main as cli_main
+
+    def failing_parser() -> argparse.ArgumentParser:
+        def fail(_args: argparse.Namespace) -> int:
+            raise RuntimeError(f"cannot parse {HOSTILE}")
+
+        parser = argparse.ArgumentParser(prog="codesynth")
+        parser.set_defaults(func=fail)
+        return parser
+
+    monkeypatch.setattr(cli_main, "build_parser", failing_parser)
+    assert main([]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback (most recent call last)" in err and "RuntimeError: cannot parse" in err
+    assert not hidden(err) and "\\u202eevil" in err

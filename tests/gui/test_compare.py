@@ -5,6 +5,7 @@ as a session that comes back from History."""
 
 from PySide6.QtCore import Qt
 
+from core.displayable import displayable
 from core.evaluation import compare as cmp
 from core.evaluation.compare_sources import from_session
 from desktop_app.compare_tab import KIND
@@ -67,7 +68,7 @@ def test_two_runs_side_by_side_saved_and_restored(qtbot, tiny_window, tmp_path):
         assert cells["pass@1"][column] == f"{100 * passed / 4:.1f}%"
         saved = w.store.candidates(sid)
         best = max(saved, key=lambda c: (c.mean_logprob, -c.index))
-        assert tab.best_views[column].toPlainText() == best.text
+        assert tab.best_views[column].toPlainText() == displayable(best.text)  # the view escapes controls
         assert tab.best_titles[column].text().startswith(f"<b>{'AB'[column]}</b> #{best.index}")
         assert cells["distinct programs (passing)"][column].startswith(
             str(len({cmp.program_key(c.text) for c in saved}))

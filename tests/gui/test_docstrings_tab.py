@@ -9,6 +9,7 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 
+from core.displayable import displayable
 from core.host.snapshots import DocstringsSnapshot
 from desktop_app.docstrings_tab import DocstringsTab
 from tests.gui.conftest import run_tab_and_wait
@@ -73,7 +74,7 @@ def test_docstrings_are_ranked_scored_and_saved(qtbot, tiny_window, tab):
     for row in range(N):
         tab.table.selectRow(row)
         rank = int(tab.table.item(row, 0).text())
-        assert tab.docstring_view.toPlainText() == tab.snapshot.docstrings[rank - 1].text
+        assert tab.docstring_view.toPlainText() == displayable(tab.snapshot.docstrings[rank - 1].text)
     tab.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     assert cells(tab, 0) == ["1", "2", "3"]
     saved = tiny_window.store.document(tiny_window.jobs.session_id, "docstrings")
@@ -89,7 +90,7 @@ def test_insert_the_chosen_docstring_then_undo(qtbot, tiny_window, tab):
     assert run_tab_and_wait(qtbot, tiny_window, tab) == "done"
     tab.table.selectRow(N - 1)
     chosen = tab.snapshot.docstrings[N - 1].text
-    assert tab.docstring_view.toPlainText() == chosen
+    assert tab.docstring_view.toPlainText() == displayable(chosen)  # shown with escapes, inserted exactly
     tab.insert_button.click()
     inserted = tab.code.toPlainText()
     assert ast.get_docstring(function_node(inserted, "hypot")) == chosen

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QLineEdit
 
+from core.displayable import displayable
 from core.modes.example_library import load_library
 from core.modes.examples import best_first, build_spec
 from desktop_app import theme
@@ -115,10 +116,10 @@ def test_typed_table_bad_cell_run_and_restore(tiny_window, tab, qtbot, tmp_path)
     # The best is selected; Use copies the whole function and offers it; Save writes it.
     assert tab.candidates.currentRow() == 0
     whole = prompt + found[0].completion
-    assert tab.function_view.toPlainText() == whole
+    assert tab.function_view.toPlainText() == displayable(whole)
     tab.candidates.setCurrentRow(2)
     whole = prompt + found[2].completion
-    assert tab.function_view.toPlainText() == whole
+    assert tab.function_view.toPlainText() == displayable(whole)
     with qtbot.waitSignal(tab.use_requested) as used:
         qtbot.mouseClick(tab.use_button, Qt.MouseButton.LeftButton)
     assert used.args == [whole, tests, NAME] and QGuiApplication.clipboard().text() == whole

@@ -1,21 +1,46 @@
 """Text a candidate or a server wrote is shown as written, never drawn as HTML
 (desktop_app.plain_text): the Tests tooltip of a candidate whose exception message is markup, on a
-real table view with a verdict from the real sandbox, and a server's error in the message bar."""
+real table view with a verdict from the real sandbox, and a server's error in the message bar.
+Characters that reorder or hide what is read ("Trojan Source" bidi controls, zero-width
+characters, control characters) are shown as escapes in every view of a candidate, while copies
+keep the exact text (core.displayable)."""
 
 from __future__ import annotations
+
+import unicodedata
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QHelpEvent, QTextDocument
 from PySide6.QtWidgets import QApplication, QTableView, QToolTip
 
+from core.displayable import HIDDEN_CATEGORIES, displayable
 from core.sampling.candidate import Candidate, CandidateDone
-from desktop_app.candidates_model import DONE, TESTS, CandidatesModel
+from desktop_app.branch import branch_at
+from desktop_app.candidate_details import outcome_text
+from desktop_app.candidates_model import DONE, PROGRAM, TESTS, CandidatesModel
 from desktop_app.message_bar import MessageBar
+from desktop_app.token_heat_view import TokenHeatView
 
 PROMPT = "def f(x):\n"
 MARKUP = "<b>7 of 7 tests passed</b><img src='x'>"
 TESTS_CODE = "def check(candidate):\n    assert candidate(1) == 2\n"
+# Trojan Source: a right-to-left override and isolates make the line read as a comment followed by
+# a plain return, a zero-width space hides in a name, and a carriage return and ESC sit in a string.
+TROJAN_TOKENS = [
+    "    is_admin",
+    " = False",
+    "  # \u202e }\u2066",
+    "if is_admin\u2069\u2066",
+    " return\u200b",
+    " '\r\x1b[2K'\n",
+]
+TROJAN = "".join(TROJAN_TOKENS)
+
+
+def hidden(text: str) -> list[str]:
+    """The characters of `text` that a view would act on or not show (newline and tab aside)."""
+    return [c for c in text if c not in "\n\t" and unicodedata.category(c) in HIDDEN_CATEGORIES]
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +89,68 @@ def test_a_servers_error_in_the_message_bar_is_plain_text(qtbot):
     bar.error(message)
     assert bar.label.textFormat() == Qt.TextFormat.PlainText
     assert bar.text() == message
+
+
+def trojan_candidate() -> Candidate:
+    return Candidate(
+        0,
+        TROJAN,
+        TROJAN,
+        list(range(len(TROJAN_TOKENS))),
+        [-0.5] * len(TROJAN_TOKENS),
+        "stop",
+        tokens=list(TROJAN_TOKENS),
+        top_logprobs=[[(" x", -1.0)] for _ in TROJAN_TOKENS],
+    )
+
+
+def test_the_token_view_shows_hidden_characters_and_keeps_its_tokens_and_branch_mark(qtbot):
+    heat = TokenHeatView()
+    qtbot.addWidget(heat)
+    candidate = trojan_candidate()
+    position = 3
+    heat.show_candidate(PROMPT, candidate, branch_at(candidate, position, " x"))
+    text = heat.toPlainText()
+    assert hidden(text) == [] and "\\u202e" in text and "\\u200b" in text and "\\u001b[2K" in text
+    assert hidden(candidate.raw_text), "the candidate itself keeps its exact text"
+    # Each token starts where its escaped piece is, so a click on a token still finds it.
+    assert heat.shown_tokens == len(TROJAN_TOKENS)
+    starts = []
+    for i in range(len(TROJAN_TOKENS)):
+        heat.select_token(i)
+        starts.append(heat.textCursor().position())
+        assert heat.token_at(starts[-1]) == i
+    ends = [*starts[1:], len(text)]
+    assert [text[a:b] for a, b in zip(starts, ends)] == [displayable(piece) for piece in TROJAN_TOKENS]
+    # The branch mark sits where the escaped text of the kept tokens ends, not where raw offsets point.
+    heat.select_token(position)
+    assert heat.parting == heat.textCursor().position()
+    assert heat.parting != len(PROMPT) + len("".join(TROJAN_TOKENS[:position]))
+
+
+def test_the_table_and_the_outcome_show_a_candidates_hidden_characters_as_escapes(qtbot, pool):
+    from sandbox import Program
+
+    body = "    print('ok\\u202e gnissap')\n    raise AssertionError('7 of 7\\u2066 passed\\u2069')\n"
+    result = pool.submit(Program(PROMPT, body, TESTS_CODE, "f")).result()
+    assert "\u202e" in result.stdout_tail and "\u2066" in result.human_eval_result
+    model = CandidatesModel()
+    model.apply([CandidateDone(trojan_candidate())])
+    model.set_test(0, DONE, result)
+    assert hidden(model.index(0, PROGRAM).data()) == [] and "\\u202e" in model.index(0, PROGRAM).data()
+    outcome = outcome_text(model.entries[0])
+    assert hidden(outcome) == [] and "ok\\u202e gnissap" in outcome and "7 of 7\\u2066 passed" in outcome
+    assert hidden(shown(model.index(0, TESTS).data(Qt.ItemDataRole.ToolTipRole))) == []
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    bar.error(f"The server answered 500: {TROJAN}")
+    assert hidden(bar.text()) == [] and "\\u202e" in bar.text()
+
+
+def test_compares_code_views_show_hidden_characters_as_escapes(qtbot):
+    from desktop_app.compare_tab import _code_view, _set_code
+
+    view = _code_view(None)
+    qtbot.addWidget(view)
+    _set_code(view, PROMPT + TROJAN)
+    assert hidden(view.toPlainText()) == [] and view.toPlainText() == displayable(PROMPT + TROJAN)
