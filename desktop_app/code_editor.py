@@ -5,13 +5,26 @@ from __future__ import annotations
 
 from pygments.lexers import PythonLexer
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QPainter, QTextCursor, QTextFormat
+from PySide6.QtGui import QColor, QFontDatabase, QPainter, QTextCursor, QTextDocument, QTextFormat, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 from qtconsole.pygments_highlighter import PygmentsHighlighter
 
 from desktop_app import theme
 
 INDENT = " " * 4
+
+
+def code_layout(document: QTextDocument) -> None:
+    """Lays every line of `document` out left to right, its invisible characters drawn as boxes.
+    By default Qt picks each line's direction from its first strong letter, so a line of code that
+    starts with a Hebrew or Arabic string would be drawn right to left, its operators and names
+    reordered around it; and bidi controls and zero-width characters would not be seen at all.
+    Views of generated text escape them (core.displayable); editors hold the exact text to run,
+    so there they are at least seen."""
+    option = document.defaultTextOption()
+    option.setTextDirection(Qt.LayoutDirection.LeftToRight)
+    option.setFlags(option.flags() | QTextOption.Flag.ShowDefaultIgnorables)
+    document.setDefaultTextOption(option)
 
 
 def replace_all(editor, text: str) -> None:
@@ -43,6 +56,7 @@ class CodeEditor(QPlainTextEdit):
         self.setPlaceholderText(placeholder)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 4)
+        code_layout(self.document())
         self.highlighter = PygmentsHighlighter(self.document(), lexer=PythonLexer())
         self.highlighter.set_style(theme.pygments_style())
         self._numbers = _LineNumbers(self)

@@ -279,13 +279,10 @@ class CompareTab(QWidget):
         if self.comparison is None:
             self.status.setText(IDLE_TEXT if not self.runs else "Pin one more run to compare.")
             return
+        common = ", ".join(f"{k} {v}" for k, v in self.comparison.common)  # a server's model name among them
         self.status.setText(
-            f"Best candidates and diffs of {self.comparison.focus}."
-            + (
-                " Same in every run: " + ", ".join(f"{k} {v}" for k, v in self.comparison.common)
-                if self.comparison.common
-                else ""
-            )
+            displayable(f"Best candidates and diffs of {self.comparison.focus}.")
+            + (" Same in every run: " + displayable(common) if common else "")
         )
 
     def _parts(self) -> dict[str, Callable[[], None]]:
@@ -319,7 +316,7 @@ class CompareTab(QWidget):
         self.table.setVerticalHeaderLabels([row[0] for row in rows])
         for i, row in enumerate(rows):
             for j, text in enumerate(row[1:]):
-                item = QTableWidgetItem(text)
+                item = QTableWidgetItem(displayable(text))  # a server names its own model
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(i, j, item)
 

@@ -84,7 +84,7 @@ def _cells(rank: int, row: DocstringRow, running: bool) -> list[tuple[str, objec
         ("—" if mean is None else f"{mean:.3f}", float("-inf") if mean is None else mean),
         (score_text(row, running), score),
         ("yes" if row.copies_code else "", int(row.copies_code)),
-        (row.text.split("\n", 1)[0], row.text),
+        (displayable(row.text.split("\n", 1)[0]), row.text),
     ]
 
 

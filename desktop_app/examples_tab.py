@@ -265,7 +265,8 @@ class ExamplesTab(JobTab):
             warnings = list(candidate.warnings)
             note = f"  ⚠ {'; '.join(warnings)}" if warnings else ""
             revised = "  ↻ corrected" if candidate.revises is not None else ""
-            item = QListWidgetItem(f"{rank}. {verdict_text(candidate, self.running)}{revised}{note}")
+            # The verdict quotes the candidate's exception messages and returned values.
+            item = QListWidgetItem(displayable(f"{rank}. {verdict_text(candidate, self.running)}{revised}{note}"))
             item.setForeground(QColor(colour(candidate)) if colour(candidate) else QBrush())
             cluster = candidate.cluster
             alike = (
@@ -300,7 +301,7 @@ class ExamplesTab(JobTab):
             self.question.setText(AGREE.format(inputs=s.inputs))
         else:
             self.question.setText(
-                question.sentence
+                displayable(question.sentence)
                 + (
                     " Press it to add it as an example row, or add the row you mean."
                     if question.confirms
@@ -309,7 +310,7 @@ class ExamplesTab(JobTab):
             )
             for choice, answer in enumerate(question.answers):
                 # A value a candidate returned: "&" would underline the next character as a shortcut.
-                button = QPushButton(answer.text.replace("&", "&&"), self.question_box)
+                button = QPushButton(displayable(answer.text).replace("&", "&&"), self.question_box)
                 button.setToolTip(
                     as_html(
                         f"Add the row {self._problem_name()}({question.args}) → {answer.text} and test the "

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.displayable import displayable
 from core.models import catalogue
 from core.models import install as model_install
 from core.models import store as model_store
@@ -154,7 +155,7 @@ class ModelBar(QWidget):
         self.cancel_button.show()
         self.load_button.setEnabled(False)
         self.status.setStyleSheet("")
-        self.status.setText(message)
+        self.status.setText(displayable(message))
         self.status.setToolTip(as_html(message))
 
     def show_loaded(self, info) -> None:
@@ -163,7 +164,9 @@ class ModelBar(QWidget):
         self.cancel_button.hide()
         self.load_button.setEnabled(True)
         self.status.setStyleSheet("")
-        self.status.setText(f"{info.name} · {info.device} · {info.dtype} · {info.memory_bytes / 2**20:.0f} MiB")
+        self.status.setText(
+            displayable(f"{info.name} · {info.device} · {info.dtype} · {info.memory_bytes / 2**20:.0f} MiB")
+        )
         self.status.setToolTip(as_html(info.describe()))
 
     def show_failed(self, message: str) -> None:
@@ -171,7 +174,7 @@ class ModelBar(QWidget):
         self.cancel_button.hide()
         self.load_button.setEnabled(True)
         self.status.setStyleSheet(f"color: {theme.FAIL}")
-        self.status.setText(message)
+        self.status.setText(displayable(message))
         self.status.setToolTip(as_html(message))
 
     def save(self, settings) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
+from core.displayable import displayable
 from core.models.spec import is_server_url
 from core.remote.secrets import ENV_VAR, KeyringUnavailable, store_api_key
 from desktop_app import theme
@@ -86,7 +87,7 @@ class ServerDialog(QDialog):
     def _say(self, text: str) -> None:
         """Shows `text` whole: the dialog grows to fit the wrapped lines (it kept its first height,
         which cut a long error off)."""
-        self.result_label.setText(text)
+        self.result_label.setText(displayable(text))  # a server's own words
         label = self.result_label
         label.setMinimumHeight(label.heightForWidth(max(label.width(), self.minimumWidth() - 40)))
         self.adjustSize()

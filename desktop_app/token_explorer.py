@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 from superqt.utils import thread_worker
 
+from core.displayable import displayable
 from core.sampling.params import InvalidParams
 from desktop_app.branch import branch_at, branch_params
 from desktop_app.distribution_view import SHOWN
@@ -97,7 +98,7 @@ class TokenExplorer(QObject):
     def _on_logits(self, reply) -> None:
         if reply.logits is None:
             if reply.key == self._wanted:
-                self.details.distribution.show_message(f"No distribution: {reply.problem}.")
+                self.details.distribution.show_message(displayable(f"No distribution: {reply.problem}."))
             return
         worker = _as_tensor(reply.logits)
         worker.returned.connect(lambda logits: self._cache(reply.key, logits, reply.pieces))

@@ -21,6 +21,7 @@ from core.displayable import displayable
 from core.sampling.candidate import Candidate
 from desktop_app import theme
 from desktop_app.branch import Branch
+from desktop_app.code_editor import code_layout
 
 
 def heat_colour(probability: float) -> QColor:
@@ -29,6 +30,12 @@ def heat_colour(probability: float) -> QColor:
     colour = QColor.fromHsvF(max(0.0, min(1.0, probability)) / 3, 0.85, 0.95)
     colour.setAlphaF(0.35)
     return colour
+
+
+def qt_length(text: str) -> int:
+    """The length of `text` in a Qt document's positions, which count UTF-16 units: a character
+    beyond the Basic Multilingual Plane (an emoji) counts twice."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def alternatives_at(candidate: Candidate, i: int) -> list[tuple[str, float]]:
@@ -50,6 +57,7 @@ class TokenHeatView(QTextEdit):
         )
         self.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        code_layout(self.document())
         self.highlighter = PygmentsHighlighter(self.document(), lexer=PythonLexer())
         self.highlighter.set_style(theme.pygments_style())
         self.candidate: Candidate | None = None
@@ -86,7 +94,7 @@ class TokenHeatView(QTextEdit):
                 fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
             self._starts.append(cursor.position())
             if kept is not None and written < kept <= written + len(piece):
-                self.parting = cursor.position() + len(displayable(piece[: kept - written]))
+                self.parting = cursor.position() + qt_length(displayable(piece[: kept - written]))
             cursor.insertText(displayable(piece), fmt)
             written += len(piece)
         self.setTextCursor(QTextCursor(self.document()))

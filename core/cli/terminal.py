@@ -7,8 +7,9 @@ could paint "7 of 7 tests passed" over its row.
 
 `core.displayable.displayable` turns every such character into a visible escape.
 `neutralised_output` installs it on both streams for the whole command, so no print, present or
-future, can forget it. The CLI's own progress lines redraw themselves with a carriage return and carry only numbers: they write to
-`progress_stream()`, the stream beneath. Files written with --out are data and keep the exact text.
+future, can forget it. The CLI's own progress lines redraw themselves with a carriage return and
+carry only numbers: they write to `progress_stream()`, the stream beneath. Files written with
+--out are data and keep the exact text.
 """
 
 from __future__ import annotations

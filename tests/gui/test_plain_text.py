@@ -11,12 +11,12 @@ import unicodedata
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QHelpEvent, QTextDocument
+from PySide6.QtGui import QHelpEvent, QTextDocument, QTextOption
 from PySide6.QtWidgets import QApplication, QTableView, QToolTip
 
 from core.displayable import HIDDEN_CATEGORIES, displayable
 from core.sampling.candidate import Candidate, CandidateDone
-from desktop_app.branch import branch_at
+from desktop_app.branch import Branch, branch_at
 from desktop_app.candidate_details import outcome_text
 from desktop_app.candidates_model import DONE, PROGRAM, TESTS, CandidatesModel
 from desktop_app.message_bar import MessageBar
@@ -112,7 +112,6 @@ def test_the_token_view_shows_hidden_characters_and_keeps_its_tokens_and_branch_
     heat.show_candidate(PROMPT, candidate, branch_at(candidate, position, " x"))
     text = heat.toPlainText()
     assert hidden(text) == [] and "\\u202e" in text and "\\u200b" in text and "\\u001b[2K" in text
-    assert hidden(candidate.raw_text), "the candidate itself keeps its exact text"
     # Each token starts where its escaped piece is, so a click on a token still finds it.
     assert heat.shown_tokens == len(TROJAN_TOKENS)
     starts = []
@@ -125,7 +124,21 @@ def test_the_token_view_shows_hidden_characters_and_keeps_its_tokens_and_branch_
     # The branch mark sits where the escaped text of the kept tokens ends, not where raw offsets point.
     heat.select_token(position)
     assert heat.parting == heat.textCursor().position()
-    assert heat.parting != len(PROMPT) + len("".join(TROJAN_TOKENS[:position]))
+
+
+def test_a_branch_mark_inside_a_token_counts_escapes_and_wide_characters(qtbot):
+    """A child's tokens may split its forced text differently from its parent's, so the point
+    where the two part can fall inside a token; before it here, an override and an emoji (two
+    UTF-16 units in Qt's positions)."""
+    heat = TokenHeatView()
+    qtbot.addWidget(heat)
+    pieces = ["    is_", "admin\u202e\U0001f600 = ", "1\n"]
+    text = "".join(pieces)
+    child = Candidate(1, text, text, [0, 1, 2], [-0.1] * 3, "stop", tokens=pieces, top_logprobs=[[]] * 3)
+    kept = "    is_admin\u202e\U0001f600"
+    heat.show_candidate(PROMPT, child, Branch(parent=0, position=2, kept=kept, alternative=" "))
+    shown = heat.toPlainText().encode("utf-16-le")
+    assert shown[: 2 * heat.parting].decode("utf-16-le") == displayable(PROMPT + kept)
 
 
 def test_the_table_and_the_outcome_show_a_candidates_hidden_characters_as_escapes(qtbot, pool):
@@ -154,3 +167,23 @@ def test_compares_code_views_show_hidden_characters_as_escapes(qtbot):
     qtbot.addWidget(view)
     _set_code(view, PROMPT + TROJAN)
     assert hidden(view.toPlainText()) == [] and view.toPlainText() == displayable(PROMPT + TROJAN)
+
+
+def test_code_views_lay_a_right_to_left_line_out_left_to_right_and_show_invisible_characters(qtbot):
+    """Without an override, Qt would draw a line that starts with a Hebrew string right to left."""
+    from desktop_app.code_editor import CodeEditor
+
+    editor, heat = CodeEditor(), TokenHeatView()
+    qtbot.addWidget(editor)
+    qtbot.addWidget(heat)
+    line = '"\u05e9\u05dc\u05d5\u05dd" + name\n'
+    editor.setPlainText(line)
+    heat.show_candidate("", Candidate(0, line, line, [0], [-0.1], "stop", tokens=[line], top_logprobs=[[]]))
+    for view in (editor, heat):
+        assert view.document().firstBlock().textDirection() == Qt.LayoutDirection.LeftToRight
+        # What an editor holds exactly (a function taken from the examples tab, say) shows its
+        # invisible characters as boxes.
+        assert view.document().defaultTextOption().flags() & QTextOption.Flag.ShowDefaultIgnorables
+    plain = QTextDocument()
+    plain.setPlainText(line)
+    assert plain.firstBlock().textDirection() == Qt.LayoutDirection.RightToLeft  # what the override prevents

@@ -12,7 +12,7 @@ from core.displayable import displayable
 from core.sampling.distribution import shape
 from desktop_app.candidates_model import DONE, NOTES
 from desktop_app.distribution_view import SHOWN
-from desktop_app.token_heat_view import alternatives_at
+from desktop_app.token_heat_view import alternatives_at, qt_length
 from tests.gui.conftest import generate_and_wait
 
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
@@ -96,7 +96,7 @@ def test_a_branch_from_an_alternative_is_a_tested_child_of_its_candidate(qtbot, 
     heat = w.details.heat
     # The tiny random model writes control characters: the view shows them as escapes (core.displayable).
     kept = displayable("".join(parent.tokens[:position]))
-    assert heat.parting == len(PROMPT) + len(kept)
+    assert heat.parting == qt_length(PROMPT + kept)
     assert heat.toPlainText() == displayable(PROMPT + "".join(child.tokens)[: len(child.raw_text)])
     assert f"branch of #{parent.index}" in w.details.title.text()
 
