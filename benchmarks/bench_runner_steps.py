@@ -65,10 +65,11 @@ def main() -> None:
     parser.add_argument("--runners", default="llama_cpp,torch")
     args = parser.parse_args()
     rows_list = [int(r) for r in args.rows.split(",")]
+    prompt = load_problems()["HumanEval/0"]["prompt"]
     results: dict[str, tuple[float, dict[int, float]]] = {}
     for name in args.runners.split(","):
         engine = Engine.load(args.model, progress=lambda _m: None, runner=name)
-        chat = instruct.chat_prompt(engine.tokenizer, load_problems()["HumanEval/0"]["prompt"])
+        chat = instruct.chat_prompt(engine.tokenizer, prompt)
         ids = list(engine.tokenizer(chat, add_special_tokens=False)["input_ids"])  # as the engine reads it
         print(f"{name}: {engine.info.name}, {engine.info.dtype}, {torch.get_num_threads()} threads", flush=True)
         results[name] = measure(engine, ids, rows_list)

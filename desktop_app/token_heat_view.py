@@ -82,12 +82,10 @@ class TokenHeatView(QTextEdit):
         forced = 0 if branch is None else len(branch.prefix)
         self.parting = cursor.position() if kept == 0 else None
         written = 0  # characters of the candidate's raw text before the current piece
-        budget = len(candidate.raw_text)  # the last token may run past the stop sequence
         for piece, logprob in zip(candidate.tokens, candidate.token_logprobs):
-            piece = piece[:budget]
+            piece = piece[: len(candidate.raw_text) - written]  # the last token may run past the stop sequence
             if not piece:
                 break
-            budget -= len(piece)
             fmt = QTextCharFormat()
             fmt.setBackground(heat_colour(math.exp(logprob)))
             if written < forced:  # written because the branch said so, not sampled

@@ -9,23 +9,18 @@ from __future__ import annotations
 import json
 import re
 import sys
-import unicodedata
 
 import pytest
 
 from core.cli.main import main
 from core.cli.terminal import neutralised_output, progress_stream
-from core.displayable import HIDDEN_CATEGORIES, displayable
+from core.displayable import displayable
+from tests.hidden_characters import hidden
 from tests.remote.fake_openai import Behaviour, FakeOpenAI
 
 # Erase the line, back to its first column, and paint a fake row over the real one; then the
 # one-character CSI (U+009B), a right-to-left override (Trojan Source) and DEL.
 HOSTILE = "    return True  # \x1b[2K\x1b[G   1  7 of 7 tests passed\x9b2K\u202eevil\x7f\n"
-
-
-def hidden(text: str) -> list[str]:
-    """The characters of `text` that a terminal would act on or not show (newline and tab aside)."""
-    return [c for c in text if c not in "\n\t" and unicodedata.category(c) in HIDDEN_CATEGORIES]
 
 
 @pytest.mark.parametrize(

@@ -7,20 +7,19 @@ keep the exact text (core.displayable)."""
 
 from __future__ import annotations
 
-import unicodedata
-
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QHelpEvent, QTextDocument, QTextOption
 from PySide6.QtWidgets import QApplication, QTableView, QToolTip
 
-from core.displayable import HIDDEN_CATEGORIES, displayable
+from core.displayable import displayable
 from core.sampling.candidate import Candidate, CandidateDone
 from desktop_app.branch import Branch, branch_at
 from desktop_app.candidate_details import outcome_text
 from desktop_app.candidates_model import DONE, PROGRAM, TESTS, CandidatesModel
 from desktop_app.message_bar import MessageBar
 from desktop_app.token_heat_view import TokenHeatView
+from tests.hidden_characters import hidden
 
 PROMPT = "def f(x):\n"
 MARKUP = "<b>7 of 7 tests passed</b><img src='x'>"
@@ -36,11 +35,6 @@ TROJAN_TOKENS = [
     " '\r\x1b[2K'\n",
 ]
 TROJAN = "".join(TROJAN_TOKENS)
-
-
-def hidden(text: str) -> list[str]:
-    """The characters of `text` that a view would act on or not show (newline and tab aside)."""
-    return [c for c in text if c not in "\n\t" and unicodedata.category(c) in HIDDEN_CATEGORIES]
 
 
 @pytest.fixture(scope="module")
