@@ -38,10 +38,27 @@ def qt_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def alternatives_at(candidate: Candidate, i: int) -> list[tuple[str, float]]:
-    """The model's top alternatives at token `i` other than the token it wrote, likeliest first."""
+def _is_written(candidate: Candidate, i: int, piece: str, logprob: float) -> bool:
+    """Whether the alternative (`piece`, `logprob`) at token `i` is the token written there. The
+    token's share of the text may be cut (a stop string begins in it) or empty (it ends a character
+    an earlier token starts), while the list holds whole tokens: the written one has its log-prob
+    and starts with its share."""
+    share = candidate.tokens[i]
+    return piece == share or (logprob == candidate.token_logprobs[i] and piece.startswith(share))
+
+
+def written_piece(candidate: Candidate, i: int) -> str:
+    """The whole token written at `i`, as the alternatives spell it, else its share of the text."""
     alternatives = candidate.top_logprobs[i] if i < len(candidate.top_logprobs) else []
-    return [(piece, logprob) for piece, logprob in alternatives if piece != candidate.tokens[i]]
+    return next((piece for piece, lp in alternatives if _is_written(candidate, i, piece, lp)), candidate.tokens[i])
+
+
+def alternatives_at(candidate: Candidate, i: int) -> list[tuple[str, float]]:
+    """The model's top alternatives at token `i` other than the token it wrote, likeliest first:
+    those a branch can write. A piece holding U+FFFD is part of a character split over several
+    tokens: as text it is not that part, so it cannot be forced."""
+    alternatives = candidate.top_logprobs[i] if i < len(candidate.top_logprobs) else []
+    return [(p, lp) for p, lp in alternatives if not _is_written(candidate, i, p, lp) and "\ufffd" not in p]
 
 
 class TokenHeatView(QTextEdit):
@@ -83,9 +100,9 @@ class TokenHeatView(QTextEdit):
         self.parting = cursor.position() if kept == 0 else None
         written = 0  # characters of the candidate's raw text before the current piece
         for piece, logprob in zip(candidate.tokens, candidate.token_logprobs):
-            piece = piece[: len(candidate.raw_text) - written]  # the last token may run past the stop sequence
-            if not piece:
-                break
+            # Pieces are the tokens' shares of the raw text (core.sampling.candidate_assembly); a session
+            # saved before they were may hold a last token that runs past the stop sequence.
+            piece = piece[: len(candidate.raw_text) - written]
             fmt = QTextCharFormat()
             fmt.setBackground(heat_colour(math.exp(logprob)))
             if written < forced:  # written because the branch said so, not sampled
@@ -110,14 +127,21 @@ class TokenHeatView(QTextEdit):
 
     @property
     def shown_tokens(self) -> int:
-        """How many of the candidate's tokens are shown: those past its stop sequence are not."""
+        """How many of the candidate's tokens are shown: each that has a log-prob, even one whose
+        share of the text is empty (it ends a character that an earlier token starts)."""
         return len(self._starts)
 
     def select_token(self, i: int) -> None:
-        """Puts the caret on token `i` (as a click on it does)."""
+        """Puts the caret on token `i` and selects it, as a click on it does. A token with an empty
+        share starts where the next one does, so the caret alone would select that one."""
         cursor = self.textCursor()
         cursor.setPosition(self._starts[i])
+        self._filling = True
         self.setTextCursor(cursor)
+        self._filling = False
+        if i != self._selected:
+            self._selected = i
+            self.position_selected.emit(i)
 
     def branch_actions(self, menu: QMenu, i: int) -> None:
         """One entry per alternative at token `i`: continue the candidate from it."""
@@ -163,7 +187,7 @@ class TokenHeatView(QTextEdit):
         if c is None:  # the tooltip is asked for only over a shown candidate's tokens
             raise ValueError("no candidate is shown")
         lp = c.token_logprobs[i]
-        lines = [f"<b>{html.escape(repr(c.tokens[i]))}</b> p={math.exp(lp):.3f} (log-prob {lp:.2f})"]
+        lines = [f"<b>{html.escape(repr(written_piece(c, i)))}</b> p={math.exp(lp):.3f} (log-prob {lp:.2f})"]
         if i < len(c.top_logprobs) and c.top_logprobs[i]:
             lines.append("Top alternatives:")
             lines += [

@@ -16,7 +16,9 @@ class Candidate:
     token_logprobs: list[float]
     finish_reason: str  # "stop" | "eos" | "length" | "cancelled"
     elapsed_s: float = 0.0
-    tokens: list[str] = field(default_factory=list)  # decoded pieces, aligned with token_ids
+    # Each token's share of raw_text, aligned with token_ids: they join into raw_text. A token that
+    # starts a character split over several tokens holds it; the others hold "".
+    tokens: list[str] = field(default_factory=list)
     # Per token: the most likely alternatives as (piece, logprob), for the probability view.
     top_logprobs: list[list[tuple[str, float]]] = field(default_factory=list)
     # Why this is not an attempt at the function (core.ranking.degenerate), or None: ranked after real ones.

@@ -175,7 +175,7 @@ class Assembly(Generic[Token]):
             token_logprobs=[] if row.missing_logprobs else row.logprobs[first:keep],
             finish_reason=reason,
             elapsed_s=time.perf_counter() - self.started,
-            tokens=self.spelling.pieces(kept),
+            tokens=[] if row.missing_logprobs else _shares(row, first, keep, end),
             top_logprobs=[
                 list(zip(self.spelling.pieces([t for t, _ in alts]), [lp for _, lp in alts])) for alts in alternatives
             ],
@@ -198,3 +198,18 @@ def _code_start(reply: str) -> int:
     opening = reply.find(stopping.FENCE)
     newline = reply.find("\n", opening) if opening >= 0 else -1
     return newline + 1 if newline >= 0 else 0
+
+
+def _shares(row: Row[Token], first: int, keep: int, end: int) -> list[str]:
+    """Each kept token's share of the candidate's raw text (`row.text[row.start:end]`): the text
+    it added, so the shares join into exactly that text. Decoding each token alone would not: a
+    character split over several tokens decodes to U+FFFD in each, a special token decodes to its
+    name though the text skips it, and the token that reaches a stop string runs past it."""
+    shares, at = [], row.start
+    for length in row.lengths[first:keep]:
+        upto = min(max(length, at), end)
+        shares.append(row.text[at:upto])
+        at = upto
+    if shares and at < end:  # a server whose token texts fall short of its text (a character it held back)
+        shares[-1] += row.text[at:end]
+    return shares

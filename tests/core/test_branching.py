@@ -38,6 +38,23 @@ def test_a_branch_continues_as_the_original_would_after_the_same_tokens(tiny_eng
         assert branch.token_ids == original.token_ids[:8]
 
 
+def test_a_character_split_over_tokens_is_whole_in_the_tokens_and_in_a_branch_from_them(tiny_engine):
+    """The tiny tokenizer spells an emoji and an accented letter in bytes, several tokens each.
+    Each token holds its share of the text, so a branch's kept text has the characters whole."""
+    from desktop_app.branch import branch_at
+
+    prefix = " 'é😀' +"
+    ids = tiny_engine.tokenizer(prefix, add_special_tokens=False)["input_ids"]
+    assert any("\ufffd" in tiny_engine.tokenizer.decode([i]) for i in ids)  # the case under test
+    params = SamplingParams(n=4, temperature=1.0, max_new_tokens=8, seed=2, mode="completion", prefix=prefix)
+    for cand in tiny_engine.generate(PROMPT, params):
+        assert "".join(cand.tokens) == cand.raw_text and cand.raw_text.startswith(prefix)
+        assert len(cand.tokens) == len(cand.token_ids) == len(cand.token_logprobs)
+        assert "\ufffd" not in "".join(cand.tokens[: len(ids)])
+        assert any(piece == "" for piece in cand.tokens[: len(ids)])  # the tokens ending a character
+        assert branch_at(cand, len(ids), "x").kept == prefix
+
+
 def test_next_token_logits_are_what_the_sampler_saw(tiny_engine):
     greedy = SamplingParams(n=1, temperature=0, max_new_tokens=4, mode="completion", stop=("\n\n\n\n",))
     cand = tiny_engine.generate(PROMPT, greedy)[0]

@@ -141,3 +141,15 @@ def test_a_greedy_row_stands_for_each_copy_and_a_restart_resets_them():
     resets = list(asm.restart(0))
     assert resets == [TokenDelta(0, "", reset=True), TokenDelta(1, "", reset=True)]
     assert asm.rows[0].text == "" and asm.rows[0].tokens == []
+
+
+def test_each_token_holds_its_share_of_the_text_even_where_its_own_text_differs():
+    """A server's token texts may spell a character split over tokens as U+FFFD and may fall short
+    of the text it sent; the candidate's tokens still join into its text, each holding the text
+    it reached."""
+    asm = assembly()
+    list(asm.write(0, "    return 'caf", [Written("    return 'caf", -0.1, [], 15)]))
+    list(asm.write(0, "    return 'café'", [Written("\ufffd", -0.2, [], 16), Written("", -0.3, [], 16)]))
+    [cand] = candidates(list(asm.finish(0, "eos")))
+    assert cand.tokens == ["    return 'caf", "é", "'"] and "".join(cand.tokens) == cand.raw_text
+    assert cand.token_logprobs == pytest.approx([-0.1, -0.2, -0.3])

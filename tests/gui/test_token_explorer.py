@@ -9,10 +9,12 @@ from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
 from core.displayable import displayable
+from core.sampling.candidate import Candidate
 from core.sampling.distribution import shape
+from core.sampling.params import SamplingParams
 from desktop_app.candidates_model import DONE, NOTES
 from desktop_app.distribution_view import SHOWN
-from desktop_app.token_heat_view import alternatives_at, qt_length
+from desktop_app.token_heat_view import TokenHeatView, alternatives_at, qt_length
 from tests.gui.conftest import generate_and_wait
 
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
@@ -97,8 +99,33 @@ def test_a_branch_from_an_alternative_is_a_tested_child_of_its_candidate(qtbot, 
     # The tiny random model writes control characters: the view shows them as escapes (core.displayable).
     kept = displayable("".join(parent.tokens[:position]))
     assert heat.parting == qt_length(PROMPT + kept)
-    assert heat.toPlainText() == displayable(PROMPT + "".join(child.tokens)[: len(child.raw_text)])
+    assert "".join(child.tokens) == child.raw_text and heat.toPlainText() == displayable(PROMPT + child.raw_text)
     assert f"branch of #{parent.index}" in w.details.title.text()
+
+
+def test_a_character_split_over_tokens_shows_whole_and_each_of_its_tokens_can_be_chosen(qtbot, tiny_engine):
+    """The tiny tokenizer spells an emoji and an accented letter in bytes, several tokens each:
+    the view shows the characters (not U+FFFD) and still lets each token be chosen."""
+    prefix = " 'é😀' +"
+    params = SamplingParams(n=1, temperature=1.0, max_new_tokens=4, seed=2, mode="completion", prefix=prefix)
+    [cand] = tiny_engine.generate(PROMPT, params)
+    assert "" in cand.tokens  # a token that ends a character another one starts
+    heat = TokenHeatView()
+    qtbot.addWidget(heat)
+    heat.show_candidate(PROMPT, cand)
+    assert heat.toPlainText() == displayable(PROMPT + cand.raw_text) and heat.shown_tokens == len(cand.tokens)
+    chosen: list[int] = []
+    heat.position_selected.connect(chosen.append)
+    for i in range(len(cand.tokens)):
+        heat.select_token(i)
+    assert chosen == list(range(len(cand.tokens)))
+    # A piece of a character cannot be written as text: no branch offers it. Nor does a branch
+    # offer the written token again where the stop string cut its share of the text.
+    alternatives = [[("\ufffd", -1.0), (" x", -2.0)], [(" + b\n```", -0.1), (" - b", -2.5)]]
+    cut = Candidate(
+        0, " y + b\n", " y + b\n", [1, 2], [-0.5, -0.1], "stop", tokens=[" y", " + b\n"], top_logprobs=alternatives
+    )
+    assert alternatives_at(cut, 0) == [(" x", -2.0)] and alternatives_at(cut, 1) == [(" - b", -2.5)]
 
 
 def test_the_distribution_follows_the_knobs_over_cached_logits(qtbot, tiny_window, monkeypatch):
