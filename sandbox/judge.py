@@ -60,8 +60,12 @@ class CandidateError(Exception):
 
 def _rebuild(name: str, message: str) -> BaseException:
     cls = getattr(builtins, name, None)
-    exc = None
-    if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
+    exc: BaseException | None = None
+    if cls in (StopIteration, StopAsyncIteration):
+        # Raised inside map() or zip() over the candidate, it would end the tests' iteration in
+        # silence: `assert all(map(candidate, xs))` would pass. As PEP 479 does for generators.
+        exc = RuntimeError(f"the candidate raised {name}: {message}" if message else f"the candidate raised {name}")
+    elif isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
         try:
             exc = cls(message)
         except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments

@@ -2,8 +2,9 @@
 
 Default allow, with a deny-list of what untrusted code has no business doing: sockets,
 exec, new processes (threads stay allowed), signalling anything, tracing, namespace and
-mount changes, io_uring, bpf, changing resource limits or priorities, IPC objects, memfds
-and vmsplice; other architectures' syscall numbers fail. Denials
+mount changes, io_uring, bpf, changing resource limits or priorities, IPC objects, memfds,
+vmsplice, extended attributes, and changing modes, owners or times of files; other
+architectures' syscall numbers and syscalls newer than the list fail. Denials
 return EPERM, so code sees an ordinary OSError instead of being killed, and the test
 verdict stays readable. The one kill: a single mapping larger than the memory limit.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import struct
 from typing import TYPE_CHECKING
 
 from sandbox.libc import libc
@@ -115,6 +117,25 @@ DENIED = (
     "removexattr",
     "lremovexattr",
     "fremovexattr",
+    # modes, owners and times of what the candidate can reach. Landlock has no right for them, and
+    # bubblewrap's own folders (/, /tmp, /dev) belong to the sandbox's uid: a chmod there would
+    # stop every later candidate of the worker, and under a root app it reaches the host's device
+    # nodes; times and modes would carry bits to later candidates
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "fchmodat2",
+    "chown",
+    "fchown",
+    "lchown",
+    "fchownat",
+    "utime",
+    "utimes",
+    "futimesat",
+    "utimensat",
+    # the mount table, which Landlock hides in /proc, names the user's folders
+    "statmount",
+    "listmount",
     # vmsplice: a pipe keeps the whole (huge) page a spliced byte came from, memory that no
     # limit of ours counts and that stays taken while the pipe lives
     "vmsplice",
@@ -129,6 +150,49 @@ DENIED = (
     "sched_setattr",
     "ioprio_set",
 )
+
+
+# Syscalls added since Linux 5.1 have one number on every architecture. libseccomp 2.5 predates
+# the newest names: these are their numbers.
+UNIFIED_NUMBERS = {
+    "pidfd_send_signal": 424,
+    "io_uring_setup": 425,
+    "io_uring_enter": 426,
+    "io_uring_register": 427,
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "pidfd_open": 434,
+    "pidfd_getfd": 438,
+    "process_madvise": 440,
+    "mount_setattr": 442,
+    "memfd_secret": 447,
+    "fchmodat2": 452,
+    "statmount": 457,
+    "listmount": 458,
+}
+# Numbers from here on (setxattrat, removexattrat, file_setattr... Linux 6.13 and later) came
+# after this list was reviewed. They are refused with ENOSYS, the answer of a kernel that lacks
+# them, so that libraries fall back to the older calls the list covers.
+FIRST_UNREVIEWED = 463
+_UNKNOWN_NAME = -1  # libseccomp's __NR_SCMP_ERROR
+
+
+def syscall_number(name: str) -> int:
+    """The native number of syscall `name`; negative where this architecture has no such call
+    (libseccomp's pseudo numbers, which rules accept and ignore). A name that neither libseccomp
+    nor UNIFIED_NUMBERS knows is an error: a deny rule must never be skipped in silence."""
+    import pyseccomp as sc
+
+    number = int(sc.resolve_syscall(sc.Arch.NATIVE, name))
+    if number == _UNKNOWN_NAME:
+        number = UNIFIED_NUMBERS.get(name, _UNKNOWN_NAME)
+    if number == _UNKNOWN_NAME:
+        raise ValueError(f"seccomp: no number known for syscall {name!r}")
+    return number
 
 
 def available() -> bool:
@@ -161,10 +225,7 @@ def build(memory_bytes: int) -> pyseccomp.SyscallFilter:
         pass  # libseccomp before 2.5: the chain, which filters the same
     eperm = sc.ERRNO(errno.EPERM)
     for name in DENIED:
-        try:
-            flt.add_rule(eperm, name)
-        except (OSError, ValueError):
-            pass  # not a syscall on this architecture
+        flt.add_rule(eperm, syscall_number(name))
     flt.add_rule(sc.KILL_PROCESS, "mmap", sc.Arg(1, sc.GT, memory_bytes))
     flt.add_rule(sc.KILL_PROCESS, "mremap", sc.Arg(2, sc.GT, memory_bytes))
     # clone without CLONE_THREAD makes a process; with it, a thread.
@@ -182,7 +243,23 @@ def bpf_program(memory_mb: int) -> bytes:
     with tempfile.TemporaryFile() as f:
         build(memory_mb << 20).export_bpf(f)
         f.seek(0)
-        return f.read()
+        return _UNREVIEWED_PREFIX + f.read()
+
+
+# struct sock_filter {u16 code; u8 jt, jf; u32 k}: libseccomp has no rule for a range of numbers,
+# so three instructions ahead of its program refuse every number from FIRST_UNREVIEWED on. They
+# only refuse: any other number goes on to libseccomp's program, which checks the architecture
+# first (its jumps are relative, so it runs the same after them).
+_BPF_LD_W_ABS, _BPF_JGE_K, _BPF_RET_K = 0x20, 0x35, 0x06
+_SECCOMP_RET_ERRNO = 0x00050000
+_UNREVIEWED_PREFIX = b"".join(
+    struct.pack("=HBBI", code, jt, jf, k)
+    for code, jt, jf, k in (
+        (_BPF_LD_W_ABS, 0, 0, 0),  # the syscall number: seccomp_data.nr, at offset 0
+        (_BPF_JGE_K, 0, 1, FIRST_UNREVIEWED),
+        (_BPF_RET_K, 0, 0, _SECCOMP_RET_ERRNO | errno.ENOSYS),
+    )
+)
 
 
 _PR_SET_NO_NEW_PRIVS = 38

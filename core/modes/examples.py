@@ -31,6 +31,19 @@ def close(got, expected, tolerance):
 
 
 """
+# The value a call returned, kept for its example's message: calling again there could get another
+# answer from a candidate that keeps state, and show "it returned 4, expected 4" for a failure. The
+# sandbox runs an assert's condition and message as separate functions, so a `:=` in the
+# condition would not reach the message; a module-level cell does.
+_RETURNED = """_returned = [None]
+
+
+def returned(value):
+    _returned[0] = value
+    return value
+
+
+"""
 _STOPWORDS = {
     "a",
     "an",
@@ -115,19 +128,18 @@ class Spec:
             call = f"candidate({', '.join(repr(c.value) for c in inputs)})"
             shown = ", ".join(c.text.strip() for c in inputs)
             # One assert per example, so each is reported on its own; its message carries the
-            # returned value, so a failed example can be explained in words. The message calls
-            # again rather than reusing a name bound in the condition: the sandbox runs the
-            # condition and the message as separate lambdas, so a `:=` there would not reach it.
+            # returned value, so a failed example can be explained in words.
             if expected.decimals is not None:
                 rounded = True
-                cond = f"close({call}, {expected.value!r}, {0.5 * 10**-expected.decimals!r})"
+                cond = f"close(returned({call}), {expected.value!r}, {0.5 * 10**-expected.decimals!r})"
             else:
-                cond = f"{call} == {expected.value!r}"
+                cond = f"returned({call}) == {expected.value!r}"
             message = (
-                f"{('for ' + shown + ' it returned ')!r} + repr({call}) + {(', expected ' + expected.text.strip())!r}"
+                f"{('for ' + shown + ' it returned ')!r} + repr(_returned[0]) + "
+                f"{(', expected ' + expected.text.strip())!r}"
             )
             lines.append(f"    assert {cond}, {message}")
-        return (_CLOSE if rounded else "") + "\n".join(lines) + "\n"
+        return (_CLOSE if rounded else "") + _RETURNED + "\n".join(lines) + "\n"
 
 
 def parse_cell(text: str, row: int, column: str) -> Cell:

@@ -6,7 +6,10 @@ arrive one at a time, so every key must be stable as others join.
 
 from __future__ import annotations
 
+import functools
+import io
 import random
+import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 
 from core.sampling.candidate import Candidate
@@ -65,11 +68,37 @@ def rank(
     )
 
 
+@functools.lru_cache(maxsize=4096)  # the window groups its candidates again at every change of ranking
 def program_key(completion: str) -> str:
-    """Completions that differ only in trailing spaces or in blank lines before or after the code
-    run identically, so they share a key: the one definition of "the same program" for the app's
-    duplicate groups and for the distinct-program counts of eval and the lab."""
-    return "\n".join(line.rstrip() for line in completion.splitlines()).strip("\n")
+    """The one definition of "the same program" for the app's duplicate groups, the copies that
+    share one sandbox run (core.ranking.distinct_runs) and the distinct-program counts of eval and
+    the lab. Spaces and tabs at the ends of lines and blank lines at the end cannot change what a
+    program does, except inside a string that spans lines or after a line-continuing backslash:
+    there they are kept. Blank lines at the start are kept too, since they move every line number a
+    program can read. Text the tokenizer cannot read is its own key."""
+    try:
+        inside = _rows_inside_tokens(completion)
+    except (tokenize.TokenError, SyntaxError):  # an unclosed string, a dedent to no level
+        return completion
+    if inside is None:
+        return completion
+    lines = completion.split("\n")
+    kept = [
+        line if row in inside or line.rstrip(" \t").endswith("\\") else line.rstrip(" \t")
+        for row, line in enumerate(lines, start=1)
+    ]
+    return "\n".join(kept).rstrip("\n")
+
+
+def _rows_inside_tokens(completion: str) -> set[int] | None:
+    """Rows whose line ends inside a token (a string over several lines), or None where the
+    tokenizer met a character it cannot place."""
+    rows: set[int] = set()
+    for token in tokenize.generate_tokens(io.StringIO(completion).readline):
+        if token.type == tokenize.ERRORTOKEN:
+            return None
+        rows.update(range(token.start[0], token.end[0]))
+    return rows
 
 
 def group_duplicates(ranked: Sequence[Candidate]) -> list[list[Candidate]]:

@@ -5,7 +5,16 @@ import re
 
 import pytest
 
-from core.modes.examples import ExamplesError, best_first, build_spec, explain, function_name, parse_cell, type_name
+from core.modes.examples import (
+    ExamplesError,
+    best_first,
+    build_spec,
+    example_verdicts,
+    explain,
+    function_name,
+    parse_cell,
+    type_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -157,3 +166,18 @@ def test_duplicate_columns_and_bad_function_names_are_refused():
     with pytest.raises(ValueError, match="function name '2x' is not usable"):
         build_spec(["a", "expected"], [["1", "2"]], "double", name="2x")
     assert build_spec(["a", "expected"], [["1", "2"]], "double", name="twice").name == "twice"
+
+
+def test_a_failed_example_shows_what_the_call_returned_even_from_a_candidate_that_keeps_state():
+    """In the real sandbox: the message used to call the candidate again, and a candidate that
+    answers differently each time was shown as "for 2 it returned 4, expected 4"."""
+    from sandbox import Program, SandboxPool
+
+    spec = build_spec(["x", "expected"], [["2", "4"], ["3", "6"]], "double the number")
+    body = "    global CALLS\n    CALLS = globals().get('CALLS', 0) + 1\n    return x * 2 if CALLS % 2 == 0 else 0\n"
+    with SandboxPool(workers=1) as pool:
+        result = pool.submit(Program(spec.prompt, body, spec.tests, spec.name), timeout_s=5.0).result()
+    # The first call returns 0 and fails its example; the second returns 6, right.
+    assert (
+        explain(spec, example_verdicts(spec, result.cases)) == "1 of 2 examples right; for 2 it returned 0, expected 4"
+    )

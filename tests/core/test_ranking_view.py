@@ -41,18 +41,28 @@ def test_unknown_ranking_is_refused():
 def test_one_definition_of_the_same_program_for_the_app_eval_and_the_lab():
     from core.ranking.order import program_key
 
-    same = ["    return x\n", "\n    return x", "    return x  \n\n", "\n\n    return x\t\n"]
+    same = ["    return x\n", "    return x", "    return x  \n\n", "    return x\t\n"]
     assert len({program_key(c) for c in same}) == 1
-    # Indentation and inner blank lines are part of the program.
-    assert program_key("    return x\n") != program_key("  return x\n")
-    assert program_key("    a = 1\n\n    return a\n") != program_key("    a = 1\n    return a\n")
+    # Indentation, blank lines at the start or inside (line numbers), and whitespace inside a string
+    # or after a line-continuing backslash are part of the program; so are the characters other
+    # than newline that str.splitlines() would take for line ends.
+    other = [
+        ("    return x\n", "  return x\n"),
+        ("    a = 1\n\n    return a\n", "    a = 1\n    return a\n"),
+        ("\n    return x\n", "    return x\n"),
+        ('    s = """a  \n"""\n', '    s = """a\n"""\n'),
+        ("    return 1 + \\  \n        2\n", "    return 1 + \\\n        2\n"),
+        ('    return "a\x0cb"\n', '    return "a\nb"\n'),
+        ('    return "a\u2028b"\n', '    return "a\nb"\n'),
+    ]
+    assert [program_key(a) == program_key(b) for a, b in other] == [False] * len(other)
     groups = group_duplicates(
         [
             Candidate(index=i, text=t, raw_text=t, token_ids=[1], token_logprobs=[-0.1], finish_reason="stop")
             for i, t in enumerate(same)
         ]
     )
-    assert len(groups) == 1 and len(groups[0]) == 4
+    assert len(groups) == 1 and len(groups[0]) == len(same)
 
 
 def test_one_tie_breaking_rule_for_the_workbench_generate_and_from_examples():

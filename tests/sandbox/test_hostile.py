@@ -660,6 +660,19 @@ def test_always_equal_object(pool):
     assert not res.passed and res.n_passed == 0
 
 
+def test_stop_iteration_does_not_end_the_tests_loop_in_silence(pool):
+    # Raised inside map() over the candidate, a StopIteration would end all() early: a pass.
+    res = run(
+        pool,
+        """
+        def f(x):
+            raise StopIteration
+        """,
+        "def check(candidate):\n    assert all(map(candidate, [1, 2, 3]))\n    assert sum(map(candidate, [4])) == 4\n",
+    )
+    assert not res.passed and res.status == "error" and res.cases[0].message == "RuntimeError", res
+
+
 def test_fake_verdict_on_stdout(pool):
     res = run(
         pool,

@@ -14,6 +14,7 @@ pytestmark = [
     pytest.mark.skipif(os.uname().machine != "x86_64", reason="raw syscall numbers of x86_64"),
 ]
 EPERM, ENOSYS = 1, 38
+WANT_15 = "def check(candidate):\n    assert candidate() == '1.5'\n"
 
 
 run = run_code
@@ -121,3 +122,39 @@ def test_threads_are_capped(pool):
     )
     assert res.passed, res
     assert run(pool, "def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n").passed
+
+
+def test_modes_times_owners_and_new_xattr_calls_are_refused_and_leave_the_next_run_whole(pool):
+    # bubblewrap's /, /tmp and /dev belong to the sandbox's uid, and Landlock has no right for
+    # chmod, utime or chown: `chmod /dev 0` made every later candidate of the worker fail its
+    # setup. setxattrat (463) was newer than libseccomp's names, so its rule was skipped.
+    res = run(
+        pool,
+        """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        def refused(call, *args):
+            try:
+                call(*args)
+            except OSError as exc:
+                return exc.errno
+            return 0
+
+        def f():
+            attr = (ctypes.c_uint64 * 4)(0, 1, 0, 0)  # struct xattr_args: value, size, flags
+            xattr = libc.syscall(463, -100, b"/tmp", 0, b"user.bit", ctypes.byref(attr), 32)
+            return [
+                refused(os.chmod, "/dev", 0),
+                refused(os.chmod, "/tmp", 0),
+                refused(os.chmod, ".", 0),
+                refused(os.utime, "/", (1, 1)),
+                refused(os.chown, ".", 0, 0),
+                ctypes.get_errno() if xattr == -1 else 0,
+            ]
+        """,
+        f"def check(candidate):\n    assert candidate() == [{EPERM}] * 5 + [{ENOSYS}]\n",
+    )
+    assert res.passed, res
+    later = run(pool, "import decimal\ndef f():\n    return str(decimal.Decimal('1.5'))\n", WANT_15)
+    assert later.passed, later
