@@ -183,7 +183,7 @@ _UNKNOWN_NAME = -1  # libseccomp's __NR_SCMP_ERROR
 
 def syscall_number(name: str) -> int:
     """The native number of syscall `name`; negative where this architecture has no such call
-    (libseccomp's pseudo numbers, which rules accept and ignore). A name that neither libseccomp
+    (one of libseccomp's pseudo numbers). A name that neither libseccomp
     nor UNIFIED_NUMBERS knows is an error: a deny rule must never be skipped in silence."""
     import pyseccomp as sc
 
@@ -225,7 +225,9 @@ def build(memory_bytes: int) -> pyseccomp.SyscallFilter:
         pass  # libseccomp before 2.5: the chain, which filters the same
     eperm = sc.ERRNO(errno.EPERM)
     for name in DENIED:
-        flt.add_rule(eperm, syscall_number(name))
+        number = syscall_number(name)
+        if number >= 0:  # else no such call on this architecture (fork, chmod... on arm64)
+            flt.add_rule(eperm, number)
     flt.add_rule(sc.KILL_PROCESS, "mmap", sc.Arg(1, sc.GT, memory_bytes))
     flt.add_rule(sc.KILL_PROCESS, "mremap", sc.Arg(2, sc.GT, memory_bytes))
     # clone without CLONE_THREAD makes a process; with it, a thread.
