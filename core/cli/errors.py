@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from core.user_error import MissingFile, UnreadableFile, UserError
 
-__all__ = ["UserError", "read_text", "sandbox_pool"]
+__all__ = ["UserError", "read_bytes", "read_text", "sandbox_pool"]
 
 if TYPE_CHECKING:
     from sandbox import SandboxPool
@@ -19,12 +19,19 @@ if TYPE_CHECKING:
 
 def read_text(path: Path, what: str) -> str:
     """The UTF-8 text of the file the user gave as `what` (e.g. "tests file")."""
+    data = read_bytes(path, what)
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MissingFile(f"{what} not found: {path}") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"{what} {path} is not UTF-8 text (byte {exc.start})") from None
+
+
+def read_bytes(path: Path, what: str) -> bytes:
+    """The bytes of the file the user gave as `what`."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise MissingFile(f"{what} not found: {path}") from None
     except OSError as exc:  # a folder, no permission
         raise UnreadableFile(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 

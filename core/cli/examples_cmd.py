@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.cli.errors import UserError, read_text, sandbox_pool
+from core.cli.errors import UserError, sandbox_pool
+from core.cli.example_files import read_table
 from core.sampling.params import MODES
 
 if TYPE_CHECKING:
@@ -37,38 +36,19 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=run)
 
 
-def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
-    """(header, rows of cell texts, description found in the file)."""
-    text = read_text(path, "examples file")
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path} is not valid JSON: {exc}") from None
-        description = data.get("description", "") if isinstance(data, dict) else ""
-        rows = data.get("examples", []) if isinstance(data, dict) else data
-        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and "expected" in r for r in rows):
-            raise UserError(f"{path}: expected a list of objects, each with the inputs and an 'expected' value")
-        header = [k for k in rows[0] if k != "expected"] + ["expected"]
-        # JSON values are already typed: their Python repr reads back through literal_eval.
-        return header, [[repr(r.get(k)) for k in header] for r in rows], description
-    rows = [r for r in csv.reader(text.splitlines()) if any(cell.strip() for cell in r)]
-    if not rows:
-        raise UserError(f"{path} is empty")
-    return rows[0], rows[1:], ""
-
-
 def run(args: argparse.Namespace) -> int:
     from core.modes.examples import ExamplesError, all_right, best_first, build_spec, example_verdicts, explain
     from core.modes.revision import examples_pipeline
     from core.pipeline import Harness, run_to_end
-    from core.ranking.examine import examples_question
+    from core.ranking.examine import example_inputs, examples_question
     from core.sampling.open_backend import open_backend
     from core.sampling.params import SamplingParams
 
-    header, rows, file_description = read_table(args.examples)
+    table = read_table(args.examples)
+    for note in table.notes:
+        print(f"Note: {note}.", file=sys.stderr)
     try:
-        spec = build_spec(header, rows, args.description or file_description, args.name)
+        spec = build_spec(table.header, table.rows, args.description or table.description, args.name)
     except ExamplesError as exc:
         raise UserError("bad examples: " + "; ".join(str(e) for e in exc.errors)) from None
     params = SamplingParams(
@@ -87,8 +67,9 @@ def run(args: argparse.Namespace) -> int:
         exam, question = examples_question(
             pool, engine, spec, [c.text for c in candidates], right, ask_model=not args.no_questions, seed=args.seed
         )
-    clusters = exam.cluster_sizes()
-    order = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], clusters)
+    clusters, known = exam.cluster_sizes(), example_inputs(spec)
+    support = exam.support(known)
+    order = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], support)
     best = order[0]
     print(f"Best of {len(candidates)} candidates: {explain(spec, verdicts[best])}\n")
     print(spec.prompt + candidates[best].text)
@@ -113,9 +94,20 @@ def run(args: argparse.Namespace) -> int:
     if question is not None and question.confirms:
         print("Candidates that get every example right agree, but check: " + question.sentence(spec.name))
         print("If not, add the row you mean to the examples and run again.")
+    elif question is not None and any(answer.from_model_test for answer in question.answers):
+        print(
+            "Candidates that get every example right agree, but a test the model wrote expects another answer: "
+            + question.sentence(spec.name)
+        )
+        print("Add the row you mean to the examples and run again.")
     elif question is not None:
         print("Candidates that get every example right disagree on: " + question.sentence(spec.name))
         print("Add the row you mean to the examples and run again.")
+    elif any(right) and not any(exam.generalises(b, known) for b, ok in zip(exam.behaviours, right) if ok):
+        print(
+            "The candidates that get every example right give one answer or an error for every other input tried:"
+            " they may only repeat your examples. Describe the rule, or add rows that show it, and run again."
+        )
     elif sum(right) > 1:
         print("The candidates that get every example right also agree on every other input tried.")
     return 0

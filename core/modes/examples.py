@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 _LITERAL_START = tuple("[({'\"")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-# Rounded expected values (money, conversions) match to the decimals the user wrote.
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+# Rounded expected values (money, conversions) match to the decimals the user wrote; a whole
+# number matches a float that differs from it only by rounding (7 / 100 * 100 is 7.000000000000001).
 _CLOSE = """import math
 
 
@@ -30,7 +32,13 @@ def close(got, expected, tolerance):
     return isinstance(got, (int, float)) and math.isclose(got, expected, abs_tol=tolerance)
 
 
+def whole(got, expected):
+    return got == expected or type(got) is float and math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-9)
+
+
 """
+# How people and spreadsheets write truth values (Excel: TRUE, FALSE).
+_BOOLEANS = {"true": True, "false": False}
 # The value a call returned, kept for its example's message: calling again there could get another
 # answer from a candidate that keeps state, and show "it returned 4, expected 4" for a failure. The
 # sandbox runs an assert's condition and message as separate functions, so a `:=` in the
@@ -123,15 +131,18 @@ class Spec:
     @property
     def tests(self) -> str:
         lines = ["def check(candidate):"]
-        rounded = False
+        numeric = False
         for inputs, expected in self.rows:
             call = f"candidate({', '.join(repr(c.value) for c in inputs)})"
             shown = ", ".join(c.text.strip() for c in inputs)
             # One assert per example, so each is reported on its own; its message carries the
             # returned value, so a failed example can be explained in words.
             if expected.decimals is not None:
-                rounded = True
+                numeric = True
                 cond = f"close(returned({call}), {expected.value!r}, {0.5 * 10**-expected.decimals!r})"
+            elif type(expected.value) is int:
+                numeric = True
+                cond = f"whole(returned({call}), {expected.value!r})"
             else:
                 cond = f"returned({call}) == {expected.value!r}"
             message = (
@@ -139,7 +150,7 @@ class Spec:
                 f"{(', expected ' + expected.text.strip())!r}"
             )
             lines.append(f"    assert {cond}, {message}")
-        return (_CLOSE if rounded else "") + _RETURNED + "\n".join(lines) + "\n"
+        return (_CLOSE if numeric else "") + _RETURNED + "\n".join(lines) + "\n"
 
 
 def parse_cell(text: str, row: int, column: str) -> Cell:
@@ -149,6 +160,11 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
     if _THOUSANDS.match(stripped):
         # literal_eval would read "1,234.5" as the tuple (1, 234.5).
         raise CellError(row, column, "write numbers without thousands separators, e.g. 1234.5")
+    if _DECIMAL_COMMA.match(stripped):
+        # literal_eval would read "1,5" as the tuple (1, 5): more likely a decimal comma.
+        raise CellError(row, column, "write decimals with a point, e.g. 1.5 (two numbers: in brackets, (1, 5))")
+    if stripped.lower() in _BOOLEANS:
+        return Cell(text, _BOOLEANS[stripped.lower()])
     try:
         return Cell(text, ast.literal_eval(stripped))
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
@@ -210,7 +226,8 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
     errors, parsed = [], []
     for r, cells in enumerate(rows):
         if len(cells) != len(header):
-            errors.append(CellError(r, "-", f"has {len(cells)} cells, expected {len(header)}"))
+            hint = " (put a cell that holds a comma in quotes)" if len(cells) > len(header) else ""
+            errors.append(CellError(r, "-", f"has {len(cells)} cells, expected {len(header)}{hint}"))
             continue
         try:
             values = [parse_cell(text, r, col) for text, col in zip(cells, header)]
@@ -220,6 +237,7 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         parsed.append((values[:-1], values[-1]))
     if errors:
         raise ExamplesError(errors)
+    _refuse_contradictions(parsed)
     columns = list(zip(*[inputs for inputs, _ in parsed]))
     return Spec(
         name=name or function_name(description),
@@ -229,6 +247,24 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         description=description.strip() or "Compute the output for the given inputs.",
         rows=parsed,
     )
+
+
+def _refuse_contradictions(rows: list[tuple[list[Cell], Cell]]) -> None:
+    """Two rows with the same inputs and different expected values fit no function: every round of
+    candidates would fail one of them, so the table is refused, naming both rows."""
+    first: dict[str, int] = {}
+    for r, (inputs, expected) in enumerate(rows):
+        key = repr([c.value for c in inputs])
+        if key not in first:
+            first[key] = r
+            continue
+        earlier = rows[first[key]][1]
+        if earlier.value != expected.value or type(earlier.value) is not type(expected.value):
+            shown = ", ".join(c.text.strip() for c in inputs)
+            raise TableError(
+                f"rows {first[key] + 1} and {r + 1} give the same inputs ({shown}) but different expected values"
+                f" ({earlier.text.strip()} and {expected.text.strip()}): no function can give both; keep the right one"
+            )
 
 
 class ExamplesError(UserError, ValueError):

@@ -44,6 +44,28 @@ class Examination:
     def cluster_sizes(self) -> list[int]:
         return bh.cluster_sizes(self.keys)
 
+    def support(self, known: Sequence[str]) -> list[int]:
+        """Cluster sizes for ranking candidates on a table of examples: 0 for one that does not
+        generalise (`generalises`) where another does. Such a candidate may only repeat the rows
+        it was shown (`if title == 'Hello World': return 'hello_world'`, else an error or one
+        fixed answer), and its like repeat them together: no majority of theirs is evidence."""
+        general = [self.generalises(b, known) for b in self.behaviours]
+        if not any(general):
+            return self.cluster_sizes()
+        return [size if ok else 0 for size, ok in zip(self.cluster_sizes(), general)]
+
+    def generalises(self, behaviour: bh.Behaviour | None, known: Sequence[str]) -> bool:
+        """Whether `behaviour` gives different values beyond the inputs in `known` (the examples')
+        where it gives different values on them: a rule, not a lookup of the rows."""
+        if behaviour is None:
+            return False
+        shown: set[str] = set()
+        beyond: set[str] = set()
+        for args, outcome in zip(self.inputs, behaviour.outcomes):
+            if outcome.startswith("="):
+                (shown if args in known else beyond).add(outcome)
+        return len(beyond) >= 2 or len(shown) <= 1
+
     def agreement_scores(self) -> list[int] | None:
         """None when the model wrote no usable tests (see `tests.unavailable_reason`)."""
         if not self.tests.tests:
@@ -119,6 +141,12 @@ def examine(
     )
 
 
+def example_inputs(spec: Spec) -> list[str]:
+    """The examples' inputs as the examination writes inputs (core.ranking.probe_inputs.render)."""
+    rows = (tuple(cell.value for cell in inputs) for inputs, _ in spec.rows)
+    return [k for k in (pi.render(args) for args in rows) if k is not None]
+
+
 def examples_question(
     pool: SandboxPool,
     backend: Backend,
@@ -139,6 +167,7 @@ def examples_question(
     that shows nothing and the table has one row, the question confirms their shared answer on a
     telling input (core.ranking.behaviour.confirmation): one row fits many functions."""
     rows = [tuple(cell.value for cell in inputs) for inputs, _ in spec.rows]
+    known = example_inputs(spec)
     question = None
     for model_tests in (False, True) if ask_model else (False,):
         exam = examine(
@@ -158,7 +187,6 @@ def examples_question(
         if question is not None or not any(right) or (cancel is not None and cancel.is_set()):
             break
     if question is None and any(right) and not (cancel is not None and cancel.is_set()):
-        known = [k for k in (pi.render(args) for args in rows) if k is not None]
         agreeing = [b if ok else None for b, ok in zip(exam.behaviours, right)]
         question = bh.dissent(exam.inputs, agreeing, exam.tests.tests, known, spec.decimals)
         if question is None and len(rows) == 1:

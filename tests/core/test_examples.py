@@ -181,3 +181,30 @@ def test_a_failed_example_shows_what_the_call_returned_even_from_a_candidate_tha
     assert (
         explain(spec, example_verdicts(spec, result.cases)) == "1 of 2 examples right; for 2 it returned 0, expected 4"
     )
+
+
+def test_a_candidate_that_answers_only_the_examples_ranks_after_a_function():
+    """Three candidates hard-code the two rows (an error anywhere else) and behave alike, one more
+    gives a fixed answer anywhere else; two compute the rule. All six get every example right:
+    the rule comes first all the same."""
+    from core.ranking import generated_tests as gt
+    from core.ranking.behaviour import Behaviour
+    from core.ranking.examine import Examination, example_inputs
+
+    spec = build_spec(["title", "expected"], [["'Hello World'", "'hello_world'"], ["'A B'", "'a_b'"]], "")
+    known = example_inputs(spec)
+    inputs = (*known, "'x y'", "''")
+    memoriser = Behaviour(("='hello_world'", "='a_b'", "!ValueError", "!ValueError"), ())
+    fixed = Behaviour(("='hello_world'", "='a_b'", "='total'", "='total'"), ())
+    rule = Behaviour(("='hello_world'", "='a_b'", "='x_y'", "=''"), ())
+    exam = Examination(inputs, gt.GeneratedTests((), 0), (memoriser, memoriser, memoriser, fixed, rule, rule))
+    assert exam.cluster_sizes() == [3, 3, 3, 1, 2, 2] and exam.support(known) == [0, 0, 0, 0, 2, 2]
+    order = best_first([[None, None]] * 6, [-0.1, -0.1, -0.1, -0.1, -0.5, -0.5], None, exam.support(known))
+    assert order[:2] == [4, 5]
+    # A table whose rows all expect one answer says nothing against a fixed answer.
+    same = build_spec(["x", "expected"], [["1", "True"], ["2", "True"]], "")
+    constant = Examination(("1", "2", "3"), gt.GeneratedTests((), 0), (Behaviour(("=True",) * 3, ()),))
+    assert constant.generalises(constant.behaviours[0], example_inputs(same))
+    # Where no candidate answers beyond the examples, the sizes stand.
+    alone = Examination(inputs, gt.GeneratedTests((), 0), (memoriser, memoriser))
+    assert alone.support(known) == [2, 2]

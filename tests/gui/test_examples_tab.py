@@ -71,7 +71,7 @@ def test_typed_table_bad_cell_run_and_restore(tiny_window, tab, qtbot, tmp_path)
     assert f'"""{DESCRIPTION}\n' in prompt and f">>> {NAME}(100)\n    212.0" in prompt
     tests = tab.tests_editor.text()
     assert "def check(candidate):" in tests and tests.count("    assert ") == 3
-    assert "assert close(candidate(-40), -40.0, 0.05)" in tests
+    assert "assert close(returned(candidate(-40)), -40.0, 0.05)" in tests
 
     # A broken list: shaded, with the reason as tooltip and under the table; Generate refuses.
     type_cell(qtbot, tab, 1, 0, "[1, 2")

@@ -92,7 +92,7 @@ def run(
     gained a row: the answer to a question); they are not corrected by the model."""
     from core.modes.revision import Revising, RevisionFailed, examples_pipeline
     from core.pipeline import CandidateArrived, Harness, VerdictArrived, run_pipeline
-    from core.ranking.examine import examples_question
+    from core.ranking.examine import example_inputs, examples_question
 
     spec = spec_of(header, rows, description, entry_point)
     params = params.validated()
@@ -156,7 +156,8 @@ def run(
             cancel=cancel,
         )
         if not cancel.is_set():
-            found = [replace(c, cluster=size) for c, size in zip(found, exam.cluster_sizes())]
+            support = exam.support(example_inputs(spec))
+            found = [replace(c, cluster=size) for c, size in zip(found, support)]
             inputs = len(exam.inputs)
             question = None if asked is None else question_of(asked, found, entry_point)
     state = "stopped" if cancel.is_set() else "done"

@@ -1,0 +1,88 @@
+"""Reading a table of examples from a file, as people save them: a CSV from any spreadsheet
+(comma, semicolon or tab between cells, a byte-order mark, Windows-1252 text, decimal commas
+where cells are separated by semicolons, cells over several lines) or JSON. What was read in a way
+the user may not expect is said in `Table.notes`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.cli.errors import UserError, read_bytes
+
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+_JSON_SHAPE = (
+    'a list of objects, or {"description": ..., "examples": [...]}, each object with the inputs and "expected"'
+)
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]  # cell texts, as build_spec reads them
+    description: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def read_table(path: Path) -> Table:
+    text, notes = _decoded(read_bytes(path, "examples file"), path)
+    table = _from_json(text, path) if path.suffix.lower() == ".json" else _from_csv(text, path)
+    table.notes[:0] = notes
+    return table
+
+
+def _decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
+    try:
+        return data.decode("utf-8-sig"), []  # Excel's "CSV UTF-8" starts with a byte-order mark
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"examples file {path} is neither UTF-8 nor Windows-1252 text (byte {exc.start})") from None
+    return text, [f"{path.name} is not UTF-8: read as Windows-1252, the encoding older spreadsheets save in"]
+
+
+def _from_csv(text: str, path: Path) -> Table:
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:  # one column, or nothing to tell by
+        dialect = csv.excel
+    # The whole text through one reader: a quoted cell may hold a line break.
+    rows = [r for r in csv.reader(io.StringIO(text, newline=""), dialect) if any(cell.strip() for cell in r)]
+    if not rows:
+        raise UserError(f"{path} is empty")
+    notes = []
+    if dialect.delimiter == ";":
+        # Where a comma is the decimal mark, spreadsheets separate cells with semicolons.
+        decimal = [[cell.replace(",", ".") if _DECIMAL_COMMA.match(cell) else cell for cell in row] for row in rows]
+        if decimal != rows:
+            notes.append("cells are separated by semicolons, so a comma between digits is read as a decimal point")
+        rows = decimal
+    return Table(rows[0], rows[1:], notes=notes)
+
+
+def _from_json(text: str, path: Path) -> Table:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path} is not valid JSON: {exc}") from None
+    description = data.get("description", "") if isinstance(data, dict) else ""
+    rows = data.get("examples", []) if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and "expected" in r for r in rows):
+        raise UserError(f"{path}: expected {_JSON_SHAPE}")
+    header = [k for k in rows[0] if k != "expected"] + ["expected"]
+    for number, row in enumerate(rows[1:], start=2):
+        if set(row) != set(header):
+            missing, extra = sorted(set(header) - set(row)), sorted(set(row) - set(header))
+            raise UserError(
+                f"{path}: example {number} does not name the same inputs as the first"
+                + (f"; it lacks {', '.join(missing)}" if missing else "")
+                + (f"; it adds {', '.join(extra)}" if extra else "")
+            )
+    # JSON values are already typed: their Python repr reads back through literal_eval.
+    return Table(header, [[repr(r[k]) for k in header] for r in rows], str(description))

@@ -1,0 +1,81 @@
+"""Tables of examples as people save them (core.cli.example_files), and what build_spec makes of
+what they wrote: spreadsheet CSVs, truth values in any case, whole numbers, contradictory rows."""
+
+import pytest
+
+from core.cli.errors import UserError
+from core.cli.example_files import read_table
+from core.modes.examples import ExamplesError, TableError, build_spec
+
+
+def table(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return read_table(path)
+
+
+def test_a_plain_csv_reads_as_written(tmp_path):
+    t = table(tmp_path, "leap.csv", b"year,expected\n2024,True\n1900,False\n")
+    assert (t.header, t.rows, t.notes) == (["year", "expected"], [["2024", "True"], ["1900", "False"]], [])
+
+
+def test_excel_csvs_read_right(tmp_path):
+    # "CSV UTF-8" starts with a byte-order mark; European Excel separates cells with semicolons and
+    # writes decimal commas; older versions save Windows-1252.
+    bom = table(tmp_path, "bom.csv", "\ufeffx,expected\n2,4\n".encode())
+    assert bom.header == ["x", "expected"] and bom.notes == []
+    euro = table(tmp_path, "euro.csv", b"price;rate;expected\n19,99;0,2;23,99\n10;[1,2];ok\n")
+    assert euro.header == ["price", "rate", "expected"]
+    assert euro.rows == [["19.99", "0.2", "23.99"], ["10", "[1,2]", "ok"]]
+    assert any("decimal point" in note for note in euro.notes)
+    tabbed = table(tmp_path, "tabs.csv", b"a\tb\texpected\n1\t2\t3\n")
+    assert tabbed.rows == [["1", "2", "3"]]
+    old = table(tmp_path, "old.csv", "name,expected\nJos\xe9,JOS\xc9\n".encode("cp1252"))
+    assert old.rows == [["José", "JOSÉ"]] and "Windows-1252" in old.notes[0]
+
+
+def test_a_quoted_cell_keeps_its_line_break(tmp_path):
+    t = table(tmp_path, "lines.csv", b'text,expected\n"one\ntwo",2\n')
+    assert t.rows == [["one\ntwo", "2"]]
+
+
+def test_json_rows_must_name_the_same_inputs(tmp_path):
+    good = table(tmp_path, "ok.json", b'{"description": "sum", "examples": [{"a": 1, "b": 2, "expected": 3}]}')
+    assert (good.header, good.rows, good.description) == (["a", "b", "expected"], [["1", "2", "3"]], "sum")
+    with pytest.raises(UserError, match="example 2 does not name the same inputs as the first; it lacks b; it adds c"):
+        table(tmp_path, "bad.json", b'[{"a": 1, "b": 2, "expected": 3}, {"a": 1, "c": 2, "expected": 3}]')
+    with pytest.raises(UserError, match='"examples"'):
+        table(tmp_path, "shape.json", b'{"header": ["a", "expected"], "rows": [[1, 2]]}')
+
+
+def test_truth_values_are_booleans_in_any_case():
+    spec = build_spec(["n", "expected"], [["17", "false"], ["18", "TRUE"], ["4", "True"]], "is adult")
+    assert [expected.value for _, expected in spec.rows] == [False, True, True] and spec.return_type == "bool"
+
+
+def test_a_whole_number_matches_a_float_off_by_rounding_only():
+    spec = build_spec(["part", "whole", "expected"], [["7", "100", "7"], ["1", "4", "25"]], "percentage")
+    namespace: dict = {}
+    exec(spec.tests, namespace)
+    namespace["check"](lambda part, whole: part / whole * 100)  # 7.000000000000001
+    with pytest.raises(AssertionError, match="it returned 8.0, expected 7"):
+        namespace["check"](lambda part, whole: part / whole * 100 + 1)
+    with pytest.raises(AssertionError, match="it returned '7', expected 7"):
+        namespace["check"](lambda part, whole: str(part))
+
+
+def test_contradictory_rows_are_refused_naming_both():
+    with pytest.raises(TableError, match=r"rows 1 and 3 give the same inputs \(2\) but different expected values"):
+        build_spec(["x", "expected"], [["2", "4"], ["3", "6"], ["2", "5"]], "double")
+    build_spec(["x", "expected"], [["2", "4"], ["2", "4"]], "double")  # the same row twice is no contradiction
+
+
+def test_a_row_with_too_many_cells_hints_at_quotes():
+    with pytest.raises(ExamplesError, match=r"has 3 cells, expected 2 \(put a cell that holds a comma in quotes\)"):
+        build_spec(["name", "expected"], [["Lee", " Ann", "Ann Lee"]], "first name first")  # Lee, Ann unquoted
+
+
+def test_a_decimal_comma_in_a_comma_separated_file_is_refused_not_read_as_a_pair():
+    with pytest.raises(ExamplesError, match=r"write decimals with a point, e\.g\. 1\.5"):
+        build_spec(["price", "expected"], [["1,5", "3.0"]], "double")
+    assert build_spec(["point", "expected"], [["(1, 5)", "6"]], "sum").rows[0][0][0].value == (1, 5)
