@@ -16,8 +16,10 @@ rounding, text, lists, several inputs, true/false).
 The defaults are those of `codesynth from-examples` and the app's From examples tab.
 
 The last line is machine-readable:
-`solved=S tasks=T rate=R first_round=F revised=V questions=Q confirmed=C ambiguous=A settled=E answers=N
-seconds=X`. C counts the ambiguous tables on which the candidates agreed, so that only a
+`solved=S meant=M tasks=T rate=R first_round=F revised=V questions=Q confirmed=C ambiguous=A settled=E answers=N
+seconds=X`. M counts the solved tasks whose best candidate also returns what the table's reference
+solution returns on every input tried beyond the examples: the function meant, not one that only
+repeats the rows. C counts the ambiguous tables on which the candidates agreed, so that only a
 confirmation of their shared answer was asked (core.ranking.behaviour.confirmation): not a question found.
 V counts the tasks whose first round got no candidate right, so that the model was told what its best
 attempt got wrong (core.modes.revision), as the app and the CLI do; F counts the
@@ -27,6 +29,7 @@ tasks the first round solved, which is what S would be without the rounds of cor
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -51,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     from core.modes.examples import all_right, answer_row, best_first, build_spec, example_verdicts, explain
     from core.modes.revision import examples_pipeline
     from core.pipeline import Harness, run_to_end
-    from core.ranking.examine import examples_question
+    from core.ranking.behaviour import value_of
+    from core.ranking.examine import example_inputs, examples_question, probe
+    from core.ranking.generated_tests import GeneratedTests
     from core.sampling.open_backend import open_backend
     from core.sampling.params import SamplingParams
     from sandbox import Program, SandboxPool, submit_or_refuse
@@ -59,6 +64,29 @@ def main(argv: list[str] | None = None) -> int:
     def verdicts_for(pool, spec, candidates):
         runs = [submit_or_refuse(pool, Program(spec.prompt, c.text, spec.tests, spec.name)) for c in candidates]
         return [example_verdicts(spec, r.result().cases) for r in runs]
+
+    def means_the_same(pool, spec, solution, exam, best) -> bool:
+        """The best candidate returns what the reference solution returns wherever that returns a value."""
+        reference = probe(pool, spec.prompt, spec.name, [solution], exam.inputs, GeneratedTests((), 0))[0]
+        chosen = exam.behaviours[best]
+        if reference is None or chosen is None:
+            return False
+        return all(
+            same_answer(r, c, spec.decimals) for r, c in zip(reference.outcomes, chosen.outcomes) if r.startswith("=")
+        )
+
+    def same_answer(reference: str, chosen: str, decimals: int | None) -> bool:
+        """Equal outcomes, or numbers equal to the decimals the table was written with (another
+        formula for the same rule rounds differently)."""
+        if reference == chosen:
+            return True
+        try:
+            a, b = value_of(reference), value_of(chosen)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return False
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+        tolerance = 0.5 * 10**-decimals if decimals is not None else 1e-9
+        return numbers and math.isclose(a, b, rel_tol=1e-9, abs_tol=tolerance)  # type: ignore[arg-type]
 
     def each_right(verdicts, candidates):
         return [all_right(v, c.degenerate) for v, c in zip(verdicts, candidates)]
@@ -70,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     params = SamplingParams(
         n=args.n, temperature=args.temperature, max_new_tokens=args.max_new_tokens, seed=args.seed
     ).validated()
-    solved, revised, first_round, started = 0, 0, 0, time.perf_counter()
+    solved, meant, revised, first_round, started = 0, 0, 0, 0, time.perf_counter()
     asked = settled = answers = confirmed = 0
     clear = [t for t in tasks if not t.ambiguous]
     ambiguous = [t for t in tasks if t.ambiguous]
@@ -87,15 +115,21 @@ def main(argv: list[str] | None = None) -> int:
             revised += len(candidates) > args.n
             right = each_right(verdicts, candidates)
             exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right, seed=args.seed)
+            support = exam.support(example_inputs(spec))  # as the app and the CLI rank
             best = best_first(
-                verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], exam.cluster_sizes()
+                verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], support
             )[0]
             if not task.ambiguous:
                 ok = right[best]
                 solved += ok
+                # Right on the examples is not yet the function meant: one that repeats the rows is
+                # right there too. The reference solution runs on the same inputs beyond them.
+                as_meant = ok and means_the_same(pool, spec, task.solution, exam, best)
+                meant += as_meant
                 first_round += ok and len(candidates) == args.n
                 print(
-                    f"{'SOLVED' if ok else 'failed'}  {task.id:28s} best: {explain(spec, verdicts[best])}; "
+                    f"{'SOLVED' if ok else 'failed'}{'' if as_meant or not ok else ' (not as meant)'}  {task.id:28s} "
+                    f"best: {explain(spec, verdicts[best])}; "
                     f"{sum(right)} of {len(candidates)} candidates get every example right"
                     + (
                         f" (the last {len(candidates) - args.n} written after the first {args.n} got none)"
@@ -129,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             settled += agree_each
     seconds = time.perf_counter() - started
     print(
-        f"solved={solved} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} first_round={first_round} revised={revised} questions={asked} "
+        f"solved={solved} meant={meant} tasks={len(clear)} rate={solved / max(1, len(clear)):.2f} first_round={first_round} revised={revised} questions={asked} "
         f"confirmed={confirmed} ambiguous={len(ambiguous)} settled={settled} answers={answers} seconds={seconds:.0f}"
     )
     return 0

@@ -27,7 +27,7 @@ from core.displayable import displayable
 from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 from core.modes.entry_point import entry_point
 from core.modes.example_library import load_library
-from core.modes.examples import ExamplesError, Spec, answer_row, build_spec, function_name
+from core.modes.examples import ONLY_ROWS, ExamplesError, Spec, answer_row, build_spec, function_name
 from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
@@ -294,11 +294,18 @@ class ExamplesTab(JobTab):
         s = self.snapshot
         question = s.question if s else None
         right = sum(c.all_right for c in s.candidates) if s else 0
-        if s is None or self.running or s.state != "done" or question is None and (not s.inputs or right < 2):
+        if (
+            s is None
+            or self.running
+            or s.state != "done"
+            or question is None
+            and not s.only_rows
+            and (not s.inputs or right < 2)
+        ):
             self.question_box.hide()
             return
         if question is None:
-            self.question.setText(AGREE.format(inputs=s.inputs))
+            self.question.setText(ONLY_ROWS if s.only_rows else AGREE.format(inputs=s.inputs))
         else:
             self.question.setText(
                 displayable(question.sentence)

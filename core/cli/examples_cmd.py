@@ -37,7 +37,15 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.modes.examples import ExamplesError, all_right, best_first, build_spec, example_verdicts, explain
+    from core.modes.examples import (
+        ONLY_ROWS,
+        ExamplesError,
+        all_right,
+        best_first,
+        build_spec,
+        example_verdicts,
+        explain,
+    )
     from core.modes.revision import examples_pipeline
     from core.pipeline import Harness, run_to_end
     from core.ranking.examine import example_inputs, examples_question
@@ -103,11 +111,8 @@ def run(args: argparse.Namespace) -> int:
     elif question is not None:
         print("Candidates that get every example right disagree on: " + question.sentence(spec.name))
         print("Add the row you mean to the examples and run again.")
-    elif any(right) and not any(exam.generalises(b, known) for b, ok in zip(exam.behaviours, right) if ok):
-        print(
-            "The candidates that get every example right give one answer or an error for every other input tried:"
-            " they may only repeat your examples. Describe the rule, or add rows that show it, and run again."
-        )
+    elif exam.only_rows(known, right):
+        print(ONLY_ROWS)
     elif sum(right) > 1:
         print("The candidates that get every example right also agree on every other input tried.")
     return 0

@@ -150,6 +150,8 @@ class ExamplesSnapshot:
     inputs: int | None = None  # once checked: the inputs tried beyond the examples
     question: Question | None = None  # once checked, when the candidates disagree
     note: str | None = None  # why the model's corrections did not come (core.modes.revision.RevisionFailed)
+    # Once checked: the candidates right on every example may only repeat them (core.modes.examples.ONLY_ROWS).
+    only_rows: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,6 +169,7 @@ class ExamplesSnapshot:
             data.get("inputs"),
             None if question is None else Question.from_json(question),
             data.get("note"),
+            data.get("only_rows", False),
         )
 
 

@@ -84,6 +84,13 @@ _STOPWORDS = {
 }
 
 
+# Said when the candidates right on every example do not generalise (core.ranking.examine.only_rows).
+ONLY_ROWS = (
+    "The candidates that get every example right give one answer or an error for every other input tried:"
+    " they may only repeat your examples. Describe the rule, or add rows that show it."
+)
+
+
 class CellError(ValueError):
     def __init__(self, row: int, column: str, reason: str):
         super().__init__(f"row {row + 1}, column {column!r}: {reason}")

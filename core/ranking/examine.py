@@ -66,6 +66,12 @@ class Examination:
                 (shown if args in known else beyond).add(outcome)
         return len(beyond) >= 2 or len(shown) <= 1
 
+    def only_rows(self, known: Sequence[str], right: Sequence[bool]) -> bool:
+        """Whether the candidates right on every example (`right`) all fail to generalise: then
+        they may only repeat the table (core.modes.examples.ONLY_ROWS), and their agreeing elsewhere shows nothing."""
+        chosen = [b for b, ok in zip(self.behaviours, right) if ok]
+        return bool(chosen) and not any(self.generalises(b, known) for b in chosen)
+
     def agreement_scores(self) -> list[int] | None:
         """None when the model wrote no usable tests (see `tests.unavailable_reason`)."""
         if not self.tests.tests:

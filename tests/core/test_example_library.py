@@ -9,7 +9,8 @@ from sandbox import Program, SandboxPool
 
 LIBRARY = load_library()
 # The benchmark's tables kept apart from the shipped ones (benchmarks/bench_examples.py --tables).
-DEV_TABLES = load_entries(Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "example_tables.json")
+DATA = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
+DEV_TABLES = load_entries(DATA / "example_tables.json") + load_entries(DATA / "example_tables_2.json")
 
 
 def test_library_covers_the_three_kinds_of_users():

@@ -255,3 +255,20 @@ def test_a_second_round_is_told_and_its_corrections_are_marked(tab, monkeypatch)
     )
     tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 6, "done", (right, table, *first)))
     assert tab.status.text() == "1 of 5 candidates get all 1 examples right."
+
+
+def test_candidates_that_only_repeat_the_rows_are_not_called_agreed(tab):
+    """When every candidate right on the examples gives one answer or an error beyond them, the
+    tab says they may only repeat the examples, not that they agree (core.ranking.examine.only_rows)."""
+    from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
+    from core.modes.examples import ONLY_ROWS
+
+    lookup = ExampleCandidate(
+        0, "    if x == 1:\n        return 2\n    return 0\n", "stop", -0.1, None, (), (None,), "", 1
+    )
+    done = ExamplesSnapshot("def f(x):\n", "f", 1, 1, "done", (lookup,), inputs=12, only_rows=True)
+    tab.show_snapshot(done)
+    assert tab.question_box.isVisibleTo(tab) and tab.question.text() == ONLY_ROWS and not tab.answer_buttons
+    assert ExamplesSnapshot.from_json(done.to_json()) == done  # saved with the session
+    tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 1, "done", (lookup,), inputs=12))
+    assert not tab.question_box.isVisibleTo(tab)  # one candidate right, and it generalises: nothing to say

@@ -57,6 +57,7 @@ def snapshot(
     inputs: int | None = None,
     question: Question | None = None,
     note: str | None = None,
+    only_rows: bool = False,
 ) -> ExamplesSnapshot:
     """The whole state, candidates best first. `state`: generating, testing, revising (while no
     candidate is right, the model corrects the best so far), checking (looking for
@@ -69,7 +70,7 @@ def snapshot(
         [c.cluster or 0 for c in found],
     )
     return ExamplesSnapshot(
-        prompt, name, len(spec.rows), n, state, tuple(found[i] for i in order), inputs, question, note
+        prompt, name, len(spec.rows), n, state, tuple(found[i] for i in order), inputs, question, note, only_rows
     )
 
 
@@ -141,7 +142,7 @@ def run(
         else:
             continue
         yield snapshot(prompt, entry_point, spec, n, found, "testing" if len(found) >= n else writing, note=note)
-    inputs, question = None, None
+    inputs, question, only_rows = None, None, False
     if found and not cancel.is_set():
         yield snapshot(prompt, entry_point, spec, n, found, "checking", note=note)
     # Asked again after the yield: a Stop may have come while the GUI took that snapshot.
@@ -156,9 +157,10 @@ def run(
             cancel=cancel,
         )
         if not cancel.is_set():
-            support = exam.support(example_inputs(spec))
-            found = [replace(c, cluster=size) for c, size in zip(found, support)]
+            known = example_inputs(spec)
+            only_rows = exam.only_rows(known, [c.all_right for c in found])
+            found = [replace(c, cluster=size) for c, size in zip(found, exam.support(known))]
             inputs = len(exam.inputs)
             question = None if asked is None else question_of(asked, found, entry_point)
     state = "stopped" if cancel.is_set() else "done"
-    yield snapshot(prompt, entry_point, spec, n, found, state, inputs, question, note)
+    yield snapshot(prompt, entry_point, spec, n, found, state, inputs, question, note, only_rows)
