@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.modes.revision import examples_pipeline
     from core.pipeline import Harness, run_to_end
     from core.ranking.behaviour import value_of
-    from core.ranking.examine import example_inputs, examples_question, probe
+    from core.ranking.examine import examples_question, probe, rows_as_inputs
     from core.ranking.generated_tests import GeneratedTests
     from core.sampling.open_backend import open_backend
     from core.sampling.params import SamplingParams
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             revised += len(candidates) > args.n
             right = each_right(verdicts, candidates)
             exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right, seed=args.seed)
-            support = exam.support(example_inputs(spec))  # as the app and the CLI rank
+            support = exam.support(rows_as_inputs(spec), right)  # as the app and the CLI rank
             best = best_first(
                 verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], support
             )[0]

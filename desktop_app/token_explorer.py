@@ -18,7 +18,6 @@ from core.displayable import displayable
 from core.sampling.params import InvalidParams
 from desktop_app.branch import branch_at, branch_params
 from desktop_app.distribution_view import SHOWN
-from desktop_app.token_heat_view import written_piece
 
 if TYPE_CHECKING:
     from desktop_app.candidate_details import CandidateDetails
@@ -78,7 +77,7 @@ class TokenExplorer(QObject):
         if c.branch(branch, params):
             c.info.emit(
                 f"Branching from candidate #{candidate.index} at token {position}: it continues with "
-                f"{alternative!r} instead of {written_piece(candidate, position)!r}."
+                f"{alternative!r} instead of {candidate.tokens[position]!r}."
             )
 
     # -- distribution ----------------------------------------------------------------------------

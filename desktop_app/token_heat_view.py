@@ -38,27 +38,17 @@ def qt_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _is_written(candidate: Candidate, i: int, piece: str, logprob: float) -> bool:
-    """Whether the alternative (`piece`, `logprob`) at token `i` is the token written there. The
-    token's share of the text may be cut (a stop string begins in it) or empty (it ends a character
-    an earlier token starts), while the list holds whole tokens: the written one has its log-prob
-    and starts with its share."""
-    share = candidate.tokens[i]
-    return piece == share or (logprob == candidate.token_logprobs[i] and piece.startswith(share))
-
-
-def written_piece(candidate: Candidate, i: int) -> str:
-    """The whole token written at `i`, as the alternatives spell it, else its share of the text."""
-    alternatives = candidate.top_logprobs[i] if i < len(candidate.top_logprobs) else []
-    return next((piece for piece, lp in alternatives if _is_written(candidate, i, piece, lp)), candidate.tokens[i])
-
-
 def alternatives_at(candidate: Candidate, i: int) -> list[tuple[str, float]]:
-    """The model's top alternatives at token `i` other than the token it wrote, likeliest first:
-    those a branch can write. A piece holding U+FFFD is part of a character split over several
-    tokens: as text it is not that part, so it cannot be forced."""
+    """The model's top alternatives at token `i` other than the token it wrote (spelled as its
+    share of the text, core.sampling.candidate_assembly), likeliest first: those a branch can
+    write. None where the token's share is empty: it ends a character an earlier token starts, so
+    its alternatives followed half a character that a branch's text cannot hold. Nor a piece
+    holding U+FFFD, part of a character split over several tokens."""
     alternatives = candidate.top_logprobs[i] if i < len(candidate.top_logprobs) else []
-    return [(p, lp) for p, lp in alternatives if not _is_written(candidate, i, p, lp) and "\ufffd" not in p]
+    share = candidate.tokens[i]
+    if not share:
+        return []
+    return [(piece, lp) for piece, lp in alternatives if piece != share and "\ufffd" not in piece]
 
 
 class TokenHeatView(QTextEdit):
@@ -187,7 +177,7 @@ class TokenHeatView(QTextEdit):
         if c is None:  # the tooltip is asked for only over a shown candidate's tokens
             raise ValueError("no candidate is shown")
         lp = c.token_logprobs[i]
-        lines = [f"<b>{html.escape(repr(written_piece(c, i)))}</b> p={math.exp(lp):.3f} (log-prob {lp:.2f})"]
+        lines = [f"<b>{html.escape(repr(c.tokens[i]))}</b> p={math.exp(lp):.3f} (log-prob {lp:.2f})"]
         if i < len(c.top_logprobs) and c.top_logprobs[i]:
             lines.append("Top alternatives:")
             lines += [

@@ -61,10 +61,12 @@ class CandidateError(Exception):
 def _rebuild(name: str, message: str) -> BaseException:
     cls = getattr(builtins, name, None)
     exc: BaseException | None = None
+    text = message  # str() of the original, e.g. "'key'" for a KeyError
     if cls in (StopIteration, StopAsyncIteration):
         # Raised inside map() or zip() over the candidate, it would end the tests' iteration in
         # silence: `assert all(map(candidate, xs))` would pass. As PEP 479 does for generators.
-        exc = RuntimeError(f"the candidate raised {name}: {message}" if message else f"the candidate raised {name}")
+        text = f"the candidate raised {name}" + (f": {message}" if message else "")
+        exc = RuntimeError(text)
     elif isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
         try:
             exc = cls(message)
@@ -74,7 +76,7 @@ def _rebuild(name: str, message: str) -> BaseException:
         exc = CandidateError(f"{name}: {message}" if message else name)
     # Tags on the instance, read back with getattr (builtin exception classes declare no such fields).
     vars(exc).update(
-        cs_text=message,  # str() of the original, e.g. "'key'" for a KeyError
+        cs_text=text,
         cs_reported=True,
     )  # its type is only what the candidate said: no status may rest on it
     return exc

@@ -8,13 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.cli.errors import UserError, read_bytes
+from core.modes.examples import DECIMAL_COMMA
 
-_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 _JSON_SHAPE = (
     'a list of objects, or {"description": ..., "examples": [...]}, each object with the inputs and "expected"'
 )
@@ -36,6 +35,11 @@ def read_table(path: Path) -> Table:
 
 
 def _decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text"
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError as exc:
+            raise UserError(f"examples file {path} is not valid UTF-16 text (byte {exc.start})") from None
     try:
         return data.decode("utf-8-sig"), []  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError:
@@ -48,18 +52,22 @@ def _decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
 
 
 def _from_csv(text: str, path: Path) -> Table:
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:  # one column, or nothing to tell by
-        dialect = csv.excel
+    # The header names the columns: what separates its names separates every row's cells (a comma
+    # where counts tie). Only the separator is guessed: quoting stays the spreadsheets' double quote,
+    # so a cell such as "['a', 'b']" keeps its Python quotes.
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(",;\t", key=lambda mark: (header.count(mark), mark == ","))
     # The whole text through one reader: a quoted cell may hold a line break.
-    rows = [r for r in csv.reader(io.StringIO(text, newline=""), dialect) if any(cell.strip() for cell in r)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = [r for r in reader if any(cell.strip() for cell in r)]
     if not rows:
         raise UserError(f"{path} is empty")
     notes = []
-    if dialect.delimiter == ";":
+    if delimiter == ";":
         # Where a comma is the decimal mark, spreadsheets separate cells with semicolons.
-        decimal = [[cell.replace(",", ".") if _DECIMAL_COMMA.match(cell) else cell for cell in row] for row in rows]
+        decimal = [
+            [cell.replace(",", ".") if DECIMAL_COMMA.match(cell.strip()) else cell for cell in row] for row in rows
+        ]
         if decimal != rows:
             notes.append("cells are separated by semicolons, so a comma between digits is read as a decimal point")
         rows = decimal

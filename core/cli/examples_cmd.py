@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from core.modes.revision import examples_pipeline
     from core.pipeline import Harness, run_to_end
-    from core.ranking.examine import example_inputs, examples_question
+    from core.ranking.examine import examples_question, rows_as_inputs
     from core.sampling.open_backend import open_backend
     from core.sampling.params import SamplingParams
 
@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
         exam, question = examples_question(
             pool, engine, spec, [c.text for c in candidates], right, ask_model=not args.no_questions, seed=args.seed
         )
-    clusters, known = exam.cluster_sizes(), example_inputs(spec)
-    support = exam.support(known)
+    clusters, known = exam.cluster_sizes(), rows_as_inputs(spec)
+    support = exam.support(known, right)
     order = best_first(verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], support)
     best = order[0]
     print(f"Best of {len(candidates)} candidates: {explain(spec, verdicts[best])}\n")

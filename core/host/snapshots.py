@@ -89,7 +89,9 @@ class ExampleCandidate:
     warnings: tuple[str, ...]
     verdicts: tuple[str | None, ...] | None = None  # per example: None when right, else what went wrong
     explanation: str | None = None  # the verdicts in one sentence
-    cluster: int | None = None  # candidates behaving alike beyond the examples, itself included
+    # Candidates behaving alike beyond the examples, itself included, as ranking counts them: 0 for
+    # one that only repeats the rows (core.ranking.examine.Examination.support).
+    cluster: int | None = None
     revises: int | None = None  # written to correct this candidate's wrong examples (core.modes.revision)
 
     @property

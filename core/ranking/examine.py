@@ -44,27 +44,40 @@ class Examination:
     def cluster_sizes(self) -> list[int]:
         return bh.cluster_sizes(self.keys)
 
-    def support(self, known: Sequence[str]) -> list[int]:
-        """Cluster sizes for ranking candidates on a table of examples: 0 for one that does not
-        generalise (`generalises`) where another does. Such a candidate may only repeat the rows
-        it was shown (`if title == 'Hello World': return 'hello_world'`, else an error or one
-        fixed answer), and its like repeat them together: no majority of theirs is evidence."""
+    def support(self, known: Sequence[str], right: Sequence[bool]) -> list[int]:
+        """Cluster sizes for ranking candidates on a table of examples: 0 for a candidate right on
+        every example (`right`) that does not generalise (`generalises`) where another right one
+        does. Such a candidate may only repeat the rows it was shown (`if title == 'Hello World':
+        return 'hello_world'`, else an error or one fixed answer), and its like repeat them together:
+        no majority of theirs is evidence."""
+        sizes = self.cluster_sizes()
         general = [self.generalises(b, known) for b in self.behaviours]
-        if not any(general):
-            return self.cluster_sizes()
-        return [size if ok else 0 for size, ok in zip(self.cluster_sizes(), general)]
+        if not any(g for g, ok in zip(general, right) if ok):
+            return sizes
+        return [0 if ok and not g else size for size, g, ok in zip(sizes, general, right)]
 
     def generalises(self, behaviour: bh.Behaviour | None, known: Sequence[str]) -> bool:
-        """Whether `behaviour` gives different values beyond the inputs in `known` (the examples')
-        where it gives different values on them: a rule, not a lookup of the rows."""
+        """Whether `behaviour` looks like a rule rather than a lookup of the rows in `known` (the
+        examples' inputs). A lookup answers nothing beyond them (errors only), or, where the rows
+        all have different answers that are not true/false, one and the same answer everywhere
+        else. A predicate may well answer False on every input tried (is_prime near 7 and 9), and
+        so may a rule whose rows share answers: those are not called lookups."""
         if behaviour is None:
             return False
-        shown: set[str] = set()
+        shown: list[str] = []
         beyond: set[str] = set()
         for args, outcome in zip(self.inputs, behaviour.outcomes):
             if outcome.startswith("="):
-                (shown if args in known else beyond).add(outcome)
-        return len(beyond) >= 2 or len(shown) <= 1
+                if args in known:
+                    shown.append(outcome)
+                else:
+                    beyond.add(outcome)
+        if not shown:
+            return True  # nothing to tell by
+        if not beyond:
+            return False
+        distinct = len(set(shown)) == len(shown) > 1 and not {"=True", "=False"} & set(shown)
+        return len(beyond) >= 2 or not distinct
 
     def only_rows(self, known: Sequence[str], right: Sequence[bool]) -> bool:
         """Whether the candidates right on every example (`right`) all fail to generalise: then
@@ -147,7 +160,7 @@ def examine(
     )
 
 
-def example_inputs(spec: Spec) -> list[str]:
+def rows_as_inputs(spec: Spec) -> list[str]:
     """The examples' inputs as the examination writes inputs (core.ranking.probe_inputs.render)."""
     rows = (tuple(cell.value for cell in inputs) for inputs, _ in spec.rows)
     return [k for k in (pi.render(args) for args in rows) if k is not None]
@@ -173,7 +186,7 @@ def examples_question(
     that shows nothing and the table has one row, the question confirms their shared answer on a
     telling input (core.ranking.behaviour.confirmation): one row fits many functions."""
     rows = [tuple(cell.value for cell in inputs) for inputs, _ in spec.rows]
-    known = example_inputs(spec)
+    known = rows_as_inputs(spec)
     question = None
     for model_tests in (False, True) if ask_model else (False,):
         exam = examine(

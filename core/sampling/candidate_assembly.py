@@ -165,6 +165,7 @@ class Assembly(Generic[Token]):
         first = min(keep, sum(1 for length in row.lengths if length <= row.start)) if row.start else 0
         kept = [] if row.missing_logprobs else row.tokens[first:keep]
         alternatives = [] if row.missing_logprobs else row.alternatives[first:keep]
+        shares = [] if row.missing_logprobs else _shares(row, first, keep, end)
         opening = instruct.reply_start(self.prompt) if self.primed else ""
         text = instruct.completion_from_reply(self.prompt, opening + raw) if self.mode == "instruct" else raw
         return Candidate(
@@ -175,12 +176,17 @@ class Assembly(Generic[Token]):
             token_logprobs=[] if row.missing_logprobs else row.logprobs[first:keep],
             finish_reason=reason,
             elapsed_s=time.perf_counter() - self.started,
-            tokens=[] if row.missing_logprobs else _shares(row, first, keep, end),
-            top_logprobs=[
-                list(zip(self.spelling.pieces([t for t, _ in alts]), [lp for _, lp in alts])) for alts in alternatives
-            ],
+            tokens=shares,
+            top_logprobs=[self._spelled(alts, token, share) for alts, token, share in zip(alternatives, kept, shares)],
             degenerate=degenerate_reason(self.prompt, text),
         )
+
+    def _spelled(self, alternatives: list[tuple[Token, float]], written: Token, share: str) -> list[tuple[str, float]]:
+        """A position's alternatives as text. The token written there is spelled as its share of the
+        text, so views find it among them by its text: decoded alone it may read otherwise (a
+        SentencePiece token loses its leading space, half a character is U+FFFD)."""
+        pieces = self.spelling.pieces([t for t, _ in alternatives])
+        return [(share if t == written else piece, lp) for (t, lp), piece in zip(alternatives, pieces)]
 
     def _send(self, index: int, row: Row[Token], visible: str) -> Iterator[Event]:
         """What of `visible` the row has not streamed yet, to each of the candidates it stands for."""

@@ -34,6 +34,19 @@ def test_excel_csvs_read_right(tmp_path):
     assert old.rows == [["José", "JOSÉ"]] and "Windows-1252" in old.notes[0]
 
 
+def test_python_quotes_in_cells_stay_theirs(tmp_path):
+    # Cells holding Python string literals: only the spreadsheet's double quote quotes a cell.
+    t = table(tmp_path, "strings.csv", b"xs,s,expected\n\"['a', 'b']\",'007','7'\n")
+    assert t.rows == [["['a', 'b']", "'007'", "'7'"]]
+    spec = build_spec(t.header, t.rows, "")
+    assert spec.rows[0][0][0].value == ["a", "b"] and spec.rows[0][1].value == "7"
+
+
+def test_a_utf16_file_reads(tmp_path):
+    t = table(tmp_path, "unicode.csv", "x\texpected\n2\t4\n".encode("utf-16"))
+    assert (t.header, t.rows) == (["x", "expected"], [["2", "4"]])
+
+
 def test_a_quoted_cell_keeps_its_line_break(tmp_path):
     t = table(tmp_path, "lines.csv", b'text,expected\n"one\ntwo",2\n')
     assert t.rows == [["one\ntwo", "2"]]
@@ -62,12 +75,22 @@ def test_a_whole_number_matches_a_float_off_by_rounding_only():
         namespace["check"](lambda part, whole: part / whole * 100 + 1)
     with pytest.raises(AssertionError, match="it returned '7', expected 7"):
         namespace["check"](lambda part, whole: str(part))
+    # Only rounding: a float one unit off a large whole number is wrong, and a number beyond
+    # floats fails rather than errs.
+    big = build_spec(["x", "expected"], [["1", "1000000007"], ["2", str(10**400)]], "")
+    namespace = {}
+    exec(big.tests, namespace)
+    with pytest.raises(AssertionError, match="for 1 it returned 1000000006.0"):
+        namespace["check"](lambda x: 1000000006.0 if x == 1 else 10**400)
+    with pytest.raises(AssertionError, match="for 2 it returned 1e"):
+        namespace["check"](lambda x: 1000000007 if x == 1 else 1e300)
 
 
 def test_contradictory_rows_are_refused_naming_both():
     with pytest.raises(TableError, match=r"rows 1 and 3 give the same inputs \(2\) but different expected values"):
         build_spec(["x", "expected"], [["2", "4"], ["3", "6"], ["2", "5"]], "double")
     build_spec(["x", "expected"], [["2", "4"], ["2", "4"]], "double")  # the same row twice is no contradiction
+    build_spec(["x", "expected"], [["2", "4"], ["2", "4.0"]], "double")  # one answer written two ways
 
 
 def test_a_row_with_too_many_cells_hints_at_quotes():

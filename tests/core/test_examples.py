@@ -189,22 +189,41 @@ def test_a_candidate_that_answers_only_the_examples_ranks_after_a_function():
     the rule comes first all the same."""
     from core.ranking import generated_tests as gt
     from core.ranking.behaviour import Behaviour
-    from core.ranking.examine import Examination, example_inputs
+    from core.ranking.examine import Examination, rows_as_inputs
 
     spec = build_spec(["title", "expected"], [["'Hello World'", "'hello_world'"], ["'A B'", "'a_b'"]], "")
-    known = example_inputs(spec)
+    known = rows_as_inputs(spec)
     inputs = (*known, "'x y'", "''")
     memoriser = Behaviour(("='hello_world'", "='a_b'", "!ValueError", "!ValueError"), ())
     fixed = Behaviour(("='hello_world'", "='a_b'", "='total'", "='total'"), ())
     rule = Behaviour(("='hello_world'", "='a_b'", "='x_y'", "=''"), ())
     exam = Examination(inputs, gt.GeneratedTests((), 0), (memoriser, memoriser, memoriser, fixed, rule, rule))
-    assert exam.cluster_sizes() == [3, 3, 3, 1, 2, 2] and exam.support(known) == [0, 0, 0, 0, 2, 2]
-    order = best_first([[None, None]] * 6, [-0.1, -0.1, -0.1, -0.1, -0.5, -0.5], None, exam.support(known))
-    assert order[:2] == [4, 5]
-    # A table whose rows all expect one answer says nothing against a fixed answer.
-    same = build_spec(["x", "expected"], [["1", "True"], ["2", "True"]], "")
-    constant = Examination(("1", "2", "3"), gt.GeneratedTests((), 0), (Behaviour(("=True",) * 3, ()),))
-    assert constant.generalises(constant.behaviours[0], example_inputs(same))
-    # Where no candidate answers beyond the examples, the sizes stand.
-    alone = Examination(inputs, gt.GeneratedTests((), 0), (memoriser, memoriser))
-    assert alone.support(known) == [2, 2]
+    right = [True] * 6
+    assert exam.cluster_sizes() == [3, 3, 3, 1, 2, 2] and exam.support(known, right) == [0, 0, 0, 0, 2, 2]
+    order = best_first([[None, None]] * 6, [-0.1, -0.1, -0.1, -0.1, -0.5, -0.5], None, exam.support(known, right))
+    assert order[:2] == [4, 5] and not exam.only_rows(known, right)
+    # Only lookups right on the rows: the sizes stand, and the user is told.
+    lookups = Examination(inputs, gt.GeneratedTests((), 0), (memoriser, memoriser, rule))
+    assert lookups.support(known, [True, True, False]) == [2, 2, 1] and lookups.only_rows(known, [True, True, False])
+
+
+def test_a_predicate_false_on_every_input_tried_is_no_lookup():
+    """is_prime from 7 -> True and 9 -> False: the neighbours tried are all composite, so the right
+    function answers False everywhere beyond the rows. A wrong one that varies must not win."""
+    from core.ranking import generated_tests as gt
+    from core.ranking.behaviour import Behaviour
+    from core.ranking.examine import Examination, rows_as_inputs
+
+    spec = build_spec(["n", "expected"], [["7", "True"], ["9", "False"]], "is it a prime number")
+    known = rows_as_inputs(spec)
+    inputs = (*known, "8", "6", "10")
+    prime = Behaviour(("=True", "=False", "=False", "=False", "=False"), ())
+    wrong = Behaviour(("=True", "=False", "=True", "=False", "=True"), ())
+    exam = Examination(inputs, gt.GeneratedTests((), 0), (prime, prime, prime, wrong))
+    assert exam.support(known, [True] * 4) == [3, 3, 3, 1] and not exam.only_rows(known, [True] * 4)
+    order = best_first([[None, None]] * 4, [-0.5, -0.5, -0.5, -0.1], None, exam.support(known, [True] * 4))
+    assert order[0] != 3
+    # Rows whose answers repeat say nothing against one answer beyond them either.
+    same = build_spec(["x", "expected"], [["1", "4"], ["2", "4"]], "")
+    constant = Examination(("1", "2", "3"), gt.GeneratedTests((), 0), (Behaviour(("=4",) * 3, ()),))
+    assert constant.generalises(constant.behaviours[0], rows_as_inputs(same))

@@ -119,13 +119,26 @@ def test_a_character_split_over_tokens_shows_whole_and_each_of_its_tokens_can_be
     for i in range(len(cand.tokens)):
         heat.select_token(i)
     assert chosen == list(range(len(cand.tokens)))
-    # A piece of a character cannot be written as text: no branch offers it. Nor does a branch
-    # offer the written token again where the stop string cut its share of the text.
-    alternatives = [[("\ufffd", -1.0), (" x", -2.0)], [(" + b\n```", -0.1), (" - b", -2.5)]]
+    # The written token is among the alternatives spelled as its share of the text: the branch menu
+    # leaves it out. No branch offers a piece of a character, nor branches where a token's share is
+    # empty (its distribution followed half a character).
+    greedy = SamplingParams(n=1, temperature=0.0, max_new_tokens=6, mode="completion", prefix=prefix)
+    [likeliest] = tiny_engine.generate(PROMPT, greedy)
+    sampled = range(len(likeliest.tokens) - 6, len(likeliest.tokens))  # the written token is the likeliest
+    assert all(likeliest.top_logprobs[i][0] == (likeliest.tokens[i], likeliest.token_logprobs[i]) for i in sampled)
+    alternatives = [[("\ufffd", -1.0), (" x", -2.0)], [(" + b\n", -0.1), (" - b", -2.5)], [("", -0.2), (" c", -3.0)]]
     cut = Candidate(
-        0, " y + b\n", " y + b\n", [1, 2], [-0.5, -0.1], "stop", tokens=[" y", " + b\n"], top_logprobs=alternatives
+        0,
+        " y + b\n",
+        " y + b\n",
+        [1, 2, 3],
+        [-0.5, -0.1, -0.2],
+        "stop",
+        tokens=[" y", " + b\n", ""],
+        top_logprobs=alternatives,
     )
     assert alternatives_at(cut, 0) == [(" x", -2.0)] and alternatives_at(cut, 1) == [(" - b", -2.5)]
+    assert alternatives_at(cut, 2) == []
 
 
 def test_the_distribution_follows_the_knobs_over_cached_logits(qtbot, tiny_window, monkeypatch):

@@ -670,7 +670,11 @@ def test_stop_iteration_does_not_end_the_tests_loop_in_silence(pool):
         """,
         "def check(candidate):\n    assert all(map(candidate, [1, 2, 3]))\n    assert sum(map(candidate, [4])) == 4\n",
     )
-    assert not res.passed and res.status == "error" and res.cases[0].message == "RuntimeError", res
+    assert (
+        not res.passed
+        and res.status == "error"
+        and res.cases[0].message == "RuntimeError: the candidate raised StopIteration"
+    ), res
 
 
 def test_fake_verdict_on_stdout(pool):

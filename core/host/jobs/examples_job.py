@@ -93,7 +93,7 @@ def run(
     gained a row: the answer to a question); they are not corrected by the model."""
     from core.modes.revision import Revising, RevisionFailed, examples_pipeline
     from core.pipeline import CandidateArrived, Harness, VerdictArrived, run_pipeline
-    from core.ranking.examine import example_inputs, examples_question
+    from core.ranking.examine import examples_question, rows_as_inputs
 
     spec = spec_of(header, rows, description, entry_point)
     params = params.validated()
@@ -157,9 +157,9 @@ def run(
             cancel=cancel,
         )
         if not cancel.is_set():
-            known = example_inputs(spec)
-            only_rows = exam.only_rows(known, [c.all_right for c in found])
-            found = [replace(c, cluster=size) for c, size in zip(found, exam.support(known))]
+            known, right = rows_as_inputs(spec), [c.all_right for c in found]
+            only_rows = exam.only_rows(known, right)
+            found = [replace(c, cluster=size) for c, size in zip(found, exam.support(known, right))]
             inputs = len(exam.inputs)
             question = None if asked is None else question_of(asked, found, entry_point)
     state = "stopped" if cancel.is_set() else "done"
