@@ -162,8 +162,7 @@ def examine(
 
 def rows_as_inputs(spec: Spec) -> list[str]:
     """The examples' inputs as the examination writes inputs (core.ranking.probe_inputs.render)."""
-    rows = (tuple(cell.value for cell in inputs) for inputs, _ in spec.rows)
-    return [k for k in (pi.render(args) for args in rows) if k is not None]
+    return [k for k in map(pi.render, spec.args) if k is not None]
 
 
 def examples_question(
@@ -185,7 +184,7 @@ def examples_question(
     the examples that none of them took (then offered beside the candidates' answer). When all
     that shows nothing and the table has one row, the question confirms their shared answer on a
     telling input (core.ranking.behaviour.confirmation): one row fits many functions."""
-    rows = [tuple(cell.value for cell in inputs) for inputs, _ in spec.rows]
+    rows = spec.args
     known = rows_as_inputs(spec)
     question = None
     for model_tests in (False, True) if ask_model else (False,):
