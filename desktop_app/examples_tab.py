@@ -27,12 +27,21 @@ from core.displayable import displayable
 from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 from core.modes.entry_point import entry_point
 from core.modes.example_library import load_library
-from core.modes.examples import ONLY_ROWS, ExamplesError, Spec, answer_row, build_spec, function_name
+from core.modes.examples import ONLY_ROWS, ExamplesError, Spec, answer_row, build_spec, function_name, sample_note
 from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 from desktop_app.examples_table import ExamplesTable
-from desktop_app.examples_text import AGREE, HAND_EDITED, REVISED, colour, sentence, status_text, verdict_text
+from desktop_app.examples_text import (
+    AGREE,
+    HAND_EDITED,
+    colour,
+    list_text,
+    question_text,
+    sentence,
+    status_text,
+    tooltip_text,
+)
 from desktop_app.job_tab import JobTab
 from desktop_app.panes import fill, split
 from desktop_app.plain_text import as_html
@@ -59,6 +68,7 @@ class ExamplesTab(JobTab):
         self._debounce = QTimer(self, singleShot=True, interval=DERIVE_DELAY_MS, timeout=self.derive)  # type: ignore[call-arg]  # PySide6 stubs lack signal and inherited-property keywords
         self.table.changed.connect(self._debounce.start)
         self.table.notice.connect(lambda text: self.jobs.controller.info.emit(text))
+        self.table.described.connect(self.description.setText)
         self.description.textChanged.connect(self._debounce.start)
         self.name_edit.textChanged.connect(self._debounce.start)
         self.prompt_editor.textChanged.connect(self._on_hand_edit)
@@ -78,6 +88,7 @@ class ExamplesTab(JobTab):
         self.tests_editor = TestsEditor(self)
         self.edited_note = QLabel(HAND_EDITED, self, wordWrap=True)
         self.edited_note.setStyleSheet(f"color: {theme.RUNNING}")
+        self.sample_note = QLabel(self, wordWrap=True)  # a large table: which rows the prompt shows
         self.rederive_button = QPushButton("Re-derive", self, clicked=self.rederive)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.rederive_button.setToolTip("Rebuild the function and the tests from the table, dropping hand edits")
         self.generate_button = QPushButton("Generate (Ctrl+Enter)", self, clicked=self.run)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
@@ -110,6 +121,7 @@ class ExamplesTab(JobTab):
         form.addRow("Function name (optional):", self.name_edit)
         note = QHBoxLayout()
         note.addWidget(self.edited_note, 1)
+        note.addWidget(self.sample_note, 1)
         note.addStretch()  # keeps the button its own size while the note is hidden
         note.addWidget(self.rederive_button)
         inputs = QWidget(self)
@@ -159,6 +171,8 @@ class ExamplesTab(JobTab):
         # A table with nothing typed in it yet is not a mistake: Generate says what to do.
         self.table.show_problems(problems if self.table.rows() else [], cells)
         self.name_edit.setPlaceholderText(f"default: {function_name(self.description.text())}")
+        self.sample_note.setText((self.spec and sample_note(self.spec)) or "")
+        self.sample_note.setVisible(bool(self.sample_note.text()))
         if self.spec is not None and not self.hand_edited:
             self._set_derived(self.spec.prompt, self.spec.tests)
 
@@ -262,19 +276,10 @@ class ExamplesTab(JobTab):
         self.candidates.blockSignals(True)
         self.candidates.clear()
         for rank, candidate in enumerate(snapshot.candidates, start=1):
-            warnings = list(candidate.warnings)
-            note = f"  ⚠ {'; '.join(warnings)}" if warnings else ""
-            revised = "  ↻ corrected" if candidate.revises is not None else ""
             # The verdict quotes the candidate's exception messages and returned values.
-            item = QListWidgetItem(displayable(f"{rank}. {verdict_text(candidate, self.running)}{revised}{note}"))
+            item = QListWidgetItem(displayable(list_text(rank, candidate, self.running)))
             item.setForeground(QColor(colour(candidate)) if colour(candidate) else QBrush())
-            cluster = candidate.cluster
-            alike = (
-                [f"{cluster} candidates, itself included, give the same answers on the {snapshot.inputs} inputs tried"]
-                if cluster and snapshot.inputs
-                else []
-            )
-            item.setToolTip(as_html("; ".join(warnings + alike + ([REVISED] if revised else []))))
+            item.setToolTip(as_html(tooltip_text(candidate, snapshot.inputs)))
             self.candidates.addItem(item)
         indices = [c.index for c in snapshot.candidates]
         row = indices.index(chosen.index) if chosen is not None and chosen.index in indices else 0
@@ -307,14 +312,7 @@ class ExamplesTab(JobTab):
         if question is None:
             self.question.setText(ONLY_ROWS if s.only_rows else AGREE.format(inputs=s.inputs))
         else:
-            self.question.setText(
-                displayable(question.sentence)
-                + (
-                    " Press it to add it as an example row, or add the row you mean."
-                    if question.confirms
-                    else " Your answer becomes a new example row."
-                )
-            )
+            self.question.setText(displayable(question_text(question)))
             for choice, answer in enumerate(question.answers):
                 # A value a candidate returned: "&" would underline the next character as a shortcut.
                 button = QPushButton(displayable(answer.text).replace("&", "&&"), self.question_box)

@@ -1,13 +1,16 @@
 """The examples table: one column per input, then "expected"; rows are examples. A bad cell is
-shaded with its reason as tooltip, and every problem is listed under the table."""
+shaded with its reason as tooltip, and every problem is listed under the table. Cells copied from
+a spreadsheet paste in (Ctrl+V), and a CSV or JSON file opens as the table."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -18,7 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.modes.example_files import Table, read_table, table_from_text
 from core.modes.examples import CellError
+from core.user_error import UserError
 from desktop_app import theme
 from desktop_app.plain_text import as_html
 
@@ -27,9 +32,13 @@ EXPECTED = "expected"
 REASON = Qt.ItemDataRole.UserRole
 
 
+TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.json);;All files (*)"
+
+
 class ExamplesTable(QWidget):
     changed = Signal()  # a cell, a row or a column changed
-    notice = Signal(str)  # why a button did nothing
+    notice = Signal(str)  # why a button did nothing, or what a paste or a file did
+    described = Signal(str)  # an opened file's description of the function
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -41,6 +50,12 @@ class ExamplesTable(QWidget):
         self.remove_row_button = QPushButton("Remove example", self, clicked=self.remove_row)
         self.add_input_button = QPushButton("Add input", self, clicked=self.add_input)
         self.remove_input_button = QPushButton("Remove input", self, clicked=self.remove_input)
+        self.open_button = QPushButton("Open table…", self, clicked=lambda: self.open_file())
+        self.open_button.setToolTip(
+            "Read the examples from a CSV or JSON file; cells copied from a spreadsheet paste in with Ctrl+V"
+        )
+        paste = QShortcut(QKeySequence.StandardKey.Paste, self.table, context=Qt.ShortcutContext.WidgetShortcut)
+        paste.activated.connect(self.paste)  # a cell being edited pastes into itself
         self.rename_edit = QLineEdit(self, placeholderText="rename the selected input column")
         self.rename_edit.setToolTip("Double-click a column title to rename it here; press Enter to apply")
         self.rename_edit.returnPressed.connect(self.rename_current)
@@ -51,7 +66,13 @@ class ExamplesTable(QWidget):
         self.problems.setStyleSheet(f"color: {theme.FAIL}")
         self.problems.hide()
         buttons = QHBoxLayout()
-        for widget in (self.add_row_button, self.remove_row_button, self.add_input_button, self.remove_input_button):
+        for widget in (
+            self.open_button,
+            self.add_row_button,
+            self.remove_row_button,
+            self.add_input_button,
+            self.remove_input_button,
+        ):
             buttons.addWidget(widget)
         buttons.addWidget(self.rename_edit, 1)
         layout = QVBoxLayout(self)
@@ -145,6 +166,67 @@ class ExamplesTable(QWidget):
             return
         self.table.horizontalHeaderItem(column).setText(name)
         self.changed.emit()
+
+    # -- pasting and opening ---------------------------------------------------------------------
+
+    def paste(self) -> None:
+        """Cells copied from a spreadsheet (tabs between them) or CSV text. Whole examples with their
+        column names (the last one "expected") become the table; other cells fill the table from
+        the selected cell on, with new rows as needed."""
+        try:
+            block = table_from_text(QGuiApplication.clipboard().text(), "The clipboard")
+        except UserError as exc:
+            self.notice.emit(f"{exc}: copy some cells first.")
+            return
+        if len(block.header) > 1 and block.header[-1].strip().lower() == EXPECTED:
+            self._take(block, "the pasted cells")
+            return
+        lines = [block.header, *block.rows]
+        top, left = max(self.table.currentRow(), 0), max(self.table.currentColumn(), 0)
+        width = max(map(len, lines))
+        if left + width > self.table.columnCount():
+            self.notice.emit(
+                f"The pasted cells are {width} columns wide, but the table has {self.table.columnCount() - left} from the"
+                " selected cell on: add inputs first, or select a cell further left."
+            )
+            return
+        self.table.blockSignals(True)
+        self.table.setRowCount(max(self.table.rowCount(), top + len(lines)))
+        for r, line in enumerate(lines):
+            for c, text in enumerate(line):
+                self._cell(top + r, left + c).setText(text)
+        self.table.blockSignals(False)
+        self.changed.emit()
+
+    def open_file(self, path: str | None = None) -> None:
+        """Reads a table from a file (core.modes.example_files) in place of this one."""
+        path = path or QFileDialog.getOpenFileName(self, "Open a table of examples", "", TABLE_FILTER)[0]
+        if not path:
+            return
+        try:
+            table = read_table(Path(path))
+        except UserError as exc:
+            self.notice.emit(f"Could not open the table: {exc}.")
+            return
+        if self._take(table, Path(path).name) and table.description:
+            self.described.emit(table.description)
+
+    def _take(self, table: Table, source: str) -> bool:
+        """`table` in place of this one, unless a row has more cells than it has columns (those
+        would be lost); says what was read in a way the user may not expect."""
+        long = next((n for n, row in enumerate(table.rows, start=1) if len(row) > len(table.header)), None)
+        if long is not None:
+            self.notice.emit(
+                f"Row {long} of {source} has more cells than there are column names; put a cell that holds a comma in quotes."
+            )
+            return False
+        header = [h.strip() for h in table.header]
+        if header[-1].lower() == EXPECTED:
+            header[-1] = EXPECTED
+        self.set_table(header, table.rows)
+        read = f"Read {len(table.rows)} example{'' if len(table.rows) == 1 else 's'} from {source}"
+        self.notice.emit("; ".join([read, *table.notes]) + ".")
+        return True
 
     # -- problems ------------------------------------------------------------------------------
 

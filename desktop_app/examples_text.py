@@ -3,7 +3,7 @@ in words and its colour, and the run's status line."""
 
 from __future__ import annotations
 
-from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
+from core.host.snapshots import ExampleCandidate, ExamplesSnapshot, Question
 from desktop_app import theme
 
 REVISED = (
@@ -40,6 +40,30 @@ def verdict_text(candidate: ExampleCandidate, running: bool) -> str:
     if candidate.finish_reason == "cancelled":
         return "stopped before it was finished; not tested"
     return "being tested…" if running else "not tested (stopped)"
+
+
+def list_text(rank: int, candidate: ExampleCandidate, running: bool) -> str:
+    """A candidate's line in the list, best first: its verdict, a correction's mark, its warnings."""
+    revised = "  ↻ corrected" if candidate.revises is not None else ""
+    note = f"  ⚠ {'; '.join(candidate.warnings)}" if candidate.warnings else ""
+    return f"{rank}. {verdict_text(candidate, running)}{revised}{note}"
+
+
+def tooltip_text(candidate: ExampleCandidate, inputs: int | None) -> str:
+    """Its warnings, how many candidates behave like it on the `inputs` tried, whether a correction."""
+    alike = (
+        [f"{candidate.cluster} candidates, itself included, give the same answers on the {inputs} inputs tried"]
+        if candidate.cluster and inputs
+        else []
+    )
+    return "; ".join([*candidate.warnings, *alike, *([REVISED] if candidate.revises is not None else [])])
+
+
+def question_text(question: Question) -> str:
+    """The question that settles which function is meant, and what pressing an answer does."""
+    if question.confirms:
+        return question.sentence + " Press it to add it as an example row, or add the row you mean."
+    return question.sentence + " Your answer becomes a new example row."
 
 
 def status_text(s: ExamplesSnapshot, running: bool) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.user_error import MissingFile, UnreadableFile, UserError
+from core.user_error import UnreadableFile, UserError, read_bytes
 
 __all__ = ["UserError", "read_bytes", "read_text", "sandbox_pool"]
 
@@ -24,16 +24,6 @@ def read_text(path: Path, what: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"{what} {path} is not UTF-8 text (byte {exc.start})") from None
-
-
-def read_bytes(path: Path, what: str) -> bytes:
-    """The bytes of the file the user gave as `what`."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise MissingFile(f"{what} not found: {path}") from None
-    except OSError as exc:  # a folder, no permission
-        raise UnreadableFile(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
 def sandbox_pool(workers: int | None = None, memory_mb: int = 1024) -> SandboxPool:

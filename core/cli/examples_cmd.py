@@ -9,11 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.cli.errors import UserError, sandbox_pool
-from core.cli.example_files import read_table
+from core.modes.example_files import read_table
 from core.sampling.params import MODES
 
 if TYPE_CHECKING:
     from core.cli.arg_types import Subcommands
+
+
+# Past this many rows, the best candidate's right examples are counted rather than listed.
+_ROWS_LISTED = 20
 
 
 def register(sub: Subcommands) -> None:
@@ -45,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         build_spec,
         example_verdicts,
         explain,
+        sample_note,
     )
     from core.modes.revision import examples_pipeline
     from core.pipeline import Harness, run_to_end
@@ -64,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     ).validated()
     print("Derived prompt:\n")
     print(spec.prompt)
+    if sample_note(spec):
+        print(f"Note: {sample_note(spec)}\n", file=sys.stderr)
     engine = open_backend(args.model, args.served_model, progress=lambda m: print(m, file=sys.stderr))
     with sandbox_pool() as pool:
         # The sandbox tests each candidate while the model writes the next (core.pipeline).
@@ -82,12 +89,19 @@ def run(args: argparse.Namespace) -> int:
     print(f"Best of {len(candidates)} candidates: {explain(spec, verdicts[best])}\n")
     print(spec.prompt + candidates[best].text)
     print("Per example:")
+    # A large table's right rows would bury the wrong ones: past a screenful, only those are listed.
+    listed = len(spec.rows) <= _ROWS_LISTED
     for (inputs, expected), verdict in zip(spec.rows, verdicts[best]):
+        if verdict is None and not listed:
+            continue
         shown = ", ".join(c.text.strip() for c in inputs)
         print(
             f"  {'right' if verdict is None else 'WRONG'}: {spec.name}({shown}) -> expected {expected.text.strip()}"
             + ("" if verdict is None else f"; {verdict}")
         )
+    if not listed:
+        right_rows = verdicts[best].count(None)
+        print(f"  right: {'all' if right_rows == len(spec.rows) else 'the other'} {right_rows} examples")
     print("\nAll candidates:")
     for i in order:
         notes = "".join(f" [{w}]" for w in candidates[i].warnings)

@@ -9,10 +9,13 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
+from core.modes.prompt_rows import prompt_rows
 from core.modes.source_check import plain_message
 from core.ranking.order import best_first_key
 from core.user_error import UserError
@@ -89,6 +92,9 @@ _STOPWORDS = {
 }
 
 
+# Wrong examples an explanation names; a large table's candidate can be wrong on hundreds.
+_MOST_EXPLAINED = 5
+
 # Said when the candidates right on every example do not generalise (core.ranking.examine.only_rows).
 ONLY_ROWS = (
     "The candidates that get every example right give one answer or an error for every other input tried:"
@@ -125,14 +131,24 @@ class Spec:
     description: str
     rows: list[tuple[list[Cell], Cell]]
 
+    @cached_property
+    def shown(self) -> list[int]:
+        """The rows the prompt shows, by position: all of them unless the table is large
+        (core.modes.prompt_rows); the tests check every row."""
+        return prompt_rows(self._doctests, [repr(expected.value) for _, expected in self.rows])
+
     @property
     def prompt(self) -> str:
         args = ", ".join(f"{p}: {t}" for p, t in zip(self.params, self.param_types))
-        doctests = "\n".join(
+        doctests = "\n".join(self._doctests[row] for row in self.shown)
+        return f'def {self.name}({args}) -> {self.return_type}:\n    """{self.description.strip()}\n\n{doctests}\n    """\n'
+
+    @cached_property
+    def _doctests(self) -> list[str]:
+        return [
             f"    >>> {self.name}({', '.join(repr(c.value) for c in inputs)})\n    {expected.value!r}"
             for inputs, expected in self.rows
-        )
-        return f'def {self.name}({args}) -> {self.return_type}:\n    """{self.description.strip()}\n\n{doctests}\n    """\n'
+        ]
 
     @property
     def args(self) -> list[tuple[object, ...]]:
@@ -220,6 +236,20 @@ def function_name(description: str) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
 
+def parameter_name(column: str) -> str:
+    """The parameter a column's name becomes: itself when it is one, else its words joined by _
+    in lower case, as a spreadsheet's headers are written ("Unit price (EUR)" -> unit_price_eur)."""
+    text = column.strip()
+    if text.isidentifier() and not keyword.iskeyword(text):
+        return text
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text.lower()))  # NFKC: m² -> m2
+    name = "_".join(words)
+    name = name if name[:1].isalpha() else "x_" + name
+    if not words or not name.isidentifier():
+        raise TableError(f"column name {text!r} is not usable as a parameter name (use letters, digits and _)")
+    return name + "_" if keyword.iskeyword(name) else name
+
+
 class TableError(UserError, ValueError):
     """A header, function name or row count that no function can be made from."""
 
@@ -228,14 +258,18 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
     """`header` names the parameters; its last column, `expected`, is the output."""
     if not header or header[-1].strip().lower() != "expected":
         raise TableError("the last column must be named 'expected' (the output for each row)")
-    params = [h.strip() for h in header[:-1]] or []
-    if not params:
+    if len(header) < 2:
         raise TableError("add at least one input column before 'expected'")
+    params = [parameter_name(h) for h in header[:-1]]
     for p in params:
-        if not p.isidentifier() or keyword.iskeyword(p):
-            raise TableError(f"column name {p!r} is not usable as a parameter name (use letters, digits and _)")
         if params.count(p) > 1:
-            raise TableError(f"column name {p!r} is used twice: give each input column its own name")
+            twins = [repr(other.strip()) for other, q in zip(header, params) if q == p]
+            same = (
+                f"column name {twins[0]} is used twice"
+                if len(set(twins)) == 1
+                else f"column names {' and '.join(twins)} both become {p}"
+            )
+            raise TableError(f"{same}: give each input column its own name")
     if name and (not name.isidentifier() or keyword.iskeyword(name)):
         raise TableError(f"function name {name!r} is not usable (use letters, digits and _, not starting with a digit)")
     if not rows:
@@ -312,6 +346,16 @@ def example_verdicts(spec: Spec, cases: Sequence[TestCaseResult]) -> list[str | 
     return out
 
 
+def sample_note(spec: Spec) -> str | None:
+    """Said when the prompt shows only some of a large table's rows (Spec.shown); None otherwise."""
+    shown, total = len(spec.shown), len(spec.rows)
+    if shown == total:
+        return None
+    return (
+        f"The prompt shows {shown} of the {total} examples, chosen to cover their answers; the tests check all {total}."
+    )
+
+
 def all_right(verdicts: Sequence[str | None] | None, degenerate: str | None) -> bool:
     """Every example right (`example_verdicts` all None), by a real attempt: a degenerate candidate
     (core.ranking.degenerate) never counts as solving the table."""
@@ -323,7 +367,8 @@ def explain(spec: Spec, verdicts: list[str | None]) -> str:
     returned False, expected True"."""
     wrong = [v for v in verdicts if v is not None]
     text = f"{len(verdicts) - len(wrong)} of {len(verdicts)} examples right"
-    return text if not wrong else text + "; " + "; ".join(wrong)
+    more = f"; and {len(wrong) - _MOST_EXPLAINED} more wrong" if len(wrong) > _MOST_EXPLAINED else ""
+    return text if not wrong else text + "; " + "; ".join(wrong[:_MOST_EXPLAINED]) + more
 
 
 def best_first(

@@ -110,12 +110,13 @@ def gather_inputs(
     user_tests: str | None = None,
     example_inputs: Sequence[pi.Args] = (),
     tests: gt.GeneratedTests | None = None,
+    known: Sequence[str] = (),
 ) -> list[str]:
     seeds = [*pi.calls_in_text(prompt, [entry_point]), *example_inputs]
     if user_tests:
         seeds += pi.calls_in_text(user_tests, ["candidate", entry_point])
     proposed = [pi.parse_args(t.args) for t in tests.tests] if tests else []
-    return pi.collect(seeds, proposed, pi.arity(prompt, entry_point))
+    return pi.collect(seeds, proposed, pi.arity(prompt, entry_point), known=known)
 
 
 def probe(
@@ -150,11 +151,13 @@ def examine(
     example_inputs: Sequence[pi.Args] = (),
     seed: int | None = 0,
     model_tests: bool = True,
+    known: Sequence[str] = (),
     cancel: threading.Event | None = None,
 ) -> Examination:
-    """All three steps. `model_tests=False` skips the model (clusters only; no agreement)."""
+    """All three steps. `model_tests=False` skips the model (clusters only; no agreement).
+    `known`: inputs not worth trying beyond the examples (core.ranking.probe_inputs.collect)."""
     tests = write_tests(backend, prompt, entry_point, seed, cancel) if model_tests else gt.GeneratedTests((), 0)
-    inputs = gather_inputs(prompt, entry_point, user_tests, example_inputs, tests)
+    inputs = gather_inputs(prompt, entry_point, user_tests, example_inputs, tests, known)
     return Examination(
         tuple(inputs), tests, tuple(probe(pool, prompt, entry_point, completions, inputs, tests, cancel))
     )
@@ -184,7 +187,10 @@ def examples_question(
     the examples that none of them took (then offered beside the candidates' answer). When all
     that shows nothing and the table has one row, the question confirms their shared answer on a
     telling input (core.ranking.behaviour.confirmation): one row fits many functions."""
-    rows = spec.args
+    # Seeds are the rows the prompt shows, and the other rows are not tried again: a large table's
+    # rows would fill the inputs tried, leaving none beyond them to tell a rule from a lookup
+    # (`Examination.generalises`) or to find a disagreement.
+    rows = [spec.args[row] for row in spec.shown]
     known = rows_as_inputs(spec)
     question = None
     for model_tests in (False, True) if ask_model else (False,):
@@ -197,6 +203,7 @@ def examples_question(
             example_inputs=rows,
             seed=seed,
             model_tests=model_tests,
+            known=known,
             cancel=cancel,
         )
         question = bh.disagreement(
@@ -207,7 +214,7 @@ def examples_question(
     if question is None and any(right) and not (cancel is not None and cancel.is_set()):
         agreeing = [b if ok else None for b, ok in zip(exam.behaviours, right)]
         question = bh.dissent(exam.inputs, agreeing, exam.tests.tests, known, spec.decimals)
-        if question is None and len(rows) == 1:
+        if question is None and len(spec.rows) == 1:
             question = bh.confirmation(exam.inputs, agreeing, known, spec.decimals)
     return exam, question
 

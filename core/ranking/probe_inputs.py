@@ -10,7 +10,7 @@ ever kept. Pure functions, no model and no sandbox.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 MAX_INPUTS = 40
 MAX_INPUT_CHARS = 400
@@ -134,19 +134,26 @@ def collect(
     proposed: Iterable[Args] = (),
     arity_range: tuple[int, int] | None = None,
     limit: int = MAX_INPUTS,
+    known: Collection[str] = (),
 ) -> list[str]:
     """Distinct inputs as source text, at most `limit`: the seeds (the user's examples and tests)
     first, then the model's proposals, then neighbours of both taken in turns, so that each seed
-    gets some before any gets many. Inputs whose length the function cannot take are left out."""
+    gets some before any gets many. Inputs whose length the function cannot take are left out, and
+    so are proposals and neighbours among the `known` inputs (a large table's rows not among the
+    seeds, whose answers its tests already settle)."""
     kept: dict[str, None] = {}
+    skipped = frozenset(known)
 
-    def add(values: Args) -> None:
+    def add(values: Args, seed: bool = False) -> None:
         if len(kept) >= limit or (arity_range and not arity_range[0] <= len(values) <= arity_range[1]):
             return
         text = render(values)
-        if text is not None:
+        if text is not None and (seed or text not in skipped):
             kept.setdefault(text, None)
 
+    seeds = list(seeds)
+    for values in seeds:
+        add(tuple(values), seed=True)
     bases = list({render(tuple(v)): tuple(v) for v in [*seeds, *proposed]}.values())
     for values in bases:
         add(values)

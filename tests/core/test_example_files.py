@@ -1,10 +1,10 @@
-"""Tables of examples as people save them (core.cli.example_files), and what build_spec makes of
+"""Tables of examples as people save them (core.modes.example_files), and what build_spec makes of
 what they wrote: spreadsheet CSVs, truth values in any case, whole numbers, contradictory rows."""
 
 import pytest
 
 from core.cli.errors import UserError
-from core.cli.example_files import read_table
+from core.modes.example_files import read_table, table_from_text
 from core.modes.examples import ExamplesError, TableError, build_spec
 
 
@@ -58,7 +58,26 @@ def test_json_rows_must_name_the_same_inputs(tmp_path):
     with pytest.raises(UserError, match="example 2 does not name the same inputs as the first; it lacks b; it adds c"):
         table(tmp_path, "bad.json", b'[{"a": 1, "b": 2, "expected": 3}, {"a": 1, "c": 2, "expected": 3}]')
     with pytest.raises(UserError, match='"examples"'):
-        table(tmp_path, "shape.json", b'{"header": ["a", "expected"], "rows": [[1, 2]]}')
+        table(tmp_path, "shape.json", b'{"rows": [[1, 2]]}')
+
+
+def test_json_numbers_keep_the_decimals_written_and_the_library_shape_reads(tmp_path):
+    """9.00 in a JSON file asks for cents, as in a CSV: read as 9.0 it matched within 5 cents."""
+    cents = table(tmp_path, "cents.json", b'[{"price": 9.00, "rates": [0.50, 2], "expected": 10.35}]')
+    assert cents.rows == [["9.00", "[0.5, 2]", "10.35"]]
+    assert build_spec(cents.header, cents.rows, "").decimals == 2
+    library = table(tmp_path, "lib.json", b'{"header": ["a", "expected"], "rows": [["1", "2"], [3, 4.50]]}')
+    assert (library.header, library.rows) == (["a", "expected"], [["1", "2"], ["3", "4.50"]])
+    with pytest.raises(UserError, match='"header"'):
+        table(tmp_path, "bad_library.json", b'{"header": "a", "rows": [[1, 2]]}')
+
+
+def test_cells_copied_from_a_spreadsheet_read_as_rows():
+    """A spreadsheet's copy puts tabs between cells and quotes a cell that holds a line break."""
+    copied = table_from_text('km\tmiles\n1\t0.62\r\n"10\n"\t6.21\n', "the pasted cells")
+    assert (copied.header, copied.rows) == (["km", "miles"], [["1", "0.62"], ["10\n", "6.21"]])
+    with pytest.raises(UserError, match="the pasted cells is empty"):
+        table_from_text(" \n\t\n", "the pasted cells")
 
 
 def test_truth_values_are_booleans_in_any_case():

@@ -105,8 +105,10 @@ def test_type_inference(values, expected):
 def test_header_and_name_errors():
     with pytest.raises(ValueError, match="last column must be named 'expected'"):
         build_spec(["a", "out"], [["1", "2"]], "x")
-    with pytest.raises(ValueError, match="not usable as a parameter name"):
-        build_spec(["my value", "expected"], [["1", "2"]], "x")
+    with pytest.raises(ValueError, match="column name '%' is not usable as a parameter name"):
+        build_spec(["%", "expected"], [["1", "2"]], "x")
+    with pytest.raises(ValueError, match="column names 'a b' and 'a-b' both become a_b"):
+        build_spec(["a b", "a-b", "expected"], [["1", "2", "3"]], "x")
     with pytest.raises(ValueError, match="at least one example row"):
         build_spec(["a", "expected"], [], "x")
     assert function_name("Convert Celsius to Fahrenheit") == "convert_celsius_fahrenheit"
@@ -227,3 +229,12 @@ def test_a_predicate_false_on_every_input_tried_is_no_lookup():
     same = build_spec(["x", "expected"], [["1", "4"], ["2", "4"]], "")
     constant = Examination(("1", "2", "3"), gt.GeneratedTests((), 0), (Behaviour(("=4",) * 3, ()),))
     assert constant.generalises(constant.behaviours[0], rows_as_inputs(same))
+
+
+def test_spreadsheet_headers_become_parameter_names():
+    """Headers as spreadsheets write them: words, capitals, units in brackets. A name that is
+    already a parameter name stays as written."""
+    header = ["Unit price (EUR)", "Quantity", "first name", "Area m²", "2nd value", "class", "expected"]
+    spec = build_spec(header, [["1.5", "2", "'Ada'", "3", "4", "5", "6"]], "x")
+    assert spec.params == ["unit_price_eur", "Quantity", "first_name", "area_m2", "x_2nd_value", "class_"]
+    assert spec.prompt.startswith("def x(unit_price_eur: float, Quantity: int, first_name: str, area_m2: int,")

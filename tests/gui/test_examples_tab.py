@@ -190,9 +190,12 @@ def test_bad_input_gets_inline_messages_and_keeps_what_was_typed(tiny_window, ta
     assert tab.prompt_editor.toPlainText().startswith("def solve(x: int) -> str:")
 
     # A column name that is no parameter name, and a bad function name: told under the table.
-    rename_column(qtbot, tab, 0, "my value")
+    rename_column(qtbot, tab, 0, "my value")  # a spreadsheet's header: becomes my_value
     tab.derive()
-    assert "Column name 'my value' is not usable as a parameter name" in tab.table.problem_text()
+    assert not tab.table.problem_text() and tab.prompt_editor.toPlainText().startswith("def solve(my_value: int)")
+    rename_column(qtbot, tab, 0, "%")
+    tab.derive()
+    assert "Column name '%' is not usable as a parameter name" in tab.table.problem_text()
     assert run_tab_and_wait(qtbot, tiny_window, tab).startswith("Fix the examples table first: Column name")
     rename_column(qtbot, tab, 0, "n")
     qtbot.keyClicks(tab.name_edit, "2fast")
@@ -272,3 +275,18 @@ def test_candidates_that_only_repeat_the_rows_are_not_called_agreed(tab):
     assert ExamplesSnapshot.from_json(done.to_json()) == done  # saved with the session
     tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 1, "done", (lookup,), inputs=12))
     assert not tab.question_box.isVisibleTo(tab)  # one candidate right, and it generalises: nothing to say
+
+
+def test_a_large_table_is_shown_to_the_model_as_a_sample_and_the_tab_says_so(tab, qtbot):
+    """300 rows pasted from a spreadsheet: the function to write shows 16 of them, the tests check
+    all 300, and a line under the editors says so; back to a small table, the line goes."""
+    tab.description.setText("Triple the number")
+    tab.table.set_table(["n", "expected"], [[str(n), str(3 * n)] for n in range(300)])
+    qtbot.waitUntil(lambda: tab.tests_editor.text().count("assert ") == 300, timeout=3000)
+    assert tab.prompt_editor.toPlainText().count(">>> triple_number(") == 16
+    assert tab.sample_note.isVisibleTo(tab) and tab.sample_note.text() == (
+        "The prompt shows 16 of the 300 examples, chosen to cover their answers; the tests check all 300."
+    )
+    tab.table.set_table(["n", "expected"], [["1", "3"], ["2", "6"]])
+    qtbot.waitUntil(lambda: tab.tests_editor.text().count("assert ") == 2, timeout=3000)
+    assert not tab.sample_note.isVisibleTo(tab)

@@ -1,7 +1,7 @@
-"""Reading a table of examples from a file, as people save them: a CSV from any spreadsheet
-(comma, semicolon or tab between cells, a byte-order mark, Windows-1252 text, decimal commas
-where cells are separated by semicolons, cells over several lines) or JSON. What was read in a way
-the user may not expect is said in `Table.notes`."""
+"""Reading a table of examples as people save or copy them: a CSV from any spreadsheet (comma,
+semicolon or tab between cells, a byte-order mark, Windows-1252 text, decimal commas where cells
+are separated by semicolons, cells over several lines), cells copied from a spreadsheet (tabs
+between them), or JSON. What was read in a way the user may not expect is said in `Table.notes`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,17 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.cli.errors import UserError, read_bytes
 from core.modes.examples import DECIMAL_COMMA
+from core.user_error import UserError, read_bytes
 
 _JSON_SHAPE = (
-    'a list of objects, or {"description": ..., "examples": [...]}, each object with the inputs and "expected"'
+    'a list of objects, or {"description": ..., "examples": [...]}, each object with the inputs and "expected";'
+    ' or {"header": [..., "expected"], "rows": [[...], ...]} as the app\'s own library writes tables'
 )
+
+
+class _NumberText(str):
+    """A JSON number with a fraction, as the file writes it: 9.00 says cents, which 9.0 loses."""
 
 
 @dataclass
@@ -29,7 +34,7 @@ class Table:
 
 def read_table(path: Path) -> Table:
     text, notes = _decoded(read_bytes(path, "examples file"), path)
-    table = _from_json(text, path) if path.suffix.lower() == ".json" else _from_csv(text, path)
+    table = _from_json(text, path) if path.suffix.lower() == ".json" else table_from_text(text, str(path))
     table.notes[:0] = notes
     return table
 
@@ -51,17 +56,19 @@ def _decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
     return text, [f"{path.name} is not UTF-8: read as Windows-1252, the encoding older spreadsheets save in"]
 
 
-def _from_csv(text: str, path: Path) -> Table:
-    # The header names the columns: what separates its names separates every row's cells (a comma
+def table_from_text(text: str, source: str) -> Table:
+    """The rows of CSV text (a file named `source`, or cells copied from a spreadsheet), the first
+    of them in `header`."""
+    # The first line sets the columns: what separates its cells separates every row's (a comma
     # where counts tie). Only the separator is guessed: quoting stays the spreadsheets' double quote,
     # so a cell such as "['a', 'b']" keeps its Python quotes.
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(",;\t", key=lambda mark: (header.count(mark), mark == ","))
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
     # The whole text through one reader: a quoted cell may hold a line break.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = [r for r in reader if any(cell.strip() for cell in r)]
     if not rows:
-        raise UserError(f"{path} is empty")
+        raise UserError(f"{source} is empty")
     notes = []
     if delimiter == ";":
         # Where a comma is the decimal mark, spreadsheets separate cells with semicolons.
@@ -76,10 +83,12 @@ def _from_csv(text: str, path: Path) -> Table:
 
 def _from_json(text: str, path: Path) -> Table:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=_NumberText)
     except json.JSONDecodeError as exc:
         raise UserError(f"{path} is not valid JSON: {exc}") from None
     description = data.get("description", "") if isinstance(data, dict) else ""
+    if isinstance(data, dict) and "header" in data:
+        return _from_library_json(data, path)
     rows = data.get("examples", []) if isinstance(data, dict) else data
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and "expected" in r for r in rows):
         raise UserError(f"{path}: expected {_JSON_SHAPE}")
@@ -93,4 +102,29 @@ def _from_json(text: str, path: Path) -> Table:
                 + (f"; it adds {', '.join(extra)}" if extra else "")
             )
     # JSON values are already typed: their Python repr reads back through literal_eval.
-    return Table(header, [[repr(r[k]) for k in header] for r in rows], str(description))
+    return Table(header, [[_cell_text(r[k]) for k in header] for r in rows], str(description))
+
+
+def _from_library_json(data: dict[str, object], path: Path) -> Table:
+    """{"header": [...], "rows": [[cell text, ...], ...]}: the shape of the app's library entries."""
+    header, rows = data.get("header"), data.get("rows")
+    if not (isinstance(header, list) and isinstance(rows, list) and all(isinstance(r, list) for r in rows)):
+        raise UserError(f"{path}: expected {_JSON_SHAPE}")
+    cells = [[c if isinstance(c, str) else _cell_text(c) for c in row] for row in rows]
+    return Table([str(h) for h in header], cells, str(data.get("description", "")))
+
+
+def _cell_text(value: object) -> str:
+    """A JSON value as a cell: a number with a fraction as the file wrote it, anything else as
+    Python writes it (a number inside a list keeps only its value)."""
+    return str(value) if isinstance(value, _NumberText) else repr(_plain(value))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, _NumberText):
+        return float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

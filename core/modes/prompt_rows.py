@@ -1,0 +1,46 @@
+"""Which rows of a table of examples the prompt shows. Every row is checked (core.modes.examples'
+tests), but a pasted spreadsheet of hundreds of rows would not fit the model's context, and would
+cost seconds of reading per hundred rows for little more than a dozen rows teach it. A table of
+a usual size is shown whole.
+
+A large table is shown by a sample that a reader would pick: every kind of answer once where there
+are few kinds (a category, yes or no: a sorted table's first rows may all give the same one), then
+rows spread evenly over the table (a sorted table's first rows are all small). The sample keeps
+the table's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# The most rows, and characters of their doctests, that a prompt shows; the largest table the
+# examples benchmarks hold has 5 rows (about 400 characters), so those are shown whole.
+MOST_ROWS = 16
+MOST_CHARS = 2000
+
+
+def prompt_rows(doctests: Sequence[str], answers: Sequence[str]) -> list[int]:
+    """Positions of the rows shown, in table order. `doctests`: each row as the prompt writes it;
+    `answers`: each row's expected value as text, which tells rows with the same answer apart."""
+    everything = list(range(len(doctests)))
+    if len(doctests) <= MOST_ROWS and sum(map(len, doctests)) <= MOST_CHARS:
+        return everything
+    first_of_answer: dict[str, int] = {}
+    for position, answer in enumerate(answers):
+        first_of_answer.setdefault(answer, position)
+    wanted = list(first_of_answer.values()) if len(first_of_answer) <= MOST_ROWS else []
+    taken = set(wanted)
+    others = [p for p in everything if p not in taken]
+    slots = MOST_ROWS - len(wanted)
+    spread = sorted({others[j * len(others) // slots] for j in range(slots)}) if slots and others else []
+    chosen: list[int] = []
+    chars = 0
+    for position in [*wanted, *spread, *others]:
+        if len(chosen) == MOST_ROWS:
+            break
+        cost = len(doctests[position])
+        if position in chosen or (chosen and chars + cost > MOST_CHARS):
+            continue
+        chosen.append(position)
+        chars += cost
+    return sorted(chosen)
