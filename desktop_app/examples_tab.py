@@ -27,7 +27,8 @@ from core.displayable import displayable
 from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 from core.modes.entry_point import entry_point
 from core.modes.example_library import load_library
-from core.modes.examples import ONLY_ROWS, ExamplesError, Spec, answer_row, build_spec, function_name, sample_note
+from core.modes.example_names import function_name
+from core.modes.examples import ONLY_ROWS, ExamplesError, Spec, answer_row, build_spec, sample_note
 from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor

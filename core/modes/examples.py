@@ -9,12 +9,12 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from core.modes.example_names import function_name, parameter_name
 from core.modes.prompt_rows import prompt_rows
 from core.modes.source_check import plain_message
 from core.ranking.order import best_first_key
@@ -60,38 +60,11 @@ def returned(value):
 
 
 """
-_STOPWORDS = {
-    "a",
-    "an",
-    "the",
-    "of",
-    "to",
-    "in",
-    "and",
-    "or",
-    "for",
-    "from",
-    "into",
-    "by",
-    "with",
-    "that",
-    "which",
-    "given",
-    "return",
-    "returns",
-    "it",
-    "is",
-    "its",
-    "as",
-    "on",
-    "each",
-    "every",
-    "if",
-    "then",
-    "me",
-}
 
 
+# Examples a table may hold: each candidate runs them all within the pipeline's 3 s (a 5,000-row
+# table took up to 1.5 s with a one-line function, measured 2026-12-05).
+MOST_EXAMPLES = 2000
 # Wrong examples an explanation names; a large table's candidate can be wrong on hundreds.
 _MOST_EXPLAINED = 5
 
@@ -230,26 +203,6 @@ def type_name(values: list[object]) -> str:
     return {str: "str", type(None): "None"}.get(kind, "object")
 
 
-def function_name(description: str) -> str:
-    words = [w for w in re.findall(r"[a-z][a-z0-9]*", description.lower()) if w not in _STOPWORDS]
-    name = "_".join(words[:4]) or "solve"
-    return name + "_" if keyword.iskeyword(name) else name
-
-
-def parameter_name(column: str) -> str:
-    """The parameter a column's name becomes: itself when it is one, else its words joined by _
-    in lower case, as a spreadsheet's headers are written ("Unit price (EUR)" -> unit_price_eur)."""
-    text = column.strip()
-    if text.isidentifier() and not keyword.iskeyword(text):
-        return text
-    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text.lower()))  # NFKC: m² -> m2
-    name = "_".join(words)
-    name = name if name[:1].isalpha() else "x_" + name
-    if not words or not name.isidentifier():
-        raise TableError(f"column name {text!r} is not usable as a parameter name (use letters, digits and _)")
-    return name + "_" if keyword.iskeyword(name) else name
-
-
 class TableError(UserError, ValueError):
     """A header, function name or row count that no function can be made from."""
 
@@ -260,7 +213,14 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         raise TableError("the last column must be named 'expected' (the output for each row)")
     if len(header) < 2:
         raise TableError("add at least one input column before 'expected'")
-    params = [parameter_name(h) for h in header[:-1]]
+    params: list[str] = []
+    for column in header[:-1]:
+        param = parameter_name(column)
+        if param is None:
+            raise TableError(
+                f"column name {column.strip()!r} is not usable as a parameter name (use letters, digits and _)"
+            )
+        params.append(param)
     for p in params:
         if params.count(p) > 1:
             twins = [repr(other.strip()) for other, q in zip(header, params) if q == p]
@@ -274,6 +234,11 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         raise TableError(f"function name {name!r} is not usable (use letters, digits and _, not starting with a digit)")
     if not rows:
         raise TableError("add at least one example row")
+    if len(rows) > MOST_EXAMPLES:
+        raise TableError(
+            f"{len(rows)} examples are more than a candidate's run can check in time: keep at most {MOST_EXAMPLES},"
+            " the ones that show the rule"
+        )
     errors, parsed = [], []
     for r, cells in enumerate(rows):
         if len(cells) != len(header):

@@ -5,13 +5,13 @@ import re
 
 import pytest
 
+from core.modes.example_names import function_name
 from core.modes.examples import (
     ExamplesError,
     best_first,
     build_spec,
     example_verdicts,
     explain,
-    function_name,
     parse_cell,
     type_name,
 )

@@ -3,7 +3,9 @@ the examination still tries inputs beyond the rows (core.modes.prompt_rows)."""
 
 import re
 
-from core.modes.examples import build_spec, example_verdicts, explain, sample_note
+import pytest
+
+from core.modes.examples import MOST_EXAMPLES, TableError, build_spec, example_verdicts, explain, sample_note
 from core.modes.prompt_rows import MOST_CHARS, MOST_ROWS, prompt_rows
 
 
@@ -95,3 +97,10 @@ def test_the_examination_of_a_large_table_tries_inputs_beyond_its_rows():
     assert sum(1 for args in exam.inputs if args not in known) >= 10
     assert not exam.only_rows(known, [True, True])
     assert exam.support(known, [True, True]) == [1, 0]
+
+
+def test_a_table_too_large_to_check_in_time_is_refused_before_anything_runs():
+    rows = [[str(n), str(n)] for n in range(MOST_EXAMPLES + 1)]
+    with pytest.raises(TableError, match="2001 examples are more than a candidate's run can check in time"):
+        build_spec(["n", "expected"], rows, "the same number")
+    assert len(build_spec(["n", "expected"], rows[:MOST_EXAMPLES], "the same number").rows) == MOST_EXAMPLES

@@ -1,0 +1,62 @@
+"""Names for the function a table of examples describes: the function's from the description, each
+parameter's from its column's header."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+
+_STOPWORDS = {
+    "a",
+    "an",
+    "the",
+    "of",
+    "to",
+    "in",
+    "and",
+    "or",
+    "for",
+    "from",
+    "into",
+    "by",
+    "with",
+    "that",
+    "which",
+    "given",
+    "return",
+    "returns",
+    "it",
+    "is",
+    "its",
+    "as",
+    "on",
+    "each",
+    "every",
+    "if",
+    "then",
+    "me",
+}
+
+
+def function_name(description: str) -> str:
+    """A name from the description's first words that say something ("Convert Celsius to
+    Fahrenheit" -> convert_celsius_fahrenheit)."""
+    words = [w for w in re.findall(r"[a-z][a-z0-9]*", description.lower()) if w not in _STOPWORDS]
+    name = "_".join(words[:4]) or "solve"
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def parameter_name(column: str) -> str | None:
+    """The parameter a column's name becomes: itself when it is one, else its words joined by _
+    in lower case, as a spreadsheet's headers are written ("Unit price (EUR)" -> unit_price_eur);
+    None when it has no letters or digits to make one of."""
+    text = column.strip()
+    if text.isidentifier() and not keyword.iskeyword(text):
+        return text
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text.lower()))  # NFKC: m² -> m2
+    name = "_".join(words)
+    name = name if name[:1].isalpha() else "x_" + name
+    if not words or not name.isidentifier():
+        return None
+    return name + "_" if keyword.iskeyword(name) else name
