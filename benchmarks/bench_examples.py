@@ -21,8 +21,8 @@ seconds=X`. M counts the solved tasks whose best candidate also returns what the
 solution returns on every input tried beyond the examples: the function meant, not one that only
 repeats the rows. C counts the ambiguous tables on which the candidates agreed, so that only a
 confirmation of their shared answer was asked (core.ranking.behaviour.confirmation): not a question found.
-V counts the tasks whose first round got no candidate right, so that the model was told what its best
-attempt got wrong (core.modes.revision), as the app and the CLI do; F counts the
+V counts the tasks that had rounds of corrections (core.modes.revision), as the app and the CLI do:
+the first round got no candidate right, or its right candidates only repeated the rows; F counts the
 tasks the first round solved, which is what S would be without the rounds of corrections.
 """
 
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"best: {explain(spec, verdicts[best])}; "
                     f"{sum(right)} of {len(candidates)} candidates get every example right"
                     + (
-                        f" (the last {len(candidates) - args.n} written after the first {args.n} got none)"
+                        f" (the last {len(candidates) - args.n} written in rounds of corrections)"
                         if len(candidates) > args.n
                         else ""
                     )

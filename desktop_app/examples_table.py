@@ -247,6 +247,8 @@ class ExamplesTable(QWidget):
         for r in range(self.table.rowCount()):
             for c in range(self.table.columnCount()):
                 item, reason = self._cell(r, c), bad.get((r, c))
+                if item.data(REASON) == reason:
+                    continue  # a long table's cells are mostly unchanged: only those that change are set
                 item.setBackground(QBrush(QColor(theme.FAIL_BACKGROUND)) if reason else QBrush())
                 item.setData(REASON, reason)
                 item.setToolTip(as_html(reason or ""))

@@ -7,8 +7,8 @@ from core.host.snapshots import ExampleCandidate, ExamplesSnapshot, Question
 from desktop_app import theme
 
 REVISED = (
-    "Written after no candidate got every example right: the model was told which examples the best so far "
-    "got wrong, and tried again"
+    "Written in a round of corrections: the model was told which examples the best so far got wrong (or, when"
+    " the candidates right on every example only repeated them, what the best gave for other inputs), and tried again"
 )
 AGREE = "The candidates that get every example right also agree on every other input tried ({inputs} inputs)."
 HAND_EDITED = (
@@ -73,6 +73,11 @@ def status_text(s: ExamplesSnapshot, running: bool) -> str:
         text = (
             f"{every} of {len(found)} candidates get all {s.examples} examples right. Looking for inputs "
             "on which they disagree…"
+        )
+    elif running and s.state == "generalising":
+        text = (
+            "The candidates that get every example right only repeat them, so the model is told what the best of"
+            f" them gives for other inputs, and writes more: {len(found)} of {s.n} written, {len(tested)} tested…"
         )
     elif running and s.state == "revising":
         # Cumulative counts: the corrections may come in several rounds (core.modes.revision).

@@ -137,7 +137,12 @@ def _told(events: Iterable[object]) -> Iterator[object]:
     from core.modes.revision import Revising, RevisionFailed
 
     for event in events:
-        if isinstance(event, Revising):
+        if isinstance(event, Revising) and event.lookup:
+            print(
+                "The candidates that get every example right only repeat them. The model is told what the best,"
+                f" #{event.attempt}, gives for other inputs, and writes {event.count} more.\n"
+            )
+        elif isinstance(event, Revising):
             print(
                 f"No candidate gets every example right. The model is told what the best, #{event.attempt},"
                 f" got wrong, and writes {event.count} more.\n"

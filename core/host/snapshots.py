@@ -147,7 +147,7 @@ class ExamplesSnapshot:
     name: str
     examples: int
     n: int
-    state: str  # generating, testing, revising, checking, done or stopped
+    state: str  # generating, testing, revising, generalising, checking, done or stopped
     candidates: tuple[ExampleCandidate, ...]  # best first
     inputs: int | None = None  # once checked: the inputs tried beyond the examples
     question: Question | None = None  # once checked, when the candidates disagree

@@ -11,6 +11,12 @@ default model copied it, all 10 corrections on each of two shipped tables (measu
 told only what was wrong, it wrote 4 to 10 different functions. It costs more rounds only when
 the first one found nothing, and needs an instruct model: a completion model cannot be told.
 
+Candidates right on every example may still only repeat them (`if title == 'Hello World': return
+'hello_world'`, an error anywhere else: core.ranking.examine.Examination.only_rows). When every one
+of them does, one round of corrections is told what the best of them gives for other inputs (the
+examination's inputs near the examples, run in the sandbox without the model: milliseconds a
+candidate, spent only when some candidate is right).
+
 Up to CORRECTION_ROUNDS rounds of corrections follow while none gets every example right, each
 told what the best attempt so far got wrong. A small model that misreads a description keeps
 misreading it in most samples, and the right reading comes now and then: on the shipped initials
@@ -43,6 +49,8 @@ from core.pipeline import (
     by_mean_logprob,
     run_pipeline,
 )
+from core.ranking.behaviour import describe
+from core.ranking.examine import examine, rows_as_inputs
 from core.sampling.interface import GenerationOOM
 from core.sampling.params import MAX_SAMPLES, InvalidParams, SamplingParams
 from core.user_error import UserError
@@ -54,6 +62,10 @@ if TYPE_CHECKING:
 FEEDBACK = (
     "Careful: a first version of this function was wrong on some of the examples in the docstring:\n"
     "{wrong}\nWrite a function that gives exactly the expected answer for every example."
+)
+LOOKUP_FEEDBACK = (
+    "Careful: a first version of this function only repeated the examples in the docstring. For other inputs:\n"
+    "{wrong}\nWrite a function that computes the answer from its inputs for any input, as the description says."
 )
 # Rounds of corrections at most, after the first round (see the module's docstring).
 CORRECTION_ROUNDS = 3
@@ -73,23 +85,28 @@ class RevisionFailed:
 class Revising:
     """No candidate so far got every example right: the model is told what candidate `attempt`, the
     best of them, got wrong (`wrong`, one sentence per example), and writes `count` more, numbered
-    after the earlier rounds'."""
+    after the earlier rounds'. `lookup`: the candidates right on every example only repeat them;
+    `wrong` says what `attempt`, the best of those, gives for other inputs."""
 
     attempt: int
     wrong: tuple[str, ...]
     count: int
+    lookup: bool = False
 
 
-def feedback(wrong: Sequence[str]) -> str:
+def feedback(wrong: Sequence[str], lookup: bool = False) -> str:
     """What the model is told after the request: the examples the attempt got wrong
-    (core.modes.examples.example_verdicts' sentences), at most a few, each cut to a bounded length."""
+    (core.modes.examples.example_verdicts' sentences), or what a lookup gives beyond them, at most a
+    few, each cut to a bounded length."""
     lines = [w if len(w) <= _MAX_LINE_CHARS else w[: _MAX_LINE_CHARS - 1] + "…" for w in wrong[:_MAX_WRONG_LINES]]
     if len(wrong) > _MAX_WRONG_LINES:
         lines.append(f"and {len(wrong) - _MAX_WRONG_LINES} more examples")
-    return FEEDBACK.format(wrong="\n".join(f"- {line}" for line in lines))
+    return (LOOKUP_FEEDBACK if lookup else FEEDBACK).format(wrong="\n".join(f"- {line}" for line in lines))
 
 
-def revision_params(params: SamplingParams, wrong: Sequence[str], start: int, count: int) -> SamplingParams:
+def revision_params(
+    params: SamplingParams, wrong: Sequence[str], start: int, count: int, lookup: bool = False
+) -> SamplingParams:
     """A round of corrections: `count` samples as rows `start`, `start + 1`, ... after the earlier
     rounds' (their seeds differ from those rounds' and their indices follow on), in instruct mode."""
     return replace(
@@ -97,7 +114,7 @@ def revision_params(params: SamplingParams, wrong: Sequence[str], start: int, co
         n=start + count,
         rows=tuple(range(start, start + count)),
         mode="instruct",
-        feedback=feedback(wrong),
+        feedback=feedback(wrong, lookup),
     ).validated()
 
 
@@ -126,18 +143,23 @@ def examples_pipeline(
     cancel = cancel or threading.Event()
     done = yield from _round(backend.stream(harness.prompt, params, cancel), pool, harness, cancel, [])
     start = params.n  # the first row of the next round: each round's rows follow the earlier ones'
+    looked = False  # whether the candidates right on every example were examined for lookups
     for _ in range(CORRECTION_ROUNDS):
-        attempt = None if cancel.is_set() else _attempt_to_revise(spec, done)
         count = min(len(params.wanted_rows), MAX_SAMPLES - start)
-        if attempt is None or count < 1 or not can_revise(backend, params):
+        if cancel.is_set() or count < 1 or not can_revise(backend, params):
+            break
+        attempt, lookup = _attempt_to_revise(spec, done), False
+        if attempt is None and not looked:
+            attempt, lookup, looked = _lookup_to_revise(backend, pool, spec, done, cancel), True, True
+        if attempt is None:
             break
         candidate, wrong = attempt
-        yield Revising(candidate.index, wrong, count)
+        yield Revising(candidate.index, wrong, count, lookup)
         if cancel.is_set():  # a Stop while the consumer showed the Revising
             done = replace(done, cancelled=True)
             break
         arrived: list[PipelineEvent] = []
-        request = revision_params(params, wrong, start, count)
+        request = revision_params(params, wrong, start, count, lookup)
         failed = False
         try:
             more = yield from _round(backend.stream(harness.prompt, request, cancel), pool, harness, cancel, arrived)
@@ -196,3 +218,43 @@ def _attempt_to_revise(spec: Spec, done: Done) -> tuple[Candidate, tuple[str, ..
     best = best_first(verdicts, [c.mean_logprob for c in tested], [c.degenerate for c in tested])[0]
     wrong = tuple(w for w in verdicts[best] if w is not None)
     return (tested[best], wrong) if wrong else None
+
+
+def _lookup_to_revise(
+    backend: Backend, pool: Any, spec: Spec, done: Done, cancel: threading.Event
+) -> tuple[Candidate, tuple[str, ...]] | None:
+    """When every candidate right on every example only repeats them (the examination's inputs near
+    the examples, without the model: core.ranking.examine), the likeliest of them and what it gives
+    for the inputs beyond the examples; None otherwise."""
+    right = [
+        c
+        for c in done.candidates
+        if c.index in done.verdicts and all_right(example_verdicts(spec, done.verdicts[c.index].cases), c.degenerate)
+    ]
+    if not right:
+        return None
+    known = rows_as_inputs(spec)
+    shown = [spec.args[row] for row in spec.shown]
+    exam = examine(
+        backend,
+        pool,
+        spec.prompt,
+        spec.name,
+        [c.text for c in right],
+        example_inputs=shown,
+        model_tests=False,
+        known=known,
+        cancel=cancel,
+    )
+    if cancel.is_set() or not exam.only_rows(known, [True] * len(right)):
+        return None
+    best = max(range(len(right)), key=lambda i: right[i].mean_logprob)
+    behaviour = exam.behaviours[best]
+    if behaviour is None:
+        return None
+    beyond = [
+        f"for {args} it {'returned ' + outcome[1:] if outcome.startswith('=') else 'gave ' + describe(outcome)}"
+        for args, outcome in zip(exam.inputs, behaviour.outcomes)
+        if args not in known
+    ]
+    return right[best], tuple(beyond)

@@ -257,3 +257,36 @@ def test_the_examples_pipeline_leaves_torch_unimported():
     probe = "import sys, core.modes.revision, core.host.jobs, core.host.runs; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_right_candidates_that_only_repeat_the_examples_get_one_round_told_what_they_give_elsewhere(pool):
+    """Both candidates of the first round look each example up and raise for any other input: they
+    are right on every example, and no function. One round of corrections is told what the likelier
+    one gives beyond the examples (the examination's inputs, in the real sandbox), and no more."""
+    lookup = (
+        "    table = {0: 32.0, 100: 212.0, -40: -40.0}\n"
+        "    if celsius in table:\n"
+        "        return table[celsius]\n"
+        "    raise ValueError(celsius)\n"
+    )
+    model = RecordingModel([[lookup, lookup + "    # the same\n"], [RIGHT, "    return celsius\n"]])
+    events = list(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto")))
+    revising = [e for e in events if isinstance(e, Revising)]
+    assert len(revising) == 1 and revising[0].lookup and revising[0].attempt == 0
+    assert revising[0].wrong and all(w.endswith("it gave an error (ValueError)") for w in revising[0].wrong)
+    assert "for 1 it gave an error (ValueError)" in revising[0].wrong
+    first, second = model.requests
+    assert second.rows == (2, 3)
+    assert second.feedback.startswith("Careful: a first version of this function only repeated the examples")
+    assert "- for 1 it gave an error (ValueError)\n" in second.feedback
+    done = events[-1]
+    assert isinstance(done, Done) and [c.index for c in done.candidates] == [0, 1, 2, 3]
+    assert [done.verdicts[i].passed for i in range(4)] == [True, True, True, False]
+
+
+def test_a_right_candidate_that_computes_the_rule_asks_for_no_more(pool):
+    """One right candidate generalises: the lookup beside it costs no round."""
+    lookup = "    return {0: 32.0, 100: 212.0, -40: -40.0}[celsius]\n"
+    model = RecordingModel([[lookup, RIGHT]])
+    events = list(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto")))
+    assert not any(isinstance(e, Revising) for e in events) and len(model.requests) == 1

@@ -248,6 +248,11 @@ def test_a_second_round_is_told_and_its_corrections_are_marked(tab, monkeypatch)
     items = [tab.candidates.item(i) for i in range(tab.candidates.count())]
     assert [item.text().endswith("↻ corrected") for item in items] == [False, False, False, True]
     assert "the model was told which examples the best so far got wrong" in items[3].toolTip()
+    # Right candidates that only repeat the examples: the round says so instead.
+    lookups = tuple(candidate(i, verdicts=(None,)) for i in range(3))
+    tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 6, "generalising", (*lookups, candidate(3, revises=0))))
+    assert tab.status.text().startswith("The candidates that get every example right only repeat them, so the model")
+    assert tab.status.text().endswith("writes more: 4 of 6 written, 4 tested…")
     monkeypatch.undo()
     right = candidate(4, revises=1, verdicts=(None,))
     tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 6, "done", (right, *first)))

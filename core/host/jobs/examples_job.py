@@ -60,7 +60,8 @@ def snapshot(
     only_rows: bool = False,
 ) -> ExamplesSnapshot:
     """The whole state, candidates best first. `state`: generating, testing, revising (while no
-    candidate is right, the model corrects the best so far), checking (looking for
+    candidate is right, the model corrects the best so far), generalising (the candidates right on
+    every example only repeat them: the model is told so), checking (looking for
     an input the candidates right on every example disagree on), done or stopped. Once that look is
     over: the `inputs` tried and the `question` (None when they agree)."""
     order = best_first(
@@ -123,7 +124,7 @@ def run(
     yield snapshot(prompt, entry_point, spec, n, found, writing)
     for event in events:
         if isinstance(event, Revising):
-            revises, n, writing = event.attempt, n + event.count, "revising"
+            revises, n, writing = event.attempt, n + event.count, "generalising" if event.lookup else "revising"
         elif isinstance(event, RevisionFailed):
             note = f"The model could not write its corrections: {event.reason}"
             n = len(found)
