@@ -44,3 +44,11 @@ def displayable(text: str) -> str:
     controls) stays valid and says the same. Backslashes are left alone: JSON already escapes its
     own, and escapes json.dumps wrote are plain ASCII that this does not touch again."""
     return _SUSPECT.sub(_escaped, text)
+
+
+def spelled(text: str) -> str:
+    """`text`, and where it holds characters beyond ASCII, its ASCII spelling too: an answer a
+    person is asked to choose may only look like another ('Неllo ' in Cyrillic letters is not
+    'Hello '), and a choice between look-alikes must show how they differ."""
+    ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text if ascii_text == text else f"{text} (written {ascii_text})"

@@ -23,18 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.displayable import displayable
+from core.displayable import displayable, spelled
 from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 from core.modes.entry_point import entry_point
 from core.modes.example_library import load_library
 from core.modes.example_names import function_name
-from core.modes.examples import ONLY_ROWS, ExamplesError, Spec, answer_row, build_spec, sample_note
+from core.modes.examples import ONLY_ROWS, ExamplesError, Spec, agreed, answer_row, build_spec, sample_note
 from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 from desktop_app.examples_table import ExamplesTable
 from desktop_app.examples_text import (
-    AGREE,
     HAND_EDITED,
     colour,
     list_text,
@@ -311,12 +310,13 @@ class ExamplesTab(JobTab):
             self.question_box.hide()
             return
         if question is None:
-            self.question.setText(ONLY_ROWS if s.only_rows else AGREE.format(inputs=s.inputs))
+            self.question.setText(ONLY_ROWS if s.only_rows else agreed(s.inputs or 0, s.name, s.differs_at))
         else:
             self.question.setText(displayable(question_text(question)))
             for choice, answer in enumerate(question.answers):
                 # A value a candidate returned: "&" would underline the next character as a shortcut.
-                button = QPushButton(displayable(answer.text).replace("&", "&&"), self.question_box)
+                label = spelled(answer.text) if len(question.answers) > 1 else answer.text
+                button = QPushButton(displayable(label).replace("&", "&&"), self.question_box)
                 button.setToolTip(
                     as_html(
                         f"Add the row {self._problem_name()}({question.args}) → {answer.text} and test the "

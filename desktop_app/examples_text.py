@@ -10,7 +10,6 @@ REVISED = (
     "Written in a round of corrections: the model was told which examples the best so far got wrong (or, when"
     " the candidates right on every example only repeated them, what the best gave for other inputs), and tried again"
 )
-AGREE = "The candidates that get every example right also agree on every other input tried ({inputs} inputs)."
 HAND_EDITED = (
     "You changed the function or the tests by hand, so they no longer follow the table. "
     "Press Re-derive to rebuild them from it."

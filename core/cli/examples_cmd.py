@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from core.modes.examples import (
         ONLY_ROWS,
         ExamplesError,
+        agreed,
         all_right,
         best_first,
         build_spec,
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     elif exam.only_rows(known, right):
         print(ONLY_ROWS)
     elif sum(right) > 1:
-        print("The candidates that get every example right also agree on every other input tried.")
+        print(agreed(len(exam.inputs), spec.name, exam.differs_at(right)))
     return 0
 
 

@@ -154,6 +154,8 @@ class ExamplesSnapshot:
     note: str | None = None  # why the model's corrections did not come (core.modes.revision.RevisionFailed)
     # Once checked: the candidates right on every example may only repeat them (core.modes.examples.ONLY_ROWS).
     only_rows: bool = False
+    # Once checked, when they agree where they answer: an input where some raise or hang instead.
+    differs_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -172,6 +174,7 @@ class ExamplesSnapshot:
             None if question is None else Question.from_json(question),
             data.get("note"),
             data.get("only_rows", False),
+            data.get("differs_at"),
         )
 
 

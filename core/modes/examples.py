@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from core.modes.example_checks import COMPARE, RETURNED, holds_float
 from core.modes.example_names import function_name, parameter_name
 from core.modes.prompt_rows import prompt_rows
 from core.modes.source_check import plain_message
@@ -26,45 +27,15 @@ if TYPE_CHECKING:
 _LITERAL_START = tuple("[({'\"")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
-# Rounded expected values (money, conversions) match to the decimals the user wrote; a whole
-# number matches a float that differs from it only by rounding (7 / 100 * 100 is 7.000000000000001).
-_CLOSE = """import math
-
-
-def close(got, expected, tolerance):
-    return isinstance(got, (int, float)) and math.isclose(got, expected, abs_tol=tolerance)
-
-
-def whole(got, expected):
-    if type(got) is not float:
-        return got == expected
-    try:
-        return abs(got - expected) <= max(16 * math.ulp(float(expected)), 1e-12)
-    except OverflowError:  # a whole number beyond floats
-        return False
-
-
-"""
 # How people and spreadsheets write truth values (Excel: TRUE, FALSE).
 _BOOLEANS = {"true": True, "false": False}
-# The value a call returned, kept for its example's message: calling again there could get another
-# answer from a candidate that keeps state, and show "it returned 4, expected 4" for a failure. The
-# sandbox runs an assert's condition and message as separate functions, so a `:=` in the
-# condition would not reach the message; a module-level cell does.
-_RETURNED = """_returned = [None]
-
-
-def returned(value):
-    _returned[0] = value
-    return value
-
-
-"""
 
 
 # Examples a table may hold: each candidate runs them all within the pipeline's 3 s (a 5,000-row
 # table took up to 1.5 s with a one-line function, measured 2026-12-05).
 MOST_EXAMPLES = 2000
+# Characters of a candidate's exception message a verdict quotes.
+_MESSAGE_CHARS = 200
 # Wrong examples an explanation names; a large table's candidate can be wrong on hundreds.
 _MOST_EXPLAINED = 5
 
@@ -73,6 +44,17 @@ ONLY_ROWS = (
     "The candidates that get every example right give one answer or an error for every other input tried:"
     " they may only repeat your examples. Describe the rule, or add rows that show it."
 )
+
+
+def agreed(inputs: int, name: str, differs_at: str | None) -> str:
+    """Said when the candidates right on every example give the same value wherever they give one;
+    `differs_at`: an input where some of them raise or hang instead (they do not all agree there)."""
+    if differs_at is None:
+        return f"The candidates that get every example right also agree on every other input tried ({inputs} inputs)."
+    return (
+        f"The candidates that get every example right give the same answers wherever they all answer ({inputs}"
+        f" inputs tried), but for {name}({differs_at}) some of them give an error or no answer."
+    )
 
 
 class CellError(ValueError):
@@ -149,14 +131,17 @@ class Spec:
             elif type(expected.value) is int:
                 numeric = True
                 cond = f"whole(returned({call}), {expected.value!r})"
+            elif holds_float(expected.value):
+                numeric = True
+                cond = f"near(returned({call}), {expected.value!r})"
             else:
                 cond = f"returned({call}) == {expected.value!r}"
             message = (
-                f"{('for ' + shown + ' it returned ')!r} + repr(_returned[0]) + "
+                f"{('for ' + shown + ' it returned ')!r} + shown(_returned[0]) + "
                 f"{(', expected ' + expected.text.strip())!r}"
             )
             lines.append(f"    assert {cond}, {message}")
-        return (_CLOSE if numeric else "") + _RETURNED + "\n".join(lines) + "\n"
+        return (COMPARE if numeric else "") + RETURNED + "\n".join(lines) + "\n"
 
 
 def parse_cell(text: str, row: int, column: str) -> Cell:
@@ -307,8 +292,15 @@ def example_verdicts(spec: Spec, cases: Sequence[TestCaseResult]) -> list[str | 
         elif case.status == "timeout":
             out.append(f"for {shown} it took too long (timed out)")
         else:
-            out.append(f"for {shown} it failed: {case.message or case.status}")
+            out.append(f"for {shown} it failed: {_one_line(case.message or case.status)}")
     return out
+
+
+def _one_line(message: str) -> str:
+    """A candidate's exception message as one bounded line: its line breaks could otherwise write
+    lines of their own into the verdicts a user reads and the feedback the model reads."""
+    flat = " ⏎ ".join(line for line in message.splitlines() if line.strip())
+    return flat if len(flat) <= _MESSAGE_CHARS else flat[: _MESSAGE_CHARS - 1] + "…"
 
 
 def sample_note(spec: Spec) -> str | None:

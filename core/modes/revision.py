@@ -98,10 +98,18 @@ def feedback(wrong: Sequence[str], lookup: bool = False) -> str:
     """What the model is told after the request: the examples the attempt got wrong
     (core.modes.examples.example_verdicts' sentences), or what a lookup gives beyond them, at most a
     few, each cut to a bounded length."""
-    lines = [w if len(w) <= _MAX_LINE_CHARS else w[: _MAX_LINE_CHARS - 1] + "…" for w in wrong[:_MAX_WRONG_LINES]]
+    lines = [_quoted(w) for w in wrong[:_MAX_WRONG_LINES]]
     if len(wrong) > _MAX_WRONG_LINES:
         lines.append(f"and {len(wrong) - _MAX_WRONG_LINES} more examples")
     return (LOOKUP_FEEDBACK if lookup else FEEDBACK).format(wrong="\n".join(f"- {line}" for line in lines))
+
+
+def _quoted(sentence: str) -> str:
+    """A sentence quoting what a candidate returned or raised, safe to put in a chat request: one
+    line, bounded, and without the `<|` that opens a chat template's markers (`<|im_end|>`), which
+    the tokenizer would read as the end of the user's turn and let the candidate write the next."""
+    line = " ".join(sentence.splitlines()).replace("<|", "< |")
+    return line if len(line) <= _MAX_LINE_CHARS else line[: _MAX_LINE_CHARS - 1] + "…"
 
 
 def revision_params(
@@ -146,12 +154,12 @@ def examples_pipeline(
     looked = False  # whether the candidates right on every example were examined for lookups
     for _ in range(CORRECTION_ROUNDS):
         count = min(len(params.wanted_rows), MAX_SAMPLES - start)
-        if cancel.is_set() or count < 1 or not can_revise(backend, params):
+        if cancel.is_set() or count < 1:
             break
         attempt, lookup = _attempt_to_revise(spec, done), False
-        if attempt is None and not looked:
+        if attempt is None and not looked and can_revise(backend, params):
             attempt, lookup, looked = _lookup_to_revise(backend, pool, spec, done, cancel), True, True
-        if attempt is None:
+        if attempt is None or not can_revise(backend, params):
             break
         candidate, wrong = attempt
         yield Revising(candidate.index, wrong, count, lookup)

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.displayable import spelled
 from core.evaluation.jsonl import JsonObject
 from core.ranking.generated_tests import GeneratedTest
 from sandbox import Program, RunResult
@@ -38,6 +39,8 @@ _probe_last = [None]
 def _probe_text(value, depth=0):
     if depth > 40:
         return "..."
+    if isinstance(value, int) and value.bit_length() > 14000:  # repr refuses over 4,300 digits
+        return "#" + _probe_hashlib.sha256(hex(value).encode()).hexdigest()[:16] + " an integer too long to write"
     if isinstance(value, float) and _probe_math.isfinite(value):
         if abs(value) < 1e15 and value == int(value):
             return repr(int(value))
@@ -185,7 +188,7 @@ class Question:
                 f"For {name}({self.args}), the candidates that get every example right all answer {answer.text}"
                 f" ({answer.supporters()}). One example fits many functions: is {answer.text} what you mean?"
             )
-        options = " or ".join(f"{a.text} ({a.supporters()})" for a in self.answers)
+        options = " or ".join(f"{spelled(a.text)} ({a.supporters()})" for a in self.answers)
         return f"For {name}({self.args}), should the answer be {options}?"
 
 

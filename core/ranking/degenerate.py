@@ -9,6 +9,10 @@ import ast
 
 from core.modes.entry_point import entry_point
 
+# Characters of a body too long to be in the prompt by chance, and how prompt lines begin.
+_SHORT_CODE = 40
+_PROMPT_LINES = ("def ", '"""', "'''", ">>>")
+
 
 def _is_docstring(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
@@ -33,6 +37,15 @@ def _target(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionD
     return found
 
 
+def _copies(prompt: str, body: str) -> bool:
+    """Whether `body` repeats part of the prompt rather than answering it: a stretch of its text
+    that holds the signature, the docstring or its examples, or is long. A short line such as
+    `return a` may well be in the prompt's description ("return a, ignoring b") and be right."""
+    if body not in prompt:
+        return False
+    return len(body) > _SHORT_CODE or any(line.strip().startswith(_PROMPT_LINES) for line in body.splitlines())
+
+
 def degenerate_reason(prompt: str, completion: str) -> str | None:
     """Why `completion` is not an attempt at the prompt's function, or None if it is one.
 
@@ -40,7 +53,7 @@ def degenerate_reason(prompt: str, completion: str) -> str | None:
     """
     if not completion.strip():
         return "empty completion"
-    if completion.strip() in prompt:
+    if _copies(prompt, completion.strip()):
         return "a copy of the prompt"
     name = entry_point(prompt)
     if name is None:

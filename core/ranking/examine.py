@@ -85,6 +85,17 @@ class Examination:
         chosen = [b for b, ok in zip(self.behaviours, right) if ok]
         return bool(chosen) and not any(self.generalises(b, known) for b in chosen)
 
+    def differs_at(self, right: Sequence[bool]) -> str | None:
+        """The first input on which the candidates right on every example (`right`) behave
+        differently: where no value-giving disagreement was found (core.ranking.behaviour.disagreement
+        leaves errors and hangs out), one raises or hangs where another answers. None if nowhere."""
+        chosen = [b for b, ok in zip(self.behaviours, right) if ok and b is not None]
+        for i, args in enumerate(self.inputs):
+            outcomes = {b.outcomes[i] for b in chosen if i < len(b.outcomes)}
+            if len(outcomes) > 1 and any(not o.startswith("=") for o in outcomes):
+                return args
+        return None
+
     def agreement_scores(self) -> list[int] | None:
         """None when the model wrote no usable tests (see `tests.unavailable_reason`)."""
         if not self.tests.tests:

@@ -44,3 +44,10 @@ def test_real_attempts(completion):
 
 def test_prompt_without_a_function():
     assert degenerate_reason("# add two numbers\n", "x = 1\n") is None
+
+
+def test_a_short_right_body_that_the_description_happens_to_hold_is_an_attempt():
+    """ "return a, ignoring b": the right body `return a` is in the prompt's text, and no copy."""
+    prompt = 'def first(a: int, b: int) -> int:\n    """Return a, ignoring b.\n\n    >>> first(1, 2)\n    1\n    """\n'
+    assert degenerate_reason(prompt, "    return a\n") is None
+    assert degenerate_reason(prompt, "    >>> first(1, 2)\n    1\n") == "a copy of the prompt"

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 
 from core.host.jobs.examples_job import run, spec_of
 from core.host.snapshots import ExamplesSnapshot
+from core.modes.examples import agreed
 from core.sampling.params import SamplingParams
-from desktop_app.examples_text import AGREE
 from tests.gui.conftest import run_tab_and_wait  # noqa: F401  (same window fixtures)
 from tests.jobs.test_examples_question import ScriptedModel
 
@@ -97,7 +97,16 @@ def test_agreement_sentence_and_an_old_session(tab, pool):
     snapshot = finished_job(pool, ["    return x * 2\n", "    return x + x\n", "    return 0\n"], rows)
     tab.restore(document(rows, snapshot))
     assert tab.question_box.isVisible() and not tab.answer_buttons
-    assert tab.question.text() == AGREE.format(inputs=snapshot.inputs)
+    assert tab.question.text() == agreed(snapshot.inputs, NAME, None)
+    assert tab.question.text().startswith("The candidates that get every example right also agree on every other")
+    # Right on the rows, alike wherever both answer, but one raises where the other answers.
+    raises = ["    return x * 2\n", "    if x < 0:\n        raise ValueError(x)\n    return x + x\n"]
+    differs = finished_job(pool, raises, rows)
+    assert differs.question is None and differs.differs_at is not None
+    tab.restore(document(rows, differs))
+    assert tab.question.text().endswith(
+        f"but for {NAME}({differs.differs_at}) some of them give an error or no answer."
+    )
     assert "3 of 3" not in tab.status.text() and "2 of 3 candidates get all 2 examples right" in tab.status.text()
     # Saved before questions existed: no inputs, question or clusters in it.
     old = {k: v for k, v in snapshot.to_json().items() if k not in ("inputs", "question")}

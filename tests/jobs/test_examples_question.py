@@ -39,6 +39,9 @@ class ScriptedModel:
         self.bodies, self.slow_tests = bodies, slow_tests
         self.asked_for_tests = threading.Event()
 
+    def resolve_mode(self, mode):
+        return "completion"  # no chat template: never asked for corrections
+
     def stream(self, prompt, params, cancel=None):
         for i, body in enumerate(self.bodies):
             yield CandidateDone(

@@ -58,6 +58,7 @@ def snapshot(
     question: Question | None = None,
     note: str | None = None,
     only_rows: bool = False,
+    differs_at: str | None = None,
 ) -> ExamplesSnapshot:
     """The whole state, candidates best first. `state`: generating, testing, revising (while no
     candidate is right, the model corrects the best so far), generalising (the candidates right on
@@ -71,7 +72,17 @@ def snapshot(
         [c.cluster or 0 for c in found],
     )
     return ExamplesSnapshot(
-        prompt, name, len(spec.rows), n, state, tuple(found[i] for i in order), inputs, question, note, only_rows
+        prompt,
+        name,
+        len(spec.rows),
+        n,
+        state,
+        tuple(found[i] for i in order),
+        inputs,
+        question,
+        note,
+        only_rows,
+        differs_at,
     )
 
 
@@ -143,7 +154,7 @@ def run(
         else:
             continue
         yield snapshot(prompt, entry_point, spec, n, found, "testing" if len(found) >= n else writing, note=note)
-    inputs, question, only_rows = None, None, False
+    inputs, question, only_rows, differs_at = None, None, False, None
     if found and not cancel.is_set():
         yield snapshot(prompt, entry_point, spec, n, found, "checking", note=note)
     # Asked again after the yield: a Stop may have come while the GUI took that snapshot.
@@ -159,9 +170,9 @@ def run(
         )
         if not cancel.is_set():
             known, right = rows_as_inputs(spec), [c.all_right for c in found]
-            only_rows = exam.only_rows(known, right)
+            only_rows, differs_at = exam.only_rows(known, right), exam.differs_at(right)
             found = [replace(c, cluster=size) for c, size in zip(found, exam.support(known, right))]
             inputs = len(exam.inputs)
             question = None if asked is None else question_of(asked, found, entry_point)
     state = "stopped" if cancel.is_set() else "done"
-    yield snapshot(prompt, entry_point, spec, n, found, state, inputs, question, note, only_rows)
+    yield snapshot(prompt, entry_point, spec, n, found, state, inputs, question, note, only_rows, differs_at)

@@ -1,0 +1,77 @@
+"""The helpers that a table's check program (core.modes.examples.Spec.tests) defines before its
+asserts, as source text run in the sandbox's judge: how a returned value is compared with an
+expected one, and how it is kept and written for the message."""
+
+from __future__ import annotations
+
+# Rounded expected values (money, conversions) match to the decimals the user wrote, however
+# large (no relative tolerance: 1e-9 of 132 billion is 132 units), or within rounding where those
+# decimals are finer than a float holds; a whole number matches a float that differs from it only
+# by rounding (7 / 100 * 100 is 7.000000000000001); floats written otherwise (in a list, with an
+# exponent) match to the 12 significant digits a question's answer shows them with
+# (core.ranking.behaviour), so the row an answer adds is one its candidates pass.
+COMPARE = """import math
+
+
+def close(got, expected, tolerance):
+    if not isinstance(got, (int, float)):
+        return False
+    try:
+        return math.isclose(got, expected, rel_tol=0.0, abs_tol=max(tolerance, 16 * math.ulp(expected)))
+    except OverflowError:  # a whole number beyond floats
+        return False
+
+
+def whole(got, expected):
+    if type(got) is not float:
+        return got == expected
+    try:
+        return abs(got - expected) <= max(16 * math.ulp(float(expected)), 1e-12)
+    except OverflowError:  # a whole number beyond floats
+        return False
+
+
+def near(got, expected):
+    if isinstance(expected, float):
+        try:
+            return type(got) in (int, float) and math.isclose(got, expected, rel_tol=1e-11, abs_tol=1e-12)
+        except OverflowError:
+            return False
+    if isinstance(expected, (list, tuple)):
+        return type(got) is type(expected) and len(got) == len(expected) and all(map(near, got, expected))
+    if isinstance(expected, dict):
+        return type(got) is dict and got.keys() == expected.keys() and all(near(got[k], v) for k, v in expected.items())
+    return got == expected
+
+
+"""
+
+# The value a call returned, kept for its example's message: calling again there could get another
+# answer from a candidate that keeps state, and show "it returned 4, expected 4" for a failure. The
+# sandbox runs an assert's condition and message as separate functions, so a `:=` in the
+# condition would not reach the message; a module-level cell does.
+RETURNED = """_returned = [None]
+
+
+def returned(value):
+    _returned[0] = value
+    return value
+
+
+def shown(value):
+    try:
+        return repr(value)
+    except ValueError:  # an integer of more than 4,300 digits, which repr refuses, or one inside it
+        return "a value holding a number too long to write"
+
+
+"""
+
+
+def holds_float(value: object) -> bool:
+    """Whether an expected value holds a float anywhere, which `near` then compares."""
+    if isinstance(value, float):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(map(holds_float, value))
+    return isinstance(value, dict) and any(map(holds_float, value.values()))
