@@ -77,6 +77,10 @@ class Cell:
         return None
 
 
+# A cell left empty, until its column says what it means (`_empty_text`).
+_EMPTY = Cell("", None)
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str
@@ -159,11 +163,25 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
     try:
         return Cell(text, ast.literal_eval(stripped))
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-        if stripped.startswith(_LITERAL_START):
+        if stripped.startswith(_LITERAL_START) and not _closes_early(stripped):
             kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
             reason = plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
             raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
         return Cell(text, stripped)  # plain text
+
+
+def _closes_early(text: str) -> bool:
+    """Whether the bracket `text` opens closes before its end: "(555) 123-4567" and "[draft] notes"
+    are text as people write it, where "[1, 2" is a list with a typo."""
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    if text[0] not in pairs:
+        return False
+    depth = 0
+    for at, char in enumerate(text):
+        depth += (char == text[0]) - (char == pairs[text[0]])
+        if depth == 0:
+            return at < len(text) - 1
+    return False
 
 
 def type_name(values: list[object]) -> str:
@@ -224,20 +242,20 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
             f"{len(rows)} examples are more than a candidate's run can check in time: keep at most {MOST_EXAMPLES},"
             " the ones that show the rule"
         )
-    errors, parsed = [], []
+    errors, table = [], {}
     for r, cells in enumerate(rows):
         if len(cells) != len(header):
             hint = " (put a cell that holds a comma in quotes)" if len(cells) > len(header) else ""
             errors.append(CellError(r, "-", f"has {len(cells)} cells, expected {len(header)}{hint}"))
             continue
         try:
-            values = [parse_cell(text, r, col) for text, col in zip(cells, header)]
+            table[r] = [_EMPTY if not text.strip() else parse_cell(text, r, col) for text, col in zip(cells, header)]
         except CellError as exc:
             errors.append(exc)
-            continue
-        parsed.append((values[:-1], values[-1]))
+    errors += _fill_empty_text(table, header)
     if errors:
-        raise ExamplesError(errors)
+        raise ExamplesError(sorted(errors, key=lambda e: e.row))
+    parsed = [(values[:-1], values[-1]) for values in table.values()]
     _refuse_contradictions(parsed)
     columns = list(zip(*[inputs for inputs, _ in parsed]))
     return Spec(
@@ -248,6 +266,21 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         description=description.strip() or "Compute the output for the given inputs.",
         rows=parsed,
     )
+
+
+def _fill_empty_text(table: dict[int, list[Cell]], header: list[str]) -> list[CellError]:
+    """Empty cells become "" in a column of text (a middle name left blank); anywhere else an empty
+    cell is a value the user forgot: one error for each."""
+    errors = []
+    for c, column in enumerate(header):
+        values = [row[c].value for row in table.values() if row[c] is not _EMPTY]
+        text = bool(values) and all(isinstance(v, str) for v in values)
+        for r, row in table.items():
+            if row[c] is _EMPTY and text:
+                row[c] = Cell("", "")
+            elif row[c] is _EMPTY:
+                errors.append(CellError(r, column, "the cell is empty; write a value, or '' for empty text"))
+    return errors
 
 
 def _refuse_contradictions(rows: list[tuple[list[Cell], Cell]]) -> None:

@@ -238,3 +238,25 @@ def test_spreadsheet_headers_become_parameter_names():
     spec = build_spec(header, [["1.5", "2", "'Ada'", "3", "4", "5", "6"]], "x")
     assert spec.params == ["unit_price_eur", "Quantity", "first_name", "area_m2", "x_2nd_value", "class_"]
     assert spec.prompt.startswith("def x(unit_price_eur: float, Quantity: int, first_name: str, area_m2: int,")
+
+
+def test_text_that_starts_with_a_bracket_is_text_and_a_broken_literal_is_not():
+    spec = build_spec(["phone", "expected"], [["(212) 555 0199", "(212) 555-0199"], ["[draft] notes", "'x'"]], "")
+    assert [(i[0].value, e.value) for i, e in spec.rows] == [
+        ("(212) 555 0199", "(212) 555-0199"),
+        ("[draft] notes", "x"),
+    ]
+    for broken in ("[1, 2", "(1, 2", "{'a': }"):
+        with pytest.raises(ExamplesError, match="looks like a"):
+            build_spec(["x", "expected"], [[broken, "1"]], "")
+
+
+def test_an_empty_cell_in_a_column_of_text_is_empty_text_and_elsewhere_is_refused():
+    header = ["first", "middle", "last", "expected"]
+    spec = build_spec(header, [["Ann", "Beth", "Lee", "Ann B. Lee"], ["Tom", "", "Hart", "Tom Hart"]], "")
+    assert spec.rows[1][0][1].value == "" and spec.param_types == ["str", "str", "str"]
+    assert "    >>> solve('Tom', '', 'Hart')\n" in spec.prompt
+    with pytest.raises(ExamplesError, match="row 2, column 'age': the cell is empty"):
+        build_spec(["age", "expected"], [["17", "False"], ["", "True"]], "")
+    with pytest.raises(ExamplesError, match="row 1, column 'expected': the cell is empty"):
+        build_spec(["x", "expected"], [["7", ""]], "")

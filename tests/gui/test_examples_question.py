@@ -99,6 +99,12 @@ def test_agreement_sentence_and_an_old_session(tab, pool):
     assert tab.question_box.isVisible() and not tab.answer_buttons
     assert tab.question.text() == agreed(snapshot.inputs, NAME, None)
     assert tab.question.text().startswith("The candidates that get every example right also agree on every other")
+    assert "3 of 3" not in tab.status.text() and "2 of 3 candidates get all 2 examples right" in tab.status.text()
+    # Saved before questions existed: no inputs, question or clusters in it.
+    old = {k: v for k, v in snapshot.to_json().items() if k not in ("inputs", "question")}
+    old["candidates"] = [{k: v for k, v in c.items() if k != "cluster"} for c in old["candidates"]]
+    tab.restore(document(rows, old))
+    assert tab.candidates.count() == 3 and not tab.question_box.isVisible()
     # Right on the rows, alike wherever both answer, but one raises where the other answers.
     raises = ["    return x * 2\n", "    if x < 0:\n        raise ValueError(x)\n    return x + x\n"]
     differs = finished_job(pool, raises, rows)
@@ -107,12 +113,6 @@ def test_agreement_sentence_and_an_old_session(tab, pool):
     assert tab.question.text().endswith(
         f"but for {NAME}({differs.differs_at}) some of them give an error or no answer."
     )
-    assert "3 of 3" not in tab.status.text() and "2 of 3 candidates get all 2 examples right" in tab.status.text()
-    # Saved before questions existed: no inputs, question or clusters in it.
-    old = {k: v for k, v in snapshot.to_json().items() if k not in ("inputs", "question")}
-    old["candidates"] = [{k: v for k, v in c.items() if k != "cluster"} for c in old["candidates"]]
-    tab.restore(document(rows, old))
-    assert tab.candidates.count() == 3 and not tab.question_box.isVisible()
 
 
 def test_one_row_that_every_candidate_agrees_on_asks_to_confirm(qtbot, tab, pool):
