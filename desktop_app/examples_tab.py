@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 from core.displayable import displayable, spelled
 from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 from core.modes.entry_point import entry_point
+from core.modes.example_cells import ExamplesError
 from core.modes.example_library import load_library
 from core.modes.example_names import function_name
-from core.modes.examples import ONLY_ROWS, ExamplesError, Spec, agreed, answer_row, build_spec, sample_note
+from core.modes.examples import ONLY_ROWS, Spec, agreed, answer_row, build_spec, sample_note
 from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.modes.example_cells import CellError
 from core.modes.example_files import Table, read_table, table_from_text
-from core.modes.examples import CellError
 from core.user_error import UserError
 from desktop_app import theme
 from desktop_app.plain_text import as_html

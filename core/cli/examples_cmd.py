@@ -41,9 +41,9 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.modes.example_cells import ExamplesError
     from core.modes.examples import (
         ONLY_ROWS,
-        ExamplesError,
         agreed,
         all_right,
         best_first,

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.modes.examples import DECIMAL_COMMA
+from core.modes.example_cells import DECIMAL_COMMA
 from core.user_error import UserError, read_bytes
 
 _JSON_SHAPE = (

@@ -8,28 +8,20 @@ from __future__ import annotations
 
 import ast
 import keyword
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from core.modes.example_cells import Cell, parse_rows, type_name
 from core.modes.example_checks import COMPARE, RETURNED, holds_float
 from core.modes.example_names import function_name, parameter_name
 from core.modes.prompt_rows import prompt_rows
-from core.modes.source_check import plain_message
 from core.ranking.order import best_first_key
 from core.user_error import UserError
 
 if TYPE_CHECKING:
     from sandbox import TestCaseResult
-
-_LITERAL_START = tuple("[({'\"")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
-# How people and spreadsheets write truth values (Excel: TRUE, FALSE).
-_BOOLEANS = {"true": True, "false": False}
-
 
 # Examples a table may hold: each candidate runs them all within the pipeline's 3 s (a 5,000-row
 # table took up to 1.5 s with a one-line function, measured 2026-12-05).
@@ -55,30 +47,6 @@ def agreed(inputs: int, name: str, differs_at: str | None) -> str:
         f"The candidates that get every example right give the same answers wherever they all answer ({inputs}"
         f" inputs tried), but for {name}({differs_at}) some of them give an error or no answer."
     )
-
-
-class CellError(ValueError):
-    def __init__(self, row: int, column: str, reason: str):
-        super().__init__(f"row {row + 1}, column {column!r}: {reason}")
-        self.row, self.column, self.reason = row, column, reason
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str  # what the user wrote
-    value: object
-
-    @property
-    def decimals(self) -> int | None:
-        """Decimal places the user wrote for a float, which sets how exact a match must be."""
-        text = self.text.strip().lower()
-        if isinstance(self.value, float) and "." in text and "e" not in text:
-            return len(text.split(".")[1])
-        return None
-
-
-# A cell left empty, until its column says what it means (`_empty_text`).
-_EMPTY = Cell("", None)
 
 
 @dataclass(frozen=True)
@@ -148,64 +116,6 @@ class Spec:
         return (COMPARE if numeric else "") + RETURNED + "\n".join(lines) + "\n"
 
 
-def parse_cell(text: str, row: int, column: str) -> Cell:
-    stripped = text.strip()
-    if not stripped:
-        raise CellError(row, column, "the cell is empty; write a value, or '' for empty text")
-    if _THOUSANDS.match(stripped):
-        # literal_eval would read "1,234.5" as the tuple (1, 234.5).
-        raise CellError(row, column, "write numbers without thousands separators, e.g. 1234.5")
-    if DECIMAL_COMMA.match(stripped):
-        # literal_eval would read "1,5" as the tuple (1, 5): more likely a decimal comma.
-        raise CellError(row, column, "write decimals with a point, e.g. 1.5 (two numbers: in brackets, (1, 5))")
-    if stripped.lower() in _BOOLEANS:
-        return Cell(text, _BOOLEANS[stripped.lower()])
-    try:
-        return Cell(text, ast.literal_eval(stripped))
-    except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-        if stripped.startswith(_LITERAL_START) and not _closes_early(stripped):
-            kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
-            reason = plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
-            raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
-        return Cell(text, stripped)  # plain text
-
-
-def _closes_early(text: str) -> bool:
-    """Whether the bracket `text` opens closes before its end: "(555) 123-4567" and "[draft] notes"
-    are text as people write it, where "[1, 2" is a list with a typo."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    if text[0] not in pairs:
-        return False
-    depth = 0
-    for at, char in enumerate(text):
-        depth += (char == text[0]) - (char == pairs[text[0]])
-        if depth == 0:
-            return at < len(text) - 1
-    return False
-
-
-def type_name(values: list[object]) -> str:
-    """A type annotation covering all values (int and float together are float)."""
-    kinds = {type(v) for v in values}
-    if kinds == {bool}:
-        return "bool"
-    if kinds <= {int, float} and bool not in kinds:
-        return "float" if float in kinds else "int"
-    if len(kinds) > 1:
-        return "object"
-    kind = kinds.pop()
-    if kind in (list, set, tuple):
-        inner = [x for v in values if isinstance(v, (list, set, tuple)) for x in v]  # all of them are
-        element = type_name(inner) if inner else "object"
-        return f"{kind.__name__}[{element}, ...]" if kind is tuple else f"{kind.__name__}[{element}]"
-    if kind is dict:
-        dicts = [v for v in values if isinstance(v, dict)]  # all of them are
-        keys = [k for v in dicts for k in v]
-        vals = [x for v in dicts for x in v.values()]
-        return f"dict[{type_name(keys) if keys else 'object'}, {type_name(vals) if vals else 'object'}]"
-    return {str: "str", type(None): "None"}.get(kind, "object")
-
-
 class TableError(UserError, ValueError):
     """A header, function name or row count that no function can be made from."""
 
@@ -242,20 +152,7 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
             f"{len(rows)} examples are more than a candidate's run can check in time: keep at most {MOST_EXAMPLES},"
             " the ones that show the rule"
         )
-    errors, table = [], {}
-    for r, cells in enumerate(rows):
-        if len(cells) != len(header):
-            hint = " (put a cell that holds a comma in quotes)" if len(cells) > len(header) else ""
-            errors.append(CellError(r, "-", f"has {len(cells)} cells, expected {len(header)}{hint}"))
-            continue
-        try:
-            table[r] = [_EMPTY if not text.strip() else parse_cell(text, r, col) for text, col in zip(cells, header)]
-        except CellError as exc:
-            errors.append(exc)
-    errors += _fill_empty_text(table, header)
-    if errors:
-        raise ExamplesError(sorted(errors, key=lambda e: e.row))
-    parsed = [(values[:-1], values[-1]) for values in table.values()]
+    parsed = [(values[:-1], values[-1]) for values in parse_rows(header, rows)]
     _refuse_contradictions(parsed)
     columns = list(zip(*[inputs for inputs, _ in parsed]))
     return Spec(
@@ -266,21 +163,6 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         description=description.strip() or "Compute the output for the given inputs.",
         rows=parsed,
     )
-
-
-def _fill_empty_text(table: dict[int, list[Cell]], header: list[str]) -> list[CellError]:
-    """Empty cells become "" in a column of text (a middle name left blank); anywhere else an empty
-    cell is a value the user forgot: one error for each."""
-    errors = []
-    for c, column in enumerate(header):
-        values = [row[c].value for row in table.values() if row[c] is not _EMPTY]
-        text = bool(values) and all(isinstance(v, str) for v in values)
-        for r, row in table.items():
-            if row[c] is _EMPTY and text:
-                row[c] = Cell("", "")
-            elif row[c] is _EMPTY:
-                errors.append(CellError(r, column, "the cell is empty; write a value, or '' for empty text"))
-    return errors
 
 
 def _refuse_contradictions(rows: list[tuple[list[Cell], Cell]]) -> None:
@@ -299,14 +181,6 @@ def _refuse_contradictions(rows: list[tuple[list[Cell], Cell]]) -> None:
                 f"rows {first[key] + 1} and {r + 1} give the same inputs ({shown}) but different expected values"
                 f" ({earlier.text.strip()} and {expected.text.strip()}): no function can give both; keep the right one"
             )
-
-
-class ExamplesError(UserError, ValueError):
-    """Every bad cell, each with its row, column and reason."""
-
-    def __init__(self, errors: list[CellError]):
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
 
 
 def example_verdicts(spec: Spec, cases: Sequence[TestCaseResult]) -> list[str | None]:

@@ -35,6 +35,7 @@ class Examination:
     inputs: tuple[str, ...]
     tests: gt.GeneratedTests
     behaviours: tuple[bh.Behaviour | None, ...]  # per candidate; None where its run was stopped
+    completions: tuple[str, ...] = ()  # per candidate, when known: a lookup shows in its code too
 
     @property
     def keys(self) -> list[str]:
@@ -51,17 +52,26 @@ class Examination:
         return 'hello_world'`, else an error or one fixed answer), and its like repeat them together:
         no majority of theirs is evidence."""
         sizes = self.cluster_sizes()
-        general = [self.generalises(b, known) for b in self.behaviours]
+        general = [self.generalises(b, known, c) for b, c in zip(self.behaviours, self._codes)]
         if not any(g for g, ok in zip(general, right) if ok):
             return sizes
         return [0 if ok and not g else size for size, g, ok in zip(sizes, general, right)]
 
-    def generalises(self, behaviour: bh.Behaviour | None, known: Sequence[str]) -> bool:
+    @property
+    def _codes(self) -> Sequence[str | None]:
+        return self.completions or [None] * len(self.behaviours)
+
+    def generalises(self, behaviour: bh.Behaviour | None, known: Sequence[str], code: str | None = None) -> bool:
         """Whether `behaviour` looks like a rule rather than a lookup of the rows in `known` (the
         examples' inputs). A lookup answers nothing beyond them (errors only), or, where the rows
         all have different answers that are not true/false, one and the same answer everywhere
         else. A predicate may well answer False on every input tried (is_prime near 7 and 9), and
-        so may a rule whose rows share answers: those are not called lookups."""
+        so may a rule whose rows share answers: those are not called lookups. Nor is a function
+        whose `code` does not write the examples' inputs (core.ranking.probe_inputs.written_in):
+        the inputs tried near a date or a time are mostly not dates or times, so a real function
+        may well raise on every one of them."""
+        if code is not None and pi.written_in(code, known) is False:
+            return True
         if behaviour is None:
             return False
         shown: list[str] = []
@@ -82,8 +92,8 @@ class Examination:
     def only_rows(self, known: Sequence[str], right: Sequence[bool]) -> bool:
         """Whether the candidates right on every example (`right`) all fail to generalise: then
         they may only repeat the table (core.modes.examples.ONLY_ROWS), and their agreeing elsewhere shows nothing."""
-        chosen = [b for b, ok in zip(self.behaviours, right) if ok]
-        return bool(chosen) and not any(self.generalises(b, known) for b in chosen)
+        chosen = [(b, c) for b, c, ok in zip(self.behaviours, self._codes, right) if ok]
+        return bool(chosen) and not any(self.generalises(b, known, c) for b, c in chosen)
 
     def differs_at(self, right: Sequence[bool]) -> str | None:
         """The first input on which the candidates right on every example (`right`) behave
@@ -169,9 +179,8 @@ def examine(
     `known`: inputs not worth trying beyond the examples (core.ranking.probe_inputs.collect)."""
     tests = write_tests(backend, prompt, entry_point, seed, cancel) if model_tests else gt.GeneratedTests((), 0)
     inputs = gather_inputs(prompt, entry_point, user_tests, example_inputs, tests, known)
-    return Examination(
-        tuple(inputs), tests, tuple(probe(pool, prompt, entry_point, completions, inputs, tests, cancel))
-    )
+    behaviours = probe(pool, prompt, entry_point, completions, inputs, tests, cancel)
+    return Examination(tuple(inputs), tests, tuple(behaviours), tuple(completions))
 
 
 def rows_as_inputs(spec: Spec) -> list[str]:

@@ -10,7 +10,8 @@ ever kept. Pure functions, no model and no sandbox.
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterable, Iterator
+import re
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 MAX_INPUTS = 40
 MAX_INPUT_CHARS = 400
@@ -29,6 +30,31 @@ def render(values: Args) -> str | None:
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
     return text if len(text) <= MAX_INPUT_CHARS else None
+
+
+def written_in(code: str, inputs: Sequence[str]) -> bool | None:
+    """Whether `code` writes out the values of these inputs (each an argument list from `render`),
+    as a lookup of them does (`if title == 'Hello World'`); None when no value is telling enough
+    to say: only text of 3 characters or more, and numbers of 3 digits or more, are looked for
+    (a 1 or an 'a' is in much code by chance)."""
+    telling = [v for args in inputs for v in parse_args(args) if _telling(v)]
+    if not telling:
+        return None
+    distinct = {repr(v): v for v in telling}
+    found = sum(_written(code, v) for v in distinct.values())
+    return found >= min(2, len(distinct))
+
+
+def _telling(value: object) -> bool:
+    if isinstance(value, str):
+        return len(value.strip()) >= 3
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and len(repr(abs(value))) >= 3
+
+
+def _written(code: str, value: object) -> bool:
+    if isinstance(value, str):
+        return value in code
+    return re.search(rf"(?<![\w.]){re.escape(repr(value))}(?![\w.])", code) is not None
 
 
 def parse_args(text: str) -> Args:

@@ -4,8 +4,9 @@ what they wrote: spreadsheet CSVs, truth values in any case, whole numbers, cont
 import pytest
 
 from core.cli.errors import UserError
+from core.modes.example_cells import ExamplesError
 from core.modes.example_files import read_table, table_from_text
-from core.modes.examples import ExamplesError, TableError, build_spec
+from core.modes.examples import TableError, build_spec
 
 
 def table(tmp_path, name: str, data: bytes):

@@ -5,15 +5,13 @@ import re
 
 import pytest
 
+from core.modes.example_cells import ExamplesError, parse_cell, type_name
 from core.modes.example_names import function_name
 from core.modes.examples import (
-    ExamplesError,
     best_first,
     build_spec,
     example_verdicts,
     explain,
-    parse_cell,
-    type_name,
 )
 
 
@@ -260,3 +258,9 @@ def test_an_empty_cell_in_a_column_of_text_is_empty_text_and_elsewhere_is_refuse
         build_spec(["age", "expected"], [["17", "False"], ["", "True"]], "")
     with pytest.raises(ExamplesError, match="row 1, column 'expected': the cell is empty"):
         build_spec(["x", "expected"], [["7", ""]], "")
+
+
+def test_a_column_with_a_leading_zero_holds_codes_and_all_of_it_is_text():
+    spec = build_spec(["zip", "expected"], [["2134", "02134"], ["90210", "90210"], ["501", "00501"]], "pad the zip code")
+    assert [e.value for _, e in spec.rows] == ["02134", "90210", "00501"] and spec.return_type == "str"
+    assert [i[0].value for i, _ in spec.rows] == [2134, 90210, 501]  # no leading zero there: numbers

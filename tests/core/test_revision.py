@@ -290,3 +290,24 @@ def test_a_right_candidate_that_computes_the_rule_asks_for_no_more(pool):
     model = RecordingModel([[lookup, RIGHT]])
     events = list(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto")))
     assert not any(isinstance(e, Revising) for e in events) and len(model.requests) == 1
+
+
+def test_a_function_that_raises_near_every_example_is_no_lookup(pool):
+    """Dates: the inputs tried near '2024-03-01' are mostly no dates, so the right function raises on
+    each of them, as a lookup would. Its code does not write the examples out: no round, and the
+    examination does not say it only repeats them."""
+    from core.ranking.examine import examples_question, rows_as_inputs
+
+    spec = build_spec(["day", "expected"], [["2024-03-01", "Friday"], ["2024-12-25", "Wednesday"]], "weekday")
+    weekday = "    import datetime\n    return datetime.date.fromisoformat(day).strftime('%A')\n"
+    model = RecordingModel([[weekday, weekday + "    # again\n"]])
+    done = run_to_end(
+        examples_pipeline(model, pool, spec, Harness(spec.prompt, spec.tests, spec.name), SamplingParams(n=2))
+    )
+    assert len(model.requests) == 1 and all(v.passed for v in done.verdicts.values())
+    lookup = "    if day == '2024-03-01':\n        return 'Friday'\n    if day == '2024-12-25':\n        return 'Wednesday'\n    raise ValueError(day)\n"
+    exam, _ = examples_question(pool, model, spec, [weekday, lookup], [True, True], ask_model=False)
+    known = rows_as_inputs(spec)
+    # Alike on every input tried (both raise near the rows): one cluster, but the lookup weighs nothing.
+    assert exam.support(known, [True, True]) == [2, 0] and not exam.only_rows(known, [True, True])
+    assert exam.only_rows(known, [False, True])

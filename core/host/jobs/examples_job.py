@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from core.host.jobs import JobError
 from core.host.snapshots import Answer, ExampleCandidate, ExamplesSnapshot, Question
-from core.modes.examples import ExamplesError, Spec, best_first, build_spec, example_verdicts, explain
+from core.modes.example_cells import ExamplesError
+from core.modes.examples import Spec, best_first, build_spec, example_verdicts, explain
 from core.sampling.candidate import Candidate, CandidateDone
 from core.sampling.params import SamplingParams
 

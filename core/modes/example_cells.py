@@ -1,0 +1,157 @@
+"""The cells of a table of examples, read as people write them: Python literals or plain text,
+truth values in any case, an empty cell in a column of text as empty text, and codes written with
+leading zeros (zip codes, IDs) as text in their whole column. A bad cell gets its reason in plain
+words (`CellError`), and every bad cell of a table is reported at once (`ExamplesError`)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from core.modes.source_check import plain_message
+from core.user_error import UserError
+
+_LITERAL_START = tuple("[({'\"")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+# How people and spreadsheets write truth values (Excel: TRUE, FALSE).
+_BOOLEANS = {"true": True, "false": False}
+# Digits only, as a code is written.
+_CODE = re.compile(r"^\d+$")
+
+
+class CellError(ValueError):
+    def __init__(self, row: int, column: str, reason: str):
+        super().__init__(f"row {row + 1}, column {column!r}: {reason}")
+        self.row, self.column, self.reason = row, column, reason
+
+
+class ExamplesError(UserError, ValueError):
+    """Every bad cell, each with its row, column and reason."""
+
+    def __init__(self, errors: list[CellError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str  # what the user wrote
+    value: object
+
+    @property
+    def decimals(self) -> int | None:
+        """Decimal places the user wrote for a float, which sets how exact a match must be."""
+        text = self.text.strip().lower()
+        if isinstance(self.value, float) and "." in text and "e" not in text:
+            return len(text.split(".")[1])
+        return None
+
+
+# A cell left empty, until its column says what it means (`_empty_text`).
+_EMPTY = Cell("", None)
+
+
+def parse_rows(header: list[str], rows: list[list[str]]) -> list[list[Cell]]:
+    """Every row's cells, the last one its expected value; raises ExamplesError naming every bad
+    cell and every row with the wrong number of cells."""
+    errors, table = [], {}
+    for r, cells in enumerate(rows):
+        if len(cells) != len(header):
+            hint = " (put a cell that holds a comma in quotes)" if len(cells) > len(header) else ""
+            errors.append(CellError(r, "-", f"has {len(cells)} cells, expected {len(header)}{hint}"))
+            continue
+        try:
+            table[r] = [_EMPTY if not text.strip() else parse_cell(text, r, col) for text, col in zip(cells, header)]
+        except CellError as exc:
+            errors.append(exc)
+    errors += _fill_empty_text(table, header)
+    if errors:
+        raise ExamplesError(sorted(errors, key=lambda e: e.row))
+    _codes_as_text(list(table.values()))
+    return list(table.values())
+
+
+def _fill_empty_text(table: dict[int, list[Cell]], header: list[str]) -> list[CellError]:
+    """Empty cells become "" in a column of text (a middle name left blank); anywhere else an empty
+    cell is a value the user forgot: one error for each."""
+    errors = []
+    for c, column in enumerate(header):
+        values = [row[c].value for row in table.values() if row[c] is not _EMPTY]
+        text = bool(values) and all(isinstance(v, str) for v in values)
+        for r, row in table.items():
+            if row[c] is _EMPTY and text:
+                row[c] = Cell("", "")
+            elif row[c] is _EMPTY:
+                errors.append(CellError(r, column, "the cell is empty; write a value, or '' for empty text"))
+    return errors
+
+
+def _codes_as_text(table: list[list[Cell]]) -> None:
+    """A column that holds a number written with a leading zero ("02134", read as text: no Python
+    number starts with 0) holds codes, not numbers: its other whole numbers become text too."""
+    for c in range(len(table[0]) if table else 0):
+        cells = [row[c] for row in table]
+        if any(isinstance(cell.value, str) and _CODE.match(cell.value) for cell in cells):
+            for row in table:
+                if type(row[c].value) is int and _CODE.match(row[c].text.strip()):
+                    row[c] = Cell(row[c].text, row[c].text.strip())
+
+
+def parse_cell(text: str, row: int, column: str) -> Cell:
+    stripped = text.strip()
+    if not stripped:
+        raise CellError(row, column, "the cell is empty; write a value, or '' for empty text")
+    if _THOUSANDS.match(stripped):
+        # literal_eval would read "1,234.5" as the tuple (1, 234.5).
+        raise CellError(row, column, "write numbers without thousands separators, e.g. 1234.5")
+    if DECIMAL_COMMA.match(stripped):
+        # literal_eval would read "1,5" as the tuple (1, 5): more likely a decimal comma.
+        raise CellError(row, column, "write decimals with a point, e.g. 1.5 (two numbers: in brackets, (1, 5))")
+    if stripped.lower() in _BOOLEANS:
+        return Cell(text, _BOOLEANS[stripped.lower()])
+    try:
+        return Cell(text, ast.literal_eval(stripped))
+    except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+        if stripped.startswith(_LITERAL_START) and not _closes_early(stripped):
+            kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
+            reason = plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
+            raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
+        return Cell(text, stripped)  # plain text
+
+
+def _closes_early(text: str) -> bool:
+    """Whether the bracket `text` opens closes before its end: "(555) 123-4567" and "[draft] notes"
+    are text as people write it, where "[1, 2" is a list with a typo."""
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    if text[0] not in pairs:
+        return False
+    depth = 0
+    for at, char in enumerate(text):
+        depth += (char == text[0]) - (char == pairs[text[0]])
+        if depth == 0:
+            return at < len(text) - 1
+    return False
+
+
+def type_name(values: list[object]) -> str:
+    """A type annotation covering all values (int and float together are float)."""
+    kinds = {type(v) for v in values}
+    if kinds == {bool}:
+        return "bool"
+    if kinds <= {int, float} and bool not in kinds:
+        return "float" if float in kinds else "int"
+    if len(kinds) > 1:
+        return "object"
+    kind = kinds.pop()
+    if kind in (list, set, tuple):
+        inner = [x for v in values if isinstance(v, (list, set, tuple)) for x in v]  # all of them are
+        element = type_name(inner) if inner else "object"
+        return f"{kind.__name__}[{element}, ...]" if kind is tuple else f"{kind.__name__}[{element}]"
+    if kind is dict:
+        dicts = [v for v in values if isinstance(v, dict)]  # all of them are
+        keys = [k for v in dicts for k in v]
+        vals = [x for v in dicts for x in v.values()]
+        return f"dict[{type_name(keys) if keys else 'object'}, {type_name(vals) if vals else 'object'}]"
+    return {str: "str", type(None): "None"}.get(kind, "object")
