@@ -49,7 +49,7 @@ class Cell:
         return None
 
 
-# A cell left empty, until its column says what it means (`_empty_text`).
+# A cell left empty, until its column says what it means (`_fill_empty_text`).
 _EMPTY = Cell("", None)
 
 
