@@ -1,6 +1,6 @@
 """The cells of a table of examples, read as people write them: Python literals or plain text,
-truth values in any case, an empty cell in a column of text as empty text, and codes written with
-leading zeros (zip codes, IDs) as text in their whole column. A bad cell gets its reason in plain
+truth values in any case, an empty cell in a column of text as empty text, and numbers written
+as text (zip codes with leading zeros, amounts in brackets) as text in their whole column. A bad cell gets its reason in plain
 words (`CellError`), and every bad cell of a table is reported at once (`ExamplesError`)."""
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 # How people and spreadsheets write truth values (Excel: TRUE, FALSE).
 _BOOLEANS = {"true": True, "false": False}
-# Digits only, as a code is written.
-_CODE = re.compile(r"^\d+$")
+# Numbers written as text, not as Python numbers: a code with a leading zero (a zip code, "02134")
+# and an amount in brackets (a negative one in accounting, "(7.00)"; Python would read 7.0).
+_WRITTEN_NUMBER = re.compile(r"^(0\d+|\(\s*[+-]?\d[\d.]*\s*\))$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 class CellError(ValueError):
@@ -69,7 +71,7 @@ def parse_rows(header: list[str], rows: list[list[str]]) -> list[list[Cell]]:
     errors += _fill_empty_text(table, header)
     if errors:
         raise ExamplesError(sorted(errors, key=lambda e: e.row))
-    _codes_as_text(list(table.values()))
+    _written_numbers_as_text(list(table.values()))
     return list(table.values())
 
 
@@ -88,14 +90,13 @@ def _fill_empty_text(table: dict[int, list[Cell]], header: list[str]) -> list[Ce
     return errors
 
 
-def _codes_as_text(table: list[list[Cell]]) -> None:
-    """A column that holds a number written with a leading zero ("02134", read as text: no Python
-    number starts with 0) holds codes, not numbers: its other whole numbers become text too."""
+def _written_numbers_as_text(table: list[list[Cell]]) -> None:
+    """A column that holds a number written as text (`_WRITTEN_NUMBER`: "02134", "(7.00)") holds
+    numbers as they are written, not their values: its other numbers become text too ("12.50")."""
     for c in range(len(table[0]) if table else 0):
-        cells = [row[c] for row in table]
-        if any(isinstance(cell.value, str) and _CODE.match(cell.value) for cell in cells):
+        if any(isinstance(row[c].value, str) and _WRITTEN_NUMBER.match(row[c].value) for row in table):
             for row in table:
-                if type(row[c].value) is int and _CODE.match(row[c].text.strip()):
+                if type(row[c].value) in (int, float) and _PLAIN_NUMBER.match(row[c].text.strip()):
                     row[c] = Cell(row[c].text, row[c].text.strip())
 
 
@@ -111,6 +112,8 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
         raise CellError(row, column, "write decimals with a point, e.g. 1.5 (two numbers: in brackets, (1, 5))")
     if stripped.lower() in _BOOLEANS:
         return Cell(text, _BOOLEANS[stripped.lower()])
+    if _WRITTEN_NUMBER.match(stripped):
+        return Cell(text, stripped)  # as written: "(7.00)" is no 7.0
     try:
         return Cell(text, ast.literal_eval(stripped))
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:

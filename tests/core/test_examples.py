@@ -261,6 +261,12 @@ def test_an_empty_cell_in_a_column_of_text_is_empty_text_and_elsewhere_is_refuse
 
 
 def test_a_column_with_a_leading_zero_holds_codes_and_all_of_it_is_text():
-    spec = build_spec(["zip", "expected"], [["2134", "02134"], ["90210", "90210"], ["501", "00501"]], "pad the zip code")
+    spec = build_spec(
+        ["zip", "expected"], [["2134", "02134"], ["90210", "90210"], ["501", "00501"]], "pad the zip code"
+    )
     assert [e.value for _, e in spec.rows] == ["02134", "90210", "00501"] and spec.return_type == "str"
     assert [i[0].value for i, _ in spec.rows] == [2134, 90210, 501]  # no leading zero there: numbers
+    # Accounting's negative amounts in brackets: Python would read "(7.00)" as 7.0.
+    amounts = build_spec(["amount", "expected"], [["12.5", "12.50"], ["-7", "(7.00)"]], "format the amount")
+    assert [e.value for _, e in amounts.rows] == ["12.50", "(7.00)"] and amounts.return_type == "str"
+    assert [i[0].value for i, _ in amounts.rows] == [12.5, -7]
