@@ -94,7 +94,8 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
     """A column that holds a number written as text (`_WRITTEN_NUMBER`: "02134", "(7.00)") holds
     numbers as they are written, not their values: its other numbers become text too ("12.50")."""
     for c in range(len(table[0]) if table else 0):
-        if any(_WRITTEN_NUMBER.match(row[c].value) for row in table if isinstance(row[c].value, str)):
+        values = [row[c].value for row in table]
+        if any(isinstance(v, str) and _WRITTEN_NUMBER.match(v) for v in values):
             for row in table:
                 if type(row[c].value) in (int, float) and _PLAIN_NUMBER.match(row[c].text.strip()):
                     row[c] = Cell(row[c].text, row[c].text.strip())
