@@ -265,4 +265,4 @@ def _lookup_to_revise(
         for args, outcome in zip(exam.inputs, behaviour.outcomes)
         if args not in known
     ]
-    return right[best], tuple(beyond)
+    return (right[best], tuple(beyond)) if beyond else None
