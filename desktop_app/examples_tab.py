@@ -78,6 +78,9 @@ class ExamplesTab(JobTab):
 
     def _make_widgets(self) -> None:
         self.library_box = QComboBox(self)
+        # Sized to 12 characters, not to its longest title, so the Open button beside it fits at 1024 px.
+        self.library_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.library_box.setMinimumContentsLength(12)
         self.library_box.addItem("Start from an example…", None)
         for entry in self.library:
             self.library_box.addItem(entry.title, entry.id)
@@ -117,7 +120,10 @@ class ExamplesTab(JobTab):
         self.save_button = QPushButton("Save as…", self, clicked=lambda: self.save_function())  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
 
         form = QFormLayout()
-        form.addRow("Library:", self.library_box)
+        library = QHBoxLayout()  # beside the library: a table of the user's own, from a file
+        library.addWidget(self.library_box, 1)
+        library.addWidget(self.table.open_button)
+        form.addRow("Library:", library)
         form.addRow("What the function does:", self.description)
         form.addRow("Function name (optional):", self.name_edit)
         note = QHBoxLayout()

@@ -50,6 +50,7 @@ class ExamplesTable(QWidget):
         self.remove_row_button = QPushButton("Remove example", self, clicked=self.remove_row)
         self.add_input_button = QPushButton("Add input", self, clicked=self.add_input)
         self.remove_input_button = QPushButton("Remove input", self, clicked=self.remove_input)
+        # Not in the row of buttons below the table: its owner places it (desktop_app.examples_tab).
         self.open_button = QPushButton("Open table…", self, clicked=lambda: self.open_file())
         self.open_button.setToolTip(
             "Read the examples from a CSV or JSON file; cells copied from a spreadsheet paste in with Ctrl+V"
@@ -66,13 +67,7 @@ class ExamplesTable(QWidget):
         self.problems.setStyleSheet(f"color: {theme.FAIL}")
         self.problems.hide()
         buttons = QHBoxLayout()
-        for widget in (
-            self.open_button,
-            self.add_row_button,
-            self.remove_row_button,
-            self.add_input_button,
-            self.remove_input_button,
-        ):
+        for widget in (self.add_row_button, self.remove_row_button, self.add_input_button, self.remove_input_button):
             buttons.addWidget(widget)
         buttons.addWidget(self.rename_edit, 1)
         layout = QVBoxLayout(self)
