@@ -4,9 +4,11 @@ cost seconds of reading per hundred rows for little more than a dozen rows teach
 a usual size is shown whole.
 
 A large table is shown by a sample that a reader would pick: every kind of answer once where there
-are few kinds (a category, yes or no: a sorted table's first rows may all give the same one), then
-rows spread evenly over the table (a sorted table's first rows are all small). The sample keeps
-the table's order.
+are few kinds (a category, yes or no: a sorted table's first rows may all give the same one), the
+two rows on each side of a place where the answer changes from one row to the next, where there
+are few such places (a sorted table of ages and ticket prices: 11 and 12, 64 and 65, which the
+rule's thresholds lie between), then rows spread evenly over the table (a sorted table's first
+rows are all small). The sample keeps the table's order.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ def prompt_rows(doctests: Sequence[str], answers: Sequence[str]) -> list[int]:
     for position, answer in enumerate(answers):
         first_of_answer.setdefault(answer, position)
     wanted = list(first_of_answer.values()) if len(first_of_answer) <= MOST_ROWS else []
+    changes = [p for p in range(1, len(answers)) if answers[p] != answers[p - 1]]
+    if len(wanted) + 2 * len(changes) <= MOST_ROWS:
+        wanted += [q for p in changes for q in (p - 1, p) if q not in wanted]
     taken = set(wanted)
     others = [p for p in everything if p not in taken]
     slots = MOST_ROWS - len(wanted)

@@ -104,3 +104,11 @@ def test_a_table_too_large_to_check_in_time_is_refused_before_anything_runs():
     with pytest.raises(TableError, match="2001 examples are more than a candidate's run can check in time"):
         build_spec(["n", "expected"], rows, "the same number")
     assert len(build_spec(["n", "expected"], rows[:MOST_EXAMPLES], "the same number").rows) == MOST_EXAMPLES
+
+
+def test_the_rows_on_each_side_of_a_threshold_are_shown():
+    """Ages 0-119 and ticket prices: whether 11 pays 5 or 12 is only told by the rows at the change."""
+    rows = [[str(age), str(5 if age < 12 else 12 if age < 65 else 7)] for age in range(120)]
+    shown = build_spec(["age", "expected"], rows, "ticket price").shown
+    assert {11, 12, 64, 65} <= set(shown) and len(shown) == MOST_ROWS
+    assert max(shown) > 100  # and still spread over the table
