@@ -51,6 +51,7 @@ from core.pipeline import (
 )
 from core.ranking.behaviour import describe
 from core.ranking.examine import examine, rows_as_inputs
+from core.ranking.probe_inputs import written_in
 from core.sampling.interface import GenerationOOM
 from core.sampling.params import MAX_SAMPLES, InvalidParams, SamplingParams
 from core.user_error import UserError
@@ -216,14 +217,24 @@ def _partial(events: Sequence[PipelineEvent], cancelled: bool) -> Done:
 
 def _attempt_to_revise(spec: Spec, done: Done) -> tuple[Candidate, tuple[str, ...]] | None:
     """The best-ranked candidate of `done` and what it got wrong; None when a candidate gets every
-    example right or none was tested."""
+    example right or none was tested. A candidate whose code writes the examples' inputs out (a
+    lookup of them, core.ranking.probe_inputs.written_in) or that the token limit cut comes after
+    every other: corrected, it only grows into a longer lookup (measured on an ordinals table,
+    2026-12-05: 15 copies of a 10-of-11 if-chain over three rounds, beside a rule right on 7)."""
     tested: list[Candidate] = [c for c in done.candidates if c.index in done.verdicts]
     if not tested:
         return None
     verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in tested]
     if any(all_right(v, c.degenerate) for v, c in zip(verdicts, tested)):
         return None
-    best = best_first(verdicts, [c.mean_logprob for c in tested], [c.degenerate for c in tested])[0]
+    known = rows_as_inputs(spec)
+    flaws = [
+        c.degenerate
+        or ("a lookup of the examples" if written_in(c.text, known) else None)
+        or ("cut by the token limit" if c.finish_reason == "length" else None)
+        for c in tested
+    ]
+    best = best_first(verdicts, [c.mean_logprob for c in tested], flaws)[0]
     wrong = tuple(w for w in verdicts[best] if w is not None)
     return (tested[best], wrong) if wrong else None
 

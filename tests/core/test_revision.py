@@ -311,3 +311,15 @@ def test_a_function_that_raises_near_every_example_is_no_lookup(pool):
     # Alike on every input tried (both raise near the rows): one cluster, but the lookup weighs nothing.
     assert exam.support(known, [True, True]) == [2, 0] and not exam.only_rows(known, [True, True])
     assert exam.only_rows(known, [False, True])
+
+
+def test_corrections_start_from_a_rule_rather_than_a_longer_lookup(pool):
+    """The likelier candidate looks two examples up (right on 2 of 3), the other computes a wrong
+    rule (right on 1): told what the lookup got wrong, the model only extends the lookup, so the
+    round corrects the rule."""
+    lookup = "    return {0: 32.0, 100: 212.0}[celsius]\n"
+    rule = "    return celsius * 2 + 32\n"  # right for 0 only
+    model = RecordingModel([[lookup, rule], [RIGHT, RIGHT]])
+    events = list(examples_pipeline(model, pool, SPEC, harness(), SamplingParams(n=2, mode="auto")))
+    (revising,) = [e for e in events if isinstance(e, Revising)]
+    assert revising.attempt == 1 and "for 100 it returned 232, expected 212.0" in revising.wrong
