@@ -10,7 +10,11 @@ from sandbox import Program, SandboxPool
 LIBRARY = load_library()
 # The benchmark's tables kept apart from the shipped ones (benchmarks/bench_examples.py --tables).
 DATA = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
-DEV_TABLES = load_entries(DATA / "example_tables.json") + load_entries(DATA / "example_tables_2.json")
+DEV_TABLES = [
+    entry
+    for name in ("example_tables", "example_tables_2", "example_tables_3")
+    for entry in load_entries(DATA / f"{name}.json")
+]
 
 
 def test_library_covers_the_three_kinds_of_users():
