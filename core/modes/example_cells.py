@@ -91,11 +91,15 @@ def _fill_empty_text(table: dict[int, list[Cell]], header: list[str]) -> list[Ce
 
 
 def _written_numbers_as_text(table: list[list[Cell]]) -> None:
-    """A column that holds a number written as text (`_WRITTEN_NUMBER`: "02134", "(7.00)") holds
-    numbers as they are written, not their values: its other numbers become text too ("12.50")."""
+    """A column that holds a number written as text (`_WRITTEN_NUMBER`: "02134", "(7.00)"), or whose
+    text all holds digits beside plain numbers (phone numbers: "555-987-6543" beside 5551234567),
+    holds numbers as they are written, not their values: its plain numbers become text too."""
     for c in range(len(table[0]) if table else 0):
         values = [row[c].value for row in table]
-        if any(isinstance(v, str) and _WRITTEN_NUMBER.match(v) for v in values):
+        texts = [v for v in values if isinstance(v, str)]
+        numbers = [v for v in values if type(v) in (int, float)]
+        digits = bool(texts and numbers) and all(any(ch.isdigit() for ch in v) for v in texts)
+        if digits or any(_WRITTEN_NUMBER.match(v) for v in texts):
             for row in table:
                 if type(row[c].value) in (int, float) and _PLAIN_NUMBER.match(row[c].text.strip()):
                     row[c] = Cell(row[c].text, row[c].text.strip())

@@ -266,6 +266,11 @@ def test_a_column_with_a_leading_zero_holds_codes_and_all_of_it_is_text():
     )
     assert [e.value for _, e in spec.rows] == ["02134", "90210", "00501"] and spec.return_type == "str"
     assert [i[0].value for i, _ in spec.rows] == [2134, 90210, 501]  # no leading zero there: numbers
+    # Phone numbers, some with dashes: all of them text. Beside a word, numbers stay numbers.
+    phones = build_spec(["phone", "expected"], [["5551234567", "'ok'"], ["555-987-6543", "'ok'"]], "")
+    assert [i[0].value for i, _ in phones.rows] == ["5551234567", "555-987-6543"]
+    fizz = build_spec(["n", "expected"], [["3", "Fizz"], ["4", "4"]], "fizzbuzz")
+    assert [e.value for _, e in fizz.rows] == ["Fizz", 4]
     # Accounting's negative amounts in brackets: Python would read "(7.00)" as 7.0.
     amounts = build_spec(["amount", "expected"], [["12.5", "12.50"], ["-7", "(7.00)"]], "format the amount")
     assert [e.value for _, e in amounts.rows] == ["12.50", "(7.00)"] and amounts.return_type == "str"
