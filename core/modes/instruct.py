@@ -132,6 +132,18 @@ def _body_start(lines: list[str], func: ast.FunctionDef | ast.AsyncFunctionDef) 
     return start
 
 
+def _tries(node: ast.stmt, name: str) -> bool:
+    """Whether `node` is a function that calls `name`, as a test or a demo of it does."""
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name for n in ast.walk(node)
+    )
+
+
+def _names(node: ast.AST, name: str) -> bool:
+    """Whether `node` refers to `name` anywhere."""
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
 def completion_from_reply(prompt: str, reply: str) -> str:
     """The text to append to `prompt`: the body of the model's version of the target function
     (its docstring dropped, since the prompt has one), then any helpers or imports it wrote, then
@@ -167,6 +179,8 @@ def _completion(prompt: str, reply: str) -> str:
     for node in tree.body:
         if node is func or not isinstance(node, _SUPPORT) or getattr(node, "name", None) in prompt_defs:
             continue
+        if _tries(node, name) and not _names(func, getattr(node, "name", "")):
+            continue  # the model's own test of the function (`def check_...(): assert ...`), not a helper
         if all(line.strip() in prompt_lines for line in lines[node.lineno - 1 : node.end_lineno]):
             continue  # the prompt's own imports and constants, which a continued reply repeats
         # Imports and helpers the body relies on run at module level after the function is defined,

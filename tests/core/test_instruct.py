@@ -78,6 +78,20 @@ def test_example_calls_and_prints_after_the_function_are_left_out():
     assert run(PROMPT + completion) == [2, 4]
 
 
+def test_the_models_own_test_function_is_left_out_and_a_helper_kept():
+    """`def check_evens(): assert evens(...)` after the function is the model showing its work: a
+    user taking the function would take that too. A helper the function calls stays, even one that
+    calls it back."""
+    reply = (
+        "def evens(xs):\n    return [x for x in xs if is_even(x)]\n\n"
+        "def is_even(x):\n    return x % 2 == 0 or x in evens([])\n\n"
+        "def check_evens():\n    assert evens([1, 2]) == [2]\n    print('ok')\n"
+    )
+    completion = completion_from_reply(PROMPT, reply)
+    assert "check_evens" not in completion and "def is_even(x):" in completion
+    assert run(PROMPT + completion) == [2, 4]
+
+
 def test_reply_without_code_gives_an_empty_completion():
     from core.ranking.degenerate import degenerate_reason
 
