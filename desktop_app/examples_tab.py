@@ -23,22 +23,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.displayable import displayable, spelled
+from core.displayable import displayable
 from core.host.snapshots import ExampleCandidate, ExamplesSnapshot
 from core.modes.entry_point import entry_point
 from core.modes.example_cells import ExamplesError
 from core.modes.example_library import load_library
 from core.modes.example_names import function_name
-from core.modes.examples import ONLY_ROWS, Spec, agreed, answer_row, build_spec, sample_note
+from core.modes.examples import Spec, answer_row, build_spec, sample_note
 from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
+from desktop_app.examples_question import QuestionBox
 from desktop_app.examples_table import ExamplesTable
 from desktop_app.examples_text import (
     HAND_EDITED,
     colour,
     list_text,
-    question_text,
     sentence,
     status_text,
     tooltip_text,
@@ -96,21 +96,11 @@ class ExamplesTab(JobTab):
         self.rederive_button = QPushButton("Re-derive", self, clicked=self.rederive)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
         self.rederive_button.setToolTip("Rebuild the function and the tests from the table, dropping hand edits")
         self.generate_button = QPushButton("Generate (Ctrl+Enter)", self, clicked=self.run)  # type: ignore[call-overload]  # PySide6 stubs lack signal and inherited-property keywords
-        # The status quotes why the model's corrections failed, the question the values candidates
-        # returned: plain text, never HTML (desktop_app.plain_text).
+        # The status quotes why the model's corrections failed: plain text, never HTML (desktop_app.plain_text).
         self.status = QLabel("Fill in the table, then press Generate.", self, wordWrap=True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.question = QLabel(self, wordWrap=True)
-        self.question.setTextFormat(Qt.TextFormat.PlainText)
-        self.question.setStyleSheet("font-weight: bold")  # the one thing on the page that waits for the user
-        self.answer_buttons: list[QPushButton] = []
-        self.answers = QHBoxLayout()
-        self.question_box = QWidget(self)
-        asked = QVBoxLayout(self.question_box)
-        asked.setContentsMargins(0, 0, 0, 0)
-        asked.addWidget(self.question)
-        asked.addLayout(self.answers)
-        self.question_box.hide()
+        self.question_box = QuestionBox(self)
+        self.question_box.answered.connect(self.answer)
         self.candidates = QListWidget(self)
         self.candidates.currentRowChanged.connect(lambda _row: self._show_selected())
         self.function_view = CodeEditor(self)
@@ -297,43 +287,7 @@ class ExamplesTab(JobTab):
         self._show_question()
 
     def _show_question(self) -> None:
-        """The question that settles which function is meant, one button per answer; or, when the
-        candidates right on every example agree everywhere tried, that sentence."""
-        for button in self.answer_buttons:
-            self.answers.removeWidget(button)
-            button.deleteLater()
-        self.answer_buttons = []
-        s = self.snapshot
-        question = s.question if s else None
-        right = sum(c.all_right for c in s.candidates) if s else 0
-        if (
-            s is None
-            or self.running
-            or s.state != "done"
-            or question is None
-            and not s.only_rows
-            and (not s.inputs or right < 2)
-        ):
-            self.question_box.hide()
-            return
-        if question is None:
-            self.question.setText(ONLY_ROWS if s.only_rows else agreed(s.inputs or 0, s.name, s.differs_at))
-        else:
-            self.question.setText(displayable(question_text(question)))
-            for choice, answer in enumerate(question.answers):
-                # A value a candidate returned: "&" would underline the next character as a shortcut.
-                label = spelled(answer.text) if len(question.answers) > 1 else answer.text
-                button = QPushButton(displayable(label).replace("&", "&&"), self.question_box)
-                button.setToolTip(
-                    as_html(
-                        f"Add the row {self._problem_name()}({question.args}) → {answer.text} and test the "
-                        "candidates again"
-                    )
-                )
-                button.clicked.connect(lambda _checked=False, c=choice: self.answer(c))
-                self.answers.addWidget(button)
-                self.answer_buttons.append(button)
-        self.question_box.show()
+        self.question_box.show_for(self.snapshot, self.running)
 
     def _show_status(self) -> None:
         if self.snapshot is not None:

@@ -68,9 +68,9 @@ def test_answering_the_question_retests_the_same_candidates(qtbot, tiny_window, 
     tab.restore(document([["2", "4"]], snapshot))  # as History reopens a saved session
     question = snapshot.question
     assert tab.question_box.isVisible()
-    assert tab.question.text().startswith(f"For {NAME}({question.args}), should the answer be ")
-    assert "(1 candidate) or" in tab.question.text()
-    labels = [b.text() for b in tab.answer_buttons]
+    assert tab.question_box.label.text().startswith(f"For {NAME}({question.args}), should the answer be ")
+    assert "(1 candidate) or" in tab.question_box.label.text()
+    labels = [b.text() for b in tab.question_box.buttons]
     assert labels == [a.text for a in question.answers] and len(set(labels)) == 3
     tiny_window.resize(1400, 800)
     assert tab.grab().save(str(tmp_path / "examples.png"))  # drawable; docs/screenshots/ are taken by hand
@@ -78,7 +78,7 @@ def test_answering_the_question_retests_the_same_candidates(qtbot, tiny_window, 
     doubled = str(2 * int(question.args))
     ended = []
     tiny_window.controller.engine.job_done.connect(lambda: ended.append("done"))
-    qtbot.mouseClick(tab.answer_buttons[labels.index(doubled)], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.question_box.buttons[labels.index(doubled)], Qt.MouseButton.LeftButton)
     assert tab.table.rows() == [["2", "4"], [question.args, doubled]]
     assert tiny_window.jobs.owner is tab and not tab.question_box.isVisible()
     qtbot.waitUntil(lambda: bool(ended) and tiny_window.jobs.owner is None, timeout=120_000)
@@ -96,9 +96,11 @@ def test_agreement_sentence_and_an_old_session(tab, pool):
     rows = [["2", "4"], ["5", "10"]]
     snapshot = finished_job(pool, ["    return x * 2\n", "    return x + x\n", "    return 0\n"], rows)
     tab.restore(document(rows, snapshot))
-    assert tab.question_box.isVisible() and not tab.answer_buttons
-    assert tab.question.text() == agreed(snapshot.inputs, NAME, None)
-    assert tab.question.text().startswith("The candidates that get every example right also agree on every other")
+    assert tab.question_box.isVisible() and not tab.question_box.buttons
+    assert tab.question_box.label.text() == agreed(snapshot.inputs, NAME, None)
+    assert tab.question_box.label.text().startswith(
+        "The candidates that get every example right also agree on every other"
+    )
     assert "3 of 3" not in tab.status.text() and "2 of 3 candidates get all 2 examples right" in tab.status.text()
     # Saved before questions existed: no inputs, question or clusters in it.
     old = {k: v for k, v in snapshot.to_json().items() if k not in ("inputs", "question")}
@@ -110,7 +112,7 @@ def test_agreement_sentence_and_an_old_session(tab, pool):
     differs = finished_job(pool, raises, rows)
     assert differs.question is None and differs.differs_at is not None
     tab.restore(document(rows, differs))
-    assert tab.question.text().endswith(
+    assert tab.question_box.label.text().endswith(
         f"but for {NAME}({differs.differs_at}) some of them give an error or no answer."
     )
 
@@ -120,6 +122,6 @@ def test_one_row_that_every_candidate_agrees_on_asks_to_confirm(qtbot, tab, pool
     snapshot = finished_job(pool, ["    return x * 2\n", "    return x + x\n"], rows)
     tab.restore(document(rows, snapshot))
     question = snapshot.question
-    assert tab.question_box.isVisible() and [b.text() for b in tab.answer_buttons] == [question.answers[0].text]
-    assert "One example fits many functions" in tab.question.text()
-    assert tab.question.text().endswith("Press it to add it as an example row, or add the row you mean.")
+    assert tab.question_box.isVisible() and [b.text() for b in tab.question_box.buttons] == [question.answers[0].text]
+    assert "One example fits many functions" in tab.question_box.label.text()
+    assert tab.question_box.label.text().endswith("Press it to add it as an example row, or add the row you mean.")

@@ -276,7 +276,11 @@ def test_candidates_that_only_repeat_the_rows_are_not_called_agreed(tab):
     )
     done = ExamplesSnapshot("def f(x):\n", "f", 1, 1, "done", (lookup,), inputs=12, only_rows=True)
     tab.show_snapshot(done)
-    assert tab.question_box.isVisibleTo(tab) and tab.question.text() == ONLY_ROWS and not tab.answer_buttons
+    assert (
+        tab.question_box.isVisibleTo(tab)
+        and tab.question_box.label.text() == ONLY_ROWS
+        and not tab.question_box.buttons
+    )
     assert ExamplesSnapshot.from_json(done.to_json()) == done  # saved with the session
     tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 1, "done", (lookup,), inputs=12))
     assert not tab.question_box.isVisibleTo(tab)  # one candidate right, and it generalises: nothing to say

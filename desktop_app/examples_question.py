@@ -1,0 +1,66 @@
+"""The From-examples tab's question: the input that settles which function is meant, one button
+per answer; or, once the candidates right on every example agree everywhere tried, that sentence
+(or that they may only repeat the examples). Hidden while a job runs and when there is nothing
+to say."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from core.displayable import displayable, spelled
+from core.host.snapshots import ExamplesSnapshot
+from core.modes.examples import ONLY_ROWS, agreed
+from desktop_app.examples_text import question_text
+from desktop_app.plain_text import as_html
+
+
+class QuestionBox(QWidget):
+    answered = Signal(int)  # the chosen answer's position among the question's answers
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        # It quotes the values candidates returned: plain text, never HTML (desktop_app.plain_text).
+        self.label = QLabel(self, wordWrap=True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setStyleSheet("font-weight: bold")  # the one thing on the page that waits for the user
+        self.buttons: list[QPushButton] = []
+        self._answers = QHBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addLayout(self._answers)
+        self.hide()
+
+    def show_for(self, s: ExamplesSnapshot | None, running: bool) -> None:
+        for button in self.buttons:
+            self._answers.removeWidget(button)
+            button.deleteLater()
+        self.buttons = []
+        question = s.question if s else None
+        right = sum(c.all_right for c in s.candidates) if s else 0
+        if (
+            s is None
+            or running
+            or s.state != "done"
+            or question is None
+            and not s.only_rows
+            and (not s.inputs or right < 2)
+        ):
+            self.hide()
+            return
+        if question is None:
+            self.label.setText(ONLY_ROWS if s.only_rows else agreed(s.inputs or 0, s.name, s.differs_at))
+        else:
+            self.label.setText(displayable(question_text(question)))
+            for choice, answer in enumerate(question.answers):
+                # A value a candidate returned: "&" would underline the next character as a shortcut.
+                label = spelled(answer.text) if len(question.answers) > 1 else answer.text
+                button = QPushButton(displayable(label).replace("&", "&&"), self)
+                button.setToolTip(
+                    as_html(f"Add the row {s.name}({question.args}) → {answer.text} and test the candidates again")
+                )
+                button.clicked.connect(lambda _checked=False, c=choice: self.answered.emit(c))
+                self._answers.addWidget(button)
+                self.buttons.append(button)
+        self.show()
