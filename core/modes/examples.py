@@ -83,6 +83,11 @@ class Spec:
         return [tuple(cell.value for cell in inputs) for inputs, _ in self.rows]
 
     @property
+    def shown_args(self) -> list[tuple[object, ...]]:
+        """The input values of the examples the prompt shows (`shown`)."""
+        return [tuple(cell.value for cell in self.rows[row][0]) for row in self.shown]
+
+    @property
     def decimals(self) -> int | None:
         """The fewest decimal places written in an expected number: how exact outputs must be."""
         places = [expected.decimals for _, expected in self.rows if expected.decimals is not None]

@@ -253,14 +253,13 @@ def _lookup_to_revise(
     if not right:
         return None
     known = rows_as_inputs(spec)
-    shown = [spec.args[row] for row in spec.shown]
     exam = examine(
         backend,
         pool,
         spec.prompt,
         spec.name,
         [c.text for c in right],
-        example_inputs=shown,
+        example_inputs=spec.shown_args,
         model_tests=False,
         known=known,
         cancel=cancel,

@@ -210,7 +210,7 @@ def examples_question(
     # Seeds are the rows the prompt shows, and the other rows are not tried again: a large table's
     # rows would fill the inputs tried, leaving none beyond them to tell a rule from a lookup
     # (`Examination.generalises`) or to find a disagreement.
-    rows = [spec.args[row] for row in spec.shown]
+    rows = spec.shown_args
     known = rows_as_inputs(spec)
     question = None
     for model_tests in (False, True) if ask_model else (False,):

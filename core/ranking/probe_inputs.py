@@ -10,6 +10,7 @@ ever kept. Pure functions, no model and no sandbox.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
@@ -37,12 +38,18 @@ def written_in(code: str, inputs: Sequence[str]) -> bool | None:
     as a lookup of them does (`if title == 'Hello World'`); None when no value is telling enough
     to say: only text of 3 characters or more, and numbers of 3 digits or more, are looked for
     (a 1 or an 'a' is in much code by chance)."""
-    telling = [v for args in inputs for v in parse_args(args) if _telling(v)]
-    if not telling:
+    distinct = _telling_values(tuple(inputs))
+    if not distinct:
         return None
-    distinct = {repr(v): v for v in telling}
-    found = sum(_written(code, v) for v in distinct.values())
+    found = sum(_written(code, v) for v in distinct)
     return found >= min(2, len(distinct))
+
+
+@functools.lru_cache(maxsize=4)
+def _telling_values(inputs: tuple[str, ...]) -> tuple[object, ...]:
+    """The distinct telling values of a table's inputs, read once for all its candidates: every
+    candidate is checked against the same rows, up to 2,000 of them (12 ms to read)."""
+    return tuple({repr(v): v for args in inputs for v in parse_args(args) if _telling(v)}.values())
 
 
 def _telling(value: object) -> bool:
