@@ -1,7 +1,8 @@
 """The cells of a table of examples, read as people write them: Python literals or plain text,
 truth values in any case, an empty cell in a column of text as empty text, and numbers written
-as text (zip codes with leading zeros, amounts in brackets) as text in their whole column. A bad cell gets its reason in plain
-words (`CellError`), and every bad cell of a table is reported at once (`ExamplesError`)."""
+as text (zip codes with leading zeros, amounts in brackets) as text in their whole column. A bad
+cell gets its reason in plain words (`CellError`), and every bad cell of a table is reported at
+once (`ExamplesError`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ _BOOLEANS = {"true": True, "false": False}
 # and an amount in brackets (a negative one in accounting, "(7.00)"; Python would read 7.0).
 _WRITTEN_NUMBER = re.compile(r"^(0\d+|\(\s*[+-]?\d[\d.]*\s*\))$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_EMPTY_REASON = "the cell is empty; write a value, or '' for empty text"
 
 
 class CellError(ValueError):
@@ -86,7 +88,7 @@ def _fill_empty_text(table: dict[int, list[Cell]], header: list[str]) -> list[Ce
             if row[c] is _EMPTY and text:
                 row[c] = Cell("", "")
             elif row[c] is _EMPTY:
-                errors.append(CellError(r, column, "the cell is empty; write a value, or '' for empty text"))
+                errors.append(CellError(r, column, _EMPTY_REASON))
     return errors
 
 
@@ -108,7 +110,7 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
 def parse_cell(text: str, row: int, column: str) -> Cell:
     stripped = text.strip()
     if not stripped:
-        raise CellError(row, column, "the cell is empty; write a value, or '' for empty text")
+        raise CellError(row, column, _EMPTY_REASON)
     if _THOUSANDS.match(stripped):
         # literal_eval would read "1,234.5" as the tuple (1, 234.5).
         raise CellError(row, column, "write numbers without thousands separators, e.g. 1234.5")
