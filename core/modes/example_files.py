@@ -86,9 +86,9 @@ def _from_json(text: str, path: Path) -> Table:
         data = json.loads(text, parse_float=_NumberText)
     except json.JSONDecodeError as exc:
         raise UserError(f"{path} is not valid JSON: {exc}") from None
-    description = data.get("description", "") if isinstance(data, dict) else ""
     if isinstance(data, dict) and "header" in data:
         return _from_library_json(data, path)
+    description = data.get("description", "") if isinstance(data, dict) else ""
     rows = data.get("examples", []) if isinstance(data, dict) else data
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and "expected" in r for r in rows):
         raise UserError(f"{path}: expected {_JSON_SHAPE}")
