@@ -60,12 +60,16 @@ def test_shared_memory_files_cannot_be_made(pool):
     assert res.passed, res
 
 
-def _ipc_namespace(pid: int) -> str | None:
-    """None for a candidate forked ahead of its run: it is not dumpable, so an unprivileged user
-    may not read its namespaces (root may); it is the zygote's child, in the zygote's namespace."""
+def _ipc_namespace(process: psutil.Process) -> str | None:
+    """None for a process that is not the sandbox's Python, for one that ended while the test looked
+    (a candidate reaped and forked again), and for a candidate forked ahead of its run: it is not
+    dumpable, so an unprivileged user may not read its namespaces (root may); it is the zygote's
+    child, in the zygote's namespace."""
     try:
-        return os.readlink(f"/proc/{pid}/ns/ipc")
-    except PermissionError:
+        if not process.name().startswith("python"):
+            return None
+        return os.readlink(f"/proc/{process.pid}/ns/ipc")
+    except (PermissionError, FileNotFoundError, psutil.NoSuchProcess):
         return None
 
 
@@ -74,7 +78,7 @@ def test_each_worker_has_its_own_ipc_namespace(pool):
     spaces = []
     for pid in pool.worker_pids:
         procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-        found = {_ipc_namespace(p.pid) for p in procs if p.name().startswith("python")}
+        found = {_ipc_namespace(p) for p in procs}
         spaces.append(found - {None})
     assert all(s and mine not in s for s in spaces)
     assert not set.intersection(*spaces)  # not shared between workers either
