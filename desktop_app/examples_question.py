@@ -1,25 +1,32 @@
 """The From-examples tab's question: the input that settles which function is meant, one button
 per answer; or, once the candidates right on every example agree everywhere tried, that sentence
-(or that they may only repeat the examples). Hidden while a job runs and when there is nothing
-to say."""
+(or that they may only repeat the examples); or, when none is right, the offer of a larger
+catalogue model than the one loaded. Hidden while a job runs and when there is nothing to say."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.displayable import displayable, spelled
 from core.host.snapshots import ExamplesSnapshot
-from core.modes.examples import ONLY_ROWS, agreed
+from core.models import catalogue
+from core.models import store as model_store
+from core.modes.examples import NONE_RIGHT, ONLY_ROWS, agreed
 from desktop_app.examples_text import question_text
 from desktop_app.plain_text import as_html
 
 
 class QuestionBox(QWidget):
     answered = Signal(int)  # the chosen answer's position among the question's answers
+    larger_requested = Signal(str)  # the catalogue name of the larger model to load and run on
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.model: str | None = None  # the loaded model's spec: a larger one is offered when none is right
         # It quotes the values candidates returned: plain text, never HTML (desktop_app.plain_text).
         self.label = QLabel(self, wordWrap=True)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
@@ -39,28 +46,39 @@ class QuestionBox(QWidget):
         self.buttons = []
         question = s.question if s else None
         right = sum(c.all_right for c in s.candidates) if s else 0
+        larger = catalogue.larger(self.model) if self.model and s and s.candidates and not right else None
         if (
             s is None
             or running
             or s.state != "done"
             or question is None
             and not s.only_rows
+            and larger is None
             and (not s.inputs or right < 2)
         ):
             self.hide()
             return
-        if question is None:
+        if larger is not None and question is None:
+            installed = model_store.is_installed(model_store.model_dir(larger.name))
+            self.label.setText(f"{NONE_RIGHT} {catalogue.offer(larger, installed)}")
+            verb = "Load" if installed else "Install"
+            self._add_button(f"{verb} {larger.title} and run again", lambda: self.larger_requested.emit(larger.name))
+        elif question is None:
             self.label.setText(ONLY_ROWS if s.only_rows else agreed(s.inputs or 0, s.name, s.differs_at))
         else:
             self.label.setText(displayable(question_text(question)))
             for choice, answer in enumerate(question.answers):
-                # A value a candidate returned: "&" would underline the next character as a shortcut.
                 label = spelled(answer.text) if len(question.answers) > 1 else answer.text
-                button = QPushButton(displayable(label).replace("&", "&&"), self)
+                button = self._add_button(displayable(label), partial(self.answered.emit, choice))
                 button.setToolTip(
                     as_html(f"Add the row {s.name}({question.args}) → {answer.text} and test the candidates again")
                 )
-                button.clicked.connect(lambda _checked=False, c=choice: self.answered.emit(c))
-                self._answers.addWidget(button)
-                self.buttons.append(button)
         self.show()
+
+    def _add_button(self, text: str, pressed: Callable[[], None]) -> QPushButton:
+        # A value a candidate returned: "&" would underline the next character as a shortcut.
+        button = QPushButton(text.replace("&", "&&"), self)
+        button.clicked.connect(lambda _checked=False: pressed())
+        self._answers.addWidget(button)
+        self.buttons.append(button)
+        return button

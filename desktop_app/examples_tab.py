@@ -57,6 +57,7 @@ class ExamplesTab(JobTab):
     kind = "examples"
     title = "From examples"
     use_requested = Signal(str, str, str)  # the whole chosen function, its tests and name, for the Workbench
+    larger_requested = Signal(str)  # a larger catalogue model to load, then run again on (none was right)
 
     def __init__(self, jobs, params, parent=None) -> None:
         super().__init__(jobs, params, parent)
@@ -101,6 +102,7 @@ class ExamplesTab(JobTab):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.question_box = QuestionBox(self)
         self.question_box.answered.connect(self.answer)
+        self.question_box.larger_requested.connect(self.larger_requested)
         self.candidates = QListWidget(self)
         self.candidates.currentRowChanged.connect(lambda _row: self._show_selected())
         self.function_view = CodeEditor(self)
@@ -284,6 +286,11 @@ class ExamplesTab(JobTab):
         self.candidates.blockSignals(False)
         self._show_selected()
         self._show_status()
+        self._show_question()
+
+    def set_model(self, spec: str) -> None:
+        """The model now loaded: when it writes nothing right, a larger one is offered."""
+        self.question_box.model = spec
         self._show_question()
 
     def _show_question(self) -> None:

@@ -85,6 +85,8 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, 
         self.behaviour = BehaviourRanker(self.controller, self)
         self.prompt_path: str | None = None
         self.start_spec = model_spec  # the model asked for on the command line, if any
+        self._loading: str | None = None  # the spec being loaded
+        self._examples_after_load = False  # From examples runs again once it has loaded
         self._closed = False
         self.sandbox_report = ""
         self._make_actions()
@@ -305,6 +307,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, 
         self.compare_tab.info.connect(self.message.info)
         self.compare_tab.saved.connect(self.history.schedule_refresh)
         self.examples_tab.use_requested.connect(self.use_function)
+        self.examples_tab.larger_requested.connect(self.run_examples_on)
         self.tabs.currentChanged.connect(self._clear_error)
         lab = self.lab_tab
         lab.problem_requested.connect(
@@ -329,8 +332,17 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, 
     def load_model(self, spec: str, served_model: str | None = None) -> None:
         served_model = served_model or self.model_bar.served_model(spec)
         if self.controller.load(spec, served_model):
+            self._loading = spec
             self.model_bar.set_spec(spec, served_model)
             self.model_bar.show_loading(f"Loading {spec}…")
+
+    def run_examples_on(self, spec: str) -> None:
+        """Loads `spec` as the model bar does (a model too large for this machine's memory is refused
+        there), installing it first where need be; From examples runs again once it has loaded."""
+        self._loading = None
+        self.model_bar.set_spec(spec)
+        self.model_bar.request_load()
+        self._examples_after_load = self._loading == spec
 
     def choose_server(self) -> ServerDialog:
         """Opens the server dialog (non-modal, so tests and the window stay live); Connect loads."""
@@ -344,14 +356,20 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, 
     def _on_loaded(self, info) -> None:
         self.model_bar.show_loaded(info)
         self.status.engine_pid = self.controller.engine.pid
+        self.examples_tab.set_model(self._loading or "")
+        if self._examples_after_load:
+            self._examples_after_load = False
+            self.examples_tab.run()
 
     def _on_load_failed(self, message: str) -> None:
+        self._examples_after_load = False
         self.model_bar.show_failed(message)
         self.message.error(f"The model could not be loaded: {message}")
         if self.controller.engine.info is not None:
             self.model_bar.show_loaded(self.controller.engine.info)
 
     def _on_load_stopped(self) -> None:
+        self._examples_after_load = False
         message = (
             "Model load stopped. No model is loaded: choose one and press Load (Ctrl+L); "
             "a cancelled install resumes where it stopped."

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.cli.errors import UserError, sandbox_pool
+from core.models import catalogue
+from core.models import store as model_store
 from core.modes.example_files import read_table
 from core.sampling.params import MODES
 
@@ -43,6 +45,7 @@ def register(sub: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.modes.example_cells import ExamplesError
     from core.modes.examples import (
+        NONE_RIGHT,
         ONLY_ROWS,
         agreed,
         all_right,
@@ -130,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
         print(ONLY_ROWS)
     elif sum(right) > 1:
         print(agreed(len(exam.inputs), spec.name, exam.differs_at(right)))
+    elif not any(right):
+        print(NONE_RIGHT)
+        larger = catalogue.larger(args.model)
+        if larger is not None:
+            installed = model_store.is_installed(model_store.model_dir(larger.name))
+            print(f"{catalogue.offer(larger, installed)} Run again with --model {larger.name}.")
     return 0
 
 

@@ -309,3 +309,20 @@ def entry(name: str) -> CatalogueEntry:
 
 def is_catalogue_name(spec: str) -> bool:
     return spec == "default" or any(e.name == spec for e in ENTRIES)
+
+
+def larger(spec: str) -> CatalogueEntry | None:
+    """The next larger catalogue model than `spec`: the one to offer when `spec` writes nothing
+    right. None for the largest, and for a model outside the catalogue (a folder, a file, a
+    server), which the app cannot size up."""
+    if not is_catalogue_name(spec):
+        return None
+    size = entry(spec).size
+    return min((e for e in ENTRIES if e.size > size), key=lambda e: e.size, default=None)
+
+
+def offer(item: CatalogueEntry, installed: bool) -> str:
+    """What trying `item` instead gains and costs, measured (its quality and speed), in one sentence
+    for people: the CLI and the app say it when no candidate is right."""
+    cost = "installed" if installed else f"loading it downloads {item.download_bytes / 2**20:.0f} MB once"
+    return f"A larger model may: {item.title} ({item.quality}; {item.speed}; {cost})."

@@ -36,6 +36,7 @@ ONLY_ROWS = (
     "The candidates that get every example right give one answer or an error for every other input tried:"
     " they may only repeat your examples. Describe the rule, or add rows that show it."
 )
+NONE_RIGHT = "No candidate gets every example right. Describe the rule in words, or add rows that show it."
 
 
 def agreed(inputs: int, name: str, differs_at: str | None) -> str:

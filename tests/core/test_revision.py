@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from core.models.info import ModelInfo
-from core.modes.examples import best_first, build_spec
+from core.modes.examples import NONE_RIGHT, best_first, build_spec
 from core.modes.instruct import chat_messages
 from core.modes.revision import (
     CORRECTION_ROUNDS,
@@ -215,9 +215,28 @@ def test_cli_from_examples_says_when_the_model_corrects_its_best_attempt(tmp_pat
     assert code == 0, err
     assert re.search(r"No candidate gets every example right\. The model is told what the best, #[01], got wrong", out)
     total = 2 * (1 + CORRECTION_ROUNDS)  # a random model gets nothing right in any round
-    assert out.count("No candidate gets every example right.") == CORRECTION_ROUNDS
+    assert out.count("The model is told what the best") == CORRECTION_ROUNDS
+    # Then what the user can do; a model in a folder has no larger catalogue model to offer.
+    assert out.rstrip().endswith(NONE_RIGHT)
     listed = out.split("All candidates:\n")[1].splitlines()[:total]
     assert sorted(int(line.split()[0].lstrip("#")) for line in listed) == list(range(total))
+
+
+def test_cli_from_examples_offers_the_next_larger_catalogue_model_when_none_is_right(tmp_path, small_model_dir, capsys):
+    from core.cli.main import main
+    from core.models import catalogue
+    from core.models import store as model_store
+
+    table = tmp_path / "mixed.csv"
+    table.write_text("word,expected\nabc,cba-ABC-3\nxy,yx-XY-2\n")  # beyond 6 new tokens of any model
+    options = "-n 1 --max-new-tokens 6 --no-questions".split()
+    code = main(["from-examples", str(table), "--model", catalogue.SMALL, *options])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    larger = catalogue.entry(catalogue.DEFAULT)  # SmolLM2-135M's next larger
+    installed = model_store.is_installed(model_store.model_dir(larger.name))
+    offer = f"{catalogue.offer(larger, installed)} Run again with --model {larger.name}."
+    assert out.rstrip().endswith(f"{NONE_RIGHT}\n{offer}")
 
 
 def test_a_second_round_that_fails_keeps_the_first_and_what_came(pool):

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from core.host.jobs.examples_job import run, spec_of
 from core.host.snapshots import ExamplesSnapshot
-from core.modes.examples import agreed
+from core.modes.examples import NONE_RIGHT, agreed
 from core.sampling.params import SamplingParams
 from tests.gui.conftest import run_tab_and_wait  # noqa: F401  (same window fixtures)
 from tests.jobs.test_examples_question import ScriptedModel
@@ -125,3 +125,50 @@ def test_one_row_that_every_candidate_agrees_on_asks_to_confirm(qtbot, tab, pool
     assert tab.question_box.isVisible() and [b.text() for b in tab.question_box.buttons] == [question.answers[0].text]
     assert "One example fits many functions" in tab.question_box.label.text()
     assert tab.question_box.label.text().endswith("Press it to add it as an example row, or add the row you mean.")
+
+
+def test_none_right_offers_the_next_larger_catalogue_model(qtbot, tiny_window, tab, pool):
+    from core.models import catalogue
+    from core.models import store as model_store
+
+    rows = [["2", "4"], ["5", "10"]]
+    snapshot = finished_job(pool, ["    return 0\n", "    return x\n"], rows)
+    assert not any(c.all_right for c in snapshot.candidates)
+    tab.restore(document(rows, snapshot))
+    assert not tab.question_box.isVisible()  # the tiny model is a folder: nothing larger to offer
+    tab.set_model("default")
+    larger = catalogue.entry("qwen2.5-coder-1.5b-instruct")
+    installed = model_store.is_installed(model_store.model_dir(larger.name))
+    assert tab.question_box.isVisible()
+    assert tab.question_box.label.text() == f"{NONE_RIGHT} {catalogue.offer(larger, installed)}"
+    [button] = tab.question_box.buttons
+    assert button.text() == f"{'Load' if installed else 'Install'} {larger.title} and run again"
+    # Pressed, the window would load (or download) the 1.5B model: here only the request is checked.
+    tab.larger_requested.disconnect(tiny_window.run_examples_on)
+    try:
+        with qtbot.waitSignal(tab.larger_requested, timeout=1000) as pressed:
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    finally:
+        tab.larger_requested.connect(tiny_window.run_examples_on)
+    assert pressed.args == [larger.name]
+    tab.set_model(larger.name)  # the largest: nothing to offer
+    assert not tab.question_box.isVisible()
+    tab.set_model("default")
+    tab.restore(document(rows, finished_job(pool, ["    return x * 2\n", "    return 0\n"], rows)))
+    assert not tab.question_box.isVisible()  # one right: no offer
+
+
+def test_the_window_loads_the_model_asked_for_then_runs_from_examples_again(qtbot, tiny_window, tab, tiny_model_dir):
+    ended = []
+    tiny_window.controller.engine.job_done.connect(lambda: ended.append("done"))
+    tab.table.set_table(HEADER, [["2", "4"], ["5", "10"]])
+    loaded = []
+    tiny_window.controller.engine.loaded.connect(loaded.append)
+    tiny_window.run_examples_on(str(tiny_model_dir))  # as the offer's button does, with a model the test can load
+    qtbot.waitUntil(lambda: bool(loaded), timeout=120_000)
+    assert tiny_window.jobs.owner is tab  # the run started as soon as the model was loaded
+    qtbot.waitUntil(lambda: bool(ended) and tiny_window.jobs.owner is None, timeout=180_000)
+    assert tab.snapshot is not None and tab.snapshot.state == "done" and tab.snapshot.examples == 2
+    assert tab.question_box.model == str(tiny_model_dir)
+    tiny_window.controller.engine.loaded.emit(tiny_window.controller.engine.info)  # a later load runs nothing
+    assert tiny_window.jobs.owner is None
