@@ -60,7 +60,7 @@ def degenerate_reason(prompt: str, completion: str) -> str | None:
         return None
     try:
         tree = ast.parse(prompt + completion)
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte, or a lone surrogate (UnicodeEncodeError)
         return None
     func = _target(tree, name)
     if func is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import random
 import tokenize
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,7 +41,8 @@ def best_first_key(
     in turn; among equals the model's own confidence, higher mean log-prob first (None, an empty
     completion, last); then request order, so a candidate keeps its place as others arrive.
     core.ranking.curves's curves break ties at random instead: they average over every pick."""
-    confidence = float("-inf") if mean_logprob is None else mean_logprob
+    # NaN compares false both ways and would scramble the order of every other candidate.
+    confidence = float("-inf") if mean_logprob is None or math.isnan(mean_logprob) else mean_logprob
     return (float(demoted), *(-value for value in better), -confidence, float(index))
 
 

@@ -26,7 +26,7 @@ from core.remote.requests import SampleRequest
 from core.remote.scoring import NO_SCORING_NOTICE, ScoringUnsupported, echo_agrees, echoed_logprobs
 from core.remote.secrets import api_key
 from core.sampling.candidate import reindexed
-from core.sampling.candidate_assembly import Assembly, Event
+from core.sampling.candidate_assembly import Assembly, Event, Row
 from core.sampling.interface import Capabilities, SamplingBackend
 from core.sampling.params import InvalidParams, SamplingParams
 
@@ -51,6 +51,10 @@ INTERRUPT_HINT = (
     "llama_cpp.server does so unless it is started with --interrupt_requests False; with vLLM, look "
     "for aborted requests in its log"
 )
+
+
+# The most characters a token holds in practice (a run of spaces), with room to spare.
+_CHARS_PER_TOKEN = 32
 
 
 class SamplesCut(RemoteError):
@@ -81,6 +85,9 @@ class _Ended:
 
 @dataclass(frozen=True)
 class _Failed:
+    """`request` failed for good (after the transport's retries)."""
+
+    request: SampleRequest
     error: Exception
 
 
@@ -177,6 +184,8 @@ class RemoteBackend(SamplingBackend):
         waiting, sent, failed = list(requests), [], []
         running: set[SampleRequest] = set()
         server_done: set[int] = set()  # rows whose finish_reason the server sent
+        broken: dict[SampleRequest, Exception] = {}  # requests that failed, and why
+        errors: list[Exception] = []  # why samples have no candidate, raised once the others are done
 
         def launch() -> None:
             # max_in_flight may drop to 1 during the run (see _cut): later requests then go alone.
@@ -196,27 +205,39 @@ class RemoteBackend(SamplingBackend):
                     message = messages.get(timeout=0.05)
                 except queue.Empty:
                     continue
-                if isinstance(message, _Failed):
-                    raise message.error
                 req = message.request
-                if isinstance(message, _Restarted):
+                if isinstance(message, _Restarted) and req not in broken:
                     for r in req.rows:
                         if assembly.rows[r].finish is None:
                             server_done.discard(r)
                             yield from assembly.restart(r)
-                elif isinstance(message, _Arrived):
-                    yield from self._on_chunk(req, message.event, assembly, params.top_alternatives, server_done)
+                elif isinstance(message, _Arrived) and req not in broken:
+                    try:
+                        yield from self._on_chunk(req, message.event, assembly, params.top_alternatives, server_done)
+                    except MalformedResponse as error:
+                        # One request's bad reply costs its own samples only; the others go on.
+                        broken[req] = error
+                        req.call.abort()
+                        continue
                     if all(assembly.rows[r].finish is not None for r in req.rows) and not server_done >= set(req.rows):
                         req.call.abort()  # the client cut a sample the server would continue: free the server
-                else:  # the request's stream ended
+                elif isinstance(message, _Failed | _Ended):
                     running.discard(req)
                     cut = [r for r in req.rows if assembly.rows[r].finish is None]
-                    if cut and req.retry:
+                    if isinstance(message, _Failed):
+                        broken[req] = message.error
+                        if not isinstance(message.error, MalformedResponse):
+                            waiting.clear()  # unreachable, or refusing after every retry: ask no more
+                    if cut and req in broken:
+                        errors.append(broken[req])
+                    elif cut and req.retry:
                         failed += cut
                     elif cut:
                         server_done.difference_update(cut)
                         yield from self._cut(req, cut, assembly, waiting)
                     launch()
+            if errors and not cancelled():
+                raise errors[0]
             if failed and not cancelled():
                 raise SamplesCut(
                     f"{self.info.url} ended {len(failed)} of {len(rows)} samples before finishing "
@@ -257,7 +278,7 @@ class RemoteBackend(SamplingBackend):
         except Aborted:
             messages.put(_Ended(req))
         except Exception as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
-            messages.put(_Failed(exc))
+            messages.put(_Failed(req, exc))
 
     def _on_chunk(
         self,
@@ -289,6 +310,8 @@ class RemoteBackend(SamplingBackend):
                 reason = remote_chunks.finish_reason(choice, assembly.mode)
                 if reason == "length" and not (row.tokens or row.text):
                     reason = None  # a sample cut off at once reads like one at its token limit, only without tokens
+            if reason is None and _past_limit(row, req.body["max_tokens"]):
+                reason = "length"  # a server writing past the limit it was sent would be read for ever
             if row.finish is not None:  # the client found the stop: it wins over the server's reason
                 yield from assembly.finish(r, "stop")
             elif reason is not None:
@@ -315,3 +338,8 @@ class RemoteBackend(SamplingBackend):
         raise NotImplementedError(
             f"{self.info.url} does not give the whole next-token distribution, only its top few log-probs"
         )
+
+
+def _past_limit(row: Row[str], max_tokens: int) -> bool:
+    # Without log-probs a row's tokens are not counted: its characters are, at a generous rate.
+    return len(row.tokens) > max_tokens or len(row.text) > _CHARS_PER_TOKEN * max_tokens

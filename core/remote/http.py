@@ -20,6 +20,10 @@ from core.remote.secrets import ENV_VAR, redact
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 30.0
+# What one reply may hold: an event of a stream (a few tokens and their alternatives), a whole
+# JSON answer (the echo of a long prompt with log-probs). Past these a server is not answering.
+MAX_EVENT_BYTES = 1 << 20
+MAX_BODY_BYTES = 16 << 20
 
 JsonObject = dict[str, Any]  # a parsed JSON object, as requests and replies are
 
@@ -189,13 +193,17 @@ class Transport:
         url = self._prefix + path
         try:
             conn.connect()
+        except Exception as exc:  # noqa: BLE001 - http.client and ssl raise many types; all mean the call failed
+            conn.close()
+            raise self._network_error(exc, call, started=False) from None
+        try:
             call.attach(conn.sock)
             conn.sock.settimeout(ep.read_timeout_s)
             conn.request(method, url, body=data, headers=headers)
             resp = conn.getresponse()
-        except Exception as exc:  # noqa: BLE001 - http.client and ssl raise many types; all mean the call failed
+        except Exception as exc:  # noqa: BLE001 - as above
             conn.close()
-            raise self._network_error(exc, call, started=False) from None
+            raise self._network_error(exc, call, started=False, connected=True) from None
         if resp.status >= 400:
             text = resp.read(20000).decode("utf-8", "replace")
             conn.close()
@@ -205,12 +213,14 @@ class Transport:
     def _once(self, method: str, path: str, body: JsonObject | None, call: Call) -> JsonObject:
         conn, resp = self._open(method, path, body, call, "application/json")
         try:
-            raw = resp.read()
+            raw = resp.read(MAX_BODY_BYTES + 1)
         except Exception as exc:  # noqa: BLE001 - as in _open
             raise self._network_error(exc, call, started=True) from None
         finally:
             resp.close()
             conn.close()
+        if len(raw) > MAX_BODY_BYTES:
+            raise MalformedResponse(f"{self.endpoint.base}{path} answered more than {MAX_BODY_BYTES >> 20} MiB")
         return self._json(raw.decode("utf-8", "replace"), path)
 
     def _stream_once(self, path: str, body: JsonObject, call: Call) -> Iterator[JsonObject]:
@@ -244,15 +254,24 @@ class Transport:
 
     def _sse_data(self, resp: http.client.HTTPResponse, call: Call) -> Iterator[str]:
         data: list[str] = []
+        # Comment lines (": ping") keep the socket busy: only data counts as an answer.
+        wait_s = self.endpoint.read_timeout_s
+        deadline = time.monotonic() + wait_s
         while True:
             try:
-                line = resp.readline()
+                line = resp.readline(MAX_EVENT_BYTES + 1)
             except Exception as exc:  # noqa: BLE001 - as in _open
                 raise self._network_error(exc, call, started=True) from None
             if not line:
                 if call.aborted:
                     raise Aborted()
                 break
+            if len(line) > MAX_EVENT_BYTES:
+                raise MalformedResponse(
+                    f"{self.endpoint.base} sent a stream line of more than {MAX_EVENT_BYTES >> 20} MiB"
+                )
+            if time.monotonic() > deadline:
+                raise ServerUnreachable(f"{self.endpoint.base} sent no data within {wait_s:g} s")
             text = line.decode("utf-8", "replace").rstrip("\r\n")
             if not text:
                 if data:
@@ -262,18 +281,22 @@ class Transport:
             name, _, value = text.partition(":")
             if name == "data":
                 data.append(value[1:] if value.startswith(" ") else value)
+                deadline = time.monotonic() + wait_s
         if data:
             yield "\n".join(data)
 
     # -- errors -------------------------------------------------------------------------------
 
-    def _network_error(self, exc: Exception, call: Call, started: bool) -> Exception:
+    def _network_error(self, exc: Exception, call: Call, started: bool, connected: bool = False) -> Exception:
+        """`started`: the response had begun; `connected`: the connection was made, the answer not yet."""
         if call.aborted:
             return Aborted()
         base = self.endpoint.base
+        if isinstance(exc, (socket.timeout, TimeoutError)) and (started or connected):
+            # Silent for the whole read timeout (minutes): asking again would only double the wait.
+            return ServerUnreachable(f"{base} did not answer within {self.endpoint.read_timeout_s:g} s")
         if isinstance(exc, (socket.timeout, TimeoutError)):
-            limit = self.endpoint.read_timeout_s if started else self.endpoint.connect_timeout_s
-            return _Retry(ServerUnreachable(f"{base} did not answer within {limit:g} s"))
+            return _Retry(ServerUnreachable(f"{base} did not answer within {self.endpoint.connect_timeout_s:g} s"))
         if isinstance(exc, socket.gaierror):
             return _Retry(ServerUnreachable(f"cannot reach {base}: unknown host {self._host!r}"))
         if started or isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
@@ -311,9 +334,10 @@ class Transport:
         return failure
 
     def _event_error(self, error: object) -> RemoteError:
-        message = error.get("message", "") if isinstance(error, dict) else str(error)
+        message = error.get("message", "") if isinstance(error, dict) else error
         return ServerFailed(
-            f"{self.endpoint.base} reported an error mid-stream: {redact(message, self.endpoint.api_key)}"
+            f"{self.endpoint.base} reported an error mid-stream: "
+            f"{redact(one_line(str(message))[:300], self.endpoint.api_key)}"
         )
 
     def _json(self, text: str, path: str) -> JsonObject:
@@ -333,12 +357,18 @@ def _error_message(text: str) -> str:
     """The message of an OpenAI-style error body ({"error": {"message": ...}}), else the text."""
     try:
         body = json.loads(text)
-    except ValueError:
-        return text.strip()[:300]
+    except (ValueError, RecursionError):
+        return one_line(text)[:300]
     error = body.get("error", body) if isinstance(body, dict) else body
     if isinstance(error, dict):
-        return str(error.get("message") or error.get("detail") or body.get("detail") or "")[:300]
-    return str(error)[:300]
+        return one_line(str(error.get("message") or error.get("detail") or body.get("detail") or ""))[:300]
+    return one_line(str(error))[:300]
+
+
+def one_line(text: str) -> str:
+    """A server's text on one line, its line breaks shown as ⏎: printed as it came, its lines
+    would read as the CLI's own ("rank 1: all 4 candidates passed")."""
+    return " ⏎ ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _retry_after(value: str | None) -> float | None:

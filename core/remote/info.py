@@ -72,7 +72,13 @@ def _pick_model(transport: Transport, served_model: str | None) -> str:
                 f"{transport.endpoint.base} does not list its models: name one with --served-model"
             ) from None
         return served_model
-    models = [str(m["id"]) for m in listing.get("data") or [] if isinstance(m, dict) and m.get("id")]
+    # A name that is not one printable line would print lines of its own into the CLI's output.
+    data = listing.get("data")
+    models: list[str] = [
+        m["id"]
+        for m in (data if isinstance(data, list) else [])
+        if isinstance(m, dict) and isinstance(m.get("id"), str) and m["id"].isprintable() and m["id"]
+    ]
     if served_model is None:
         if len(models) != 1:
             raise ModelNotFound(

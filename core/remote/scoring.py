@@ -4,7 +4,8 @@ those agree with the log-probs of the server's own samples."""
 
 from __future__ import annotations
 
-from core.remote.http import RemoteError, Transport
+from core.remote.chunks import logprob_or_none
+from core.remote.http import MalformedResponse, RemoteError, Transport
 
 NO_SCORING_NOTICE = (
     "the server's log-probs of a given text disagree with those of its own samples (llama-cpp-python "
@@ -38,11 +39,15 @@ def echoed_logprobs(transport: Transport, model: str, context: str, continuation
             "so it cannot score a given text: turn back-translation off"
         )
     scored = []
-    for piece, logprob, offset in zip(lp.get("tokens") or [], lp["token_logprobs"], lp["text_offset"]):
-        if offset < len(text) and offset + len(piece) > len(context):
-            if logprob is None:
-                raise ScoringUnsupported(f"{url} returned no log-prob for a prompt token")
-            scored.append((str(piece), float(logprob)))
+    try:
+        for piece, logprob, offset in zip(lp.get("tokens") or [], lp["token_logprobs"], lp["text_offset"]):
+            if offset < len(text) and offset + len(piece) > len(context):
+                value = logprob_or_none(logprob)
+                if value is None:
+                    raise ScoringUnsupported(f"{url} returned no log-prob for a prompt token ({str(logprob)[:40]!r})")
+                scored.append((str(piece), value))
+    except TypeError:  # an offset or a piece of another type
+        raise MalformedResponse(f"{url} sent echoed log-probs in an unexpected shape: {str(lp)[:120]!r}") from None
     return scored
 
 
@@ -54,11 +59,13 @@ def echo_agrees(transport: Transport, model: str) -> bool:
         {"model": model, "prompt": prompt, "max_tokens": 3, "temperature": 0, "logprobs": 1},
     )
     lp = ((sample.get("choices") or [{}])[0] or {}).get("logprobs") or {}
-    pieces, sampled = lp.get("tokens") or [], lp.get("token_logprobs") or []
+    pieces, sampled = lp.get("tokens") or [], [logprob_or_none(v) for v in lp.get("token_logprobs") or []]
+    if None in sampled:
+        return False  # log-probs no model gives: nothing to score by
     try:
         echoed = echoed_logprobs(transport, model, prompt, "".join(pieces))
     except ScoringUnsupported:
         return False
     if [p for p, _ in echoed] != pieces or len(sampled) != len(pieces):
         return True  # tokenized differently when echoed: no evidence either way
-    return all(abs(a - b) <= ECHO_AGREEMENT for (_p, a), b in zip(echoed, sampled))
+    return all(b is not None and abs(a - b) <= ECHO_AGREEMENT for (_p, a), b in zip(echoed, sampled))

@@ -51,3 +51,9 @@ def test_a_short_right_body_that_the_description_happens_to_hold_is_an_attempt()
     prompt = 'def first(a: int, b: int) -> int:\n    """Return a, ignoring b.\n\n    >>> first(1, 2)\n    1\n    """\n'
     assert degenerate_reason(prompt, "    return a\n") is None
     assert degenerate_reason(prompt, "    >>> first(1, 2)\n    1\n") == "a copy of the prompt"
+
+
+@pytest.mark.parametrize("completion", ["    return '\ud83d'\n", "    return 'a\x00b'\n"])
+def test_text_python_cannot_parse_is_left_to_the_sandbox(completion):
+    """A server's half emoji (a lone surrogate) or a NUL byte: not degenerate, and no crash."""
+    assert degenerate_reason(PROMPT, completion) is None

@@ -1,5 +1,7 @@
 """The order of one live candidate list: every key stays put as candidates arrive."""
 
+import math
+
 import pytest
 
 from core.ranking.order import group_duplicates, rank
@@ -77,3 +79,10 @@ def test_one_tie_breaking_rule_for_the_workbench_generate_and_from_examples():
     assert [c.index for c in rank(cands, "mean_logprob")] == expected
     means = [c.mean_logprob if c.token_logprobs else None for c in cands]
     assert best_first([[None]] * 5, means, [c.degenerate for c in cands], [2] * 5) == expected
+
+
+def test_a_nan_mean_ranks_last_and_leaves_the_others_in_order():
+    """NaN compares false both ways: left in a sort key, it scrambles the whole list."""
+    means = [-2.0, math.nan, -1.0, -3.0, -0.5]
+    ranked = rank([cand(i, [m]) for i, m in enumerate(means)])
+    assert [c.index for c in ranked] == [4, 2, 0, 3, 1]

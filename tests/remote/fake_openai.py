@@ -41,6 +41,10 @@ class Behaviour:
     interrupt_requests: bool = False
     finish_reason_when_cut: str | None = None  # vLLM-like servers say "abort" instead
     cut_every_stream: bool = False  # cut even a request that is alone (as another client's requests would)
+    # A hostile or broken server: rewrites each streamed choice (given it and its row's seed).
+    rewrite: Callable[[dict, int], dict] | None = None
+    pings_s: float = 0.0  # SSE comment lines (": ping") for this long before the first event
+    ignores_max_tokens: bool = False  # writes its whole script, whatever max_tokens asks
 
 
 class FakeOpenAI:
@@ -154,7 +158,8 @@ class FakeOpenAI:
                 """The scripted tokens after stops and max_tokens, and the finish reason."""
                 b = fake.behaviour
                 tokens, text, finish = [], "", "length"
-                for piece, lp in b.script(body)[: body.get("max_tokens", 16)]:
+                limit = None if b.ignores_max_tokens else body.get("max_tokens", 16)
+                for piece, lp in b.script(body)[:limit]:
                     text += piece
                     stops = body.get("stop") or [] if b.server_stops else []
                     hit = min((text.find(s) for s in stops if s in text), default=-1)
@@ -200,6 +205,8 @@ class FakeOpenAI:
                         }
                     else:
                         choice["logprobs"] = None
+                if b.rewrite is not None:
+                    choice = b.rewrite(choice, body.get("seed", 0) + index)
                 return choice
 
             def _stream(self, body):
@@ -224,6 +231,11 @@ class FakeOpenAI:
                 n = body.get("n", 1)
                 chat = self.path == "/v1/chat/completions"
                 try:
+                    pinged_until = time.monotonic() + b.pings_s
+                    while time.monotonic() < pinged_until:
+                        self.wfile.write(b": ping\n\n")
+                        self.wfile.flush()
+                        time.sleep(0.05)
                     if chat:  # the role comes first, in a chunk of its own
                         self._event(
                             {
