@@ -4,12 +4,15 @@ evaluate_functional_correctness, but in the sandbox and with per-test details.
 A bad line never costs the other samples their results: it is reported with its line number and
 task, the others run, and the exit status says that some lines were bad. Each result is appended
 to the output as soon as its test ends, so a run that is stopped keeps what it had, and running
-the same command again checks only the samples that have no result yet.
+the same command again checks only the samples that have no result yet. A result is kept only
+while it was made by the same problem code and limits (see CHECKED_WITH); any other is checked again.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sys
 from collections import Counter
@@ -22,6 +25,10 @@ from core.cli.arg_types import int_between, positive_float_up_to, positive_int_l
 SANDBOX_FIELDS = ("status", "cases", "stdout_tail", "stderr_tail", "wall_ms", "peak_rss_kb")
 # Which sample line a result belongs to: the key of a resumed run.
 LINE_FIELD = "sample_line"
+# What a result was checked with: a digest of the problem's code and the limits. A stored result
+# without the same (made with other tests or limits, or by a version that did not record them) is
+# checked again: its `passed` says nothing about the run asked for now.
+CHECKED_WITH = "checked_with"
 # Python starts within 16 MiB of address space; above 1 TiB a limit means nothing.
 MEMORY_MB_RANGE = (16, 1 << 20)
 MAX_TIMEOUT_S = 3600.0  # the sandbox's own bound
@@ -41,7 +48,7 @@ def register(subparsers: Subcommands) -> None:
         description="Each output line is the sample plus `passed`, `result` "
         "(human-eval style), `sandbox` (per-test details) and `sample_line`. "
         "Results are written as they arrive; running the same command again "
-        "checks only the samples without a result.",
+        "checks only the samples without a result made with the same problem and limits.",
     )
     p.add_argument("samples", help="JSONL with task_id and completion per line (.jsonl or .jsonl.gz)")
     p.add_argument("--problems", help="problems JSONL (default: HumanEval from the human-eval package)")
@@ -148,15 +155,34 @@ def read_samples(path: str, problems: Mapping[str, Problem], bad: LineErrors) ->
     return samples
 
 
-def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict[int, JsonObject]:
-    """The results already in `out`, by sample line, once it is clear that they are results of
-    these samples. A last line without its newline, from a run killed mid-write, is cut off (its
-    sample is checked again)."""
+def checked_with(sample: Sample, timeout_s: float, memory_mb: int) -> JsonObject:
+    code = json.dumps([sample.program.prompt, sample.program.tests, sample.program.entry_point])
+    return {"problem_sha256": hashlib.sha256(code.encode()).hexdigest(), "timeout_s": timeout_s, "memory_mb": memory_mb}
+
+
+def _trusted(row: JsonObject, expected: JsonObject) -> bool:
+    """Whether a stored result of a sample can stand for checking it now (a hand-edited row may
+    have any shape: `"passed": "false"` is no pass)."""
+    return (
+        row.get(CHECKED_WITH) == expected
+        and isinstance(row.get("passed"), bool)
+        and isinstance(row.get("result"), str)
+        and isinstance(row.get("sandbox"), dict)
+    )
+
+
+def previous_results(
+    out: str, samples_path: str, samples: list[Sample], timeout_s: float, memory_mb: int
+) -> tuple[dict[int, JsonObject], int]:
+    """The results already in `out` that still hold, by sample line, once it is clear that they
+    are results of these samples, and how many others were dropped from `out` to be checked again
+    (see CHECKED_WITH). A last line without its newline, from a run killed mid-write, is cut off
+    (its sample is checked again)."""
     from core.cli.errors import UserError
-    from core.evaluation.jsonl import JsonlError, iter_numbered, without_surrogates
+    from core.evaluation.jsonl import JsonlError, iter_numbered, without_surrogates, write_jsonl
 
     if not os.path.exists(out):
-        return {}
+        return {}, 0
     with open(out, "rb") as fh:
         data = fh.read()
     complete = data.rfind(b"\n") + 1
@@ -169,10 +195,13 @@ def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict
 
     by_line = {s.lineno: s for s in samples}
     rows: dict[int, JsonObject] = {}
+    stored = 0
+    seen: set[int] = set()
     for lineno, row in iter_numbered(out, on_error=foreign):
         if lineno == torn:
             continue
-        sample = by_line.get(row.get(LINE_FIELD, 0))  # 0: no sample's line
+        line = row.get(LINE_FIELD)
+        sample = by_line.get(line) if type(line) is int else None  # a list is unhashable; True is 1
         if sample is None or (row.get("task_id"), row.get("completion")) != (
             sample.task_id,
             without_surrogates(sample.row["completion"])[0],
@@ -181,14 +210,21 @@ def previous_results(out: str, samples_path: str, samples: list[Sample]) -> dict
                 f"{out} holds results of other samples (its line {lineno} is the result of no sample "
                 f"in {samples_path}): {restart}"
             )
-        rows[sample.lineno] = row
-    if torn is not None:
+        stored += 1
+        seen.add(sample.lineno)
+        if _trusted(row, checked_with(sample, timeout_s, memory_mb)):
+            rows[sample.lineno] = row
+    if stored > len(rows):
+        # Dropped from the file, not only from memory: each sample keeps one result line, as
+        # human-eval's readers expect, once its new result is appended.
+        write_jsonl(out, rows.values())
+    elif torn is not None:
         with open(out, "r+b") as writable:
             writable.truncate(complete)
-    return rows
+    return rows, len(seen - rows.keys())
 
 
-def result_row(sample: Sample, res: RunResult) -> JsonObject:
+def result_row(sample: Sample, res: RunResult, checked: JsonObject) -> JsonObject:
     details = res.to_json()
     return {
         **sample.row,
@@ -196,6 +232,7 @@ def result_row(sample: Sample, res: RunResult) -> JsonObject:
         "result": res.human_eval_result,
         "sandbox": {key: details[key] for key in SANDBOX_FIELDS},
         LINE_FIELD: sample.lineno,
+        CHECKED_WITH: checked,
     }
 
 
@@ -226,8 +263,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"samples file: {exc}") from None
     if not samples:
         raise UserError(f"no sample in {args.samples} can be checked")
-    kept = previous_results(out, args.samples, samples)
+    kept, stale = previous_results(out, args.samples, samples, args.timeout, args.memory_mb)
     todo = [s for s in samples if s.lineno not in kept]
+    if stale:
+        print(
+            f"{stale} result(s) in {out} were made with other tests or limits, by an older version, or are "
+            "damaged; checking those samples again",
+            file=sys.stderr,
+        )
     if kept:
         print(
             f"{len(kept)} samples already have results in {out}; checking the other {len(todo)}"
@@ -244,7 +287,7 @@ def run(args: argparse.Namespace) -> int:
                 futures = [pool.submit(s.program, args.timeout) for s in todo]
                 try:
                     for done, (sample, fut) in enumerate(zip(todo, futures), 1):
-                        row = result_row(sample, fut.result())
+                        row = result_row(sample, fut.result(), checked_with(sample, args.timeout, args.memory_mb))
                         fh.write(json_line(row))
                         fh.flush()
                         results.append(row)

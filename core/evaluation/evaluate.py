@@ -4,7 +4,8 @@ test them in the sandbox, and summarize pass@k, ranking curves and diversity.
 The engine generates the next problem's candidates while the sandbox tests the previous
 ones. Everything is appended to JSONL files in the run directory as soon as it exists, so
 a run killed at any point (Ctrl-C or kill -9) continues where it stopped: samples already
-written are never generated again and verdicts already written are never recomputed.
+written are never generated again and verdicts already written are never recomputed (unless the
+sample they were made from has changed since: core.evaluation.run_rows).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from core.evaluation.jsonl import JsonObject
 from core.evaluation.passk import mean_pass_at_k, pass_at_k
 from core.evaluation.problems import Problem
+from core.evaluation.run_rows import COMPLETION_SHA256, completion_digest, made_from, read_rows
 from core.evaluation.summary_keys import pass_at_k_name, temperature_label
 from core.modes.reverse import back_translation_logprob, strip_docstring
 from core.ranking import examine as exm
@@ -111,6 +113,21 @@ def sample_key(row: Row) -> SampleKey:
     return (float(row["temperature"]), row["task_id"], int(row["index"]))
 
 
+def sample_of(config: EvalConfig) -> Callable[[Row], SampleKey]:
+    """sample_key for the sample rows of a run of `config`: a ValueError for a row that is none of
+    its samples (a problem the run does not have) or has no text to test."""
+
+    def key(row: Row) -> SampleKey:
+        temperature, task_id, index = found = sample_key(row)
+        if temperature not in config.temperatures or task_id not in config.task_ids or index not in range(config.n):
+            raise ValueError(f"{found} is none of the run's (temperature, task_id, index)")
+        if not isinstance(row.get("completion"), str):
+            raise ValueError("its completion is not a string")
+        return found
+
+    return key
+
+
 def check_run_dir(out: Path, config: EvalConfig) -> None:
     """Refuse a directory that holds another run: mixing runs would corrupt both."""
     path = out / CONFIG
@@ -147,19 +164,6 @@ def write_json_atomic(path: Path, data: JsonObject) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
     os.replace(tmp, path)
-
-
-def read_rows(path: Path) -> list[Row]:
-    """The rows of a JSONL file this module appends to. A kill during a write can leave a
-    torn last line: it is cut off the file so that the next append starts on a clean line."""
-    if not path.exists():
-        return []
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if end < len(data):
-        with open(path, "r+b") as fh:
-            fh.truncate(end)
-    return [json.loads(line) for line in data[:end].splitlines() if line.strip()]
 
 
 def append_rows(fh: TextIO, rows: list[Row]) -> None:
@@ -231,6 +235,7 @@ def verdict_row(row: Row, res: RunResult) -> Row:
         "result": res.human_eval_result,
         "status": res.status,
         "wall_ms": res.wall_ms,
+        COMPLETION_SHA256: completion_digest(row["completion"]),
     }
 
 
@@ -269,8 +274,9 @@ def run_eval(
     out = Path(out_dir)
     prepare_run_dir(out, config)
     started = time.perf_counter()
-    samples = {sample_key(r): r for r in read_rows(out / SAMPLES)}
-    results = {sample_key(r): r for r in read_rows(out / RESULTS)}
+    samples = read_rows(out / SAMPLES, sample_of(config))
+    verdicts = made_from(samples, read_rows(out / RESULTS, sample_key))
+    results = {key: r for key, r in verdicts.items() if isinstance(r.get("passed"), bool)}
     total = len(config.temperatures) * len(config.task_ids) * config.n
     generated = 0
 
@@ -278,8 +284,8 @@ def run_eval(
         if progress:
             progress(len(results), total)
 
-    examinations = {(float(r["temperature"]), r["task_id"]): r for r in read_rows(out / GENERATED_TESTS)}
-    behaviours = {sample_key(r): r for r in read_rows(out / BEHAVIOURS)}
+    examinations = read_rows(out / GENERATED_TESTS, lambda r: (float(r["temperature"]), r["task_id"]))
+    behaviours = made_from(samples, read_rows(out / BEHAVIOURS, sample_key))
 
     def probe_rows(rows: list[Row]) -> tuple[list[Row], list[Program]]:
         """The rows among `rows` whose behaviour is still unknown, and their probe programs."""
@@ -306,6 +312,7 @@ def run_eval(
             "index": row["index"],
             **found.to_json(),
             "wall_ms": res.wall_ms,
+            COMPLETION_SHA256: completion_digest(row["completion"]),
         }
 
     with (

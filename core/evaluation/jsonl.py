@@ -87,6 +87,8 @@ def _parse_line(raw: bytes) -> JsonObject | str | None:
         obj = json.loads(line)
     except ValueError as exc:
         return f"malformed JSON ({exc})"
+    except RecursionError:  # json's decoder recurses once per level: one hostile line must not end the file
+        return "malformed JSON (nested too deeply to read)"
     return obj if isinstance(obj, dict) else f"malformed JSON (expected a JSON object, got {type(obj).__name__})"
 
 

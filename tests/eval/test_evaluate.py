@@ -1,6 +1,7 @@
 """The run logic with fakes: outputs, resume after Ctrl-C or a torn write, and refusals."""
 
 import json
+import re
 
 import pytest
 
@@ -16,6 +17,8 @@ from core.evaluation.evaluate import (
     run_eval,
     sample_key,
 )
+from core.evaluation.jsonl import JsonlError
+from core.evaluation.run_rows import COMPLETION_SHA256
 from tests.eval.conftest import WRONG, FakeEngine, FakePool, planned_completion
 
 
@@ -34,6 +37,18 @@ def make_config(problems, **overrides):
 
 def rows(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def write_rows(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def verdicts_tested(pool):
+    return [p for p in pool.submitted if "_probe_keep" not in p.tests]
+
+
+def probed(pool):
+    return [p for p in pool.submitted if "_probe_keep" in p.tests]
 
 
 def test_full_run_outputs(tmp_path, three_problems):
@@ -94,8 +109,7 @@ def test_ctrl_c_then_resume_redoes_nothing(tmp_path, three_problems):
     summary = run_eval(tmp_path, config, three_problems, [1], engine, pool)
     # Only the two units never generated are generated, and only their samples are tested.
     assert engine.generated == [("HumanEval/2", 0.8), ("HumanEval/115", 0.8)]
-    probes = [p for p in pool.submitted if "_probe_keep" in p.tests]
-    assert len(pool.submitted) - len(probes) == 2 * 6 and len(probes) == 2 * 6
+    assert len(verdicts_tested(pool)) == 2 * 6 and len(probed(pool)) == 2 * 6
     after_samples, after_results = (tmp_path / SAMPLES).read_text(), (tmp_path / RESULTS).read_text()
     assert after_samples.startswith(before_samples) and after_results.startswith(before_results)
     keys = [sample_key(r) for r in rows(tmp_path / SAMPLES)]
@@ -123,6 +137,67 @@ def test_resume_after_torn_writes_and_untested_samples(tmp_path, three_problems)
     new_samples = rows(tmp_path / SAMPLES)
     assert new_samples[:15] == kept_samples and len(new_samples) == 18
     assert sorted(sample_key(r) for r in rows(tmp_path / RESULTS)) == sorted(sample_key(r) for r in samples)
+    assert summary["pass_at_k"]["0.2"]["pass@1"] == pytest.approx(1 / 3)
+
+
+def test_a_verdict_counts_only_for_the_completion_it_was_made_from(tmp_path, three_problems):
+    """A sample edited after its verdict is tested again, and so is a verdict of an older version
+    (no completion digest) or of another shape (no bool `passed`); the others are kept. The edited
+    sample's behaviour (cluster ranking) is found again too."""
+    config = make_config(three_problems, n=3, temperatures=(0.2,))
+    run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems), FakePool(three_problems))
+    samples, results = (sorted(rows(tmp_path / name), key=sample_key) for name in (SAMPLES, RESULTS))
+    assert [sample_key(r) for r in results] == [sample_key(r) for r in samples] and not results[1]["passed"]
+    samples[1]["completion"] = three_problems[samples[1]["task_id"]]["canonical_solution"]  # now right
+    write_rows(tmp_path / SAMPLES, samples)
+    results[3].pop(COMPLETION_SHA256, None)  # as written by an older version
+    results[4].pop("passed")
+    results[5]["passed"] = "false"
+    write_rows(tmp_path / RESULTS, results)
+
+    pool = FakePool(three_problems)
+    summary = run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems), pool)
+    assert sorted(p.completion for p in verdicts_tested(pool)) == sorted(samples[i]["completion"] for i in (1, 3, 4, 5))
+    assert [p.completion for p in probed(pool)] == [samples[1]["completion"]]
+    assert [p["passed"] for p in summary["per_problem"]] == [2, 1, 1]
+    pool = FakePool(three_problems)
+    resumed = run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems), pool)
+    assert pool.submitted == [] and resumed["pass_at_k"] == summary["pass_at_k"]
+
+
+def changed_sample(ls, field, value):
+    return json.dumps({**json.loads(ls[0]), field: value}).encode()
+
+
+@pytest.mark.parametrize(
+    "name,line,damage,reason,remade",
+    [
+        (SAMPLES, 2, lambda ls: [ls[0], b"\xff\xfe", *ls[1:]], "not UTF-8 text", (0, 0)),
+        (RESULTS, 1, lambda ls: [ls[0][:40], *ls[1:]], "malformed JSON", (0, 1)),
+        (RESULTS, 1, lambda ls: [b'{"task_id": "HumanEval/0"}', *ls], "(KeyError: 'temperature')", (0, 0)),
+        (SAMPLES, 1, lambda ls: [changed_sample(ls, "task_id", "HumanEval/9"), *ls[1:]], "none of the run's", (1, 1)),
+        (SAMPLES, 1, lambda ls: [changed_sample(ls, "completion", None), *ls[1:]], "not a string", (1, 1)),
+    ],
+)
+def test_a_line_of_a_run_file_that_cannot_be_used_is_named(
+    tmp_path, three_problems, name, line, damage, reason, remade
+):
+    """Named with what to do, nothing run and the file left as it is; once the line is deleted the
+    run goes on, generating and testing again only what the line held."""
+    config = make_config(three_problems, n=3, temperatures=(0.2,))
+    run_eval(tmp_path, config, three_problems, [1], FakeEngine(three_problems), FakePool(three_problems))
+    path = tmp_path / name
+    damaged = b"\n".join(damage(path.read_bytes().split(b"\n")))
+    path.write_bytes(damaged)
+    engine, pool = FakeEngine(three_problems), FakePool(three_problems)
+    message = f"{re.escape(str(path))}:{line}: .*{re.escape(reason)}.*: mend or delete that line"
+    with pytest.raises(JsonlError, match=message):
+        run_eval(tmp_path, config, three_problems, [1], engine, pool)
+    assert path.read_bytes() == damaged and engine.generated == [] and pool.submitted == []
+    lines = damaged.split(b"\n")
+    path.write_bytes(b"\n".join(lines[: line - 1] + lines[line:]))
+    summary = run_eval(tmp_path, config, three_problems, [1], engine, pool)
+    assert (len(engine.generated), len(verdicts_tested(pool))) == remade
     assert summary["pass_at_k"]["0.2"]["pass@1"] == pytest.approx(1 / 3)
 
 

