@@ -23,7 +23,6 @@ from core.models.spec import is_server_url
 from core.models.store import data_dir
 from core.modes.source_check import prompt_problem
 from core.ranking.order import RANKINGS
-from core.storage.session_store import SessionStore
 from desktop_app import theme, workbench_layout
 from desktop_app.about_dialog import open_usage, show_about
 from desktop_app.back_translation_ranker import BackTranslationRanker
@@ -52,7 +51,7 @@ from desktop_app.prompt_files import APP_TITLE, PromptFiles
 from desktop_app.recent_files import RecentFilesMenu
 from desktop_app.run_controller import RunController
 from desktop_app.server_dialog import ServerDialog
-from desktop_app.session_actions import SessionActions
+from desktop_app.session_actions import SessionActions, open_store
 from desktop_app.status_bar import StatusBar
 from desktop_app.summary_panel import SummaryPanel, run_end_text
 from desktop_app.tests_editor import TestsEditor
@@ -75,7 +74,7 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, 
         super().__init__()
         self.setWindowTitle(APP_TITLE)
         self.problem: tuple[str, str | None] = ("", None)  # the loaded problem's title and function
-        self.store = SessionStore(sessions_path())
+        self.store = open_store(sessions_path())
         self.controller = RunController(self)
         self.model = self.controller.model
         self.jobs = JobRunner(self.controller, self.store, self)

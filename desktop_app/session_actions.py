@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
+from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
@@ -13,12 +14,25 @@ from core.evaluation.jsonl import write_jsonl
 from core.modes.entry_point import entry_point
 from core.sampling.params import SamplingParams
 from core.storage.session_documents import UnreadableDocument
-from core.storage.session_store import RUNNING
+from core.storage.session_export import read_export
+from core.storage.session_store import RUNNING, SessionStore, StoreUnavailable
+from core.user_error import UserError
 from desktop_app.code_editor import replace_all
 from desktop_app.engine_client import GENERATING
 from desktop_app.prompt_files import APP_TITLE
 from desktop_app.window_mixin import WindowMixin
 from desktop_app.workbench_recorder import STOPPED
+
+
+def open_store(path: Path) -> SessionStore:
+    """The app's sessions at `path`. One that cannot be used now (locked, saved by a newer app) is
+    left alone and the app starts anyway, keeping this run's sessions in memory and saying so."""
+    try:
+        return SessionStore(path)
+    except StoreUnavailable as exc:
+        store = SessionStore(Path(":memory:"))  # SQLite's name for a database in memory only
+        store.notice = f"Sessions are not saved this time: {exc}."
+        return store
 
 
 class SessionActions(WindowMixin):
@@ -126,9 +140,8 @@ class SessionActions(WindowMixin):
             if not path:
                 return
         try:
-            with open(path, encoding="utf-8") as f:
-                sid = self.store.import_json(json.load(f))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            sid = self.store.import_json(read_export(Path(path)))
+        except UserError as exc:
             self.message.error(f"{path} could not be imported: {exc}")
             return
         self.history.refresh()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +67,10 @@ def table_from_text(text: str, source: str) -> Table:
     delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
     # The whole text through one reader: a quoted cell may hold a line break.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = [r for r in reader if any(cell.strip() for cell in r)]
+    try:
+        rows = [r for r in reader if any(cell.strip() for cell in r)]
+    except csv.Error as exc:  # a cell over csv.field_size_limit(), 131,072 characters
+        raise UserError(f"{source} could not be read as a table: {exc}") from None
     if not rows:
         raise UserError(f"{source} is empty")
     notes = []
@@ -82,10 +86,22 @@ def table_from_text(text: str, source: str) -> Table:
 
 
 def _from_json(text: str, path: Path) -> Table:
+    too_deep = UserError(f"{path} nests lists or objects too deeply to read")
     try:
         data = json.loads(text, parse_float=_NumberText)
     except json.JSONDecodeError as exc:
         raise UserError(f"{path} is not valid JSON: {exc}") from None
+    except ValueError:  # json.loads' only other ValueError: an integer past int()'s digit limit
+        raise UserError(f"{path} holds an integer of more than {sys.get_int_max_str_digits()} digits") from None
+    except RecursionError:
+        raise too_deep from None
+    try:
+        return _json_table(data, path)
+    except RecursionError:  # values nested just under the limit json.loads reaches overflow it as cells
+        raise too_deep from None
+
+
+def _json_table(data: object, path: Path) -> Table:
     if isinstance(data, dict) and "header" in data:
         return _from_library_json(data, path)
     description = data.get("description", "") if isinstance(data, dict) else ""

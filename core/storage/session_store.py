@@ -2,8 +2,9 @@
 as it arrives, so a kill -9 mid-run loses at most the candidate being decoded.
 
 Schema changes are numbered migrations applied in order (PRAGMA user_version); the documents of
-the other tabs carry their own versions (core.storage.session_documents). A database that cannot be read
-is moved aside with a message; it never stops the app from starting.
+the other tabs carry their own versions (core.storage.session_documents). A corrupt database is moved
+aside, with its WAL, and a message; one that is only unusable now (locked, read-only, from a newer
+app) is left exactly as it is and refused with one sentence (StoreUnavailable).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 from core.evaluation.jsonl import JsonObject
 from core.sampling.candidate import Candidate
 from core.storage.session_documents import Document, current_version, upgraded
+from core.storage.session_export import checked_export
+from core.user_error import UserError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sessions and their candidates
@@ -85,53 +88,92 @@ class SessionRow:
     model: str
 
 
+class StoreUnavailable(UserError):
+    """The sessions database is there but cannot be used now: another program holds it locked, it
+    cannot be written, or a newer app saved it. Not one of its files was touched."""
+
+
+class _Corrupt(sqlite3.DatabaseError):
+    """SQLite read the file but its own check found it damaged."""
+
+
 class SessionStore:
     def __init__(self, path: Path, read_only: bool = False):
         """`read_only`: read the file as it is (`codesynth compare` on the app's sessions): nothing is
         created, migrated or moved aside, and a file that is not a sessions database of this
-        version raises sqlite3.DatabaseError."""
+        version raises sqlite3.DatabaseError. Otherwise a corrupt file is moved aside (see
+        `notice`) and one that is not corrupt but cannot be used raises StoreUnavailable."""
         self.path = Path(path)
-        self.notice: str | None = None  # set when a corrupt database was moved aside
+        self.notice: str | None = None  # for the user at start: a corrupt database was moved aside
         self.schema_version = SCHEMA_VERSION
         if read_only:
             self.db = _open_read_only(self.path)
             self.schema_version = self.db.execute("PRAGMA user_version").fetchone()[0]
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = self._open()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = self._ready()
+        # Locked, read-only or unopenable is no damage: moving such a file would take a live
+        # database from under the program using it, and its WAL with it.
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(
+                f"the session database {self.path} cannot be opened ({exc}); it was left as it is"
+            ) from None
+
+    def _ready(self) -> sqlite3.Connection:
+        """A connection to `path`, checked and migrated; a corrupt file is moved aside, once, with a
+        notice, and a new one begun."""
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            self._prepare(db)
         except sqlite3.DatabaseError as exc:
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-            self.path.rename(aside)
-            for suffix in ("-wal", "-shm"):
-                Path(str(self.path) + suffix).unlink(missing_ok=True)
+            try:
+                if not _is_corrupt(exc) or self.notice is not None:
+                    raise
+                # Renamed before the close: closing a connection to a corrupt file deletes the WAL beside it.
+                aside = self._move_aside()
+            finally:
+                db.close()
             self.notice = (
                 f"The session database could not be read ({exc}); it was moved to {aside} and a new one started."
             )
-            self.db = self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode survives a process kill; only a power cut can lose the last commits.
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("integrity check failed")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(f"schema version {version} is newer than this app ({SCHEMA_VERSION})")
-            for number in range(version + 1, SCHEMA_VERSION + 1):
-                with db:
-                    db.execute("BEGIN")
-                    for statement in filter(str.strip, MIGRATIONS[number - 1].split(";")):
-                        db.execute(statement)
-                    db.execute(f"PRAGMA user_version={number}")
-        except sqlite3.DatabaseError:
+            return self._ready()
+        except StoreUnavailable:
             db.close()
             raise
         return db
+
+    def _move_aside(self) -> Path:
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+        # The WAL may hold the last commits and belongs to the file: both go, so the copy opens whole.
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                Path(str(self.path) + suffix).rename(str(aside) + suffix)
+            except FileNotFoundError:
+                pass
+        return aside
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
+        # Read before anything is written: a newer app's file stays byte for byte as it was.
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"the session database {self.path} was saved by a newer version of CodeSynth Studio "
+                f"(schema {version}, this one reads up to {SCHEMA_VERSION}); it was left as it is: "
+                "update the app to use it"
+            )
+        db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a process kill; only a power cut can lose the last commits.
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise _Corrupt("integrity check failed")
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            with db:
+                db.execute("BEGIN")
+                for statement in filter(str.strip, MIGRATIONS[number - 1].split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version={number}")
 
     def close(self) -> None:
         self.db.close()
@@ -252,16 +294,11 @@ class SessionStore:
             "document_versions": {kind: version for kind, _, version in docs},
         }
 
-    def import_json(self, data: JsonObject) -> int:
-        if data.get("format") != "codesynth-session":
-            raise ValueError("not a CodeSynth session export")
-        if not isinstance(data.get("version"), int) or data["version"] > SCHEMA_VERSION:
-            raise ValueError(
-                f"it was exported by a newer version of CodeSynth Studio (format {data.get('version')}, "
-                f"this one reads up to {SCHEMA_VERSION}): update the app to import it"
-            )
-        versions = data.get("document_versions", {})  # exports before format 3 hold version-1 documents
-        s = data["session"]
+    def import_json(self, data: object) -> int:
+        """A new session from an export (`export_json`); one that is not a whole export of this
+        version or older raises BadSessionExport, a ValueError, and writes nothing."""
+        export = checked_export(data, SCHEMA_VERSION)
+        s = export.session
         with self.db:
             self.db.execute("BEGIN")
             sid = self.create(
@@ -273,12 +310,12 @@ class SessionStore:
                 s["model"],
                 state="done" if s["state"] == RUNNING else s["state"],
             )
-            for row in data["candidates"]:
-                self.add_candidate(sid, Candidate.from_json(row))
-            for idx, res in data["results"].items():
-                self.add_result(sid, int(idx), res["passed"], res)
-            for kind, doc in data["documents"].items():
-                self.put_document(sid, kind, doc, versions.get(kind, 1))
+            for cand in export.candidates:
+                self.add_candidate(sid, cand)
+            for idx, res in export.results.items():
+                self.add_result(sid, idx, res["passed"], res)
+            for kind, (doc, version) in export.documents.items():
+                self.put_document(sid, kind, doc, version)
         return sid
 
     def export_samples(self, session_id: int, task_id: str) -> builtins.list[JsonObject]:
@@ -309,6 +346,13 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """Damage SQLite reports (not a database, a malformed image) or its quick_check found."""
+    if isinstance(exc, _Corrupt):
+        return True
+    return (exc.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def _session(row: tuple[Any, ...]) -> SessionRow:

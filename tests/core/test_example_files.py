@@ -122,3 +122,21 @@ def test_a_decimal_comma_in_a_comma_separated_file_is_refused_not_read_as_a_pair
     with pytest.raises(ExamplesError, match=r"write decimals with a point, e\.g\. 1\.5"):
         build_spec(["price", "expected"], [["1,5", "3.0"]], "double")
     assert build_spec(["point", "expected"], [["(1, 5)", "6"]], "sum").rows[0][0][0].value == (1, 5)
+
+
+def test_files_python_cannot_parse_are_refused_naming_them(tmp_path):
+    # Red-team round 6, finding 8: each was a traceback.
+    with pytest.raises(UserError, match=r"big\.json holds an integer of more than 4300 digits$"):
+        table(tmp_path, "big.json", b'[{"x": 1, "expected": ' + b"7" * 5000 + b"}]")
+    with pytest.raises(UserError, match=r"cell\.csv could not be read as a table: field larger than field limit"):
+        table(tmp_path, "cell.csv", b"x,expected\n1," + b"2" * 200_000 + b"\n")
+    # Nested past the recursion limit, or just under the depth json reads, which overflows it later.
+    depths, refused = [*range(100, 1000, 3), 100_000], 0
+    for depth in depths:
+        nested = b"[" * depth + b"]" * depth
+        try:
+            assert table(tmp_path, "deep.json", b'[{"x": 1, "expected": ' + nested + b"}]").header == ["x", "expected"]
+        except UserError as exc:
+            assert str(exc).endswith("deep.json nests lists or objects too deeply to read")
+            refused += 1
+    assert 0 < refused < len(depths)

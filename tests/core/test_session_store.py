@@ -12,7 +12,7 @@ import time
 import pytest
 
 from core.sampling.candidate import Candidate
-from core.storage.session_store import MIGRATIONS, SCHEMA_VERSION, SessionStore
+from core.storage.session_store import MIGRATIONS, SCHEMA_VERSION, SessionStore, StoreUnavailable
 
 
 def cand(i, text="    return 1\n"):
@@ -51,7 +51,7 @@ def test_export_import_and_samples(tmp_path):
     sid = store.create("x", prompt="def f():\n")
     store.add_candidate(sid, cand(0))
     store.add_candidate(sid, cand(1, "    return 2\n"))
-    store.add_result(sid, 1, False, {"result": "failed: "})
+    store.add_result(sid, 1, False, {"status": "fail", "result": "failed: "})
     store.put_document(sid, "examples", [{"in": 1, "out": 2}])
     exported = json.loads(json.dumps(store.export_json(sid)))
     copy = SessionStore(tmp_path / "other.db").import_json(exported)
@@ -95,9 +95,10 @@ def test_newer_schema_is_refused_not_destroyed(tmp_path):
     db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
     db.commit()
     db.close()
-    store = SessionStore(path)
-    assert "newer than this app" in store.notice
-    assert list(tmp_path.glob("s.db.corrupt-*"))
+    before = path.read_bytes()
+    with pytest.raises(StoreUnavailable, match=f"newer version of CodeSynth Studio \\(schema {SCHEMA_VERSION + 5},"):
+        SessionStore(path)
+    assert path.read_bytes() == before and not list(tmp_path.glob("s.db.corrupt-*"))
 
 
 WRITER = textwrap.dedent("""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from core.storage.session_store import SessionStore
+from core.storage.session_store import SCHEMA_VERSION, SessionStore
 from desktop_app.candidates_model import DONE
 from tests.gui.conftest import generate_and_wait, open_window
 
@@ -97,6 +97,9 @@ def test_history_rename_search_delete_export_import(qtbot, tiny_window, tmp_path
     (tmp_path / "bad.json").write_text('{"format": "something else"}')
     w.import_session(str(tmp_path / "bad.json"))
     assert "could not be imported" in w.message.text()
+    (tmp_path / "list.json").write_text("[]")  # a shape whose AttributeError once escaped the slot
+    w.import_session(str(tmp_path / "list.json"))
+    assert w.message.text().endswith("list.json could not be imported: not a CodeSynth session export")
 
 
 DRIVER = textwrap.dedent("""
@@ -205,3 +208,22 @@ def test_a_reopened_run_finishes_its_missing_samples_as_the_whole_run_would_have
     assert {c.index: c.text for c in saved} == whole and set(w.store.results(sid)) == {0, 1, 2, 3}
     qtbot.waitUntil(lambda: w.store.get(sid).state == "done")
     assert w.controller.finish_missing(w.controls.params) is False  # nothing left: refused with the reason
+
+
+def test_a_newer_apps_sessions_file_is_left_alone_and_the_window_says_so(qtbot, tiny_model_dir, isolated_sessions):
+    db = sqlite3.connect(isolated_sessions)
+    db.execute("CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT)")
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    before = isolated_sessions.read_bytes()
+    window = open_window(qtbot, str(tiny_model_dir))
+    try:
+        text = window.message.text()
+        assert text.startswith("Sessions are not saved this time: the session database") and "newer version" in text
+        sid = window.store.create("kept in memory for this run")
+        assert [row.id for row in window.store.list()] == [sid]
+    finally:
+        window.close()
+    assert isolated_sessions.read_bytes() == before
+    assert not list(isolated_sessions.parent.glob("sessions.sqlite.corrupt-*"))
