@@ -61,8 +61,12 @@ class QuestionBox(QWidget):
         if larger is not None and question is None:
             installed = model_store.is_installed(model_store.model_dir(larger.name))
             self.label.setText(f"{NONE_RIGHT} {catalogue.offer(larger, installed)}")
-            verb = "Load" if installed else "Install"
-            self._add_button(f"{verb} {larger.title} and run again", lambda: self.larger_requested.emit(larger.name))
+            # Short: the label names the model, and the button must fit a 1024 px window.
+            button = self._add_button(
+                f"{'Load' if installed else 'Install'} it and run again",
+                lambda: self.larger_requested.emit(larger.name),
+            )
+            button.setToolTip(as_html(f"{larger.title}: {larger.quality}; {larger.speed}."))
         elif question is None:
             self.label.setText(ONLY_ROWS if s.only_rows else agreed(s.inputs or 0, s.name, s.differs_at))
         else:

@@ -17,6 +17,10 @@ def test_the_next_larger_model_is_offered_and_none_past_the_largest_or_outside_t
 def test_the_offer_says_what_the_model_achieved_and_what_loading_it_costs():
     item = catalogue.entry("qwen2.5-coder-1.5b-instruct")
     to_install = catalogue.offer(item, installed=False)
-    assert to_install.startswith(f"A larger model may: {item.title} ({item.quality}; {item.speed}; ")
-    assert to_install.endswith(f"; loading it downloads {round(item.download_bytes / 2**20)} MB once).")
-    assert catalogue.offer(item, installed=True).endswith("; installed).")
+    assert to_install.startswith(f"A larger model may: {item.title} solved 11 of the 12 example tables the default")
+    assert to_install.endswith(f". Loading it downloads {round(item.download_bytes / 2**20)} MB once.")
+    assert catalogue.offer(item, installed=True).endswith(". It is installed.")
+    default = catalogue.entry("default")  # offered from SmolLM2, with its measured quality
+    assert catalogue.offer(default, installed=True).startswith(
+        f"A larger model may: {default.title} ({default.quality})."
+    )

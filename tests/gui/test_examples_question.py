@@ -142,7 +142,7 @@ def test_none_right_offers_the_next_larger_catalogue_model(qtbot, tiny_window, t
     assert tab.question_box.isVisible()
     assert tab.question_box.label.text() == f"{NONE_RIGHT} {catalogue.offer(larger, installed)}"
     [button] = tab.question_box.buttons
-    assert button.text() == f"{'Load' if installed else 'Install'} {larger.title} and run again"
+    assert button.text() == f"{'Load' if installed else 'Install'} it and run again"
     # Pressed, the window would load (or download) the 1.5B model: here only the request is checked.
     tab.larger_requested.disconnect(tiny_window.run_examples_on)
     try:
@@ -151,6 +151,8 @@ def test_none_right_offers_the_next_larger_catalogue_model(qtbot, tiny_window, t
     finally:
         tab.larger_requested.connect(tiny_window.run_examples_on)
     assert pressed.args == [larger.name]
+    tiny_window.resize(1024, 700)
+    assert tiny_window.width() == 1024  # the offer fits the smallest window
     tab.set_model(larger.name)  # the largest: nothing to offer
     assert not tab.question_box.isVisible()
     tab.set_model("default")
