@@ -127,7 +127,8 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     w = tiny_window
     w.prompt_editor.setPlainText(PROMPT)
     w.tests_editor.setPlainText(TESTS_SRC)
-    w.controls.samples.setValue(16)
+    # Enough work that Esc lands mid-run even when the window lags (16 rows once all ran to their end).
+    w.controls.samples.setValue(64)
     w.controls.max_new_tokens.setValue(1000)
     w.controls.stops.setPlainText("")  # nothing ends a sample early
     # Active before the run starts, so that Esc follows the first tokens at once: waiting for the
@@ -139,10 +140,13 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     qtbot.keyClick(w, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: w.controller.engine.state == "idle", timeout=30000)
     finished = w.model.finished()
-    assert len(finished) == 16
-    assert all(c.finish_reason == "cancelled" for c in finished), [
-        (c.finish_reason, len(c.token_ids)) for c in finished
-    ]
-    assert all(len(c.token_ids) < 1000 and c.token_ids for c in finished)
+    assert len(finished) == 64
+    stopped = [c for c in finished if c.finish_reason == "cancelled"]
+    longest = max((len(c.token_ids) for c in stopped), default=0)
+    # The random model may end a sample itself in its first tokens, before Esc lands; no other.
+    assert stopped and all(
+        c.finish_reason == "eos" and len(c.token_ids) <= longest for c in finished if c.finish_reason != "cancelled"
+    ), [(c.finish_reason, len(c.token_ids)) for c in finished]
+    assert all(c.token_ids for c in stopped)  # what was generated is kept
     assert w.generate_action.isEnabled()
     w.controls.stops.setPlainText("\\ndef\\n\\nclass")
