@@ -62,44 +62,41 @@ def finished(events) -> dict[int, object]:
     return done
 
 
-@pytest.mark.parametrize("forged", [5.0, math.inf, math.nan, True, "3", None])
-def test_a_log_prob_no_model_gives_leaves_its_row_without_log_probs(forged):
+def numbered_token(choice: dict) -> dict:
+    if choice.get("logprobs"):
+        choice["logprobs"]["tokens"] = [7]
+    return choice
+
+
+def no_tokens(choice: dict) -> dict:
+    if choice.get("logprobs") and choice["text"]:
+        choice["logprobs"] = {"tokens": [], "token_logprobs": [], "top_logprobs": [], "text_offset": []}
+    return choice
+
+
+UNUSABLE_LOGPROBS = {
+    "positive": with_logprob(5.0),
+    "infinite": with_logprob(math.inf),
+    "NaN": with_logprob(math.nan),
+    "true": with_logprob(True),
+    "text": with_logprob("3"),
+    "null": with_logprob(None),
+    "a token that is not text": numbered_token,
+    "text without its tokens": no_tokens,  # not a mean of nothing (-inf) as if it had some
+}
+
+
+@pytest.mark.parametrize("change", UNUSABLE_LOGPROBS.values(), ids=UNUSABLE_LOGPROBS.keys())
+def test_log_probs_no_model_gives_leave_their_row_without_log_probs(change):
     with FakeOpenAI() as fake:
         backend = connect(fake)
-        fake.behaviour.rewrite = only_row_1(with_logprob(forged))
+        fake.behaviour.rewrite = only_row_1(change)
         candidates = backend.generate(PROMPT, params())
-    assert [c.index for c in candidates] == [0, 1, 2, 3]
+    assert [c.index for c in candidates] == [0, 1, 2, 3] and candidates[1].text
     assert candidates[1].token_logprobs == [] and candidates[1].mean_logprob == -math.inf
     assert all(c.token_logprobs and max(c.token_logprobs) <= 0 for i, c in enumerate(candidates) if i != 1)
     # What is written out is JSON any strict reader takes.
     json.loads(json.dumps([c.to_json() for c in candidates], allow_nan=False))
-
-
-def test_a_token_that_is_not_text_leaves_its_row_without_log_probs():
-    def numbered(choice: dict) -> dict:
-        if choice.get("logprobs"):
-            choice["logprobs"]["tokens"] = [7]
-        return choice
-
-    with FakeOpenAI() as fake:
-        backend = connect(fake)
-        fake.behaviour.rewrite = only_row_1(numbered)
-        candidates = backend.generate(PROMPT, params())
-    assert candidates[1].text and candidates[1].token_logprobs == []
-
-
-def test_text_without_its_tokens_has_no_log_probs_rather_than_a_mean_of_nothing():
-    def no_tokens(choice: dict) -> dict:
-        if choice.get("logprobs") and choice["text"]:
-            choice["logprobs"] = {"tokens": [], "token_logprobs": [], "top_logprobs": [], "text_offset": []}
-        return choice
-
-    with FakeOpenAI() as fake:
-        backend = connect(fake)
-        fake.behaviour.rewrite = only_row_1(no_tokens)
-        candidates = backend.generate(PROMPT, params())
-    assert candidates[1].text and candidates[1].token_logprobs == []
-    assert all(c.token_logprobs for i, c in enumerate(candidates) if i != 1)
 
 
 @pytest.mark.parametrize(
