@@ -83,6 +83,9 @@ class TokenHeatView(QTextEdit):
         self.clear()
         self.candidate, self._starts, self._selected = candidate, [], None
         cursor = QTextCursor(self.document())
+        # One edit: laid out once at its end, not after each token (a long one-line candidate of a
+        # few thousand tokens took minutes).
+        cursor.beginEditBlock()
         if candidate.text == candidate.raw_text:
             cursor.insertText(displayable(prompt), QTextCharFormat())
         kept = None if branch is None else len(branch.kept)
@@ -102,6 +105,7 @@ class TokenHeatView(QTextEdit):
                 self.parting = cursor.position() + qt_length(displayable(piece[: kept - written]))
             cursor.insertText(displayable(piece), fmt)
             written += len(piece)
+        cursor.endEditBlock()
         self.setTextCursor(QTextCursor(self.document()))
         self._filling = False
 

@@ -69,6 +69,11 @@ def functions_in(source: str) -> list[Function]:
         def_end = node.body[0].lineno - 1
         header = "".join(lines[start:def_end])
         body = "".join(lines[first : node.end_lineno]) if body_nodes else ""
+        colon_row, colon_col = _header_colon(source, node)
+        if def_end == colon_row:  # `def add(a, b): return a + b`: the body shares the header's line
+            header = "".join(lines[start:colon_row]) + lines[colon_row][: colon_col + 1] + "\n"
+            segments = [ast.get_source_segment(source, n) or "" for n in body_nodes]
+            body = f"    {'; '.join(segments)}\n" if body_nodes else ""
         indent = body[: len(body) - len(body.lstrip())] if body else "    "
         found.append(
             Function(node.name, imports, imports + header, header + body, body, doc, indent.split("\n")[-1] or "    ")

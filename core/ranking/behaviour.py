@@ -90,6 +90,10 @@ def probe_program(
     return Program(prompt, completion, probe_tests(inputs, tests), entry_point)
 
 
+# The key of a behaviour with no returned value on any input (see Behaviour.key).
+NO_VALUE = "no-value-"
+
+
 @dataclass(frozen=True)
 class Behaviour:
     outcomes: tuple[str, ...]  # per input: "=<value text>", "!<exception type>" or "~<status>"
@@ -97,8 +101,10 @@ class Behaviour:
 
     @property
     def key(self) -> str:
-        """Equal for candidates that behaved the same on every input: their cluster."""
-        return hashlib.sha256("\x00".join(self.outcomes).encode("utf-8", "replace")).hexdigest()[:16]
+        """Equal for candidates that behaved the same on every input: their cluster. A candidate
+        that gave no value anywhere is marked (NO_VALUE), to stand alone in `cluster_sizes`."""
+        digest = hashlib.sha256("\x00".join(self.outcomes).encode("utf-8", "replace")).hexdigest()[:16]
+        return digest if any(o.startswith("=") for o in self.outcomes) else NO_VALUE + digest
 
     @property
     def n_tests_passed(self) -> int:
@@ -127,9 +133,11 @@ def read_behaviour(result: RunResult, n_inputs: int, n_tests: int) -> Behaviour:
 
 
 def cluster_sizes(keys: Sequence[str]) -> list[int]:
-    """For each candidate, how many candidates (itself included) share its behaviour."""
+    """For each candidate, how many candidates (itself included) share its behaviour. Programs that
+    raise or hang on every input (a missing import, a syntax slip) fail alike without agreeing on
+    anything: each counts as a cluster of its own, not as a majority."""
     counts = Counter(keys)
-    return [counts[k] for k in keys]
+    return [1 if k.startswith(NO_VALUE) else counts[k] for k in keys]
 
 
 def agreement_scores(keys: Sequence[str], tests_passed: Sequence[int]) -> list[int]:

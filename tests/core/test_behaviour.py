@@ -124,6 +124,20 @@ def test_behaviour_comes_from_values_the_judge_saw_not_from_what_a_candidate_pri
     assert bh.cluster_sizes(keys) == [2, 2, 1, 1, 1, 1]
 
 
+def test_programs_that_answer_nothing_anywhere_are_no_majority(pool):
+    """Three bodies that forgot an import raise alike on every input: before, they were a cluster
+    of 3 and ranked above the 2 right ones."""
+    inputs = ["3", "0", "-1"]
+    bodies = ["    return math.floor(x * 2)\n"] * 3 + ["    return x * 2\n", "    return x + x\n"]
+    keys = [
+        bh.read_behaviour(pool.submit(bh.probe_program(PROMPT, body, "scale", inputs)).result(), 3, 0).key
+        for body in bodies
+    ]
+    assert len(set(keys[:3])) == 1 and keys[3] == keys[4]
+    assert bh.cluster_sizes(keys) == [1, 1, 1, 2, 2]
+    assert bh.agreement_scores(keys, [3, 3, 3, 1, 1]) == [3, 3, 3, 2, 2]
+
+
 def test_canonical_text_ignores_container_order_and_cuts_long_values(pool):
     inputs = ["1"]
     a = "    return {'b': {3, 1, 2}, 'a': [0.1 + 0.2]}\n"

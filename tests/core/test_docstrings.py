@@ -39,6 +39,22 @@ def test_functions_in_splits_signature_body_and_docstring():
     assert shout.docstring is None and shout.body == '    return text.upper() + "!"\n'
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def add(a, b): return a + b\n",
+        "@cache\ndef add(a: int, b: int = 1) -> int: return a + b\n",
+        'def add(a, b): "Sum."; return a + b\n',
+    ],
+)
+def test_a_function_on_one_line_has_its_def_as_header(source):
+    """Its header had been empty, so back-translation's prompt had no `def` and every docstring scored 0."""
+    [add] = functions_in(source)
+    assert add.header.rstrip().endswith(":") and "def add(" in add.header and "return" not in add.header
+    assert add.body == "    return a + b\n"
+    compile(forward_prompt(add, "Sum of a and b.") + add.body, "<forward>", "exec")
+
+
 def test_completion_prompt_has_codex_d_shape(tiny_engine):
     hypot = functions_in(SOURCE)[0]
     prompt = prompt_for(tiny_engine, hypot, "completion")

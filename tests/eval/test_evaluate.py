@@ -69,14 +69,14 @@ def test_full_run_outputs(tmp_path, three_problems):
         "0.8": {"pass@1": pytest.approx(1 / 3), "pass@5": 1.0},
     }
     curves = summary["ranking"]["0.2"]
-    # The fake model writes no usable tests, so agreement is left out and says why; the fake pool's
-    # verdicts make the four wrong samples one behaviour cluster, which cluster ranking prefers.
+    # The fake model writes no usable tests, so agreement is left out and says why; the fake pool
+    # makes the four wrong samples raise on every input: alike, but no majority (each a cluster of one).
     assert set(curves) == {"oracle", "cluster", "back_translation", "mean_logprob", "sum_logprob", "random"}
     assert summary["examine"]["0.2"]["agreement_unavailable"] == "the model wrote no usable tests for any problem"
     assert summary["examine"]["0.2"]["problems"] == 3 and summary["examine"]["0.2"]["dropped_tests"] == 3 * 3
-    # HumanEval/115 writes its examples in prose, not calls: with no inputs all six behave alike and
-    # cluster ranking falls back to mean log-prob, which picks a pass; the other two pick the majority.
-    assert curves["cluster"][-1] == pytest.approx(1 / 3)
+    # So cluster ranking falls back to mean log-prob in each problem, which picks a pass (before, the
+    # four failures outvoted the passes in two problems of three).
+    assert curves["cluster"][-1] == pytest.approx(1.0)
     assert len(rows(tmp_path / BEHAVIOURS)) == 3 * 2 * 6 and len(rows(tmp_path / GENERATED_TESTS)) == 3 * 2
     assert curves["random"] == pytest.approx([1 / 3] * 6)
     # Index 0 (a pass) has the best log-prob, so with all six to choose from it is always picked.
