@@ -96,16 +96,25 @@ def prompt_for(engine: Backend, func: Function, mode: str) -> str:
 
 def copies_code(docstring: str, body: str, signature: str = "") -> bool:
     """The paper counts a docstring that restates the code as a failure: flag one that contains
-    at least half of the body's non-trivial lines verbatim, or that opens by repeating the `def`
+    at least half of the body's non-trivial lines (spacing aside), or that opens by repeating the `def`
     line (`signature`: the function's header), which small models often do."""
     flat = " ".join(docstring.split())
     def_line = next((" ".join(line.split()) for line in signature.splitlines() if line.strip().startswith("def ")), "")
     if def_line and flat.startswith(def_line.rstrip(":")):
         return True
-    lines = [line.strip() for line in body.splitlines() if len(line.strip()) >= 8]
+    # Compared without spaces, and a `return` by its expression: `Returns (a*a + b*b)**0.5.`
+    # restates `return (a * a + b * b) ** 0.5` as surely as a verbatim copy does.
+    dense = "".join(docstring.split())
+    lines = [_dense_code(line) for line in body.splitlines()]
+    lines = [line for line in lines if len(line) >= 8]
     if not lines:
         return False
-    return sum(" ".join(line.split()) in flat for line in lines) * 2 >= len(lines)
+    return sum(line in dense for line in lines) * 2 >= len(lines)
+
+
+def _dense_code(line: str) -> str:
+    dense = "".join(line.split())
+    return dense.removeprefix("return") if line.strip().startswith("return ") else dense
 
 
 def generate_docstrings(

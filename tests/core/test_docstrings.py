@@ -82,6 +82,13 @@ def test_generated_docstrings_are_ranked_by_mean_logprob(tiny_engine):
     assert all('"""' not in d.text for d in docs)
 
 
+def test_code_restated_with_other_spacing_is_a_copy():
+    body = "    return (a * a + b * b) ** 0.5\n"
+    assert copies_code("Returns (a*a + b*b)**0.5.", body)
+    assert copies_code(">>> (a*a+b*b)**0.5", body)
+    assert not copies_code("The length of the hypotenuse of a right triangle with legs a and b.", body)
+
+
 def test_copies_code():
     body = "    total = a + b\n    return total * 2\n"
     assert copies_code("Computes total = a + b then return total * 2", body)
