@@ -16,6 +16,8 @@ from core.user_error import UserError
 _LITERAL_START = tuple("[({'\"")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+# A number as continental Europe writes it, with thousands dots and a decimal comma: "1.250,00".
+EUROPEAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 # How people and spreadsheets write truth values (Excel: TRUE, FALSE).
 _BOOLEANS = {"true": True, "false": False}
 # Numbers written as text, not as Python numbers: a code with a leading zero (a zip code, "02134")
@@ -74,6 +76,7 @@ def parse_rows(header: list[str], rows: list[list[str]]) -> list[list[Cell]]:
     if errors:
         raise ExamplesError(sorted(errors, key=lambda e: e.row))
     _written_numbers_as_text(list(table.values()))
+    _one_item_sequences(list(table.values()))
     return list(table.values())
 
 
@@ -107,6 +110,21 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
                     row[c] = Cell(row[c].text, row[c].text.strip())
 
 
+def _one_item_sequences(table: list[list[Cell]]) -> None:
+    """In an input column of lists or tuples, a cell holding one plain value is a sequence of one
+    item: people write "3, 1, 2" in one row and "7" in the next for the same thing (a median of
+    one). Expected values are left as written: a function may return a list or a number."""
+    for c in range(len(table[0]) - 1 if table else 0):
+        kinds = {type(row[c].value) for row in table}
+        sequence = kinds & {list, tuple}
+        if len(sequence) != 1 or not kinds - sequence <= {int, float, str}:
+            continue
+        for row in table:
+            if type(row[c].value) in (int, float, str):
+                item = [row[c].value]
+                row[c] = Cell(row[c].text, item if list in sequence else tuple(item))
+
+
 def parse_cell(text: str, row: int, column: str) -> Cell:
     stripped = text.strip()
     if not stripped:
@@ -114,6 +132,11 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
     if _THOUSANDS.match(stripped):
         # literal_eval would read "1,234.5" as the tuple (1, 234.5).
         raise CellError(row, column, "write numbers without thousands separators, e.g. 1234.5")
+    if EUROPEAN_NUMBER.match(stripped):
+        # literal_eval would read "1.250,00" as the tuple (1.25, 0).
+        raise CellError(
+            row, column, "write numbers without thousands separators and with a decimal point, e.g. 1250.00"
+        )
     if DECIMAL_COMMA.match(stripped):
         # literal_eval would read "1,5" as the tuple (1, 5): more likely a decimal comma.
         raise CellError(row, column, "write decimals with a point, e.g. 1.5 (two numbers: in brackets, (1, 5))")

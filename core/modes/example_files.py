@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.modes.example_cells import DECIMAL_COMMA
+from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER
 from core.user_error import UserError, read_bytes
 
 _JSON_SHAPE = (
@@ -76,13 +76,21 @@ def table_from_text(text: str, source: str) -> Table:
     notes = []
     if delimiter == ";":
         # Where a comma is the decimal mark, spreadsheets separate cells with semicolons.
-        decimal = [
-            [cell.replace(",", ".") if DECIMAL_COMMA.match(cell.strip()) else cell for cell in row] for row in rows
-        ]
+        decimal = [[_decimal_point(cell) for cell in row] for row in rows]
         if decimal != rows:
-            notes.append("cells are separated by semicolons, so a comma between digits is read as a decimal point")
+            notes.append(
+                "cells are separated by semicolons, so a comma between digits is read as a decimal point"
+                " (and dots between groups of three digits, as in 1.250,00, as thousands separators)"
+            )
         rows = decimal
     return Table(rows[0], rows[1:], notes=notes)
+
+
+def _decimal_point(cell: str) -> str:
+    stripped = cell.strip()
+    if EUROPEAN_NUMBER.match(stripped):
+        return stripped.replace(".", "").replace(",", ".")
+    return cell.replace(",", ".") if DECIMAL_COMMA.match(stripped) else cell
 
 
 def _from_json(text: str, path: Path) -> Table:

@@ -48,12 +48,14 @@ def function_name(description: str) -> str:
 
 
 def parameter_name(column: str) -> str | None:
-    """The parameter a column's name becomes: itself when it is one, else its words joined by _
-    in lower case, as a spreadsheet's headers are written ("Unit price (EUR)" -> unit_price_eur);
-    None when it has no letters or digits to make one of."""
+    """The parameter a column's name becomes: itself when it is one (a capitalised word in lower
+    case, as its neighbours "Unit price" -> unit_price would be: "Age" -> age), else its words
+    joined by _ in lower case, as a spreadsheet's headers are written ("Unit price (EUR)" ->
+    unit_price_eur); None when it has no letters or digits to make one of."""
     text = column.strip()
     if text.isidentifier() and not keyword.iskeyword(text):
-        return text
+        capitalised = text[:1].isupper() and text[1:].islower()
+        return text.lower() if capitalised and not keyword.iskeyword(text.lower()) else text  # "If" stays
     words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text.lower()))  # NFKC: m² -> m2
     name = "_".join(words)
     name = name if name[:1].isalpha() else "x_" + name

@@ -202,11 +202,15 @@ class Question:
 
 def _answer_text(outcome: str, decimals: int | None) -> str:
     """The answer an outcome gives, as a person would write it: a number rounded to the decimals
-    the examples were written with (so 1.2427 and 1.24274 are one answer to 2 decimals).
+    the examples were written with (so 1.2427 and 1.24274 are one answer to 2 decimals), and a
+    whole number as a whole number, whichever type it came as.
     Raises ValueError for an outcome that is no shown value."""
     value = value_of(outcome)
-    if decimals is not None and isinstance(value, float) and math.isfinite(value):
-        return repr(round(value, decimals))
+    # 220 and 220.0 are one answer too: the table's checks take either for the other.
+    if decimals is not None and isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 2**53:
+        return repr(round(float(value), decimals))
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        return repr(int(value))
     return outcome[1:]
 
 

@@ -223,6 +223,15 @@ def test_answers_that_agree_to_the_examples_decimals_are_one_answer(pool):
     assert all(a.text == repr(round(a.value, 2)) for a in question.answers)
 
 
+def test_a_whole_number_as_an_int_or_a_float_is_one_answer():
+    """ "220.0 or 220?" was asked, though the table's own checks take either for the other."""
+    as_float, as_int = bh.Behaviour(("=220.0", "=0.5"), ()), bh.Behaviour(("=220", "=1"), ())
+    for decimals in (None, 1):
+        question = bh.disagreement(["100", "0.25"], [as_float, as_int], decimals)
+        assert question is not None and question.args == "0.25"  # where they really differ
+    assert bh.disagreement(["100"], [bh.Behaviour(("=220.0",), ()), bh.Behaviour(("=220",), ())]) is None
+
+
 def test_a_model_test_that_reads_the_examples_another_way_is_offered_when_the_candidates_agree(pool):
     spec = build_spec(["x", "expected"], [["2", "4"]], "Compute the result")
     # The model's tests: one restating the example (not a new reading), one agreeing with the

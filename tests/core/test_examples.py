@@ -230,12 +230,48 @@ def test_a_predicate_false_on_every_input_tried_is_no_lookup():
 
 
 def test_spreadsheet_headers_become_parameter_names():
-    """Headers as spreadsheets write them: words, capitals, units in brackets. A name that is
-    already a parameter name stays as written."""
-    header = ["Unit price (EUR)", "Quantity", "first name", "Area m²", "2nd value", "class", "expected"]
-    spec = build_spec(header, [["1.5", "2", "'Ada'", "3", "4", "5", "6"]], "x")
-    assert spec.params == ["unit_price_eur", "Quantity", "first_name", "area_m2", "x_2nd_value", "class_"]
-    assert spec.prompt.startswith("def x(unit_price_eur: float, Quantity: int, first_name: str, area_m2: int,")
+    """Headers as spreadsheets write them: words, capitals, units in brackets. A capitalised word
+    is lower-cased like its neighbours; another name that is already a parameter name stays as
+    written (camelCase, and "If", which lower-cased is a keyword)."""
+    header = [
+        "Unit price (EUR)",
+        "Quantity",
+        "first name",
+        "Area m²",
+        "2nd value",
+        "class",
+        "itemCount",
+        "If",
+        "expected",
+    ]
+    spec = build_spec(header, [["1.5", "2", "'Ada'", "3", "4", "5", "6", "7", "8"]], "x")
+    assert spec.params == [
+        "unit_price_eur",
+        "quantity",
+        "first_name",
+        "area_m2",
+        "x_2nd_value",
+        "class_",
+        "itemCount",
+        "If",
+    ]
+    assert spec.prompt.startswith("def x(unit_price_eur: float, quantity: int, first_name: str, area_m2: int,")
+
+
+def test_a_column_of_lists_reads_a_lone_value_as_a_list_of_one():
+    """ "3, 1, 2" in one row and "7" in the next are the same kind of thing (a median of one)."""
+    spec = build_spec(["marks", "expected"], [["3, 1, 2", "2"], ["7", "7"]], "")
+    assert [i[0].value for i, _ in spec.rows] == [(3, 1, 2), (7,)] and spec.param_types == ["tuple[int, ...]"]
+    spec = build_spec(["names", "expected"], [["['Ann', 'Bo']", "2"], ["'Cy'", "1"]], "")
+    assert [i[0].value for i, _ in spec.rows] == [["Ann", "Bo"], ["Cy"]]
+    # Lists beside tuples, or beside dicts, are left as written: no one kind to read a value as.
+    spec = build_spec(["x", "expected"], [["[1, 2]", "2"], ["(3, 4)", "2"], ["5", "1"]], "")
+    assert [i[0].value for i, _ in spec.rows] == [[1, 2], (3, 4), 5]
+
+
+def test_a_number_with_thousands_dots_and_a_decimal_comma_is_refused_not_read_as_a_tuple():
+    with pytest.raises(ExamplesError, match="without thousands separators and with a decimal point"):
+        build_spec(["price", "expected"], [["1.250,00", "1487.5"]], "")
 
 
 def test_text_that_starts_with_a_bracket_is_text_and_a_broken_literal_is_not():
