@@ -232,6 +232,19 @@ def test_a_whole_number_as_an_int_or_a_float_is_one_answer():
     assert bh.disagreement(["100"], [bh.Behaviour(("=220.0",), ()), bh.Behaviour(("=220",), ())]) is None
 
 
+def test_a_model_test_whose_input_does_not_fit_the_columns_asks_nothing(pool):
+    """The fourth probe: total(1, 2, 3), a number where the table's first column is text, with the
+    answer a formula the description rules out, was offered as another reading of the examples."""
+    spec = build_spec(["item", "price", "expected"], [["'tea'", "3", "6"], ["'cake'", "5", "10"]], "Twice the price")
+    body = "    return price * 2\n"
+    wrong_kinds = ScriptedBackend("1, 2) == 7\nassert twice_the_price(3, 4) == 1\n")
+    _, question = examples_question(pool, wrong_kinds, spec, [body, body], [True, True])
+    assert wrong_kinds.asked == 1 and question is None
+    fitting = ScriptedBackend("'jam', 2) == 7\n")  # the same kind of values: a real other reading
+    _, question = examples_question(pool, fitting, spec, [body, body], [True, True])
+    assert question is not None and question.args == "'jam', 2" and question.answers[-1].from_model_test
+
+
 def test_a_model_test_that_reads_the_examples_another_way_is_offered_when_the_candidates_agree(pool):
     spec = build_spec(["x", "expected"], [["2", "4"]], "Compute the result")
     # The model's tests: one restating the example (not a new reading), one agreeing with the
