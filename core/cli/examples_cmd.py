@@ -43,7 +43,7 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.modes.example_cells import ExamplesError
+    from core.modes.example_cells import ExamplesError, shown_inputs
     from core.modes.examples import (
         NONE_RIGHT,
         ONLY_ROWS,
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     for (inputs, expected), verdict in zip(spec.rows, verdicts[best]):
         if verdict is None and not listed:
             continue
-        shown = ", ".join(c.text.strip() for c in inputs)
+        shown = shown_inputs(inputs)
         print(
             f"  {'right' if verdict is None else 'WRONG'}: {spec.name}({shown}) -> expected {expected.text.strip()}"
             + ("" if verdict is None else f"; {verdict}")

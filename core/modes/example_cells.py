@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.modes.source_check import plain_message
@@ -123,6 +124,18 @@ def _one_item_sequences(table: list[list[Cell]]) -> None:
             if type(row[c].value) in (int, float, str):
                 item = [row[c].value]
                 row[c] = Cell(row[c].text, item if list in sequence else tuple(item))
+
+
+def shown_inputs(cells: Sequence[Cell]) -> str:
+    """A row's inputs as messages show them: each as the user wrote it, except where that would
+    read as several values ("Hello, World!", or "3, 1, 2" for a tuple): then as Python writes it."""
+    return ", ".join(repr(c.value) if _reads_as_several(c) else c.text.strip() for c in cells)
+
+
+def _reads_as_several(cell: Cell) -> bool:
+    if isinstance(cell.value, str):
+        return "," in cell.value
+    return isinstance(cell.value, list | tuple | dict | set) and not cell.text.strip().startswith(_LITERAL_START)
 
 
 def parse_cell(text: str, row: int, column: str) -> Cell:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from core.modes.example_cells import Cell, parse_rows, type_name
+from core.modes.example_cells import Cell, parse_rows, shown_inputs, type_name
 from core.modes.example_checks import COMPARE, RETURNED, holds_float
 from core.modes.example_names import function_name, parameter_name
 from core.modes.prompt_rows import prompt_rows
@@ -100,7 +100,7 @@ class Spec:
         numeric = False
         for inputs, expected in self.rows:
             call = f"candidate({', '.join(repr(c.value) for c in inputs)})"
-            shown = ", ".join(c.text.strip() for c in inputs)
+            shown = shown_inputs(inputs)
             # One assert per example, so each is reported on its own; its message carries the
             # returned value, so a failed example can be explained in words.
             if expected.decimals is not None:
@@ -182,7 +182,7 @@ def _refuse_contradictions(rows: list[tuple[list[Cell], Cell]]) -> None:
             continue
         earlier = rows[first[key]][1]
         if earlier.value != expected.value:
-            shown = ", ".join(c.text.strip() for c in inputs)
+            shown = shown_inputs(inputs)
             raise TableError(
                 f"rows {first[key] + 1} and {r + 1} give the same inputs ({shown}) but different expected values"
                 f" ({earlier.text.strip()} and {expected.text.strip()}): no function can give both; keep the right one"
@@ -195,7 +195,7 @@ def example_verdicts(spec: Spec, cases: Sequence[TestCaseResult]) -> list[str | 
     out: list[str | None] = []
     for row, (inputs, _expected) in enumerate(spec.rows):
         case = cases[row] if row < len(cases) else None
-        shown = ", ".join(c.text.strip() for c in inputs)
+        shown = shown_inputs(inputs)
         if case is None:
             out.append(f"for {shown} it was not tried (an earlier problem stopped the run)")
         elif case.status == "pass":

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from core.modes.example_cells import ExamplesError, parse_cell, type_name
+from core.modes.example_cells import ExamplesError, parse_cell, shown_inputs, type_name
 from core.modes.example_names import function_name
 from core.modes.examples import (
     best_first,
@@ -267,6 +267,15 @@ def test_a_column_of_lists_reads_a_lone_value_as_a_list_of_one():
     # Lists beside tuples, or beside dicts, are left as written: no one kind to read a value as.
     spec = build_spec(["x", "expected"], [["[1, 2]", "2"], ["(3, 4)", "2"], ["5", "1"]], "")
     assert [i[0].value for i, _ in spec.rows] == [[1, 2], (3, 4), 5]
+
+
+def test_messages_show_an_input_that_would_read_as_several_as_python_writes_it():
+    """ "slug(Hello, World!)" looked like two inputs, "median(3, 1, 2)" like three."""
+    spec = build_spec(["title", "marks", "n", "expected"], [["Hello, World!", "3, 1, 2", "7", "'x'"]], "")
+    assert shown_inputs(spec.rows[0][0]) == "'Hello, World!', (3, 1, 2), 7"
+    assert "\"for 'Hello, World!', (3, 1, 2), 7 it returned \"" in spec.tests
+    plain = build_spec(["word", "marks", "expected"], [["Hello", "[3, 1]", "'x'"]], "")
+    assert shown_inputs(plain.rows[0][0]) == "Hello, [3, 1]"  # as written, where nothing is ambiguous
 
 
 def test_a_number_with_thousands_dots_and_a_decimal_comma_is_refused_not_read_as_a_tuple():
