@@ -127,9 +127,10 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     w = tiny_window
     w.prompt_editor.setPlainText(PROMPT)
     w.tests_editor.setPlainText(TESTS_SRC)
-    # Enough work that Esc lands mid-run even when the window lags (16 rows once all ran to their end).
+    # Enough work that Esc lands mid-run even when the window lags: in CI on a clean clone, 16 and
+    # then 64 rows of 1,000 tokens had all run to their end before the window showed their tokens.
     w.controls.samples.setValue(64)
-    w.controls.max_new_tokens.setValue(1000)
+    w.controls.max_new_tokens.setValue(4096)
     w.controls.stops.setPlainText("")  # nothing ends a sample early
     # Active before the run starts, so that Esc follows the first tokens at once: waiting for the
     # activation in between once let the tiny model write every sample to its end first.
@@ -137,6 +138,7 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     qtbot.waitUntil(w.isActiveWindow, timeout=5000)
     w.generate()
     qtbot.waitUntil(lambda: any(e.deltas > 3 for e in w.model.entries), timeout=60000)
+    assert w.controller.engine.state == "generating", "the run ended before the window showed its first tokens"
     qtbot.keyClick(w, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: w.controller.engine.state == "idle", timeout=30000)
     finished = w.model.finished()
@@ -147,6 +149,7 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     assert stopped and all(
         c.finish_reason == "eos" and len(c.token_ids) <= longest for c in finished if c.finish_reason != "cancelled"
     ), [(c.finish_reason, len(c.token_ids)) for c in finished]
+    assert longest < 4096
     assert all(c.token_ids for c in stopped)  # what was generated is kept
     assert w.generate_action.isEnabled()
     w.controls.stops.setPlainText("\\ndef\\n\\nclass")
