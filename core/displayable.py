@@ -52,3 +52,11 @@ def spelled(text: str) -> str:
     'Hello '), and a choice between look-alikes must show how they differ."""
     ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
     return text if ascii_text == text else f"{text} (written {ascii_text})"
+
+
+def one_line(text: str, limit: int) -> str:
+    """`text` on one line of at most `limit` characters, its line breaks shown as ⏎ and a cut shown
+    as …: a candidate's exception message or a server's error text, printed with its own line
+    breaks, would write lines that read as the program's own ("rank 1: all 4 candidates passed")."""
+    flat = " ⏎ ".join(line for line in text.splitlines() if line.strip())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -65,15 +65,15 @@ def functions_in(source: str) -> list[Function]:
         doc = ast.get_docstring(node, clean=True)
         body_nodes = node.body[1:] if doc is not None else node.body
         start = (node.decorator_list[0] if node.decorator_list else node).lineno - 1
-        first = body_nodes[0].lineno - 1 if body_nodes else node.end_lineno
         def_end = node.body[0].lineno - 1
-        header = "".join(lines[start:def_end])
-        body = "".join(lines[first : node.end_lineno]) if body_nodes else ""
         colon_row, colon_col = _header_colon(source, node)
         if def_end == colon_row:  # `def add(a, b): return a + b`: the body shares the header's line
             header = "".join(lines[start:colon_row]) + lines[colon_row][: colon_col + 1] + "\n"
-            segments = [ast.get_source_segment(source, n) or "" for n in body_nodes]
-            body = f"    {'; '.join(segments)}\n" if body_nodes else ""
+            body = f"    {'; '.join(_source_of(source, n) for n in body_nodes)}\n" if body_nodes else ""
+        else:
+            header = "".join(lines[start:def_end])
+            first = body_nodes[0].lineno - 1 if body_nodes else node.end_lineno
+            body = "".join(lines[first : node.end_lineno]) if body_nodes else ""
         indent = body[: len(body) - len(body.lstrip())] if body else "    "
         found.append(
             Function(node.name, imports, imports + header, header + body, body, doc, indent.split("\n")[-1] or "    ")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from core.displayable import one_line
 from core.modes.example_cells import Cell, parse_rows, shown_inputs, type_name
 from core.modes.example_checks import COMPARE, RETURNED, holds_float
 from core.modes.example_names import function_name, parameter_name
@@ -205,15 +206,8 @@ def example_verdicts(spec: Spec, cases: Sequence[TestCaseResult]) -> list[str | 
         elif case.status == "timeout":
             out.append(f"for {shown} it took too long (timed out)")
         else:
-            out.append(f"for {shown} it failed: {_one_line(case.message or case.status)}")
+            out.append(f"for {shown} it failed: {one_line(case.message or case.status, _MESSAGE_CHARS)}")
     return out
-
-
-def _one_line(message: str) -> str:
-    """A candidate's exception message as one bounded line: its line breaks could otherwise write
-    lines of their own into the verdicts a user reads and the feedback the model reads."""
-    flat = " ⏎ ".join(line for line in message.splitlines() if line.strip())
-    return flat if len(flat) <= _MESSAGE_CHARS else flat[: _MESSAGE_CHARS - 1] + "…"
 
 
 def sample_note(spec: Spec) -> str | None:

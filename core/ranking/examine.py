@@ -233,14 +233,20 @@ def examples_question(
             break
     if question is None and any(right) and not (cancel is not None and cancel.is_set()):
         agreeing = [b if ok else None for b, ok in zip(exam.behaviours, right)]
-        fitting = [t for t in exam.tests.tests if _fits_columns(spec, t.args)]
+        columns = _column_kinds(spec)
+        fitting = [t for t in exam.tests.tests if _fits(columns, t.args)]
         question = bh.dissent(exam.inputs, agreeing, fitting, known, spec.decimals)
         if question is None and len(spec.rows) == 1:
             question = bh.confirmation(exam.inputs, agreeing, known, spec.decimals)
     return exam, question
 
 
-def _fits_columns(spec: Spec, args: str) -> bool:
+def _column_kinds(spec: Spec) -> list[set[str]]:
+    """The kinds of value each input column of a table holds (see `_kind`)."""
+    return [{_kind(cells[c].value) for cells, _expected in spec.rows} for c in range(len(spec.params))]
+
+
+def _fits(columns: Sequence[set[str]], args: str) -> bool:
     """Whether a model test's input holds in each place a value of a kind its table's column holds
     (whole and decimal numbers fit each other's columns): a test calling total(1, 2, 3) where the
     first column is text reads no example, and its answer is no question for the user."""
@@ -248,7 +254,6 @@ def _fits_columns(spec: Spec, args: str) -> bool:
         values = pi.parse_args(args)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return False
-    columns = [{_kind(cells[c].value) for cells, _expected in spec.rows} for c in range(len(spec.params))]
     return len(values) == len(columns) and all(_kind(v) in kinds for v, kinds in zip(values, columns))
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.displayable import one_line
 from core.models.info import ModelLoadError
 from core.remote.secrets import ENV_VAR, redact
 
@@ -24,6 +25,7 @@ MAX_RETRY_AFTER_S = 30.0
 # JSON answer (the echo of a long prompt with log-probs). Past these a server is not answering.
 MAX_EVENT_BYTES = 1 << 20
 MAX_BODY_BYTES = 16 << 20
+_MESSAGE_CHARS = 300  # of a server's error text quoted in a message
 
 JsonObject = dict[str, Any]  # a parsed JSON object, as requests and replies are
 
@@ -337,7 +339,7 @@ class Transport:
         message = error.get("message", "") if isinstance(error, dict) else error
         return ServerFailed(
             f"{self.endpoint.base} reported an error mid-stream: "
-            f"{redact(one_line(str(message))[:300], self.endpoint.api_key)}"
+            f"{redact(one_line(str(message), _MESSAGE_CHARS), self.endpoint.api_key)}"
         )
 
     def _json(self, text: str, path: str) -> JsonObject:
@@ -358,17 +360,11 @@ def _error_message(text: str) -> str:
     try:
         body = json.loads(text)
     except (ValueError, RecursionError):
-        return one_line(text)[:300]
+        return one_line(text, _MESSAGE_CHARS)
     error = body.get("error", body) if isinstance(body, dict) else body
     if isinstance(error, dict):
-        return one_line(str(error.get("message") or error.get("detail") or body.get("detail") or ""))[:300]
-    return one_line(str(error))[:300]
-
-
-def one_line(text: str) -> str:
-    """A server's text on one line, its line breaks shown as ⏎: printed as it came, its lines
-    would read as the CLI's own ("rank 1: all 4 candidates passed")."""
-    return " ⏎ ".join(line.strip() for line in text.splitlines() if line.strip())
+        return one_line(str(error.get("message") or error.get("detail") or body.get("detail") or ""), _MESSAGE_CHARS)
+    return one_line(str(error), _MESSAGE_CHARS)
 
 
 def _retry_after(value: str | None) -> float | None:

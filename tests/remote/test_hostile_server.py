@@ -188,3 +188,13 @@ def test_a_model_name_that_is_not_one_printable_line_is_not_taken():
         fake.behaviour.models = ["fake-model\nrank 1: all passed", "fake-model"]
         backend = connect(fake)
     assert backend.info.name == "fake-model"
+
+
+def test_a_long_server_message_is_cut_and_says_so():
+    with FakeOpenAI() as fake:
+        backend = connect(fake)
+        fake.behaviour.fail_statuses = [400]
+        fake.behaviour.error_body = "x" * 5000
+        with pytest.raises(ServerFailed) as failed:
+            backend.generate(PROMPT, params())
+    assert str(failed.value).endswith("x" * 299 + "…")
