@@ -167,6 +167,16 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
         return Cell(text, stripped)  # plain text
 
 
+def reads_as_text(text: str) -> bool:
+    """Whether a cell written `text` (without spaces at its edges) is plain text: not a number,
+    truth value, number written as text or Python literal, nor a cell in error."""
+    try:
+        cell = parse_cell(text, 0, "")
+    except CellError:
+        return False
+    return cell.value == text and not _WRITTEN_NUMBER.match(text)
+
+
 def _closes_early(text: str) -> bool:
     """Whether the bracket `text` opens closes before its end: "(555) 123-4567" and "[draft] notes"
     are text as people write it, where "[1, 2" is a list with a typo."""

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER
+from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, reads_as_text
 from core.user_error import UserError, read_bytes
 
 _JSON_SHAPE = (
@@ -83,7 +83,57 @@ def table_from_text(text: str, source: str) -> Table:
                 " (and dots between groups of three digits, as in 1.250,00, as thousands separators)"
             )
         rows = decimal
+    rows[1:] = _edge_spaces(rows, text, notes)
     return Table(rows[0], rows[1:], notes=notes)
+
+
+def _edge_spaces(rows: list[list[str]], text: str, notes: list[str]) -> list[list[str]]:
+    """The data rows, with a text cell that has spaces at its edges written as a Python string when
+    they are part of the text: always when the file quotes the cell, and in a file that is not
+    padded for layout (`_padded_for_layout`), as a spreadsheet saves "  Anne " unquoted. The cells
+    are read stripped, so only the quotes keep the spaces, and they show the user that they are
+    there. In a padded file, unquoted spaces are layout and dropped, as before."""
+    header, layout = [h.strip() for h in rows[0]], _padded_for_layout(rows)
+    kept, dropped, body = [], [], []
+    for r, row in enumerate(rows[1:], start=1):
+        body.append(list(row))
+        for c, cell in enumerate(row):
+            stripped = cell.strip()
+            if cell == stripped or (stripped and not reads_as_text(stripped)):
+                continue
+            where = f"row {r}, column {header[c] if c < len(header) else c + 1!r}: {cell!r}"
+            if f'"{cell.replace(chr(34), chr(34) * 2)}"' in text or (stripped and not layout):
+                body[-1][c] = repr(cell)
+                kept.append(where)
+            elif cell.startswith("  ") or cell.endswith("  "):  # more than a typed ", "
+                dropped.append(where)
+    if kept:
+        notes.append(
+            f"the spaces at the edges of {_cells(kept)} are kept as part of the text, so the cell is shown in"
+            " quotes; delete the quotes and the spaces if they are not meant"
+        )
+    if dropped:
+        notes.append(
+            "spaces around cells are read as layout, as the file puts them around headings or numbers or after"
+            f" every separator, so the spaces at the edges of {_cells(dropped)} are dropped; to keep them, put"
+            ' the cell in double quotes, e.g. "  Anne "'
+        )
+    return body
+
+
+def _padded_for_layout(rows: list[list[str]]) -> bool:
+    """Whether the file pads cells with spaces for looks: around a heading or a number (which no
+    spreadsheet saves), or after every separator (typed as "2, 4, 6")."""
+    padded = [cell for row in rows[1:] for cell in row if cell != cell.strip() and cell.strip()]
+    if any(h != h.strip() for h in rows[0]) or any(not reads_as_text(cell.strip()) for cell in padded):
+        return True
+    later = [cell for row in rows[1:] for cell in row[1:] if cell.strip()]
+    return bool(later) and all(cell.startswith(" ") for cell in later)
+
+
+def _cells(places: list[str]) -> str:
+    shown = "; ".join(places[:3]) + ("; ..." if len(places) > 3 else "")
+    return f"{len(places)} text cell{'' if len(places) == 1 else 's'} ({shown})"
 
 
 def _decimal_point(cell: str) -> str:

@@ -140,3 +140,32 @@ def test_files_python_cannot_parse_are_refused_naming_them(tmp_path):
             assert str(exc).endswith("deep.json nests lists or objects too deeply to read")
             refused += 1
     assert 0 < refused < len(depths)
+
+
+def test_spaces_at_a_text_cells_edges_are_kept_where_they_are_part_of_it(tmp_path):
+    """Probe 4, class E: "  peter PARKER  " in a table about tidying names was read as 'peter
+    PARKER', silently, so the row no longer showed the spaces being removed."""
+    quoted = table(tmp_path, "names.csv", b'name,expected\n"  peter PARKER  ",Peter Parker\nanne,Anne\n')
+    spec = build_spec(quoted.header, quoted.rows, "")
+    assert [inputs[0].value for inputs, _ in spec.rows] == ["  peter PARKER  ", "anne"]
+    assert "row 1, column 'name': '  peter PARKER  '" in quoted.notes[0] and "kept" in quoted.notes[0]
+    # A spreadsheet saves such a cell unquoted; the expected column's spaces count as well.
+    saved = table(tmp_path, "pad.csv", b"text,width,expected\nab ,4,  ab\nabc,4, abc\n")
+    assert [expected.value for _, expected in build_spec(saved.header, saved.rows, "").rows] == ["  ab", " abc"]
+    assert build_spec(saved.header, saved.rows, "").rows[0][0][0].value == "ab "
+
+
+def test_spaces_a_file_pads_its_cells_with_are_layout(tmp_path):
+    typed = table(tmp_path, "typed.csv", b" Item , Qty , expected\npen, 3, 3.60\n notebook , 2 , 5.00\n")
+    assert [inputs[0].value for inputs, _ in build_spec(typed.header, typed.rows, "").rows] == ["pen", "notebook"]
+    assert typed.notes == []  # one space on either side is how people type
+    after_commas = table(tmp_path, "commas.csv", b"name,expected\nhello world, Hello World\n")
+    assert build_spec(after_commas.header, after_commas.rows, "").rows[0][1].value == "Hello World"
+    # Wider padding in a padded file is dropped with a note that says how to keep it; quotes keep it.
+    wide = table(tmp_path, "wide.csv", b'name, expected\n   tom, Tom\n"  x ", X\n')
+    assert build_spec(wide.header, wide.rows, "").rows[0][0][0].value == "tom"
+    assert build_spec(wide.header, wide.rows, "").rows[1][0][0].value == "  x "
+    assert any("row 1, column 'name': '   tom'" in note and "double quotes" in note for note in wide.notes)
+    # Numbers, truth values and literals are never text, whatever their spaces.
+    plain = table(tmp_path, "numbers.csv", b'x,flag,expected\n"  7 ",  true,[1]  \n')
+    assert plain.rows == [["  7 ", "  true", "[1]  "]]
