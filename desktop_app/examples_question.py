@@ -1,7 +1,7 @@
 """The From-examples tab's question: the input that settles which function is meant, one button
 per answer; or, once the candidates right on every example agree everywhere tried, that sentence
-(or that they may only repeat the examples); or, when none is right, the offer of a larger
-catalogue model than the one loaded. Hidden while a job runs and when there is nothing to say."""
+(or that they may only repeat the examples); or, when none is right, what to do (naming the row
+they all miss alike, if there is one) and the offer of a larger catalogue model than the one loaded. Hidden while a job runs and when there is nothing to say."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from core.displayable import displayable, spelled
 from core.host.snapshots import ExamplesSnapshot
 from core.models import catalogue
 from core.models import store as model_store
-from core.modes.examples import NONE_RIGHT, ONLY_ROWS, agreed
+from core.modes.examples import ONLY_ROWS, agreed, none_right
 from desktop_app.examples_text import question_text
 from desktop_app.plain_text import as_html
 
@@ -44,29 +44,27 @@ class QuestionBox(QWidget):
             self._answers.removeWidget(button)
             button.deleteLater()
         self.buttons = []
-        question = s.question if s else None
-        right = sum(c.all_right for c in s.candidates) if s else 0
-        larger = catalogue.larger(self.model) if self.model and s and s.candidates and not right else None
-        if (
-            s is None
-            or running
-            or s.state != "done"
-            or question is None
-            and not s.only_rows
-            and larger is None
-            and (not s.inputs or right < 2)
-        ):
+        if s is None or running or s.state != "done":
             self.hide()
             return
-        if larger is not None and question is None:
-            installed = model_store.is_installed(model_store.model_dir(larger.name))
-            self.label.setText(f"{NONE_RIGHT} {catalogue.offer(larger, installed)}")
-            # Short: the label names the model, and the button must fit a 1024 px window.
-            button = self._add_button(
-                f"{'Load' if installed else 'Install'} it and run again",
-                lambda: self.larger_requested.emit(larger.name),
-            )
-            button.setToolTip(as_html(f"{larger.title}: {larger.quality}; {larger.speed}."))
+        question, right = s.question, sum(c.all_right for c in s.candidates)
+        if question is None and s.candidates and not right:
+            missed = displayable(none_right([c.verdicts for c in s.candidates], [c.degenerate for c in s.candidates]))
+            larger = catalogue.larger(self.model) if self.model else None
+            if larger is None:  # the largest model, or a folder, a file or a server: nothing to offer
+                self.label.setText(missed)
+            else:
+                installed = model_store.is_installed(model_store.model_dir(larger.name))
+                self.label.setText(f"{missed} {catalogue.offer(larger, installed)}")
+                # Short: the label names the model, and the button must fit a 1024 px window.
+                button = self._add_button(
+                    f"{'Load' if installed else 'Install'} it and run again",
+                    lambda: self.larger_requested.emit(larger.name),
+                )
+                button.setToolTip(as_html(f"{larger.title}: {larger.quality}; {larger.speed}."))
+        elif question is None and not s.only_rows and (not s.inputs or right < 2):
+            self.hide()
+            return
         elif question is None:
             self.label.setText(ONLY_ROWS if s.only_rows else agreed(s.inputs or 0, s.name, s.differs_at))
         else:

@@ -45,7 +45,6 @@ def register(sub: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.modes.example_cells import ExamplesError, shown_inputs
     from core.modes.examples import (
-        NONE_RIGHT,
         ONLY_ROWS,
         agreed,
         all_right,
@@ -53,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         build_spec,
         example_verdicts,
         explain,
+        none_right,
         sample_note,
     )
     from core.modes.revision import examples_pipeline
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     elif sum(right) > 1:
         print(agreed(len(exam.inputs), spec.name, exam.differs_at(right)))
     elif not any(right):
-        print(NONE_RIGHT)
+        print(none_right(verdicts, [c.degenerate for c in candidates]))
         larger = catalogue.larger(args.model)
         if larger is not None:
             installed = model_store.is_installed(model_store.model_dir(larger.name))

@@ -40,6 +40,27 @@ ONLY_ROWS = (
 NONE_RIGHT = "No candidate gets every example right. Describe the rule in words, or add rows that show it."
 
 
+def none_right(verdicts: Sequence[Sequence[str | None] | None], degenerate: Sequence[str | None]) -> str:
+    """Said when no candidate gets every example right (`verdicts` per candidate, as
+    `example_verdicts` writes them). When two or more get every other row right, and every candidate
+    fails one row, those in the same way, that row is named: it shows a rule they all miss (leap
+    years' 1900), or it holds a typo or a cell read in a way the user did not mean; either way it is
+    the row to look at."""
+    attempts = [v for v, flag in zip(verdicts, degenerate) if v is not None and flag is None]
+    missed = [v.index(next(x for x in v if x is not None)) for v in attempts if len(v) - v.count(None) == 1]
+    row = max(set(missed), key=missed.count) if missed else None
+    if row is None or len(attempts[0]) < 3 or missed.count(row) < 2 or any(v[row] is None for v in attempts):
+        return NONE_RIGHT
+    ways = {v[row] for v in attempts if len(v) - v.count(None) == 1}
+    if len(ways) > 1 or "it returned" not in str(next(iter(ways))):
+        return NONE_RIGHT
+    return (
+        f"No candidate gets every example right, but {missed.count(row)} get every other example right, and all of"
+        f" them miss row {row + 1} the same way: {next(iter(ways))}. If that row is right, it shows a rule they"
+        " miss: describe it in words, or add rows like it; if it holds a mistake, correct it."
+    )
+
+
 def agreed(inputs: int, name: str, differs_at: str | None) -> str:
     """Said when the candidates right on every example give the same value wherever they give one;
     `differs_at`: an input where some of them raise or hang instead (they do not all agree there)."""

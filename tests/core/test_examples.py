@@ -8,10 +8,12 @@ import pytest
 from core.modes.example_cells import ExamplesError, parse_cell, shown_inputs, type_name
 from core.modes.example_names import function_name
 from core.modes.examples import (
+    NONE_RIGHT,
     best_first,
     build_spec,
     example_verdicts,
     explain,
+    none_right,
 )
 
 
@@ -320,3 +322,21 @@ def test_a_column_with_a_leading_zero_holds_codes_and_all_of_it_is_text():
     amounts = build_spec(["amount", "expected"], [["12.5", "12.50"], ["-7", "(7.00)"]], "format the amount")
     assert [e.value for _, e in amounts.rows] == ["12.50", "(7.00)"] and amounts.return_type == "str"
     assert [i[0].value for i, _ in amounts.rows] == [12.5, -7]
+
+
+def test_none_right_names_the_one_row_every_candidate_misses_the_same_way():
+    leap = "for 1900 it returned True, expected False"
+    right, other = [None, None, leap], [None, "for 2024 it returned False, expected True", leap]
+    said = none_right([right, right, other], [None, None, None])
+    assert said.startswith("No candidate gets every example right, but 2 get every other example right")
+    assert f"miss row 3 the same way: {leap}. If that row is right" in said
+    # Not when: one candidate only; they miss it in different ways, or by an error; some candidate
+    # gets the row right; the table has two rows; or the only ones are degenerate.
+    assert none_right([right, other], [None, None]) == NONE_RIGHT
+    differently = [None, None, "for 1900 it returned 1, expected False"]
+    assert none_right([right, differently], [None, None]) == NONE_RIGHT
+    error = [None, None, "for 1900 it failed: ZeroDivisionError: division by zero"]
+    assert none_right([error, error], [None, None]) == NONE_RIGHT
+    assert none_right([right, right, [None, "x", None]], [None, None, None]) == NONE_RIGHT
+    assert none_right([[None, leap], [None, leap]], [None, None]) == NONE_RIGHT
+    assert none_right([right, right, None], ["repeats the prompt", None, None]) == NONE_RIGHT

@@ -135,7 +135,9 @@ def test_none_right_offers_the_next_larger_catalogue_model(qtbot, tiny_window, t
     snapshot = finished_job(pool, ["    return 0\n", "    return x\n"], rows)
     assert not any(c.all_right for c in snapshot.candidates)
     tab.restore(document(rows, snapshot))
-    assert not tab.question_box.isVisible()  # the tiny model is a folder: nothing larger to offer
+    # The tiny model is a folder: nothing larger to offer, only what to do.
+    assert tab.question_box.isVisible() and tab.question_box.label.text() == NONE_RIGHT
+    assert tab.question_box.buttons == []
     tab.set_model("default")
     larger = catalogue.entry("qwen2.5-coder-1.5b-instruct")
     installed = model_store.is_installed(model_store.model_dir(larger.name))
@@ -154,7 +156,7 @@ def test_none_right_offers_the_next_larger_catalogue_model(qtbot, tiny_window, t
     tiny_window.resize(1024, 700)
     assert tiny_window.width() == 1024  # the offer fits the smallest window
     tab.set_model(larger.name)  # the largest: nothing to offer
-    assert not tab.question_box.isVisible()
+    assert tab.question_box.label.text() == NONE_RIGHT and tab.question_box.buttons == []
     tab.set_model("default")
     tab.restore(document(rows, finished_job(pool, ["    return x * 2\n", "    return 0\n"], rows)))
     assert not tab.question_box.isVisible()  # one right: no offer
@@ -174,3 +176,14 @@ def test_the_window_loads_the_model_asked_for_then_runs_from_examples_again(qtbo
     assert tab.question_box.model == str(tiny_model_dir)
     tiny_window.controller.engine.loaded.emit(tiny_window.controller.engine.info)  # a later load runs nothing
     assert tiny_window.jobs.owner is None
+
+
+def test_none_right_names_the_row_every_candidate_misses_alike(qtbot, tab, pool):
+    rows = [["2", "4"], ["5", "10"], ["3", "7"]]  # a typo, or a rule no candidate saw
+    snapshot = finished_job(pool, ["    return x * 2\n", "    return x + x\n", "    return 0\n"], rows)
+    tab.restore(document(rows, snapshot))
+    assert tab.question_box.isVisible()
+    assert tab.question_box.label.text().startswith(
+        "No candidate gets every example right, but 2 get every other example right, and all of them miss row 3"
+        " the same way: for 3 it returned 6, expected 7. If that row is right"
+    )
