@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from core.displayable import displayable, spelled
 from core.host.snapshots import ExamplesSnapshot
@@ -35,7 +36,8 @@ class QuestionBox(QWidget):
         self._answers = QHBoxLayout()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
+        self._text_area = _Scrolled(self.label, self)
+        layout.addWidget(self._text_area)
         layout.addLayout(self._answers)
         self.hide()
 
@@ -75,6 +77,7 @@ class QuestionBox(QWidget):
                 button.setToolTip(
                     as_html(f"Add the row {s.name}({question.args}) → {answer.text} and test the candidates again")
                 )
+        self._text_area.updateGeometry()  # its lines: another text wraps into another number
         self.show()
 
     def _add_button(self, text: str, pressed: Callable[[], None]) -> QPushButton:
@@ -84,3 +87,28 @@ class QuestionBox(QWidget):
         self._answers.addWidget(button)
         self.buttons.append(button)
         return button
+
+
+class _Scrolled(QScrollArea):
+    """A wrapped label that asks for all the lines its width needs and, where the window has less
+    room (a narrow column at 1024x700), scrolls rather than cuts the text off."""
+
+    def __init__(self, label: QLabel, parent: QWidget):
+        super().__init__(parent)
+        self.label = label
+        self.setWidget(label)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:
+        lines = self.label.heightForWidth(self.viewport().width())
+        return QSize(super().sizeHint().width(), lines + 2 * self.frameWidth())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), 3 * self.fontMetrics().lineSpacing())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # a new width wraps the text into another number of lines

@@ -178,7 +178,7 @@ def test_the_window_loads_the_model_asked_for_then_runs_from_examples_again(qtbo
     assert tiny_window.jobs.owner is None
 
 
-def test_none_right_names_the_row_every_candidate_misses_alike(qtbot, tab, pool):
+def test_none_right_names_the_row_every_candidate_misses_alike(qtbot, tiny_window, tab, pool):
     rows = [["2", "4"], ["5", "10"], ["3", "7"]]  # a typo, or a rule no candidate saw
     snapshot = finished_job(pool, ["    return x * 2\n", "    return x + x\n", "    return 0\n"], rows)
     tab.restore(document(rows, snapshot))
@@ -187,3 +187,10 @@ def test_none_right_names_the_row_every_candidate_misses_alike(qtbot, tab, pool)
         "No candidate gets every example right, but 2 get every other example right, and all of them miss row 3"
         " the same way: for 3 it returned 6, expected 7. If that row is right"
     )
+    # In the narrow column of a 1024x700 window the text scrolls; none of it is cut off.
+    tab.set_model("default")  # and the larger model's offer follows it
+    tiny_window.resize(1024, 700)
+    qtbot.wait(50)
+    label = tab.question_box.label
+    assert "A larger model may: Qwen2.5-Coder-1.5B" in label.text()
+    assert label.height() >= label.heightForWidth(label.width()) > 0
