@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, reads_as_text
+from core.modes.examples import MOST_EXAMPLES
 from core.user_error import UserError, read_bytes
 
 _JSON_SHAPE = (
@@ -65,10 +66,17 @@ def table_from_text(text: str, source: str) -> Table:
     # so a cell such as "['a', 'b']" keeps its Python quotes.
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
-    # The whole text through one reader: a quoted cell may hold a line break.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # The whole text through one reader: a quoted cell may hold a line break. Each row's own lines
+    # are kept beside it, to tell its quoted cells.
+    lines = list(io.StringIO(text, newline=""))
+    reader = csv.reader(lines, delimiter=delimiter)
+    rows, written, start = [], [], 0
     try:
-        rows = [r for r in reader if any(cell.strip() for cell in r)]
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                written.append("".join(lines[start : reader.line_num]))
+            start = reader.line_num
     except csv.Error as exc:  # a cell over csv.field_size_limit(), 131,072 characters
         raise UserError(f"{source} could not be read as a table: {exc}") from None
     if not rows:
@@ -83,16 +91,17 @@ def table_from_text(text: str, source: str) -> Table:
                 " (and dots between groups of three digits, as in 1.250,00, as thousands separators)"
             )
         rows = decimal
-    rows[1:] = _edge_spaces(rows, text, notes)
+    if len(rows) <= MOST_EXAMPLES + 1:  # build_spec refuses a longer table: no time spent on its cells
+        rows[1:] = _edge_spaces(rows, written, notes)
     return Table(rows[0], rows[1:], notes=notes)
 
 
-def _edge_spaces(rows: list[list[str]], text: str, notes: list[str]) -> list[list[str]]:
+def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) -> list[list[str]]:
     """The data rows, with a text cell that has spaces at its edges written as a Python string when
-    they are part of the text: always when the file quotes the cell, and in a file that is not
-    padded for layout (`_padded_for_layout`), as a spreadsheet saves "  Anne " unquoted. The cells
-    are read stripped, so only the quotes keep the spaces, and they show the user that they are
-    there. In a padded file, unquoted spaces are layout and dropped, as before."""
+    they are part of the text: always when its row, as `written` in the file, quotes the cell, and
+    in a file not padded for layout (`_padded_for_layout`), as a spreadsheet saves "  Anne "
+    unquoted. Cells are read stripped, so only the quotes keep the spaces, and they show the user
+    that the spaces are there. In a padded file, unquoted spaces are layout and dropped."""
     header, layout = [h.strip() for h in rows[0]], _padded_for_layout(rows)
     kept, dropped, body = [], [], []
     for r, row in enumerate(rows[1:], start=1):
@@ -102,7 +111,7 @@ def _edge_spaces(rows: list[list[str]], text: str, notes: list[str]) -> list[lis
             if cell == stripped or (stripped and not reads_as_text(stripped)):
                 continue
             where = f"row {r}, column {header[c] if c < len(header) else c + 1!r}: {cell!r}"
-            if f'"{cell.replace(chr(34), chr(34) * 2)}"' in text or (stripped and not layout):
+            if f'"{cell.replace(chr(34), chr(34) * 2)}"' in written[r] or (stripped and not layout):
                 body[-1][c] = repr(cell)
                 kept.append(where)
             elif cell.startswith("  ") or cell.endswith("  "):  # more than a typed ", "
