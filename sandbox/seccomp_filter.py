@@ -3,7 +3,8 @@
 Default allow, with a deny-list of what untrusted code has no business doing: sockets,
 exec, new processes (threads stay allowed), signalling anything, tracing, namespace and
 mount changes, io_uring, bpf, changing resource limits or priorities, IPC objects, memfds,
-vmsplice, extended attributes, and changing modes, owners or times of files; other
+vmsplice, extended attributes, objects charged to the host user's quotas (inotify, POSIX timers,
+AIO), and changing modes, owners or times of files; other
 architectures' syscall numbers and syscalls newer than the list fail. Denials
 return EPERM, so code sees an ordinary OSError instead of being killed, and the test
 verdict stays readable. The one kill: a single mapping larger than the memory limit.
@@ -136,13 +137,27 @@ DENIED = (
     # the mount table, which Landlock hides in /proc, names the user's folders
     "statmount",
     "listmount",
+    # kernel objects charged to the host user's quotas or to the machine's, which no limit of ours
+    # covers: inotify instances and watches (128 instances per user here: one candidate took 55),
+    # POSIX timers (each holds a queued signal of the user's pending-signal limit), Linux AIO
+    # contexts (one quota for the whole machine)
+    "inotify_init",
+    "inotify_init1",
+    "inotify_add_watch",
+    "timer_create",
+    "io_setup",
+    "io_submit",
+    "io_getevents",
+    "io_pgetevents",
+    "io_cancel",
+    "io_destroy",
     # vmsplice: a pipe keeps the whole (huge) page a spliced byte came from, memory that no
     # limit of ours counts and that stays taken while the pipe lives
     "vmsplice",
     # limits and priorities are set before the filter and must stay put: a priority set on the
     # zygote or the judge would outlive the run, slow every later candidate, and carry bits to them
+    # (prlimit64 only reads, and only the caller's own limits: see build())
     "setrlimit",
-    "prlimit64",
     "setpriority",
     "sched_setaffinity",
     "sched_setscheduler",
@@ -230,6 +245,10 @@ def build(memory_bytes: int) -> pyseccomp.SyscallFilter:
             flt.add_rule(eperm, number)
     flt.add_rule(sc.KILL_PROCESS, "mmap", sc.Arg(1, sc.GT, memory_bytes))
     flt.add_rule(sc.KILL_PROCESS, "mremap", sc.Arg(2, sc.GT, memory_bytes))
+    # prlimit64 may read the caller's own limits (glibc's getrlimit, Python's resource.getrlimit):
+    # refused for another pid (0 is the caller) or with new limits to set.
+    flt.add_rule(eperm, "prlimit64", sc.Arg(0, sc.NE, 0))
+    flt.add_rule(eperm, "prlimit64", sc.Arg(2, sc.NE, 0))
     # clone without CLONE_THREAD makes a process; with it, a thread.
     flt.add_rule(eperm, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
     # clone3 hides its flags in memory seccomp cannot read; ENOSYS makes glibc fall back to clone.

@@ -158,3 +158,27 @@ def test_modes_times_owners_and_new_xattr_calls_are_refused_and_leave_the_next_r
     assert res.passed, res
     later = run(pool, "import decimal\ndef f():\n    return str(decimal.Decimal('1.5'))\n", WANT_15)
     assert later.passed, later
+
+
+def test_a_candidate_reads_its_own_limits_and_changes_none(pool):
+    # Red-team round 8: refusing prlimit64 outright made resource.getrlimit raise PermissionError.
+    res = run(
+        pool,
+        """
+        import errno, resource
+
+        def f():
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            refused = []
+            for change in (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft - 1, hard)),
+                           lambda: resource.prlimit(0, resource.RLIMIT_NOFILE, (soft - 1, hard)),
+                           lambda: resource.prlimit(1, resource.RLIMIT_NOFILE)):
+                try:
+                    change()
+                except (PermissionError, ValueError):  # ValueError: Python's word for EPERM when setting
+                    refused.append(True)
+            return soft > 0 and refused == [True] * 3 and resource.getrlimit(resource.RLIMIT_NOFILE)[0] == soft
+        """,
+        "def check(candidate):\n    assert candidate() is True\n",
+    )
+    assert res.status == "pass", res
