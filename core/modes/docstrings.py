@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from core.modes.instruct import templated
 from core.modes.reverse import DOC_CLOSE, reverse_prompt
+from core.modes.source_check import UNPARSEABLE
 from core.ranking.order import best_first_key
 from core.sampling.candidate import Candidate
 from core.sampling.params import InvalidParams, SamplingParams
@@ -53,7 +54,7 @@ class DocstringCandidate:
 
 def functions_in(source: str) -> list[Function]:
     """Top-level functions of a module. Raises SyntaxError for code that does not parse."""
-    tree = ast.parse(source)
+    tree = _module(source)
     lines = source.splitlines(keepends=True)
     imports = "".join(
         "".join(lines[n.lineno - 1 : n.end_lineno]) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
@@ -143,7 +144,7 @@ def example_inputs(func: Function, tests: str = "") -> list[str]:
     for src in sources:
         try:
             tree = ast.parse(src)
-        except SyntaxError:
+        except UNPARSEABLE:
             continue
         for node in ast.walk(tree):
             if (
@@ -243,12 +244,24 @@ def docstring_literal(docstring: str, indent: str) -> str:
     return f'{indent}"""{first}\n{more}{indent}"""\n'
 
 
+def _module(source: str) -> ast.Module:
+    """`source` parsed; SyntaxError for any text Python cannot read (`UNPARSEABLE`), which callers
+    report as code that does not parse."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        raise
+    except UNPARSEABLE as exc:
+        problem = "holds a NUL character" if isinstance(exc, ValueError) else "is nested or chained too deeply"
+        raise SyntaxError(f"the code {problem} for Python to read") from None
+
+
 def docstring_edit(source: str, name: str, docstring: str) -> tuple[int, int, str]:
     """How to give the function `name` (top-level first, else the first nested one) the docstring
     `docstring`, replacing its own: replace lines [first, end) (0-based, split at "\\n") by the
     returned text. A one-line def is split over lines. Raises SyntaxError for code that does not
     parse and LookupError when no function has that name."""
-    tree = ast.parse(source)
+    tree = _module(source)
     functions = (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
     node = next((n for n in functions if n.name == name), None)
     if node is None:

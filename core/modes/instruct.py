@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from core.modes.entry_point import function_names, target_function
 from core.modes.module_imports import unimported_modules
+from core.modes.source_check import UNPARSEABLE
 from core.sampling.stopping import FENCE
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def _parseable(code: str) -> ast.Module | None:
     while lines:
         try:
             return ast.parse("\n".join(lines))
-        except SyntaxError:
+        except UNPARSEABLE:
             lines.pop()
     return None
 

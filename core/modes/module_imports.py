@@ -16,6 +16,8 @@ import ast
 import symtable
 import sys
 
+from core.modes.source_check import UNPARSEABLE
+
 # Private modules (`_thread`) are implementation details no reply means by a bare name.
 _STDLIB_MODULES = frozenset(name for name in sys.stdlib_module_names if not name.startswith("_"))
 
@@ -43,7 +45,7 @@ def unimported_modules(program: str) -> list[str]:
     try:
         tree = ast.parse(program)
         tables = _tables(symtable.symtable(program, "<candidate>", "exec"))
-    except (SyntaxError, ValueError):
+    except UNPARSEABLE:
         return []
     used = {
         node.value.id

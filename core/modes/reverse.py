@@ -13,6 +13,8 @@ import ast
 import inspect
 from typing import TYPE_CHECKING
 
+from core.modes.source_check import UNPARSEABLE
+
 if TYPE_CHECKING:
     from core.sampling.interface import Backend
 
@@ -29,6 +31,8 @@ def strip_docstring(prompt: str, entry_point: str) -> tuple[str, str]:
         tree = ast.parse(prompt)
     except SyntaxError as exc:
         raise ValueError(f"the prompt of {entry_point} is not valid Python: {exc.msg}") from exc
+    except UNPARSEABLE as exc:
+        raise ValueError(f"the prompt of {entry_point} is not valid Python: {exc!r}") from exc
     functions = [
         node
         for node in ast.walk(tree)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 
 from core.modes.entry_point import entry_point
+from core.modes.source_check import UNPARSEABLE
 
 # Characters of a body too long to be in the prompt by chance, and how prompt lines begin.
 _SHORT_CODE = 40
@@ -60,7 +61,7 @@ def degenerate_reason(prompt: str, completion: str) -> str | None:
         return None
     try:
         tree = ast.parse(prompt + completion)
-    except (SyntaxError, ValueError):  # ValueError: a NUL byte, or a lone surrogate (UnicodeEncodeError)
+    except UNPARSEABLE:
         return None
     func = _target(tree, name)
     if func is None:

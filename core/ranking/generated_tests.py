@@ -13,6 +13,7 @@ import ast
 from dataclasses import dataclass
 
 from core.evaluation.jsonl import JsonObject
+from core.modes.source_check import UNPARSEABLE
 from core.ranking.probe_inputs import literal_args, render
 from core.sampling.params import SamplingParams
 
@@ -93,7 +94,7 @@ def parse_tests(completions: list[str], entry_point: str, arity_range: tuple[int
 def _one_test(line: str, entry_point: str, arity_range: tuple[int, int] | None) -> GeneratedTest | None:
     try:
         statement = ast.parse(line).body
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except UNPARSEABLE:
         return None
     if len(statement) != 1 or not isinstance(statement[0], ast.Assert):
         return None

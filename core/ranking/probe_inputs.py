@@ -14,6 +14,8 @@ import functools
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
+from core.modes.source_check import UNPARSEABLE
+
 MAX_INPUTS = 40
 MAX_INPUT_CHARS = 400
 _MAX_CALL_CHARS = 2000
@@ -102,7 +104,7 @@ def _call_at(text: str, start: int) -> ast.Call | None:
     while end != -1 and end - start <= _MAX_CALL_CHARS:
         try:
             node = ast.parse(text[start : end + 1], mode="eval").body
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
+        except UNPARSEABLE:
             end = text.find(")", end + 1)
             continue
         return node if isinstance(node, ast.Call) else None
@@ -113,10 +115,10 @@ def arity(prompt: str, entry_point: str) -> tuple[int, int] | None:
     """(fewest, most) positional arguments the prompt's function takes, or None if unknown."""
     try:
         tree = ast.parse(prompt + "\n    pass\n")
-    except SyntaxError:
+    except UNPARSEABLE:
         try:
             tree = ast.parse(prompt)
-        except SyntaxError:
+        except UNPARSEABLE:
             return None
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry_point:

@@ -153,3 +153,19 @@ def test_each_token_holds_its_share_of_the_text_even_where_its_own_text_differs(
     [cand] = candidates(list(asm.finish(0, "eos")))
     assert cand.tokens == ["    return 'caf", "é", "'"] and "".join(cand.tokens) == cand.raw_text
     assert cand.token_logprobs == pytest.approx([-0.1, -0.2, -0.3])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    return a + b " + "-" * 6000 + "0\n",  # MemoryError in Python's parser
+        "    return " + "lambda: " * 1500 + "0\n",  # parses; overflows the symbol table
+    ],
+)
+@pytest.mark.parametrize("mode", ["completion", "instruct"])
+def test_text_that_overflows_pythons_parser_is_a_candidate_not_a_crash(mode, body):
+    """Red-team round 8: a model's run of minus signs made the parser raise MemoryError while the
+    row finished, and `generate` lost every candidate of the run."""
+    pieces = ["```python\n", "def add(a, b):\n", body, "```"] if mode == "instruct" else [body]
+    [cand] = candidates(feed(assembly(mode), pieces))
+    assert cand.text.strip() and cand.degenerate is None  # the sandbox reports what it makes of it

@@ -47,3 +47,24 @@ def test_broken_prompts_say_where_and_what(prompt, line, words):
 def test_plain_message_keeps_what_it_cannot_translate():
     assert plain_message("'[' was never closed") == "a '[' is opened but never closed"
     assert plain_message("something new in Python 3.14") == "something new in Python 3.14"
+
+
+def test_a_prompt_too_costly_to_compile_or_too_deep_to_parse_is_refused_without_compiling(monkeypatch):
+    """Red-team round 8: a From-examples candidate with try/finally nested 9 deep, taken with Use
+    this function, made each Ctrl+Enter compile it for 3.3 s in the window's thread."""
+    from core.modes import source_check
+
+    body = "return x"
+    for _ in range(9):
+        inner = "\n".join("    " + line for line in body.splitlines())
+        body = f"try:\n{inner}\nfinally:\n    x += 1"
+    bomb = "def f(x):\n" + "\n".join("    " + line for line in body.splitlines()) + "\n"
+    shallow = bomb.replace("try:", "if x:").replace("finally:", "else:")
+    assert prompt_problem(shallow) is None
+    compiled = []
+    monkeypatch.setattr(source_check, "_compile_problem", compiled.append)
+    problem = prompt_problem(bomb)
+    assert problem is not None and "nested 9 deep" in problem.message and problem.line == 10
+    chained = prompt_problem("def f(a, b):\n    return a + b " + "-" * 6000 + "0\n")
+    assert chained is not None and "too deeply" in chained.message
+    assert compiled == []
