@@ -30,6 +30,7 @@ from core.modes.example_cells import ExamplesError
 from core.modes.example_library import load_library
 from core.modes.example_names import function_name
 from core.modes.examples import Spec, answer_row, build_spec, sample_note
+from core.modes.source_check import tests_problem
 from core.sampling.params import InvalidParams
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
@@ -47,7 +48,7 @@ from desktop_app.job_tab import JobTab
 from desktop_app.panes import fill, split
 from desktop_app.plain_text import as_html
 from desktop_app.prompt_files import PY_FILTER
-from desktop_app.tests_editor import TestsEditor, syntax_problem
+from desktop_app.tests_editor import TestsEditor
 from desktop_app.titled import titled
 
 DERIVE_DELAY_MS = 300  # rebuild the derived texts after a pause in typing, not on every key
@@ -220,7 +221,7 @@ class ExamplesTab(JobTab):
             return "The function text defines no function: press Re-derive to rebuild it from the table."
         if not tests.strip():
             return "The tests are empty: press Re-derive to rebuild them from the table."
-        problem = syntax_problem(tests)
+        problem = tests_problem(tests)
         return problem[1] if problem else None
 
     def run(self, reuse: tuple[ExampleCandidate, ...] | None = None) -> None:

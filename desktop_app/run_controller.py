@@ -8,13 +8,12 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Qt, Signal
 
 from core.modes.entry_point import entry_point
-from core.modes.source_check import prompt_problem
+from core.modes.source_check import prompt_problem, tests_problem
 from core.sampling.candidate import CandidateDone
 from core.sampling.params import InvalidParams
 from desktop_app.candidates_model import DONE, CandidatesModel
 from desktop_app.engine_client import GENERATING, IDLE, LOADING, TESTING, WORKING, EngineClient
 from desktop_app.generation_run import GenerationRun
-from desktop_app.tests_editor import syntax_problem
 
 
 class RunController(QObject):
@@ -153,7 +152,7 @@ class RunController(QObject):
         broken = prompt_problem(prompt)
         if broken is not None:
             return f"Syntax error in the prompt, line {broken.line}: {broken.message}. Fix it, then generate."
-        problem = syntax_problem(tests) if tests.strip() else None
+        problem = tests_problem(tests) if tests.strip() else None
         if problem is not None:
             return problem[1]
         if tests.strip() and entry_point(prompt) is None:

@@ -1,27 +1,17 @@
 """The tests editor: a `check(candidate)` function or plain asserts, parsed as the sandbox will
-parse them, with a syntax error shown on its line before anything runs."""
+parse them, with a syntax error shown on its line before anything runs (or the reason they would
+check nothing)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core.modes.source_check import plain_message
+from core.modes.source_check import tests_problem
 from desktop_app import theme
 from desktop_app.code_editor import CodeEditor
 
 PLACEHOLDER = "def check(candidate):\n    assert candidate(1) == 2\n\n# or plain asserts: assert f(1) == 2"
-
-
-def syntax_problem(tests: str) -> tuple[int, str] | None:
-    """(line, message) of the first syntax error, or None when the tests parse."""
-    from sandbox.cases import plan
-
-    try:
-        plan(tests)
-    except SyntaxError as exc:
-        return exc.lineno or 1, f"Syntax error in the tests, line {exc.lineno}: {plain_message(exc.msg)}"
-    return None
 
 
 class TestsEditor(QWidget):
@@ -49,7 +39,7 @@ class TestsEditor(QWidget):
 
     def check(self) -> str | None:
         """Shows and returns the syntax error message, if any."""
-        problem = syntax_problem(self.text()) if self.text().strip() else None
+        problem = tests_problem(self.text()) if self.text().strip() else None
         self.editor.mark_error_line(problem[0] if problem else None)
         self.error_label.setText(problem[1] if problem else "")
         self.error_label.setVisible(problem is not None)

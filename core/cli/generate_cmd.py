@@ -91,6 +91,7 @@ def read_prompt(args: argparse.Namespace) -> tuple[str, str, str | None, str | N
 
 def run(args: argparse.Namespace) -> int:
     from core.modes.entry_point import entry_point as find_entry_point
+    from core.modes.source_check import tests_problem
     from core.pipeline import Harness, run_pipeline, run_to_end
     from core.ranking.order import SCORED, rank
     from core.sampling.open_backend import open_backend
@@ -114,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
     entry = entry_point or find_entry_point(prompt)
     if tests is not None and entry is None:
         raise UserError("the prompt defines no top-level function for the tests to call: give --entry-point")
+    problem = tests_problem(tests) if tests is not None else None
+    if problem is not None:
+        raise UserError(problem[1][0].lower() + problem[1][1:].rstrip("."))
     if args.rank in SCORED and entry is None:
         raise UserError(f"--rank {args.rank} needs a prompt that defines a function: give --entry-point")
     if args.out and not args.out.parent.is_dir():  # checked now: the candidates would be lost after generating

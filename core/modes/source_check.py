@@ -77,6 +77,22 @@ def _problem(error: SyntaxError, prompt: str) -> SyntaxProblem:
     return SyntaxProblem(min(error.lineno or 1, lines), plain_message(error.msg))
 
 
+def tests_problem(tests: str) -> tuple[int, str] | None:
+    """(line, message) saying why the sandbox cannot run `tests`: they do not parse, or they would
+    check nothing (sandbox.cases.NoCases); None when they can run."""
+    from sandbox.cases import NoCases, plan
+
+    try:
+        plan(tests)
+    except SyntaxError as exc:
+        return exc.lineno or 1, f"Syntax error in the tests, line {exc.lineno}: {plain_message(exc.msg)}"
+    except NoCases as exc:
+        return 1, f"The tests would check nothing: {exc}."
+    except UNPARSEABLE:
+        return 1, "The tests are nested or chained too deeply for Python to read."
+    return None
+
+
 def _with_body(prompt: str) -> str:
     """`prompt` with a `pass` under its last line when that line opens a block."""
     lines = [line for line in prompt.splitlines() if line.strip() and not line.lstrip().startswith("#")]

@@ -44,6 +44,17 @@ def test_tests_syntax_error_shown_inline_before_running(qtbot, w):
     assert w.prompt_editor.toPlainText() == PROMPT
 
 
+def test_tests_that_would_check_nothing_are_refused_before_running(qtbot, w):
+    # Red-team round 8: a pytest class ran no assert, and every candidate passed "0 of 0".
+    w.tests_editor.setPlainText("class TestAdd:\n    def test_small(self):\n        assert add(1, 2) == 3\n")
+    assert w.tests_editor.error_label.isVisible()
+    assert "in class TestAdd, which the sandbox does not run" in w.tests_editor.error_label.text()
+    rows_before = w.model.rowCount()
+    w.generate()
+    assert w.message.text().startswith("The tests would check nothing: the tests are in class TestAdd")
+    assert w.controller.engine.state == "idle" and w.model.rowCount() == rows_before
+
+
 def test_prompt_without_function_for_tests(w):
     w.prompt_editor.setPlainText("# just a comment\n")
     w.generate()

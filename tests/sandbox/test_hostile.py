@@ -709,3 +709,14 @@ def test_cannot_find_expected_values_in_memory(pool):
         WANT.format(secret),
     )
     assert not res.passed
+
+
+def test_tests_that_would_check_nothing_fail_every_candidate_with_the_reason(pool):
+    # Red-team round 8: a pytest class ran no assert, and a wrong candidate "passed 0 of 0".
+    tests = "class TestAdd:\n    def test_small(self):\n        assert f(1, 2) == 3\n"
+    res = run_code(pool, "def f(a, b):\n    return a - b\n", tests)
+    assert not res.passed and res.status != "pass"
+    assert res.human_eval_result == (
+        "failed: the tests would check nothing: the tests are in class TestAdd, which the sandbox does not run:"
+        " write them as check(candidate) with asserts, top-level test_ functions, or top-level asserts"
+    )

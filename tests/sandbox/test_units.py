@@ -169,3 +169,27 @@ def test_verdict_needs_done_and_reports_timeouts():
         )
     )
     assert out["human_eval_result"] == "failed: x" and out["cases"][2]["status"] == "error"
+
+
+@pytest.mark.parametrize(
+    "tests,why",
+    [
+        ("class TestAdd:\n    def test_small(self):\n        assert f(1) == 1\n", "in class TestAdd"),
+        ("import unittest\nclass T(unittest.TestCase):\n    def test_a(self):\n        self.assertEqual(f(1), 1)\n", "class T"),
+        ("async def test_small():\n    assert f(1) == 1\n", "async def test_small is not run"),
+        ("if __name__ == '__main__':\n    assert f(1) == 1\n", "never run"),
+        ("import math\nX = 3\n", "check nothing"),
+    ],
+)
+def test_tests_that_would_check_nothing_are_refused_saying_why(tests, why):
+    """Red-team round 8: each shape planned no case, and every candidate passed it."""
+    from sandbox.cases import NoCases
+
+    with pytest.raises(NoCases, match=why):
+        plan(tests)
+
+
+def test_tests_that_run_code_without_a_case_of_their_own_still_run():
+    # A helper that asserts, called at the top level, or a check() that delegates: the judge runs them.
+    assert plan("def helper():\n    assert f(1) == 1\nhelper()\n").cases == ()
+    assert plan("def check(candidate):\n    helper(candidate)\n").mode == "check"
