@@ -94,6 +94,7 @@ def plan(tests: str) -> Plan:
     top = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if "check" in top:
         mode, nodes = "check", _asserts(top["check"].body)  # check() runs even without an assert of its own
+        nodes = [n for n in nodes if not _binds(n)]
     elif any(name.startswith("test") for name in top):
         fns = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]
         if not fns:
@@ -101,13 +102,20 @@ def plan(tests: str) -> Plan:
         cases = tuple(Case(i, fn.name, fn.lineno) for i, fn in enumerate(fns))
         return Plan("functions", cases, tree)
     else:
-        mode, nodes = "module", [n for n in tree.body if isinstance(n, ast.Assert)]
+        mode, nodes = "module", [n for n in tree.body if isinstance(n, ast.Assert) and not _binds(n)]
         if not nodes and not any(_runs_something(n) for n in tree.body):
             raise NoCases(_why_nothing_runs(tree))
     lines = [line.encode("utf-8") for line in io.StringIO(tests, newline=None)]  # line ends as the parser counts them
     cases = tuple(Case(i, _label(lines, n), n.lineno) for i, n in enumerate(nodes))
     tree = _Rewrite({id(n): i for i, n in enumerate(nodes)}).visit(tree)
     return Plan(mode, cases, tree)
+
+
+def _binds(node: ast.Assert) -> bool:
+    """Whether an assert binds a name with `:=`: rewritten into a lambda, it would bind it there and
+    not for the statements after it, so it stays a plain assert (it still fails the run, but is
+    not reported as a case of its own)."""
+    return any(isinstance(n, ast.NamedExpr) for n in ast.walk(node))
 
 
 def _runs_something(node: ast.stmt) -> bool:

@@ -7,6 +7,7 @@ once (`ExamplesError`)."""
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -158,13 +159,28 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
     if _WRITTEN_NUMBER.match(stripped):
         return Cell(text, stripped)  # as written: "(7.00)" is no 7.0
     try:
-        return Cell(text, ast.literal_eval(stripped))
+        value = ast.literal_eval(stripped)
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
         if stripped.startswith(_LITERAL_START) and not _closes_early(stripped):
             kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
             reason = plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
             raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
         return Cell(text, stripped)  # plain text
+    if not _finite(value):  # 1e400 reads as inf, which no check program can write back
+        raise CellError(row, column, "the number is beyond what Python's floats hold (about 1.8e308)")
+    return Cell(text, value)
+
+
+def _finite(value: object) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, complex):
+        return math.isfinite(value.real) and math.isfinite(value.imag)
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(map(_finite, value))
+    if isinstance(value, dict):
+        return all(map(_finite, value)) and all(map(_finite, value.values()))
+    return True
 
 
 def reads_as_text(text: str) -> bool:

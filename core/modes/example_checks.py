@@ -14,7 +14,7 @@ COMPARE = """import math
 
 
 def close(got, expected, tolerance):
-    if not isinstance(got, (int, float)):
+    if type(got) not in (int, float):  # True is no 1.00, nor (7+0j) a 7
         return False
     try:
         return math.isclose(got, expected, rel_tol=0.0, abs_tol=max(tolerance, 16 * math.ulp(expected)))
@@ -23,8 +23,10 @@ def close(got, expected, tolerance):
 
 
 def whole(got, expected):
-    if type(got) is not float:
+    if type(got) is int:
         return got == expected
+    if type(got) is not float:
+        return False
     try:
         return abs(got - expected) <= max(16 * math.ulp(float(expected)), 1e-12)
     except OverflowError:  # a whole number beyond floats

@@ -340,3 +340,26 @@ def test_none_right_names_the_one_row_every_candidate_misses_the_same_way():
     assert none_right([right, right, [None, "x", None]], [None, None, None]) == NONE_RIGHT
     assert none_right([[None, leap], [None, leap]], [None, None]) == NONE_RIGHT
     assert none_right([right, right, None], ["repeats the prompt", None, None]) == NONE_RIGHT
+
+
+def test_a_number_beyond_floats_is_a_bad_cell_not_inf_in_the_check_program():
+    # Red-team round 8: 1e400 read as inf, which the check program wrote as the name `inf`.
+    for text in ("1e400", "[1, -1e400]", "1e400j", "{'a': 1e999}"):
+        with pytest.raises(ExamplesError, match="beyond what Python's floats hold"):
+            build_spec(["x", "expected"], [["1", text]], "")
+    assert parse_cell("(1e300+1e300j)", 0, "x").value == complex(1e300, 1e300)
+
+
+def test_a_truth_value_or_a_complex_number_is_no_number_the_table_expects():
+    # Red-team round 8: True passed for 1 and for 1.00, and (7+0j) for 7.
+    namespace: dict = {}
+    exec(build_spec(["x", "expected"], [["1", "1"], ["0", "0"]], "").tests, namespace)
+    namespace["check"](lambda x: x)
+    for wrong in (lambda x: x > 0, lambda x: complex(x, 0)):
+        with pytest.raises(AssertionError):
+            namespace["check"](wrong)
+    namespace = {}
+    exec(build_spec(["x", "expected"], [["1", "1.00"], ["0", "0.00"]], "").tests, namespace)
+    namespace["check"](lambda x: float(x))
+    with pytest.raises(AssertionError, match="it returned True, expected 1.00"):
+        namespace["check"](lambda x: x > 0)

@@ -720,3 +720,13 @@ def test_tests_that_would_check_nothing_fail_every_candidate_with_the_reason(poo
         "failed: the tests would check nothing: the tests are in class TestAdd, which the sandbox does not run:"
         " write them as check(candidate) with asserts, top-level test_ functions, or top-level asserts"
     )
+
+
+def test_an_assert_that_binds_a_name_is_run_as_python_runs_it(pool):
+    # Red-team round 8: rewritten into a lambda, `s := ...` bound s there, and the next assert's
+    # NameError made a right candidate an error.
+    tests = "def check(candidate):\n    assert (s := candidate(1, 2)) == 3\n    assert s + 1 == 4\n"
+    right = run_code(pool, "def f(a, b):\n    return a + b\n", tests)
+    assert right.passed and [c.name for c in right.cases] == ["assert s + 1 == 4"]
+    wrong = run_code(pool, "def f(a, b):\n    return a - b\n", tests)
+    assert not wrong.passed and wrong.status == "fail"

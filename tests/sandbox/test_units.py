@@ -175,7 +175,10 @@ def test_verdict_needs_done_and_reports_timeouts():
     "tests,why",
     [
         ("class TestAdd:\n    def test_small(self):\n        assert f(1) == 1\n", "in class TestAdd"),
-        ("import unittest\nclass T(unittest.TestCase):\n    def test_a(self):\n        self.assertEqual(f(1), 1)\n", "class T"),
+        (
+            "import unittest\nclass T(unittest.TestCase):\n    def test_a(self):\n        self.assertEqual(f(1), 1)\n",
+            "class T",
+        ),
         ("async def test_small():\n    assert f(1) == 1\n", "async def test_small is not run"),
         ("if __name__ == '__main__':\n    assert f(1) == 1\n", "never run"),
         ("import math\nX = 3\n", "check nothing"),
