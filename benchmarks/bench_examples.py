@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from core.modes.example_library import load_entries, load_library
-    from core.modes.examples import all_right, answer_row, best_first, build_spec, example_verdicts, explain
+    from core.modes.examples import all_right, answer_row, answered, best_first, build_spec, example_verdicts, explain
     from core.modes.revision import examples_pipeline
     from core.pipeline import Harness, run_to_end
     from core.ranking.behaviour import value_of
@@ -114,7 +114,15 @@ def main(argv: list[str] | None = None) -> int:
             verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
             revised += len(candidates) > args.n
             right = each_right(verdicts, candidates)
-            exam, question = examples_question(pool, engine, spec, [c.text for c in candidates], right, seed=args.seed)
+            exam, question = examples_question(
+                pool,
+                engine,
+                spec,
+                [c.text for c in candidates],
+                right,
+                answered=list(map(answered, verdicts)),
+                seed=args.seed,
+            )
             support = exam.support(rows_as_inputs(spec), right)  # as the app and the CLI rank
             best = best_first(
                 verdicts, [c.mean_logprob for c in candidates], [c.degenerate for c in candidates], support

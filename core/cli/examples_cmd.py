@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         ONLY_ROWS,
         agreed,
         all_right,
+        answered,
         best_first,
         build_spec,
         example_verdicts,
@@ -84,7 +85,14 @@ def run(args: argparse.Namespace) -> int:
         verdicts = [example_verdicts(spec, done.verdicts[c.index].cases) for c in candidates]
         right = [all_right(v, c.degenerate) for v, c in zip(verdicts, candidates)]
         exam, question = examples_question(
-            pool, engine, spec, [c.text for c in candidates], right, ask_model=not args.no_questions, seed=args.seed
+            pool,
+            engine,
+            spec,
+            [c.text for c in candidates],
+            right,
+            answered=list(map(answered, verdicts)),
+            ask_model=not args.no_questions,
+            seed=args.seed,
         )
     clusters, known = exam.cluster_sizes(), rows_as_inputs(spec)
     support = exam.support(known, right)

@@ -247,6 +247,12 @@ def all_right(verdicts: Sequence[str | None] | None, degenerate: str | None) -> 
     return verdicts is not None and all(v is None for v in verdicts) and degenerate is None
 
 
+def answered(verdicts: Sequence[str | None] | None) -> bool:
+    """Whether a candidate returned a value, right or wrong, for some example (`example_verdicts`);
+    one that raised or hung on every example did not."""
+    return verdicts is not None and any(v is None or " it returned " in v for v in verdicts)
+
+
 def explain(spec: Spec, verdicts: list[str | None]) -> str:
     """One sentence a non-programmer understands, e.g. "3 of 4 examples right; for 2024 it
     returned False, expected True"."""

@@ -148,11 +148,14 @@ def probe(
     inputs: Sequence[str],
     tests: gt.GeneratedTests,
     cancel: threading.Event | None = None,
+    skip: Sequence[bool] = (),
 ) -> list[bh.Behaviour | None]:
-    """Each candidate's behaviour; None for those not run because `cancel` was set."""
+    """Each candidate's behaviour; None for those not run because `cancel` was set, and for those
+    `skip` marks."""
     futures = {
         submit_or_refuse(pool, bh.probe_program(prompt, c, entry_point, inputs, tests.tests), bh.PROBE_TIMEOUT_S): i
         for i, c in enumerate(completions)
+        if not (i < len(skip) and skip[i])
     }
     found: list[bh.Behaviour | None] = [None] * len(completions)
     for batch in as_finished(futures, cancel):
@@ -174,12 +177,18 @@ def examine(
     model_tests: bool = True,
     known: Sequence[str] = (),
     cancel: threading.Event | None = None,
+    skip: Sequence[bool] = (),
+    earlier: Examination | None = None,
 ) -> Examination:
     """All three steps. `model_tests=False` skips the model (clusters only; no agreement).
-    `known`: inputs not worth trying beyond the examples (core.ranking.probe_inputs.collect)."""
+    `known`: inputs not worth trying beyond the examples (core.ranking.probe_inputs.collect).
+    `skip`: candidates not to run (behaviour None). `earlier`: an examination of the same
+    candidates, returned as it is when the model's tests add no test and no input to its own."""
     tests = write_tests(backend, prompt, entry_point, seed, cancel) if model_tests else gt.GeneratedTests((), 0)
     inputs = gather_inputs(prompt, entry_point, user_tests, example_inputs, tests, known)
-    behaviours = probe(pool, prompt, entry_point, completions, inputs, tests, cancel)
+    if earlier is not None and not tests.tests and tuple(inputs) == earlier.inputs:
+        return earlier
+    behaviours = probe(pool, prompt, entry_point, completions, inputs, tests, cancel, skip)
     return Examination(tuple(inputs), tests, tuple(behaviours), tuple(completions))
 
 
@@ -195,6 +204,7 @@ def examples_question(
     completions: Sequence[str],
     right: Sequence[bool],
     *,
+    answered: Sequence[bool] = (),
     ask_model: bool = True,
     seed: int | None = 0,
     cancel: threading.Event | None = None,
@@ -206,14 +216,17 @@ def examples_question(
     inputs may split the candidates, and a test expecting what no candidate returns is a reading of
     the examples that none of them took (then offered beside the candidates' answer). When all
     that shows nothing and the table has one row, the question confirms their shared answer on a
-    telling input (core.ranking.behaviour.confirmation): one row fits many functions."""
+    telling input (core.ranking.behaviour.confirmation): one row fits many functions.
+    `answered`: per candidate, whether it returned a value on some example; one that raised or hung
+    on every example is not run again (it has no behaviour, a cluster of its own): a hanging one
+    cost 5 s an input tried, twice (red-team round 8)."""
     # Seeds are the rows the prompt shows, and the other rows are not tried again: a large table's
     # rows would fill the inputs tried, leaving none beyond them to tell a rule from a lookup
     # (`Examination.generalises`) or to find a disagreement.
     rows = spec.shown_args
     known = rows_as_inputs(spec)
-    question = None
-    for model_tests in (False, True) if ask_model else (False,):
+
+    def examined(model_tests: bool, earlier: Examination | None) -> tuple[Examination, bh.Question | None]:
         exam = examine(
             backend,
             pool,
@@ -225,12 +238,15 @@ def examples_question(
             model_tests=model_tests,
             known=known,
             cancel=cancel,
+            skip=[not a for a in answered],
+            earlier=earlier,
         )
-        question = bh.disagreement(
-            exam.inputs, [b if ok else None for b, ok in zip(exam.behaviours, right)], spec.decimals
-        )
-        if question is not None or not any(right) or (cancel is not None and cancel.is_set()):
-            break
+        agreeing = [b if ok else None for b, ok in zip(exam.behaviours, right)]
+        return exam, bh.disagreement(exam.inputs, agreeing, spec.decimals)
+
+    exam, question = examined(False, None)
+    if question is None and ask_model and any(right) and not (cancel is not None and cancel.is_set()):
+        exam, question = examined(True, exam)
     if question is None and any(right) and not (cancel is not None and cancel.is_set()):
         agreeing = [b if ok else None for b, ok in zip(exam.behaviours, right)]
         columns = _column_kinds(spec)

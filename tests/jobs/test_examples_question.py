@@ -164,3 +164,45 @@ def test_one_row_on_which_every_candidate_agrees_is_put_to_the_user(pool):
     assert "One example fits many functions" in question.sentence
     again = list(job(model, pool, rows + [answer_row(question.args, str(2 * x))], reuse=last.candidates))[-1]
     assert again.examples == 2 and all(c.all_right for c in again.candidates) and again.question is None
+
+
+class CountingPool:
+    """The real pool, counting the runs each completion gets."""
+
+    def __init__(self, pool):
+        self.pool, self.runs = pool, {}
+
+    def submit(self, program, *args, **kwargs):
+        self.runs[program.completion] = self.runs.get(program.completion, 0) + 1
+        return self.pool.submit(program, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.pool, name)
+
+
+def test_a_candidate_with_no_answer_for_any_example_is_not_examined_and_nothing_is_run_twice(pool):
+    """Red-team round 8: the examination ran every candidate, a hanging one included (5 s an input,
+    twice when the model's tests, here none, added nothing to try)."""
+    hangs = "    while True:\n        pass\n"
+    model = ScriptedModel(["    return x * 2\n", "    return x + x\n", hangs, "    return 0\n"])
+    counting = CountingPool(pool)
+    spec = spec_of(HEADER, [["2", "4"], ["5", "10"]], DESCRIPTION, NAME)
+    snapshots = run(
+        model,
+        lambda: counting,
+        threading.Event(),
+        prompt=spec.prompt,
+        tests=spec.tests,
+        entry_point=NAME,
+        header=HEADER,
+        rows=[["2", "4"], ["5", "10"]],
+        description=DESCRIPTION,
+        params=SamplingParams(n=4),
+    )
+    last = list(snapshots)[-1]
+    assert last.state == "done" and model.asked_for_tests.is_set()
+    assert counting.runs[hangs] == 1  # its test run only
+    assert {body: counting.runs[body] for body in model.bodies if body != hangs} == dict.fromkeys(
+        ["    return x * 2\n", "    return x + x\n", "    return 0\n"], 2
+    )  # its test run and one examination
+    assert {c.completion: c.cluster for c in last.candidates}[hangs] == 1

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from core.host.jobs import JobError
 from core.host.snapshots import Answer, ExampleCandidate, ExamplesSnapshot, Question
 from core.modes.example_cells import ExamplesError
-from core.modes.examples import Spec, best_first, build_spec, example_verdicts, explain
+from core.modes.examples import Spec, answered, best_first, build_spec, example_verdicts, explain
 from core.sampling.candidate import Candidate, CandidateDone
 from core.sampling.params import SamplingParams
 
@@ -166,6 +166,7 @@ def run(
             spec,
             [c.completion for c in found],
             [c.all_right for c in found],
+            answered=[answered(c.verdicts) for c in found],
             seed=params.seed,
             cancel=cancel,
         )
