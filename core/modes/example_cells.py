@@ -26,6 +26,12 @@ _BOOLEANS = {"true": True, "false": False}
 # and an amount in brackets (a negative one in accounting, "(7.00)"; Python would read 7.0).
 _WRITTEN_NUMBER = re.compile(r"^(0\d+|\(\s*[+-]?\d[\d.]*\s*\))$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+# A number as typesetting and other locales write it: a minus sign (U+2212) or a dash for the
+# minus, and a no-break or thin space between groups of three digits (French, Swiss and Nordic
+# spreadsheets: "1\u202f250,00"). Each one made the cell text, and with it its whole column.
+_MINUS_SIGNS = "\u2212\u2012\u2013"
+_GROUP_SPACES = "\u00a0\u202f\u2009"
+_TYPESET_NUMBER = re.compile(rf"^([+\-{_MINUS_SIGNS}]?)(\d{{1,3}}(?:[{_GROUP_SPACES}]\d{{3}})+|\d+)([.,]\d+)?$")
 _EMPTY_REASON = "the cell is empty; write a value, or '' for empty text"
 
 
@@ -108,7 +114,7 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
         digits = bool(texts and numbers) and all(any(ch.isdigit() for ch in v) for v in texts)
         if digits or any(_WRITTEN_NUMBER.match(v) for v in texts):
             for row in table:
-                if type(row[c].value) in (int, float) and _PLAIN_NUMBER.match(row[c].text.strip()):
+                if type(row[c].value) in (int, float) and _PLAIN_NUMBER.match(number_text(row[c].text.strip())):
                     row[c] = Cell(row[c].text, row[c].text.strip())
 
 
@@ -139,8 +145,18 @@ def _reads_as_several(cell: Cell) -> bool:
     return isinstance(cell.value, list | tuple | dict | set) and not cell.text.strip().startswith(_LITERAL_START)
 
 
+def number_text(text: str) -> str:
+    """`text` with a typeset minus sign and spaces between digit groups as Python writes numbers
+    ("−3" is "-3", "1\u202f250,00" is "1250,00"); any other text as it is."""
+    match = _TYPESET_NUMBER.match(text)
+    if match is None:
+        return text
+    sign = "-" if match[1] and match[1] in _MINUS_SIGNS else match[1]
+    return sign + re.sub(f"[{_GROUP_SPACES}]", "", match[2]) + (match[3] or "")
+
+
 def parse_cell(text: str, row: int, column: str) -> Cell:
-    stripped = text.strip()
+    stripped = number_text(text.strip())
     if not stripped:
         raise CellError(row, column, _EMPTY_REASON)
     if _THOUSANDS.match(stripped):

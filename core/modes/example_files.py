@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, reads_as_text
+from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text, reads_as_text
 from core.modes.examples import MOST_EXAMPLES
 from core.user_error import UserError, read_bytes
 
@@ -146,7 +146,7 @@ def _cells(places: list[str]) -> str:
 
 
 def _decimal_point(cell: str) -> str:
-    stripped = cell.strip()
+    stripped = number_text(cell.strip())
     if EUROPEAN_NUMBER.match(stripped):
         return stripped.replace(".", "").replace(",", ".")
     return cell.replace(",", ".") if DECIMAL_COMMA.match(stripped) else cell

@@ -169,3 +169,17 @@ def test_spaces_a_file_pads_its_cells_with_are_layout(tmp_path):
     # Numbers, truth values and literals are never text, whatever their spaces.
     plain = table(tmp_path, "numbers.csv", b'x,flag,expected\n"  7 ",  true,[1]  \n')
     assert plain.rows == [["  7 ", "  true", "[1]  "]]
+
+
+def test_numbers_as_typesetting_and_other_locales_write_them_are_numbers(tmp_path):
+    """Probe 5: a minus sign (U+2212) or a no-break space between thousands (French Excel) made the
+    cell text, and with it every number of its column."""
+    celsius = table(tmp_path, "c.csv", "Température (°C);expected\n\u22123;26,6\n0;32\n\u201310,5;13,1\n".encode())
+    spec = build_spec(celsius.header, celsius.rows, "")
+    assert [(inputs[0].value, expected.value) for inputs, expected in spec.rows] == [(-3, 26.6), (0, 32), (-10.5, 13.1)]
+    assert spec.param_types == ["float"] and spec.rows[0][0][0].text == "\u22123"  # shown as written
+    prices = table(tmp_path, "p.csv", "Prix HT;expected\n1\u202f250,00;1\u00a0500,00\n89,90;107,88\n".encode())
+    spec = build_spec(prices.header, prices.rows, "")
+    assert [expected.value for _, expected in spec.rows] == [1500.0, 107.88] and spec.decimals == 2
+    # Text that only looks like it stays text: a dash alone, digits in groups of two.
+    assert build_spec(["code", "expected"], [["\u2212", "a"], ["1\u202f25", "b"]], "").param_types == ["str"]
