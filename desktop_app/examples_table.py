@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from core.modes.example_cells import CellError
 from core.modes.example_files import Table, read_table, table_from_text
+from core.modes.examples import names_expected
 from core.user_error import UserError
 from desktop_app import theme
 from desktop_app.plain_text import as_html
@@ -173,7 +174,7 @@ class ExamplesTable(QWidget):
         except UserError as exc:
             self.notice.emit(f"{exc}: copy some cells first.")
             return
-        if len(block.header) > 1 and block.header[-1].strip().lower() == EXPECTED:
+        if len(block.header) > 1 and names_expected(block.header[-1]):
             self._take(block, "the pasted cells")
             return
         lines = [block.header, *block.rows]

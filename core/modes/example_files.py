@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text, reads_as_text
-from core.modes.examples import MOST_EXAMPLES
+from core.modes.examples import MOST_EXAMPLES, names_expected
 from core.user_error import UserError, read_bytes
 
 _JSON_SHAPE = (
@@ -61,10 +61,12 @@ def _decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
 def table_from_text(text: str, source: str) -> Table:
     """The rows of CSV text (a file named `source`, or cells copied from a spreadsheet), the first
     of them in `header`."""
-    # The first line sets the columns: what separates its cells separates every row's (a comma
-    # where counts tie). Only the separator is guessed: quoting stays the spreadsheets' double quote,
-    # so a cell such as "['a', 'b']" keeps its Python quotes.
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    # The line of column names sets the columns (the first line that names 'expected', else the first
+    # line): what separates its cells separates every row's (a comma where counts tie). Only the
+    # separator is guessed: quoting stays the spreadsheets' double quote, so a cell such as
+    # "['a', 'b']" keeps its Python quotes.
+    first = next((line for line in text.splitlines() if "expected" in line.lower()), None)
+    first = first or next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
     # The whole text through one reader: a quoted cell may hold a line break. Each row's own lines
     # are kept beside it, to tell its quoted cells.
@@ -81,7 +83,8 @@ def table_from_text(text: str, source: str) -> Table:
         raise UserError(f"{source} could not be read as a table: {exc}") from None
     if not rows:
         raise UserError(f"{source} is empty")
-    notes = []
+    notes: list[str] = []
+    rows, written = _without_frame(rows, written, notes)
     if delimiter == ";":
         # Where a comma is the decimal mark, spreadsheets separate cells with semicolons.
         decimal = [[_decimal_point(cell) for cell in row] for row in rows]
@@ -94,6 +97,22 @@ def table_from_text(text: str, source: str) -> Table:
     if len(rows) <= MOST_EXAMPLES + 1:  # build_spec refuses a longer table: no time spent on its cells
         rows[1:] = _edge_spaces(rows, written, notes)
     return Table(rows[0], rows[1:], notes=notes)
+
+
+def _without_frame(rows: list[list[str]], written: list[str], notes: list[str]) -> tuple[list[list[str]], list[str]]:
+    """The rows (and their lines as `written`) without what spreadsheets put around a table: title
+    lines of one cell above the column names, where a later line names the 'expected' column, and
+    empty columns on the right (Excel's "," after a column it formatted, a tab at the end of each
+    copied line). Each made the table refused for a last column not named 'expected' (probe 5)."""
+    named = next((r for r, row in enumerate(rows) if any(names_expected(cell) for cell in row)), 0)
+    if named and all(sum(bool(cell.strip()) for cell in row) == 1 for row in rows[:named]):
+        titles = [next(cell.strip() for cell in row if cell.strip()) for row in rows[:named]]
+        notes.append(f"{', '.join(map(repr, titles))}, above the column names, is read as a title")
+        rows, written = rows[named:], written[named:]
+    width = max(map(len, rows))
+    while width > 1 and all(len(row) < width or not row[width - 1].strip() for row in rows):
+        width -= 1
+    return [row[:width] for row in rows], written
 
 
 def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) -> list[list[str]]:

@@ -148,10 +148,17 @@ class TableError(UserError, ValueError):
     """A header, function name or row count that no function can be made from."""
 
 
+def names_expected(column: str) -> bool:
+    """Whether a column name marks the outputs: "expected", or a name that starts with it as
+    spreadsheets name such a column ("Expected total", "expected_output")."""
+    words = column.strip().lower()
+    return words == "expected" or (words.startswith("expected") and not words[len("expected")].isalnum())
+
+
 def build_spec(header: list[str], rows: list[list[str]], description: str, name: str | None = None) -> Spec:
     """`header` names the parameters; its last column, `expected`, is the output."""
-    if not header or header[-1].strip().lower() != "expected":
-        raise TableError("the last column must be named 'expected' (the output for each row)")
+    if not header or not names_expected(header[-1]):
+        raise TableError(_no_expected_column(header))
     if len(header) < 2:
         raise TableError("add at least one input column before 'expected'")
     params: list[str] = []
@@ -190,6 +197,21 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         return_type=type_name([expected.value for _, expected in parsed]),
         description=description.strip() or "Compute the output for the given inputs.",
         rows=parsed,
+    )
+
+
+def _no_expected_column(header: list[str]) -> str:
+    """What is wrong with a header whose last column does not name the outputs, in its words."""
+    at = next((i for i, column in enumerate(header) if names_expected(column)), None)
+    if at is not None:
+        after = ", ".join(repr(column.strip()) for column in header[at + 1 :])
+        return f"the outputs' column, {header[at].strip()!r}, must be the last: move or delete the columns after it ({after})"
+    last = header[-1].strip() if header else ""
+    if not last:
+        return "the last column must be named 'expected' (the output for each row)"
+    return (
+        f"the last column, {last!r}: if it holds the outputs, name it 'expected' (two outputs go in one cell,"
+        " as a list: ['Ada', 'Lovelace'])"
     )
 
 

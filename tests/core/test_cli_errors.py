@@ -38,7 +38,7 @@ CASES = [
     (["generate", "{d}/f.py", "--temperature", "nan"], "temperature must be >= 0, got nan"),
     (["docstring", "{d}/f.py", "-n", "100000"], "n must be between 1 and 1000, got 100000"),
     (["docstring", "{d}/f.py", "--tests", "{d}/missing.py"], "tests file not found: {d}/missing.py"),
-    (["from-examples", "{d}/no_expected.csv"], "the last column must be named 'expected'"),
+    (["from-examples", "{d}/no_expected.csv"], "the last column, 'y': if it holds the outputs, name it 'expected'"),
     (["from-examples", "{d}/binary.csv"], "examples file {d}/binary.csv is neither UTF-8 nor Windows-1252 text"),
     (["generate", "{d}/f.py", "--tests", "{d}/latin1.py"], "tests file {d}/latin1.py is not UTF-8 text"),
     (

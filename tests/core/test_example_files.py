@@ -183,3 +183,36 @@ def test_numbers_as_typesetting_and_other_locales_write_them_are_numbers(tmp_pat
     assert [expected.value for _, expected in spec.rows] == [1500.0, 107.88] and spec.decimals == 2
     # Text that only looks like it stays text: a dash alone, digits in groups of two.
     assert build_spec(["code", "expected"], [["\u2212", "a"], ["1\u202f25", "b"]], "").param_types == ["str"]
+
+
+def test_what_spreadsheets_put_around_a_table_is_left_out(tmp_path):
+    """Probe 5: each of these was refused with "the last column must be named 'expected'"."""
+    for name, data in [
+        ("tab.csv", b"hours\trate\texpected\t\n8\t10\t80\t\n2\t10.5\t21\t\n"),  # copied cells end in a tab
+        ("comma.csv", b"hours,rate,expected,\n8,10,80,\n2,10.5,21,\n"),  # Excel's formatted empty column
+        ("title.csv", b"Pay for the week,,\n\nhours,rate,expected\n8,10,80\n2,10.5,21\n"),
+        ("title_semicolons.csv", b"Pay for the week\nhours;rate;expected\n8;10;80\n2;10,5;21\n"),
+        ("named.csv", b"hours,rate,Expected pay\n8,10,80\n2,10.5,21\n"),
+    ]:
+        read = table(tmp_path, name, data)
+        spec = build_spec(read.header, read.rows, "")
+        assert spec.params == ["hours", "rate"] and [e.value for _, e in spec.rows] == [80, 21], name
+    assert table(tmp_path, "title.csv", b"Pay,,\nhours,rate,expected\n8,10,80\n").notes == [
+        "'Pay', above the column names, is read as a title"
+    ]
+
+
+@pytest.mark.parametrize(
+    "header,says",
+    [
+        (
+            ["length", "width", "expected", "notes"],
+            r"the outputs' column, 'expected', must be the last: .* \('notes'\)",
+        ),
+        (["price", "qty", "price*qty"], r"the last column, 'price\*qty': if it holds the outputs, name it 'expected'"),
+        (["Full name", "First name", "Last name"], r"two outputs go in one cell, as a list"),
+    ],
+)
+def test_a_header_without_an_outputs_column_last_is_refused_in_its_own_words(header, says):
+    with pytest.raises(TableError, match=says):
+        build_spec(header, [["1"] * len(header)], "")

@@ -103,7 +103,7 @@ def test_type_inference(values, expected):
 
 
 def test_header_and_name_errors():
-    with pytest.raises(ValueError, match="last column must be named 'expected'"):
+    with pytest.raises(ValueError, match="the last column, 'out': if it holds the outputs, name it 'expected'"):
         build_spec(["a", "out"], [["1", "2"]], "x")
     with pytest.raises(ValueError, match="column name '%' is not usable as a parameter name"):
         build_spec(["%", "expected"], [["1", "2"]], "x")
