@@ -199,6 +199,14 @@ def _finite(value: object) -> bool:
     return True
 
 
+def reads_as_number(text: str) -> bool:
+    """Whether a cell written `text` (without spaces at its edges) is a number."""
+    try:
+        return type(parse_cell(text, 0, "").value) in (int, float)
+    except CellError:
+        return False
+
+
 def reads_as_text(text: str) -> bool:
     """Whether a cell written `text` (without spaces at its edges) is plain text: not a number,
     truth value, number written as text or Python literal, nor a cell in error."""

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text, reads_as_text
+from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text, reads_as_number, reads_as_text
 from core.modes.examples import MOST_EXAMPLES, names_expected
 from core.user_error import UserError, read_bytes
 
@@ -127,10 +127,13 @@ def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) ->
         body.append(list(row))
         for c, cell in enumerate(row):
             stripped = cell.strip()
-            if cell == stripped or (stripped and not reads_as_text(stripped)):
+            quoted = f'"{cell.replace(chr(34), chr(34) * 2)}"' in written[r]
+            # A number padded with spaces inside quotes is text as written: an amount lined up on the right.
+            padded = quoted and cell.strip(" ") == stripped and reads_as_number(stripped)
+            if cell == stripped or (stripped and not reads_as_text(stripped) and not padded):
                 continue
             where = f"row {r}, column {header[c] if c < len(header) else c + 1!r}: {cell!r}"
-            if f'"{cell.replace(chr(34), chr(34) * 2)}"' in written[r] or (stripped and not layout):
+            if quoted or (stripped and not layout):
                 body[-1][c] = repr(cell)
                 kept.append(where)
             elif cell.startswith("  ") or cell.endswith("  "):  # more than a typed ", "

@@ -166,9 +166,13 @@ def test_spaces_a_file_pads_its_cells_with_are_layout(tmp_path):
     assert build_spec(wide.header, wide.rows, "").rows[0][0][0].value == "tom"
     assert build_spec(wide.header, wide.rows, "").rows[1][0][0].value == "  x "
     assert any("row 1, column 'name': '   tom'" in note and "double quotes" in note for note in wide.notes)
-    # Numbers, truth values and literals are never text, whatever their spaces.
-    plain = table(tmp_path, "numbers.csv", b'x,flag,expected\n"  7 ",  true,[1]  \n')
+    # Numbers, truth values and literals are not text for their spaces; a number padded inside
+    # quotes is (probe 5: amounts lined up on the right, "      5.00", were read as 5.0).
+    plain = table(tmp_path, "numbers.csv", b"x,flag,expected\n  7 ,  true,[1]  \n")
     assert plain.rows == [["  7 ", "  true", "[1]  "]]
+    aligned = table(tmp_path, "aligned.csv", b'amount,expected\n5,"      5.00"\n12.5,"     12.50"\n')
+    spec = build_spec(aligned.header, aligned.rows, "")
+    assert [e.value for _, e in spec.rows] == ["      5.00", "     12.50"] and spec.return_type == "str"
 
 
 def test_numbers_as_typesetting_and_other_locales_write_them_are_numbers(tmp_path):
