@@ -16,7 +16,7 @@ from core.displayable import displayable, spelled
 from core.host.snapshots import ExamplesSnapshot
 from core.models import catalogue
 from core.models import store as model_store
-from core.modes.examples import ONLY_ROWS, agreed, none_right
+from core.modes.examples import ONE_RIGHT, ONLY_ROWS, agreed, none_right
 from desktop_app.examples_text import question_text
 from desktop_app.plain_text import as_html
 
@@ -64,9 +64,11 @@ class QuestionBox(QWidget):
                     lambda: self.larger_requested.emit(larger.name),
                 )
                 button.setToolTip(as_html(f"{larger.title}: {larger.quality}; {larger.speed}."))
-        elif question is None and not s.only_rows and (not s.inputs or right < 2):
+        elif question is None and not s.only_rows and (not s.inputs or right < 1):
             self.hide()
             return
+        elif question is None and not s.only_rows and right == 1:
+            self.label.setText(ONE_RIGHT)
         elif question is None:
             self.label.setText(ONLY_ROWS if s.only_rows else agreed(s.inputs or 0, s.name, s.differs_at))
         else:

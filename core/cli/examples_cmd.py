@@ -45,6 +45,7 @@ def register(sub: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.modes.example_cells import ExamplesError, shown_inputs
     from core.modes.examples import (
+        ONE_RIGHT,
         ONLY_ROWS,
         agreed,
         all_right,
@@ -141,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         print(ONLY_ROWS)
     elif sum(right) > 1:
         print(agreed(len(exam.inputs), spec.name, exam.differs_at(right)))
+    elif sum(right) == 1:
+        print(ONE_RIGHT)
     elif not any(right):
         print(none_right(verdicts, [c.degenerate for c in candidates]))
         larger = catalogue.larger(args.model)

@@ -38,6 +38,12 @@ ONLY_ROWS = (
     " they may only repeat your examples. Describe the rule, or add rows that show it."
 )
 NONE_RIGHT = "No candidate gets every example right. Describe the rule in words, or add rows that show it."
+# Said when one candidate gets every example right: no other can disagree with it (probe 5: a lookup
+# of the rows, shown with nothing said).
+ONE_RIGHT = (
+    "Only one candidate gets every example right, so no other could be compared with it: try it on inputs"
+    " beyond the examples, or add rows that show the rule where it matters."
+)
 
 
 def none_right(verdicts: Sequence[Sequence[str | None] | None], degenerate: Sequence[str | None]) -> str:

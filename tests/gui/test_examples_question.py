@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from core.host.jobs.examples_job import run, spec_of
 from core.host.snapshots import ExamplesSnapshot
-from core.modes.examples import NONE_RIGHT, agreed
+from core.modes.examples import NONE_RIGHT, ONE_RIGHT, agreed
 from core.sampling.params import SamplingParams
 from tests.gui.conftest import run_tab_and_wait  # noqa: F401  (same window fixtures)
 from tests.jobs.test_examples_question import ScriptedModel
@@ -88,7 +88,8 @@ def test_answering_the_question_retests_the_same_candidates(qtbot, tiny_window, 
     assert [c.completion for c in final.candidates if c.all_right] == ["    return x * 2\n"]
     assert tab.candidates.item(0).text() == "1. 2 of 2 examples right"
     assert f">>> {NAME}({question.args})\n    {doubled}" in tab.prompt_editor.toPlainText()
-    assert not tab.question_box.isVisible()  # one candidate left: nothing to ask
+    # One candidate left: nothing to ask, and none to compare it with.
+    assert tab.question_box.label.text() == ONE_RIGHT and tab.question_box.buttons == []
     assert tiny_window.message.kind != "error"
 
 
@@ -159,7 +160,8 @@ def test_none_right_offers_the_next_larger_catalogue_model(qtbot, tiny_window, t
     assert tab.question_box.label.text() == NONE_RIGHT and tab.question_box.buttons == []
     tab.set_model("default")
     tab.restore(document(rows, finished_job(pool, ["    return x * 2\n", "    return 0\n"], rows)))
-    assert not tab.question_box.isVisible()  # one right: no offer
+    # One right: no offer, and no other candidate to compare it with, which is said.
+    assert tab.question_box.label.text() == ONE_RIGHT and tab.question_box.buttons == []
 
 
 def test_the_window_loads_the_model_asked_for_then_runs_from_examples_again(qtbot, tiny_window, tab, tiny_model_dir):

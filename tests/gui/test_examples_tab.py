@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLineEdit
 
 from core.displayable import displayable
 from core.modes.example_library import load_library
-from core.modes.examples import best_first, build_spec
+from core.modes.examples import ONE_RIGHT, best_first, build_spec
 from desktop_app import theme
 from desktop_app.examples_tab import ExamplesTab
 from tests.gui.conftest import run_tab_and_wait
@@ -283,7 +283,8 @@ def test_candidates_that_only_repeat_the_rows_are_not_called_agreed(tab):
     )
     assert ExamplesSnapshot.from_json(done.to_json()) == done  # saved with the session
     tab.show_snapshot(ExamplesSnapshot("def f(x):\n", "f", 1, 1, "done", (lookup,), inputs=12))
-    assert not tab.question_box.isVisibleTo(tab)  # one candidate right, and it generalises: nothing to say
+    # One candidate right, and it generalises: nothing to ask, and none to compare it with.
+    assert tab.question_box.isVisibleTo(tab) and tab.question_box.label.text() == ONE_RIGHT
 
 
 def test_a_large_table_is_shown_to_the_model_as_a_sample_and_the_tab_says_so(tab, qtbot):
