@@ -69,8 +69,11 @@ class Examination:
         so may a rule whose rows share answers: those are not called lookups. Nor is a function
         whose `code` does not write the examples' inputs (core.ranking.probe_inputs.written_in):
         the inputs tried near a date or a time are mostly not dates or times, so a real function
-        may well raise on every one of them."""
-        if code is not None and pi.written_in(code, known) is False:
+        may well raise on every one of them. A function whose code does write them is a lookup when
+        it gives one answer or none beyond them, whatever its rows' answers (probe 5: a dict of five
+        dates, two of them Thursdays, and "Invalid date" for every other date)."""
+        writes_rows = None if code is None else pi.written_in(code, known)
+        if writes_rows is False:
             return True
         if behaviour is None:
             return False
@@ -87,7 +90,7 @@ class Examination:
         if not beyond:
             return False
         distinct = len(set(shown)) == len(shown) > 1 and not {"=True", "=False"} & set(shown)
-        return len(beyond) >= 2 or not distinct
+        return len(beyond) >= 2 or not (distinct or writes_rows)
 
     def only_rows(self, known: Sequence[str], right: Sequence[bool]) -> bool:
         """Whether the candidates right on every example (`right`) all fail to generalise: then

@@ -231,6 +231,27 @@ def test_a_predicate_false_on_every_input_tried_is_no_lookup():
     assert constant.generalises(constant.behaviours[0], rows_as_inputs(same))
 
 
+def test_code_that_writes_the_rows_out_is_a_lookup_even_where_rows_share_an_answer():
+    """Probe 5: a dict of five dates, two of them Thursdays, answering "Invalid date" for every other
+    date, was called a rule because its rows' answers repeat."""
+    from core.ranking import generated_tests as gt
+    from core.ranking.behaviour import Behaviour
+    from core.ranking.examine import Examination, rows_as_inputs
+
+    rows = [["'13/07/2026'", "Monday"], ["'16/07/2026'", "Thursday"], ["'23/07/2026'", "Thursday"]]
+    known = rows_as_inputs(build_spec(["date", "expected"], rows, "day of the week"))
+    inputs = (*known, "'14/07/2026'", "'01/01/2000'")
+    lookup_code = "    return {'13/07/2026': 'Monday', '16/07/2026': 'Thursday', '23/07/2026': 'Thursday'}.get(date, 'Invalid date')\n"
+    rule_code = "    import datetime\n    return datetime.datetime.strptime(date, '%d/%m/%Y').strftime('%A')\n"
+    lookup = Behaviour(("='Monday'", "='Thursday'", "='Thursday'", "='Invalid date'", "='Invalid date'"), ())
+    rule = Behaviour(("='Monday'", "='Thursday'", "='Thursday'", "='Tuesday'", "='Saturday'"), ())
+    exam = Examination(inputs, gt.GeneratedTests((), 0), (lookup, rule), (lookup_code, rule_code))
+    assert not exam.generalises(lookup, known, lookup_code) and exam.generalises(rule, known, rule_code)
+    assert exam.support(known, [True, True]) == [0, 1]
+    # Without its code, a behaviour with repeated row answers and one answer beyond stays a rule.
+    assert exam.generalises(lookup, known)
+
+
 def test_spreadsheet_headers_become_parameter_names():
     """Headers as spreadsheets write them: words, capitals, units in brackets. A capitalised word
     is lower-cased like its neighbours; another name that is already a parameter name stays as
