@@ -11,6 +11,7 @@ background after the first verdicts):
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ from sandbox import as_finished, submit_or_refuse
 if TYPE_CHECKING:
     from core.sampling.interface import Backend
     from sandbox import SandboxPool
+
+
+# Numbers written in text answers ("25-34", "45+"), tried as inputs: at most this many.
+_MOST_ANSWER_NUMBERS = 8
+_WRITTEN_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
 
 
 @dataclass(frozen=True)
@@ -225,8 +231,9 @@ def examples_question(
     cost 5 s an input tried, twice (red-team round 8)."""
     # Seeds are the rows the prompt shows, and the other rows are not tried again: a large table's
     # rows would fill the inputs tried, leaving none beyond them to tell a rule from a lookup
-    # (`Examination.generalises`) or to find a disagreement.
-    rows = spec.shown_args
+    # (`Examination.generalises`) or to find a disagreement. The numbers text answers write are
+    # seeds too (`_answer_numbers`).
+    rows = [*spec.shown_args, *_answer_numbers(spec)]
     known = rows_as_inputs(spec)
 
     def examined(model_tests: bool, earlier: Examination | None) -> tuple[Examination, bh.Question | None]:
@@ -258,6 +265,26 @@ def examples_question(
         if question is None and len(spec.rows) == 1:
             question = bh.confirmation(exam.inputs, agreeing, known, spec.decimals)
     return exam, question
+
+
+def _answer_numbers(spec: Spec) -> list[pi.Args]:
+    """Inputs at the numbers that text answers write, put in each numeric input column of the first
+    row: a table of bands answers '25-34', '45+' or 'Under 18', and a rule written from the rows
+    alone may put 34 in the next band (probe 5: two right candidates did, and were said to agree)."""
+    numbers = {
+        float(found): None
+        for _, expected in spec.rows
+        if isinstance(expected.value, str)
+        for found in _WRITTEN_NUMBER.findall(expected.value)
+    }
+    first = spec.args[0]
+    seeds: list[pi.Args] = []
+    for c, kind in enumerate(_column_kinds(spec)):
+        if kind == {"number"}:
+            for number in list(numbers)[:_MOST_ANSWER_NUMBERS]:
+                value = int(number) if spec.param_types[c] == "int" and number.is_integer() else number
+                seeds.append((*first[:c], value, *first[c + 1 :]))
+    return seeds
 
 
 def _column_kinds(spec: Spec) -> list[set[str]]:

@@ -206,3 +206,16 @@ def test_a_candidate_with_no_answer_for_any_example_is_not_examined_and_nothing_
         ["    return x * 2\n", "    return x + x\n", "    return 0\n"], 2
     )  # its test run and one examination
     assert {c.completion: c.cluster for c in last.candidates}[hangs] == 1
+
+
+def test_the_numbers_text_answers_write_are_tried_as_inputs(pool):
+    """Probe 5: two candidates right on an age-band table put 34 in the next band, and the app said
+    they agreed: the bands' own bounds ('25-34') were never tried."""
+    bands = "    if x < 18:\n        return 'Under 18'\n    if x < 25:\n        return '18-24'\n"
+    meant = bands + "    if x < 35:\n        return '25-34'\n    return '35+'\n"
+    early = bands + "    if x < 34:\n        return '25-34'\n    return '35+'\n"
+    model = ScriptedModel([meant, early])
+    rows = [["16", "Under 18"], ["20", "18-24"], ["30", "25-34"], ["40", "35+"]]
+    question = list(job(model, pool, rows))[-1].question
+    assert question is not None and question.args == "34"
+    assert {a.text for a in question.answers} == {"'25-34'", "'35+'"}
