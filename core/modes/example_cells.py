@@ -161,7 +161,11 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
         raise CellError(row, column, _EMPTY_REASON)
     if _THOUSANDS.match(stripped):
         # literal_eval would read "1,234.5" as the tuple (1, 234.5).
-        raise CellError(row, column, "write numbers without thousands separators, e.g. 1234.5")
+        raise CellError(
+            row,
+            column,
+            f"write numbers without thousands separators, e.g. 1234.5 (text written so goes in quotes: '{stripped}')",
+        )
     if EUROPEAN_NUMBER.match(stripped):
         # literal_eval would read "1.250,00" as the tuple (1.25, 0).
         raise CellError(

@@ -96,6 +96,7 @@ def table_from_text(text: str, source: str) -> Table:
         rows = decimal
     if len(rows) <= MOST_EXAMPLES + 1:  # build_spec refuses a longer table: no time spent on its cells
         rows[1:] = _edge_spaces(rows, written, notes)
+        rows[1:] = _words_in_text(rows, notes)
     return Table(rows[0], rows[1:], notes=notes)
 
 
@@ -148,6 +149,27 @@ def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) ->
             "spaces around cells are read as layout, as the file puts them around headings or numbers or after"
             f" every separator, so the spaces at the edges of {_cells(dropped)} are dropped; to keep them, put"
             ' the cell in double quotes, e.g. "  Anne "'
+        )
+    return body
+
+
+def _words_in_text(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
+    """The data rows, with the words None, True and False written as text where the other cells of
+    their column are text: an allergy of "None" is the word, which Python would read as nothing
+    (probe 5). JSON files say which they mean, and do not come here."""
+    header, body = [h.strip() for h in rows[0]], [list(row) for row in rows[1:]]
+    words: list[str] = []
+    for c in range(len(header)):
+        cells = [(r, row[c].strip()) for r, row in enumerate(body, start=1) if c < len(row) and row[c].strip()]
+        if not any(reads_as_text(cell) for _, cell in cells):
+            continue
+        for r, cell in cells:
+            if cell.lower() in ("none", "true", "false"):
+                body[r - 1][c] = repr(cell)
+                words.append(f"row {r}, column {header[c]!r}")
+    if words:
+        notes.append(
+            f"None, True and False in a column of text are read as words ({'; '.join(words[:3])}{'; ...' if len(words) > 3 else ''})"
         )
     return body
 

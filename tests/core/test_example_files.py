@@ -220,3 +220,19 @@ def test_what_spreadsheets_put_around_a_table_is_left_out(tmp_path):
 def test_a_header_without_an_outputs_column_last_is_refused_in_its_own_words(header, says):
     with pytest.raises(TableError, match=says):
         build_spec(header, [["1"] * len(header)], "")
+
+
+def test_none_true_and_false_in_a_column_of_text_are_words(tmp_path):
+    """Probe 5: an allergy of "None" was Python's None, and the column's type `object`."""
+    allergies = table(tmp_path, "a.csv", b"allergy,expected\npeanuts,High\nNone,None\nlactose,Low\n")
+    spec = build_spec(allergies.header, allergies.rows, "")
+    assert spec.rows[1][0][0].value == "None" and spec.rows[1][1].value == "None"
+    assert (spec.param_types, spec.return_type) == (["str"], "str")
+    assert "read as words (row 2, column 'allergy'; row 2, column 'expected')" in allergies.notes[0]
+    # A column of truth values stays one, and JSON's null stays None.
+    flags = table(tmp_path, "f.csv", b"n,expected\n17,false\n18,TRUE\n")
+    assert [e.value for _, e in build_spec(flags.header, flags.rows, "").rows] == [False, True]
+    middle = table(
+        tmp_path, "m.json", b'[{"name": "Ann Lee", "expected": null}, {"name": "Ann Marie Lee", "expected": "Marie"}]'
+    )
+    assert build_spec(middle.header, middle.rows, "").rows[0][1].value is None

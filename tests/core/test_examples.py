@@ -46,7 +46,7 @@ def test_cells_are_literals_or_plain_text(text, value):
         ("{'a': }", "looks like a dict or set but is not valid"),
         ("'unclosed", "looks like a text but is not valid"),
         ("(1, 2", "looks like a tuple but is not valid"),
-        ("1,234.5", "without thousands separators"),
+        ("1,234.5", r"without thousands separators, e.g. 1234.5 \(text written so goes in quotes: '1,234.5'\)"),
         ("__import__('os').system('x')", None),
     ],
 )
