@@ -60,11 +60,19 @@ def returned(value):
     return value
 
 
-def shown(value):
+def shown(value, expected):
     try:
-        return repr(value)
+        text = repr(value)
     except ValueError:  # an integer of more than 4,300 digits, which repr refuses, or one inside it
-        return "a value holding a number too long to write"
+        text = "a value holding a number too long to write"
+    return kind(value, expected) + text + ", expected " + kind(expected, value)
+
+
+# "the text " or "the number " where one of the two is text and the other a number: '5.00' and
+# 5.00 look alike to someone who does not read Python.
+def kind(value, other):
+    kinds = [{str: "the text ", int: "the number ", float: "the number "}.get(type(v), "") for v in (value, other)]
+    return kinds[0] if all(kinds) and kinds[0] != kinds[1] else ""
 
 
 """

@@ -143,8 +143,8 @@ class Spec:
             else:
                 cond = f"returned({call}) == {expected.value!r}"
             message = (
-                f"{('for ' + shown + ' it returned ')!r} + shown(_returned[0]) + "
-                f"{(', expected ' + expected.text.strip())!r}"
+                f"{('for ' + shown + ' it returned ')!r} + shown(_returned[0], {expected.value!r})"
+                f" + {expected.text.strip()!r}"
             )
             lines.append(f"    assert {cond}, {message}")
         return (COMPARE if numeric else "") + RETURNED + "\n".join(lines) + "\n"

@@ -93,7 +93,7 @@ def test_a_whole_number_matches_a_float_off_by_rounding_only():
     namespace["check"](lambda part, whole: part / whole * 100)  # 7.000000000000001
     with pytest.raises(AssertionError, match="it returned 8.0, expected 7"):
         namespace["check"](lambda part, whole: part / whole * 100 + 1)
-    with pytest.raises(AssertionError, match="it returned '7', expected 7"):
+    with pytest.raises(AssertionError, match="it returned the text '7', expected the number 7"):
         namespace["check"](lambda part, whole: str(part))
     # Only rounding: a float one unit off a large whole number is wrong, and a number beyond
     # floats fails rather than errs.
