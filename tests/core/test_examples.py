@@ -113,6 +113,14 @@ def test_header_and_name_errors():
         build_spec(["a", "expected"], [], "x")
     assert function_name("Convert Celsius to Fahrenheit") == "convert_celsius_fahrenheit"
     assert function_name("") == "solve"
+    # Probe 5: a French description lost its accented letters (initiale_du_pr_nom); an all-capitals
+    # header stayed in capitals beside its lower-case neighbours.
+    assert function_name("Initiale du prénom puis le nom") == "initiale_du_prénom_puis"
+    assert build_spec(["ISBN", "Prénom", "VAT_RATE", "expected"], [["1", "a", "2", "3"]], "").params == [
+        "isbn",
+        "prénom",
+        "VAT_RATE",
+    ]
 
 
 LEAP = (["year", "expected"], [["2024", "True"], ["1900", "False"], ["2000", "True"], ["2023", "False"]])
