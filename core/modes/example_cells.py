@@ -238,6 +238,9 @@ def _closes_early(text: str) -> bool:
 def type_name(values: list[object]) -> str:
     """A type annotation covering all values (int and float together are float)."""
     kinds = {type(v) for v in values}
+    given = [v for v in values if v is not None]
+    if type(None) in kinds and given and type_name(given) != "object":
+        return f"{type_name(given)} | None"  # a middle name, or None
     if kinds == {bool}:
         return "bool"
     if kinds <= {int, float} and bool not in kinds:

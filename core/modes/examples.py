@@ -90,8 +90,12 @@ class Spec:
     @cached_property
     def shown(self) -> list[int]:
         """The rows the prompt shows, by position: all of them unless the table is large
-        (core.modes.prompt_rows); the tests check every row."""
-        return prompt_rows(self._doctests, [repr(expected.value) for _, expected in self.rows])
+        (core.modes.prompt_rows), a row typed twice once; the tests check every row."""
+        chosen = prompt_rows(self._doctests, [repr(expected.value) for _, expected in self.rows])
+        first: dict[str, int] = {}
+        for row in chosen:
+            first.setdefault(self._doctests[row], row)
+        return list(first.values())
 
     @property
     def prompt(self) -> str:
@@ -261,7 +265,7 @@ def example_verdicts(spec: Spec, cases: Sequence[TestCaseResult]) -> list[str | 
 
 def sample_note(spec: Spec) -> str | None:
     """Said when the prompt shows only some of a large table's rows (Spec.shown); None otherwise."""
-    shown, total = len(spec.shown), len(spec.rows)
+    shown, total = len(spec.shown), len(set(spec._doctests))  # a row typed twice is one example
     if shown == total:
         return None
     return (

@@ -14,6 +14,7 @@ from core.modes.examples import (
     example_verdicts,
     explain,
     none_right,
+    sample_note,
 )
 
 
@@ -392,3 +393,13 @@ def test_a_truth_value_or_a_complex_number_is_no_number_the_table_expects():
     namespace["check"](lambda x: float(x))
     with pytest.raises(AssertionError, match="it returned True, expected 1.00"):
         namespace["check"](lambda x: x > 0)
+
+
+def test_a_row_typed_twice_is_shown_once_and_a_column_of_text_or_none_says_so():
+    """Probe 5: duplicate rows were shown twice in the prompt, and answers of text or None typed `object`."""
+    spec = build_spec(["x", "expected"], [["1", "2"], ["2", "4"], ["1", "2"], ["3", "6"]], "double")
+    assert spec.shown == [0, 1, 3] and spec.prompt.count(">>> double(1)") == 1 and sample_note(spec) is None
+    middle = build_spec(["name", "expected"], [["'Ann Lee'", "None"], ["'Ann Marie Lee'", "'Marie'"]], "")
+    assert middle.return_type == "str | None"
+    assert build_spec(["x", "expected"], [["1", "None"], ["2", "[1]"]], "").return_type == "list[int] | None"
+    assert build_spec(["x", "expected"], [["1", "None"], ["2", "[1]"], ["3", "'a'"]], "").return_type == "object"
