@@ -33,6 +33,10 @@ _MINUS_SIGNS = "\u2212\u2012\u2013"
 _GROUP_SPACES = "\u00a0\u202f\u2009"
 _TYPESET_NUMBER = re.compile(rf"^([+\-{_MINUS_SIGNS}]?)(\d{{1,3}}(?:[{_GROUP_SPACES}]\d{{3}})+|\d+)([.,]\d+)?$")
 _EMPTY_REASON = "the cell is empty; write a value, or '' for empty text"
+# A number as people write one; Python's other spellings (0x00FF00, 1_000) are text in a table.
+_PEOPLES_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# What a spreadsheet shows where a formula failed; saved in a file, it is no value at all.
+_SPREADSHEET_ERROR = re.compile(r"^#(DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$", re.IGNORECASE)
 
 
 class CellError(ValueError):
@@ -174,6 +178,8 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
     if DECIMAL_COMMA.match(stripped):
         # literal_eval would read "1,5" as the tuple (1, 5): more likely a decimal comma.
         raise CellError(row, column, "write decimals with a point, e.g. 1.5 (two numbers: in brackets, (1, 5))")
+    if _SPREADSHEET_ERROR.match(stripped):
+        raise CellError(row, column, f"{stripped} is a spreadsheet's error for a formula, not a value: fix the formula")
     if stripped.lower() in _BOOLEANS:
         return Cell(text, _BOOLEANS[stripped.lower()])
     if _WRITTEN_NUMBER.match(stripped):
@@ -181,14 +187,22 @@ def parse_cell(text: str, row: int, column: str) -> Cell:
     try:
         value = ast.literal_eval(stripped)
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-        if stripped.startswith(_LITERAL_START) and not _closes_early(stripped):
+        if stripped.startswith(_LITERAL_START) and not _closes_early(stripped) and not _opens_text(stripped):
             kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
             reason = plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
             raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
         return Cell(text, stripped)  # plain text
     if not _finite(value):  # 1e400 reads as inf, which no check program can write back
         raise CellError(row, column, "the number is beyond what Python's floats hold (about 1.8e308)")
+    if type(value) in (int, float) and not _PEOPLES_NUMBER.match(stripped):
+        return Cell(text, stripped)  # a colour code 0x00FF00 is text, not 65280
     return Cell(text, value)
+
+
+def _opens_text(text: str) -> bool:
+    """Whether a cell that starts with a quote mark is text that starts so ('s-Hertogenbosch,
+    "Hello," she said) rather than a Python string with a typo: it does not end with that mark."""
+    return text[0] in "'\"" and (len(text) == 1 or text[-1] != text[0])
 
 
 def _finite(value: object) -> bool:

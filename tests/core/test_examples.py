@@ -45,7 +45,7 @@ def test_cells_are_literals_or_plain_text(text, value):
         ("   ", "the cell is empty"),
         ("[1, 2", "looks like a list but is not valid"),
         ("{'a': }", "looks like a dict or set but is not valid"),
-        ("'unclosed", "looks like a text but is not valid"),
+        ("'it's'", "looks like a text but is not valid"),
         ("(1, 2", "looks like a tuple but is not valid"),
         ("1,234.5", r"without thousands separators, e.g. 1234.5 \(text written so goes in quotes: '1,234.5'\)"),
         ("__import__('os').system('x')", None),
@@ -66,7 +66,7 @@ def test_bad_cells(text, reason):
     "text,plain",
     [
         ("[1, 2", "a '[' is opened but never closed"),
-        ("'unclosed", "a text in quotes is not closed"),
+        ("'it's'", "a text in quotes is not closed"),
         ("[x y]", "a comma seems to be missing"),
         ("{1: len}", "only plain values"),
     ],
@@ -403,3 +403,17 @@ def test_a_row_typed_twice_is_shown_once_and_a_column_of_text_or_none_says_so():
     assert middle.return_type == "str | None"
     assert build_spec(["x", "expected"], [["1", "None"], ["2", "[1]"]], "").return_type == "list[int] | None"
     assert build_spec(["x", "expected"], [["1", "None"], ["2", "[1]"], ["3", "'a'"]], "").return_type == "object"
+
+
+def test_spreadsheet_text_is_not_read_with_pythons_other_spellings():
+    """Probe 5: a colour code 0x00FF00 was the number 65280, a Dutch city starting with a quote mark
+    was refused in Python's words, and #DIV/0! made its whole column text."""
+    assert [parse_cell(t, 0, "x").value for t in ("0x00FF00", "1_000", "'s-Hertogenbosch", '"Hi," she said')] == [
+        "0x00FF00",
+        "1_000",
+        "'s-Hertogenbosch",
+        '"Hi," she said',
+    ]
+    assert [parse_cell(t, 0, "x").value for t in ("1.5E+06", "-.5", "+5", "'abc'")] == [1500000.0, -0.5, 5, "abc"]
+    with pytest.raises(ExamplesError, match=r"row 2, column 'ratio': #DIV/0! is a spreadsheet's error for a formula"):
+        build_spec(["ratio", "expected"], [["0.5", "1"], ["#DIV/0!", "2"]], "")
