@@ -12,7 +12,7 @@ LIBRARY = load_library()
 DATA = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
 DEV_TABLES = [
     entry
-    for name in ("example_tables", "example_tables_2", "example_tables_3", "example_tables_4")
+    for name in ("example_tables", "example_tables_2", "example_tables_3", "example_tables_4", "example_tables_5")
     for entry in load_entries(DATA / f"{name}.json")
 ]
 
