@@ -186,19 +186,7 @@ def test_a_candidate_with_no_answer_for_any_example_is_not_examined_and_nothing_
     hangs = "    while True:\n        pass\n"
     model = ScriptedModel(["    return x * 2\n", "    return x + x\n", hangs, "    return 0\n"])
     counting = CountingPool(pool)
-    spec = spec_of(HEADER, [["2", "4"], ["5", "10"]], DESCRIPTION, NAME)
-    snapshots = run(
-        model,
-        lambda: counting,
-        threading.Event(),
-        prompt=spec.prompt,
-        tests=spec.tests,
-        entry_point=NAME,
-        header=HEADER,
-        rows=[["2", "4"], ["5", "10"]],
-        description=DESCRIPTION,
-        params=SamplingParams(n=4),
-    )
+    snapshots = job(model, counting, [["2", "4"], ["5", "10"]])
     last = list(snapshots)[-1]
     assert last.state == "done" and model.asked_for_tests.is_set()
     assert counting.runs[hangs] == 1  # its test run only
