@@ -10,11 +10,12 @@ chat API cannot be given the start of a reply, so there the model writes the who
 from __future__ import annotations
 
 import ast
+import os
 import re
-import textwrap
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from core.modes.entry_point import function_names, target_function
+from core.modes.entry_point import Header, function_names, target_function
 from core.modes.module_imports import unimported_modules
 from core.modes.source_check import UNPARSEABLE
 from core.sampling.stopping import FENCE
@@ -100,6 +101,45 @@ def extract_code(reply: str) -> str:
     return text[body_start:] if end < 0 else text[body_start : end + 1]
 
 
+def _body_indent(prompt: str, target: Header | None) -> str:
+    """The indentation of the target function's body as the prompt writes it (its docstring's), or
+    four spaces under the def: a prompt indented with tabs takes a body indented with tabs."""
+    indent = target.indent if target is not None else ""
+    try:
+        funcs = [n for n in ast.walk(ast.parse(prompt)) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    except UNPARSEABLE:  # a prompt that ends at its def's colon: nothing written in its body yet
+        funcs = []
+    func = next((n for n in reversed(funcs) if target is not None and n.name == target.name), None)
+    if func is not None and func.body[0].lineno > func.lineno:
+        line = prompt.splitlines()[func.body[0].lineno - 1]
+        found = line[: len(line) - len(line.lstrip())]
+        if len(found) > len(indent) and found.startswith(indent):
+            return found
+    return indent + "    "
+
+
+def _inside_strings(tree: ast.Module) -> set[int]:
+    """The lines (0-based) inside multi-line strings, after each one's first: their spaces are the
+    string's own, not indentation."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)):
+            inside.update(range(node.lineno, node.end_lineno or node.lineno))
+    return inside
+
+
+def _moved(lines: list[str], start: int, end: int, indent: str, texts: Collection[int] = ()) -> str:
+    """Lines [start, end) with their common indentation replaced by `indent`, as textwrap.dedent
+    and indent would do, except the lines inside multi-line strings (`texts`), kept as written."""
+    code = [i for i in range(start, end) if i not in texts and lines[i].strip()]
+    margin = os.path.commonprefix([lines[i][: len(lines[i]) - len(lines[i].lstrip())] for i in code])
+    moved = []
+    for i in range(start, end):
+        line = lines[i]
+        moved.append(line if i in texts else indent + line[len(margin) :] if line.strip() else "")
+    return "\n".join(moved)
+
+
 def _parseable(code: str) -> ast.Module | None:
     # A reply cut by the token limit often ends mid-statement; drop lines until it parses.
     lines = code.splitlines()
@@ -148,33 +188,35 @@ def _names(node: ast.AST, name: str) -> bool:
 def completion_from_reply(prompt: str, reply: str) -> str:
     """The text to append to `prompt`: the body of the model's version of the target function
     (its docstring dropped, since the prompt has one), then any helpers or imports it wrote, then
-    the imports of standard modules it used without importing (core.modes.module_imports)."""
+    the imports of standard modules it used without importing (core.modes.module_imports). It
+    starts on a line of its own, as the reply's code did, where the prompt does not end with one."""
     completion = _completion(prompt, reply)
     missing = unimported_modules(prompt + completion)
-    return completion + "".join(f"import {module}\n" for module in missing)
+    completion += "".join(f"import {module}\n" for module in missing)
+    return "\n" + completion if completion and prompt and not prompt.endswith("\n") else completion
 
 
 def _completion(prompt: str, reply: str) -> str:
     code = extract_code(reply)
     target = target_function(prompt)
     tree = _parseable(code)
-    if tree is None or target is None:
-        return textwrap.indent(textwrap.dedent(code), "    ") if target else code
-    indent, name = target.indent, target.name
     lines = code.splitlines()
+    if tree is None or target is None:
+        return _moved(lines, 0, len(lines), _body_indent(prompt, target)) if target else code
+    name, body_indent = target.name, _body_indent(prompt, target)
     func = next(
         (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None
     )
     if func is None and not tree.body:
         return ""  # a reply with no code at all: an empty completion, which is marked degenerate
+    texts = _inside_strings(tree)
     if func is None:
         # The model wrote only a body (or unrelated code): indent it under the prompt's def.
-        return textwrap.indent(textwrap.dedent("\n".join(lines[: tree.body[-1].end_lineno])), indent + "    ") + "\n"
+        return _moved(lines, 0, tree.body[-1].end_lineno or len(lines), body_indent, texts) + "\n"
     stmts = [s for i, s in enumerate(func.body) if not (i == 0 and _is_docstring(s))]
     if not stmts:
-        return indent + "    pass\n"
-    body = textwrap.dedent("\n".join(lines[_body_start(lines, func) : func.end_lineno]))
-    parts = [textwrap.indent(body, indent + "    ")]
+        return body_indent + "pass\n"
+    parts = [_moved(lines, _body_start(lines, func), func.end_lineno or len(lines), body_indent, texts)]
     prompt_defs = function_names(prompt)
     prompt_lines = {line.strip() for line in prompt.splitlines()}
     for node in tree.body:

@@ -2,7 +2,7 @@
 
 import ast
 
-from core.modes.instruct import completion_from_reply, extract_code
+from core.modes.instruct import completion_from_body, completion_from_reply, extract_code
 from core.sampling.stopping import find_stop, tokens_covering
 
 PROMPT = 'from typing import List\n\n\ndef evens(xs: List[int]) -> List[int]:\n    """Keep the even numbers."""\n'
@@ -154,3 +154,35 @@ def test_modules_bound_by_the_program_get_no_import():
         "hashlib",
         "math",
     ]
+
+
+def _run(prompt: str, completion: str, name: str):
+    namespace: dict = {}
+    exec(prompt + completion, namespace)
+    return namespace[name]
+
+
+def test_a_body_is_indented_as_the_prompt_indents_and_strings_keep_their_lines():
+    """Held-out problems probe: a tab-indented prompt's right body was re-indented with spaces (an
+    IndentationError, 0 of 3 where the model was right 3 of 3), and the lines of a multi-line
+    string inside the body got four more spaces each."""
+    tabs = 'def count_upper(s):\n\t"""Count the capitals."""\n'
+    completion = completion_from_body(tabs, "\treturn sum(1 for c in s if c.isupper())\n```")
+    assert completion == "\treturn sum(1 for c in s if c.isupper())\n"
+    assert _run(tabs, completion, "count_upper")("AbC") == 2
+    boxed = 'def box(title):\n    """A title in a box of dashes."""\n'
+    body = '    edge = "-" * (len(title) + 4)\n    return f"""{edge}\n| {title} |\n{edge}"""\n```'
+    completion = completion_from_body(boxed, body)
+    assert _run(boxed, completion, "box")("ab") == "------\n| ab |\n------"
+    # A server's reply writes the whole function, indented its own way.
+    reply = (
+        '```python\ndef box(title):\n  edge = "-" * (len(title) + 4)\n  return f"""{edge}\n| {title} |\n{edge}"""\n```'
+    )
+    assert _run(boxed, completion_from_reply(boxed, reply), "box")("ab") == "------\n| ab |\n------"
+
+
+def test_a_prompt_without_a_last_line_break_gets_its_body_on_a_line_of_its_own():
+    """Held-out problems probe: the body was glued onto the docstring's closing line."""
+    prompt = 'def lower(w):\n    """Lower case."""'
+    completion = completion_from_body(prompt, "    return w.lower()\n```")
+    assert completion == "\n    return w.lower()\n" and _run(prompt, completion, "lower")("AB") == "ab"
