@@ -120,10 +120,11 @@ def test_each_bad_line_is_named_and_the_others_run(capsys, files, tmp_path):
         f"{samples}:5: the sample lacks a string task_id or completion",
         f"{samples}:6: task_id 't/404' is not in the problems",
         f"{samples}:7: task 't/1': program is {program_bytes} bytes, over the",
-        f"{samples}:8: task 't/bad-entry': entry_point 'not a name' is not an identifier",
+        f"{problems}:2: problem 't/bad-entry' has entry_point 'not a name', but its prompt ends in double",
+        f"{samples}:8: task_id 't/bad-entry' is not in the problems",
     ):
         assert message in stderr
-    assert "8 line(s) could not be checked" in stderr
+    assert "9 line(s) could not be checked" in stderr
     assert [(r[LINE_FIELD], r["passed"]) for r in read_results(out)] == [(1, True), (9, False)]
     assert "checked 2 samples (1 passed) on 1 problems" in stdout
 
@@ -353,3 +354,31 @@ def test_results_arrive_as_they_end_and_survive_ctrl_c_and_kill(files):
     assert sorted(r[LINE_FIELD] for r in rows) == list(range(1, 13))
     assert [r["passed"] for r in sorted(rows, key=lambda r: r[LINE_FIELD])] == [i % 2 == 1 for i in range(12)]
     assert "checked 12 samples (6 passed)" in stdout
+
+
+def test_problems_that_cannot_be_meant_are_refused_naming_their_line(tmp_path):
+    """Held-out problems probe: an entry point in another case failed every sample, a helper after
+    the entry point was completed and tested in its place, and a task_id used twice replaced the
+    first problem without a word."""
+    from core.evaluation.jsonl import JsonlError
+    from core.evaluation.problems import load_problems
+
+    path = tmp_path / "problems.jsonl"
+    helper_last = 'def scores(xs):\n    """Scale."""\n\ndef clamp(x):\n    return max(0, x)\n'
+    path.write_text(
+        lines(
+            PROBLEM,
+            {**PROBLEM, "task_id": "t/case", "entry_point": "Double"},
+            {**PROBLEM, "task_id": "t/helper", "prompt": helper_last, "entry_point": "scores"},
+            {**PROBLEM, "prompt": "def triple(x):\n", "entry_point": "triple"},
+        )
+    )
+    errors: list[JsonlError] = []
+    assert list(load_problems(str(path), errors.append)) == ["t/1"]
+    assert [str(e).split(": ", 1)[1] for e in errors] == [
+        "problem 't/case' has entry_point 'Double', but its prompt ends in double, which the model completes:"
+        " the tests must call the prompt's last function",
+        "problem 't/helper' has entry_point 'scores', but its prompt ends in clamp, which the model completes:"
+        " the tests must call the prompt's last function",
+        "problem 't/1' uses the task_id of line 1 again",
+    ]
