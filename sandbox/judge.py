@@ -18,7 +18,8 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Mapping
 from types import CodeType, TracebackType
 from typing import Any, Protocol, TypedDict
 
@@ -58,7 +59,10 @@ class CandidateError(Exception):
     """An exception from the candidate whose type is not a builtin."""
 
 
-def _rebuild(name: str, message: str) -> BaseException:
+def _rebuild(name: str, message: str, defined: Mapping[str, object] | None = None) -> BaseException:
+    """The exception the candidate reported, as the tests can catch it: a builtin one, or one of
+    the exception classes the prompt or the tests define or import (`defined`, their namespace:
+    trusted code), by name. Anything else is a CandidateError."""
     cls = getattr(builtins, name, None)
     exc: BaseException | None = None
     text = message  # str() of the original, e.g. "'key'" for a KeyError
@@ -72,6 +76,9 @@ def _rebuild(name: str, message: str) -> BaseException:
             exc = cls(message)
         except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments
             pass
+    elif (own := _defined_exception(name, defined or {})) is not None:
+        exc = own.__new__(own)  # its own __init__ may want other arguments (json's JSONDecodeError)
+        Exception.__init__(exc, message)
     if exc is None:
         exc = CandidateError(f"{name}: {message}" if message else name)
     # Tags on the instance, read back with getattr (builtin exception classes declare no such fields).
@@ -82,7 +89,19 @@ def _rebuild(name: str, message: str) -> BaseException:
     return exc
 
 
-def make_proxy(req_fd: int, resp_fd: int, name: str, judge: Judge | None = None) -> Callable[..., object]:
+def _defined_exception(name: str, defined: Mapping[str, object]) -> type[Exception] | None:
+    """The exception class `name` that the tests' namespace holds, or one of its modules does
+    (`json.JSONDecodeError` after `import json`)."""
+    modules = [v for v in defined.values() if isinstance(v, types.ModuleType)]
+    for found in (defined.get(name), *(getattr(m, name, None) for m in modules)):
+        if isinstance(found, type) and issubclass(found, Exception):
+            return found
+    return None
+
+
+def make_proxy(
+    req_fd: int, resp_fd: int, name: str, judge: Judge | None = None, defined: Mapping[str, object] | None = None
+) -> Callable[..., object]:
     gone: list[CandidateGone] = []
 
     def call(*args: object, **kwargs: object) -> object:
@@ -109,7 +128,7 @@ def make_proxy(req_fd: int, resp_fd: int, name: str, judge: Judge | None = None)
                 judge.rss = max(judge.rss, reply[-1])  # self-reported, display only
             if reply[0] == "ok":
                 return codec.from_plain(reply[1])
-            raised = _rebuild(str(reply[1])[:200], str(reply[2])[:2000]) if reply[0] == "exc" else None
+            raised = _rebuild(str(reply[1])[:200], str(reply[2])[:2000], defined) if reply[0] == "exc" else None
         except (codec.CodecError, IndexError, TypeError) as exc:
             raise CandidateError(f"candidate sent an unusable reply: {exc}") from None
         if raised is None:
@@ -216,8 +235,8 @@ def run(
             judge.emit("abort", 0, status, message, he)
         judge.emit("done")
         return
-    proxy = make_proxy(req_fd, resp_fd, entry_point, judge)
     ns: dict[str, Any] = {"__name__": "__tests__", "__builtins__": builtins}
+    proxy = make_proxy(req_fd, resp_fd, entry_point, judge, ns)
     if prompt_code is not None:
         try:
             exec(prompt_code, ns)

@@ -730,3 +730,23 @@ def test_an_assert_that_binds_a_name_is_run_as_python_runs_it(pool):
     assert right.passed and [c.name for c in right.cases] == ["assert s + 1 == 4"]
     wrong = run_code(pool, "def f(a, b):\n    return a - b\n", tests)
     assert not wrong.passed and wrong.status == "fail"
+
+
+def test_an_exception_class_the_prompt_defines_or_imports_is_caught_as_the_tests_expect(pool):
+    # Held-out problems probe: a right candidate raising the prompt's own exception class, or json's
+    # JSONDecodeError, failed, since only builtin exceptions were rebuilt for the tests.
+    prompt = "import json\n\nclass EmptyError(ValueError):\n    pass\n\n\n"
+    completion = "def f(text):\n    if not text:\n        raise EmptyError('empty')\n    return json.loads(text)\n"
+    tests = (
+        "def check(candidate):\n"
+        "    try:\n        candidate('')\n        assert False, 'no error'\n    except EmptyError as exc:\n"
+        "        assert str(exc) == 'empty'\n"
+        "    try:\n        candidate('{')\n        assert False, 'no error'\n    except json.JSONDecodeError:\n"
+        "        pass\n"
+        "    assert candidate('[1]') == [1]\n"
+    )
+    right = run_code(pool, completion, tests, prompt=prompt)
+    assert right.passed, right
+    # A name no one defined is still no exception the tests can catch by type.
+    other = run_code(pool, "def f(text):\n    raise type('EmptyErrorX', (Exception,), {})('x')\n", tests, prompt=prompt)
+    assert not other.passed
