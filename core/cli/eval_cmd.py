@@ -152,13 +152,10 @@ def run(args: argparse.Namespace) -> int:
     from core.cli.errors import sandbox_pool
     from core.cli.terminal import progress_stream
     from core.evaluation.evaluate import run_eval
+    from core.evaluation.reference_check import failing_solutions, warning
     from core.evaluation.report import format_table
     from core.sampling.open_backend import open_backend
 
-    engine = open_backend(args.model, args.served_model, progress=lambda msg: print(msg, file=sys.stderr))
-    if config.back_translation and not engine.capabilities.scoring:
-        print("notice: the back-translation ranking is left out: this server cannot score given text", file=sys.stderr)
-    pool = sandbox_pool(args.workers)
     bars: list[tqdm] = []  # at most one, made at the first progress report
 
     def progress(done: int, total: int) -> None:
@@ -171,7 +168,17 @@ def run(args: argparse.Namespace) -> int:
             )
         bars[0].update(done - bars[0].n)
 
+    pool = sandbox_pool(args.workers)
     try:
+        # A problems file of the user's: its own solutions are run first, in a second or two.
+        failing = failing_solutions(pool, problems, args.timeout) if args.problems != "humaneval" else {}
+        if failing:
+            print(warning(failing), file=sys.stderr)
+        engine = open_backend(args.model, args.served_model, progress=lambda msg: print(msg, file=sys.stderr))
+        if config.back_translation and not engine.capabilities.scoring:
+            print(
+                "notice: the back-translation ranking is left out: this server cannot score given text", file=sys.stderr
+            )
         summary = run_eval(
             args.out, config, problems, ks, engine, pool, pipelined=not args.no_pipeline, progress=progress
         )

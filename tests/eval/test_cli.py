@@ -232,3 +232,33 @@ def test_generate_with_a_prefix_and_a_behaviour_ranking(capsys, tmp_path, tiny_m
     # A random model writes no usable test: agreement says why and the order stays by mean log-prob.
     assert "the agreement ranking is unavailable" in err
     assert [r["mean_logprob"] for r in rows] == sorted((r["mean_logprob"] for r in rows), reverse=True)
+
+
+def test_problems_whose_own_solutions_fail_in_the_sandbox_are_named_before_the_model_loads(capsys, tmp_path):
+    """Held-out problems probe: a solution returning a generator or an instance of the prompt's
+    class cannot pass in the sandbox, and each such problem read as the model's failure."""
+    prompt = 'def evens(n):\n    """Even numbers below n."""\n'
+    problems = [
+        {
+            "task_id": "p/gen",
+            "prompt": prompt,
+            "entry_point": "evens",
+            "canonical_solution": "    return (i for i in range(0, n, 2))\n",
+            "test": "def check(candidate):\n    assert list(candidate(5)) == [0, 2, 4]\n",
+        },
+        {
+            "task_id": "p/list",
+            "prompt": prompt,
+            "entry_point": "evens",
+            "canonical_solution": "    return list(range(0, n, 2))\n",
+            "test": "def check(candidate):\n    assert list(candidate(5)) == [0, 2, 4]\n",
+        },
+    ]
+    path = tmp_path / "problems.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in problems))
+    code, _, err = run_cli(capsys, "eval", "--problems", path, "--model", MISSING_MODEL, "--out", tmp_path / "run")
+    assert code != 0 and "model" in err.splitlines()[-1]  # the missing model still ends the run
+    assert (
+        "warning: the reference solutions of 1 problem(s) fail in the sandbox, so their pass rates say nothing about"
+        " the model: p/gen (values of type generator cannot leave the sandbox (plain data only))"
+    ) in err

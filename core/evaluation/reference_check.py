@@ -1,0 +1,49 @@
+"""Each problem's own solution, run once in the sandbox before any model time. A problem whose
+`canonical_solution` fails there says nothing about the model: its solution returns or takes a
+value that cannot cross the sandbox's process boundary (an instance of the prompt's class, a
+generator, a date), or its tests need what the sandbox refuses. 8 of 28 held-out problems were
+such, and each read as the model's failure (held-out problems probe, 2026-12-05)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from core.displayable import one_line
+from sandbox import Program, as_finished, submit_or_refuse
+
+if TYPE_CHECKING:
+    from core.evaluation.problems import Problem
+    from sandbox import SandboxPool
+
+# Characters of a failing solution's message a warning quotes.
+_MESSAGE_CHARS = 160
+_STATUS_WORDS = {"fail": "an assert of its tests failed", "timeout": "it ran out of time"}
+
+
+def failing_solutions(pool: SandboxPool, problems: Mapping[str, Problem], timeout_s: float) -> dict[str, str]:
+    """Why each problem's canonical solution fails its own tests in the sandbox, by task_id; the
+    problems without one, or whose solution passes, are left out."""
+    runs = {
+        submit_or_refuse(pool, Program.from_problem(problem, problem["canonical_solution"]), timeout_s): task_id
+        for task_id, problem in problems.items()
+        if isinstance(problem.get("canonical_solution"), str)
+    }
+    failing = {}
+    for batch in as_finished(runs):
+        for run in batch:
+            result = run.result()
+            if not result.passed:
+                why = result.human_eval_result.removeprefix("failed:").strip() or _STATUS_WORDS.get(result.status)
+                failing[runs[run]] = one_line(why or result.status, _MESSAGE_CHARS)
+    return {task_id: failing[task_id] for task_id in problems if task_id in failing}
+
+
+def warning(failing: Mapping[str, str]) -> str:
+    """The warning a run of these problems prints before the model loads."""
+    named = "; ".join(f"{task_id} ({why})" for task_id, why in list(failing.items())[:5])
+    more = f"; and {len(failing) - 5} more" if len(failing) > 5 else ""
+    return (
+        f"warning: the reference solutions of {len(failing)} problem(s) fail in the sandbox, so their pass rates say"
+        f" nothing about the model: {named}{more}"
+    )
