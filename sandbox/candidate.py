@@ -73,8 +73,8 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         if request is None:
             return
         # The judge sends [arguments, keyword arguments]; a malformed call fails in fn's call below.
-        args = cast("list[object]", codec.from_plain(request[0]))
-        kwargs = cast("dict[str, object]", codec.from_plain(request[1]))
+        args = cast("list[object]", codec.from_plain(request[0], classes=ns))
+        kwargs = cast("dict[str, object]", codec.from_plain(request[1], classes=ns))
         try:
             reply = ["ok", codec.to_plain(fn(*args, **kwargs))]
         except BaseException as exc:  # noqa: BLE001

@@ -2,19 +2,29 @@
 
 Values cross from the candidate process to the judge process as *data only*:
 None, bool, int, float, complex, str, bytes and (nested) list, tuple, set,
-frozenset, dict. Exact types are required, so a subclass with a rigged
-``__eq__`` (the "AlwaysEqual" trick) cannot cross. Decoding uses ``json.loads``
-plus a tag walk: it never creates objects other than those types.
+frozenset, dict, by exact type, so a subclass with a rigged ``__eq__`` (the
+"AlwaysEqual" trick) cannot cross as itself: any other container crosses as its
+content, an iterator as its items. Standard library value types (dates, decimals,
+counters...) cross as their parts, and an instance of the program's own class as its
+class's name and attributes, rebuilt on the other side with that side's class of the
+name. Decoding uses ``json.loads`` plus a tag walk: it never runs the sender's code.
 """
 
 from __future__ import annotations
 
+import collections
+import datetime
+import decimal
+import fractions
 import json
 import json.encoder
 import json.scanner
 import os
 import struct
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 MAX_FRAME = 16 << 20  # bytes; a bigger frame from a child is a protocol error
 MAX_DEPTH = 200
@@ -53,10 +63,39 @@ def to_plain(value: object, depth: int = 0) -> Plain:
         return [tag, [to_plain(v, depth + 1) for v in value]]
     if type(value) is dict:
         return ["d", [[to_plain(k, depth + 1), to_plain(v, depth + 1)] for k, v in value.items()]]
+    return _other_to_plain(value, depth)
+
+
+def _other_to_plain(value: object, depth: int) -> Plain:
+    """The values beyond plain data that a program may well return or take: standard library value
+    types (dates, decimals, counters...), rebuilt by their own constructors from plain data; any
+    other list, tuple, set or dict by its content (a subclass's own methods do not cross); any
+    iterator (a generator) as the items it gives; and an instance of a class the program itself
+    defines, by its class's name and its attributes, which the other side rebuilds with its own
+    class of that name or refuses. Nothing here can make the other side run code of this one."""
+    kind = type(value)
+    if kind in _VALUE_TYPES:
+        return [_VALUE_TYPES[kind], *[to_plain(part, depth + 1) for part in _VALUE_PARTS[kind](value)]]
+    # A defaultdict, a namedtuple, a program's own subclass: its content, as the plain type.
+    if isinstance(value, dict):
+        return to_plain(dict(value.items()), depth)
+    for base in (list, tuple, set, frozenset):
+        if isinstance(value, base):
+            return to_plain(base(value), depth)
+    if isinstance(value, Iterator):
+        return ["G", [to_plain(item, depth + 1) for item in value]]
+    if (
+        kind.__module__ in OWN_MODULES
+        and not isinstance(value, type)
+        and isinstance(getattr(value, "__dict__", None), dict)
+    ):
+        return ["O", kind.__name__, to_plain(dict(vars(value)), depth + 1)]
     raise CodecError(f"values of type {kind.__name__} cannot leave the sandbox (plain data only)")
 
 
-def from_plain(obj: object, depth: int = 0) -> object:
+def from_plain(obj: object, depth: int = 0, classes: Mapping[str, object] | None = None) -> object:
+    """The value `obj` encodes. `classes`: the namespace whose own classes may be rebuilt (an
+    instance's tag names one); without it, no instance crosses."""
     if depth > MAX_DEPTH:
         raise CodecError("value nested too deeply")
     if obj is None or type(obj) in (bool, str, int):
@@ -73,17 +112,88 @@ def from_plain(obj: object, depth: int = 0) -> object:
             return complex(float.fromhex(rest[0]), float.fromhex(rest[1]))
         if tag == "B":
             return bytes.fromhex(rest[0])
+        if tag in _VALUE_BUILDERS:
+            return _VALUE_BUILDERS[tag](*[from_plain(part, depth + 1) for part in rest])
+        if tag == "O":
+            return _instance(rest[0], from_plain(rest[1], depth + 1, classes), classes)
         items = rest[0]
         if type(items) is not list:
             raise CodecError("malformed value")
         if tag == "d":
-            return {from_plain(k, depth + 1): from_plain(v, depth + 1) for k, v in items}
+            return {from_plain(k, depth + 1, classes): from_plain(v, depth + 1, classes) for k, v in items}
+        if tag == "G":
+            return iter([from_plain(v, depth + 1, classes) for v in items])
         ctor = {"l": list, "t": tuple, "s": set, "f": frozenset}[tag]
-        return ctor(from_plain(v, depth + 1) for v in items)
+        return ctor(from_plain(v, depth + 1, classes) for v in items)
     except CodecError:
         raise
     except Exception as exc:  # noqa: BLE001 - KeyError, TypeError (unhashable key), ValueError...
         raise CodecError(f"malformed value: {type(exc).__name__}") from None
+
+
+def _instance(name: object, attributes: object, classes: Mapping[str, object] | None) -> object:
+    """An instance of the class `name` of `classes` (a class the program defines, as both sides
+    run it) with these attributes, made without calling its __init__, as pickle does."""
+    cls = classes.get(name) if classes is not None and type(name) is str else None
+    if not isinstance(cls, type) or cls.__module__ not in OWN_MODULES or type(attributes) is not dict:
+        raise CodecError(f"values of type {name} cannot cross: the program defines no such class on this side")
+    if not all(type(key) is str for key in attributes):
+        raise CodecError("malformed value")
+    made: object = object.__new__(cls)  # TypeError for a class built on a builtin type: malformed
+    vars(made).update(attributes)
+    return made
+
+
+# The modules a program's own classes belong to: the names the candidate and the judge run it as.
+OWN_MODULES = frozenset({"__candidate__", "__tests__"})
+# Standard library value types, each as a tag and the plain parts its constructor rebuilds it from.
+_VALUE_TYPES: dict[type, str] = {
+    datetime.datetime: "DT",
+    datetime.date: "DA",
+    datetime.time: "TI",
+    datetime.timedelta: "TD",
+    decimal.Decimal: "DE",
+    fractions.Fraction: "FR",
+    collections.Counter: "CO",
+    collections.OrderedDict: "OD",
+    collections.deque: "DQ",
+}
+_VALUE_PARTS: dict[type, Callable[[Any], tuple[object, ...]]] = {
+    datetime.datetime: lambda v: (v.isoformat(),),
+    datetime.date: lambda v: (v.isoformat(),),
+    datetime.time: lambda v: (v.isoformat(),),
+    datetime.timedelta: lambda v: (v.days, v.seconds, v.microseconds),
+    decimal.Decimal: lambda v: (str(v),),
+    fractions.Fraction: lambda v: (v.numerator, v.denominator),
+    collections.Counter: lambda v: (dict(v),),
+    collections.OrderedDict: lambda v: (list(v.items()),),
+    collections.deque: lambda v: (list(v),),
+}
+_VALUE_BUILDERS: dict[str, Callable[..., object]] = {
+    "DT": lambda text: datetime.datetime.fromisoformat(_text(text)),
+    "DA": lambda text: datetime.date.fromisoformat(_text(text)),
+    "TI": lambda text: datetime.time.fromisoformat(_text(text)),
+    "TD": lambda *parts: datetime.timedelta(*map(_whole, parts)),
+    "DE": lambda text: decimal.Decimal(_text(text)),
+    "FR": lambda numerator, denominator: fractions.Fraction(_whole(numerator), _whole(denominator)),
+    "CO": lambda counts: collections.Counter(_of(counts, dict)),
+    "OD": lambda items: collections.OrderedDict(_of(items, list)),
+    "DQ": lambda items: collections.deque(_of(items, list)),
+}
+
+
+def _text(part: object) -> str:
+    return _of(part, str)
+
+
+def _whole(part: object) -> int:
+    return _of(part, int)
+
+
+def _of(part: object, kind: type[T]) -> T:
+    if type(part) is not kind:
+        raise CodecError("malformed value")
+    return part
 
 
 # json's C encoder and scanner, built once: json.dumps and json.loads build an encoder object

@@ -127,7 +127,7 @@ def make_proxy(
             if judge is not None and type(reply[-1]) is int:
                 judge.rss = max(judge.rss, reply[-1])  # self-reported, display only
             if reply[0] == "ok":
-                return codec.from_plain(reply[1])
+                return codec.from_plain(reply[1], classes=defined)
             raised = _rebuild(str(reply[1])[:200], str(reply[2])[:2000], defined) if reply[0] == "exc" else None
         except (codec.CodecError, IndexError, TypeError) as exc:
             raise CandidateError(f"candidate sent an unusable reply: {exc}") from None

@@ -750,3 +750,31 @@ def test_an_exception_class_the_prompt_defines_or_imports_is_caught_as_the_tests
     # A name no one defined is still no exception the tests can catch by type.
     other = run_code(pool, "def f(text):\n    raise type('EmptyErrorX', (Exception,), {})('x')\n", tests, prompt=prompt)
     assert not other.passed
+
+
+def test_values_beyond_plain_data_cross_as_the_program_means_them(pool):
+    """Held-out problems probe: an instance of the prompt's class, a generator, a Counter and a
+    date argument could not cross the process boundary, so right candidates failed."""
+    prompt = (
+        "import collections\nimport datetime\n\n"
+        "class Point:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n\n"
+        "    def __eq__(self, other):\n        return (self.x, self.y) == (other.x, other.y)\n\n\n"
+    )
+    code = (
+        "def f(day, text):\n"
+        "    return Point(day.month, 2), (c for c in text), collections.Counter(text), day + datetime.timedelta(1)\n"
+    )
+    tests = (
+        "def check(candidate):\n"
+        "    point, chars, counts, after = candidate(datetime.date(2026, 12, 5), 'aab')\n"
+        "    assert point == Point(12, 2)\n    assert list(chars) == ['a', 'a', 'b']\n"
+        "    assert counts == collections.Counter(a=2, b=1) and counts['z'] == 0\n"
+        "    assert after == datetime.date(2026, 12, 6)\n"
+    )
+    right = run_code(pool, code, tests, prompt=prompt)
+    assert right.passed and len(right.cases) == 4, right
+    # The candidate's own class of the prompt's name, with an __eq__ that says yes to anything:
+    # the judge rebuilds the prompt's Point, whose __eq__ decides.
+    forged = "class Point:\n    def __eq__(self, other):\n        return True\n\n\ndef f(day, text):\n    return Point(), iter(text), None, None\n"
+    lying = run_code(pool, forged, tests, prompt=prompt)
+    assert not lying.passed and lying.cases[0].status != "pass"
