@@ -144,6 +144,7 @@ def _instance(name: object, attributes: object, classes: Mapping[str, object] | 
     return made
 
 
+_MOST_FRACTION_BITS = 1 << 14
 # The modules a program's own classes belong to: the names the candidate and the judge run it as.
 OWN_MODULES = frozenset({"__candidate__", "__tests__"})
 # Standard library value types, each as a tag and the plain parts its constructor rebuilds it from.
@@ -175,7 +176,7 @@ _VALUE_BUILDERS: dict[str, Callable[..., object]] = {
     "TI": lambda text: datetime.time.fromisoformat(_text(text)),
     "TD": lambda *parts: datetime.timedelta(*map(_whole, parts)),
     "DE": lambda text: decimal.Decimal(_text(text)),
-    "FR": lambda numerator, denominator: fractions.Fraction(_whole(numerator), _whole(denominator)),
+    "FR": lambda numerator, denominator: fractions.Fraction(_small(numerator), _small(denominator)),
     "CO": lambda counts: collections.Counter(_of(counts, dict)),
     "OD": lambda items: collections.OrderedDict(_of(items, list)),
     "DQ": lambda items: collections.deque(_of(items, list)),
@@ -188,6 +189,15 @@ def _text(part: object) -> str:
 
 def _whole(part: object) -> int:
     return _of(part, int)
+
+
+def _small(part: object) -> int:
+    """A fraction's part: reducing one of millions of bits (a reply may hold 4 MiB) would cost the
+    judge minutes of a greatest common divisor."""
+    whole = _whole(part)
+    if whole.bit_length() > _MOST_FRACTION_BITS:
+        raise CodecError(f"a fraction's part of more than {_MOST_FRACTION_BITS} bits")
+    return whole
 
 
 def _of(part: object, kind: type[T]) -> T:
