@@ -72,10 +72,11 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         request = codec.read_frame(req_fd)
         if request is None:
             return
-        # The judge sends [arguments, keyword arguments]; a malformed call fails in fn's call below.
-        args = cast("list[object]", codec.from_plain(request[0], classes=ns))
-        kwargs = cast("dict[str, object]", codec.from_plain(request[1], classes=ns))
+        # The judge sends [arguments, keyword arguments]; a malformed call fails in fn's call below,
+        # and arguments this side cannot rebuild (a class only the tests define) fail the call.
         try:
+            args = cast("list[object]", codec.from_plain(request[0], classes=ns))
+            kwargs = cast("dict[str, object]", codec.from_plain(request[1], classes=ns))
             reply = ["ok", codec.to_plain(fn(*args, **kwargs))]
         except BaseException as exc:  # noqa: BLE001
             reply = ["exc", type(exc).__name__, _text(exc)]

@@ -6,8 +6,9 @@ frozenset, dict, by exact type, so a subclass with a rigged ``__eq__`` (the
 "AlwaysEqual" trick) cannot cross as itself: any other container crosses as its
 content, an iterator as its items. Standard library value types (dates, decimals,
 counters...) cross as their parts, and an instance of the program's own class as its
-class's name and attributes, rebuilt on the other side with that side's class of the
-name. Decoding uses ``json.loads`` plus a tag walk: it never runs the sender's code.
+class's name and attributes, rebuilt on the other side by that side's class of the name,
+through its constructor (an Enum member by its name). Decoding uses ``json.loads`` plus a
+tag walk: it never runs the sender's code.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import collections
 import datetime
 import decimal
+import enum
 import fractions
 import json
 import json.encoder
@@ -43,7 +45,9 @@ class CodecError(Exception):
     """A value that cannot cross, or a malformed frame."""
 
 
-def to_plain(value: object, depth: int = 0) -> Plain:
+def to_plain(value: object, depth: int = 0, iterators: bool = True) -> Plain:
+    """`value` as JSON-ready plain data. `iterators`: whether an iterator crosses as its items; the
+    judge sends none (a test's itertools.count() would never end, and its generator be drained)."""
     if depth > MAX_DEPTH:
         raise CodecError("value nested too deeply")
     kind = type(value)  # exact types only ("type(value) is", not isinstance): no subclass crosses
@@ -60,36 +64,36 @@ def to_plain(value: object, depth: int = 0) -> Plain:
     tags: dict[type, str] = {list: "l", tuple: "t", set: "s", frozenset: "f"}
     tag = tags.get(kind)
     if tag and isinstance(value, (list, tuple, set, frozenset)):  # the exact type is one of these when tag is set
-        return [tag, [to_plain(v, depth + 1) for v in value]]
+        return [tag, [to_plain(v, depth + 1, iterators) for v in value]]
     if type(value) is dict:
-        return ["d", [[to_plain(k, depth + 1), to_plain(v, depth + 1)] for k, v in value.items()]]
-    return _other_to_plain(value, depth)
+        return ["d", [[to_plain(k, depth + 1, iterators), to_plain(v, depth + 1, iterators)] for k, v in value.items()]]
+    return _other_to_plain(value, depth, iterators)
 
 
-def _other_to_plain(value: object, depth: int) -> Plain:
+def _other_to_plain(value: object, depth: int, iterators: bool) -> Plain:
     """The values beyond plain data that a program may well return or take: standard library value
     types (dates, decimals, counters...), rebuilt by their own constructors from plain data; any
     other list, tuple, set or dict by its content (a subclass's own methods do not cross); any
     iterator (a generator) as the items it gives; and an instance of a class the program itself
-    defines, by its class's name and its attributes, which the other side rebuilds with its own
-    class of that name or refuses. Nothing here can make the other side run code of this one."""
+    defines, by its class's name and its attributes (an Enum member by its name), which the other
+    side rebuilds with its own class of that name or refuses. Nothing here can make the other side
+    run code of this one."""
     kind = type(value)
     if kind in _VALUE_TYPES:
-        return [_VALUE_TYPES[kind], *[to_plain(part, depth + 1) for part in _VALUE_PARTS[kind](value)]]
+        return [_VALUE_TYPES[kind], *[to_plain(part, depth + 1, iterators) for part in _VALUE_PARTS[kind](value)]]
+    own = kind.__module__ in OWN_MODULES
+    if own and isinstance(value, enum.Enum):
+        return ["E", kind.__name__, value.name]
     # A defaultdict, a namedtuple, a program's own subclass: its content, as the plain type.
     if isinstance(value, dict):
-        return to_plain(dict(value.items()), depth)
+        return to_plain(dict(value.items()), depth, iterators)
     for base in (list, tuple, set, frozenset):
         if isinstance(value, base):
-            return to_plain(base(value), depth)
-    if isinstance(value, Iterator):
-        return ["G", [to_plain(item, depth + 1) for item in value]]
-    if (
-        kind.__module__ in OWN_MODULES
-        and not isinstance(value, type)
-        and isinstance(getattr(value, "__dict__", None), dict)
-    ):
-        return ["O", kind.__name__, to_plain(dict(vars(value)), depth + 1)]
+            return to_plain(base(value), depth, iterators)
+    if iterators and isinstance(value, Iterator):
+        return ["G", [to_plain(item, depth + 1, iterators) for item in value]]
+    if own and not isinstance(value, type) and isinstance(getattr(value, "__dict__", None), dict):
+        return ["O", kind.__name__, to_plain(dict(vars(value)), depth + 1, iterators)]
     raise CodecError(f"values of type {kind.__name__} cannot leave the sandbox (plain data only)")
 
 
@@ -116,14 +120,20 @@ def from_plain(obj: object, depth: int = 0, classes: Mapping[str, object] | None
             return _VALUE_BUILDERS[tag](*[from_plain(part, depth + 1) for part in rest])
         if tag == "O":
             return _instance(rest[0], from_plain(rest[1], depth + 1, classes), classes)
+        if tag == "E":
+            return _own_class(rest[0], classes, enum.Enum)[_text(rest[1])]  # type: ignore[index]  # an Enum class
         items = rest[0]
         if type(items) is not list:
             raise CodecError("malformed value")
+        # Set members and dict keys are hashed while they are built: never instances, whose class's
+        # own __hash__ would run on the sender's attributes.
         if tag == "d":
-            return {from_plain(k, depth + 1, classes): from_plain(v, depth + 1, classes) for k, v in items}
+            return {from_plain(k, depth + 1): from_plain(v, depth + 1, classes) for k, v in items}
         if tag == "G":
             return iter([from_plain(v, depth + 1, classes) for v in items])
-        ctor = {"l": list, "t": tuple, "s": set, "f": frozenset}[tag]
+        if tag in ("s", "f"):
+            return (set if tag == "s" else frozenset)(from_plain(v, depth + 1) for v in items)
+        ctor = {"l": list, "t": tuple}[tag]
         return ctor(from_plain(v, depth + 1, classes) for v in items)
     except CodecError:
         raise
@@ -131,20 +141,29 @@ def from_plain(obj: object, depth: int = 0, classes: Mapping[str, object] | None
         raise CodecError(f"malformed value: {type(exc).__name__}") from None
 
 
-def _instance(name: object, attributes: object, classes: Mapping[str, object] | None) -> object:
-    """An instance of the class `name` of `classes` (a class the program defines, as both sides
-    run it) with these attributes, made without calling its __init__, as pickle does."""
+def _own_class(name: object, classes: Mapping[str, object] | None, kind: type = object) -> type:
+    """The class `name` that `classes` (the receiving side's program) defines itself, of `kind`."""
     cls = classes.get(name) if classes is not None and type(name) is str else None
-    if not isinstance(cls, type) or cls.__module__ not in OWN_MODULES or type(attributes) is not dict:
+    if not isinstance(cls, type) or cls.__module__ not in OWN_MODULES or not issubclass(cls, kind):
         raise CodecError(f"values of type {name} cannot cross: the program defines no such class on this side")
-    if not all(type(key) is str for key in attributes):
+    return cls
+
+
+def _instance(name: object, attributes: object, classes: Mapping[str, object] | None) -> object:
+    """An instance of the program's class `name`, made by its own constructor from these
+    attributes, and refused unless it holds exactly them: no state its __init__ would not make (a
+    fraction of 0/0) crosses. An Enum member crosses by its name instead."""
+    cls = _own_class(name, classes)
+    if type(attributes) is not dict or not all(type(key) is str for key in attributes) or issubclass(cls, enum.Enum):
         raise CodecError("malformed value")
-    made: object = object.__new__(cls)  # TypeError for a class built on a builtin type: malformed
-    vars(made).update(attributes)
+    made = cls(**attributes)
+    if vars(made) != attributes:
+        raise CodecError(f"a {name} that its class does not make from its own attributes")
     return made
 
 
 _MOST_FRACTION_BITS = 1 << 14
+_MOST_DECIMAL_DIGITS = 4300  # as int() takes from text
 # The modules a program's own classes belong to: the names the candidate and the judge run it as.
 OWN_MODULES = frozenset({"__candidate__", "__tests__"})
 # Standard library value types, each as a tag and the plain parts its constructor rebuilds it from.
@@ -175,7 +194,7 @@ _VALUE_BUILDERS: dict[str, Callable[..., object]] = {
     "DA": lambda text: datetime.date.fromisoformat(_text(text)),
     "TI": lambda text: datetime.time.fromisoformat(_text(text)),
     "TD": lambda *parts: datetime.timedelta(*map(_whole, parts)),
-    "DE": lambda text: decimal.Decimal(_text(text)),
+    "DE": lambda text: _decimal(_text(text)),
     "FR": lambda numerator, denominator: fractions.Fraction(_small(numerator), _small(denominator)),
     "CO": lambda counts: collections.Counter(_of(counts, dict)),
     "OD": lambda items: collections.OrderedDict(_of(items, list)),
@@ -189,6 +208,18 @@ def _text(part: object) -> str:
 
 def _whole(part: object) -> int:
     return _of(part, int)
+
+
+def _decimal(text: str) -> decimal.Decimal:
+    """A Decimal of at most _MOST_DECIMAL_DIGITS digits and exponent: int() or round() of 1E+999999
+    cost a test 26 s."""
+    value = decimal.Decimal(text)
+    exponent = value.as_tuple().exponent
+    if len(value.as_tuple().digits) > _MOST_DECIMAL_DIGITS or (
+        isinstance(exponent, int) and abs(exponent) > _MOST_DECIMAL_DIGITS
+    ):
+        raise CodecError(f"a Decimal of more than {_MOST_DECIMAL_DIGITS} digits or exponent")
+    return value
 
 
 def _small(part: object) -> int:

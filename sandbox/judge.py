@@ -59,14 +59,18 @@ class CandidateError(Exception):
     """An exception from the candidate whose type is not a builtin."""
 
 
-def _rebuild(name: str, message: str, defined: Mapping[str, object] | None = None) -> BaseException:
-    """The exception the candidate reported, as the tests can catch it: a builtin one, or one of
-    the exception classes the prompt or the tests define or import (`defined`, their namespace:
-    trusted code), by name. Anything else is a CandidateError."""
-    cls = getattr(builtins, name, None)
+def _rebuild(
+    name: str, message: str, defined: Mapping[str, object] | None = None, namespace: Mapping[str, object] | None = None
+) -> BaseException:
+    """The exception the candidate reported, as the tests can catch it: a builtin one, an exception
+    class the prompt defines (`defined`: the prompt's names), or one that a module of the tests'
+    `namespace` holds, by name. Anything else is a CandidateError."""
+    found = _defined_exception(name, defined or {}, namespace or {})
+    own = found if getattr(builtins, name, None) is None else None
+    cls = own or getattr(builtins, name, None)
     exc: BaseException | None = None
     text = message  # str() of the original, e.g. "'key'" for a KeyError
-    if cls in (StopIteration, StopAsyncIteration):
+    if isinstance(cls, type) and issubclass(cls, (StopIteration, StopAsyncIteration)):
         # Raised inside map() or zip() over the candidate, it would end the tests' iteration in
         # silence: `assert all(map(candidate, xs))` would pass. As PEP 479 does for generators.
         text = f"the candidate raised {name}" + (f": {message}" if message else "")
@@ -76,7 +80,7 @@ def _rebuild(name: str, message: str, defined: Mapping[str, object] | None = Non
             exc = cls(message)
         except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments
             pass
-    elif (own := _defined_exception(name, defined or {})) is not None:
+    elif own is not None:
         exc = own.__new__(own)  # its own __init__ may want other arguments (json's JSONDecodeError)
         Exception.__init__(exc, message)
     if exc is None:
@@ -89,18 +93,26 @@ def _rebuild(name: str, message: str, defined: Mapping[str, object] | None = Non
     return exc
 
 
-def _defined_exception(name: str, defined: Mapping[str, object]) -> type[Exception] | None:
-    """The exception class `name` that the tests' namespace holds, or one of its modules does
-    (`json.JSONDecodeError` after `import json`)."""
-    modules = [v for v in defined.values() if isinstance(v, types.ModuleType)]
-    for found in (defined.get(name), *(getattr(m, name, None) for m in modules)):
+def _defined_exception(
+    name: str, defined: Mapping[str, object], namespace: Mapping[str, object]
+) -> type[Exception] | None:
+    """The exception class `name` that `defined` holds, or a module of `namespace` does
+    (`json.JSONDecodeError` after `import json`), read from the module's own names: a module's
+    __getattr__ would import or run code at the candidate's word."""
+    modules = [v for v in namespace.values() if isinstance(v, types.ModuleType)]
+    for found in (defined.get(name), *(vars(m).get(name) for m in modules)):
         if isinstance(found, type) and issubclass(found, Exception):
             return found
     return None
 
 
 def make_proxy(
-    req_fd: int, resp_fd: int, name: str, judge: Judge | None = None, defined: Mapping[str, object] | None = None
+    req_fd: int,
+    resp_fd: int,
+    name: str,
+    judge: Judge | None = None,
+    defined: Mapping[str, object] | None = None,
+    namespace: Mapping[str, object] | None = None,
 ) -> Callable[..., object]:
     gone: list[CandidateGone] = []
 
@@ -108,7 +120,9 @@ def make_proxy(
         if gone:
             raise CandidateGone(str(gone[0]), gone[0].status)
         try:
-            codec.write_frame(req_fd, [codec.to_plain(list(args)), codec.to_plain(kwargs)])
+            codec.write_frame(
+                req_fd, [codec.to_plain(list(args), iterators=False), codec.to_plain(kwargs, iterators=False)]
+            )
         except BrokenPipeError:
             gone.append(CandidateGone("candidate process is gone"))
             raise gone[0] from None
@@ -128,7 +142,9 @@ def make_proxy(
                 judge.rss = max(judge.rss, reply[-1])  # self-reported, display only
             if reply[0] == "ok":
                 return codec.from_plain(reply[1], classes=defined)
-            raised = _rebuild(str(reply[1])[:200], str(reply[2])[:2000], defined) if reply[0] == "exc" else None
+            raised = (
+                _rebuild(str(reply[1])[:200], str(reply[2])[:2000], defined, namespace) if reply[0] == "exc" else None
+            )
         except (codec.CodecError, IndexError, TypeError) as exc:
             raise CandidateError(f"candidate sent an unusable reply: {exc}") from None
         if raised is None:
@@ -236,7 +252,11 @@ def run(
         judge.emit("done")
         return
     ns: dict[str, Any] = {"__name__": "__tests__", "__builtins__": builtins}
-    proxy = make_proxy(req_fd, resp_fd, entry_point, judge, ns)
+    # What a reply may name, to be rebuilt as: the prompt's own classes, filled in once the prompt
+    # has run, and the modules the tests import. Never a class of the tests': a helper of theirs
+    # (an Approx with its tolerance) would compare as the candidate's attributes say.
+    defined: dict[str, object] = {}
+    proxy = make_proxy(req_fd, resp_fd, entry_point, judge, defined, ns)
     if prompt_code is not None:
         try:
             exec(prompt_code, ns)
@@ -244,6 +264,7 @@ def run(
             judge.emit("abort", 0, *classify(exc))
             judge.emit("done")
             return
+    defined.update(ns)
     ns[entry_point] = proxy
     ns[CASE_HOOK] = judge.case_hook
     ok = judge.run_call(lambda: exec(tests_code, ns), 0)

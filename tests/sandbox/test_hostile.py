@@ -778,3 +778,37 @@ def test_values_beyond_plain_data_cross_as_the_program_means_them(pool):
     forged = "class Point:\n    def __eq__(self, other):\n        return True\n\n\ndef f(day, text):\n    return Point(), iter(text), None, None\n"
     lying = run_code(pool, forged, tests, prompt=prompt)
     assert not lying.passed and lying.cases[0].status != "pass"
+
+
+def test_the_codec_rebuilds_only_what_the_prompt_defines_as_its_constructor_makes_it(pool):
+    """Red-team round 9 (the codec's new types): a class of the tests' (an Approx with a tolerance),
+    a prompt class in a state its constructor never makes, a StopIteration subclass of the
+    prompt's, a test argument the candidate cannot rebuild, and an endless iterator as argument."""
+    prompt = (
+        "class Exhausted(StopIteration):\n    pass\n\n"
+        "class Rational:\n    def __init__(self, n, d):\n        if d == 0:\n            raise ZeroDivisionError(d)\n"
+        "        self.n, self.d = n, d\n\n"
+        "    def __eq__(self, other):\n        return self.n * other.d == other.n * self.d\n\n\n"
+    )
+    approx = (
+        "class Approx:\n    def __init__(self, v, tol=1e-9):\n        self.v, self.tol = v, tol\n\n"
+        "    def __eq__(self, other):\n        return abs(self.v - other) <= self.tol\n\n\n"
+        "def check(candidate):\n    assert candidate(1) == 0.5\n"
+    )
+    forged_approx = (
+        "class Approx:\n    pass\n\n\ndef f(x):\n    a = Approx()\n    a.v, a.tol = 0, float('inf')\n    return a\n"
+    )
+    assert not run_code(pool, forged_approx, approx, prompt=prompt).passed
+    halves = "def check(candidate):\n    assert candidate(1) == Rational(1, 2)\n"
+    zero = "def f(x):\n    r = Rational(1, 2)\n    r.n, r.d = 0, 0\n    return r\n"
+    assert not run_code(pool, zero, halves, prompt=prompt).passed
+    assert run_code(pool, "def f(x):\n    return Rational(2, 4)\n", halves, prompt=prompt).passed
+    every = "def check(candidate):\n    assert all(map(candidate, [1, 2, 3]))\n"
+    assert not run_code(pool, "def f(x):\n    raise Exhausted()\n", every, prompt=prompt).passed
+    # Arguments: a class only the tests define fails the call at once; an endless iterator is refused.
+    boxed = "class Box:\n    def __init__(self, v):\n        self.v = v\n\n\ndef check(candidate):\n    assert candidate(Box(3)) == 3\n"
+    refused = run_code(pool, "def f(box):\n    return box.v\n", boxed, prompt=prompt)
+    assert refused.status == "error" and "Box" in refused.human_eval_result
+    endless = "import itertools\n\n\ndef check(candidate):\n    assert candidate(itertools.count()) == 0\n"
+    counted = run_code(pool, "def f(xs):\n    return next(xs)\n", endless, prompt=prompt)
+    assert counted.status == "error" and "count" in counted.human_eval_result
