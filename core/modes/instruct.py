@@ -204,9 +204,9 @@ def _completion(prompt: str, reply: str) -> str:
     if tree is None or target is None:
         return _moved(lines, 0, len(lines), _body_indent(prompt, target)) if target else code
     name, body_indent = target.name, _body_indent(prompt, target)
-    func = next(
-        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None
-    )
+    # At the top level first; else the target is a method or a nested function, as in the prompt.
+    found = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
+    func = next(iter(found), None)
     if func is None and not tree.body:
         return ""  # a reply with no code at all: an empty completion, which is marked degenerate
     texts = _inside_strings(tree)
@@ -216,11 +216,19 @@ def _completion(prompt: str, reply: str) -> str:
     stmts = [s for i, s in enumerate(func.body) if not (i == 0 and _is_docstring(s))]
     if not stmts:
         return body_indent + "pass\n"
-    parts = [_moved(lines, _body_start(lines, func), func.end_lineno or len(lines), body_indent, texts)]
+    # The top-level statement that holds the function: the function itself, or the class or
+    # function it is written in, whose code after it (the outer function's return) is the
+    # completion's too, at the indentation the prompt gave it.
+    top = next(node for node in tree.body if func in ast.walk(node))
+    start = _body_start(lines, func)
+    if top is func:
+        parts = [_moved(lines, start, func.end_lineno or len(lines), body_indent, texts)]
+    else:
+        parts = ["\n".join(lines[start : top.end_lineno])]
     prompt_defs = function_names(prompt)
     prompt_lines = {line.strip() for line in prompt.splitlines()}
     for node in tree.body:
-        if node is func or not isinstance(node, _SUPPORT) or getattr(node, "name", None) in prompt_defs:
+        if node is top or not isinstance(node, _SUPPORT) or getattr(node, "name", None) in prompt_defs:
             continue
         if _tries(node, name) and not _names(func, getattr(node, "name", "")):
             continue  # the model's own test of the function (`def check_...(): assert ...`), not a helper

@@ -186,3 +186,15 @@ def test_a_prompt_without_a_last_line_break_gets_its_body_on_a_line_of_its_own()
     prompt = 'def lower(w):\n    """Lower case."""'
     completion = completion_from_body(prompt, "    return w.lower()\n```")
     assert completion == "\n    return w.lower()\n" and _run(prompt, completion, "lower")("AB") == "ab"
+
+
+def test_a_method_or_a_nested_function_is_completed_where_the_prompt_left_it():
+    """The reply starts with the prompt, so the target sits in a class or an outer function: its
+    body was indented again under the method with the class copied into it, or the outer
+    function's own code after it was lost."""
+    method = 'class Counter:\n    def bump(self, x):\n        """One more."""\n'
+    completion = completion_from_body(method, "        return x + 1\n```")
+    assert completion == "        return x + 1\n" and _run(method, completion, "Counter")().bump(1) == 2
+    outer = 'def twice(x):\n    def double(y):\n        """Twice y."""\n'
+    completion = completion_from_body(outer, "        return y * 2\n    return double(x)\n```")
+    assert _run(outer, completion, "twice")(3) == 6
