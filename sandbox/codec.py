@@ -6,8 +6,8 @@ frozenset, dict, by exact type, so a subclass with a rigged ``__eq__`` (the
 "AlwaysEqual" trick) cannot cross as itself: any other container crosses as its
 content, an iterator as its items. Standard library value types (dates, decimals,
 counters...) cross as their parts, and an instance of the program's own class as its
-class's name and attributes, rebuilt on the other side by that side's class of the name,
-through its constructor (an Enum member by its name). Decoding uses ``json.loads`` plus a
+class's name and attributes, rebuilt on the other side with that side's class of the name
+as pickle rebuilds one (an Enum member by its value). Decoding uses ``json.loads`` plus a
 tag walk: it never runs the sender's code.
 """
 
@@ -75,7 +75,7 @@ def _other_to_plain(value: object, depth: int, iterators: bool) -> Plain:
     types (dates, decimals, counters...), rebuilt by their own constructors from plain data; any
     other list, tuple, set or dict by its content (a subclass's own methods do not cross); any
     iterator (a generator) as the items it gives; and an instance of a class the program itself
-    defines, by its class's name and its attributes (an Enum member by its name), which the other
+    defines, by its class's name and its attributes (an Enum member by its value), which the other
     side rebuilds with its own class of that name or refuses. Nothing here can make the other side
     run code of this one."""
     kind = type(value)
@@ -83,7 +83,7 @@ def _other_to_plain(value: object, depth: int, iterators: bool) -> Plain:
         return [_VALUE_TYPES[kind], *[to_plain(part, depth + 1, iterators) for part in _VALUE_PARTS[kind](value)]]
     own = kind.__module__ in OWN_MODULES
     if own and isinstance(value, enum.Enum):
-        return ["E", kind.__name__, value.name]
+        return ["E", kind.__name__, to_plain(value.value, depth + 1, iterators)]  # a Flag's R|W has no name
     # A defaultdict, a namedtuple, a program's own subclass: its content, as the plain type.
     if isinstance(value, dict):
         return to_plain(dict(value.items()), depth, iterators)
@@ -121,19 +121,15 @@ def from_plain(obj: object, depth: int = 0, classes: Mapping[str, object] | None
         if tag == "O":
             return _instance(rest[0], from_plain(rest[1], depth + 1, classes), classes)
         if tag == "E":
-            return _own_class(rest[0], classes, enum.Enum)[_text(rest[1])]  # type: ignore[index]  # an Enum class
+            return _own_class(rest[0], classes, enum.Enum)(from_plain(rest[1], depth + 1))
         items = rest[0]
         if type(items) is not list:
             raise CodecError("malformed value")
-        # Set members and dict keys are hashed while they are built: never instances, whose class's
-        # own __hash__ would run on the sender's attributes.
         if tag == "d":
-            return {from_plain(k, depth + 1): from_plain(v, depth + 1, classes) for k, v in items}
+            return {from_plain(k, depth + 1, classes): from_plain(v, depth + 1, classes) for k, v in items}
         if tag == "G":
             return iter([from_plain(v, depth + 1, classes) for v in items])
-        if tag in ("s", "f"):
-            return (set if tag == "s" else frozenset)(from_plain(v, depth + 1) for v in items)
-        ctor = {"l": list, "t": tuple}[tag]
+        ctor = {"l": list, "t": tuple, "s": set, "f": frozenset}[tag]
         return ctor(from_plain(v, depth + 1, classes) for v in items)
     except CodecError:
         raise
@@ -150,15 +146,16 @@ def _own_class(name: object, classes: Mapping[str, object] | None, kind: type = 
 
 
 def _instance(name: object, attributes: object, classes: Mapping[str, object] | None) -> object:
-    """An instance of the program's class `name`, made by its own constructor from these
-    attributes, and refused unless it holds exactly them: no state its __init__ would not make (a
-    fraction of 0/0) crosses. An Enum member crosses by its name instead."""
+    """An instance of the program's class `name` holding these attributes, made as pickle makes
+    one: without its __init__, whose side effects (a registry of instances, a shared default, the
+    decimal context) would be the sender's to trigger, and which refuses objects changed since
+    (a tree whose nodes were linked after they were made). So an instance may hold a state its
+    constructor would not make, as the program could give it by setting attributes itself."""
     cls = _own_class(name, classes)
     if type(attributes) is not dict or not all(type(key) is str for key in attributes) or issubclass(cls, enum.Enum):
         raise CodecError("malformed value")
-    made = cls(**attributes)
-    if vars(made) != attributes:
-        raise CodecError(f"a {name} that its class does not make from its own attributes")
+    made: object = object.__new__(cls)  # TypeError for a class built on a builtin type: malformed
+    vars(made).update(attributes)
     return made
 
 

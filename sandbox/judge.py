@@ -12,6 +12,7 @@ Events go to the worker, batched: ("plan", cases), ("case", i, status, message, 
 from __future__ import annotations
 
 import builtins
+import decimal
 import linecache
 import os
 import socket
@@ -324,6 +325,11 @@ def _compile_prompt(prompt: str) -> CodeType | None:
     return None
 
 
+# The settings each run starts from (see Server._one), as the judge started.
+_DECIMAL_CONTEXT = decimal.getcontext().copy()
+_RECURSION_LIMIT = sys.getrecursionlimit()
+
+
 class Server:
     """The long-lived judge process: one per worker, reused across runs (it runs no
     candidate code, so nothing of one run can reach the next through it). It keeps the
@@ -364,6 +370,12 @@ class Server:
                     os.close(fd)
 
     def _one(self, job: JudgeJob, req_fd: int, resp_fd: int) -> None:
+        # The judge lives on from run to run: the process-wide settings one run's tests (or the
+        # prompt's code) may change are set back, so that no run's verdict depends on an earlier
+        # one's (a tests file that set the decimal precision to 1 made the next problem's wrong
+        # Decimal pass: red-team round 10).
+        decimal.setcontext(_DECIMAL_CONTEXT.copy())
+        sys.setrecursionlimit(_RECURSION_LIMIT)
         # Events are batched: one message per run in the common case, one per
         # FLUSH_S on long runs, so that a judge killed mid-run still leaves its results.
         batch: list[list[object]] = []

@@ -14,6 +14,8 @@ import psutil
 import pytest
 from sbx_helpers import run_code
 
+from sandbox import SandboxPool
+
 pytestmark = pytest.mark.slow
 WANT = "def check(candidate):\n    assert candidate() == {!r}\n"
 
@@ -780,10 +782,11 @@ def test_values_beyond_plain_data_cross_as_the_program_means_them(pool):
     assert not lying.passed and lying.cases[0].status != "pass"
 
 
-def test_the_codec_rebuilds_only_what_the_prompt_defines_as_its_constructor_makes_it(pool):
-    """Red-team round 9 (the codec's new types): a class of the tests' (an Approx with a tolerance),
-    a prompt class in a state its constructor never makes, a StopIteration subclass of the
-    prompt's, a test argument the candidate cannot rebuild, and an endless iterator as argument."""
+def test_the_codec_rebuilds_only_classes_the_prompt_defines(pool):
+    """Red-team rounds 9 and 10 (the codec's new types): a class of the tests' (an Approx with a
+    tolerance), a StopIteration subclass of the prompt's, a test argument the candidate cannot
+    rebuild, an endless iterator as argument. (A prompt class rebuilt in a state its constructor
+    would not make, a Rational of 0/0, equals what its own __eq__ says, as in plain Python.)"""
     prompt = (
         "class Exhausted(StopIteration):\n    pass\n\n"
         "class Rational:\n    def __init__(self, n, d):\n        if d == 0:\n            raise ZeroDivisionError(d)\n"
@@ -800,8 +803,6 @@ def test_the_codec_rebuilds_only_what_the_prompt_defines_as_its_constructor_make
     )
     assert not run_code(pool, forged_approx, approx, prompt=prompt).passed
     halves = "def check(candidate):\n    assert candidate(1) == Rational(1, 2)\n"
-    zero = "def f(x):\n    r = Rational(1, 2)\n    r.n, r.d = 0, 0\n    return r\n"
-    assert not run_code(pool, zero, halves, prompt=prompt).passed
     assert run_code(pool, "def f(x):\n    return Rational(2, 4)\n", halves, prompt=prompt).passed
     every = "def check(candidate):\n    assert all(map(candidate, [1, 2, 3]))\n"
     assert not run_code(pool, "def f(x):\n    raise Exhausted()\n", every, prompt=prompt).passed
@@ -812,3 +813,16 @@ def test_the_codec_rebuilds_only_what_the_prompt_defines_as_its_constructor_make
     endless = "import itertools\n\n\ndef check(candidate):\n    assert candidate(itertools.count()) == 0\n"
     counted = run_code(pool, "def f(xs):\n    return next(xs)\n", endless, prompt=prompt)
     assert counted.status == "error" and "count" in counted.human_eval_result
+
+
+def test_a_runs_decimal_precision_does_not_reach_the_next_run():
+    # Red-team round 10: the judge lives from run to run, and a tests file that set the decimal
+    # precision to 1 made the next problem's wrong Decimal pass. One worker: one judge for both.
+    careless = (
+        "import decimal\n\n\ndef check(candidate):\n    decimal.getcontext().prec = 1\n    assert candidate() == 1\n"
+    )
+    exact = "import decimal\n\n\ndef check(candidate):\n    assert candidate() == decimal.Decimal(1) / 3\n"
+    with SandboxPool(workers=1) as alone:
+        assert run_code(alone, "def f():\n    return 1\n", careless).passed
+        wrong = "import decimal\n\n\ndef f():\n    return decimal.Decimal('0.3')\n"
+        assert not run_code(alone, wrong, exact).passed

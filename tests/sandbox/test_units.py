@@ -141,13 +141,10 @@ def test_codec_other_containers_iterators_and_own_instances():
     assert next(items) == 0 and list(items) == [1, 4]
 
     # An instance of the program's own class crosses by its class's name and attributes, and is
-    # rebuilt by the receiving side's class of that name, through its constructor: never with the
-    # sender's code, and never in a state the constructor would not make.
-    def init(self, x, y):
-        self.x, self.y = x, y
-
+    # rebuilt with the receiving side's class of that name as pickle rebuilds one (no __init__ and
+    # its side effects): never with the sender's code.
     Point = type("Point", (), {"__module__": "__candidate__", "__eq__": lambda a, b: True})
-    Theirs = type("Point", (), {"__module__": "__tests__", "__init__": init, "__eq__": lambda a, b: vars(a) == vars(b)})
+    Theirs = type("Point", (), {"__module__": "__tests__", "__eq__": lambda a, b: vars(a) == vars(b)})
     sent = Point()
     sent.x, sent.y = 1, [2]
     back = codec.from_plain(codec.to_plain(sent), classes={"Point": Theirs})
@@ -155,23 +152,14 @@ def test_codec_other_containers_iterators_and_own_instances():
     for classes in (None, {}, {"Point": collections.OrderedDict}, {"Point": 1}):
         with pytest.raises(codec.CodecError, match="the program defines no such class on this side"):
             codec.from_plain(codec.to_plain(sent), classes=classes)
-    sent.z = 3  # no argument of the constructor
-    with pytest.raises(codec.CodecError):
-        codec.from_plain(codec.to_plain(sent), classes={"Point": Theirs})
-    Checked = type("Point", (), {"__module__": "__tests__", "__init__": lambda self, x, y: init(self, abs(x), y)})
-    del sent.z
-    sent.x = -1  # a state its own constructor does not make
-    with pytest.raises(codec.CodecError, match="that its class does not make from its own attributes"):
-        codec.from_plain(codec.to_plain(sent), classes={"Point": Checked})
-    # Never as a set member or a dict key, where its class's __hash__ would run on the attributes.
-    with pytest.raises(codec.CodecError):
-        codec.from_plain(["s", [codec.to_plain(sent)]], classes={"Point": Theirs})
-    # An Enum member crosses by its name.
-    color = enum.Enum("Color", "RED GREEN", module="__candidate__")
-    their_color = enum.Enum("Color", "RED GREEN", module="__tests__")
+    # An Enum member crosses by its value: a Flag's combination has no name.
+    color = enum.Flag("Color", "RED GREEN", module="__candidate__")
+    their_color = enum.Flag("Color", "RED GREEN", module="__tests__")
     assert codec.from_plain(codec.to_plain(color.GREEN), classes={"Color": their_color}) is their_color.GREEN
+    both = codec.from_plain(codec.to_plain(color.RED | color.GREEN), classes={"Color": their_color})
+    assert both == their_color.RED | their_color.GREEN
     with pytest.raises(codec.CodecError):
-        codec.from_plain(["E", "Color", "BLUE"], classes={"Color": their_color})
+        codec.from_plain(["E", "Color", 64], classes={"Color": their_color})
     huge = codec.to_plain(1 << 20000)  # its reduction would cost the judge a long gcd
     for bad in (
         ["DT", 5],
