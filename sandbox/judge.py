@@ -66,9 +66,9 @@ def _rebuild(
     """The exception the candidate reported, as the tests can catch it: a builtin one, an exception
     class the prompt defines (`defined`: the prompt's names), or one that a module of the tests'
     `namespace` holds, by name. Anything else is a CandidateError."""
-    found = _defined_exception(name, defined or {}, namespace or {})
-    own = found if getattr(builtins, name, None) is None else None
-    cls = own or getattr(builtins, name, None)
+    builtin = getattr(builtins, name, None)
+    own = _defined_exception(name, defined or {}, namespace or {}) if builtin is None else None
+    cls = own or builtin
     exc: BaseException | None = None
     text = message  # str() of the original, e.g. "'key'" for a KeyError
     if isinstance(cls, type) and issubclass(cls, (StopIteration, StopAsyncIteration)):

@@ -219,20 +219,21 @@ def _finite(value: object) -> bool:
 
 def reads_as_number(text: str) -> bool:
     """Whether a cell written `text` (without spaces at its edges) is a number."""
-    try:
-        return type(parse_cell(text, 0, "").value) in (int, float)
-    except CellError:
-        return False
+    return type(_value_or_error(text)) in (int, float)
 
 
 def reads_as_text(text: str) -> bool:
     """Whether a cell written `text` (without spaces at its edges) is plain text: not a number,
     truth value, number written as text or Python literal, nor a cell in error."""
+    return _value_or_error(text) == text and not _WRITTEN_NUMBER.match(text)
+
+
+def _value_or_error(text: str) -> object:
+    """The value of a cell written `text`, or the CellError that refuses it."""
     try:
-        cell = parse_cell(text, 0, "")
-    except CellError:
-        return False
-    return cell.value == text and not _WRITTEN_NUMBER.match(text)
+        return parse_cell(text, 0, "").value
+    except CellError as exc:
+        return exc
 
 
 def _closes_early(text: str) -> bool:

@@ -168,9 +168,7 @@ def _words_in_text(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
                 body[r - 1][c] = repr(cell)
                 words.append(f"row {r}, column {header[c]!r}")
     if words:
-        notes.append(
-            f"None, True and False in a column of text are read as words ({'; '.join(words[:3])}{'; ...' if len(words) > 3 else ''})"
-        )
+        notes.append(f"None, True and False in a column of text are read as words ({_first_few(words)})")
     return body
 
 
@@ -185,8 +183,12 @@ def _padded_for_layout(rows: list[list[str]]) -> bool:
 
 
 def _cells(places: list[str]) -> str:
-    shown = "; ".join(places[:3]) + ("; ..." if len(places) > 3 else "")
-    return f"{len(places)} text cell{'' if len(places) == 1 else 's'} ({shown})"
+    return f"{len(places)} text cell{'' if len(places) == 1 else 's'} ({_first_few(places)})"
+
+
+def _first_few(places: list[str]) -> str:
+    """The first three of the places a note names, and "..." for more."""
+    return "; ".join(places[:3]) + ("; ..." if len(places) > 3 else "")
 
 
 def _decimal_point(cell: str) -> str:
