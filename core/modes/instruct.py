@@ -204,9 +204,10 @@ def _completion(prompt: str, reply: str) -> str:
     if tree is None or target is None:
         return _moved(lines, 0, len(lines), _body_indent(prompt, target)) if target else code
     name, body_indent = target.name, _body_indent(prompt, target)
-    # At the top level first; else the target is a method or a nested function, as in the prompt.
-    found = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
-    func = next(iter(found), None)
+    # At the top level first (ast.walk goes level by level); else the target is a method or a
+    # nested function, as in the prompt.
+    functions = (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    func = next((n for n in functions if n.name == name), None)
     if func is None and not tree.body:
         return ""  # a reply with no code at all: an empty completion, which is marked degenerate
     texts = _inside_strings(tree)
