@@ -1,4 +1,4 @@
-"""The candidate process: loads prompt + completion and answers calls with plain data.
+"""The candidate process: loads prompt + completion and answers calls (sandbox.calls).
 
 Everything here is untrusted once the model's code has run: the candidate may rewrite
 this loop, its memory or its output at will. The judge treats what arrives as a mere
@@ -12,19 +12,12 @@ import resource
 import select
 import sys
 from types import CodeType
-from typing import Any, cast
+from typing import Any
 
-from sandbox import codec
+from sandbox import calls, codec
 
 FILENAME = "<candidate>"
 MAX_PRECOMPILED_CHARS = 1 << 17  # bigger sources are compiled by the candidate, under its rlimits
-
-
-def _text(exc: BaseException) -> str:
-    try:
-        return str(exc)[:2000]
-    except BaseException:  # noqa: BLE001
-        return "<unprintable>"
 
 
 def _flush() -> None:
@@ -64,26 +57,22 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         fn = ns[entry_point]
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a failure too
         _flush()
-        codec.write_frame(resp_fd, ["exc", type(exc).__name__, _text(exc)])
+        codec.write_frame(resp_fd, ["exc", type(exc).__name__, calls.text_of(exc)])
         return
     _flush()
     codec.write_frame(resp_fd, ["ready"])
-    while True:
-        request = codec.read_frame(req_fd)
-        if request is None:
-            return
-        # The judge sends [arguments, keyword arguments]; a malformed call fails in fn's call below,
-        # and arguments this side cannot rebuild (a class only the tests define) fail the call.
-        try:
-            args = cast("list[object]", codec.from_plain(request[0], classes=ns))
-            kwargs = cast("dict[str, object]", codec.from_plain(request[1], classes=ns))
-            reply = ["ok", codec.to_plain(fn(*args, **kwargs))]
-        except BaseException as exc:  # noqa: BLE001
-            reply = ["exc", type(exc).__name__, _text(exc)]
-        _flush()
-        # Peak RSS rides along for display only; no verdict depends on it.
-        reply.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-        codec.write_frame(resp_fd, reply)
+    # Arguments this side cannot rebuild (a class only the tests define) fail the call.
+    # Peak RSS rides along with each answer for display only; no verdict depends on it.
+    peer = calls.Peer(
+        calls.CANDIDATE,
+        resp_fd,
+        req_fd,
+        classes=ns,
+        before_answer=_flush,
+        rss=lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    )
+    peer.own(fn)  # handle 0, which the judge calls as the function under test
+    peer.serve()
 
 
 def main_in_child(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) -> None:

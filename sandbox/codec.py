@@ -7,8 +7,9 @@ frozenset, dict, by exact type, so a subclass with a rigged ``__eq__`` (the
 content, an iterator as its items. Standard library value types (dates, decimals,
 counters...) cross as their parts, and an instance of the program's own class as its
 class's name and attributes, rebuilt on the other side with that side's class of the name
-as pickle rebuilds one (an Enum member by its value). Decoding uses ``json.loads`` plus a
-tag walk: it never runs the sender's code.
+as pickle rebuilds one (an Enum member by its value); a function as a handle, where the caller
+gives hooks for it (sandbox.calls). Decoding uses ``json.loads`` plus a tag walk: it never runs
+the sender's code.
 """
 
 from __future__ import annotations
@@ -45,9 +46,16 @@ class CodecError(Exception):
     """A value that cannot cross, or a malformed frame."""
 
 
-def to_plain(value: object, depth: int = 0, iterators: bool = True) -> Plain:
+# How a function crosses (sandbox.calls): as a handle, made by the sender's hook, and called back
+# through the call channel by the receiver's. Without the hooks no function crosses.
+FunctionOut = Callable[[object], Plain]
+FunctionIn = Callable[[list[object]], object]
+
+
+def to_plain(value: object, depth: int = 0, iterators: bool = True, functions: FunctionOut | None = None) -> Plain:
     """`value` as JSON-ready plain data. `iterators`: whether an iterator crosses as its items; the
-    judge sends none (a test's itertools.count() would never end, and its generator be drained)."""
+    judge sends none (a test's itertools.count() would never end, and its generator be drained).
+    `functions`: what a function (any callable that is not data) crosses as."""
     if depth > MAX_DEPTH:
         raise CodecError("value nested too deeply")
     kind = type(value)  # exact types only ("type(value) is", not isinstance): no subclass crosses
@@ -64,42 +72,56 @@ def to_plain(value: object, depth: int = 0, iterators: bool = True) -> Plain:
     tags: dict[type, str] = {list: "l", tuple: "t", set: "s", frozenset: "f"}
     tag = tags.get(kind)
     if tag and isinstance(value, (list, tuple, set, frozenset)):  # the exact type is one of these when tag is set
-        return [tag, [to_plain(v, depth + 1, iterators) for v in value]]
+        return [tag, [to_plain(v, depth + 1, iterators, functions) for v in value]]
     if type(value) is dict:
-        return ["d", [[to_plain(k, depth + 1, iterators), to_plain(v, depth + 1, iterators)] for k, v in value.items()]]
-    return _other_to_plain(value, depth, iterators)
+        return [
+            "d",
+            [
+                [to_plain(k, depth + 1, iterators, functions), to_plain(v, depth + 1, iterators, functions)]
+                for k, v in value.items()
+            ],
+        ]
+    return _other_to_plain(value, depth, iterators, functions)
 
 
-def _other_to_plain(value: object, depth: int, iterators: bool) -> Plain:
+def _other_to_plain(value: object, depth: int, iterators: bool, functions: FunctionOut | None) -> Plain:
     """The values beyond plain data that a program may well return or take: standard library value
     types (dates, decimals, counters...), rebuilt by their own constructors from plain data; any
     other list, tuple, set or dict by its content (a subclass's own methods do not cross); any
     iterator (a generator) as the items it gives; and an instance of a class the program itself
     defines, by its class's name and its attributes (an Enum member by its value), which the other
-    side rebuilds with its own class of that name or refuses. Nothing here can make the other side
-    run code of this one."""
+    side rebuilds with its own class of that name or refuses; and a function as `functions` says.
+    Nothing here can make the other side run code of this one."""
     kind = type(value)
     if kind in _VALUE_TYPES:
-        return [_VALUE_TYPES[kind], *[to_plain(part, depth + 1, iterators) for part in _VALUE_PARTS[kind](value)]]
+        return [
+            _VALUE_TYPES[kind],
+            *[to_plain(part, depth + 1, iterators, functions) for part in _VALUE_PARTS[kind](value)],
+        ]
     own = kind.__module__ in OWN_MODULES
     if own and isinstance(value, enum.Enum):
-        return ["E", kind.__name__, to_plain(value.value, depth + 1, iterators)]  # a Flag's R|W has no name
+        return ["E", kind.__name__, to_plain(value.value, depth + 1, iterators, functions)]  # a Flag's R|W has no name
     # A defaultdict, a namedtuple, a program's own subclass: its content, as the plain type.
     if isinstance(value, dict):
-        return to_plain(dict(value.items()), depth, iterators)
+        return to_plain(dict(value.items()), depth, iterators, functions)
     for base in (list, tuple, set, frozenset):
         if isinstance(value, base):
-            return to_plain(base(value), depth, iterators)
+            return to_plain(base(value), depth, iterators, functions)
     if iterators and isinstance(value, Iterator):
-        return ["G", [to_plain(item, depth + 1, iterators) for item in value]]
+        return ["G", [to_plain(item, depth + 1, iterators, functions) for item in value]]
     if own and not isinstance(value, type) and isinstance(getattr(value, "__dict__", None), dict):
-        return ["O", kind.__name__, to_plain(dict(vars(value)), depth + 1, iterators)]
+        return ["O", kind.__name__, to_plain(dict(vars(value)), depth + 1, iterators, functions)]
+    if functions is not None and callable(value):
+        return functions(value)
     raise CodecError(f"values of type {kind.__name__} cannot leave the sandbox (plain data only)")
 
 
-def from_plain(obj: object, depth: int = 0, classes: Mapping[str, object] | None = None) -> object:
+def from_plain(
+    obj: object, depth: int = 0, classes: Mapping[str, object] | None = None, functions: FunctionIn | None = None
+) -> object:
     """The value `obj` encodes. `classes`: the namespace whose own classes may be rebuilt (an
-    instance's tag names one); without it, no instance crosses."""
+    instance's tag names one); without it, no instance crosses. `functions`: what a function's
+    handle is taken as; without it, no function crosses."""
     if depth > MAX_DEPTH:
         raise CodecError("value nested too deeply")
     if obj is None or type(obj) in (bool, str, int):
@@ -118,19 +140,24 @@ def from_plain(obj: object, depth: int = 0, classes: Mapping[str, object] | None
             return bytes.fromhex(rest[0])
         if tag in _VALUE_BUILDERS:
             return _VALUE_BUILDERS[tag](*[from_plain(part, depth + 1) for part in rest])
+        if tag == "FN" and functions is not None:
+            return functions(rest)
         if tag == "O":
-            return _instance(rest[0], from_plain(rest[1], depth + 1, classes), classes)
+            return _instance(rest[0], from_plain(rest[1], depth + 1, classes, functions), classes)
         if tag == "E":
             return _own_class(rest[0], classes, enum.Enum)(from_plain(rest[1], depth + 1))
         items = rest[0]
         if type(items) is not list:
             raise CodecError("malformed value")
         if tag == "d":
-            return {from_plain(k, depth + 1, classes): from_plain(v, depth + 1, classes) for k, v in items}
+            return {
+                from_plain(k, depth + 1, classes, functions): from_plain(v, depth + 1, classes, functions)
+                for k, v in items
+            }
         if tag == "G":
-            return iter([from_plain(v, depth + 1, classes) for v in items])
+            return iter([from_plain(v, depth + 1, classes, functions) for v in items])
         ctor = {"l": list, "t": tuple, "s": set, "f": frozenset}[tag]
-        return ctor(from_plain(v, depth + 1, classes) for v in items)
+        return ctor(from_plain(v, depth + 1, classes, functions) for v in items)
     except CodecError:
         raise
     except Exception as exc:  # noqa: BLE001 - KeyError, TypeError (unhashable key), ValueError...

