@@ -10,8 +10,10 @@ chat API cannot be given the start of a reply, so there the model writes the who
 from __future__ import annotations
 
 import ast
+import io
 import os
 import re
+import tokenize
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
@@ -74,16 +76,34 @@ def rewrite_allowance(prompt: str) -> int:
 
 def body_end(text: str) -> int | None:
     """Where a continued reply's code ends: the start of the line that closes the fence, or of
-    a complete top-level line that tries the function out."""
+    a complete top-level line that tries the function out. A fence inside a string the code has
+    left open does not count (a Markdown helper's), nor does a demo-like line inside a string or
+    brackets (a SQL query's `COUNT(` line)."""
     if text.startswith(FENCE):
         return 0
-    ends = [text.find("\n" + FENCE) + 1]
+    fence = (m.start() + 1 for m in re.finditer("\n" + re.escape(FENCE), text))
     # Only whole lines count: "for" alone could still become "format_ = ...".
     complete = text[: text.rfind("\n") + 1]
-    demo = _DEMO_LINE.search(complete)
-    ends.append(demo.start() if demo else 0)
-    found = [e for e in ends if e > 0]
-    return min(found) if found else None
+    demo = (m.start() for m in _DEMO_LINE.finditer(complete) if m.start() > 0)
+    ends = [
+        next((at for at in fence if _left_open(text, at) != "string"), None),
+        next((at for at in demo if _left_open(text, at) is None), None),
+    ]
+    return min((e for e in ends if e is not None), default=None)
+
+
+def _left_open(code: str, at: int) -> str | None:
+    """What the code before `at` leaves open: "string" (a multi-line string), "brackets" (or a
+    line continued with a backslash), or None. A fence after an unclosed bracket still ends the
+    body: that code is broken, and the model is done with it."""
+    try:
+        for _token in tokenize.generate_tokens(io.StringIO(code[:at]).readline):
+            pass
+    except tokenize.TokenError as exc:
+        return "string" if "string" in str(exc.args[0]) else "brackets"
+    except SyntaxError:  # an indentation tokenize cannot follow: not a string's or bracket's doing
+        return None
+    return None
 
 
 def completion_from_body(prompt: str, continuation: str) -> str:

@@ -117,6 +117,20 @@ def test_trying_the_function_out_ends_the_body():
         assert body_end(body + kept) is None
 
 
+def test_lines_inside_strings_and_brackets_do_not_end_the_body():
+    from core.modes.instruct import body_end
+
+    # A query and a Markdown block at column 0 inside the body's strings, a call's arguments
+    # continued at column 0: all the function's own code.
+    query = '    sql = """\nCOUNT(*) of rows\nprint(x)\n"""\n'
+    markdown = "    text = '''\n```python\ncode\n```\n'''\n"
+    bracket = "    total = sum(\nfor_each(xs))\n"
+    for body in (query, markdown, bracket):
+        assert body_end(body + "    return sql\n") is None, body
+        assert body_end(body + "print(f(1))\n") == len(body), body
+        assert body_end(body + "```\n") == len(body), body
+
+
 def test_body_keeps_its_comments_and_not_the_prompts_imports():
     from core.modes.instruct import completion_from_body
 
@@ -198,3 +212,10 @@ def test_a_method_or_a_nested_function_is_completed_where_the_prompt_left_it():
     outer = 'def twice(x):\n    def double(y):\n        """Twice y."""\n'
     completion = completion_from_body(outer, "        return y * 2\n    return double(x)\n```")
     assert _run(outer, completion, "twice")(3) == 6
+
+
+def test_a_fence_after_broken_code_still_ends_the_body():
+    from core.modes.instruct import body_end
+
+    broken = "    return max(xs\n"
+    assert body_end(broken + "```\nThis returns the largest.\n") == len(broken)
