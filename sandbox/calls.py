@@ -1,27 +1,46 @@
 """Calls between the judge and the candidate, each process running only its own code.
 
-A call travels as ["call", handle, arguments, keyword arguments] in plain data (sandbox.codec),
-its answer as ["ok", result, changes, returned, rss] or ["exc", type name, message, rss]
-(sandbox.arguments says what `changes` and `returned` carry; rss is the answering process's peak
-memory, for display). A function crosses as ["FN", owner, handle], owner being "judge" or
-"candidate": a process given the other's function gets a stand-in that asks the owner to run it,
-and its own function comes home as itself. So the tests can hand the candidate a key function
-and the candidate can return a closure, and still no process runs the other's code. While a side
-waits for its answer it answers the other's calls (the key function the candidate calls while
-the judge waits on it), so calls nest as they would in one process.
+A call travels as ["call", handle, arguments, keyword arguments] in plain data (sandbox.codec,
+both in one numbering), its answer as [kind, body, printed, rss]: kind "ok" with body `state`, or
+"exc" with body [type name, message, (args, attributes) or None, state or None]. `state` is
+[result] when the call left its arguments as they came, else [result, arguments, keyword
+arguments] (result None after an exception); in it every value the caller sent crosses home as
+that value, changed in place: a function that sorts its argument sorts the tests' list, one that
+returns its argument returns the tests' object, and changes made before an exception are kept, as
+in one process. `printed` is what the candidate printed meanwhile (the tests may be capturing it
+with redirect_stdout), rss its peak memory, for display. An attribute read is ["attr", handle,
+name], answered as a call.
+
+A function or an iterator crosses as [tag, owner, handle, name], tag "FN" or "IT", owner "judge"
+or "candidate": the other process gets a stand-in that asks the owner to run it (an iterator's
+items are asked for as they are taken, a few at first and more as it goes on, so that an endless
+generator works as it does in one process), and its own comes home as itself. So the tests can
+hand the candidate a key function and the candidate can return a closure or a generator, and
+still no process runs the other's code. While a side waits for its answer it answers the other's
+calls, so calls nest as in one process.
+
+The judge hands out only what the tests put in a call's arguments: a stand-in's call answered with
+a new function (`getattr` returning a bound method, a class) is refused, so that the candidate
+cannot climb from a function the tests gave to the judge's own machinery.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
-from typing import cast
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, cast
 
-from sandbox import arguments, codec
+from sandbox import codec, frames
 from sandbox.codec import Plain
+from sandbox.remote_objects import RemoteFunction, RemoteIterator, Source
 
 JUDGE, CANDIDATE = "judge", "candidate"
-_MOST_HANDLES = 1 << 20  # stand-ins a side makes for the other's functions, at the other's word
+MOST_STAND_INS = 4096  # the other side's functions a run may hold: each is made at that side's word
+# The attribute an exception of ours carries to the other side, where its attributes go: which one
+# it is, so that it comes home as itself.
+_ORIGIN = "sandbox_raised_as"
+_MOST_NAME_CHARS, _MOST_DOC_CHARS = 200, 2000
 
 
 class Broken(BaseException):
@@ -45,24 +64,35 @@ def text_of(exc: BaseException) -> str:
         return "<unprintable>"
 
 
-def builtin_exception(name: str, message: str) -> BaseException:
-    """The exception the other side reported, as a builtin of that name where there is one."""
+# An exception's arguments and attributes, as they crossed (None where they could not).
+Detail = tuple[tuple[object, ...] | None, dict[str, object] | None]
+Rebuild = Callable[[str, str, Detail], BaseException]
+
+
+def builtin_exception(name: str, message: str, detail: Detail = (None, None)) -> BaseException:
+    """The exception the other side reported: the builtin of that name where there is one
+    (SystemExit too, which `except Exception` must not catch), else a RuntimeError; with the
+    attributes it was raised with."""
     cls = getattr(builtins, name, None)
-    if isinstance(cls, type) and issubclass(cls, Exception):
+    args, attributes = detail
+    made: BaseException = RuntimeError(f"{name}: {message}" if message else name)
+    if isinstance(cls, type) and issubclass(cls, BaseException):
         try:
-            return cls(message)
+            made = cls(*args) if args is not None else cls(message)
         except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments
             pass
-    return RuntimeError(f"{name}: {message}" if message else name)
+    vars(made).update(attributes or {})
+    return made
 
 
 class Peer:
     """One side of the channel: calls the other side's functions and answers its calls to ours.
 
-    `classes`: the names whose classes a value may be rebuilt as (codec.from_plain); `rebuild`:
-    the exception to raise for one the other side reports; `iterators`: whether an iterator we
-    send crosses as its items; `limits`: the most a frame we read may hold (codec.read_frame);
-    `before_answer` runs before each answer is sent, `rss` gives the peak memory it reports."""
+    `classes`: the names whose classes a value may be rebuilt as; `rebuild`: the exception to
+    raise for one the other side reports; `limits`: the most a frame we read may hold
+    (sandbox.frames); `hands_out`: whether an answer may hand out a function of ours not handed
+    out before; `printed` takes what was printed since the last answer, for the answer, and
+    `on_printed` is given what the other side printed; `rss` gives the peak memory we report."""
 
     def __init__(
         self,
@@ -71,100 +101,165 @@ class Peer:
         read_fd: int,
         *,
         classes: Mapping[str, object],
-        rebuild: Callable[[str, str], BaseException] = builtin_exception,
-        iterators: bool = True,
-        limits: tuple[int, int] = (codec.MAX_FRAME, codec.MAX_FRAME),
-        before_answer: Callable[[], None] = lambda: None,
+        rebuild: Rebuild = builtin_exception,
+        limits: tuple[int, int] = (frames.MAX_FRAME, frames.MAX_FRAME),
+        hands_out: bool = True,
+        printed: Callable[[], str] = lambda: "",
+        on_printed: Callable[[str], object] = lambda text: None,
         rss: Callable[[], int] = lambda: 0,
     ):
         self.me, self.other = me, CANDIDATE if me == JUDGE else JUDGE
         self.write_fd, self.read_fd, self.limits = write_fd, read_fd, limits
-        self.classes, self.rebuild, self.iterators = classes, rebuild, iterators
-        self.before_answer, self.rss_now = before_answer, rss
+        self.classes, self.rebuild, self.hands_out = classes, rebuild, hands_out
+        self.printed, self.on_printed, self.rss_now = printed, on_printed, rss
         self.rss = 0  # the most the other side reported: display only, it is the other's word
+        self.wrote_back = False  # whether an answer changed the content of values this side sent
         self.broken: Broken | None = None
-        self._own: list[Callable[..., object]] = []  # by handle; kept, so that no id is reused
+        self._handed: list[object] = []  # ours, by handle: what was handed out
+        self._runs: list[Callable[..., object]] = []  # ours, by handle: what a call runs
         self._handles: dict[int, int] = {}  # id of one of ours -> its handle
-        self._stand_ins: dict[int, Callable[..., object]] = {}  # the other's handle -> its stand-in
-        self._stand_in_handles: dict[int, int] = {}  # id of a stand-in -> the other's handle
+        self._stand_ins: dict[tuple[str, int], object] = {}  # (tag, the other's handle) -> its stand-in
+        self._stand_in_keys: dict[int, tuple[str, int]] = {}  # id of a stand-in -> (tag, the other's handle)
+        self._raised: list[BaseException] = []  # what our functions raised for the other side, by number
+        self._hand_out_hooks = {new: functools.partial(self._handle_out, hand_out=new) for new in (False, True)}
 
-    # ---- functions as handles ----------------------------------------------------------------
+    # ---- functions and kept iterators as handles -----------------------------------------------
 
-    def own(self, fn: Callable[..., object]) -> int:
-        """The handle under which the other side may call `fn`."""
-        handle = self._handles.get(id(fn))
+    def own(self, value: object, run: Callable[..., object]) -> int:
+        """The handle under which the other side may have `run` run for `value`."""
+        handle = self._handles.get(id(value))
         if handle is None:
-            handle = self._handles[id(fn)] = len(self._own)
-            self._own.append(fn)
+            handle = self._handles[id(value)] = len(self._handed)
+            self._handed.append(value)
+            self._runs.append(run)
         return handle
 
-    def stand_in(self, handle: int, name: str = "function") -> Callable[..., object]:
-        """The callable that runs the other side's function `handle` there."""
-        if handle not in self._stand_ins:
+    def stand_in(self, tag: str, handle: int, name: str = "function", doc: str | None = None) -> object:
+        """What stands here for the other side's function (tag "FN") or iterator ("IT") `handle`.
+        The judge reads the attributes of the candidate's functions (their owner's word, as the
+        results are); the candidate reads none of the judge's."""
+        key = (tag, handle)
+        if key not in self._stand_ins:
+            if len(self._stand_ins) >= MOST_STAND_INS:
+                raise codec.CodecError(f"more than {MOST_STAND_INS} functions from the {self.other}")
 
-            def call(*args: object, **kwargs: object) -> object:
-                return self.call(handle, args, kwargs)
+            call = functools.partial(self.call, handle)  # (args, kwargs): no frame of its own per call
 
-            call.__name__ = call.__qualname__ = name
-            self._stand_ins[handle] = call
-            self._stand_in_handles[id(call)] = handle
-        return self._stand_ins[handle]
+            def attribute(name: str) -> object:
+                return self._request(["attr", handle, name], _Sent([], {}))
 
-    def _function_out(self, fn: object) -> Plain:
-        theirs = self._stand_in_handles.get(id(fn))
+            made: object = RemoteIterator(call)
+            if tag == "FN":
+                made = RemoteFunction(call, name, doc, None if self.hands_out else attribute)
+            self._stand_ins[key] = made
+            self._stand_in_keys[id(made)] = key
+        return self._stand_ins[key]
+
+    def _handle_out(self, value: object, hand_out: bool) -> Plain:
+        theirs = self._stand_in_keys.get(id(value))
         if theirs is not None:
-            return ["FN", self.other, theirs]
-        return ["FN", self.me, self.own(cast("Callable[..., object]", fn))]  # to_plain sends only callables here
+            return [theirs[0], self.other, theirs[1]]
+        kept = isinstance(value, Iterator) and not callable(value)
+        if id(value) not in self._handles and not hand_out and not kept:  # an iterator can only be pulled
+            raise codec.CodecError(f"the {self.me} hands out only functions its tests handed over")
+        # The codec hands over only callables and iterators.
+        run = Source(cast("Iterator[object]", value)) if kept else cast("Callable[..., object]", value)
+        handle = self.own(value, run)
+        name, doc = getattr(value, "__name__", ""), getattr(value, "__doc__", None)
+        name = name[:_MOST_NAME_CHARS] if type(name) is str else ""
+        return ["IT" if kept else "FN", self.me, handle, name, doc[:_MOST_DOC_CHARS] if type(doc) is str else None]
 
-    def _function_in(self, parts: list[object]) -> object:
-        owner, handle = parts if len(parts) == 2 else (None, None)
-        if type(handle) is not int or not 0 <= handle < _MOST_HANDLES:
-            raise codec.CodecError("malformed function")
-        if owner == self.me and handle < len(self._own):
-            return self._own[handle]
-        if owner == self.other:
-            return self.stand_in(handle)
-        raise codec.CodecError("no such function")
+    def _handle_in(self, tag: str, parts: list[object]) -> object:
+        owner, handle, name, doc = (parts + ["", None])[:4] if 2 <= len(parts) <= 4 else (None, None, "", None)
+        if type(handle) is not int or handle < 0:
+            raise codec.CodecError("malformed handle")
+        if owner == self.me and handle < len(self._handed):
+            return self._handed[handle]
+        if owner != self.other:
+            raise codec.CodecError("a handle to nothing")
+        name = name[:_MOST_NAME_CHARS] if type(name) is str and name else "function"
+        return self.stand_in(tag, handle, name, doc[:_MOST_DOC_CHARS] if type(doc) is str else None)
 
-    def encode(self, value: object) -> Plain:
-        return codec.to_plain(value, iterators=self.iterators, functions=self._function_out)
+    def _encoder(self, hand_out: bool, received: Sequence[object] = ()) -> codec.Encoder:
+        return codec.Encoder(self._hand_out_hooks[hand_out], received)
 
-    def decode(self, plain: object) -> object:
-        return codec.from_plain(plain, classes=self.classes, functions=self._function_in)
+    def close(self) -> None:
+        """Lets go of every handle and stand-in (they refer to this peer: a cycle)."""
+        for table in (self._handed, self._runs, self._handles, self._stand_ins, self._stand_in_keys, self._raised):
+            table.clear()
 
     # ---- calling the other side ----------------------------------------------------------------
 
     def call(self, handle: int, args: tuple[object, ...], kwargs: Mapping[str, object]) -> object:
         """Runs the other side's function `handle` there; answers its calls meanwhile."""
+        sent = _Sent(list(args), dict(kwargs))
+        # A CodecError here is the caller's: an argument of a type that cannot cross.
+        sent.plains = self._arguments(self._encoder(hand_out=True), sent.args, sent.kwargs, sent.kept)
+        return self._request(["call", handle, *sent.plains], sent)
+
+    def _request(self, message: list[object], sent: _Sent) -> object:
         if self.broken is not None:
             raise Broken(str(self.broken), self.broken.lost)
-        # A CodecError here is the caller's: an argument of a type that cannot cross.
-        self._send(["call", handle, self.encode(list(args)), self.encode(dict(kwargs))])
+        self._send(message)
         while True:
-            message = self._receive()
-            if message[0] != "call":
-                return self._outcome(message, args, kwargs)
-            self._answer(message)
+            answer = self._receive()
+            if answer[0] not in ("call", "attr"):
+                return self._outcome(answer, sent)
+            self._answer(answer)
 
-    def _outcome(self, message: list[object], args: tuple[object, ...], kwargs: Mapping[str, object]) -> object:
-        if message[0] == "exc" and len(message) == 4:
-            self._note_rss(message[3])
-            raise self.rebuild(str(message[1])[:200], str(message[2])[:2000])
-        if message[0] != "ok" or len(message) != 5:
-            raise Unusable(f"{self.other} sent an unusable answer")
-        self._note_rss(message[4])
+    def _outcome(self, message: list[object], sent: _Sent) -> object:
+        if len(message) != 4 or message[0] not in ("ok", "exc"):
+            raise Unusable(f"the {self.other} sent an unusable answer")
+        kind, body, printed, rss = message
+        self.rss = max(self.rss, rss) if type(rss) is int else self.rss
+        if type(printed) is str and printed:
+            self.on_printed(printed)
+        if kind == "ok":
+            return self._state(body, sent)
+        if type(body) is not list or len(body) != 4:
+            raise Unusable(f"the {self.other} sent an unusable answer")
+        name, text, detail, state = body
+        if state is not None:
+            self._state(state, sent)  # the changes it made before it raised
+        args, attributes = self._detail_in(detail)
+        owner, number = _pair((attributes or {}).get(_ORIGIN))
+        if owner == self.me and type(number) is int and 0 <= number < len(self._raised):
+            raise self._raised[number]  # ours, come back through the other side's code unchanged
+        raise self.rebuild(str(name)[:200], str(text)[:2000], (args, attributes))
+
+    def _detail_in(self, plain: object) -> Detail:
         try:
-            for position, content in cast("list[list[object]]", message[2]):  # a bad shape: the except
-                arguments.write_back(arguments.argument(args, kwargs, position), self.decode(content))
-            if message[3] is not None:
-                return arguments.argument(args, kwargs, message[3])
-            return self.decode(message[1])
-        except (codec.CodecError, KeyError, TypeError, ValueError) as exc:
-            raise Unusable(f"{self.other} sent an unusable answer: {exc}") from None
+            decoded = codec.Decoder(self.classes, self._handle_in).decode(plain)
+        except codec.CodecError:
+            decoded = None
+        if type(decoded) is not tuple or len(decoded) != 2:
+            return None, None
+        args, attributes = decoded
+        named = type(attributes) is dict and all(type(key) is str and not key.startswith("__") for key in attributes)
+        return (args if type(args) is tuple else None), (attributes if named else None)
 
-    def _note_rss(self, value: object) -> None:
-        if type(value) is int:
-            self.rss = max(self.rss, value)
+    def _state(self, state: object, sent: _Sent) -> object:
+        """The result an answer's state holds, its other parts decoded into the values we sent."""
+        if type(state) is not list or len(state) not in (1, 3):
+            raise Unusable(f"the {self.other} sent an unusable answer")
+        decoder = codec.Decoder(self.classes, self._handle_in, sent.kept)
+        try:
+            return [decoder.decode(part, 0 if i == 0 else -1) for i, part in enumerate(state)][0]
+        except codec.CodecError as exc:
+            raise Unusable(f"the {self.other} sent an unusable answer: {exc}") from None
+        finally:
+            if decoder.written and not self.wrote_back:
+                # Written into: the tests' values now hold what the candidate said, unless that was
+                # what they held (a sorted list sorted again), which needs no new judge.
+                again = self._arguments(self._encoder(hand_out=True), sent.args, sent.kwargs, [])
+                self.wrote_back = again != sent.plains
+
+    @staticmethod
+    def _arguments(encoder: codec.Encoder, args: list[Any], kwargs: dict[str, Any], kept: list[object]) -> list[Plain]:
+        """A call's arguments as plain data, in one encoder's numbering (`kept` gets its values)."""
+        plains = [encoder.encode(args, -1), encoder.encode(kwargs, -1)]
+        kept.extend(encoder.kept)
+        return plains
 
     # ---- answering its calls -------------------------------------------------------------------
 
@@ -177,50 +272,105 @@ class Peer:
                 return
             except Unusable:
                 continue
-            if message[0] == "call":
+            if message[0] in ("call", "attr"):
                 self._answer(message)
 
     def _answer(self, message: list[object]) -> None:
-        """Runs one of our functions for the other side and sends what came of it."""
-        reply: list[object]
+        """Runs one of our functions for the other side, or reads one's attribute (for the judge, if
+        we are the candidate), and sends what came of it."""
+        arguments: tuple[list[Any], dict[str, Any]] | None = None
+        decoder = codec.Decoder(self.classes, self._handle_in)
         try:
-            handle = message[1] if len(message) == 4 else None
-            if type(handle) is not int or not 0 <= handle < len(self._own):
+            handle = message[1] if len(message) in (3, 4) else None
+            if type(handle) is not int or not 0 <= handle < len(self._runs):
                 raise LookupError(f"the {self.me} has no such function")
-            args, kwargs = self.decode(message[2]), self.decode(message[3])
-            if type(args) is not list or type(kwargs) is not dict:
-                raise TypeError("malformed call")
-            result = self._own[handle](*args, **kwargs)
-            returned = arguments.returned(result, args, kwargs)
-            changes = arguments.changes(_sent(message), args, kwargs, self.encode)
-            reply = ["ok", None if returned is not None else self.encode(result), changes, returned]
+            if message[0] == "attr":
+                if not self.hands_out or len(message) != 3 or type(message[2]) is not str:
+                    raise LookupError(f"the {self.me} shows no attributes")
+                state = [self._encoder(True).encode(getattr(self._handed[handle], message[2]))]
+            else:
+                args, kwargs = decoder.decode(message[2], -1), decoder.decode(message[3], -1)
+                if type(args) is not list or type(kwargs) is not dict:
+                    raise TypeError("malformed call")
+                arguments = args, kwargs
+                result = self._runs[handle](*args, **kwargs)  # a TypeError for a name that is no str
+                state = self._answer_state(result, arguments, message, decoder.objects)
+            kind, body = "ok", state
         except Broken:
             raise
         except BaseException as exc:  # noqa: BLE001 - whatever the function raised is its answer
-            reply = ["exc", type(exc).__name__, text_of(exc)]
-        self.before_answer()
-        reply.append(self.rss_now())
-        self._send(reply)
+            changes = self._changes(arguments, message, decoder.objects)
+            self._raised.append(exc)
+            detail = self._detail_out(exc, len(self._raised) - 1)
+            kind, body = "exc", [type(exc).__name__, text_of(exc), detail, changes]
+        self._send([kind, body, self.printed(), self.rss_now()])
+
+    def _answer_state(
+        self,
+        result: object,
+        arguments: tuple[list[Any], dict[str, Any]],
+        call: list[object],
+        received: Sequence[object],
+    ) -> list[Plain]:
+        """[result], and the arguments after it where the call changed them, every value the caller
+        sent going home as itself."""
+        encoder = self._encoder(self.hands_out, received)
+        state = [encoder.encode(result)]
+        if self._changed(*arguments, call):
+            state += [encoder.encode(arguments[0], -1), encoder.encode(arguments[1], -1)]
+        return state
+
+    def _changed(self, args: list[Any], kwargs: dict[str, Any], call: list[object]) -> bool:
+        if all(codec.fixed(value) for value in (*args, *kwargs.values())):
+            return False  # strings and numbers: nothing a call can change, nothing to encode again
+        return self._arguments(self._encoder(self.hands_out), args, kwargs, []) != call[2:4]
+
+    def _changes(
+        self, arguments: tuple[list[Any], dict[str, Any]] | None, call: list[object], received: Sequence[object]
+    ) -> Plain:
+        """After an exception: the state that carries home what the call changed, if anything."""
+        if arguments is None:
+            return None
+        try:
+            state = self._answer_state(None, arguments, call, received)
+            return state if len(state) == 3 else None
+        except Broken:
+            raise
+        except BaseException:  # noqa: BLE001 - its arguments now hold what cannot cross: the exception stands
+            return None
+
+    def _detail_out(self, exc: BaseException, number: int) -> Plain:
+        """An exception's arguments and attributes (a parse error's position), where they can cross,
+        and which of ours it is: raised back to us through the other side's code, it is ours again
+        (an exception class only the tests define cannot be made on the candidate's side)."""
+        try:
+            attributes = {key: value for key, value in vars(exc).items() if not key.startswith("__")}
+            attributes.setdefault(_ORIGIN, (self.me, number))  # one of the other side's keeps its own
+            return self._encoder(self.hands_out).encode((tuple(exc.args), attributes))
+        except Broken:
+            raise
+        except BaseException:  # noqa: BLE001 - what cannot cross stays behind: the name and message still go
+            return None
 
     # ---- frames --------------------------------------------------------------------------------
 
     def _send(self, message: list[object]) -> None:
         try:
-            codec.write_frame(self.write_fd, message)
+            frames.write_frame(self.write_fd, message)
         except OSError:  # BrokenPipeError, or the descriptor is gone
             raise self._break(f"{self.other} process is gone") from None
 
     def _receive(self) -> list[object]:
         try:
-            message = codec.read_frame(self.read_fd, self.limits)
-        except codec.CodecError as exc:
+            message = frames.read_frame(self.read_fd, self.limits)
+        except frames.FrameError as exc:
             raise self._break(f"{self.other} sent a malformed frame ({exc})", lost=False) from None
         except OSError:
             message = None
         if message is None:
             raise self._break(f"{self.other} process is gone")
         if type(message) is not list or not message or type(message[0]) is not str:
-            raise Unusable(f"{self.other} sent an unusable answer")  # a JSON object or scalar it wrote itself
+            raise Unusable(f"the {self.other} sent an unusable answer")  # a JSON object or scalar it wrote itself
         return message
 
     def _break(self, message: str, lost: bool = True) -> Broken:
@@ -228,8 +378,15 @@ class Peer:
         return self.broken
 
 
-def _sent(call: list[object]) -> dict[arguments.Position, Plain]:
-    """Each argument of a call as it was sent, by position. Only for a call whose arguments
-    decoded as a list and a dict: they were ["l", items] and ["d", [[name, value], ...]]."""
-    items, pairs = cast("tuple[list[Plain], list[list[Plain]]]", (call[2][1], call[3][1]))  # type: ignore[index]
-    return {**dict(enumerate(items)), **{cast("str", name): value for name, value in pairs}}
+def _pair(value: object) -> tuple[object, object]:
+    return cast("tuple[object, object]", value) if type(value) is tuple and len(value) == 2 else (None, None)
+
+
+class _Sent:
+    """A call's arguments as this side sent them: the values (their own, not copies), the plain
+    data they went as, and every value the encoding numbered, which the answer may write into."""
+
+    def __init__(self, args: list[Any], kwargs: dict[str, Any]):
+        self.args, self.kwargs = args, kwargs
+        self.plains: list[Plain] = []
+        self.kept: list[object] = []

@@ -11,10 +11,11 @@ import os
 import resource
 import select
 import sys
+from collections.abc import Iterable
 from types import CodeType
-from typing import Any
+from typing import Any, TextIO
 
-from sandbox import calls, codec
+from sandbox import calls, frames
 
 FILENAME = "<candidate>"
 MAX_PRECOMPILED_CHARS = 1 << 17  # bigger sources are compiled by the candidate, under its rlimits
@@ -26,6 +27,36 @@ def _flush() -> None:
             stream.flush()
         except BaseException:  # noqa: BLE001
             pass
+
+
+class _Printed:
+    """sys.stdout as the candidate's code sees it: the real stream, which the app shows, and a copy
+    of the text printed since the last answer, which goes with it to the tests (they may capture
+    it with redirect_stdout). The copy keeps the first MOST_PRINTED_CHARS."""
+
+    MOST_PRINTED_CHARS = 1 << 20
+
+    def __init__(self, stream: TextIO):
+        self._stream, self._parts, self._size = stream, list[str](), 0
+
+    def write(self, text: str) -> int:
+        if type(text) is str and self._size < self.MOST_PRINTED_CHARS:
+            self._parts.append(text[: self.MOST_PRINTED_CHARS - self._size])
+            self._size += len(self._parts[-1])
+        return self._stream.write(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def taken(self) -> str:
+        """The text printed since the last call of this, once the stream is flushed."""
+        _flush()
+        text, self._parts, self._size = "".join(self._parts), [], 0
+        return text
+
+    def __getattr__(self, name: str) -> object:  # flush, fileno, encoding, buffer...: the real stream's
+        return getattr(self._stream, name)
 
 
 def precompiled(source: str) -> CodeType | str:
@@ -57,10 +88,12 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         fn = ns[entry_point]
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a failure too
         _flush()
-        codec.write_frame(resp_fd, ["exc", type(exc).__name__, calls.text_of(exc)])
+        frames.write_frame(resp_fd, ["exc", type(exc).__name__, calls.text_of(exc)])
         return
     _flush()
-    codec.write_frame(resp_fd, ["ready"])
+    frames.write_frame(resp_fd, ["ready"])
+    printed = _Printed(sys.stdout)
+    sys.stdout = printed  # a text stream in all but name
     # Arguments this side cannot rebuild (a class only the tests define) fail the call.
     # Peak RSS rides along with each answer for display only; no verdict depends on it.
     peer = calls.Peer(
@@ -68,10 +101,10 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         resp_fd,
         req_fd,
         classes=ns,
-        before_answer=_flush,
+        printed=printed.taken,
         rss=lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     )
-    peer.own(fn)  # handle 0, which the judge calls as the function under test
+    peer.own(fn, fn)  # handle 0, which the judge calls as the function under test
     peer.serve()
 
 

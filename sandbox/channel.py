@@ -8,11 +8,11 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
-from sandbox import codec
+from sandbox import frames
 
 
 def send_msg(sock: socket.socket, obj: object, fds: Sequence[int] = ()) -> None:
-    send_bytes(sock, codec.dumps(obj), fds)
+    send_bytes(sock, frames.dumps(obj), fds)
 
 
 def send_bytes(sock: socket.socket, data: bytes, fds: Sequence[int] = ()) -> None:
@@ -22,9 +22,9 @@ def send_bytes(sock: socket.socket, data: bytes, fds: Sequence[int] = ()) -> Non
 
 
 def recv_msg(sock: socket.socket) -> tuple[Any, list[int]]:
-    """(message, fds); (None, []) at EOF. The message is any JSON value (codec.loads)."""
+    """(message, fds); (None, []) at EOF. The message is any JSON value (frames.loads)."""
     data, fds = recv_bytes(sock)
-    return (None if data is None else codec.loads(data)), fds
+    return (None if data is None else frames.loads(data)), fds
 
 
 def recv_bytes(sock: socket.socket) -> tuple[bytes | None, list[int]]:

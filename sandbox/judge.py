@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from types import CodeType, TracebackType
 from typing import Any, Protocol, TypedDict
 
-from sandbox import calls, channel, codec
+from sandbox import calls, channel, frames
 from sandbox.cases import CASE_HOOK, TESTS_FILENAME, Case, NoCases, Plan, plan
 from sandbox.status import ERROR, FAIL, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS
 
@@ -52,36 +52,42 @@ class CandidateError(Exception):
 
 
 def _rebuild(
-    name: str, message: str, defined: Mapping[str, object] | None = None, namespace: Mapping[str, object] | None = None
+    name: str,
+    message: str,
+    detail: calls.Detail = (None, None),
+    defined: Mapping[str, object] | None = None,
+    namespace: Mapping[str, object] | None = None,
 ) -> BaseException:
     """The exception the candidate reported, as the tests can catch it: a builtin one, an exception
     class the prompt defines (`defined`: the prompt's names), or one that a module of the tests'
-    `namespace` holds, by name. Anything else is a CandidateError."""
+    `namespace` holds, by name, with the arguments and attributes it raised it with where they
+    crossed (`detail`). Anything else is a CandidateError."""
     builtin = getattr(builtins, name, None)
     own = _defined_exception(name, defined or {}, namespace or {}) if builtin is None else None
     cls = own or builtin
+    args, attributes = detail
     exc: BaseException | None = None
     text = message  # str() of the original, e.g. "'key'" for a KeyError
     if isinstance(cls, type) and issubclass(cls, (StopIteration, StopAsyncIteration)):
         # Raised inside map() or zip() over the candidate, it would end the tests' iteration in
         # silence: `assert all(map(candidate, xs))` would pass. As PEP 479 does for generators.
         text = f"the candidate raised {name}" + (f": {message}" if message else "")
-        exc = RuntimeError(text)
-    elif isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
+        exc, attributes = RuntimeError(text), None
+    elif isinstance(cls, type) and issubclass(cls, BaseException) and cls.__module__ == "builtins":
+        # SystemExit and KeyboardInterrupt too: a test's `except Exception` must not catch them.
         try:
-            exc = cls(message)
+            exc = cls(*args) if args is not None else cls(message)
         except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments
             pass
     elif own is not None:
         exc = own.__new__(own)  # its own __init__ may want other arguments (json's JSONDecodeError)
-        Exception.__init__(exc, message)
+        Exception.__init__(exc, *(args if args is not None else (message,)))
     if exc is None:
-        exc = CandidateError(f"{name}: {message}" if message else name)
-    # Tags on the instance, read back with getattr (builtin exception classes declare no such fields).
-    vars(exc).update(
-        cs_text=text,
-        cs_reported=True,
-    )  # its type is only what the candidate said: no status may rest on it
+        exc, attributes = CandidateError(f"{name}: {message}" if message else name), None
+    vars(exc).update(attributes or {})  # a parse error's position, as the candidate set it
+    # Tags on the instance, read back with getattr (builtin exception classes declare no such fields),
+    # set after its attributes: its type is only what the candidate said, no status may rest on it.
+    vars(exc).update(cs_text=text, cs_reported=True)
     return exc
 
 
@@ -202,11 +208,12 @@ def run(
         req_fd,
         resp_fd,
         classes=defined,
-        rebuild=lambda name, message: _rebuild(name, message, defined, ns),
-        iterators=False,  # a test's itertools.count() would never end, and its generator be drained
-        limits=codec.REPLY_LIMITS,
+        rebuild=lambda name, message, detail: _rebuild(name, message, detail, defined, ns),
+        on_printed=_printed_to_capture,
+        limits=frames.REPLY_LIMITS,
+        hands_out=False,
     )
-    proxy = peer.stand_in(0, entry_point)  # the candidate's handle 0 is the function under test
+    proxy = peer.stand_in("FN", 0, entry_point)  # the candidate's handle 0 is the function under test
     if prompt_code is not None:
         try:
             exec(prompt_code, ns)
@@ -223,6 +230,11 @@ def run(
     elif ok and plan.mode == "functions":
         for case in plan.cases:
             _run_function(judge, case, ns)
+    peer.close()
+    if peer.wrote_back:
+        # Values the tests sent were changed in place at the candidate's word, and the tests may have
+        # sent one that outlives the run (a module's list): the worker starts a fresh judge.
+        judge.emit("wrote_back")
     judge.emit("rss", peer.rss)
     judge.emit("done")
 
@@ -245,11 +257,18 @@ def _run_function(judge: Judge, case: Case, ns: dict[str, Any]) -> None:
         judge.record(case.index, PASS)
 
 
+def _printed_to_capture(text: str) -> None:
+    """What the candidate printed during a call, for tests that capture it (redirect_stdout); the
+    judge's own output goes nowhere a verdict is read from, so it is not written otherwise."""
+    if sys.stdout is not sys.__stdout__:
+        sys.stdout.write(text)
+
+
 def _read_hello(resp_fd: int) -> tuple[str, str, str] | None:
     """None when the candidate loaded; else (status, message, he) describing why not."""
     try:
-        hello = codec.read_frame(resp_fd, codec.REPLY_LIMITS)
-    except codec.CodecError as exc:
+        hello = frames.read_frame(resp_fd, frames.REPLY_LIMITS)
+    except frames.FrameError as exc:
         return ERROR, f"candidate sent a malformed frame ({exc})", str(exc)
     if hello is None:
         return LOST, "candidate process is gone", "candidate process is gone"
@@ -268,7 +287,7 @@ def _compile_prompt(prompt: str) -> CodeType | None:
     should start (no docstring) gets a `pass`; one that cannot compile gives no helpers."""
     for suffix in ("", "    pass\n", "\n    pass\n", "  pass\n", "\tpass\n"):
         try:
-            return compile(prompt + suffix, "<prompt>", "exec")
+            return compile(prompt + suffix, "<prompt>", "exec", dont_inherit=True)  # not this file's __future__
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
     return None
@@ -295,7 +314,7 @@ class Server:
                 self.plans.clear()
             try:
                 p = plan(tests)
-                self.plans[tests] = (p, compile(p.tree, TESTS_FILENAME, "exec"))
+                self.plans[tests] = (p, compile(p.tree, TESTS_FILENAME, "exec", dont_inherit=True))
             except NoCases as exc:
                 self.plans[tests] = f"the tests would check nothing: {exc}"
             except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:

@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures._base import CANCELLED_AND_NOTIFIED, RUNNING
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from sandbox import allowlist, codec, seccomp_filter
+from sandbox import allowlist, frames, seccomp_filter
 from sandbox import layers as layers_mod
 from sandbox.layers import SandboxUnavailable
 from sandbox.program import Program
@@ -127,7 +127,7 @@ class _Slot:
             "-c",
             _BOOT,
             layers_mod.PACKAGE_ROOT,
-            codec.dumps(config).decode(),
+            frames.dumps(config).decode(),
         ]
         stderr = None if os.environ.get("CODESYNTH_SANDBOX_DEBUG") else subprocess.DEVNULL
         self.proc = subprocess.Popen(
@@ -180,18 +180,18 @@ class _Slot:
             if proc is None:
                 return
             try:
-                codec.write_frame(_pipe(proc.stdin).fileno(), obj)
+                frames.write_frame(_pipe(proc.stdin).fileno(), obj)
             except (OSError, ValueError):  # its pipe broken by its death, or closed by _kill
                 pass
 
-    def _read(self, timeout: float) -> Any:  # a decoded frame (codec.read_frame)
+    def _read(self, timeout: float) -> Any:  # a decoded frame (frames.read_frame)
         proc = self.proc
         if proc is None:  # killed meanwhile by close(): _collect_one reports the worker gone
             raise EOFError
         fd = _pipe(proc.stdout).fileno()
         if not select.select([fd], [], [], timeout)[0]:
             raise TimeoutError
-        return codec.read_frame(fd)
+        return frames.read_frame(fd)
 
     # -- jobs --
     # Up to DEPTH runs are sent ahead, so that the worker starts the next run the moment
@@ -278,7 +278,7 @@ class _Slot:
                     stderr_tail="sandbox worker stopped answering; it was replaced",
                 ),
             )
-        except (EOFError, OSError, codec.CodecError, KeyError, TypeError) as exc:
+        except (EOFError, OSError, frames.FrameError, KeyError, TypeError) as exc:
             code = self.proc.poll() if self.proc else None
             self._kill()
             why = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"status {code}"

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, TypedDict
 
-from sandbox import candidate, channel, codec, verdict
+from sandbox import candidate, channel, frames, verdict
 from sandbox.jobfs import JobDir, JobDirError, own_mounts
 from sandbox.libc import libc
 from sandbox.lockdown import Guard, cpu_limits, tasks_limit
@@ -157,9 +157,9 @@ class Worker:
 
     def serve(self) -> None:
         hello = dict(self.guard.layers, job_tmpfs=self.job.tmpfs)
-        codec.write_frame(self.proto_out, {"hello": hello, "pid": os.getpid()})
+        frames.write_frame(self.proto_out, {"hello": hello, "pid": os.getpid()})
         while True:
-            msg = self.queued.pop(0) if self.queued else codec.read_frame(self.proto_in)
+            msg = self.queued.pop(0) if self.queued else frames.read_frame(self.proto_in)
             if msg is None:
                 return
             if msg.get("op") == "run":
@@ -168,9 +168,9 @@ class Worker:
                 except JobDirError as exc:
                     # Not this run's fault, nor the next one's: the pool gives every run this
                     # worker holds to a new worker.
-                    codec.write_frame(self.proto_out, {"retire": str(exc)})
+                    frames.write_frame(self.proto_out, {"retire": str(exc)})
                     return
-                codec.write_frame(self.proto_out, {"id": msg["id"], "result": result})
+                frames.write_frame(self.proto_out, {"id": msg["id"], "result": result})
             # an "abort" for a run already over: nothing to do
 
     def run(self, msg: RunRequest) -> Verdict:
@@ -329,9 +329,13 @@ class Worker:
         if any(isinstance(e, list) and e and e[0] in ("done", "bad_tests") for e in events):
             state["judge_done"] = True
             self._kill(state)  # the candidate is no longer needed
+            if any(isinstance(e, list) and e == ["wrote_back"] for e in state["events"]):
+                # The candidate changed values of the tests' in place, which may outlive the run in
+                # the judge (a module's list): the next run gets a judge that never saw them.
+                self._restart_judge()
 
     def _pool_message(self, run_id: int, state: RunState) -> None:
-        msg = codec.read_frame(self.proto_in)
+        msg = frames.read_frame(self.proto_in)
         if msg is None:
             raise SystemExit(0)
         if msg.get("op") == "run":
@@ -343,7 +347,7 @@ class Worker:
         elif msg.get("op") == "abort":
             for queued in [m for m in self.queued if m.get("id") == msg.get("id")]:
                 self.queued.remove(queued)
-                codec.write_frame(self.proto_out, {"id": queued["id"], "result": verdict.sandbox_failure("cancelled")})
+                frames.write_frame(self.proto_out, {"id": queued["id"], "result": verdict.sandbox_failure("cancelled")})
 
     def _sweep_orphans(self, keep: Collection[int] | None = None) -> None:
         """Kill whatever was re-parented to us (we are a subreaper): e.g. a setsid'd
@@ -408,7 +412,7 @@ def _drain(fd: int, tail: bytearray, watching: list[int]) -> None:
 
 
 def main() -> None:
-    config: WorkerConfig = codec.loads(sys.argv[2].encode())
+    config: WorkerConfig = frames.loads(sys.argv[2].encode())
     cpu = config.get("cpu")
     if cpu is not None:  # the zygote, the judge and every candidate inherit it
         try:

@@ -1,8 +1,9 @@
 """Each problem's own solution, run once in the sandbox before any model time. A problem whose
 `canonical_solution` fails there says nothing about the model: its solution returns or takes a
-value that cannot cross the sandbox's process boundary (an instance of the prompt's class, a
-generator, a date), or its tests need what the sandbox refuses. 8 of 28 held-out problems were
-such, and each read as the model's failure (held-out problems probe, 2026-12-05)."""
+value that cannot cross the sandbox's process boundary (an instance of a class only the tests
+define), or its tests need what the sandbox refuses. 8 of 28 held-out problems were such before
+the sandbox carried more kinds of value, and each read as the model's failure (held-out problems
+probe, 2026-12-05)."""
 
 from __future__ import annotations
 

@@ -236,15 +236,16 @@ def test_generate_with_a_prefix_and_a_behaviour_ranking(capsys, tmp_path, tiny_m
 
 def test_problems_whose_own_solutions_fail_in_the_sandbox_are_named_before_the_model_loads(capsys, tmp_path):
     """Held-out problems probe: a solution whose value cannot cross the sandbox's process boundary
-    (here a function) cannot pass there, and each such problem read as the model's failure."""
+    (here an instance of a class only the tests define) cannot pass there, and each such problem
+    read as the model's failure."""
     prompt = 'def evens(n):\n    """Even numbers below n."""\n'
     problems = [
         {
-            "task_id": "p/gen",
+            "task_id": "p/box",
             "prompt": prompt,
             "entry_point": "evens",
-            "canonical_solution": "    return lambda: list(range(0, n, 2))\n",
-            "test": "def check(candidate):\n    assert candidate(5)() == [0, 2, 4]\n",
+            "canonical_solution": "    return list(range(0, n.size, 2))\n",
+            "test": "class Box:\n    size = 5\n\n\ndef check(candidate):\n    assert candidate(Box()) == [0, 2, 4]\n",
         },
         {
             "task_id": "p/list",
@@ -260,5 +261,5 @@ def test_problems_whose_own_solutions_fail_in_the_sandbox_are_named_before_the_m
     assert code != 0 and "model" in err.splitlines()[-1]  # the missing model still ends the run
     assert (
         "warning: the reference solutions of 1 problem(s) fail in the sandbox, so their pass rates say nothing about"
-        " the model: p/gen (values of type function cannot leave the sandbox (plain data only))"
+        " the model: p/box (values of type Box cannot cross: the program defines no such class on this side)"
     ) in err

@@ -3,61 +3,91 @@ in place, arguments returned as themselves, and functions in both directions, on
 where a run is involved."""
 
 import collections
-import enum
 
 import pytest
 from sbx_helpers import run_code
 
-from sandbox.arguments import write_back
+from sandbox import SandboxPool, codec, frames
 
-# ---- write_back: the caller's objects take the callee's content, in place ----------------------
-
-
-def test_write_back_keeps_the_callers_lists_and_their_rows():
-    matrix = [[1, 2], [3, 4], [5]]
-    first = matrix[0]
-    assert write_back(matrix, [[2, 1], [4, 3]]) is matrix
-    assert matrix == [[2, 1], [4, 3]] and matrix[0] is first  # the tests' row changed with it
-    grown = [1]
-    write_back(grown, [1, 2, 3])
-    assert grown == [1, 2, 3]
+# ---- the codec: one value, one object; the caller's own objects come home changed ---------------
 
 
-def test_write_back_dicts_in_the_callees_order_and_keeps_their_kind():
-    counts = collections.defaultdict(list, {"b": [1], "a": [2]})
-    inner = counts["a"]
-    write_back(counts, {"a": [2, 3], "c": []})
-    assert list(counts.items()) == [("a", [2, 3]), ("c", [])] and counts["a"] is inner
-    assert counts["new"] == [] and isinstance(counts, collections.defaultdict)  # its factory kept
+def _answered(sent, change, classes=None):
+    """What the caller holds after the callee decoded `sent`, ran `change` on its copy, and
+    answered with its state, encoded as sandbox.calls does (received values go home)."""
+    encoder = codec.Encoder()
+    plain = frames.loads(frames.dumps(encoder.encode(sent)))
+    decoder = codec.Decoder(classes)
+    copy = decoder.decode(plain)
+    change(copy)
+    answer = codec.Encoder(received=decoder.objects).encode(copy)
+    back = codec.Decoder(classes, sent=encoder.kept)
+    return back.decode(frames.loads(frames.dumps(answer))), back.written
 
 
-def test_write_back_sets_deques_tuples_and_instances():
-    seen = {1, 2}
-    write_back(seen, {3})
-    assert seen == {3}
-    window = collections.deque([1, 2], maxlen=2)
-    write_back(window, collections.deque([7, 8, 9]))
-    assert list(window) == [8, 9] and window.maxlen == 2
-    row = [1]
-    pair = (row, 5)
-    assert write_back(pair, ([2], 5)) is pair and row == [2]  # a tuple holds the same list, changed
-    assert write_back((1, 2), (1, 3)) == (1, 3)  # nothing in it changes in place: the new value
+def test_two_names_for_one_list_are_one_list_after_crossing_and_cycles_survive():
+    row = [0]
+    copy = codec.from_plain(codec.to_plain([row, row, {"k": row}]))
+    assert copy[0] is copy[1] is copy[2]["k"]
 
     class Node:
         pass
 
-    node, new = Node(), Node()
-    node.value, new.value, new.next = 1, 2, None
-    assert write_back(node, new) is node and vars(node) == {"value": 2, "next": None}
+    first, second = Node(), Node()
+    first.next, second.prev = second, first  # a doubly linked pair: a cycle
+    Node.__module__ = "__tests__"  # a class of the program's own, as the judge runs it
+    back = codec.from_plain(codec.to_plain(first), classes={"Node": Node})
+    assert back.next.prev is back
 
 
-def test_write_back_of_values_that_cannot_change_gives_the_new_value():
-    class Colour(enum.Enum):
-        RED = 1
+def test_an_answer_writes_into_the_callers_objects_keeping_their_identity():
+    class Point:
+        __module__ = "__tests__"
 
-    assert write_back(Colour.RED, Colour.RED) is Colour.RED
-    assert write_back(1, True) is True  # equal, but not the same value: True is what the callee holds
-    assert write_back([1], (1,)) == (1,)  # a list cannot become a tuple in place
+        def __init__(self, x):
+            self.x = x
+
+    a, b = Point(3), Point(1)
+    points = [a, b]
+    matrix = [[1, 2], [3, 4]]
+    row = matrix[0]
+    counts = collections.defaultdict(list, {"b": [1]})
+    window = collections.deque([1, 2], maxlen=2)
+
+    def change(copy):
+        copy[0].sort(key=lambda p: p.x)  # reordered: the caller's a and b keep their own values
+        copy[0][0].x = 10
+        copy[1].reverse()
+        copy[2]["a"] = [2]
+        copy[3].append(9)
+
+    sent = [points, matrix, counts, window]
+    back, written = _answered(sent, change, {"Point": Point})
+    assert back is sent and back[0] is points and back[1] is matrix and back[2] is counts  # all came home
+    assert points == [b, a] and b.x == 10 and a.x == 3  # identity, not position, decides
+    assert matrix == [[3, 4], [1, 2]] and matrix[1] is row  # the tests' row moved with it
+    assert list(counts) == ["b", "a"] and counts["new"] == []  # its factory kept
+    assert list(window) == [2, 9] and window.maxlen == 2
+    assert any(w is points for w in written)
+
+
+def test_an_answer_cannot_turn_the_callers_object_into_another_kind_or_bypass_its_methods():
+    class ReadOnly(dict):
+        def __setitem__(self, key, value):
+            raise TypeError("read-only")
+
+        def __delitem__(self, key):
+            raise TypeError("read-only")
+
+    with pytest.raises(codec.CodecError):
+        _answered([ReadOnly(a=1)], lambda copy: copy[0].clear())
+    sent = [[1, 2]]
+    encoder = codec.Encoder()
+    encoder.encode(sent)
+    with pytest.raises(codec.CodecError, match="cannot become"):
+        codec.Decoder(sent=encoder.kept).decode(["=", 1, ["s", []]])  # a list made a set
+    with pytest.raises(codec.CodecError, match="reference to nothing"):
+        codec.Decoder(sent=encoder.kept).decode(["=", 7, ["l", []]])
 
 
 # ---- in the sandbox ------------------------------------------------------------------------------
@@ -186,3 +216,110 @@ def test_many_calls_back_within_one_call(pool, rounds):
     tests = f"def check(candidate):\n    assert candidate(lambda x: x + 1) == {rounds}\n"
     result = run_code(pool, code, tests, timeout_s=10)
     assert result.passed, result.cases
+
+
+# ---- red-team round 11 and the second held-out probe -----------------------------------------
+
+
+def test_a_function_the_tests_hand_over_is_no_way_into_the_judge(pool):
+    # getattr, handed over, once gave the candidate str, object.__subclasses__ and at last eval in
+    # the judge: an answer may hand back no function the tests did not hand over.
+    climb = "def f(getter):\n    return getter('', '__class__')\n"
+    refused = run_code(pool, climb, "def check(candidate):\n    assert candidate(getattr) is str\n")
+    assert refused.status == "error" and "hands out only functions its tests handed over" in refused.cases[0].message
+    # An iterator is only pulled: a tests' generator function's generator still crosses.
+    gen = "def check(candidate):\n    def up(n):\n        yield from range(n)\n    assert candidate(up) == [0, 1, 2]\n"
+    assert run_code(pool, "def f(g):\n    return list(g(3))\n", gen).passed
+
+
+def test_a_flood_of_functions_is_refused_not_held(pool):
+    flood = "def f():\n    return [lambda: i for i in range(5000)]\n"
+    result = run_code(pool, flood, "def check(candidate):\n    assert len(candidate()) == 5000\n")
+    assert result.status == "error" and "more than 4096 functions" in result.cases[0].message
+
+
+def test_changes_before_an_exception_count_and_systemexit_is_not_an_exception(pool):
+    tests = "def check(candidate):\n    xs = [1, 2, 3]\n    try:\n        candidate(xs)\n    except ValueError:\n        pass\n    assert xs == [1, 2, 3]\n"
+    assert not run_code(pool, "def f(xs):\n    xs.clear()\n    raise ValueError\n", tests).passed
+    assert run_code(pool, "def f(xs):\n    raise ValueError\n", tests).passed
+    swallowing = "def check(candidate):\n    try:\n        candidate()\n    except Exception:\n        pass\n"
+    assert not run_code(pool, "import sys\ndef f():\n    sys.exit(0)\n", swallowing).passed
+
+
+def test_a_tests_exception_comes_back_through_the_candidate_as_itself(pool):
+    tests = (
+        "class Boom(Exception):\n    pass\n\n\ndef check(candidate):\n    def explode():\n        raise Boom('x')\n"
+        "    try:\n        candidate(explode)\n    except Boom as exc:\n        assert exc.args == ('x',)\n    else:\n        assert False\n"
+    )
+    assert run_code(pool, "def f(cb):\n    return cb()\n", tests).passed
+    prompt = "class ParseError(ValueError):\n    def __init__(self, message, position):\n        super().__init__(message)\n        self.position = position\n\n\n"
+    located = (
+        "def check(candidate):\n    try:\n        candidate('ab!')\n    except ParseError as exc:\n"
+        "        assert exc.position == 2 and exc.args == ('bad',)\n    else:\n        assert False\n"
+    )
+    raising = "def f(text):\n    raise ParseError('bad', text.index('!'))\n"
+    assert run_code(pool, raising, located, prompt=prompt).passed
+
+
+def test_a_module_list_the_candidate_changed_does_not_reach_the_next_run():
+    # The judge lives from run to run: a list of a module's that the tests handed over and the
+    # candidate cleared would stay cleared for every later problem on that worker.
+    tests = "import keyword\n\n\ndef check(candidate):\n    candidate(keyword.kwlist)\n"
+    counted = "import keyword\n\n\ndef check(candidate):\n    assert candidate(len(keyword.kwlist)) > 30\n"
+    with SandboxPool(workers=1) as alone:
+        assert not run_code(alone, "def f(words):\n    words.clear()\n", tests + "    assert False\n").passed
+        assert run_code(alone, "def f(n):\n    return n\n", counted).passed
+
+
+GENERATORS = (
+    "import itertools\n\n\ndef check(candidate):\n"
+    "    assert list(itertools.islice(candidate(), 5)) == [0, 1, 1, 2, 3]\n"  # an endless one, lazily
+    "    assert sum(itertools.islice(candidate(), 1000)) > 0\n"  # past the one-by-one pulls
+)
+
+
+def test_generators_cross_lazily_both_ways(pool):
+    fib = "def f():\n    a, b = 0, 1\n    while True:\n        yield a\n        a, b = b, a + b\n"
+    assert run_code(pool, fib, GENERATORS).passed
+    taking = "def check(candidate):\n    assert candidate(x * x for x in range(4)) == 14\n    assert candidate(range(5)) == 10\n    assert candidate(iter([1, 2])) == 3\n"
+    assert run_code(pool, "def f(items):\n    return sum(items)\n", taking).passed
+    averager = (
+        "def f():\n    total, count, average = 0, 0, None\n    while True:\n        value = yield average\n"
+        "        total, count = total + value, count + 1\n        average = total / count\n"
+    )
+    driven = "def check(candidate):\n    g = candidate()\n    next(g)\n    assert g.send(10) == 10.0\n    assert g.send(20) == 15.0\n"
+    assert run_code(pool, averager, driven).passed
+
+
+def test_a_wrapper_keeps_its_name_docstring_and_live_attributes(pool):
+    counting = (
+        "import functools\n\n\ndef f(fn):\n    @functools.wraps(fn)\n    def wrapper(*args, **kwargs):\n"
+        "        wrapper.calls += 1\n        return fn(*args, **kwargs)\n\n    wrapper.calls = 0\n    return wrapper\n"
+    )
+    tests = (
+        "def check(candidate):\n    def greet(name):\n        'Say hello.'\n        return 'hi ' + name\n\n"
+        "    g = candidate(greet)\n    assert g.__name__ == 'greet' and g.__doc__ == 'Say hello.'\n"
+        "    assert g.calls == 0\n    assert g('bo') == 'hi bo'\n    assert g.calls == 1\n"
+    )
+    assert run_code(pool, counting, tests).passed
+
+
+def test_dataclasses_named_tuples_bytearrays_and_printed_text(pool):
+    prompt = (
+        "from dataclasses import dataclass\nfrom typing import NamedTuple\n\n\n@dataclass\nclass Point:\n    x: float\n    y: float\n\n\n"
+        "class Span(NamedTuple):\n    start: int\n    end: int\n\n\n"
+    )
+    # The judge compiled the prompt under its own `from __future__ import annotations`, and every
+    # dataclass failed; a named tuple crossed as a plain tuple without its field names.
+    tests = "def check(candidate):\n    assert candidate(Span(1, 4)) == Point(1, 4)\n"
+    assert run_code(pool, "def f(span):\n    return Point(span.start, span.end)\n", tests, prompt=prompt).passed
+    flipped = (
+        "def check(candidate):\n    data = bytearray(b'ab')\n    candidate(data)\n    assert data == bytearray(b'ba')\n"
+    )
+    assert run_code(pool, "def f(data):\n    data.reverse()\n", flipped).passed
+    captured = (
+        "import contextlib\nimport io\n\n\ndef check(candidate):\n    buffer = io.StringIO()\n"
+        "    with contextlib.redirect_stdout(buffer):\n        candidate(2)\n    assert buffer.getvalue() == '*\\n**\\n'\n"
+    )
+    assert run_code(pool, "def f(n):\n    for i in range(1, n + 1):\n        print('*' * i)\n", captured).passed
+    assert not run_code(pool, "def f(n):\n    print('*')\n", captured).passed

@@ -159,7 +159,7 @@ def test_cancel_does_not_fail_when_the_worker_cannot_be_written_to(monkeypatch):
         def broken_pipe(fd, obj):
             raise BrokenPipeError(32, "Broken pipe")
 
-        monkeypatch.setattr(pool_mod.codec, "write_frame", broken_pipe)
+        monkeypatch.setattr(pool_mod.frames, "write_frame", broken_pipe)
         assert fut.cancel() and fut.cancelled()
         monkeypatch.undo()
         ok = p.submit(program("def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n"))

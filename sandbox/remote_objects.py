@@ -1,0 +1,108 @@
+"""What stands in one process for a function or an iterator the other process keeps, and how one
+of ours is served to the other (sandbox.calls carries the calls)."""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Iterator
+
+MOST_ITEMS_A_PULL = 1024
+_SINGLE_PULLS = 8  # a coroutine driven with send() is seldom taken further than this one by one
+
+
+class UnusableItems(Exception):
+    """An iterator's owner answered a pull with something that is no items."""
+
+
+class Source:
+    """One of our iterators as the other side pulls it: up to `count` items a call, and whether it
+    is done; or the one item `send(value)` gives. An exception after some items is kept for the
+    next pull, as the iterator would raise it after giving them."""
+
+    def __init__(self, iterator: Iterator[object]):
+        self.iterator: Iterator[object] = iterator
+        self.pending: BaseException | None = None
+
+    def __call__(self, count: int, *sent: object) -> tuple[list[object], bool]:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            raise pending
+        items: list[object] = []
+        while len(items) < min(count, MOST_ITEMS_A_PULL):
+            try:
+                send = getattr(self.iterator, "send", None) if sent else None
+                items.append(send(sent[0]) if send is not None else next(self.iterator))
+            except StopIteration:
+                return items, True
+            except BaseException as exc:
+                if not items:
+                    raise
+                self.pending = exc
+                break
+        return items, False
+
+
+class RemoteIterator:
+    """An iterator the other side keeps. Its items are pulled as they are taken: one by one at
+    first (a coroutine driven with send() sees its values in order), then twice as many each time
+    up to MOST_ITEMS_A_PULL, so that a long one costs few calls and an endless one still works."""
+
+    def __init__(self, pull: Callable[[tuple[object, ...], dict[str, object]], object]):
+        self._pull, self._items, self._done, self._pulls = pull, collections.deque[object](), False, 0
+
+    def __iter__(self) -> RemoteIterator:
+        return self
+
+    def __next__(self) -> object:
+        while not self._items:
+            if self._done:
+                raise StopIteration
+            size = 1 if self._pulls < _SINGLE_PULLS else min(2 ** (self._pulls - _SINGLE_PULLS + 1), MOST_ITEMS_A_PULL)
+            self._take(self._pull((size,), {}))
+        return self._items.popleft()
+
+    def send(self, value: object) -> object:
+        """As a generator's send(): the owner's generator takes `value` and gives its next item."""
+        if self._items:
+            raise RuntimeError("cannot send to a generator whose next items were already read")
+        if self._done:
+            raise StopIteration
+        self._take(self._pull((1, value), {}))
+        if not self._items:
+            raise StopIteration
+        return self._items.popleft()
+
+    def _take(self, pulled: object) -> None:
+        if type(pulled) is not tuple or len(pulled) != 2 or type(pulled[0]) is not list:
+            raise UnusableItems("an iterator's owner sent an unusable answer")
+        self._items.extend(pulled[0])
+        self._done, self._pulls = bool(pulled[1]), self._pulls + 1
+
+
+class RemoteFunction:
+    """A function the other side keeps: calling it runs it there. Its name and docstring are those it
+    had when it was handed over; other attributes (a counter a decorator keeps on its wrapper) are
+    read from the owner when `attribute` is given, at each use."""
+
+    def __init__(
+        self,
+        call: Callable[[tuple[object, ...], dict[str, object]], object],
+        name: str,
+        doc: str | None,
+        attribute: Callable[[str], object] | None,
+    ):
+        vars(self).update(
+            __name__=name, __qualname__=name, __doc__=doc, _sandbox_call=call, _sandbox_attribute=attribute
+        )
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        return vars(self)["_sandbox_call"](args, kwargs)
+
+    def __getattr__(self, name: str) -> object:  # only for names not found here
+        attribute = vars(self).get("_sandbox_attribute")
+        if attribute is None or name.startswith("__"):  # copy's and pickle's probes stay local
+            raise AttributeError(name)
+        return attribute(name)
+
+    def __repr__(self) -> str:
+        return f"<function {vars(self)['__name__']} of the other process>"
