@@ -180,7 +180,15 @@ def run(args: argparse.Namespace) -> int:
                 "notice: the back-translation ranking is left out: this server cannot score given text", file=sys.stderr
             )
         summary = run_eval(
-            args.out, config, problems, ks, engine, pool, pipelined=not args.no_pipeline, progress=progress
+            args.out,
+            config,
+            problems,
+            ks,
+            engine,
+            pool,
+            pipelined=not args.no_pipeline,
+            progress=progress,
+            reference_failures=failing,
         )
     except KeyboardInterrupt:
         print(f"\nstopped; run the same command again to resume from {args.out}", file=sys.stderr)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from core.evaluation import reference_check
 from core.evaluation.jsonl import JsonObject
 from core.evaluation.passk import mean_pass_at_k, pass_at_k
 from core.evaluation.problems import Problem
@@ -264,11 +265,14 @@ def run_eval(
     *,
     pipelined: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    reference_failures: Mapping[str, str] | None = None,
 ) -> JsonObject:
     """Run (or resume) the evaluation in `out_dir` and return the summary it writes there.
 
     `progress(done, total)` counts tested samples. With `pipelined=False` each problem's
     tests finish before the next generation starts (for measuring what pipelining saves).
+    `reference_failures`: the problems whose own solutions fail in the sandbox, and why
+    (core.evaluation.reference_check), recorded in the summary.
     """
     check_ks(ks, config.n)
     out = Path(out_dir)
@@ -366,6 +370,7 @@ def run_eval(
             tester.stop()
             prober.stop()
     summary = summarize(config, ks, list(samples.values()), results, list(examinations.values()), behaviours)
+    reference_check.note(summary, reference_failures or {})
     summary["last_invocation"] = {
         "elapsed_s": time.perf_counter() - started,
         "generated_samples": generated,

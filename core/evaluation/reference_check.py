@@ -8,9 +8,10 @@ probe, 2026-12-05)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.displayable import one_line
+from core.evaluation.summary_keys import temperature_label
 from sandbox import Program, as_finished, submit_or_refuse
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 # Characters of a failing solution's message a warning quotes.
 _MESSAGE_CHARS = 160
 _STATUS_WORDS = {"fail": "an assert of its tests failed", "timeout": "it ran out of time"}
+_EXPLAINED = 5  # problems whose reasons a warning gives; the rest it names
 
 
 def failing_solutions(pool: SandboxPool, problems: Mapping[str, Problem], timeout_s: float) -> dict[str, str]:
@@ -41,10 +43,27 @@ def failing_solutions(pool: SandboxPool, problems: Mapping[str, Problem], timeou
 
 
 def warning(failing: Mapping[str, str]) -> str:
-    """The warning a run of these problems prints before the model loads."""
-    named = "; ".join(f"{task_id} ({why})" for task_id, why in list(failing.items())[:5])
-    more = f"; and {len(failing) - 5} more" if len(failing) > 5 else ""
+    """The warning a run of these problems prints before the model loads: every such problem, with
+    why for the first few."""
+    named = [f"{task_id} ({why})" if i < _EXPLAINED else task_id for i, (task_id, why) in enumerate(failing.items())]
     return (
         f"warning: the reference solutions of {len(failing)} problem(s) fail in the sandbox, so their pass rates say"
-        f" nothing about the model: {named}{more}"
+        f" nothing about the model: {'; '.join(named)}"
     )
+
+
+def note(summary: dict[str, Any], failing: Mapping[str, str]) -> None:
+    """Records in a run's summary which problems' own solutions fail in the sandbox, and pass@k
+    over the other problems: the figure that speaks of the model."""
+    summary["reference_failures"] = dict(failing)
+    if not failing:
+        return
+    others: dict[str, dict[str, list[float]]] = {}
+    for row in summary["per_problem"]:
+        if row["task_id"] not in failing:
+            by_k = others.setdefault(temperature_label(row["temperature"]), {})
+            for name, rate in row["pass_at_k"].items():
+                by_k.setdefault(name, []).append(rate)
+    summary["pass_at_k_passing_references"] = {
+        label: {name: sum(rates) / len(rates) for name, rates in by_k.items()} for label, by_k in others.items()
+    }

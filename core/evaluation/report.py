@@ -78,7 +78,21 @@ def format_table(summary: Summary) -> str:
         lines.append([t, *(f"{100 * rates[name]:.2f}%" for name in names), f"{d['distinct']}/{d['samples']}"])
     widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
     table = "\n".join("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths)) for row in [header, *lines])
-    return "\n".join([table, *chosen_lines(summary)])
+    return "\n".join([table, *chosen_lines(summary), *reference_lines(summary)])
+
+
+def reference_lines(summary: Summary) -> list[str]:
+    """The problems whose own solutions fail in the sandbox (core.evaluation.reference_check), and
+    pass@k without them."""
+    failing = summary.get("reference_failures") or {}
+    if not failing:
+        return []
+    lines = [
+        f"{len(failing)} problem(s) whose own solutions fail in the sandbox count as failures above: {', '.join(failing)}"
+    ]
+    for t, rates in summary.get("pass_at_k_passing_references", {}).items():
+        lines.append(f"T={t} without them: " + ", ".join(f"{name} {100 * rate:.2f}%" for name, rate in rates.items()))
+    return lines
 
 
 def chosen_lines(summary: Summary) -> list[str]:
@@ -95,6 +109,12 @@ def _html_table(header: list[str], rows: list[list[object]]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _references_html(summary: Summary) -> str:
+    """A note under the pass@k table where some problems' own solutions fail in the sandbox."""
+    lines = reference_lines(summary)
+    return "".join(f"<p>{html.escape(line)}</p>" for line in lines)
 
 
 def _percent(value: float) -> str:
@@ -160,7 +180,7 @@ img {{ max-width: 100%; }}
 <p>{summary["num_problems"]} problems from {html.escape(str(config["problems"]))}, model
 {html.escape(str(config["model"]))}, n = {config["n"]} samples per problem and temperature.</p>
 <h2>Settings</h2>{_html_table(["setting", "value"], settings)}
-<h2>pass@k</h2>{_html_table(["temperature", *names], passk_rows)}
+<h2>pass@k</h2>{_html_table(["temperature", *names], passk_rows)}{_references_html(summary)}
 <h2>Distinct programs</h2>
 {_html_table(["temperature", "samples", "distinct", "distinct passing", "distinct per problem"], distinct_rows)}
 <h2>Choosing one sample of n</h2>

@@ -325,3 +325,34 @@ def test_a_sample_the_sandbox_refuses_fails_alone(tmp_path, three_problems):
     # The others were judged: index 0 is the reference solution of each problem.
     assert all(r["passed"] for r in results if r["index"] == 0)
     assert summary["pass_at_k"]["0.2"]["pass@1"] == pytest.approx(1 / 3)
+
+
+def test_problems_whose_own_solutions_fail_are_named_and_left_out_of_a_second_pass_at_k(tmp_path, three_problems):
+    # Held-out problems probe 2: the warning ended "and 3 more", and neither the summary nor the
+    # report said which problems could not be passed, which counted as the model's failures.
+    from core.evaluation.reference_check import warning
+    from core.evaluation.report import format_table
+
+    first, *others = three_problems
+    config = make_config(three_problems)
+    failing = {first: "values of type Box cannot cross"}
+    summary = run_eval(
+        tmp_path,
+        config,
+        three_problems,
+        [1],
+        FakeEngine(three_problems),
+        FakePool(three_problems),
+        reference_failures=failing,
+    )
+    assert summary["reference_failures"] == failing
+    assert json.loads((tmp_path / SUMMARY).read_text())["reference_failures"] == failing
+    for label, rates in summary["pass_at_k_passing_references"].items():
+        rows_kept = [p for p in summary["per_problem"] if f"{p['temperature']:g}" == label and p["task_id"] != first]
+        assert rates["pass@1"] == pytest.approx(sum(p["pass_at_k"]["pass@1"] for p in rows_kept) / len(others))
+    table = format_table(summary)
+    assert f"1 problem(s) whose own solutions fail in the sandbox count as failures above: {first}" in table
+    assert "T=0.2 without them: pass@1" in table
+    many = {f"p/{i}": f"reason {i}" for i in range(8)}
+    text = warning(many)
+    assert all(f"p/{i}" in text for i in range(8)) and "reason 4" in text and "reason 5" not in text
