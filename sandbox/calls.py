@@ -1,14 +1,14 @@
 """Calls between the judge and the candidate, each process running only its own code.
 
-A call travels as ["call", handle, arguments, keyword arguments] in plain data (sandbox.codec,
-both in one numbering), its answer as [kind, body, printed, rss]: kind "ok" with body `state`, or
+A call travels as ["call", handle, arguments, keyword arguments, printed] in plain data
+(sandbox.codec, both in one numbering), its answer as [kind, body, printed, rss]: kind "ok" with body `state`, or
 "exc" with body [type name, message, (args, attributes) or None, state or None]. `state` is
 [result] when the call left its arguments as they came, else [result, arguments, keyword
 arguments] (result None after an exception); in it every value the caller sent crosses home as
 that value, changed in place: a function that sorts its argument sorts the tests' list, one that
 returns its argument returns the tests' object, and changes made before an exception are kept, as
-in one process. `printed` is what the candidate printed meanwhile (the tests may be capturing it
-with redirect_stdout), rss its peak memory, for display. An attribute read is ["attr", handle,
+in one process. `printed` is what the candidate printed since its last frame (the tests may be
+capturing it with redirect_stdout), rss its peak memory, for display. An attribute read is ["attr", handle,
 name], answered as a call.
 
 A function or an iterator crosses as [tag, owner, handle, name], tag "FN" or "IT", owner "judge"
@@ -26,21 +26,18 @@ cannot climb from a function the tests gave to the judge's own machinery.
 
 from __future__ import annotations
 
-import builtins
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from sandbox import codec, frames
+from sandbox import codec, frames, raised
 from sandbox.codec import Plain
 from sandbox.remote_objects import RemoteFunction, RemoteIterator, Source
 
 JUDGE, CANDIDATE = "judge", "candidate"
 MOST_STAND_INS = 4096  # the other side's functions a run may hold: each is made at that side's word
-# The attribute an exception of ours carries to the other side, where its attributes go: which one
-# it is, so that it comes home as itself.
-_ORIGIN = "sandbox_raised_as"
 _MOST_NAME_CHARS, _MOST_DOC_CHARS = 200, 2000
+_MOST_RSS_KB = 1 << 40  # a peak memory the other side reports is its word: kept within reason
 
 
 class Broken(BaseException):
@@ -55,34 +52,6 @@ class Broken(BaseException):
 
 class Unusable(Exception):
     """An answer the other side sent that cannot be used (the stream is still in step)."""
-
-
-def text_of(exc: BaseException) -> str:
-    try:
-        return str(exc)[:2000]
-    except BaseException:  # noqa: BLE001 - a program's exception may raise anything from __str__
-        return "<unprintable>"
-
-
-# An exception's arguments and attributes, as they crossed (None where they could not).
-Detail = tuple[tuple[object, ...] | None, dict[str, object] | None]
-Rebuild = Callable[[str, str, Detail], BaseException]
-
-
-def builtin_exception(name: str, message: str, detail: Detail = (None, None)) -> BaseException:
-    """The exception the other side reported: the builtin of that name where there is one
-    (SystemExit too, which `except Exception` must not catch), else a RuntimeError; with the
-    attributes it was raised with."""
-    cls = getattr(builtins, name, None)
-    args, attributes = detail
-    made: BaseException = RuntimeError(f"{name}: {message}" if message else name)
-    if isinstance(cls, type) and issubclass(cls, BaseException):
-        try:
-            made = cls(*args) if args is not None else cls(message)
-        except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments
-            pass
-    vars(made).update(attributes or {})
-    return made
 
 
 class Peer:
@@ -101,7 +70,7 @@ class Peer:
         read_fd: int,
         *,
         classes: Mapping[str, object],
-        rebuild: Rebuild = builtin_exception,
+        rebuild: raised.Rebuild = raised.exception,
         limits: tuple[int, int] = (frames.MAX_FRAME, frames.MAX_FRAME),
         hands_out: bool = True,
         printed: Callable[[], str] = lambda: "",
@@ -146,7 +115,7 @@ class Peer:
             call = functools.partial(self.call, handle)  # (args, kwargs): no frame of its own per call
 
             def attribute(name: str) -> object:
-                return self._request(["attr", handle, name], _Sent([], {}))
+                return self._request(["attr", handle, name], _Sent((), {}))
 
             made: object = RemoteIterator(call)
             if tag == "FN":
@@ -192,10 +161,11 @@ class Peer:
 
     def call(self, handle: int, args: tuple[object, ...], kwargs: Mapping[str, object]) -> object:
         """Runs the other side's function `handle` there; answers its calls meanwhile."""
-        sent = _Sent(list(args), dict(kwargs))
+        sent = _Sent(args, kwargs)
         # A CodecError here is the caller's: an argument of a type that cannot cross.
-        sent.plains = self._arguments(self._encoder(hand_out=True), sent.args, sent.kwargs, sent.kept)
-        return self._request(["call", handle, *sent.plains], sent)
+        sent.plains = self._arguments(self._encoder(hand_out=True), list(args), dict(kwargs), sent.kept)
+        # What we printed so far goes first: the other side's output must follow it, as in one process.
+        return self._request(["call", handle, *sent.plains, self.printed()], sent)
 
     def _request(self, message: list[object], sent: _Sent) -> object:
         if self.broken is not None:
@@ -211,7 +181,7 @@ class Peer:
         if len(message) != 4 or message[0] not in ("ok", "exc"):
             raise Unusable(f"the {self.other} sent an unusable answer")
         kind, body, printed, rss = message
-        self.rss = max(self.rss, rss) if type(rss) is int else self.rss
+        self.rss = max(self.rss, min(rss, _MOST_RSS_KB)) if type(rss) is int else self.rss
         if type(printed) is str and printed:
             self.on_printed(printed)
         if kind == "ok":
@@ -221,22 +191,22 @@ class Peer:
         name, text, detail, state = body
         if state is not None:
             self._state(state, sent)  # the changes it made before it raised
-        args, attributes = self._detail_in(detail)
-        owner, number = _pair((attributes or {}).get(_ORIGIN))
-        if owner == self.me and type(number) is int and 0 <= number < len(self._raised):
-            raise self._raised[number]  # ours, come back through the other side's code unchanged
-        raise self.rebuild(str(name)[:200], str(text)[:2000], (args, attributes))
+        crossed = self._detail_in(detail)
+        owner, number = raised.origin(crossed)
+        ours = (
+            self._raised[number]
+            if owner == self.me and type(number) is int and 0 <= number < len(self._raised)
+            else None
+        )
+        if ours is not None and not isinstance(ours, (StopIteration, StopAsyncIteration)):  # those as `rebuild` says
+            raise ours  # ours, come back through the other side's code unchanged
+        raise self.rebuild(str(name)[:200], str(text)[:2000], crossed)
 
-    def _detail_in(self, plain: object) -> Detail:
+    def _detail_in(self, plain: object) -> raised.Detail:
         try:
-            decoded = codec.Decoder(self.classes, self._handle_in).decode(plain)
+            return raised.detail_in(codec.Decoder(self.classes, self._handle_in).decode(plain))
         except codec.CodecError:
-            decoded = None
-        if type(decoded) is not tuple or len(decoded) != 2:
-            return None, None
-        args, attributes = decoded
-        named = type(attributes) is dict and all(type(key) is str and not key.startswith("__") for key in attributes)
-        return (args if type(args) is tuple else None), (attributes if named else None)
+            return raised.Detail()
 
     def _state(self, state: object, sent: _Sent) -> object:
         """The result an answer's state holds, its other parts decoded into the values we sent."""
@@ -251,7 +221,9 @@ class Peer:
             if decoder.written and not self.wrote_back:
                 # Written into: the tests' values now hold what the candidate said, unless that was
                 # what they held (a sorted list sorted again), which needs no new judge.
-                again = self._arguments(self._encoder(hand_out=True), sent.args, sent.kwargs, [])
+                # Read from the arguments themselves: the containers the call sent them in are
+                # values the answer may write into as well (and so make them read as sent).
+                again = self._arguments(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), [])
                 self.wrote_back = again != sent.plains
 
     @staticmethod
@@ -281,7 +253,7 @@ class Peer:
         arguments: tuple[list[Any], dict[str, Any]] | None = None
         decoder = codec.Decoder(self.classes, self._handle_in)
         try:
-            handle = message[1] if len(message) in (3, 4) else None
+            handle = message[1] if len(message) in (3, 5) else None
             if type(handle) is not int or not 0 <= handle < len(self._runs):
                 raise LookupError(f"the {self.me} has no such function")
             if message[0] == "attr":
@@ -289,6 +261,8 @@ class Peer:
                     raise LookupError(f"the {self.me} shows no attributes")
                 state = [self._encoder(True).encode(getattr(self._handed[handle], message[2]))]
             else:
+                if type(message[4]) is str and message[4]:
+                    self.on_printed(message[4])
                 args, kwargs = decoder.decode(message[2], -1), decoder.decode(message[3], -1)
                 if type(args) is not list or type(kwargs) is not dict:
                     raise TypeError("malformed call")
@@ -302,7 +276,7 @@ class Peer:
             changes = self._changes(arguments, message, decoder.objects)
             self._raised.append(exc)
             detail = self._detail_out(exc, len(self._raised) - 1)
-            kind, body = "exc", [type(exc).__name__, text_of(exc), detail, changes]
+            kind, body = "exc", [type(exc).__name__, raised.text_of(exc), detail, changes]
         self._send([kind, body, self.printed(), self.rss_now()])
 
     def _answer_state(
@@ -340,13 +314,10 @@ class Peer:
             return None
 
     def _detail_out(self, exc: BaseException, number: int) -> Plain:
-        """An exception's arguments and attributes (a parse error's position), where they can cross,
-        and which of ours it is: raised back to us through the other side's code, it is ours again
-        (an exception class only the tests define cannot be made on the candidate's side)."""
+        """`exc`'s detail (sandbox.raised), numbered as ours: raised back to us through the other
+        side's code, it is ours again (a class only the tests define cannot be made over there)."""
         try:
-            attributes = {key: value for key, value in vars(exc).items() if not key.startswith("__")}
-            attributes.setdefault(_ORIGIN, (self.me, number))  # one of the other side's keeps its own
-            return self._encoder(self.hands_out).encode((tuple(exc.args), attributes))
+            return raised.detail_out(exc, (self.me, number), self._encoder(self.hands_out).encode)
         except Broken:
             raise
         except BaseException:  # noqa: BLE001 - what cannot cross stays behind: the name and message still go
@@ -378,15 +349,11 @@ class Peer:
         return self.broken
 
 
-def _pair(value: object) -> tuple[object, object]:
-    return cast("tuple[object, object]", value) if type(value) is tuple and len(value) == 2 else (None, None)
-
-
 class _Sent:
     """A call's arguments as this side sent them: the values (their own, not copies), the plain
     data they went as, and every value the encoding numbered, which the answer may write into."""
 
-    def __init__(self, args: list[Any], kwargs: dict[str, Any]):
+    def __init__(self, args: Sequence[object], kwargs: Mapping[str, object]):
         self.args, self.kwargs = args, kwargs
         self.plains: list[Plain] = []
         self.kept: list[object] = []

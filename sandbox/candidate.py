@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from types import CodeType
 from typing import Any, TextIO
 
-from sandbox import calls, frames
+from sandbox import calls, frames, raised
 
 FILENAME = "<candidate>"
 MAX_PRECOMPILED_CHARS = 1 << 17  # bigger sources are compiled by the candidate, under its rlimits
@@ -88,7 +88,7 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         fn = ns[entry_point]
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a failure too
         _flush()
-        frames.write_frame(resp_fd, ["exc", type(exc).__name__, calls.text_of(exc)])
+        frames.write_frame(resp_fd, ["exc", type(exc).__name__, raised.text_of(exc)])
         return
     _flush()
     frames.write_frame(resp_fd, ["ready"])

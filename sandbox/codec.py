@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import collections
 import enum
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableSequence, Sequence
 from typing import Any, cast
 
 from sandbox import value_types
@@ -50,6 +50,14 @@ OWN_MODULES = frozenset({"__candidate__", "__tests__"})
 _SHARED_TAGS = frozenset({"l", "d", "s", "CO", "OD", "DD", "DQ", "BA", "O"})
 # The default factories a defaultdict crosses with; with another it crosses as a plain dict.
 _FACTORIES: dict[object, str] = {int: "int", float: "float", str: "str", list: "list", set: "set", dict: "dict"}
+# A dict's views, which compare as sets (keys, items) or by identity (values): each crosses as its
+# items and is rebuilt as the same view of a new dict.
+_VIEWS = {type({}.keys()): "DK", type({}.values()): "DV", type({}.items()): "DI"}
+_VIEW_OF: dict[str, Callable[[list[Any]], object]] = {
+    "DK": lambda items: dict.fromkeys(items).keys(),
+    "DV": lambda items: dict(enumerate(items)).values(),
+    "DI": lambda items: dict(items).items(),
+}
 _FACTORY_OF: dict[str, Callable[[], object]] = {name: factory for factory, name in _FACTORIES.items()}  # type: ignore[misc]
 
 
@@ -72,6 +80,13 @@ def fixed(value: object) -> bool:
     if kind is tuple:
         return all(type(item) in _FIXED for item in cast("tuple[object, ...]", value))
     return kind in _FIXED
+
+
+def _plain_scalar(value: str | int | float) -> str | int | float:
+    """The plain value of a subclass of str, int or float, read without its own methods."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    return int.__int__(value) if isinstance(value, int) else float.__float__(value)
 
 
 def _own_instance(value: object) -> bool:
@@ -123,9 +138,13 @@ class Encoder:
         for base, tag in ((tuple, "t"), (frozenset, "f")):  # another's named tuple too: its content
             if isinstance(value, base):
                 return [tag, [self.encode(item, depth + 1) for item in value]]
+        if kind in _VIEWS:  # a dict's keys, values or items, as a view of a dict on the other side
+            return [_VIEWS[kind], [self.encode(item, depth + 1) for item in value]]
+        if isinstance(value, (str, int, float)):  # a subclass's value (the stdlib's IntEnum): no method crosses
+            return self.encode(_plain_scalar(value), depth)
         if self.handles is not None and isinstance(value, Iterator):
             return self.handles(value)  # its items are asked for as the receiver takes them
-        if _own_instance(value):
+        if _own_instance(value) or isinstance(value, (Mapping, MutableSequence)):  # a UserList, a ChainMap: content
             return self._shared(value, depth)
         if self.handles is not None and callable(value):
             return self.handles(value)
@@ -174,8 +193,10 @@ class Encoder:
             return ["DQ", self.encode(list(value), depth), value.maxlen]
         if isinstance(value, bytearray):
             return ["BA", value.hex()]
-        if isinstance(value, dict):
+        if isinstance(value, (dict, Mapping)) and not _own_instance(value):
             return ["d", [[self.encode(key, depth), self.encode(item, depth)] for key, item in value.items()]]
+        if isinstance(value, MutableSequence) and not _own_instance(value):
+            return ["l", [self.encode(item, depth) for item in value]]
         if isinstance(value, (list, set)):
             return ["l" if isinstance(value, list) else "s", [self.encode(item, depth) for item in value]]
         return ["O", type(value).__name__, self.encode(dict(vars(value)), depth)]
@@ -244,6 +265,8 @@ class Decoder:
             return _named_tuple(rest[0], self.classes)([self.decode(item, depth + 1) for item in of(rest[1], list)])
         if tag in HANDLE_TAGS and self.handles is not None:
             return self.handles(tag, rest)
+        if tag in _VIEW_OF:
+            return _VIEW_OF[tag]([self.decode(item, depth + 1) for item in of(rest[0], list)])
         items = [self.decode(item, depth + 1) for item in of(rest[0], list)]
         kinds: dict[str, Callable[[list[object]], object]] = {"t": tuple, "f": frozenset}
         if tag not in kinds:

@@ -12,7 +12,6 @@ Events go to the worker, batched: ("plan", cases), ("case", i, status, message, 
 from __future__ import annotations
 
 import builtins
-import decimal
 import linecache
 import os
 import socket
@@ -24,7 +23,7 @@ from collections.abc import Callable, Mapping
 from types import CodeType, TracebackType
 from typing import Any, Protocol, TypedDict
 
-from sandbox import calls, channel, frames
+from sandbox import calls, channel, frames, process_state, raised
 from sandbox.cases import CASE_HOOK, TESTS_FILENAME, Case, NoCases, Plan, plan
 from sandbox.status import ERROR, FAIL, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS
 
@@ -54,37 +53,42 @@ class CandidateError(Exception):
 def _rebuild(
     name: str,
     message: str,
-    detail: calls.Detail = (None, None),
+    detail: raised.Detail = raised.NOTHING,
     defined: Mapping[str, object] | None = None,
     namespace: Mapping[str, object] | None = None,
 ) -> BaseException:
-    """The exception the candidate reported, as the tests can catch it: a builtin one, an exception
-    class the prompt defines (`defined`: the prompt's names), or one that a module of the tests'
-    `namespace` holds, by name, with the arguments and attributes it raised it with where they
-    crossed (`detail`). Anything else is a CandidateError."""
+    """The exception the candidate reported, as the tests can catch it: a builtin one; an exception
+    class the prompt defines (`defined`: the prompt's names), one that a module of the tests'
+    `namespace` holds by that name, or one a module the judge has loaded holds where the candidate
+    says it lives; else one of that name on its nearest builtin base (a StatisticsError is still a
+    ValueError); with the arguments and attributes it was raised with where they crossed. Anything
+    else is a CandidateError. A class not builtin is made without its __init__, which may want other
+    arguments (json's JSONDecodeError) and is not the candidate's to run."""
     builtin = getattr(builtins, name, None)
-    own = _defined_exception(name, defined or {}, namespace or {}) if builtin is None else None
-    cls = own or builtin
-    args, attributes = detail
+    builtin = builtin if isinstance(builtin, type) and issubclass(builtin, BaseException) else None
+    own = None if builtin else _defined_exception(name, defined or {}, namespace or {}) or raised.loaded_class(detail)
+    made_up = None if builtin or own else raised.on_builtin_base(name, detail)
+    cls = builtin or own or made_up
     exc: BaseException | None = None
-    text = message  # str() of the original, e.g. "'key'" for a KeyError
-    if isinstance(cls, type) and issubclass(cls, (StopIteration, StopAsyncIteration)):
+    text, attributes = message, detail.attributes  # text: str() of the original, e.g. "'key'" for a KeyError
+    arguments = detail.args if detail.args is not None else (message,)
+    if cls is not None and issubclass(cls, (StopIteration, StopAsyncIteration)):
         # Raised inside map() or zip() over the candidate, it would end the tests' iteration in
         # silence: `assert all(map(candidate, xs))` would pass. As PEP 479 does for generators.
         text = f"the candidate raised {name}" + (f": {message}" if message else "")
-        exc, attributes = RuntimeError(text), None
-    elif isinstance(cls, type) and issubclass(cls, BaseException) and cls.__module__ == "builtins":
+        exc, attributes = RuntimeError(text), {}
+    elif builtin is not None:
         # SystemExit and KeyboardInterrupt too: a test's `except Exception` must not catch them.
         try:
-            exc = cls(*args) if args is not None else cls(message)
+            exc = builtin(*arguments)
         except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments
             pass
-    elif own is not None:
-        exc = own.__new__(own)  # its own __init__ may want other arguments (json's JSONDecodeError)
-        Exception.__init__(exc, *(args if args is not None else (message,)))
+    elif cls is not None:
+        exc = cls.__new__(cls)
+        BaseException.__init__(exc, *arguments)
     if exc is None:
-        exc, attributes = CandidateError(f"{name}: {message}" if message else name), None
-    vars(exc).update(attributes or {})  # a parse error's position, as the candidate set it
+        exc, attributes = CandidateError(f"{name}: {message}" if message else name), {}
+    vars(exc).update(attributes)  # a parse error's position, as the candidate set it
     # Tags on the instance, read back with getattr (builtin exception classes declare no such fields),
     # set after its attributes: its type is only what the candidate said, no status may rest on it.
     vars(exc).update(cs_text=text, cs_reported=True)
@@ -261,7 +265,10 @@ def _printed_to_capture(text: str) -> None:
     """What the candidate printed during a call, for tests that capture it (redirect_stdout); the
     judge's own output goes nowhere a verdict is read from, so it is not written otherwise."""
     if sys.stdout is not sys.__stdout__:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except (OSError, ValueError, TypeError):  # a buffer the tests closed, a stream of bytes
+            pass
 
 
 def _read_hello(resp_fd: int) -> tuple[str, str, str] | None:
@@ -291,11 +298,6 @@ def _compile_prompt(prompt: str) -> CodeType | None:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
     return None
-
-
-# The settings each run starts from (see Server._one), as the judge started.
-_DECIMAL_CONTEXT = decimal.getcontext().copy()
-_RECURSION_LIMIT = sys.getrecursionlimit()
 
 
 class Server:
@@ -331,19 +333,18 @@ class Server:
             job, fds = channel.recv_msg(self.sock)
             if job is None:
                 return
+            # The judge lives on from run to run: what one run's tests (or the prompt's code) may
+            # change in the process is set back before the next run and after this one (an alarm
+            # the tests armed would otherwise fire while the judge waits).
+            process_state.set_back()
             try:
                 self._one(job, *fds)
             finally:
+                process_state.set_back()
                 for fd in fds:
                     os.close(fd)
 
     def _one(self, job: JudgeJob, req_fd: int, resp_fd: int) -> None:
-        # The judge lives on from run to run: the process-wide settings one run's tests (or the
-        # prompt's code) may change are set back, so that no run's verdict depends on an earlier
-        # one's (a tests file that set the decimal precision to 1 made the next problem's wrong
-        # Decimal pass: red-team round 10).
-        decimal.setcontext(_DECIMAL_CONTEXT.copy())
-        sys.setrecursionlimit(_RECURSION_LIMIT)
         # Events are batched: one message per run in the common case, one per
         # FLUSH_S on long runs, so that a judge killed mid-run still leaves its results.
         batch: list[list[object]] = []

@@ -7,7 +7,9 @@ import collections
 from collections.abc import Callable, Iterator
 
 MOST_ITEMS_A_PULL = 1024
-_SINGLE_PULLS = 8  # a coroutine driven with send() is seldom taken further than this one by one
+# Items pulled one by one before pulls grow: a coroutine driven with send(), or a test that counts
+# how far a generator ran, seldom goes further (the red-team's laziness test did).
+_SINGLE_PULLS = 64
 
 
 class UnusableItems(Exception):
@@ -15,15 +17,21 @@ class UnusableItems(Exception):
 
 
 class Source:
-    """One of our iterators as the other side pulls it: up to `count` items a call, and whether it
-    is done; or the one item `send(value)` gives. An exception after some items is kept for the
-    next pull, as the iterator would raise it after giving them."""
+    """One of our iterators as the other side pulls it: up to `count` items a call, whether it is
+    done, and the value it returned (a generator's, for `yield from`); or the one item
+    `send(value)` gives; or `close` it. An exception after some items is kept for the next pull,
+    as the iterator would raise it after giving them."""
 
     def __init__(self, iterator: Iterator[object]):
         self.iterator: Iterator[object] = iterator
         self.pending: BaseException | None = None
 
-    def __call__(self, count: int, *sent: object) -> tuple[list[object], bool]:
+    def __call__(self, count: int, *sent: object, close: bool = False) -> tuple[list[object], bool, object]:
+        if close:
+            closing = getattr(self.iterator, "close", None)
+            if closing is not None:
+                closing()
+            return [], True, None
         if self.pending is not None:
             pending, self.pending = self.pending, None
             raise pending
@@ -32,14 +40,14 @@ class Source:
             try:
                 send = getattr(self.iterator, "send", None) if sent else None
                 items.append(send(sent[0]) if send is not None else next(self.iterator))
-            except StopIteration:
-                return items, True
+            except StopIteration as stop:
+                return items, True, stop.value
             except BaseException as exc:
                 if not items:
                     raise
                 self.pending = exc
                 break
-        return items, False
+        return items, False, None
 
 
 class RemoteIterator:
@@ -49,6 +57,7 @@ class RemoteIterator:
 
     def __init__(self, pull: Callable[[tuple[object, ...], dict[str, object]], object]):
         self._pull, self._items, self._done, self._pulls = pull, collections.deque[object](), False, 0
+        self._returned: object = None
 
     def __iter__(self) -> RemoteIterator:
         return self
@@ -56,7 +65,7 @@ class RemoteIterator:
     def __next__(self) -> object:
         while not self._items:
             if self._done:
-                raise StopIteration
+                raise StopIteration(self._returned)
             size = 1 if self._pulls < _SINGLE_PULLS else min(2 ** (self._pulls - _SINGLE_PULLS + 1), MOST_ITEMS_A_PULL)
             self._take(self._pull((size,), {}))
         return self._items.popleft()
@@ -66,17 +75,23 @@ class RemoteIterator:
         if self._items:
             raise RuntimeError("cannot send to a generator whose next items were already read")
         if self._done:
-            raise StopIteration
+            raise StopIteration(self._returned)
         self._take(self._pull((1, value), {}))
         if not self._items:
-            raise StopIteration
+            raise StopIteration(self._returned)
         return self._items.popleft()
 
+    def close(self) -> None:
+        """As a generator's close(): the owner's generator is closed (its `finally` runs there)."""
+        if not self._done:
+            self._items.clear()
+            self._take(self._pull((0,), {"close": True}))
+
     def _take(self, pulled: object) -> None:
-        if type(pulled) is not tuple or len(pulled) != 2 or type(pulled[0]) is not list:
+        if type(pulled) is not tuple or len(pulled) != 3 or type(pulled[0]) is not list:
             raise UnusableItems("an iterator's owner sent an unusable answer")
         self._items.extend(pulled[0])
-        self._done, self._pulls = bool(pulled[1]), self._pulls + 1
+        self._done, self._returned, self._pulls = bool(pulled[1]), pulled[2], self._pulls + 1
 
 
 class RemoteFunction:

@@ -216,7 +216,11 @@ class Worker:
                 "tests": prog["tests"],
                 "entry_point": prog["entry_point"],
             }
-            channel.send_msg(self.jsock, judge_job, [req_w, resp_r])
+            try:
+                channel.send_msg(self.jsock, judge_job, [req_w, resp_r])
+            except OSError:  # the judge died since the last run: this run gets a fresh one
+                self._restart_judge()
+                channel.send_msg(self.jsock, judge_job, [req_w, resp_r])
         finally:
             for fd in (req_r, req_w, resp_r, resp_w, out_w, err_w):
                 os.close(fd)

