@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         shown = shown_inputs(inputs)
         print(
-            f"  {'right' if verdict is None else 'WRONG'}: {spec.name}({shown}) -> expected {expected.text.strip()}"
+            f"  {'right' if verdict is None else 'WRONG'}: {spec.name}({shown}) -> expected {expected.written}"
             + ("" if verdict is None else f"; {verdict}")
         )
     if not listed:

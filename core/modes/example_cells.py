@@ -59,6 +59,12 @@ class Cell:
     value: object
 
     @property
+    def written(self) -> str:
+        """The cell as messages show it: as the user wrote it, or as Python writes its value where
+        nothing shows (an empty cell read as empty text is '', not nothing)."""
+        return self.text.strip() or repr(self.value)
+
+    @property
     def decimals(self) -> int | None:
         """Decimal places the user wrote for a float, which sets how exact a match must be."""
         text = self.text.strip().lower()
@@ -140,7 +146,7 @@ def _one_item_sequences(table: list[list[Cell]]) -> None:
 def shown_inputs(cells: Sequence[Cell]) -> str:
     """A row's inputs as messages show them: each as the user wrote it, except where that would
     read as several values ("Hello, World!", or "3, 1, 2" for a tuple): then as Python writes it."""
-    return ", ".join(repr(c.value) if _reads_as_several(c) else c.text.strip() for c in cells)
+    return ", ".join(repr(c.value) if _reads_as_several(c) else c.written for c in cells)
 
 
 def _reads_as_several(cell: Cell) -> bool:

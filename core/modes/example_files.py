@@ -8,10 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.displayable import one_line
 from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text, reads_as_number, reads_as_text
 from core.modes.examples import MOST_EXAMPLES, names_expected
 from core.user_error import UserError, read_bytes
@@ -32,6 +35,14 @@ class Table:
     rows: list[list[str]]  # cell texts, as build_spec reads them
     description: str = ""
     notes: list[str] = field(default_factory=list)
+
+
+# A line under a Markdown table's column names: |---|:--:|.
+_MARKDOWN_RULE = re.compile(r"^:?-{2,}:?$|^$")
+# Columns lined up with spaces: two or more between cells (one is a space inside a cell).
+_LINED_UP = re.compile(r" {2,}")
+# What the last row of a spreadsheet that sums its examples is called.
+_TOTALS = frozenset({"total", "totals", "sum", "grand total", "gesamt", "summe", "totaal", "total général", "totale"})
 
 
 def read_table(path: Path) -> Table:
@@ -65,25 +76,20 @@ def table_from_text(text: str, source: str) -> Table:
     # line): what separates its cells separates every row's (a comma where counts tie). Only the
     # separator is guessed: quoting stays the spreadsheets' double quote, so a cell such as
     # "['a', 'b']" keeps its Python quotes.
+    notes: list[str] = []
+    if unicodedata.normalize("NFC", text) != text:
+        # macOS saves "ë" as "e" and a combining diaeresis: len("Zoë") was 4 where a person sees 3.
+        text = unicodedata.normalize("NFC", text)
+        notes.append("letters written as a letter and a separate accent (as macOS saves them) are read as one letter")
     first = next((line for line in text.splitlines() if "expected" in line.lower()), None)
     first = first or next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
-    # The whole text through one reader: a quoted cell may hold a line break. Each row's own lines
-    # are kept beside it, to tell its quoted cells.
-    lines = list(io.StringIO(text, newline=""))
-    reader = csv.reader(lines, delimiter=delimiter)
-    rows, written, start = [], [], 0
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append(row)
-                written.append("".join(lines[start : reader.line_num]))
-            start = reader.line_num
-    except csv.Error as exc:  # a cell over csv.field_size_limit(), 131,072 characters
-        raise UserError(f"{source} could not be read as a table: {exc}") from None
+    if first.count(delimiter) == 0:
+        rows, written = _without_separators(text, source)
+    else:
+        rows, written = _separated(text, source, delimiter)
     if not rows:
         raise UserError(f"{source} is empty")
-    notes: list[str] = []
     rows, written = _without_frame(rows, written, notes)
     if delimiter == ";":
         # Where a comma is the decimal mark, spreadsheets separate cells with semicolons.
@@ -100,6 +106,43 @@ def table_from_text(text: str, source: str) -> Table:
     return Table(rows[0], rows[1:], notes=notes)
 
 
+def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]], list[str]]:
+    """The rows of a table whose cells `delimiter` separates, and each row's own lines (to tell its
+    quoted cells). The whole text goes through one reader: a quoted cell may hold a line break."""
+    lines = list(io.StringIO(text, newline=""))
+    reader = csv.reader(lines, delimiter=delimiter)
+    rows, written, start = [], [], 0
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                written.append("".join(lines[start : reader.line_num]))
+            start = reader.line_num
+    except csv.Error as exc:  # a cell over csv.field_size_limit(), 131,072 characters
+        raise UserError(f"{source} could not be read as a table: {exc}") from None
+    return rows, written
+
+
+def _without_separators(text: str, source: str) -> tuple[list[list[str]], list[str]]:
+    """The rows of a table with no comma, semicolon or tab between its cells: one pasted from a
+    chat in Markdown (| a | b |, a |---| line under the names), or one lined up with spaces (two or
+    more between columns). Both were refused for a last column "not named 'expected'" (probe 6)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and all(line.strip().startswith("|") for line in lines):
+        rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
+        kept = [(row, line) for row, line in zip(rows, lines) if not all(_MARKDOWN_RULE.match(cell) for cell in row)]
+        return [row for row, _ in kept], [line for _, line in kept]
+    rows = [_LINED_UP.split(line.strip()) for line in lines]
+    if len(rows) > 1 and len(rows[0]) > 1 and all(len(row) == len(rows[0]) for row in rows):
+        return rows, lines
+    if len(lines) > 1:
+        raise UserError(
+            f"{source}: no commas, semicolons or tabs separate the cells; save it as CSV from the spreadsheet,"
+            " or put a comma between the cells of each line"
+        )
+    return rows, lines
+
+
 def _without_frame(rows: list[list[str]], written: list[str], notes: list[str]) -> tuple[list[list[str]], list[str]]:
     """The rows (and their lines as `written`) without what spreadsheets put around a table: title
     lines of one cell above the column names, where a later line names the 'expected' column, and
@@ -113,6 +156,13 @@ def _without_frame(rows: list[list[str]], written: list[str], notes: list[str]) 
     width = max(map(len, rows))
     while width > 1 and all(len(row) < width or not row[width - 1].strip() for row in rows):
         width -= 1
+    if len(rows) > 2 and any(cell.strip().lower() in _TOTALS for cell in rows[-1]):
+        # A spreadsheet's sum under the examples: it read as one more example, or was refused for
+        # its empty cells with advice that would make the table wrong.
+        notes.append(
+            f"the last row, {', '.join(c.strip() for c in rows[-1] if c.strip())}, is read as a total, not an example"
+        )
+        rows, written = rows[:-1], written[:-1]
     return [row[:width] for row in rows], written
 
 
@@ -133,7 +183,7 @@ def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) ->
             padded = quoted and cell.strip(" ") == stripped and reads_as_number(stripped)
             if cell == stripped or (stripped and not reads_as_text(stripped) and not padded):
                 continue
-            where = f"row {r}, column {header[c] if c < len(header) else c + 1!r}: {cell!r}"
+            where = f"row {r}, column {header[c] if c < len(header) else c + 1!r}: {one_line(repr(cell), 60)}"
             if quoted or (stripped and not layout):
                 body[-1][c] = repr(cell)
                 kept.append(where)

@@ -148,7 +148,7 @@ class Spec:
                 cond = f"returned({call}) == {expected.value!r}"
             message = (
                 f"{('for ' + shown + ' it returned ')!r} + shown(_returned[0], {expected.value!r})"
-                f" + {expected.text.strip()!r}"
+                f" + {expected.written!r}"
             )
             lines.append(f"    assert {cond}, {message}")
         return (COMPARE if numeric else "") + RETURNED + "\n".join(lines) + "\n"
@@ -239,7 +239,7 @@ def _refuse_contradictions(rows: list[tuple[list[Cell], Cell]]) -> None:
             shown = shown_inputs(inputs)
             raise TableError(
                 f"rows {first[key] + 1} and {r + 1} give the same inputs ({shown}) but different expected values"
-                f" ({earlier.text.strip()} and {expected.text.strip()}): no function can give both; keep the right one"
+                f" ({earlier.written} and {expected.written}): no function can give both; keep the right one"
             )
 
 

@@ -40,7 +40,9 @@ def prompt_rows(doctests: Sequence[str], answers: Sequence[str]) -> list[int]:
     spread = sorted({others[j * len(others) // slots] for j in range(slots)}) if slots and others else []
     chosen: list[int] = []
     chars = 0
-    for position in [*wanted, *spread, *others]:
+    # Shortest first within each group: one long cell taken first left no room for the rest of the
+    # rows (probe 6: a 2,000-character row was the only one shown).
+    for position in [*by_length(wanted, doctests), *by_length(spread, doctests), *by_length(others, doctests)]:
         if len(chosen) == MOST_ROWS:
             break
         cost = len(doctests[position])
@@ -49,3 +51,7 @@ def prompt_rows(doctests: Sequence[str], answers: Sequence[str]) -> list[int]:
         chosen.append(position)
         chars += cost
     return sorted(chosen)
+
+
+def by_length(positions: Sequence[int], doctests: Sequence[str]) -> list[int]:
+    return sorted(positions, key=lambda position: len(doctests[position]))

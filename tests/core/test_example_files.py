@@ -236,3 +236,35 @@ def test_none_true_and_false_in_a_column_of_text_are_words(tmp_path):
         tmp_path, "m.json", b'[{"name": "Ann Lee", "expected": null}, {"name": "Ann Marie Lee", "expected": "Marie"}]'
     )
     assert build_spec(middle.header, middle.rows, "").rows[0][1].value is None
+
+
+def test_tables_pasted_from_a_chat_or_lined_up_with_spaces_read_as_rows():
+    """Probe 6: a Markdown table and one lined up with spaces were refused for a last column "not
+    named 'expected'", which their header named."""
+    markdown = table_from_text("| word | expected |\n|---|:---:|\n| cat | cats |\n| box | boxes |\n", "the chat")
+    assert (markdown.header, markdown.rows) == (["word", "expected"], [["cat", "cats"], ["box", "boxes"]])
+    spaced = table_from_text("word      expected\nnew york  New York\ncat       Cat\n", "the paste")
+    assert (spaced.header, spaced.rows) == (["word", "expected"], [["new york", "New York"], ["cat", "Cat"]])
+    with pytest.raises(UserError, match="no commas, semicolons or tabs separate the cells"):
+        table_from_text("word expected\ncat cats\nthe box boxes\n", "the paste")
+
+
+def test_a_total_row_and_accents_written_apart_read_as_a_person_means():
+    totals = table_from_text("Price,Qty,expected\n2.50,4,10.00\n1.00,13,13.00\nTotal,17,23.00\n", "sheet.csv")
+    assert totals.rows == [["2.50", "4", "10.00"], ["1.00", "13", "13.00"]]
+    assert any("is read as a total, not an example" in note for note in totals.notes)
+    decomposed = table_from_text("name,expected\nZoe\u0308,3\nAl,2\n", "names.csv")
+    spec = build_spec(decomposed.header, decomposed.rows, "letters")
+    assert spec.rows[0][0][0].value == "Zo\u00eb" and len(spec.rows[0][0][0].value) == 3
+    assert any("one letter" in note for note in decomposed.notes)
+
+
+def test_an_empty_cell_read_as_empty_text_shows_as_quotes_in_messages():
+    from core.modes.example_cells import shown_inputs
+
+    # Probe 6: "it returned ')', expected " ended with nothing, and "has_customer_paid() -> ..."
+    # showed an empty input as no input at all.
+    spec = build_spec(["code", "expected"], [["A1", ""], ["B2", "two"]], "name of a code")
+    assert spec.tests.splitlines()[-2].endswith('''+ "\'\'"''')
+    cells = build_spec(["word", "paid", "expected"], [["a", "", "no"], ["b", "yes", "yes"]], "paid").rows[0][0]
+    assert shown_inputs(cells) == "a, ''"

@@ -112,3 +112,11 @@ def test_the_rows_on_each_side_of_a_threshold_are_shown():
     shown = build_spec(["age", "expected"], rows, "ticket price").shown
     assert {11, 12, 64, 65} <= set(shown) and len(shown) == MOST_ROWS
     assert max(shown) > 100  # and still spread over the table
+
+
+def test_one_long_row_leaves_room_for_the_short_ones():
+    # Probe 6: a 2,000-character row, taken first, was the only one the prompt showed.
+    texts = ["x" * MOST_CHARS, "Hello there", "Hi"]
+    doctests = [f"    >>> words({text!r})\n    {i}" for i, text in enumerate(texts)]
+    shown = prompt_rows(doctests, ["1", "2", "3"])
+    assert 1 in shown and 2 in shown
