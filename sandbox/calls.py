@@ -1,23 +1,23 @@
 """Calls between the judge and the candidate, each process running only its own code.
 
 A call travels as ["call", handle, arguments, keyword arguments, printed] in plain data
-(sandbox.codec, both in one numbering), its answer as [kind, body, printed, rss]: kind "ok" with body `state`, or
-"exc" with body [type name, message, (args, attributes) or None, state or None]. `state` is
-[result] when the call left its arguments as they came, else [result, arguments, keyword
-arguments] (result None after an exception); in it every value the caller sent crosses home as
-that value, changed in place: a function that sorts its argument sorts the tests' list, one that
-returns its argument returns the tests' object, and changes made before an exception are kept, as
-in one process. `printed` is what the candidate printed since its last frame (the tests may be
-capturing it with redirect_stdout), rss its peak memory, for display. An attribute read is ["attr", handle,
-name], answered as a call.
+(sandbox.codec, both in one numbering), its answer as [kind, body, printed, rss]: kind "ok" with
+body `state`, or "exc" with body [type name, message, detail or None, state or None], the detail
+as sandbox.raised sends it. `state` is [result] when the call left its arguments as they came,
+else [result, arguments, keyword arguments] (result None after an exception); in it every value
+the caller sent crosses home as that value, changed in place: a function that sorts its argument
+sorts the tests' list, one that returns its argument returns the tests' object, and changes made
+before an exception are kept, as in one process. `printed` is what the candidate printed since
+its last frame (the tests may be capturing it with redirect_stdout), rss its peak memory, for
+display. An attribute read is ["attr", handle, name], answered as a call.
 
-A function or an iterator crosses as [tag, owner, handle, name], tag "FN" or "IT", owner "judge"
-or "candidate": the other process gets a stand-in that asks the owner to run it (an iterator's
-items are asked for as they are taken, a few at first and more as it goes on, so that an endless
-generator works as it does in one process), and its own comes home as itself. So the tests can
-hand the candidate a key function and the candidate can return a closure or a generator, and
-still no process runs the other's code. While a side waits for its answer it answers the other's
-calls, so calls nest as in one process.
+A function or an iterator crosses as [tag, owner, handle, name, docstring], tag "FN" or "IT",
+owner "judge" or "candidate": the other process gets a stand-in that asks the owner to run it
+(an iterator's items are asked for as they are taken, one by one at first and more at a time as
+it goes on, so that an endless generator works as it does in one process), and its own comes
+home as itself. So the tests can hand the candidate a key function and the candidate can return
+a closure or a generator, and still no process runs the other's code. While a side waits for its
+answer it answers the other's calls, so calls nest as in one process.
 
 The judge hands out only what the tests put in a call's arguments: a stand-in's call answered with
 a new function (`getattr` returning a bound method, a class) is refused, so that the candidate
@@ -36,6 +36,7 @@ from sandbox.remote_objects import RemoteFunction, RemoteIterator, Source
 
 JUDGE, CANDIDATE = "judge", "candidate"
 MOST_STAND_INS = 4096  # the other side's functions a run may hold: each is made at that side's word
+MOST_RAISED = 1024  # our exceptions a run keeps, to know them when they come back
 _MOST_NAME_CHARS, _MOST_DOC_CHARS = 200, 2000
 _MOST_RSS_KB = 1 << 40  # a peak memory the other side reports is its word: kept within reason
 
@@ -88,7 +89,7 @@ class Peer:
         self._runs: list[Callable[..., object]] = []  # ours, by handle: what a call runs
         self._handles: dict[int, int] = {}  # id of one of ours -> its handle
         self._stand_ins: dict[tuple[str, int], object] = {}  # (tag, the other's handle) -> its stand-in
-        self._stand_in_keys: dict[int, tuple[str, int]] = {}  # id of a stand-in -> (tag, the other's handle)
+        self._stand_in_plains: dict[int, Plain] = {}  # id of a stand-in -> the handle it came as
         self._raised: list[BaseException] = []  # what our functions raised for the other side, by number
         self._hand_out_hooks = {new: functools.partial(self._handle_out, hand_out=new) for new in (False, True)}
 
@@ -103,10 +104,11 @@ class Peer:
             self._runs.append(run)
         return handle
 
-    def stand_in(self, tag: str, handle: int, name: str = "function", doc: str | None = None) -> object:
-        """What stands here for the other side's function (tag "FN") or iterator ("IT") `handle`.
-        The judge reads the attributes of the candidate's functions (their owner's word, as the
-        results are); the candidate reads none of the judge's."""
+    def stand_in(self, tag: str, handle: int, name: object = "function", doc: object = None) -> object:
+        """What stands here for the other side's function (tag "FN") or iterator ("IT") `handle`,
+        named and documented as the other side said. The judge reads the attributes of the
+        candidate's functions (their owner's word, as the results are); the candidate reads none
+        of the judge's."""
         key = (tag, handle)
         if key not in self._stand_ins:
             if len(self._stand_ins) >= MOST_STAND_INS:
@@ -119,15 +121,18 @@ class Peer:
 
             made: object = RemoteIterator(call)
             if tag == "FN":
-                made = RemoteFunction(call, name, doc, None if self.hands_out else attribute)
+                shown = name[:_MOST_NAME_CHARS] if type(name) is str and name else "function"
+                docstring = doc[:_MOST_DOC_CHARS] if type(doc) is str else None
+                made = RemoteFunction(call, shown, docstring, None if self.hands_out else attribute)
             self._stand_ins[key] = made
-            self._stand_in_keys[id(made)] = key
+            # Sent back as it came, so that an argument holding it reads as unchanged after a call.
+            self._stand_in_plains[id(made)] = [tag, self.other, handle, cast("Plain", name), cast("Plain", doc)]
         return self._stand_ins[key]
 
     def _handle_out(self, value: object, hand_out: bool) -> Plain:
-        theirs = self._stand_in_keys.get(id(value))
+        theirs = self._stand_in_plains.get(id(value))
         if theirs is not None:
-            return [theirs[0], self.other, theirs[1]]
+            return theirs
         kept = isinstance(value, Iterator) and not callable(value)
         if id(value) not in self._handles and not hand_out and not kept:  # an iterator can only be pulled
             raise codec.CodecError(f"the {self.me} hands out only functions its tests handed over")
@@ -146,16 +151,17 @@ class Peer:
             return self._handed[handle]
         if owner != self.other:
             raise codec.CodecError("a handle to nothing")
-        name = name[:_MOST_NAME_CHARS] if type(name) is str and name else "function"
-        return self.stand_in(tag, handle, name, doc[:_MOST_DOC_CHARS] if type(doc) is str else None)
+        return self.stand_in(tag, handle, name, doc)
 
     def _encoder(self, hand_out: bool, received: Sequence[object] = ()) -> codec.Encoder:
         return codec.Encoder(self._hand_out_hooks[hand_out], received)
 
     def close(self) -> None:
-        """Lets go of every handle and stand-in (they refer to this peer: a cycle)."""
-        for table in (self._handed, self._runs, self._handles, self._stand_ins, self._stand_in_keys, self._raised):
+        """Lets go of every handle and stand-in (they refer to this peer: a cycle); a stand-in the
+        tests kept past the run finds the channel closed, not the next run's pipes."""
+        for table in (self._handed, self._runs, self._handles, self._stand_ins, self._stand_in_plains, self._raised):
             table.clear()
+        self.broken = Broken("the run is over", lost=False)
 
     # ---- calling the other side ----------------------------------------------------------------
 
@@ -219,12 +225,18 @@ class Peer:
             raise Unusable(f"the {self.other} sent an unusable answer: {exc}") from None
         finally:
             if decoder.written and not self.wrote_back:
-                # Written into: the tests' values now hold what the candidate said, unless that was
-                # what they held (a sorted list sorted again), which needs no new judge.
-                # Read from the arguments themselves: the containers the call sent them in are
-                # values the answer may write into as well (and so make them read as sent).
-                again = self._arguments(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), [])
-                self.wrote_back = again != sent.plains
+                self.wrote_back = self._written(sent)
+
+    def _written(self, sent: _Sent) -> bool:
+        """Whether an answer that wrote into the values we sent changed them: the tests' values now
+        hold what the candidate said, unless that was what they held (a sorted list sorted again),
+        which needs no new judge. Read from the arguments themselves: the containers the call sent
+        them in are values the answer may write into as well (and so make them read as sent)."""
+        try:
+            again = self._arguments(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), [])
+        except Exception:  # noqa: BLE001 - made too deep to encode, say: changed, for certain
+            return True
+        return again != sent.plains
 
     @staticmethod
     def _arguments(encoder: codec.Encoder, args: list[Any], kwargs: dict[str, Any], kept: list[object]) -> list[Plain]:
@@ -274,10 +286,18 @@ class Peer:
             raise
         except BaseException as exc:  # noqa: BLE001 - whatever the function raised is its answer
             changes = self._changes(arguments, message, decoder.objects)
-            self._raised.append(exc)
-            detail = self._detail_out(exc, len(self._raised) - 1)
+            detail = self._detail_out(exc, self._keep(exc))
             kind, body = "exc", [type(exc).__name__, raised.text_of(exc), detail, changes]
         self._send([kind, body, self.printed(), self.rss_now()])
+
+    def _keep(self, exc: BaseException) -> int:
+        """`exc`'s number among those we raised for the other side (-1 past the most kept), without
+        its traceback: the frames and their values would stay alive for the rest of the run."""
+        exc.__traceback__ = None
+        if len(self._raised) >= MOST_RAISED:
+            return -1
+        self._raised.append(exc)
+        return len(self._raised) - 1
 
     def _answer_state(
         self,
@@ -325,19 +345,28 @@ class Peer:
 
     # ---- frames --------------------------------------------------------------------------------
 
+    # Anything else that stops a frame halfway (a tests' alarm handler raising in the middle of a
+    # read) leaves the stream out of step: the channel is broken, and the exception goes on.
+
     def _send(self, message: list[object]) -> None:
         try:
             frames.write_frame(self.write_fd, message)
-        except OSError:  # BrokenPipeError, or the descriptor is gone
+        except (BrokenPipeError, ConnectionError):
             raise self._break(f"{self.other} process is gone") from None
+        except BaseException:
+            self._break(f"a frame to the {self.other} was cut off", lost=False)
+            raise
 
     def _receive(self) -> list[object]:
         try:
             message = frames.read_frame(self.read_fd, self.limits)
         except frames.FrameError as exc:
             raise self._break(f"{self.other} sent a malformed frame ({exc})", lost=False) from None
-        except OSError:
+        except ConnectionError:
             message = None
+        except BaseException:
+            self._break(f"a frame from the {self.other} was cut off", lost=False)
+            raise
         if message is None:
             raise self._break(f"{self.other} process is gone")
         if type(message) is not list or not message or type(message[0]) is not str:
@@ -351,7 +380,8 @@ class Peer:
 
 class _Sent:
     """A call's arguments as this side sent them: the values (their own, not copies), the plain
-    data they went as, and every value the encoding numbered, which the answer may write into."""
+    data they went as, and every value the encoding numbered, which the answer may write into (the
+    arguments, what they hold, and the containers and copies they were sent in)."""
 
     def __init__(self, args: Sequence[object], kwargs: Mapping[str, object]):
         self.args, self.kwargs = args, kwargs

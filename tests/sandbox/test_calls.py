@@ -419,3 +419,46 @@ def test_prints_keep_their_order_around_callbacks_and_generators_close_and_retur
     )
     ahead = "def f(note):\n    n = 0\n    while True:\n        n += 1\n        note(n)\n        yield n\n"
     assert run_code(pool, ahead, counting).passed
+
+
+# ---- review of the channel ---------------------------------------------------------------------
+
+
+def test_a_key_function_does_not_make_arguments_read_as_changed_and_user_lists_change_in_place(pool):
+    # A handle re-encoded without its name read as a change, and every call with a function
+    # argument wrote the arguments back: into a read-only list of the tests', an error.
+    readonly = (
+        "class Frozen(list):\n    def __setitem__(self, *_):\n        raise TypeError('read-only')\n\n\n"
+        "def check(candidate):\n    assert candidate(Frozen([3, -1, 2]), abs) == [-1, 2, 3]\n"
+    )
+    assert run_code(pool, "def f(xs, key):\n    return sorted(xs, key=key)\n", readonly).passed
+    user = "import collections\n\n\ndef check(candidate):\n    xs = collections.UserList([3, 1, 2])\n    candidate(xs)\n    assert list(xs) == [1, 2, 3]\n"
+    assert run_code(pool, "def f(xs):\n    xs.sort()\n", user).passed
+
+
+def test_a_call_cut_off_by_the_tests_alarm_breaks_the_channel_instead_of_shifting_answers(pool):
+    tests = (
+        "import signal\n\n\nclass Late(Exception):\n    pass\n\n\ndef check(candidate):\n"
+        "    def ring(*_):\n        raise Late()\n\n    signal.signal(signal.SIGALRM, ring)\n"
+        "    signal.setitimer(signal.ITIMER_REAL, 0.3)\n    try:\n        candidate('slow')\n    except Late:\n        pass\n"
+        "    assert candidate('fast') == 'fast'\n"
+    )
+    code = "import time\n\n\ndef f(x):\n    if x == 'slow':\n        time.sleep(1)\n    return x\n"
+    result = run_code(pool, code, tests, timeout_s=5)
+    assert result.status == "error" and "cut off" in result.cases[-1].message  # never 'slow' for 'fast'
+
+
+def test_the_judge_keeps_no_traceback_and_at_most_so_many_exceptions_of_its_own():
+    from sandbox import calls
+
+    peer = calls.Peer(calls.JUDGE, -1, -1, classes={})
+    try:
+        raise ValueError("kept")
+    except ValueError as exc:
+        assert peer._keep(exc) == 0 and exc.__traceback__ is None
+    for _ in range(calls.MOST_RAISED):
+        peer._keep(KeyError())
+    assert peer._keep(KeyError()) == -1 and len(peer._raised) == calls.MOST_RAISED
+    peer.close()
+    with pytest.raises(calls.Broken, match="the run is over"):
+        peer.call(0, (), {})

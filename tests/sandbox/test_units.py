@@ -9,6 +9,7 @@ import json
 import math
 import os
 import signal
+import sys
 
 import pytest
 
@@ -273,3 +274,15 @@ def test_tests_that_run_code_without_a_case_of_their_own_still_run():
     # A helper that asserts, called at the top level, or a check() that delegates: the judge runs them.
     assert plan("def helper():\n    assert f(1) == 1\nhelper()\n").cases == ()
     assert plan("def check(candidate):\n    helper(candidate)\n").mode == "check"
+
+
+def test_a_deep_frame_is_refused_under_a_raised_recursion_limit():
+    # Review: a prompt or tests that raised the limit let JSON's C reader overflow the judge's stack.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(10**6)
+    try:
+        with pytest.raises(frames.FrameError):
+            frames.loads(b"[" * 262143 + b"]" * 262143)
+        assert sys.getrecursionlimit() == 10**6
+    finally:
+        sys.setrecursionlimit(limit)
