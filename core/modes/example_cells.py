@@ -87,7 +87,10 @@ def parse_rows(header: list[str], rows: list[list[str]]) -> list[list[Cell]]:
             errors.append(CellError(r, "-", f"has {len(cells)} cells, expected {len(header)}{hint}"))
             continue
         try:
-            table[r] = [_EMPTY if not text.strip() else parse_cell(text, r, col) for text, col in zip(cells, header)]
+            table[r] = [
+                _EMPTY if not text.strip() else parse_cell(text, r, col, answer=c == len(header) - 1)
+                for c, (text, col) in enumerate(zip(cells, header))
+            ]
         except CellError as exc:
             errors.append(exc)
     errors += _fill_empty_text(table, header)
@@ -165,10 +168,16 @@ def number_text(text: str) -> str:
     return sign + re.sub(f"[{_GROUP_SPACES}]", "", match[2]) + (match[3] or "")
 
 
-def parse_cell(text: str, row: int, column: str) -> Cell:
+def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
+    """The cell `text` of a table's `row` and `column`; `answer`: whether it is an expected output."""
     stripped = number_text(text.strip())
     if not stripped:
         raise CellError(row, column, _EMPTY_REASON)
+    if answer and stripped.startswith("+") and _PLAIN_NUMBER.match(stripped):
+        # A plus sign written before an answer is how it is to be shown: a goal difference "+2", a
+        # phone number "+447700900123" (read as the int 447700900123, probe 6); its column's other
+        # numbers become text with it (_written_numbers_as_text).
+        return Cell(text, stripped)
     if _THOUSANDS.match(stripped):
         # literal_eval would read "1,234.5" as the tuple (1, 234.5).
         raise CellError(

@@ -268,3 +268,13 @@ def test_an_empty_cell_read_as_empty_text_shows_as_quotes_in_messages():
     assert spec.tests.splitlines()[-2].endswith('''+ "\'\'"''')
     cells = build_spec(["word", "paid", "expected"], [["a", "", "no"], ["b", "yes", "yes"]], "paid").rows[0][0]
     assert shown_inputs(cells) == "a, ''"
+
+
+def test_a_plus_sign_before_an_answer_is_part_of_the_text():
+    # Probe 6: "+447700900123" was read as the int 447700900123, "+2" as 2.
+    phones = build_spec(["phone", "expected"], [["07700 900123", "+447700900123"], ["020 7946", "+44207946"]], "intl")
+    assert phones.return_type == "str" and phones.rows[0][1].value == "+447700900123"
+    goals = build_spec(["for", "against", "expected"], [["3", "1", "+2"], ["1", "2", "-1"], ["2", "2", "0"]], "diff")
+    assert [expected.value for _, expected in goals.rows] == ["+2", "-1", "0"]
+    inputs = build_spec(["x", "expected"], [["+3", "4"], ["1", "2"]], "plus one")  # an input's + is a sign
+    assert inputs.param_types == ["int"] and inputs.rows[0][0][0].value == 3
