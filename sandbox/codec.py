@@ -193,12 +193,14 @@ class Encoder:
             return ["DQ", self.encode(list(value), depth), value.maxlen]
         if isinstance(value, bytearray):
             return ["BA", value.hex()]
-        if isinstance(value, (dict, Mapping)) and not _own_instance(value):
+        # A dict or list subclass, the program's own too, and another's mapping or sequence (a
+        # UserDict) cross as content; the program's own mapping of another kind as an instance.
+        if isinstance(value, dict) or (isinstance(value, Mapping) and not _own_instance(value)):
             return ["d", [[self.encode(key, depth), self.encode(item, depth)] for key, item in value.items()]]
-        if isinstance(value, MutableSequence) and not _own_instance(value):
+        if isinstance(value, list) or (isinstance(value, MutableSequence) and not _own_instance(value)):
             return ["l", [self.encode(item, depth) for item in value]]
-        if isinstance(value, (list, set)):
-            return ["l" if isinstance(value, list) else "s", [self.encode(item, depth) for item in value]]
+        if isinstance(value, set):
+            return ["s", [self.encode(item, depth) for item in value]]
         return ["O", type(value).__name__, self.encode(dict(vars(value)), depth)]
 
 

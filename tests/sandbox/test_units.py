@@ -139,6 +139,11 @@ def test_codec_other_containers_iterators_and_own_instances():
         codec.from_plain(codec.to_plain(Shown([1]))) == [1] and type(codec.from_plain(codec.to_plain(Shown()))) is list
     )
     assert codec.from_plain(codec.to_plain(collections.defaultdict(int, a=1))) == {"a": 1}
+    # The program's own dict or list subclass crosses as its content too (it briefly crossed as an
+    # instance, which no side can make of a class built on dict).
+    Registry = type("Registry", (dict,), {"__module__": "__candidate__"})
+    Row = type("Row", (list,), {"__module__": "__tests__"})
+    assert codec.to_plain(Registry(a=1)) == ["d", [["a", 1]]] and codec.to_plain(Row([1])) == ["l", [1]]
     assert codec.from_plain(codec.to_plain(Pair(1, 2))) == (1, 2)
     with pytest.raises(codec.CodecError):  # an iterator crosses only as a handle (sandbox.calls)
         codec.to_plain(x * x for x in range(3))
