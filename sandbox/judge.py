@@ -63,31 +63,18 @@ def _rebuild(
     class the prompt defines (`defined`: the prompt's names), one that a module of the tests'
     `namespace` holds by that name, or one a module the judge has loaded holds where the candidate
     says it lives; else one of that name on its nearest builtin base (a StatisticsError is still a
-    ValueError); with the arguments and attributes it was raised with where they crossed. Anything
-    else is a CandidateError. A class not builtin is made without its __init__, which may want other
-    arguments (json's JSONDecodeError) and is not the candidate's to run."""
-    builtin = getattr(builtins, name, None)
-    builtin = builtin if isinstance(builtin, type) and issubclass(builtin, BaseException) else None
-    own = None if builtin else _defined_exception(name, defined or {}, namespace or {}) or raised.loaded_class(detail)
-    made_up = None if builtin or own else raised.on_builtin_base(name, detail)
-    cls = builtin or own or made_up
+    ValueError), as sandbox.raised resolves and makes it; with the arguments and attributes it was
+    raised with where they crossed. Anything else is a CandidateError."""
+    cls, builtin = raised.resolve(name, detail, lambda known: _defined_exception(known, defined or {}, namespace or {}))
     exc: BaseException | None = None
     text, attributes = message, detail.attributes  # text: str() of the original, e.g. "'key'" for a KeyError
-    arguments = detail.args if detail.args is not None else (message,)
     if cls is not None and issubclass(cls, (StopIteration, StopAsyncIteration)):
         # Raised inside map() or zip() over the candidate, it would end the tests' iteration in
         # silence: `assert all(map(candidate, xs))` would pass. As PEP 479 does for generators.
         text = f"the candidate raised {name}" + (f": {message}" if message else "")
         exc, attributes = RuntimeError(text), {}
-    elif builtin is not None:
-        # SystemExit and KeyboardInterrupt too: a test's `except Exception` must not catch them.
-        try:
-            exc = builtin(*arguments)
-        except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments
-            pass
     elif cls is not None:
-        exc = cls.__new__(cls)
-        BaseException.__init__(exc, *arguments)
+        exc = raised.instance(cls, builtin, detail.args if detail.args is not None else (message,))
     if exc is None:
         exc, attributes = CandidateError(f"{name}: {message}" if message else name), {}
     vars(exc).update(attributes)  # a parse error's position, as the candidate set it

@@ -94,19 +94,39 @@ def on_builtin_base(name: str, detail: Detail) -> type[BaseException] | None:
     return None
 
 
-def exception(name: str, message: str, detail: Detail = NOTHING) -> BaseException:
-    """The exception the other side reported: the builtin of that name (SystemExit too, which
-    `except Exception` must not catch), the class of a module this process loaded, one on its
-    nearest builtin base, else a RuntimeError; with the attributes it was raised with."""
+def resolve(
+    name: str, detail: Detail, own: Callable[[str], type[Exception] | None] = lambda name: None
+) -> tuple[type[BaseException] | None, bool]:
+    """The class to raise for an exception the other side reported, and whether it is a builtin:
+    the builtin of that name (SystemExit too, which `except Exception` must not catch), else one
+    `own` knows by that name, one a module this process loaded holds where the other side says it
+    lives, or one of that name on its nearest builtin base; None for none of these."""
     builtin = getattr(builtins, name, None)
-    cls = builtin if isinstance(builtin, type) and issubclass(builtin, BaseException) else None
-    cls = cls or loaded_class(detail) or on_builtin_base(name, detail)
-    made: BaseException = RuntimeError(f"{name}: {message}" if message else name)
-    if cls is not None:
-        try:
-            made = cls(*detail.args) if detail.args is not None else cls(message)
-        except Exception:  # noqa: BLE001 - a class whose constructor wants other arguments
-            pass
+    if isinstance(builtin, type) and issubclass(builtin, BaseException):
+        return builtin, True
+    return own(name) or loaded_class(detail) or on_builtin_base(name, detail), False
+
+
+def instance(cls: type[BaseException], builtin: bool, arguments: tuple[object, ...]) -> BaseException | None:
+    """An exception of `cls` holding `arguments`. A class not builtin is made without its __init__,
+    which may want other arguments (json's JSONDecodeError) and is not the other side's to run;
+    None for a builtin whose constructor refuses them."""
+    if not builtin:
+        made = cls.__new__(cls)
+        BaseException.__init__(made, *arguments)
+        return made
+    try:
+        return cls(*arguments)
+    except Exception:  # noqa: BLE001 - a builtin whose constructor wants other arguments
+        return None
+
+
+def exception(name: str, message: str, detail: Detail = NOTHING) -> BaseException:
+    """The exception the other side reported (`resolve`), else a RuntimeError; with the attributes
+    it was raised with."""
+    cls, builtin = resolve(name, detail)
+    made = instance(cls, builtin, detail.args if detail.args is not None else (message,)) if cls else None
+    made = made or RuntimeError(f"{name}: {message}" if message else name)
     vars(made).update(detail.attributes)
     return made
 
