@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from core.displayable import one_line
-from core.evaluation.summary_keys import temperature_label
+from core.evaluation.passk import mean_pass_at_k
+from core.evaluation.summary_keys import pass_at_k_name, temperature_label
 from sandbox import Program, as_finished, submit_or_refuse
 
 if TYPE_CHECKING:
@@ -58,12 +59,10 @@ def note(summary: dict[str, Any], failing: Mapping[str, str]) -> None:
     summary["reference_failures"] = dict(failing)
     if not failing:
         return
-    others: dict[str, dict[str, list[float]]] = {}
+    counts: dict[str, list[tuple[int, int]]] = {}  # per temperature, (n, passed) of each other problem
     for row in summary["per_problem"]:
         if row["task_id"] not in failing:
-            by_k = others.setdefault(temperature_label(row["temperature"]), {})
-            for name, rate in row["pass_at_k"].items():
-                by_k.setdefault(name, []).append(rate)
+            counts.setdefault(temperature_label(row["temperature"]), []).append((row["n"], row["passed"]))
     summary["pass_at_k_passing_references"] = {
-        label: {name: sum(rates) / len(rates) for name, rates in by_k.items()} for label, by_k in others.items()
+        label: {pass_at_k_name(k): mean_pass_at_k(rows, k) for k in summary["ks"]} for label, rows in counts.items()
     }
