@@ -127,8 +127,7 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     w = tiny_window
     w.prompt_editor.setPlainText(PROMPT)
     w.tests_editor.setPlainText(TESTS_SRC)
-    # Enough work that Esc lands mid-run even when the window lags: in CI on a clean clone, 16 and
-    # then 64 rows of 1,000 tokens had all run to their end before the window showed their tokens.
+    # Enough work that Esc lands mid-run even when the window lags.
     w.controls.samples.setValue(64)
     w.controls.max_new_tokens.setValue(4096)
     w.controls.stops.setPlainText("")  # nothing ends a sample early
@@ -136,7 +135,11 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     # activation in between once let the tiny model write every sample to its end first.
     w.activateWindow()  # other tests' windows may have been active: Esc is a window shortcut
     qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    # The last test's ranking may have started the background examination: Generate then stops
+    # it first and starts only once it has ended, while the table still holds the last run's rows.
+    last_run = w.controller.run
     w.generate()
+    qtbot.waitUntil(lambda: w.controller.run is not last_run, timeout=30000)
     qtbot.waitUntil(lambda: any(e.deltas > 3 for e in w.model.entries), timeout=60000)
     assert w.controller.engine.state == "generating", "the run ended before the window showed its first tokens"
     qtbot.keyClick(w, Qt.Key.Key_Escape)
