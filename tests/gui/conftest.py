@@ -78,6 +78,16 @@ def generate_and_wait(qtbot, window, timeout_s: float = 120):
     qtbot.waitUntil(lambda: bool(finished) and window.controller.engine.state == "idle", timeout=int(timeout_s * 1000))
 
 
+def generate_until_streaming(qtbot, window, deltas: int = 3) -> None:
+    """Presses Generate and waits until the new run's rows hold more than `deltas` token events.
+    The window's last ranking may have started the background examination: Generate then stops it
+    first and starts only once it has ended, while the table still holds the last run's rows."""
+    last_run = window.controller.run
+    window.generate()
+    qtbot.waitUntil(lambda: window.controller.run is not last_run, timeout=30_000)
+    qtbot.waitUntil(lambda: any(e.deltas > deltas for e in window.model.entries), timeout=60_000)
+
+
 @pytest.fixture(scope="module")
 def tiny_window(tiny_model_dir, qapp, tmp_path_factory):
     """A fresh window for each test module, shared by its tests (its engine process takes seconds

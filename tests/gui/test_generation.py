@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from core.ranking.order import group_duplicates, rank
 from desktop_app.candidates_model import DONE, TESTS
-from tests.gui.conftest import generate_and_wait
+from tests.gui.conftest import generate_and_wait, generate_until_streaming
 
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
 TESTS_SRC = "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(0, 0) == 0\n"
@@ -135,12 +135,7 @@ def test_stop_mid_run_keeps_what_was_generated(qtbot, tiny_window):
     # activation in between once let the tiny model write every sample to its end first.
     w.activateWindow()  # other tests' windows may have been active: Esc is a window shortcut
     qtbot.waitUntil(w.isActiveWindow, timeout=5000)
-    # The last test's ranking may have started the background examination: Generate then stops
-    # it first and starts only once it has ended, while the table still holds the last run's rows.
-    last_run = w.controller.run
-    w.generate()
-    qtbot.waitUntil(lambda: w.controller.run is not last_run, timeout=30000)
-    qtbot.waitUntil(lambda: any(e.deltas > 3 for e in w.model.entries), timeout=60000)
+    generate_until_streaming(qtbot, w)
     assert w.controller.engine.state == "generating", "the run ended before the window showed its first tokens"
     qtbot.keyClick(w, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: w.controller.engine.state == "idle", timeout=30000)

@@ -15,7 +15,7 @@ from core.ranking.degenerate import degenerate_reason
 from core.sampling.candidate import Candidate
 from core.sampling.params import MAX_SAMPLES
 from desktop_app.candidates_model import CANCELLED, DONE, NOTES, TESTS
-from tests.gui.conftest import generate_and_wait
+from tests.gui.conftest import generate_and_wait, generate_until_streaming
 
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
 TESTS_SRC = "def check(candidate):\n    assert candidate(1, 2) == 3\n"
@@ -65,8 +65,7 @@ def test_a_new_problem_during_a_run_stops_it(qtbot, w):
     w.controls.max_new_tokens.setValue(400)
     w.controls.stops.setPlainText("")
     try:
-        w.generate()
-        qtbot.waitUntil(lambda: any(e.deltas > 2 for e in w.model.entries), timeout=60_000)
+        generate_until_streaming(qtbot, w, deltas=2)
         sid = w.recorder.session_id
         w.load_problem(load_problems()["HumanEval/2"])
         qtbot.waitUntil(lambda: w.controller.engine.state == "idle", timeout=30_000)
@@ -83,8 +82,7 @@ def test_stop_keeps_cut_off_candidates_untested_and_uncounted(qtbot, w):
     ended = []
     w.controller.run_finished.connect(lambda: ended.append(w.status.currentMessage()))
     try:
-        w.generate()
-        qtbot.waitUntil(lambda: any(e.deltas > 3 for e in w.model.entries), timeout=60_000)
+        generate_until_streaming(qtbot, w)
         w.controller.stop()
         qtbot.waitUntil(lambda: bool(ended), timeout=60_000)
     finally:
