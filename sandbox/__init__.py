@@ -7,11 +7,11 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the real names for the type checker ("X as X": re-exported); at run time they load on first use
+    from sandbox.futures import RunFuture as RunFuture
+    from sandbox.futures import as_finished as as_finished
+    from sandbox.futures import submit_or_refuse as submit_or_refuse
     from sandbox.layers import SandboxUnavailable as SandboxUnavailable
-    from sandbox.pool import RunFuture as RunFuture
     from sandbox.pool import SandboxPool as SandboxPool
-    from sandbox.pool import as_finished as as_finished
-    from sandbox.pool import submit_or_refuse as submit_or_refuse
     from sandbox.program import Program as Program
     from sandbox.results import RunResult as RunResult
     from sandbox.results import TestCaseResult as TestCaseResult
@@ -19,9 +19,9 @@ if TYPE_CHECKING:  # the real names for the type checker ("X as X": re-exported)
 
 _EXPORTS = {
     "SandboxPool": "sandbox.pool",
-    "RunFuture": "sandbox.pool",
-    "as_finished": "sandbox.pool",
-    "submit_or_refuse": "sandbox.pool",
+    "RunFuture": "sandbox.futures",
+    "as_finished": "sandbox.futures",
+    "submit_or_refuse": "sandbox.futures",
     "SandboxUnavailable": "sandbox.layers",
     "Program": "sandbox.program",
     "RunResult": "sandbox.results",

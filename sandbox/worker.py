@@ -18,17 +18,15 @@ import base64
 import marshal
 import os
 import select
-import signal
 import socket
-import sys
 import time
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 from sandbox import candidate, channel, frames, verdict
-from sandbox.jobfs import JobDir, JobDirError, own_mounts
-from sandbox.libc import libc
+from sandbox.jobfs import JobDir, JobDirError
 from sandbox.lockdown import Guard, cpu_limits, tasks_limit
+from sandbox.requests import RunRequest, WorkerConfig
 from sandbox.status import MEMORY_CLAIM
 from sandbox.verdict import RunState, Verdict
 from sandbox.zygote import FATE, KILL, SPARE, CandidateJob, kill_group, reap, zygote_loop
@@ -36,59 +34,8 @@ from sandbox.zygote import FATE, KILL, SPARE, CandidateJob, kill_group, reap, zy
 if TYPE_CHECKING:  # imported at run time only in the judge's fork (see _start_judge)
     from sandbox.judge import JudgeJob
 
-# Imported once here so each candidate does not pay for them; kept small because the
-# cost of every fork grows with the size of the fork-server.
-PRELOAD = (
-    "math",
-    "re",
-    "string",
-    "itertools",
-    "collections",
-    "functools",
-    "heapq",
-    "bisect",
-    "typing",
-    "random",
-    "copy",
-    "operator",
-)
 TAIL_BYTES = 4096
 JUDGE_GRACE_S = 1.0
-_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
-
-
-class WorkerConfig(TypedDict):
-    """How the pool starts a worker (its command line, as JSON)."""
-
-    landlock: int  # the Landlock ABI to use, 0 for none
-    bpf: str | None  # the seccomp program for the pool's memory limit, base64
-    memory_mb: int
-    read_rules: list[tuple[str, str]]  # [path, landlock.TREE or LISTING] (lists once through JSON)
-    site_paths: list[str]
-    ppid: int | None  # the pool's pid, when there is no PID namespace to vanish with
-    cpu: int | None  # the CPU to pin the worker's whole process tree to
-    job_root: str
-
-
-class ProgramFields(TypedDict):
-    prompt: str
-    completion: str
-    tests: str
-    entry_point: str
-
-
-class RunRequest(TypedDict):
-    """A run, as the pool sends it (it may also send {"op": "abort", "id": ...})."""
-
-    op: str  # "run"
-    id: int
-    timeout_s: float
-    memory_mb: int
-    program: ProgramFields
-    bpf: str | None  # this run's own seccomp program (base64) when its memory limit is not the worker's, else None
-
-
-# ---- worker -------------------------------------------------------------------------
 
 
 class Worker:
@@ -413,43 +360,3 @@ def _drain(fd: int, tail: bytearray, watching: list[int]) -> None:
             return
         tail += chunk
         del tail[:-TAIL_BYTES]
-
-
-def main() -> None:
-    config: WorkerConfig = frames.loads(sys.argv[2].encode())
-    cpu = config.get("cpu")
-    if cpu is not None:  # the zygote, the judge and every candidate inherit it
-        try:
-            os.sched_setaffinity(0, {cpu})
-        except OSError:
-            pass  # a speed-up only: e.g. a cpuset changed since the pool looked
-    proto_in, proto_out = os.dup(0), os.dup(1)
-    null = os.open(os.devnull, os.O_RDWR)
-    os.dup2(null, 0)
-    os.dup2(null, 1)
-    if config.get("ppid"):  # no PID namespace to vanish with: die with the pool instead
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != config["ppid"]:
-            os._exit(0)
-    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    # Before any fork, so that the zygote and the judge are made in these namespaces (and drop
-    # the capabilities they bring); and while dumpable, or /proc/self/uid_map is not ours to write.
-    may_mount = own_mounts()
-    libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no /proc/<worker>/mem for anyone
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    for name in PRELOAD:
-        __import__(name)
-    # The standard library and the allowed packages only (no .pth hooks run); not this project.
-    sys.path[:] = [p for p in sys.path if p != sys.argv[1]] + config["site_paths"]
-    import gc
-
-    gc.freeze()  # forked children's collections skip what we loaded: fewer pages copied
-    worker = Worker(config, proto_in, proto_out, may_mount)
-    try:
-        worker.serve()
-    finally:
-        worker.close()
-
-
-if __name__ == "__main__":
-    main()
