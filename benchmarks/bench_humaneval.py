@@ -53,7 +53,8 @@ def parse_args(argv=None):
 
 
 def run_mode(engine, pool, problems, args, mode: str, out: Path, pipelined: bool = True) -> dict:
-    from core.evaluation.evaluate import EvalConfig, problems_digest, run_eval
+    from core.evaluation.evaluate import run_eval
+    from core.evaluation.run_dir import EvalConfig, problems_digest
 
     config = EvalConfig(
         problems="humaneval",

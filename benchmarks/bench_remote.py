@@ -35,7 +35,8 @@ def parse_args(argv=None):
 
 
 def run(backend, pool, problems, args, name: str) -> dict:
-    from core.evaluation.evaluate import EvalConfig, problems_digest, run_eval
+    from core.evaluation.evaluate import run_eval
+    from core.evaluation.run_dir import EvalConfig, problems_digest
 
     out = args.out / name
     shutil.rmtree(out, ignore_errors=True)

@@ -13,8 +13,8 @@ from core.sampling.params import DEFAULT_MAX_NEW_TOKENS
 
 if TYPE_CHECKING:
     from core.cli.arg_types import Subcommands
-    from core.evaluation.evaluate import EvalConfig
     from core.evaluation.problems import Problem
+    from core.evaluation.run_dir import EvalConfig
 
 T = TypeVar("T")
 
@@ -95,7 +95,8 @@ def select_problems(problems: dict[str, Problem], select: str, limit: int | None
 def build_config(args: argparse.Namespace, problems: dict[str, Problem]) -> tuple[EvalConfig, list[int]]:
     """The run's configuration from the command line, checked before any model is loaded."""
     from core.cli.errors import UserError
-    from core.evaluation.evaluate import EvalConfig, check_ks, problems_digest
+    from core.evaluation.evaluate import check_ks
+    from core.evaluation.run_dir import EvalConfig, problems_digest
 
     temperatures = parse_list(args.temperatures, float, "--temperatures")
     source = args.problems if args.problems == "humaneval" else str(Path(args.problems).resolve())
@@ -128,7 +129,7 @@ def check_out(out: Path, config: EvalConfig) -> None:
     """Refuse an --out that cannot hold this run before any time goes to the model (nor leave a
     config behind if the model then fails to load)."""
     from core.cli.errors import UserError
-    from core.evaluation.evaluate import RunMismatch, check_run_dir
+    from core.evaluation.run_dir import RunMismatch, check_run_dir
 
     if out.exists() and not out.is_dir():
         raise UserError(f"--out must be a run directory, and {out} is a file")

@@ -18,8 +18,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from core.evaluation.compare import PARAMS, RunRecord, Sample
-from core.evaluation.evaluate import CONFIG, RESULTS, SAMPLES, EvalConfig, sample_key
 from core.evaluation.jsonl import JsonObject, iter_jsonl
+from core.evaluation.run_dir import CONFIG, RESULTS, SAMPLES, EvalConfig, sample_key
 from core.evaluation.sweep import Sweep
 from core.modes.entry_point import entry_point
 from core.storage.session_store import SessionRow, SessionStore

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from matplotlib.figure import Figure
 
 from core.evaluation import plots
-from core.evaluation.evaluate import RESULTS, SAMPLES, SUMMARY, Row, SampleKey, sample_key
 from core.evaluation.jsonl import JsonObject
+from core.evaluation.run_dir import RESULTS, SAMPLES, SUMMARY, Row, SampleKey, sample_key
 from core.evaluation.run_rows import read_rows
 from core.evaluation.summary_keys import by_k, by_temperature, pass_at_k_name
 from core.user_error import MissingFile, UserError

@@ -10,7 +10,8 @@ import pytest
 from core.cli.main import main
 from core.evaluation import compare as cmp
 from core.evaluation.compare_sources import NoRunChosen, load_runs
-from core.evaluation.evaluate import CONFIG, RESULTS, SAMPLES, EvalConfig, append_rows, verdict_row, write_json_atomic
+from core.evaluation.evaluate import verdict_row
+from core.evaluation.run_dir import CONFIG, RESULTS, SAMPLES, EvalConfig, append_rows, write_json_atomic
 from core.sampling.candidate import Candidate
 from core.storage.session_store import SessionStore
 from core.user_error import UserError

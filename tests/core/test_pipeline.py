@@ -180,7 +180,8 @@ def test_a_measurement_runs_every_copy_on_its_own(pool):
 
 
 def test_eval_the_workbench_and_the_pipeline_count_the_same_distinct_programs(pool):
-    from core.evaluation.evaluate import EvalConfig, sample_key, summarize
+    from core.evaluation.evaluate import summarize
+    from core.evaluation.run_dir import EvalConfig, sample_key
     from core.ranking.order import group_duplicates
 
     # Blank lines and trailing spaces once made eval and the Workbench disagree.

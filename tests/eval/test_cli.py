@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.cli.main import main
-from core.evaluation.evaluate import CONFIG, RESULTS, SAMPLES, SUMMARY, sample_key
+from core.evaluation.run_dir import CONFIG, RESULTS, SAMPLES, SUMMARY, sample_key
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING_MODEL = "/nonexistent/model"  # every refusal below must come before the model is loaded

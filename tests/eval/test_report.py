@@ -7,8 +7,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from core.evaluation import plots
-from core.evaluation.evaluate import EvalConfig, problems_digest, run_eval
+from core.evaluation.evaluate import run_eval
 from core.evaluation.report import REPORT, format_table, pass_at_k_by_temperature, write_report
+from core.evaluation.run_dir import EvalConfig, problems_digest
 from tests.eval.conftest import FakeEngine, FakePool
 
 

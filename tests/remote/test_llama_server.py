@@ -174,7 +174,8 @@ def test_echo_misalignment_is_detected(backend, small_engine):
 
 
 def test_eval_rows_leave_out_back_translation_where_the_server_cannot_score(backend):
-    from core.evaluation.evaluate import EvalConfig, sample_rows
+    from core.evaluation.evaluate import sample_rows
+    from core.evaluation.run_dir import EvalConfig
 
     config = EvalConfig(
         problems="humaneval",

@@ -10,7 +10,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import NoKeyringError
 
-from core.evaluation.evaluate import EvalConfig, sample_rows
+from core.evaluation.evaluate import sample_rows
+from core.evaluation.run_dir import EvalConfig
 from core.remote import secrets
 from core.remote.backend import RemoteBackend
 from core.remote.http import AuthFailed
