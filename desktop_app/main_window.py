@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.models.spec import is_server_url
 from core.models.store import data_dir
 from core.modes.source_check import prompt_problem
 from core.ranking.order import RANKINGS
@@ -45,12 +44,12 @@ from desktop_app.job_tab import JobTab
 from desktop_app.lab_tab import LabTab
 from desktop_app.message_bar import MessageBar
 from desktop_app.model_bar import FOLDER, GGUF, ModelBar
+from desktop_app.model_loading import ModelLoading
 from desktop_app.preload import preload_modules
 from desktop_app.presentation import PresentationMode, form_pane
 from desktop_app.prompt_files import APP_TITLE, PromptFiles
 from desktop_app.recent_files import RecentFilesMenu
 from desktop_app.run_controller import RunController
-from desktop_app.server_dialog import ServerDialog
 from desktop_app.session_actions import SessionActions, open_store
 from desktop_app.status_bar import StatusBar
 from desktop_app.summary_panel import SummaryPanel, run_end_text
@@ -67,7 +66,7 @@ def sessions_path():
 PROMPT_PLACEHOLDER = 'def add(a, b):\n    """Return the sum of a and b."""\n'
 
 
-class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, QMainWindow):
+class MainWindow(PromptFiles, SessionActions, CandidateActions, ModelLoading, WindowSettings, QMainWindow):
     run_pinned = Signal(int)  # a session pinned to Compare
 
     def __init__(self, model_spec: str | None = None):
@@ -280,17 +279,11 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, 
         c.run_changed.connect(self._refresh_results)
         c.run_finished.connect(lambda: self.status.showMessage(run_end_text(c.run), 10_000))
         c.run_finished.connect(self.controls.show_estimate)
-        c.engine.progress.connect(self.model_bar.show_loading)
-        c.engine.loaded.connect(self._on_loaded)
-        c.engine.load_failed.connect(self._on_load_failed)
-        c.engine.load_stopped.connect(self._on_load_stopped)
+        self._connect_loading()
         c.engine.device_stats.connect(self.status.show_gpu)
         c.engine.loaded.connect(lambda _info: self.status.gpu.hide())  # until the new model's GPU says otherwise
         c.engine.sandbox_ready.connect(self.status.show_sandbox)
         c.engine.sandbox_unavailable.connect(lambda why: self.status.show_sandbox(None, why))
-        self.model_bar.load_requested.connect(self.load_model)
-        self.model_bar.server_requested.connect(self.choose_server)
-        self.model_bar.cancel_requested.connect(self.controller.stop)
         self.view.selected.connect(self._show_candidate)
         self.prompt_editor.file_dropped.connect(self.open_prompt)
         self.tests_editor.editor.file_dropped.connect(self.open_tests)
@@ -306,7 +299,6 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, 
         self.compare_tab.info.connect(self.message.info)
         self.compare_tab.saved.connect(self.history.schedule_refresh)
         self.examples_tab.use_requested.connect(self.use_function)
-        self.examples_tab.larger_requested.connect(self.run_examples_on)
         self.tabs.currentChanged.connect(self._clear_error)
         lab = self.lab_tab
         lab.problem_requested.connect(
@@ -325,56 +317,6 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, WindowSettings, 
         preload_modules().start()
         self.controller.start_engine()
         self.load_model(self.start_spec or self.model_bar.spec())
-
-    # -- model -----------------------------------------------------------------------------------
-
-    def load_model(self, spec: str, served_model: str | None = None) -> None:
-        served_model = served_model or self.model_bar.served_model(spec)
-        if self.controller.load(spec, served_model):
-            self._loading = spec
-            self.model_bar.set_spec(spec, served_model)
-            self.model_bar.show_loading(f"Loading {spec}…")
-
-    def run_examples_on(self, spec: str) -> None:
-        """Loads `spec` as the model bar does (a model too large for this machine's memory is refused
-        there), installing it first where need be; From examples runs again once it has loaded."""
-        self._loading = None
-        self.model_bar.set_spec(spec)
-        self.model_bar.request_load()
-        self._examples_after_load = self._loading == spec
-
-    def choose_server(self) -> ServerDialog:
-        """Opens the server dialog (non-modal, so tests and the window stay live); Connect loads."""
-        spec = self.model_bar.spec()
-        url = spec if is_server_url(spec) else ""
-        dialog = ServerDialog(self.controller.engine, url, self.model_bar.served_model(url) or "", self)
-        dialog.accepted.connect(lambda: self.load_model(*dialog.values()))
-        dialog.open()
-        return dialog
-
-    def _on_loaded(self, info) -> None:
-        self.model_bar.show_loaded(info)
-        self.status.engine_pid = self.controller.engine.pid
-        self.examples_tab.set_model(self._loading or "")
-        if self._examples_after_load:
-            self._examples_after_load = False
-            self.examples_tab.run()
-
-    def _on_load_failed(self, message: str) -> None:
-        self._examples_after_load = False
-        self.model_bar.show_failed(message)
-        self.message.error(f"The model could not be loaded: {message}")
-        if self.controller.engine.info is not None:
-            self.model_bar.show_loaded(self.controller.engine.info)
-
-    def _on_load_stopped(self) -> None:
-        self._examples_after_load = False
-        message = (
-            "Model load stopped. No model is loaded: choose one and press Load (Ctrl+L); "
-            "a cancelled install resumes where it stopped."
-        )
-        self.model_bar.show_failed(message)
-        self.message.info(message)
 
     # -- running ---------------------------------------------------------------------------------
 

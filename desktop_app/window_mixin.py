@@ -1,4 +1,5 @@
-"""The base of the main window's mixins (PromptFiles, SessionActions, CandidateActions, WindowSettings).
+"""The base of the main window's mixins (PromptFiles, SessionActions, CandidateActions, ModelLoading,
+WindowSettings).
 
 At run time it is `object`: MainWindow itself derives from QMainWindow and builds every part. For
 the type checker it is a QMainWindow that declares the parts MainWindow builds and the mixins use,
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from desktop_app.compare_tab import CompareTab
     from desktop_app.console_dock import ConsoleDock
     from desktop_app.controls_panel import ControlsPanel
+    from desktop_app.examples_tab import ExamplesTab
     from desktop_app.history_dock import HistoryDock
     from desktop_app.job_tab import JobTab
     from desktop_app.message_bar import MessageBar
@@ -51,7 +53,10 @@ if TYPE_CHECKING:
         splitter: QSplitter  # the Workbench tab
         job_tabs: dict[str, JobTab]  # the other tabs, by job kind
         compare_tab: CompareTab
+        examples_tab: ExamplesTab
         model_bar: ModelBar
+        _loading: str | None  # the spec being loaded
+        _examples_after_load: bool  # From examples runs again once it has loaded
         _splitters: dict[str, tuple[QSplitter, list[int]]]  # by settings name: splitter, default sizes
         set_ranking: Callable[[str], None]  # MainWindow.set_ranking
         _write: Callable[[str, str], bool]  # PromptFiles._write
