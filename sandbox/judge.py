@@ -206,7 +206,6 @@ def run(
         limits=frames.REPLY_LIMITS,
         hands_out=False,
     )
-    proxy = peer.stand_in("FN", 0, entry_point)  # the candidate's handle 0 is the function under test
     if prompt_code is not None:
         try:
             exec(prompt_code, ns)
@@ -215,6 +214,10 @@ def run(
             judge.emit("done")
             return
     defined.update(ns)
+    # The candidate's handle 0 is the function under test, documented as the prompt documents it
+    # (tests that read candidate.__doc__).
+    stub = ns.get(entry_point)
+    proxy = peer.stand_in("FN", 0, entry_point, stub.__doc__ if callable(stub) else None)
     ns[entry_point] = proxy
     ns[CASE_HOOK] = judge.case_hook
     ok = judge.run_call(lambda: exec(tests_code, ns), 0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import socket
 import struct
 from typing import TYPE_CHECKING
 
@@ -26,9 +27,8 @@ if TYPE_CHECKING:
 CLONE_THREAD = 0x00010000
 
 DENIED = (
-    # network: no sockets at all (the result channel is a pipe)
+    # network: no sockets (the result channel is a pipe); socketpair only for AF_UNIX (see build())
     "socket",
-    "socketpair",
     # no new programs or processes
     "execve",
     "execveat",
@@ -249,6 +249,9 @@ def build(memory_bytes: int) -> pyseccomp.SyscallFilter:
     # refused for another pid (0 is the caller) or with new limits to set.
     flt.add_rule(eperm, "prlimit64", sc.Arg(0, sc.NE, 0))
     flt.add_rule(eperm, "prlimit64", sc.Arg(2, sc.NE, 0))
+    # A pair of connected unix sockets reaches nothing outside the process, and asyncio's event loop
+    # makes one to wake itself (asyncio.run): other families are refused as `socket` is.
+    flt.add_rule(eperm, "socketpair", sc.Arg(0, sc.NE, socket.AF_UNIX))
     # clone without CLONE_THREAD makes a process; with it, a thread.
     flt.add_rule(eperm, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
     # clone3 hides its flags in memory seccomp cannot read; ENOSYS makes glibc fall back to clone.

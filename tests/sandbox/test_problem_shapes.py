@@ -1,0 +1,60 @@
+"""Shapes of problems that HumanEval rarely has and a held-out set may: each reference-style
+program must pass on the real sandbox as it passes in one Python process, and a wrong one fail."""
+
+import pytest
+from sbx_helpers import program, run_code
+
+from sandbox import seccomp_filter
+
+
+def test_the_function_under_test_is_documented_as_the_prompt_documents_it(pool):
+    prompt = 'def flatten(d):\n    """Flatten a nested dict into dotted_key form."""\n'
+    tests = "def check(candidate):\n    assert 'dotted_key' in candidate.__doc__\n    assert candidate.__name__ == 'flatten'\n"
+    result = pool.submit(program("    return d\n", tests, "flatten", prompt)).result(timeout=60)
+    assert result.status == "pass", result.stderr_tail
+
+
+def test_asyncio_runs_in_the_candidate_and_in_the_tests(pool):
+    code = """
+        import asyncio
+
+        def total(xs):
+            async def one(x):
+                await asyncio.sleep(0)
+                return x
+
+            async def main():
+                return sum(await asyncio.gather(*(one(x) for x in xs)))
+
+            return asyncio.run(main())
+        """
+    tests = (
+        "import asyncio\n"
+        "def check(candidate):\n"
+        "    assert candidate([1, 2, 3]) == 6\n"
+        "    async def main():\n"
+        "        await asyncio.sleep(0)\n"
+        "        return candidate([4])\n"
+        "    assert asyncio.run(main()) == 4\n"
+    )
+    result = run_code(pool, code, tests, entry_point="total")
+    assert result.status == "pass", result.stderr_tail
+
+
+@pytest.mark.skipif(not seccomp_filter.available(), reason="no libseccomp")
+def test_a_socket_pair_is_unix_only(pool):
+    code = """
+        import socket
+
+        def f():
+            a, b = socket.socketpair()
+            a.sendall(b"x")
+            got = b.recv(1)
+            try:
+                socket.socketpair(socket.AF_INET)
+            except PermissionError:
+                return got.decode() + " refused"
+            return got.decode() + " let through"
+        """
+    result = run_code(pool, code, "def check(candidate):\n    assert candidate() == 'x refused'\n")
+    assert result.status == "pass", result.stderr_tail
