@@ -102,8 +102,16 @@ def without_surrogates(value: Any, path: str = "") -> tuple[Any, list[str]]:
     if isinstance(value, str):
         return (_SURROGATE.sub("\ufffd", value), [path]) if _SURROGATE.search(value) else (value, [])
     if isinstance(value, dict):
-        pairs = [(key, *without_surrogates(item, f"{path}.{key}" if path else str(key))) for key, item in value.items()]
-        return {key: item for key, item, _ in pairs}, [p for _, _, paths in pairs for p in paths]
+        made: dict[Any, Any] = {}
+        replaced: list[str] = []
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and _SURROGATE.search(key):  # a key is written too: it must encode
+                key = _SURROGATE.sub("\ufffd", key)
+                replaced.append(_SURROGATE.sub("\ufffd", name))
+            made[key], paths = without_surrogates(item, name)
+            replaced += [_SURROGATE.sub("\ufffd", p) for p in paths]
+        return made, replaced
     if isinstance(value, (list, tuple)):
         items = [without_surrogates(item, f"{path}[{i}]") for i, item in enumerate(value)]
         return [item for item, _ in items], [p for _, paths in items for p in paths]

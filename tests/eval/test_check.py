@@ -61,8 +61,8 @@ def check(capsys, samples, problems, out, *extra):
 
 
 def test_a_lone_surrogate_is_replaced_and_noted_not_fatal(capsys, files):
-    """A candidate's exception message and a sample's own text may hold a lone surrogate, which
-    UTF-8 cannot encode: both results are written, with the replaced fields named. (Source text
+    """A candidate's exception message and a sample's own text, values and keys, may hold a lone
+    surrogate, which UTF-8 cannot encode: every result is written, with the replaced fields named. (Source text
     with a lone surrogate is no Python program: that sample fails.)"""
     problems, samples, out = files
     samples.write_text(
@@ -70,12 +70,14 @@ def test_a_lone_surrogate_is_replaced_and_noted_not_fatal(capsys, files):
             sample("    raise ValueError(chr(0xd800))\n"),
             '{"task_id": "t/1", "completion": "    return 2 * x  # \\ud800\\n"}',
             sample(RIGHT),
+            '{"task_id": "t/1", "completion": "    return 2 * x\\n", "note\\ud800": "a key with one"}',
         )
     )
     code, stdout, _ = check(capsys, samples, problems, out)
     assert code == 0
     rows = read_results(out)
-    assert [r[LINE_FIELD] for r in rows] == [1, 2, 3] and [r["passed"] for r in rows] == [False, False, True]
+    assert [r[LINE_FIELD] for r in rows] == [1, 2, 3, 4] and [r["passed"] for r in rows] == [False, False, True, True]
+    assert rows[3]["note\ufffd"] == "a key with one" and rows[3][REPLACED_FIELD] == ["note\ufffd"]
     assert rows[0]["result"] == "failed: \ufffd" and "result" in rows[0][REPLACED_FIELD]
     assert "\ufffd" in rows[0]["sandbox"]["cases"][0]["message"]
     assert rows[1]["completion"] == "    return 2 * x  # \ufffd\n" and rows[1][REPLACED_FIELD] == ["completion"]
@@ -83,7 +85,7 @@ def test_a_lone_surrogate_is_replaced_and_noted_not_fatal(capsys, files):
     out.read_bytes().decode("utf-8")  # strict UTF-8 throughout
     # The rerun takes the replaced text as the same sample: nothing is checked twice.
     code, _, stderr = check(capsys, samples, problems, out)
-    assert code == 0 and "every sample already has its result" in stderr and len(read_results(out)) == 3
+    assert code == 0 and "every sample already has its result" in stderr and len(read_results(out)) == 4
 
 
 def test_each_bad_line_is_named_and_the_others_run(capsys, files, tmp_path):
