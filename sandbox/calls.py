@@ -236,7 +236,8 @@ class Peer:
             again = self._arguments(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), [])
         except Exception:  # noqa: BLE001 - made too deep to encode, say: changed, for certain
             return True
-        return again != sent.plains
+        # Compared as the bytes they cross as: in the plain forms False == 0 and True == 1.
+        return frames.dumps(again) != frames.dumps(sent.plains)
 
     @staticmethod
     def _arguments(encoder: codec.Encoder, args: list[Any], kwargs: dict[str, Any], kept: list[object]) -> list[Plain]:
@@ -360,6 +361,8 @@ class Peer:
     def _receive(self) -> list[object]:
         try:
             message = frames.read_frame(self.read_fd, self.limits)
+        except frames.Truncated:  # how it ended (a deadline's kill, say) is the verdict's to tell
+            raise self._break(f"{self.other} process is gone (mid-frame)") from None
         except frames.FrameError as exc:
             raise self._break(f"{self.other} sent a malformed frame ({exc})", lost=False) from None
         except ConnectionError:

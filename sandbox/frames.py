@@ -24,6 +24,10 @@ class FrameError(Exception):
     """A malformed or truncated frame, or one over its limits."""
 
 
+class Truncated(FrameError):
+    """The writer's end closed mid-frame: it died, or was killed, while writing."""
+
+
 # json's C encoder and scanner, built once: json.dumps and json.loads build an encoder object
 # and detect the text encoding on every call, which was 3.4 of 4.5 µs per frame encoded and
 # decoded (measured), and a fresh candidate process copied the pages that machinery touches.
@@ -81,7 +85,7 @@ def read_exact(fd: int, n: int) -> bytes | None:
         if not chunk:
             if got == 0:
                 return None
-            raise FrameError("truncated frame")
+            raise Truncated("truncated frame")
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)
@@ -98,7 +102,7 @@ def read_frame(fd: int, limits: tuple[int, int] = (MAX_FRAME, MAX_FRAME)) -> Any
         raise FrameError(f"frame of {size} bytes is over the {limits[0]}-byte limit")
     body = read_exact(fd, size)
     if body is None:
-        raise FrameError("truncated frame")
+        raise Truncated("truncated frame")
     if size > limits[1] and body.count(b"[") > limits[1]:
         raise FrameError(f"frame with more than {limits[1]} lists")
     return loads(body)

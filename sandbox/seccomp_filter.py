@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pyseccomp  # ships no type hints: its names are Any to the type checker
 
 CLONE_THREAD = 0x00010000
+_PR_SET_SECCOMP, _F_SETSIG = 22, 10
 
 DENIED = (
     # network: no sockets (the result channel is a pipe); socketpair only for AF_UNIX (see build())
@@ -43,6 +44,9 @@ DENIED = (
     "pidfd_open",
     "pidfd_send_signal",
     "pidfd_getfd",
+    # no filter of its own: one that kills at any syscall ends the candidate with SIGSYS, the signal
+    # of the memory limit's kill (see build()), and would choose its verdict
+    "seccomp",
     # no looking into or steering other processes
     "ptrace",
     "process_vm_readv",
@@ -252,6 +256,11 @@ def build(memory_bytes: int) -> pyseccomp.SyscallFilter:
     # A pair of connected unix sockets reaches nothing outside the process, and asyncio's event loop
     # makes one to wake itself (asyncio.run): other families are refused as `socket` is.
     flt.add_rule(eperm, "socketpair", sc.Arg(0, sc.NE, socket.AF_UNIX))
+    # The verdict reads SIGSYS as the memory limit's kill and SIGXCPU as the CPU limit's: a process
+    # must not choose them. prctl(PR_SET_SECCOMP) loads a filter as seccomp() does, and F_SETSIG
+    # makes a file's readiness signal any signal (O_ASYNC then sends it; without, SIGIO).
+    flt.add_rule(eperm, "prctl", sc.Arg(0, sc.EQ, _PR_SET_SECCOMP))
+    flt.add_rule(eperm, "fcntl", sc.Arg(1, sc.EQ, _F_SETSIG))
     # clone without CLONE_THREAD makes a process; with it, a thread.
     flt.add_rule(eperm, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
     # clone3 hides its flags in memory seccomp cannot read; ENOSYS makes glibc fall back to clone.

@@ -71,6 +71,9 @@ class Verdict(TypedDict):
     peak_rss_kb: int
 
 
+_TICK_MS = 10  # the kernel's CPU clock ticks at 100-1000 Hz: a limit may be met a tick early
+
+
 def _signame(sig: int) -> str:
     try:
         return signal.Signals(sig).name
@@ -86,8 +89,12 @@ def _candidate_fate(cand: CandidateFate | None, timed_out: bool, cpu_limit_s: in
     status = cand.get("status", 0)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        over_cpu = sig == signal.SIGKILL and cand.get("cpu_ms", 0) >= cpu_limit_s * 1000  # RLIMIT_CPU's hard kill
-        if cand.get("reason") == "deadline" or timed_out or sig == signal.SIGXCPU or over_cpu:
+        # RLIMIT_CPU's signals, at its soft limit (a second under the hard one) and its hard limit:
+        # only with the CPU time spent, so that a SIGXCPU the process arranged for itself is a crash.
+        cpu_ms = cand.get("cpu_ms", 0)
+        over_cpu = sig == signal.SIGKILL and cpu_ms >= cpu_limit_s * 1000
+        over_cpu |= sig == signal.SIGXCPU and cpu_ms >= (cpu_limit_s - 1) * 1000 - _TICK_MS
+        if cand.get("reason") == "deadline" or timed_out or over_cpu:
             return TIMEOUT, f"time limit exceeded ({_signame(sig)})"
         if sig == signal.SIGSYS:  # seccomp's one kill: a mapping larger than the memory limit
             return MEMORY_LIMIT, "memory limit exceeded (asked for more memory at once than the limit)"
