@@ -22,14 +22,19 @@ from __future__ import annotations
 
 import collections
 import enum
+import sys
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, MutableSequence, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sandbox import value_types
 from sandbox.frames import FrameError
 from sandbox.value_types import of
 
-MAX_DEPTH = 200
+# How deep a value may nest: a linked list of about 1,200 nodes (two levels each), a list of lists
+# 2,500 deep. A walk takes up to about 12 Python frames a level, which it is given on top of the
+# recursion limit it finds (the program's may be low, or already half used by its own recursion).
+MAX_DEPTH = 2_500
+_FRAMES_A_WALK_MAY_TAKE = 12 * MAX_DEPTH + 1_000
 # What a value becomes as plain data: JSON-ready, every non-JSON type as a tagged list.
 Plain = None | bool | int | str | list["Plain"]
 # A value that is not data (a function, an iterator the sender keeps) crosses as what the sender's
@@ -59,6 +64,23 @@ _VIEW_OF: dict[str, Callable[[list[Any]], object]] = {
     "DI": lambda items: dict(items).items(),
 }
 _FACTORY_OF: dict[str, Callable[[], object]] = {name: factory for factory, name in _FACTORIES.items()}  # type: ignore[misc]
+
+
+_Walked = TypeVar("_Walked")
+
+
+def _deep(walk: Callable[[Any, int], _Walked], value: Any, depth: int) -> _Walked:
+    """`walk(value, depth)` with room for a walk MAX_DEPTH deep (Python's calls between Python
+    functions take no C stack: only the recursion limit bounds them)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return walk(value, depth)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + _FRAMES_A_WALK_MAY_TAKE)
+    try:
+        return walk(value, depth)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 class CodecError(FrameError):
@@ -109,9 +131,12 @@ class Encoder:
         self._numbers: dict[int, int] = {}
         self._received, self._homes = received, cast("dict[int, int] | None", None)  # made when first needed
 
+    def encode(self, value: Any, depth: int = 0) -> Plain:
+        return _deep(self._walk, value, depth)
+
     # Values are typed Any here: each is checked with type() before use, and typing.cast, a function
     # call, cost more than the rest of a small call's encoding.
-    def encode(self, value: Any, depth: int = 0) -> Plain:
+    def _walk(self, value: Any, depth: int) -> Plain:
         kind = type(value)  # exact types only ("type(value) is"): no subclass crosses as itself
         if kind is str or kind is bool or value is None:  # the commonest first: a call costs each test
             return value  # type: ignore[no-any-return]
@@ -124,24 +149,24 @@ class Encoder:
         if kind is float:
             return ["F", value.hex()]  # exact, and NaN/inf survive
         if kind is tuple:
-            return ["t", [self.encode(item, depth + 1) for item in value]]
+            return ["t", [self._walk(item, depth + 1) for item in value]]
         if kind is complex:
             return ["C", value.real.hex(), value.imag.hex()]
         if kind is bytes:
             return ["B", value.hex()]
         if kind in value_types.TAGS:
-            return [value_types.TAGS[kind], *[self.encode(part, depth + 1) for part in value_types.PARTS[kind](value)]]
+            return [value_types.TAGS[kind], *[self._walk(part, depth + 1) for part in value_types.PARTS[kind](value)]]
         if kind.__module__ in OWN_MODULES and isinstance(value, enum.Enum):
-            return ["E", kind.__name__, self.encode(value.value, depth + 1)]  # a Flag's R|W has no name
+            return ["E", kind.__name__, self._walk(value.value, depth + 1)]  # a Flag's R|W has no name
         if isinstance(value, tuple) and kind.__module__ in OWN_MODULES and hasattr(kind, "_fields"):
-            return ["NT", kind.__name__, [self.encode(item, depth + 1) for item in value]]
+            return ["NT", kind.__name__, [self._walk(item, depth + 1) for item in value]]
         for base, tag in ((tuple, "t"), (frozenset, "f")):  # another's named tuple too: its content
             if isinstance(value, base):
-                return [tag, [self.encode(item, depth + 1) for item in value]]
+                return [tag, [self._walk(item, depth + 1) for item in value]]
         if kind in _VIEWS:  # a dict's keys, values or items, as a view of a dict on the other side
-            return [_VIEWS[kind], [self.encode(item, depth + 1) for item in value]]
+            return [_VIEWS[kind], [self._walk(item, depth + 1) for item in value]]
         if isinstance(value, (str, int, float)):  # a subclass's value (the stdlib's IntEnum): no method crosses
-            return self.encode(_plain_scalar(value), depth)
+            return self._walk(_plain_scalar(value), depth)
         if self.handles is not None and isinstance(value, Iterator):
             return self.handles(value)  # its items are asked for as the receiver takes them
         if _own_instance(value) or isinstance(value, (Mapping, MutableSequence)):  # a UserList, a ChainMap: content
@@ -165,12 +190,12 @@ class Encoder:
             content = [
                 "l",
                 [
-                    i if type(i) in _AS_IS or (type(i) is int and -_BIG < i < _BIG) else self.encode(i, depth)
+                    i if type(i) in _AS_IS or (type(i) is int and -_BIG < i < _BIG) else self._walk(i, depth)
                     for i in items
                 ],
             ]
         elif kind is dict:
-            content = ["d", [[self.encode(k, depth), self.encode(v, depth)] for k, v in value.items()]]
+            content = ["d", [[self._walk(k, depth), self._walk(v, depth)] for k, v in value.items()]]
         else:
             content = self._content(value, depth)
         if not self._received:
@@ -184,24 +209,24 @@ class Encoder:
         """A value with an identity, as its tag and content (a subclass of list, dict or set as the
         plain type: its own methods do not cross)."""
         if isinstance(value, collections.Counter):
-            return ["CO", self.encode(dict(value), depth)]
+            return ["CO", self._walk(dict(value), depth)]
         if isinstance(value, collections.OrderedDict):
-            return ["OD", self.encode(list(value.items()), depth)]
+            return ["OD", self._walk(list(value.items()), depth)]
         if isinstance(value, collections.defaultdict) and value.default_factory in _FACTORIES:
-            return ["DD", _FACTORIES[value.default_factory], self.encode(dict(value), depth)]
+            return ["DD", _FACTORIES[value.default_factory], self._walk(dict(value), depth)]
         if isinstance(value, collections.deque):
-            return ["DQ", self.encode(list(value), depth), value.maxlen]
+            return ["DQ", self._walk(list(value), depth), value.maxlen]
         if isinstance(value, bytearray):
             return ["BA", value.hex()]
         # A dict or list subclass, the program's own too, and another's mapping or sequence (a
         # UserDict) cross as content; the program's own mapping of another kind as an instance.
         if isinstance(value, dict) or (isinstance(value, Mapping) and not _own_instance(value)):
-            return ["d", [[self.encode(key, depth), self.encode(item, depth)] for key, item in value.items()]]
+            return ["d", [[self._walk(key, depth), self._walk(item, depth)] for key, item in value.items()]]
         if isinstance(value, list) or (isinstance(value, MutableSequence) and not _own_instance(value)):
-            return ["l", [self.encode(item, depth) for item in value]]
+            return ["l", [self._walk(item, depth) for item in value]]
         if isinstance(value, set):
-            return ["s", [self.encode(item, depth) for item in value]]
-        return ["O", type(value).__name__, self.encode(dict(vars(value)), depth)]
+            return ["s", [self._walk(item, depth) for item in value]]
+        return ["O", type(value).__name__, self._walk(dict(vars(value)), depth)]
 
 
 class Decoder:
@@ -217,7 +242,10 @@ class Decoder:
         self.objects: list[object] = []  # the shared values by number, as decoded (or written into)
         self.written: list[object] = []
 
-    def decode(self, obj: Any, depth: int = 0) -> object:  # Any: JSON's, each part checked here
+    def decode(self, obj: Any, depth: int = 0) -> object:
+        return _deep(self._walk, obj, depth)
+
+    def _walk(self, obj: Any, depth: int) -> object:  # Any: JSON's, each part checked here
         kind = type(obj)
         if kind is str or kind is int or kind is bool or obj is None:
             return obj
@@ -229,7 +257,7 @@ class Decoder:
         if tag == "l" and len(obj) == 2 and type(obj[1]) is list:  # the commonest, without the detours
             made: list[object] = []
             self.objects.append(made)  # before its items, which may refer back to it
-            made.extend([item if type(item) in _PLAIN else self.decode(item, depth + 1) for item in obj[1]])
+            made.extend([item if type(item) in _PLAIN else self._walk(item, depth + 1) for item in obj[1]])
             return made
         rest: list[object] = obj[1:]
         try:
@@ -251,7 +279,7 @@ class Decoder:
         if tag == "B":
             return bytes.fromhex(of(rest[0], str))
         if tag in value_types.BUILDERS:
-            return value_types.BUILDERS[tag](*[self.decode(part, depth + 1) for part in rest])
+            return value_types.BUILDERS[tag](*[self._walk(part, depth + 1) for part in rest])
         if tag in _SHARED_TAGS:
             return self._fill(self._empty(tag, rest), tag, rest, depth)
         if tag == "@":
@@ -262,14 +290,14 @@ class Decoder:
         if tag == "=":
             return self._home(of(rest[0], int), rest[1], depth)
         if tag == "E":
-            return _own_class(rest[0], self.classes, enum.Enum)(self.decode(rest[1], depth + 1))
+            return _own_class(rest[0], self.classes, enum.Enum)(self._walk(rest[1], depth + 1))
         if tag == "NT":
-            return _named_tuple(rest[0], self.classes)([self.decode(item, depth + 1) for item in of(rest[1], list)])
+            return _named_tuple(rest[0], self.classes)([self._walk(item, depth + 1) for item in of(rest[1], list)])
         if tag in HANDLE_TAGS and self.handles is not None:
             return self.handles(tag, rest)
         if tag in _VIEW_OF:
-            return _VIEW_OF[tag]([self.decode(item, depth + 1) for item in of(rest[0], list)])
-        items = [self.decode(item, depth + 1) for item in of(rest[0], list)]
+            return _VIEW_OF[tag]([self._walk(item, depth + 1) for item in of(rest[0], list)])
+        items = [self._walk(item, depth + 1) for item in of(rest[0], list)]
         kinds: dict[str, Callable[[list[object]], object]] = {"t": tuple, "f": frozenset}
         if tag not in kinds:
             raise CodecError(f"values tagged {tag[:20]!r} cannot cross")
@@ -323,7 +351,7 @@ class Decoder:
         self.objects.append(target)  # before its content, which may refer back to it
         depth += 1
         if tag == "O":
-            attributes = self.decode(rest[1], depth)
+            attributes = self._walk(rest[1], depth)
             if type(attributes) is not dict or not all(type(name) is str for name in attributes):
                 raise CodecError("malformed value")
             vars(target).clear()
@@ -331,13 +359,13 @@ class Decoder:
         elif isinstance(target, bytearray):
             target[:] = bytes.fromhex(of(rest[0], str))
         elif isinstance(target, collections.deque):
-            items = of(self.decode(rest[0], depth), list)
+            items = of(self._walk(rest[0], depth), list)
             target.clear()
             target.extend(items)
         elif isinstance(target, (list, MutableSequence)):
-            target[:] = [self.decode(item, depth) for item in of(rest[0], list)]
+            target[:] = [self._walk(item, depth) for item in of(rest[0], list)]
         elif isinstance(target, set):
-            items = [self.decode(item, depth) for item in of(rest[0], list)]
+            items = [self._walk(item, depth) for item in of(rest[0], list)]
             target.clear()
             target.update(items)
         elif isinstance(target, (dict, MutableMapping)):
@@ -350,10 +378,10 @@ class Decoder:
 
     def _pairs(self, tag: str, rest: list[object], depth: int) -> list[tuple[object, object]]:
         if tag == "d":
-            return [(self.decode(key, depth), self.decode(item, depth)) for key, item in of(rest[0], list)]
+            return [(self._walk(key, depth), self._walk(item, depth)) for key, item in of(rest[0], list)]
         if tag == "OD":
-            return [of(pair, tuple) for pair in of(self.decode(rest[0], depth), list)]
-        return list(of(self.decode(rest[-1], depth), dict).items())  # "CO", "DD": their counts or items
+            return [of(pair, tuple) for pair in of(self._walk(rest[0], depth), list)]
+        return list(of(self._walk(rest[-1], depth), dict).items())  # "CO", "DD": their counts or items
 
 
 def _own_class(name: object, classes: Mapping[str, object] | None, kind: type = object) -> type:

@@ -17,7 +17,11 @@ MAX_FRAME = 16 << 20  # bytes; a bigger frame from a child is a protocol error
 # empty lists took the judge seconds and 400 MB at 16 MiB.
 REPLY_LIMITS = (4 << 20, 1 << 18)  # bytes, lists
 _HEADER = struct.Struct("<I")
-_READING_LIMIT = 1000  # Python's own recursion limit
+# How deep JSON's C reader and writer may nest (as deep as the recursion limit lets them): deep
+# enough for sandbox.codec's deepest values (a linked list's node takes four levels), far from
+# what overflows the C stack (a limit the tests raised let a frame of 262,143 "[" kill the judge;
+# 40,000 levels read and wrote in 8 MiB of stack, measured).
+_NESTING_LIMIT = 12_000
 
 
 class FrameError(Exception):
@@ -40,34 +44,39 @@ _scan = json.scanner.c_make_scanner(json.JSONDecoder())  # type: ignore[attr-def
 
 
 def dumps(obj: object) -> bytes:
-    return "".join(_encode(obj, 0)).encode()
+    limit = _set_limit(_NESTING_LIMIT)
+    try:
+        return "".join(_encode(obj, 0)).encode()
+    except RecursionError:
+        raise FrameError("value nested too deeply") from None
+    finally:
+        _set_limit(limit)
 
 
 def loads(data: bytes) -> Any:  # any JSON value (json's scanner is untyped): each reader checks the shape it expects
-    """One JSON value in UTF-8 with nothing around it (what dumps writes). JSON's C reader nests as
-    deep as the recursion limit lets it: a limit the tests raised let a frame of 262,143 "["
-    overflow the judge's C stack (the process died), so it reads under the usual limit."""
-    limit = sys.getrecursionlimit()
-    lowered = limit > _READING_LIMIT and _lowered_to(_READING_LIMIT)
+    """One JSON value in UTF-8 with nothing around it (what dumps writes)."""
+    limit = _set_limit(_NESTING_LIMIT)
     try:
         text = data.decode()
         obj, end = _scan(text, 0)
     except (ValueError, RecursionError, StopIteration) as exc:
         raise FrameError(f"malformed frame: {type(exc).__name__}") from None
     finally:
-        if lowered:
-            sys.setrecursionlimit(limit)
+        _set_limit(limit)
     if end != len(text):
         raise FrameError("malformed frame: data after the value")
     return obj
 
 
-def _lowered_to(limit: int) -> bool:
+def _set_limit(limit: int) -> int:
+    """Sets Python's recursion limit, which bounds how deep JSON's C reader and writer nest, and
+    returns the one it replaced. Left as it is where the stack is already deeper than `limit`."""
+    was = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(limit)
-    except RecursionError:  # already deeper than that: the stack has room for what it holds
-        return False
-    return True
+    except RecursionError:
+        pass
+    return was
 
 
 def write_frame(fd: int, obj: object) -> None:

@@ -70,4 +70,7 @@ def test_a_candidate_cannot_die_by_the_signals_that_mean_the_memory_or_the_time_
             time.sleep(1)
         """
     result = run_code(pool, own_signal, "def check(candidate):\n    candidate()\n", timeout_s=10)
-    assert result.status == "error" and "not permitted" in result.human_eval_result, (result.status, result.human_eval_result)
+    assert result.status == "error" and "not permitted" in result.human_eval_result, (
+        result.status,
+        result.human_eval_result,
+    )

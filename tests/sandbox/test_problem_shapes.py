@@ -58,3 +58,51 @@ def test_a_socket_pair_is_unix_only(pool):
         """
     result = run_code(pool, code, "def check(candidate):\n    assert candidate() == 'x refused'\n")
     assert result.status == "pass", result.stderr_tail
+
+
+def test_a_linked_list_of_a_thousand_nodes_crosses_both_ways(pool):
+    prompt = (
+        "class ListNode:\n"
+        "    def __init__(self, val=0, next=None):\n"
+        "        self.val, self.next = val, next\n\n\n"
+        "def reverse(head):\n"
+    )
+    code = "    prev = None\n    while head:\n        head.next, prev, head = prev, head, head.next\n    return prev\n"
+    tests = (
+        "def check(candidate):\n"
+        "    head = None\n"
+        "    for value in range(1000):\n"
+        "        head = ListNode(value, head)\n"
+        "    node, seen = candidate(head), []\n"
+        "    while node:\n"
+        "        seen.append(node.val)\n"
+        "        node = node.next\n"
+        "    assert seen == list(range(1000))\n"
+        "    assert candidate(None) is None\n"
+    )
+    result = pool.submit(program(code, tests, "reverse", prompt)).result(timeout=60)
+    assert result.status == "pass", (result.status, result.human_eval_result)
+
+
+def test_a_value_nested_2000_deep_crosses_and_one_past_the_limit_is_refused_in_words(pool):
+    deep = (
+        "def check(candidate):\n"
+        "    nested = []\n"
+        "    for _ in range(2000):\n"
+        "        nested = [nested]\n"
+        "    back, depth = candidate(nested), 0\n"
+        "    while back:\n"
+        "        back, depth = back[0], depth + 1\n"
+        "    assert depth == 2000\n"
+    )
+    assert run_code(pool, "def f(x):\n    return x\n", deep).passed
+    code = """
+        def f():
+            value = []
+            for _ in range(100_000):
+                value = [value]
+            return value
+        """
+    result = run_code(pool, code, "def check(candidate):\n    candidate()\n")
+    assert result.status == "error" and "nested too deeply" in result.human_eval_result, result.human_eval_result
+    assert run_code(pool, "def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n").passed
