@@ -20,6 +20,7 @@ argument in place sorts the tests' list, as it would in one process.
 
 from __future__ import annotations
 
+import builtins
 import collections
 import enum
 import sys
@@ -81,6 +82,13 @@ def _deep(walk: Callable[[Any, int], _Walked], value: Any, depth: int) -> _Walke
         return walk(value, depth)
     finally:
         sys.setrecursionlimit(limit)
+
+
+# The builtin types, which cross by name both ways (a tests' isinstance(x, int) handed to the
+# candidate, a type returned): each side has the same ones.
+_BUILTIN_TYPES = {name: kind for name, kind in vars(builtins).items() if isinstance(kind, type) and name[0] != "_"}
+_BUILTIN_TYPES.update(NoneType=type(None), ellipsis=type(...), NotImplementedType=type(NotImplemented))
+_BUILTIN_TYPE_NAMES = {kind: name for name, kind in _BUILTIN_TYPES.items()}
 
 
 class CodecError(FrameError):
@@ -167,6 +175,8 @@ class Encoder:
             return [_VIEWS[kind], [self._walk(item, depth + 1) for item in value]]
         if isinstance(value, (str, int, float)):  # a subclass's value (the stdlib's IntEnum): no method crosses
             return self._walk(_plain_scalar(value), depth)
+        if isinstance(value, type):
+            return self._class(value)
         if self.handles is not None and isinstance(value, Iterator):
             return self.handles(value)  # its items are asked for as the receiver takes them
         if _own_instance(value) or isinstance(value, (Mapping, MutableSequence)):  # a UserList, a ChainMap: content
@@ -174,6 +184,22 @@ class Encoder:
         if self.handles is not None and callable(value):
             return self.handles(value)
         raise CodecError(f"values of type {kind.__name__} cannot leave the sandbox (plain data only)")
+
+    def _class(self, value: type) -> Plain:
+        """A builtin type by its name; the program's own class by its name, with a handle to call
+        it by where the other side's program has no class of that name (a class a factory made)."""
+        name = _BUILTIN_TYPE_NAMES.get(value)
+        if name is not None:
+            return ["TY", name]
+        if value.__module__ in OWN_MODULES:
+            try:
+                fallback = None if self.handles is None else self.handles(value)
+            except CodecError:  # a side that hands out no function of its own: by name only
+                fallback = None
+            return ["CL", value.__name__, fallback]
+        if self.handles is not None:
+            return self.handles(value)
+        raise CodecError(f"the class {value.__name__} cannot leave the sandbox")
 
     def _shared(self, value: Any, depth: int) -> Plain:
         key = id(value)
@@ -295,6 +321,15 @@ class Decoder:
             return _named_tuple(rest[0], self.classes)([self._walk(item, depth + 1) for item in of(rest[1], list)])
         if tag in HANDLE_TAGS and self.handles is not None:
             return self.handles(tag, rest)
+        if tag == "TY":
+            return _BUILTIN_TYPES[of(rest[0], str)]
+        if tag == "CL":
+            try:
+                return _own_class(rest[0], self.classes)
+            except CodecError:
+                if len(rest) < 2 or rest[1] is None:
+                    raise
+                return self._walk(rest[1], depth + 1)  # the sender's class, called there
         if tag in _VIEW_OF:
             return _VIEW_OF[tag]([self._walk(item, depth + 1) for item in of(rest[0], list)])
         items = [self._walk(item, depth + 1) for item in of(rest[0], list)]

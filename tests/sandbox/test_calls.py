@@ -224,8 +224,9 @@ def test_many_calls_back_within_one_call(pool, rounds):
 
 def test_a_function_the_tests_hand_over_is_no_way_into_the_judge(pool):
     # getattr, handed over, once gave the candidate str, object.__subclasses__ and at last eval in
-    # the judge: an answer may hand back no function the tests did not hand over.
-    climb = "def f(getter):\n    return getter('', '__class__')\n"
+    # the judge: an answer may hand back no function the tests did not hand over. (A builtin type
+    # crosses by its name: the candidate's own str, no way into the judge's.)
+    climb = "def f(getter):\n    return getter(getter('', '__class__'), '__subclasses__')\n"
     refused = run_code(pool, climb, "def check(candidate):\n    assert candidate(getattr) is str\n")
     assert refused.status == "error" and "hands out only functions its tests handed over" in refused.cases[0].message
     # An iterator is only pulled: a tests' generator function's generator still crosses.

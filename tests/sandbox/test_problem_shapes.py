@@ -106,3 +106,30 @@ def test_a_value_nested_2000_deep_crosses_and_one_past_the_limit_is_refused_in_w
     result = run_code(pool, code, "def check(candidate):\n    candidate()\n")
     assert result.status == "error" and "nested too deeply" in result.human_eval_result, result.human_eval_result
     assert run_code(pool, "def f():\n    return 1\n", "def check(candidate):\n    assert candidate() == 1\n").passed
+
+
+def test_types_cross_as_themselves_both_ways(pool):
+    code = """
+        def f(values, kind):
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            return [v for v in values if isinstance(v, kinds)], kind
+        """
+    tests = (
+        "def check(candidate):\n"
+        "    data = [1, 'a', 2.5, None]\n"
+        "    assert candidate(data, str) == (['a'], str)\n"
+        "    assert candidate(data, (int, float))[0] == [1, 2.5]\n"
+        "    assert candidate(data, type(None)) == ([None], type(None))\n"
+        "    assert candidate(data, ValueError)[1] is ValueError\n"
+    )
+    assert run_code(pool, code, tests).passed
+    # The program's own class by its name: the tests' Shape is the prompt's, as the candidate's is.
+    prompt = "class Shape:\n    def __init__(self, sides):\n        self.sides = sides\n\n\ndef make(kind, n):\n"
+    code = "    return kind(n), Shape\n"
+    tests = (
+        "def check(candidate):\n"
+        "    shape, kind = candidate(Shape, 3)\n"
+        "    assert kind is Shape and isinstance(shape, Shape) and shape.sides == 3\n"
+    )
+    result = pool.submit(program(code, tests, "make", prompt)).result(timeout=60)
+    assert result.status == "pass", (result.status, result.human_eval_result)
