@@ -81,7 +81,7 @@ def _rebuild(
     # Tags on the instance, read back with getattr (builtin exception classes declare no such fields),
     # set after its attributes: its type is only what the candidate said, no status may rest on it.
     vars(exc).update(cs_text=text, cs_reported=True)
-    return exc
+    return raised.linked(exc, detail, lambda name, text, cause: _rebuild(name, text, cause, defined, namespace))
 
 
 def _defined_exception(

@@ -23,6 +23,7 @@ from sandbox.codec import Plain
 ORIGIN = "sandbox_raised_as"
 _OUR_PACKAGES = frozenset({"sandbox", "core", "desktop_app"})  # no exception class of ours is the tests'
 _MOST_NAMES = 32
+_MOST_CAUSES = 4  # a chain of `raise ... from` crosses this many causes deep
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Detail:
     module: str = ""
     qualname: str = ""
     bases: tuple[str, ...] = ()  # the builtin exception classes it derives from, nearest first
+    notes: tuple[str, ...] = ()  # add_note()'s
+    cause: tuple[str, str, Detail] | None = None  # `raise ... from cause`: its name, message and detail
 
 
 NOTHING = Detail()  # what crossed with an exception where nothing did
@@ -48,27 +51,56 @@ def text_of(exc: BaseException) -> str:
 
 
 def detail_out(exc: BaseException, origin: tuple[str, int], encode: Callable[[object], Plain]) -> Plain:
-    """`exc`'s detail as plain data, or None where its arguments or attributes cannot cross."""
+    """`exc`'s detail as plain data; without its cause where the cause cannot cross, and None where
+    its own arguments or attributes cannot."""
+    try:
+        return encode(_parts(exc, origin, _MOST_CAUSES))
+    except Exception:  # noqa: BLE001 - a cause that cannot cross stays behind
+        return encode(_parts(exc, origin, 0))
+
+
+def _parts(exc: BaseException, origin: tuple[str, int] | None, causes: int) -> tuple[object, ...]:
     attributes = {key: value for key, value in vars(exc).items() if not key.startswith("__")}
-    attributes.setdefault(ORIGIN, origin)  # one that came from the other side keeps its own
+    if origin is not None:  # a cause is made anew on the other side: it names no exception of ours
+        attributes.setdefault(ORIGIN, origin)  # one that came from the other side keeps its own
     kind = type(exc)
     bases = tuple(c.__name__ for c in kind.__mro__ if c.__module__ == "builtins")[:_MOST_NAMES]
-    return encode((tuple(exc.args), attributes, kind.__module__, kind.__qualname__, bases))
+    notes = getattr(exc, "__notes__", None)
+    notes = tuple(n for n in notes if type(n) is str)[:_MOST_NAMES] if type(notes) is list else ()
+    cause = exc.__cause__
+    cause_parts = None
+    if cause is not None and causes > 0:
+        cause_parts = (type(cause).__name__, text_of(cause), _parts(cause, None, causes - 1))
+    return (tuple(exc.args), attributes, kind.__module__, kind.__qualname__, bases, notes, cause_parts)
 
 
-def detail_in(decoded: object) -> Detail:
+def detail_in(decoded: object, causes: int = _MOST_CAUSES) -> Detail:
     """The detail `detail_out` sent, as decoded, each part checked."""
-    if type(decoded) is not tuple or len(decoded) != 5:
+    if type(decoded) is not tuple or len(decoded) != 7:
         return Detail()
-    args, attributes, module, qualname, bases = decoded
+    args, attributes, module, qualname, bases, notes, cause = decoded
     named = type(attributes) is dict and all(type(key) is str and not key.startswith("__") for key in attributes)
+    cause_in = None
+    if type(cause) is tuple and len(cause) == 3 and type(cause[0]) is str and type(cause[1]) is str and causes > 0:
+        cause_in = (cause[0], cause[1], detail_in(cause[2], causes - 1))
     return Detail(
         args if type(args) is tuple else None,
         attributes if named else {},
         module if type(module) is str else "",
         qualname if type(qualname) is str else "",
         tuple(b for b in bases if type(b) is str)[:_MOST_NAMES] if type(bases) is tuple else (),
+        tuple(n for n in notes if type(n) is str)[:_MOST_NAMES] if type(notes) is tuple else (),
+        cause_in,
     )
+
+
+def linked(made: BaseException, detail: Detail, rebuild: Rebuild) -> BaseException:
+    """`made` with the notes and the cause (made by `rebuild`) that crossed with it."""
+    if detail.notes:
+        made.__notes__ = list(detail.notes)
+    if detail.cause is not None:
+        made.__cause__ = rebuild(*detail.cause)  # and, as `raise ... from` does, no context shown
+    return made
 
 
 def loaded_class(detail: Detail) -> type[Exception] | None:
@@ -128,7 +160,7 @@ def exception(name: str, message: str, detail: Detail = NOTHING) -> BaseExceptio
     made = instance(cls, builtin, detail.args if detail.args is not None else (message,)) if cls else None
     made = made or RuntimeError(f"{name}: {message}" if message else name)
     vars(made).update(detail.attributes)
-    return made
+    return linked(made, detail, exception)
 
 
 def origin(detail: Detail) -> tuple[object, object]:

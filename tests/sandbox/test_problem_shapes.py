@@ -133,3 +133,27 @@ def test_types_cross_as_themselves_both_ways(pool):
     )
     result = pool.submit(program(code, tests, "make", prompt)).result(timeout=60)
     assert result.status == "pass", (result.status, result.human_eval_result)
+
+
+def test_an_exceptions_cause_and_notes_cross_with_it(pool):
+    prompt = "class ConfigError(Exception):\n    pass\n\n\ndef parse(text):\n"
+    code = (
+        "    try:\n"
+        "        return int(text)\n"
+        "    except ValueError as exc:\n"
+        "        error = ConfigError(f'bad number {text!r}')\n"
+        "        error.add_note('numbers are decimal')\n"
+        "        raise error from exc\n"
+    )
+    tests = (
+        "def check(candidate):\n"
+        "    try:\n"
+        "        candidate('x1')\n"
+        "    except ConfigError as exc:\n"
+        "        assert isinstance(exc.__cause__, ValueError) and 'x1' in str(exc.__cause__)\n"
+        "        assert exc.__notes__ == ['numbers are decimal']\n"
+        "    else:\n"
+        "        assert False\n"
+    )
+    result = pool.submit(program(code, tests, "parse", prompt)).result(timeout=60)
+    assert result.status == "pass", (result.status, result.human_eval_result)
