@@ -76,6 +76,14 @@ def read_rules(roots: list[str], hidden: list[str]) -> list[tuple[str, str]]:
     return sorted(rules)
 
 
+def timezone_dirs() -> list[str]:
+    """The system's time zone database, which zoneinfo reads (ZoneInfo('Europe/Paris')): public
+    data, the same on every machine of a release."""
+    import zoneinfo
+
+    return sorted({os.path.realpath(p) for p in zoneinfo.TZPATH if os.path.isdir(p)})
+
+
 def find_packages(names: tuple[str, ...]) -> dict[str, list[str]]:
     """{folder on sys.path: [its entries to expose]} for the top-level import names given.
     A package's companion folder of bundled C libraries (e.g. numpy.libs) comes along."""
@@ -103,7 +111,7 @@ def candidate_rules(allowed: dict[str, list[str]]) -> tuple[list[tuple[str, str]
     """(Landlock read rules, folders to add to sys.path) for the judge and the candidates;
     allowed: find_packages(...)."""
     roots = stdlib_dirs() + library_dirs()
-    rules = read_rules(roots, package_dirs(roots))
+    rules = read_rules(roots, package_dirs(roots)) + [(path, TREE) for path in timezone_dirs()]
     for site, paths in allowed.items():
         rules.append((site, LISTING))  # the import system lists a folder before it opens anything in it
         rules += [(p, TREE) for p in paths]

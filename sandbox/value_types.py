@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import fractions
+import zoneinfo
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ T = TypeVar("T")
 
 _MOST_FRACTION_BITS = 1 << 14
 _MOST_DECIMAL_DIGITS = 4300  # as int() takes from text
+_MOST_ZONE_CHARS = 100
 
 
 class PartError(ValueError):
@@ -28,24 +30,29 @@ TAGS: dict[type, str] = {
     decimal.Decimal: "DE",
     fractions.Fraction: "FR",
     range: "RG",
+    datetime.timezone: "ZN",
+    zoneinfo.ZoneInfo: "ZN",
 }
 PARTS: dict[type, Callable[[Any], tuple[object, ...]]] = {
-    datetime.datetime: lambda v: (v.isoformat(),),
+    datetime.datetime: lambda v: (v.isoformat(), _zone_out(v.tzinfo)),
     datetime.date: lambda v: (v.isoformat(),),
     datetime.time: lambda v: (v.isoformat(),),
     datetime.timedelta: lambda v: (v.days, v.seconds, v.microseconds),
     decimal.Decimal: lambda v: (str(v),),
     fractions.Fraction: lambda v: (v.numerator, v.denominator),
     range: lambda v: (v.start, v.stop, v.step),
+    datetime.timezone: lambda v: (_zone_out(v),),
+    zoneinfo.ZoneInfo: lambda v: (_zone_out(v),),
 }
 BUILDERS: dict[str, Callable[..., object]] = {
-    "DT": lambda text: datetime.datetime.fromisoformat(of(text, str)),
+    "DT": lambda text, zone: _zone_in(datetime.datetime.fromisoformat(of(text, str)), zone),
     "DA": lambda text: datetime.date.fromisoformat(of(text, str)),
     "TI": lambda text: datetime.time.fromisoformat(of(text, str)),
     "TD": lambda *parts: datetime.timedelta(*(of(part, int) for part in parts)),
     "DE": lambda text: _decimal(of(text, str)),
     "FR": lambda numerator, denominator: fractions.Fraction(_small(numerator), _small(denominator)),
     "RG": lambda start, stop, step: range(of(start, int), of(stop, int), of(step, int)),
+    "ZN": lambda zone: _zone(zone),
 }
 
 
@@ -54,6 +61,40 @@ def of(part: object, kind: type[T]) -> T:
     if type(part) is not kind:
         raise PartError(f"a {type(part).__name__} where a {kind.__name__} belongs")
     return part
+
+
+def _zone_out(zone: datetime.tzinfo | None) -> tuple[object, ...] | None:
+    """An aware datetime's zone, beyond the offset its text holds: an IANA zone by its key, a fixed
+    zone with its name. None for none or another kind (the offset alone then crosses)."""
+    key = getattr(zone, "key", None)
+    if isinstance(zone, zoneinfo.ZoneInfo) and type(key) is str:
+        return ("Z", key)
+    if type(zone) is datetime.timezone:
+        offset = zone.utcoffset(None)
+        return ("N", zone.tzname(None), offset.days * 86400 + offset.seconds, offset.microseconds)
+    return None
+
+
+def _zone_in(moment: datetime.datetime, zone: object) -> datetime.datetime:
+    if zone is None or moment.tzinfo is None:
+        return moment
+    made = _zone(zone)  # the same instant: an IANA zone's wall time and fold follow from it
+    return moment.astimezone(made) if isinstance(made, zoneinfo.ZoneInfo) else moment.replace(tzinfo=made)
+
+
+def _zone(zone: object) -> datetime.tzinfo:
+    parts = of(zone, tuple)
+    if parts[:1] == ("Z",) and len(parts) == 2:
+        try:  # a key is checked by zoneinfo (no path of its own) and read from the system's database
+            return zoneinfo.ZoneInfo(of(parts[1], str)[:_MOST_ZONE_CHARS])
+        except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise PartError(f"no time zone {str(parts[1])[:60]!r} here ({type(exc).__name__})") from None
+    if parts[:1] == ("N",) and len(parts) == 4:
+        offset = datetime.timedelta(seconds=of(parts[2], int), microseconds=of(parts[3], int))
+        fixed = datetime.timezone(offset, of(parts[1], str)[:_MOST_ZONE_CHARS])
+        utc = fixed == datetime.UTC and fixed.tzname(None) == "UTC"  # the one `is` finds
+        return datetime.UTC if utc else fixed
+    raise PartError("a malformed time zone")
 
 
 def _decimal(text: str) -> decimal.Decimal:

@@ -157,3 +157,29 @@ def test_an_exceptions_cause_and_notes_cross_with_it(pool):
     )
     result = pool.submit(program(code, tests, "parse", prompt)).result(timeout=60)
     assert result.status == "pass", (result.status, result.human_eval_result)
+
+
+def test_time_zones_cross_as_themselves_and_the_zone_database_is_readable(pool):
+    prompt = "from datetime import datetime, timedelta, timezone\nfrom zoneinfo import ZoneInfo\n\n\ndef local(moment, zone):\n"
+    code = "    return moment.astimezone(ZoneInfo(zone))\n"
+    tests = (
+        "def check(candidate):\n"
+        "    start = datetime(2024, 3, 30, 12, tzinfo=timezone.utc)\n"
+        "    first, second = candidate(start, 'Europe/Paris'), candidate(start + timedelta(days=1), 'Europe/Paris')\n"
+        "    assert (first.hour, first.tzname(), second.hour, second.tzname()) == (13, 'CET', 14, 'CEST')\n"
+        "    assert str(second.tzinfo) == 'Europe/Paris' and second - first == timedelta(days=1, hours=1)  # one zone: wall time\n"
+        "    india = timezone(timedelta(hours=5, minutes=30), 'IST')\n"
+        "    assert candidate(datetime(2024, 1, 1, tzinfo=india), 'UTC').tzname() == 'UTC'\n"
+    )
+    result = pool.submit(program(code, tests, "local", prompt)).result(timeout=60)
+    assert result.status == "pass", (result.status, result.human_eval_result)
+    echo = "def check(candidate):\n    india = timezone(timedelta(hours=5, minutes=30), 'IST')\n    assert candidate(india).tzname() == 'IST'\n    assert candidate(timezone.utc).tzinfo is timezone.utc\n"
+    result = pool.submit(
+        program(
+            "    return datetime(2024, 1, 1, tzinfo=zone)\n",
+            echo,
+            "at",
+            prompt.replace("local(moment, zone)", "at(zone)"),
+        )
+    ).result(timeout=60)
+    assert result.status == "pass", (result.status, result.human_eval_result)
