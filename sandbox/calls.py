@@ -27,12 +27,12 @@ cannot climb from a function the tests gave to the judge's own machinery.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from sandbox import codec, frames, raised
 from sandbox.codec import Plain
-from sandbox.remote_objects import RemoteFunction, RemoteIterator, Source
+from sandbox.remote_objects import RemoteFunction, RemoteIterator, Source, awaiting, run_to_end
 
 JUDGE, CANDIDATE = "judge", "candidate"
 MOST_STAND_INS = 4096  # the other side's functions a run may hold: each is made at that side's word
@@ -119,7 +119,7 @@ class Peer:
             def attribute(name: str) -> object:
                 return self._request(["attr", handle, name], _Sent((), {}))
 
-            made: object = RemoteIterator(call)
+            made: object = RemoteIterator(call) if tag == "IT" else awaiting(call)
             if tag == "FN":
                 shown = name[:_MOST_NAME_CHARS] if type(name) is str and name else "function"
                 docstring = doc[:_MOST_DOC_CHARS] if type(doc) is str else None
@@ -134,14 +134,21 @@ class Peer:
         if theirs is not None:
             return theirs
         kept = isinstance(value, Iterator) and not callable(value)
-        if id(value) not in self._handles and not hand_out and not kept:  # an iterator can only be pulled
+        awaited = isinstance(value, Coroutine)
+        # An iterator can only be pulled, a coroutine only run to its end.
+        if id(value) not in self._handles and not hand_out and not (kept or awaited):
             raise codec.CodecError(f"the {self.me} hands out only functions its tests handed over")
-        # The codec hands over only callables and iterators.
-        run = Source(cast("Iterator[object]", value)) if kept else cast("Callable[..., object]", value)
+        # The codec hands over only callables, iterators and coroutines.
+        run: Callable[..., object] = cast("Callable[..., object]", value)
+        if kept:
+            run = Source(cast("Iterator[object]", value))
+        elif awaited:
+            run = functools.partial(run_to_end, cast("Coroutine[object, object, object]", value))
         handle = self.own(value, run)
         name, doc = getattr(value, "__name__", ""), getattr(value, "__doc__", None)
         name = name[:_MOST_NAME_CHARS] if type(name) is str else ""
-        return ["IT" if kept else "FN", self.me, handle, name, doc[:_MOST_DOC_CHARS] if type(doc) is str else None]
+        tag = "IT" if kept else "AW" if awaited else "FN"
+        return [tag, self.me, handle, name, doc[:_MOST_DOC_CHARS] if type(doc) is str else None]
 
     def _handle_in(self, tag: str, parts: list[object]) -> object:
         owner, handle, name, doc = (parts + ["", None])[:4] if 2 <= len(parts) <= 4 else (None, None, "", None)

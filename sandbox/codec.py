@@ -24,7 +24,7 @@ import builtins
 import collections
 import enum
 import sys
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, MutableSequence, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any, TypeVar, cast
 
 from sandbox import value_types
@@ -43,7 +43,7 @@ Plain = None | bool | int | str | list["Plain"]
 # takes the tag and parts back.
 HandleOut = Callable[[object], Plain]
 HandleIn = Callable[[str, list[object]], object]
-HANDLE_TAGS = frozenset({"FN", "IT"})
+HANDLE_TAGS = frozenset({"FN", "IT", "AW"})  # a function, an iterator, a coroutine
 # The values that are their own plain form both ways (an int too big for JSON's reader to keep
 # exact is not: the encoder tags it).
 _AS_IS = frozenset({str, bool, type(None)})
@@ -177,8 +177,8 @@ class Encoder:
             return self._walk(_plain_scalar(value), depth)
         if isinstance(value, type):
             return self._class(value)
-        if self.handles is not None and isinstance(value, Iterator):
-            return self.handles(value)  # its items are asked for as the receiver takes them
+        if self.handles is not None and isinstance(value, (Iterator, Coroutine)):
+            return self.handles(value)  # its items are asked for as the receiver takes them; it is run
         if _own_instance(value) or isinstance(value, (Mapping, MutableSequence)):  # a UserList, a ChainMap: content
             return self._shared(value, depth)
         if self.handles is not None and callable(value):

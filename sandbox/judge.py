@@ -14,6 +14,7 @@ into the tests' values (the worker then replaces the judge), ("rss", kb), then (
 from __future__ import annotations
 
 import builtins
+import inspect
 import linecache
 import os
 import socket
@@ -218,6 +219,8 @@ def run(
     # (tests that read candidate.__doc__).
     stub = ns.get(entry_point)
     proxy = peer.stand_in("FN", 0, entry_point, stub.__doc__ if callable(stub) else None)
+    if inspect.iscoroutinefunction(stub):  # an `async def` as the tests see it (iscoroutinefunction)
+        proxy = _async_stand_in(proxy)
     ns[entry_point] = proxy
     ns[CASE_HOOK] = judge.case_hook
     ok = judge.run_call(lambda: exec(tests_code, ns), 0)
@@ -251,6 +254,14 @@ def _run_function(judge: Judge, case: Case, ns: dict[str, Any]) -> None:
         judge.record(case.index, *classify(exc))
     else:
         judge.record(case.index, PASS)
+
+
+def _async_stand_in(proxy: Any) -> Callable[..., Any]:
+    async def stand_in(*args: object, **kwargs: object) -> object:
+        return await proxy(*args, **kwargs)  # the candidate's coroutine, run there (remote_objects)
+
+    stand_in.__name__, stand_in.__qualname__, stand_in.__doc__ = proxy.__name__, proxy.__name__, proxy.__doc__
+    return stand_in
 
 
 def _printed_to_capture(text: str) -> None:

@@ -4,7 +4,7 @@ of ours is served to the other (sandbox.calls carries the calls)."""
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 
 MOST_ITEMS_A_PULL = 1024
 # Items pulled one by one before pulls grow: a coroutine driven with send(), or a test that counts
@@ -121,3 +121,26 @@ class RemoteFunction:
 
     def __repr__(self) -> str:
         return f"<function {vars(self)['__name__']} of the other process>"
+
+
+def run_to_end(coroutine: Coroutine[object, object, object]) -> object:
+    """One of our coroutines, run as the other side awaits it: to its end, on an event loop of ours
+    (asyncio's, made for it). Tasks of the two sides do not interleave; its result is the same.
+    Where a loop of ours is running already (the other side awaits it from inside a coroutine we
+    run), the new loop runs on a thread of its own, as one thread holds one running loop."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as aside:
+        return aside.submit(asyncio.run, coroutine).result()
+
+
+async def awaiting(call: Callable[[tuple[object, ...], dict[str, object]], object]) -> object:
+    """What stands here for the other side's coroutine: a coroutine of ours, to await or give to
+    asyncio.run as the original, which runs the original there when it is."""
+    return call((), {})

@@ -183,3 +183,27 @@ def test_time_zones_cross_as_themselves_and_the_zone_database_is_readable(pool):
         )
     ).result(timeout=60)
     assert result.status == "pass", (result.status, result.human_eval_result)
+
+
+def test_an_async_candidate_is_awaited_as_one_and_awaits_the_tests_coroutines(pool):
+    prompt = "import asyncio\n\n\nasync def fetch_all(delays, fetch=None):\n"
+    code = (
+        "    async def one(delay):\n"
+        "        await asyncio.sleep(delay)\n"
+        "        return delay if fetch is None else await fetch(delay)\n"
+        "    return sorted(await asyncio.gather(*(one(d) for d in delays)))\n"
+    )
+    tests = (
+        "import asyncio, inspect\n\n\n"
+        "def check(candidate):\n"
+        "    assert inspect.iscoroutinefunction(candidate)\n"
+        "    assert asyncio.run(candidate([0.02, 0.0, 0.01])) == [0.0, 0.01, 0.02]\n"
+        "    async def double(x):\n"
+        "        await asyncio.sleep(0)\n"
+        "        return 2 * x\n"
+        "    async def main():\n"
+        "        return await asyncio.gather(candidate([0.01]), candidate([0.0, 0.02], double))\n"
+        "    assert asyncio.run(main()) == [[0.01], [0.0, 0.04]]\n"
+    )
+    result = pool.submit(program(code, tests, "fetch_all", prompt)).result(timeout=60)
+    assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
