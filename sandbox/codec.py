@@ -29,6 +29,7 @@ from typing import Any, TypeVar, cast
 
 from sandbox import value_types
 from sandbox.frames import FrameError
+from sandbox.loaded import loaded_class, name_in_module
 from sandbox.value_types import of
 
 # How deep a value may nest: a linked list of about 1,200 nodes (two levels each), a list of lists
@@ -164,10 +165,17 @@ class Encoder:
             return ["B", value.hex()]
         if kind in value_types.TAGS:
             return [value_types.TAGS[kind], *[self._walk(part, depth + 1) for part in value_types.PARTS[kind](value)]]
-        if kind.__module__ in OWN_MODULES and isinstance(value, enum.Enum):
-            return ["E", kind.__name__, self._walk(value.value, depth + 1)]  # a Flag's R|W has no name
-        if isinstance(value, tuple) and kind.__module__ in OWN_MODULES and hasattr(kind, "_fields"):
-            return ["NT", kind.__name__, [self._walk(item, depth + 1) for item in value]]
+        if isinstance(value, enum.Enum):  # by its value: a Flag's R|W has no name
+            if kind.__module__ in OWN_MODULES:
+                return ["E", kind.__name__, self._walk(value.value, depth + 1)]
+            return ["SE", kind.__module__, name_in_module(kind), self._walk(value.value, depth + 1)]
+        if isinstance(value, tuple) and hasattr(kind, "_fields"):
+            items = [self._walk(item, depth + 1) for item in value]
+            return (
+                ["NT", kind.__name__, items]
+                if kind.__module__ in OWN_MODULES
+                else ["NX", kind.__module__, name_in_module(kind), items]
+            )
         for base, tag in ((tuple, "t"), (frozenset, "f")):  # another's named tuple too: its content
             if isinstance(value, base):
                 return [tag, [self._walk(item, depth + 1) for item in value]]
@@ -319,6 +327,14 @@ class Decoder:
             return _own_class(rest[0], self.classes, enum.Enum)(self._walk(rest[1], depth + 1))
         if tag == "NT":
             return _named_tuple(rest[0], self.classes)([self._walk(item, depth + 1) for item in of(rest[1], list)])
+        if tag == "SE":  # a library's enum member, as the library this side has loaded makes it; else its value
+            member_of, member = loaded_class(rest[0], rest[1], enum.Enum), self._walk(rest[2], depth + 1)
+            return member if member_of is None else member_of(member)
+        if tag == "NX":  # a library's named tuple (functools' cache statistics), likewise; else a tuple
+            items = [self._walk(item, depth + 1) for item in of(rest[2], list)]
+            made = loaded_class(rest[0], rest[1], tuple)
+            fits = made is not None and len(getattr(made, "_fields", ())) == len(items)
+            return tuple.__new__(made, items) if fits and made is not None else tuple(items)
         if tag in HANDLE_TAGS and self.handles is not None:
             return self.handles(tag, rest)
         if tag == "TY":

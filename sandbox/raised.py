@@ -12,16 +12,15 @@ ValueError); and an exception of its own that went through the other side comes 
 from __future__ import annotations
 
 import builtins
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sandbox import loaded
 from sandbox.codec import Plain
 
 # The attribute an exception carries to the other side, where its attributes go: which of the
 # sender's it is, as (owner, number), so that it comes home as itself.
 ORIGIN = "sandbox_raised_as"
-_OUR_PACKAGES = frozenset({"sandbox", "core", "desktop_app"})  # no exception class of ours is the tests'
 _MOST_NAMES = 32
 _MOST_CAUSES = 4  # a chain of `raise ... from` crosses this many causes deep
 
@@ -105,13 +104,8 @@ def linked(made: BaseException, detail: Detail, rebuild: Rebuild) -> BaseExcepti
 
 def loaded_class(detail: Detail) -> type[Exception] | None:
     """The exception class a module this process has loaded holds under the name the other side
-    gave, read from the module's own names (a module's __getattr__ would run code at its word)."""
-    if detail.module.split(".")[0] in _OUR_PACKAGES:
-        return None
-    found: object = sys.modules.get(detail.module)
-    for part in detail.qualname.split("."):
-        found = vars(found).get(part) if isinstance(getattr(found, "__dict__", None), dict) else None
-    return found if isinstance(found, type) and issubclass(found, Exception) else None
+    gave (sandbox.loaded)."""
+    return loaded.loaded_class(detail.module, detail.qualname, Exception)
 
 
 def on_builtin_base(name: str, detail: Detail) -> type[BaseException] | None:

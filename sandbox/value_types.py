@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime
 import decimal
 import fractions
+import pathlib
+import re
+import types
 import zoneinfo
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -22,6 +25,16 @@ class PartError(ValueError):
     """A part that cannot make a value of its type."""
 
 
+# A path by its class's name: a Windows path is made pure here, where no such path can be made.
+_PATHS: dict[str, type[pathlib.PurePath]] = {
+    "PurePath": pathlib.PurePosixPath,
+    "PurePosixPath": pathlib.PurePosixPath,
+    "PosixPath": pathlib.PosixPath,
+    "PureWindowsPath": pathlib.PureWindowsPath,
+    "WindowsPath": pathlib.PureWindowsPath,
+}
+
+
 TAGS: dict[type, str] = {
     datetime.datetime: "DT",
     datetime.date: "DA",
@@ -32,6 +45,9 @@ TAGS: dict[type, str] = {
     range: "RG",
     datetime.timezone: "ZN",
     zoneinfo.ZoneInfo: "ZN",
+    types.SimpleNamespace: "SN",
+    re.Pattern: "RX",
+    **{kind: "PA" for kind in _PATHS.values()},
 }
 PARTS: dict[type, Callable[[Any], tuple[object, ...]]] = {
     datetime.datetime: lambda v: (v.isoformat(), _zone_out(v.tzinfo)),
@@ -43,6 +59,9 @@ PARTS: dict[type, Callable[[Any], tuple[object, ...]]] = {
     range: lambda v: (v.start, v.stop, v.step),
     datetime.timezone: lambda v: (_zone_out(v),),
     zoneinfo.ZoneInfo: lambda v: (_zone_out(v),),
+    types.SimpleNamespace: lambda v: (dict(vars(v)),),
+    re.Pattern: lambda v: (v.pattern, v.flags),
+    **{kind: lambda v: (type(v).__name__, str(v)) for kind in _PATHS.values()},
 }
 BUILDERS: dict[str, Callable[..., object]] = {
     "DT": lambda text, zone: _zone_in(datetime.datetime.fromisoformat(of(text, str)), zone),
@@ -53,6 +72,9 @@ BUILDERS: dict[str, Callable[..., object]] = {
     "FR": lambda numerator, denominator: fractions.Fraction(_small(numerator), _small(denominator)),
     "RG": lambda start, stop, step: range(of(start, int), of(stop, int), of(step, int)),
     "ZN": lambda zone: _zone(zone),
+    "SN": lambda attributes: types.SimpleNamespace(**_named(attributes)),
+    "RX": lambda pattern, flags: re.compile(_pattern(pattern), of(flags, int)),
+    "PA": lambda name, text: _PATHS.get(of(name, str), pathlib.PurePath)(of(text, str)),
 }
 
 
@@ -95,6 +117,19 @@ def _zone(zone: object) -> datetime.tzinfo:
         utc = fixed == datetime.UTC and fixed.tzname(None) == "UTC"  # the one `is` finds
         return datetime.UTC if utc else fixed
     raise PartError("a malformed time zone")
+
+
+def _named(attributes: object) -> dict[str, object]:
+    named = of(attributes, dict)
+    if not all(type(name) is str for name in named):
+        raise PartError("an attribute without a name")
+    return named
+
+
+def _pattern(pattern: object) -> str | bytes:
+    if type(pattern) is not str and type(pattern) is not bytes:
+        raise PartError("a pattern that is not text")
+    return pattern
 
 
 def _decimal(text: str) -> decimal.Decimal:

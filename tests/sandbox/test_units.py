@@ -5,11 +5,16 @@ import datetime
 import decimal
 import enum
 import fractions
+import functools
+import http
 import json
 import math
 import os
+import pathlib
+import re
 import signal
 import sys
+import types
 import zoneinfo
 
 import pytest
@@ -124,6 +129,11 @@ def test_codec_nan_and_rejections():
         datetime.timezone(datetime.timedelta(hours=5, minutes=30), "IST"),
         zoneinfo.ZoneInfo("Europe/Paris"),
         datetime.datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=zoneinfo.ZoneInfo("America/New_York")),
+        types.SimpleNamespace(name="x", sizes=[1, 2]),
+        re.compile(r"\d+-\d+", re.IGNORECASE),
+        pathlib.PurePosixPath("/data/report.csv"),
+        http.HTTPStatus.NOT_FOUND,  # a library's enum, as the library makes it
+        functools.lru_cache(maxsize=None)(abs).cache_info(),  # a library's named tuple (functools._CacheInfo)
     ],
 )
 def test_codec_standard_library_values_cross_as_themselves(value):
@@ -295,3 +305,11 @@ def test_a_deep_frame_is_refused_under_a_raised_recursion_limit():
         assert sys.getrecursionlimit() == 10**6
     finally:
         sys.setrecursionlimit(limit)
+
+
+def test_a_library_class_is_found_only_in_a_module_already_loaded_and_never_one_of_ours():
+    assert "antigravity" not in sys.modules
+    assert codec.from_plain(["SE", "antigravity", "Color", 3]) == 3  # not imported at the sender's word
+    assert "antigravity" not in sys.modules
+    assert codec.from_plain(["NX", "sandbox.frames", "Truncated", [1, 2]]) == (1, 2)  # no class of ours
+    assert codec.from_plain(["NX", "functools", "_CacheInfo", [1]]) == (1,)  # the wrong number of fields
