@@ -8,8 +8,9 @@ else [result, arguments, keyword arguments] (result None after an exception); in
 the caller sent crosses home as that value, changed in place: a function that sorts its argument
 sorts the tests' list, one that returns its argument returns the tests' object, and changes made
 before an exception are kept, as in one process. `printed` is what the candidate printed since
-its last frame (the tests may be capturing it with redirect_stdout), rss its peak memory, for
-display. An attribute read is ["attr", handle, name], answered as a call.
+its last frame, its standard output's text, or [output, errors] where it wrote to its standard
+error too (the tests may be capturing either with redirect_stdout or redirect_stderr), rss its
+peak memory, for display. An attribute read is ["attr", handle, name], answered as a call.
 
 A function or an iterator crosses as [tag, owner, handle, name, docstring], tag "FN" or "IT",
 owner "judge" or "candidate": the other process gets a stand-in that asks the owner to run it
@@ -74,8 +75,8 @@ class Peer:
         rebuild: raised.Rebuild = raised.exception,
         limits: tuple[int, int] = (frames.MAX_FRAME, frames.MAX_FRAME),
         hands_out: bool = True,
-        printed: Callable[[], str] = lambda: "",
-        on_printed: Callable[[str], object] = lambda text: None,
+        printed: Callable[[], Plain] = lambda: "",
+        on_printed: Callable[[object], object] = lambda text: None,
         rss: Callable[[], int] = lambda: 0,
     ):
         self.me, self.other = me, CANDIDATE if me == JUDGE else JUDGE
@@ -195,7 +196,7 @@ class Peer:
             raise Unusable(f"the {self.other} sent an unusable answer")
         kind, body, printed, rss = message
         self.rss = max(self.rss, min(rss, _MOST_RSS_KB)) if type(rss) is int else self.rss
-        if type(printed) is str and printed:
+        if printed:
             self.on_printed(printed)
         if kind == "ok":
             return self._state(body, sent)
@@ -281,7 +282,7 @@ class Peer:
                     raise LookupError(f"the {self.me} shows no attributes")
                 state = [self._encoder(True).encode(getattr(self._handed[handle], message[2]))]
             else:
-                if type(message[4]) is str and message[4]:
+                if message[4]:
                     self.on_printed(message[4])
                 args, kwargs = decoder.decode(message[2], -1), decoder.decode(message[3], -1)
                 if type(args) is not list or type(kwargs) is not dict:

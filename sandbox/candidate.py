@@ -16,6 +16,7 @@ from types import CodeType
 from typing import Any, TextIO
 
 from sandbox import calls, frames, raised
+from sandbox.codec import Plain
 
 FILENAME = "<candidate>"
 MAX_PRECOMPILED_CHARS = 1 << 17  # bigger sources are compiled by the candidate, under its rlimits
@@ -30,9 +31,10 @@ def _flush() -> None:
 
 
 class _Printed:
-    """sys.stdout as the candidate's code sees it: the real stream, which the app shows, and a copy
-    of the text printed since the last answer, which goes with it to the tests (they may capture
-    it with redirect_stdout). The copy keeps the first MOST_PRINTED_CHARS."""
+    """sys.stdout or sys.stderr as the candidate's code sees it: the real stream, which the app
+    shows, and a copy of the text written since the last answer, which goes with it to the tests
+    (they may capture it with redirect_stdout or redirect_stderr). The copy keeps the first
+    MOST_PRINTED_CHARS."""
 
     MOST_PRINTED_CHARS = 1 << 20
 
@@ -57,6 +59,13 @@ class _Printed:
 
     def __getattr__(self, name: str) -> object:  # flush, fileno, encoding, buffer...: the real stream's
         return getattr(self._stream, name)
+
+
+def _taken(printed: _Printed, errors: _Printed) -> Plain:
+    """What the candidate wrote since its last frame, as sandbox.calls sends it."""
+    text, error_text = printed.taken(), errors.taken()
+    both: list[Plain] = [text, error_text]
+    return both if error_text else text
 
 
 def precompiled(source: str) -> CodeType | str:
@@ -92,8 +101,8 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         return
     _flush()
     frames.write_frame(resp_fd, ["ready"])
-    printed = _Printed(sys.stdout)
-    sys.stdout = printed  # a text stream in all but name
+    printed, errors = _Printed(sys.stdout), _Printed(sys.stderr)
+    sys.stdout, sys.stderr = printed, errors  # text streams in all but name
     # Arguments this side cannot rebuild (a class only the tests define) fail the call.
     # Peak RSS rides along with each answer for display only; no verdict depends on it.
     peer = calls.Peer(
@@ -101,7 +110,7 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         resp_fd,
         req_fd,
         classes=ns,
-        printed=printed.taken,
+        printed=lambda: _taken(printed, errors),
         rss=lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     )
     peer.own(fn, fn)  # handle 0, which the judge calls as the function under test

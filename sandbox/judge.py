@@ -264,14 +264,17 @@ def _async_stand_in(proxy: Any) -> Callable[..., Any]:
     return stand_in
 
 
-def _printed_to_capture(text: str) -> None:
-    """What the candidate printed during a call, for tests that capture it (redirect_stdout); the
-    judge's own output goes nowhere a verdict is read from, so it is not written otherwise."""
-    if sys.stdout is not sys.__stdout__:
-        try:
-            sys.stdout.write(text)
-        except (OSError, ValueError, TypeError):  # a buffer the tests closed, a stream of bytes
-            pass
+def _printed_to_capture(printed: object) -> None:
+    """What the candidate wrote during a call (its output, or [output, errors]), for tests that
+    capture it (redirect_stdout, redirect_stderr); the judge's own output goes nowhere a verdict is
+    read from, so it is not written otherwise."""
+    text, errors = printed if type(printed) is list and len(printed) == 2 else (printed, "")
+    for written, stream, own in ((text, sys.stdout, sys.__stdout__), (errors, sys.stderr, sys.__stderr__)):
+        if type(written) is str and written and stream is not own:
+            try:
+                stream.write(written)
+            except (OSError, ValueError, TypeError):  # a buffer the tests closed, a stream of bytes
+                pass
 
 
 def _read_hello(resp_fd: int) -> tuple[str, str, str] | None:

@@ -207,3 +207,26 @@ def test_an_async_candidate_is_awaited_as_one_and_awaits_the_tests_coroutines(po
     )
     result = pool.submit(program(code, tests, "fetch_all", prompt)).result(timeout=60)
     assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
+
+
+def test_what_the_candidate_writes_to_standard_error_reaches_a_tests_redirect_stderr(pool):
+    code = """
+        import sys
+
+        def f(x):
+            print("checking", x)
+            print(f"warning: {x} is negative", file=sys.stderr)
+            return abs(x)
+        """
+    tests = (
+        "import contextlib, io\n\n\n"
+        "def check(candidate):\n"
+        "    out, err = io.StringIO(), io.StringIO()\n"
+        "    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):\n"
+        "        assert candidate(-2) == 2\n"
+        "    assert out.getvalue() == 'checking -2\\n' and err.getvalue() == 'warning: -2 is negative\\n'\n"
+        "    assert candidate(3) == 3  # not captured: shown in the run's own output only\n"
+    )
+    result = run_code(pool, code, tests)
+    assert result.status == "pass", (result.status, result.human_eval_result)
+    assert "warning: 3 is negative" in result.stderr_tail
