@@ -221,6 +221,13 @@ def run(
     proxy = peer.stand_in("FN", 0, entry_point, stub.__doc__ if callable(stub) else None)
     if inspect.iscoroutinefunction(stub):  # an `async def` as the tests see it (iscoroutinefunction)
         proxy = _async_stand_in(proxy)
+    if isinstance(stub, types.FunctionType):  # the parameters the prompt promises (inspect.signature)
+        vars(proxy).update(
+            __signature__=inspect.signature(stub),
+            __defaults__=stub.__defaults__,
+            __kwdefaults__=stub.__kwdefaults__,
+            __annotations__=stub.__annotations__,
+        )
     ns[entry_point] = proxy
     ns[CASE_HOOK] = judge.case_hook
     ok = judge.run_call(lambda: exec(tests_code, ns), 0)

@@ -7,9 +7,15 @@ from sbx_helpers import program, run_code
 from sandbox import seccomp_filter
 
 
-def test_the_function_under_test_is_documented_as_the_prompt_documents_it(pool):
-    prompt = 'def flatten(d):\n    """Flatten a nested dict into dotted_key form."""\n'
-    tests = "def check(candidate):\n    assert 'dotted_key' in candidate.__doc__\n    assert candidate.__name__ == 'flatten'\n"
+def test_the_function_under_test_is_documented_and_signed_as_the_prompt_says(pool):
+    prompt = 'def flatten(d: dict, sep: str = ".") -> dict:\n    """Flatten a nested dict into dotted_key form."""\n'
+    tests = (
+        "import inspect\n\n\n"
+        "def check(candidate):\n"
+        "    assert 'dotted_key' in candidate.__doc__ and candidate.__name__ == 'flatten'\n"
+        "    assert inspect.signature(candidate).parameters['sep'].default == '.'\n"
+        "    assert candidate.__defaults__ == ('.',) and candidate.__annotations__['return'] is dict\n"
+    )
     result = pool.submit(program("    return d\n", tests, "flatten", prompt)).result(timeout=60)
     assert result.status == "pass", result.stderr_tail
 
