@@ -17,6 +17,8 @@ pytestmark = pytest.mark.slow
 USER = "codesynth-sbx"
 HOSTILE_SUITES = (
     "test_hostile.py",
+    "test_hostile_processes.py",
+    "test_hostile_verdicts.py",
     "test_hostile_kernel.py",
     "test_answer_key.py",
     "test_job_dir.py",
