@@ -33,6 +33,7 @@ from typing import Any, cast
 
 from sandbox import codec, frames, raised
 from sandbox.codec import Plain
+from sandbox.decoder import Decoder
 from sandbox.remote_objects import RemoteFunction, RemoteIterator, Source, awaiting, run_to_end
 
 JUDGE, CANDIDATE = "judge", "candidate"
@@ -218,7 +219,7 @@ class Peer:
 
     def _detail_in(self, plain: object) -> raised.Detail:
         try:
-            return raised.detail_in(codec.Decoder(self.classes, self._handle_in).decode(plain))
+            return raised.detail_in(Decoder(self.classes, self._handle_in).decode(plain))
         except codec.CodecError:
             return raised.Detail()
 
@@ -226,7 +227,7 @@ class Peer:
         """The result an answer's state holds, its other parts decoded into the values we sent."""
         if type(state) is not list or len(state) not in (1, 3):
             raise Unusable(f"the {self.other} sent an unusable answer")
-        decoder = codec.Decoder(self.classes, self._handle_in, sent.kept)
+        decoder = Decoder(self.classes, self._handle_in, sent.kept)
         try:
             return [decoder.decode(part, 0 if i == 0 else -1) for i, part in enumerate(state)][0]
         except codec.CodecError as exc:
@@ -272,7 +273,7 @@ class Peer:
         """Runs one of our functions for the other side, or reads one's attribute (for the judge, if
         we are the candidate), and sends what came of it."""
         arguments: tuple[list[Any], dict[str, Any]] | None = None
-        decoder = codec.Decoder(self.classes, self._handle_in)
+        decoder = Decoder(self.classes, self._handle_in)
         try:
             handle = message[1] if len(message) in (3, 5) else None
             if type(handle) is not int or not 0 <= handle < len(self._runs):

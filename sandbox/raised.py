@@ -15,7 +15,7 @@ import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sandbox import loaded
+from sandbox import class_names
 from sandbox.codec import Plain
 
 # The attribute an exception carries to the other side, where its attributes go: which of the
@@ -104,8 +104,8 @@ def linked(made: BaseException, detail: Detail, rebuild: Rebuild) -> BaseExcepti
 
 def loaded_class(detail: Detail) -> type[Exception] | None:
     """The exception class a module this process has loaded holds under the name the other side
-    gave (sandbox.loaded)."""
-    return loaded.loaded_class(detail.module, detail.qualname, Exception)
+    gave (sandbox.class_names)."""
+    return class_names.loaded_class(detail.module, detail.qualname, Exception)
 
 
 def on_builtin_base(name: str, detail: Detail) -> type[BaseException] | None:

@@ -9,6 +9,7 @@ import pytest
 from sbx_helpers import run_code
 
 from sandbox import SandboxPool, codec, frames
+from sandbox.decoder import Decoder, from_plain
 
 # ---- the codec: one value, one object; the caller's own objects come home changed ---------------
 
@@ -18,17 +19,17 @@ def _answered(sent, change, classes=None):
     answered with its state, encoded as sandbox.calls does (received values go home)."""
     encoder = codec.Encoder()
     plain = frames.loads(frames.dumps(encoder.encode(sent)))
-    decoder = codec.Decoder(classes)
+    decoder = Decoder(classes)
     copy = decoder.decode(plain)
     change(copy)
     answer = codec.Encoder(received=decoder.objects).encode(copy)
-    back = codec.Decoder(classes, sent=encoder.kept)
+    back = Decoder(classes, sent=encoder.kept)
     return back.decode(frames.loads(frames.dumps(answer))), back.written
 
 
 def test_two_names_for_one_list_are_one_list_after_crossing_and_cycles_survive():
     row = [0]
-    copy = codec.from_plain(codec.to_plain([row, row, {"k": row}]))
+    copy = from_plain(codec.to_plain([row, row, {"k": row}]))
     assert copy[0] is copy[1] is copy[2]["k"]
 
     class Node:
@@ -37,7 +38,7 @@ def test_two_names_for_one_list_are_one_list_after_crossing_and_cycles_survive()
     first, second = Node(), Node()
     first.next, second.prev = second, first  # a doubly linked pair: a cycle
     Node.__module__ = "__tests__"  # a class of the program's own, as the judge runs it
-    back = codec.from_plain(codec.to_plain(first), classes={"Node": Node})
+    back = from_plain(codec.to_plain(first), classes={"Node": Node})
     assert back.next.prev is back
 
 
@@ -86,9 +87,9 @@ def test_an_answer_cannot_turn_the_callers_object_into_another_kind_or_bypass_it
     encoder = codec.Encoder()
     encoder.encode(sent)
     with pytest.raises(codec.CodecError, match="cannot become"):
-        codec.Decoder(sent=encoder.kept).decode(["=", 1, ["s", []]])  # a list made a set
+        Decoder(sent=encoder.kept).decode(["=", 1, ["s", []]])  # a list made a set
     with pytest.raises(codec.CodecError, match="reference to nothing"):
-        codec.Decoder(sent=encoder.kept).decode(["=", 7, ["l", []]])
+        Decoder(sent=encoder.kept).decode(["=", 7, ["l", []]])
 
 
 # ---- in the sandbox ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import zoneinfo
 
 import pytest
 
-from sandbox import codec, frames, verdict
+from sandbox import codec, decoder, frames, verdict
 from sandbox.cases import plan
 
 
@@ -90,28 +90,28 @@ def test_precompiled_candidates():
     ],
 )
 def test_codec_round_trip(value):
-    assert codec.from_plain(frames.loads(frames.dumps(codec.to_plain(value)))) == value
-    assert type(codec.from_plain(codec.to_plain(value))) is type(value)
+    assert decoder.from_plain(frames.loads(frames.dumps(codec.to_plain(value)))) == value
+    assert type(decoder.from_plain(codec.to_plain(value))) is type(value)
 
 
 def test_codec_nan_and_rejections():
-    assert math.isnan(codec.from_plain(codec.to_plain(float("nan"))))
+    assert math.isnan(decoder.from_plain(codec.to_plain(float("nan"))))
 
     class Eq(int):
         def __eq__(self, other):
             return True
 
-    rigged = codec.from_plain(codec.to_plain(Eq(1)))  # its value crosses, its __eq__ does not
+    rigged = decoder.from_plain(codec.to_plain(Eq(1)))  # its value crosses, its __eq__ does not
     assert type(rigged) is int and rigged == 1 and rigged != 2
     for bad in (object(), [lambda: 0], iter([1])):
         with pytest.raises(codec.CodecError):
             codec.to_plain(bad)
     for bad in (["x", 1], [], {"a": 1}, ["d", [[["l", []], 1]]], ["l", "notalist"], 1.5):
         with pytest.raises(codec.CodecError):
-            codec.from_plain(bad)
+            decoder.from_plain(bad)
     deep = "[" * 100000 + "]" * 100000
     with pytest.raises(frames.FrameError):  # refused by JSON's reader, before any decoding
-        codec.from_plain(frames.loads(deep.encode()))
+        decoder.from_plain(frames.loads(deep.encode()))
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ def test_codec_nan_and_rejections():
 def test_codec_standard_library_values_cross_as_themselves(value):
     """Held-out problems probe: a date argument, or a Counter returned, could not cross, so no
     candidate could pass such a problem."""
-    back = codec.from_plain(frames.loads(frames.dumps(codec.to_plain(value))))
+    back = decoder.from_plain(frames.loads(frames.dumps(codec.to_plain(value))))
     assert back == value and type(back) is type(value) and str(back) == str(value)
 
 
@@ -150,15 +150,16 @@ def test_codec_other_containers_iterators_and_own_instances():
 
     Pair = collections.namedtuple("Pair", "a b")
     assert (
-        codec.from_plain(codec.to_plain(Shown([1]))) == [1] and type(codec.from_plain(codec.to_plain(Shown()))) is list
+        decoder.from_plain(codec.to_plain(Shown([1]))) == [1]
+        and type(decoder.from_plain(codec.to_plain(Shown()))) is list
     )
-    assert codec.from_plain(codec.to_plain(collections.defaultdict(int, a=1))) == {"a": 1}
+    assert decoder.from_plain(codec.to_plain(collections.defaultdict(int, a=1))) == {"a": 1}
     # The program's own dict or list subclass crosses as its content too (it briefly crossed as an
     # instance, which no side can make of a class built on dict).
     Registry = type("Registry", (dict,), {"__module__": "__candidate__"})
     Row = type("Row", (list,), {"__module__": "__tests__"})
     assert codec.to_plain(Registry(a=1)) == ["d", [["a", 1]]] and codec.to_plain(Row([1])) == ["l", [1]]
-    assert codec.from_plain(codec.to_plain(Pair(1, 2))) == (1, 2)
+    assert decoder.from_plain(codec.to_plain(Pair(1, 2))) == (1, 2)
     with pytest.raises(codec.CodecError):  # an iterator crosses only as a handle (sandbox.calls)
         codec.to_plain(x * x for x in range(3))
 
@@ -169,19 +170,19 @@ def test_codec_other_containers_iterators_and_own_instances():
     Theirs = type("Point", (), {"__module__": "__tests__", "__eq__": lambda a, b: vars(a) == vars(b)})
     sent = Point()
     sent.x, sent.y = 1, [2]
-    back = codec.from_plain(codec.to_plain(sent), classes={"Point": Theirs})
+    back = decoder.from_plain(codec.to_plain(sent), classes={"Point": Theirs})
     assert type(back) is Theirs and vars(back) == {"x": 1, "y": [2]}
     for classes in (None, {}, {"Point": collections.OrderedDict}, {"Point": 1}):
         with pytest.raises(codec.CodecError, match="the program defines no such class on this side"):
-            codec.from_plain(codec.to_plain(sent), classes=classes)
+            decoder.from_plain(codec.to_plain(sent), classes=classes)
     # An Enum member crosses by its value: a Flag's combination has no name.
     color = enum.Flag("Color", "RED GREEN", module="__candidate__")
     their_color = enum.Flag("Color", "RED GREEN", module="__tests__")
-    assert codec.from_plain(codec.to_plain(color.GREEN), classes={"Color": their_color}) is their_color.GREEN
-    both = codec.from_plain(codec.to_plain(color.RED | color.GREEN), classes={"Color": their_color})
+    assert decoder.from_plain(codec.to_plain(color.GREEN), classes={"Color": their_color}) is their_color.GREEN
+    both = decoder.from_plain(codec.to_plain(color.RED | color.GREEN), classes={"Color": their_color})
     assert both == their_color.RED | their_color.GREEN
     with pytest.raises(codec.CodecError):
-        codec.from_plain(["E", "Color", 64], classes={"Color": their_color})
+        decoder.from_plain(["E", "Color", 64], classes={"Color": their_color})
     huge = codec.to_plain(1 << 20000)  # its reduction would cost the judge a long gcd
     for bad in (
         ["DT", 5],
@@ -194,7 +195,7 @@ def test_codec_other_containers_iterators_and_own_instances():
         ["DE", "9" * 5000],
     ):
         with pytest.raises(codec.CodecError):
-            codec.from_plain(bad, classes={"Point": Theirs})
+            decoder.from_plain(bad, classes={"Point": Theirs})
 
 
 @pytest.mark.parametrize("frame", [b"", b"x", b"[1,", b"[1] [2]", b"[1]x", b" [1]", b"\xff", b'"\xc3"', b"{1:2}"])
@@ -309,7 +310,7 @@ def test_a_deep_frame_is_refused_under_a_raised_recursion_limit():
 
 def test_a_library_class_is_found_only_in_a_module_already_loaded_and_never_one_of_ours():
     assert "antigravity" not in sys.modules
-    assert codec.from_plain(["SE", "antigravity", "Color", 3]) == 3  # not imported at the sender's word
+    assert decoder.from_plain(["SE", "antigravity", "Color", 3]) == 3  # not imported at the sender's word
     assert "antigravity" not in sys.modules
-    assert codec.from_plain(["NX", "sandbox.frames", "Truncated", [1, 2]]) == (1, 2)  # no class of ours
-    assert codec.from_plain(["NX", "functools", "_CacheInfo", [1]]) == (1,)  # the wrong number of fields
+    assert decoder.from_plain(["NX", "sandbox.frames", "Truncated", [1, 2]]) == (1, 2)  # no class of ours
+    assert decoder.from_plain(["NX", "functools", "_CacheInfo", [1]]) == (1,)  # the wrong number of fields
