@@ -163,7 +163,8 @@ class Peer:
         return self.stand_in(tag, handle, name, doc)
 
     def _encoder(self, hand_out: bool, received: Sequence[object] = ()) -> codec.Encoder:
-        return codec.Encoder(self._hand_out_hooks[hand_out], received)
+        # The judge's program classes are the prompt's; a class only the tests define is theirs.
+        return codec.Encoder(self._hand_out_hooks[hand_out], received, self.classes if self.me == JUDGE else None)
 
     def close(self) -> None:
         """Lets go of every handle and stand-in (they refer to this peer: a cycle); a stand-in the

@@ -54,7 +54,7 @@ PLAIN_TYPES = _AS_IS | {int}  # as decoded: every int JSON gives was sent as one
 _BIG = 1 << 62
 _FIXED = PLAIN_TYPES | {float, complex, bytes}
 # The tags of values with an identity, numbered in a frame in the order the walk meets them.
-SHARED_TAGS = frozenset({"l", "d", "s", "CO", "OD", "DD", "DQ", "BA", "O"})
+SHARED_TAGS = frozenset({"l", "d", "s", "CO", "OD", "DD", "DQ", "BA", "O", "OS"})
 # The default factories a defaultdict crosses with; with another it crosses as a plain dict.
 _FACTORIES: dict[object, str] = {int: "int", float: "float", str: "str", list: "list", set: "set", dict: "dict"}
 # A dict's views, which compare as sets (keys, items) or by identity (values): each crosses as its
@@ -123,8 +123,13 @@ class Encoder:
     values the other side sent in the call this frame answers, by number, which cross home as
     ["=", n, content]."""
 
-    def __init__(self, handles: HandleOut | None = None, received: Sequence[object] = ()):
-        self.handles = handles
+    def __init__(
+        self,
+        handles: HandleOut | None = None,
+        received: Sequence[object] = (),
+        classes: Mapping[str, object] | None = None,
+    ):
+        self.handles, self.classes = handles, classes
         self.kept: list[object] = []  # the shared values by number, kept alive: no id is reused meanwhile
         self._numbers: dict[int, int] = {}
         self._received, self._homes = received, cast("dict[int, int] | None", None)  # made when first needed
@@ -228,6 +233,28 @@ class Encoder:
         home = self._homes.pop(key, None)  # only its first place carries it home
         return content if home is None else ["=", home, content]
 
+    def _shared_class(self, kind: type) -> bool:
+        """Whether `kind` is a class of the program's that the other side has too: any of the
+        candidate's (which runs the prompt), only the prompt's of the judge's (`classes`), not the
+        tests' own."""
+        if kind.__module__ not in OWN_MODULES:
+            return False
+        return self.classes is None or self.classes.get(kind.__name__) is kind
+
+    def _own_subclass(self, value: dict[Any, Any] | list[Any] | set[Any], depth: int) -> Plain:
+        """The program's own subclass of dict, list or set (an AttrDict, a Stack): its class's name,
+        its content as the builtin holds it (read by the builtin's methods, not its own) and its
+        attributes."""
+        if isinstance(value, dict):
+            content: Plain = [
+                "d",
+                [[self._walk(key, depth), self._walk(item, depth)] for key, item in dict.items(value)],
+            ]
+        else:
+            content = ["l" if isinstance(value, list) else "s", [self._walk(item, depth) for item in iter(value)]]
+        attributes = dict(vars(value)) if isinstance(getattr(value, "__dict__", None), dict) else {}
+        return ["OS", type(value).__name__, content, self._walk(attributes, depth)]
+
     def _content(self, value: object, depth: int) -> Plain:
         """A value with an identity, as its tag and content (a subclass of list, dict or set as the
         plain type: its own methods do not cross)."""
@@ -241,8 +268,10 @@ class Encoder:
             return ["DQ", self._walk(list(value), depth), value.maxlen]
         if isinstance(value, bytearray):
             return ["BA", value.hex()]
-        # A dict or list subclass, the program's own too, and another's mapping or sequence (a
-        # UserDict) cross as content; the program's own mapping of another kind as an instance.
+        if isinstance(value, (dict, list, set)) and self._shared_class(type(value)):
+            return self._own_subclass(value, depth)
+        # A dict or list subclass of another's, and another's mapping or sequence (a UserDict),
+        # cross as content; the program's own mapping of another kind as an instance.
         if isinstance(value, dict) or (isinstance(value, Mapping) and not own_instance(value)):
             return ["d", [[self._walk(key, depth), self._walk(item, depth)] for key, item in value.items()]]
         if isinstance(value, list) or (isinstance(value, MutableSequence) and not own_instance(value)):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, 
 from typing import Any
 
 from sandbox import value_types
-from sandbox.class_names import BUILTIN_TYPES, loaded_class, named_tuple, own_class
+from sandbox.class_names import BUILTIN_TYPES, OWN_MODULES, loaded_class, named_tuple, own_class
 from sandbox.codec import (
     FACTORY_OF,
     HANDLE_TAGS,
@@ -21,7 +21,6 @@ from sandbox.codec import (
     CodecError,
     HandleIn,
     deep,
-    own_instance,
 )
 from sandbox.value_types import of
 
@@ -132,6 +131,10 @@ class Decoder:
             # a shared default, the decimal context) would be the sender's to trigger, and which
             # refuses objects changed since (a tree whose nodes were linked after they were made).
             return object.__new__(cls)  # TypeError for a class built on a builtin type: malformed
+        if tag == "OS":  # the program's own dict, list or set subclass, made as the builtin makes one;
+            base = _BASES[of(of(rest[1], list)[0], str)]  # the builtin itself where this side has no such class
+            made: object = base.__new__(own_class(rest[0], self.classes, base) or base)  # type: ignore[call-overload]
+            return made
         if tag == "DD":
             return collections.defaultdict(FACTORY_OF[of(rest[0], str)])
         if tag == "DQ":
@@ -157,8 +160,11 @@ class Decoder:
             "DQ": (collections.deque,),
             "BA": (bytearray,),
         }
-        fits = isinstance(target, bases.get(tag, (dict, MutableMapping))) if tag != "O" else own_instance(target)
-        if tag not in SHARED_TAGS or not fits or (tag == "O" and type(target).__name__ != content[1]):
+        if tag in ("O", "OS"):  # the same class of the program's
+            fits = type(target).__module__ in OWN_MODULES and type(target).__name__ == content[1]
+        else:
+            fits = isinstance(target, bases.get(tag, (dict, MutableMapping)))
+        if tag not in SHARED_TAGS or not fits:
             raise CodecError(f"a {type(target).__name__} cannot become what {tag!r} holds")
         self.written.append(target)
         return self._fill(target, tag, content[1:], depth)
@@ -169,11 +175,9 @@ class Decoder:
         self.objects.append(target)  # before its content, which may refer back to it
         depth += 1
         if tag == "O":
-            attributes = self._walk(rest[1], depth)
-            if type(attributes) is not dict or not all(type(name) is str for name in attributes):
-                raise CodecError("malformed value")
-            vars(target).clear()
-            vars(target).update(attributes)
+            _set_attributes(target, self._walk(rest[1], depth))
+        elif tag == "OS":
+            self._fill_own_subclass(target, of(rest[1], list), rest[2], depth)
         elif isinstance(target, bytearray):
             target[:] = bytes.fromhex(of(rest[0], str))
         elif isinstance(target, collections.deque):
@@ -194,6 +198,21 @@ class Decoder:
                 target[key] = item
         return target
 
+    def _fill_own_subclass(self, target: object, content: list[object], attributes: object, depth: int) -> None:
+        """The builtin's own methods fill it: the subclass's would be the program's code to run."""
+        items = of(content[1], list)
+        if isinstance(target, dict):
+            pairs = [(self._walk(key, depth), self._walk(item, depth)) for key, item in (of(p, list) for p in items)]
+            dict.clear(target)
+            dict.update(target, pairs)
+        elif isinstance(target, list):
+            list.__setitem__(target, slice(None), [self._walk(item, depth) for item in items])
+        elif isinstance(target, set):
+            set.clear(target)
+            set.update(target, [self._walk(item, depth) for item in items])
+        if hasattr(target, "__dict__"):
+            _set_attributes(target, self._walk(attributes, depth))
+
     def _pairs(self, tag: str, rest: list[object], depth: int) -> list[tuple[object, object]]:
         if tag == "d":
             return [(self._walk(key, depth), self._walk(item, depth)) for key, item in of(rest[0], list)]
@@ -208,3 +227,13 @@ def _own_class(name: object, classes: Mapping[str, object] | None, kind: type = 
     if cls is None:
         raise CodecError(f"values of type {name} cannot cross: the program defines no such class on this side")
     return cls
+
+
+_BASES: dict[str, type] = {"d": dict, "l": list, "s": set}
+
+
+def _set_attributes(target: object, attributes: object) -> None:
+    if type(attributes) is not dict or not all(type(name) is str for name in attributes):
+        raise CodecError("malformed value")
+    vars(target).clear()
+    vars(target).update(attributes)

@@ -236,3 +236,36 @@ def test_what_the_candidate_writes_to_standard_error_reaches_a_tests_redirect_st
     result = run_code(pool, code, tests)
     assert result.status == "pass", (result.status, result.human_eval_result)
     assert "warning: 3 is negative" in result.stderr_tail
+
+
+def test_the_programs_own_dict_list_and_set_subclasses_cross_as_themselves(pool):
+    prompt = (
+        "class AttrDict(dict):\n"
+        "    def __getattr__(self, name):\n"
+        "        try:\n"
+        "            return self[name]\n"
+        "        except KeyError:\n"
+        "            raise AttributeError(name) from None\n\n\n"
+        "class Stack(list):\n"
+        "    def push(self, x):\n"
+        "        self.append(x)\n\n\n"
+        "class Tags(set):\n"
+        "    pass\n\n\n"
+        "def build(data, stack):\n"
+    )
+    code = (
+        "    stack.push(len(data))  # the tests' own stack, changed in place\n"
+        "    tags = Tags(data)\n"
+        "    tags.source = 'data'\n"
+        "    return AttrDict({k: AttrDict(v) if isinstance(v, dict) else v for k, v in data.items()}), tags\n"
+    )
+    tests = (
+        "def check(candidate):\n"
+        "    stack = Stack([0])\n"
+        "    found, tags = candidate({'a': {'b': 1}, 'c': 2}, stack)\n"
+        "    assert isinstance(found, AttrDict) and found.a.b == 1 and found.c == 2\n"
+        "    assert isinstance(tags, Tags) and tags == {'a', 'c'} and tags.source == 'data'\n"
+        "    assert type(stack) is Stack and stack == [0, 2]\n"
+    )
+    result = pool.submit(program(code, tests, "build", prompt)).result(timeout=60)
+    assert result.status == "pass", (result.status, result.human_eval_result, result.cases)

@@ -154,11 +154,15 @@ def test_codec_other_containers_iterators_and_own_instances():
         and type(decoder.from_plain(codec.to_plain(Shown()))) is list
     )
     assert decoder.from_plain(codec.to_plain(collections.defaultdict(int, a=1))) == {"a": 1}
-    # The program's own dict or list subclass crosses as its content too (it briefly crossed as an
-    # instance, which no side can make of a class built on dict).
+    # The program's own dict or list subclass crosses as its class's name, its content and its
+    # attributes, made as the builtin makes one; as the builtin where the receiver has no such class.
     Registry = type("Registry", (dict,), {"__module__": "__candidate__"})
     Row = type("Row", (list,), {"__module__": "__tests__"})
-    assert codec.to_plain(Registry(a=1)) == ["d", [["a", 1]]] and codec.to_plain(Row([1])) == ["l", [1]]
+    assert codec.to_plain(Registry(a=1)) == ["OS", "Registry", ["d", [["a", 1]]], ["d", []]]
+    theirs = type("Registry", (dict,), {"__module__": "__tests__"})
+    back = decoder.from_plain(codec.to_plain(Registry(a=1)), classes={"Registry": theirs})
+    assert type(back) is theirs and back == {"a": 1}
+    assert type(decoder.from_plain(codec.to_plain(Row([1])))) is list
     assert decoder.from_plain(codec.to_plain(Pair(1, 2))) == (1, 2)
     with pytest.raises(codec.CodecError):  # an iterator crosses only as a handle (sandbox.calls)
         codec.to_plain(x * x for x in range(3))
