@@ -24,15 +24,21 @@ EUROPEAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 _BOOLEANS = {"true": True, "false": False}
 # Numbers written as text, not as Python numbers: a code with a leading zero (a zip code, "02134")
 # and an amount in brackets (a negative one in accounting, "(7.00)"; Python would read 7.0).
-_WRITTEN_NUMBER = re.compile(r"^(0\d+|\(\s*[+-]?\d[\d.]*\s*\))$")
+# An amount in brackets may have thousands separators: "(1,250.00)" (literal_eval: a tuple).
+_WRITTEN_NUMBER = re.compile(r"^(0\d+|\(\s*[+-]?\d[\d.]*\s*\)|\(\s*[+-]?\d{1,3}(,\d{3})+(\.\d+)?\s*\))$")
+# Indian grouping: lakhs and crores, "1,25,000" (literal_eval: the tuple (1, 25, 0)).
+_INDIAN_THOUSANDS = re.compile(r"^[+-]?\d{1,2}(,\d{2})+,\d{3}(\.\d+)?$")
+# A number with a footnote's mark after it ("4.99*", "12†"): the mark belongs in a note.
+_FOOTNOTE = re.compile(r"^[+-]?\d[\d.,]*\s*[*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079]+$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # A number as typesetting and other locales write it: a minus sign (U+2212) or a dash for the
-# minus, and a no-break or thin space between groups of three digits (French, Swiss and Nordic
-# spreadsheets: "1\u202f250,00"). Each one made the cell text, and with it its whole column.
+# minus, and a no-break or thin space or an apostrophe between groups of three digits (French, Swiss
+# and Nordic spreadsheets: "1\u202f250,00", "1'250.50"). Each one made the cell text, and with it its whole column.
 _MINUS_SIGNS = "\u2212\u2012\u2013"
-_GROUP_SPACES = "\u00a0\u202f\u2009"
+_GROUP_SPACES = "\u00a0\u202f\u2009'\u2019"  # and Swiss apostrophes: 1'250.50
 _TYPESET_NUMBER = re.compile(rf"^([+\-{_MINUS_SIGNS}]?)(\d{{1,3}}(?:[{_GROUP_SPACES}]\d{{3}})+|\d+)([.,]\d+)?$")
 _EMPTY_REASON = "the cell is empty; write a value, or '' for empty text"
+_EMPTY_LIST_REASON = "the cell is empty; write a value, or [] for an empty list"
 # A number as people write one; Python's other spellings (0x00FF00, 1_000) are text in a table.
 _PEOPLES_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 # What a spreadsheet shows where a formula failed; saved in a file, it is no value at all.
@@ -108,11 +114,12 @@ def _fill_empty_text(table: dict[int, list[Cell]], header: list[str]) -> list[Ce
     for c, column in enumerate(header):
         values = [row[c].value for row in table.values() if row[c] is not _EMPTY]
         text = bool(values) and all(isinstance(v, str) for v in values)
+        lists = bool(values) and all(isinstance(v, list) for v in values)
         for r, row in table.items():
             if row[c] is _EMPTY and text:
                 row[c] = Cell("", "")
             elif row[c] is _EMPTY:
-                errors.append(CellError(r, column, _EMPTY_REASON))
+                errors.append(CellError(r, column, _EMPTY_LIST_REASON if lists else _EMPTY_REASON))
     return errors
 
 
@@ -127,23 +134,35 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
         digits = bool(texts and numbers) and all(any(ch.isdigit() for ch in v) for v in texts)
         if digits or any(_WRITTEN_NUMBER.match(v) for v in texts):
             for row in table:
-                if type(row[c].value) in (int, float) and _PLAIN_NUMBER.match(number_text(row[c].text.strip())):
+                if type(row[c].value) in (int, float) and _PEOPLES_NUMBER.match(number_text(row[c].text.strip())):
                     row[c] = Cell(row[c].text, row[c].text.strip())
 
 
 def _one_item_sequences(table: list[list[Cell]]) -> None:
     """In an input column of lists or tuples, a cell holding one plain value is a sequence of one
     item: people write "3, 1, 2" in one row and "7" in the next for the same thing (a median of
-    one). Expected values are left as written: a function may return a list or a number."""
-    for c in range(len(table[0]) - 1 if table else 0):
+    one). So in the expected column where its sequences are written plainly, without brackets
+    (prime factors "2, 2, 3", then "7"); one written with brackets is left as written: a function
+    may return a list or a number."""
+    for c in range(len(table[0]) if table else 0):
         kinds = {type(row[c].value) for row in table}
         sequence = kinds & {list, tuple}
         if len(sequence) != 1 or not kinds - sequence <= {int, float, str}:
+            continue
+        if c == len(table[0]) - 1 and not all(
+            plain_sequence(row[c]) for row in table if type(row[c].value) in sequence
+        ):
             continue
         for row in table:
             if type(row[c].value) in (int, float, str):
                 item = [row[c].value]
                 row[c] = Cell(row[c].text, item if list in sequence else tuple(item))
+
+
+def plain_sequence(cell: Cell) -> bool:
+    """Whether a cell holds several values written without brackets ("2, 2, 3"): a person's list,
+    which a function may give as a list or a tuple."""
+    return isinstance(cell.value, list | tuple) and not cell.text.strip().startswith(_LITERAL_START)
 
 
 def shown_inputs(cells: Sequence[Cell]) -> str:
@@ -178,7 +197,7 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
         # phone number "+447700900123" (read as the int 447700900123, probe 6); its column's other
         # numbers become text with it (_written_numbers_as_text).
         return Cell(text, stripped)
-    if _THOUSANDS.match(stripped):
+    if _THOUSANDS.match(stripped) or _INDIAN_THOUSANDS.match(stripped):
         # literal_eval would read "1,234.5" as the tuple (1, 234.5).
         raise CellError(
             row,
@@ -193,6 +212,8 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
     if DECIMAL_COMMA.match(stripped):
         # literal_eval would read "1,5" as the tuple (1, 5): more likely a decimal comma.
         raise CellError(row, column, "write decimals with a point, e.g. 1.5 (two numbers: in brackets, (1, 5))")
+    if _FOOTNOTE.match(stripped):
+        raise CellError(row, column, f"{stripped} has a footnote's mark: write the number alone")
     if _SPREADSHEET_ERROR.match(stripped):
         raise CellError(row, column, f"{stripped} is a spreadsheet's error for a formula, not a value: fix the formula")
     if stripped.lower() in _BOOLEANS:

@@ -46,6 +46,10 @@ def near(got, expected):
     return got == expected
 
 
+def items(got, expected):
+    return type(got) in (list, tuple) and len(got) == len(expected) and all(map(near, got, expected))
+
+
 """
 
 # The value a call returned, kept for its example's message: calling again there could get another

@@ -41,6 +41,14 @@ class Table:
 _MARKDOWN_RULE = re.compile(r"^:?-{2,}:?$|^$")
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
+# A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
+_EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
+# How an e-mail closes, on the line that follows the table and an empty line.
+_SIGN_OFF = re.compile(
+    r"^(kind regards|best regards|regards|best wishes|best|thanks|thank you|many thanks|cheers|sincerely"
+    r"|yours|mit freundlichen gr(ü|ue)(ß|ss)en|viele gr(ü|ue)(ß|ss)e|cordialement|bien (à|a) vous)\b",
+    re.IGNORECASE,
+)
 # What the last row of a spreadsheet that sums its examples is called.
 _TOTALS = frozenset({"total", "totals", "sum", "grand total", "gesamt", "summe", "totaal", "total général", "totale"})
 
@@ -81,8 +89,11 @@ def table_from_text(text: str, source: str) -> Table:
         # macOS saves "ë" as "e" and a combining diaeresis: len("Zoë") was 4 where a person sees 3.
         text = unicodedata.normalize("NFC", text)
         notes.append("letters written as a letter and a separate accent (as macOS saves them) are read as one letter")
-    first = next((line for line in text.splitlines() if "expected" in line.lower()), None)
+    # A title line above the table may name "expected" too: the line of names has a separator.
+    text = _unquoted(text, notes)
+    first = next((line for line in text.splitlines() if "expected" in line.lower() and _separates(line)), None)
     first = first or next((line for line in text.splitlines() if line.strip()), "")
+    text = _without_sign_off(text, first, notes)
     delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
     if first.count(delimiter) == 0:
         rows, written = _without_separators(text, source)
@@ -91,18 +102,21 @@ def table_from_text(text: str, source: str) -> Table:
     if not rows:
         raise UserError(f"{source} is empty")
     rows, written = _without_frame(rows, written, notes)
-    if delimiter == ";":
-        # Where a comma is the decimal mark, spreadsheets separate cells with semicolons.
+    # Where a comma is the decimal mark, spreadsheets separate cells with semicolons, and cells copied
+    # from them with tabs: there every comma in the cells stands between digits.
+    if delimiter == ";" or (delimiter == "\t" and _decimal_commas_only(rows[1:])):
         decimal = [[_decimal_point(cell) for cell in row] for row in rows]
         if decimal != rows:
+            separated = "semicolons" if delimiter == ";" else "tabs, and every comma in them stands between digits"
             notes.append(
-                "cells are separated by semicolons, so a comma between digits is read as a decimal point"
+                f"cells are separated by {separated}, so a comma between digits is read as a decimal point"
                 " (and dots between groups of three digits, as in 1.250,00, as thousands separators)"
             )
         rows = decimal
     if len(rows) <= MOST_EXAMPLES + 1:  # build_spec refuses a longer table: no time spent on its cells
         rows[1:] = _edge_spaces(rows, written, notes)
         rows[1:] = _words_in_text(rows, notes)
+        _shortened_numbers(rows, notes)
     return Table(rows[0], rows[1:], notes=notes)
 
 
@@ -128,9 +142,15 @@ def _without_separators(text: str, source: str) -> tuple[list[list[str]], list[s
     chat in Markdown (| a | b |, a |---| line under the names), or one lined up with spaces (two or
     more between columns). Both were refused for a last column "not named 'expected'" (probe 6)."""
     lines = [line for line in text.splitlines() if line.strip()]
-    if lines and all(line.strip().startswith("|") for line in lines):
-        rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
-        kept = [(row, line) for row, line in zip(rows, lines) if not all(_MARKDOWN_RULE.match(cell) for cell in row)]
+    rules = [all(_MARKDOWN_RULE.match(cell.strip()) for cell in line.strip().strip("|").split("|")) for line in lines]
+    # A Markdown table, with pipes at the edges or (as chats also write it) only between cells.
+    if (
+        lines
+        and all("|" in line for line in lines)
+        and (all(line.strip().startswith("|") for line in lines) or any(rules))
+    ):
+        rows = [[_unmarked(cell.strip()) for cell in line.strip().strip("|").split("|")] for line in lines]
+        kept = [(row, line) for row, line, rule in zip(rows, lines, rules) if not rule]
         return [row for row, _ in kept], [line for _, line in kept]
     rows = [_LINED_UP.split(line.strip()) for line in lines]
     if len(rows) > 1 and len(rows[0]) > 1 and all(len(row) == len(rows[0]) for row in rows):
@@ -148,11 +168,16 @@ def _without_frame(rows: list[list[str]], written: list[str], notes: list[str]) 
     lines of one cell above the column names, where a later line names the 'expected' column, and
     empty columns on the right (Excel's "," after a column it formatted, a tab at the end of each
     copied line). Each made the table refused for a last column not named 'expected' (probe 5)."""
-    named = next((r for r, row in enumerate(rows) if any(names_expected(cell) for cell in row)), 0)
-    if named and all(sum(bool(cell.strip()) for cell in row) == 1 for row in rows[:named]):
+    named = next((r for r, row in enumerate(rows) if any(names_expected(cell) for cell in row) and _filled(row) > 1), 0)
+    if named and all(_filled(row) == 1 for row in rows[:named]):
         titles = [next(cell.strip() for cell in row if cell.strip()) for row in rows[:named]]
         notes.append(f"{', '.join(map(repr, titles))}, above the column names, is read as a title")
         rows, written = rows[named:], written[named:]
+    repeats = [r for r, row in enumerate(rows) if r and [c.strip() for c in row] == [c.strip() for c in rows[0]]]
+    if repeats:  # the column names again, as a sheet pasted twice or a print with a header per page has them
+        notes.append(f"the column names again, in row {', '.join(str(r) for r in repeats)}, are left out")
+        rows = [row for r, row in enumerate(rows) if r not in repeats]
+        written = [line for r, line in enumerate(written) if r not in repeats]
     width = max(map(len, rows))
     while width > 1 and all(len(row) < width or not row[width - 1].strip() for row in rows):
         width -= 1
@@ -241,6 +266,68 @@ def _first_few(places: list[str]) -> str:
     return "; ".join(places[:3]) + ("; ..." if len(places) > 3 else "")
 
 
+def _shortened_numbers(rows: list[list[str]], notes: list[str]) -> None:
+    """Says where a long number looks as Excel shows and saves one in a General column, six digits
+    and an exponent (a card number 4111111111111111 as 4.11111E+15): its other digits are lost."""
+    places = [
+        f"row {r}, column {rows[0][c].strip()!r}: {cell.strip()}"
+        for r, row in enumerate(rows[1:], start=1)
+        for c, cell in enumerate(row)
+        if c < len(rows[0]) and _EXCEL_SHORTENED.match(cell.strip())
+    ]
+    if places:
+        notes.append(
+            f"{_first_few(places)}: a long number that a spreadsheet shortened looks so, its last digits lost;"
+            " if it is a code or an ID, format the column as Text in the spreadsheet and save it again"
+        )
+
+
+def _filled(row: list[str]) -> int:
+    return sum(bool(cell.strip()) for cell in row)
+
+
+def _unquoted(text: str, notes: list[str]) -> str:
+    """A table quoted in an e-mail reply, every line starting with '>', without the quoting."""
+    lines = text.splitlines()
+    if len([line for line in lines if line.strip()]) > 1 and all(
+        line.startswith(">") for line in lines if line.strip()
+    ):
+        notes.append("every line starts with '>', as a quoted e-mail's do: the marks are left out")
+        return "\n".join(re.sub(r"^(>\s?)+", "", line) for line in lines)
+    return text
+
+
+def _without_sign_off(text: str, header: str, notes: list[str]) -> str:
+    """`text` up to a greeting that closes an e-mail below the table ("Kind regards, Maria"),
+    which read as one more example."""
+    lines = text.splitlines()
+    start = lines.index(header) if header in lines else 0
+    for at in range(start + 1, len(lines)):
+        if not lines[at - 1].strip() and _SIGN_OFF.match(lines[at].strip()):
+            below = " ".join(line.strip() for line in lines[at:] if line.strip())
+            notes.append(f"{one_line(below, 60)!r}, below the table, is read as a signature and left out")
+            return "\n".join(lines[:at])
+    return text
+
+
+def _unmarked(cell: str) -> str:
+    """A Markdown cell without the marks a chat writes around it: `code`, **bold**, __bold__."""
+    for mark in ("`", "**", "__"):
+        if len(cell) > 2 * len(mark) and cell.startswith(mark) and cell.endswith(mark):
+            return cell[len(mark) : -len(mark)].strip()
+    return cell
+
+
+def _separates(line: str) -> bool:
+    return any(mark in line for mark in ",;\t")
+
+
+def _decimal_commas_only(rows: list[list[str]]) -> bool:
+    """Whether every cell with a comma is a number written with a decimal comma (2,5 or 1.250,00)."""
+    with_comma = [number_text(cell.strip()) for row in rows for cell in row if "," in cell]
+    return bool(with_comma) and all(DECIMAL_COMMA.match(c) or EUROPEAN_NUMBER.match(c) for c in with_comma)
+
+
 def _decimal_point(cell: str) -> str:
     stripped = number_text(cell.strip())
     if EUROPEAN_NUMBER.match(stripped):
@@ -269,9 +356,12 @@ def _json_table(data: object, path: Path) -> Table:
         return _from_library_json(data, path)
     description = data.get("description", "") if isinstance(data, dict) else ""
     rows = data.get("examples", []) if isinstance(data, dict) else data
-    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and "expected" in r for r in rows):
+    # The outputs' key as a CSV's column may name it: "expected", "Expected", "expected_total".
+    first = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], dict) else {}
+    outputs = next((k for k in first if isinstance(k, str) and names_expected(k)), "expected")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and outputs in r for r in rows):
         raise UserError(f"{path}: expected {_JSON_SHAPE}")
-    header = [k for k in rows[0] if k != "expected"] + ["expected"]
+    header = [k for k in rows[0] if k != outputs] + [outputs]
     for number, row in enumerate(rows[1:], start=2):
         if set(row) != set(header):
             missing, extra = sorted(set(header) - set(row)), sorted(set(row) - set(header))

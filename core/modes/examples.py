@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from core.displayable import one_line
-from core.modes.example_cells import Cell, parse_rows, shown_inputs, type_name
+from core.modes.example_cells import Cell, parse_rows, plain_sequence, shown_inputs, type_name
 from core.modes.example_checks import COMPARE, RETURNED, holds_float
 from core.modes.example_names import function_name, parameter_name
 from core.modes.prompt_rows import prompt_rows
@@ -141,6 +141,9 @@ class Spec:
             elif type(expected.value) is int:
                 numeric = True
                 cond = f"whole(returned({call}), {expected.value!r})"
+            elif plain_sequence(expected):
+                numeric = True  # a person's "2, 2, 3" (or a lone 7 among them): a list or a tuple
+                cond = f"items(returned({call}), {expected.value!r})"
             elif holds_float(expected.value):
                 numeric = True
                 cond = f"near(returned({call}), {expected.value!r})"
@@ -169,6 +172,12 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
     """`header` names the parameters; its last column, `expected`, is the output."""
     if not header or not names_expected(header[-1]):
         raise TableError(_no_expected_column(header))
+    if len(header) > 2 and names_expected(header[-2]):
+        outputs = " and ".join(repr(column.strip()) for column in header if names_expected(column))
+        raise TableError(
+            f"{outputs} both name outputs, and a function gives one value: put them in one cell as a list,"
+            " ['Ada', 'Lovelace'], in one column named 'expected'"
+        )
     if len(header) < 2:
         raise TableError("add at least one input column before 'expected'")
     params: list[str] = []
@@ -214,8 +223,12 @@ def _no_expected_column(header: list[str]) -> str:
     """What is wrong with a header whose last column does not name the outputs, in its words."""
     at = next((i for i, column in enumerate(header) if names_expected(column)), None)
     if at is not None:
-        after = ", ".join(repr(column.strip()) for column in header[at + 1 :])
-        return f"the outputs' column, {header[at].strip()!r}, must be the last: move or delete the columns after it ({after})"
+        named, after = header[at].strip(), ", ".join(repr(column.strip()) for column in header[at + 1 :])
+        return (
+            f"the outputs must be in the last column, named 'expected'. {named!r} is named so but {after} come after"
+            f" it: if {named!r} holds the outputs, move it last; if it is an input, give it a name that does not"
+            f" start with 'expected' and name the outputs' column 'expected'"
+        )
     last = header[-1].strip() if header else ""
     if not last:
         return "the last column must be named 'expected' (the output for each row)"

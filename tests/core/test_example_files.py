@@ -211,8 +211,13 @@ def test_what_spreadsheets_put_around_a_table_is_left_out(tmp_path):
     [
         (
             ["length", "width", "expected", "notes"],
-            r"the outputs' column, 'expected', must be the last: .* \('notes'\)",
+            r"the outputs must be in the last column, named 'expected'. 'expected' is named so but 'notes' come after",
         ),
+        (  # an input named as outputs would be: the advice must not be to delete the answers (probe 7)
+            ["Borrowed on", "Expected return", "Returned on", "Late fee"],
+            r"if it is an input, give it a name that does not start with 'expected' and name the outputs' column",
+        ),
+        (["First", "Expected first", "Expected last"], r"both name outputs, and a function gives one value"),
         (["price", "qty", "price*qty"], r"the last column, 'price\*qty': if it holds the outputs, name it 'expected'"),
         (["Full name", "First name", "Last name"], r"two outputs go in one cell, as a list"),
     ],
