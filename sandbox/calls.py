@@ -235,16 +235,22 @@ class Peer:
             raise Unusable(f"the {self.other} sent an unusable answer: {exc}") from None
         finally:
             if decoder.written and not self.wrote_back:
-                self.wrote_back = self._written(sent)
+                self.wrote_back = self._written(sent, decoder.written)
 
-    def _written(self, sent: _Sent) -> bool:
+    def _written(self, sent: _Sent, written: list[object]) -> bool:
         """Whether an answer that wrote into the values we sent changed them: the tests' values now
         hold what the candidate said, unless that was what they held (a sorted list sorted again),
         which needs no new judge. Read from the arguments themselves: the containers the call sent
-        them in are values the answer may write into as well (and so make them read as sent)."""
+        them in are values the answer may write into as well (and so make them read as sent); and
+        a value written into that the arguments no longer reach (a module's list the answer moved
+        out of the tests' dict) was changed where no reading of them can see."""
+        reached: list[object] = []
         try:
-            again = self._arguments(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), [])
+            again = self._arguments(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), reached)
         except Exception:  # noqa: BLE001 - made too deep to encode, say: changed, for certain
+            return True
+        ids = {id(value) for value in reached}
+        if any(id(value) not in ids for value in written):
             return True
         # Compared as the bytes they cross as: in the plain forms False == 0 and True == 1.
         return frames.dumps(again) != frames.dumps(sent.plains)

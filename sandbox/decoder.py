@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, 
 from typing import Any
 
 from sandbox import value_types
-from sandbox.class_names import BUILTIN_TYPES, OWN_MODULES, loaded_class, named_tuple, own_class
+from sandbox.class_names import BUILTIN_TYPES, loaded_class, named_tuple, own_class
 from sandbox.codec import (
     FACTORY_OF,
     HANDLE_TAGS,
@@ -93,9 +93,15 @@ class Decoder:
             return _own_class(rest[0], self.classes, enum.Enum)(self._walk(rest[1], depth + 1))
         if tag == "NT":
             return named_tuple(rest[0], self.classes)([self._walk(item, depth + 1) for item in of(rest[1], list)])
-        if tag == "SE":  # a library's enum member, as the library this side has loaded makes it; else its value
-            member_of, member = loaded_class(rest[0], rest[1], enum.Enum), self._walk(rest[2], depth + 1)
-            return member if member_of is None else member_of(member)
+        if tag == "SE":  # a library's enum member, one the library has made already; else its value
+            member_of, value = loaded_class(rest[0], rest[1], enum.Enum), self._walk(rest[2], depth + 1)
+            # Only looked up: calling the class would make (and keep, for the judge's life) a new
+            # member of a flag for every value the sender names.
+            members = vars(member_of).get("_value2member_map_") if member_of is not None else None
+            try:
+                return members.get(value, value) if isinstance(members, dict) else value
+            except TypeError:  # an unhashable value names no member
+                return value
         if tag == "NX":  # a library's named tuple (functools' cache statistics), likewise; else a tuple
             items = [self._walk(item, depth + 1) for item in of(rest[2], list)]
             made = loaded_class(rest[0], rest[1], tuple)
@@ -160,8 +166,8 @@ class Decoder:
             "DQ": (collections.deque,),
             "BA": (bytearray,),
         }
-        if tag in ("O", "OS"):  # the same class of the program's
-            fits = type(target).__module__ in OWN_MODULES and type(target).__name__ == content[1]
+        if tag in ("O", "OS"):  # the same class of the program's, which this side's program defines
+            fits = own_class(content[1], self.classes) is type(target)
         else:
             fits = isinstance(target, bases.get(tag, (dict, MutableMapping)))
         if tag not in SHARED_TAGS or not fits:

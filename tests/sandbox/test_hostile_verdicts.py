@@ -337,3 +337,30 @@ def test_a_runs_decimal_precision_does_not_reach_the_next_run():
         assert run_code(alone, "def f():\n    return 1\n", careless).passed
         wrong = "import decimal\n\n\ndef f():\n    return decimal.Decimal('0.3')\n"
         assert not run_code(alone, wrong, exact).passed
+
+
+def test_a_module_list_written_into_and_moved_out_of_the_arguments_does_not_reach_the_next_run():
+    # The answer writes calendar.mdays in place through its number in the call, and gives the tests'
+    # dict a new list with the old content: the arguments, read again, read as sent (red-team round 14).
+    hands_over = "import calendar\n\n\ndef check(candidate):\n    candidate({'d': calendar.mdays})\n    assert False\n"
+    later = "import calendar\n\n\ndef check(candidate):\n    assert candidate(repr(calendar.mdays[:2])) == '[0, 31]'\n"
+    attack = """
+        import json, os, struct
+        from sandbox import frames
+
+        def f(d):
+            days = d["d"]  # numbered in the judge's frame: 0 the arguments, 1 the dict, 2 mdays, 3 kwargs
+            state = [
+                ["=", 2, ["l", [99] + list(days[1:])]],
+                ["=", 0, ["l", [["=", 1, ["d", [["d", ["l", list(days)]]]]]]]],
+                ["=", 3, ["d", []]],
+            ]
+            data = json.dumps(["ok", state, "", 0]).encode()
+            os.write(4, struct.pack("<I", len(data)) + data)
+            while frames.read_frame(3) is not None:
+                os.write(4, struct.pack("<I", 18) + b'["ok",[null],"",0]')
+            os._exit(0)
+        """
+    with SandboxPool(workers=1) as alone:
+        run_code(alone, attack, hands_over)
+        assert run_code(alone, "def f(x):\n    return x\n", later).passed

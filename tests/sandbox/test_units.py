@@ -318,3 +318,22 @@ def test_a_library_class_is_found_only_in_a_module_already_loaded_and_never_one_
     assert "antigravity" not in sys.modules
     assert decoder.from_plain(["NX", "sandbox.frames", "Truncated", [1, 2]]) == (1, 2)  # no class of ours
     assert decoder.from_plain(["NX", "functools", "_CacheInfo", [1]]) == (1,)  # the wrong number of fields
+
+
+def test_a_library_flag_is_looked_up_never_made_so_decoding_leaves_nothing_in_the_judge():
+    # Calling re.RegexFlag(n) makes and keeps a member for every n (red-team round 14: a candidate
+    # grew the judge to its memory limit, and innocent later runs got memory_limit).
+    known = len(re.RegexFlag._value2member_map_)
+    assert [decoder.from_plain(["SE", "re", "RegexFlag", n]) for n in range(1 << 20, (1 << 20) + 500)][0] == 1 << 20
+    assert len(re.RegexFlag._value2member_map_) == known
+    assert decoder.from_plain(codec.to_plain(re.IGNORECASE)) is re.IGNORECASE
+
+
+def test_an_answer_writes_into_no_instance_of_a_class_only_the_tests_define():
+    Frozen = type("Frozen", (list,), {"__module__": "__tests__", "__setitem__": lambda *a: 1 / 0})
+    sent = [Frozen([1])]
+    encoder = codec.Encoder()
+    encoder.encode(sent)
+    with pytest.raises(codec.CodecError, match="cannot become"):
+        decoder.Decoder({}, sent=encoder.kept).decode(["=", 1, ["OS", "Frozen", ["l", [2]], ["d", []]]])
+    assert sent[0] == [1]
