@@ -232,6 +232,8 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
         raise CellError(row, column, "the number is beyond what Python's floats hold (about 1.8e308)")
     if type(value) in (int, float) and not _PEOPLES_NUMBER.match(stripped):
         return Cell(text, stripped)  # a colour code 0x00FF00 is text, not 65280
+    if value is Ellipsis:
+        return Cell(text, stripped)  # "..." is text as people write it, not Python's Ellipsis
     return Cell(text, value)
 
 

@@ -41,6 +41,8 @@ class Table:
 _MARKDOWN_RULE = re.compile(r"^:?-{2,}:?$|^$")
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
+# Thousands set apart with plain spaces and a decimal comma, where commas are decimal marks.
+_SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
 # How an e-mail closes, on the line that follows the table and an empty line.
@@ -330,6 +332,8 @@ def _decimal_commas_only(rows: list[list[str]]) -> bool:
 
 def _decimal_point(cell: str) -> str:
     stripped = number_text(cell.strip())
+    if _SPACED_THOUSANDS.match(stripped):  # French: 1 250,50, typed with plain spaces
+        return stripped.replace(" ", "").replace(",", ".")
     if EUROPEAN_NUMBER.match(stripped):
         return stripped.replace(".", "").replace(",", ".")
     return cell.replace(",", ".") if DECIMAL_COMMA.match(stripped) else cell

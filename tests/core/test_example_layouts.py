@@ -53,6 +53,10 @@ def test_numbers_as_other_countries_and_accounts_write_them():
         spec_of("item,expected\npen,4.99*\nbook,12.00\n")
     _, spec = spec_of("bin,expected\nA12,Aisle A\n3E2,Aisle 3\n")  # a code, not 300.0
     assert values(spec)[1] == (["3E2"], "Aisle 3")
+    _, spec = spec_of("montant;expected\n1 250,50;1 500,60\n980,00;1 176,00\n")  # French, plain spaces
+    assert values(spec) == [([1250.5], 1500.6), ([980.0], 1176.0)]
+    _, spec = spec_of("note,expected\n...,empty\nok,fine\n")  # an ellipsis is text, not Python's Ellipsis
+    assert values(spec)[0] == (["..."], "empty")
     shortened, _ = spec_of("Card number,expected\n4.11111E+15,**** 1111\n")
     assert any("4.11111E+15" in n and "format the column as Text" in n for n in shortened.notes)
 
