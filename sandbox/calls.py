@@ -121,8 +121,12 @@ class Peer:
             def attribute(name: str) -> object:
                 return self._request(["attr", handle, name], _Sent((), {}))
 
-            made: object = RemoteIterator(call) if tag == "IT" else awaiting(call)
-            if tag == "FN":
+            made: object
+            if tag == "IT":
+                made = RemoteIterator(call)
+            elif tag == "AW":
+                made = awaiting(call)
+            else:
                 shown = name[:_MOST_NAME_CHARS] if type(name) is str and name else "function"
                 docstring = doc[:_MOST_DOC_CHARS] if type(doc) is str else None
                 made = RemoteFunction(call, shown, docstring, None if self.hands_out else attribute)

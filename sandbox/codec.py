@@ -109,13 +109,30 @@ def _plain_scalar(value: str | int | float) -> str | int | float:
     return int.__int__(value) if isinstance(value, int) else float.__float__(value)
 
 
-def own_instance(value: object) -> bool:
+def _own_instance(value: object) -> bool:
     kind = type(value)
     return (
         kind.__module__ in OWN_MODULES
         and not isinstance(value, (type, enum.Enum))
-        and isinstance(getattr(value, "__dict__", None), dict)
+        and (isinstance(getattr(value, "__dict__", None), dict) or bool(slot_names(kind)))
     )
+
+
+def slot_names(kind: type) -> frozenset[str]:
+    """The attributes a class's __slots__ (its bases' too) give its instances in place of a dict
+    (a dataclass(slots=True)), read from the classes' own namespaces."""
+    names: set[str] = set()
+    for klass in kind.__mro__:
+        slots = vars(klass).get("__slots__", ())
+        names.update((slots,) if isinstance(slots, str) else (n for n in slots if isinstance(n, str)))
+    return frozenset(names - {"__dict__", "__weakref__"})
+
+
+def attributes_of(value: object) -> dict[str, object]:
+    """An instance's attributes: its dict's, and the slots it has a value in."""
+    found = {name: getattr(value, name) for name in slot_names(type(value)) if hasattr(value, name)}
+    own = getattr(value, "__dict__", None)
+    return {**found, **own} if isinstance(own, dict) else found
 
 
 class Encoder:
@@ -181,7 +198,7 @@ class Encoder:
             return self._class(value)
         if self.handles is not None and isinstance(value, (Iterator, Coroutine)):
             return self.handles(value)  # its items are asked for as the receiver takes them; it is run
-        if own_instance(value) or isinstance(value, (Mapping, MutableSequence)):  # a UserList, a ChainMap: content
+        if _own_instance(value) or isinstance(value, (Mapping, MutableSequence)):  # a UserList, a ChainMap: content
             return self._shared(value, depth)
         if self.handles is not None and callable(value):
             return self.handles(value)
@@ -272,10 +289,10 @@ class Encoder:
             return self._own_subclass(value, depth)
         # A dict or list subclass of another's, and another's mapping or sequence (a UserDict),
         # cross as content; the program's own mapping of another kind as an instance.
-        if isinstance(value, dict) or (isinstance(value, Mapping) and not own_instance(value)):
+        if isinstance(value, dict) or (isinstance(value, Mapping) and not _own_instance(value)):
             return ["d", [[self._walk(key, depth), self._walk(item, depth)] for key, item in value.items()]]
-        if isinstance(value, list) or (isinstance(value, MutableSequence) and not own_instance(value)):
+        if isinstance(value, list) or (isinstance(value, MutableSequence) and not _own_instance(value)):
             return ["l", [self._walk(item, depth) for item in value]]
         if isinstance(value, set):
             return ["s", [self._walk(item, depth) for item in value]]
-        return ["O", type(value).__name__, self._walk(dict(vars(value)), depth)]
+        return ["O", type(value).__name__, self._walk(attributes_of(value), depth)]

@@ -21,6 +21,7 @@ from sandbox.codec import (
     CodecError,
     HandleIn,
     deep,
+    slot_names,
 )
 from sandbox.value_types import of
 
@@ -239,7 +240,22 @@ _BASES: dict[str, type] = {"d": dict, "l": list, "s": set}
 
 
 def _set_attributes(target: object, attributes: object) -> None:
+    """`target`'s attributes made `attributes`: in its dict, and in its slots through the slots' own
+    descriptors (object.__setattr__ on any other name could run a property's setter, the program's
+    code)."""
     if type(attributes) is not dict or not all(type(name) is str for name in attributes):
         raise CodecError("malformed value")
-    vars(target).clear()
-    vars(target).update(attributes)
+    slots = slot_names(type(target))
+    for name in slots:
+        if hasattr(target, name) and name not in attributes:
+            object.__delattr__(target, name)
+    for name in slots & attributes.keys():
+        object.__setattr__(target, name, attributes[name])
+    rest = {name: value for name, value in attributes.items() if name not in slots}
+    own = getattr(target, "__dict__", None)
+    if not isinstance(own, dict):
+        if rest:
+            raise CodecError(f"a {type(target).__name__} has no attribute {next(iter(rest))!r} to hold")
+        return
+    own.clear()
+    own.update(rest)

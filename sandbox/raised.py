@@ -36,6 +36,7 @@ class Detail:
     bases: tuple[str, ...] = ()  # the builtin exception classes it derives from, nearest first
     notes: tuple[str, ...] = ()  # add_note()'s
     cause: tuple[str, str, Detail] | None = None  # `raise ... from cause`: its name, message and detail
+    suppressed: bool = False  # `raise ... from None` (or from a cause): the context is not shown
 
 
 NOTHING = Detail()  # what crossed with an exception where nothing did
@@ -70,14 +71,15 @@ def _parts(exc: BaseException, origin: tuple[str, int] | None, causes: int) -> t
     cause_parts = None
     if cause is not None and causes > 0:
         cause_parts = (type(cause).__name__, text_of(cause), _parts(cause, None, causes - 1))
-    return (tuple(exc.args), attributes, kind.__module__, kind.__qualname__, bases, notes, cause_parts)
+    suppressed = exc.__suppress_context__ is True
+    return (tuple(exc.args), attributes, kind.__module__, kind.__qualname__, bases, notes, cause_parts, suppressed)
 
 
 def detail_in(decoded: object, causes: int = _MOST_CAUSES) -> Detail:
     """The detail `detail_out` sent, as decoded, each part checked."""
-    if type(decoded) is not tuple or len(decoded) != 7:
+    if type(decoded) is not tuple or len(decoded) != 8:
         return Detail()
-    args, attributes, module, qualname, bases, notes, cause = decoded
+    args, attributes, module, qualname, bases, notes, cause, suppressed = decoded
     named = type(attributes) is dict and all(type(key) is str and not key.startswith("__") for key in attributes)
     cause_in = None
     if type(cause) is tuple and len(cause) == 3 and type(cause[0]) is str and type(cause[1]) is str and causes > 0:
@@ -90,15 +92,18 @@ def detail_in(decoded: object, causes: int = _MOST_CAUSES) -> Detail:
         tuple(b for b in bases if type(b) is str)[:_MOST_NAMES] if type(bases) is tuple else (),
         tuple(n for n in notes if type(n) is str)[:_MOST_NAMES] if type(notes) is tuple else (),
         cause_in,
+        suppressed is True,
     )
 
 
 def linked(made: BaseException, detail: Detail, rebuild: Rebuild) -> BaseException:
-    """`made` with the notes and the cause (made by `rebuild`) that crossed with it."""
+    """`made` with the notes, the cause (made by `rebuild`) and whether its context is shown, as
+    they crossed with it."""
     if detail.notes:
         made.__notes__ = list(detail.notes)
     if detail.cause is not None:
-        made.__cause__ = rebuild(*detail.cause)  # and, as `raise ... from` does, no context shown
+        made.__cause__ = rebuild(*detail.cause)
+    made.__suppress_context__ = detail.suppressed
     return made
 
 

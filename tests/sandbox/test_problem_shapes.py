@@ -269,3 +269,40 @@ def test_the_programs_own_dict_list_and_set_subclasses_cross_as_themselves(pool)
     )
     result = pool.submit(program(code, tests, "build", prompt)).result(timeout=60)
     assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
+
+
+def test_slotted_instances_cross_and_an_exception_from_none_keeps_its_context_hidden(pool):
+    prompt = (
+        "from dataclasses import dataclass\n\n\n"
+        "@dataclass(slots=True, frozen=True)\n"
+        "class Vec:\n"
+        "    x: float\n"
+        "    y: float\n\n\n"
+        "class ParseError(ValueError):\n"
+        "    pass\n\n\n"
+        "def parse(text):\n"
+    )
+    code = (
+        "    try:\n"
+        "        x, y = map(float, text.split(','))\n"
+        "    except ValueError:\n"
+        "        raise ParseError(text) from None\n"
+        "    return Vec(x, y)\n"
+    )
+    tests = (
+        "import warnings\n\n\n"
+        "def check(candidate):\n"
+        "    with warnings.catch_warnings(record=True) as caught:\n"
+        "        warnings.simplefilter('always')\n"
+        "        v = candidate('1,2')\n"
+        "    assert v == Vec(1.0, 2.0) and not hasattr(v, '__dict__') and caught == []\n"
+        "    try:\n"
+        "        candidate('x')\n"
+        "    except ParseError as exc:\n"
+        "        assert exc.__suppress_context__ and exc.__cause__ is None\n"
+        "    else:\n"
+        "        assert False\n"
+    )
+    result = pool.submit(program(code, tests, "parse", prompt)).result(timeout=60)
+    assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
+    assert "never awaited" not in result.stderr_tail
