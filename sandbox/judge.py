@@ -47,6 +47,7 @@ class JudgeJob(TypedDict):
     prompt: str
     tests: str
     entry_point: str
+    job_dir: str  # the run's folder, the candidate's too: the tests' files and temporary files go there
 
 
 class CandidateError(Exception):
@@ -349,11 +350,11 @@ class Server:
             # The judge lives on from run to run: what one run's tests (or the prompt's code) may
             # change in the process is set back before the next run and after this one (an alarm
             # the tests armed would otherwise fire while the judge waits).
-            process_state.set_back()
+            process_state.set_back(job["job_dir"])
             try:
                 self._one(job, *fds)
             finally:
-                process_state.set_back()
+                process_state.set_back(job["job_dir"])
                 for fd in fds:
                     os.close(fd)
 

@@ -26,11 +26,12 @@ _RECURSION_LIMIT = sys.getrecursionlimit()
 _SWITCH_INTERVAL = sys.getswitchinterval()
 _STREAMS = (sys.stdin, sys.stdout, sys.stderr)
 _HANDLERS = {number: signal.getsignal(number) for number in _TIMER_SIGNALS.values()}
-_CWD = os.getcwd()
 
 
-def set_back() -> None:
-    """Every setting here as the judge started with it."""
+def set_back(folder: str) -> None:
+    """Every setting here as the judge started with it, and the run's `folder` the working one, as
+    the candidate's is: a file the tests write there, or under a relative name, is the candidate's
+    to read."""
     for timer in _TIMER_SIGNALS:
         signal.setitimer(timer, 0)  # first: no alarm may fire while the rest is set back
     for number, handler in _HANDLERS.items():
@@ -43,6 +44,6 @@ def set_back() -> None:
     sys.setswitchinterval(_SWITCH_INTERVAL)
     gc.enable()
     try:
-        os.chdir(_CWD)
+        os.chdir(folder)
     except OSError:  # the folder is gone: the judge's work does not depend on it
         pass

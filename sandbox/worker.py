@@ -84,8 +84,12 @@ class Worker:
 
         def body(sock: socket.socket) -> None:
             null = os.open(os.devnull, os.O_WRONLY)
+            # Tests may write files for the candidate (tempfile's, or under a relative name): the
+            # judge writes in the run's folder as the candidate does, which is emptied before the
+            # next run, and nowhere else.
+            os.environ["TMPDIR"] = self.job.path
             sock_fd = self.guard.apply(
-                writable=False,
+                writable=True,
                 stdout_fd=null,
                 stderr_fd=null,
                 keep=[sock.detach()],
@@ -162,6 +166,7 @@ class Worker:
                 "prompt": prog["prompt"],
                 "tests": prog["tests"],
                 "entry_point": prog["entry_point"],
+                "job_dir": self.job.path,
             }
             try:
                 channel.send_msg(self.jsock, judge_job, [req_w, resp_r])

@@ -4,7 +4,7 @@ program must pass on the real sandbox as it passes in one Python process, and a 
 import pytest
 from sbx_helpers import program, run_code
 
-from sandbox import seccomp_filter
+from sandbox import SandboxPool, seccomp_filter
 
 
 def test_the_function_under_test_is_documented_and_signed_as_the_prompt_says(pool):
@@ -306,3 +306,20 @@ def test_slotted_instances_cross_and_an_exception_from_none_keeps_its_context_hi
     result = pool.submit(program(code, tests, "parse", prompt)).result(timeout=60)
     assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
     assert "never awaited" not in result.stderr_tail
+
+
+def test_the_tests_may_write_files_for_the_candidate_and_the_next_run_finds_none():
+    code = "def f(path):\n    with open(path) as fh:\n        return fh.read().split()\n"
+    temporary = (
+        "import tempfile\n\n\n"
+        "def check(candidate):\n"
+        "    with tempfile.NamedTemporaryFile('w', suffix='.txt', delete=False) as fh:\n"
+        "        fh.write('a b')\n"
+        "    assert candidate(fh.name) == ['a', 'b']\n"
+    )
+    relative = "def check(candidate):\n    with open('in.txt', 'w') as fh:\n        fh.write('c d')\n    assert candidate('in.txt') == ['c', 'd']\n"
+    later = "import os\n\n\ndef check(candidate):\n    assert os.listdir('.') == [] and not os.path.exists('in.txt')\n"
+    with SandboxPool(workers=1) as alone:
+        for tests in (temporary, relative, later):
+            result = run_code(alone, code, tests)
+            assert result.status == "pass", (result.status, result.human_eval_result)
