@@ -78,10 +78,12 @@ def read_rules(roots: list[str], hidden: list[str]) -> list[tuple[str, str]]:
 
 def timezone_dirs() -> list[str]:
     """The system's time zone database, which zoneinfo reads (ZoneInfo('Europe/Paris')): public
-    data, the same on every machine of a release."""
-    import zoneinfo
+    data, the same on every machine of a release. The folders Python was built to look in, not
+    zoneinfo.TZPATH, which PYTHONTZPATH in the app's environment could point anywhere."""
+    import sysconfig
 
-    return sorted({os.path.realpath(p) for p in zoneinfo.TZPATH if os.path.isdir(p)})
+    built = sysconfig.get_config_var("TZPATH") or ""
+    return sorted({os.path.realpath(p) for p in built.split(os.pathsep) if os.path.isabs(p) and os.path.isdir(p)})
 
 
 def find_packages(names: tuple[str, ...]) -> dict[str, list[str]]:

@@ -12,16 +12,17 @@ its last frame, its standard output's text, or [output, errors] where it wrote t
 error too (the tests may be capturing either with redirect_stdout or redirect_stderr), rss its
 peak memory, for display. An attribute read is ["attr", handle, name], answered as a call.
 
-A function or an iterator crosses as [tag, owner, handle, name, docstring], tag "FN" or "IT",
-owner "judge" or "candidate": the other process gets a stand-in that asks the owner to run it
-(an iterator's items are asked for as they are taken, one by one at first and more at a time as
-it goes on, so that an endless generator works as it does in one process), and its own comes
-home as itself. So the tests can hand the candidate a key function and the candidate can return
+A function, an iterator or a coroutine crosses as [tag, owner, handle, name, docstring], tag "FN",
+"IT" or "AW", owner "judge" or "candidate": the other process gets a stand-in that asks the owner
+to run it (an iterator's items are asked for as they are taken, one by one at first and more at a
+time as it goes on, so that an endless generator works as it does in one process; a coroutine is
+run to its end by its owner when it is awaited), and its own comes home as itself. So the tests can hand the candidate a key function and the candidate can return
 a closure or a generator, and still no process runs the other's code. While a side waits for its
 answer it answers the other's calls, so calls nest as in one process.
 
-The judge hands out only what the tests put in a call's arguments: a stand-in's call answered with
-a new function (`getattr` returning a bound method, a class) is refused, so that the candidate
+The judge hands out only what the tests put in a call's arguments, and iterators and coroutines,
+which can only be pulled or run: a stand-in's call answered with a new function (`getattr`
+returning a bound method, a class of the judge's) is refused, so that the candidate
 cannot climb from a function the tests gave to the judge's own machinery.
 """
 
@@ -107,7 +108,7 @@ class Peer:
         return handle
 
     def stand_in(self, tag: str, handle: int, name: object = "function", doc: object = None) -> object:
-        """What stands here for the other side's function (tag "FN") or iterator ("IT") `handle`,
+        """What stands here for the other side's function (tag "FN"), iterator ("IT") or coroutine ("AW") `handle`,
         named and documented as the other side said. The judge reads the attributes of the
         candidate's functions (their owner's word, as the results are); the candidate reads none
         of the judge's."""
@@ -183,7 +184,7 @@ class Peer:
         """Runs the other side's function `handle` there; answers its calls meanwhile."""
         sent = _Sent(args, kwargs)
         # A CodecError here is the caller's: an argument of a type that cannot cross.
-        sent.plains = self._arguments(self._encoder(hand_out=True), list(args), dict(kwargs), sent.kept)
+        sent.plains = self._arguments(self._encoder(hand_out=True), *sent.containers, sent.kept)
         # What we printed so far goes first: the other side's output must follow it, as in one process.
         return self._request(["call", handle, *sent.plains, self.printed()], sent)
 
@@ -253,7 +254,7 @@ class Peer:
             again = self._arguments(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), reached)
         except Exception:  # noqa: BLE001 - made too deep to encode, say: changed, for certain
             return True
-        ids = {id(value) for value in reached}
+        ids = {id(value) for value in (*reached, *sent.containers)}
         if any(id(value) not in ids for value in written):
             return True
         # Compared as the bytes they cross as: in the plain forms False == 0 and True == 1.
@@ -362,7 +363,7 @@ class Peer:
         """`exc`'s detail (sandbox.raised), numbered as ours: raised back to us through the other
         side's code, it is ours again (a class only the tests define cannot be made over there)."""
         try:
-            return raised.detail_out(exc, (self.me, number), self._encoder(self.hands_out).encode)
+            return raised.detail_out(exc, (self.me, number), lambda: self._encoder(self.hands_out).encode)
         except Broken:
             raise
         except BaseException:  # noqa: BLE001 - what cannot cross stays behind: the name and message still go
@@ -412,5 +413,6 @@ class _Sent:
 
     def __init__(self, args: Sequence[object], kwargs: Mapping[str, object]):
         self.args, self.kwargs = args, kwargs
+        self.containers = (list(args), dict(kwargs))  # what they were sent in, numbered first
         self.plains: list[Plain] = []
         self.kept: list[object] = []

@@ -36,7 +36,8 @@ class _Printed:
     (they may capture it with redirect_stdout or redirect_stderr). The copy keeps the first
     MOST_PRINTED_CHARS."""
 
-    MOST_PRINTED_CHARS = 1 << 20
+    # Output and errors each, within a reply's 4 MiB as JSON writes them (up to 6 bytes a character).
+    MOST_PRINTED_CHARS = 1 << 18
 
     def __init__(self, stream: TextIO):
         self._stream, self._parts, self._size = stream, list[str](), 0

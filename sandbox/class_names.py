@@ -52,6 +52,7 @@ def loaded_class(module: object, qualname: object, kind: type[_Kind]) -> type[_K
 
 
 _NAMES: dict[type, str] = {}
+_MOST_NAMES = 256  # the judge lives long: a bounded memory of the classes it sent
 
 
 def name_in_module(kind: type) -> str:
@@ -59,10 +60,11 @@ def name_in_module(kind: type) -> str:
     name, or the module's own name for it where that differs (namedtuple('CacheInfo') kept as
     functools._CacheInfo)."""
     if kind not in _NAMES:
+        if len(_NAMES) >= _MOST_NAMES:
+            _NAMES.clear()
         names = vars(sys.modules[kind.__module__]) if kind.__module__ in sys.modules else {}
-        if names.get(kind.__qualname__) is not kind:
-            names_of_it = [name for name, value in names.items() if value is kind]
-            _NAMES[kind] = names_of_it[0] if names_of_it else kind.__qualname__
-        else:
-            _NAMES[kind] = kind.__qualname__
+        found = kind.__qualname__
+        if names.get(found) is not kind:
+            found = next((str(name) for name, value in names.items() if value is kind), found)
+        _NAMES[kind] = found
     return _NAMES[kind]

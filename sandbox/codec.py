@@ -6,8 +6,8 @@ tuple, set, frozenset, dict, by exact type, so that a subclass with a rigged ``_
 standard library's value types (sandbox.value_types), bytearrays, counters, ordered and default
 dicts and deques cross as themselves, and an instance of the program's own class (a named tuple
 of its too) as its class's name and content, rebuilt on the other side with that side's class of
-the name as pickle rebuilds one (an Enum member by its value). A function or an iterator crosses
-as a handle, where the caller gives hooks for it (sandbox.calls). Decoding uses ``json.loads`` plus a tag
+the name as pickle rebuilds one (an Enum member by its value). A function, an iterator or a
+coroutine crosses as a handle, where the caller gives hooks for it (sandbox.calls). Decoding uses ``json.loads`` plus a tag
 walk (sandbox.decoder): it never runs the sender's code.
 
 Within one frame a value that has an identity (a list, dict, set, deque, an instance) crosses
@@ -37,7 +37,8 @@ from sandbox.frames import FrameError
 # How deep a value may nest: a linked list of about 1,200 nodes (two levels each), a list of lists
 # 2,500 deep. A walk takes up to about 12 Python frames a level, which it is given on top of the
 # recursion limit it finds (the program's may be low, or already half used by its own recursion).
-MAX_DEPTH = 2_500
+# Before Python 3.11 each Python call also took C stack, which so many frames would overflow.
+MAX_DEPTH = 2_500 if sys.version_info >= (3, 11) else 200
 _FRAMES_A_WALK_MAY_TAKE = 12 * MAX_DEPTH + 1_000
 # What a value becomes as plain data: JSON-ready, every non-JSON type as a tagged list.
 Plain = None | bool | int | str | list["Plain"]
@@ -72,8 +73,8 @@ _Walked = TypeVar("_Walked")
 
 
 def deep(walk: Callable[[Any, int], _Walked], value: Any, depth: int) -> _Walked:
-    """`walk(value, depth)` with room for a walk MAX_DEPTH deep (Python's calls between Python
-    functions take no C stack: only the recursion limit bounds them)."""
+    """`walk(value, depth)` with room for a walk MAX_DEPTH deep (from Python 3.11 on, calls between
+    Python functions take no C stack: only the recursion limit bounds them)."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return walk(value, depth)
@@ -268,7 +269,8 @@ class Encoder:
                 [[self._walk(key, depth), self._walk(item, depth)] for key, item in dict.items(value)],
             ]
         else:
-            content = ["l" if isinstance(value, list) else "s", [self._walk(item, depth) for item in iter(value)]]
+            items = list.__iter__(value) if isinstance(value, list) else set.__iter__(value)
+            content = ["l" if isinstance(value, list) else "s", [self._walk(item, depth) for item in items]]
         attributes = dict(vars(value)) if isinstance(getattr(value, "__dict__", None), dict) else {}
         return ["OS", type(value).__name__, content, self._walk(attributes, depth)]
 

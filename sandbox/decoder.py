@@ -217,8 +217,11 @@ class Decoder:
         elif isinstance(target, set):
             set.clear(target)
             set.update(target, [self._walk(item, depth) for item in items])
-        if hasattr(target, "__dict__"):
-            _set_attributes(target, self._walk(attributes, depth))
+        # Decoded always, for the references numbered in it; kept where the made value can hold
+        # them (the builtin itself, made where this side has no such class, holds none).
+        decoded = self._walk(attributes, depth)
+        if type(target) not in _BASES.values():
+            _set_attributes(target, decoded)
 
     def _pairs(self, tag: str, rest: list[object], depth: int) -> list[tuple[object, object]]:
         if tag == "d":

@@ -223,8 +223,12 @@ def run(
     if inspect.iscoroutinefunction(stub):  # an `async def` as the tests see it (iscoroutinefunction)
         proxy = _async_stand_in(proxy)
     if isinstance(stub, types.FunctionType):  # the parameters the prompt promises (inspect.signature)
+        try:
+            signature: object = inspect.signature(stub)
+        except (TypeError, ValueError):  # a prompt that set a __signature__ of its own, say
+            signature = None
         vars(proxy).update(
-            __signature__=inspect.signature(stub),
+            __signature__=signature,
             __defaults__=stub.__defaults__,
             __kwdefaults__=stub.__kwdefaults__,
             __annotations__=stub.__annotations__,

@@ -50,13 +50,14 @@ def text_of(exc: BaseException) -> str:
         return "<unprintable>"
 
 
-def detail_out(exc: BaseException, origin: tuple[str, int], encode: Callable[[object], Plain]) -> Plain:
-    """`exc`'s detail as plain data; without its cause where the cause cannot cross, and None where
-    its own arguments or attributes cannot."""
+def detail_out(exc: BaseException, origin: tuple[str, int], encoder: Callable[[], Callable[[object], Plain]]) -> Plain:
+    """`exc`'s detail as plain data; without its cause where the cause cannot cross (encoded again
+    by a new encoder: the first one numbered what it met), and None where its own arguments or
+    attributes cannot."""
     try:
-        return encode(_parts(exc, origin, _MOST_CAUSES))
+        return encoder()(_parts(exc, origin, _MOST_CAUSES))
     except Exception:  # noqa: BLE001 - a cause that cannot cross stays behind
-        return encode(_parts(exc, origin, 0))
+        return encoder()(_parts(exc, origin, 0))
 
 
 def _parts(exc: BaseException, origin: tuple[str, int] | None, causes: int) -> tuple[object, ...]:

@@ -92,7 +92,7 @@ def _candidate_fate(cand: CandidateFate | None, timed_out: bool, cpu_limit_s: in
         # RLIMIT_CPU's signals, at its soft limit (a second under the hard one) and its hard limit:
         # only with the CPU time spent, so that a SIGXCPU the process arranged for itself is a crash.
         cpu_ms = cand.get("cpu_ms", 0)
-        over_cpu = sig == signal.SIGKILL and cpu_ms >= cpu_limit_s * 1000
+        over_cpu = sig == signal.SIGKILL and cpu_ms >= cpu_limit_s * 1000 - _TICK_MS
         over_cpu |= sig == signal.SIGXCPU and cpu_ms >= (cpu_limit_s - 1) * 1000 - _TICK_MS
         if cand.get("reason") == "deadline" or timed_out or over_cpu:
             return TIMEOUT, f"time limit exceeded ({_signame(sig)})"

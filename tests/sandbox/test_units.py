@@ -14,12 +14,13 @@ import pathlib
 import re
 import signal
 import sys
+import threading
 import types
 import zoneinfo
 
 import pytest
 
-from sandbox import codec, decoder, frames, verdict
+from sandbox import codec, decoder, frames, raised, verdict
 from sandbox.cases import plan
 
 
@@ -337,3 +338,31 @@ def test_an_answer_writes_into_no_instance_of_a_class_only_the_tests_define():
     with pytest.raises(codec.CodecError, match="cannot become"):
         decoder.Decoder({}, sent=encoder.kept).decode(["=", 1, ["OS", "Frozen", ["l", [2]], ["d", []]]])
     assert sent[0] == [1]
+
+
+def test_own_subclasses_keep_every_reference_after_them_and_cross_in_the_builtins_order():
+    # The attributes of a subclass the receiver lacks were not decoded, and every later reference
+    # pointed one value off (the review of round 14); a Stack iterating from its top came back reversed.
+    Stack = type("Stack", (list,), {"__module__": "__candidate__", "__iter__": lambda self: reversed(self)})
+    shared = [2]
+    back = decoder.from_plain(codec.to_plain([Stack([1, 3]), shared, [3], shared]))
+    assert back == [[1, 3], [2], [3], [2]] and back[1] is back[3] and type(back[0]) is list
+
+
+def test_a_cause_that_cannot_cross_leaves_the_exception_its_own_arguments():
+    cause = ValueError("inner")
+    cause.lock = threading.Lock()  # cannot cross
+    try:
+        raise ValueError([1, 2]) from cause
+    except ValueError as exc:
+        plain = raised.detail_out(exc, ("candidate", 0), lambda: codec.Encoder().encode)
+    detail = raised.detail_in(decoder.from_plain(plain))
+    assert detail.args == ([1, 2],) and detail.cause is None and detail.module == "builtins"
+
+
+def test_a_pattern_and_a_zone_key_are_taken_only_within_bounds():
+    with pytest.raises(codec.CodecError, match="more than 2000 characters"):
+        decoder.from_plain(["RX", "a" * 2001, 32])
+    for key in ("../../etc/passwd", "/etc/localtime", "No/Such_Zone", "tzdata"):
+        with pytest.raises(codec.CodecError, match="no time zone"):
+            decoder.from_plain(["ZN", ["t", ["Z", key]]])
