@@ -50,6 +50,10 @@ def items(got, expected):
     return type(got) in (list, tuple) and len(got) == len(expected) and all(map(near, got, expected))
 
 
+def alone(got, expected):
+    return near(got, expected) or items(got, (expected,))
+
+
 """
 
 # The value a call returned, kept for its example's message: calling again there could get another

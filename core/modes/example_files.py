@@ -41,6 +41,8 @@ class Table:
 _MARKDOWN_RULE = re.compile(r"^:?-{2,}:?$|^$")
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
+# A comma before three digits: a decimal comma in Germany, a thousands comma in the US.
+_THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 # Thousands set apart with plain spaces and a decimal comma, where commas are decimal marks.
 _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
@@ -305,9 +307,12 @@ def _without_sign_off(text: str, header: str, notes: list[str]) -> str:
     lines = text.splitlines()
     start = lines.index(header) if header in lines else 0
     for at in range(start + 1, len(lines)):
-        if not lines[at - 1].strip() and _SIGN_OFF.match(lines[at].strip()):
-            below = " ".join(line.strip() for line in lines[at:] if line.strip())
-            notes.append(f"{one_line(below, 60)!r}, below the table, is read as a signature and left out")
+        # After an empty line, at the end, without a number: a row "Best,2" is an example.
+        below = [line for line in lines[at:] if line.strip()]
+        closing = len(below) <= 3 and not any(ch.isdigit() for line in below for ch in line)
+        if not lines[at - 1].strip() and _SIGN_OFF.match(lines[at].strip()) and closing:
+            signature = " ".join(line.strip() for line in below)
+            notes.append(f"{one_line(signature, 60)!r}, below the table, is read as a signature and left out")
             return "\n".join(lines[:at])
     return text
 
@@ -315,7 +320,8 @@ def _without_sign_off(text: str, header: str, notes: list[str]) -> str:
 def _unmarked(cell: str) -> str:
     """A Markdown cell without the marks a chat writes around it: `code`, **bold**, __bold__."""
     for mark in ("`", "**", "__"):
-        if len(cell) > 2 * len(mark) and cell.startswith(mark) and cell.endswith(mark):
+        dunder = mark == "__" and cell.isidentifier()  # __init__ is a name, not bold
+        if len(cell) > 2 * len(mark) and cell.startswith(mark) and cell.endswith(mark) and not dunder:
             return cell[len(mark) : -len(mark)].strip()
     return cell
 
@@ -325,9 +331,11 @@ def _separates(line: str) -> bool:
 
 
 def _decimal_commas_only(rows: list[list[str]]) -> bool:
-    """Whether every cell with a comma is a number written with a decimal comma (2,5 or 1.250,00)."""
+    """Whether every cell with a comma is a number written with a decimal comma (2,5 or 1.250,00),
+    and one at least cannot be a thousands comma (1,250 may be either: alone, it says nothing)."""
     with_comma = [number_text(cell.strip()) for row in rows for cell in row if "," in cell]
-    return bool(with_comma) and all(DECIMAL_COMMA.match(c) or EUROPEAN_NUMBER.match(c) for c in with_comma)
+    decimal = all(DECIMAL_COMMA.match(c) or EUROPEAN_NUMBER.match(c) for c in with_comma)
+    return bool(with_comma) and decimal and not all(_THOUSANDS_OR_DECIMAL.match(c) for c in with_comma)
 
 
 def _decimal_point(cell: str) -> str:

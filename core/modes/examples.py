@@ -130,20 +130,26 @@ class Spec:
     def tests(self) -> str:
         lines = ["def check(candidate):"]
         numeric = False
+        # Answers written as several values ("2, 2, 3"): a lone one among them ("7", or a 0 for
+        # none) may come back alone or as a sequence of one.
+        listed = any(plain_sequence(expected) for _, expected in self.rows)
         for inputs, expected in self.rows:
             call = f"candidate({', '.join(repr(c.value) for c in inputs)})"
             shown = shown_inputs(inputs)
             # One assert per example, so each is reported on its own; its message carries the
             # returned value, so a failed example can be explained in words.
-            if expected.decimals is not None:
+            if plain_sequence(expected):
+                numeric = True  # a person's "2, 2, 3": a list or a tuple
+                cond = f"items(returned({call}), {expected.value!r})"
+            elif listed and type(expected.value) in (int, float, str):
+                numeric = True
+                cond = f"alone(returned({call}), {expected.value!r})"
+            elif expected.decimals is not None:
                 numeric = True
                 cond = f"close(returned({call}), {expected.value!r}, {0.5 * 10**-expected.decimals!r})"
             elif type(expected.value) is int:
                 numeric = True
                 cond = f"whole(returned({call}), {expected.value!r})"
-            elif plain_sequence(expected):
-                numeric = True  # a person's "2, 2, 3" (or a lone 7 among them): a list or a tuple
-                cond = f"items(returned({call}), {expected.value!r})"
             elif holds_float(expected.value):
                 numeric = True
                 cond = f"near(returned({call}), {expected.value!r})"
@@ -225,8 +231,8 @@ def _no_expected_column(header: list[str]) -> str:
     if at is not None:
         named, after = header[at].strip(), ", ".join(repr(column.strip()) for column in header[at + 1 :])
         return (
-            f"the outputs must be in the last column, named 'expected'. {named!r} is named so but {after} come after"
-            f" it: if {named!r} holds the outputs, move it last; if it is an input, give it a name that does not"
+            f"the outputs must be in the last column, named 'expected'. {named!r} is named so but the columns"
+            f" {after} follow it: if {named!r} holds the outputs, move it last; if it is an input, give it a name that does not"
             f" start with 'expected' and name the outputs' column 'expected'"
         )
     last = header[-1].strip() if header else ""

@@ -211,7 +211,7 @@ def test_what_spreadsheets_put_around_a_table_is_left_out(tmp_path):
     [
         (
             ["length", "width", "expected", "notes"],
-            r"the outputs must be in the last column, named 'expected'. 'expected' is named so but 'notes' come after",
+            r"the outputs must be in the last column, named 'expected'. 'expected' is named so but the columns 'notes' follow",
         ),
         (  # an input named as outputs would be: the advice must not be to delete the answers (probe 7)
             ["Borrowed on", "Expected return", "Returned on", "Late fee"],

@@ -62,15 +62,16 @@ def test_numbers_as_other_countries_and_accounts_write_them():
 
 
 def test_a_list_written_plainly_as_an_answer_is_matched_as_a_list_or_a_tuple():
-    _, spec = spec_of('number,expected\n12,"2, 2, 3"\n7,7\n')
-    assert values(spec) == [([12], (2, 2, 3)), ([7], (7,))]
+    _, spec = spec_of('number,expected\n12,"2, 2, 3"\n7,7\n1,0\n')
+    assert values(spec) == [([12], (2, 2, 3)), ([7], 7), ([1], 0)]
     namespace: dict[str, object] = {}
     exec(spec.tests, namespace)
-    factors = {12: [2, 2, 3], 7: [7]}
+    factors = {12: [2, 2, 3], 7: [7], 1: 0}  # a lone value alone or as a sequence of one
     namespace["check"](lambda n: factors[n])  # lists pass
-    namespace["check"](lambda n: tuple(factors[n]))  # and tuples
+    namespace["check"](lambda n: tuple(factors[n]) if n > 1 else 0)  # and tuples
+    namespace["check"](lambda n: factors[n] if n > 1 else [0])
     with pytest.raises(AssertionError):
-        namespace["check"](lambda n: factors[n][0])
+        namespace["check"](lambda n: [2, 3] if n == 12 else factors[n])
 
 
 def test_outputs_named_otherwise_and_empty_list_cells_get_their_own_advice(tmp_path):
@@ -82,3 +83,15 @@ def test_outputs_named_otherwise_and_empty_list_cells_get_their_own_advice(tmp_p
         spec_of("words,expected\nb a,\"['a', 'b']\"\nc,\n")
     with pytest.raises(TableError, match="both name outputs"):
         spec_of("Full name,Expected first,Expected last\nAda Lovelace,Ada,Lovelace\n")
+
+
+def test_what_only_looks_like_a_layout_stays_data():
+    # A US thousands comma in cells copied with tabs is not taken for a decimal comma (the review).
+    with pytest.raises(ExamplesError, match="without thousands separators"):
+        spec_of("population\texpected\n1,250\tsmall\n3,000\tbig\n")
+    _, spec = spec_of("name,expected\nAda,1\n\nBest,2\n")  # a row, not a sign-off
+    assert values(spec) == [(["Ada"], 1), (["Best"], 2)]
+    _, spec = spec_of("| method | expected |\n|---|---|\n| __init__ | 8 |\n")  # a name, not bold
+    assert values(spec) == [(["__init__"], 8)]
+    _, spec = spec_of("hotel,expected\nRitz,4*\nInn,2*\n")  # star ratings, not footnotes
+    assert values(spec) == [(["Ritz"], "4*"), (["Inn"], "2*")]
