@@ -24,7 +24,7 @@ import collections
 import enum
 import sys
 from collections.abc import Callable, Coroutine, Iterator, Mapping, MutableSequence, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sandbox import value_types
 from sandbox.class_names import (
@@ -39,7 +39,8 @@ from sandbox.frames import FrameError
 # recursion limit it finds (the program's may be low, or already half used by its own recursion).
 # Before Python 3.11 each Python call also took C stack, which so many frames would overflow.
 MAX_DEPTH = 2_500 if sys.version_info >= (3, 11) else 200
-_FRAMES_A_WALK_MAY_TAKE = 12 * MAX_DEPTH + 1_000
+# From Python 3.11 on, calls between Python functions take no C stack: only this limit bounds them.
+FRAMES_A_WALK_MAY_TAKE = 12 * MAX_DEPTH + 1_000
 # What a value becomes as plain data: JSON-ready, every non-JSON type as a tagged list.
 Plain = None | bool | int | str | list["Plain"]
 # A value that is not data (a function, an iterator the sender keeps) crosses as what the sender's
@@ -67,23 +68,6 @@ VIEW_OF: dict[str, Callable[[list[Any]], object]] = {
     "DI": lambda items: dict(items).items(),
 }
 FACTORY_OF: dict[str, Callable[[], object]] = {name: factory for factory, name in _FACTORIES.items()}  # type: ignore[misc]
-
-
-_Walked = TypeVar("_Walked")
-
-
-def deep(walk: Callable[[Any, int], _Walked], value: Any, depth: int) -> _Walked:
-    """`walk(value, depth)` with room for a walk MAX_DEPTH deep (from Python 3.11 on, calls between
-    Python functions take no C stack: only the recursion limit bounds them)."""
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
-        return walk(value, depth)
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(limit + _FRAMES_A_WALK_MAY_TAKE)
-    try:
-        return walk(value, depth)
-    finally:
-        sys.setrecursionlimit(limit)
 
 
 class CodecError(FrameError):
@@ -153,7 +137,16 @@ class Encoder:
         self._received, self._homes = received, cast("dict[int, int] | None", None)  # made when first needed
 
     def encode(self, value: Any, depth: int = 0) -> Plain:
-        return deep(self._walk, value, depth)
+        if type(value) in _AS_IS:
+            return value  # type: ignore[no-any-return]
+        # Room for a walk MAX_DEPTH deep, on top of the limit as it is (written out here: a call of
+        # another function for it cost each value a tenth of its encoding).
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + FRAMES_A_WALK_MAY_TAKE)
+        try:
+            return self._walk(value, depth)
+        finally:
+            sys.setrecursionlimit(limit)
 
     # Values are typed Any here: each is checked with type() before use, and typing.cast, a function
     # call, cost more than the rest of a small call's encoding.

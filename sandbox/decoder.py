@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import enum
+import sys
 from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from sandbox import value_types
 from sandbox.class_names import BUILTIN_TYPES, loaded_class, named_tuple, own_class
 from sandbox.codec import (
     FACTORY_OF,
+    FRAMES_A_WALK_MAY_TAKE,
     HANDLE_TAGS,
     MAX_DEPTH,
     PLAIN_TYPES,
@@ -20,7 +22,6 @@ from sandbox.codec import (
     VIEW_OF,
     CodecError,
     HandleIn,
-    deep,
     slot_names,
 )
 from sandbox.value_types import of
@@ -44,7 +45,14 @@ class Decoder:
         self.written: list[object] = []
 
     def decode(self, obj: Any, depth: int = 0) -> object:
-        return deep(self._walk, obj, depth)
+        if type(obj) in PLAIN_TYPES:
+            return obj
+        limit = sys.getrecursionlimit()  # as Encoder.encode gives it room
+        sys.setrecursionlimit(limit + FRAMES_A_WALK_MAY_TAKE)
+        try:
+            return self._walk(obj, depth)
+        finally:
+            sys.setrecursionlimit(limit)
 
     def _walk(self, obj: Any, depth: int) -> object:  # Any: JSON's, each part checked here
         kind = type(obj)

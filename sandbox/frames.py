@@ -9,6 +9,7 @@ import json.scanner
 import os
 import struct
 import sys
+from collections.abc import Callable
 from typing import Any
 
 MAX_FRAME = 16 << 20  # bytes; a bigger frame from a child is a protocol error
@@ -44,39 +45,44 @@ _scan = json.scanner.c_make_scanner(json.JSONDecoder())  # type: ignore[attr-def
 
 
 def dumps(obj: object) -> bytes:
-    limit = _set_limit(_NESTING_LIMIT)
-    try:
-        return "".join(_encode(obj, 0)).encode()
-    except RecursionError:
-        raise FrameError("value nested too deeply") from None
-    finally:
-        _set_limit(limit)
+    return "".join(_nested(_encode, obj, 0)).encode()
 
 
 def loads(data: bytes) -> Any:  # any JSON value (json's scanner is untyped): each reader checks the shape it expects
     """One JSON value in UTF-8 with nothing around it (what dumps writes)."""
-    limit = _set_limit(_NESTING_LIMIT)
     try:
         text = data.decode()
-        obj, end = _scan(text, 0)
-    except (ValueError, RecursionError, StopIteration) as exc:
+        obj, end = _nested(_scan, text, 0)
+    except FrameError:
+        raise
+    except (ValueError, StopIteration) as exc:
         raise FrameError(f"malformed frame: {type(exc).__name__}") from None
-    finally:
-        _set_limit(limit)
     if end != len(text):
         raise FrameError("malformed frame: data after the value")
     return obj
 
 
-def _set_limit(limit: int) -> int:
-    """Sets Python's recursion limit, which bounds how deep JSON's C reader and writer nest, and
-    returns the one it replaced. Left as it is where the stack is already deeper than `limit`."""
-    was = sys.getrecursionlimit()
+def _nested(run: Callable[[Any, int], Any], value: Any, start: int) -> Any:
+    """`run(value, start)`, json's C reader or writer, which nests as deep as the recursion limit
+    lets it: first under the limit as it is (most frames are shallow, and changing the limit costs
+    each frame), and again under _NESTING_LIMIT where that was too low for it. A limit the tests
+    raised is lowered to it first: under one of a million, 262,143 "[" overflowed the C stack."""
+    limit = sys.getrecursionlimit()
+    if limit <= _NESTING_LIMIT:
+        try:
+            return run(value, start)
+        except RecursionError:
+            pass
     try:
-        sys.setrecursionlimit(limit)
-    except RecursionError:
+        sys.setrecursionlimit(_NESTING_LIMIT)
+    except RecursionError:  # already deeper than that: the stack has room for what it holds
         pass
-    return was
+    try:
+        return run(value, start)
+    except RecursionError:
+        raise FrameError("value nested too deeply") from None
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def write_frame(fd: int, obj: object) -> None:
