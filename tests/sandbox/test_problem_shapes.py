@@ -323,3 +323,19 @@ def test_the_tests_may_write_files_for_the_candidate_and_the_next_run_finds_none
         for tests in (temporary, relative, later):
             result = run_code(alone, code, tests)
             assert result.status == "pass", (result.status, result.human_eval_result)
+
+
+def test_a_generator_candidate_is_a_generator_function_giving_generators(pool):
+    code = "def f(n):\n    for i in range(n):\n        yield i * i\n"
+    tests = (
+        "import inspect, types\n\n\n"
+        "def check(candidate):\n"
+        "    assert inspect.isgeneratorfunction(candidate)\n"
+        "    squares = candidate(4)\n"
+        "    assert isinstance(squares, types.GeneratorType) and inspect.isgenerator(squares)\n"
+        "    assert next(squares) == 0 and list(squares) == [1, 4, 9]\n"
+    )
+    result = run_code(pool, code, tests)
+    assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
+    plain = "import inspect\n\n\ndef check(candidate):\n    assert not inspect.isgeneratorfunction(candidate)\n"
+    assert run_code(pool, "def f(n):\n    return n\n", plain).passed
