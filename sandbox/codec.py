@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import enum
+import io
 import sys
 from collections.abc import Callable, Coroutine, Iterator, Mapping, MutableSequence, Sequence
 from typing import Any, cast
@@ -56,7 +57,9 @@ PLAIN_TYPES = _AS_IS | {int}  # as decoded: every int JSON gives was sent as one
 _BIG = 1 << 62
 _FIXED = PLAIN_TYPES | {float, complex, bytes}
 # The tags of values with an identity, numbered in a frame in the order the walk meets them.
-SHARED_TAGS = frozenset({"l", "d", "s", "CO", "OD", "DD", "DQ", "BA", "O", "OS"})
+SHARED_TAGS = frozenset({"l", "d", "s", "CO", "OD", "DD", "DQ", "BA", "SI", "BI", "O", "OS"})
+# Files in memory, which tests hand a function to write into (csv.writer(buffer)).
+_FILES = (io.StringIO, io.BytesIO)
 # The default factories a defaultdict crosses with; with another it crosses as a plain dict.
 _FACTORIES: dict[object, str] = {int: "int", float: "float", str: "str", list: "list", set: "set", dict: "dict"}
 # A dict's views, which compare as sets (keys, items) or by identity (values): each crosses as its
@@ -158,7 +161,7 @@ class Encoder:
             return value if -_BIG < value < _BIG else ["I", hex(value)]
         if depth > MAX_DEPTH:
             raise CodecError("value nested too deeply")
-        if kind is list or kind is dict or isinstance(value, (list, dict, set, collections.deque, bytearray)):
+        if kind is list or kind is dict or isinstance(value, (list, dict, set, collections.deque, bytearray, *_FILES)):
             return self._shared(value, depth)
         if kind is float:
             return ["F", value.hex()]  # exact, and NaN/inf survive
@@ -280,6 +283,12 @@ class Encoder:
             return ["DQ", self._walk(list(value), depth), value.maxlen]
         if isinstance(value, bytearray):
             return ["BA", value.hex()]
+        if isinstance(value, _FILES):  # a file in memory, as its content and where it stands
+            if value.closed:
+                raise CodecError("a closed file cannot cross")
+            content = value.getvalue()
+            text = content if isinstance(content, str) else content.hex()
+            return ["SI" if isinstance(value, io.StringIO) else "BI", text, value.tell()]
         if isinstance(value, (dict, list, set)) and self._shared_class(type(value)):
             return self._own_subclass(value, depth)
         # A dict or list subclass of another's, and another's mapping or sequence (a UserDict),

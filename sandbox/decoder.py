@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import enum
+import io
 import sys
 from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any
@@ -156,6 +157,8 @@ class Decoder:
             return collections.deque(maxlen=None if rest[1] is None else of(rest[1], int))
         empty: dict[str, Callable[[], object]] = {
             "BA": bytearray,
+            "SI": io.StringIO,
+            "BI": io.BytesIO,
             "l": list,
             "d": dict,
             "s": set,
@@ -174,6 +177,8 @@ class Decoder:
             "s": (set,),
             "DQ": (collections.deque,),
             "BA": (bytearray,),
+            "SI": (io.StringIO,),
+            "BI": (io.BytesIO,),
         }
         if tag in ("O", "OS"):  # the same class of the program's, which this side's program defines
             fits = own_class(content[1], self.classes) is type(target)
@@ -195,6 +200,12 @@ class Decoder:
             self._fill_own_subclass(target, of(rest[1], list), rest[2], depth)
         elif isinstance(target, bytearray):
             target[:] = bytes.fromhex(of(rest[0], str))
+        elif isinstance(target, io.StringIO | io.BytesIO):
+            text, position = of(rest[0], str), of(rest[1], int)
+            target.seek(0)
+            target.truncate()
+            target.write(text if isinstance(target, io.StringIO) else bytes.fromhex(text))  # type: ignore[arg-type]
+            target.seek(position)
         elif isinstance(target, collections.deque):
             items = of(self._walk(rest[0], depth), list)
             target.clear()

@@ -339,3 +339,25 @@ def test_a_generator_candidate_is_a_generator_function_giving_generators(pool):
     assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
     plain = "import inspect\n\n\ndef check(candidate):\n    assert not inspect.isgeneratorfunction(candidate)\n"
     assert run_code(pool, "def f(n):\n    return n\n", plain).passed
+
+
+def test_a_file_in_memory_crosses_and_what_the_candidate_writes_reaches_the_tests(pool):
+    code = """
+        import csv
+
+        def f(rows, out, raw):
+            csv.writer(out).writerows(rows)
+            raw.write(b"\\x00\\x01")
+            return out.tell()
+        """
+    tests = (
+        "import io\n\n\n"
+        "def check(candidate):\n"
+        "    out, raw = io.StringIO(), io.BytesIO(b'hi')\n"
+        "    raw.seek(2)\n"
+        "    assert candidate([['a', 1], ['b', 2]], out, raw) == 10\n"
+        "    assert out.getvalue() == 'a,1\\r\\nb,2\\r\\n' and out.tell() == 10\n"
+        "    assert raw.getvalue() == b'hi\\x00\\x01'\n"
+    )
+    result = run_code(pool, code, tests)
+    assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
