@@ -140,6 +140,9 @@ class Peer:
         theirs = self._stand_in_plains.get(id(value))
         if theirs is not None:
             return theirs
+        if isinstance(value, BaseException):  # data, as a raised one crosses: no handle to run
+            detail = self._detail_out(value, self._keep(value))
+            return ["EX", self.me, type(value).__name__[:_MOST_NAME_CHARS], raised.text_of(value), detail]
         kept = isinstance(value, Iterator) and not callable(value)
         awaited = isinstance(value, Coroutine)
         # An iterator can only be pulled, a coroutine only run to its end.
@@ -158,6 +161,8 @@ class Peer:
         return [tag, self.me, handle, name, doc[:_MOST_DOC_CHARS] if type(doc) is str else None]
 
     def _handle_in(self, tag: str, parts: list[object]) -> object:
+        if tag == "EX":
+            return self._exception_in(parts)
         owner, handle, name, doc = (parts + ["", None])[:4] if 2 <= len(parts) <= 4 else (None, None, "", None)
         if type(handle) is not int or handle < 0:
             raise codec.CodecError("malformed handle")
@@ -166,6 +171,17 @@ class Peer:
         if owner != self.other:
             raise codec.CodecError("a handle to nothing")
         return self.stand_in(tag, handle, name, doc)
+
+    def _exception_in(self, parts: list[object]) -> object:
+        """An exception the other side sent as a value: ours come home as themselves, theirs are
+        made as a raised one is (`rebuild`)."""
+        if len(parts) != 4 or type(parts[1]) is not str or type(parts[2]) is not str:
+            raise codec.CodecError("malformed exception")
+        crossed = self._detail_in(parts[3])
+        owner, number = raised.origin(crossed)
+        if owner == self.me and type(number) is int and 0 <= number < len(self._raised):
+            return self._raised[number]
+        return self.rebuild(parts[1][:200], parts[2][:2000], crossed)
 
     def _encoder(self, hand_out: bool, received: Sequence[object] = ()) -> codec.Encoder:
         # The judge's program classes are the prompt's; a class only the tests define is theirs.

@@ -49,7 +49,9 @@ Plain = None | bool | int | str | list["Plain"]
 # takes the tag and parts back.
 HandleOut = Callable[[object], Plain]
 HandleIn = Callable[[str, list[object]], object]
-HANDLE_TAGS = frozenset({"FN", "IT", "AW"})  # a function, an iterator, a coroutine
+# A function, an iterator, a coroutine; an exception as a value (an ExceptionGroup's, one returned),
+# which crosses as sandbox.raised sends a raised one.
+HANDLE_TAGS = frozenset({"FN", "IT", "AW", "EX"})
 # The values that are their own plain form both ways (an int too big for JSON's reader to keep
 # exact is not: the encoder tags it).
 _AS_IS = frozenset({str, bool, type(None)})
@@ -193,7 +195,7 @@ class Encoder:
             return self._walk(_plain_scalar(value), depth)
         if isinstance(value, type):
             return self._class(value)
-        if self.handles is not None and isinstance(value, (Iterator, Coroutine)):
+        if self.handles is not None and isinstance(value, (Iterator, Coroutine, BaseException)):
             return self.handles(value)  # its items are asked for as the receiver takes them; it is run
         if _own_instance(value) or isinstance(value, (Mapping, MutableSequence)):  # a UserList, a ChainMap: content
             return self._shared(value, depth)

@@ -1,6 +1,8 @@
 """Shapes of problems that HumanEval rarely has and a held-out set may: each reference-style
 program must pass on the real sandbox as it passes in one Python process, and a wrong one fail."""
 
+import sys
+
 import pytest
 from sbx_helpers import program, run_code
 
@@ -360,4 +362,29 @@ def test_a_file_in_memory_crosses_and_what_the_candidate_writes_reaches_the_test
         "    assert raw.getvalue() == b'hi\\x00\\x01'\n"
     )
     result = run_code(pool, code, tests)
+    assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="ExceptionGroup and except* came with Python 3.11")
+def test_exceptions_cross_as_values_so_an_exception_group_is_caught_as_in_one_process(pool):
+    prompt = "class FieldError(ValueError):\n    pass\n\n\ndef validate(user):\n"
+    code = (
+        "    problems = [FieldError(f'bad {key}') for key in ('name', 'age') if key not in user]\n"
+        "    if len(problems) > 1:\n"
+        "        raise ExceptionGroup('invalid user', problems)\n"
+        "    return problems[0] if problems else None\n"
+    )
+    tests = (
+        "def check(candidate):\n"
+        "    assert candidate({'name': 'Ann', 'age': 3}) is None\n"
+        "    alone = candidate({'name': 'Ann'})\n"
+        "    assert isinstance(alone, FieldError) and alone.args == ('bad age',)\n"
+        "    try:\n"
+        "        candidate({})\n"
+        "    except* FieldError as group:\n"
+        "        assert group.message == 'invalid user' and len(group.exceptions) == 2\n"
+        "    else:\n"
+        "        assert False\n"
+    )
+    result = pool.submit(program(code, tests, "validate", prompt)).result(timeout=60)
     assert result.status == "pass", (result.status, result.human_eval_result, result.cases)
