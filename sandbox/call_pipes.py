@@ -1,0 +1,65 @@
+"""The two pipes of a call channel (sandbox.calls): frames written and read, and how the channel
+breaks, for good, when a frame is cut off or the other process is gone."""
+
+from __future__ import annotations
+
+from sandbox import frames
+
+JUDGE, CANDIDATE = "judge", "candidate"
+
+
+class Broken(BaseException):
+    """The channel is of no more use: the other process is gone (`lost`), or it broke the protocol
+    and the stream is out of step. A BaseException, so that the tests' or the candidate's
+    `except Exception` does not swallow it."""
+
+    def __init__(self, message: str, lost: bool = True):
+        super().__init__(message)
+        self.lost = lost
+
+
+class Unusable(Exception):
+    """An answer the other side sent that cannot be used (the stream is still in step)."""
+
+
+class Pipes:
+    """One side's ends of the two pipes; `limits`: the most a frame we read may hold (sandbox.frames)."""
+
+    def __init__(self, me: str, write_fd: int, read_fd: int, limits: tuple[int, int]):
+        self.me, self.other = me, CANDIDATE if me == JUDGE else JUDGE
+        self.write_fd, self.read_fd, self.limits = write_fd, read_fd, limits
+        self.broken: Broken | None = None
+
+    # Anything else that stops a frame halfway (a tests' alarm handler raising in the middle of a
+    # read) leaves the stream out of step: the channel is broken, and the exception goes on.
+
+    def _send(self, message: list[object]) -> None:
+        try:
+            frames.write_frame(self.write_fd, message)
+        except (BrokenPipeError, ConnectionError):
+            raise self._break(f"{self.other} process is gone") from None
+        except BaseException:
+            self._break(f"a frame to the {self.other} was cut off", lost=False)
+            raise
+
+    def _receive(self) -> list[object]:
+        try:
+            message = frames.read_frame(self.read_fd, self.limits)
+        except frames.Truncated:  # how it ended (a deadline's kill, say) is the verdict's to tell
+            raise self._break(f"{self.other} process is gone (mid-frame)") from None
+        except frames.FrameError as exc:
+            raise self._break(f"{self.other} sent a malformed frame ({exc})", lost=False) from None
+        except ConnectionError:
+            message = None
+        except BaseException:
+            self._break(f"a frame from the {self.other} was cut off", lost=False)
+            raise
+        if message is None:
+            raise self._break(f"{self.other} process is gone")
+        if type(message) is not list or not message or type(message[0]) is not str:
+            raise Unusable(f"the {self.other} sent an unusable answer")  # a JSON object or scalar it wrote itself
+        return message
+
+    def _break(self, message: str, lost: bool = True) -> Broken:
+        self.broken = Broken(message, lost)
+        return self.broken
