@@ -7,26 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.displayable import one_line
+from core.modes import example_json
 from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text, reads_as_number, reads_as_text
 from core.modes.examples import MOST_EXAMPLES, names_expected
 from core.user_error import UserError, read_bytes
-
-_JSON_SHAPE = (
-    'a list of objects, or {"description": ..., "examples": [...]}, each object with the inputs and "expected";'
-    ' or {"header": [..., "expected"], "rows": [[...], ...]} as the app\'s own library writes tables'
-)
-
-
-class _NumberText(str):
-    """A JSON number with a fraction, as the file writes it: 9.00 says cents, which 9.0 loses."""
 
 
 @dataclass
@@ -59,7 +49,11 @@ _TOTALS = frozenset({"total", "totals", "sum", "grand total", "gesamt", "summe",
 
 def read_table(path: Path) -> Table:
     text, notes = _decoded(read_bytes(path, "examples file"), path)
-    table = _from_json(text, path) if path.suffix.lower() == ".json" else table_from_text(text, str(path))
+    if path.suffix.lower() == ".json":
+        header, rows, description = example_json.table_parts(text, path)
+        table = Table(header, rows, description)
+    else:
+        table = table_from_text(text, str(path))
     table.notes[:0] = notes
     return table
 
@@ -345,67 +339,3 @@ def _decimal_point(cell: str) -> str:
     if EUROPEAN_NUMBER.match(stripped):
         return stripped.replace(".", "").replace(",", ".")
     return cell.replace(",", ".") if DECIMAL_COMMA.match(stripped) else cell
-
-
-def _from_json(text: str, path: Path) -> Table:
-    too_deep = UserError(f"{path} nests lists or objects too deeply to read")
-    try:
-        data = json.loads(text, parse_float=_NumberText)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{path} is not valid JSON: {exc}") from None
-    except ValueError:  # json.loads' only other ValueError: an integer past int()'s digit limit
-        raise UserError(f"{path} holds an integer of more than {sys.get_int_max_str_digits()} digits") from None
-    except RecursionError:
-        raise too_deep from None
-    try:
-        return _json_table(data, path)
-    except RecursionError:  # values nested just under the limit json.loads reaches overflow it as cells
-        raise too_deep from None
-
-
-def _json_table(data: object, path: Path) -> Table:
-    if isinstance(data, dict) and "header" in data:
-        return _from_library_json(data, path)
-    description = data.get("description", "") if isinstance(data, dict) else ""
-    rows = data.get("examples", []) if isinstance(data, dict) else data
-    # The outputs' key as a CSV's column may name it: "expected", "Expected", "expected_total".
-    first = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], dict) else {}
-    outputs = next((k for k in first if isinstance(k, str) and names_expected(k)), "expected")
-    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and outputs in r for r in rows):
-        raise UserError(f"{path}: expected {_JSON_SHAPE}")
-    header = [k for k in rows[0] if k != outputs] + [outputs]
-    for number, row in enumerate(rows[1:], start=2):
-        if set(row) != set(header):
-            missing, extra = sorted(set(header) - set(row)), sorted(set(row) - set(header))
-            raise UserError(
-                f"{path}: example {number} does not name the same inputs as the first"
-                + (f"; it lacks {', '.join(missing)}" if missing else "")
-                + (f"; it adds {', '.join(extra)}" if extra else "")
-            )
-    # JSON values are already typed: their Python repr reads back through literal_eval.
-    return Table(header, [[_cell_text(r[k]) for k in header] for r in rows], str(description))
-
-
-def _from_library_json(data: dict[str, object], path: Path) -> Table:
-    """{"header": [...], "rows": [[cell text, ...], ...]}: the shape of the app's library entries."""
-    header, rows = data.get("header"), data.get("rows")
-    if not (isinstance(header, list) and isinstance(rows, list) and all(isinstance(r, list) for r in rows)):
-        raise UserError(f"{path}: expected {_JSON_SHAPE}")
-    cells = [[c if isinstance(c, str) else _cell_text(c) for c in row] for row in rows]
-    return Table([str(h) for h in header], cells, str(data.get("description", "")))
-
-
-def _cell_text(value: object) -> str:
-    """A JSON value as a cell: a number with a fraction as the file wrote it, anything else as
-    Python writes it (a number inside a list keeps only its value)."""
-    return str(value) if isinstance(value, _NumberText) else repr(_plain(value))
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, _NumberText):
-        return float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
