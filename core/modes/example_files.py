@@ -115,6 +115,7 @@ def table_from_text(text: str, source: str) -> Table:
         rows[1:] = _edge_spaces(rows, written, notes)
         rows[1:] = _words_in_text(rows, notes)
         _shortened_numbers(rows, notes)
+        _merged_cells(rows, notes)
     return Table(rows[0], rows[1:], notes=notes)
 
 
@@ -243,6 +244,25 @@ def _words_in_text(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
     if words:
         notes.append(f"None, True and False in a column of text are read as words ({_first_few(words)})")
     return body
+
+
+def _merged_cells(rows: list[list[str]], notes: list[str]) -> None:
+    """Says where an input column of text has empty cells each under a filled one, as a spreadsheet
+    saves a merged cell (its value in the top row only): they are read as empty text, which a
+    person meant as the value above."""
+    header, body = [h.strip() for h in rows[0]], rows[1:]
+    for c in range(len(header) - 1):
+        cells = [row[c].strip() if c < len(row) else "" for row in body]
+        empty = [r for r, cell in enumerate(cells) if not cell]
+        filled = [cell for cell in cells if cell]
+        if not empty or not filled or not all(reads_as_text(cell) for cell in filled) or not cells[0]:
+            continue
+        rows_of = ", ".join(str(r + 1) for r in empty[:5]) + (", ..." if len(empty) > 5 else "")
+        notes.append(
+            f"{len(empty)} empty cell{'' if len(empty) == 1 else 's'} in column {header[c]!r}"
+            f" (row{'' if len(empty) == 1 else 's'} {rows_of}) read as empty text: if a cell belongs with"
+            " the one above it (a merged cell), write it in each row"
+        )
 
 
 def _padded_for_layout(rows: list[list[str]]) -> bool:

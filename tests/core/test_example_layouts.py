@@ -95,3 +95,9 @@ def test_what_only_looks_like_a_layout_stays_data():
     assert values(spec) == [(["__init__"], 8)]
     _, spec = spec_of("hotel,expected\nRitz,4*\nInn,2*\n")  # star ratings, not footnotes
     assert values(spec) == [(["Ritz"], "4*"), (["Inn"], "2*")]
+
+
+def test_empty_cells_under_filled_ones_are_named_as_a_merged_cells_may_be():
+    table, spec = spec_of("Category,Item,expected\nFruit,apple,FRU-APPLE\n,pear,FRU-PEAR\nVeg,leek,VEG-LEEK\n")
+    assert values(spec)[1] == (["", "pear"], "FRU-PEAR")  # read as written, and said
+    assert any("1 empty cell in column 'Category' (row 2) read as empty text" in n for n in table.notes)
