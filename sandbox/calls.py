@@ -162,10 +162,15 @@ class Peer(Pipes):
         if len(parts) != 4 or type(parts[1]) is not str or type(parts[2]) is not str:
             raise codec.CodecError("malformed exception")
         crossed = self._detail_in(parts[3])
+        ours = self._ours(crossed)
+        return ours if ours is not None else self.rebuild(parts[1][:200], parts[2][:2000], crossed)
+
+    def _ours(self, crossed: raised.Detail) -> BaseException | None:
+        """The exception of ours that `crossed` says it is, if it came back from the other side."""
         owner, number = raised.origin(crossed)
         if owner == self.me and type(number) is int and 0 <= number < len(self._raised):
             return self._raised[number]
-        return self.rebuild(parts[1][:200], parts[2][:2000], crossed)
+        return None
 
     def _encoder(self, hand_out: bool, received: Sequence[object] = ()) -> codec.Encoder:
         # The judge's program classes are the prompt's; a class only the tests define is theirs.
@@ -213,12 +218,7 @@ class Peer(Pipes):
         if state is not None:
             self._state(state, sent)  # the changes it made before it raised
         crossed = self._detail_in(detail)
-        owner, number = raised.origin(crossed)
-        ours = (
-            self._raised[number]
-            if owner == self.me and type(number) is int and 0 <= number < len(self._raised)
-            else None
-        )
+        ours = self._ours(crossed)
         if ours is not None and not isinstance(ours, (StopIteration, StopAsyncIteration)):  # those as `rebuild` says
             raise ours  # ours, come back through the other side's code unchanged
         raise self.rebuild(str(name)[:200], str(text)[:2000], crossed)

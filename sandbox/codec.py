@@ -269,8 +269,7 @@ class Encoder:
         else:
             items = list.__iter__(value) if isinstance(value, list) else set.__iter__(value)
             content = ["l" if isinstance(value, list) else "s", [self._walk(item, depth) for item in items]]
-        attributes = dict(vars(value)) if isinstance(getattr(value, "__dict__", None), dict) else {}
-        return ["OS", type(value).__name__, content, self._walk(attributes, depth)]
+        return ["OS", type(value).__name__, content, self._walk(attributes_of(value), depth)]
 
     def _content(self, value: object, depth: int) -> Plain:
         """A value with an identity, as its tag and content (a subclass of list, dict or set as the

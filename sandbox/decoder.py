@@ -228,7 +228,7 @@ class Decoder:
         """The builtin's own methods fill it: the subclass's would be the program's code to run."""
         items = of(content[1], list)
         if isinstance(target, dict):
-            pairs = [(self._walk(key, depth), self._walk(item, depth)) for key, item in (of(p, list) for p in items)]
+            pairs = self._pairs("d", content[1:], depth)
             dict.clear(target)
             dict.update(target, pairs)
         elif isinstance(target, list):
