@@ -93,10 +93,14 @@ def test_the_last_candidates_are_sent_when_the_model_stops_not_with_a_verdict(ho
     conn.send(Load(str(tiny_model_dir)))
     replies_until(conn, Loaded)
     slow_tests = "import time\n\ndef check(candidate):\n    time.sleep(1.0)\n    assert candidate(1) == 2\n"
-    params = SamplingParams(n=3, temperature=0.8, max_new_tokens=8, mode="completion", seed=5)
-    conn.send(Generate(21, PROMPT, params, Harness(PROMPT, slow_tests, "inc")))
+    # The random model's text lands in a comment cut at its first line, so every candidate
+    # compiles and its verdict waits for the slow test (a syntax error's verdict would come at once).
+    prompt = "def inc(x):\n    return x + 1  # "
+    params = SamplingParams(n=3, temperature=0.8, max_new_tokens=8, mode="completion", seed=5, stop=("\n",))
+    conn.send(Generate(21, prompt, params, Harness(prompt, slow_tests, "inc")))
     batches = [r.events for r in replies_until(conn, Generated) if isinstance(r, RunEvents)]
     last_arrival = max(i for i, batch in enumerate(batches) if any(isinstance(e, CandidateArrived) for e in batch))
     # A test takes a second; the table shows every candidate long before the first verdict.
     assert not any(isinstance(e, VerdictArrived) for batch in batches[: last_arrival + 1] for e in batch)
-    assert sum(isinstance(e, VerdictArrived) for batch in batches for e in batch) == 3
+    verdicts = [e.result for batch in batches for e in batch if isinstance(e, VerdictArrived)]
+    assert len(verdicts) == 3 and all(v.passed for v in verdicts), verdicts  # the slow test ran for each
