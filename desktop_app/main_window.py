@@ -3,10 +3,9 @@ dock and the status bar, with every action in a menu and on a shortcut."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDockWidget,
     QHBoxLayout,
@@ -376,15 +375,6 @@ class MainWindow(PromptFiles, SessionActions, CandidateActions, ModelLoading, Wi
     def load_example(self, entry) -> None:
         """A shipped example's prompt and tests into the Workbench editors (Undo brings the old back)."""
         self.start_problem(entry.prompt, entry.tests, entry.title)
-
-    def set_dark(self, dark: bool) -> None:
-        """View > Dark mode: the colours switch now and the choice is remembered."""
-        scheme = "dark" if dark else "light"
-        QSettings().setValue(theme.SCHEME_KEY, scheme)
-        theme.apply_scheme(QApplication.instance(), scheme)
-        for highlighter in [*(e.highlighter for e in self.findChildren(CodeEditor)), self.details.heat.highlighter]:
-            highlighter.set_style(theme.pygments_style())
-            highlighter.rehighlight()
 
     def closeEvent(self, event) -> None:
         self._closed = True

@@ -5,8 +5,10 @@ second after each edit, so a kill loses at most that second)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-from desktop_app import workbench_layout
+from desktop_app import theme, workbench_layout
+from desktop_app.code_editor import CodeEditor
 from desktop_app.window_mixin import WindowMixin
 
 
@@ -42,3 +44,12 @@ class WindowSettings(WindowMixin):
         self.model_bar.save(s)
         s.setValue("ranking", self.model.ranking)
         self._save_drafts()
+
+    def set_dark(self, dark: bool) -> None:
+        """View > Dark mode: the colours switch now and the choice is remembered."""
+        scheme = "dark" if dark else "light"
+        QSettings().setValue(theme.SCHEME_KEY, scheme)
+        theme.apply_scheme(QApplication.instance(), scheme)
+        for highlighter in [*(e.highlighter for e in self.findChildren(CodeEditor)), self.details.heat.highlighter]:
+            highlighter.set_style(theme.pygments_style())
+            highlighter.rehighlight()
