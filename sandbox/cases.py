@@ -21,6 +21,10 @@ from dataclasses import dataclass
 CASE_HOOK = "__case__"
 TESTS_FILENAME = "<tests>"
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_CATCHING = (ast.Try, ast.TryStar, ast.With, ast.AsyncWith)
+# Names whose meaning depends on the scope they run in: inside a lambda, eval("candidate(2)")
+# would not see check()'s `candidate`.
+_SCOPE_READERS = frozenset({"eval", "exec", "locals", "vars", "dir"})
 
 
 class NoCases(ValueError):
@@ -42,14 +46,17 @@ class Plan:
 
 
 def _asserts(body: list[ast.stmt]) -> list[ast.Assert]:
-    """Assert statements in these statements, not descending into nested scopes."""
+    """Assert statements in these statements, not descending into nested scopes, nor into a `try`
+    or a `with`: there the tests may catch what the assert raises (a candidate's ValueError the
+    tests expect, an AssertionError after which they accept another answer, a context manager that
+    suppresses it), which a case reported and swallowed would never let them see."""
     found: list[ast.Assert] = []
     stack: list[ast.AST] = list(reversed(body))
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Assert):
             found.append(node)
-        elif not isinstance(node, _SCOPES):
+        elif not isinstance(node, (*_SCOPES, *_CATCHING)):
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
     return sorted(found, key=lambda n: (n.lineno, n.col_offset))
 
@@ -94,7 +101,7 @@ def plan(tests: str) -> Plan:
     top = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if "check" in top:
         mode, nodes = "check", _asserts(top["check"].body)  # check() runs even without an assert of its own
-        nodes = [n for n in nodes if not _binds(n)]
+        nodes = [n for n in nodes if not _stays_plain(n)]
     elif any(name.startswith("test") for name in top):
         fns = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]
         if not fns:
@@ -102,7 +109,7 @@ def plan(tests: str) -> Plan:
         cases = tuple(Case(i, fn.name, fn.lineno) for i, fn in enumerate(fns))
         return Plan("functions", cases, tree)
     else:
-        mode, nodes = "module", [n for n in tree.body if isinstance(n, ast.Assert) and not _binds(n)]
+        mode, nodes = "module", [n for n in tree.body if isinstance(n, ast.Assert) and not _stays_plain(n)]
         if not nodes and not any(_runs_something(n) for n in tree.body):
             raise NoCases(_why_nothing_runs(tree))
     lines = [line.encode("utf-8") for line in io.StringIO(tests, newline=None)]  # line ends as the parser counts them
@@ -111,11 +118,16 @@ def plan(tests: str) -> Plan:
     return Plan(mode, cases, tree)
 
 
-def _binds(node: ast.Assert) -> bool:
-    """Whether an assert binds a name with `:=`: rewritten into a lambda, it would bind it there and
-    not for the statements after it, so it stays a plain assert (it still fails the run, but is
-    not reported as a case of its own)."""
-    return any(isinstance(n, ast.NamedExpr) for n in ast.walk(node))
+def _stays_plain(node: ast.Assert) -> bool:
+    """Whether an assert would mean something else inside a lambda, and so stays a plain assert
+    (it still fails the run, but is not reported as a case of its own): one that binds a name with
+    `:=` would bind it in the lambda, not for the statements after it; one that reads its scope
+    (eval, locals) would read the lambda's; one that awaits or yields would not compile there."""
+    return any(
+        isinstance(n, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom))
+        or (isinstance(n, ast.Name) and n.id in _SCOPE_READERS)
+        for n in ast.walk(node)
+    )
 
 
 def _runs_something(node: ast.stmt) -> bool:

@@ -1,0 +1,49 @@
+"""Shapes of tests that a held-out set may have and HumanEval does not: each must judge a right
+candidate and a wrong one on the real sandbox as one Python process would."""
+
+from sbx_helpers import run_code
+
+from sandbox.cases import plan
+
+
+def test_an_assert_inside_a_try_or_a_with_is_left_for_the_tests_to_catch(pool):
+    """Held-out probe 5: rewritten into a reported case, the assert swallowed the candidate's
+    ValueError the tests expected, and the AssertionError after which they accept another answer."""
+    tests = (
+        "import contextlib\n\n"
+        "def check(candidate):\n"
+        "    try:\n"
+        "        assert candidate(-4) == 2.0, 'a negative input must be refused'\n"
+        "    except ValueError:\n"
+        "        pass\n"
+        "    try:\n"
+        "        assert candidate(4) == 2\n"
+        "    except AssertionError:\n"
+        "        assert candidate(4) == 2.0  # either answer will do\n"
+        "    with contextlib.suppress(ZeroDivisionError):\n"
+        "        assert candidate(0) == 1 / 0\n"
+        "    assert candidate(9) == 3\n"
+    )
+    assert [c.name for c in plan(tests).cases] == ["assert candidate(9) == 3"]
+    right = "def f(x):\n    if x < 0:\n        raise ValueError('negative')\n    return x ** 0.5\n"
+    result = run_code(pool, right, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
+    halves = "def f(x):\n    if x < 0:\n        raise ValueError('negative')\n    return x / 2\n"
+    for wrong in (halves, "def f(x):\n    return x ** 0.5 if x >= 0 else None\n"):
+        result = run_code(pool, wrong, tests)
+        assert not result.passed and result.status == "fail", result.human_eval_result
+
+
+def test_an_assert_that_reads_its_scope_sees_the_tests_names(pool):
+    """Held-out probe 5: in a lambda, eval("candidate(2, 3)") could not see check()'s candidate."""
+    tests = (
+        "def check(candidate):\n"
+        "    for call, expected in [('candidate(2, 3)', 5), ('candidate(-1, 1)', 0)]:\n"
+        "        assert eval(call) == expected, call\n"
+        "    assert 'candidate' in locals()\n"
+        "    assert candidate(1, 1) == 2\n"
+    )
+    assert [c.name for c in plan(tests).cases] == ["assert candidate(1, 1) == 2"]
+    assert run_code(pool, "def f(a, b):\n    return a + b\n", tests).passed
+    wrong = run_code(pool, "def f(a, b):\n    return a * b + 1\n", tests)
+    assert not wrong.passed and wrong.status == "fail"
