@@ -178,7 +178,12 @@ class Peer(Pipes):
 
     def close(self) -> None:
         """Lets go of every handle and stand-in (they refer to this peer: a cycle); a stand-in the
-        tests kept past the run finds the channel closed, not the next run's pipes."""
+        tests kept past the run finds the channel closed, not the next run's pipes. A coroutine
+        stand-in never awaited is closed: one that a cycle kept alive would otherwise warn "never
+        awaited" when a later collection frees it, into a later run's captured stderr (red-team 16)."""
+        for (tag, _handle), made in self._stand_ins.items():
+            if tag == "AW":
+                cast("Coroutine[object, object, object]", made).close()
         for table in (self._handed, self._runs, self._handles, self._stand_ins, self._stand_in_plains, self._raised):
             table.clear()
         self.broken = Broken("the run is over", lost=False)

@@ -364,3 +364,19 @@ def test_a_module_list_written_into_and_moved_out_of_the_arguments_does_not_reac
     with SandboxPool(workers=1) as alone:
         run_code(alone, attack, hands_over)
         assert run_code(alone, "def f(x):\n    return x\n", later).passed
+
+
+def test_a_coroutine_kept_alive_by_a_cycle_warns_no_later_run():
+    # Red-team round 16: the candidate's coroutine, in a list that holds itself, stood in the judge
+    # past the run; a later collection warned "never awaited" into a later run's captured stderr.
+    # 30,000 more lists carry the cycle into an old generation, which no collection in the run reaches.
+    attack = "async def c():\n    return 1\n\n\ndef f():\n    a = [c()]\n    a.append(a)\n    return [a] + [[i] for i in range(30000)]\n"
+    collects = (
+        "import contextlib, gc, io\n\n\ndef check(candidate):\n    buf = io.StringIO()\n"
+        "    with contextlib.redirect_stderr(buf):\n        gc.collect()\n"
+        "    assert buf.getvalue() == '', buf.getvalue()\n    assert candidate() == 1\n"
+    )
+    with SandboxPool(workers=1) as alone:
+        assert not run_code(alone, attack, "def check(candidate):\n    assert candidate() == 2\n").passed
+        later = run_code(alone, "def f():\n    return 1\n", collects)
+        assert later.passed, later.human_eval_result
