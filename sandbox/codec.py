@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import enum
 import io
+import math
 import sys
 from collections.abc import Callable, Coroutine, Iterator, Mapping, MutableSequence, Sequence
 from typing import Any, cast
@@ -165,8 +166,9 @@ class Encoder:
             raise CodecError("value nested too deeply")
         if kind is list or kind is dict or isinstance(value, (list, dict, set, collections.deque, bytearray, *_FILES)):
             return self._shared(value, depth)
-        if kind is float:
-            return ["F", value.hex()]  # exact, and NaN/inf survive
+        if kind is float:  # exact, and NaN/inf survive
+            # math.nan as the other side's math.nan: [math.nan] == [math.nan] holds by identity alone.
+            return ["F", value.hex()] if value is not math.nan else ["F", "nan", "math.nan"]
         if kind is tuple:
             return ["t", [self._walk(item, depth + 1) for item in value]]
         if kind is complex:

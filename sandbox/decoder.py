@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import enum
 import io
+import math
 import sys
 from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any
@@ -83,7 +84,7 @@ class Decoder:
         if tag == "I":
             return int(of(rest[0], str), 16)
         if tag == "F":
-            return float.fromhex(of(rest[0], str))
+            return math.nan if rest[1:] == ["math.nan"] else float.fromhex(of(rest[0], str))
         if tag == "C":
             return complex(float.fromhex(of(rest[0], str)), float.fromhex(of(rest[1], str)))
         if tag == "B":
