@@ -173,6 +173,10 @@ def _reads_as_several(cell: Cell) -> bool:
     return isinstance(cell.value, list | tuple | dict | set) and not cell.text.strip().startswith(_LITERAL_START)
 
 
+# An input written with a plus and more characters than this, all digits, is a phone number ("+447700900123").
+_LONGEST_SIGNED = 8
+
+
 def number_text(text: str) -> str:
     """`text` with a typeset minus sign and spaces between digit groups as Python writes numbers
     ("−3" is "-3", "1\u202f250,00" is "1250,00"); any other text as it is."""
@@ -188,10 +192,12 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
     stripped = number_text(text.strip())
     if not stripped:
         raise CellError(row, column, _EMPTY_REASON)
-    if answer and stripped.startswith("+") and _PLAIN_NUMBER.match(stripped):
+    phone = stripped[1:].isdigit() and len(stripped) > _LONGEST_SIGNED
+    if stripped.startswith("+") and _PLAIN_NUMBER.match(stripped) and (answer or phone):
         # A plus sign written before an answer is how it is to be shown: a goal difference "+2", a
-        # phone number "+447700900123" (read as the int 447700900123, probe 6); its column's other
-        # numbers become text with it (_written_numbers_as_text).
+        # phone number "+447700900123" (read as the int 447700900123, probe 6), in an input too
+        # (probe 8), where "+5" is still 5; its column's other numbers become text with it
+        # (_written_numbers_as_text).
         return Cell(text, stripped)
     if _THOUSANDS.match(stripped) or _INDIAN_THOUSANDS.match(stripped):
         # literal_eval would read "1,234.5" as the tuple (1, 234.5).

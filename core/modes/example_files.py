@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.displayable import one_line
-from core.modes import example_json
+from core.modes import example_json, example_surroundings
 from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text, reads_as_number, reads_as_text
 from core.modes.examples import MOST_EXAMPLES, names_expected
 from core.user_error import UserError, read_bytes
@@ -27,8 +27,6 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
-# A line under a Markdown table's column names: |---|:--:|.
-_MARKDOWN_RULE = re.compile(r"^:?-{2,}:?$|^$")
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
 # A comma before three digits: a decimal comma in Germany, a thousands comma in the US.
@@ -37,12 +35,10 @@ _THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
-# How an e-mail closes, on the line that follows the table and an empty line.
-_SIGN_OFF = re.compile(
-    r"^(kind regards|best regards|regards|best wishes|best|thanks|thank you|many thanks|cheers|sincerely"
-    r"|yours|mit freundlichen gr(ü|ue)(ß|ss)en|viele gr(ü|ue)(ß|ss)e|cordialement|bien (à|a) vous)\b",
-    re.IGNORECASE,
-)
+_LONGEST_UNIT = 12  # characters: "km/h", "kg", "EUR", "(cm)", "sq ft"
+# Spaces no one sees, as a web page or a PDF writes them.
+_NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
+_ZERO_WIDTH = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff"))
 # What the last row of a spreadsheet that sums its examples is called.
 _TOTALS = frozenset({"total", "totals", "sum", "grand total", "gesamt", "summe", "totaal", "total général", "totale"})
 
@@ -88,10 +84,10 @@ def table_from_text(text: str, source: str) -> Table:
         text = unicodedata.normalize("NFC", text)
         notes.append("letters written as a letter and a separate accent (as macOS saves them) are read as one letter")
     # A title line above the table may name "expected" too: the line of names has a separator.
-    text = _unquoted(text, notes)
+    text = example_surroundings.table_alone(text, notes)
     first = next((line for line in text.splitlines() if "expected" in line.lower() and _separates(line)), None)
     first = first or next((line for line in text.splitlines() if line.strip()), "")
-    text = _without_sign_off(text, first, notes)
+    text = example_surroundings.without_sign_off(text, first, notes)
     delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
     if first.count(delimiter) == 0:
         rows, written = _without_separators(text, source)
@@ -111,7 +107,9 @@ def table_from_text(text: str, source: str) -> Table:
                 " (and dots between groups of three digits, as in 1.250,00, as thousands separators)"
             )
         rows = decimal
+    rows = _without_units(rows, notes)
     if len(rows) <= MOST_EXAMPLES + 1:  # build_spec refuses a longer table: no time spent on its cells
+        rows[1:] = _invisible_spaces(rows, notes)
         rows[1:] = _edge_spaces(rows, written, notes)
         rows[1:] = _words_in_text(rows, notes)
         _shortened_numbers(rows, notes)
@@ -123,7 +121,11 @@ def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]],
     """The rows of a table whose cells `delimiter` separates, and each row's own lines (to tell its
     quoted cells). The whole text goes through one reader: a quoted cell may hold a line break."""
     lines = list(io.StringIO(text, newline=""))
-    reader = csv.reader(lines, delimiter=delimiter)
+    # A table typed by hand puts a space after each separator, and then quotes a cell holding one
+    # ("Lee, Ann", "Leeds, UK"): csv reads such a quote as text unless told to skip the space
+    # (probe 8). A spreadsheet writes no such space, and keeps spaces that begin a cell.
+    typed = re.search(f'{re.escape(delimiter)} +"', text) is not None
+    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=typed)
     rows, written, start = [], [], 0
     try:
         for row in reader:
@@ -141,7 +143,10 @@ def _without_separators(text: str, source: str) -> tuple[list[list[str]], list[s
     chat in Markdown (| a | b |, a |---| line under the names), or one lined up with spaces (two or
     more between columns). Both were refused for a last column "not named 'expected'" (probe 6)."""
     lines = [line for line in text.splitlines() if line.strip()]
-    rules = [all(_MARKDOWN_RULE.match(cell.strip()) for cell in line.strip().strip("|").split("|")) for line in lines]
+    rules = [
+        all(example_surroundings.MARKDOWN_RULE.match(cell.strip()) for cell in line.strip().strip("|").split("|"))
+        for line in lines
+    ]
     # A Markdown table, with pipes at the edges or (as chats also write it) only between cells.
     if (
         lines
@@ -172,7 +177,8 @@ def _without_frame(rows: list[list[str]], written: list[str], notes: list[str]) 
         titles = [next(cell.strip() for cell in row if cell.strip()) for row in rows[:named]]
         notes.append(f"{', '.join(map(repr, titles))}, above the column names, is read as a title")
         rows, written = rows[named:], written[named:]
-    repeats = [r for r, row in enumerate(rows) if r and [c.strip() for c in row] == [c.strip() for c in rows[0]]]
+    names = _as_names(rows[0])
+    repeats = [r for r, row in enumerate(rows) if r and _as_names(row) == names]
     if repeats:  # the column names again, as a sheet pasted twice or a print with a header per page has them
         notes.append(f"the column names again, in row {', '.join(str(r) for r in repeats)}, are left out")
         rows = [row for r, row in enumerate(rows) if r not in repeats]
@@ -188,6 +194,12 @@ def _without_frame(rows: list[list[str]], written: list[str], notes: list[str]) 
         )
         rows, written = rows[:-1], written[:-1]
     return [row[:width] for row in rows], written
+
+
+def _as_names(row: list[str]) -> list[str]:
+    """A row as column names compare: two exports glued together repeat them after a byte-order
+    mark, a retyped line in another case (probe 8)."""
+    return [cell.strip().lstrip("\ufeff").casefold() for cell in row]
 
 
 def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) -> list[list[str]]:
@@ -223,6 +235,49 @@ def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) ->
             "spaces around cells are read as layout, as the file puts them around headings or numbers or after"
             f" every separator, so the spaces at the edges of {_cells(dropped)} are dropped; to keep them, put"
             ' the cell in double quotes, e.g. "  Anne "'
+        )
+    return body
+
+
+def _without_units(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
+    """The rows without a line of units under the column names (km, h, km/h), which read as one
+    more example and made every column's type `object` (probe 8): short words over columns whose
+    every other cell is a number."""
+    if len(rows) < 4:
+        return rows
+    units = [(c, cell.strip()) for c, cell in enumerate(rows[1]) if cell.strip()]
+    below = rows[2:]
+    if units and all(
+        len(unit) <= _LONGEST_UNIT
+        and not reads_as_number(unit)
+        and all(c < len(row) and reads_as_number(number_text(row[c].strip())) for row in below)
+        for c, unit in units
+    ):
+        notes.append(
+            f"the row under the column names, {', '.join(u for _, u in units)}, is read as units, not an example"
+        )
+        return [rows[0], *below]
+    return rows
+
+
+def _invisible_spaces(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
+    """The data rows, with the spaces a web page or a PDF writes that no one sees: a no-break space
+    in text read as a space (upper() of "Anne Marie" failed on it, and the message showed both
+    alike), a zero-width one left out (it made a column of numbers text); probe 8. A no-break
+    space between a number's digit groups (1 250,00) stays, as the number's."""
+    header, body, places = rows[0], [list(row) for row in rows[1:]], []
+    for r, row in enumerate(body, start=1):
+        for c, cell in enumerate(row):
+            seen = cell.translate(_ZERO_WIDTH)
+            if number_text(seen.strip()) == seen.strip():
+                seen = seen.translate(_NO_BREAK)
+            if seen != cell:
+                row[c] = seen
+                places.append(f"row {r}, column {header[c].strip() if c < len(header) else c + 1!r}")
+    if places:
+        notes.append(
+            f"no-break spaces are read as spaces and zero-width ones left out, as copied from a web page or"
+            f" a PDF ({_first_few(places)})"
         )
     return body
 
@@ -302,33 +357,6 @@ def _shortened_numbers(rows: list[list[str]], notes: list[str]) -> None:
 
 def _filled(row: list[str]) -> int:
     return sum(bool(cell.strip()) for cell in row)
-
-
-def _unquoted(text: str, notes: list[str]) -> str:
-    """A table quoted in an e-mail reply, every line starting with '>', without the quoting."""
-    lines = text.splitlines()
-    if len([line for line in lines if line.strip()]) > 1 and all(
-        line.startswith(">") for line in lines if line.strip()
-    ):
-        notes.append("every line starts with '>', as a quoted e-mail's do: the marks are left out")
-        return "\n".join(re.sub(r"^(>\s?)+", "", line) for line in lines)
-    return text
-
-
-def _without_sign_off(text: str, header: str, notes: list[str]) -> str:
-    """`text` up to a greeting that closes an e-mail below the table ("Kind regards, Maria"),
-    which read as one more example."""
-    lines = text.splitlines()
-    start = lines.index(header) if header in lines else 0
-    for at in range(start + 1, len(lines)):
-        # After an empty line, at the end, without a number: a row "Best,2" is an example.
-        below = [line for line in lines[at:] if line.strip()]
-        closing = len(below) <= 3 and not any(ch.isdigit() for line in below for ch in line)
-        if not lines[at - 1].strip() and _SIGN_OFF.match(lines[at].strip()) and closing:
-            signature = " ".join(line.strip() for line in below)
-            notes.append(f"{one_line(signature, 60)!r}, below the table, is read as a signature and left out")
-            return "\n".join(lines[:at])
-    return text
 
 
 def _unmarked(cell: str) -> str:

@@ -1,0 +1,72 @@
+"""Tables of examples as chats, web pages and hand-typed files give them (an eighth probe's tables):
+the prose and fences around a table are left out with a note, invisible spaces are seen, and
+each cell reads as its writer meant it."""
+
+from core.modes.example_files import table_from_text
+from core.modes.examples import build_spec
+
+
+def spec_of(text: str):
+    table = table_from_text(text, "pasted")
+    return table, build_spec(table.header, table.rows, "")
+
+
+def values(spec):
+    return [([c.value for c in inputs], expected.value) for inputs, expected in spec.rows]
+
+
+def test_a_chats_answer_gives_its_table_without_the_prose_and_fences_around_it():
+    chat = "Sure, here it is:\n\n| x | expected |\n|-|-|\n| 1 | 2 |\n| 3 | 4 |\n\nLet me know, if you need more.\n"
+    table, spec = spec_of(chat)
+    assert values(spec) == [([1], 2), ([3], 4)]
+    assert table.notes == ["'Sure, here it is: Let me know, if you need more.', around the Markdown table, is left out"]
+    fenced, spec = spec_of("Here:\n```csv\nx,expected\n1,2\n3,4\n```\nHope this helps\n")
+    assert values(spec) == [([1], 2), ([3], 4)]
+    assert fenced.notes == ["'Here: Hope this helps', around the code fences, is left out"]
+    _, spec = spec_of("```\nword,expected\ncat,3\n```\n")
+    assert values(spec) == [(["cat"], 3)]
+    signed, spec = spec_of("Order total,expected\n20.00,4.99\n50.00,0.00\n\nSent from my iPhone\n")
+    assert values(spec) == [([20.0], 4.99), ([50.0], 0.0)] and "signature" in signed.notes[0]
+
+
+def test_the_column_names_again_after_a_byte_order_mark_or_in_another_case_are_left_out():
+    for again in ("\ufeffword,expected", "Word,Expected"):
+        table, spec = spec_of(f"word,expected\ncat,3\n{again}\nox,2\n")
+        assert values(spec) == [(["cat"], 3), (["ox"], 2)], again
+        assert table.notes == ["the column names again, in row 2, are left out"]
+
+
+def test_a_hand_typed_file_quotes_a_cell_after_the_space_that_follows_a_comma():
+    _, spec = spec_of('Name, City, expected\n"Lee, Ann", "Leeds, UK", Ann\nBo, Oslo, Bo\n')
+    assert values(spec) == [(["Lee, Ann", "Leeds, UK"], "Ann"), (["Bo", "Oslo"], "Bo")]
+    # A spreadsheet writes no space after a comma: one that begins a cell is the cell's.
+    _, spec = spec_of('name,expected\n"  Anne ",Anne\nBo,Bo\n')
+    assert values(spec)[0] == (["  Anne "], "Anne")
+
+
+def test_spaces_no_one_sees_are_read_as_a_person_reads_them():
+    table, spec = spec_of("Name\tExpected\nAnne\u00a0Marie\tANNE MARIE\nBob\tBOB\n")
+    assert values(spec) == [(["Anne Marie"], "ANNE MARIE"), (["Bob"], "BOB")]
+    assert "no-break spaces are read as spaces" in table.notes[-1] and "row 1, column 'Name'" in table.notes[-1]
+    _, spec = spec_of("item,qty,expected\napple,3\u200b,6\npear,4,8\n")
+    assert values(spec) == [(["apple", 3], 6), (["pear", 4], 8)] and spec.param_types == ["str", "int"]
+    # Between a number's digit groups, a no-break space is the number's (1 250,00 in France).
+    _, spec = spec_of("montant;expected\n1\u00a0250,00;1250\n3,5;3.5\n")
+    assert values(spec) == [([1250.0], 1250), ([3.5], 3.5)]
+
+
+def test_a_row_of_units_under_the_column_names_is_no_example():
+    table, spec = spec_of("Distance,Time,expected\nkm,h,km/h\n100,2,50\n10,0.5,20\n")
+    assert values(spec) == [([100, 2], 50), ([10, 0.5], 20)] and spec.return_type == "int"
+    assert table.notes == ["the row under the column names, km, h, km/h, is read as units, not an example"]
+    # A first example of words over numbers is an example still, where its answer is no unit.
+    _, spec = spec_of("x,expected\nten,10\n3,3\n4,4\n")
+    assert values(spec)[0] == (["ten"], 10)
+
+
+def test_a_phone_number_written_with_a_plus_is_text_and_a_signed_number_a_number():
+    _, spec = spec_of("Phone,expected\n+447700900123,UK\n+33612345678,France\n")
+    assert values(spec) == [(["+447700900123"], "UK"), (["+33612345678"], "France")]
+    assert spec.param_types == ["str"]
+    _, spec = spec_of("change,expected\n+5,5\n-3,3\n")
+    assert values(spec) == [([5], 5), ([-3], 3)]
