@@ -10,7 +10,8 @@ sorts the tests' list, one that returns its argument returns the tests' object, 
 before an exception are kept, as in one process. `printed` is what the candidate printed since
 its last frame, its standard output's text, or [output, errors] where it wrote to its standard
 error too (the tests may be capturing either with redirect_stdout or redirect_stderr), rss its
-peak memory, for display. An attribute read is ["attr", handle, name], answered as a call.
+peak memory, for display. The judge's call adds its recursion limit where the tests changed it
+since it last said. An attribute read is ["attr", handle, name], answered as a call.
 
 A function, an iterator or a coroutine crosses as [tag, owner, handle, name, docstring], tag "FN",
 "IT" or "AW", owner "judge" or "candidate": the other process gets a stand-in that asks the owner
@@ -29,6 +30,7 @@ cannot climb from a function the tests gave to the judge's own machinery.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import Any, cast
 
@@ -41,6 +43,9 @@ from sandbox.remote_objects import RemoteFunction, RemoteIterator, Source, await
 MOST_STAND_INS = 4096  # the other side's functions a run may hold: each is made at that side's word
 MOST_RAISED = 1024  # our exceptions a run keeps, to know them when they come back
 _MOST_NAME_CHARS, _MOST_DOC_CHARS = 200, 2000
+# The recursion limits the tests may give the candidate: a candidate beyond C's stack crashes, as
+# it would in one process.
+_FEWEST_FRAMES, _MOST_FRAMES = 100, 1_000_000
 _MOST_RSS_KB = 1 << 40  # a peak memory the other side reports is its word: kept within reason
 
 
@@ -79,6 +84,8 @@ class Peer(Pipes):
         self._stand_in_plains: dict[int, Plain] = {}  # id of a stand-in -> the handle it came as
         self._raised: list[BaseException] = []  # what our functions raised for the other side, by number
         self._hand_out_hooks = {new: functools.partial(self._handle_out, hand_out=new) for new in (False, True)}
+        # The recursion limit the candidate was last told: both sides start at Python's own.
+        self._limit_told = sys.getrecursionlimit()
 
     # ---- functions and kept iterators as handles -----------------------------------------------
 
@@ -196,7 +203,12 @@ class Peer(Pipes):
         # A CodecError here is the caller's: an argument of a type that cannot cross.
         sent.plains = self._arguments(self._encoder(hand_out=True), *sent.containers, sent.kept)
         # What we printed so far goes first: the other side's output must follow it, as in one process.
-        return self._request(["call", handle, *sent.plains, self.printed()], sent)
+        message = ["call", handle, *sent.plains, self.printed()]
+        if self.me == JUDGE and sys.getrecursionlimit() != self._limit_told:
+            # The tests raised the recursion limit for a deep recursive candidate, as in one process.
+            self._limit_told = sys.getrecursionlimit()
+            message.append(self._limit_told)
+        return self._request(message, sent)
 
     def _request(self, message: list[object], sent: _Sent) -> object:
         if self.broken is not None:
@@ -292,7 +304,7 @@ class Peer(Pipes):
         arguments: tuple[list[Any], dict[str, Any]] | None = None
         decoder = Decoder(self.classes, self._handle_in)
         try:
-            handle = message[1] if len(message) in (3, 5) else None
+            handle = message[1] if len(message) in (3, 5, 6) else None
             if type(handle) is not int or not 0 <= handle < len(self._runs):
                 raise LookupError(f"the {self.me} has no such function")
             if message[0] == "attr":
@@ -302,6 +314,8 @@ class Peer(Pipes):
             else:
                 if message[4]:
                     self.on_printed(message[4])
+                if len(message) == 6 and self.me != JUDGE and type(message[5]) is int:
+                    sys.setrecursionlimit(min(max(message[5], _FEWEST_FRAMES), _MOST_FRAMES))
                 args, kwargs = decoder.decode(message[2], -1), decoder.decode(message[3], -1)
                 if type(args) is not list or type(kwargs) is not dict:
                     raise TypeError("malformed call")

@@ -47,3 +47,18 @@ def test_an_assert_that_reads_its_scope_sees_the_tests_names(pool):
     assert run_code(pool, "def f(a, b):\n    return a + b\n", tests).passed
     wrong = run_code(pool, "def f(a, b):\n    return a * b + 1\n", tests)
     assert not wrong.passed and wrong.status == "fail"
+
+
+def test_a_recursion_limit_the_tests_raise_is_the_candidates_too(pool):
+    """Held-out probe 5: the tests raised the limit for a recursion 5,000 deep, which the candidate,
+    a process of its own, never saw."""
+    tests = (
+        "import sys\n\n\ndef check(candidate):\n    assert candidate(10) == 55\n"
+        "    sys.setrecursionlimit(20000)\n    assert candidate(5000) == 5000 * 5001 // 2\n"
+    )
+    deep = "def f(n):\n    return n + f(n - 1) if n else 0\n"
+    result = run_code(pool, deep, tests)
+    assert result.passed, result.human_eval_result
+    # Without the tests' word, the candidate keeps Python's limit, as in one process.
+    plain = run_code(pool, deep, "def check(candidate):\n    assert candidate(5000) == 5000 * 5001 // 2\n")
+    assert not plain.passed and "RecursionError" in plain.human_eval_result + str(plain.cases)
