@@ -203,7 +203,7 @@ class Peer(Pipes):
         # A CodecError here is the caller's: an argument of a type that cannot cross.
         sent.plains = self._arguments(self._encoder(hand_out=True), *sent.containers, sent.kept)
         # What we printed so far goes first: the other side's output must follow it, as in one process.
-        message = ["call", handle, *sent.plains, self.printed()]
+        message: list[object] = ["call", handle, *sent.plains, self.printed()]
         if self.me == JUDGE and sys.getrecursionlimit() != self._limit_told:
             # The tests raised the recursion limit for a deep recursive candidate, as in one process.
             self._limit_told = sys.getrecursionlimit()
