@@ -63,8 +63,6 @@ _FIXED = PLAIN_TYPES | {float, complex, bytes}
 SHARED_TAGS = frozenset({"l", "d", "s", "CO", "OD", "DD", "DQ", "BA", "SI", "BI", "O", "OS"})
 # Files in memory, which tests hand a function to write into (csv.writer(buffer)).
 _FILES = (io.StringIO, io.BytesIO)
-# The default factories a defaultdict crosses with; with another it crosses as a plain dict.
-_FACTORIES: dict[object, str] = {int: "int", float: "float", str: "str", list: "list", set: "set", dict: "dict"}
 # A dict's views, which compare as sets (keys, items) or by identity (values): each crosses as its
 # items and is rebuilt as the same view of a new dict.
 _VIEWS = {type({}.keys()): "DK", type({}.values()): "DV", type({}.items()): "DI"}
@@ -73,7 +71,6 @@ VIEW_OF: dict[str, Callable[[list[Any]], object]] = {
     "DV": lambda items: dict(enumerate(items)).values(),
     "DI": lambda items: dict(items).items(),
 }
-FACTORY_OF: dict[str, Callable[[], object]] = {name: factory for factory, name in _FACTORIES.items()}  # type: ignore[misc]
 
 
 class CodecError(FrameError):
@@ -280,8 +277,14 @@ class Encoder:
             return ["CO", self._walk(dict(value), depth)]
         if isinstance(value, collections.OrderedDict):
             return ["OD", self._walk(list(value.items()), depth)]
-        if isinstance(value, collections.defaultdict) and value.default_factory in _FACTORIES:
-            return ["DD", _FACTORIES[value.default_factory], self._walk(dict(value), depth)]
+        if isinstance(value, collections.defaultdict):
+            # Its factory as any value crosses: a builtin type or the program's class by name, a
+            # function (a lambda making a nested defaultdict) as a handle, run by its owner.
+            try:
+                factory = self._walk(value.default_factory, depth)
+            except CodecError:  # a side that hands out no new function: the content only, as a dict
+                return ["d", [[self._walk(key, depth), self._walk(item, depth)] for key, item in value.items()]]
+            return ["DD", factory, self._walk(dict(value), depth)]
         if isinstance(value, collections.deque):
             return ["DQ", self._walk(list(value), depth), value.maxlen]
         if isinstance(value, bytearray):

@@ -15,7 +15,6 @@ from typing import Any
 from sandbox import value_types
 from sandbox.class_names import BUILTIN_TYPES, loaded_class, named_tuple, own_class
 from sandbox.codec import (
-    FACTORY_OF,
     FRAMES_A_WALK_MAY_TAKE,
     HANDLE_TAGS,
     MAX_DEPTH,
@@ -92,7 +91,7 @@ class Decoder:
         if tag in value_types.BUILDERS:
             return value_types.BUILDERS[tag](*[self._walk(part, depth + 1) for part in rest])
         if tag in SHARED_TAGS:
-            return self._fill(self._empty(tag, rest), tag, rest, depth)
+            return self._fill(self._empty(tag, rest, depth), tag, rest, depth)
         if tag == "@":
             number = of(rest[0], int)
             if not 0 <= number < len(self.objects):
@@ -137,7 +136,7 @@ class Decoder:
             raise CodecError(f"values tagged {tag[:20]!r} cannot cross")
         return kinds[tag](items)
 
-    def _empty(self, tag: str, rest: list[object]) -> object:
+    def _empty(self, tag: str, rest: list[object], depth: int) -> object:
         """A new, empty value for a shared tag, to be filled (made before its content is decoded,
         so that a cycle back to it, a doubly linked list's, finds it)."""
         if tag == "O":
@@ -153,7 +152,10 @@ class Decoder:
             made: object = base.__new__(own_class(rest[0], self.classes, base) or base)  # type: ignore[call-overload]
             return made
         if tag == "DD":
-            return collections.defaultdict(FACTORY_OF[of(rest[0], str)])
+            factory = self._walk(rest[0], depth + 1)
+            if factory is not None and not callable(factory):
+                raise CodecError("malformed value")
+            return collections.defaultdict(factory)
         if tag == "DQ":
             return collections.deque(maxlen=None if rest[1] is None else of(rest[1], int))
         empty: dict[str, Callable[[], object]] = {

@@ -17,3 +17,41 @@ def test_math_nan_crosses_as_math_nan_so_a_list_holding_it_compares_as_in_one_pr
     fresh = "def f(xs):\n    return [float('nan') if x is None else x for x in xs]\n"  # another NaN
     result = run_code(pool, fresh, tests)
     assert not result.passed and result.status == "fail"
+
+
+def test_a_defaultdict_crosses_with_its_factory_whatever_it_is(pool):
+    # Held-out probe 5: a nested defaultdict (a lambda as the factory) crossed as a plain dict, and
+    # the tests' lookup of a missing key raised KeyError.
+    code = """
+        from collections import defaultdict
+
+        def f(words):
+            counts = defaultdict(lambda: defaultdict(int))
+            for word in words:
+                counts[word[0]][word] += 1
+            return counts, defaultdict(tuple), defaultdict(None, a=1)
+        """
+    tests = (
+        "from collections import defaultdict\n\n\ndef check(candidate):\n"
+        "    counts, empty, plain = candidate(['ab', 'ac', 'ab'])\n"
+        "    assert counts['a']['ab'] == 2 and counts['unknown']['words'] == 0\n"
+        "    assert isinstance(counts['z'], defaultdict) and 'z' in counts\n"
+        "    assert empty['x'] == () and plain.default_factory is None and plain == {'a': 1}\n"
+        "    counts['b']['x'] += 3\n"
+        "    assert counts['b'] == {'x': 3}\n"
+    )
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
+    plain = "def f(words):\n    return {'a': {'ab': 2}}, {}, {'a': 1}\n"
+    assert not run_code(pool, plain, tests).passed
+
+
+def test_a_defaultdict_the_tests_pass_keeps_its_factory_in_the_candidate(pool):
+    tests = (
+        "from collections import defaultdict\n\n\ndef check(candidate):\n"
+        "    scores = defaultdict(lambda: [0])\n"
+        "    assert candidate(scores, 'ann') == [0, 1] and scores['ann'] == [0, 1]\n"
+    )
+    code = "def f(scores, name):\n    scores[name].append(1)\n    return scores[name]\n"
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
