@@ -40,6 +40,8 @@ class Source:
             try:
                 send = getattr(self.iterator, "send", None) if sent else None
                 items.append(send(sent[0]) if send is not None else next(self.iterator))
+                if _holds_iterator(items[-1]):
+                    break  # taken before the next is made: itertools.groupby's next key ends its group
             except StopIteration as stop:
                 return items, True, stop.value
             except BaseException as exc:
@@ -48,6 +50,12 @@ class Source:
                 self.pending = exc
                 break
         return items, False, None
+
+
+def _holds_iterator(item: object) -> bool:
+    """Whether an item is an iterator or a tuple holding one (groupby's (key, group)): one that the
+    next item may use up, so the receiver must take it before the next is made (probe 5)."""
+    return isinstance(item, Iterator) or (type(item) is tuple and any(isinstance(part, Iterator) for part in item))
 
 
 class RemoteIterator:

@@ -55,3 +55,16 @@ def test_a_defaultdict_the_tests_pass_keeps_its_factory_in_the_candidate(pool):
     code = "def f(scores, name):\n    scores[name].append(1)\n    return scores[name]\n"
     result = run_code(pool, code, tests)
     assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_groupby_returned_gives_every_group_whole_past_the_first_pulls(pool):
+    # Held-out probe 5: past 64 groups the items were pulled in batches, and making the next
+    # (key, group) used up the groups before the tests took them: empty groups, a wrong verdict.
+    code = "import itertools\n\n\ndef f(s):\n    return itertools.groupby(s)\n"
+    tests = (
+        "import itertools\n\n\ndef check(candidate):\n    s = 'aabbbc' * 40\n"
+        "    expected = [(k, len(list(g))) for k, g in itertools.groupby(s)]\n"
+        "    assert [(k, len(list(g))) for k, g in candidate(s)] == expected\n"
+    )
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
