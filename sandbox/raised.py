@@ -37,6 +37,7 @@ class Detail:
     notes: tuple[str, ...] = ()  # add_note()'s
     cause: tuple[str, str, Detail] | None = None  # `raise ... from cause`: its name, message and detail
     suppressed: bool = False  # `raise ... from None` (or from a cause): the context is not shown
+    context: tuple[str, str, Detail] | None = None  # the exception being handled where it was raised
 
 
 NOTHING = Detail()  # what crossed with an exception where nothing did
@@ -68,23 +69,34 @@ def _parts(exc: BaseException, origin: tuple[str, int] | None, causes: int) -> t
     bases = tuple(c.__name__ for c in kind.__mro__ if c.__module__ == "builtins")[:_MOST_NAMES]
     notes = getattr(exc, "__notes__", None)
     notes = tuple(n for n in notes if type(n) is str)[:_MOST_NAMES] if type(notes) is list else ()
-    cause = exc.__cause__
-    cause_parts = None
-    if cause is not None and causes > 0:
-        cause_parts = (type(cause).__name__, text_of(cause), _parts(cause, None, causes - 1))
+    cause, context = exc.__cause__, exc.__context__
     suppressed = exc.__suppress_context__ is True
-    return (tuple(exc.args), attributes, kind.__module__, kind.__qualname__, bases, notes, cause_parts, suppressed)
+    return (
+        tuple(exc.args),
+        attributes,
+        kind.__module__,
+        kind.__qualname__,
+        bases,
+        notes,
+        _linked_parts(cause, causes),
+        suppressed,
+        _linked_parts(context if context is not cause else None, causes),
+    )
+
+
+def _linked_parts(linked: BaseException | None, causes: int) -> tuple[object, ...] | None:
+    """A cause or a context as it crosses: its name, message and detail (fewer links each time)."""
+    if linked is None or causes <= 0:
+        return None
+    return (type(linked).__name__, text_of(linked), _parts(linked, None, causes - 1))
 
 
 def detail_in(decoded: object, causes: int = _MOST_CAUSES) -> Detail:
     """The detail `detail_out` sent, as decoded, each part checked."""
-    if type(decoded) is not tuple or len(decoded) != 8:
+    if type(decoded) is not tuple or len(decoded) != 9:
         return Detail()
-    args, attributes, module, qualname, bases, notes, cause, suppressed = decoded
+    args, attributes, module, qualname, bases, notes, cause, suppressed, context = decoded
     named = type(attributes) is dict and all(type(key) is str and not key.startswith("__") for key in attributes)
-    cause_in = None
-    if type(cause) is tuple and len(cause) == 3 and type(cause[0]) is str and type(cause[1]) is str and causes > 0:
-        cause_in = (cause[0], cause[1], detail_in(cause[2], causes - 1))
     return Detail(
         args if type(args) is tuple else None,
         attributes if named else {},
@@ -92,18 +104,27 @@ def detail_in(decoded: object, causes: int = _MOST_CAUSES) -> Detail:
         qualname if type(qualname) is str else "",
         tuple(b for b in bases if type(b) is str)[:_MOST_NAMES] if type(bases) is tuple else (),
         tuple(n for n in notes if type(n) is str)[:_MOST_NAMES] if type(notes) is tuple else (),
-        cause_in,
+        _linked_in(cause, causes),
         suppressed is True,
+        _linked_in(context, causes),
     )
 
 
+def _linked_in(parts: object, causes: int) -> tuple[str, str, Detail] | None:
+    if type(parts) is tuple and len(parts) == 3 and type(parts[0]) is str and type(parts[1]) is str and causes > 0:
+        return (parts[0], parts[1], detail_in(parts[2], causes - 1))
+    return None
+
+
 def linked(made: BaseException, detail: Detail, rebuild: Rebuild) -> BaseException:
-    """`made` with the notes, the cause (made by `rebuild`) and whether its context is shown, as
-    they crossed with it."""
+    """`made` with the notes, the cause and the context (made by `rebuild`) and whether its context
+    is shown, as they crossed with it."""
     if detail.notes:
         made.__notes__ = list(detail.notes)
     if detail.cause is not None:
         made.__cause__ = rebuild(*detail.cause)
+    if detail.context is not None:
+        made.__context__ = rebuild(*detail.context)
     made.__suppress_context__ = detail.suppressed
     return made
 

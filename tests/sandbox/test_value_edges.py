@@ -68,3 +68,24 @@ def test_groupby_returned_gives_every_group_whole_past_the_first_pulls(pool):
     )
     result = run_code(pool, code, tests)
     assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_an_exception_raised_while_another_is_handled_keeps_it_as_its_context(pool):
+    # Held-out probe 5: the cause and `from None` crossed, the implicit context did not.
+    code = """
+        def f(text):
+            try:
+                return int(text)
+            except ValueError:
+                raise KeyError(text)
+        """
+    tests = (
+        "def check(candidate):\n    try:\n        candidate('x')\n    except KeyError as e:\n"
+        "        assert isinstance(e.__context__, ValueError) and 'invalid literal' in str(e.__context__)\n"
+        "        assert e.__cause__ is None and not e.__suppress_context__\n"
+        "    else:\n        assert False, 'no KeyError'\n"
+    )
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
+    unlinked = "def f(text):\n    raise KeyError(text)\n"
+    assert not run_code(pool, unlinked, tests).passed
