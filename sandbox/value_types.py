@@ -50,6 +50,8 @@ TAGS: dict[type, str] = {
     zoneinfo.ZoneInfo: "ZN",
     types.SimpleNamespace: "SN",
     re.Pattern: "RX",
+    slice: "SL",
+    memoryview: "MV",
     **{kind: "PA" for kind in _PATHS.values()},
 }
 PARTS: dict[type, Callable[[Any], tuple[object, ...]]] = {
@@ -64,6 +66,8 @@ PARTS: dict[type, Callable[[Any], tuple[object, ...]]] = {
     zoneinfo.ZoneInfo: lambda v: (_zone_out(v),),
     types.SimpleNamespace: lambda v: (dict(vars(v)),),
     re.Pattern: lambda v: (v.pattern, v.flags),
+    slice: lambda v: (v.start, v.stop, v.step),
+    memoryview: lambda v: (v.tobytes(), v.format, list(v.shape or ())),
     **{kind: lambda v: (type(v).__name__, str(v)) for kind in _PATHS.values()},
 }
 BUILDERS: dict[str, Callable[..., object]] = {
@@ -77,8 +81,16 @@ BUILDERS: dict[str, Callable[..., object]] = {
     "ZN": lambda zone: _zone(zone),
     "SN": lambda attributes: types.SimpleNamespace(**_named(attributes)),
     "RX": lambda pattern, flags: re.compile(_pattern(pattern), of(flags, int)),
+    "SL": slice,
+    "MV": lambda data, form, shape: _view(of(data, bytes), of(form, str), [of(n, int) for n in of(shape, list)]),
     "PA": lambda name, text: _PATHS.get(of(name, str), pathlib.PurePath)(of(text, str)),
 }
+
+
+def _view(data: bytes, form: Any, shape: list[int]) -> memoryview:
+    """A memoryview of a copy of its bytes, read-only, in its format and shape: what it viewed
+    stays behind (`form` is Any: typeshed lists the formats one by one)."""
+    return memoryview(data).cast(form, shape)
 
 
 def of(part: object, kind: type[T]) -> T:

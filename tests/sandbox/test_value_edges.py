@@ -89,3 +89,21 @@ def test_an_exception_raised_while_another_is_handled_keeps_it_as_its_context(po
     assert result.passed, (result.human_eval_result, result.cases)
     unlinked = "def f(text):\n    raise KeyError(text)\n"
     assert not run_code(pool, unlinked, tests).passed
+
+
+def test_a_slice_and_a_memoryview_cross_as_values(pool):
+    # Held-out probe 5: both were refused as types that cannot leave the sandbox.
+    code = """
+        def f(s):
+            if isinstance(s, memoryview):
+                return s[1] + s.nbytes, s[1:]
+            start = next((i for i, ch in enumerate(s) if ch == 'b'), 0)
+            return slice(start, len(s))
+        """
+    tests = (
+        "def check(candidate):\n    assert candidate('aabb') == slice(2, 4) and 'aabb'[candidate('aabb')] == 'bb'\n"
+        "    total, rest = candidate(memoryview(b'abc'))\n"
+        "    assert total == 98 + 3 and rest.tobytes() == b'bc' and rest.readonly\n"
+    )
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
