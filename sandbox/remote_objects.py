@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Coroutine, Iterator
+from typing import cast
 
 MOST_ITEMS_A_PULL = 1024
 # Items pulled one by one before pulls grow: a coroutine driven with send(), or a test that counts
@@ -26,12 +27,22 @@ class Source:
         self.iterator: Iterator[object] = iterator
         self.pending: BaseException | None = None
 
-    def __call__(self, count: int, *sent: object, close: bool = False) -> tuple[list[object], bool, object]:
+    def __call__(
+        self, count: int, *sent: object, close: bool = False, throw: object = None
+    ) -> tuple[list[object], bool, object]:
         if close:
             closing = getattr(self.iterator, "close", None)
             if closing is not None:
                 closing()
             return [], True, None
+        if throw is not None:  # raised in the generator where it stands: its next item, or what it lets out
+            thrower = getattr(self.iterator, "throw", None)
+            if thrower is None:
+                raise TypeError(f"{type(self.iterator).__name__} has no throw()")
+            try:
+                return [thrower(throw)], False, None
+            except StopIteration as stop:
+                return [], True, stop.value
         if self.pending is not None:
             pending, self.pending = self.pending, None
             raise pending
@@ -85,6 +96,19 @@ class RemoteIterator:
         if self._done:
             raise StopIteration(self._returned)
         self._take(self._pull((1, value), {}))
+        if not self._items:
+            raise StopIteration(self._returned)
+        return self._items.popleft()
+
+    def throw(self, kind: object, value: object = None, _traceback: object = None) -> object:
+        """As a generator's throw(): the exception is raised in the owner's generator where it
+        stands, which gives its next item or lets the exception out."""
+        if self._items:
+            raise RuntimeError("cannot throw into a generator whose next items were already read")
+        raised = kind if value is None else value
+        if self._done:  # as a finished generator's: raised here (a TypeError for what is no exception)
+            raise cast("BaseException", raised)
+        self._take(self._pull((1,), {"throw": raised}))
         if not self._items:
             raise StopIteration(self._returned)
         return self._items.popleft()

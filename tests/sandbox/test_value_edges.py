@@ -107,3 +107,34 @@ def test_a_slice_and_a_memoryview_cross_as_values(pool):
     )
     result = run_code(pool, code, tests)
     assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_throw_reaches_the_generator_where_it_stands_on_either_side(pool):
+    # Held-out probe 5: the stand-in had no throw(), so the tests' exception never reached the
+    # candidate's `except`.
+    prompt = "class ResetTotal(Exception):\n    pass\n\n\n"
+    code = """
+        def f():
+            total = 0
+            while True:
+                try:
+                    total += yield total
+                except ResetTotal:
+                    total = 0
+        """
+    tests = (
+        "def check(candidate):\n    g = candidate()\n    assert next(g) == 0 and g.send(5) == 5 and g.send(2) == 7\n"
+        "    assert g.throw(ResetTotal) == 0 and g.send(2) == 2\n"
+        "    try:\n        g.throw(KeyError('k'))\n    except KeyError as e:\n        assert e.args == ('k',)\n"
+        "    else:\n        assert False, 'no KeyError'\n"
+    )
+    result = run_code(pool, code, tests, prompt=prompt)
+    assert result.passed, (result.human_eval_result, result.cases)
+    # The candidate throws into the tests' generator the same way.
+    back = "def f(gen):\n    next(gen)\n    return gen.throw(ValueError('stop'))\n"
+    tests = (
+        "def check(candidate):\n    def gen():\n        try:\n            yield 1\n        except ValueError as e:\n"
+        "            yield f'caught {e}'\n\n    assert candidate(gen()) == 'caught stop'\n"
+    )
+    result = run_code(pool, back, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
