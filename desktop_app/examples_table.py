@@ -33,7 +33,7 @@ EXPECTED = "expected"
 REASON = Qt.ItemDataRole.UserRole
 
 
-TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.json);;All files (*)"
+TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.json *.xlsx *.xlsm *.xls *.xlsb *.ods);;All files (*)"
 
 
 class ExamplesTable(QWidget):

@@ -24,7 +24,9 @@ _ROWS_LISTED = 20
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser("from-examples", help="derive prompt and tests from examples, generate, and test")
-    p.add_argument("examples", type=Path, help="CSV (header names the parameters; last column 'expected') or JSON")
+    p.add_argument(
+        "examples", type=Path, help="CSV (header names the parameters; last column 'expected'), JSON or a workbook"
+    )
     p.add_argument("--description", default="", help="what the function does, in plain words")
     p.add_argument("--name", help="function name (default: derived from the description)")
     p.add_argument("--model", default="default", help="default | catalogue name | HF folder | .gguf file | server URL")

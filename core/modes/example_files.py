@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.displayable import one_line
-from core.modes import example_json, example_surroundings
+from core.modes import example_json, example_surroundings, example_workbooks
 from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text, reads_as_number, reads_as_text
-from core.modes.examples import MOST_EXAMPLES, names_expected
+from core.modes.examples import MOST_EXAMPLES
 from core.user_error import UserError, read_bytes
 
 
@@ -35,16 +35,19 @@ _THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
-_LONGEST_UNIT = 12  # characters: "km/h", "kg", "EUR", "(cm)", "sq ft"
 # Spaces no one sees, as a web page or a PDF writes them.
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
 _ZERO_WIDTH = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff"))
-# What the last row of a spreadsheet that sums its examples is called.
-_TOTALS = frozenset({"total", "totals", "sum", "grand total", "gesamt", "summe", "totaal", "total général", "totale"})
 
 
 def read_table(path: Path) -> Table:
-    text, notes = _decoded(read_bytes(path, "examples file"), path)
+    data = read_bytes(path, "examples file")
+    if example_workbooks.is_workbook(path, data):
+        notes: list[str] = []
+        rows = example_workbooks.sheet_rows(path, notes)
+        framed, written = example_surroundings.without_frame(rows, [""] * len(rows), notes)
+        return _tidied(framed, written, notes)
+    text, notes = _decoded(data, path)
     if path.suffix.lower() == ".json":
         header, rows, description = example_json.table_parts(text, path)
         table = Table(header, rows, description)
@@ -95,7 +98,7 @@ def table_from_text(text: str, source: str) -> Table:
         rows, written = _separated(text, source, delimiter)
     if not rows:
         raise UserError(f"{source} is empty")
-    rows, written = _without_frame(rows, written, notes)
+    rows, written = example_surroundings.without_frame(rows, written, notes)
     # Where a comma is the decimal mark, spreadsheets separate cells with semicolons, and cells copied
     # from them with tabs: there every comma in the cells stands between digits.
     if delimiter == ";" or (delimiter == "\t" and _decimal_commas_only(rows[1:])):
@@ -107,7 +110,13 @@ def table_from_text(text: str, source: str) -> Table:
                 " (and dots between groups of three digits, as in 1.250,00, as thousands separators)"
             )
         rows = decimal
-    rows = _without_units(rows, notes)
+    return _tidied(rows, written, notes)
+
+
+def _tidied(rows: list[list[str]], written: list[str], notes: list[str]) -> Table:
+    """The table of `rows` (the column names first) as build_spec reads it: the cells a person
+    reads otherwise than Python would written as they are meant, each change in `notes`."""
+    rows = example_surroundings.without_units(rows, notes)
     if len(rows) <= MOST_EXAMPLES + 1:  # build_spec refuses a longer table: no time spent on its cells
         rows[1:] = _invisible_spaces(rows, notes)
         rows[1:] = _edge_spaces(rows, written, notes)
@@ -167,41 +176,6 @@ def _without_separators(text: str, source: str) -> tuple[list[list[str]], list[s
     return rows, lines
 
 
-def _without_frame(rows: list[list[str]], written: list[str], notes: list[str]) -> tuple[list[list[str]], list[str]]:
-    """The rows (and their lines as `written`) without what spreadsheets put around a table: title
-    lines of one cell above the column names, where a later line names the 'expected' column, and
-    empty columns on the right (Excel's "," after a column it formatted, a tab at the end of each
-    copied line). Each made the table refused for a last column not named 'expected' (probe 5)."""
-    named = next((r for r, row in enumerate(rows) if any(names_expected(cell) for cell in row) and _filled(row) > 1), 0)
-    if named and all(_filled(row) == 1 for row in rows[:named]):
-        titles = [next(cell.strip() for cell in row if cell.strip()) for row in rows[:named]]
-        notes.append(f"{', '.join(map(repr, titles))}, above the column names, is read as a title")
-        rows, written = rows[named:], written[named:]
-    names = _as_names(rows[0])
-    repeats = [r for r, row in enumerate(rows) if r and _as_names(row) == names]
-    if repeats:  # the column names again, as a sheet pasted twice or a print with a header per page has them
-        notes.append(f"the column names again, in row {', '.join(str(r) for r in repeats)}, are left out")
-        rows = [row for r, row in enumerate(rows) if r not in repeats]
-        written = [line for r, line in enumerate(written) if r not in repeats]
-    width = max(map(len, rows))
-    while width > 1 and all(len(row) < width or not row[width - 1].strip() for row in rows):
-        width -= 1
-    if len(rows) > 2 and any(cell.strip().lower() in _TOTALS for cell in rows[-1]):
-        # A spreadsheet's sum under the examples: it read as one more example, or was refused for
-        # its empty cells with advice that would make the table wrong.
-        notes.append(
-            f"the last row, {', '.join(c.strip() for c in rows[-1] if c.strip())}, is read as a total, not an example"
-        )
-        rows, written = rows[:-1], written[:-1]
-    return [row[:width] for row in rows], written
-
-
-def _as_names(row: list[str]) -> list[str]:
-    """A row as column names compare: two exports glued together repeat them after a byte-order
-    mark, a retyped line in another case (probe 8)."""
-    return [cell.strip().lstrip("\ufeff").casefold() for cell in row]
-
-
 def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) -> list[list[str]]:
     """The data rows, with a text cell that has spaces at its edges written as a Python string when
     they are part of the text: always when its row, as `written` in the file, quotes the cell, and
@@ -237,27 +211,6 @@ def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) ->
             ' the cell in double quotes, e.g. "  Anne "'
         )
     return body
-
-
-def _without_units(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
-    """The rows without a line of units under the column names (km, h, km/h), which read as one
-    more example and made every column's type `object` (probe 8): short words over columns whose
-    every other cell is a number."""
-    if len(rows) < 4:
-        return rows
-    units = [(c, cell.strip()) for c, cell in enumerate(rows[1]) if cell.strip()]
-    below = rows[2:]
-    if units and all(
-        len(unit) <= _LONGEST_UNIT
-        and not reads_as_number(unit)
-        and all(c < len(row) and reads_as_number(number_text(row[c].strip())) for row in below)
-        for c, unit in units
-    ):
-        notes.append(
-            f"the row under the column names, {', '.join(u for _, u in units)}, is read as units, not an example"
-        )
-        return [rows[0], *below]
-    return rows
 
 
 def _invisible_spaces(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
@@ -353,10 +306,6 @@ def _shortened_numbers(rows: list[list[str]], notes: list[str]) -> None:
             f"{_first_few(places)}: a long number that a spreadsheet shortened looks so, its last digits lost;"
             " if it is a code or an ID, format the column as Text in the spreadsheet and save it again"
         )
-
-
-def _filled(row: list[str]) -> int:
-    return sum(bool(cell.strip()) for cell in row)
 
 
 def _unmarked(cell: str) -> str:

@@ -1,12 +1,15 @@
-"""What surrounds a table of examples where people paste one from an e-mail or a chat: quoting
-marks, a code fence, the prose of a chat's answer around a Markdown table, a signature below.
-Each is left out, and `notes` says so: it was read as rows, or made the table refused."""
+"""What surrounds a table of examples where people paste one from an e-mail, a chat or a sheet:
+quoting marks, a code fence, the prose of a chat's answer around a Markdown table, a signature
+below; titles above the column names, the names again, a row of units, a row of totals, empty
+columns. Each is left out, and `notes` says so: it was read as rows, or made the table refused."""
 
 from __future__ import annotations
 
 import re
 
 from core.displayable import one_line
+from core.modes.example_cells import number_text, reads_as_number
+from core.modes.examples import names_expected
 
 # How an e-mail closes, on the line that follows the table and an empty line.
 _SIGN_OFF = re.compile(
@@ -14,6 +17,9 @@ _SIGN_OFF = re.compile(
     r"|yours|mit freundlichen gr(ü|ue)(ß|ss)en|viele gr(ü|ue)(ß|ss)e|cordialement|bien (à|a) vous)\b",
     re.IGNORECASE,
 )
+# What the last row of a spreadsheet that sums its examples is called.
+_TOTALS = frozenset({"total", "totals", "sum", "grand total", "gesamt", "summe", "totaal", "total général", "totale"})
+_LONGEST_UNIT = 12  # characters: "km/h", "kg", "EUR", "(cm)", "sq ft"
 # A code fence, as a chat writes a table it quotes: ``` or ```csv.
 _FENCE = re.compile(r"^\s*(```|~~~)[\w+-]*\s*$")
 # A line under a Markdown table's column names: |---|:--:|, or |-|-| (probe 8).
@@ -88,3 +94,67 @@ def without_sign_off(text: str, header: str, notes: list[str]) -> str:
             notes.append(f"{one_line(signature, 60)!r}, below the table, is read as a signature and left out")
             return "\n".join(lines[:at])
     return text
+
+
+def without_frame(rows: list[list[str]], written: list[str], notes: list[str]) -> tuple[list[list[str]], list[str]]:
+    """The rows (and their lines as `written`) without what spreadsheets put around a table: title
+    lines of one cell above the column names, where a later line names the 'expected' column, and
+    empty columns on the right (Excel's "," after a column it formatted, a tab at the end of each
+    copied line). Each made the table refused for a last column not named 'expected' (probe 5)."""
+    named = next((r for r, row in enumerate(rows) if any(names_expected(cell) for cell in row) and _filled(row) > 1), 0)
+    if named and all(_filled(row) == 1 for row in rows[:named]):
+        titles = [next(cell.strip() for cell in row if cell.strip()) for row in rows[:named]]
+        notes.append(f"{', '.join(map(repr, titles))}, above the column names, is read as a title")
+        rows, written = rows[named:], written[named:]
+    names = _as_names(rows[0])
+    repeats = [r for r, row in enumerate(rows) if r and _as_names(row) == names]
+    if repeats:  # the column names again, as a sheet pasted twice or a print with a header per page has them
+        notes.append(f"the column names again, in row {', '.join(str(r) for r in repeats)}, are left out")
+        rows = [row for r, row in enumerate(rows) if r not in repeats]
+        written = [line for r, line in enumerate(written) if r not in repeats]
+    width = max(map(len, rows))
+    while width > 1 and all(len(row) < width or not row[width - 1].strip() for row in rows):
+        width -= 1
+    if len(rows) > 2 and any(cell.strip().lower() in _TOTALS for cell in rows[-1]):
+        # A spreadsheet's sum under the examples: it read as one more example, or was refused for
+        # its empty cells with advice that would make the table wrong.
+        notes.append(
+            f"the last row, {', '.join(c.strip() for c in rows[-1] if c.strip())}, is read as a total, not an example"
+        )
+        rows, written = rows[:-1], written[:-1]
+    # A column left empty between the others, as a sheet keeps one for space (every cell, its name too).
+    empty = {c for c in range(width) if not any(c < len(row) and row[c].strip() for row in rows)}
+    if empty:
+        notes.append(f"{len(empty)} empty column(s) between the others are left out")
+    return [[cell for c, cell in enumerate(row[:width]) if c not in empty] for row in rows], written
+
+
+def _as_names(row: list[str]) -> list[str]:
+    """A row as column names compare: two exports glued together repeat them after a byte-order
+    mark, a retyped line in another case (probe 8)."""
+    return [cell.strip().lstrip("\ufeff").casefold() for cell in row]
+
+
+def without_units(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
+    """The rows without a line of units under the column names (km, h, km/h), which read as one
+    more example and made every column's type `object` (probe 8): short words over columns whose
+    every other cell is a number."""
+    if len(rows) < 4:
+        return rows
+    units = [(c, cell.strip()) for c, cell in enumerate(rows[1]) if cell.strip()]
+    below = rows[2:]
+    if units and all(
+        len(unit) <= _LONGEST_UNIT
+        and not reads_as_number(unit)
+        and all(c < len(row) and reads_as_number(number_text(row[c].strip())) for row in below)
+        for c, unit in units
+    ):
+        notes.append(
+            f"the row under the column names, {', '.join(u for _, u in units)}, is read as units, not an example"
+        )
+        return [rows[0], *below]
+    return rows
+
+
+def _filled(row: list[str]) -> int:
+    return sum(bool(cell.strip()) for cell in row)

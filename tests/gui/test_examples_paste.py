@@ -5,7 +5,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from desktop_app.examples_table import ExamplesTable
+from desktop_app.examples_table import TABLE_FILTER, ExamplesTable
+from tests.workbooks import xlsx
 
 
 @pytest.fixture
@@ -60,6 +61,11 @@ def test_a_file_opens_as_the_table_with_its_description(qtbot, table, tmp_path):
     euro.write_bytes(b"price;expected\n19,99;23,99\n")
     table.open_file(str(euro))
     assert table.rows() == [["19.99", "23.99"]] and "decimal point" in table.notices[-1]
+    book = tmp_path / "prices.xlsx"  # a workbook as Excel saves it, listed by the dialog's filter
+    book.write_bytes(xlsx({"Sheet1": [["net", "expected"], [1250, 1487.5]]}))
+    table.open_file(str(book))
+    assert table.rows() == [["1250", "1487.5"]] and table.notices[-1] == "Read 1 example from prices.xlsx."
+    assert "*.xlsx" in TABLE_FILTER and "*.ods" in TABLE_FILTER
 
 
 def test_a_bad_file_or_a_row_too_long_changes_nothing(qtbot, table, tmp_path):

@@ -1,0 +1,60 @@
+"""Tables of examples in workbooks (.xlsx, .ods), as a person saves them from Excel or
+LibreOffice: typed cells read as their values, the first filled sheet, damaged files refused in
+words."""
+
+import pytest
+
+from core.modes.example_files import read_table
+from core.modes.examples import build_spec
+from core.user_error import UserError
+from tests.workbooks import ods, xlsx
+
+
+def values(table):
+    spec = build_spec(table.header, table.rows, "")
+    return [([c.value for c in inputs], expected.value) for inputs, expected in spec.rows], spec
+
+
+def test_a_workbooks_numbers_are_their_values_whatever_their_format_shows(tmp_path):
+    path = tmp_path / "prices.xlsx"
+    path.write_bytes(
+        xlsx({"Prices": [["Net", "Name", "expected"], [1250, "Müller, Anna", 1487.5], [3.5, " Bo ", 4.165]]})
+    )
+    table = read_table(path)
+    rows, spec = values(table)
+    assert rows == [([1250, "Müller, Anna"], 1487.5), ([3.5, " Bo "], 4.165)]
+    assert spec.param_types == ["float", "str"]
+    assert table.notes == [
+        "the spaces at the edges of 1 text cell (row 2, column 'Name': ' Bo ') are kept as part of the text, so the"
+        " cell is shown in quotes; delete the quotes and the spaces if they are not meant"
+    ]
+
+
+def test_the_first_filled_sheet_is_read_and_the_others_named(tmp_path):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(xlsx({"Empty": [], "Examples": [["word", "expected"], ["cat", 3]], "Old": [["x"], [1]]}))
+    table = read_table(path)
+    assert values(table)[0] == [(["cat"], 3)]
+    assert table.notes == ["the examples are read from the sheet 'Examples'; the other sheets ('Old') are left out"]
+
+
+def test_an_ods_and_a_workbook_saved_under_another_name_are_read(tmp_path):
+    path = tmp_path / "words.ods"
+    path.write_bytes(ods([["Word", None, "expected"], ["horse", None, 5], [None, None, None], ["ox", None, 2]]))
+    table = read_table(path)
+    assert values(table)[0] == [(["horse"], 5), (["ox"], 2)]
+    assert table.notes == ["1 empty column(s) between the others are left out"]
+    renamed = tmp_path / "words.txt"  # "All files" in the dialog: known by its first bytes
+    renamed.write_bytes(xlsx({"Sheet1": [["word", "expected"], ["ox", 2]]}))
+    assert values(read_table(renamed))[0] == [(["ox"], 2)]
+
+
+def test_a_damaged_or_empty_workbook_is_refused_in_words(tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(xlsx({"Sheet1": [["word", "expected"]]})[:200])
+    with pytest.raises(UserError, match=r"could not be read as a workbook"):
+        read_table(broken)
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(xlsx({"Sheet1": []}))
+    with pytest.raises(UserError, match="a workbook with no filled cell"):
+        read_table(empty)
