@@ -105,7 +105,29 @@ def parse_rows(header: list[str], rows: list[list[str]]) -> list[list[Cell]]:
         raise ExamplesError(sorted(errors, key=lambda e: e.row))
     _written_numbers_as_text(list(table.values()))
     _one_item_sequences(list(table.values()))
+    if numbers_written_out(rows):
+        for row in table.values():
+            row[-1] = Cell(row[-1].text, row[-1].text.strip())
     return list(table.values())
+
+
+def numbers_written_out(rows: list[list[str]]) -> bool:
+    """Whether a table of one input gives as every answer its input's number, written another way
+    in some row (3.50 for 3.5, 1250.00 for 1250): then it asks for the number written so, and its
+    answers are text. Read as numbers, they let a function that returns its input get every
+    example right, and failed every one that wrote the number (probe 8). Beside other inputs an
+    answer may be one of them (a maximum, a clamp), and stays a number."""
+    if not rows or any(len(row) != 2 for row in rows):
+        return False
+    numbers = [(_number_of(given), _number_of(answer)) for given, answer in rows]
+    if any(given is None or given != answer for given, answer in numbers):
+        return False
+    return any(given.strip() != answer.strip() for given, answer in rows)
+
+
+def _number_of(text: str) -> int | float | None:
+    value = _value_or_error(text.strip()) if text.strip() else None
+    return value if type(value) in (int, float) else None  # type: ignore[return-value]
 
 
 def _fill_empty_text(table: dict[int, list[Cell]], header: list[str]) -> list[CellError]:

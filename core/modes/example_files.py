@@ -14,7 +14,14 @@ from pathlib import Path
 
 from core.displayable import one_line
 from core.modes import example_json, example_surroundings, example_workbooks
-from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text, reads_as_number, reads_as_text
+from core.modes.example_cells import (
+    DECIMAL_COMMA,
+    EUROPEAN_NUMBER,
+    number_text,
+    numbers_written_out,
+    reads_as_number,
+    reads_as_text,
+)
 from core.modes.examples import MOST_EXAMPLES
 from core.user_error import UserError, read_bytes
 
@@ -103,6 +110,10 @@ def table_from_text(text: str, source: str) -> Table:
     # from them with tabs: there every comma in the cells stands between digits.
     if delimiter == ";" or (delimiter == "\t" and _decimal_commas_only(rows[1:])):
         decimal = [[_decimal_point(cell) for cell in row] for row in rows]
+        if numbers_written_out(decimal[1:]):  # the answers are their inputs written out: text, as written
+            for row, written_row in zip(decimal[1:], rows[1:]):
+                row[-1] = repr(written_row[-1].strip())
+            notes.append("the answers are their inputs' numbers written out (as 1.250,00 for 1250): read as text")
         if decimal != rows:
             separated = "semicolons" if delimiter == ";" else "tabs, and every comma in them stands between digits"
             notes.append(

@@ -51,8 +51,8 @@ def test_spaces_no_one_sees_are_read_as_a_person_reads_them():
     _, spec = spec_of("item,qty,expected\napple,3\u200b,6\npear,4,8\n")
     assert values(spec) == [(["apple", 3], 6), (["pear", 4], 8)] and spec.param_types == ["str", "int"]
     # Between a number's digit groups, a no-break space is the number's (1 250,00 in France).
-    _, spec = spec_of("montant;expected\n1\u00a0250,00;1250\n3,5;3.5\n")
-    assert values(spec) == [([1250.0], 1250), ([3.5], 3.5)]
+    _, spec = spec_of("montant;expected\n1\u00a0250,00;2500\n3,5;7\n")
+    assert values(spec) == [([1250.0], 2500), ([3.5], 7)]
 
 
 def test_a_row_of_units_under_the_column_names_is_no_example():
@@ -70,3 +70,18 @@ def test_a_phone_number_written_with_a_plus_is_text_and_a_signed_number_a_number
     assert spec.param_types == ["str"]
     _, spec = spec_of("change,expected\n+5,5\n-3,3\n")
     assert values(spec) == [([5], 5), ([-3], 3)]
+
+
+def test_answers_that_write_out_their_input_number_are_text_as_written():
+    """Probe 8: read as numbers, "1.250,00" for 1250 let `return betrag` get every example right,
+    and failed every candidate that wrote the amount out."""
+    table, spec = spec_of("Betrag;expected\n1250;1.250,00\n3,5;3,50\n")
+    assert values(spec) == [([1250], "1.250,00"), ([3.5], "3,50")] and spec.return_type == "str"
+    assert "the answers are their inputs' numbers written out" in table.notes[0]
+    _, spec = spec_of("price,expected\n3.5,3.50\n1250,1250.00\n")
+    assert values(spec) == [([3.5], "3.50"), ([1250], "1250.00")]
+    # Written as given, or one of several inputs (a maximum): numbers still.
+    _, spec = spec_of("x,expected\n5,5\n7,7\n")
+    assert values(spec) == [([5], 5), ([7], 7)]
+    _, spec = spec_of("a,b,expected\n3,5,5.0\n9,2,9.0\n")
+    assert values(spec) == [([3, 5], 5.0), ([9, 2], 9.0)]
