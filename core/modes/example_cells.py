@@ -21,7 +21,11 @@ DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 # A number as continental Europe writes it, with thousands dots and a decimal comma: "1.250,00".
 EUROPEAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 # How people and spreadsheets write truth values (Excel: TRUE, FALSE).
+# Truth values as spreadsheets write them, in English and (in capitals, as a German, French,
+# Spanish, Italian or Dutch sheet shows TRUE and FALSE) in other languages (probe 8).
 _BOOLEANS = {"true": True, "false": False}
+SHEET_BOOLEANS = {"WAHR": True, "FALSCH": False, "VRAI": True, "FAUX": False, "VERDADERO": True}
+SHEET_BOOLEANS |= {"FALSO": False, "VERO": True, "WAAR": True, "ONWAAR": False}
 # Numbers written as text, not as Python numbers: a code with a leading zero (a zip code, "02134")
 # and an amount in brackets (a negative one in accounting, "(7.00)"; Python would read 7.0).
 # An amount in brackets may have thousands separators: "(1,250.00)" (literal_eval: a tuple).
@@ -242,6 +246,8 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
         raise CellError(row, column, f"{stripped} is a spreadsheet's error for a formula, not a value: fix the formula")
     if stripped.lower() in _BOOLEANS:
         return Cell(text, _BOOLEANS[stripped.lower()])
+    if stripped in SHEET_BOOLEANS:
+        return Cell(text, SHEET_BOOLEANS[stripped])
     if _WRITTEN_NUMBER.match(stripped):
         return Cell(text, stripped)  # as written: "(7.00)" is no 7.0
     try:

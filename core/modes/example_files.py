@@ -17,6 +17,7 @@ from core.modes import example_json, example_surroundings, example_workbooks
 from core.modes.example_cells import (
     DECIMAL_COMMA,
     EUROPEAN_NUMBER,
+    SHEET_BOOLEANS,
     number_text,
     numbers_written_out,
     reads_as_number,
@@ -115,7 +116,9 @@ def table_from_text(text: str, source: str) -> Table:
                 row[-1] = repr(written_row[-1].strip())
             notes.append("the answers are their inputs' numbers written out (as 1.250,00 for 1250): read as text")
         if decimal != rows:
-            separated = "semicolons" if delimiter == ";" else "tabs, and every comma in them stands between digits"
+            separated = (
+                "semicolons" if delimiter == ";" else "tabs, and every comma in their numbers stands between digits"
+            )
             notes.append(
                 f"cells are separated by {separated}, so a comma between digits is read as a decimal point"
                 " (and dots between groups of three digits, as in 1.250,00, as thousands separators)"
@@ -257,7 +260,7 @@ def _words_in_text(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
         if not any(reads_as_text(cell) for _, cell in cells):
             continue
         for r, cell in cells:
-            if cell.lower() in ("none", "true", "false"):
+            if cell.lower() in ("none", "true", "false") or cell in SHEET_BOOLEANS:
                 body[r - 1][c] = repr(cell)
                 words.append(f"row {r}, column {header[c]!r}")
     if words:
@@ -333,9 +336,15 @@ def _separates(line: str) -> bool:
 
 
 def _decimal_commas_only(rows: list[list[str]]) -> bool:
-    """Whether every cell with a comma is a number written with a decimal comma (2,5 or 1.250,00),
-    and one at least cannot be a thousands comma (1,250 may be either: alone, it says nothing)."""
-    with_comma = [number_text(cell.strip()) for row in rows for cell in row if "," in cell]
+    """Whether every cell with a comma that holds no word is a number written with a decimal comma
+    (2,5 or 1.250,00), and one at least cannot be a thousands comma (1,250 may be either: alone, it
+    says nothing). A name "Müller, Anna" beside them says nothing of numbers (probe 8)."""
+    with_comma = [
+        number_text(cell.strip())
+        for row in rows
+        for cell in row
+        if "," in cell and not any(ch.isalpha() for ch in cell)
+    ]
     decimal = all(DECIMAL_COMMA.match(c) or EUROPEAN_NUMBER.match(c) for c in with_comma)
     return bool(with_comma) and decimal and not all(_THOUSANDS_OR_DECIMAL.match(c) for c in with_comma)
 

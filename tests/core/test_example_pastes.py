@@ -85,3 +85,14 @@ def test_answers_that_write_out_their_input_number_are_text_as_written():
     assert values(spec) == [([5], 5), ([7], 7)]
     _, spec = spec_of("a,b,expected\n3,5,5.0\n9,2,9.0\n")
     assert values(spec) == [([3, 5], 5.0), ([9, 2], 9.0)]
+
+
+def test_a_german_sheets_cells_read_with_names_holding_commas_and_truth_values_in_german():
+    table, spec = spec_of("Name\tKg\texpected\nMüller, Anna\t72,5\t1\nWeber, Lea\t55,2\t0\n")
+    assert values(spec) == [(["Müller, Anna", 72.5], 1), (["Weber, Lea", 55.2], 0)]
+    assert "a comma between digits is read as a decimal point" in table.notes[-1]
+    _, spec = spec_of("Alter;Mitglied;expected\n17;WAHR;FALSCH\n18;FALSCH;WAHR\n")
+    assert values(spec) == [([17, True], False), ([18, False], True)] and spec.return_type == "bool"
+    # Among words, the same word is a word.
+    _, spec = spec_of("word,expected\nFAUX,4\nvrai,4\n")
+    assert values(spec) == [(["FAUX"], 4), (["vrai"], 4)]
