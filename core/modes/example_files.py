@@ -43,6 +43,8 @@ _THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
+# The letters and signs beyond ASCII that Europe's spreadsheets hold most.
+_EUROPEAN = frozenset("àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßœÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝŒ€£°")
 # Spaces no one sees, as a web page or a PDF writes them.
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
 _ZERO_WIDTH = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff"))
@@ -75,11 +77,23 @@ def _decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
         return data.decode("utf-8-sig"), []  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError:
         pass
+    if any(byte < 0x20 and byte not in b"\t\n\r" for byte in data):  # no text of any encoding below
+        raise UserError(f"examples file {path} is not text: save the table as CSV, or open the workbook itself")
     try:
         text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"examples file {path} is neither UTF-8 nor Windows-1252 text (byte {exc.start})") from None
+    except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined (each is a letter in Mac Roman)
+        text = ""
+    # Excel for Mac's "CSV (Macintosh)" ends its lines with CR alone, in Mac Roman: "Zürich" where
+    # Windows-1252 reads "ZŸrich" (probe 8). The reading with more of Europe's letters wins.
+    if b"\n" not in data or not text:
+        mac = data.decode("mac_roman")  # every byte is a character
+        if _european_letters(mac) > _european_letters(text) or not text:
+            return mac, [f"{path.name} is not UTF-8: read as Mac Roman, the encoding Excel for Mac's CSV saves in"]
     return text, [f"{path.name} is not UTF-8: read as Windows-1252, the encoding older spreadsheets save in"]
+
+
+def _european_letters(text: str) -> int:
+    return sum(1 for ch in text if ch in _EUROPEAN)
 
 
 def table_from_text(text: str, source: str) -> Table:
@@ -153,7 +167,7 @@ def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]],
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
-                rows.append(row)
+                rows.append([cell.replace("\r\n", "\n") for cell in row])  # a line break in a cell, as Windows saves it
                 written.append("".join(lines[start : reader.line_num]))
             start = reader.line_num
     except csv.Error as exc:  # a cell over csv.field_size_limit(), 131,072 characters

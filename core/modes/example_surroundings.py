@@ -102,8 +102,12 @@ def without_frame(rows: list[list[str]], written: list[str], notes: list[str]) -
     empty columns on the right (Excel's "," after a column it formatted, a tab at the end of each
     copied line). Each made the table refused for a last column not named 'expected' (probe 5)."""
     named = next((r for r, row in enumerate(rows) if any(names_expected(cell) for cell in row) and _filled(row) > 1), 0)
-    if named and all(_filled(row) == 1 for row in rows[:named]):
-        titles = [next(cell.strip() for cell in row if cell.strip()) for row in rows[:named]]
+    # Above the names: titles of one cell, and lines of words without a number (a greeting with a
+    # comma, "Hi Tom, here you go:"; a row naming groups of columns, "Inputs,,Output"; probe 8).
+    if named and all(
+        _filled(row) == 1 or not any(reads_as_number(cell.strip()) for cell in row) for row in rows[:named]
+    ):
+        titles = [", ".join(cell.strip() for cell in row if cell.strip()) for row in rows[:named]]
         notes.append(f"{', '.join(map(repr, titles))}, above the column names, is read as a title")
         rows, written = rows[named:], written[named:]
     names = _as_names(rows[0])

@@ -25,7 +25,7 @@ def inputs(tmp_path_factory) -> Path:
     (folder / "damaged_run" / "summary.json").write_text("{")
     (folder / "a_file").write_text("")
     (folder / "latin1.py").write_bytes("assert f('\xe9t\xe9') == 1\n".encode("latin-1"))
-    (folder / "binary.csv").write_bytes(b"x,expected\n\x81\x8d,1\n")  # bytes no text encoding of ours has
+    (folder / "binary.csv").write_bytes(b"x,expected\n\x00\x8d,1\n")  # a byte no text file holds
     return folder
 
 
@@ -39,7 +39,7 @@ CASES = [
     (["docstring", "{d}/f.py", "-n", "100000"], "n must be between 1 and 1000, got 100000"),
     (["docstring", "{d}/f.py", "--tests", "{d}/missing.py"], "tests file not found: {d}/missing.py"),
     (["from-examples", "{d}/no_expected.csv"], "the last column, 'y': if it holds the outputs, name it 'expected'"),
-    (["from-examples", "{d}/binary.csv"], "examples file {d}/binary.csv is neither UTF-8 nor Windows-1252 text"),
+    (["from-examples", "{d}/binary.csv"], "examples file {d}/binary.csv is not text: save the table as CSV"),
     (["generate", "{d}/f.py", "--tests", "{d}/latin1.py"], "tests file {d}/latin1.py is not UTF-8 text"),
     (
         ["generate", "{d}/f.py", "--out", "{d}/nowhere/out.jsonl"],

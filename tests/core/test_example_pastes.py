@@ -96,3 +96,24 @@ def test_a_german_sheets_cells_read_with_names_holding_commas_and_truth_values_i
     # Among words, the same word is a word.
     _, spec = spec_of("word,expected\nFAUX,4\nvrai,4\n")
     assert values(spec) == [(["FAUX"], 4), (["vrai"], 4)]
+
+
+def test_a_mac_csv_a_line_break_in_a_windows_cell_and_a_greeting_above_the_names(tmp_path):
+    from core.modes.example_files import read_table
+
+    mac = tmp_path / "cities.csv"  # Excel for Mac's "CSV (Macintosh)": Mac Roman, CR line ends
+    mac.write_bytes("City,expected\rZürich,CH\rSão Paulo,BR\r".encode("mac_roman"))
+    table = read_table(mac)
+    assert table.rows == [["Zürich", "CH"], ["São Paulo", "BR"]] and "read as Mac Roman" in table.notes[0]
+    windows = tmp_path / "old.csv"
+    for ends in ("\n", "\r"):  # Windows-1252's € and ß stay theirs, whatever ends the lines
+        windows.write_bytes(ends.join(["Artikel (€),expected", "Regal groß,1", ""]).encode("cp1252"))
+        assert read_table(windows).rows == [["Regal groß", "1"]] and "Windows-1252" in read_table(windows).notes[0]
+    _, spec = spec_of('name,expected\r\nAnn,"Ann\r\nLee"\r\n')
+    assert values(spec) == [(["Ann"], "Ann\nLee")]
+    for above in ("Hi Tom, here you go:", "Inputs,,Output"):
+        table, spec = spec_of(f"{above}\n\nWidth,Height,expected\n2,3,6\n4,5,20\n")
+        assert values(spec) == [([2, 3], 6), ([4, 5], 20)], above
+        assert table.notes == [
+            f"{', '.join(p.strip() for p in above.split(',') if p.strip())!r}, above the column names, is read as a title"
+        ]
