@@ -115,7 +115,7 @@ class Peer(Pipes):
 
             made: object
             if tag == "IT":
-                made = RemoteIterator(call)
+                made = RemoteIterator(call, makes_exceptions=self.me != JUDGE)
             elif tag == "AW":
                 made = awaiting(call)
             else:
@@ -142,7 +142,7 @@ class Peer(Pipes):
         # The codec hands over only callables, iterators and coroutines.
         run: Callable[..., object] = cast("Callable[..., object]", value)
         if kept:
-            run = Source(cast("Iterator[object]", value))
+            run = Source(cast("Iterator[object]", value), makes_exceptions=self.me != JUDGE)
         elif awaited:
             run = functools.partial(run_to_end, cast("Coroutine[object, object, object]", value))
         handle = self.own(value, run)

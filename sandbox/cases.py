@@ -100,6 +100,8 @@ def plan(tests: str) -> Plan:
     tree = ast.parse(tests, TESTS_FILENAME)
     top = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if "check" in top:
+        if isinstance(top["check"], ast.AsyncFunctionDef):  # called, never awaited: it would check nothing
+            raise NoCases("async def check is not run: write check(candidate) with a plain def")
         mode, nodes = "check", _asserts(top["check"].body)  # check() runs even without an assert of its own
         nodes = [n for n in nodes if not _stays_plain(n)]
     elif any(name.startswith("test") for name in top):

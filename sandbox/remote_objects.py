@@ -23,9 +23,13 @@ class Source:
     `send(value)` gives; or `close` it. An exception after some items is kept for the next pull,
     as the iterator would raise it after giving them."""
 
-    def __init__(self, iterator: Iterator[object]):
+    def __init__(self, iterator: Iterator[object], makes_exceptions: bool = False):
         self.iterator: Iterator[object] = iterator
         self.pending: BaseException | None = None
+        # Whether throw() may name a class for this side to make (the candidate's): the judge
+        # takes only the other side's own exception, since one it made, a MemoryError say, would
+        # read as the judge's own (red-team 17).
+        self.makes_exceptions = makes_exceptions
 
     def __call__(
         self, count: int, *sent: object, close: bool = False, throw: object = None
@@ -39,6 +43,8 @@ class Source:
             thrower = getattr(self.iterator, "throw", None)
             if thrower is None:
                 raise TypeError(f"{type(self.iterator).__name__} has no throw()")
+            if not isinstance(throw, BaseException) and not self.makes_exceptions:
+                raise TypeError("throw() takes an exception the other side made")
             try:
                 return [thrower(throw)], False, None
             except StopIteration as stop:
@@ -74,8 +80,9 @@ class RemoteIterator:
     first (a coroutine driven with send() sees its values in order), then twice as many each time
     up to MOST_ITEMS_A_PULL, so that a long one costs few calls and an endless one still works."""
 
-    def __init__(self, pull: Callable[[tuple[object, ...], dict[str, object]], object]):
+    def __init__(self, pull: Callable[[tuple[object, ...], dict[str, object]], object], makes_exceptions: bool = False):
         self._pull, self._items, self._done, self._pulls = pull, collections.deque[object](), False, 0
+        self.makes_exceptions = makes_exceptions  # whether this side (the candidate's) makes what it throws
         self._returned: object = None
 
     def __iter__(self) -> RemoteIterator:
@@ -106,6 +113,8 @@ class RemoteIterator:
         if self._items:
             raise RuntimeError("cannot throw into a generator whose next items were already read")
         raised = kind if value is None else value
+        if isinstance(raised, type) and issubclass(raised, BaseException) and self.makes_exceptions:
+            raised = raised()  # made by its own side, as the judge takes only exceptions the other side made
         if self._done:  # as a finished generator's: raised here (a TypeError for what is no exception)
             raise cast("BaseException", raised)
         self._take(self._pull((1,), {"throw": raised}))

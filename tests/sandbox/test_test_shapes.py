@@ -62,3 +62,10 @@ def test_a_recursion_limit_the_tests_raise_is_the_candidates_too(pool):
     # Without the tests' word, the candidate keeps Python's limit, as in one process.
     plain = run_code(pool, deep, "def check(candidate):\n    assert candidate(5000) == 5000 * 5001 // 2\n")
     assert not plain.passed and "RecursionError" in plain.human_eval_result + str(plain.cases)
+
+
+def test_an_async_check_is_refused_as_checking_nothing(pool):
+    # Red-team round 17: called and never awaited, its body never ran, and every candidate passed.
+    tests = "async def check(candidate):\n    assert await candidate(1) == 2\n"
+    result = run_code(pool, "async def f(x):\n    return x\n", tests)
+    assert not result.passed and "async def check is not run" in result.human_eval_result

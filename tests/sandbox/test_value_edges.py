@@ -1,6 +1,7 @@
 """Values at the edges of what crosses between the tests and the candidate (held-out probe 5):
 each right program passes on the real sandbox as in one Python process, and a wrong one fails."""
 
+import pytest
 from sbx_helpers import run_code
 
 
@@ -138,3 +139,19 @@ def test_throw_reaches_the_generator_where_it_stands_on_either_side(pool):
     )
     result = run_code(pool, back, tests)
     assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_a_memory_error_thrown_into_the_tests_generator_is_the_candidates_not_the_judges(pool):
+    # Red-team round 17: throw(MemoryError) made the exception in the judge, where it read as the
+    # judge's own memory limit: a candidate chose its verdict without using memory.
+    tests = "def check(candidate):\n    def gen():\n        yield 1\n\n    assert candidate(gen()) == 1\n"
+    thrower = "def f(it):\n    next(it)\n    it.throw(MemoryError)\n"
+    result = run_code(pool, thrower, tests)
+    assert not result.passed and result.status == "error", result.status
+    from sandbox.remote_objects import Source
+
+    def gen():
+        yield 1
+
+    with pytest.raises(TypeError, match="an exception the other side made"):
+        Source(gen())(1, throw=MemoryError)  # a class, as a hostile frame could send one
