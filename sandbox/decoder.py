@@ -91,7 +91,7 @@ class Decoder:
         if tag in value_types.BUILDERS:
             return value_types.BUILDERS[tag](*[self._walk(part, depth + 1) for part in rest])
         if tag in SHARED_TAGS:
-            return self._fill(self._empty(tag, rest, depth), tag, rest, depth)
+            return self._fill(self._empty(tag, rest), tag, rest, depth)
         if tag == "@":
             number = of(rest[0], int)
             if not 0 <= number < len(self.objects):
@@ -136,7 +136,7 @@ class Decoder:
             raise CodecError(f"values tagged {tag[:20]!r} cannot cross")
         return kinds[tag](items)
 
-    def _empty(self, tag: str, rest: list[object], depth: int) -> object:
+    def _empty(self, tag: str, rest: list[object]) -> object:
         """A new, empty value for a shared tag, to be filled (made before its content is decoded,
         so that a cycle back to it, a doubly linked list's, finds it)."""
         if tag == "O":
@@ -151,11 +151,6 @@ class Decoder:
             base = _BASES[of(of(rest[1], list)[0], str)]  # the builtin itself where this side has no such class
             made: object = base.__new__(own_class(rest[0], self.classes, base) or base)  # type: ignore[call-overload]
             return made
-        if tag == "DD":
-            factory = self._walk(rest[0], depth + 1)
-            if factory is not None and not callable(factory):
-                raise CodecError("malformed value")
-            return collections.defaultdict(factory)
         if tag == "DQ":
             return collections.deque(maxlen=None if rest[1] is None else of(rest[1], int))
         empty: dict[str, Callable[[], object]] = {
@@ -167,6 +162,7 @@ class Decoder:
             "s": set,
             "CO": collections.Counter,
             "OD": collections.OrderedDict,
+            "DD": collections.defaultdict,  # its factory is set as it is filled, numbered after it
         }
         return empty[tag]()
 
@@ -220,6 +216,11 @@ class Decoder:
             target.clear()
             target.update(items)
         elif isinstance(target, (dict, MutableMapping)):
+            if tag == "DD":  # a tests' defaultdict given another factory by the call gets it too
+                factory = self._walk(rest[0], depth)
+                if (factory is not None and not callable(factory)) or not isinstance(target, collections.defaultdict):
+                    raise CodecError("malformed value")
+                target.default_factory = factory
             pairs = self._pairs(tag, rest, depth)
             for key in list(target):
                 del target[key]

@@ -155,3 +155,20 @@ def test_a_memory_error_thrown_into_the_tests_generator_is_the_candidates_not_th
 
     with pytest.raises(TypeError, match="an exception the other side made"):
         Source(gen())(1, throw=MemoryError)  # a class, as a hostile frame could send one
+
+
+def test_a_defaultdict_whose_factory_is_an_instance_is_numbered_before_its_factory(pool):
+    # Red-team round 17's remark: the factory was decoded before the dict was numbered, so a factory
+    # that is an instance of the prompt's class shifted the references after it.
+    prompt = "class Zero:\n    def __call__(self):\n        return 0\n\n\n"
+    code = (
+        "from collections import defaultdict\n\n\ndef f():\n    made = Zero()\n"
+        "    counts = defaultdict(made)\n    counts['a'] += 2\n    return counts, made, counts\n"
+    )
+    tests = (
+        "def check(candidate):\n    counts, made, again = candidate()\n"
+        "    assert again is counts and counts.default_factory is made and isinstance(made, Zero)\n"
+        "    assert counts['b'] == 0 and counts['a'] == 2\n"
+    )
+    result = run_code(pool, code, tests, prompt=prompt)
+    assert result.passed, (result.human_eval_result, result.cases)
