@@ -1,7 +1,8 @@
 """Reading a table of examples as people save or copy them: a CSV from any spreadsheet (comma,
-semicolon or tab between cells, a byte-order mark, Windows-1252 text, decimal commas where cells
-are separated by semicolons, cells over several lines), cells copied from a spreadsheet (tabs
-between them), or JSON. What was read in a way the user may not expect is said in `Table.notes`."""
+semicolon or tab between cells, decimal commas where cells are separated by semicolons, cells over
+several lines), cells copied from a spreadsheet (tabs between them), a Markdown or lined-up table,
+examples noted one a line (core.modes.example_arrows), a workbook (core.modes.example_workbooks)
+or JSON. What was read in a way the user may not expect is said in `Table.notes`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.displayable import one_line
-from core.modes import example_json, example_surroundings, example_workbooks
+from core.modes import example_arrows, example_encodings, example_json, example_surroundings, example_workbooks
 from core.modes.example_cells import (
     DECIMAL_COMMA,
     EUROPEAN_NUMBER,
@@ -43,8 +44,7 @@ _THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
-# The letters and signs beyond ASCII that Europe's spreadsheets hold most.
-_EUROPEAN = frozenset("àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßœÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝŒ€£°")
+_MOST_TITLE_LINES = 2  # above examples noted one a line: "Examples:", "from my phone"
 # Spaces no one sees, as a web page or a PDF writes them.
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
 _ZERO_WIDTH = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff"))
@@ -57,7 +57,7 @@ def read_table(path: Path) -> Table:
         rows = example_workbooks.sheet_rows(path, notes)
         framed, written = example_surroundings.without_frame(rows, [""] * len(rows), notes)
         return _tidied(framed, written, notes)
-    text, notes = _decoded(data, path)
+    text, notes = example_encodings.decoded(data, path)
     if path.suffix.lower() == ".json":
         header, rows, description = example_json.table_parts(text, path)
         table = Table(header, rows, description)
@@ -65,35 +65,6 @@ def read_table(path: Path) -> Table:
         table = table_from_text(text, str(path))
     table.notes[:0] = notes
     return table
-
-
-def _decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text"
-        try:
-            return data.decode("utf-16"), []
-        except UnicodeDecodeError as exc:
-            raise UserError(f"examples file {path} is not valid UTF-16 text (byte {exc.start})") from None
-    try:
-        return data.decode("utf-8-sig"), []  # Excel's "CSV UTF-8" starts with a byte-order mark
-    except UnicodeDecodeError:
-        pass
-    if any(byte < 0x20 and byte not in b"\t\n\r" for byte in data):  # no text of any encoding below
-        raise UserError(f"examples file {path} is not text: save the table as CSV, or open the workbook itself")
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined (each is a letter in Mac Roman)
-        text = ""
-    # Excel for Mac's "CSV (Macintosh)" ends its lines with CR alone, in Mac Roman: "Zürich" where
-    # Windows-1252 reads "ZŸrich" (probe 8). The reading with more of Europe's letters wins.
-    if b"\n" not in data or not text:
-        mac = data.decode("mac_roman")  # every byte is a character
-        if _european_letters(mac) > _european_letters(text) or not text:
-            return mac, [f"{path.name} is not UTF-8: read as Mac Roman, the encoding Excel for Mac's CSV saves in"]
-    return text, [f"{path.name} is not UTF-8: read as Windows-1252, the encoding older spreadsheets save in"]
-
-
-def _european_letters(text: str) -> int:
-    return sum(1 for ch in text if ch in _EUROPEAN)
 
 
 def table_from_text(text: str, source: str) -> Table:
@@ -110,6 +81,9 @@ def table_from_text(text: str, source: str) -> Table:
         notes.append("letters written as a letter and a separate accent (as macOS saves them) are read as one letter")
     # A title line above the table may name "expected" too: the line of names has a separator.
     text = example_surroundings.table_alone(text, notes)
+    noted = _noted_one_a_line(text, notes)
+    if noted is not None:
+        return _tidied(noted, [""] * len(noted), notes)
     first = next((line for line in text.splitlines() if "expected" in line.lower() and _separates(line)), None)
     first = first or next((line for line in text.splitlines() if line.strip()), "")
     text = example_surroundings.without_sign_off(text, first, notes)
@@ -152,6 +126,23 @@ def _tidied(rows: list[list[str]], written: list[str], notes: list[str]) -> Tabl
         _shortened_numbers(rows, notes)
         _merged_cells(rows, notes)
     return Table(rows[0], rows[1:], notes=notes)
+
+
+def _noted_one_a_line(text: str, notes: list[str]) -> list[list[str]] | None:
+    """The rows of examples noted one a line (`3 -> 9`, `f(3, 4) = 7`), which were refused for
+    cells no comma separates, or split at the call's commas (probe 8); lines above them are a title."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    for start in range(min(len(lines), _MOST_TITLE_LINES + 1)):
+        read = example_arrows.rows_of(lines[start:])
+        if read is not None:
+            header, rows = read
+            if start:
+                notes.append(f"{one_line(' '.join(lines[:start]), 60)!r}, above the examples, is read as a title")
+            notes.append(
+                f"each line is read as an example: its inputs, then the expected output ({lines[start].strip()})"
+            )
+            return [header, *rows]
+    return None
 
 
 def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]], list[str]]:

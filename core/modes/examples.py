@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from core.displayable import one_line
-from core.modes.example_cells import Cell, parse_rows, plain_sequence, shown_inputs, type_name
+from core.modes.example_cells import Cell, parse_rows, plain_sequence, reads_as_number, shown_inputs, type_name
 from core.modes.example_checks import COMPARE, RETURNED, holds_float
 from core.modes.example_names import function_name, parameter_name
 from core.modes.prompt_rows import prompt_rows
@@ -238,6 +238,11 @@ def _no_expected_column(header: list[str]) -> str:
     last = header[-1].strip() if header else ""
     if not last:
         return "the last column must be named 'expected' (the output for each row)"
+    if all(reads_as_number(column.strip()) for column in header):  # probe 8: "the last column, '9'"
+        return (
+            f"the first line, {', '.join(column.strip() for column in header)}, is an example, not column names:"
+            " put a line of names above it, the last one 'expected'"
+        )
     return (
         f"the last column, {last!r}: if it holds the outputs, name it 'expected' (two outputs go in one cell,"
         " as a list: ['Ada', 'Lovelace'])"

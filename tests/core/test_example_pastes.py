@@ -2,8 +2,10 @@
 the prose and fences around a table are left out with a note, invisible spaces are seen, and
 each cell reads as its writer meant it."""
 
+import pytest
+
 from core.modes.example_files import table_from_text
-from core.modes.examples import build_spec
+from core.modes.examples import TableError, build_spec
 
 
 def spec_of(text: str):
@@ -105,6 +107,10 @@ def test_a_mac_csv_a_line_break_in_a_windows_cell_and_a_greeting_above_the_names
     mac.write_bytes("City,expected\rZürich,CH\rSão Paulo,BR\r".encode("mac_roman"))
     table = read_table(mac)
     assert table.rows == [["Zürich", "CH"], ["São Paulo", "BR"]] and "read as Mac Roman" in table.notes[0]
+    utf16 = tmp_path / "unicode.txt"  # UTF-16 without the byte-order mark
+    utf16.write_bytes("word\texpected\nZoë\t3\n".encode("utf-16-le"))
+    table = read_table(utf16)
+    assert table.rows == [["Zoë", "3"]] and "read as UTF-16" in table.notes[0]
     windows = tmp_path / "old.csv"
     for ends in ("\n", "\r"):  # Windows-1252's € and ß stay theirs, whatever ends the lines
         windows.write_bytes(ends.join(["Artikel (€),expected", "Regal groß,1", ""]).encode("cp1252"))
@@ -117,3 +123,25 @@ def test_a_mac_csv_a_line_break_in_a_windows_cell_and_a_greeting_above_the_names
         assert table.notes == [
             f"{', '.join(p.strip() for p in above.split(',') if p.strip())!r}, above the column names, is read as a title"
         ]
+
+
+def test_examples_noted_one_a_line_with_arrows_or_as_calls_are_a_table():
+    """Probe 8: phone notes (3 -> 9) were refused for cells no comma separates, and f(3, 4) = 7 was
+    split at the call's comma, quoting '4) = 7' as a column name."""
+    table, spec = spec_of("Examples:\n3 -> 9\n4 → 16\n10 => 100\n-2 -> 4\n")
+    assert values(spec) == [([3], 9), ([4], 16), ([10], 100), ([-2], 4)] and spec.params == ["x"]
+    assert table.notes[0] == "'Examples:', above the examples, is read as a title"
+    _, spec = spec_of("f(3, 4) = 7\nf(10, 5) = 15\n")
+    assert values(spec) == [([3, 4], 7), ([10, 5], 15)] and spec.params == ["a", "b"]
+    _, spec = spec_of("area(width=2, height=3) == 6\narea(width=1, height=5) == 5\n")
+    assert spec.params == ["width", "height"] and values(spec)[0] == ([2, 3], 6)
+    _, spec = spec_of("'hello world' becomes 'Hello World'\n'a b' becomes 'A B'\n")
+    assert values(spec) == [(["hello world"], "Hello World"), (["a b"], "A B")]
+    # Lines of different widths, or a line that is no example, are no such table.
+    table, _ = spec_of("x,expected\n1,2\n3,4\n")
+    assert table.header == ["x", "expected"] and not table.notes
+
+
+def test_a_table_without_column_names_is_refused_saying_so():
+    with pytest.raises(TableError, match=r"the first line, 3, 9, is an example, not column names: put a line of names"):
+        spec_of("3,9\n4,16\n")
