@@ -44,6 +44,8 @@ _THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
+# How people write that a number is missing.
+_MISSING = frozenset({"n/a", "na", "null", "-", "–", "—", "n.a.", "k.a."})
 _MOST_TITLE_LINES = 2  # above examples noted one a line: "Examples:", "from my phone"
 # Spaces no one sees, as a web page or a PDF writes them.
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
@@ -123,6 +125,7 @@ def _tidied(rows: list[list[str]], written: list[str], notes: list[str]) -> Tabl
         rows[1:] = _invisible_spaces(rows, notes)
         rows[1:] = _edge_spaces(rows, written, notes)
         rows[1:] = _words_in_text(rows, notes)
+        rows[1:] = _missing_numbers(rows, notes)
         _shortened_numbers(rows, notes)
         _merged_cells(rows, notes)
     return Table(rows[0], rows[1:], notes=notes)
@@ -270,6 +273,28 @@ def _words_in_text(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
                 words.append(f"row {r}, column {header[c]!r}")
     if words:
         notes.append(f"None, True and False in a column of text are read as words ({_first_few(words)})")
+    return body
+
+
+def _missing_numbers(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
+    """The data rows, with a number left out as people write one (N/A, n/a, null, -) read as None
+    where the other cells of its column are numbers: the column was typed `object`, with no word
+    of why (probe 8)."""
+    header, body, places = rows[0], [list(row) for row in rows[1:]], []
+    for c in range(len(header)):
+        cells = [row[c].strip() for row in body if c < len(row) and row[c].strip()]
+        missing = [cell for cell in cells if cell.lower() in _MISSING]
+        if (
+            missing
+            and len(missing) < len(cells)
+            and all(reads_as_number(cell) for cell in cells if cell not in missing)
+        ):
+            for r, row in enumerate(body, start=1):
+                if c < len(row) and row[c].strip().lower() in _MISSING:
+                    row[c] = "None"
+                    places.append(f"row {r}, column {header[c].strip()!r}")
+    if places:
+        notes.append(f"N/A, null or - among numbers is read as None, no value ({_first_few(places)})")
     return body
 
 

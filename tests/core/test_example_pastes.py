@@ -145,3 +145,15 @@ def test_examples_noted_one_a_line_with_arrows_or_as_calls_are_a_table():
 def test_a_table_without_column_names_is_refused_saying_so():
     with pytest.raises(TableError, match=r"the first line, 3, 9, is an example, not column names: put a line of names"):
         spec_of("3,9\n4,16\n")
+
+
+def test_a_number_left_out_as_n_a_is_none_with_a_note():
+    table, spec = spec_of("Age,expected\n17,minor\nN/A,unknown\n30,adult\n-,unknown\n")
+    assert values(spec) == [([17], "minor"), ([None], "unknown"), ([30], "adult"), ([None], "unknown")]
+    assert spec.param_types == ["int | None"]
+    assert table.notes == [
+        "N/A, null or - among numbers is read as None, no value (row 2, column 'Age'; row 4, column 'Age')"
+    ]
+    # Among words, N/A is a word.
+    _, spec = spec_of("code,expected\nN/A,0\nABC,3\n")
+    assert values(spec) == [(["N/A"], 0), (["ABC"], 3)]
