@@ -49,7 +49,13 @@ _MISSING = frozenset({"n/a", "na", "null", "-", "–", "—", "n.a.", "k.a."})
 _MOST_TITLE_LINES = 2  # above examples noted one a line: "Examples:", "from my phone"
 # Spaces no one sees, as a web page or a PDF writes them.
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
-_ZERO_WIDTH = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff"))
+# Zero-width spaces and joiners, the direction marks copied with Hebrew or Arabic text, and the
+# soft hyphen a word processor hides (probe 9): none is part of what a person reads.
+_ZERO_WIDTH = str.maketrans(
+    dict.fromkeys(
+        "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u00ad"
+    )
+)
 
 
 def read_table(path: Path) -> Table:
@@ -251,8 +257,8 @@ def _invisible_spaces(rows: list[list[str]], notes: list[str]) -> list[list[str]
                 places.append(f"row {r}, column {header[c].strip() if c < len(header) else c + 1!r}")
     if places:
         notes.append(
-            f"no-break spaces are read as spaces and zero-width ones left out, as copied from a web page or"
-            f" a PDF ({_first_few(places)})"
+            "no-break spaces are read as spaces, and marks no one sees (zero-width spaces, direction marks,"
+            f" soft hyphens) left out, as copied from a web page or a PDF ({_first_few(places)})"
         )
     return body
 

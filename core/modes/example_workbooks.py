@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from core.modes.examples import names_expected
 from core.user_error import UserError
 
 SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
@@ -34,23 +35,31 @@ def sheet_rows(path: Path, notes: list[str]) -> list[list[str]]:
     filled = [(name, cells) for name, cells in sheets if any(_text(value) for row in cells for value in row)]
     if not filled:
         raise UserError(f"examples file {path} is a workbook with no filled cell")
-    name, cells = filled[0]
+    # The sheet that names the 'expected' column, where a "Read me" sheet comes first (probe 9).
+    named = [(name, cells) for name, cells in filled if any(names_expected(_text(v)) for row in cells[:5] for v in row)]
+    name, cells = (named or filled)[0]
     if len(filled) > 1:
-        others = ", ".join(repr(other) for other, _ in filled[1:])
+        others = ", ".join(repr(other) for other, _ in filled if other != name)
         notes.append(f"the examples are read from the sheet {name!r}; the other sheets ({others}) are left out")
     rows = [[_text(value) for value in row] for row in cells]
     return [row for row in rows if any(cell.strip() for cell in row)]  # as a CSV's empty lines are
 
 
 def _text(value: object) -> str:
-    """A cell as a CSV of the sheet would hold it. Spreadsheets keep every number as a float: one
-    without a fraction is written as an integer, as the sheet shows it."""
+    """A cell as a CSV of the sheet would hold it. Spreadsheets keep every number as a float, to
+    the 15 digits they show at most: one without a fraction is written as an integer, a formula's
+    11.899999999999999 as 11.9 (probe 9); a time as 12:30, a moment as 2025-03-04 12:30."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (datetime.date, datetime.time)):
+        shown = float(f"{value:.15g}")
+        return str(int(shown)) if shown.is_integer() and abs(shown) < 1e16 else repr(shown)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ", timespec="minutes" if not value.second and not value.microsecond else "auto")
+    if isinstance(value, datetime.time):
+        return value.isoformat(timespec="minutes" if not value.second and not value.microsecond else "auto")
+    if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)  # text, and a duration as 1:30:00

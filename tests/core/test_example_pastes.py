@@ -50,6 +50,11 @@ def test_spaces_no_one_sees_are_read_as_a_person_reads_them():
     table, spec = spec_of("Name\tExpected\nAnne\u00a0Marie\tANNE MARIE\nBob\tBOB\n")
     assert values(spec) == [(["Anne Marie"], "ANNE MARIE"), (["Bob"], "BOB")]
     assert "no-break spaces are read as spaces" in table.notes[-1] and "row 1, column 'Name'" in table.notes[-1]
+    _, spec = spec_of("name,points,expected\n\u05d3\u05e0\u05d4,\u200e85,ok\nco\u00adoperation,40,no\n")
+    assert values(spec) == [
+        (["\u05d3\u05e0\u05d4", 85], "ok"),
+        (["cooperation", 40], "no"),
+    ]  # direction mark, soft hyphen
     _, spec = spec_of("item,qty,expected\napple,3\u200b,6\npear,4,8\n")
     assert values(spec) == [(["apple", 3], 6), (["pear", 4], 8)] and spec.param_types == ["str", "int"]
     # Between a number's digit groups, a no-break space is the number's (1 250,00 in France).

@@ -58,3 +58,26 @@ def test_a_damaged_or_empty_workbook_is_refused_in_words(tmp_path):
     empty.write_bytes(xlsx({"Sheet1": []}))
     with pytest.raises(UserError, match="a workbook with no filled cell"):
         read_table(empty)
+
+
+def test_a_workbooks_formulas_times_and_sheets_read_as_the_sheet_shows_them(tmp_path):
+    """Probe 9: a formula's 11.899999999999999, a time as 12:30:00, a "Read me" sheet first."""
+    from core.modes import example_workbooks
+
+    assert [example_workbooks._text(v) for v in (10 * 1.19, 2.5 * 1.07, 1e20, 3.0)] == ["11.9", "2.675", "1e+20", "3"]
+    import datetime
+
+    moments = (datetime.time(12, 30), datetime.datetime(2025, 3, 4, 9, 5), datetime.time(1, 2, 3))
+    assert [example_workbooks._text(v) for v in moments] == ["12:30", "2025-03-04 09:05", "01:02:03"]
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(
+        xlsx(
+            {
+                "Read me": [["How to use"], ["Type examples on the next sheet"]],
+                "Examples": [["word", "expected"], ["ox", 2]],
+            }
+        )
+    )
+    table = read_table(path)
+    assert values(table)[0] == [(["ox"], 2)]
+    assert table.notes == ["the examples are read from the sheet 'Examples'; the other sheets ('Read me') are left out"]
