@@ -10,16 +10,17 @@ sorts the tests' list, one that returns its argument returns the tests' object, 
 before an exception are kept, as in one process. `printed` is what the candidate printed since
 its last frame, its standard output's text, or [output, errors] where it wrote to its standard
 error too (the tests may be capturing either with redirect_stdout or redirect_stderr), rss its
-peak memory, for display. The judge's call adds its recursion limit where the tests changed it
-since it last said. An attribute read is ["attr", handle, name], answered as a call.
+peak memory, for display. The judge's call adds its settings (sandbox.shared_settings) where the
+tests changed them since it last said. An attribute read is ["attr", handle, name], answered as a call.
 
 A function, an iterator or a coroutine crosses as [tag, owner, handle, name, docstring], tag "FN",
 "IT" or "AW", owner "judge" or "candidate": the other process gets a stand-in that asks the owner
 to run it (an iterator's items are asked for as they are taken, one by one at first and more at a
 time as it goes on, so that an endless generator works as it does in one process; a coroutine is
-run to its end by its owner when it is awaited), and its own comes home as itself. So the tests can hand the candidate a key function and the candidate can return
-a closure or a generator, and still no process runs the other's code. While a side waits for its
-answer it answers the other's calls, so calls nest as in one process.
+run to its end by its owner when it is awaited), and its own comes home as itself. So the tests
+can hand the candidate a key function and the candidate can return a closure or a generator, and
+still no process runs the other's code. While a side waits for its answer it answers the other's
+calls, so calls nest as in one process.
 
 The judge hands out only what the tests put in a call's arguments, and iterators and coroutines,
 which can only be pulled or run: a stand-in's call answered with a new function (`getattr`
@@ -30,22 +31,20 @@ cannot climb from a function the tests gave to the judge's own machinery.
 from __future__ import annotations
 
 import functools
-import sys
+import threading
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from sandbox import codec, frames, raised
+from sandbox import codec, frames, raised, sent_arguments, shared_settings
 from sandbox.call_pipes import JUDGE, Broken, Pipes, Unusable
 from sandbox.codec import Plain
 from sandbox.decoder import Decoder
 from sandbox.remote_objects import RemoteFunction, RemoteIterator, Source, awaiting, run_to_end
+from sandbox.sent_arguments import Sent
 
 MOST_STAND_INS = 4096  # the other side's functions a run may hold: each is made at that side's word
 MOST_RAISED = 1024  # our exceptions a run keeps, to know them when they come back
 _MOST_NAME_CHARS, _MOST_DOC_CHARS = 200, 2000
-# The recursion limits the tests may give the candidate: a candidate beyond C's stack crashes, as
-# it would in one process.
-_FEWEST_FRAMES, _MOST_FRAMES = 100, 1_000_000
 _MOST_RSS_KB = 1 << 40  # a peak memory the other side reports is its word: kept within reason
 
 
@@ -84,8 +83,11 @@ class Peer(Pipes):
         self._stand_in_plains: dict[int, Plain] = {}  # id of a stand-in -> the handle it came as
         self._raised: list[BaseException] = []  # what our functions raised for the other side, by number
         self._hand_out_hooks = {new: functools.partial(self._handle_out, hand_out=new) for new in (False, True)}
-        # The recursion limit the candidate was last told: both sides start at Python's own.
-        self._limit_told = sys.getrecursionlimit()
+        # The settings the candidate was last told: both sides start at Python's own.
+        self._settings_told = shared_settings.now()
+        # Threads take turns: the channel holds one call and its answer at a time (probe 6: a
+        # candidate's threads read each other's answers, and hung); a call's own thread nests.
+        self._turn = threading.RLock()
 
     # ---- functions and kept iterators as handles -----------------------------------------------
 
@@ -111,7 +113,8 @@ class Peer(Pipes):
             call = functools.partial(self.call, handle)  # (args, kwargs): no frame of its own per call
 
             def attribute(name: str) -> object:
-                return self._request(["attr", handle, name], _Sent((), {}))
+                with self._turn:
+                    return self._request(["attr", handle, name], Sent((), {}))
 
             made: object
             if tag == "IT":
@@ -199,18 +202,19 @@ class Peer(Pipes):
 
     def call(self, handle: int, args: tuple[object, ...], kwargs: Mapping[str, object]) -> object:
         """Runs the other side's function `handle` there; answers its calls meanwhile."""
-        sent = _Sent(args, kwargs)
-        # A CodecError here is the caller's: an argument of a type that cannot cross.
-        sent.plains = self._arguments(self._encoder(hand_out=True), *sent.containers, sent.kept)
-        # What we printed so far goes first: the other side's output must follow it, as in one process.
-        message: list[object] = ["call", handle, *sent.plains, self.printed()]
-        if self.me == JUDGE and sys.getrecursionlimit() != self._limit_told:
-            # The tests raised the recursion limit for a deep recursive candidate, as in one process.
-            self._limit_told = sys.getrecursionlimit()
-            message.append(self._limit_told)
-        return self._request(message, sent)
+        with self._turn:
+            sent = Sent(args, kwargs)
+            # A CodecError here is the caller's: an argument of a type that cannot cross.
+            sent.plains = sent_arguments.plain(self._encoder(hand_out=True), *sent.containers, sent.kept)
+            # What we printed so far goes first: the other side's output must follow it, as in one process.
+            message: list[object] = ["call", handle, *sent.plains, self.printed()]
+            if self.me == JUDGE and shared_settings.now() != self._settings_told:
+                # The tests raised the recursion limit or the decimal precision, as in one process.
+                self._settings_told = shared_settings.now()
+                message.append(self._settings_told)
+            return self._request(message, sent)
 
-    def _request(self, message: list[object], sent: _Sent) -> object:
+    def _request(self, message: list[object], sent: Sent) -> object:
         if self.broken is not None:
             raise Broken(str(self.broken), self.broken.lost)
         self._send(message)
@@ -220,7 +224,7 @@ class Peer(Pipes):
                 return self._outcome(answer, sent)
             self._answer(answer)
 
-    def _outcome(self, message: list[object], sent: _Sent) -> object:
+    def _outcome(self, message: list[object], sent: Sent) -> object:
         if len(message) != 4 or message[0] not in ("ok", "exc"):
             raise Unusable(f"the {self.other} sent an unusable answer")
         kind, body, printed, rss = message
@@ -246,7 +250,7 @@ class Peer(Pipes):
         except codec.CodecError:
             return raised.Detail()
 
-    def _state(self, state: object, sent: _Sent) -> object:
+    def _state(self, state: object, sent: Sent) -> object:
         """The result an answer's state holds, its other parts decoded into the values we sent."""
         if type(state) is not list or len(state) not in (1, 3):
             raise Unusable(f"the {self.other} sent an unusable answer")
@@ -259,7 +263,7 @@ class Peer(Pipes):
             if decoder.written and not self.wrote_back:
                 self.wrote_back = self._written(sent, decoder.written)
 
-    def _written(self, sent: _Sent, written: list[object]) -> bool:
+    def _written(self, sent: Sent, written: list[object]) -> bool:
         """Whether an answer that wrote into the values we sent changed them: the tests' values now
         hold what the candidate said, unless that was what they held (a sorted list sorted again),
         which needs no new judge. Read from the arguments themselves: the containers the call sent
@@ -268,7 +272,7 @@ class Peer(Pipes):
         out of the tests' dict) was changed where no reading of them can see."""
         reached: list[object] = []
         try:
-            again = self._arguments(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), reached)
+            again = sent_arguments.plain(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), reached)
         except Exception:  # noqa: BLE001 - made too deep to encode, say: changed, for certain
             return True
         ids = {id(value) for value in (*reached, *sent.containers)}
@@ -276,13 +280,6 @@ class Peer(Pipes):
             return True
         # Compared as the bytes they cross as: in the plain forms False == 0 and True == 1.
         return frames.dumps(again) != frames.dumps(sent.plains)
-
-    @staticmethod
-    def _arguments(encoder: codec.Encoder, args: list[Any], kwargs: dict[str, Any], kept: list[object]) -> list[Plain]:
-        """A call's arguments as plain data, in one encoder's numbering (`kept` gets its values)."""
-        plains = [encoder.encode(args, -1), encoder.encode(kwargs, -1)]
-        kept.extend(encoder.kept)
-        return plains
 
     # ---- answering its calls -------------------------------------------------------------------
 
@@ -314,8 +311,8 @@ class Peer(Pipes):
             else:
                 if message[4]:
                     self.on_printed(message[4])
-                if len(message) == 6 and self.me != JUDGE and type(message[5]) is int:
-                    sys.setrecursionlimit(min(max(message[5], _FEWEST_FRAMES), _MOST_FRAMES))
+                if len(message) == 6 and self.me != JUDGE:
+                    shared_settings.take(message[5])
                 args, kwargs = decoder.decode(message[2], -1), decoder.decode(message[3], -1)
                 if type(args) is not list or type(kwargs) is not dict:
                     raise TypeError("malformed call")
@@ -358,7 +355,7 @@ class Peer(Pipes):
     def _changed(self, args: list[Any], kwargs: dict[str, Any], call: list[object]) -> bool:
         if all(codec.fixed(value) for value in (*args, *kwargs.values())):
             return False  # strings and numbers: nothing a call can change, nothing to encode again
-        again = self._arguments(self._encoder(self.hands_out), args, kwargs, [])
+        again = sent_arguments.plain(self._encoder(self.hands_out), args, kwargs, [])
         try:
             return again != call[2:4]
         except RecursionError:  # nested deeper than the recursion limit: compared as they cross
@@ -387,15 +384,3 @@ class Peer(Pipes):
             raise
         except BaseException:  # noqa: BLE001 - what cannot cross stays behind: the name and message still go
             return None
-
-
-class _Sent:
-    """A call's arguments as this side sent them: the values (their own, not copies), the plain
-    data they went as, and every value the encoding numbered, which the answer may write into (the
-    arguments, what they hold, and the containers and copies they were sent in)."""
-
-    def __init__(self, args: Sequence[object], kwargs: Mapping[str, object]):
-        self.args, self.kwargs = args, kwargs
-        self.containers = (list(args), dict(kwargs))  # what they were sent in, numbered first
-        self.plains: list[Plain] = []
-        self.kept: list[object] = []

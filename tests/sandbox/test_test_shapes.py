@@ -69,3 +69,30 @@ def test_an_async_check_is_refused_as_checking_nothing(pool):
     tests = "async def check(candidate):\n    assert await candidate(1) == 2\n"
     result = run_code(pool, "async def f(x):\n    return x\n", tests)
     assert not result.passed and "async def check is not run" in result.human_eval_result
+
+
+def test_a_decimal_precision_the_tests_set_is_the_candidates_too(pool):
+    """Held-out probe 6: the tests worked in 50 digits, and the candidate, a process of its own,
+    in 28."""
+    tests = (
+        "from decimal import Decimal, localcontext, ROUND_DOWN\n\n\ndef check(candidate):\n"
+        "    with localcontext() as ctx:\n        ctx.prec = 50\n"
+        "        assert candidate(1, 7) == Decimal(1) / Decimal(7)\n        assert len(str(candidate(1, 7))) == 52\n"
+        "    assert len(str(candidate(1, 7))) == 30\n"
+        "    with localcontext(rounding=ROUND_DOWN, prec=3):\n        assert candidate(2, 3) == Decimal('0.666')\n"
+    )
+    code = "from decimal import Decimal\n\n\ndef f(a, b):\n    return Decimal(a) / Decimal(b)\n"
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_a_candidates_threads_calling_the_tests_functions_take_turns(pool):
+    """Held-out probe 6: threads calling the tests' functions read each other's answers, and hung."""
+    code = (
+        "from concurrent.futures import ThreadPoolExecutor\n\n\ndef f(tasks, workers):\n"
+        "    with ThreadPoolExecutor(workers) as pool:\n        return list(pool.map(lambda t: t(), tasks))\n"
+    )
+    tests = "def check(candidate):\n    assert candidate([(lambda i=i: i * i) for i in range(40)], 4) == [i * i for i in range(40)]\n"
+    for _ in range(3):
+        result = run_code(pool, code, tests)
+        assert result.passed, (result.status, result.human_eval_result)
