@@ -17,7 +17,7 @@ from core.user_error import UserError
 
 _LITERAL_START = tuple("[({'\"")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")  # 2,5 and 6,02E+23
 # A number as continental Europe writes it, with thousands dots and a decimal comma: "1.250,00".
 EUROPEAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 # How people and spreadsheets write truth values (Excel: TRUE, FALSE).

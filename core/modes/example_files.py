@@ -38,6 +38,8 @@ class Table:
 
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
+# Numbers separated by commas, three or more: items of a list, which no decimal comma makes.
+_ITEMS = re.compile(r"^[\[(]?\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){2,}\s*[\])]?$")
 # A comma before three digits: a decimal comma in Germany, a thousands comma in the US.
 _THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 # Thousands set apart with plain spaces and a decimal comma, where commas are decimal marks.
@@ -106,7 +108,11 @@ def table_from_text(text: str, source: str) -> Table:
     # Where a comma is the decimal mark, spreadsheets separate cells with semicolons, and cells copied
     # from them with tabs: there every comma in the cells stands between digits.
     if delimiter == ";" or (delimiter == "\t" and _decimal_commas_only(rows[1:])):
-        decimal = [[_decimal_point(cell) for cell in row] for row in rows]
+        # A column that holds lists of numbers ("3,5,7") separates items with its commas, "2,4" too (probe 9).
+        listed = {c for row in rows[1:] for c, cell in enumerate(row) if _ITEMS.match(cell.strip())}
+        decimal = [
+            [_items(cell) if c in listed else _decimal_point(cell) for c, cell in enumerate(row)] for row in rows
+        ]
         if numbers_written_out(decimal[1:]):  # the answers are their inputs written out: text, as written
             for row, written_row in zip(decimal[1:], rows[1:]):
                 row[-1] = repr(written_row[-1].strip())
@@ -379,10 +385,15 @@ def _decimal_commas_only(rows: list[list[str]]) -> bool:
         number_text(cell.strip())
         for row in rows
         for cell in row
-        if "," in cell and not any(ch.isalpha() for ch in cell)
+        if "," in cell and (DECIMAL_COMMA.match(cell.strip()) or not any(ch.isalpha() for ch in cell))
     ]
     decimal = all(DECIMAL_COMMA.match(c) or EUROPEAN_NUMBER.match(c) for c in with_comma)
     return bool(with_comma) and decimal and not all(_THOUSANDS_OR_DECIMAL.match(c) for c in with_comma)
+
+
+def _items(cell: str) -> str:
+    """A cell of a column of lists, its commas written as a list's ("2, 4"), not as a decimal mark."""
+    return re.sub(r"\s*,\s*", ", ", cell.strip()) if re.fullmatch(r"[\d\s,.-]+", cell.strip()) else cell
 
 
 def _decimal_point(cell: str) -> str:

@@ -162,3 +162,14 @@ def test_a_number_left_out_as_n_a_is_none_with_a_note():
     # Among words, N/A is a word.
     _, spec = spec_of("code,expected\nN/A,0\nABC,3\n")
     assert values(spec) == [(["N/A"], 0), (["ABC"], 3)]
+
+
+def test_a_german_csvs_lists_and_scientific_numbers_keep_their_meaning():
+    """Probe 9: "2,4" beside "3,5,7" was the decimal 2.4 (then the tuple (2.4,)), and "6,02E+23"
+    the tuple (6, 2e+23)."""
+    _, spec = spec_of("Zahlen;Expected\n3,5,7;15\n2,4;6\n")
+    assert values(spec) == [([(3, 5, 7)], 15), ([(2, 4)], 6)]
+    _, spec = spec_of("Stoff;Masse;Expected\nWasser;18;6,02E+23\nSalz;58,44;1,5E-3\n")
+    assert values(spec) == [(["Wasser", 18], 6.02e23), (["Salz", 58.44], 1.5e-3)] and spec.return_type == "float"
+    _, spec = spec_of("Konzentration\tExpected\n1,5E-3\tniedrig\n0,2\thoch\n")
+    assert values(spec) == [([0.0015], "niedrig"), ([0.2], "hoch")]
