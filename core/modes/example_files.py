@@ -91,6 +91,9 @@ def table_from_text(text: str, source: str) -> Table:
         notes.append("letters written as a letter and a separate accent (as macOS saves them) are read as one letter")
     # A title line above the table may name "expected" too: the line of names has a separator.
     text = example_surroundings.table_alone(text, notes)
+    if re.match(r"\s*(\{|\[\s*\{)", text):  # JSON pasted, or saved as .txt (probe 9)
+        header, rows, description = example_json.table_parts(text, Path(source))
+        return Table(header, rows, description, notes)
     noted = _noted_one_a_line(text, notes)
     if noted is not None:
         return _tidied(noted, [""] * len(noted), notes)

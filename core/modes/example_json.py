@@ -4,7 +4,9 @@ file writes them with (9.00 says cents)."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +19,11 @@ _JSON_SHAPE = (
 )
 
 
+# A comma before a closing bracket, as people leave one after the last item.
+_TRAILING_COMMA = re.compile(r",(\s*[\]}])")
+_MOST_LITERAL_CHARS = 1_000_000  # literal_eval parses the whole text at once: within reason
+
+
 class _NumberText(str):
     """A JSON number with a fraction, as the file writes it: 9.00 says cents, which 9.0 loses."""
 
@@ -27,7 +34,9 @@ def table_parts(text: str, path: Path) -> tuple[list[str], list[list[str]], str]
     try:
         data = json.loads(text, parse_float=_NumberText)
     except json.JSONDecodeError as exc:
-        raise UserError(f"{path} is not valid JSON: {exc}") from None
+        data = _as_people_write_it(text)
+        if data is None:
+            raise UserError(f"{path} is not valid JSON: {exc}") from None
     except ValueError:  # json.loads' only other ValueError: an integer past int()'s digit limit
         raise UserError(f"{path} holds an integer of more than {sys.get_int_max_str_digits()} digits") from None
     except RecursionError:
@@ -36,6 +45,33 @@ def table_parts(text: str, path: Path) -> tuple[list[str], list[list[str]], str]
         return _json_table(data, path)
     except RecursionError:  # values nested just under the limit json.loads reaches overflow it as cells
         raise too_deep from None
+
+
+def _as_people_write_it(text: str) -> object:
+    """JSON as people write it by hand (probe 9): // or # comments, a comma after
+    the last item, or Python's notation (single quotes, True, None); None where it is not even that."""
+    cleaned = _TRAILING_COMMA.sub(r"\1", "\n".join(_without_comment(line) for line in text.splitlines()))
+    try:
+        return json.loads(cleaned, parse_float=_NumberText)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(cleaned) if len(cleaned) <= _MOST_LITERAL_CHARS else None
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def _without_comment(line: str) -> str:
+    """`line` up to a // or # comment outside its strings."""
+    quote, escaped = "", False
+    for at, char in enumerate(line):
+        if quote:
+            escaped, quote = (not escaped and char == "\\"), ("" if char == quote and not escaped else quote)
+        elif char in "\"'":
+            quote = char
+        elif char == "#" or line.startswith("//", at):
+            return line[:at]
+    return line
 
 
 def _json_table(data: object, path: Path) -> tuple[list[str], list[list[str]], str]:

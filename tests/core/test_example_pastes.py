@@ -6,6 +6,7 @@ import pytest
 
 from core.modes.example_files import table_from_text
 from core.modes.examples import TableError, build_spec
+from core.user_error import UserError
 
 
 def spec_of(text: str):
@@ -173,3 +174,19 @@ def test_a_german_csvs_lists_and_scientific_numbers_keep_their_meaning():
     assert values(spec) == [(["Wasser", 18], 6.02e23), (["Salz", 58.44], 1.5e-3)] and spec.return_type == "float"
     _, spec = spec_of("Konzentration\tExpected\n1,5E-3\tniedrig\n0,2\thoch\n")
     assert values(spec) == [([0.0015], "niedrig"), ([0.2], "hoch")]
+
+
+def test_json_pasted_or_written_by_hand_is_read_as_json():
+    """Probe 9: JSON pasted (or saved as .txt) was split at its commas, and a comment, a comma
+    after the last item or single quotes made a file invalid JSON."""
+    table, spec = spec_of('[\n  {"a": 2, "b": 3, "expected": 5},\n  {"a": 10, "b": -4, "expected": 6}\n]\n')
+    assert values(spec) == [([2, 3], 5), ([10, -4], 6)] and table.header == ["a", "b", "expected"]
+    hand = '[\n  {"price": 20, "note": "http://x.org # 1", "expected": 18},  // 10% off\n  {"price": 50, "note": "", "expected": 45},\n]'
+    _, spec = spec_of(hand)
+    assert values(spec) == [([20, "http://x.org # 1"], 18), ([50, ""], 45)]
+    _, spec = spec_of(
+        "{'description': 'shout', 'examples': [{'word': 'cat', 'expected': 'CAT'}, {'word': 'ox', 'expected': None}]}"
+    )
+    assert values(spec) == [(["cat"], "CAT"), (["ox"], None)]
+    with pytest.raises(UserError, match="is not valid JSON"):
+        spec_of('[{"a": 1, "expected": 2}, {"a": ]')
