@@ -110,7 +110,8 @@ def table_from_text(text: str, source: str) -> Table:
     rows, written = example_surroundings.without_frame(rows, written, notes)
     # Where a comma is the decimal mark, spreadsheets separate cells with semicolons, and cells copied
     # from them with tabs: there every comma in the cells stands between digits.
-    if delimiter == ";" or (delimiter == "\t" and _decimal_commas_only(rows[1:])):
+    # LibreOffice with a German locale separates cells with commas and quotes each "72,5" (probe 9).
+    if delimiter == ";" or (delimiter in "\t," and _decimal_commas_only(rows[1:])):
         # A column that holds lists of numbers ("3,5,7") separates items with its commas, "2,4" too (probe 9).
         listed = {c for row in rows[1:] for c, cell in enumerate(row) if _ITEMS.match(cell.strip())}
         decimal = [
@@ -121,9 +122,11 @@ def table_from_text(text: str, source: str) -> Table:
                 row[-1] = repr(written_row[-1].strip())
             notes.append("the answers are their inputs' numbers written out (as 1.250,00 for 1250): read as text")
         if decimal != rows:
-            separated = (
-                "semicolons" if delimiter == ";" else "tabs, and every comma in their numbers stands between digits"
-            )
+            separated = {
+                ";": "semicolons",
+                "\t": "tabs, and every comma in their numbers stands between digits",
+                ",": "commas, and the numbers in quotes hold a comma between digits",
+            }[delimiter]
             notes.append(
                 f"cells are separated by {separated}, so a comma between digits is read as a decimal point"
                 " (and dots between groups of three digits, as in 1.250,00, as thousands separators)"

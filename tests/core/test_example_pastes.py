@@ -4,6 +4,7 @@ each cell reads as its writer meant it."""
 
 import pytest
 
+from core.modes.example_cells import ExamplesError
 from core.modes.example_files import table_from_text
 from core.modes.examples import TableError, build_spec
 from core.user_error import UserError
@@ -190,3 +191,12 @@ def test_json_pasted_or_written_by_hand_is_read_as_json():
     assert values(spec) == [(["cat"], "CAT"), (["ox"], None)]
     with pytest.raises(UserError, match="is not valid JSON"):
         spec_of('[{"a": 1, "expected": 2}, {"a": ]')
+
+
+def test_libreoffices_german_csv_with_commas_quotes_its_decimal_commas():
+    table, spec = spec_of('Name,Gewicht,Expected\nAnna,"72,5","25,7"\nLea,"55,2",21\n')
+    assert values(spec) == [(["Anna", 72.5], 25.7), (["Lea", 55.2], 21)]
+    assert "the numbers in quotes hold a comma between digits" in table.notes[-1]
+    # A quoted 1,250 alone may be a thousands comma: left to the reading that asks which it is.
+    with pytest.raises(ExamplesError, match="write numbers without thousands separators"):
+        spec_of('Item,Expected\npen,"1,250"\n')
