@@ -169,6 +169,9 @@ def _noted_one_a_line(text: str, notes: list[str]) -> list[list[str]] | None:
 def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]], list[str]]:
     """The rows of a table whose cells `delimiter` separates, and each row's own lines (to tell its
     quoted cells). The whole text goes through one reader: a quoted cell may hold a line break."""
+    # A phone types “curly” quotes around a cell that holds a comma: as a CSV's quotes (probe 9).
+    mark = re.escape(delimiter)
+    text = re.sub(f'(^|{mark})([ \\t]*)“([^“”"\\n]*)”(?=[ \\t]*({mark}|\\r?$))', r'\1\2"\3"', text, flags=re.M)
     lines = list(io.StringIO(text, newline=""))
     # A table typed by hand puts a space after each separator, and then quotes a cell holding one
     # ("Lee, Ann", "Leeds, UK"): csv reads such a quote as text unless told to skip the space

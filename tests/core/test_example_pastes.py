@@ -200,3 +200,10 @@ def test_libreoffices_german_csv_with_commas_quotes_its_decimal_commas():
     # A quoted 1,250 alone may be a thousands comma: left to the reading that asks which it is.
     with pytest.raises(ExamplesError, match="write numbers without thousands separators"):
         spec_of('Item,Expected\npen,"1,250"\n')
+
+
+def test_curly_quotes_a_phone_types_around_a_cell_are_a_csvs_quotes():
+    _, spec = spec_of("kid, days, expected\nMia, “Mon, Wed”, 2\nLeo, “Fri”, 1\n")
+    assert values(spec) == [(["Mia", "Mon, Wed"], 2), (["Leo", "Fri"], 1)]
+    _, spec = spec_of("quote,expected\nHe said “hi” to me,6\n")  # inside a cell: the text's own
+    assert values(spec) == [(["He said “hi” to me"], 6)]
