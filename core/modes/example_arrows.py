@@ -7,50 +7,88 @@ from __future__ import annotations
 import ast
 import re
 
-# input ARROW output: an arrow, or "gives", "becomes", "returns" between spaces.
-_ARROW = re.compile(r"^(?P<given>.+?)\s*(?:->|→|=>|⇒|⟶|\s(?:gives|becomes|returns)\s)\s*(?P<answer>.+)$")
-# name(arguments) = output (or ==): the left side is read as Python's call.
-_CALL = re.compile(r"^(?P<call>[A-Za-z_]\w*\s*\(.*\))\s*==?\s*(?P<answer>.+)$")
+# What stands between an input and its output: an arrow, or "gives", "becomes", "returns".
+_ARROW = re.compile(r"->|→|=>|⇒|⟶| (?:gives|becomes|returns) ")
+# A call's name and opening bracket, as `f(3, 4) = 7` begins.
+_CALLED = re.compile(r"[A-Za-z_]\w*\s*\(")
+# What separates a table's cells: a line holding one outside a call's brackets is a table's row.
+_SEPARATORS = frozenset(",;\t|")
 
 
 def rows_of(lines: list[str]) -> tuple[list[str], list[list[str]]] | None:
     """The column names and rows of examples written one a line, or None where some line is not
     one (a table of another kind)."""
     rows: list[list[str]] = []
-    names: list[str] | None = None
-    for line in lines:
-        call = _CALL.match(line.strip())
-        if call is not None:
-            parts = _arguments(call["call"])
-            if parts is None:
-                return None
-            given, named = parts
-        else:
-            arrow = _ARROW.match(line.strip())
-            if arrow is None:
-                return None
-            given, named = [arrow["given"].strip()], []
-            call = arrow
+    names: list[str] = []
+    for line in (line.strip() for line in lines):
+        read = _call_line(line) if _CALLED.match(line) else _arrow_line(line)
+        if read is None:
+            return None
+        given, named, answer = read
         if rows and len(given) != len(rows[0]) - 1:
             return None  # lines of different widths: not one function's examples
-        names = names or named
-        rows.append([*given, call["answer"].strip()])
+        if named:  # keywords, in the first line's order; another line's other names fit no one function
+            if rows and sorted(named) != sorted(names):
+                return None
+            names = names or named
+            given = [given[named.index(name)] for name in names]
+        rows.append([*given, answer])
     if not rows:
         return None
     width = len(rows[0]) - 1
-    if names is None or len(names) != width:
+    if len(names) != width:
         names = ["x"] if width == 1 else [chr(ord("a") + i) for i in range(width)]
     return [*names, "expected"], rows
 
 
-def _arguments(call: str) -> tuple[list[str], list[str]] | None:
-    """The arguments' source texts of `name(...)`, and their names where all are given by keyword."""
+def _arrow_line(line: str) -> tuple[list[str], list[str], str] | None:
+    """`3 -> 9`: one input, one output; None where no arrow stands between two texts, or where a
+    separator outside brackets and quotes says the line is a table's row."""
+    arrow = _ARROW.search(line)
+    if arrow is None or _SEPARATORS & set(_bare(line)):
+        return None
+    given, answer = line[: arrow.start()].strip(), line[arrow.end() :].strip()
+    return ([given], [], answer) if given and answer else None
+
+
+def _call_line(line: str) -> tuple[list[str], list[str], str] | None:
+    """`f(3, 4) = 7`: the call's arguments, their names where all are keywords, and the output."""
+    depth, end = 0, None
+    for at, char in enumerate(line):  # the bracket that closes the call's, scanned once
+        depth += (char == "(") - (char == ")")
+        if char == ")" and depth == 0:
+            end = at
+            break
+    if end is None:
+        return None
+    rest = line[end + 1 :].lstrip()
+    if not rest.startswith("=") or _SEPARATORS & set(_bare(rest)):
+        return None
+    answer = rest.lstrip("=").strip()
+    call = line[: end + 1]
     try:
         node = ast.parse(call, mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
+    if not answer or not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
         return None
     given = [ast.get_source_segment(call, a) or "" for a in [*node.args, *(k.value for k in node.keywords)]]
     named = [k.arg for k in node.keywords if k.arg] if not node.args else []
-    return given, named if len(named) == len(given) else []
+    return given, named if len(named) == len(given) else [], answer
+
+
+def _bare(text: str) -> str:
+    """`text` without what brackets or quotes hold: `[1, 2] -> 3` has no separator of a table's."""
+    bare, depth, quote = [], 0, ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            bare.append(char)
+    return "".join(bare)

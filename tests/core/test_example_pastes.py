@@ -144,9 +144,22 @@ def test_examples_noted_one_a_line_with_arrows_or_as_calls_are_a_table():
     assert spec.params == ["width", "height"] and values(spec)[0] == ([2, 3], 6)
     _, spec = spec_of("'hello world' becomes 'Hello World'\n'a b' becomes 'A B'\n")
     assert values(spec) == [(["hello world"], "Hello World"), (["a b"], "A B")]
-    # Lines of different widths, or a line that is no example, are no such table.
-    table, _ = spec_of("x,expected\n1,2\n3,4\n")
-    assert table.header == ["x", "expected"] and not table.notes
+    _, spec = spec_of("power(base=2, exp=3) == 8\npower(exp=2, base=3) == 9\n[1, 2] -> 3\n".rsplit("[", 1)[0])
+    assert values(spec) == [([2, 3], 8), ([3, 2], 9)]  # keywords in the first line's order
+    _, spec = spec_of("[1, 2, 3] -> 6\n[4] -> 4\n")
+    assert values(spec) == [([[1, 2, 3]], 6), ([[4]], 4)]
+    _, spec = spec_of("'a, b' -> 2\n'c' -> 1\n")
+    assert values(spec) == [(["a, b"], 2), (["c"], 1)]
+    # A table whose cells hold arrows or such words is a table: the review's regression.
+    for table_text in (
+        "edge,expected\na->b,2\nb->c,3\n",
+        "path,expected\n/a/b,b\nx->y,y\n",
+        "s\texpected\nShe gives up\t3\n",
+    ):
+        table, _ = spec_of(table_text)
+        assert table.header == table_text.split("\n")[0].replace("\t", ",").split(",") and not table.notes, table_text
+    table, _ = spec_of("| e | expected |\n|---|---|\n| a->b | 2 |\n| c->d | 3 |\n")
+    assert table.rows == [["a->b", "2"], ["c->d", "3"]]
 
 
 def test_a_table_without_column_names_is_refused_saying_so():
