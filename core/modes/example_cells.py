@@ -20,8 +20,7 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")  # 2,5 and 6,02E+23
 # A number as continental Europe writes it, with thousands dots and a decimal comma: "1.250,00".
 EUROPEAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
-# How people and spreadsheets write truth values (Excel: TRUE, FALSE).
-# Truth values as spreadsheets write them, in English and (in capitals, as a German, French,
+# Truth values as people and spreadsheets write them (Excel: TRUE, FALSE), in English and (in capitals, as a German, French,
 # Spanish, Italian or Dutch sheet shows TRUE and FALSE) in other languages (probe 8).
 _BOOLEANS = {"true": True, "false": False}
 SHEET_BOOLEANS = {"WAHR": True, "FALSCH": False, "VRAI": True, "FAUX": False, "VERDADERO": True}
@@ -109,24 +108,26 @@ def parse_rows(header: list[str], rows: list[list[str]]) -> list[list[Cell]]:
         raise ExamplesError(sorted(errors, key=lambda e: e.row))
     _written_numbers_as_text(list(table.values()))
     _one_item_sequences(list(table.values()))
-    if numbers_written_out(rows):
-        for row in table.values():
-            row[-1] = Cell(row[-1].text, row[-1].text.strip())
     return list(table.values())
 
 
 def numbers_written_out(rows: list[list[str]]) -> bool:
-    """Whether a table of one input gives as every answer its input's number, written another way
-    in some row (3.50 for 3.5, 1250.00 for 1250): then it asks for the number written so, and its
-    answers are text. Read as numbers, they let a function that returns its input get every
-    example right, and failed every one that wrote the number (probe 8). Beside other inputs an
-    answer may be one of them (a maximum, a clamp), and stays a number."""
+    """Whether a table of one input gives as every answer its input's number, formatted in some
+    row as a number needs not be (3.50 for 3.5, 1250.00 for 1250, 1,250 for 1250): then it asks
+    for the number written so, and its answers are text. Read as numbers, they let a function that
+    returns its input get every example right, and failed every one that wrote the number (probe
+    8). Beside other inputs an answer may be one of them (a maximum, a clamp), and stays a number;
+    3.0 for 3 is a float, not a format."""
     if not rows or any(len(row) != 2 for row in rows):
         return False
     numbers = [(_number_of(given), _number_of(answer)) for given, answer in rows]
     if any(given is None or given != answer for given, answer in numbers):
         return False
-    return any(given.strip() != answer.strip() for given, answer in rows)
+    return any(given.strip() != answer.strip() and _FORMATTED.match(answer.strip()) for given, answer in rows)
+
+
+# A number written with a format: two or more decimals ending in zero, or thousands grouped.
+_FORMATTED = re.compile(r"^[+-]?(\d+\.\d+0|\d{1,3}([,.' ]\d{3})+([.,]\d+)?)$")
 
 
 def _number_of(text: str) -> int | float | None:
@@ -199,8 +200,9 @@ def _reads_as_several(cell: Cell) -> bool:
     return isinstance(cell.value, list | tuple | dict | set) and not cell.text.strip().startswith(_LITERAL_START)
 
 
-# An input written with a plus and more characters than this, all digits, is a phone number ("+447700900123").
-_LONGEST_SIGNED = 8
+# An input written with a plus and more characters than this, all digits, is a phone number
+# ("+447700900123", ten digits at least): "+123456789" is still a number.
+_LONGEST_SIGNED = 10
 
 
 def number_text(text: str) -> str:

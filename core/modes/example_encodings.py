@@ -21,7 +21,7 @@ def decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
         except UnicodeDecodeError as exc:
             raise UserError(f"examples file {path} is not valid UTF-16 text (byte {exc.start})") from None
     for order, zeros in (("utf-16-le", data[1:_SNIFFED:2]), ("utf-16-be", data[0:_SNIFFED:2])):
-        if len(data) >= 4 and zeros.count(0) == len(zeros):  # ASCII's every other byte zero: UTF-16 without a mark
+        if len(data) >= 4 and zeros.count(0) >= 0.7 * len(zeros):  # Latin text's every other byte zero, mostly
             try:
                 return data.decode(order), [f"{path.name} is read as UTF-16, which it is written in without a mark"]
             except UnicodeDecodeError:
@@ -30,7 +30,7 @@ def decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
         return data.decode("utf-8-sig"), []  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError:
         pass
-    if any(byte < 0x20 and byte not in b"\t\n\r" for byte in data):  # no text of any encoding below
+    if any(byte < 0x20 and byte not in b"\t\n\r\x0c\x1a" for byte in data):  # no text (a DOS end mark is)
         raise UserError(f"examples file {path} is not text: save the table as CSV, or open the workbook itself")
     try:
         text = data.decode("cp1252")

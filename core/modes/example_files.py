@@ -48,15 +48,15 @@ _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
 # How people write that a number is missing.
 _MISSING = frozenset({"n/a", "na", "null", "-", "–", "—", "n.a.", "k.a."})
+_WRITTEN_OUT = "the answers are their inputs' numbers written out (as 3.50 for 3.5): read as text, as written"
 _MOST_TITLE_LINES = 2  # above examples noted one a line: "Examples:", "from my phone"
 # Spaces no one sees, as a web page or a PDF writes them.
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
-# Zero-width spaces and joiners, the direction marks copied with Hebrew or Arabic text, and the
-# soft hyphen a word processor hides (probe 9): none is part of what a person reads.
+# Zero-width spaces, the direction marks copied with Hebrew or Arabic text, and the soft hyphen a
+# word processor hides (probe 9): none is part of what a person reads. The zero-width joiners stay:
+# they join an emoji's family and spell Persian and Indic words.
 _ZERO_WIDTH = str.maketrans(
-    dict.fromkeys(
-        "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u00ad"
-    )
+    dict.fromkeys("\u200b\u2060\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u00ad")
 )
 
 
@@ -120,7 +120,7 @@ def table_from_text(text: str, source: str) -> Table:
         if numbers_written_out(decimal[1:]):  # the answers are their inputs written out: text, as written
             for row, written_row in zip(decimal[1:], rows[1:]):
                 row[-1] = repr(written_row[-1].strip())
-            notes.append("the answers are their inputs' numbers written out (as 1.250,00 for 1250): read as text")
+            notes.append(_WRITTEN_OUT)
         if decimal != rows:
             separated = {
                 ";": "semicolons",
@@ -146,6 +146,10 @@ def _tidied(rows: list[list[str]], written: list[str], notes: list[str]) -> Tabl
         rows[1:] = _missing_numbers(rows, notes)
         _shortened_numbers(rows, notes)
         _merged_cells(rows, notes)
+    if numbers_written_out(rows[1:]):  # the answers are their inputs written out: text, as written
+        for row in rows[1:]:
+            row[-1] = repr(row[-1].strip())
+        notes.append(_WRITTEN_OUT)
     return Table(rows[0], rows[1:], notes=notes)
 
 
@@ -195,10 +199,8 @@ def _without_separators(text: str, source: str) -> tuple[list[list[str]], list[s
     chat in Markdown (| a | b |, a |---| line under the names), or one lined up with spaces (two or
     more between columns). Both were refused for a last column "not named 'expected'" (probe 6)."""
     lines = [line for line in text.splitlines() if line.strip()]
-    rules = [
-        all(example_surroundings.MARKDOWN_RULE.match(cell.strip()) for cell in line.strip().strip("|").split("|"))
-        for line in lines
-    ]
+    # The line under the column names, only: a later row of "-" cells is a row of missing values.
+    rules = [at == 1 and example_surroundings.is_markdown_rule(line) for at, line in enumerate(lines)]
     # A Markdown table, with pipes at the edges or (as chats also write it) only between cells.
     if (
         lines

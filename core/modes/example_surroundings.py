@@ -23,7 +23,7 @@ _LONGEST_UNIT = 12  # characters: "km/h", "kg", "EUR", "(cm)", "sq ft"
 # A code fence, as a chat writes a table it quotes: ``` or ```csv.
 _FENCE = re.compile(r"^\s*(```|~~~)[\w+-]*\s*$")
 # A line under a Markdown table's column names: |---|:--:|, or |-|-| (probe 8).
-MARKDOWN_RULE = re.compile(r"^:?-+:?$|^$")
+_MARKDOWN_RULE = re.compile(r"^:?-+:?$|^$")
 
 
 def table_alone(text: str, notes: list[str]) -> str:
@@ -33,7 +33,7 @@ def table_alone(text: str, notes: list[str]) -> str:
 
 def is_markdown_rule(line: str) -> bool:
     """Whether a line is the rule under a Markdown table's column names."""
-    return "-" in line and all(MARKDOWN_RULE.match(cell.strip()) for cell in line.strip().strip("|").split("|"))
+    return "-" in line and all(_MARKDOWN_RULE.match(cell.strip()) for cell in line.strip().strip("|").split("|"))
 
 
 def _unquoted(text: str, notes: list[str]) -> str:
@@ -102,11 +102,11 @@ def without_frame(rows: list[list[str]], written: list[str], notes: list[str]) -
     empty columns on the right (Excel's "," after a column it formatted, a tab at the end of each
     copied line). Each made the table refused for a last column not named 'expected' (probe 5)."""
     named = next((r for r, row in enumerate(rows) if any(names_expected(cell) for cell in row) and _filled(row) > 1), 0)
-    # Above the names: titles of one cell, and lines of words without a number (a greeting with a
-    # comma, "Hi Tom, here you go:"; a row naming groups of columns, "Inputs,,Output"; probe 8).
-    if named and all(
-        _filled(row) == 1 or not any(reads_as_number(cell.strip()) for cell in row) for row in rows[:named]
-    ):
+    # Above the names: titles of one cell, and lines of words without a number that cannot be a
+    # row of the table: a greeting that ends in a colon, "Hi Tom, here you go:", or a row naming
+    # groups of columns, "Inputs,,Output" (probe 8). A row as wide as the names may be the header
+    # itself, above a row whose answer starts with "expected" (the review).
+    if named and all(_titled(row, _filled(rows[named])) for row in rows[:named]):
         titles = [", ".join(cell.strip() for cell in row if cell.strip()) for row in rows[:named]]
         notes.append(f"{', '.join(map(repr, titles))}, above the column names, is read as a title")
         rows, written = rows[named:], written[named:]
@@ -131,6 +131,14 @@ def without_frame(rows: list[list[str]], written: list[str], notes: list[str]) -
     if empty:
         notes.append(f"{len(empty)} empty column(s) between the others are left out")
     return [[cell for c, cell in enumerate(row[:width]) if c not in empty] for row in rows], written
+
+
+def _titled(row: list[str], names: int) -> bool:
+    filled = [cell.strip() for cell in row if cell.strip()]
+    if len(filled) == 1:
+        return True
+    words = not any(reads_as_number(cell) for cell in filled)
+    return words and (len(filled) < names or filled[-1].endswith(":"))
 
 
 def _as_names(row: list[str]) -> list[str]:

@@ -32,7 +32,7 @@ def sheet_rows(path: Path, notes: list[str]) -> list[list[str]]:
     except Exception as exc:  # noqa: BLE001 - a damaged, encrypted or foreign file: the reader's own words
         reason = str(exc).strip() or type(exc).__name__
         raise UserError(f"examples file {path} could not be read as a workbook: {reason}") from None
-    filled = [(name, cells) for name, cells in sheets if any(_text(value) for row in cells for value in row)]
+    filled = [(name, cells) for name, cells in sheets if any(_text(value).strip() for row in cells for value in row)]
     if not filled:
         raise UserError(f"examples file {path} is a workbook with no filled cell")
     # The sheet that names the 'expected' column, where a "Read me" sheet comes first (probe 9).

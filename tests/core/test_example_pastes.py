@@ -89,6 +89,11 @@ def test_answers_that_write_out_their_input_number_are_text_as_written():
     assert "the answers are their inputs' numbers written out" in table.notes[0]
     _, spec = spec_of("price,expected\n3.5,3.50\n1250,1250.00\n")
     assert values(spec) == [([3.5], "3.50"), ([1250], "1250.00")]
+    # A float for an int is no format, and JSON's numbers are numbers (the review).
+    _, spec = spec_of("x,expected\n3,3.0\n4,4.0\n")
+    assert values(spec) == [([3], 3.0), ([4], 4.0)]
+    _, spec = spec_of('[{"x": 3.5, "expected": 3.50}, {"x": 2, "expected": 2.00}]')
+    assert values(spec) == [([3.5], 3.5), ([2], 2.0)]
     # Written as given, or one of several inputs (a maximum): numbers still.
     _, spec = spec_of("x,expected\n5,5\n7,7\n")
     assert values(spec) == [([5], 5), ([7], 7)]
@@ -220,3 +225,20 @@ def test_curly_quotes_a_phone_types_around_a_cell_are_a_csvs_quotes():
     assert values(spec) == [(["Mia", "Mon, Wed"], 2), (["Leo", "Fri"], 1)]
     _, spec = spec_of("quote,expected\nHe said “hi” to me,6\n")  # inside a cell: the text's own
     assert values(spec) == [(["He said “hi” to me"], 6)]
+
+
+def test_joiners_that_spell_words_and_a_row_of_dashes_stay_as_written():
+    # The review: the zero-width joiners of an emoji family and of Persian were taken out, and a
+    # Markdown row of "-" cells (missing values) was dropped as a second rule.
+    _, spec = spec_of(
+        "word,expected\n\U0001f468\u200d\U0001f469\u200d\U0001f467,1\n\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645,7\n"
+    )
+    assert [i[0].value for i, _ in spec.rows] == [
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+    ]
+    table, spec = spec_of("| a | expected |\n|---|---|\n| 1 | 2 |\n| - | - |\n")
+    assert values(spec) == [([1], 2), ([None], None)]
+    # A row as wide as the column names, above an answer starting with "expected", is no title.
+    with pytest.raises(TableError, match="the last column, 'output'"):
+        spec_of("status,output\nlate,expected delay\nontime,on schedule\n")

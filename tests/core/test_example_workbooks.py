@@ -81,3 +81,13 @@ def test_a_workbooks_formulas_times_and_sheets_read_as_the_sheet_shows_them(tmp_
     table = read_table(path)
     assert values(table)[0] == [(["ox"], 2)]
     assert table.notes == ["the examples are read from the sheet 'Examples'; the other sheets ('Read me') are left out"]
+
+
+def test_a_sheet_of_spaces_is_no_filled_sheet(tmp_path):
+    # The review: a first sheet holding one space was taken, and reading it raised IndexError.
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(xlsx({"Blank": [["  "]], "Examples": [["word", "expected"], ["ox", 2]]}))
+    assert values(read_table(path))[0] == [(["ox"], 2)]
+    path.write_bytes(xlsx({"Blank": [["  "]]}))
+    with pytest.raises(UserError, match="a workbook with no filled cell"):
+        read_table(path)
