@@ -20,8 +20,8 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")  # 2,5 and 6,02E+23
 # A number as continental Europe writes it, with thousands dots and a decimal comma: "1.250,00".
 EUROPEAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
-# Truth values as people and spreadsheets write them (Excel: TRUE, FALSE), in English and (in capitals, as a German, French,
-# Spanish, Italian or Dutch sheet shows TRUE and FALSE) in other languages (probe 8).
+# Truth values as people and spreadsheets write them, in English in any case (Excel: TRUE, FALSE)
+# and in capitals in other languages, as a German, French, Spanish, Italian or Dutch sheet shows them (probe 8).
 _BOOLEANS = {"true": True, "false": False}
 SHEET_BOOLEANS = {"WAHR": True, "FALSCH": False, "VRAI": True, "FAUX": False, "VERDADERO": True}
 SHEET_BOOLEANS |= {"FALSO": False, "VERO": True, "WAAR": True, "ONWAAR": False}
