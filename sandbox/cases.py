@@ -124,7 +124,8 @@ def _stays_plain(node: ast.Assert) -> bool:
     """Whether an assert would mean something else inside a lambda, and so stays a plain assert
     (it still fails the run, but is not reported as a case of its own): one that binds a name with
     `:=` would bind it in the lambda, not for the statements after it; one that reads its scope
-    (eval, locals) would read the lambda's; one that awaits or yields would not compile there."""
+    (eval, locals) would read the lambda's; one that awaits would not compile there, and one that
+    yields would make the lambda a generator, which never runs its test."""
     return any(
         isinstance(n, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom))
         or (isinstance(n, ast.Name) and n.id in _SCOPE_READERS)

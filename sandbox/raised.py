@@ -22,7 +22,7 @@ from sandbox.codec import Plain
 # sender's it is, as (owner, number), so that it comes home as itself.
 ORIGIN = "sandbox_raised_as"
 _MOST_NAMES = 32
-_MOST_CAUSES = 4  # a chain of `raise ... from` crosses this many causes deep
+_MOST_CAUSES = 4  # a chain of causes and contexts crosses this many links deep
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,17 @@ def detail_out(exc: BaseException, origin: tuple[str, int], encoder: Callable[[]
     """`exc`'s detail as plain data; without its cause where the cause cannot cross (encoded again
     by a new encoder: the first one numbered what it met), and None where its own arguments or
     attributes cannot."""
-    try:
-        return encoder()(_parts(exc, origin, _MOST_CAUSES))
-    except Exception:  # noqa: BLE001 - a cause that cannot cross stays behind
-        return encoder()(_parts(exc, origin, 0))
+    for causes, contexts in ((_MOST_CAUSES, True), (_MOST_CAUSES, False)):
+        try:  # a context that cannot cross stays behind, then a cause: each without the other's loss
+            return encoder()(_parts(exc, origin, causes, contexts))
+        except Exception:  # noqa: BLE001 - tried again with less
+            pass
+    return encoder()(_parts(exc, origin, 0, False))
 
 
-def _parts(exc: BaseException, origin: tuple[str, int] | None, causes: int) -> tuple[object, ...]:
+def _parts(
+    exc: BaseException, origin: tuple[str, int] | None, causes: int, contexts: bool = True
+) -> tuple[object, ...]:
     attributes = {key: value for key, value in vars(exc).items() if not key.startswith("__")}
     if origin is not None:  # a cause is made anew on the other side: it names no exception of ours
         attributes.setdefault(ORIGIN, origin)  # one that came from the other side keeps its own
@@ -78,17 +82,20 @@ def _parts(exc: BaseException, origin: tuple[str, int] | None, causes: int) -> t
         kind.__qualname__,
         bases,
         notes,
-        _linked_parts(cause, causes),
+        _linked_parts(cause, causes, contexts),
         suppressed,
-        _linked_parts(context if context is not cause else None, causes),
+        # `raise X from e` in `except e`: the context is the cause, the same exception on arrival.
+        "cause"
+        if context is cause and cause is not None
+        else _linked_parts(context if contexts else None, causes, contexts),
     )
 
 
-def _linked_parts(linked: BaseException | None, causes: int) -> tuple[object, ...] | None:
+def _linked_parts(linked: BaseException | None, causes: int, contexts: bool) -> tuple[object, ...] | None:
     """A cause or a context as it crosses: its name, message and detail (fewer links each time)."""
     if linked is None or causes <= 0:
         return None
-    return (type(linked).__name__, text_of(linked), _parts(linked, None, causes - 1))
+    return (type(linked).__name__, text_of(linked), _parts(linked, None, causes - 1, contexts))
 
 
 def detail_in(decoded: object, causes: int = _MOST_CAUSES) -> Detail:
@@ -104,9 +111,9 @@ def detail_in(decoded: object, causes: int = _MOST_CAUSES) -> Detail:
         qualname if type(qualname) is str else "",
         tuple(b for b in bases if type(b) is str)[:_MOST_NAMES] if type(bases) is tuple else (),
         tuple(n for n in notes if type(n) is str)[:_MOST_NAMES] if type(notes) is tuple else (),
-        _linked_in(cause, causes),
+        cause_in := _linked_in(cause, causes),
         suppressed is True,
-        _linked_in(context, causes),
+        cause_in if context == "cause" else _linked_in(context, causes),
     )
 
 
@@ -124,7 +131,7 @@ def linked(made: BaseException, detail: Detail, rebuild: Rebuild) -> BaseExcepti
     if detail.cause is not None:
         made.__cause__ = rebuild(*detail.cause)
     if detail.context is not None:
-        made.__context__ = rebuild(*detail.context)
+        made.__context__ = made.__cause__ if detail.context is detail.cause else rebuild(*detail.context)
     made.__suppress_context__ = detail.suppressed
     return made
 

@@ -113,8 +113,12 @@ class RemoteIterator:
         if self._items:
             raise RuntimeError("cannot throw into a generator whose next items were already read")
         raised = kind if value is None else value
-        if isinstance(raised, type) and issubclass(raised, BaseException) and self.makes_exceptions:
-            raised = raised()  # made by its own side, as the judge takes only exceptions the other side made
+        if isinstance(kind, type) and issubclass(kind, BaseException) and not isinstance(value, BaseException):
+            # throw(ValueError, "bad"): made here, by the side that throws. The judge sends a class
+            # alone as it is, so that the candidate makes its own (the prompt's) exception of it;
+            # it takes only exceptions the other side made.
+            if value is not None or self.makes_exceptions:
+                raised = kind() if value is None else kind(value)
         if self._done:  # as a finished generator's: raised here (a TypeError for what is no exception)
             raise cast("BaseException", raised)
         self._take(self._pull((1,), {"throw": raised}))

@@ -90,7 +90,7 @@ BUILDERS: dict[str, Callable[..., object]] = {
 def _view(data: bytes, form: Any, shape: list[int]) -> memoryview:
     """A memoryview of a copy of its bytes, read-only, in its format and shape: what it viewed
     stays behind (`form` is Any: typeshed lists the formats one by one)."""
-    return memoryview(data).cast(form, shape)
+    return memoryview(data).cast(form, shape) if data else memoryview(data)  # an empty one has no shape to cast
 
 
 def of(part: object, kind: type[T]) -> T:

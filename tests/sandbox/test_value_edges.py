@@ -97,12 +97,13 @@ def test_a_slice_and_a_memoryview_cross_as_values(pool):
     code = """
         def f(s):
             if isinstance(s, memoryview):
-                return s[1] + s.nbytes, s[1:]
+                return (s[1] if s else 0) + s.nbytes, s[1:]
             start = next((i for i, ch in enumerate(s) if ch == 'b'), 0)
             return slice(start, len(s))
         """
     tests = (
         "def check(candidate):\n    assert candidate('aabb') == slice(2, 4) and 'aabb'[candidate('aabb')] == 'bb'\n"
+        "    assert candidate(memoryview(b''))[1].tobytes() == b''  # empty: no shape to cast\n"
         "    total, rest = candidate(memoryview(b'abc'))\n"
         "    assert total == 98 + 3 and rest.tobytes() == b'bc' and rest.readonly\n"
     )
@@ -128,6 +129,9 @@ def test_throw_reaches_the_generator_where_it_stands_on_either_side(pool):
         "    assert g.throw(ResetTotal) == 0 and g.send(2) == 2\n"
         "    try:\n        g.throw(KeyError('k'))\n    except KeyError as e:\n        assert e.args == ('k',)\n"
         "    else:\n        assert False, 'no KeyError'\n"
+        "    g = candidate()\n    next(g)\n"
+        "    try:\n        g.throw(ValueError, 'bad')\n    except ValueError as e:\n        assert e.args == ('bad',)\n"
+        "    else:\n        assert False, 'no ValueError'\n"
     )
     result = run_code(pool, code, tests, prompt=prompt)
     assert result.passed, (result.human_eval_result, result.cases)
@@ -171,4 +175,28 @@ def test_a_defaultdict_whose_factory_is_an_instance_is_numbered_before_its_facto
         "    assert counts['b'] == 0 and counts['a'] == 2\n"
     )
     result = run_code(pool, code, tests, prompt=prompt)
+    assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_a_context_that_cannot_cross_leaves_the_cause_and_a_cause_that_is_the_context_is_one(pool):
+    # The review: an unencodable context made the cause stay behind too; and after `raise X from e`
+    # inside `except`, the context and the cause arrived as two exceptions.
+    code = """
+        import threading
+
+        def f(kind):
+            try:
+                if kind == "lock":
+                    raise KeyError(threading.Lock())
+                raise ValueError("inner")
+            except Exception as inner:
+                raise RuntimeError("outer") from (ValueError("cause") if kind == "lock" else inner)
+        """
+    tests = (
+        "def check(candidate):\n    try:\n        candidate('lock')\n    except RuntimeError as e:\n"
+        "        assert str(e.__cause__) == 'cause' and e.__context__ is None\n"
+        "    try:\n        candidate('same')\n    except RuntimeError as e:\n"
+        "        assert str(e.__cause__) == 'inner' and e.__context__ is e.__cause__\n"
+    )
+    result = run_code(pool, code, tests)
     assert result.passed, (result.human_eval_result, result.cases)
