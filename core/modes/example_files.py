@@ -89,7 +89,6 @@ def table_from_text(text: str, source: str) -> Table:
         # macOS saves "ë" as "e" and a combining diaeresis: len("Zoë") was 4 where a person sees 3.
         text = unicodedata.normalize("NFC", text)
         notes.append("letters written as a letter and a separate accent (as macOS saves them) are read as one letter")
-    # A title line above the table may name "expected" too: the line of names has a separator.
     text = example_surroundings.table_alone(text, notes)
     if re.match(r"\s*(\{|\[\s*\{)", text):  # JSON pasted, or saved as .txt (probe 9)
         header, rows, description = example_json.table_parts(text, Path(source))
@@ -97,6 +96,7 @@ def table_from_text(text: str, source: str) -> Table:
     noted = _noted_one_a_line(text, notes)
     if noted is not None:
         return _tidied(noted, [""] * len(noted), notes)
+    # A title line above the table may name "expected" too: the line of names has a separator.
     first = next((line for line in text.splitlines() if "expected" in line.lower() and _separates(line)), None)
     first = first or next((line for line in text.splitlines() if line.strip()), "")
     text = example_surroundings.without_sign_off(text, first, notes)
