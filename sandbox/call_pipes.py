@@ -1,7 +1,12 @@
 """The two pipes of a call channel (sandbox.calls): frames written and read, and how the channel
-breaks, for good, when a frame is cut off or the other process is gone."""
+breaks, for good, when a frame is cut off or the other process is gone; and the turns threads take on it."""
 
 from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from collections.abc import Iterator
 
 from sandbox import frames
 
@@ -22,6 +27,10 @@ class Unusable(Exception):
     """An answer the other side sent that cannot be used (the stream is still in step)."""
 
 
+# The channels this chain of calls holds (Pipes.turn), by id.
+_HOLDING: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("sandbox_holding", default=frozenset())
+
+
 class Pipes:
     """One side's ends of the two pipes; `limits`: the most a frame we read may hold (sandbox.frames)."""
 
@@ -29,6 +38,24 @@ class Pipes:
         self.me, self.other = me, CANDIDATE if me == JUDGE else JUDGE
         self.write_fd, self.read_fd, self.limits = write_fd, read_fd, limits
         self.broken: Broken | None = None
+        self._channel = threading.Lock()  # held by one chain of calls at a time (`turn`)
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Threads take turns: the channel holds one chain of calls and answers at a time (probe 6:
+        a candidate's threads read each other's answers, and hung). A call made within the chain
+        that holds it goes on: one nested in an answer, or one from the thread an answer waits for
+        (an awaited coroutine run aside, which carries the chain's context; red-team 18)."""
+        held = _HOLDING.get()
+        if id(self) in held:
+            yield
+            return
+        with self._channel:
+            token = _HOLDING.set(held | {id(self)})
+            try:
+                yield
+            finally:
+                _HOLDING.reset(token)
 
     # Anything else that stops a frame halfway (a tests' alarm handler raising in the middle of a
     # read) leaves the stream out of step: the channel is broken, and the exception goes on.

@@ -31,7 +31,6 @@ cannot climb from a function the tests gave to the judge's own machinery.
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import Any, cast
 
@@ -85,9 +84,6 @@ class Peer(Pipes):
         self._hand_out_hooks = {new: functools.partial(self._handle_out, hand_out=new) for new in (False, True)}
         # The settings the candidate was last told: both sides start at Python's own.
         self._settings_told = shared_settings.now()
-        # Threads take turns: the channel holds one call and its answer at a time (probe 6: a
-        # candidate's threads read each other's answers, and hung); a call's own thread nests.
-        self._turn = threading.RLock()
 
     # ---- functions and kept iterators as handles -----------------------------------------------
 
@@ -113,7 +109,7 @@ class Peer(Pipes):
             call = functools.partial(self.call, handle)  # (args, kwargs): no frame of its own per call
 
             def attribute(name: str) -> object:
-                with self._turn:
+                with self.turn():
                     return self._request(["attr", handle, name], Sent((), {}))
 
             made: object
@@ -202,7 +198,7 @@ class Peer(Pipes):
 
     def call(self, handle: int, args: tuple[object, ...], kwargs: Mapping[str, object]) -> object:
         """Runs the other side's function `handle` there; answers its calls meanwhile."""
-        with self._turn:
+        with self.turn():
             sent = Sent(args, kwargs)
             # A CodecError here is the caller's: an argument of a type that cannot cross.
             sent.plains = sent_arguments.plain(self._encoder(hand_out=True), *sent.containers, sent.kept)

@@ -180,9 +180,10 @@ def run_to_end(coroutine: Coroutine[object, object, object]) -> object:
     except RuntimeError:
         return asyncio.run(coroutine)
     import concurrent.futures
+    import contextvars
 
-    with concurrent.futures.ThreadPoolExecutor(1) as aside:
-        return aside.submit(asyncio.run, coroutine).result()
+    with concurrent.futures.ThreadPoolExecutor(1) as aside:  # in this thread's context: its chain of calls
+        return aside.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()
 
 
 async def awaiting(call: Callable[[tuple[object, ...], dict[str, object]], object]) -> object:

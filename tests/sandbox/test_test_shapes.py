@@ -96,3 +96,16 @@ def test_a_candidates_threads_calling_the_tests_functions_take_turns(pool):
     for _ in range(3):
         result = run_code(pool, code, tests)
         assert result.passed, (result.status, result.human_eval_result)
+
+
+def test_a_coroutine_of_the_tests_run_aside_may_call_the_candidate_while_its_chain_holds_the_channel(pool):
+    """Red-team round 18: the tests' own loop runs, the candidate awaits the tests' coroutine, which
+    runs on a thread aside and calls the candidate back: that thread waited for the channel its own
+    chain of calls held."""
+    tests = (
+        "import asyncio\n\n\ndef check(candidate):\n    async def helper(g):\n        return g(3)\n\n"
+        "    async def main():\n        return await candidate(helper)\n\n    assert asyncio.run(main()) == 4\n"
+    )
+    code = "async def f(h):\n    def g(x):\n        return x + 1\n\n    return await h(g)\n"
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.status, result.human_eval_result)
