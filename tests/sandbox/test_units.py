@@ -366,3 +366,19 @@ def test_a_pattern_and_a_zone_key_are_taken_only_within_bounds():
     for key in ("../../etc/passwd", "/etc/localtime", "No/Such_Zone", "tzdata"):
         with pytest.raises(codec.CodecError, match="no time zone"):
             decoder.from_plain(["ZN", ["t", ["Z", key]]])
+
+
+def test_a_stand_in_goes_back_with_its_name_and_docstring_cut():
+    # Red-team round 18: the stand-in's form went back as it came, so 30,000 references to one
+    # function with a 3 MiB docstring grew the judge's check of a write-back to its memory limit.
+    from sandbox.calls import Peer
+
+    read_fd, write_fd = os.pipe()
+    try:
+        peer = Peer("judge", write_fd, read_fd, classes={})
+        made = peer.stand_in("FN", 0, "f" * 5000, "x" * 100_000)
+        plain = codec.Encoder(peer._hand_out_hooks[True]).encode([made, made])
+        assert len(frames.dumps(plain)) < 5000 and made.__doc__ == "x" * 2000
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
