@@ -5,17 +5,9 @@ meant it, or is refused in words that say what to change."""
 import pytest
 
 from core.modes.example_cells import ExamplesError
-from core.modes.example_files import read_table, table_from_text
+from core.modes.example_files import read_table
 from core.modes.examples import TableError, build_spec
-
-
-def spec_of(text: str):
-    table = table_from_text(text, "pasted")
-    return table, build_spec(table.header, table.rows, "")
-
-
-def values(spec):
-    return [([c.value for c in inputs], expected.value) for inputs, expected in spec.rows]
+from tests.pasted_tables import spec_of, values
 
 
 def test_what_an_email_puts_around_a_table_is_left_out_with_a_note():

@@ -5,18 +5,9 @@ each cell reads as its writer meant it."""
 import pytest
 
 from core.modes.example_cells import ExamplesError
-from core.modes.example_files import table_from_text
-from core.modes.examples import TableError, build_spec
+from core.modes.examples import TableError
 from core.user_error import UserError
-
-
-def spec_of(text: str):
-    table = table_from_text(text, "pasted")
-    return table, build_spec(table.header, table.rows, "")
-
-
-def values(spec):
-    return [([c.value for c in inputs], expected.value) for inputs, expected in spec.rows]
+from tests.pasted_tables import spec_of, values
 
 
 def test_a_chats_answer_gives_its_table_without_the_prose_and_fences_around_it():
