@@ -1,6 +1,6 @@
-"""Tables of examples as chats, web pages and hand-typed files give them (an eighth probe's tables):
-the prose and fences around a table are left out with a note, invisible spaces are seen, and
-each cell reads as its writer meant it."""
+"""Tables of examples as chats, web pages, phones and hand-typed files give them (the eighth and
+ninth probes' tables): the prose and fences around a table are left out with a note, invisible
+spaces are seen, and each cell reads as its writer meant it."""
 
 import pytest
 
