@@ -86,6 +86,16 @@ def timezone_dirs() -> list[str]:
     return sorted({os.path.realpath(p) for p in built.split(os.pathsep) if os.path.isabs(p) and os.path.isdir(p)})
 
 
+# What tests written for pytest import (pytest.raises, pytest.approx), where it is installed: public
+# code with no data of ours, readable by the judge and so by the candidates too.
+_TESTS_IMPORT = ("pytest", "_pytest", "pluggy", "iniconfig", "py", "pygments")
+
+
+def tests_helpers() -> tuple[str, ...]:
+    """The packages of _TESTS_IMPORT installed in this Python."""
+    return tuple(name for name in _TESTS_IMPORT if importlib.util.find_spec(name) is not None)
+
+
 def find_packages(names: tuple[str, ...]) -> dict[str, list[str]]:
     """{folder on sys.path: [its entries to expose]} for the top-level import names given.
     A package's companion folder of bundled C libraries (e.g. numpy.libs) comes along."""

