@@ -79,7 +79,7 @@ def _rebuild(
         exc = raised.instance(cls, builtin, detail.args if detail.args is not None else (message,))
     if exc is None:
         exc, attributes = CandidateError(f"{name}: {message}" if message else name), {}
-    vars(exc).update(attributes)  # a parse error's position, as the candidate set it
+    raised.set_attributes(exc, attributes)  # a parse error's position, as the candidate set it
     # Tags on the instance, read back with getattr (builtin exception classes declare no such fields),
     # set after its attributes: its type is only what the candidate said, no status may rest on it.
     vars(exc).update(cs_text=text, cs_reported=True)

@@ -67,6 +67,8 @@ def _parts(
     exc: BaseException, origin: tuple[str, int] | None, causes: int, contexts: bool = True
 ) -> tuple[object, ...]:
     attributes = {key: value for key, value in vars(exc).items() if not key.startswith("__")}
+    if isinstance(exc, OSError):  # its file names are members of the class, not in its args (probe 7)
+        attributes.update({k: getattr(exc, k) for k in ("filename", "filename2") if getattr(exc, k) is not None})
     if origin is not None:  # a cause is made anew on the other side: it names no exception of ours
         attributes.setdefault(ORIGIN, origin)  # one that came from the other side keeps its own
     kind = type(exc)
@@ -187,8 +189,18 @@ def exception(name: str, message: str, detail: Detail = NOTHING) -> BaseExceptio
     cls, builtin = resolve(name, detail)
     made = instance(cls, builtin, detail.args if detail.args is not None else (message,)) if cls else None
     made = made or RuntimeError(f"{name}: {message}" if message else name)
-    vars(made).update(detail.attributes)
+    set_attributes(made, detail.attributes)
     return linked(made, detail, exception)
+
+
+def set_attributes(made: BaseException, attributes: dict[str, object]) -> None:
+    """`made` with the attributes it crossed with, in its dict (no code of its class runs), and an
+    OSError's file names in the members that hold them."""
+    vars(made).update(attributes)
+    if isinstance(made, OSError):
+        for name in ("filename", "filename2"):
+            if name in attributes:
+                setattr(made, name, attributes[name])
 
 
 def origin(detail: Detail) -> tuple[object, object]:

@@ -200,3 +200,14 @@ def test_a_context_that_cannot_cross_leaves_the_cause_and_a_cause_that_is_the_co
     )
     result = run_code(pool, code, tests)
     assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_an_os_errors_file_name_crosses(pool):
+    # Held-out probe 7: FileNotFoundError arrived with filename None (a member of the class, not an arg).
+    code = "def f(path):\n    with open(path) as file:\n        return file.read()\n"
+    tests = (
+        "def check(candidate):\n    try:\n        candidate('missing.txt')\n    except FileNotFoundError as e:\n"
+        "        assert e.filename == 'missing.txt' and e.errno == 2\n    else:\n        assert False, 'no error'\n"
+    )
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
