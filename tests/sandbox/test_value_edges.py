@@ -211,3 +211,16 @@ def test_an_os_errors_file_name_crosses(pool):
     )
     result = run_code(pool, code, tests)
     assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_a_cached_candidates_wrapped_function_is_reached(pool):
+    # Held-out probe 7: candidate.__wrapped__ raised AttributeError for a functools.cache candidate.
+    prompt = "import functools\n\n\n"
+    code = "import functools\n\n\n@functools.cache\ndef f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)\n"
+    tests = (
+        "import inspect\n\n\ndef check(candidate):\n    assert candidate(30) == 832040\n"
+        "    assert candidate.__wrapped__(10) == 55 and inspect.unwrap(candidate) is not candidate\n"
+        "    assert candidate.cache_info().hits > 0\n"
+    )
+    result = run_code(pool, code, tests, prompt=prompt)
+    assert result.passed, (result.human_eval_result, result.cases)
