@@ -163,13 +163,13 @@ class Encoder:
             raise CodecError("value nested too deeply")
         if kind is list or kind is dict or isinstance(value, (list, dict, set, collections.deque, bytearray, *_FILES)):
             return self._shared(value, depth)
-        if kind is float:  # exact, and NaN/inf survive
+        if kind is float:  # repr is exact (the shortest text that reads back as the same float), inf and nan too
             # math.nan as the other side's math.nan: [math.nan] == [math.nan] holds by identity alone.
-            return ["F", value.hex()] if value is not math.nan else ["F", "nan", "math.nan"]
+            return ["F", repr(value)] if value is not math.nan else ["F", "nan", "math.nan"]
         if kind is tuple:
             return ["t", [self._walk(item, depth + 1) for item in value]]
         if kind is complex:
-            return ["C", value.real.hex(), value.imag.hex()]
+            return ["C", repr(value.real), repr(value.imag)]
         if kind is bytes:
             return ["B", value.hex()]
         if kind in value_types.TAGS:

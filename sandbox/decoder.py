@@ -83,9 +83,9 @@ class Decoder:
         if tag == "I":
             return int(of(rest[0], str), 16)
         if tag == "F":
-            return math.nan if rest[1:] == ["math.nan"] else float.fromhex(of(rest[0], str))
+            return math.nan if rest[1:] == ["math.nan"] else float(of(rest[0], str))
         if tag == "C":
-            return complex(float.fromhex(of(rest[0], str)), float.fromhex(of(rest[1], str)))
+            return complex(float(of(rest[0], str)), float(of(rest[1], str)))
         if tag == "B":
             return bytes.fromhex(of(rest[0], str))
         if tag in value_types.BUILDERS:

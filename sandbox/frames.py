@@ -15,8 +15,9 @@ from typing import Any
 MAX_FRAME = 16 << 20  # bytes; a bigger frame from a child is a protocol error
 # A candidate's reply to one call: decoding it runs in the judge, so its cost is capped. JSON
 # builds a list per "[" before any check of ours can look at the value; a frame of nothing but
-# empty lists took the judge seconds and 400 MB at 16 MiB.
-REPLY_LIMITS = (4 << 20, 1 << 18)  # bytes, lists
+# empty lists took the judge seconds and 400 MB at 16 MiB; a million lists take it 0.2 s and 80 MB.
+# Room for 200,000 pairs or floats in one answer (each a tagged list of its own; probe 7).
+REPLY_LIMITS = (8 << 20, 1 << 20)  # bytes, lists
 _HEADER = struct.Struct("<I")
 # How deep JSON's C reader and writer may nest (as deep as the recursion limit lets them): deep
 # enough for sandbox.codec's deepest values (a linked list's node takes four levels), far from

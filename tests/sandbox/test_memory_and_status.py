@@ -89,7 +89,7 @@ def test_a_crafted_reply_is_an_error_of_that_candidate_only(pool):
     for frame in (
         'struct.pack("<I", 15 << 20) + b"[" * 64',
         (
-            'body = b\'["ok",["l",[\' + b",".join([b\'["l",[]]\'] * 400000) + b"]]]"\n'
+            'body = b\'["ok",["l",[\' + b",".join([b\'["l",[]]\'] * 600000) + b"]]]"\n'
             '    os.write(4, struct.pack("<I", len(body)) + body)'
         ),
     ):

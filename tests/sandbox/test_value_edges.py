@@ -224,3 +224,11 @@ def test_a_cached_candidates_wrapped_function_is_reached(pool):
     )
     result = run_code(pool, code, tests, prompt=prompt)
     assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_an_answer_of_200000_pairs_crosses(pool):
+    # Held-out probe 7: each pair crosses as two lists, and 131,072 pairs reached the frame's cap.
+    code = "def f(n):\n    return [(i, i * 0.5) for i in range(n)]\n"
+    tests = "def check(candidate):\n    got = candidate(200000)\n    assert len(got) == 200000 and got[-1] == (199999, 99999.5)\n"
+    result = run_code(pool, code, tests, timeout_s=10.0)
+    assert result.passed, (result.human_eval_result, result.cases)
