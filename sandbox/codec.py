@@ -166,8 +166,14 @@ class Encoder:
         if kind is float:  # repr is exact (the shortest text that reads back as the same float), inf and nan too
             # math.nan as the other side's math.nan: [math.nan] == [math.nan] holds by identity alone.
             return ["F", repr(value)] if value is not math.nan else ["F", "nan", "math.nan"]
-        if kind is tuple:
-            return ["t", [self._walk(item, depth + 1) for item in value]]
+        if kind is tuple:  # scalars inline, as a list's: a list of pairs was mostly calls
+            return [
+                "t",
+                [
+                    i if type(i) in _AS_IS or (type(i) is int and -_BIG < i < _BIG) else self._walk(i, depth + 1)
+                    for i in value
+                ],
+            ]
         if kind is complex:
             return ["C", repr(value.real), repr(value.imag)]
         if kind is bytes:

@@ -130,7 +130,7 @@ class Decoder:
                 return self._walk(rest[1], depth + 1)  # the sender's class, called there
         if tag in VIEW_OF:
             return VIEW_OF[tag]([self._walk(item, depth + 1) for item in of(rest[0], list)])
-        items = [self._walk(item, depth + 1) for item in of(rest[0], list)]
+        items = [item if type(item) in PLAIN_TYPES else self._walk(item, depth + 1) for item in of(rest[0], list)]
         kinds: dict[str, Callable[[list[object]], object]] = {"t": tuple, "f": frozenset}
         if tag not in kinds:
             raise CodecError(f"values tagged {tag[:20]!r} cannot cross")
