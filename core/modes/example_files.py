@@ -110,8 +110,7 @@ def table_from_text(text: str, source: str) -> Table:
     rows, written = example_surroundings.without_frame(rows, written, notes)
     # Where a comma is the decimal mark, spreadsheets separate cells with semicolons, and cells copied
     # from them with tabs: there every comma in the cells stands between digits.
-    # LibreOffice with a German locale separates cells with commas and quotes each "72,5" (probe 9).
-    if delimiter == ";" or (delimiter in "\t," and _decimal_commas_only(rows[1:])):
+    if delimiter == ";" or (delimiter == "\t" and _decimal_commas_only(rows[1:])):
         # A column that holds lists of numbers ("3,5,7") separates items with its commas, "2,4" too (probe 9).
         listed = {c for row in rows[1:] for c, cell in enumerate(row) if _ITEMS.match(cell.strip())}
         decimal = [
@@ -122,11 +121,9 @@ def table_from_text(text: str, source: str) -> Table:
                 row[-1] = repr(written_row[-1].strip())
             notes.append(_WRITTEN_OUT)
         if decimal != rows:
-            separated = {
-                ";": "semicolons",
-                "\t": "tabs, and every comma in their numbers stands between digits",
-                ",": "commas, and the numbers in quotes hold a comma between digits",
-            }[delimiter]
+            separated = (
+                "semicolons" if delimiter == ";" else "tabs, and every comma in their numbers stands between digits"
+            )
             notes.append(
                 f"cells are separated by {separated}, so a comma between digits is read as a decimal point"
                 " (and dots between groups of three digits, as in 1.250,00, as thousands separators)"
@@ -175,7 +172,8 @@ def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]],
     quoted cells). The whole text goes through one reader: a quoted cell may hold a line break."""
     # A phone types “curly” quotes around a cell that holds a comma: as a CSV's quotes (probe 9).
     mark = re.escape(delimiter)
-    text = re.sub(f'(^|{mark})([ \\t]*)“([^“”"\\n]*)”(?=[ \\t]*({mark}|\\r?$))', r'\1\2"\3"', text, flags=re.M)
+    cell = f'[^“”"\\n{mark}]*{mark}[^“”"\\n]*'  # one that holds the separator, which needs the quotes
+    text = re.sub(f"(^|{mark})([ \\t]*)“({cell})”(?=[ \\t]*({mark}|\\r?$))", r'\1\2"\3"', text, flags=re.M)
     lines = list(io.StringIO(text, newline=""))
     # A table typed by hand puts a space after each separator, and then quotes a cell holding one
     # ("Lee, Ann", "Leeds, UK"): csv reads such a quote as text unless told to skip the space
@@ -304,7 +302,7 @@ def _missing_numbers(rows: list[list[str]], notes: list[str]) -> list[list[str]]
     where the other cells of its column are numbers: the column was typed `object`, with no word
     of why (probe 8)."""
     header, body, places = rows[0], [list(row) for row in rows[1:]], []
-    for c in range(len(header)):
+    for c in range(len(header) - 1):  # an answer of N/A may be the text to return
         cells = [row[c].strip() for row in body if c < len(row) and row[c].strip()]
         missing = [cell for cell in cells if cell.lower() in _MISSING]
         if (
