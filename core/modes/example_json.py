@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -19,8 +18,6 @@ _JSON_SHAPE = (
 )
 
 
-# A comma before a closing bracket, as people leave one after the last item.
-_TRAILING_COMMA = re.compile(r",(\s*[\]}])")
 _MOST_LITERAL_CHARS = 1_000_000  # literal_eval parses the whole text at once: within reason
 
 
@@ -48,12 +45,12 @@ def table_parts(text: str, path: Path) -> tuple[list[str], list[list[str]], str]
 
 
 def _as_people_write_it(text: str) -> object:
-    """JSON as people write it by hand (probe 9): // or # comments, a comma after
-    the last item, or Python's notation (single quotes, True, None); None where it is not even that."""
-    cleaned = _TRAILING_COMMA.sub(r"\1", "\n".join(_without_comment(line) for line in text.splitlines()))
+    """JSON as people write it by hand (probe 9): // or # comments, a comma after the last item,
+    or Python's notation (single quotes, True, None); None where it is not even that."""
+    cleaned = _cleaned(text)
     try:
         return json.loads(cleaned, parse_float=_NumberText)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     try:
         return ast.literal_eval(cleaned) if len(cleaned) <= _MOST_LITERAL_CHARS else None
@@ -61,17 +58,30 @@ def _as_people_write_it(text: str) -> object:
         return None
 
 
-def _without_comment(line: str) -> str:
-    """`line` up to a // or # comment outside its strings."""
-    quote, escaped = "", False
-    for at, char in enumerate(line):
-        if quote:
+def _cleaned(text: str) -> str:
+    """`text` without // or # comments and commas before a closing bracket, outside its strings
+    (probe 10: a string "[1, 2,]" lost its comma)."""
+    kept: list[str] = []
+    quote, escaped, comment = "", False, False
+    for at, char in enumerate(text):
+        if comment:
+            comment = char != "\n"
+            if comment:
+                continue
+        elif quote:
             escaped, quote = (not escaped and char == "\\"), ("" if char == quote and not escaped else quote)
         elif char in "\"'":
             quote = char
-        elif char == "#" or line.startswith("//", at):
-            return line[:at]
-    return line
+        elif char == "#" or text.startswith("//", at):
+            comment = True
+            continue
+        elif char in "]}":
+            while kept and kept[-1].isspace():
+                kept.pop()
+            if kept and kept[-1] == ",":
+                kept.pop()
+        kept.append(char)
+    return "".join(kept)
 
 
 def _json_table(data: object, path: Path) -> tuple[list[str], list[list[str]], str]:

@@ -232,3 +232,18 @@ def test_joiners_that_spell_words_and_a_row_of_dashes_stay_as_written():
     # A row as wide as the column names, above an answer starting with "expected", is no title.
     with pytest.raises(TableError, match="the last column, 'output'"):
         spec_of("status,output\nlate,expected delay\nontime,on schedule\n")
+
+
+def test_json_by_hand_keeps_its_strings_as_written(tmp_path):
+    # Probe 10: the cleanup of a comma before a closing bracket reached into a string, and a deeply
+    # nested file after a comment raised RecursionError.
+    _, spec = spec_of(
+        '[ // checks\n  {"text": "[1, 2,]", "expected": false},\n  {"text": "a # b", "expected": true},\n]'
+    )
+    assert values(spec) == [(["[1, 2,]"], False), (["a # b"], True)]
+    from core.modes.example_files import read_table
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("// deep\n" + "[" * 1100 + "]" * 1100)
+    with pytest.raises(UserError, match="not valid JSON"):
+        read_table(deep)
