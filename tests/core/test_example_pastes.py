@@ -238,7 +238,7 @@ def test_json_by_hand_keeps_its_strings_as_written(tmp_path):
     # Probe 10: the cleanup of a comma before a closing bracket reached into a string, and a deeply
     # nested file after a comment raised RecursionError.
     _, spec = spec_of(
-        '[ // checks\n  {"text": "[1, 2,]", "expected": false},\n  {"text": "a # b", "expected": true},\n]'
+        '[\n  {"text": "[1, 2,]", "expected": false},  // checks\n  {"text": "a # b", "expected": true},\n]'
     )
     assert values(spec) == [(["[1, 2,]"], False), (["a # b"], True)]
     from core.modes.example_files import read_table
