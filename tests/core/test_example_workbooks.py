@@ -91,3 +91,26 @@ def test_a_sheet_of_spaces_is_no_filled_sheet(tmp_path):
     path.write_bytes(xlsx({"Blank": [["  "]]}))
     with pytest.raises(UserError, match="a workbook with no filled cell"):
         read_table(path)
+
+
+def test_a_stray_cell_at_the_sheets_far_corner_is_refused_in_words_not_a_crash(tmp_path):
+    # Probe 10: one cell at XFD1048576 made python-calamine allocate 512 GiB and abort the process
+    # (the app with it); it reads in a process of its own now, within a memory and a time limit.
+    import io
+    import zipfile
+
+    made = io.BytesIO(xlsx({"Sheet1": [["word", "expected"], ["ox", 2]]}))
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", far.encode())
+            target.writestr(item, data)
+    path = tmp_path / "stray.xlsx"
+    path.write_bytes(out.getvalue())
+    with pytest.raises(
+        UserError, match="could not be read as a workbook: its reader stopped. a cell far from the table"
+    ):
+        read_table(path)
