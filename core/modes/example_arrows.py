@@ -15,12 +15,16 @@ _CALLED = re.compile(r"[A-Za-z_]\w*\s*\(")
 _SEPARATORS = frozenset(",;\t|")
 
 
-def rows_of(lines: list[str]) -> tuple[list[str], list[list[str]]] | None:
+def rows_of(lines: list[str], strict: bool) -> tuple[list[str], list[list[str]]] | None:
     """The column names and rows of examples written one a line, or None where some line is not
-    one (a table of another kind)."""
+    one (a table of another kind). `strict`, below a title: no line may hold a table's separator
+    outside brackets and quotes, nor columns lined up with spaces (a table whose cells hold arrows;
+    probe 10); else every line has its arrow, and "Smith, John -> John Smith" is one example."""
     rows: list[list[str]] = []
     names: list[str] = []
     for line in (line.strip() for line in lines):
+        if strict and (_SEPARATORS & set(_bare(line)) or "  " in _bare(line)):
+            return None
         read = _call_line(line) if _CALLED.match(line) else _arrow_line(line)
         if read is None:
             return None
@@ -42,10 +46,9 @@ def rows_of(lines: list[str]) -> tuple[list[str], list[list[str]]] | None:
 
 
 def _arrow_line(line: str) -> tuple[list[str], list[str], str] | None:
-    """`3 -> 9`: one input, one output; None where no arrow stands between two texts, or where a
-    separator outside brackets and quotes says the line is a table's row."""
+    """`3 -> 9`: one input, one output; None where no arrow stands between two texts."""
     arrow = _ARROW.search(line)
-    if arrow is None or _SEPARATORS & set(_bare(line)):
+    if arrow is None:
         return None
     given, answer = line[: arrow.start()].strip(), line[arrow.end() :].strip()
     return ([given], [], answer) if given and answer else None
@@ -62,9 +65,10 @@ def _call_line(line: str) -> tuple[list[str], list[str], str] | None:
     if end is None:
         return None
     rest = line[end + 1 :].lstrip()
-    if not rest.startswith("=") or _SEPARATORS & set(_bare(rest)):
+    arrow = _ARROW.match(rest)  # max(3, 4) -> 4, as well as f(3, 4) = 7
+    if not rest.startswith("=") and arrow is None:
         return None
-    answer = rest.lstrip("=").strip()
+    answer = rest[arrow.end() :].strip() if arrow is not None else rest.lstrip("=").strip()
     call = line[: end + 1]
     try:
         node = ast.parse(call, mode="eval").body

@@ -90,7 +90,7 @@ def table_from_text(text: str, source: str) -> Table:
         text = unicodedata.normalize("NFC", text)
         notes.append("letters written as a letter and a separate accent (as macOS saves them) are read as one letter")
     text = example_surroundings.table_alone(text, notes)
-    if re.match(r"\s*(\{|\[\s*\{)", text):  # JSON pasted, or saved as .txt (probe 9)
+    if re.match(r"\s*(\{|\[\s*\{)", text) and text.rstrip()[-1:] in "}]":  # JSON pasted, or saved as .txt (probe 9)
         header, rows, description = example_json.table_parts(text, Path(source))
         return Table(header, rows, description, notes)
     noted = _noted_one_a_line(text, notes)
@@ -155,7 +155,7 @@ def _noted_one_a_line(text: str, notes: list[str]) -> list[list[str]] | None:
     cells no comma separates, or split at the call's commas (probe 8); lines above them are a title."""
     lines = [line for line in text.splitlines() if line.strip()]
     for start in range(min(len(lines), _MOST_TITLE_LINES + 1)):
-        read = example_arrows.rows_of(lines[start:])
+        read = example_arrows.rows_of(lines[start:], strict=start > 0)
         if read is not None:
             header, rows = read
             if start:

@@ -247,3 +247,18 @@ def test_json_by_hand_keeps_its_strings_as_written(tmp_path):
     deep.write_text("// deep\n" + "[" * 1100 + "]" * 1100)
     with pytest.raises(UserError, match="not valid JSON"):
         read_table(deep)
+
+
+def test_examples_one_a_line_and_tables_whose_cells_hold_arrows_after_probe_10():
+    # Every line with its arrow: a comma in a line is the example's own; a call may take an arrow.
+    _, spec = spec_of("Smith, John -> John Smith\nMüller, Anna -> Anna Müller\n")
+    assert values(spec) == [(["Smith, John"], "John Smith"), (["Müller, Anna"], "Anna Müller")]
+    _, spec = spec_of("max(3, 4) -> 4\nmax(7, 2) -> 7\n")
+    assert values(spec) == [([3, 4], 4), ([7, 2], 7)]
+    _, spec = spec_of("{'apples': 3, 'pears': 2} -> 5\n{} -> 0\n")
+    assert values(spec) == [([{"apples": 3, "pears": 2}], 5), ([{}], 0)]  # not sent to the JSON reader
+    # Below a line of names, a table lined up with spaces whose cells hold arrows is a table.
+    table, spec = spec_of(
+        "Reaction                Expected\n2H2 + O2 -> 2H2O        synthesis\nCaCO3 -> CaO + CO2      decomposition\n"
+    )
+    assert values(spec) == [(["2H2 + O2 -> 2H2O"], "synthesis"), (["CaCO3 -> CaO + CO2"], "decomposition")]
