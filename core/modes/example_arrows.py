@@ -7,12 +7,32 @@ from __future__ import annotations
 import ast
 import re
 
+from core.displayable import one_line
+
+_MOST_TITLE_LINES = 2  # above examples noted one a line: "Examples:", "from my phone"
 # What stands between an input and its output: an arrow, or "gives", "becomes", "returns".
 _ARROW = re.compile(r"->|→|=>|⇒|⟶| (?:gives|becomes|returns) ")
 # A call's name and opening bracket, as `f(3, 4) = 7` begins.
 _CALLED = re.compile(r"[A-Za-z_]\w*\s*\(")
 # What separates a table's cells: a line holding one outside a call's brackets is a table's row.
 _SEPARATORS = frozenset(",;\t|")
+
+
+def noted_rows(text: str, notes: list[str]) -> list[list[str]] | None:
+    """The rows of examples noted one a line (`3 -> 9`, `f(3, 4) = 7`), which were refused for
+    cells no comma separates, or split at the call's commas (probe 8); lines above them are a title."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    for start in range(min(len(lines), _MOST_TITLE_LINES + 1)):
+        read = rows_of(lines[start:], strict=start > 0)
+        if read is not None:
+            header, rows = read
+            if start:
+                notes.append(f"{one_line(' '.join(lines[:start]), 60)!r}, above the examples, is read as a title")
+            notes.append(
+                f"each line is read as an example: its inputs, then the expected output ({lines[start].strip()})"
+            )
+            return [header, *rows]
+    return None
 
 
 def rows_of(lines: list[str], strict: bool) -> tuple[list[str], list[list[str]]] | None:

@@ -49,7 +49,6 @@ _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
 # How people write that a number is missing.
 _MISSING = frozenset({"n/a", "na", "null", "-", "–", "—", "n.a.", "k.a."})
 _WRITTEN_OUT = "the answers are their inputs' numbers written out (as 3.50 for 3.5): read as text, as written"
-_MOST_TITLE_LINES = 2  # above examples noted one a line: "Examples:", "from my phone"
 # Spaces no one sees, as a web page or a PDF writes them.
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
 # Zero-width spaces, the direction marks copied with Hebrew or Arabic text, and the soft hyphen a
@@ -93,7 +92,7 @@ def table_from_text(text: str, source: str) -> Table:
     if re.match(r"\s*(\{|\[\s*\{)", text) and text.rstrip()[-1:] in "}]":  # JSON pasted, or saved as .txt (probe 9)
         header, rows, description = example_json.table_parts(text, Path(source))
         return Table(header, rows, description, notes)
-    noted = _noted_one_a_line(text, notes)
+    noted = example_arrows.noted_rows(text, notes)
     if noted is not None:
         return _tidied(noted, [""] * len(noted), notes)
     # A title line above the table may name "expected" too: the line of names has a separator.
@@ -148,23 +147,6 @@ def _tidied(rows: list[list[str]], written: list[str], notes: list[str]) -> Tabl
             row[-1] = repr(row[-1].strip())
         notes.append(_WRITTEN_OUT)
     return Table(rows[0], rows[1:], notes=notes)
-
-
-def _noted_one_a_line(text: str, notes: list[str]) -> list[list[str]] | None:
-    """The rows of examples noted one a line (`3 -> 9`, `f(3, 4) = 7`), which were refused for
-    cells no comma separates, or split at the call's commas (probe 8); lines above them are a title."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    for start in range(min(len(lines), _MOST_TITLE_LINES + 1)):
-        read = example_arrows.rows_of(lines[start:], strict=start > 0)
-        if read is not None:
-            header, rows = read
-            if start:
-                notes.append(f"{one_line(' '.join(lines[:start]), 60)!r}, above the examples, is read as a title")
-            notes.append(
-                f"each line is read as an example: its inputs, then the expected output ({lines[start].strip()})"
-            )
-            return [header, *rows]
-    return None
 
 
 def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]], list[str]]:
