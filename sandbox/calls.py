@@ -206,10 +206,11 @@ class Peer(Pipes):
             sent.plains = sent_arguments.plain(self._encoder(hand_out=True), *sent.containers, sent.kept)
             # What we printed so far goes first: the other side's output must follow it, as in one process.
             message: list[object] = ["call", handle, *sent.plains, self.printed()]
-            if self.me == JUDGE and shared_settings.now() != self._settings_told:
+            settings = shared_settings.now() if self.me == JUDGE else self._settings_told
+            if settings != self._settings_told:
                 # The tests raised the recursion limit or the decimal precision, as in one process.
-                self._settings_told = shared_settings.now()
-                message.append(self._settings_told)
+                self._settings_told = settings
+                message.append(settings)
             return self._request(message, sent)
 
     def _request(self, message: list[object], sent: Sent) -> object:

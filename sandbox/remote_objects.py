@@ -98,20 +98,15 @@ class RemoteIterator:
 
     def send(self, value: object) -> object:
         """As a generator's send(): the owner's generator takes `value` and gives its next item."""
-        if self._items:
-            raise RuntimeError("cannot send to a generator whose next items were already read")
+        self._unread("send to")
         if self._done:
             raise StopIteration(self._returned)
-        self._take(self._pull((1, value), {}))
-        if not self._items:
-            raise StopIteration(self._returned)
-        return self._items.popleft()
+        return self._next_given((1, value), {})
 
     def throw(self, kind: object, value: object = None, _traceback: object = None) -> object:
         """As a generator's throw(): the exception is raised in the owner's generator where it
         stands, which gives its next item or lets the exception out."""
-        if self._items:
-            raise RuntimeError("cannot throw into a generator whose next items were already read")
+        self._unread("throw into")
         raised = kind if value is None else value
         if isinstance(kind, type) and issubclass(kind, BaseException) and not isinstance(value, BaseException):
             # throw(ValueError, "bad"): made here, by the side that throws. The judge sends a class
@@ -121,7 +116,16 @@ class RemoteIterator:
                 raised = kind() if value is None else kind(value)
         if self._done:  # as a finished generator's: raised here (a TypeError for what is no exception)
             raise cast("BaseException", raised)
-        self._take(self._pull((1,), {"throw": raised}))
+        return self._next_given((1,), {"throw": raised})
+
+    def _unread(self, doing: str) -> None:
+        """send() and throw() reach the owner's generator where it stands: not past items pulled ahead."""
+        if self._items:
+            raise RuntimeError(f"cannot {doing} a generator whose next items were already read")
+
+    def _next_given(self, args: tuple[object, ...], kwargs: dict[str, object]) -> object:
+        """The item the owner's generator gives after it took a sent value or a thrown exception."""
+        self._take(self._pull(args, kwargs))
         if not self._items:
             raise StopIteration(self._returned)
         return self._items.popleft()
