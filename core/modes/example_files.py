@@ -115,10 +115,7 @@ def table_from_text(text: str, source: str) -> Table:
         decimal = [
             [_items(cell) if c in listed else _decimal_point(cell) for c, cell in enumerate(row)] for row in rows
         ]
-        if numbers_written_out(decimal[1:]):  # the answers are their inputs written out: text, as written
-            for row, written_row in zip(decimal[1:], rows[1:]):
-                row[-1] = repr(written_row[-1].strip())
-            notes.append(_WRITTEN_OUT)
+        _answers_as_written(decimal, rows, notes)  # judged on the numbers read, quoted as the file writes them
         if decimal != rows:
             separated = (
                 "semicolons" if delimiter == ";" else "tabs, and every comma in their numbers stands between digits"
@@ -142,11 +139,17 @@ def _tidied(rows: list[list[str]], written: list[str], notes: list[str]) -> Tabl
         rows[1:] = _missing_numbers(rows, notes)
         _shortened_numbers(rows, notes)
         _merged_cells(rows, notes)
-    if numbers_written_out(rows[1:]):  # the answers are their inputs written out: text, as written
-        for row in rows[1:]:
-            row[-1] = repr(row[-1].strip())
-        notes.append(_WRITTEN_OUT)
+    _answers_as_written(rows, rows, notes)
     return Table(rows[0], rows[1:], notes=notes)
+
+
+def _answers_as_written(rows: list[list[str]], given: list[list[str]], notes: list[str]) -> None:
+    """Where the answers of `rows` are their inputs' numbers written out (3.50 for 3.5), each answer
+    as text, quoted as `given` (the file's own cells) writes it."""
+    if numbers_written_out(rows[1:]):
+        for row, written in zip(rows[1:], given[1:]):
+            row[-1] = repr(written[-1].strip())
+        notes.append(_WRITTEN_OUT)
 
 
 def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]], list[str]]:
