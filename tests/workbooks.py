@@ -22,9 +22,12 @@ _SHEET_TYPE = (
 )
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_HIDDEN = ' state="hidden"'
+_MERGED = '<mergeCell ref="{}"/>'
 
 
-def xlsx(sheets: dict[str, Sheet]) -> bytes:
+def xlsx(sheets: dict[str, Sheet], hidden: frozenset[str] = frozenset(), merged: tuple[str, ...] = ()) -> bytes:
+    """`hidden`: the names of the sheets hidden; `merged`: the ranges merged on every sheet ("A2:A4")."""
     names = list(sheets)
     parts = {
         "[Content_Types].xml": _XLSX_TYPES.format(
@@ -37,7 +40,8 @@ def xlsx(sheets: dict[str, Sheet]) -> bytes:
         "xl/workbook.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>'
             + "".join(
-                f'<sheet name="{escape(name)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, name in enumerate(names)
+                f'<sheet name="{escape(name)}" sheetId="{i + 1}"{_HIDDEN if name in hidden else ""} r:id="rId{i + 1}"/>'
+                for i, name in enumerate(names)
             )
             + "</sheets></workbook>"
         ),
@@ -57,7 +61,13 @@ def xlsx(sheets: dict[str, Sheet]) -> bytes:
                 f'<row r="{r + 1}">{"".join(_xlsx_cell(r, c, v) for c, v in enumerate(row))}</row>'
                 for r, row in enumerate(rows)
             )
-            + "</sheetData></worksheet>"
+            + "</sheetData>"
+            + (
+                f'<mergeCells count="{len(merged)}">{"".join(map(_MERGED.format, merged))}</mergeCells>'
+                if merged
+                else ""
+            )
+            + "</worksheet>"
         )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

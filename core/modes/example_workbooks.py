@@ -1,18 +1,25 @@
 """Reading a table of examples from a workbook (.xlsx, .xlsm, .xls, .xlsb, .ods) with
-python-calamine: the first sheet that holds cells, each typed cell written as the text a CSV of
-it would hold (a number as its value, not as its format shows it: 1250, not "1.250,00")."""
+python-calamine: the first visible sheet that holds cells, each typed cell written as the text a
+CSV of it would hold (a number as its value, not as its format shows it: 1250, not "1.250,00"),
+and a cell merged over rows as its value in each of them."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import resource
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.modes.examples import names_expected
 from core.user_error import UserError
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineSheet
 
 SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 # How a workbook's bytes begin, whatever its name: a zip (xlsx, ods) or an OLE file (xls).
@@ -33,21 +40,39 @@ def is_workbook(path: Path, data: bytes) -> bool:
 
 
 def sheet_rows(path: Path, notes: list[str]) -> list[list[str]]:
-    """The cells of the workbook's first sheet that holds any, as text; the sheets left out are
-    named in `notes`."""
-    filled = [(name, rows) for name, rows in _sheets_aside(path) if any(cell.strip() for row in rows for cell in row)]
-    if not filled:
+    """The cells of the workbook's first visible sheet that holds any, as text; the sheets left out
+    are named in `notes`."""
+    sheets = [sheet for sheet in _sheets_aside(path) if any(cell.strip() for row in sheet.rows for cell in row)]
+    if not sheets:
         raise UserError(f"examples file {path} is a workbook with no filled cell")
+    # A hidden sheet is an old copy or a lookup the person does not see (probe 10): read only
+    # where no visible sheet holds cells.
+    filled = [sheet for sheet in sheets if sheet.visible] or sheets
     # The sheet that names the 'expected' column, where a "Read me" sheet comes first (probe 9).
-    named = [(name, rows) for name, rows in filled if any(names_expected(cell) for row in rows[:5] for cell in row)]
-    name, rows = (named or filled)[0]
-    if len(filled) > 1:
-        others = ", ".join(repr(other) for other, _ in filled if other != name)
-        notes.append(f"the examples are read from the sheet {name!r}; the other sheets ({others}) are left out")
-    return [row for row in rows if any(cell.strip() for cell in row)]  # as a CSV's empty lines are
+    named = [sheet for sheet in filled if any(names_expected(cell) for row in sheet.rows[:5] for cell in row)]
+    chosen = (named or filled)[0]
+    others = [repr(sheet.name) + ("" if sheet.visible else " (hidden)") for sheet in sheets if sheet is not chosen]
+    if others:
+        notes.append(
+            f"the examples are read from the sheet {chosen.name!r}; the other sheets ({', '.join(others)}) are left out"
+        )
+    if chosen.merged_rows:
+        notes.append(
+            f"{chosen.merged_rows} cell{'s' if chosen.merged_rows > 1 else ''} merged over several rows:"
+            " the merged value is read in each of its rows"
+        )
+    return [row for row in chosen.rows if any(cell.strip() for cell in row)]  # as a CSV's empty lines are
 
 
-def _sheets_aside(path: Path) -> list[tuple[str, list[list[str]]]]:
+@dataclass(frozen=True)
+class _Sheet:
+    name: str
+    visible: bool
+    rows: list[list[str]]
+    merged_rows: int  # the cells below a merged cell's top that hold its value
+
+
+def _sheets_aside(path: Path) -> list[_Sheet]:
     """Every sheet's cells as text, read by python-calamine in a process of its own, within a
     memory and a time limit: a stray cell far from the table made it allocate 512 GiB and abort the
     app, or read for seconds (probe 10). A process, not a fork of this one, which may hold threads."""
@@ -61,7 +86,7 @@ def _sheets_aside(path: Path) -> list[tuple[str, list[list[str]]]]:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         reason = said[-1] if done.returncode == _REFUSED and said else f"its reader stopped. {_HUGE}"
         raise UserError(f"examples file {path} could not be read as a workbook: {reason}")
-    return [(str(name), rows) for name, rows in json.loads(done.stdout)]
+    return [_Sheet(**sheet) for sheet in json.loads(done.stdout)]
 
 
 def _read(path: str) -> None:
@@ -72,12 +97,32 @@ def _read(path: str) -> None:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(path)
         sheets = [
-            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=True)) for name in workbook.sheet_names
+            _sheet(workbook.get_sheet_by_name(sheet.name), sheet.visible == python_calamine.SheetVisibleEnum.Visible)
+            for sheet in workbook.sheets_metadata
+            if sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
         ]
     except Exception as exc:  # noqa: BLE001 - a damaged, encrypted or foreign file: the reader's own words
         print(str(exc).strip() or type(exc).__name__, file=sys.stderr)
         sys.exit(_REFUSED)
-    json.dump([(name, [[_text(value) for value in row] for row in cells]) for name, cells in sheets], sys.stdout)
+    json.dump([dataclasses.asdict(sheet) for sheet in sheets], sys.stdout)
+
+
+def _sheet(sheet: CalamineSheet, visible: bool) -> _Sheet:
+    """A sheet's cells as text, a cell merged over rows in each of them: a spreadsheet keeps its
+    value in the top row only, where a person sees it in every row (a rate for a group, probe 10).
+    A merge across columns (a title over the table) stays in its first cell."""
+    rows = [[_text(value) for value in row] for row in sheet.to_python(skip_empty_area=True)]
+    top, left = sheet.start or (0, 0)
+    merged_rows = 0
+    for (first, column), (last, last_column) in sheet.merged_cell_ranges or []:
+        if column != last_column or not 0 <= first - top < len(rows):
+            continue
+        value = rows[first - top][column - left] if column - left < len(rows[first - top]) else ""
+        for row in rows[first - top + 1 : last - top + 1]:
+            if column - left < len(row) and not row[column - left]:
+                row[column - left] = value
+                merged_rows += 1
+    return _Sheet(sheet.name, visible, rows, merged_rows)
 
 
 def _text(value: object) -> str:

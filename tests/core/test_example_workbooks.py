@@ -114,3 +114,41 @@ def test_a_stray_cell_at_the_sheets_far_corner_is_refused_in_words_not_a_crash(t
         UserError, match="could not be read as a workbook: its reader stopped. a cell far from the table"
     ):
         read_table(path)
+
+
+def test_a_hidden_sheet_is_left_out_and_a_cell_merged_over_rows_is_read_in_each(tmp_path):
+    # An old copy hidden before the sheet the person sees (probe 10), and a rate merged over the
+    # rows of its group, where the file keeps it in the top row only; a title merged across the
+    # columns stays one title.
+    path = tmp_path / "vat.xlsx"
+    shown = [
+        ["Prices 2025"],
+        ["kind", "vat", "net", "expected"],
+        ["book", 0.07, 10, 10.7],
+        [None, None, 20, 21.4],
+        ["wine", 0.19, 10, 11.9],
+        [None, None, 20, 23.8],
+    ]
+    old = [["kind", "vat", "net", "expected"], ["book", 0.16, 10, 11.6]]
+    path.write_bytes(
+        xlsx(
+            {"Old": old, "Prices": shown},
+            hidden=frozenset({"Old"}),
+            merged=("A1:D1", "A3:A4", "B3:B4", "A5:A6", "B5:B6"),
+        )
+    )
+    table = read_table(path)
+    rows, spec = values(table)
+    assert rows == [
+        (["book", 0.07, 10], 10.7),
+        (["book", 0.07, 20], 21.4),
+        (["wine", 0.19, 10], 11.9),
+        (["wine", 0.19, 20], 23.8),
+    ]
+    assert table.notes[:2] == [
+        "the examples are read from the sheet 'Prices'; the other sheets ('Old' (hidden)) are left out",
+        "4 cells merged over several rows: the merged value is read in each of its rows",
+    ]
+    only_hidden = tmp_path / "hidden.xlsx"
+    only_hidden.write_bytes(xlsx({"Empty": [], "Old": old}, hidden=frozenset({"Old"})))
+    assert values(read_table(only_hidden))[0] == [(["book", 0.16, 10], 11.6)]
