@@ -131,7 +131,12 @@ _FORMATTED = re.compile(r"^[+-]?(\d+\.\d+0|\d{1,3}([,.' ]\d{3})+([.,]\d+)?)$")
 
 
 def _number_of(text: str) -> int | float | None:
-    value = _value_or_error(text.strip()) if text.strip() else None
+    """The number a cell holds, its thousands separators read as such (which a table refuses as a
+    number, but an answer written out holds: 1,250 for 1250, probe 10)."""
+    stripped = text.strip()
+    if _THOUSANDS.match(stripped) or _INDIAN_THOUSANDS.match(stripped):
+        stripped = stripped.replace(",", "")
+    value = _value_or_error(stripped) if stripped else None
     return value if type(value) in (int, float) else None  # type: ignore[return-value]
 
 

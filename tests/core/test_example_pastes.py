@@ -80,6 +80,12 @@ def test_answers_that_write_out_their_input_number_are_text_as_written():
     assert "the answers are their inputs' numbers written out" in table.notes[0]
     _, spec = spec_of("price,expected\n3.5,3.50\n1250,1250.00\n")
     assert values(spec) == [([3.5], "3.50"), ([1250], "1250.00")]
+    # "Write my number with commas": thousands separators in the answers, which a number may not
+    # hold, are the format asked for (probe 10), Indian grouping too.
+    _, spec = spec_of('amount,expected\n1250,"1,250"\n3400000,"3,400,000"\n7,7\n')
+    assert values(spec) == [([1250], "1,250"), ([3400000], "3,400,000"), ([7], "7")]
+    _, spec = spec_of("amount\texpected\n1250.5\t1,250.50\n100000\t1,00,000\n")
+    assert values(spec) == [([1250.5], "1,250.50"), ([100000], "1,00,000")]
     # A float for an int is no format, and JSON's numbers are numbers (the review).
     _, spec = spec_of("x,expected\n3,3.0\n4,4.0\n")
     assert values(spec) == [([3], 3.0), ([4], 4.0)]
