@@ -46,6 +46,8 @@ _THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
+# An amount as Excel's accounting format pads it on both sides: " $ 1,250.00 ", zero " $ -   ".
+_ACCOUNTING = re.compile(r"^[$€£¥]\s*(\(?\d[\d.,]*\)?|-)$|^(\(?\d[\d.,]*\)?|-)\s*[$€£¥]$")
 # How people write that a number is missing.
 _MISSING = frozenset({"n/a", "na", "null", "-", "–", "—", "n.a.", "k.a."})
 _WRITTEN_OUT = "the answers are their inputs' numbers written out (as 3.50 for 3.5): read as text, as written"
@@ -325,9 +327,11 @@ def _merged_cells(rows: list[list[str]], notes: list[str]) -> None:
 
 def _padded_for_layout(rows: list[list[str]]) -> bool:
     """Whether the file pads cells with spaces for looks: around a heading or a number (which no
-    spreadsheet saves), or after every separator (typed as "2, 4, 6")."""
-    padded = [cell for row in rows[1:] for cell in row if cell != cell.strip() and cell.strip()]
-    if any(h != h.strip() for h in rows[0]) or any(not reads_as_text(cell.strip()) for cell in padded):
+    spreadsheet saves but in an accounting format), or after every separator (typed as "2, 4, 6")."""
+    padded = [cell.strip() for row in rows[1:] for cell in row if cell != cell.strip() and cell.strip()]
+    if any(h != h.strip() for h in rows[0]) or any(
+        not reads_as_text(cell) or _ACCOUNTING.match(cell) for cell in padded
+    ):
         return True
     later = [cell for row in rows[1:] for cell in row[1:] if cell.strip()]
     return bool(later) and all(cell.startswith(" ") for cell in later)

@@ -268,3 +268,16 @@ def test_examples_one_a_line_and_tables_whose_cells_hold_arrows_after_probe_10()
         "Reaction                Expected\n2H2 + O2 -> 2H2O        synthesis\nCaCO3 -> CaO + CO2      decomposition\n"
     )
     assert values(spec) == [(["2H2 + O2 -> 2H2O"], "synthesis"), (["CaCO3 -> CaO + CO2"], "decomposition")]
+
+
+def test_amounts_in_excels_accounting_format_lose_its_padding():
+    # Copied from Excel, an accounting format pads each amount on both sides and writes zero as a
+    # dash: the padding is the format's, not the amount's.
+    table, spec = spec_of(
+        "price\tqty\texpected\n $ 1,250.00 \t2\t $ 2,500.00 \n $ -   \t3\t $ -   \n $ 10.00 \t1\t $ 10.00 \n"
+    )
+    assert values(spec) == [(["$ 1,250.00", 2], "$ 2,500.00"), (["$ -", 3], "$ -"), (["$ 10.00", 1], "$ 10.00")]
+    assert "spaces around cells are read as layout" in table.notes[0]
+    # A name typed with a space at its end, in a file with no padding, keeps it.
+    _, spec = spec_of("name\tprice\texpected\nAnne \t$5\t5\n")
+    assert values(spec) == [(["Anne ", "$5"], 5)]
