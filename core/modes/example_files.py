@@ -1,7 +1,7 @@
 """Reading a table of examples as people save or copy them: a CSV from any spreadsheet (comma,
 semicolon or tab between cells, decimal commas where cells are separated by semicolons, cells over
 several lines), cells copied from a spreadsheet (tabs between them), a Markdown or lined-up table,
-examples noted one a line (core.modes.example_arrows), a workbook (core.modes.example_workbooks)
+examples noted one a line (core.modes.example_arrows), decimal commas (core.modes.example_decimals), a workbook (core.modes.example_workbooks)
 or JSON. What was read in a way the user may not expect is said in `Table.notes`."""
 
 from __future__ import annotations
@@ -14,10 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.displayable import one_line
-from core.modes import example_arrows, example_encodings, example_json, example_surroundings, example_workbooks
+from core.modes import (
+    example_arrows,
+    example_decimals,
+    example_encodings,
+    example_json,
+    example_surroundings,
+    example_workbooks,
+)
 from core.modes.example_cells import (
-    DECIMAL_COMMA,
-    EUROPEAN_NUMBER,
     SHEET_BOOLEANS,
     number_text,
     numbers_written_out,
@@ -38,12 +43,6 @@ class Table:
 
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
-# Numbers separated by commas, three or more: items of a list, which no decimal comma makes.
-_ITEMS = re.compile(r"^[\[(]?\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){2,}\s*[\])]?$")
-# A comma before three digits: a decimal comma in Germany, a thousands comma in the US.
-_THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
-# Thousands set apart with plain spaces and a decimal comma, where commas are decimal marks.
-_SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
 # An amount as Excel's accounting format pads it on both sides: " $ 1,250.00 ", zero " $ -   ".
@@ -109,14 +108,8 @@ def table_from_text(text: str, source: str) -> Table:
     if not rows:
         raise UserError(f"{source} is empty")
     rows, written = example_surroundings.without_frame(rows, written, notes)
-    # Where a comma is the decimal mark, spreadsheets separate cells with semicolons, and cells copied
-    # from them with tabs: there every comma in the cells stands between digits.
-    if delimiter == ";" or (delimiter == "\t" and _decimal_commas_only(rows[1:])):
-        # A column that holds lists of numbers ("3,5,7") separates items with its commas, "2,4" too (probe 9).
-        listed = {c for row in rows[1:] for c, cell in enumerate(row) if _ITEMS.match(cell.strip())}
-        decimal = [
-            [_items(cell) if c in listed else _decimal_point(cell) for c, cell in enumerate(row)] for row in rows
-        ]
+    if example_decimals.writes_decimal_commas(rows, delimiter):
+        decimal = example_decimals.with_decimal_points(rows, notes)
         _answers_as_written(decimal, rows, notes)  # judged on the numbers read, quoted as the file writes them
         if decimal != rows:
             separated = (
@@ -373,31 +366,3 @@ def _unmarked(cell: str) -> str:
 
 def _separates(line: str) -> bool:
     return any(mark in line for mark in ",;\t")
-
-
-def _decimal_commas_only(rows: list[list[str]]) -> bool:
-    """Whether every cell with a comma that holds no word is a number written with a decimal comma
-    (2,5 or 1.250,00), and one at least cannot be a thousands comma (1,250 may be either: alone, it
-    says nothing). A name "Müller, Anna" beside them says nothing of numbers (probe 8)."""
-    with_comma = [
-        number_text(cell.strip())
-        for row in rows
-        for cell in row
-        if "," in cell and (DECIMAL_COMMA.match(cell.strip()) or not any(ch.isalpha() for ch in cell))
-    ]
-    decimal = all(DECIMAL_COMMA.match(c) or EUROPEAN_NUMBER.match(c) for c in with_comma)
-    return bool(with_comma) and decimal and not all(_THOUSANDS_OR_DECIMAL.match(c) for c in with_comma)
-
-
-def _items(cell: str) -> str:
-    """A cell of a column of lists, its commas written as a list's ("2, 4"), not as a decimal mark."""
-    return re.sub(r"\s*,\s*", ", ", cell.strip()) if re.fullmatch(r"[\d\s,.-]+", cell.strip()) else cell
-
-
-def _decimal_point(cell: str) -> str:
-    stripped = number_text(cell.strip())
-    if _SPACED_THOUSANDS.match(stripped):  # French: 1 250,50, typed with plain spaces
-        return stripped.replace(" ", "").replace(",", ".")
-    if EUROPEAN_NUMBER.match(stripped):
-        return stripped.replace(".", "").replace(",", ".")
-    return cell.replace(",", ".") if DECIMAL_COMMA.match(stripped) else cell

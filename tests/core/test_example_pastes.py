@@ -281,3 +281,22 @@ def test_amounts_in_excels_accounting_format_lose_its_padding():
     # A name typed with a space at its end, in a file with no padding, keeps it.
     _, spec = spec_of("name\tprice\texpected\nAnne \t$5\t5\n")
     assert values(spec) == [(["Anne ", "$5"], 5)]
+
+
+def test_a_thousands_dot_alone_in_a_file_of_decimal_commas_is_a_thousands_dot():
+    # Beside 12,5 the file's decimal mark is the comma, so 3.250 is 3250 (probe 10); two dots make
+    # thousands whatever the file, and so do dots before three digits in every number of a file
+    # separated by semicolons; a dot alone where a number like 2.5 is beside it is a decimal
+    # point, said so.
+    table, spec = spec_of("Betrag;expected\n3.250;3.575\n1.250,50;1.375,55\n12,5;13,75\n")
+    assert values(spec) == [([3250], 3575), ([1250.5], 1375.55), ([12.5], 13.75)]
+    _, spec = spec_of("Einwohner;expected\n3.250.000;groß\n12.000;klein\n")
+    assert values(spec) == [([3250000], "groß"), ([12000], "klein")]
+    _, spec = spec_of("Stadt;Einwohner;expected\nJena;110.731;groß\nWeimar;65.138;mittel\n")
+    assert values(spec) == [(["Jena", 110731], "groß"), (["Weimar", 65138], "mittel")]
+    table, spec = spec_of("Gewicht;expected\n1.250;2.5\n0.5;1.0\n")
+    assert values(spec) == [([1.25], 2.5), ([0.5], 1.0)]
+    assert table.notes == ["1.250 is read with a decimal point, as 1.25; if its dot separates thousands, write 1250"]
+    # Dates and versions are no numbers.
+    _, spec = spec_of("Datum;expected\n12.03.2024;Dienstag\n")
+    assert values(spec) == [(["12.03.2024"], "Dienstag")]

@@ -1,0 +1,82 @@
+"""Numbers as continental Europe writes them, in a file whose decimal mark is the comma: each cell's
+number rewritten as Python writes it (2,5 is 2.5, 1.250,00 is 1250.00, 1 250,50 is 1250.50), a
+dot before groups of three digits read as a thousands dot where the file shows it is one, and a
+column of lists keeping its commas between items."""
+
+from __future__ import annotations
+
+import re
+
+from core.modes.example_cells import DECIMAL_COMMA, EUROPEAN_NUMBER, number_text
+
+# Numbers separated by commas, three or more: items of a list, which no decimal comma makes.
+_ITEMS = re.compile(r"^[\[(]?\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){2,}\s*[\])]?$")
+# A comma before three digits: a decimal comma in Germany, a thousands comma in the US.
+_THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
+# Thousands set apart with plain spaces and a decimal comma, where commas are decimal marks.
+_SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
+# Thousands set apart with dots alone: 3.250, 3.250.000; and any number with a dot in it.
+_DOTTED = re.compile(r"^[+-]?\d+(\.\d+)+$")
+_DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+
+
+def writes_decimal_commas(rows: list[list[str]], delimiter: str) -> bool:
+    """Whether a table whose cells `delimiter` separates writes decimals with commas. Where a comma
+    is the decimal mark, spreadsheets separate cells with semicolons, and cells copied from them
+    with tabs: there every comma in the cells stands between digits."""
+    return delimiter == ";" or (delimiter == "\t" and _decimal_commas_only(rows[1:]))
+
+
+def with_decimal_points(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
+    """The rows of a table that writes decimals with commas, each number written as Python writes it."""
+    # A column that holds lists of numbers ("3,5,7") separates items with its commas, "2,4" too (probe 9).
+    listed = {c for row in rows[1:] for c, cell in enumerate(row) if _ITEMS.match(cell.strip())}
+    # A dot before three digits is a thousands dot where the file writes decimals with commas, or
+    # where every number with a dot has three digits after each: 3.250 is 3250 beside 12,5 or
+    # beside 110.731, as no spreadsheet that separates cells so writes a decimal point (probe 10).
+    # A dot that comes twice makes thousands in any case: 3.250.000.
+    dotted = [cell.strip() for row in rows[1:] for cell in row if _DOTTED.match(cell.strip())]
+    alone = [cell for cell in dotted if _DOT_THOUSANDS.match(cell)]
+    commas = any(_decimal_point(cell) != cell for row in rows[1:] for cell in row)
+    thousands_dots = commas or (len(alone) > 1 and len(alone) == len(dotted))
+    if alone and not thousands_dots:
+        notes.append(
+            f"{alone[0]} is read with a decimal point, as {float(alone[0])}; if its dot separates thousands,"
+            f" write {alone[0].replace('.', '')}"
+        )
+    return [
+        [_items(cell) if c in listed else _decimal_point(cell, thousands_dots) for c, cell in enumerate(row)]
+        for row in rows
+    ]
+
+
+def _decimal_commas_only(rows: list[list[str]]) -> bool:
+    """Whether every cell with a comma that holds no word is a number written with a decimal comma
+    (2,5 or 1.250,00), and one at least cannot be a thousands comma (1,250 may be either: alone, it
+    says nothing). A name "Müller, Anna" beside them says nothing of numbers (probe 8)."""
+    with_comma = [
+        number_text(cell.strip())
+        for row in rows
+        for cell in row
+        if "," in cell and (DECIMAL_COMMA.match(cell.strip()) or not any(ch.isalpha() for ch in cell))
+    ]
+    decimal = all(DECIMAL_COMMA.match(c) or EUROPEAN_NUMBER.match(c) for c in with_comma)
+    return bool(with_comma) and decimal and not all(_THOUSANDS_OR_DECIMAL.match(c) for c in with_comma)
+
+
+def _items(cell: str) -> str:
+    """A cell of a column of lists, its commas written as a list's ("2, 4"), not as a decimal mark."""
+    return re.sub(r"\s*,\s*", ", ", cell.strip()) if re.fullmatch(r"[\d\s,.-]+", cell.strip()) else cell
+
+
+def _decimal_point(cell: str, thousands_dots: bool = False) -> str:
+    """A cell's number written with a decimal point where it has a decimal comma; `thousands_dots`:
+    whether a dot before three digits alone separates thousands (3.250)."""
+    stripped = number_text(cell.strip())
+    if _DOT_THOUSANDS.match(stripped) and (thousands_dots or stripped.count(".") > 1):
+        return stripped.replace(".", "")
+    if _SPACED_THOUSANDS.match(stripped):  # French: 1 250,50, typed with plain spaces
+        return stripped.replace(" ", "").replace(",", ".")
+    if EUROPEAN_NUMBER.match(stripped):
+        return stripped.replace(".", "").replace(",", ".")
+    return cell.replace(",", ".") if DECIMAL_COMMA.match(stripped) else cell
