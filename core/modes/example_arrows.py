@@ -11,28 +11,44 @@ from core.displayable import one_line
 
 _MOST_TITLE_LINES = 2  # above examples noted one a line: "Examples:", "from my phone"
 # What stands between an input and its output: an arrow, or "gives", "becomes", "returns".
-_ARROW = re.compile(r"->|→|=>|⇒|⟶| (?:gives|becomes|returns) ")
+ARROW = re.compile(r"->|→|=>|⇒|⟶| (?:gives|becomes|returns) ")
 # A call's name and opening bracket, as `f(3, 4) = 7` begins.
 _CALLED = re.compile(r"[A-Za-z_]\w*\s*\(")
 # What separates a table's cells: a line holding one outside a call's brackets is a table's row.
 _SEPARATORS = frozenset(",;\t|")
+# What a chat or an e-mail writes before each example: a bullet ("• 5 -> odd", "- 5 -> odd"),
+# or a number ("1. 3 -> 9", "2) 4 -> 16", "Example 3: 10 -> 100"); checked to count 1, 2, 3.
+_BULLET = re.compile(r"^[•·*\-–—▪◦‣]\s+")
+_NUMBERED = re.compile(r"^(?:(?:example|e\.g\.)\s*)?\(?(\d{1,4})[.):]\s+", re.IGNORECASE)
 
 
 def noted_rows(text: str, notes: list[str]) -> list[list[str]] | None:
     """The rows of examples noted one a line (`3 -> 9`, `f(3, 4) = 7`), which were refused for
     cells no comma separates, or split at the call's commas (probe 8); lines above them are a title."""
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     for start in range(min(len(lines), _MOST_TITLE_LINES + 1)):
-        read = rows_of(lines[start:], strict=start > 0)
+        examples = _unmarked(lines[start:])
+        read = rows_of(examples, strict=start > 0)
         if read is not None:
             header, rows = read
             if start:
                 notes.append(f"{one_line(' '.join(lines[:start]), 60)!r}, above the examples, is read as a title")
-            notes.append(
-                f"each line is read as an example: its inputs, then the expected output ({lines[start].strip()})"
-            )
+            if examples != lines[start:]:
+                notes.append("the bullets or numbers before the examples are left out")
+            notes.append(f"each line is read as an example: its inputs, then the expected output ({examples[0]})")
             return [header, *rows]
     return None
+
+
+def _unmarked(lines: list[str]) -> list[str]:
+    """`lines` without the bullet or the number each begins with, where every one has one and the
+    numbers count 1, 2, 3: "- 5" is a bullet, "-5" a number, and "2. 3 -> 9" alone no numbering."""
+    if all(_BULLET.match(line) for line in lines):
+        return [_BULLET.sub("", line) for line in lines]
+    numbered = [_NUMBERED.match(line) for line in lines]
+    if all(numbered) and [int(match[1]) for match in numbered if match] == list(range(1, len(lines) + 1)):
+        return [_NUMBERED.sub("", line) for line in lines]
+    return lines
 
 
 def rows_of(lines: list[str], strict: bool) -> tuple[list[str], list[list[str]]] | None:
@@ -57,7 +73,7 @@ def rows_of(lines: list[str], strict: bool) -> tuple[list[str], list[list[str]]]
             names = names or named
             given = [given[named.index(name)] for name in names]
         rows.append([*given, answer])
-    if not rows:
+    if not rows or not any(row[-1] for row in rows):
         return None
     width = len(rows[0]) - 1
     if len(names) != width:
@@ -66,12 +82,13 @@ def rows_of(lines: list[str], strict: bool) -> tuple[list[str], list[list[str]]]
 
 
 def _arrow_line(line: str) -> tuple[list[str], list[str], str] | None:
-    """`3 -> 9`: one input, one output; None where no arrow stands between two texts."""
-    arrow = _ARROW.search(line)
+    """`3 -> 9`: one input, one output; None where no arrow follows a text. Nothing after the
+    arrow is an empty answer ("kiwi -> ", probe 11), where another line has one."""
+    arrow = ARROW.search(line)
     if arrow is None:
         return None
     given, answer = line[: arrow.start()].strip(), line[arrow.end() :].strip()
-    return ([given], [], answer) if given and answer else None
+    return ([given], [], answer) if given else None
 
 
 def _call_line(line: str) -> tuple[list[str], list[str], str] | None:
@@ -85,7 +102,7 @@ def _call_line(line: str) -> tuple[list[str], list[str], str] | None:
     if end is None:
         return None
     rest = line[end + 1 :].lstrip()
-    arrow = _ARROW.match(rest)  # max(3, 4) -> 4, as well as f(3, 4) = 7
+    arrow = ARROW.match(rest)  # max(3, 4) -> 4, as well as f(3, 4) = 7
     if not rest.startswith("=") and arrow is None:
         return None
     answer = rest[arrow.end() :].strip() if arrow is not None else rest.lstrip("=").strip()

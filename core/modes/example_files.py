@@ -93,13 +93,13 @@ def table_from_text(text: str, source: str) -> Table:
     if re.match(r"\s*(\{|\[\s*\{)", text) and text.rstrip()[-1:] in "}]":  # JSON pasted, or saved as .txt (probe 9)
         header, rows, description = example_json.table_parts(text, Path(source))
         return Table(header, rows, description, notes)
-    noted = example_arrows.noted_rows(text, notes)
-    if noted is not None:
-        return _tidied(noted, [""] * len(noted), notes)
     # A title line above the table may name "expected" too: the line of names has a separator.
     first = next((line for line in text.splitlines() if "expected" in line.lower() and _separates(line)), None)
     first = first or next((line for line in text.splitlines() if line.strip()), "")
     text = example_surroundings.without_sign_off(text, first, notes)
+    noted = example_arrows.noted_rows(text, notes)
+    if noted is not None:
+        return _tidied(noted, [""] * len(noted), notes)
     delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
     if first.count(delimiter) == 0:
         rows, written = _without_separators(text, source)

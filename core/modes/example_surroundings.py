@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from core.displayable import one_line
+from core.modes.example_arrows import ARROW
 from core.modes.example_cells import number_text, reads_as_number
 from core.modes.examples import names_expected
 
@@ -85,11 +86,14 @@ def without_sign_off(text: str, header: str, notes: list[str]) -> str:
     which read as one more example."""
     lines = text.splitlines()
     start = lines.index(header) if header in lines else 0
-    for at in range(start + 1, len(lines)):
+    # A signature is the last few lines: only they are looked at, which keeps a long paste quick (probe 11).
+    last = [at for at, line in enumerate(lines) if line.strip()][-3:]
+    for at in (at for at in last if at > start):
         # After an empty line, at the end, without a number: a row "Best,2" is an example.
         below = [line for line in lines[at:] if line.strip()]
-        closing = len(below) <= 3 and not any(ch.isdigit() for line in below for ch in line)
-        if not lines[at - 1].strip() and _SIGN_OFF.match(lines[at].strip()) and closing:
+        closing = not any(ch.isdigit() for line in below for ch in line)
+        signed = _SIGN_OFF.match(lines[at].strip()) and not ARROW.search(lines[at])  # not "thanks -> THANKS"
+        if not lines[at - 1].strip() and signed and closing:
             signature = " ".join(line.strip() for line in below)
             notes.append(f"{one_line(signature, 60)!r}, below the table, is read as a signature and left out")
             return "\n".join(lines[:at])

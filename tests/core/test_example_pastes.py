@@ -300,3 +300,32 @@ def test_a_thousands_dot_alone_in_a_file_of_decimal_commas_is_a_thousands_dot():
     # Dates and versions are no numbers.
     _, spec = spec_of("Datum;expected\n12.03.2024;Dienstag\n")
     assert values(spec) == [(["12.03.2024"], "Dienstag")]
+
+
+def test_examples_one_a_line_in_an_email_with_bullets_numbers_and_an_empty_answer():
+    # Probe 11: an e-mail's greeting and sign-off around the examples, bullets or numbers before
+    # each, and an arrow with nothing after it for empty text.
+    table, spec = spec_of(
+        "Hi Sam,\n\nhere are some examples:\n\nhello world => Hello World\nthe fox => The Fox\n\nThanks!\nMaria\n"
+    )
+    assert values(spec) == [(["hello world"], "Hello World"), (["the fox"], "The Fox")]
+    assert "'Thanks! Maria', below the table, is read as a signature and left out" in table.notes
+    table, spec = spec_of("• 5 → odd\n• 8 → even\n• -3 → odd\n")
+    assert values(spec) == [([5], "odd"), ([8], "even"), ([-3], "odd")]
+    assert "the bullets or numbers before the examples are left out" in table.notes
+    _, spec = spec_of("Example 1: 3 -> 9\nExample 2: 4 -> 16\n")
+    assert values(spec) == [([3], 9), ([4], 16)]
+    _, spec = spec_of("1) 3 -> 9\n2) 4 -> 16\n")
+    assert values(spec) == [([3], 9), ([4], 16)]
+    # Numbers that do not count 1, 2, 3 are the inputs' own; "-5" is a number, "- 5" a bullet.
+    _, spec = spec_of("2. 5 -> x\n7. 1 -> y\n")
+    assert values(spec) == [(["2. 5"], "x"), (["7. 1"], "y")]
+    _, spec = spec_of("-5 -> 5\n-3 -> 3\n")
+    assert values(spec) == [([-5], 5), ([-3], 3)]
+    _, spec = spec_of("- 5 -> odd\n- -8 -> even\n")
+    assert values(spec) == [([5], "odd"), ([-8], "even")]
+    _, spec = spec_of("apple -> APPLE\nkiwi -> \nfig -> FIG\n")
+    assert values(spec) == [(["apple"], "APPLE"), (["kiwi"], ""), (["fig"], "FIG")]
+    # An example that starts as a sign-off does is an example.
+    _, spec = spec_of("hello -> HELLO\n\nthanks -> THANKS\n")
+    assert values(spec) == [(["hello"], "HELLO"), (["thanks"], "THANKS")]
