@@ -54,6 +54,10 @@ def alone(got, expected):
     return near(got, expected) or items(got, (expected,))
 
 
+def as_written(got, expected):
+    return got == expected or (type(got) is int and str(got) == expected)
+
+
 """
 
 # The value a call returned, kept for its example's message: calling again there could get another

@@ -14,7 +14,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from core.displayable import one_line
-from core.modes.example_cells import Cell, parse_rows, plain_sequence, reads_as_number, shown_inputs, type_name
+from core.modes.example_cells import (
+    Cell,
+    parse_rows,
+    plain_sequence,
+    reads_as_number,
+    shown_inputs,
+    type_name,
+    whole_as_written,
+)
 from core.modes.example_checks import COMPARE, RETURNED, holds_float
 from core.modes.example_names import function_name, parameter_name
 from core.modes.prompt_rows import prompt_rows
@@ -150,6 +158,9 @@ class Spec:
             elif type(expected.value) is int:
                 numeric = True
                 cond = f"whole(returned({call}), {expected.value!r})"
+            elif whole_as_written(expected, [answer for _, answer in self.rows]):
+                numeric = True
+                cond = f"as_written(returned({call}), {expected.value!r})"
             elif holds_float(expected.value):
                 numeric = True
                 cond = f"near(returned({call}), {expected.value!r})"

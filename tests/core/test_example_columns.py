@@ -60,11 +60,23 @@ def test_a_column_with_a_leading_zero_holds_codes_and_all_of_it_is_text():
     )
     assert [e.value for _, e in spec.rows] == ["02134", "90210", "00501"] and spec.return_type == "str"
     assert [i[0].value for i, _ in spec.rows] == [2134, 90210, 501]  # no leading zero there: numbers
-    # Phone numbers, some with dashes: all of them text. Beside a word, numbers stay numbers.
+    # Phone numbers, some with dashes: all of them text. Beside a word, whole numbers are text as
+    # written, and the check takes them as text or as numbers (probe 11: FizzBuzz, a check digit X).
     phones = build_spec(["phone", "expected"], [["5551234567", "'ok'"], ["555-987-6543", "'ok'"]], "")
     assert [i[0].value for i, _ in phones.rows] == ["5551234567", "555-987-6543"]
     fizz = build_spec(["n", "expected"], [["3", "Fizz"], ["4", "4"]], "fizzbuzz")
-    assert [e.value for _, e in fizz.rows] == ["Fizz", 4]
+    assert [e.value for _, e in fizz.rows] == ["Fizz", "4"] and fizz.return_type == "str"
+    namespace: dict[str, object] = {}
+    exec(fizz.tests, namespace)
+    check = namespace["check"]
+    check(lambda n: "Fizz" if n % 3 == 0 else str(n))  # type: ignore[operator]
+    check(lambda n: "Fizz" if n % 3 == 0 else n)  # type: ignore[operator]
+    for wrong in (lambda n: "Fizz" if n % 3 == 0 else float(n), lambda n: "Fizz" if n % 3 == 0 else True):
+        with pytest.raises(AssertionError):
+            check(wrong)  # type: ignore[operator]
+    # Beside a fraction, whole numbers stay numbers: 2 and 0.25 beside 'N/A' are a division's.
+    divide = build_spec(["a", "b", "expected"], [["6", "3", "2"], ["1", "4", "0.25"], ["5", "0", "N/A"]], "")
+    assert [e.value for _, e in divide.rows] == [2, 0.25, "N/A"]
     # Accounting's negative amounts in brackets: Python would read "(7.00)" as 7.0.
     amounts = build_spec(["amount", "expected"], [["12.5", "12.50"], ["-7", "(7.00)"]], "format the amount")
     assert [e.value for _, e in amounts.rows] == ["12.50", "(7.00)"] and amounts.return_type == "str"
