@@ -34,7 +34,6 @@ _INDIAN_THOUSANDS = re.compile(r"^[+-]?\d{1,2}(,\d{2})+,\d{3}(\.\d+)?$")
 # A number with a footnote's mark after it ("4.99*", "12†"): the mark belongs in a note.
 # A star after a whole number is a rating ("4*"): only one after a decimal marks a footnote.
 _FOOTNOTE = re.compile(r"^[+-]?(\d[\d,]*\.\d+\s*\*+|\d[\d.,]*\s*[\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079]+)$")
-_WHOLE = re.compile(r"^-?(0|[1-9]\d*)$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # A number as typesetting and other locales write it: a minus sign (U+2212) or a dash for the
 # minus, and a no-break or thin space or an apostrophe between groups of three digits (French, Swiss
@@ -108,7 +107,6 @@ def parse_rows(header: list[str], rows: list[list[str]]) -> list[list[Cell]]:
     if errors:
         raise ExamplesError(sorted(errors, key=lambda e: e.row))
     _written_numbers_as_text(list(table.values()))
-    _whole_answers_beside_words(list(table.values()))
     _one_item_sequences(list(table.values()))
     return list(table.values())
 
@@ -173,25 +171,10 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
                     row[c] = Cell(row[c].text, row[c].text.strip())
 
 
-def _whole_answers_beside_words(table: list[list[Cell]]) -> None:
-    """Whole-number answers beside answers in words are text as written: a check digit 2 beside X,
-    FizzBuzz's 1 beside Fizz (probe 11); beside a fraction (0.25) they stay numbers. Read as ints they made the function's return type
-    `object` and failed every candidate that returned '1'; the check takes 1 as well
-    (`whole_as_written`)."""
-    values = [row[-1].value for row in table]
-    numbers = {type(v) for v in values if type(v) in (int, float)}
-    if any(isinstance(v, str) and reads_as_text(v) for v in values) and numbers == {int}:
-        for row in table:
-            if type(row[-1].value) is int:
-                row[-1] = Cell(row[-1].text, row[-1].text.strip())
-
-
-def whole_as_written(cell: Cell, answers: Sequence[Cell]) -> bool:
-    """Whether an answer is a whole number written as text among `answers` in words, unquoted
-    ("2", not '2' nor "02"): a function may give it as text or as the number
-    (`_whole_answers_beside_words`)."""
-    whole = isinstance(cell.value, str) and cell.text.strip() == cell.value and _WHOLE.match(cell.value) is not None
-    return whole and any(isinstance(other.value, str) and reads_as_text(other.value) for other in answers)
+def words_among(answers: Sequence[Cell]) -> bool:
+    """Whether some answers are words: beside them a whole number may come back as text (FizzBuzz's
+    1 beside Fizz, a check digit 2 beside X; probe 11), and the check takes either."""
+    return any(isinstance(answer.value, str) and reads_as_text(answer.value) for answer in answers)
 
 
 def _one_item_sequences(table: list[list[Cell]]) -> None:

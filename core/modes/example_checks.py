@@ -54,8 +54,8 @@ def alone(got, expected):
     return near(got, expected) or items(got, (expected,))
 
 
-def as_written(got, expected):
-    return got == expected or (type(got) is int and str(got) == expected)
+def whole_or_text(got, expected):
+    return whole(got, expected) or got == str(expected)
 
 
 """

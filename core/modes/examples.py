@@ -21,7 +21,7 @@ from core.modes.example_cells import (
     reads_as_number,
     shown_inputs,
     type_name,
-    whole_as_written,
+    words_among,
 )
 from core.modes.example_checks import COMPARE, RETURNED, holds_float
 from core.modes.example_names import function_name, parameter_name
@@ -141,6 +141,7 @@ class Spec:
         # Answers written as several values ("2, 2, 3"): a lone one among them ("7", or a 0 for
         # none) may come back alone or as a sequence of one.
         listed = any(plain_sequence(expected) for _, expected in self.rows)
+        words = words_among([expected for _, expected in self.rows])
         for inputs, expected in self.rows:
             call = f"candidate({', '.join(repr(c.value) for c in inputs)})"
             shown = shown_inputs(inputs)
@@ -157,10 +158,8 @@ class Spec:
                 cond = f"close(returned({call}), {expected.value!r}, {0.5 * 10**-expected.decimals!r})"
             elif type(expected.value) is int:
                 numeric = True
-                cond = f"whole(returned({call}), {expected.value!r})"
-            elif whole_as_written(expected, [answer for _, answer in self.rows]):
-                numeric = True
-                cond = f"as_written(returned({call}), {expected.value!r})"
+                compare = "whole_or_text" if words else "whole"
+                cond = f"{compare}(returned({call}), {expected.value!r})"
             elif holds_float(expected.value):
                 numeric = True
                 cond = f"near(returned({call}), {expected.value!r})"

@@ -60,18 +60,18 @@ def test_a_column_with_a_leading_zero_holds_codes_and_all_of_it_is_text():
     )
     assert [e.value for _, e in spec.rows] == ["02134", "90210", "00501"] and spec.return_type == "str"
     assert [i[0].value for i, _ in spec.rows] == [2134, 90210, 501]  # no leading zero there: numbers
-    # Phone numbers, some with dashes: all of them text. Beside a word, whole numbers are text as
-    # written, and the check takes them as text or as numbers (probe 11: FizzBuzz, a check digit X).
+    # Phone numbers, some with dashes: all of them text. Beside a word, whole numbers stay numbers,
+    # and the check takes them as numbers or as text (probe 11: FizzBuzz, a check digit X).
     phones = build_spec(["phone", "expected"], [["5551234567", "'ok'"], ["555-987-6543", "'ok'"]], "")
     assert [i[0].value for i, _ in phones.rows] == ["5551234567", "555-987-6543"]
     fizz = build_spec(["n", "expected"], [["3", "Fizz"], ["4", "4"]], "fizzbuzz")
-    assert [e.value for _, e in fizz.rows] == ["Fizz", "4"] and fizz.return_type == "str"
+    assert [e.value for _, e in fizz.rows] == ["Fizz", 4]
     namespace: dict[str, object] = {}
     exec(fizz.tests, namespace)
     check = namespace["check"]
     check(lambda n: "Fizz" if n % 3 == 0 else str(n))  # type: ignore[operator]
     check(lambda n: "Fizz" if n % 3 == 0 else n)  # type: ignore[operator]
-    for wrong in (lambda n: "Fizz" if n % 3 == 0 else float(n), lambda n: "Fizz" if n % 3 == 0 else True):
+    for wrong in (lambda n: "Fizz" if n % 3 == 0 else "4.0", lambda n: "Fizz" if n % 3 == 0 else True):
         with pytest.raises(AssertionError):
             check(wrong)  # type: ignore[operator]
     # Beside a fraction, whole numbers stay numbers: 2 and 0.25 beside 'N/A' are a division's.

@@ -109,3 +109,49 @@ def test_a_coroutine_of_the_tests_run_aside_may_call_the_candidate_while_its_cha
     code = "async def f(h):\n    def g(x):\n        return x + 1\n\n    return await h(g)\n"
     result = run_code(pool, code, tests)
     assert result.passed, (result.status, result.human_eval_result)
+
+
+def test_the_input_the_tests_give_as_text_is_what_the_candidate_reads(pool):
+    """Held-out probe 8: a competition harness sets sys.stdin to the case's input before calling a
+    candidate that calls input(), and the candidate, a process of its own, read its own empty input."""
+    tests = (
+        "import io, sys\n\n\ndef run(candidate, text):\n    old, sys.stdin = sys.stdin, io.StringIO(text)\n"
+        "    try:\n        return candidate()\n    finally:\n        sys.stdin = old\n\n\n"
+        "def check(candidate):\n    assert run(candidate, '3 4\\n') == 7\n"
+        "    assert run(candidate, '3 4\\n') == 7\n"  # the same text again, a new stream: read again
+        "    assert run(candidate, '10 -2\\n1 1\\n') == 8\n"
+        "    sys.stdin = io.StringIO('1 2\\n5 5\\n')\n"
+        "    assert candidate() == 3 and candidate() == 10\n"  # one stream, read on by each call
+        "    sys.stdin.readline()\n"  # the tests read from it themselves: told again where they are
+        "    assert candidate() == 10\n"
+    )
+    code = "def f():\n    a, b = map(int, input().split())\n    return a + b\n"
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
+    whole = "import sys\n\n\ndef f():\n    return sum(map(int, sys.stdin.readline().split()))\n"
+    assert run_code(pool, whole, tests).passed
+    wrong = "def f():\n    a, b = map(int, input().split())\n    return a * b\n"
+    assert not run_code(pool, wrong, tests).passed
+    # Given back its own input, the candidate reads none, as the judge's own would.
+    restored = (
+        "import io, sys\n\n\ndef check(candidate):\n    sys.stdin = io.StringIO('3 4\\n')\n"
+        "    assert candidate() == 7\n    sys.stdin = sys.__stdin__\n    candidate()\n"
+    )
+    result = run_code(pool, code, restored)
+    assert not result.passed and "EOF when reading a line" in result.human_eval_result
+
+
+def test_the_random_generator_the_tests_seed_is_the_one_the_candidate_draws_from(pool):
+    """Held-out probe 8: the tests seeded random and compared with their own draws after the same
+    seed; the candidate drew from its own generator."""
+    tests = (
+        "import random\n\n\ndef check(candidate):\n"
+        "    random.seed(1234)\n    expected = [random.randint(1, 6) for _ in range(5)]\n"
+        "    random.seed(1234)\n    assert candidate(5) == expected\n"
+        "    random.seed(1234)\n    assert candidate(3) == expected[:3] and candidate(2) == expected[3:]\n"
+    )
+    code = "import random\n\n\ndef f(n):\n    return [random.randint(1, 6) for _ in range(n)]\n"
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
+    wrong = "import random\n\n\ndef f(n):\n    return [random.randint(0, 5) for _ in range(n)]\n"
+    assert not run_code(pool, wrong, tests).passed
