@@ -11,7 +11,8 @@ before an exception are kept, as in one process. `printed` is what the candidate
 its last frame, its standard output's text, or [output, errors] where it wrote to its standard
 error too (the tests may be capturing either with redirect_stdout or redirect_stderr), rss its
 peak memory, for display. The judge's call adds its settings (sandbox.shared_settings) where the
-tests changed them since it last said. An attribute read is ["attr", handle, name], answered as a call.
+tests changed them since it last said: its precision, its input, its random generator. An
+attribute read is ["attr", handle, name], answered as a call.
 
 A function, an iterator or a coroutine crosses as [tag, owner, handle, name, docstring], tag "FN",
 "IT" or "AW", owner "judge" or "candidate": the other process gets a stand-in that asks the owner
@@ -54,7 +55,8 @@ class Peer(Pipes):
     raise for one the other side reports; `limits`: the most a frame we read may hold
     (sandbox.frames); `hands_out`: whether an answer may hand out a function of ours not handed
     out before; `printed` takes what was printed since the last answer, for the answer, and
-    `on_printed` is given what the other side printed; `rss` gives the peak memory we report."""
+    `on_printed` is given what the other side printed; `rss` gives the peak memory we report;
+    `shares_random`: whether the judge tells the candidate its random generator's state."""
 
     def __init__(
         self,
@@ -69,6 +71,7 @@ class Peer(Pipes):
         printed: Callable[[], Plain] = lambda: "",
         on_printed: Callable[[object], object] = lambda text: None,
         rss: Callable[[], int] = lambda: 0,
+        shares_random: bool = False,
     ):
         super().__init__(me, write_fd, read_fd, limits)
         self.classes, self.rebuild, self.hands_out = classes, rebuild, hands_out
@@ -82,8 +85,8 @@ class Peer(Pipes):
         self._stand_in_plains: dict[int, Plain] = {}  # id of a stand-in -> the handle it came as
         self._raised: list[BaseException] = []  # what our functions raised for the other side, by number
         self._hand_out_hooks = {new: functools.partial(self._handle_out, hand_out=new) for new in (False, True)}
-        # The settings the candidate was last told: both sides start at Python's own.
-        self._settings_told = shared_settings.now()
+        # What the judge last told the candidate of its settings (the candidate tells none).
+        self._told = shared_settings.Told(shares_random) if me == JUDGE else None
 
     # ---- functions and kept iterators as handles -----------------------------------------------
 
@@ -206,10 +209,9 @@ class Peer(Pipes):
             sent.plains = sent_arguments.plain(self._encoder(hand_out=True), *sent.containers, sent.kept)
             # What we printed so far goes first: the other side's output must follow it, as in one process.
             message: list[object] = ["call", handle, *sent.plains, self.printed()]
-            settings = shared_settings.now() if self.me == JUDGE else self._settings_told
-            if settings != self._settings_told:
-                # The tests raised the recursion limit or the decimal precision, as in one process.
-                self._settings_told = settings
+            settings = self._told.changes() if self._told is not None else None
+            if settings is not None:
+                # The tests raised the recursion limit or gave the input to read, as in one process.
                 message.append(settings)
             return self._request(message, sent)
 
