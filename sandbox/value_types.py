@@ -52,6 +52,8 @@ TAGS: dict[type, str] = {
     re.Pattern: "RX",
     slice: "SL",
     memoryview: "MV",
+    type(Ellipsis): "EL",
+    type(NotImplemented): "NI",
     **{kind: "PA" for kind in _PATHS.values()},
 }
 PARTS: dict[type, Callable[[Any], tuple[object, ...]]] = {
@@ -68,6 +70,8 @@ PARTS: dict[type, Callable[[Any], tuple[object, ...]]] = {
     re.Pattern: lambda v: (v.pattern, v.flags),
     slice: lambda v: (v.start, v.stop, v.step),
     memoryview: lambda v: (v.tobytes(), v.format, list(v.shape or ())),
+    type(Ellipsis): lambda v: (),  # singletons: the other side's own, so that `is` holds
+    type(NotImplemented): lambda v: (),
     **{kind: lambda v: (type(v).__name__, str(v)) for kind in _PATHS.values()},
 }
 BUILDERS: dict[str, Callable[..., object]] = {
@@ -83,6 +87,8 @@ BUILDERS: dict[str, Callable[..., object]] = {
     "RX": lambda pattern, flags: re.compile(_pattern(pattern), of(flags, int)),
     "SL": slice,
     "MV": lambda data, form, shape: _view(of(data, bytes), of(form, str), [of(n, int) for n in of(shape, list)]),
+    "EL": lambda: Ellipsis,
+    "NI": lambda: NotImplemented,
     "PA": lambda name, text: _PATHS.get(of(name, str), pathlib.PurePath)(of(text, str)),
 }
 

@@ -232,3 +232,17 @@ def test_an_answer_of_200000_pairs_crosses(pool):
     tests = "def check(candidate):\n    got = candidate(200000)\n    assert len(got) == 200000 and got[-1] == (199999, 99999.5)\n"
     result = run_code(pool, code, tests, timeout_s=10.0)
     assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_ellipsis_and_not_implemented_cross_as_themselves(pool):
+    # Held-out probe 8: a sentinel of Python's own, passed or returned, was refused as no plain data.
+    tests = (
+        "def check(candidate):\n"
+        "    assert candidate(..., 1) is Ellipsis and candidate('a', 1) is NotImplemented\n"
+        "    assert candidate([..., None], 2) == [..., None]\n"
+    )
+    code = "def f(x, y):\n    return NotImplemented if isinstance(x, str) else x\n"
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
+    wrong = "def f(x, y):\n    return None if isinstance(x, str) else x\n"
+    assert not run_code(pool, wrong, tests).passed
