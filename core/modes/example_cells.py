@@ -34,6 +34,11 @@ _INDIAN_THOUSANDS = re.compile(r"^[+-]?\d{1,2}(,\d{2})+,\d{3}(\.\d+)?$")
 # A number with a footnote's mark after it ("4.99*", "12†"): the mark belongs in a note.
 # A star after a whole number is a rating ("4*"): only one after a decimal marks a footnote.
 _FOOTNOTE = re.compile(r"^[+-]?(\d[\d,]*\.\d+\s*\*+|\d[\d.,]*\s*[\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079]+)$")
+# A remark in round brackets, no comma in it and a letter: "(cancelled)", "(1 of 3)"; in square
+# ones, "[x y]" is more likely a list that lost its comma.
+_BRACKETED_WORDS = re.compile(r"^\([^,()]*[^\W\d_][^,()]*\)$")
+# Words in brackets, with commas between them and no quotes: [apple, banana].
+_BARE_WORDS = re.compile(r"^[\[({]((?:\s*[^\W\d]\w*\s*,)+\s*[^\W\d]\w*\s*)[\])}]$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # A number as typesetting and other locales write it: a minus sign (U+2212) or a dash for the
 # minus, and a no-break or thin space or an apostrophe between groups of three digits (French, Swiss
@@ -165,7 +170,9 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
         texts = [v for v in values if isinstance(v, str)]
         numbers = [v for v in values if type(v) in (int, float)]
         digits = bool(texts and numbers) and all(any(ch.isdigit() for ch in v) for v in texts)
-        if digits or any(_WRITTEN_NUMBER.match(v) for v in texts):
+        # Beside text, 1E3 is a code (a part number), not a thousand (probe 11).
+        coded = bool(texts) and any(type(row[c].value) is float and "e" in row[c].text.lower() for row in table)
+        if digits or coded or any(_WRITTEN_NUMBER.match(v) for v in texts):
             for row in table:
                 if type(row[c].value) in (int, float) and _PEOPLES_NUMBER.match(number_text(row[c].text.strip())):
                     row[c] = Cell(row[c].text, row[c].text.strip())
@@ -267,8 +274,10 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
         value = ast.literal_eval(stripped)
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
         if stripped.startswith(_LITERAL_START) and not _closes_early(stripped) and not _opens_text(stripped):
+            if _BRACKETED_WORDS.match(stripped):
+                return Cell(text, stripped)  # "(cancelled)", "(1 of 3)": text (probe 11)
             kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
-            reason = plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
+            reason = _why_invalid(stripped, exc)
             raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
         return Cell(text, stripped)  # plain text
     if not _finite(value):  # 1e400 reads as inf, which no check program can write back
@@ -278,6 +287,15 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
     if value is Ellipsis:
         return Cell(text, stripped)  # "..." is text as people write it, not Python's Ellipsis
     return Cell(text, value)
+
+
+def _why_invalid(text: str, exc: Exception) -> str:
+    """In plain words, why `text`, which opens a Python literal, is none."""
+    words = _BARE_WORDS.match(text)
+    if words:  # [apple, banana]
+        quoted = ", ".join(repr(word.strip()) for word in words[1].split(","))
+        return f"text inside goes in quotes: {text[0]}{quoted}{text[-1]}"
+    return plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
 
 
 def _opens_text(text: str) -> bool:

@@ -47,11 +47,14 @@ _LINED_UP = re.compile(r" {2,}")
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
 # An amount as Excel's accounting format pads it on both sides: " $ 1,250.00 ", zero " $ -   ".
 _ACCOUNTING = re.compile(r"^[$€£¥]\s*(\(?\d[\d.,]*\)?|-)$|^(\(?\d[\d.,]*\)?|-)\s*[$€£¥]$")
+# A web page's footnote mark after a word: [a], [12], [note 3], [citation needed].
+_FOOTNOTE_MARK = re.compile(r"(?<=[^\W\d_)])\[(?:[a-z]|\d{1,3}|note \d{1,3}|citation needed)\](?=\s*$)")
 # How people write that a number is missing.
 _MISSING = frozenset({"n/a", "na", "null", "-", "–", "—", "n.a.", "k.a."})
 _WRITTEN_OUT = "the answers are their inputs' numbers written out (as 3.50 for 3.5): read as text, as written"
 # Spaces no one sees, as a web page or a PDF writes them.
-_NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
+_EDGE_NO_BREAK = "\u00a0\u2007\u202f"
+_NO_BREAK = str.maketrans(dict.fromkeys(_EDGE_NO_BREAK, " "))
 # Zero-width spaces, the direction marks copied with Hebrew or Arabic text, and the soft hyphen a
 # word processor hides (probe 9): none is part of what a person reads. The zero-width joiners stay:
 # they join an emoji's family and spell Persian and Indic words.
@@ -104,6 +107,7 @@ def table_from_text(text: str, source: str) -> Table:
     if first.count(delimiter) == 0:
         rows, written = _without_separators(text, source)
     else:
+        text = example_surroundings.without_notes_below(text, delimiter, notes)
         rows, written = _separated(text, source, delimiter)
     if not rows:
         raise UserError(f"{source} is empty")
@@ -129,6 +133,7 @@ def _tidied(rows: list[list[str]], written: list[str], notes: list[str]) -> Tabl
     rows = example_surroundings.without_units(rows, notes)
     if len(rows) <= MOST_EXAMPLES + 1:  # build_spec refuses a longer table: no time spent on its cells
         rows[1:] = _invisible_spaces(rows, notes)
+        rows[1:] = _footnote_marks(rows, notes)
         rows[1:] = _edge_spaces(rows, written, notes)
         rows[1:] = _words_in_text(rows, notes)
         rows[1:] = _missing_numbers(rows, notes)
@@ -244,7 +249,7 @@ def _invisible_spaces(rows: list[list[str]], notes: list[str]) -> list[list[str]
     header, body, places = rows[0], [list(row) for row in rows[1:]], []
     for r, row in enumerate(body, start=1):
         for c, cell in enumerate(row):
-            seen = cell.translate(_ZERO_WIDTH)
+            seen = cell.translate(_ZERO_WIDTH).strip(_EDGE_NO_BREAK)  # at a cell's edge, a web page's layout
             if number_text(seen.strip()) == seen.strip():
                 seen = seen.translate(_NO_BREAK)
             if seen != cell:
@@ -255,6 +260,23 @@ def _invisible_spaces(rows: list[list[str]], notes: list[str]) -> list[list[str]
             "no-break spaces are read as spaces, and marks no one sees (zero-width spaces, direction marks,"
             f" soft hyphens) left out, as copied from a web page or a PDF ({_first_few(places)})"
         )
+    return body
+
+
+def _footnote_marks(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
+    """The data rows, without the footnote marks a web page's table puts after a word in some of a
+    column's cells, as Wikipedia does: "Germany[a]", "Sucre[12]" (probe 11). Where every cell of
+    a column ends so ("xs[1]"), the brackets are its own."""
+    body, marked = [list(row) for row in rows[1:]], 0
+    for c in range(len(rows[0])):
+        cells = [row[c] for row in body if c < len(row) and row[c].strip()]
+        if not cells or all(_FOOTNOTE_MARK.search(cell) for cell in cells):
+            continue
+        for row in body:
+            if c < len(row) and _FOOTNOTE_MARK.search(row[c]):
+                row[c], marked = _FOOTNOTE_MARK.sub("", row[c]), marked + 1
+    if marked:
+        notes.append(f"{marked} footnote mark(s) after a word, as a web page writes them ([a], [1]), are left out")
     return body
 
 

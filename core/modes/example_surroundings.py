@@ -15,7 +15,9 @@ from core.modes.examples import names_expected
 # How an e-mail closes, on the line that follows the table and an empty line.
 _SIGN_OFF = re.compile(
     r"^(sent from my|kind regards|best regards|regards|best wishes|best|thanks|thank you|many thanks|cheers|sincerely"
-    r"|yours|mit freundlichen gr(ü|ue)(ß|ss)en|viele gr(ü|ue)(ß|ss)e|cordialement|bien (à|a) vous)\b",
+    r"|yours|mit freundlichen gr(ü|ue)(ß|ss)en|(viele|beste|liebe|herzliche) gr(ü|ue)(ß|ss)e|gru(ß|ss)|lg|danke"
+    r"|von meinem \w+ gesendet|cordialement|bien (à|a) vous|merci|envoy(é|e) de mon|saludos|un saludo|gracias"
+    r"|enviado desde mi|inviato da|cordiali saluti|grazie|met vriendelijke groet|groeten)\b",
     re.IGNORECASE,
 )
 # What the last row of a spreadsheet that sums its examples is called.
@@ -98,6 +100,21 @@ def without_sign_off(text: str, header: str, notes: list[str]) -> str:
             notes.append(f"{one_line(signature, 60)!r}, below the table, is read as a signature and left out")
             return "\n".join(lines[:at])
     return text
+
+
+def without_notes_below(text: str, delimiter: str, notes: list[str]) -> str:
+    """`text` without a note a few lines long under the table, after an empty line, with no cell
+    separator: "* prices incl. VAT", "Source: ...", which was refused as a row of one cell (probe 11)."""
+    lines = text.rstrip().splitlines()
+    empty = [at for at, line in enumerate(lines) if not line.strip()]
+    if not empty or empty[-1] == len(lines) - 1:
+        return text
+    below = [line for line in lines[empty[-1] + 1 :] if line.strip()]
+    above = [line for line in lines[: empty[-1]] if line.strip()]
+    if len(below) > 3 or len(above) < 2 or any(delimiter in line for line in below):
+        return text
+    _outside(below, "below the table", notes)
+    return "\n".join(lines[: empty[-1]])
 
 
 def without_frame(rows: list[list[str]], written: list[str], notes: list[str]) -> tuple[list[list[str]], list[str]]:

@@ -329,3 +329,26 @@ def test_examples_one_a_line_in_an_email_with_bullets_numbers_and_an_empty_answe
     # An example that starts as a sign-off does is an example.
     _, spec = spec_of("hello -> HELLO\n\nthanks -> THANKS\n")
     assert values(spec) == [(["hello"], "HELLO"), (["thanks"], "THANKS")]
+
+
+def test_what_a_web_page_or_a_sheet_puts_in_and_around_cells_after_probe_11():
+    # A note under the table, after an empty line: left out, said.
+    table, spec = spec_of("Price,Expected\n10,11.9\n20,23.8\n\n* prices incl. VAT\n")
+    assert values(spec) == [([10], 11.9), ([20], 23.8)]
+    assert table.notes == ["'* prices incl. VAT', below the table, is left out"]
+    with pytest.raises(ExamplesError, match="has 1 cells"):  # a row that lost its separator is no note
+        spec_of("Price,Expected\n10,11.9\n\n20,23.8\n30\n")
+    # Wikipedia's footnote marks in some cells of a column, and a no-break space at a cell's edge.
+    table, spec = spec_of("Country\tExpected\nFrance\tParis\nGermany[a]\tBerlin\nBolivia\u00a0\tSucre[12]\n")
+    assert values(spec) == [(["France"], "Paris"), (["Germany"], "Berlin"), (["Bolivia"], "Sucre")]
+    assert "2 footnote mark(s) after a word" in table.notes[-1]
+    _, spec = spec_of("expr\texpected\nxs[1]\t2\nys[a]\t3\n")  # every cell so: the brackets are the data's
+    assert values(spec) == [(["xs[1]"], 2), (["ys[a]"], 3)]
+    # A remark in brackets is text; words in a list without quotes are refused saying how to write them.
+    _, spec = spec_of("Title,Expected\n(cancelled),\nLunch,Lunch\n[draft] notes,notes\n")
+    assert values(spec) == [(["(cancelled)"], ""), (["Lunch"], "Lunch"), (["[draft] notes"], "notes")]
+    with pytest.raises(ExamplesError, match=r"text inside goes in quotes: \['apple', 'banana'\]"):
+        spec_of('fruits,expected\n"[apple, banana]",2\n')
+    # Part numbers written like exponents, beside text, are codes.
+    _, spec = spec_of("Part,Expected\n1E3,exponent\n12E5,exponent\nABC,plain\n")
+    assert values(spec) == [(["1E3"], "exponent"), (["12E5"], "exponent"), (["ABC"], "plain")]
