@@ -36,7 +36,7 @@ _INDIAN_THOUSANDS = re.compile(r"^[+-]?\d{1,2}(,\d{2})+,\d{3}(\.\d+)?$")
 _FOOTNOTE = re.compile(r"^[+-]?(\d[\d,]*\.\d+\s*\*+|\d[\d.,]*\s*[\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079]+)$")
 # A remark in round brackets, no comma in it and a letter: "(cancelled)", "(1 of 3)"; in square
 # ones, "[x y]" is more likely a list that lost its comma.
-_BRACKETED_WORDS = re.compile(r"^\([^,()]*[^\W\d_][^,()]*\)$")
+_BRACKETED_WORDS = re.compile(r"^\((?=[^,()]*[^\W\d_])[^,()]*\)$")  # a lookahead: linear on a long cell
 # Words in brackets, with commas between them and no quotes: [apple, banana].
 _BARE_WORDS = re.compile(r"^[\[({]((?:\s*[^\W\d]\w*\s*,)+\s*[^\W\d]\w*\s*)[\])}]$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
