@@ -115,7 +115,7 @@ def _sheet(sheet: CalamineSheet, visible: bool) -> _Sheet:
     top, left = sheet.start or (0, 0)
     merged_rows = 0
     for (first, column), (last, last_column) in sheet.merged_cell_ranges or []:
-        if column != last_column or not 0 <= first - top < len(rows):
+        if column != last_column or not 0 <= first - top < len(rows) or column < left:
             continue
         value = rows[first - top][column - left] if column - left < len(rows[first - top]) else ""
         for row in rows[first - top + 1 : last - top + 1]:
