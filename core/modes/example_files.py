@@ -29,7 +29,7 @@ from core.modes.example_cells import (
     reads_as_number,
     reads_as_text,
 )
-from core.modes.examples import MOST_EXAMPLES
+from core.modes.examples import MOST_EXAMPLES, names_expected
 from core.user_error import UserError, read_bytes
 
 
@@ -41,6 +41,8 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
+_MOST_COLUMNS = 20  # where the line naming 'expected' is looked for, in a table copied one cell a line
+_PLAIN_NAME = re.compile(r"^[^\W_][\w ()/%.-]*$")  # a column's name as a person writes it
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
@@ -105,7 +107,7 @@ def table_from_text(text: str, source: str) -> Table:
         return _tidied(noted, [""] * len(noted), notes)
     delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
     if first.count(delimiter) == 0:
-        rows, written = _without_separators(text, source)
+        rows, written = _without_separators(text, source, notes)
     else:
         text = example_surroundings.without_notes_below(text, delimiter, notes)
         rows, written = _separated(text, source, delimiter)
@@ -177,7 +179,7 @@ def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]],
     return rows, written
 
 
-def _without_separators(text: str, source: str) -> tuple[list[list[str]], list[str]]:
+def _without_separators(text: str, source: str, notes: list[str]) -> tuple[list[list[str]], list[str]]:
     """The rows of a table with no comma, semicolon or tab between its cells: one pasted from a
     chat in Markdown (| a | b |, a |---| line under the names), or one lined up with spaces (two or
     more between columns). Both were refused for a last column "not named 'expected'" (probe 6)."""
@@ -196,6 +198,14 @@ def _without_separators(text: str, source: str) -> tuple[list[list[str]], list[s
     rows = [_LINED_UP.split(line.strip()) for line in lines]
     if len(rows) > 1 and len(rows[0]) > 1 and all(len(row) == len(rows[0]) for row in rows):
         return rows, lines
+    # Copied from a PDF, a table comes one cell a line: the names, 'expected' last, then the rows (probe 11).
+    width = 1 + next((at for at, line in enumerate(lines[:_MOST_COLUMNS]) if names_expected(line.strip())), -1)
+    names = [line.strip() for line in lines[:width]]
+    plain = all(_PLAIN_NAME.match(name) for name in names)  # "expected: 30.00" is YAML's, "- price" a list's
+    if width > 1 and plain and len(lines) > width and len(lines) % width == 0:
+        notes.append(f"each line holds one cell, as a table copied from a PDF does: every {width} lines are a row")
+        cells = [line.strip() for line in lines]
+        return [cells[at : at + width] for at in range(0, len(cells), width)], [""] * (len(cells) // width)
     if len(lines) > 1:
         raise UserError(
             f"{source}: no commas, semicolons or tabs separate the cells; save it as CSV from the spreadsheet,"

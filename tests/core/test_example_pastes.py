@@ -352,3 +352,13 @@ def test_what_a_web_page_or_a_sheet_puts_in_and_around_cells_after_probe_11():
     # Part numbers written like exponents, beside text, are codes.
     _, spec = spec_of("Part,Expected\n1E3,exponent\n12E5,exponent\nABC,plain\n")
     assert values(spec) == [(["1E3"], "exponent"), (["12E5"], "exponent"), (["ABC"], "plain")]
+
+
+def test_a_table_copied_from_a_pdf_one_cell_a_line_is_read_by_its_column_names():
+    table, spec = spec_of("Word\nExpected\nlevel\nTrue\nhello\nFalse\n")
+    assert values(spec) == [(["level"], True), (["hello"], False)]
+    assert table.notes == ["each line holds one cell, as a table copied from a PDF does: every 2 lines are a row"]
+    _, spec = spec_of("a\nb\nexpected\n1\n2\n3\n4\n5\n9\n")
+    assert values(spec) == [([1, 2], 3), ([4, 5], 9)]
+    with pytest.raises(UserError, match="no commas, semicolons or tabs separate the cells"):
+        spec_of("Word\nExpected\nlevel\nTrue\nhello\n")  # a cell short: no guess
