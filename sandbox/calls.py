@@ -7,7 +7,8 @@ as sandbox.raised sends it. `state` is [result] when the call left its arguments
 else [result, arguments, keyword arguments] (result None after an exception); in it every value
 the caller sent crosses home as that value, changed in place: a function that sorts its argument
 sorts the tests' list, one that returns its argument returns the tests' object, and changes made
-before an exception are kept, as in one process. `printed` is what the candidate printed since
+before an exception are kept, as in one process; the candidate's answer adds how far it has read
+the input the tests gave, where that moved. `printed` is what the candidate printed since
 its last frame, its standard output's text, or [output, errors] where it wrote to its standard
 error too (the tests may be capturing either with redirect_stdout or redirect_stderr), rss its
 peak memory, for display. The judge's call adds its settings (sandbox.shared_settings) where the
@@ -226,9 +227,11 @@ class Peer(Pipes):
             self._answer(answer)
 
     def _outcome(self, message: list[object], sent: Sent) -> object:
-        if len(message) != 4 or message[0] not in ("ok", "exc"):
+        if len(message) not in (4, 5) or message[0] not in ("ok", "exc"):
             raise Unusable(f"the {self.other} sent an unusable answer")
-        kind, body, printed, rss = message
+        kind, body, printed, rss = message[:4]
+        if len(message) == 5 and self._told is not None:
+            self._told.read_to(message[4])  # how far the candidate read the input the tests gave
         self.rss = max(self.rss, min(rss, _MOST_RSS_KB)) if type(rss) is int else self.rss
         if printed:
             self.on_printed(printed)
@@ -327,7 +330,9 @@ class Peer(Pipes):
             changes = self._changes(arguments, message, decoder.objects)
             detail = self._detail_out(exc, self._keep(exc))
             kind, body = "exc", [type(exc).__name__, raised.text_of(exc), detail, changes]
-        self._send([kind, body, self.printed(), self.rss_now()])
+        answer: list[object] = [kind, body, self.printed(), self.rss_now()]
+        read = shared_settings.read_so_far() if self.me != JUDGE else None
+        self._send(answer if read is None else [*answer, read])
 
     def _keep(self, exc: BaseException) -> int:
         """`exc`'s number among those we raised for the other side (-1 past the most kept), without

@@ -7,6 +7,8 @@ return value to check, so nothing this process does can turn into a "pass".
 
 from __future__ import annotations
 
+import _sitebuiltins
+import builtins
 import os
 import resource
 import select
@@ -99,6 +101,10 @@ def precompiled(source: str) -> CodeType | str:
 
 
 def serve(program: CodeType | str, entry_point: str, req_fd: int, resp_fd: int) -> None:
+    # exit() and quit(), which the site module adds and the worker (python -I -S) never loads: a
+    # program written for a judge of competition problems ends with exit(0) (held-out probe 9).
+    builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
+    builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
     ns: dict[str, Any] = {"__name__": "__candidate__"}
     try:
         if isinstance(program, str):

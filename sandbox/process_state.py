@@ -25,6 +25,7 @@ _DECIMAL_CONTEXT = decimal.getcontext().copy()
 _RECURSION_LIMIT = sys.getrecursionlimit()
 _SWITCH_INTERVAL = sys.getswitchinterval()
 _STREAMS = (sys.stdin, sys.stdout, sys.stderr)
+_ARGV = list(sys.argv)
 _HANDLERS = {number: signal.getsignal(number) for number in _TIMER_SIGNALS.values()}
 
 
@@ -39,6 +40,7 @@ def set_back(folder: str) -> None:
     sys.settrace(None)
     sys.setprofile(None)
     sys.stdin, sys.stdout, sys.stderr = _STREAMS
+    sys.argv = list(_ARGV)
     decimal.setcontext(_DECIMAL_CONTEXT.copy())
     sys.setrecursionlimit(_RECURSION_LIMIT)
     sys.setswitchinterval(_SWITCH_INTERVAL)

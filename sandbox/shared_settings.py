@@ -1,18 +1,21 @@
 """The state of the judge's process that the tests may change for the candidate's sake, as they
 would in one process: the recursion limit (for a deep recursive candidate), the decimal context's
 precision and rounding (`localcontext(prec=50)` around a call), the standard input the tests give
-as text (`sys.stdin = io.StringIO("3 4\\n")`, as a harness of competition problems does before a
-candidate that calls input()), and the random generator's state where the tests use it
-(`random.seed(1)` before a candidate that draws). The judge's call carries what changed since it
-last said (`Told`, sandbox.calls); the candidate takes it within bounds (`take`).
+(`sys.stdin = io.StringIO("3 4\\n")`, or a text wrapper over bytes, as a harness of competition
+problems sets it before a candidate that calls input()), the command line (`sys.argv`), and the
+random generator's state where the tests use it (`random.seed(1)` before a candidate that draws).
+The judge's call carries what changed since it last said (`Told`, sandbox.calls); the candidate
+takes it within bounds (`take`).
 
-Only the judge tells: what the candidate reads of that input or draws from that generator moves
-its own copy, and the judge's is left where the tests left it, so that no candidate can steer
-what the tests draw after it. A seed the tests give again is told again, though the state it
-makes is the one told before: the candidate has drawn since (`_count_seeding`)."""
+What the candidate reads of a text input comes back with its answer (`read_so_far`), and the
+tests' stream moves on as far, as in one process: tests that give the same stream again from its
+start (`seek(0)`) are seen to. What the candidate draws from the generator moves its own copy
+only, so that no candidate can steer what the tests draw after it; a seed the tests give again
+is told again, though the state it makes is the one told before (`_count_seeding`)."""
 
 from __future__ import annotations
 
+import codecs
 import decimal
 import functools
 import io
@@ -36,8 +39,13 @@ _ROUNDINGS = frozenset(
         decimal.ROUND_05UP,
     }
 )
-
 _SEEDINGS = [0]  # how often the judge's tests seeded or set the random generator
+
+# As they cross: [recursion limit, decimal precision, decimal rounding, the random generator's
+# state, the standard input, the command line], each of the last three None where it did not
+# change; the input False for the process's own, else [what is left to read, False for text or
+# the encoding of bytes (which cross as Latin-1 text, as settings cross as JSON)].
+Settings = list[object]
 
 
 def _count_seeding() -> None:
@@ -55,12 +63,6 @@ def _count_seeding() -> None:
             setattr(random, name, counted)
 
 
-# As they cross: [recursion limit, decimal precision, decimal rounding, the random generator's
-# state or None where it did not change, the standard input: None where it did not change, False
-# for the process's own, else the text left to read].
-Settings = list[object]
-
-
 class Told:
     """The judge's side: what it last told the candidate, so that a call carries only what changed
     (reading the random generator's state costs about 10 µs a call: only where the tests use it)."""
@@ -71,17 +73,12 @@ class Told:
             _count_seeding()
         self._said = self._now()
         self._said[3] = None  # the candidate's generator is its own until told: the first call tells it
+        self._input_from = 0  # where in the tests' stream the text told starts
 
     def _now(self) -> list[object]:
         context = decimal.getcontext()
-        stdin = sys.stdin
-        try:
-            # The stream itself, not its id: held here, it cannot be freed and its id given to the next.
-            given = (stdin, stdin.tell()) if isinstance(stdin, io.StringIO) else None
-        except ValueError:  # closed
-            given = None
         state = (_SEEDINGS[0], random.getstate()) if self._random_too else None
-        return [sys.getrecursionlimit(), context.prec, context.rounding, state, given]
+        return [sys.getrecursionlimit(), context.prec, context.rounding, state, _given_input(), list(sys.argv)]
 
     def changes(self) -> Settings | None:
         """The settings a call carries, or None where nothing changed since the last that did."""
@@ -89,28 +86,65 @@ class Told:
         if now == self._said:
             return None
         said, self._said = self._said, now
-        state = now[3]
-        if isinstance(state, tuple) and state != said[3]:
-            version, internal, gauss = state[1]
-            told_state: object = [version, list(internal), gauss]
-        else:
-            told_state = None
-        given = now[4]
-        told_input: object = None
-        if given != said[4]:
-            told_input = False if given is None else _left_to_read(*given)  # type: ignore[misc]
-        return [now[0], now[1], now[2], told_state, told_input]
+        told: Settings = [now[0], now[1], now[2], None, None, None]
+        if isinstance(now[3], tuple) and now[3] != said[3]:
+            version, internal, gauss = now[3][1]
+            told[3] = [version, list(internal), gauss]
+        if now[4] != said[4]:
+            told[4] = self._input_told(now[4])
+        if now[5] != said[5]:
+            told[5] = now[5]
+        return told
+
+    def _input_told(self, given: object) -> object:
+        if not isinstance(given, tuple):
+            return False  # the process's own, given back
+        stream, at = given
+        self._input_from = at
+        if isinstance(stream, io.StringIO):
+            return [stream.getvalue()[at:], False]
+        # A text wrapper over bytes, which sys.stdin.buffer reads: the bytes as Latin-1, which keeps each.
+        return [stream.buffer.getvalue()[at:].decode("latin-1"), stream.encoding]
+
+    def read_to(self, read: object) -> None:
+        """The tests' text input moved on as far as the candidate read its copy (`read` characters)."""
+        given = self._said[4]
+        if type(read) is not int or not isinstance(given, tuple) or not isinstance(given[0], io.StringIO):
+            return
+        stream = given[0]
+        if stream is not sys.stdin or stream.closed:
+            return
+        at = min(
+            max(self._input_from + read, self._input_from), len(stream.getvalue())
+        )  # the candidate's word: bounded
+        stream.seek(at)
+        self._said[4] = (stream, at)
 
 
-def _left_to_read(stream: io.StringIO, at: int) -> str:
-    return stream.getvalue()[at:]
+def _given_input() -> tuple[io.StringIO | io.TextIOWrapper, int] | None:
+    """The tests' standard input where they gave it as text in memory, and where it stands: the
+    stream itself, not its id (held, it cannot be freed and its id given to the next)."""
+    stdin = sys.stdin
+    try:
+        if isinstance(stdin, io.StringIO):
+            return stdin, stdin.tell()
+        if isinstance(stdin, io.TextIOWrapper) and isinstance(stdin.buffer, io.BytesIO):
+            return stdin, stdin.buffer.tell()
+    except ValueError:  # closed
+        pass
+    return None
+
+
+# The candidate's side: the text input it was told (and how far it has said it read), if any.
+_TOLD_INPUT: list[io.StringIO | None] = [None]
+_REPORTED = [0]
 
 
 def take(settings: object) -> None:
     """The judge's settings, in this (the candidate's) process; anything malformed is left alone."""
-    if type(settings) is not list or len(settings) != 5:
+    if type(settings) is not list or len(settings) != 6:
         return
-    limit, digits, rounding, state, given = settings
+    limit, digits, rounding, state, given, argv = settings
     if type(limit) is int:
         sys.setrecursionlimit(min(max(limit, _FEWEST_FRAMES), _MOST_FRAMES))
     context = decimal.getcontext()
@@ -123,7 +157,32 @@ def take(settings: object) -> None:
             random.setstate((state[0], tuple(state[1]), state[2]))
         except (TypeError, ValueError, OverflowError):  # not a state the generator takes
             pass
+    _take_input(given)
+    if type(argv) is list and all(type(word) is str for word in argv):
+        sys.argv = argv
+
+
+def _take_input(given: object) -> None:
+    if given is None:  # as it was: the candidate reads on where it stands
+        return
+    _TOLD_INPUT[0], _REPORTED[0] = None, 0
     if given is False:
         sys.stdin = sys.__stdin__
-    elif type(given) is str:
-        sys.stdin = io.StringIO(given)
+    elif type(given) is list and len(given) == 2 and type(given[0]) is str and given[1] is False:
+        sys.stdin = _TOLD_INPUT[0] = io.StringIO(given[0])
+    elif type(given) is list and len(given) == 2 and type(given[0]) is str and type(given[1]) is str:
+        try:
+            encoding = codecs.lookup(given[1]).name
+        except LookupError:
+            encoding = "utf-8"
+        sys.stdin = io.TextIOWrapper(io.BytesIO(given[0].encode("latin-1", "replace")), encoding=encoding)
+
+
+def read_so_far() -> int | None:
+    """How far the candidate has read the text input it was told, where that moved since it last
+    said; else None."""
+    stream = _TOLD_INPUT[0]
+    if stream is None or stream.closed or stream.tell() == _REPORTED[0]:
+        return None
+    _REPORTED[0] = stream.tell()
+    return _REPORTED[0]

@@ -59,6 +59,9 @@ def main() -> None:
         __import__(name)
     # The standard library and the allowed packages only (no .pth hooks run); not this project.
     sys.path[:] = [p for p in sys.path if p != sys.argv[1]] + config["site_paths"]
+    # The judge and every candidate start with the command line of a program run alone, not the
+    # worker's, which holds the sandbox's configuration (held-out probe 9).
+    sys.argv = [""]
     import gc
 
     gc.freeze()  # forked children's collections skip what we loaded: fewer pages copied

@@ -113,7 +113,8 @@ def test_a_coroutine_of_the_tests_run_aside_may_call_the_candidate_while_its_cha
 
 def test_the_input_the_tests_give_as_text_is_what_the_candidate_reads(pool):
     """Held-out probe 8: a competition harness sets sys.stdin to the case's input before calling a
-    candidate that calls input(), and the candidate, a process of its own, read its own empty input."""
+    candidate that calls input(), and the candidate, a process of its own, read its own empty input;
+    probe 9: what the candidate read must move the tests' stream, which they may rewind or refill."""
     tests = (
         "import io, sys\n\n\ndef run(candidate, text):\n    old, sys.stdin = sys.stdin, io.StringIO(text)\n"
         "    try:\n        return candidate()\n    finally:\n        sys.stdin = old\n\n\n"
@@ -122,8 +123,13 @@ def test_the_input_the_tests_give_as_text_is_what_the_candidate_reads(pool):
         "    assert run(candidate, '10 -2\\n1 1\\n') == 8\n"
         "    sys.stdin = io.StringIO('1 2\\n5 5\\n')\n"
         "    assert candidate() == 3 and candidate() == 10\n"  # one stream, read on by each call
-        "    sys.stdin.readline()\n"  # the tests read from it themselves: told again where they are
-        "    assert candidate() == 10\n"
+        "    assert sys.stdin.read() == ''\n"  # read to its end by the candidate, as in one process
+        "    sys.stdin.seek(0)\n    assert candidate() == 3\n"  # the same stream from its start
+        "    sys.stdin = io.StringIO('skip\\n7 7\\n')\n    sys.stdin.readline()\n    assert candidate() == 14\n"
+        "    box = io.StringIO()\n    sys.stdin = box\n"  # one buffer written again for each case
+        "    for case, total in (('2 2\\n', 4), ('3 3\\n', 6)):\n"
+        "        box.seek(0)\n        box.truncate()\n        box.write(case)\n        box.seek(0)\n"
+        "        assert candidate() == total\n"
     )
     code = "def f():\n    a, b = map(int, input().split())\n    return a + b\n"
     result = run_code(pool, code, tests)
@@ -155,3 +161,31 @@ def test_the_random_generator_the_tests_seed_is_the_one_the_candidate_draws_from
     assert result.passed, (result.human_eval_result, result.cases)
     wrong = "import random\n\n\ndef f(n):\n    return [random.randint(0, 5) for _ in range(n)]\n"
     assert not run_code(pool, wrong, tests).passed
+
+
+def test_a_competition_programs_input_bytes_command_line_and_exit_work_as_alone(pool):
+    """Held-out probe 9: input given as a text wrapper over bytes (read through sys.stdin.buffer),
+    the command line the tests set, and exit(0) at the end of a program written for a judge."""
+    tests = (
+        "import io, sys\n\n\ndef check(candidate):\n"
+        "    sys.stdin = io.TextIOWrapper(io.BytesIO(b'4\\n1 2 3 4\\n'), encoding='utf-8')\n"
+        "    sys.argv = ['solve.py', '--double']\n"
+        "    out = io.StringIO()\n    old, sys.stdout = sys.stdout, out\n"
+        "    try:\n        candidate()\n    except SystemExit as stop:\n        assert stop.code == 0\n"
+        "    finally:\n        sys.stdout = old\n"
+        "    assert out.getvalue() == '20\\n', out.getvalue()\n"
+    )
+    code = (
+        "import sys\n\n\ndef f():\n    data = sys.stdin.buffer.read().split()\n"
+        "    total = sum(map(int, data[1:]))\n    print(total * 2 if '--double' in sys.argv else total)\n    exit(0)\n"
+    )
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
+    assert not run_code(pool, code.replace("total * 2", "total * 3"), tests).passed
+    # The worker's own command line, which holds the sandbox's configuration, is no candidate's to read.
+    peek = run_code(
+        pool,
+        "import sys\n\n\ndef f():\n    return sys.argv\n",
+        "def check(candidate):\n    assert candidate() == ['']\n",
+    )
+    assert peek.passed, peek.human_eval_result
