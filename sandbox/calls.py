@@ -12,8 +12,8 @@ the input the tests gave, where that moved. `printed` is what the candidate prin
 its last frame, its standard output's text, or [output, errors] where it wrote to its standard
 error too (the tests may be capturing either with redirect_stdout or redirect_stderr), rss its
 peak memory, for display. The judge's call adds its settings (sandbox.shared_settings) where the
-tests changed them since it last said: its precision, its input, its random generator. An
-attribute read is ["attr", handle, name], answered as a call.
+tests changed them since it last said: its precision, its input, its command line. An attribute
+read is ["attr", handle, name], answered as a call.
 
 A function, an iterator or a coroutine crosses as [tag, owner, handle, name, docstring], tag "FN",
 "IT" or "AW", owner "judge" or "candidate": the other process gets a stand-in that asks the owner
@@ -56,8 +56,7 @@ class Peer(Pipes):
     raise for one the other side reports; `limits`: the most a frame we read may hold
     (sandbox.frames); `hands_out`: whether an answer may hand out a function of ours not handed
     out before; `printed` takes what was printed since the last answer, for the answer, and
-    `on_printed` is given what the other side printed; `rss` gives the peak memory we report;
-    `shares_random`: whether the judge tells the candidate its random generator's state."""
+    `on_printed` is given what the other side printed; `rss` gives the peak memory we report."""
 
     def __init__(
         self,
@@ -72,7 +71,6 @@ class Peer(Pipes):
         printed: Callable[[], Plain] = lambda: "",
         on_printed: Callable[[object], object] = lambda text: None,
         rss: Callable[[], int] = lambda: 0,
-        shares_random: bool = False,
     ):
         super().__init__(me, write_fd, read_fd, limits)
         self.classes, self.rebuild, self.hands_out = classes, rebuild, hands_out
@@ -87,7 +85,7 @@ class Peer(Pipes):
         self._raised: list[BaseException] = []  # what our functions raised for the other side, by number
         self._hand_out_hooks = {new: functools.partial(self._handle_out, hand_out=new) for new in (False, True)}
         # What the judge last told the candidate of its settings (the candidate tells none).
-        self._told = shared_settings.Told(shares_random) if me == JUDGE else None
+        self._told = shared_settings.Told() if me == JUDGE else None
 
     # ---- functions and kept iterators as handles -----------------------------------------------
 

@@ -210,7 +210,6 @@ def run(
         on_printed=_printed_to_capture,
         limits=frames.REPLY_LIMITS,
         hands_out=False,
-        shares_random=_names_random(tests_code),
     )
     if prompt_code is not None:
         try:
@@ -238,14 +237,6 @@ def run(
         judge.emit("wrote_back")
     judge.emit("rss", peer.rss)
     judge.emit("done")
-
-
-def _names_random(code: CodeType) -> bool:
-    """Whether tests compiled as `code` name the random module anywhere (`import random`, `from
-    random import seed`): only then is its state told to the candidate."""
-    return "random" in code.co_names or any(
-        _names_random(const) for const in code.co_consts if isinstance(const, CodeType)
-    )
 
 
 def _run_function(judge: Judge, case: Case, ns: dict[str, Any]) -> None:

