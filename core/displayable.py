@@ -60,3 +60,8 @@ def one_line(text: str, limit: int) -> str:
     breaks, would write lines that read as the program's own ("rank 1: all 4 candidates passed")."""
     flat = " ⏎ ".join(line for line in text.splitlines() if line.strip())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def first_few(places: list[str]) -> str:
+    """The first three of the places a note names, and "..." for more."""
+    return "; ".join(places[:3]) + ("; ..." if len(places) > 3 else "")

@@ -9,7 +9,7 @@ import re
 
 from core.displayable import one_line
 
-_MOST_TITLE_LINES = 2  # above examples noted one a line: "Examples:", "from my phone"
+_MOST_TITLE_LINES = 3  # above examples noted one a line: "Hi Sam,", "please write it.", "Examples:"
 # What stands between an input and its output: an arrow, or "gives", "becomes", "returns".
 ARROW = re.compile(r"->|→|=>|⇒|⟶| (?:gives|becomes|returns) ")
 # A call's name and opening bracket, as `f(3, 4) = 7` begins.
@@ -19,14 +19,20 @@ _SEPARATORS = frozenset(",;\t|")
 # What a chat or an e-mail writes before each example: a bullet ("• 5 -> odd", "- 5 -> odd"),
 # or a number ("1. 3 -> 9", "2) 4 -> 16", "Example 3: 10 -> 100"); checked to count 1, 2, 3.
 _BULLET = re.compile(r"^[•·*\-–—▪◦‣]\s+")
-_NUMBERED = re.compile(r"^(?:(?:example|e\.g\.)\s*)?\(?(\d{1,4})[.):]\s+", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(?:(?:example|e\.g\.)\s*)?\(?(\d{1,4}|[a-z])[.):]\s+", re.IGNORECASE)
+_COUNTS = ([str(n) for n in range(1, 10_000)], [chr(c) for c in range(ord("a"), ord("z") + 1)])
 
 
 def noted_rows(text: str, notes: list[str]) -> list[list[str]] | None:
     """The rows of examples noted one a line (`3 -> 9`, `f(3, 4) = 7`), which were refused for
     cells no comma separates, or split at the call's commas (probe 8); lines above them are a title."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for start in range(min(len(lines), _MOST_TITLE_LINES + 1)):
+    text, remark = _remark_below(text)
+    raw = text.strip().splitlines()
+    lines = [line.strip() for line in raw if line.strip()]
+    # A title of a few lines, or a letter's whole opening, above the last empty line (probe 12).
+    empty = [at for at, line in enumerate(raw) if not line.strip()]
+    opening = sum(1 for line in raw[: empty[-1]] if line.strip()) if empty else 0
+    for start in sorted({*range(min(len(lines), _MOST_TITLE_LINES + 1)), opening}):
         examples = _unmarked(lines[start:])
         read = rows_of(examples, strict=start > 0)
         if read is not None:
@@ -35,18 +41,34 @@ def noted_rows(text: str, notes: list[str]) -> list[list[str]] | None:
                 notes.append(f"{one_line(' '.join(lines[:start]), 60)!r}, above the examples, is read as a title")
             if examples != lines[start:]:
                 notes.append("the bullets or numbers before the examples are left out")
+            if remark:
+                notes.append(f"{one_line(remark, 60)!r}, below the examples, is left out")
             notes.append(f"each line is read as an example: its inputs, then the expected output ({examples[0]})")
             return [header, *rows]
     return None
 
 
+def _remark_below(text: str) -> tuple[str, str]:
+    """`text` without a remark of a few lines and no arrow under the examples, after an empty line
+    ("Negative numbers should work too.", probe 12), and the remark."""
+    lines = text.rstrip().splitlines()
+    empty = [at for at, line in enumerate(lines) if not line.strip()]
+    below = [line.strip() for line in lines[empty[-1] + 1 :]] if empty else []
+    if not below or len(below) > 3 or any(ARROW.search(line) or _CALLED.match(line) for line in below):
+        return text, ""
+    return "\n".join(lines[: empty[-1]]), " ".join(below)
+
+
 def _unmarked(lines: list[str]) -> list[str]:
-    """`lines` without the bullet or the number each begins with, where every one has one and the
-    numbers count 1, 2, 3: "- 5" is a bullet, "-5" a number, and "2. 3 -> 9" alone no numbering."""
+    """`lines` without the bullet, number or letter each begins with, where every one has one and
+    they count 1, 2, 3 or a, b, c: "- 5" is a bullet, "-5" a number, and "2. 3 -> 9" alone no numbering."""
     if all(_BULLET.match(line) for line in lines):
         return [_BULLET.sub("", line) for line in lines]
-    numbered = [_NUMBERED.match(line) for line in lines]
-    if all(numbered) and [int(match[1]) for match in numbered if match] == list(range(1, len(lines) + 1)):
+    marks = [match[1].lower() for match in map(_NUMBERED.match, lines) if match]
+    counted = any(marks == list(counts[: len(lines)]) for counts in _COUNTS)
+    # "1. Introduction -> 1-introduction": a number the answer repeats is the input's (probe 12).
+    repeated = all(re.search(rf"\b{mark}\b", ARROW.split(line)[-1]) for mark, line in zip(marks, lines))
+    if counted and len(marks) == len(lines) and not repeated:
         return [_NUMBERED.sub("", line) for line in lines]
     return lines
 

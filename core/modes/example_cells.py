@@ -34,11 +34,11 @@ _INDIAN_THOUSANDS = re.compile(r"^[+-]?\d{1,2}(,\d{2})+,\d{3}(\.\d+)?$")
 # A number with a footnote's mark after it ("4.99*", "12†"): the mark belongs in a note.
 # A star after a whole number is a rating ("4*"): only one after a decimal marks a footnote.
 _FOOTNOTE = re.compile(r"^[+-]?(\d[\d,]*\.\d+\s*\*+|\d[\d.,]*\s*[\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079]+)$")
-# A remark in round brackets, no comma in it and a letter: "(cancelled)", "(1 of 3)"; in square
-# ones, "[x y]" is more likely a list that lost its comma.
-_BRACKETED_WORDS = re.compile(r"^\((?=[^,()]*[^\W\d_])[^,()]*\)$")  # a lookahead: linear on a long cell
+# Round brackets around something with a letter in it: "(cancelled)", "(1 of 3)".
+_BRACKETED_WORDS = re.compile(r"^\((?=[^()]*[^\W\d_])[^()]*\)$")  # a lookahead: linear on a long cell
 # Words in brackets, with commas between them and no quotes: [apple, banana].
 _BARE_WORDS = re.compile(r"^[\[({]((?:\s*[^\W\d]\w*\s*,)+\s*[^\W\d]\w*\s*)[\])}]$")
+_CODE_E = re.compile(r"^\d+E\d+$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # A number as typesetting and other locales write it: a minus sign (U+2212) or a dash for the
 # minus, and a no-break or thin space or an apostrophe between groups of three digits (French, Swiss
@@ -170,8 +170,9 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
         texts = [v for v in values if isinstance(v, str)]
         numbers = [v for v in values if type(v) in (int, float)]
         digits = bool(texts and numbers) and all(any(ch.isdigit() for ch in v) for v in texts)
-        # Beside text, 1E3 is a code (a part number), not a thousand (probe 11).
-        coded = bool(texts) and any(type(row[c].value) is float and "e" in row[c].text.lower() for row in table)
+        # 12E4 is a code (a part number), not 120000 (probe 11): no one writes a number so, where
+        # 2.5e-05 or 6.02E+23 is a number (probe 12).
+        coded = any(type(row[c].value) is float and _CODE_E.match(row[c].text.strip()) for row in table)
         if digits or coded or any(_WRITTEN_NUMBER.match(v) for v in texts):
             for row in table:
                 if type(row[c].value) in (int, float) and _PEOPLES_NUMBER.match(number_text(row[c].text.strip())):
@@ -274,8 +275,8 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
         value = ast.literal_eval(stripped)
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
         if stripped.startswith(_LITERAL_START) and not _closes_early(stripped) and not _opens_text(stripped):
-            if _BRACKETED_WORDS.match(stripped):
-                return Cell(text, stripped)  # "(cancelled)", "(1 of 3)": text (probe 11)
+            if _remark(stripped):
+                return Cell(text, stripped)  # "(cancelled)", "(cancelled, see email)": text (probes 11, 12)
             kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
             reason = _why_invalid(stripped, exc)
             raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
@@ -287,6 +288,16 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
     if value is Ellipsis:
         return Cell(text, stripped)  # "..." is text as people write it, not Python's Ellipsis
     return Cell(text, value)
+
+
+def _remark(text: str) -> bool:
+    """Whether `text`, which no literal reads, is a remark in round brackets: "(cancelled)", "(1 of
+    3)", "(cancelled, see email)" (probes 11, 12). Not "(Alice, 30)", a tuple without its quotes,
+    nor "[x y]", more likely a list that lost its comma."""
+    if not _BRACKETED_WORDS.match(text):
+        return False
+    parts = text[1:-1].split(",")
+    return len(parts) == 1 or any(len(part.split()) > 1 for part in parts)
 
 
 def _why_invalid(text: str, exc: Exception) -> str:

@@ -15,9 +15,11 @@ _ITEMS = re.compile(r"^[\[(]?\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){2,}\s*[\])]?
 _THOUSANDS_OR_DECIMAL = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 # Thousands set apart with plain spaces and a decimal comma, where commas are decimal marks.
 _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
-# Thousands set apart with dots alone: 3.250, 3.250.000; and any number with a dot in it.
+# Thousands set apart with dots alone: 3.250, 3.250.000 (not 0.750); any number with a dot in it;
+# a network address, 192.168.100.200.
+_DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 _DOTTED = re.compile(r"^[+-]?\d+(\.\d+)+$")
-_DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+_ADDRESS = re.compile(r"^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$")
 
 
 def writes_decimal_commas(rows: list[list[str]], delimiter: str) -> bool:
@@ -31,23 +33,27 @@ def with_decimal_points(rows: list[list[str]], notes: list[str]) -> list[list[st
     """The rows of a table that writes decimals with commas, each number written as Python writes it."""
     # A column that holds lists of numbers ("3,5,7") separates items with its commas, "2,4" too (probe 9).
     listed = {c for row in rows[1:] for c, cell in enumerate(row) if _ITEMS.match(cell.strip())}
-    # A dot before three digits is a thousands dot where the file writes decimals with commas, or
-    # where every number with a dot has three digits after each: 3.250 is 3250 beside 12,5 or
-    # beside 110.731, as no spreadsheet that separates cells so writes a decimal point (probe 10).
-    # A dot that comes twice makes thousands in any case: 3.250.000.
-    dotted = [cell.strip() for row in rows[1:] for cell in row if _DOTTED.match(cell.strip())]
-    alone = [cell for cell in dotted if _DOT_THOUSANDS.match(cell)]
-    commas = any(_decimal_point(cell) != cell for row in rows[1:] for cell in row)
-    thousands_dots = commas or (len(alone) > 1 and len(alone) == len(dotted))
-    if alone and not thousands_dots:
-        notes.append(
-            f"{alone[0]} is read with a decimal point, as {float(alone[0])}; if its dot separates thousands,"
-            f" write {alone[0].replace('.', '')}"
-        )
+    # In a file whose decimal mark is the comma, a dot before three digits separates thousands (3.250
+    # is 3250, 3.250.000 too; probe 10), in a column where every number with a dot is written so:
+    # beside 0.750 or 100.00, 1.250 is a decimal (a hand-typed file, probe 12), and an address
+    # 192.168.100.200 beside 8.8.8.8 is no number.
+    thousands = {
+        c
+        for c in range(len(rows[0]))
+        if c not in listed and _thousands_column([row[c] for row in rows[1:] if c < len(row)])
+    }
     return [
-        [_items(cell) if c in listed else _decimal_point(cell, thousands_dots) for c, cell in enumerate(row)]
+        [
+            _items(cell) if c in listed else _decimal_point(cell, thousands_dots=c in thousands)
+            for c, cell in enumerate(row)
+        ]
         for row in rows
     ]
+
+
+def _thousands_column(cells: list[str]) -> bool:
+    dotted = [cell.strip() for cell in cells if _DOTTED.match(cell.strip())]
+    return bool(dotted) and all(_DOT_THOUSANDS.match(cell) and not _ADDRESS.match(cell) for cell in dotted)
 
 
 def _decimal_commas_only(rows: list[list[str]]) -> bool:
@@ -69,11 +75,11 @@ def _items(cell: str) -> str:
     return re.sub(r"\s*,\s*", ", ", cell.strip()) if re.fullmatch(r"[\d\s,.-]+", cell.strip()) else cell
 
 
-def _decimal_point(cell: str, thousands_dots: bool = False) -> str:
+def _decimal_point(cell: str, thousands_dots: bool) -> str:
     """A cell's number written with a decimal point where it has a decimal comma; `thousands_dots`:
     whether a dot before three digits alone separates thousands (3.250)."""
     stripped = number_text(cell.strip())
-    if _DOT_THOUSANDS.match(stripped) and (thousands_dots or stripped.count(".") > 1):
+    if _DOT_THOUSANDS.match(stripped) and thousands_dots:
         return stripped.replace(".", "")
     if _SPACED_THOUSANDS.match(stripped):  # French: 1 250,50, typed with plain spaces
         return stripped.replace(" ", "").replace(",", ".")

@@ -1,8 +1,9 @@
 """Reading a table of examples as people save or copy them: a CSV from any spreadsheet (comma,
 semicolon or tab between cells, decimal commas where cells are separated by semicolons, cells over
-several lines), cells copied from a spreadsheet (tabs between them), a Markdown or lined-up table,
-examples noted one a line (core.modes.example_arrows), decimal commas (core.modes.example_decimals), a workbook (core.modes.example_workbooks)
-or JSON. What was read in a way the user may not expect is said in `Table.notes`."""
+several lines), cells copied from a spreadsheet (tabs between them) or a web page, a Markdown or
+lined-up table, one copied from a PDF one cell a line, examples noted one a line
+(core.modes.example_arrows), a workbook (core.modes.example_workbooks) or JSON. What was read in a
+way the user may not expect is said in `Table.notes`."""
 
 from __future__ import annotations
 
@@ -13,23 +14,23 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.displayable import one_line
+from core.displayable import first_few, one_line
 from core.modes import (
     example_arrows,
     example_decimals,
     example_encodings,
     example_json,
     example_surroundings,
+    example_web_cells,
     example_workbooks,
 )
 from core.modes.example_cells import (
     SHEET_BOOLEANS,
-    number_text,
     numbers_written_out,
     reads_as_number,
     reads_as_text,
 )
-from core.modes.examples import MOST_EXAMPLES, names_expected
+from core.modes.examples import MOST_COLUMNS, MOST_EXAMPLES, names_expected
 from core.user_error import UserError, read_bytes
 
 
@@ -41,7 +42,8 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
-_MOST_COLUMNS = 20  # where the line naming 'expected' is looked for, in a table copied one cell a line
+_MOST_LINES = 5 * MOST_EXAMPLES  # lines a table of the most examples may take, its cells over several lines
+_MOST_PDF_COLUMNS = 20  # where the line naming 'expected' is looked for, in a table copied one cell a line
 _PLAIN_NAME = re.compile(r"^[^\W_][\w ()/%.-]*$")  # a column's name as a person writes it
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
@@ -49,20 +51,9 @@ _LINED_UP = re.compile(r" {2,}")
 _EXCEL_SHORTENED = re.compile(r"^\d\.\d{1,5}E\+(1[1-9]|[2-9]\d)$")
 # An amount as Excel's accounting format pads it on both sides: " $ 1,250.00 ", zero " $ -   ".
 _ACCOUNTING = re.compile(r"^[$€£¥]\s*(\(?\d[\d.,]*\)?|-)$|^(\(?\d[\d.,]*\)?|-)\s*[$€£¥]$")
-# A web page's footnote mark after a word: [a], [12], [note 3], [citation needed].
-_FOOTNOTE_MARK = re.compile(r"(?<=[^\W\d_)])\[(?:[a-z]|\d{1,3}|note \d{1,3}|citation needed)\](?=\s*$)")
 # How people write that a number is missing.
 _MISSING = frozenset({"n/a", "na", "null", "-", "–", "—", "n.a.", "k.a."})
 _WRITTEN_OUT = "the answers are their inputs' numbers written out (as 3.50 for 3.5): read as text, as written"
-# Spaces no one sees, as a web page or a PDF writes them.
-_EDGE_NO_BREAK = "\u00a0\u2007\u202f"
-_NO_BREAK = str.maketrans(dict.fromkeys(_EDGE_NO_BREAK, " "))
-# Zero-width spaces, the direction marks copied with Hebrew or Arabic text, and the soft hyphen a
-# word processor hides (probe 9): none is part of what a person reads. The zero-width joiners stay:
-# they join an emoji's family and spell Persian and Indic words.
-_ZERO_WIDTH = str.maketrans(
-    dict.fromkeys("\u200b\u2060\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u00ad")
-)
 
 
 def read_table(path: Path) -> Table:
@@ -90,6 +81,11 @@ def table_from_text(text: str, source: str) -> Table:
     # separator is guessed: quoting stays the spreadsheets' double quote, so a cell such as
     # "['a', 'b']" keeps its Python quotes.
     notes: list[str] = []
+    if text.count("\n") > _MOST_LINES:  # refused at once: reading 100,000 rows first took 4 s (probe 12)
+        raise UserError(
+            f"{source} holds {text.count(chr(10)):,} lines: a candidate's run can check at most {MOST_EXAMPLES}"
+            " examples; keep the ones that show the rule"
+        )
     if unicodedata.normalize("NFC", text) != text:
         # macOS saves "ë" as "e" and a combining diaeresis: len("Zoë") was 4 where a person sees 3.
         text = unicodedata.normalize("NFC", text)
@@ -132,10 +128,14 @@ def table_from_text(text: str, source: str) -> Table:
 def _tidied(rows: list[list[str]], written: list[str], notes: list[str]) -> Table:
     """The table of `rows` (the column names first) as build_spec reads it: the cells a person
     reads otherwise than Python would written as they are meant, each change in `notes`."""
+    if max(map(len, rows)) > MOST_COLUMNS:  # no time spent on cells no function could take (probe 12)
+        raise UserError(
+            f"a row holds {max(map(len, rows)):,} cells: keep at most {MOST_COLUMNS - 1} inputs and 'expected'"
+        )
     rows = example_surroundings.without_units(rows, notes)
     if len(rows) <= MOST_EXAMPLES + 1:  # build_spec refuses a longer table: no time spent on its cells
-        rows[1:] = _invisible_spaces(rows, notes)
-        rows[1:] = _footnote_marks(rows, notes)
+        rows[1:] = example_web_cells.invisible_spaces(rows, notes)
+        rows[1:] = example_web_cells.footnote_marks(rows, notes)
         rows[1:] = _edge_spaces(rows, written, notes)
         rows[1:] = _words_in_text(rows, notes)
         rows[1:] = _missing_numbers(rows, notes)
@@ -199,7 +199,7 @@ def _without_separators(text: str, source: str, notes: list[str]) -> tuple[list[
     if len(rows) > 1 and len(rows[0]) > 1 and all(len(row) == len(rows[0]) for row in rows):
         return rows, lines
     # Copied from a PDF, a table comes one cell a line: the names, 'expected' last, then the rows (probe 11).
-    width = 1 + next((at for at, line in enumerate(lines[:_MOST_COLUMNS]) if names_expected(line.strip())), -1)
+    width = 1 + next((at for at, line in enumerate(lines[:_MOST_PDF_COLUMNS]) if names_expected(line.strip())), -1)
     names = [line.strip() for line in lines[:width]]
     plain = all(_PLAIN_NAME.match(name) for name in names)  # "expected: 30.00" is YAML's, "- price" a list's
     if width > 1 and plain and len(lines) > width and len(lines) % width == 0:
@@ -226,10 +226,12 @@ def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) ->
         body.append(list(row))
         for c, cell in enumerate(row):
             stripped = cell.strip()
+            if cell == stripped:
+                continue
             quoted = f'"{cell.replace(chr(34), chr(34) * 2)}"' in written[r]
             # A number padded with spaces inside quotes is text as written: an amount lined up on the right.
             padded = quoted and cell.strip(" ") == stripped and reads_as_number(stripped)
-            if cell == stripped or (stripped and not reads_as_text(stripped) and not padded):
+            if stripped and not reads_as_text(stripped) and not padded:
                 continue
             where = f"row {r}, column {header[c] if c < len(header) else c + 1!r}: {one_line(repr(cell), 60)}"
             if quoted or (stripped and not layout):
@@ -251,45 +253,6 @@ def _edge_spaces(rows: list[list[str]], written: list[str], notes: list[str]) ->
     return body
 
 
-def _invisible_spaces(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
-    """The data rows, with the spaces a web page or a PDF writes that no one sees: a no-break space
-    in text read as a space (upper() of "Anne Marie" failed on it, and the message showed both
-    alike), a zero-width one left out (it made a column of numbers text); probe 8. A no-break
-    space between a number's digit groups (1 250,00) stays, as the number's."""
-    header, body, places = rows[0], [list(row) for row in rows[1:]], []
-    for r, row in enumerate(body, start=1):
-        for c, cell in enumerate(row):
-            seen = cell.translate(_ZERO_WIDTH).strip(_EDGE_NO_BREAK)  # at a cell's edge, a web page's layout
-            if number_text(seen.strip()) == seen.strip():
-                seen = seen.translate(_NO_BREAK)
-            if seen != cell:
-                row[c] = seen
-                places.append(f"row {r}, column {header[c].strip() if c < len(header) else c + 1!r}")
-    if places:
-        notes.append(
-            "no-break spaces are read as spaces, and marks no one sees (zero-width spaces, direction marks,"
-            f" soft hyphens) left out, as copied from a web page or a PDF ({_first_few(places)})"
-        )
-    return body
-
-
-def _footnote_marks(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
-    """The data rows, without the footnote marks a web page's table puts after a word in some of a
-    column's cells, as Wikipedia does: "Germany[a]", "Sucre[12]" (probe 11). Where every cell of
-    a column ends so ("xs[1]"), the brackets are its own."""
-    body, marked = [list(row) for row in rows[1:]], 0
-    for c in range(len(rows[0])):
-        cells = [row[c] for row in body if c < len(row) and row[c].strip()]
-        if not cells or all(_FOOTNOTE_MARK.search(cell) for cell in cells):
-            continue
-        for row in body:
-            if c < len(row) and _FOOTNOTE_MARK.search(row[c]):
-                row[c], marked = _FOOTNOTE_MARK.sub("", row[c]), marked + 1
-    if marked:
-        notes.append(f"{marked} footnote mark(s) after a word, as a web page writes them ([a], [1]), are left out")
-    return body
-
-
 def _words_in_text(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
     """The data rows, with the words None, True and False written as text where the other cells of
     their column are text: an allergy of "None" is the word, which Python would read as nothing
@@ -305,7 +268,7 @@ def _words_in_text(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
                 body[r - 1][c] = repr(cell)
                 words.append(f"row {r}, column {header[c]!r}")
     if words:
-        notes.append(f"None, True and False in a column of text are read as words ({_first_few(words)})")
+        notes.append(f"None, True and False in a column of text are read as words ({first_few(words)})")
     return body
 
 
@@ -327,7 +290,7 @@ def _missing_numbers(rows: list[list[str]], notes: list[str]) -> list[list[str]]
                     row[c] = "None"
                     places.append(f"row {r}, column {header[c].strip()!r}")
     if places:
-        notes.append(f"N/A, null or - among numbers is read as None, no value ({_first_few(places)})")
+        notes.append(f"N/A, null or - among numbers is read as None, no value ({first_few(places)})")
     return body
 
 
@@ -363,12 +326,7 @@ def _padded_for_layout(rows: list[list[str]]) -> bool:
 
 
 def _cells(places: list[str]) -> str:
-    return f"{len(places)} text cell{'' if len(places) == 1 else 's'} ({_first_few(places)})"
-
-
-def _first_few(places: list[str]) -> str:
-    """The first three of the places a note names, and "..." for more."""
-    return "; ".join(places[:3]) + ("; ..." if len(places) > 3 else "")
+    return f"{len(places)} text cell{'' if len(places) == 1 else 's'} ({first_few(places)})"
 
 
 def _shortened_numbers(rows: list[list[str]], notes: list[str]) -> None:
@@ -382,7 +340,7 @@ def _shortened_numbers(rows: list[list[str]], notes: list[str]) -> None:
     ]
     if places:
         notes.append(
-            f"{_first_few(places)}: a long number that a spreadsheet shortened looks so, its last digits lost;"
+            f"{first_few(places)}: a long number that a spreadsheet shortened looks so, its last digits lost;"
             " if it is a code or an ID, format the column as Text in the spreadsheet and save it again"
         )
 

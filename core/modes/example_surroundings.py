@@ -17,8 +17,14 @@ _SIGN_OFF = re.compile(
     r"^(sent from my|kind regards|best regards|regards|best wishes|best|thanks|thank you|many thanks|cheers|sincerely"
     r"|yours|mit freundlichen gr(ü|ue)(ß|ss)en|(viele|beste|liebe|herzliche) gr(ü|ue)(ß|ss)e|gru(ß|ss)|lg|danke"
     r"|von meinem \w+ gesendet|cordialement|bien (à|a) vous|merci|envoy(é|e) de mon|saludos|un saludo|gracias"
-    r"|enviado desde mi|inviato da|cordiali saluti|grazie|met vriendelijke groet|groeten)\b",
+    r"|enviado desde mi|inviato da|cordiali saluti|grazie|met vriendelijke groet|groeten"
+    r"|get outlook for|sent with|sent via)\b",
     re.IGNORECASE,
+)
+_MOST_SIGNATURE_LINES = 5  # "Best," a name, a title, a company, a phone's "Sent from"
+# How a note under a table starts: a footnote's mark, or a word that says it is one.
+_NOTE = re.compile(
+    r"^([*†‡]|(note|notes|nb|n\.b\.|source|sources|hinweis|quelle|anmerkung|remarque|nota|fuente)\s*:)", re.IGNORECASE
 )
 # What the last row of a spreadsheet that sums its examples is called.
 _TOTALS = frozenset({"total", "totals", "sum", "grand total", "gesamt", "summe", "totaal", "total général", "totale"})
@@ -58,9 +64,10 @@ def _fenced(text: str, notes: list[str]) -> str:
     if not fences:
         return text
     start, end = (fences[0] + 1, fences[1]) if len(fences) > 1 else (0, len(lines))
-    outside = [line for i, line in enumerate(lines) if (i < start or i >= end) and i not in fences]
+    fence = set(fences)  # looked up for every line: a list made 20,000 fence lines take 1.6 s (probe 12)
+    outside = [line for i, line in enumerate(lines) if (i < start or i >= end) and i not in fence]
     _outside(outside, "around the code fences", notes)
-    return "\n".join(line for i, line in enumerate(lines[start:end], start) if i not in fences)
+    return "\n".join(line for i, line in enumerate(lines[start:end], start) if i not in fence)
 
 
 def _markdown_table(text: str, notes: list[str]) -> str:
@@ -89,12 +96,13 @@ def without_sign_off(text: str, header: str, notes: list[str]) -> str:
     lines = text.splitlines()
     start = lines.index(header) if header in lines else 0
     # A signature is the last few lines: only they are looked at, which keeps a long paste quick (probe 11).
-    last = [at for at, line in enumerate(lines) if line.strip()][-3:]
+    last = [at for at, line in enumerate(lines) if line.strip()][-_MOST_SIGNATURE_LINES:]
     for at in (at for at in last if at > start):
         # After an empty line, at the end, without a number: a row "Best,2" is an example.
         below = [line for line in lines[at:] if line.strip()]
         closing = not any(ch.isdigit() for line in below for ch in line)
-        signed = _SIGN_OFF.match(lines[at].strip()) and not ARROW.search(lines[at])  # not "thanks -> THANKS"
+        # Not "thanks -> THANKS", nor "Thanks,Danke" as wide as the names (probe 12).
+        signed = _SIGN_OFF.match(lines[at].strip()) and not ARROW.search(lines[at]) and not _row_of(lines[at], header)
         if not lines[at - 1].strip() and signed and closing:
             signature = " ".join(line.strip() for line in below)
             notes.append(f"{one_line(signature, 60)!r}, below the table, is read as a signature and left out")
@@ -102,19 +110,34 @@ def without_sign_off(text: str, header: str, notes: list[str]) -> str:
     return text
 
 
+def _row_of(line: str, header: str) -> bool:
+    """Whether `line` holds as many filled cells as the line of names `header` holds names, each
+    written as a file writes a cell: "Thanks,Danke" is a row, "Kind regards, Maria" a sign-off."""
+    mark = max(",;\t", key=header.count)
+    cells = line.split(mark)
+    filled = all(cell.strip() and cell == cell.strip() for cell in cells)
+    return header.count(mark) > 0 and len(cells) == header.count(mark) + 1 and filled
+
+
 def without_notes_below(text: str, delimiter: str, notes: list[str]) -> str:
-    """`text` without a note a few lines long under the table, after an empty line, with no cell
-    separator: "* prices incl. VAT", "Source: ...", which was refused as a row of one cell (probe 11)."""
+    """`text` without a note under the table: lines that start as notes do ("* prices incl. VAT",
+    "Note: in EUR, with VAT"), and a few lines with no cell separator after an empty line
+    ("Source: my sheet"); either was refused as a row of one cell or read as an example (probes 11, 12)."""
     lines = text.rstrip().splitlines()
-    empty = [at for at, line in enumerate(lines) if not line.strip()]
-    if not empty or empty[-1] == len(lines) - 1:
+    names = next((line for line in lines if delimiter in line), "")
+    end = len(lines)
+    while end > 2 and _NOTE.match(lines[end - 1].strip()) and not _row_of(lines[end - 1], names):  # not "*,star"
+        end -= 1
+    empty = [at for at, line in enumerate(lines[:end]) if not line.strip()]
+    if empty and empty[-1] < end - 1:
+        below = [line for line in lines[empty[-1] + 1 : end] if line.strip()]
+        above = [line for line in lines[: empty[-1]] if delimiter in line]
+        if len(below) <= 3 and len(above) >= 2 and not any(delimiter in line or ARROW.search(line) for line in below):
+            end = empty[-1]
+    if end == len(lines):
         return text
-    below = [line for line in lines[empty[-1] + 1 :] if line.strip()]
-    above = [line for line in lines[: empty[-1]] if line.strip()]
-    if len(below) > 3 or len(above) < 2 or any(delimiter in line for line in below):
-        return text
-    _outside(below, "below the table", notes)
-    return "\n".join(lines[: empty[-1]])
+    _outside(lines[end:], "below the table", notes)
+    return "\n".join(lines[:end])
 
 
 def without_frame(rows: list[list[str]], written: list[str], notes: list[str]) -> tuple[list[list[str]], list[str]]:

@@ -119,7 +119,8 @@ def _sheet(sheet: CalamineSheet, visible: bool) -> _Sheet:
             continue
         value = rows[first - top][column - left] if column - left < len(rows[first - top]) else ""
         for row in rows[first - top + 1 : last - top + 1]:
-            if column - left < len(row) and not row[column - left]:
+            # A spacer row the merge spans stays empty, and is left out as one (probe 12).
+            if column - left < len(row) and not row[column - left] and any(cell.strip() for cell in row):
                 row[column - left] = value
                 merged_rows += 1
     return _Sheet(sheet.name, visible, rows, merged_rows)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 # Examples a table may hold: each candidate runs them all within the pipeline's 3 s (a 5,000-row
 # table took up to 1.5 s with a one-line function, measured 2026-12-05).
 MOST_EXAMPLES = 2000
+MOST_COLUMNS = 201  # 200 inputs and the expected output: far more than any function of a person's takes
 # Characters of a candidate's exception message a verdict quotes.
 _MESSAGE_CHARS = 200
 # Wrong examples an explanation names; a large table's candidate can be wrong on hundreds.
@@ -196,6 +197,8 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         )
     if len(header) < 2:
         raise TableError("add at least one input column before 'expected'")
+    if len(header) > MOST_COLUMNS:
+        raise TableError(f"{len(header) - 1} input columns: keep at most {MOST_COLUMNS - 1}, the ones the rule uses")
     params: list[str] = []
     for column in header[:-1]:
         param = parameter_name(column)
