@@ -38,8 +38,9 @@ _ROUNDINGS = frozenset(
         decimal.ROUND_05UP,
     }
 )
-# The most input a call tells, well within the candidate's frame limit (sandbox.frames): past
-# it the call fails in words, not at the deadline.
+# The most input a call tells, as JSON, well within the candidate's frame limit (sandbox.frames):
+# past it the call fails in words, not at the deadline; and the most characters of a command line.
+MOST_INPUT_BYTES = 12 << 20
 MOST_INPUT_CHARS = 4 << 20
 
 # As they cross: [recursion limit, decimal precision, decimal rounding, the standard input, the
@@ -60,6 +61,13 @@ class Told:
         context = decimal.getcontext()
         return [sys.getrecursionlimit(), context.prec, context.rounding, _given_input(), list(sys.argv)]
 
+    @staticmethod
+    def _argv_told(argv: list[object]) -> list[str]:
+        told = [str(word) for word in argv]  # a pathlib.Path among them, as argparse takes it
+        if sum(map(len, told)) > MOST_INPUT_CHARS:
+            raise CodecError(f"the command line the tests set is longer than a call can take ({MOST_INPUT_CHARS:,})")
+        return told
+
     def changes(self) -> Settings | None:
         """The settings a call carries, or None where nothing changed since the last that did."""
         now = self._now()
@@ -70,7 +78,7 @@ class Told:
         if now[3] != said[3]:
             told[3] = self._input_told(now[3])
         if now[4] != said[4]:
-            told[4] = now[4]
+            told[4] = self._argv_told(now[4])  # type: ignore[arg-type]
         return told
 
     def _input_told(self, given: object) -> object:
@@ -80,12 +88,17 @@ class Told:
         self._input_from = at
         if isinstance(stream, io.StringIO):
             text, kind = stream.getvalue()[at:], False
-        else:  # a text wrapper over bytes, which sys.stdin.buffer reads: the bytes as Latin-1, which keeps each
-            text, kind = stream.buffer.getvalue()[at:].decode("latin-1"), stream.encoding
-        if len(text) > MOST_INPUT_CHARS:
+        else:
+            # A text wrapper over bytes, which sys.stdin.buffer reads: what is left of it from where
+            # the wrapper stands (it reads ahead of what it gave, red-team round 21), as bytes in its
+            # encoding, crossing as Latin-1 text, which keeps each byte.
+            text = stream.read().encode(stream.encoding, "surrogateescape").decode("latin-1")
+            stream.seek(at)
+            kind = stream.encoding
+        # Settings cross as JSON, which writes a character beyond ASCII in up to 12 bytes.
+        if len(text) + 11 * (len(text) - len(text.encode("ascii", "ignore"))) > MOST_INPUT_BYTES:
             raise CodecError(
-                f"the standard input the tests give holds {len(text):,} characters,"
-                f" more than a call can take ({MOST_INPUT_CHARS:,})"
+                f"the standard input the tests give ({len(text):,} characters) is more than a call can take"
             )
         return [text, kind]
 
@@ -112,8 +125,8 @@ def _given_input() -> tuple[io.StringIO | io.TextIOWrapper, int] | None:
         if isinstance(stdin, io.StringIO):
             return stdin, stdin.tell()
         if isinstance(stdin, io.TextIOWrapper) and isinstance(stdin.buffer, io.BytesIO):
-            return stdin, stdin.buffer.tell()
-    except ValueError:  # closed
+            return stdin, stdin.tell()  # the wrapper's own place: its buffer's runs ahead
+    except (ValueError, OSError):  # closed, or a place it cannot tell
         pass
     return None
 

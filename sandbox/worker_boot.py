@@ -60,8 +60,10 @@ def main() -> None:
     # The standard library and the allowed packages only (no .pth hooks run); not this project.
     sys.path[:] = [p for p in sys.path if p != sys.argv[1]] + config["site_paths"]
     # The judge and every candidate start with the command line of a program run alone, not the
-    # worker's, which holds the sandbox's configuration (held-out probe 9).
+    # worker's, which holds the sandbox's configuration (held-out probe 9; sys.orig_argv, red-team
+    # round 21). A candidate can still read it in its own memory: it holds no secret, only limits.
     sys.argv = [""]
+    sys.orig_argv = [sys.executable]
     import gc
 
     gc.freeze()  # forked children's collections skip what we loaded: fewer pages copied

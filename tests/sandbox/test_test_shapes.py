@@ -202,10 +202,23 @@ def test_a_competition_programs_input_bytes_command_line_and_exit_work_as_alone(
     result = run_code(pool, code, tests)
     assert result.passed, (result.human_eval_result, result.cases)
     assert not run_code(pool, code.replace("total * 2", "total * 3"), tests).passed
+    # Where the tests read a line of the wrapper first, the rest is the candidate's (red-team round 21).
+    header = tests.replace("    sys.argv =", "    assert sys.stdin.readline() == '4\\n'\n    sys.argv =")
+    assert run_code(pool, code.replace("data[1:]", "data"), header).passed
     # The worker's own command line, which holds the sandbox's configuration, is no candidate's to read.
     peek = run_code(
         pool,
-        "import sys\n\n\ndef f():\n    return sys.argv\n",
-        "def check(candidate):\n    assert candidate() == ['']\n",
+        "import sys\n\n\ndef f():\n    return sys.argv, sys.orig_argv[1:]\n",
+        "import pathlib, sys\n\n\ndef check(candidate):\n    assert candidate() == ([''], [])\n"
+        "    sys.argv = ['x', pathlib.Path('data.txt')]\n    assert candidate() == (['x', 'data.txt'], [])\n",
     )
     assert peek.passed, peek.human_eval_result
+
+
+def test_input_too_large_to_give_is_refused_in_words_not_at_the_deadline(pool):
+    # Red-team round 21: 3 million "é", under the cap in characters, were over the frame limit as
+    # JSON, and the run waited for its deadline.
+    tests = "import io, sys\n\n\ndef check(candidate):\n    sys.stdin = io.StringIO('é' * 3_000_000)\n    candidate()\n"
+    result = run_code(pool, "def f():\n    return input()\n", tests, timeout_s=10)
+    assert not result.passed and "more than a call can take" in result.human_eval_result, result.human_eval_result
+    assert result.wall_ms < 5000
