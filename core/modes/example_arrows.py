@@ -9,7 +9,8 @@ import re
 
 from core.displayable import one_line
 
-_MOST_TITLE_LINES = 3  # above examples noted one a line: "Hi Sam,", "please write it.", "Examples:"
+_MOST_TITLE_LINES = 4  # above examples noted one a line: "Hi Sam,", "hope you're well", "please write it.", "Examples:"
+_MOST_REMARK_LINES = 5  # below them
 # What stands between an input and its output: an arrow, or "gives", "becomes", "returns".
 ARROW = re.compile(r"->|→|=>|⇒|⟶| (?:gives|becomes|returns) ")
 # A call's name and opening bracket, as `f(3, 4) = 7` begins.
@@ -54,7 +55,7 @@ def _remark_below(text: str) -> tuple[str, str]:
     lines = text.rstrip().splitlines()
     empty = [at for at, line in enumerate(lines) if not line.strip()]
     below = [line.strip() for line in lines[empty[-1] + 1 :]] if empty else []
-    if not below or len(below) > 3 or any(ARROW.search(line) or _CALLED.match(line) for line in below):
+    if not below or len(below) > _MOST_REMARK_LINES or any(ARROW.search(line) or _CALLED.match(line) for line in below):
         return text, ""
     return "\n".join(lines[: empty[-1]]), " ".join(below)
 
@@ -65,11 +66,18 @@ def _unmarked(lines: list[str]) -> list[str]:
     if all(_BULLET.match(line) for line in lines):
         return [_BULLET.sub("", line) for line in lines]
     marks = [match[1].lower() for match in map(_NUMBERED.match, lines) if match]
-    counted = any(marks == list(counts[: len(lines)]) for counts in _COUNTS)
-    # "1. Introduction -> 1-introduction": a number the answer repeats is the input's (probe 12).
-    repeated = all(re.search(rf"\b{mark}\b", ARROW.split(line)[-1]) for mark, line in zip(marks, lines))
-    if counted and len(marks) == len(lines) and not repeated:
-        return [_NUMBERED.sub("", line) for line in lines]
+    if len(marks) != len(lines) or not any(marks == list(counts[: len(lines)]) for counts in _COUNTS):
+        return lines
+    # "1. Introduction -> 1-introduction": answers that begin with the number make it the input's
+    # (probe 12); "1. January -> 1" or "1. [3, 1, 2] -> [1, 2, 3]" do not (probe 13).
+    answers = [ARROW.split(line)[-1].strip() for line in lines]
+    if all(re.match(rf"{re.escape(mark)}\W.", answer, re.IGNORECASE) for mark, answer in zip(marks, answers)):
+        return lines
+    unmarked = [_NUMBERED.sub("", line) for line in lines]
+    # "1. Introduction -> Introduction": taking the number off is the task (probe 13).
+    if all(ARROW.split(line)[0].strip() == answer for line, answer in zip(unmarked, answers)):
+        return lines
+    return unmarked
     return lines
 
 

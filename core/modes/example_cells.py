@@ -170,9 +170,9 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
         texts = [v for v in values if isinstance(v, str)]
         numbers = [v for v in values if type(v) in (int, float)]
         digits = bool(texts and numbers) and all(any(ch.isdigit() for ch in v) for v in texts)
-        # 12E4 is a code (a part number), not 120000 (probe 11): no one writes a number so, where
-        # 2.5e-05 or 6.02E+23 is a number (probe 12).
-        coded = any(type(row[c].value) is float and _CODE_E.match(row[c].text.strip()) for row in table)
+        # Beside text, 12E4 is a code (a part number), not 120000 (probe 11); alone, 1E3 may be
+        # a thousand (probe 13), and 2.5e-05 or 6.02E+23 is a number (probe 12).
+        coded = bool(texts) and any(type(row[c].value) is float and _CODE_E.match(row[c].text.strip()) for row in table)
         if digits or coded or any(_WRITTEN_NUMBER.match(v) for v in texts):
             for row in table:
                 if type(row[c].value) in (int, float) and _PEOPLES_NUMBER.match(number_text(row[c].text.strip())):
@@ -180,9 +180,11 @@ def _written_numbers_as_text(table: list[list[Cell]]) -> None:
 
 
 def words_among(answers: Sequence[Cell]) -> bool:
-    """Whether some answers are words: beside them a whole number may come back as text (FizzBuzz's
-    1 beside Fizz, a check digit 2 beside X; probe 11), and the check takes either."""
-    return any(isinstance(answer.value, str) and reads_as_text(answer.value) for answer in answers)
+    """Whether some answers are words and the rest whole numbers: then a number may come back as
+    text (FizzBuzz's 1 beside Fizz, a check digit 2 beside X; probe 11), and the check takes
+    either; beside a fraction (3.5) the numbers are numbers (probe 13)."""
+    words = any(isinstance(answer.value, str) and reads_as_text(answer.value) for answer in answers)
+    return words and not any(type(answer.value) is float for answer in answers)
 
 
 def _one_item_sequences(table: list[list[Cell]]) -> None:
@@ -292,12 +294,13 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
 
 def _remark(text: str) -> bool:
     """Whether `text`, which no literal reads, is a remark in round brackets: "(cancelled)", "(1 of
-    3)", "(cancelled, see email)" (probes 11, 12). Not "(Alice, 30)", a tuple without its quotes,
+    3)", "(cancelled, see email)" (probes 11, 12). Not "(Alice, 30)" or "(New York, 10001)", a tuple without its quotes,
     nor "[x y]", more likely a list that lost its comma."""
     if not _BRACKETED_WORDS.match(text):
         return False
     parts = text[1:-1].split(",")
-    return len(parts) == 1 or any(len(part.split()) > 1 for part in parts)
+    numbered = any(reads_as_number(part.strip()) for part in parts)  # "(New York, 10001)": a tuple (probe 13)
+    return len(parts) == 1 or (any(len(part.split()) > 1 for part in parts) and not numbered)
 
 
 def _why_invalid(text: str, exc: Exception) -> str:

@@ -19,7 +19,8 @@ _SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+,\d+$")
 # a network address, 192.168.100.200.
 _DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 _DOTTED = re.compile(r"^[+-]?\d+(\.\d+)+$")
-_ADDRESS = re.compile(r"^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$")
+_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})$")
+_ADDRESS = re.compile(r"^(25[0-5]|2[0-4]\d|[01]?\d?\d)(\.(25[0-5]|2[0-4]\d|[01]?\d?\d)){3}$")
 
 
 def writes_decimal_commas(rows: list[list[str]], delimiter: str) -> bool:
@@ -34,13 +35,18 @@ def with_decimal_points(rows: list[list[str]], notes: list[str]) -> list[list[st
     # A column that holds lists of numbers ("3,5,7") separates items with its commas, "2,4" too (probe 9).
     listed = {c for row in rows[1:] for c, cell in enumerate(row) if _ITEMS.match(cell.strip())}
     # In a file whose decimal mark is the comma, a dot before three digits separates thousands (3.250
-    # is 3250, 3.250.000 too; probe 10), in a column where every number with a dot is written so:
-    # beside 0.750 or 100.00, 1.250 is a decimal (a hand-typed file, probe 12), and an address
-    # 192.168.100.200 beside 8.8.8.8 is no number.
+    # is 3250, 3.250.000 too; probe 10), in a column where every number with a dot is written so,
+    # unless another number of the file writes a decimal point (12.5, 0.750, 100.00: a hand-typed
+    # file, probes 12 and 13) and none a decimal comma; an address 192.168.001.010 is no number.
+    cells = [cell.strip() for row in rows[1:] for cell in row]
+    points = any(_decimal_point_number(cell) for cell in cells)
+    commas = any(DECIMAL_COMMA.match(number_text(cell)) or EUROPEAN_NUMBER.match(number_text(cell)) for cell in cells)
     thousands = {
         c
         for c in range(len(rows[0]))
-        if c not in listed and _thousands_column([row[c] for row in rows[1:] if c < len(row)])
+        if c not in listed
+        and (commas or not points)
+        and _thousands_column([row[c] for row in rows[1:] if c < len(row)])
     }
     return [
         [
@@ -49,6 +55,11 @@ def with_decimal_points(rows: list[list[str]], notes: list[str]) -> list[list[st
         ]
         for row in rows
     ]
+
+
+def _decimal_point_number(cell: str) -> bool:
+    """Whether a cell is a number written with a decimal point: not 3.250, 12.03.2024 or an address."""
+    return bool(_DOTTED.match(cell)) and not any(form.match(cell) for form in (_DOT_THOUSANDS, _ADDRESS, _DATE))
 
 
 def _thousands_column(cells: list[str]) -> bool:

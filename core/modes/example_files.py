@@ -44,7 +44,7 @@ class Table:
 
 _MOST_LINES = 5 * MOST_EXAMPLES  # lines a table of the most examples may take, its cells over several lines
 _MOST_PDF_COLUMNS = 20  # where the line naming 'expected' is looked for, in a table copied one cell a line
-_PLAIN_NAME = re.compile(r"^[^\W_][\w ()/%.-]*$")  # a column's name as a person writes it
+_PLAIN_NAME = re.compile(r"^[^\W_][\w ()/%.€$£¥#-]*$")  # a column's name as a person writes it: "Price (€)"
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".
@@ -82,10 +82,13 @@ def table_from_text(text: str, source: str) -> Table:
     # "['a', 'b']" keeps its Python quotes.
     notes: list[str] = []
     if text.count("\n") > _MOST_LINES:  # refused at once: reading 100,000 rows first took 4 s (probe 12)
-        raise UserError(
-            f"{source} holds {text.count(chr(10)):,} lines: a candidate's run can check at most {MOST_EXAMPLES}"
-            " examples; keep the ones that show the rule"
-        )
+        # Not the empty rows a spreadsheet saves below a table (",,", probe 13).
+        filled = sum(1 for line in text.splitlines() if line.strip(" ,;\t"))
+        if filled > _MOST_LINES:
+            raise UserError(
+                f"{source} holds {filled:,} lines: a candidate's run can check at most {MOST_EXAMPLES}"
+                " examples; keep the ones that show the rule"
+            )
     if unicodedata.normalize("NFC", text) != text:
         # macOS saves "ë" as "e" and a combining diaeresis: len("Zoë") was 4 where a person sees 3.
         text = unicodedata.normalize("NFC", text)

@@ -21,10 +21,12 @@ _SIGN_OFF = re.compile(
     r"|get outlook for|sent with|sent via)\b",
     re.IGNORECASE,
 )
+_MOST_NOTE_LINES = 5  # a remark under a table
 _MOST_SIGNATURE_LINES = 5  # "Best," a name, a title, a company, a phone's "Sent from"
 # How a note under a table starts: a footnote's mark, or a word that says it is one.
 _NOTE = re.compile(
-    r"^([*†‡]|(note|notes|nb|n\.b\.|source|sources|hinweis|quelle|anmerkung|remarque|nota|fuente)\s*:)", re.IGNORECASE
+    r"^([*†‡¹²³]|(note|notes|nb|n\.b\.|source|sources|hinweis|quelle|anmerkung|remarque|nota|fuente)\s*:)",
+    re.IGNORECASE,
 )
 # What the last row of a spreadsheet that sums its examples is called.
 _TOTALS = frozenset({"total", "totals", "sum", "grand total", "gesamt", "summe", "totaal", "total général", "totale"})
@@ -110,12 +112,13 @@ def without_sign_off(text: str, header: str, notes: list[str]) -> str:
     return text
 
 
-def _row_of(line: str, header: str) -> bool:
+def _row_of(line: str, header: str, typed: bool = False) -> bool:
     """Whether `line` holds as many filled cells as the line of names `header` holds names, each
-    written as a file writes a cell: "Thanks,Danke" is a row, "Kind regards, Maria" a sign-off."""
+    written as a file writes a cell (or, `typed`, by hand: after ", "): "Thanks,Danke" is a row,
+    "Kind regards, Maria" a sign-off."""
     mark = max(",;\t", key=header.count)
     cells = line.split(mark)
-    filled = all(cell.strip() and cell == cell.strip() for cell in cells)
+    filled = all(cell.strip() and (typed or cell == cell.strip()) for cell in cells)
     return header.count(mark) > 0 and len(cells) == header.count(mark) + 1 and filled
 
 
@@ -126,13 +129,20 @@ def without_notes_below(text: str, delimiter: str, notes: list[str]) -> str:
     lines = text.rstrip().splitlines()
     names = next((line for line in lines if delimiter in line), "")
     end = len(lines)
-    while end > 2 and _NOTE.match(lines[end - 1].strip()) and not _row_of(lines[end - 1], names):  # not "*,star"
+    # Not a row that starts so, "*,star" or "* Oat milk, 2.49, 4.98", unless after an empty line.
+    while end > 2 and _NOTE.match(lines[end - 1].strip()):
+        if _row_of(lines[end - 1], names, typed=True) and lines[end - 2].strip():
+            break
         end -= 1
     empty = [at for at, line in enumerate(lines[:end]) if not line.strip()]
     if empty and empty[-1] < end - 1:
         below = [line for line in lines[empty[-1] + 1 : end] if line.strip()]
         above = [line for line in lines[: empty[-1]] if delimiter in line]
-        if len(below) <= 3 and len(above) >= 2 and not any(delimiter in line or ARROW.search(line) for line in below):
+        if (
+            len(below) <= _MOST_NOTE_LINES
+            and len(above) >= 2
+            and not any(delimiter in line or ARROW.search(line) for line in below)
+        ):
             end = empty[-1]
     if end == len(lines):
         return text

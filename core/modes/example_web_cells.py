@@ -20,7 +20,7 @@ _ZERO_WIDTH = str.maketrans(
 )
 # A web page's footnote mark after a word: [a], [12], [note 3], [citation needed].
 _FOOTNOTE_MARK = re.compile(
-    r"(?<=[^\W_)])(\[([a-z]|\d{1,3}|(note|nb) \d{1,3}|citation needed)\])+(?=\s*$)", re.IGNORECASE
+    r"(?<=[^\W_)])(\[([a-z]|[ivx]{1,4}|\d{1,3}|(note|nb) \d{1,3}|citation needed)\])+(?=\s*$)", re.IGNORECASE
 )
 
 
@@ -55,10 +55,7 @@ def footnote_marks(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
         cells = [row[c] for row in body if c < len(row) and row[c].strip()]
         if not cells or all(_FOOTNOTE_MARK.search(cell) for cell in cells):
             continue
-        # Where an answer is its input without the mark, taking marks off is the task (probe 12).
-        if any(
-            c < len(row) and _FOOTNOTE_MARK.sub("", row[c]).strip() == row[-1].strip() != row[c].strip() for row in body
-        ):
+        if _marks_are_data(c, body):
             continue
         for row in body:
             if c < len(row) and _FOOTNOTE_MARK.search(row[c]):
@@ -66,3 +63,21 @@ def footnote_marks(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
     if marked:
         notes.append(f"{marked} footnote mark(s) after a word, as a web page writes them ([a], [1]), are left out")
     return body
+
+
+def _marks_are_data(c: int, body: list[list[str]]) -> bool:
+    """Whether the marks in column `c` are what the table is about: an answer is its input without
+    the mark (taking marks off is the task, probe 12), or the mark's own content ("Paris[1]" -> 1,
+    probe 13); or taking them off makes two different cells one ("scores[0]", "scores[1]")."""
+    seen: dict[str, str] = {}
+    for row in body:
+        if c >= len(row) or not row[c].strip():
+            continue
+        cell, answer = row[c].strip(), row[-1].strip()
+        bare = _FOOTNOTE_MARK.sub("", cell).strip()
+        marks = _FOOTNOTE_MARK.search(cell)
+        if marks and (answer == bare or answer in re.findall(r"\[([^\]]+)\]", marks[0])):
+            return True
+        if seen.setdefault(bare, cell) != cell:
+            return True
+    return False

@@ -5,7 +5,7 @@ spaces are seen, and each cell reads as its writer meant it."""
 import pytest
 
 from core.modes.example_cells import ExamplesError
-from core.modes.examples import TableError
+from core.modes.examples import TableError, build_spec
 from core.user_error import UserError
 from tests.pasted_tables import spec_of, values
 
@@ -373,8 +373,8 @@ def test_the_rules_of_probes_10_and_11_keep_out_of_tables_they_do_not_fit():
     """Probe 12: each of these was misread or refused by a rule made for another table."""
     _, spec = spec_of("a,b,Expected\n1,4,0.25\n1,40000,2.5e-05\n1,0,undefined\n")  # a number in e-notation
     assert values(spec) == [([1, 4], 0.25), ([1, 40000], 2.5e-05), ([1, 0], "undefined")]
-    _, spec = spec_of("Part,Expected\n12E4,Shelf A\n3E10,Shelf B\n4711,Shelf C\n")  # codes, even without a word
-    assert values(spec) == [(["12E4"], "Shelf A"), (["3E10"], "Shelf B"), (["4711"], "Shelf C")]
+    _, spec = spec_of("Value,Expected\n1E3,1000\n2.5,2.5\n")  # alone, numbers (probe 13)
+    assert values(spec) == [([1000.0], 1000), ([2.5], 2.5)]
     _, spec = spec_of("1. Introduction -> 1-introduction\n2. Setup -> 2-setup\n")  # the answer repeats the number
     assert values(spec) == [(["1. Introduction"], "1-introduction"), (["2. Setup"], "2-setup")]
     _, spec = spec_of("a) 3 -> 9\nb) 4 -> 16\nc) 10 -> 100\n")  # items lettered a, b, c
@@ -415,3 +415,37 @@ def test_a_paste_too_wide_or_too_long_is_refused_at_once():
         spec_of("a," * 50_000 + "expected\n" + "1," * 50_000 + "2\n")
     with pytest.raises(UserError, match="holds 100,001 lines"):
         spec_of("n,expected\n" + "1,2\n" * 100_000)
+
+
+def test_the_rules_of_probe_12_keep_out_of_tables_they_do_not_fit():
+    """Probe 13: each of these was misread or refused by a rule made in the round before."""
+    _, spec = spec_of("Gallons;Price;Expected\n12.5;3.459;43.24\n10;3.899;38.99\n")  # 12.5: decimal points
+    assert values(spec) == [([12.5, 3.459], 43.24), ([10, 3.899], 38.99)]
+    _, spec = spec_of("Datum;Betrag;Expected\n12.03.2024;1.250;x\n01.04.2024;3.500;y\n")  # a date is no decimal
+    assert values(spec) == [(["12.03.2024", 1250], "x"), (["01.04.2024", 3500], "y")]
+    _, spec = spec_of("IP;Expected\n192.168.001.010;private\n203.000.113.195;public\n")
+    assert values(spec) == [(["192.168.001.010"], "private"), (["203.000.113.195"], "public")]
+    _, spec = spec_of("1. January -> 1\n2. February -> 2\n3. March -> 3\n")  # the answer is no repeat
+    assert values(spec) == [(["January"], 1), (["February"], 2), (["March"], 3)]
+    _, spec = spec_of("1. [3, 1, 2] -> [1, 2, 3]\n2. [2, 1] -> [1, 2]\n")
+    assert values(spec) == [([[3, 1, 2]], [1, 2, 3]), ([[2, 1]], [1, 2])]
+    _, spec = spec_of("1. Introduction -> Introduction\n2. Summary -> Summary\n")  # the number is the task
+    assert values(spec) == [(["1. Introduction"], "Introduction"), (["2. Summary"], "Summary")]
+    _, spec = spec_of("Item, Price, Expected\nApples, 0.50, 1.00\n* Oat milk, 2.49, 4.98\n")  # a row
+    assert len(spec.rows) == 2 and spec.rows[1][0][0].value == "* Oat milk"
+    table, spec = spec_of("Price,Expected\n10,11.9\n20,23.8\n\n¹ incl. VAT, excl. shipping\n")
+    assert values(spec) == [([10], 11.9), ([20], 23.8)]
+    _, spec = spec_of("Text\tExpected\nParis[1]\t1\nBerlin\tNone\n")  # the mark's number is the answer
+    assert spec.rows[0][0][0].value == "Paris[1]"
+    _, spec = spec_of("Cell,Expected\nscores[0],first score\ntotal,the total\nscores[1],second score\n")
+    assert [inputs[0].value for inputs, _ in spec.rows] == ["scores[0]", "total", "scores[1]"]
+    table, spec = spec_of("Country\tExpected\nBolivia[i]\tBO\nNetherlands[ii]\tNL\nFrance\tFR\n")
+    assert [inputs[0].value for inputs, _ in spec.rows] == ["Bolivia", "Netherlands", "France"]
+    with pytest.raises(ExamplesError, match="looks like a tuple"):
+        spec_of('Place,Expected\n"(New York, 10001)",NY\n')
+    _, spec = spec_of("Product\nPrice (€)\nExpected\nPen\n1.50\n1.79\n")  # a PDF's names with a symbol
+    assert values(spec) == [(["Pen", 1.5], 1.79)]
+    _, spec = spec_of("x,Expected\n3,9\n4,16\n" + ",\n" * 10_000)  # a spreadsheet's empty rows below
+    assert values(spec) == [([3], 9), ([4], 16)]
+    fractions = build_spec(["a", "b", "expected"], [["10", "2", "5"], ["7", "2", "3.5"], ["1", "0", "error"]], "")
+    assert "whole_or_text(returned" not in fractions.tests  # beside 3.5, '5' is no answer
