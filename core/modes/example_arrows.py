@@ -68,10 +68,11 @@ def _unmarked(lines: list[str]) -> list[str]:
     marks = [match[1].lower() for match in map(_NUMBERED.match, lines) if match]
     if len(marks) != len(lines) or not any(marks == list(counts[: len(lines)]) for counts in _COUNTS):
         return lines
-    # "1. Introduction -> 1-introduction": answers that begin with the number make it the input's
-    # (probe 12); "1. January -> 1" or "1. [3, 1, 2] -> [1, 2, 3]" do not (probe 13).
+    # "1. Introduction -> 1-introduction": answers that begin with the number joined to a word make
+    # it the input's (probe 12); "1. January -> 1", "1. [3, 1, 2] -> [1, 2, 3]" (probe 13) or "1. 60
+    # minutes -> 1 hour" (probe 14) do not.
     answers = [ARROW.split(line)[-1].strip() for line in lines]
-    if all(re.match(rf"{re.escape(mark)}\W.", answer, re.IGNORECASE) for mark, answer in zip(marks, answers)):
+    if all(re.match(rf"{re.escape(mark)}[-_.:/]\w", answer, re.IGNORECASE) for mark, answer in zip(marks, answers)):
         return lines
     unmarked = [_NUMBERED.sub("", line) for line in lines]
     # "1. Introduction -> Introduction": taking the number off is the task (probe 13).

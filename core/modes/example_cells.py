@@ -299,7 +299,7 @@ def _remark(text: str) -> bool:
     if not _BRACKETED_WORDS.match(text):
         return False
     parts = text[1:-1].split(",")
-    numbered = any(reads_as_number(part.strip()) for part in parts)  # "(New York, 10001)": a tuple (probe 13)
+    numbered = any(reads_as_number(part.strip()) for part in parts)  # "(New York, 10001)": maybe a tuple (probe 13)
     return len(parts) == 1 or (any(len(part.split()) > 1 for part in parts) and not numbered)
 
 
@@ -309,6 +309,8 @@ def _why_invalid(text: str, exc: Exception) -> str:
     if words:  # [apple, banana]
         quoted = ", ".join(repr(word.strip()) for word in words[1].split(","))
         return f"text inside goes in quotes: {text[0]}{quoted}{text[-1]}"
+    if _BRACKETED_WORDS.match(text):  # "(end of support, 2026)": a remark, or a tuple (probe 14)
+        return f"if it is one text, write it in quotes: {text!r}; if several values, put each text in quotes"
     return plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
 
 

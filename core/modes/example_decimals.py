@@ -36,10 +36,11 @@ def with_decimal_points(rows: list[list[str]], notes: list[str]) -> list[list[st
     listed = {c for row in rows[1:] for c, cell in enumerate(row) if _ITEMS.match(cell.strip())}
     # In a file whose decimal mark is the comma, a dot before three digits separates thousands (3.250
     # is 3250, 3.250.000 too; probe 10), in a column where every number with a dot is written so,
-    # unless another number of the file writes a decimal point (12.5, 0.750, 100.00: a hand-typed
-    # file, probes 12 and 13) and none a decimal comma; an address 192.168.001.010 is no number.
+    # unless the answers write a decimal point (43.24 beside a price of 3.459: a hand-typed file,
+    # probe 13) and no number a decimal comma. Beside a time, a month or a version in another column
+    # the dots stay thousands (probe 14); an address 192.168.001.010 and a date are no numbers.
     cells = [cell.strip() for row in rows[1:] for cell in row]
-    points = any(_decimal_point_number(cell) for cell in cells)
+    points = any(_decimal_point_number(row[-1].strip()) for row in rows[1:] if row)
     commas = any(DECIMAL_COMMA.match(number_text(cell)) or EUROPEAN_NUMBER.match(number_text(cell)) for cell in cells)
     thousands = {
         c

@@ -44,7 +44,8 @@ class Table:
 
 _MOST_LINES = 5 * MOST_EXAMPLES  # lines a table of the most examples may take, its cells over several lines
 _MOST_PDF_COLUMNS = 20  # where the line naming 'expected' is looked for, in a table copied one cell a line
-_PLAIN_NAME = re.compile(r"^[^\W_][\w ()/%.€$£¥#-]*$")  # a column's name as a person writes it: "Price (€)"
+# A column's name as a person writes it ("Price (€)", "Temp (°C)", "#"), not YAML's "expected: 30" nor a list's "- price".
+_PLAIN_NAME = re.compile(r"^[^\s:\-*•][^:]*$")
 # Columns lined up with spaces: two or more between cells (one is a space inside a cell).
 _LINED_UP = re.compile(r" {2,}")
 # A number as Excel's General format shows one of 12 or more digits: "4.11111E+15".

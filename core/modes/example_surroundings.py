@@ -25,7 +25,7 @@ _MOST_NOTE_LINES = 5  # a remark under a table
 _MOST_SIGNATURE_LINES = 5  # "Best," a name, a title, a company, a phone's "Sent from"
 # How a note under a table starts: a footnote's mark, or a word that says it is one.
 _NOTE = re.compile(
-    r"^([*†‡¹²³]|(note|notes|nb|n\.b\.|source|sources|hinweis|quelle|anmerkung|remarque|nota|fuente)\s*:)",
+    r"^([*†‡¹²³]|\(\d{1,2}\)|(note|notes|nb|n\.b\.|source|sources|hinweis|quelle|anmerkung|remarque|nota|fuente)\s*:)",
     re.IGNORECASE,
 )
 # What the last row of a spreadsheet that sums its examples is called.
@@ -122,6 +122,15 @@ def _row_of(line: str, header: str, typed: bool = False) -> bool:
     return header.count(mark) > 0 and len(cells) == header.count(mark) + 1 and filled
 
 
+def _fits(line: str, above: list[str], header: str) -> bool:
+    """Whether `line`'s cells are numbers in every column where the rows `above` hold numbers."""
+    mark = max(",;\t", key=header.count)
+    rows = [row.split(mark) for row in above if row.count(mark) == header.count(mark)][1:]
+    cells = line.split(mark)
+    numeric = [c for c in range(len(cells)) if rows and all(reads_as_number(row[c].strip()) for row in rows)]
+    return all(reads_as_number(cells[c].strip()) for c in numeric)
+
+
 def without_notes_below(text: str, delimiter: str, notes: list[str]) -> str:
     """`text` without a note under the table: lines that start as notes do ("* prices incl. VAT",
     "Note: in EUR, with VAT"), and a few lines with no cell separator after an empty line
@@ -129,9 +138,11 @@ def without_notes_below(text: str, delimiter: str, notes: list[str]) -> str:
     lines = text.rstrip().splitlines()
     names = next((line for line in lines if delimiter in line), "")
     end = len(lines)
-    # Not a row that starts so, "*,star" or "* Oat milk, 2.49, 4.98", unless after an empty line.
+    # Not a row that starts so, "*,star" or "* Oat milk, 2.49, 4.98", unless after an empty line or
+    # with text where the others have numbers ("* incl. VAT, excl. shipping", probe 14).
     while end > 2 and _NOTE.match(lines[end - 1].strip()):
-        if _row_of(lines[end - 1], names, typed=True) and lines[end - 2].strip():
+        fits = _row_of(lines[end - 1], names, typed=True) and _fits(lines[end - 1], lines[: end - 1], names)
+        if fits and lines[end - 2].strip():
             break
         end -= 1
     empty = [at for at, line in enumerate(lines[:end]) if not line.strip()]

@@ -66,18 +66,12 @@ def footnote_marks(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
 
 
 def _marks_are_data(c: int, body: list[list[str]]) -> bool:
-    """Whether the marks in column `c` are what the table is about: an answer is its input without
-    the mark (taking marks off is the task, probe 12), or the mark's own content ("Paris[1]" -> 1,
-    probe 13); or taking them off makes two different cells one ("scores[0]", "scores[1]")."""
-    seen: dict[str, str] = {}
-    for row in body:
-        if c >= len(row) or not row[c].strip():
-            continue
-        cell, answer = row[c].strip(), row[-1].strip()
-        bare = _FOOTNOTE_MARK.sub("", cell).strip()
-        marks = _FOOTNOTE_MARK.search(cell)
-        if marks and (answer == bare or answer in re.findall(r"\[([^\]]+)\]", marks[0])):
-            return True
-        if seen.setdefault(bare, cell) != cell:
-            return True
-    return False
+    """Whether the marks in column `c` are what the table is about: every marked cell's answer is
+    the cell without its mark (taking marks off is the task, probe 12) or the mark's own content
+    ("Paris[1]" -> 1, probe 13); or two marked cells differ by their marks alone ("scores[0]",
+    "scores[1]"), where "Paris" beside "Paris[b]" is one city with a note (probe 14)."""
+    marked = [(row[c].strip(), row[-1].strip()) for row in body if c < len(row) and _FOOTNOTE_MARK.search(row[c])]
+    bare = [_FOOTNOTE_MARK.sub("", cell).strip() for cell, _ in marked]
+    removed = all(answer == plain for (_, answer), plain in zip(marked, bare))
+    cited = all(answer in re.findall(r"\[([^\]]+)\]", cell) for cell, answer in marked)
+    return bool(marked) and (removed or cited or len(set(bare)) < len(bare))

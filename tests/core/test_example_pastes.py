@@ -449,3 +449,24 @@ def test_the_rules_of_probe_12_keep_out_of_tables_they_do_not_fit():
     assert values(spec) == [([3], 9), ([4], 16)]
     fractions = build_spec(["a", "b", "expected"], [["10", "2", "5"], ["7", "2", "3.5"], ["1", "0", "error"]], "")
     assert "whole_or_text(returned" not in fractions.tests  # beside 3.5, '5' is no answer
+
+
+def test_the_rules_of_probe_13_keep_out_of_tables_they_do_not_fit():
+    """Probe 14: each of these was misread or refused by a rule made in the round before."""
+    for other in (
+        "Uhrzeit;Besucher;Expected\n08.30;1.200;ruhig\n12.15;4.750;voll\n",  # a time beside
+        "Version;Besucher;Expected\n2.1;1.200;a\n2.2;4.750;b\n",
+    ):  # a version beside
+        _, spec = spec_of(other)
+        assert [inputs[1].value for inputs, _ in spec.rows] == [1200, 4750]
+    _, spec = spec_of("1. 60 minutes -> 1 hour\n2. 150 minutes -> 2.5 hours\n")
+    assert values(spec) == [(["60 minutes"], "1 hour"), (["150 minutes"], "2.5 hours")]
+    for note in ("* incl. VAT, excl. shipping", "\n(1) incl. VAT, excl. shipping"):  # text where numbers are
+        table, spec = spec_of(f"Price, Expected\n10, 11.90\n20, 23.80\n{note}\n")
+        assert values(spec) == [([10], 11.9), ([20], 23.8)] and "below the table, is left out" in table.notes[-1]
+    table, spec = spec_of("City\tYear\tExpected\nAthens[a]\t1896\tGRE\nParis\t1900\tFRA\nParis[b]\t1924\tFRA\n")
+    assert [inputs[0].value for inputs, _ in spec.rows] == ["Athens", "Paris", "Paris"]
+    with pytest.raises(ExamplesError, match=r"if it is one text, write it in quotes: '\(sold out, 90,000 tickets\)'"):
+        spec_of('Event,Notes,Expected\nGig,"(sold out, 90,000 tickets)",no\n')
+    _, spec = spec_of("City\nTemp (°C)\nExpected\nOslo\n-3\ncold\n")  # a PDF's name with a degree sign
+    assert values(spec) == [(["Oslo", -3], "cold")]
