@@ -87,7 +87,11 @@ def _nested(run: Callable[[Any, int], Any], value: Any, start: int) -> Any:
 
 
 def write_frame(fd: int, obj: object) -> None:
-    data = dumps(obj)
+    write_data(fd, dumps(obj))
+
+
+def write_data(fd: int, data: bytes) -> None:
+    """A frame of `data`, a value as `dumps` wrote it."""
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
         view = view[os.write(fd, view) :]

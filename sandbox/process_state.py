@@ -27,7 +27,7 @@ _DECIMAL_CONTEXT = decimal.getcontext().copy()
 _RECURSION_LIMIT = sys.getrecursionlimit()
 _SWITCH_INTERVAL = sys.getswitchinterval()
 _STREAMS = (sys.stdin, sys.stdout, sys.stderr)
-_ARGV = list(sys.argv)
+ARGV = [""]  # a program's command line run alone: the worker's holds the configuration
 _HANDLERS = {number: signal.getsignal(number) for number in _TIMER_SIGNALS.values()}
 
 
@@ -42,11 +42,14 @@ def set_back(folder: str) -> None:
     sys.settrace(None)
     sys.setprofile(None)
     sys.stdin, sys.stdout, sys.stderr = _STREAMS
-    sys.argv = list(_ARGV)
+    sys.argv = list(ARGV)
     # Fresh, as in a fresh process: else the draws one run's tests made, in a number its candidate
     # could set (by the length of a list the tests shuffle), place the next run's draws, and its
     # candidate could steer them (red-team round 20).
     random.seed()
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:  # where the pool allows it: its generator too (the review)
+        numpy.random.seed()
     decimal.setcontext(_DECIMAL_CONTEXT.copy())
     sys.setrecursionlimit(_RECURSION_LIMIT)
     sys.setswitchinterval(_SWITCH_INTERVAL)

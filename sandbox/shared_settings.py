@@ -4,11 +4,11 @@ precision and rounding (`localcontext(prec=50)` around a call), the standard inp
 (`sys.stdin = io.StringIO("3 4\\n")`, or a text wrapper over bytes, as a harness of competition
 problems sets it before a candidate that calls input()) and the command line (`sys.argv`). The
 judge's call carries what changed since it last said (`Told`, sandbox.calls); the candidate takes
-it within bounds (`take`). What the candidate reads of a text input comes back with its answer
-(`read_so_far`), and the tests' stream moves on as far, as in one process: tests that give the
-same stream again from its start (`seek(0)`) are seen to.
+it within bounds (`take`). What the candidate reads of a text input (`io.StringIO`) comes back
+with its answer (`read_so_far`), and the tests' stream moves on as far, as in one process: tests
+that give the same stream again from its start (`seek(0)`), or refill it, are seen to.
 
-Not the random generator: its state holds the words already drawn, and a copy of it replays the
+Not the random generator: its state holds the draws already made, and a copy of it replays the
 draws to come, so a candidate told it recovered what the tests drew and never showed it (the
 string HumanEval/38 encodes) and passed without solving (red-team round 20). A candidate draws
 from its own generator, and tests that seed theirs to compare with its draws fail."""
@@ -19,8 +19,6 @@ import codecs
 import decimal
 import io
 import sys
-
-from sandbox.codec import CodecError
 
 # A candidate beyond C's stack crashes, as it would in one process; a precision this long is
 # already slower than any test waits for.
@@ -38,15 +36,11 @@ _ROUNDINGS = frozenset(
         decimal.ROUND_05UP,
     }
 )
-# The most input a call tells, as JSON, well within the candidate's frame limit (sandbox.frames):
-# past it the call fails in words, not at the deadline; and the most characters of a command line.
-MOST_INPUT_BYTES = 12 << 20
-MOST_INPUT_CHARS = 4 << 20
-
 # As they cross: [recursion limit, decimal precision, decimal rounding, the standard input, the
 # command line], each of the last two None where it did not change; the input False for the
 # process's own, else [what is left to read, False for text or the encoding of bytes (which cross
-# as Latin-1 text, as settings cross as JSON)].
+# as Latin-1 text, as settings cross as JSON)]. A call too large to carry is refused in words
+# (sandbox.call_pipes), the input and the command line with it.
 Settings = list[object]
 
 
@@ -55,52 +49,41 @@ class Told:
 
     def __init__(self) -> None:
         self._said = self._now()
+        self._before = self._said  # what was said before the last call that told anything
         self._input_from = 0  # where in the tests' stream the text told starts
 
     def _now(self) -> list[object]:
         context = decimal.getcontext()
         return [sys.getrecursionlimit(), context.prec, context.rounding, _given_input(), list(sys.argv)]
 
-    @staticmethod
-    def _argv_told(argv: list[object]) -> list[str]:
-        told = [str(word) for word in argv]  # a pathlib.Path among them, as argparse takes it
-        if sum(map(len, told)) > MOST_INPUT_CHARS:
-            raise CodecError(f"the command line the tests set is longer than a call can take ({MOST_INPUT_CHARS:,})")
-        return told
-
     def changes(self) -> Settings | None:
         """The settings a call carries, or None where nothing changed since the last that did."""
         now = self._now()
         if now == self._said:
             return None
-        said, self._said = self._said, now
         told: Settings = [now[0], now[1], now[2], None, None]
-        if now[3] != said[3]:
+        if now[3] != self._said[3]:
             told[3] = self._input_told(now[3])
-        if now[4] != said[4]:
-            told[4] = self._argv_told(now[4])  # type: ignore[arg-type]
+        if now[4] != self._said[4]:
+            told[4] = [str(word) for word in now[4]]  # type: ignore[attr-defined]  # a pathlib.Path too
+        self._before, self._said = self._said, now
         return told
+
+    def unsay(self) -> None:
+        """The last call's settings were not carried (the call was too large): tell them again."""
+        self._said = self._before
 
     def _input_told(self, given: object) -> object:
         if not isinstance(given, tuple):
             return False  # the process's own, given back
-        stream, at = given
-        self._input_from = at
+        stream, at, _ = given
         if isinstance(stream, io.StringIO):
-            text, kind = stream.getvalue()[at:], False
-        else:
-            # A text wrapper over bytes, which sys.stdin.buffer reads: what is left of it from where
-            # the wrapper stands (it reads ahead of what it gave, red-team round 21), as bytes in its
-            # encoding, crossing as Latin-1 text, which keeps each byte.
-            text = stream.read().encode(stream.encoding, "surrogateescape").decode("latin-1")
-            stream.seek(at)
-            kind = stream.encoding
-        # Settings cross as JSON, which writes a character beyond ASCII in up to 12 bytes.
-        if len(text) + 11 * (len(text) - len(text.encode("ascii", "ignore"))) > MOST_INPUT_BYTES:
-            raise CodecError(
-                f"the standard input the tests give ({len(text):,} characters) is more than a call can take"
-            )
-        return [text, kind]
+            self._input_from = at
+            return [stream.getvalue()[at:], False]
+        # A text wrapper over bytes, which sys.stdin.buffer reads: its bytes from where the wrapper
+        # stands (its buffer reads ahead, red-team round 21), as they are (a review: decoding
+        # them again changed "\r\n" and failed on binary input).
+        return [stream.buffer.getvalue()[at:].decode("latin-1"), stream.encoding]
 
     def read_to(self, read: object) -> None:
         """The tests' text input moved on as far as the candidate read its copy (`read` characters)."""
@@ -110,22 +93,26 @@ class Told:
         stream = given[0]
         if stream is not sys.stdin or stream.closed:
             return
-        at = min(
-            max(self._input_from + read, self._input_from), len(stream.getvalue())
-        )  # the candidate's word: bounded
+        # The candidate's word, bounded to what was told.
+        at = min(max(self._input_from + read, self._input_from), len(stream.getvalue()))
         stream.seek(at)
-        self._said[3] = (stream, at)
+        self._said[3] = (stream, at, stream.getvalue())
 
 
-def _given_input() -> tuple[io.StringIO | io.TextIOWrapper, int] | None:
-    """The tests' standard input where they gave it as text in memory, and where it stands: the
-    stream itself, not its id (held, it cannot be freed and its id given to the next)."""
+def _given_input() -> tuple[io.StringIO | io.TextIOWrapper, int, object] | None:
+    """The tests' standard input where they gave it in memory, where it stands and what it holds
+    (one buffer refilled for each case stands where it stood, red-team review): the stream itself,
+    not its id (held, it cannot be freed and its id given to the next)."""
     stdin = sys.stdin
     try:
         if isinstance(stdin, io.StringIO):
-            return stdin, stdin.tell()
+            return stdin, stdin.tell(), stdin.getvalue()
         if isinstance(stdin, io.TextIOWrapper) and isinstance(stdin.buffer, io.BytesIO):
-            return stdin, stdin.tell()  # the wrapper's own place: its buffer's runs ahead
+            # Where the wrapper stands in its bytes, with nothing decoded ahead of what it gave;
+            # else (a cookie past the bytes) where its buffer stands.
+            at = stdin.tell()
+            raw = stdin.buffer.getvalue()
+            return stdin, at if 0 <= at <= len(raw) else stdin.buffer.tell(), raw
     except (ValueError, OSError):  # closed, or a place it cannot tell
         pass
     return None

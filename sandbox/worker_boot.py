@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from sandbox import frames
+from sandbox import frames, process_state
 from sandbox.jobfs import own_mounts
 from sandbox.libc import libc
 from sandbox.requests import WorkerConfig
@@ -62,7 +62,7 @@ def main() -> None:
     # The judge and every candidate start with the command line of a program run alone, not the
     # worker's, which holds the sandbox's configuration (held-out probe 9; sys.orig_argv, red-team
     # round 21). A candidate can still read it in its own memory: it holds no secret, only limits.
-    sys.argv = [""]
+    sys.argv = list(process_state.ARGV)
     sys.orig_argv = [sys.executable]
     import gc
 

@@ -8,6 +8,7 @@ import ast
 import re
 
 from core.displayable import one_line
+from core.modes.example_lines import after_last_empty, last_empty
 
 _MOST_TITLE_LINES = 4  # above examples noted one a line: "Hi Sam,", "hope you're well", "please write it.", "Examples:"
 _MOST_REMARK_LINES = 5  # below them
@@ -26,15 +27,17 @@ _COUNTS = ([str(n) for n in range(1, 10_000)], [chr(c) for c in range(ord("a"), 
 
 def noted_rows(text: str, notes: list[str]) -> list[list[str]] | None:
     """The rows of examples noted one a line (`3 -> 9`, `f(3, 4) = 7`), which were refused for
-    cells no comma separates, or split at the call's commas (probe 8); lines above them are a title."""
+    cells no comma separates, or split at the call's commas (probe 8); lines above them are a title
+    (a letter's opening), a remark below them is left out, and bullets, numbers or letters before
+    each are taken off (`_without_item_marks`)."""
     text, remark = _remark_below(text)
     raw = text.strip().splitlines()
     lines = [line.strip() for line in raw if line.strip()]
     # A title of a few lines, or a letter's whole opening, above the last empty line (probe 12).
-    empty = [at for at, line in enumerate(raw) if not line.strip()]
-    opening = sum(1 for line in raw[: empty[-1]] if line.strip()) if empty else 0
+    empty = last_empty(raw)
+    opening = sum(1 for line in raw[:empty] if line.strip()) if empty is not None else 0
     for start in sorted({*range(min(len(lines), _MOST_TITLE_LINES + 1)), opening}):
-        examples = _unmarked(lines[start:])
+        examples = _without_item_marks(lines[start:])
         read = rows_of(examples, strict=start > 0)
         if read is not None:
             header, rows = read
@@ -53,14 +56,16 @@ def _remark_below(text: str) -> tuple[str, str]:
     """`text` without a remark of a few lines and no arrow under the examples, after an empty line
     ("Negative numbers should work too.", probe 12), and the remark."""
     lines = text.rstrip().splitlines()
-    empty = [at for at, line in enumerate(lines) if not line.strip()]
-    below = [line.strip() for line in lines[empty[-1] + 1 :]] if empty else []
-    if not below or len(below) > _MOST_REMARK_LINES or any(ARROW.search(line) or _CALLED.match(line) for line in below):
+    block = after_last_empty(lines)
+    if block is None:
         return text, ""
-    return "\n".join(lines[: empty[-1]]), " ".join(below)
+    at, below = block
+    if len(below) > _MOST_REMARK_LINES or any(ARROW.search(line) or _CALLED.match(line.strip()) for line in below):
+        return text, ""
+    return "\n".join(lines[:at]), " ".join(line.strip() for line in below)
 
 
-def _unmarked(lines: list[str]) -> list[str]:
+def _without_item_marks(lines: list[str]) -> list[str]:
     """`lines` without the bullet, number or letter each begins with, where every one has one and
     they count 1, 2, 3 or a, b, c: "- 5" is a bullet, "-5" a number, and "2. 3 -> 9" alone no numbering."""
     if all(_BULLET.match(line) for line in lines):
@@ -79,7 +84,6 @@ def _unmarked(lines: list[str]) -> list[str]:
     if all(ARROW.split(line)[0].strip() == answer for line, answer in zip(unmarked, answers)):
         return lines
     return unmarked
-    return lines
 
 
 def rows_of(lines: list[str], strict: bool) -> tuple[list[str], list[list[str]]] | None:

@@ -82,14 +82,6 @@ def table_from_text(text: str, source: str) -> Table:
     # separator is guessed: quoting stays the spreadsheets' double quote, so a cell such as
     # "['a', 'b']" keeps its Python quotes.
     notes: list[str] = []
-    if text.count("\n") > _MOST_LINES:  # refused at once: reading 100,000 rows first took 4 s (probe 12)
-        # Not the empty rows a spreadsheet saves below a table (",,", probe 13).
-        filled = sum(1 for line in text.splitlines() if line.strip(" ,;\t"))
-        if filled > _MOST_LINES:
-            raise UserError(
-                f"{source} holds {filled:,} lines: a candidate's run can check at most {MOST_EXAMPLES}"
-                " examples; keep the ones that show the rule"
-            )
     if unicodedata.normalize("NFC", text) != text:
         # macOS saves "ë" as "e" and a combining diaeresis: len("Zoë") was 4 where a person sees 3.
         text = unicodedata.normalize("NFC", text)
@@ -98,6 +90,16 @@ def table_from_text(text: str, source: str) -> Table:
     if re.match(r"\s*(\{|\[\s*\{)", text) and text.rstrip()[-1:] in "}]":  # JSON pasted, or saved as .txt (probe 9)
         header, rows, description = example_json.table_parts(text, Path(source))
         return Table(header, rows, description, notes)
+    # Refused at once: reading 100,000 rows first took 4 s (probe 12); after JSON, whose rows take
+    # many lines (a review), and not counting the empty rows a spreadsheet saves below a table (",,",
+    # probe 13).
+    if text.count("\n") > _MOST_LINES:
+        filled = sum(1 for line in text.splitlines() if line.strip(" ,;\t"))
+        if filled > _MOST_LINES:
+            raise UserError(
+                f"{source} holds {filled:,} lines: a candidate's run can check at most {MOST_EXAMPLES}"
+                " examples; keep the ones that show the rule"
+            )
     # A title line above the table may name "expected" too: the line of names has a separator.
     first = next((line for line in text.splitlines() if "expected" in line.lower() and _separates(line)), None)
     first = first or next((line for line in text.splitlines() if line.strip()), "")

@@ -10,6 +10,7 @@ import re
 from core.displayable import one_line
 from core.modes.example_arrows import ARROW
 from core.modes.example_cells import number_text, reads_as_number
+from core.modes.example_lines import after_last_empty
 from core.modes.examples import names_expected
 
 # How an e-mail closes, on the line that follows the table and an empty line.
@@ -102,7 +103,7 @@ def without_sign_off(text: str, header: str, notes: list[str]) -> str:
     for at in (at for at in last if at > start):
         # After an empty line, at the end, without a number: a row "Best,2" is an example.
         below = [line for line in lines[at:] if line.strip()]
-        closing = not any(ch.isdigit() for line in below for ch in line)
+        closing = not any(ch.isdigit() for ch in lines[at])  # a phone number may follow the name
         # Not "thanks -> THANKS", nor "Thanks,Danke" as wide as the names (probe 12).
         signed = _SIGN_OFF.match(lines[at].strip()) and not ARROW.search(lines[at]) and not _row_of(lines[at], header)
         if not lines[at - 1].strip() and signed and closing:
@@ -112,14 +113,14 @@ def without_sign_off(text: str, header: str, notes: list[str]) -> str:
     return text
 
 
-def _row_of(line: str, header: str, typed: bool = False) -> bool:
-    """Whether `line` holds as many filled cells as the line of names `header` holds names, each
+def _row_of(line: str, header: str, typed: bool = False, filled: bool = True) -> bool:
+    """Whether `line` holds as many cells as the line of names `header` holds names, `filled` each,
     written as a file writes a cell (or, `typed`, by hand: after ", "): "Thanks,Danke" is a row,
-    "Kind regards, Maria" a sign-off."""
+    "Kind regards, Maria" a sign-off, and "*,,True" a row too (a review)."""
     mark = max(",;\t", key=header.count)
     cells = line.split(mark)
-    filled = all(cell.strip() and (typed or cell == cell.strip()) for cell in cells)
-    return header.count(mark) > 0 and len(cells) == header.count(mark) + 1 and filled
+    written = all((cell.strip() or not filled) and (typed or cell == cell.strip()) for cell in cells)
+    return header.count(mark) > 0 and len(cells) == header.count(mark) + 1 and written
 
 
 def _fits(line: str, above: list[str], header: str) -> bool:
@@ -141,20 +142,21 @@ def without_notes_below(text: str, delimiter: str, notes: list[str]) -> str:
     # Not a row that starts so, "*,star" or "* Oat milk, 2.49, 4.98", unless after an empty line or
     # with text where the others have numbers ("* incl. VAT, excl. shipping", probe 14).
     while end > 2 and _NOTE.match(lines[end - 1].strip()):
-        fits = _row_of(lines[end - 1], names, typed=True) and _fits(lines[end - 1], lines[: end - 1], names)
+        line = lines[end - 1]
+        fits = _row_of(line, names, typed=True, filled=False) and _fits(line, lines[: end - 1], names)
         if fits and lines[end - 2].strip():
             break
         end -= 1
-    empty = [at for at, line in enumerate(lines[:end]) if not line.strip()]
-    if empty and empty[-1] < end - 1:
-        below = [line for line in lines[empty[-1] + 1 : end] if line.strip()]
-        above = [line for line in lines[: empty[-1]] if delimiter in line]
+    block = after_last_empty(lines[:end])
+    if block is not None:
+        empty, below = block
+        above = [line for line in lines[:empty] if delimiter in line]
         if (
             len(below) <= _MOST_NOTE_LINES
             and len(above) >= 2
             and not any(delimiter in line or ARROW.search(line) for line in below)
         ):
-            end = empty[-1]
+            end = empty
     if end == len(lines):
         return text
     _outside(lines[end:], "below the table", notes)
