@@ -25,7 +25,11 @@ class Broken(BaseException):
 
 
 class TooLarge(CodecError):
-    """A frame too large for the other side to read, refused before it is written."""
+    """A frame too large for the other side to read, refused before it is written; `frame`: it."""
+
+    def __init__(self, message: str, frame: object):
+        super().__init__(message)
+        self.frame = frame
 
 
 class Unusable(Exception):
@@ -74,10 +78,7 @@ class Pipes:
         if len(data) > frames.MAX_FRAME:
             # Refused here, in words, with the channel in step: the other side would refuse the
             # frame and the run wait for its deadline (the tests' input, red-team round 21).
-            raise TooLarge(
-                f"a call of {len(data):,} bytes, more than one can carry ({frames.MAX_FRAME:,}): its arguments,"
-                " the input the tests give or their command line are too large"
-            )
+            raise TooLarge(f"{len(data):,} bytes, more than a frame can carry ({frames.MAX_FRAME:,})", message)
         try:
             frames.write_data(self.write_fd, data)
         except (BrokenPipeError, ConnectionError):

@@ -215,10 +215,15 @@ class Peer(Pipes):
                 message.append(settings)
             try:
                 return self._request(message, sent)
-            except TooLarge:
+            except TooLarge as exc:
+                if exc.frame is not message:
+                    raise
                 if self._told is not None:
-                    self._told.unsay()  # not carried: told again with the next call (a review)
-                raise
+                    self._told.unsay()  # this call, not carried: its settings told again with the next (a review)
+                raise TooLarge(
+                    f"{exc}: the call's arguments, the input the tests give or their command line are too large",
+                    message,
+                ) from None
 
     def _request(self, message: list[object], sent: Sent) -> object:
         if self.broken is not None:
@@ -336,7 +341,12 @@ class Peer(Pipes):
             kind, body = "exc", [type(exc).__name__, raised.text_of(exc), detail, changes]
         answer: list[object] = [kind, body, self.printed(), self.rss_now()]
         read = shared_settings.read_so_far() if self.me != JUDGE else None
-        self._send(answer if read is None else [*answer, read])
+        try:
+            self._send(answer if read is None else [*answer, read])
+        except TooLarge as exc:
+            # An answer too large to carry is answered as what it is, in words, and the other side's
+            # call goes on (red-team round 22: it waited for the deadline, or the caller's own call failed).
+            self._send(["exc", ["ValueError", f"the answer is {exc}", None, None], "", self.rss_now()])
 
     def _keep(self, exc: BaseException) -> int:
         """`exc`'s number among those we raised for the other side (-1 past the most kept), without

@@ -36,6 +36,23 @@ _ROUNDINGS = frozenset(
         decimal.ROUND_05UP,
     }
 )
+# Encodings whose decoder needs the bytes from their start (a byte-order mark) or keeps a state.
+_MARKED_OR_STATEFUL = frozenset(
+    {
+        "utf-16",
+        "utf-32",
+        "iso2022_jp",
+        "iso2022_jp_1",
+        "iso2022_jp_2",
+        "iso2022_jp_2004",
+        "iso2022_jp_3",
+        "iso2022_jp_ext",
+        "iso2022_kr",
+        "utf-7",
+        "hz",
+    }
+)
+
 # As they cross: [recursion limit, decimal precision, decimal rounding, the standard input, the
 # command line], each of the last two None where it did not change; the input False for the
 # process's own, else [what is left to read, False for text or the encoding of bytes (which cross
@@ -81,9 +98,15 @@ class Told:
             self._input_from = at
             return [stream.getvalue()[at:], False]
         # A text wrapper over bytes, which sys.stdin.buffer reads: its bytes from where the wrapper
-        # stands (its buffer reads ahead, red-team round 21), as they are (a review: decoding
-        # them again changed "\r\n" and failed on binary input).
-        return [stream.buffer.getvalue()[at:].decode("latin-1"), stream.encoding]
+        # stands (its buffer reads ahead, red-team round 21), as they are (a review: decoding them
+        # again changed "\r\n" and failed on binary input), where that place is a plain offset;
+        # past a UTF-16 mark or in a stateful encoding (round 22), what is left of its text.
+        raw = stream.buffer.getvalue()
+        if at == 0 or (at <= len(raw) and codecs.lookup(stream.encoding).name not in _MARKED_OR_STATEFUL):
+            return [raw[at:].decode("latin-1"), stream.encoding]
+        rest = stream.read()
+        stream.seek(at)
+        return [rest, False]
 
     def read_to(self, read: object) -> None:
         """The tests' text input moved on as far as the candidate read its copy (`read` characters)."""
@@ -108,11 +131,9 @@ def _given_input() -> tuple[io.StringIO | io.TextIOWrapper, int, object] | None:
         if isinstance(stdin, io.StringIO):
             return stdin, stdin.tell(), stdin.getvalue()
         if isinstance(stdin, io.TextIOWrapper) and isinstance(stdin.buffer, io.BytesIO):
-            # Where the wrapper stands in its bytes, with nothing decoded ahead of what it gave;
-            # else (a cookie past the bytes) where its buffer stands.
-            at = stdin.tell()
-            raw = stdin.buffer.getvalue()
-            return stdin, at if 0 <= at <= len(raw) else stdin.buffer.tell(), raw
+            # Where the wrapper stands (a cookie: its offset in the bytes, or more for a stateful
+            # decoder); one the tests iterated with next() cannot tell, and is not told.
+            return stdin, stdin.tell(), stdin.buffer.getvalue()
     except (ValueError, OSError):  # closed, or a place it cannot tell
         pass
     return None

@@ -224,11 +224,11 @@ def test_input_or_a_command_line_too_large_to_give_is_refused_in_words_not_at_th
     ):
         tests = f"import io, sys\n\n\ndef check(candidate):\n    {given}\n    candidate()\n"
         result = run_code(pool, "def f():\n    return input()\n", tests, timeout_s=10)
-        assert not result.passed and "more than one can carry" in result.human_eval_result, result.human_eval_result
+        assert not result.passed and "more than a frame can carry" in result.human_eval_result, result.human_eval_result
         assert result.wall_ms < 5000
     again = (
         "import io, sys\n\n\ndef refused(candidate):\n    try:\n        candidate()\n"
-        "    except Exception as error:\n        return 'more than one can carry' in str(error)\n    return False\n\n\n"
+        "    except Exception as error:\n        return 'more than a frame can carry' in str(error)\n    return False\n\n\n"
         "def check(candidate):\n    sys.stdin = io.StringIO('x' * 20_000_000)\n"
         "    assert refused(candidate) and refused(candidate)\n"  # again, not its own empty input
     )
@@ -269,3 +269,33 @@ def test_a_judges_numpy_generator_starts_each_run_afresh():
             assert draw.passed, draw.human_eval_result
             seen.add(draw.stdout_tail)
         assert len(seen) == 3
+
+
+def test_an_answer_too_large_to_carry_is_answered_in_words_and_the_calls_go_on(pool):
+    # Red-team round 22: a candidate's answer over the frame limit left the run waiting for its
+    # deadline, and a tests' answer too large for a candidate's call failed the tests' own call.
+    huge = run_code(
+        pool, "def f(x):\n    return 'a' * (17 << 20)\n", "def check(candidate):\n    candidate(1)\n", timeout_s=20
+    )
+    assert not huge.passed and "more than a frame can carry" in huge.human_eval_result and huge.wall_ms < 8000
+    tests = (
+        "def big(n):\n    return 'é' * n\n\n\ndef check(candidate):\n"
+        "    assert candidate(big, 3_000_000) == 'refused'\n    assert candidate(big, 3) == 'ééé'\n"
+    )
+    code = (
+        "def f(get, n):\n    try:\n        return get(n)\n    except ValueError as error:\n"
+        "        return 'refused' if 'more than a frame can carry' in str(error) else str(error)\n"
+    )
+    result = run_code(pool, code, tests, timeout_s=20)
+    assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_input_in_a_text_wrapper_with_a_byte_order_mark_after_the_tests_read_a_line(pool):
+    # Red-team round 22: past UTF-16's mark the bytes from the wrapper's place could not be decoded.
+    tests = (
+        "import io, sys\n\n\ndef check(candidate):\n"
+        "    sys.stdin = io.TextIOWrapper(io.BytesIO('head\\n3 4\\n'.encode('utf-16')), encoding='utf-16')\n"
+        "    assert sys.stdin.readline() == 'head\\n'\n    assert candidate() == 7\n"
+    )
+    result = run_code(pool, "def f():\n    a, b = map(int, input().split())\n    return a + b\n", tests)
+    assert result.passed, (result.human_eval_result, result.cases)
