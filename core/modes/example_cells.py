@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ _FOOTNOTE = re.compile(r"^[+-]?(\d[\d,]*\.\d+\s*\*+|\d[\d.,]*\s*[\u2020\u2021\u0
 _BRACKETED_WORDS = re.compile(r"^\((?=[^()]*[^\W\d_])[^()]*\)$")  # a lookahead: linear on a long cell
 # Words in brackets, with commas between them and no quotes: [apple, banana].
 _BARE_WORDS = re.compile(r"^[\[({]((?:\s*[^\W\d]\w*\s*,)+\s*[^\W\d]\w*\s*)[\])}]$")
+_VULGAR = re.compile(r"^\d*[\u00bc-\u00be\u2150-\u215e]$")  # 1½, ¾
 _CODE_E = re.compile(r"^\d+E\d+$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # A number as typesetting and other locales write it: a minus sign (U+2212) or a dash for the
@@ -265,6 +267,8 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
         raise CellError(row, column, "write decimals with a point, e.g. 1.5 (two numbers: in brackets, (1, 5))")
     if _FOOTNOTE.match(stripped):
         raise CellError(row, column, f"{stripped} has a footnote's mark: write the number alone")
+    if _VULGAR.match(stripped):  # "½" or "1½" cups, as a recipe writes them (probe 15)
+        return Cell(text, int(stripped[:-1] or 0) + unicodedata.numeric(stripped[-1]))
     if _SPREADSHEET_ERROR.match(stripped):
         raise CellError(row, column, f"{stripped} is a spreadsheet's error for a formula, not a value: fix the formula")
     if stripped.lower() in _BOOLEANS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -174,6 +175,9 @@ class Spec:
         return (COMPARE if numeric else "") + RETURNED + "\n".join(lines) + "\n"
 
 
+_CONDITION = re.compile(r"^(<=?|>=?|≤|≥|=<|=>)\s*-?\d")
+
+
 class TableError(UserError, ValueError):
     """A header, function name or row count that no function can be made from."""
 
@@ -226,6 +230,7 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
             " the ones that show the rule"
         )
     parsed = [(values[:-1], values[-1]) for values in parse_rows(header, rows)]
+    _refuse_rules(header, parsed)
     _refuse_contradictions(parsed)
     columns = list(zip(*[inputs for inputs, _ in parsed]))
     return Spec(
@@ -260,6 +265,18 @@ def _no_expected_column(header: list[str]) -> str:
         f"the last column, {last!r}: if it holds the outputs, name it 'expected' (two outputs go in one cell,"
         " as a list: ['Ada', 'Lovelace'])"
     )
+
+
+def _refuse_rules(header: list[str], rows: list[tuple[list[Cell], Cell]]) -> None:
+    """A column of conditions (">= 90", "< 70") makes a table of rules, not of examples: the
+    function would be asked for the text ">= 90" (probe 15)."""
+    for c, column in enumerate(header[:-1]):
+        cells = [inputs[c].value for inputs, _ in rows]
+        if cells and all(isinstance(cell, str) and _CONDITION.match(cell) for cell in cells):
+            raise TableError(
+                f"column {column.strip()!r} holds conditions ({cells[0]!r}), a rule's, not an example's: write"
+                " examples, an input and its answer in each row (95 and A, 72 and C)"
+            )
 
 
 def _refuse_contradictions(rows: list[tuple[list[Cell], Cell]]) -> None:

@@ -224,3 +224,11 @@ def test_a_review_of_the_surroundings_rules():
     assert len(spec.rows) == 1500
     table, spec = spec_of("Postcode,expected\nSW1A 1AA,London\n\nBest regards,\nMaria\n+44 20 7946 0958\n")
     assert values(spec) == [(["SW1A 1AA"], "London")] and "read as a signature" in table.notes[0]
+
+
+def test_a_recipes_fractions_are_numbers_and_a_table_of_conditions_is_refused():
+    # Probe 15: "½" beside 2 was text beside a number; ">= 90" made a function of the text ">= 90".
+    _, spec = spec_of("Cups,Expected\n½,60\n2,240\n1¾,210\n")
+    assert values(spec) == [([0.5], 60), ([2], 240), ([1.75], 210)] and spec.param_types == ["float"]
+    with pytest.raises(UserError, match=r"column 'Score' holds conditions \('>= 90'\), a rule's"):
+        spec_of("Score,Expected grade\n>= 90,A\n< 90,B\n")
