@@ -78,7 +78,11 @@ class Pipes:
         if len(data) > frames.MAX_FRAME:
             # Refused here, in words, with the channel in step: the other side would refuse the
             # frame and the run wait for its deadline (the tests' input, red-team round 21).
-            raise TooLarge(f"{len(data):,} bytes, more than a frame can carry ({frames.MAX_FRAME:,})", message)
+            raise TooLarge(
+                f"{len(data):,} bytes, more than a frame can carry ({frames.MAX_FRAME:,}): a call's arguments, the"
+                " input or command line the tests give, an answer or what was printed is too large",
+                message,
+            )
         try:
             frames.write_data(self.write_fd, data)
         except (BrokenPipeError, ConnectionError):

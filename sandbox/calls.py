@@ -216,14 +216,9 @@ class Peer(Pipes):
             try:
                 return self._request(message, sent)
             except TooLarge as exc:
-                if exc.frame is not message:
-                    raise
-                if self._told is not None:
-                    self._told.unsay()  # this call, not carried: its settings told again with the next (a review)
-                raise TooLarge(
-                    f"{exc}: the call's arguments, the input the tests give or their command line are too large",
-                    message,
-                ) from None
+                if exc.frame is message and settings is not None and self._told is not None:
+                    self._told.unsay()  # not carried: told again with the next call (a review)
+                raise
 
     def _request(self, message: list[object], sent: Sent) -> object:
         if self.broken is not None:
@@ -274,25 +269,7 @@ class Peer(Pipes):
             raise Unusable(f"the {self.other} sent an unusable answer: {exc}") from None
         finally:
             if decoder.written and not self.wrote_back:
-                self.wrote_back = self._written(sent, decoder.written)
-
-    def _written(self, sent: Sent, written: list[object]) -> bool:
-        """Whether an answer that wrote into the values we sent changed them: the tests' values now
-        hold what the candidate said, unless that was what they held (a sorted list sorted again),
-        which needs no new judge. Read from the arguments themselves: the containers the call sent
-        them in are values the answer may write into as well (and so make them read as sent); and
-        a value written into that the arguments no longer reach (a module's list the answer moved
-        out of the tests' dict) was changed where no reading of them can see."""
-        reached: list[object] = []
-        try:
-            again = sent_arguments.plain(self._encoder(hand_out=True), list(sent.args), dict(sent.kwargs), reached)
-            ids = {id(value) for value in (*reached, *sent.containers)}
-            if any(id(value) not in ids for value in written):
-                return True
-            # Compared as the bytes they cross as: in the plain forms False == 0 and True == 1.
-            return frames.dumps(again) != frames.dumps(sent.plains)
-        except Exception:  # noqa: BLE001 - made too deep or too large to read again, say: changed, for certain
-            return True
+                self.wrote_back = sent.changed_by(decoder.written, self._encoder(hand_out=True))
 
     # ---- answering its calls -------------------------------------------------------------------
 
@@ -339,14 +316,26 @@ class Peer(Pipes):
             changes = self._changes(arguments, message, decoder.objects)
             detail = self._detail_out(exc, self._keep(exc))
             kind, body = "exc", [type(exc).__name__, raised.text_of(exc), detail, changes]
-        answer: list[object] = [kind, body, self.printed(), self.rss_now()]
-        read = shared_settings.read_so_far() if self.me != JUDGE else None
+        self._send_answer(kind, body)
+
+    def _send_answer(self, kind: str, body: Sequence[object]) -> None:
+        """An answer, with what was printed and (the candidate's) how far it read the tests' input.
+        One too large to carry is answered as what it is, in words, and the other side's call goes on
+        (red-team round 22: it waited for the deadline, or the caller's own call failed); an
+        exception keeps its name, and what was printed and read still counts (round 23)."""
+        printed, read = self.printed(), shared_settings.read_so_far() if self.me != JUDGE else None
+        end = [] if read is None else [read]
         try:
-            self._send(answer if read is None else [*answer, read])
+            self._send([kind, body, printed, self.rss_now(), *end])
+            return
         except TooLarge as exc:
-            # An answer too large to carry is answered as what it is, in words, and the other side's
-            # call goes on (red-team round 22: it waited for the deadline, or the caller's own call failed).
-            self._send(["exc", ["ValueError", f"the answer is {exc}", None, None], "", self.rss_now()])
+            name, text = (str(body[0]), str(body[1])[:2000]) if kind == "exc" else ("ValueError", str(exc))
+        for said in (printed, ""):  # the printed text may be what made it too large
+            try:
+                self._send(["exc", [name, text, None, None], said, self.rss_now(), *end])
+                return
+            except TooLarge:
+                continue
 
     def _keep(self, exc: BaseException) -> int:
         """`exc`'s number among those we raised for the other side (-1 past the most kept), without

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sandbox import codec
+from sandbox import codec, frames
 from sandbox.codec import Plain
 
 
@@ -27,3 +27,21 @@ class Sent:
         self.containers = (list(args), dict(kwargs))  # what they were sent in, numbered first
         self.plains: list[Plain] = []
         self.kept: list[object] = []
+
+    def changed_by(self, written: list[object], encoder: codec.Encoder) -> bool:
+        """Whether an answer that wrote into the values we sent changed them: the tests' values now
+        hold what the candidate said, unless that was what they held (a sorted list sorted again),
+        which needs no new judge. Read from the arguments themselves (`encoder` a fresh one): the
+        containers the call sent them in are values the answer may write into as well (and so make
+        them read as sent); and a value written into that the arguments no longer reach (a module's
+        list the answer moved out of the tests' dict) was changed where no reading of them can see."""
+        reached: list[object] = []
+        try:
+            again = plain(encoder, list(self.args), dict(self.kwargs), reached)
+            ids = {id(value) for value in (*reached, *self.containers)}
+            if any(id(value) not in ids for value in written):
+                return True
+            # Compared as the bytes they cross as: in the plain forms False == 0 and True == 1.
+            return frames.dumps(again) != frames.dumps(self.plains)
+        except Exception:  # noqa: BLE001 - made too deep or too large to read again, say: changed, for certain
+            return True

@@ -104,8 +104,12 @@ class Told:
         raw = stream.buffer.getvalue()
         if at == 0 or (at <= len(raw) and codecs.lookup(stream.encoding).name not in _MARKED_OR_STATEFUL):
             return [raw[at:].decode("latin-1"), stream.encoding]
-        rest = stream.read()
-        stream.seek(at)
+        try:
+            rest = stream.read()
+        except (UnicodeError, ValueError, OSError):  # bytes the encoding refuses: nothing the candidate can read
+            rest = ""
+        finally:
+            stream.seek(at)
         return [rest, False]
 
     def read_to(self, read: object) -> None:

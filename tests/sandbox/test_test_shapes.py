@@ -299,3 +299,25 @@ def test_input_in_a_text_wrapper_with_a_byte_order_mark_after_the_tests_read_a_l
     )
     result = run_code(pool, "def f():\n    a, b = map(int, input().split())\n    return a + b\n", tests)
     assert result.passed, (result.human_eval_result, result.cases)
+
+
+def test_a_call_too_large_to_carry_leaves_what_was_told_and_an_exception_its_name(pool):
+    # Red-team round 23: a refused call that carried no settings made the next call tell the input
+    # from its start again; an exception too large to carry came back as a ValueError.
+    tests = (
+        "import io, sys\n\n\ndef check(candidate):\n"
+        "    sys.stdin = io.TextIOWrapper(io.BytesIO(b'1\\n2\\n3\\n'), encoding='utf-8')\n"
+        "    assert candidate(0) == '1'\n"
+        "    try:\n        candidate('x' * (17 << 20))\n    except Exception:\n        pass\n"
+        "    assert candidate(0) == '2'\n"
+    )
+    result = run_code(pool, "def f(x):\n    return input()\n", tests, timeout_s=20)
+    assert result.passed, (result.human_eval_result, result.cases)
+    raising = "def f():\n    print('before')\n    raise KeyError('x' * (17 << 20))\n"
+    caught = (
+        "import contextlib, io\n\n\ndef check(candidate):\n    out = io.StringIO()\n"
+        "    with contextlib.redirect_stdout(out):\n        try:\n            candidate()\n"
+        "        except KeyError:\n            pass\n    assert out.getvalue() == 'before\\n'\n"
+    )
+    result = run_code(pool, raising, caught, timeout_s=20)
+    assert result.passed, (result.human_eval_result, result.cases)
