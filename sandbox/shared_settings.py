@@ -121,9 +121,10 @@ class Told:
         if stream is not sys.stdin or stream.closed:
             return
         # The candidate's word, bounded to what was told.
-        at = min(max(self._input_from + read, self._input_from), len(stream.getvalue()))
+        held = stream.getvalue()
+        at = min(max(self._input_from + read, self._input_from), len(held))
         stream.seek(at)
-        self._said[3] = (stream, at, stream.getvalue())
+        self._said[3] = (stream, at, held)
 
 
 def _given_input() -> tuple[io.StringIO | io.TextIOWrapper, int, object] | None:

@@ -8,10 +8,9 @@ import ast
 import re
 
 from core.displayable import one_line
-from core.modes.example_lines import after_last_empty, last_empty
+from core.modes.example_lines import MOST_REMARK_LINES, after_last_empty, last_empty
 
 _MOST_TITLE_LINES = 4  # above examples noted one a line: "Hi Sam,", "hope you're well", "please write it.", "Examples:"
-_MOST_REMARK_LINES = 5  # below them
 # What stands between an input and its output: an arrow, or "gives", "becomes", "returns".
 ARROW = re.compile(r"->|→|=>|⇒|⟶| (?:gives|becomes|returns) ")
 # A call's name and opening bracket, as `f(3, 4) = 7` begins.
@@ -22,7 +21,6 @@ _SEPARATORS = frozenset(",;\t|")
 # or a number ("1. 3 -> 9", "2) 4 -> 16", "Example 3: 10 -> 100"); checked to count 1, 2, 3.
 _BULLET = re.compile(r"^[•·*\-–—▪◦‣]\s+")
 _NUMBERED = re.compile(r"^(?:(?:example|e\.g\.)\s*)?\(?(\d{1,4}|[a-z])[.):]\s+", re.IGNORECASE)
-_COUNTS = ([str(n) for n in range(1, 10_000)], [chr(c) for c in range(ord("a"), ord("z") + 1)])
 
 
 def noted_rows(text: str, notes: list[str]) -> list[list[str]] | None:
@@ -60,7 +58,7 @@ def _remark_below(text: str) -> tuple[str, str]:
     if block is None:
         return text, ""
     at, below = block
-    if len(below) > _MOST_REMARK_LINES or any(ARROW.search(line) or _CALLED.match(line.strip()) for line in below):
+    if len(below) > MOST_REMARK_LINES or any(ARROW.search(line) or _CALLED.match(line.strip()) for line in below):
         return text, ""
     return "\n".join(lines[:at]), " ".join(line.strip() for line in below)
 
@@ -71,7 +69,8 @@ def _without_item_marks(lines: list[str]) -> list[str]:
     if all(_BULLET.match(line) for line in lines):
         return [_BULLET.sub("", line) for line in lines]
     marks = [match[1].lower() for match in map(_NUMBERED.match, lines) if match]
-    if len(marks) != len(lines) or not any(marks == list(counts[: len(lines)]) for counts in _COUNTS):
+    counts = ([str(n) for n in range(1, len(lines) + 1)], [chr(ord("a") + n) for n in range(len(lines))])
+    if marks not in counts:
         return lines
     # "1. Introduction -> 1-introduction": answers that begin with the number joined to a word make
     # it the input's (probe 12); "1. January -> 1", "1. [3, 1, 2] -> [1, 2, 3]" (probe 13) or "1. 60

@@ -107,7 +107,7 @@ def table_from_text(text: str, source: str) -> Table:
     noted = example_arrows.noted_rows(text, notes)
     if noted is not None:
         return _tidied(noted, [""] * len(noted), notes)
-    delimiter = max(",;\t", key=lambda mark: (first.count(mark), mark == ","))
+    delimiter = example_surroundings.separator_of(first)
     if first.count(delimiter) == 0:
         rows, written = _without_separators(text, source, notes)
     else:

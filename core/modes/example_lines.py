@@ -4,6 +4,8 @@ letter's opening."""
 
 from __future__ import annotations
 
+MOST_REMARK_LINES = 5  # a note under a table, or a remark under examples noted one a line
+
 
 def last_empty(lines: list[str]) -> int | None:
     """Where the last empty line stands among `lines`, or None where none is."""

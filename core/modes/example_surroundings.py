@@ -10,7 +10,7 @@ import re
 from core.displayable import one_line
 from core.modes.example_arrows import ARROW
 from core.modes.example_cells import number_text, reads_as_number
-from core.modes.example_lines import after_last_empty
+from core.modes.example_lines import MOST_REMARK_LINES, after_last_empty
 from core.modes.examples import names_expected
 
 # How an e-mail closes, on the line that follows the table and an empty line.
@@ -22,7 +22,6 @@ _SIGN_OFF = re.compile(
     r"|get outlook for|sent with|sent via)\b",
     re.IGNORECASE,
 )
-_MOST_NOTE_LINES = 5  # a remark under a table
 _MOST_SIGNATURE_LINES = 5  # "Best," a name, a title, a company, a phone's "Sent from"
 # How a note under a table starts: a footnote's mark, or a word that says it is one.
 _NOTE = re.compile(
@@ -113,11 +112,17 @@ def without_sign_off(text: str, header: str, notes: list[str]) -> str:
     return text
 
 
+def separator_of(line: str) -> str:
+    """What separates the cells of a line of names: the comma, semicolon or tab it holds most (the
+    comma where they tie)."""
+    return max(",;\t", key=lambda mark: (line.count(mark), mark == ","))
+
+
 def _row_of(line: str, header: str, typed: bool = False, filled: bool = True) -> bool:
     """Whether `line` holds as many cells as the line of names `header` holds names, `filled` each,
     written as a file writes a cell (or, `typed`, by hand: after ", "): "Thanks,Danke" is a row,
     "Kind regards, Maria" a sign-off, and "*,,True" a row too (a review)."""
-    mark = max(",;\t", key=header.count)
+    mark = separator_of(header)
     cells = line.split(mark)
     written = all((cell.strip() or not filled) and (typed or cell == cell.strip()) for cell in cells)
     return header.count(mark) > 0 and len(cells) == header.count(mark) + 1 and written
@@ -125,7 +130,7 @@ def _row_of(line: str, header: str, typed: bool = False, filled: bool = True) ->
 
 def _fits(line: str, above: list[str], header: str) -> bool:
     """Whether `line`'s cells are numbers in every column where the rows `above` hold numbers."""
-    mark = max(",;\t", key=header.count)
+    mark = separator_of(header)
     rows = [row.split(mark) for row in above if row.count(mark) == header.count(mark)][1:]
     cells = line.split(mark)
     numeric = [c for c in range(len(cells)) if rows and all(reads_as_number(row[c].strip()) for row in rows)]
@@ -152,7 +157,7 @@ def without_notes_below(text: str, delimiter: str, notes: list[str]) -> str:
         empty, below = block
         above = [line for line in lines[:empty] if delimiter in line]
         if (
-            len(below) <= _MOST_NOTE_LINES
+            len(below) <= MOST_REMARK_LINES
             and len(above) >= 2
             and not any(delimiter in line or ARROW.search(line) for line in below)
         ):
