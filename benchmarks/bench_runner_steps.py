@@ -4,7 +4,8 @@
 For each runner the model is loaded as the app loads it, a HumanEval chat prompt is read (the
 median of 3 reads), then for each row count the rows are fanned out from it and fed 40 steps;
 the median step after 2 warm-up steps is printed with the tokens per second it makes. Steps feed
-fixed tokens: a step's cost does not depend on which tokens they are, and no sampling is timed.
+fixed tokens, a different one to each row: a step's cost does not depend on which tokens they
+are, but llama.cpp's runner feeds rows that wrote the same tokens once. No sampling is timed.
 
 The last line: `<runner>_<rows>rows_ms=X` for each runner and row count, `<runner>_prompt_ms=X`,
 and `crossover_rows=N`, the fewest rows at which torch's step makes more tokens per second than
@@ -47,11 +48,13 @@ def measure(engine: Engine, prompt_ids: list[int], rows_list: list[int]) -> tupl
     steps = {}
     for rows in rows_list:
         cache = runner.fan_out(prefilled, rows)
-        token = torch.full((rows,), engine.tokenizer.convert_tokens_to_ids("def"))
+        # Each row its own token: rows fed the same ones would be fed once (twin rows, LlamaCppRunner.step).
+        first = engine.tokenizer.convert_tokens_to_ids("def")
         times = []
-        for _ in range(STEPS):
+        for step in range(STEPS):
+            tokens = torch.arange(rows) + first + rows * step
             started = time.perf_counter()
-            runner.step(cache, token)
+            runner.step(cache, tokens)
             times.append(time.perf_counter() - started)
         del cache  # its sequences return to the runner before the next row count
         steps[rows] = 1e3 * statistics.median(times[WARM_UP:])

@@ -72,6 +72,33 @@ def test_rows_fan_out_step_and_leave_independently(runner, ids):
     assert close(runner.step(again, torch.tensor([101]))[0], runner.logits([*ids, 101], start=len(ids))[0])
 
 
+def test_rows_that_wrote_the_same_tokens_are_fed_once_and_part_when_they_differ(runner, ids, monkeypatch):
+    fed = []
+    decode = runner._decode
+    monkeypatch.setattr(runner, "_decode", lambda entries: fed.append(len(entries)) or decode(entries))
+    prefilled, _ = runner.prefill(ids, len(ids) + 8)
+    rows = runner.fan_out(prefilled, 5)
+    texts = [list(ids) for _ in range(5)]
+    # Rows 0, 1 and 3 draw alike until 1 draws another token; row 2 leaves; 0 and 3 stay twins.
+    steps = [[7, 7, 9, 7, 8], [5, 5, 5, 5, 5], [11, 12, 11, 11, 11], [4, 4, 4, 4]]
+    expected_feeds = [3, 3, 4, 3]
+    for step, (tokens, feeds) in enumerate(zip(steps, expected_feeds)):
+        fed.clear()
+        logits = runner.step(rows, torch.tensor(tokens))
+        assert fed == [feeds], step
+        for r, tok in enumerate(tokens):
+            texts[r].append(tok)
+            # Each row's distribution is still the one a single pass over its own text gives.
+            assert close(logits[r], runner.logits(texts[r], start=len(texts[r]) - 1)[0]), (step, r)
+        if step == 2:
+            runner.keep_rows(rows, torch.tensor([0, 1, 3, 4]))
+            texts = [texts[0], texts[1], texts[3], texts[4]]
+    assert rows.twins[0] == rows.twins[2] and len(set(rows.twins)) == 3
+    # A shared cell stays for the twin still using it when the other leaves.
+    runner.keep_rows(rows, torch.tensor([2]))
+    assert close(runner.step(rows, torch.tensor([6]))[0], runner.logits([*texts[2], 6], start=len(texts[2]))[0])
+
+
 def test_sequences_return_to_the_pool_and_a_long_prompt_gets_a_larger_context(runner, ids):
     free = len(runner._free)
     for _ in range(3):
