@@ -76,7 +76,7 @@ class Cache:
 
     seqs: list[int]
     length: int
-    twins: list[int] = field(default_factory=list)
+    twins: list[int]
     _finalizer: weakref.finalize[[list[int]], Cache] | None = field(default=None, repr=False)
 
 
@@ -210,7 +210,6 @@ class LlamaCppRunner:
         cache = self._cache(rows, prefilled.length)
         for seq in cache.seqs:
             self._ll.llama_memory_seq_cp(self._memory(), prefilled.seqs[0], seq, -1, -1)
-        cache.twins = [0] * rows  # all have read the prompt alone
         return cache
 
     def keep_rows(self, cache: Cache, keep: torch.Tensor) -> None:
@@ -298,7 +297,7 @@ class LlamaCppRunner:
             if rows > len(self._free):
                 raise RuntimeError(f"llama.cpp is out of memory: {rows} rows asked, {len(self._free)} sequences free")
             seqs, self._free = self._free[:rows], self._free[rows:]
-        cache = Cache(seqs, length)
+        cache = Cache(seqs, length, twins=[0] * rows)  # every row holds the same: nothing, or the prompt (fan_out)
         # The finalizer holds the list, not the cache: the ids go back when the cache is dropped.
         cache._finalizer = weakref.finalize(cache, self._release, cache.seqs)
         return cache
