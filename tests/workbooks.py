@@ -3,18 +3,28 @@ dependency): an .xlsx of inline-string and number cells, and an .ods of the same
 
 from __future__ import annotations
 
+import datetime
 import io
 import zipfile
 from xml.sax.saxutils import escape
 
-Sheet = list[list[object]]  # rows of cells: str, int, float or None (empty)
+Sheet = list[list[object]]  # rows of cells: str, int, float, a timedelta (in .xlsx) or None (empty)
 
 _XLSX_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     "{sheets}</Types>"
+)
+# Style 1 shows a number of days as hours, [h]:mm: how a sheet keeps a duration.
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{main}">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="[h]:mm"/></numFmts>'
+    '<fonts count="1"><font/></fonts><fills count="1"><fill/></fills><borders count="1"><border/></borders>'
+    '<cellStyleXfs count="1"><xf/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>'
 )
 _SHEET_TYPE = (
     '<Override PartName="/xl/worksheets/sheet{n}.xml"'
@@ -51,8 +61,9 @@ def xlsx(sheets: dict[str, Sheet], hidden: frozenset[str] = frozenset(), merged:
                 f'<Relationship Id="rId{i + 1}" Type="{_RELS}/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
                 for i in range(len(names))
             )
-            + "</Relationships>"
+            + f'<Relationship Id="rId{len(names) + 1}" Type="{_RELS}/styles" Target="styles.xml"/></Relationships>'
         ),
+        "xl/styles.xml": _STYLES.format(main=_MAIN),
     }
     for i, rows in enumerate(sheets.values()):
         parts[f"xl/worksheets/sheet{i + 1}.xml"] = (
@@ -82,6 +93,8 @@ def _xlsx_cell(r: int, c: int, value: object) -> str:
         return ""
     if isinstance(value, str):
         return f'<c r="{where}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+    if isinstance(value, datetime.timedelta):
+        return f'<c r="{where}" s="1"><v>{value / datetime.timedelta(days=1)!r}</v></c>'
     return f'<c r="{where}"><v>{value!r}</v></c>'
 
 

@@ -26,6 +26,7 @@ EUROPEAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 _BOOLEANS = {"true": True, "false": False}
 SHEET_BOOLEANS = {"WAHR": True, "FALSCH": False, "VRAI": True, "FAUX": False, "VERDADERO": True}
 SHEET_BOOLEANS |= {"FALSO": False, "VERO": True, "WAAR": True, "ONWAAR": False}
+_YES_NO = frozenset({"yes", "no", "y", "n", "ja", "nein", "oui", "non", "si", "sí", "true", "false"})
 # Numbers written as text, not as Python numbers: a code with a leading zero (a zip code, "02134")
 # and an amount in brackets (a negative one in accounting, "(7.00)"; Python would read 7.0).
 # An amount in brackets may have thousands separators: "(1,250.00)" (literal_eval: a tuple).
@@ -166,16 +167,19 @@ def _fill_empty_text(table: dict[int, list[Cell]], header: list[str]) -> list[Ce
 def _written_numbers_as_text(table: list[list[Cell]]) -> None:
     """A column that holds a number written as text (`_WRITTEN_NUMBER`: "02134", "(7.00)"), or whose
     text all holds digits beside plain numbers (phone numbers: "555-987-6543" beside 5551234567),
-    holds numbers as they are written, not their values: its plain numbers become text too."""
+    or yes and no beside 1 and 0, holds numbers as they are written, not their values: its plain
+    numbers become text too."""
     for c in range(len(table[0]) if table else 0):
         values = [row[c].value for row in table]
         texts = [v for v in values if isinstance(v, str)]
         numbers = [v for v in values if type(v) in (int, float)]
         digits = bool(texts and numbers) and all(any(ch.isdigit() for ch in v) for v in texts)
+        # yes and no beside 1 and 0 are one kind of answer written two ways: text, as the words are (probe 16).
+        yes_no = bool(texts and numbers) and all(v.strip().lower() in _YES_NO for v in texts) and set(numbers) <= {0, 1}
         # Beside text, 12E4 is a code (a part number), not 120000 (probe 11); alone, 1E3 may be
         # a thousand (probe 13), and 2.5e-05 or 6.02E+23 is a number (probe 12).
         coded = bool(texts) and any(type(row[c].value) is float and _CODE_E.match(row[c].text.strip()) for row in table)
-        if digits or coded or any(_WRITTEN_NUMBER.match(v) for v in texts):
+        if digits or coded or yes_no or any(_WRITTEN_NUMBER.match(v) for v in texts):
             for row in table:
                 if type(row[c].value) in (int, float) and _PEOPLES_NUMBER.match(number_text(row[c].text.strip())):
                     row[c] = Cell(row[c].text, row[c].text.strip())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from core.displayable import one_line
+from core.modes import example_drawn
 from core.modes.example_arrows import ARROW
 from core.modes.example_cells import number_text, reads_as_number
 from core.modes.example_lines import MOST_REMARK_LINES, after_last_empty
@@ -39,7 +40,7 @@ _MARKDOWN_RULE = re.compile(r"^:?-+:?$|^$")
 
 def table_alone(text: str, notes: list[str]) -> str:
     """`text` without the quoting, fences and prose around the table it holds."""
-    return _markdown_table(_fenced(_unquoted(text, notes), notes), notes)
+    return _markdown_table(example_drawn.as_markdown(_fenced(_unquoted(text, notes), notes), notes), notes)
 
 
 def is_markdown_rule(line: str) -> bool:

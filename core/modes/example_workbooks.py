@@ -129,7 +129,8 @@ def _sheet(sheet: CalamineSheet, visible: bool) -> _Sheet:
 def _text(value: object) -> str:
     """A cell as a CSV of the sheet would hold it. Spreadsheets keep every number as a float, to
     the 15 digits they show at most: one without a fraction is written as an integer, a formula's
-    11.899999999999999 as 11.9 (probe 9); a time as 12:30, a moment as 2025-03-04 12:30."""
+    11.899999999999999 as 11.9 (probe 9); a time as 12:30, a moment as 2025-03-04 12:30, a
+    duration as 36:30."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -143,7 +144,18 @@ def _text(value: object) -> str:
         return value.isoformat(timespec="minutes" if not value.second and not value.microsecond else "auto")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return str(value)  # text, and a duration as 1:30:00
+    if isinstance(value, datetime.timedelta):
+        return _duration(value)
+    return str(value)
+
+
+def _duration(value: datetime.timedelta) -> str:
+    """A duration as a sheet's [h]:mm shows it, 36:30 (str() writes '1 day, 12:30:00', probe 16),
+    with its seconds where it has any."""
+    seconds = round(value.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    hours, minutes, seconds = seconds // 3600, seconds // 60 % 60, seconds % 60
+    return f"{sign}{hours}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
 
 
 if __name__ == "__main__":

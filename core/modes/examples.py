@@ -175,7 +175,8 @@ class Spec:
         return (COMPARE if numeric else "") + RETURNED + "\n".join(lines) + "\n"
 
 
-_CONDITION = re.compile(r"^(<=?|>=?|≤|≥|=<|=>)\s*-?\d")
+_CONDITION = re.compile(r"^(<=?|>=?|≤|≥|=<|=>)\s*-?\d|^-?\d+(\.\d+)?\s*\+$")  # ">= 90", "< 70", "90+"
+_RANGE = re.compile(r"^-?\d+(\.\d+)?\s*(-|–|to|bis)\s*-?\d+(\.\d+)?$")  # "80-89" beside conditions
 
 
 class TableError(UserError, ValueError):
@@ -224,6 +225,8 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         raise TableError(f"function name {name!r} is not usable (use letters, digits and _, not starting with a digit)")
     if not rows:
         raise TableError("add at least one example row")
+    if len(rows) == 1 and sum(reads_as_number(column.strip()) for column in header[:-1]) > 1:
+        raise TableError(_sideways(header))  # probe 16: its numbers read as the names of inputs
     if len(rows) > MOST_EXAMPLES:
         raise TableError(
             f"{len(rows)} examples are more than a candidate's run can check in time: keep at most {MOST_EXAMPLES},"
@@ -261,18 +264,33 @@ def _no_expected_column(header: list[str]) -> str:
             f"the first line, {', '.join(column.strip() for column in header)}, is an example, not column names:"
             " put a line of names above it, the last one 'expected'"
         )
+    if len(header) > 2 and all(reads_as_number(column.strip()) for column in header[1:]):
+        return _sideways(header)
     return (
         f"the last column, {last!r}: if it holds the outputs, name it 'expected' (two outputs go in one cell,"
         " as a list: ['Ada', 'Lovelace'])"
     )
 
 
+def _sideways(header: list[str]) -> str:
+    """What to say of a table whose examples run across the columns (probe 16)."""
+    numbers = ", ".join(column.strip() for column in header if reads_as_number(column.strip()))
+    return (
+        f"the column names {numbers} are numbers: if the examples run across, one in each column, turn the table"
+        " so that each example is a row (its inputs, then its output), under a line of names, the last one 'expected'"
+    )
+
+
 def _refuse_rules(header: list[str], rows: list[tuple[list[Cell], Cell]]) -> None:
-    """A column of conditions (">= 90", "< 70") makes a table of rules, not of examples: the
-    function would be asked for the text ">= 90" (probe 15)."""
+    """A column of conditions (">= 90", "< 70"), ranges among them ("80-89"), makes a table of
+    rules, not of examples: the function would be asked for the text ">= 90" (probes 15, 16)."""
     for c, column in enumerate(header[:-1]):
         cells = [inputs[c].value for inputs, _ in rows]
-        if cells and all(isinstance(cell, str) and _CONDITION.match(cell) for cell in cells):
+        conditions = [isinstance(cell, str) and bool(_CONDITION.match(cell)) for cell in cells]
+        if any(conditions) and all(
+            condition or (isinstance(cell, str) and bool(_RANGE.match(cell)))
+            for cell, condition in zip(cells, conditions)
+        ):
             raise TableError(
                 f"column {column.strip()!r} holds conditions ({cells[0]!r}), a rule's, not an example's: write"
                 " examples, an input and its answer in each row (95 and A, 72 and C)"

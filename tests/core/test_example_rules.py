@@ -232,3 +232,53 @@ def test_a_recipes_fractions_are_numbers_and_a_table_of_conditions_is_refused():
     assert values(spec) == [([0.5], 60), ([2], 240), ([1.75], 210)] and spec.param_types == ["float"]
     with pytest.raises(UserError, match=r"column 'Score' holds conditions \('>= 90'\), a rule's"):
         spec_of("Score,Expected grade\n>= 90,A\n< 90,B\n")
+
+
+def test_tables_drawn_by_a_console_a_box_or_pandas_and_a_pages_footer_are_read():
+    # Probe 16: each was refused saying that no separator stood between the cells.
+    rows = [(["Ann", 30], "adult"), (["Tom", 12], "child")]
+    psql = " name | age | expected\n------+-----+----------\n Ann  |  30 | adult\n Tom  |  12 | child\n(2 rows)\n"
+    table, spec = spec_of(psql)
+    assert values(spec) == rows and table.notes == ["'(2 rows)': printed around the table, left out"]
+    mysql = "+------+-----+----------+\n| name | age | expected |\n+------+-----+----------+\n"
+    mysql += (
+        "| Ann  |  30 | adult    |\n| Tom  |  12 | child    |\n+------+-----+----------+\n2 rows in set (0.00 sec)\n"
+    )
+    assert values(spec_of(mysql)[1]) == rows
+    box = "┌──────┬─────┬──────────┐\n│ name │ age │ expected │\n├──────┼─────┼──────────┤\n"
+    box += (
+        "│ Ann  │  30 │ adult    │\n├──────┼─────┼──────────┤\n│ Tom  │  12 │ child    │\n└──────┴─────┴──────────┘\n"
+    )
+    assert values(spec_of(box)[1]) == rows
+    table, spec = spec_of("Here are the examples:\n\n" + box + "Hope this helps!\n")  # a chat's prose around it
+    assert values(spec) == rows and "'Here are the examples: Hope this helps!', around" in table.notes[0]
+    table, spec = spec_of("   price  qty  expected\n0   1.50    2       3.0\n1  12.00    1      12.0\n")
+    assert values(spec) == [([1.5, 2], 3.0), ([12.0, 1], 12.0)] and "a printed index" in table.notes[0]
+    pdf = "Product   Price   Expected total\nPen        1.50             3.00\n\n        Page 1 of 2\nBook      12.00            12.00\n"
+    assert [inputs for inputs, _ in values(spec_of(pdf)[1])] == [["Pen", 1.5], ["Book", 12.0]]
+    # Not drawn: a row of '-' and '+' cells, and a first column that is data, not a running index.
+    _, spec = spec_of("| sign | expected |\n|---|---|\n| + | 1 |\n| - | -1 |\n")
+    assert values(spec) == [(["+"], 1), (["-"], -1)]
+    with pytest.raises(UserError, match="no commas, semicolons or tabs"):  # 3, 5: not an index
+        spec_of("   x  expected\n3   1   4\n5   2   7\n")
+
+
+def test_yes_and_no_beside_1_and_0_ranges_among_conditions_and_a_sideways_table():
+    # Probe 16: yes, 1, no, 0 made a column of mixed types; "80-89" beside ">= 90" let a table of
+    # rules through; a table turned sideways was refused with advice that made it one example.
+    _, spec = spec_of("Member,Expected price\nyes,8\n1,8\nno,10\n0,10\n")
+    assert values(spec) == [(["yes"], 8), (["1"], 8), (["no"], 10), (["0"], 10)] and spec.param_types == ["str"]
+    _, spec = spec_of("x,expected\nten,10\n3,3\n")  # words that are not yes or no: the numbers stay numbers
+    assert values(spec) == [(["ten"], 10), ([3], 3)]
+    with pytest.raises(UserError, match=r"column 'Score' holds conditions"):
+        spec_of("Score,Expected grade\n>= 90,A\n80-89,B\n< 80,C\n")
+    _, spec = spec_of("Pages,expected\n10-20,11\n3-4,2\n")  # ranges alone are inputs
+    assert values(spec) == [(["10-20"], 11), (["3-4"], 2)]
+    for sideways in (
+        "Input,2,3,4,10\nExpected square,4,9,16,100\n",
+        "Input,2,3,4,expected\nExpected square,4,9,16,100\n",
+    ):
+        with pytest.raises(UserError, match=r"the column names 2, 3, 4.* are numbers: .* turn the table"):
+            spec_of(sideways)
+    _, spec = spec_of("2023,2024,expected\n100,110,10\n90,99,10\n")  # years as names, several rows: read
+    assert spec.params == ["x_2023", "x_2024"]

@@ -2,6 +2,8 @@
 LibreOffice: typed cells read as their values, the first filled sheet, damaged files refused in
 words."""
 
+import datetime
+
 import pytest
 
 from core.modes.example_files import read_table
@@ -152,3 +154,22 @@ def test_a_hidden_sheet_is_left_out_and_a_cell_merged_over_rows_is_read_in_each(
     only_hidden = tmp_path / "hidden.xlsx"
     only_hidden.write_bytes(xlsx({"Empty": [], "Old": old}, hidden=frozenset({"Old"})))
     assert values(read_table(only_hidden))[0] == [(["book", 0.16, 10], 11.6)]
+
+
+def test_a_duration_reads_as_the_sheet_shows_it_in_hours(tmp_path):
+    # Probe 16: a cell formatted [h]:mm showing 36:30 was read as '1 day, 12:30:00'.
+    path = tmp_path / "hours.xlsx"
+    path.write_bytes(
+        xlsx(
+            {
+                "Sheet1": [
+                    ["Hours worked", "expected"],
+                    [datetime.timedelta(hours=36, minutes=30), 730],
+                    [datetime.timedelta(hours=8, minutes=15), 165],
+                    [datetime.timedelta(minutes=5, seconds=30), 2],
+                ]
+            }
+        )
+    )
+    table = read_table(path)
+    assert [row[0] for row in table.rows] == ["36:30", "8:15", "0:05:30"]
