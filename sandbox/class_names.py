@@ -8,6 +8,7 @@ is imported, and no module's __getattr__ runs, at the sender's word."""
 from __future__ import annotations
 
 import builtins
+import collections
 import sys
 from collections.abc import Callable, Mapping
 from typing import TypeVar
@@ -32,13 +33,39 @@ def own_class(name: object, classes: Mapping[str, object] | None, kind: type = o
     return cls
 
 
-def named_tuple(name: object, classes: Mapping[str, object] | None) -> Callable[[list[object]], tuple[object, ...]]:
-    """How to make the program's named tuple `name` on this side, or a plain tuple where this side's
-    program has no such class (one only the tests define crossed as its content before)."""
+def named_tuple(
+    name: object, classes: Mapping[str, object] | None, fields: object = None
+) -> Callable[[list[object]], tuple[object, ...]]:
+    """How to make the program's named tuple `name` on this side; where this side's program has no
+    such class (one only the tests define), one of that name and `fields`, which reads p.x as the
+    sender's does and crosses back as the sender's class (probe 11: a plain tuple had no p.x); a
+    plain tuple where the fields are not usable."""
     cls = own_class(name, classes, tuple)
-    if cls is not None and hasattr(cls, "_fields"):
-        return lambda items: tuple.__new__(cls, items)
-    return tuple
+    if cls is None or not hasattr(cls, "_fields"):
+        cls = _stand_in(name, fields)
+    if cls is None:
+        return tuple
+    made, width = cls, len(getattr(cls, "_fields", ()))
+    return lambda items: tuple.__new__(made, items) if len(items) == width else tuple(items)
+
+
+_STAND_INS: dict[tuple[str, tuple[str, ...]], type] = {}
+
+
+def _stand_in(name: object, fields: object) -> type | None:
+    """A named tuple `name` of `fields`, made once (at most _MOST_NAMES kept: the judge lives long)."""
+    if type(name) is not str or type(fields) is not list or not all(type(field) is str for field in fields):
+        return None
+    key = (name, tuple(fields))
+    if key not in _STAND_INS:
+        try:
+            made = collections.namedtuple(name, fields, module="__candidate__")  # type: ignore[misc]
+        except (ValueError, TypeError):  # not identifiers, or a field twice
+            return None
+        if len(_STAND_INS) >= _MOST_NAMES:
+            _STAND_INS.clear()
+        _STAND_INS[key] = made
+    return _STAND_INS[key]
 
 
 def loaded_class(module: object, qualname: object, kind: type[_Kind]) -> type[_Kind] | None:

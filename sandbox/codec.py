@@ -186,8 +186,9 @@ class Encoder:
             return ["SE", kind.__module__, name_in_module(kind), self._walk(value.value, depth + 1)]
         if isinstance(value, tuple) and hasattr(kind, "_fields"):
             items = [self._walk(item, depth + 1) for item in value]
+            fields = getattr(kind, "_fields", None)
             return (
-                ["NT", kind.__name__, items]
+                ["NT", kind.__name__, items, list(fields) if type(fields) is tuple else None]
                 if kind.__module__ in OWN_MODULES
                 else ["NX", kind.__module__, name_in_module(kind), items]
             )

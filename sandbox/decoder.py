@@ -102,7 +102,10 @@ class Decoder:
         if tag == "E":
             return _own_class(rest[0], self.classes, enum.Enum)(self._walk(rest[1], depth + 1))
         if tag == "NT":
-            return named_tuple(rest[0], self.classes)([self._walk(item, depth + 1) for item in of(rest[1], list)])
+            fields = rest[2] if len(rest) > 2 else None
+            return named_tuple(rest[0], self.classes, fields)(
+                [self._walk(item, depth + 1) for item in of(rest[1], list)]
+            )
         if tag == "SE":  # a library's enum member, one the library has made already; else its value
             member_of, value = loaded_class(rest[0], rest[1], enum.Enum), self._walk(rest[2], depth + 1)
             # Only looked up: calling the class would make (and keep, for the judge's life) a new

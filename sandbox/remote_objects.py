@@ -4,13 +4,16 @@ of ours is served to the other (sandbox.calls carries the calls)."""
 from __future__ import annotations
 
 import collections
+import types
 from collections.abc import Callable, Coroutine, Iterator
 from typing import cast
 
 MOST_ITEMS_A_PULL = 1024
-# Items pulled one by one before pulls grow: a coroutine driven with send(), or a test that counts
-# how far a generator ran, seldom goes further (the red-team's laziness test did).
-_SINGLE_PULLS = 64
+# Items pulled one by one before pulls grow: a coroutine driven with send(), a test that counts how
+# far a generator ran, or one that takes some of an iterator and reads on from where the candidate
+# stopped, seldom goes further (64 was too few: probe 11 counted to 65 and read the 101st item).
+# A pull costs about 50 µs: 1,024 of them 50 ms, after which a long iterator costs few calls.
+_SINGLE_PULLS = 1024
 
 
 class UnusableItems(Exception):
@@ -159,8 +162,12 @@ class RemoteFunction:
             __name__=name, __qualname__=name, __doc__=doc, _sandbox_call=call, _sandbox_attribute=attribute
         )
 
-    def __call__(self, *args: object, **kwargs: object) -> object:
+    def __call__(self, /, *args: object, **kwargs: object) -> object:  # a keyword named self is the caller's
         return vars(self)["_sandbox_call"](args, kwargs)
+
+    def __get__(self, instance: object, owner: type | None = None) -> object:
+        """On a class, bound to the instance as a function there is: a decorator's wrapper of a method (probe 11)."""
+        return self if instance is None else types.MethodType(self, instance)
 
     def __getattr__(self, name: str) -> object:  # only for names not found here
         attribute = vars(self).get("_sandbox_attribute")

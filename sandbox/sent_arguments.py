@@ -36,12 +36,23 @@ class Sent:
         them read as sent); and a value written into that the arguments no longer reach (a module's
         list the answer moved out of the tests' dict) was changed where no reading of them can see."""
         reached: list[object] = []
+        containers = (list(self.args), dict(self.kwargs))
         try:
-            again = plain(encoder, list(self.args), dict(self.kwargs), reached)
+            again = plain(encoder, *containers, reached)
             ids = {id(value) for value in (*reached, *self.containers)}
             if any(id(value) not in ids for value in written):
                 return True
             # Compared as the bytes they cross as: in the plain forms False == 0 and True == 1.
-            return frames.dumps(again) != frames.dumps(self.plains)
+            if frames.dumps(again) != frames.dumps(self.plains):
+                return True
+            # The same content in other objects: a UserList swapped for a list of its items crosses
+            # alike, but a module's list that holds it changed for good (red-team 24).
+            return _held(reached, containers) != _held(self.kept, self.containers)
         except Exception:  # noqa: BLE001 - made too deep or too large to read again, say: changed, for certain
             return True
+
+
+def _held(kept: list[object], containers: tuple[object, ...]) -> list[int]:
+    """Which objects an encoding numbered, in order, but the containers the arguments were sent in.
+    (A str subclass swapped for its text is no object numbered: it is not seen, README.)"""
+    return [id(value) for value in kept if not any(value is container for container in containers)]

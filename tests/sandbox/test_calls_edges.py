@@ -94,14 +94,17 @@ def test_prints_keep_their_order_around_callbacks_and_generators_close_and_retur
     )
     result = run_code(pool, gen, tests)
     assert result.passed and "closed" in result.stdout_tail
-    # A generator is not run ahead of what the tests take (the first 64 items come one by one):
-    # its calls back to the tests show how far it went.
+    # A generator is not run ahead of what the tests take (the first 1,024 items come one by one):
+    # its calls back to the tests show how far it went (probe 11 counted past 64).
     counting = (
-        "def check(candidate):\n    seen = []\n    g = candidate(seen.append)\n    for _ in range(13):\n        next(g)\n"
-        "    assert len(seen) == 13\n"
+        "def check(candidate):\n    seen = []\n    g = candidate(seen.append)\n    for _ in range(300):\n        next(g)\n"
+        "    assert len(seen) == 300\n"
     )
     ahead = "def f(note):\n    n = 0\n    while True:\n        n += 1\n        note(n)\n        yield n\n"
     assert run_code(pool, ahead, counting).passed
+    # The tests read on from where the candidate stopped in their iterator.
+    reading_on = "def check(candidate):\n    it = iter(range(1000))\n    assert candidate(it, 100) == 4950\n    assert next(it) == 100\n"
+    assert run_code(pool, "def f(it, n):\n    return sum(next(it) for _ in range(n))\n", reading_on).passed
 
 
 # ---- review of the channel ---------------------------------------------------------------------

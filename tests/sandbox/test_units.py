@@ -22,6 +22,7 @@ import pytest
 
 from sandbox import codec, decoder, frames, raised, verdict
 from sandbox.cases import plan
+from sandbox.sent_arguments import Sent, plain
 
 
 def test_plan_check_asserts():
@@ -382,3 +383,14 @@ def test_a_stand_in_goes_back_with_its_name_and_docstring_cut():
     finally:
         os.close(read_fd)
         os.close(write_fd)
+
+
+def test_an_argument_swapped_for_a_copy_of_its_content_counts_as_changed():
+    # Red-team 24: a UserList in the tests' list, replaced by a list of its items, crossed alike, so
+    # the judge was kept and a module's list held the plain list in later runs.
+    held = [collections.UserList([1, 2]), {"a": 1}]
+    sent = Sent((held,), {})
+    sent.plains = plain(codec.Encoder(), *sent.containers, sent.kept)
+    assert not sent.changed_by([held], codec.Encoder())  # written back as it was: no new judge
+    held[0] = [1, 2]
+    assert sent.changed_by([held], codec.Encoder())

@@ -246,3 +246,30 @@ def test_ellipsis_and_not_implemented_cross_as_themselves(pool):
     assert result.passed, (result.human_eval_result, result.cases)
     wrong = "def f(x, y):\n    return None if isinstance(x, str) else x\n"
     assert not run_code(pool, wrong, tests).passed
+
+
+def test_a_keyword_named_self_a_wrapper_on_a_class_and_the_tests_named_tuple(pool):
+    # Held-out probe 11: candidate(self=1) collided with the stand-in's own `self`; a function the
+    # candidate returned, put on a class, was not bound to the instance; a named tuple only the
+    # tests define reached the candidate as a plain tuple (p.x raised AttributeError).
+    tests = (
+        "import collections\n\nP = collections.namedtuple('P', 'x y')\n\n\ndef check(candidate):\n"
+        "    assert candidate(P(3, 4), self=1) == (3, ['self'])\n"
+        "    class K(dict):  # its instance crosses as its content\n        pass\n"
+        "    K.f = candidate(lambda me, v: v + 1, wrap=True)\n"
+        "    assert K().f(1) == 2\n"
+        "    back = candidate(P(5, 6), swap=True)\n"
+        "    assert back == P(6, 5) and back.x == 6 and type(back).__name__ == 'P'\n"
+    )
+    code = """
+        def f(p, wrap=False, swap=False, **named):
+            if wrap:
+                return lambda *args: p(*args)
+            if swap:
+                return p._replace(x=p.y, y=p.x)
+            return p.x, list(named)
+        """
+    result = run_code(pool, code, tests)
+    assert result.passed, (result.human_eval_result, result.cases)
+    wrong = code.replace("p.x, list(named)", "p[1], list(named)")
+    assert not run_code(pool, wrong, tests).passed
