@@ -33,6 +33,7 @@ cannot climb from a function the tests gave to the judge's own machinery.
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import Any, cast
 
@@ -98,9 +99,12 @@ class Peer(Pipes):
             self._runs.append(run)
         return handle
 
-    def stand_in(self, tag: str, handle: int, name: object = "function", doc: object = None) -> object:
+    def stand_in(
+        self, tag: str, handle: int, name: object = "function", doc: object = None, binds: object = False
+    ) -> object:
         """What stands here for the other side's function (tag "FN"), iterator ("IT") or coroutine ("AW") `handle`,
-        named and documented as the other side said. The judge reads the attributes of the
+        named and documented as the other side said; `binds`: whether it is a Python function, which
+        a class binds to its instances. The judge reads the attributes of the
         candidate's functions (their owner's word, as the results are); the candidate reads none
         of the judge's."""
         key = (tag, handle)
@@ -122,12 +126,12 @@ class Peer(Pipes):
             elif tag == "AW":
                 made = awaiting(call)
             else:
-                made = RemoteFunction(call, shown, docstring, None if self.hands_out else attribute)
+                made = RemoteFunction(call, shown, docstring, None if self.hands_out else attribute, binds is True)
             self._stand_ins[key] = made
             # Sent back as it came (its name and docstring cut: a 3 MiB docstring sent back for each
             # of 30,000 references grew the judge to its memory limit, red-team 18), so that an
             # argument holding it reads as unchanged after a call.
-            self._stand_in_plains[id(made)] = [tag, self.other, handle, shown, docstring]
+            self._stand_in_plains[id(made)] = [tag, self.other, handle, shown, docstring, binds is True]
         return self._stand_ins[key]
 
     def _handle_out(self, value: object, hand_out: bool) -> Plain:
@@ -152,19 +156,20 @@ class Peer(Pipes):
         name, doc = getattr(value, "__name__", ""), getattr(value, "__doc__", None)
         name = name[:_MOST_NAME_CHARS] if type(name) is str else ""
         tag = "IT" if kept else "AW" if awaited else "FN"
-        return [tag, self.me, handle, name, doc[:_MOST_DOC_CHARS] if type(doc) is str else None]
+        binds = isinstance(value, types.FunctionType)  # not a builtin, a partial or a bound method
+        return [tag, self.me, handle, name, doc[:_MOST_DOC_CHARS] if type(doc) is str else None, binds]
 
     def _handle_in(self, tag: str, parts: list[object]) -> object:
         if tag == "EX":
             return self._exception_in(parts)
-        owner, handle, name, doc = (parts + ["", None])[:4] if 2 <= len(parts) <= 4 else (None, None, "", None)
+        owner, handle, name, doc, binds = (parts + ["", None, False])[:5] if 2 <= len(parts) <= 5 else (None,) * 5
         if type(handle) is not int or handle < 0:
             raise codec.CodecError("malformed handle")
         if owner == self.me and handle < len(self._handed):
             return self._handed[handle]
         if owner != self.other:
             raise codec.CodecError("a handle to nothing")
-        return self.stand_in(tag, handle, name, doc)
+        return self.stand_in(tag, handle, name, doc, binds)
 
     def _exception_in(self, parts: list[object]) -> object:
         """An exception the other side sent as a value: ours come home as themselves, theirs are

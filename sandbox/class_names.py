@@ -11,7 +11,7 @@ import builtins
 import collections
 import sys
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import TypeVar, cast
 
 # The modules a program's own classes belong to: the names the candidate and the judge run it as.
 OWN_MODULES = frozenset({"__candidate__", "__tests__"})
@@ -37,35 +37,45 @@ def named_tuple(
     name: object, classes: Mapping[str, object] | None, fields: object = None
 ) -> Callable[[list[object]], tuple[object, ...]]:
     """How to make the program's named tuple `name` on this side; where this side's program has no
-    such class (one only the tests define), one of that name and `fields`, which reads p.x as the
-    sender's does and crosses back as the sender's class (probe 11: a plain tuple had no p.x); a
-    plain tuple where the fields are not usable."""
+    such class (one only the tests define), a stand-in of that name and `fields`, which reads p.x
+    as the sender's does and crosses back with the same name and fields (probe 11: a plain tuple
+    had no p.x); a plain tuple where the fields are not usable."""
     cls = own_class(name, classes, tuple)
-    if cls is None or not hasattr(cls, "_fields"):
-        cls = _stand_in(name, fields)
-    if cls is None:
-        return tuple
-    made, width = cls, len(getattr(cls, "_fields", ()))
-    return lambda items: tuple.__new__(made, items) if len(items) == width else tuple(items)
+    if cls is not None and hasattr(cls, "_fields"):
+        return lambda items: tuple.__new__(cls, items)
+
+    def made(items: list[object]) -> tuple[object, ...]:
+        stand_in = _stand_in(name, fields) if type(fields) is list and len(fields) == len(items) else None
+        return tuple(items) if stand_in is None else tuple.__new__(stand_in, items)
+
+    return made
 
 
 _STAND_INS: dict[tuple[str, tuple[str, ...]], type] = {}
+# Fields a stand-in may have, and stand-ins a run may make: each costs memory, and the judge lives
+# long (red-team 25 kept 17 MiB a class with 60,000 fields). forget_stand_ins ends each run.
+_MOST_FIELDS = 255
+_MOST_STAND_INS = 64
 
 
-def _stand_in(name: object, fields: object) -> type | None:
-    """A named tuple `name` of `fields`, made once (at most _MOST_NAMES kept: the judge lives long)."""
-    if type(name) is not str or type(fields) is not list or not all(type(field) is str for field in fields):
+def _stand_in(name: object, fields: list[object]) -> type | None:
+    """A named tuple `name` of `fields`, made once a run."""
+    if type(name) is not str or len(fields) > _MOST_FIELDS or not all(type(field) is str for field in fields):
         return None
-    key = (name, tuple(fields))
+    key = (name, tuple(cast("list[str]", fields)))
     if key not in _STAND_INS:
-        try:
-            made = collections.namedtuple(name, fields, module="__candidate__")  # type: ignore[misc]
-        except (ValueError, TypeError):  # not identifiers, or a field twice
+        if len(_STAND_INS) >= _MOST_STAND_INS:
             return None
-        if len(_STAND_INS) >= _MOST_NAMES:
-            _STAND_INS.clear()
-        _STAND_INS[key] = made
+        try:
+            _STAND_INS[key] = collections.namedtuple(name, key[1], module="__candidate__")
+        except (ValueError, TypeError, SyntaxError):  # not identifiers, or a field twice
+            return None
     return _STAND_INS[key]
+
+
+def forget_stand_ins() -> None:
+    """The stand-ins made for a run, dropped when it ends (sandbox.process_state)."""
+    _STAND_INS.clear()
 
 
 def loaded_class(module: object, qualname: object, kind: type[_Kind]) -> type[_Kind] | None:

@@ -187,14 +187,18 @@ class Encoder:
         if isinstance(value, tuple) and hasattr(kind, "_fields"):
             items = [self._walk(item, depth + 1) for item in value]
             fields = getattr(kind, "_fields", None)
+            # Its module is for this side's eyes (changed_by): the tests' P and a stand-in P cross alike.
             return (
-                ["NT", kind.__name__, items, list(fields) if type(fields) is tuple else None]
+                ["NT", kind.__name__, items, list(fields) if type(fields) is tuple else None, kind.__module__]
                 if kind.__module__ in OWN_MODULES
                 else ["NX", kind.__module__, name_in_module(kind), items]
             )
         for base, tag in ((tuple, "t"), (frozenset, "f")):  # another's named tuple too: its content
             if isinstance(value, base):
-                return [tag, [self._walk(item, depth + 1) for item in value]]
+                # A subclass's name, which the other side ignores, lets this side see it swapped
+                # for its plain content in a write-back (changed_by; red-team 25).
+                items = [self._walk(item, depth + 1) for item in value]
+                return [tag, items] if kind is base else [tag, items, kind.__qualname__]
         if kind in _VIEWS:  # a dict's keys, values or items, as a view of a dict on the other side
             return [_VIEWS[kind], [self._walk(item, depth + 1) for item in value]]
         if isinstance(value, (str, int, float)):  # a subclass's value (the stdlib's IntEnum): no method crosses

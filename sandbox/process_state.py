@@ -18,6 +18,8 @@ import random
 import signal
 import sys
 
+from sandbox import class_names
+
 _TIMER_SIGNALS = {
     signal.ITIMER_REAL: signal.SIGALRM,
     signal.ITIMER_VIRTUAL: signal.SIGVTALRM,
@@ -54,6 +56,7 @@ def set_back(folder: str) -> None:
     sys.setrecursionlimit(_RECURSION_LIMIT)
     sys.setswitchinterval(_SWITCH_INTERVAL)
     gc.enable()
+    class_names.forget_stand_ins()
     try:
         os.chdir(folder)
     except OSError:  # the folder is gone: the judge's work does not depend on it

@@ -91,6 +91,11 @@ class RemoteIterator:
     def __iter__(self) -> RemoteIterator:
         return self
 
+    def __length_hint__(self) -> int:
+        """list(), tuple() and sorted() ask this before they take every item: pulls grow at once."""
+        self._pulls = max(self._pulls, _SINGLE_PULLS)
+        return 0
+
     def __next__(self) -> object:
         while not self._items:
             if self._done:
@@ -157,17 +162,24 @@ class RemoteFunction:
         name: str,
         doc: str | None,
         attribute: Callable[[str], object] | None,
+        binds: bool = False,
     ):
         vars(self).update(
-            __name__=name, __qualname__=name, __doc__=doc, _sandbox_call=call, _sandbox_attribute=attribute
+            __name__=name,
+            __qualname__=name,
+            __doc__=doc,
+            _sandbox_call=call,
+            _sandbox_attribute=attribute,
+            _sandbox_binds=binds,
         )
 
     def __call__(self, /, *args: object, **kwargs: object) -> object:  # a keyword named self is the caller's
         return vars(self)["_sandbox_call"](args, kwargs)
 
     def __get__(self, instance: object, owner: type | None = None) -> object:
-        """On a class, bound to the instance as a function there is: a decorator's wrapper of a method (probe 11)."""
-        return self if instance is None else types.MethodType(self, instance)
+        """On a class, bound to the instance where it stands for a Python function, as that would be:
+        a decorator's wrapper of a method (probe 11); a builtin or a partial is not (the review)."""
+        return types.MethodType(self, instance) if instance is not None and vars(self)["_sandbox_binds"] else self
 
     def __getattr__(self, name: str) -> object:  # only for names not found here
         attribute = vars(self).get("_sandbox_attribute")

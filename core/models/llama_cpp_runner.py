@@ -141,8 +141,8 @@ class LlamaCppRunner:
         self._saved: OrderedDict[tuple[int, ...], _SavedPrompt] = OrderedDict()
         self._guard = threading.Lock()  # the pool of sequence ids; finalizers may run on any thread
         self._new_context(min(DEFAULT_CELLS, self.max_cells))
-        # A token may belong to every row's sequence (twin rows, see step).
-        self._batch = self._handles.batch = llama_cpp.llama_batch_init(BATCH, 0, MAX_ROWS)
+        # A token may belong to every sequence (twin rows, see step).
+        self._batch = self._handles.batch = llama_cpp.llama_batch_init(BATCH, 0, MAX_ROWS + SPARE_SEQUENCES)
 
     @property
     def extra_bytes(self) -> int:
@@ -184,13 +184,13 @@ class LlamaCppRunner:
         """Feed one new token per row; the cache already holds everything before it. Twin rows that
         draw the same token stay twins: the token is fed once, for all their sequences."""
         fed: dict[tuple[int, int], int] = {}  # (twins' label, token) -> its entry
-        cache.twins[:] = [fed.setdefault((twin, tok), len(fed)) for twin, tok in zip(cache.twins, tokens.tolist())]
+        entries = [fed.setdefault((twin, tok), len(fed)) for twin, tok in zip(cache.twins, tokens.tolist())]
         sequences: list[list[int]] = [[] for _ in fed]
-        for entry, seq in zip(cache.twins, cache.seqs):
+        for entry, seq in zip(entries, cache.seqs):
             sequences[entry].append(seq)
         logits = self._decode([(tok, cache.length, seqs, True) for (_, tok), seqs in zip(fed, sequences)])
-        cache.length += 1
-        return logits if len(fed) == len(cache.seqs) else logits[cache.twins]
+        cache.twins[:], cache.length = entries, cache.length + 1  # once fed: a failed step leaves the cache as it was
+        return logits if len(fed) == len(cache.seqs) else logits[entries]
 
     def extend(self, cache: Cache, ids: list[int]) -> torch.Tensor:
         raise NotImplementedError("LlamaCppRunner is not speculative")

@@ -8,22 +8,29 @@ from __future__ import annotations
 
 import re
 
+from core.displayable import first_few
+
+# Line-drawing characters: the corners and crossings of a box, and its lines.
+_CORNERS = "┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╒╓╕╖╘╙╛╜╞╟╡╢╤╥╧╨╪╫╭╮╯╰"
+_LINES = "─━═"
+_UPRIGHTS = "│┃║"
 # A rule drawn across a table: only drawing characters, with a line of three or more and a corner
 # or crossing ('+', '┼'...), so that a Markdown rule (|---|) and a row of "-" cells are not one.
-_RULE = re.compile(r"^[-=+|:─━═│┃║┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╒╓╕╖╘╙╛╜╞╟╡╢╤╥╧╨╪╫╭╮╯╰ ]+$")
-_RULE_LINE = re.compile(r"[-=─━═]{3}")
-_CROSSING = re.compile(r"[+┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╒╓╕╖╘╙╛╜╞╟╡╢╤╥╧╨╪╫╭╮╯╰─━═]")
-_VERTICALS = str.maketrans({"│": "|", "┃": "|", "║": "|"})
+_RULE = re.compile(f"^[-=+|: {_CORNERS}{_LINES}{_UPRIGHTS}]+$")
+_RULE_LINE = re.compile(f"[-={_LINES}]{{3}}")
+_CROSSING = re.compile(f"[+{_CORNERS}{_LINES}]")
+_VERTICALS = str.maketrans(dict.fromkeys(_UPRIGHTS, "|"))
 # A rule's crossings as a Markdown rule's pipes, its lines as dashes: "+---+---+" -> "|---|---|".
 _AS_MARKDOWN_RULE = str.maketrans(
-    {**{ch: "|" for ch in "+│┃║┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╒╓╕╖╘╙╛╜╞╟╡╢╤╥╧╨╪╫╭╮╯╰"}, **{ch: "-" for ch in "=─━═"}}
+    {**dict.fromkeys("+" + _CORNERS + _UPRIGHTS, "|"), **dict.fromkeys("=" + _LINES, "-")}
 )
-# What a console or a PDF's page prints under or between a table's rows.
+# What a console or a PDF's page prints under or between a table's rows; "Page 2" alone may be a
+# cell of a table copied one cell a line (the review), "Page 2 of 5" is a page's.
 _FOOTER = re.compile(
     r"^\(\d+ rows?\)$"  # psql
     r"|^(\d+|empty) rows? in set\b.*$"  # MySQL
     r"|^\[\d+ rows x \d+ columns\]$"  # pandas
-    r"|^(page|seite|página|pagina) \d+(\s*(/|of|von|sur|de|di)\s*\d+)?$",  # a PDF's page footer
+    r"|^(page|seite|página|pagina) \d+\s*(/|of|von|sur|de|di)\s*\d+$",  # a PDF's page footer
     re.IGNORECASE,
 )
 
@@ -36,14 +43,14 @@ def as_markdown(text: str, notes: list[str]) -> str:
     lines = text.splitlines()
     footers = [line.strip() for line in lines if _FOOTER.match(line.strip())]
     if footers:
-        notes.append(f"{', '.join(map(repr, footers))}: printed around the table, left out")
-        lines = [line for line in lines if line.strip() not in footers]
+        notes.append(f"{first_few([repr(f) for f in footers])}: printed around the table, left out")
+        lines = [line for line in lines if not _FOOTER.match(line.strip())]
     drawn = [_is_rule(line) for line in lines]
     if not any(drawn):
         return "\n".join(lines)
-    # The names: the line above the first rule where it has cells (psql), else the one below it (a box's top).
+    # The names: below a box's top ('+' or a corner first), else above the first rule (psql's).
     first = drawn.index(True)
-    names = first - 1 if first and "|" in lines[first - 1].translate(_VERTICALS) else first + 1
+    names = first + 1 if lines[first].strip()[:1] in "+" + _CORNERS else first - 1
     under = next((at for at in range(names + 1, len(lines)) if drawn[at]), None)
     kept = []
     for at, line in enumerate(lines):
@@ -59,10 +66,11 @@ def _is_rule(line: str) -> bool:
     return bool(_RULE.match(text) and _RULE_LINE.search(text) and _CROSSING.search(text))
 
 
-def without_index(rows: list[list[str]], notes: list[str]) -> list[list[str]]:
+def without_index(rows: list[list[str]], names: str, notes: list[str]) -> list[list[str]]:
     """Rows lined up with spaces, without the index a printed pandas frame puts first: a column
-    with no name, numbered 0, 1, 2... (or from 1) down the rows."""
-    if len(rows) < 2 or any(len(row) != len(rows[0]) + 1 for row in rows[1:]):
+    with no name, its line of `names` starting with spaces, numbered 0, 1, 2... (or from 1) down
+    the rows."""
+    if len(rows) < 2 or not names[:1].isspace() or any(len(row) != len(rows[0]) + 1 for row in rows[1:]):
         return rows
     first = [row[0] for row in rows[1:]]
     for start in (0, 1):

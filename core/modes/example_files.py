@@ -189,7 +189,8 @@ def _separated(text: str, source: str, delimiter: str) -> tuple[list[list[str]],
 def _without_separators(text: str, source: str, notes: list[str]) -> tuple[list[list[str]], list[str]]:
     """The rows of a table with no comma, semicolon or tab between its cells: one pasted from a
     chat in Markdown (| a | b |, a |---| line under the names; a table a tool drew is read as one,
-    core.modes.example_drawn), or one lined up with spaces (two or more between columns). Both were refused for a last column "not named 'expected'" (probe 6)."""
+    core.modes.example_drawn), or one lined up with spaces (two or more between columns). Both
+    were refused for a last column "not named 'expected'" (probe 6)."""
     lines = [line for line in text.splitlines() if line.strip()]
     # The line under the column names, only: a later row of "-" cells is a row of missing values.
     rules = [at == 1 and example_surroundings.is_markdown_rule(line) for at, line in enumerate(lines)]
@@ -202,7 +203,9 @@ def _without_separators(text: str, source: str, notes: list[str]) -> tuple[list[
         rows = [[_unmarked(cell.strip()) for cell in line.strip().strip("|").split("|")] for line in lines]
         kept = [(row, line) for row, line, rule in zip(rows, lines, rules) if not rule]
         return [row for row, _ in kept], [line for _, line in kept]
-    rows = example_drawn.without_index([_LINED_UP.split(line.strip()) for line in lines], notes)
+    rows = example_drawn.without_index(
+        [_LINED_UP.split(line.strip()) for line in lines], lines[0] if lines else "", notes
+    )
     if len(rows) > 1 and len(rows[0]) > 1 and all(len(row) == len(rows[0]) for row in rows):
         return rows, lines
     # Copied from a PDF, a table comes one cell a line: the names, 'expected' last, then the rows (probe 11).

@@ -175,7 +175,7 @@ class Spec:
         return (COMPARE if numeric else "") + RETURNED + "\n".join(lines) + "\n"
 
 
-_CONDITION = re.compile(r"^(<=?|>=?|≤|≥|=<|=>)\s*-?\d|^-?\d+(\.\d+)?\s*\+$")  # ">= 90", "< 70", "90+"
+_CONDITION = re.compile(r"^(<=?|>=?|≤|≥|=<|=>)\s*-?\d")  # ">= 90", "< 70"; not "12+", an age rating
 _RANGE = re.compile(r"^-?\d+(\.\d+)?\s*(-|–|to|bis)\s*-?\d+(\.\d+)?$")  # "80-89" beside conditions
 
 
@@ -225,8 +225,13 @@ def build_spec(header: list[str], rows: list[list[str]], description: str, name:
         raise TableError(f"function name {name!r} is not usable (use letters, digits and _, not starting with a digit)")
     if not rows:
         raise TableError("add at least one example row")
-    if len(rows) == 1 and sum(reads_as_number(column.strip()) for column in header[:-1]) > 1:
-        raise TableError(_sideways(header))  # probe 16: its numbers read as the names of inputs
+    if (
+        len(rows) == 1
+        and rows[0]
+        and names_expected(rows[0][0])
+        and any(reads_as_number(c.strip()) for c in header[:-1])
+    ):
+        raise TableError(_sideways(header))  # probe 16: the outputs' row, its inputs' numbers read as names
     if len(rows) > MOST_EXAMPLES:
         raise TableError(
             f"{len(rows)} examples are more than a candidate's run can check in time: keep at most {MOST_EXAMPLES},"
@@ -292,8 +297,8 @@ def _refuse_rules(header: list[str], rows: list[tuple[list[Cell], Cell]]) -> Non
             for cell, condition in zip(cells, conditions)
         ):
             raise TableError(
-                f"column {column.strip()!r} holds conditions ({cells[0]!r}), a rule's, not an example's: write"
-                " examples, an input and its answer in each row (95 and A, 72 and C)"
+                f"column {column.strip()!r} holds conditions ({cells[conditions.index(True)]!r}), a rule's, not an"
+                " example's: write examples, an input and its answer in each row (95 and A, 72 and C)"
             )
 
 

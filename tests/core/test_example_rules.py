@@ -282,3 +282,18 @@ def test_yes_and_no_beside_1_and_0_ranges_among_conditions_and_a_sideways_table(
             spec_of(sideways)
     _, spec = spec_of("2023,2024,expected\n100,110,10\n90,99,10\n")  # years as names, several rows: read
     assert spec.params == ["x_2023", "x_2024"]
+
+
+def test_the_rules_of_probe_16_keep_out_of_tables_they_do_not_fit():
+    # The review: each of these read as it did before probe 16's rules.
+    _, spec = spec_of("Book\nexpected\nPage 1\n1\nPage 2\n2\n")  # 'Page 2' alone is a cell, not a page's footer
+    assert values(spec) == [(["Page 1"], 1), (["Page 2"], 2)]
+    box = "+------+----------+\n| name | expected |\n+------+----------+\n| Ann  | adult    |\n+------+----------+\n"
+    _, spec = spec_of("Columns: name | expected\n" + box)  # prose with a pipe above a box
+    assert values(spec) == [(["Ann"], "adult")]
+    _, spec = spec_of("2023,2024,expected\n100,110,10\n")  # one example, years as names
+    assert values(spec) == [([100, 110], 10)]
+    _, spec = spec_of("rating,expected\n4+,4\n12+,12\n")  # age ratings, no conditions
+    assert values(spec) == [(["4+"], 4), (["12+"], 12)]
+    with pytest.raises(UserError, match="no commas, semicolons or tabs"):  # typed, not a pandas print
+        spec_of("n sq  expected\n0  0  0\n1  1  2\n2  4  6\n")

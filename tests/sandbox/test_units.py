@@ -20,7 +20,7 @@ import zoneinfo
 
 import pytest
 
-from sandbox import codec, decoder, frames, raised, verdict
+from sandbox import class_names, codec, decoder, frames, raised, verdict
 from sandbox.cases import plan
 from sandbox.sent_arguments import Sent, plain
 
@@ -394,3 +394,31 @@ def test_an_argument_swapped_for_a_copy_of_its_content_counts_as_changed():
     assert not sent.changed_by([held], codec.Encoder())  # written back as it was: no new judge
     held[0] = [1, 2]
     assert sent.changed_by([held], codec.Encoder())
+
+
+def test_a_named_tuple_stand_in_is_made_only_for_usable_fields_and_forgotten_each_run():
+    # Red-team 25: a reply naming 60,000 fields made and kept a 17 MiB class in the judge.
+    make = class_names.named_tuple("P", {}, ["x", "y"])
+    point = make([1, 2])
+    assert point.x == 1 and type(point).__name__ == "P" and point == (1, 2)
+    assert type(class_names.named_tuple("Q", {}, [f"f{i}" for i in range(300)])([0] * 300)) is tuple
+    assert type(class_names.named_tuple("R", {}, ["a", "b"])([1])) is tuple  # the width first
+    assert type(class_names.named_tuple("S", {}, ["_x"])([1])) is tuple  # not a field name
+    assert class_names._STAND_INS
+    class_names.forget_stand_ins()
+    assert not class_names._STAND_INS
+
+
+def test_a_tests_named_tuple_or_tuple_subclass_swapped_for_a_stand_in_counts_as_changed():
+    # Red-team 25: a forced write-back put the judge's stand-in P, and a plain tuple for the tests'
+    # tuple subclass, into a module's list, and the next run on that judge failed.
+    tests_point = collections.namedtuple("P", "x y", module="__tests__")
+    pair = type("Pair", (tuple,), {})
+    stand_in = class_names.named_tuple("P", {}, ["x", "y"])([1, 2])
+    for at, swapped in ((0, stand_in), (1, (1, 2))):
+        held = [tests_point(1, 2), pair((1, 2))]
+        sent = Sent((held,), {})
+        sent.plains = plain(codec.Encoder(), *sent.containers, sent.kept)
+        assert not sent.changed_by([held], codec.Encoder())
+        held[at] = swapped
+        assert sent.changed_by([held], codec.Encoder())

@@ -258,11 +258,15 @@ def test_a_keyword_named_self_a_wrapper_on_a_class_and_the_tests_named_tuple(poo
         "    class K(dict):  # its instance crosses as its content\n        pass\n"
         "    K.f = candidate(lambda me, v: v + 1, wrap=True)\n"
         "    assert K().f(1) == 2\n"
+        "    K.g = candidate(None, builtin=True)  # a builtin on a class is not bound, as in one process\n"
+        "    assert K().g(-3) == 3\n"
         "    back = candidate(P(5, 6), swap=True)\n"
         "    assert back == P(6, 5) and back.x == 6 and type(back).__name__ == 'P'\n"
     )
     code = """
-        def f(p, wrap=False, swap=False, **named):
+        def f(p, wrap=False, swap=False, builtin=False, **named):
+            if builtin:
+                return abs
             if wrap:
                 return lambda *args: p(*args)
             if swap:
