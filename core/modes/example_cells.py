@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.modes.source_check import plain_message
+from core.modes import example_literals
 from core.user_error import UserError
 
 _LITERAL_START = tuple("[({'\"")
@@ -24,7 +24,7 @@ EUROPEAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 # Truth values as people and spreadsheets write them, in English in any case (Excel: TRUE, FALSE)
 # and in capitals in other languages, as a German, French, Spanish, Italian or Dutch sheet shows them (probe 8).
 _BOOLEANS = {"true": True, "false": False}
-SHEET_BOOLEANS = {"WAHR": True, "FALSCH": False, "VRAI": True, "FAUX": False, "VERDADERO": True}
+SHEET_BOOLEANS = {"WAHR": True, "FALSCH": False, "VRAI": True, "FAUX": False, "VERDADERO": True, "VERDADEIRO": True}
 SHEET_BOOLEANS |= {"FALSO": False, "VERO": True, "WAAR": True, "ONWAAR": False}
 _YES_NO = frozenset({"yes", "no", "y", "n", "ja", "nein", "oui", "non", "si", "sí", "true", "false"})
 # Numbers written as text, not as Python numbers: a code with a leading zero (a zip code, "02134")
@@ -36,10 +36,6 @@ _INDIAN_THOUSANDS = re.compile(r"^[+-]?\d{1,2}(,\d{2})+,\d{3}(\.\d+)?$")
 # A number with a footnote's mark after it ("4.99*", "12†"): the mark belongs in a note.
 # A star after a whole number is a rating ("4*"): only one after a decimal marks a footnote.
 _FOOTNOTE = re.compile(r"^[+-]?(\d[\d,]*\.\d+\s*\*+|\d[\d.,]*\s*[\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079]+)$")
-# Round brackets around something with a letter in it: "(cancelled)", "(1 of 3)".
-_BRACKETED_WORDS = re.compile(r"^\((?=[^()]*[^\W\d_])[^()]*\)$")  # a lookahead: linear on a long cell
-# Words in brackets, with commas between them and no quotes: [apple, banana].
-_BARE_WORDS = re.compile(r"^[\[({]((?:\s*[^\W\d]\w*\s*,)+\s*[^\W\d]\w*\s*)[\])}]$")
 _VULGAR = re.compile(r"^\d*[\u00bc-\u00be\u2150-\u215e]$")  # 1½, ¾
 _CODE_E = re.compile(r"^\d+E\d+$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -284,11 +280,18 @@ def parse_cell(text: str, row: int, column: str, answer: bool = False) -> Cell:
     try:
         value = ast.literal_eval(stripped)
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-        if stripped.startswith(_LITERAL_START) and not _closes_early(stripped) and not _opens_text(stripped):
+        if (
+            stripped.startswith(_LITERAL_START)
+            and not example_literals.closes_early(stripped)
+            and not example_literals.opens_text(stripped)
+        ):
             if _remark(stripped):
                 return Cell(text, stripped)  # "(cancelled)", "(cancelled, see email)": text (probes 11, 12)
+            written_as_json = example_literals.json_container(stripped)
+            if written_as_json is not None:  # {"valid": false}, as JSON writes it (probe 17)
+                return Cell(text, written_as_json)
             kind = {"[": "list", "(": "tuple", "{": "dict or set", "'": "text", '"': "text"}[stripped[0]]
-            reason = _why_invalid(stripped, exc)
+            reason = example_literals.why_invalid(stripped, exc)
             raise CellError(row, column, f"looks like a {kind} but is not valid: {reason}") from None
         return Cell(text, stripped)  # plain text
     if not _finite(value):  # 1e400 reads as inf, which no check program can write back
@@ -304,28 +307,11 @@ def _remark(text: str) -> bool:
     """Whether `text`, which no literal reads, is a remark in round brackets: "(cancelled)", "(1 of
     3)", "(cancelled, see email)" (probes 11, 12). Not "(Alice, 30)" or "(New York, 10001)", a tuple without its quotes,
     nor "[x y]", more likely a list that lost its comma."""
-    if not _BRACKETED_WORDS.match(text):
+    if not example_literals.BRACKETED_WORDS.match(text):
         return False
     parts = text[1:-1].split(",")
     numbered = any(reads_as_number(part.strip()) for part in parts)  # "(New York, 10001)": maybe a tuple (probe 13)
     return len(parts) == 1 or (any(len(part.split()) > 1 for part in parts) and not numbered)
-
-
-def _why_invalid(text: str, exc: Exception) -> str:
-    """In plain words, why `text`, which opens a Python literal, is none."""
-    words = _BARE_WORDS.match(text)
-    if words:  # [apple, banana]
-        quoted = ", ".join(repr(word.strip()) for word in words[1].split(","))
-        return f"text inside goes in quotes: {text[0]}{quoted}{text[-1]}"
-    if _BRACKETED_WORDS.match(text):  # "(end of support, 2026)": a remark, or a tuple (probe 14)
-        return f"if it is one text, write it in quotes: {text!r}; if several values, put each text in quotes"
-    return plain_message(exc.msg) if isinstance(exc, SyntaxError) else "only plain values can be written here"
-
-
-def _opens_text(text: str) -> bool:
-    """Whether a cell that starts with a quote mark is text that starts so ('s-Hertogenbosch,
-    "Hello," she said) rather than a Python string with a typo: it does not end with that mark."""
-    return text[0] in "'\"" and (len(text) == 1 or text[-1] != text[0])
 
 
 def _finite(value: object) -> bool:
@@ -357,20 +343,6 @@ def _value_or_error(text: str) -> object:
         return parse_cell(text, 0, "").value
     except CellError as exc:
         return exc
-
-
-def _closes_early(text: str) -> bool:
-    """Whether the bracket `text` opens closes before its end: "(555) 123-4567" and "[draft] notes"
-    are text as people write it, where "[1, 2" is a list with a typo."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    if text[0] not in pairs:
-        return False
-    depth = 0
-    for at, char in enumerate(text):
-        depth += (char == text[0]) - (char == pairs[text[0]])
-        if depth == 0:
-            return at < len(text) - 1
-    return False
 
 
 def type_name(values: list[object]) -> str:

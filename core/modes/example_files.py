@@ -139,7 +139,7 @@ def _tidied(rows: list[list[str]], written: list[str], notes: list[str]) -> Tabl
         raise UserError(
             f"a row holds {max(map(len, rows)):,} cells: keep at most {MOST_COLUMNS - 1} inputs and 'expected'"
         )
-    rows = example_surroundings.without_units(rows, notes)
+    rows = example_drawn.without_numbering(example_surroundings.without_units(rows, notes), notes)
     if len(rows) <= MOST_EXAMPLES + 1:  # build_spec refuses a longer table: no time spent on its cells
         rows[1:] = example_web_cells.invisible_spaces(rows, notes)
         rows[1:] = example_web_cells.footnote_marks(rows, notes)

@@ -297,3 +297,29 @@ def test_the_rules_of_probe_16_keep_out_of_tables_they_do_not_fit():
     assert values(spec) == [(["4+"], 4), (["12+"], 12)]
     with pytest.raises(UserError, match="no commas, semicolons or tabs"):  # typed, not a pandas print
         spec_of("n sq  expected\n0  0  0\n1  1  2\n2  4  6\n")
+
+
+def test_probe_17_grid_cells_over_lines_spaced_rules_jira_and_a_numbering_column():
+    rows = [(["Ann", 30], "adult"), (["Tom", 12], "child")]
+    # A cell over two lines in a grid drawn with a rule between rows: one example, not two.
+    grid = "+------+-----------+\n| Name | Expected  |\n+======+===========+\n| Ann  | Dear Ann, |\n"
+    grid += "|      | welcome!  |\n+------+-----------+\n| Tom  | Hi Tom    |\n+------+-----------+\n"
+    assert values(spec_of(grid)[1]) == [(["Ann"], "Dear Ann, welcome!"), (["Tom"], "Hi Tom")]
+    # SQL Server's and reStructuredText's rules of dashes or '=' apart, and SQL Server's footer.
+    sql = "name  age  expected\n----- ---- --------\nAnn   30   adult\nTom   12   child\n\n(2 rows affected)\n"
+    assert values(spec_of(sql)[1]) == rows
+    rst = "=====  ===  ========\nname   age  expected\n=====  ===  ========\nAnn    30   adult\nTom    12   child\n=====  ===  ========\n"
+    assert values(spec_of(rst)[1]) == rows
+    assert values(spec_of("||name||age||expected||\n|Ann|30|adult|\n|Tom|12|child|\n")[1]) == rows  # Jira
+    # A first column that only numbers the examples is left out; one named so that holds other numbers is not.
+    table, spec = spec_of("Example,Word,Expected\nExample 1,cat,3\nExample 2,house,5\n")
+    assert values(spec) == [(["cat"], 3), (["house"], 5)] and "numbers the examples" in table.notes[0]
+    assert values(spec_of("#,x,expected\n1,5,25\n2,3,9\n")[1]) == [([5], 25), ([3], 9)]
+    assert values(spec_of("No.,x,expected\n1,5,25\n3,3,9\n")[1]) == [([1, 5], 25), ([3, 3], 9)]
+    assert values(spec_of("Jahr,Expected leap year\n2024,VERDADEIRO\n2023,FALSO\n")[1]) == [
+        ([2024], True),
+        ([2023], False),
+    ]
+    # Answers written as JSON (true, false, null) are the dicts they write.
+    _, spec = spec_of('password\texpected\nabc\t{"valid": false, "reason": null}\nLongPassw0rd\t{"valid": true}\n')
+    assert values(spec) == [(["abc"], {"valid": False, "reason": None}), (["LongPassw0rd"], {"valid": True})]
