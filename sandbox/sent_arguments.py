@@ -54,5 +54,5 @@ class Sent:
 
 def _held(kept: list[object], containers: tuple[object, ...]) -> list[int]:
     """Which objects an encoding numbered, in order, but the containers the arguments were sent in.
-    (A str subclass swapped for its text is no object numbered: it is not seen, README.)"""
+    A str subclass swapped for its text is no object numbered, so it goes unseen (sandbox/README.md)."""
     return [id(value) for value in kept if not any(value is container for container in containers)]
