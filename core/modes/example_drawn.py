@@ -45,12 +45,14 @@ def as_markdown(text: str, notes: list[str]) -> str:
     rules (a box's borders, lines between rows) left out, box verticals as '|'; and without the
     lines a console or a PDF's page prints around a table. The Markdown reading then applies,
     prose around the table included (core.modes.example_surroundings)."""
-    lines = text.splitlines()
-    footers = [line.strip() for line in lines if _FOOTER.match(line.strip())]
+    lines, footers = [], []
+    for line in text.splitlines():
+        if _FOOTER.match(line.strip()):
+            footers.append(repr(line.strip()))
+        elif not _SPACED_RULE.match(line.strip()):
+            lines.append(line)
     if footers:
-        notes.append(f"{first_few([repr(f) for f in footers])}: printed around the table, left out")
-        lines = [line for line in lines if not _FOOTER.match(line.strip())]
-    lines = [line for line in lines if not _SPACED_RULE.match(line.strip())]
+        notes.append(f"{first_few(footers)}: printed around the table, left out")
     if lines and lines[0].lstrip().startswith("||"):  # Jira's line of names: ||Word||Expected||
         lines[0] = lines[0].replace("||", "|")
     drawn = [_is_rule(line) for line in lines]
@@ -98,13 +100,15 @@ def without_index(rows: list[list[str]], names: str, notes: list[str]) -> list[l
     if len(rows) < 2 or not names[:1].isspace() or any(len(row) != len(rows[0]) + 1 for row in rows[1:]):
         return rows
     first = [row[0] for row in rows[1:]]
-    for start in (0, 1):
-        if first == [str(start + at) for at in range(len(first))]:
-            notes.append(
-                f"the first column, numbered {', '.join(first[:3])}..., has no name: a printed index, left out"
-            )
-            return [rows[0], *(row[1:] for row in rows[1:])]
-    return rows
+    if not (_counts(first, 0) or _counts(first, 1)):
+        return rows
+    notes.append(f"the first column, numbered {', '.join(first[:3])}..., has no name: a printed index, left out")
+    return [rows[0], *(row[1:] for row in rows[1:])]
+
+
+def _counts(cells: list[str], start: int) -> bool:
+    """Whether `cells` number the rows from `start`: start, start + 1, ..."""
+    return cells == [str(start + at) for at in range(len(cells))]
 
 
 _NUMBERING_NAMES = frozenset({"#", "example", "ex", "ex.", "no", "no.", "nr", "nr.", "case", "beispiel", "exemple"})
@@ -118,7 +122,7 @@ def without_numbering(rows: list[list[str]], notes: list[str]) -> list[list[str]
         return rows
     numbers = [re.sub(r"^\D*", "", row[0].strip()) if row else "" for row in rows[1:]]
     words = {row[0].strip()[: -len(n)].strip(" #").lower() for row, n in zip(rows[1:], numbers) if n}
-    if numbers != [str(1 + at) for at in range(len(numbers))] or not words <= {"", rows[0][0].strip().lower()}:
+    if not _counts(numbers, 1) or not words <= {"", rows[0][0].strip().lower()}:
         return rows
     notes.append(f"the first column, {rows[0][0].strip()!r}, numbers the examples: left out")
     return [row[1:] for row in rows]
